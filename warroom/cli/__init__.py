@@ -1,0 +1,84 @@
+"""The command line (DESIGN §6). Each command parses, calls one service, and prints; exit codes come
+from the error tree in warroom.errors. Heavy modules are imported inside commands, so `--help` and
+quick commands stay fast."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from warroom.errors import InvalidFile, WarroomError
+
+
+@dataclass
+class Env:
+    """What every command gets: the home it works on."""
+
+    home_option: Path | None
+    db: str | None
+
+    @property
+    def home(self):
+        from warroom.home import Home, default_root
+
+        return Home(self.home_option or default_root(), self.db)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help="War-room home (default: $WARROOM_HOME, then the user data dir).")
+@click.option("--db", metavar="URL", help="Database URL instead of the home's own SQLite file.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(package_name="warroom")
+@click.pass_context
+def cli(ctx: click.Context, home_option: Path | None, db: str | None, debug: bool) -> None:
+    """warroom: a terminal war-room for crisis teams whose IT suppliers fail."""
+    ctx.obj = Env(home_option, db)
+
+
+def _register() -> None:
+    from warroom.cli import homes, playbooks
+
+    for module in (homes, playbooks):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a WarroomError becomes its message and exit code, never a traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="warroom", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("warroom: aborted", err=True)
+        code = 1
+    except InvalidFile as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+        code = exc.exit_code
+    except WarroomError as exc:
+        click.echo(f"warroom: {exc}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("warroom: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"warroom: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

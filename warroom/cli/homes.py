@@ -1,0 +1,77 @@
+"""Home commands: init, verify, backup, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from warroom.cli import Env, pass_env
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--group", help="OS group that shares the home (mode 0770/0660); default: owner only.")
+@pass_env
+def init(env: Env, directory: Path | None, group: str | None) -> None:
+    """Create a war-room home with example config and playbooks."""
+    from warroom import identity
+    from warroom.clock import SystemClock
+    from warroom.services import homes
+
+    root = directory or env.home.root
+    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group)
+    click.echo(f"created war-room home {root}")
+    click.echo(f"  edit {root / 'warroom.toml'} for your suppliers, services, people and notify targets")
+    click.echo(f"  playbooks in {root / 'playbooks'}; check them with: warroom --home {root} playbook validate")
+
+
+@click.command()
+@click.option("--export", "export_file", type=click.Path(path_type=Path, dir_okay=False), help="Verify an exported timeline (JSON) on its own.")
+@pass_env
+def verify(env: Env, export_file: Path | None) -> None:
+    """Check the hash chain, the database's integrity and the signed witness. Exit 3 if altered."""
+    if export_file is not None:
+        raise click.UsageError("verify --export comes with the export command, which is not built yet")
+    from warroom.services import integrity
+
+    home = env.home.require()
+    store = home.open_store()
+    try:
+        report = integrity.verify(store, home.witness(), own_database=home.own_database)
+    finally:
+        store.dispose()
+    click.echo(str(report))
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_env
+def backup(env: Env, file: Path) -> None:
+    """Write a consistent copy of the database while others keep working."""
+    from warroom.errors import BadInput
+    from warroom.store.backup import backup as copy
+    from warroom.store.engine import sqlite_path
+
+    home = env.home.require()
+    source = sqlite_path(home.url)
+    if source is None:
+        raise BadInput("backup copies a SQLite database; for PostgreSQL use pg_dump")
+    home.open_store().dispose()  # refuses an unsafe or missing database, migrates an old one
+    copy(source, file)
+    click.echo(f"backup written to {file}; check it with: warroom --home {home.root} --db sqlite:///{file.resolve()} verify")
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["playbook", "config"]))
+def schema(kind: str) -> None:
+    """Print the JSON Schema of a playbook or of warroom.toml."""
+    if kind == "playbook":
+        from warroom.playbooks.schema import Playbook as model
+    else:
+        from warroom.config import Config as model
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+COMMANDS = [init, verify, backup, schema]

@@ -1,0 +1,93 @@
+"""`warroom playbook list | validate | show | new`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from warroom.cli import Env, pass_env
+
+
+@click.group()
+def playbook() -> None:
+    """The playbook library: list, validate, show, new."""
+
+
+@playbook.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON: a list of objects.")
+@pass_env
+def list_(env: Env, as_json: bool) -> None:
+    """One playbook a line, id first. Broken files are named on stderr; the rest still list."""
+    from warroom.services import library
+
+    home = env.home
+    cfg = library.config(home)
+    entries = library.library(home, cfg)
+    valid = [e for e in entries if e.playbook and not e.problems]
+    if as_json:
+        click.echo(json.dumps([
+            {
+                "id": e.playbook.id, "title": e.playbook.title, "version": e.playbook.version,
+                "severity": e.playbook.severity, "file": e.shown,
+                "trigger": e.playbook.trigger.model_dump(mode="json", by_alias=True) if e.playbook.trigger else None,
+                "steps": len(e.playbook.steps), "fallbacks": list(e.playbook.fallbacks),
+            }
+            for e in valid
+        ], indent=2))
+    else:
+        for e in valid:
+            click.echo(f"{e.playbook.id:<32} {e.playbook.severity:<8} {e.playbook.title}")
+    for e in entries:
+        if e.problems:
+            click.echo(f"{e.shown}: not listed, {len(e.problems)} problem(s); see: warroom playbook validate", err=True)
+
+
+@playbook.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@pass_env
+def validate(env: Env, files: tuple[Path, ...]) -> None:
+    """Check playbooks (default: the config and every playbook of the home). Exit 2 on any problem."""
+    from warroom.errors import InvalidFile
+    from warroom.services import library
+
+    ok, problems = library.validate(env.home, list(files))
+    for shown in ok:
+        click.echo(f"ok  {shown}")
+    real = [p for p in problems if not p.startswith("note: ")]
+    if problems:
+        for line in problems:
+            click.echo(line, err=True)
+    if real:
+        raise InvalidFile([f"{len(real)} problem(s) found"])
+
+
+@playbook.command()
+@click.argument("playbook_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The playbook as JSON.")
+@pass_env
+def show(env: Env, playbook_id: str, as_json: bool) -> None:
+    """A readable preview of one playbook: trigger, targets, steps, ladder, fallbacks, injects."""
+    from warroom.services import library
+
+    cfg = library.config(env.home)
+    found = library.find(env.home, cfg, playbook_id)
+    if as_json:
+        click.echo(json.dumps(found.model_dump(mode="json", by_alias=True), indent=2))
+    else:
+        click.echo(library.describe(found, cfg))
+
+
+@playbook.command()
+@click.argument("playbook_id", metavar="ID")
+@pass_env
+def new(env: Env, playbook_id: str) -> None:
+    """Write a valid skeleton playbook ID into the home, to edit."""
+    from warroom.services import library
+
+    path = library.new(env.home, playbook_id)
+    click.echo(str(path))
+
+
+COMMANDS = [playbook]

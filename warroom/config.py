@@ -1,0 +1,251 @@
+"""warroom.toml: settings, suppliers and their checks, services, people and roles, notify targets.
+
+The models are the format: the JSON Schema (`warroom schema config`) and the README's reference are
+generated from them, so they cannot drift from what the loader accepts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from warroom import tomlsource
+from warroom.errors import InvalidFile
+from warroom.fields import AwareDatetime, Duration, Model, Slug
+
+Role = Literal["commander", "coordinator", "scribe", "observer"]
+State = Literal["up", "degraded", "down", "maintenance", "unknown"]
+
+_SCHEMES = {"http": ("http", "https"), "statuspage": ("http", "https"), "tcp": ("tcp",), "tls": ("tls",)}
+
+
+class Settings(Model):
+    title: str = "war-room"
+    """The war-room's name, shown at the top of every screen."""
+    timezone: str = "Europe/Amsterdam"
+    """IANA time zone in which times are shown (they are stored in UTC)."""
+    interval: Duration = timedelta(seconds=30)
+    """Default time between two checks of one supplier."""
+    confirm: int = Field(2, ge=1, le=20)
+    """Consecutive agreeing check rounds before a supplier's state changes (no flapping)."""
+    history: Duration = timedelta(days=7)
+    """How long latency samples are kept for trends and sparklines."""
+    simulator: str | None = None
+    """Base URL of the supplier simulator (`warroom simulate`) that drill fault injects drive."""
+    group: str | None = None
+    """OS group that shares the home with its owner; without it the home is the owner's alone."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone (like Europe/Amsterdam)") from None
+        return value
+
+
+class Check(Model):
+    kind: Literal["http", "tcp", "tls", "statuspage"]
+    """`http` status and latency; `tcp` connect; `tls` certificate validity and days left; `statuspage` an Atlassian Statuspage `/api/v2/status.json`."""
+    url: str
+    """`http(s)://…` for http and statuspage, `tcp://host:port`, `tls://host:port`."""
+    expect_status: int | None = Field(None, ge=100, le=599)
+    """HTTP status that counts as up (default: any 2xx). http only."""
+    degraded_ms: int | None = Field(None, ge=1)
+    """Slower than this many milliseconds counts as degraded."""
+    timeout: Duration = timedelta(seconds=5)
+    """Hard deadline for the whole check; no server can stretch it."""
+    warn_days: int = Field(14, ge=0)
+    """A certificate with fewer days left than this counts as degraded. tls only."""
+
+    @model_validator(mode="after")
+    def _url_fits_kind(self) -> Check:
+        parts = urlsplit(self.url)
+        if parts.scheme not in _SCHEMES[self.kind] or not parts.hostname:
+            spelled = {"http": "http(s)://host/path", "statuspage": "https://host/api/v2/status.json", "tcp": "tcp://host:port", "tls": "tls://host:port"}
+            raise ValueError(f"a {self.kind} check needs a url like {spelled[self.kind]}, not {self.url!r}")
+        if self.kind in ("tcp", "tls"):
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if port is None:
+                raise ValueError(f"{self.url!r} needs a port, like {self.kind}://host:443")
+        return self
+
+
+class Fallback(Model):
+    id: Slug
+    """Id that playbooks name in their `fallbacks` list; unique across all suppliers."""
+    title: str
+    """What the fallback is, in a few words."""
+    kind: Literal["secondary-supplier", "manual-procedure", "standby-site", "other"] = "other"
+    """What sort of arrangement it is."""
+    owner: str
+    """Who is responsible for it (a user name from [people] when people are configured)."""
+    needs_decision: bool = False
+    """Activation must carry a reason, logged as a decision."""
+    test_every: Duration | None = timedelta(days=180)
+    """The board flags it when no drill has exercised it for this long."""
+    steps: list[str] = []
+    """Activation checklist."""
+
+
+class Maintenance(Model):
+    start: AwareDatetime
+    """Start of the planned unavailability, with its UTC offset."""
+    end: AwareDatetime
+    """End of the planned unavailability, with its UTC offset."""
+    note: str = ""
+    """Why: the supplier's change number or announcement."""
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Maintenance:
+        if self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
+
+
+class Supplier(Model):
+    id: Slug
+    """Short id used everywhere else (`depends_on`, playbook triggers, faults)."""
+    name: str
+    """The supplier's name as the crisis team knows it."""
+    criticality: Literal["vital", "important", "normal"] = "normal"
+    """How much the crucial services lean on it."""
+    contacts: list[str] = []
+    """Service desk, account manager: whoever the team must call."""
+    depends_on: list[Slug] = []
+    """Suppliers this one runs on: when a parent is down, this one shows "down via PARENT"."""
+    interval: Duration | None = None
+    """Time between checks of this supplier (default: settings.interval)."""
+    checks: list[Check] = []
+    """Health checks; the supplier's state is the worst of them."""
+    fallbacks: list[Fallback] = []
+    """The fallback register: what we switch to when this supplier fails."""
+    maintenance: list[Maintenance] = []
+    """Planned unavailability: failures inside a window show as maintenance."""
+
+
+class Service(Model):
+    id: Slug
+    """Short id of the crucial service."""
+    name: str
+    """The service as citizens know it."""
+    sector: Literal["care", "safety", "justice", "income", "other"]
+    """The public sector it belongs to; the board groups services by sector."""
+    depends_on: list[Slug] = Field(min_length=1)
+    """Suppliers it cannot run without."""
+
+
+class Person(Model):
+    name: str
+    """Full name, shown beside what this person did."""
+    role: Role
+    """commander, coordinator or scribe may act; an observer reads only."""
+
+
+class NotifyTarget(Model):
+    name: str
+    """Who is notified, as shown to the coordinator who must make the call."""
+    phone: str | None = None
+    """Phone number to call."""
+    email: str | None = None
+    """E-mail address."""
+    webhook: str | None = None
+    """URL that is POSTed a JSON message when an escalation level fires."""
+
+    @field_validator("webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class Config(Model):
+    settings: Settings = Settings()
+    """General settings."""
+    suppliers: list[Supplier] = []
+    """The external IT suppliers to watch."""
+    services: list[Service] = []
+    """The crucial public services and the suppliers they depend on."""
+    people: dict[str, Person] = {}
+    """OS user name → name and role. Empty: every user may act; otherwise unknown users are observers."""
+    notify: dict[Slug, NotifyTarget] = {}
+    """Targets that playbook escalation levels name in `notify`."""
+
+    def supplier(self, supplier_id: str) -> Supplier | None:
+        return next((s for s in self.suppliers if s.id == supplier_id), None)
+
+    def fallbacks(self) -> dict[str, tuple[Supplier, Fallback]]:
+        """Every fallback of the register by id, with the supplier it covers."""
+        return {f.id: (s, f) for s in self.suppliers for f in s.fallbacks}
+
+
+def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list[str]:
+    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners."""
+    problems: list[str] = []
+
+    def at(path: tuple, message: str) -> None:
+        problems.append(tomlsource.problem(shown, locator, path, message))
+
+    supplier_ids: set[str] = set()
+    fallback_ids: set[str] = set()
+    for i, supplier in enumerate(config.suppliers):
+        if supplier.id in supplier_ids:
+            at(("suppliers", i, "id"), f"duplicate supplier id {supplier.id!r}")
+        supplier_ids.add(supplier.id)
+        for j, fallback in enumerate(supplier.fallbacks):
+            if fallback.id in fallback_ids:
+                at(("suppliers", i, "fallbacks", j, "id"), f"duplicate fallback id {fallback.id!r}")
+            fallback_ids.add(fallback.id)
+            if config.people and fallback.owner not in config.people:
+                at(("suppliers", i, "fallbacks", j, "owner"), f"{fallback.owner!r} is not in [people]")
+    for i, supplier in enumerate(config.suppliers):
+        for parent in supplier.depends_on:
+            if parent not in supplier_ids:
+                at(("suppliers", i, "depends_on"), f"unknown supplier {parent!r}")
+            elif parent == supplier.id:
+                at(("suppliers", i, "depends_on"), "a supplier cannot depend on itself")
+    parents = {s.id: [p for p in s.depends_on if p in supplier_ids] for s in config.suppliers}
+    for i, supplier in enumerate(config.suppliers):
+        if _in_cycle(supplier.id, parents):
+            at(("suppliers", i, "depends_on"), f"circular dependency through {supplier.id!r}")
+    service_ids: set[str] = set()
+    for i, service in enumerate(config.services):
+        if service.id in service_ids:
+            at(("services", i, "id"), f"duplicate service id {service.id!r}")
+        service_ids.add(service.id)
+        for supplier_id in service.depends_on:
+            if supplier_id not in supplier_ids:
+                at(("services", i, "depends_on"), f"unknown supplier {supplier_id!r}")
+    return problems
+
+
+def _in_cycle(start: str, parents: dict[str, list[str]]) -> bool:
+    seen: set[str] = set()
+    todo = [p for p in parents.get(start, []) if p != start]
+    while todo:
+        node = todo.pop()
+        if node == start:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(parents.get(node, []))
+    return False
+
+
+def load_config(path: Path, shown: str | None = None) -> Config:
+    """The home's warroom.toml, validated; InvalidFile lists every problem with its line."""
+    shown = shown or path.name
+    config, locator = tomlsource.load(path, shown, Config)
+    problems = cross_check(config, shown, locator)
+    if problems:
+        raise InvalidFile(problems)
+    return config

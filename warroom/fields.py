@@ -1,0 +1,55 @@
+"""Field types shared by warroom.toml and the playbooks: ids, durations, aware datetimes.
+
+Each raises an error whose text is shown to the author as it is, so it says what to write instead."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel as _BaseModel
+from pydantic_core import PydanticCustomError
+
+from warroom import durations
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+class Model(_BaseModel):
+    """Base of every file-format model: unknown keys are errors, since a typo must not drop a step."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise PydanticCustomError("slug", "{value} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage", {"value": repr(value)})
+    return value
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    try:
+        return durations.parse(value)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise PydanticCustomError("duration", str(exc)) from None
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise PydanticCustomError("aware", "needs a UTC offset, like 2026-12-06T22:00:00+01:00")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})]
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(durations.format, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": durations.PATTERN, "examples": ["30s", "10m", "2h", "1d"]}),
+]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

@@ -1,0 +1,94 @@
+"""Loading playbooks: each file on its own, then against the home's config and each other.
+
+A broken playbook must never hide the good ones in a crisis: the library loads every file and keeps
+the problems of each beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warroom import tomlsource
+from warroom.config import Config
+from warroom.errors import BadInput, InvalidFile
+from warroom.playbooks.schema import Playbook
+
+
+@dataclass
+class PlaybookFile:
+    path: Path
+    shown: str
+    playbook: Playbook | None = None
+    problems: list[str] = field(default_factory=list)
+    locator: tomlsource.Locator | None = None
+
+
+def cross_check(playbook: Playbook, config: Config, shown: str, locator: tomlsource.Locator) -> list[str]:
+    """Problems of references: unknown suppliers, fallbacks, notify targets; duplicate ids."""
+    problems: list[str] = []
+
+    def at(path: tuple, message: str) -> None:
+        problems.append(tomlsource.problem(shown, locator, path, message))
+
+    suppliers = {s.id for s in config.suppliers}
+    if playbook.trigger and playbook.trigger.supplier not in suppliers:
+        at(("trigger", "supplier"), f"unknown supplier {playbook.trigger.supplier!r} (not in warroom.toml)")
+    register = config.fallbacks()
+    for i, fallback_id in enumerate(playbook.fallbacks):
+        if fallback_id not in register:
+            at(("fallbacks", i), f"unknown fallback {fallback_id!r} (not in the fallback register of warroom.toml)")
+    seen: dict[str, str] = {}
+    for kind, items in (("step", playbook.steps), ("decision", playbook.decisions)):
+        for i, item in enumerate(items):
+            if item.id in seen:
+                at((f"{kind}s", i, "id"), f"duplicate id {item.id!r} (already used by a {seen[item.id]})")
+            seen[item.id] = kind
+    afters: set = set()
+    for i, level in enumerate(playbook.escalation):
+        if level.after in afters:
+            at(("escalation", i, "after"), "two levels fire at the same time; merge their notify lists")
+        afters.add(level.after)
+        for j, target in enumerate(level.notify):
+            if target not in config.notify:
+                at(("escalation", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}] in warroom.toml)")
+    for i, inject in enumerate(playbook.drill.injects):
+        if inject.fault and inject.fault.supplier not in suppliers:
+            at(("drill", "injects", i, "fault", "supplier"), f"unknown supplier {inject.fault.supplier!r} (not in warroom.toml)")
+        if inject.expect and inject.expect not in seen:
+            at(("drill", "injects", i, "expect"), f"{inject.expect!r} is neither a step nor a decision of this playbook")
+    return problems
+
+
+def load_file(path: Path, shown: str, config: Config) -> PlaybookFile:
+    entry = PlaybookFile(path=path, shown=shown)
+    try:
+        entry.playbook, entry.locator = tomlsource.load(path, shown, Playbook)
+    except InvalidFile as exc:
+        entry.problems = exc.problems
+        return entry
+    entry.problems = cross_check(entry.playbook, config, shown, entry.locator)
+    return entry
+
+
+def load_library(paths: list[tuple[Path, str]], config: Config) -> list[PlaybookFile]:
+    """Every file loaded, plus the one problem no file shows alone: two files with one id."""
+    entries = [load_file(path, shown, config) for path, shown in paths]
+    first: dict[str, PlaybookFile] = {}
+    for entry in entries:
+        if entry.playbook is None:
+            continue
+        other = first.setdefault(entry.playbook.id, entry)
+        if other is not entry:
+            entry.problems.append(tomlsource.problem(entry.shown, entry.locator, ("id",), f"duplicate playbook id {entry.playbook.id!r} (also in {other.shown})"))
+    return entries
+
+
+def find(entries: list[PlaybookFile], playbook_id: str) -> Playbook:
+    """The valid playbook with this id, or BadInput naming the ids there are."""
+    for entry in entries:
+        if entry.playbook and entry.playbook.id == playbook_id:
+            if entry.problems:
+                raise InvalidFile(entry.problems)
+            return entry.playbook
+    known = sorted(e.playbook.id for e in entries if e.playbook and not e.problems)
+    raise BadInput(f"unknown playbook {playbook_id!r} (known: {', '.join(known) or 'none'})")

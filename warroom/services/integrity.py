@@ -1,0 +1,86 @@
+"""Proving the log unaltered: the hash chain, SQLite's own integrity check, and the witness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from warroom.errors import LogAltered
+from warroom.store import chain, eventlog
+from warroom.store.engine import Store
+from warroom.witness import Entry, Witness
+
+
+@dataclass(frozen=True)
+class Report:
+    events: int
+    head_seq: int
+    head_hash: str
+    witnessed_seq: int | None  # the newest witnessed head this database holds, checked
+    witness_ahead: bool  # the witness saw later events than this database holds (a backup)
+
+    def __str__(self) -> str:
+        lines = [f"event log verified: {self.events:,} event{'' if self.events == 1 else 's'}, hash chain intact, database integrity ok"]
+        if self.events:
+            lines.append(f"head: seq {self.head_seq} {self.head_hash}")
+        if self.witnessed_seq is not None:
+            lines.append(f"witness: signed head at seq {self.witnessed_seq} matches")
+        if self.witness_ahead:
+            lines.append("note: the home has witnessed later events than this database holds (expected for a backup)")
+        return "\n".join(lines)
+
+
+def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Report:
+    """Check everything; LogAltered names the first bad seq. `own_database` is False for a copy
+    (a backup): the witness may then have seen events after the copy was taken."""
+    try:
+        with store.engine.connect() as connection:
+            if store.engine.dialect.name == "sqlite":
+                problems = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
+                if problems != ["ok"]:
+                    raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
+            stored_head = connection.execute(text("SELECT max(seq) FROM event")).scalar() or 0
+            newest, held = _witnessed(witness, stored_head)
+            count, head_seq, head_hash, held_hash = 0, 0, chain.GENESIS, None
+            for item in chain.walk(eventlog.records(connection)):
+                if isinstance(item, chain.Break):
+                    raise LogAltered(f"event log altered at {item}")
+                count, head_seq, head_hash = count + 1, item["seq"], item["hash"]
+                if held is not None and item["seq"] == held.seq:
+                    held_hash = item["hash"]
+    except DatabaseError as exc:
+        raise LogAltered(f"database damaged: {exc.orig}") from None
+    if witness is None:
+        return Report(count, head_seq, head_hash, None, False)
+    if newest is None:
+        if count and own_database:
+            raise LogAltered(f"{witness.path.name} is missing or empty, but the log holds {count} events: its head cannot be checked")
+        return Report(count, head_seq, head_hash, None, False)
+    if newest.seq > head_seq and own_database:
+        raise LogAltered(
+            f"event log truncated: seq {head_seq + 1} to {newest.seq} were witnessed "
+            f"(the last at {newest.at}) but are missing from the database"
+        )
+    if held is not None and held_hash != held.hash:
+        raise LogAltered(f"event log altered at seq {held.seq}: its hash differs from the signed witness record ({witness.path.name}:{held.line})")
+    return Report(count, head_seq, head_hash, held.seq if held else None, newest.seq > head_seq)
+
+
+def _witnessed(witness: Witness | None, stored_head: int) -> tuple[Entry | None, Entry | None]:
+    """The newest witnessed head, and the newest one at or below the database's head.
+
+    Only the newest matter: the chain fixes every event before a witnessed one. Every line's form is
+    still checked as it is read, and the two kept have their signatures checked."""
+    newest = held = None
+    if witness is None:
+        return None, None
+    for entry in witness.entries():
+        if newest is None or entry.seq > newest.seq:
+            newest = entry
+        if entry.seq <= stored_head and (held is None or entry.seq > held.seq):
+            held = entry
+    for entry in {id(e): e for e in (newest, held) if e is not None}.values():
+        witness.check_signature(entry)
+    return newest, held

@@ -1,0 +1,173 @@
+"""The home's configuration and playbook library: load, validate, find, write a new playbook."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from warroom import durations, tomlsource
+from warroom.config import Config, load_config
+from warroom.errors import BadInput, InvalidFile
+from warroom.fields import SLUG_PATTERN
+from warroom.home import PLAYBOOK_SCHEMA, Home
+from warroom.playbooks import loader
+from warroom.playbooks.schema import Playbook
+
+SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
+
+
+def config(home: Home) -> Config:
+    return load_config(home.require().config_path, "warroom.toml")
+
+
+def _home_files(home: Home) -> list[tuple[Path, str]]:
+    return [(p, f"playbooks/{p.name}") for p in sorted(home.playbooks_dir.glob("*.toml"))]
+
+
+def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
+    """Every playbook of the home, valid or not, each with its problems."""
+    return loader.load_library(_home_files(home), cfg)
+
+
+def find(home: Home, cfg: Config, playbook_id: str) -> Playbook:
+    return loader.find(library(home, cfg), playbook_id)
+
+
+def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
+    """(files that are valid, problems). No files: the config and every playbook of the home.
+
+    Given files are checked against the home's config and, for duplicate ids, against its library."""
+    problems: list[str] = []
+    if not home.config_path.is_file():
+        if not files:
+            home.require()
+        cfg = Config()
+        problems.append(f"note: no war-room home at {home.root}; references to suppliers, fallbacks and notify targets were not checked")
+        checked_refs = False
+    else:
+        checked_refs = True
+        try:
+            cfg = config(home)
+        except InvalidFile as exc:
+            return [], exc.problems
+    targets = [(p, str(p)) for p in files] if files else _home_files(home)
+    wanted = {os.path.realpath(p) for p, _ in targets}
+    others = [(p, s) for p, s in _home_files(home) if os.path.realpath(p) not in wanted] if checked_refs else []
+    entries = loader.load_library(targets + others, cfg)
+    mine = [e for e in entries if os.path.realpath(e.path) in wanted]
+    if not checked_refs:
+        for entry in mine:  # without a config, reference problems are not problems
+            entry.problems = [p for p in entry.problems if "warroom.toml" not in p]
+    ok = [e.shown for e in mine if not e.problems]
+    if not files:
+        ok.insert(0, "warroom.toml")
+    return ok, problems + [p for e in mine for p in e.problems]
+
+
+def skeleton(playbook_id: str, cfg: Config) -> dict[str, Any]:
+    """A complete, valid playbook to start from, using what the home's config defines."""
+    supplier = cfg.suppliers[0] if cfg.suppliers else None
+    register = list(cfg.fallbacks())
+    notify = list(cfg.notify)
+    doc: dict[str, Any] = {
+        "id": playbook_id,
+        "title": f"{playbook_id.replace('-', ' ').capitalize()}",
+        "version": 1,
+        "severity": "high",
+        "summary": "What fails, which crucial services it hits, and what is at stake.",
+    }
+    if supplier:
+        doc["fallbacks"] = [f.id for f in supplier.fallbacks][:1]
+        doc["trigger"] = {"supplier": supplier.id, "state": "down", "for": "5m"}
+    elif register:
+        doc["fallbacks"] = register[:1]
+    doc["targets"] = {"acknowledge_within": "10m", "fallback_within": "1h", "resolve_within": "8h"}
+    doc["steps"] = [
+        {"id": "confirm", "title": "Confirm the failure with the supplier's service desk", "role": "coordinator", "due": "10m"},
+        {"id": "assess", "title": "Assess which crucial services are hit and for how many people", "role": "coordinator", "due": "20m"},
+        {"id": "inform", "title": "Inform the board and the communications team", "role": "commander", "due": "30m"},
+    ]
+    if notify:
+        doc["escalation"] = [{"after": "0m", "notify": notify[:1], "message": "Supplier failure: war-room opened"}]
+        if len(notify) > 1:
+            doc["escalation"].append({"after": "30m", "notify": notify[1:2], "message": "Not resolved after 30 minutes"})
+    doc["decisions"] = [{"id": "activate-fallback", "question": "Switch to the fallback arrangement?", "by": "45m", "role": "commander"}]
+    injects: list[dict[str, Any]] = [{"at": "5m", "message": "The service desk reports callers cannot reach the service", "expect": "confirm"}]
+    if supplier:
+        injects.append({"at": "1m", "fault": {"supplier": supplier.id, "mode": "down"}})
+    doc["drill"] = {"injects": injects}
+    return doc
+
+
+def new(home: Home, playbook_id: str) -> Path:
+    """Write a valid skeleton playbook into the home; never overwrites."""
+    cfg = config(home)
+    if not re.match(SLUG_PATTERN, playbook_id):
+        raise BadInput(f"{playbook_id!r} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage")
+    path = home.playbooks_dir / f"{playbook_id}.toml"
+    if path.exists():
+        raise BadInput(f"playbooks/{path.name} exists; choose another id (nothing was changed)")
+    taken = [e.playbook.id for e in library(home, cfg) if e.playbook]
+    if playbook_id in taken:
+        raise BadInput(f"a playbook with id {playbook_id!r} exists already (nothing was changed)")
+    text = SCHEMA_LINE + tomli_w.dumps(skeleton(playbook_id, cfg))
+    # The skeleton must itself pass the validator it invites authors to use.
+    locator = tomlsource.Locator(text)
+    playbook = tomlsource.validate(Playbook, tomlsource.parse(text, path.name), path.name, locator)
+    assert not loader.cross_check(playbook, cfg, path.name, locator), "skeleton does not validate"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660 if home.group_shared else 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
+
+
+def describe(playbook: Playbook, cfg: Config) -> str:
+    """A readable preview: what an author or coordinator checks before starting it."""
+    fmt = durations.format
+    lines = [f"{playbook.id} (v{playbook.version}) · severity {playbook.severity}", playbook.title]
+    if playbook.summary:
+        lines.append(playbook.summary.strip())
+    lines.append("")
+    if playbook.trigger:
+        t = playbook.trigger
+        lines.append(f"Trigger    {t.supplier} {t.state} for {fmt(t.for_)}")
+    targets = [(n.replace("_", " "), getattr(playbook.targets, n)) for n in type(playbook.targets).model_fields]
+    targets = [(n, v) for n, v in targets if v is not None]
+    if targets:
+        lines.append("Targets    " + " · ".join(f"{n} {fmt(v)}" for n, v in targets))
+    register = cfg.fallbacks()
+    for i, fallback_id in enumerate(playbook.fallbacks):
+        label = "Fallbacks  " if i == 0 else "           "
+        if fallback_id in register:
+            supplier, f = register[fallback_id]
+            needs = ", needs a decision" if f.needs_decision else ""
+            lines.append(f"{label}{f.id}: {f.title} (covers {supplier.id}; owner {f.owner}{needs})")
+        else:
+            lines.append(f"{label}{fallback_id} (not in the register)")
+    lines += ["", "Steps"]
+    for i, step in enumerate(playbook.steps, start=1):
+        extra = ", ".join(x for x in (step.role, f"due {fmt(step.due)}" if step.due else None) if x)
+        lines.append(f"  {i:>2}. {step.id:<18} {step.title}" + (f"  [{extra}]" if extra else ""))
+    if playbook.escalation:
+        lines += ["", "Escalation"]
+        for n, level in enumerate(playbook.ladder(), start=1):
+            who = ", ".join(cfg.notify[t].name if t in cfg.notify else t for t in level.notify)
+            lines.append(f"  L{n}  after {fmt(level.after):<6} {who}" + (f" — {level.message}" if level.message else ""))
+    if playbook.decisions:
+        lines += ["", "Decisions"]
+        for d in playbook.decisions:
+            lines.append(f"  {d.id:<22} {d.question}" + (f"  [by {fmt(d.by)}]" if d.by else ""))
+    if playbook.drill.injects:
+        lines += ["", "Drill injects"]
+        for inject in sorted(playbook.drill.injects, key=lambda i: i.at):
+            what = []
+            if inject.fault:
+                what.append(f"fault {inject.fault.supplier}={inject.fault.mode}")
+            if inject.message:
+                what.append(inject.message)
+            lines.append(f"  at {fmt(inject.at):<6} " + " · ".join(what) + (f"  (expect {inject.expect})" if inject.expect else ""))
+    return "\n".join(lines)

@@ -1,0 +1,38 @@
+"""A consistent copy of a live SQLite database, through SQLite's online backup API."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from warroom.errors import BadInput, WarroomError
+from warroom.store.engine import BUSY_TIMEOUT_MS
+
+
+def backup(source: Path, destination: Path) -> None:
+    """Copy `source` to `destination` while other processes keep writing.
+
+    The copy runs in one step (pages=-1), so it reads one snapshot under one read transaction: WAL
+    writers are not blocked and the copy is never a mix of two moments. It is written next to its
+    destination and renamed into place, so a failed backup never leaves a half file behind."""
+    if destination.exists():
+        raise BadInput(f"{destination} exists; choose a new file name (a backup never overwrites)")
+    if not destination.parent.is_dir():
+        raise BadInput(f"{destination.parent} is not a folder")
+    partial = destination.with_name(destination.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        dst.commit()
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise WarroomError(f"backup failed: {exc}") from None
+    finally:
+        dst.close()
+        src.close()
+    os.replace(partial, destination)

@@ -1,0 +1,118 @@
+"""The database: one engine per process, one transaction per use case.
+
+SQLite runs in WAL mode with `synchronous=FULL` (a committed decision survives a power cut), foreign
+keys on and a busy timeout. Writers start with `BEGIN IMMEDIATE`: they take the write lock before
+reading the log's head, so several processes appending at once still make one linear chain."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
+
+from warroom.errors import BadInput, WarroomError
+
+BUSY_TIMEOUT_MS = 30_000
+_WRITE = "warroom_write"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def check_not_world_writable(path: Path) -> None:
+    """Refuse a database (or its folder) that anyone on the host can write to: the log would prove nothing."""
+    for target in (path, path.parent):
+        try:
+            mode = target.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if mode & stat.S_IWOTH:
+            raise BadInput(
+                f"refusing to open {path}: {target} can be written by anyone on this host "
+                f"(mode {stat.S_IMODE(mode):04o}); run: chmod o-w {target}"
+            )
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadInput(f"--db: {url!r} is not a database URL (like sqlite:///path/warroom.db or postgresql+psycopg://host/db)") from None
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # pysqlite's own transaction handling would BEGIN lazily and DEFERRED; we BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class Store:
+    """The engine plus what must happen around every write (witnessing the new head)."""
+
+    def __init__(self, engine: Engine, after_write: Callable[[Session], None] | None = None):
+        self.engine = engine
+        self.after_write = after_write
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction holding the write lock from its first statement; commits on success."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={_WRITE: True})
+            if self.engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(7243)"))  # the same one-writer rule
+            try:
+                yield session
+                session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                if "locked" in str(exc):
+                    raise WarroomError("the database stayed locked by another process for 30 s; nothing was recorded, try again") from None
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+            if self.after_write:
+                self.after_write(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_private_file(path: Path, group_shared: bool) -> None:
+    """An empty file readable by its owner only (and group, when the home is shared)."""
+    mode = 0o660 if group_shared else 0o600
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    os.close(fd)
+    os.chmod(path, mode)

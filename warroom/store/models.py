@@ -1,0 +1,98 @@
+"""The tables. The event log is the truth; the state tables are what the services keep beside it,
+always written in the same transaction as the event that explains the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, String, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from warroom.clock import iso, parse_iso
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as sortable UTC text, the same spelling as the event log's `at`."""
+
+    impl = String(27)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> str | None:
+        return None if value is None else iso(value)
+
+    def process_result_value(self, value: str | None, dialect) -> datetime | None:
+        return None if value is None else parse_iso(value)
+
+
+def utc_column(**kwargs) -> Column:
+    return Column(UTCDateTime(), **kwargs)
+
+
+class Event(SQLModel, table=True):
+    """One entry of the append-only, hash-chained log (DESIGN §3, §6). Database triggers refuse
+    UPDATE and DELETE; `warroom verify` recomputes every hash."""
+
+    __table_args__ = (Index("ix_event_incident_seq", "incident_id", "seq"),)
+
+    seq: int = Field(primary_key=True)
+    at: str  # UTC, clock.iso: kept as text so the hashed spelling is the stored one
+    kind: str = Field(index=True)  # dotted: incident.opened, supplier.state, …
+    actor: str  # OS user, or "system" for the monitor
+    incident_id: int | None = None
+    object: str  # what it is about: "incident:12/step:confirm", "supplier:nlcloud"
+    result: str  # "ok", or what went wrong ("refused: …", "failed: …")
+    origin: str  # canonical JSON: host, terminal, ssh client address
+    summary: str
+    data: str  # canonical JSON
+    key: str | None = Field(default=None, unique=True)  # idempotency: one escalation fires once
+    links: str  # canonical JSON: stream → hash of that stream's previous event
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+class StreamHead(SQLModel, table=True):
+    """The newest event of each stream: a cache for appending, rebuilt by nothing, trusted by no one
+    (verify recomputes the heads from the events themselves)."""
+
+    __tablename__ = "stream_head"
+
+    stream: str = Field(primary_key=True)
+    seq: int
+    hash: str
+
+
+class Lease(SQLModel, table=True):
+    """Who runs the monitor: the one process whose lease has not expired (DESIGN §4)."""
+
+    name: str = Field(primary_key=True)
+    holder: str
+    acquired_at: datetime = Field(sa_column=utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class SupplierState(SQLModel, table=True):
+    """A supplier's confirmed health state, and the streak of results that may change it."""
+
+    __tablename__ = "supplier_state"
+
+    supplier_id: str = Field(primary_key=True)
+    state: str
+    since: datetime = Field(sa_column=utc_column(nullable=False))
+    detail: str = ""
+    latency_ms: float | None = None
+    checked_at: datetime | None = Field(default=None, sa_column=utc_column())
+    candidate: str | None = None  # the state the latest rounds agree on, if not yet confirmed
+    streak: int = 0  # how many consecutive rounds agreed on the candidate
+
+
+class HealthSample(SQLModel, table=True):
+    """One check round's result for one supplier: history for trends, kept for settings.history."""
+
+    __tablename__ = "health_sample"
+    __table_args__ = (Index("ix_health_sample_supplier_at", "supplier_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: str
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    state: str
+    latency_ms: float | None = None

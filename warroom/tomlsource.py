@@ -1,0 +1,200 @@
+"""Reading TOML files people wrote, and pointing at the line a problem is on.
+
+tomllib gives values without positions, so `Locator` scans the text once and records the line of every
+table header and key (`steps[1].due` → line 12). That is what lets every problem be reported as
+`playbooks/x.toml:12: steps[1].due: …` instead of "somewhere in the file".
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from warroom.errors import InvalidFile
+
+MAX_BYTES = 1_000_000  # a playbook or config is a few KB; anything near this is a mistake, not a file
+
+Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+_BARE = r"[A-Za-z0-9_\-]+"
+_KEY_PART = rf'(?:{_BARE}|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?")
+_PART = re.compile(_KEY_PART)
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def format_path(path: Path_) -> str:
+    """('steps', 1, 'due') → `steps[1].due`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _split_key(text: str) -> list[str]:
+    return [p[1:-1] if p[0] in "\"'" else p for p in _PART.findall(text)]
+
+
+def _depth_change(fragment: str, in_string: str | None) -> tuple[int, str | None]:
+    """Net bracket depth of a line fragment, skipping strings and comments.
+
+    Returns the change and the multi-line string delimiter still open at the end, if any."""
+    depth, i, n = 0, 0, len(fragment)
+    while i < n:
+        if in_string:
+            end = fragment.find(in_string, i)
+            if end < 0:
+                return depth, in_string
+            i, in_string = end + len(in_string), None
+            continue
+        ch = fragment[i]
+        if fragment.startswith('"""', i) or fragment.startswith("'''", i):
+            in_string, i = fragment[i : i + 3], i + 3
+        elif ch == '"':
+            i += 1
+            while i < n and fragment[i] != '"':
+                i += 2 if fragment[i] == "\\" else 1
+            i += 1
+        elif ch == "'":
+            end = fragment.find("'", i + 1)
+            i = n if end < 0 else end + 1
+        elif ch == "#":
+            break
+        else:
+            depth += ch in "[{"
+            depth -= ch in "]}"
+            i += 1
+    return depth, None
+
+
+class Locator:
+    """The line of every table and key in a TOML text, by field path."""
+
+    def __init__(self, text: str):
+        self.lines: dict[Path_, int] = {}
+        self._arrays: dict[Path_, int] = {}  # array-of-tables path → index of its current element
+        self._scan(text)
+
+    def line_of(self, path: Path_) -> int:
+        """The line of `path`, or of its nearest ancestor that the file spells out (1 if none)."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.lines:
+                return self.lines[path[:n]]
+        return 1
+
+    def _resolve(self, keys: list[str]) -> Path_:
+        path: Path_ = ()
+        for key in keys:
+            path += (key,)
+            if path in self._arrays:
+                path += (self._arrays[path],)
+        return path
+
+    def _scan(self, text: str) -> None:
+        table: Path_ = ()
+        depth, in_string = 0, None
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if in_string or depth > 0:
+                change, in_string = _depth_change(line, in_string)
+                depth += change
+                continue
+            header = _HEADER.match(line)
+            if header:
+                keys = _split_key(header.group(2))
+                parent = self._resolve(keys[:-1])
+                if header.group(1) == "[[":
+                    array = parent + (keys[-1],)
+                    index = self._arrays.get(array, -1) + 1
+                    self._arrays[array] = index
+                    self.lines.setdefault(array, lineno)
+                    table = array + (index,)
+                else:
+                    table = parent + (keys[-1],)
+                self.lines[table] = lineno
+                continue
+            key = _KEY.match(line)
+            if key:
+                path = table + tuple(_split_key(key.group(1)))
+                self.lines[path] = lineno
+                value = line[key.end() :]
+                if value.lstrip().startswith("{"):  # inline table: its keys sit on this line
+                    for part in re.findall(rf"[{{,]\s*({_BARE})\s*=", value):
+                        self.lines[path + (part,)] = lineno
+                change, in_string = _depth_change(value, None)
+                depth += change
+
+
+def read_text(path: Path, shown: str) -> str:
+    """The text of a file a person wrote, or InvalidFile saying plainly why it cannot be read."""
+    try:
+        if path.is_dir():
+            raise InvalidFile([f"{shown}: is a directory, not a file"])
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InvalidFile([f"{shown}: no such file"]) from None
+    except PermissionError:
+        raise InvalidFile([f"{shown}: permission denied"]) from None
+    if size > MAX_BYTES:
+        raise InvalidFile([f"{shown}: file is {size / 1e6:.1f} MB; a playbook or config must be under {MAX_BYTES // 1_000_000} MB"])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidFile([f"{shown}: cannot read: {exc.strerror}"]) from None
+    if not raw.strip():
+        raise InvalidFile([f"{shown}: file is empty"])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InvalidFile([f"{shown}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"]) from None
+
+
+def parse(text: str, shown: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        at = _AT.search(message)
+        where = f"{shown}:{at.group(1)}:{at.group(2)}" if at else shown
+        reason = _AT.sub("", message).strip()
+        raise InvalidFile([f"{where}: TOML syntax error: {reason}"]) from None
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, msg = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key (a typo? unknown keys are refused so nothing is silently dropped)"
+    if kind == "missing":
+        return "required key is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def problem(shown: str, locator: Locator, path: Path_, message: str) -> str:
+    field = format_path(path)
+    return f"{shown}:{locator.line_of(path)}: {field + ': ' if field else ''}{message}"
+
+
+def validate(model: type[M], data: dict[str, Any], shown: str, locator: Locator) -> M:
+    """The model built from `data`, or InvalidFile listing every problem (not only the first)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        found = []
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))  # drop union tags
+            found.append((locator.line_of(loc), problem(shown, locator, loc, _message(error))))
+        raise InvalidFile([text for _, text in sorted(found, key=lambda f: f[0])]) from None
+
+
+def load(path: Path, shown: str, model: type[M]) -> tuple[M, Locator]:
+    """Read, parse and validate one file; InvalidFile names the file, line and field of each problem."""
+    text = read_text(path, shown)
+    data = parse(text, shown)
+    locator = Locator(text)
+    return validate(model, data, shown, locator), locator
