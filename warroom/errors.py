@@ -3,6 +3,7 @@
     WarroomError            exit 1: failed at run time
      ├── BadInput           exit 2: usage, an unknown id, an unsafe home
      │    └── InvalidFile   exit 2: a playbook or config with problems, one line each
+     ├── DatabaseDamaged    exit 1: the database file cannot be read (verify says so with exit 3)
      └── LogAltered         exit 3: verify found the log altered or the database damaged
 """
 
@@ -25,8 +26,12 @@ class InvalidFile(BadInput):
         super().__init__("\n".join(problems))
 
 
+class DatabaseDamaged(WarroomError):
+    exit_code = 1
+
+
 class LogAltered(WarroomError):
     exit_code = 3
 
 
-__all__ = ["WarroomError", "BadInput", "InvalidFile", "LogAltered"]
+__all__ = ["WarroomError", "BadInput", "InvalidFile", "DatabaseDamaged", "LogAltered"]

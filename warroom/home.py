@@ -10,7 +10,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from warroom.errors import BadInput
+from warroom.errors import BadInput, DatabaseDamaged
 
 CONFIG = "warroom.toml"
 DATABASE = "warroom.db"
@@ -93,8 +93,14 @@ class Home:
             check_not_world_writable(path)
             if not path.exists():
                 raise BadInput(f"no database at {path} (create a home with: warroom init)")
+        from sqlalchemy.exc import DatabaseError
+
         engine = make_engine(self.url)
-        migrate.upgrade(engine)
+        try:
+            migrate.upgrade(engine)
+        except DatabaseError as exc:
+            engine.dispose()
+            raise DatabaseDamaged(f"the database {path or self.url} cannot be read: {exc.orig}; check it with: warroom verify") from None
         witness = self.witness() if self.own_database else None
 
         def witness_head(session) -> None:

@@ -36,13 +36,7 @@ def verify(env: Env, export_file: Path | None) -> None:
         raise click.UsageError("verify --export comes with the export command, which is not built yet")
     from warroom.services import integrity
 
-    home = env.home.require()
-    store = home.open_store()
-    try:
-        report = integrity.verify(store, home.witness(), own_database=home.own_database)
-    finally:
-        store.dispose()
-    click.echo(str(report))
+    click.echo(str(integrity.verify_home(env.home.require())))
 
 
 @click.command()

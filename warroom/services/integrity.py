@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from warroom.errors import LogAltered
+from warroom.errors import DatabaseDamaged, LogAltered
+from warroom.home import Home
 from warroom.store import chain, eventlog
 from warroom.store.engine import Store
 from warroom.witness import Entry, Witness
@@ -30,6 +31,18 @@ class Report:
         if self.witness_ahead:
             lines.append("note: the home has witnessed later events than this database holds (expected for a backup)")
         return "\n".join(lines)
+
+
+def verify_home(home: Home) -> Report:
+    """Open the home's database (or --db copy) and verify it; damage that stops it opening is LogAltered too."""
+    try:
+        store = home.open_store()
+    except DatabaseDamaged as exc:
+        raise LogAltered(f"database damaged: {exc}") from None
+    try:
+        return verify(store, home.witness(), own_database=home.own_database)
+    finally:
+        store.dispose()
 
 
 def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Report:

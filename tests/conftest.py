@@ -1,0 +1,61 @@
+"""Shared fixtures: real homes on disk and the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from warroom.clock import MovableClock
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, home: Path | None = None, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`warroom ARGS` in a real subprocess, as a script would run it."""
+    command = [sys.executable, "-m", "warroom"] + (["--home", str(home)] if home else []) + list(args)
+    environment = {**os.environ, **(env or {})}
+    environment.pop("WARROOM_HOME", None)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=environment)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, code: int) -> None:
+    assert result.returncode == code, f"exit {result.returncode}, expected {code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
+    """Poll `condition` until it is truthy or the deadline passes; never a bare sleep as synchronisation."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime(2026, 11, 29, 13, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def home(tmp_path: Path, clock: MovableClock):
+    """A fresh home made by the real `init` code path."""
+    from warroom.services import homes
+
+    return homes.create(tmp_path / "home", clock=clock, actor="alice", origin={"host": "test", "terminal": None, "ssh_client": None})
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("WARROOM_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -1,0 +1,89 @@
+"""The event log on a real SQLite file: chaining, streams, idempotency, append-only triggers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.helpers import ORIGIN, append_many
+from warroom.services import integrity
+from warroom.store import chain, eventlog
+
+
+def test_events_chain_from_genesis_and_verify(home, clock):
+    store = home.open_store()
+    append_many(store, 20)
+    report = integrity.verify(store, home.witness(), own_database=True)
+    assert report.events == 21  # home.created + 20
+    assert report.witnessed_seq == 21
+    with store.engine.connect() as connection:
+        records = list(eventlog.records(connection))
+    assert records[0]["prev_hash"] == chain.GENESIS
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(records, records[1:]))
+
+
+def test_incident_stream_links_each_event_to_the_previous_of_that_incident(home):
+    store = home.open_store()
+    append_many(store, 30)
+    with store.engine.connect() as connection:
+        mine = [r for r in eventlog.records(connection) if r["incident_id"] == 2]
+    assert mine[0]["links"]["incident:2"] is None
+    for before, after in zip(mine, mine[1:]):
+        assert after["links"]["incident:2"] == before["hash"]
+    # The incident's events alone prove they are complete: the subset check passes...
+    assert chain.check_stream_subset(mine, complete={"incident:2"}) is None
+    # ...and notices when one is left out.
+    broken = chain.check_stream_subset(mine[:2] + mine[3:], complete={"incident:2"})
+    assert broken is not None and broken.seq == mine[3]["seq"]
+    assert chain.check_stream_subset(mine[1:], complete={"incident:2"}) is not None
+
+
+def test_an_idempotency_key_appends_once(home, clock):
+    store = home.open_store()
+    with store.write() as session:
+        eventlog.append(session, at=clock.now(), kind="escalation.due", actor="system", origin=ORIGIN,
+                        object="incident:1/level:1", summary="L1 due", incident_id=1, data={"level": 1}, key="escalation:1:1")
+    with pytest.raises(eventlog.Duplicate), store.write() as session:
+        eventlog.append(session, at=clock.now(), kind="escalation.due", actor="system", origin=ORIGIN,
+                        object="incident:1/level:1", summary="L1 due", incident_id=1, data={"level": 1}, key="escalation:1:1")
+    with store.read() as session:
+        assert eventlog.head(session)[0] == 2
+
+
+def test_database_refuses_update_and_delete_of_events(home):
+    home.open_store().dispose()
+    connection = sqlite3.connect(home.db_path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        connection.execute("UPDATE event SET summary = 'rewritten' WHERE seq = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        connection.execute("DELETE FROM event WHERE seq = 1")
+    connection.close()
+
+
+def test_each_event_records_what_bio_asks_of_a_log_line(home, clock):
+    store = home.open_store()
+    origin = {"host": "warroom-01", "terminal": "/dev/pts/3", "ssh_client": "10.0.0.7"}
+    with store.write() as session:
+        eventlog.append(session, at=clock.now(), kind="decision.logged", actor="alice", origin=origin,
+                        object="incident:4", summary="Freeze deployments", incident_id=4, data={"kind": "decision"})
+    row = sqlite3.connect(home.db_path).execute(
+        "SELECT at, kind, actor, object, result, origin FROM event WHERE kind = 'decision.logged'").fetchone()
+    at, kind, actor, obj, result, stored_origin = row
+    assert at == "2026-11-29T13:00:00.000000Z"
+    assert (kind, actor, obj, result) == ("decision.logged", "alice", "incident:4", "ok")
+    assert json.loads(stored_origin) == origin
+
+
+def test_witness_records_are_signed_and_a_forged_one_is_caught(home):
+    store = home.open_store()
+    append_many(store, 3)
+    lines = home.witness().path.read_text().splitlines()
+    assert len(lines) == 4
+    forged = json.loads(lines[-1])
+    forged["seq"] += 10
+    with home.witness().path.open("a") as witness_file:
+        witness_file.write(json.dumps(forged) + "\n")
+    with pytest.raises(Exception, match="bad signature"):
+        integrity.verify(store, home.witness(), own_database=True)

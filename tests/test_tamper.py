@@ -1,0 +1,180 @@
+"""Tampering as an attacker would (append-only triggers dropped first): verify exits 3 and names
+the first bad seq. Property-based over every stored field of every event."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import assert_clean_failure, run_cli
+from tests.helpers import append_many
+from warroom.errors import LogAltered
+from warroom.home import Home
+from warroom.services import integrity
+from warroom.store.chain import HASHED_FIELDS
+
+EVENTS = 30  # home.created + 29
+TEXT_FIELDS = [f for f in HASHED_FIELDS if f not in ("seq", "incident_id")] + ["hash"]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    from datetime import UTC, datetime
+
+    from warroom.clock import MovableClock
+    from warroom.services import homes
+
+    root = tmp_path_factory.mktemp("template") / "home"
+    home = homes.create(root, clock=MovableClock(datetime(2026, 11, 29, tzinfo=UTC)), actor="alice", origin={})
+    store = home.open_store()
+    append_many(store, EVENTS - 1)
+    store.dispose()
+    return root
+
+
+def attack(root: Path, *statements: tuple[str, tuple]) -> None:
+    connection = sqlite3.connect(root / "warroom.db")
+    connection.execute("DROP TRIGGER event_no_update")
+    connection.execute("DROP TRIGGER event_no_delete")
+    for sql, params in statements:
+        connection.execute(sql, params)
+    connection.commit()
+    connection.close()
+
+
+def verify_error(root: Path) -> str:
+    home = Home(root)
+    store = home.open_store()
+    try:
+        with pytest.raises(LogAltered) as caught:
+            integrity.verify(store, home.witness(), own_database=True)
+    finally:
+        store.dispose()
+    return str(caught.value)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=st.integers(1, EVENTS), field=st.sampled_from(TEXT_FIELDS), position=st.integers(0, 10_000), char=st.characters(min_codepoint=33, max_codepoint=126))
+def test_one_changed_byte_in_any_text_field_is_caught(template, tmp_path_factory, seq, field, position, char):
+    root = tmp_path_factory.mktemp("t") / "home"
+    shutil.copytree(template, root)
+    value = sqlite3.connect(root / "warroom.db").execute(f'SELECT "{field}" FROM event WHERE seq = ?', (seq,)).fetchone()[0]
+    assume(value is not None and len(value) > 0)
+    i = position % len(value)
+    assume(value[i] != char)
+    changed = value[:i] + char + value[i + 1 :]
+    attack(root, (f'UPDATE event SET "{field}" = ? WHERE seq = ?', (changed, seq)))
+    assert f"seq {seq}" in verify_error(root)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=st.integers(1, EVENTS), delta=st.integers(1, 5))
+def test_a_changed_incident_id_is_caught(template, tmp_path_factory, seq, delta):
+    root = tmp_path_factory.mktemp("t") / "home"
+    shutil.copytree(template, root)
+    attack(root, ("UPDATE event SET incident_id = coalesce(incident_id, 0) + ? WHERE seq = ?", (delta, seq)))
+    assert f"seq {seq}" in verify_error(root)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=st.integers(1, EVENTS - 1))
+def test_a_removed_event_is_caught(template, tmp_path_factory, seq):
+    root = tmp_path_factory.mktemp("t") / "home"
+    shutil.copytree(template, root)
+    attack(root, ("DELETE FROM event WHERE seq = ?", (seq,)))
+    assert f"seq {seq}: missing" in verify_error(root)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pair=st.lists(st.integers(1, EVENTS), min_size=2, max_size=2, unique=True))
+def test_two_swapped_events_are_caught(template, tmp_path_factory, pair):
+    a, b = sorted(pair)
+    root = tmp_path_factory.mktemp("t") / "home"
+    shutil.copytree(template, root)
+    # Swap everything but the seq, as an attacker reordering history would.
+    attack(
+        root,
+        ("UPDATE event SET seq = -1 WHERE seq = ?", (a,)),
+        ("UPDATE event SET seq = ? WHERE seq = ?", (a, b)),
+        ("UPDATE event SET seq = ? WHERE seq = -1", (b,)),
+    )
+    assert f"seq {a}" in verify_error(root)
+
+
+def test_cli_exits_3_when_the_newest_ten_are_cut_off(template, tmp_path):
+    root = tmp_path / "home"
+    shutil.copytree(template, root)
+    attack(root, ("DELETE FROM event WHERE seq > ?", (EVENTS - 10,)))
+    result = run_cli("verify", home=root)
+    assert_clean_failure(result, 3)
+    assert f"event log truncated: seq {EVENTS - 9} to {EVENTS} were witnessed" in result.stderr
+
+
+def test_cli_exits_3_naming_the_seq_of_an_altered_event(template, tmp_path):
+    root = tmp_path / "home"
+    shutil.copytree(template, root)
+    attack(root, ("UPDATE event SET summary = 'nothing happened' WHERE seq = 7", ()))
+    result = run_cli("verify", home=root)
+    assert_clean_failure(result, 3)
+    assert "event log altered at seq 7: content does not match its hash" in result.stderr
+
+
+def test_cli_exits_3_when_the_whole_chain_is_rewritten_consistently(template, tmp_path):
+    """An attacker who recomputes every hash after an edit still differs from the signed witness."""
+    from warroom.store import chain, eventlog
+
+    root = tmp_path / "home"
+    shutil.copytree(template, root)
+    connection = sqlite3.connect(root / "warroom.db")
+    connection.row_factory = sqlite3.Row
+    rows = [eventlog.record_of(_Row(r)) for r in connection.execute("SELECT * FROM event ORDER BY seq")]
+    connection.close()
+    rows[4]["summary"] = "rewritten history"
+    prev, heads, updates = chain.GENESIS, {}, []
+    for record in rows:
+        record["prev_hash"] = prev
+        streams = chain.streams_of(record["incident_id"], record["data"])
+        record["links"] = {s: heads.get(s) for s in streams}
+        record["hash"] = chain.event_hash(record)
+        for s in streams:
+            heads[s] = record["hash"]
+        prev = record["hash"]
+        updates.append(("UPDATE event SET summary = ?, prev_hash = ?, links = ?, hash = ? WHERE seq = ?",
+                        (record["summary"], record["prev_hash"], chain.canonical(record["links"]), record["hash"], record["seq"])))
+    attack(root, *updates)
+    result = run_cli("verify", home=root)
+    assert_clean_failure(result, 3)
+    assert f"event log altered at seq {EVENTS}: its hash differs from the signed witness record" in result.stderr
+
+
+def test_cli_exits_3_on_a_damaged_database_file(template, tmp_path):
+    root = tmp_path / "home"
+    shutil.copytree(template, root)
+    for suffix in ("-wal", "-shm"):
+        (root / f"warroom.db{suffix}").unlink(missing_ok=True)
+    data = bytearray((root / "warroom.db").read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    for page in range(1, len(data) // page_size):  # scribble over every b-tree page header but the first
+        data[page * page_size : page * page_size + 8] = b"\x07" * 8
+    (root / "warroom.db").write_bytes(bytes(data))
+    result = run_cli("verify", home=root)
+    assert_clean_failure(result, 3)
+    assert "database damaged" in result.stderr or "altered" in result.stderr
+
+
+def test_untouched_copy_verifies(template, tmp_path):
+    root = tmp_path / "home"
+    shutil.copytree(template, root)
+    result = run_cli("verify", home=root)
+    assert result.returncode == 0, result.stderr
+    assert f"event log verified: {EVENTS} events" in result.stdout
+
+
+class _Row:
+    def __init__(self, row: sqlite3.Row):
+        self._mapping = {k: row[k] for k in row.keys()}
