@@ -5,7 +5,6 @@ generated from them, so they cannot drift from what the loader accepts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -28,11 +27,11 @@ class Settings(Model):
     """The war-room's name, shown at the top of every screen."""
     timezone: str = "Europe/Amsterdam"
     """IANA time zone in which times are shown (they are stored in UTC)."""
-    interval: Duration = timedelta(seconds=30)
+    interval: Duration = "30s"  # type: ignore[assignment]
     """Default time between two checks of one supplier."""
     confirm: int = Field(2, ge=1, le=20)
     """Consecutive agreeing check rounds before a supplier's state changes (no flapping)."""
-    history: Duration = timedelta(days=7)
+    history: Duration = "7d"  # type: ignore[assignment]
     """How long latency samples are kept for trends and sparklines."""
     simulator: str | None = None
     """Base URL of the supplier simulator (`warroom simulate`) that drill fault injects drive."""
@@ -58,7 +57,7 @@ class Check(Model):
     """HTTP status that counts as up (default: any 2xx). http only."""
     degraded_ms: int | None = Field(None, ge=1)
     """Slower than this many milliseconds counts as degraded."""
-    timeout: Duration = timedelta(seconds=5)
+    timeout: Duration = "5s"  # type: ignore[assignment]
     """Hard deadline for the whole check; no server can stretch it."""
     warn_days: int = Field(14, ge=0)
     """A certificate with fewer days left than this counts as degraded. tls only."""
@@ -90,7 +89,7 @@ class Fallback(Model):
     """Who is responsible for it (a user name from [people] when people are configured)."""
     needs_decision: bool = False
     """Activation must carry a reason, logged as a decision."""
-    test_every: Duration | None = timedelta(days=180)
+    test_every: Duration | None = "180d"  # type: ignore[assignment]
     """The board flags it when no drill has exercised it for this long."""
     steps: list[str] = []
     """Activation checklist."""

@@ -21,7 +21,9 @@ _SLUG = re.compile(SLUG_PATTERN)
 class Model(_BaseModel):
     """Base of every file-format model: unknown keys are errors, since a typo must not drop a step."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # Defaults are written as authors write them ("30s") and validated like their input, so the
+    # JSON Schema and the reference show `30s` rather than an ISO 8601 "PT30S" nobody types.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True)
 
 
 def _slug(value: str) -> str:

@@ -70,7 +70,7 @@ def _depth_change(fragment: str, in_string: str | None) -> tuple[int, str | None
             depth += ch in "[{"
             depth -= ch in "]}"
             i += 1
-    return depth, None
+    return depth, in_string
 
 
 class Locator:

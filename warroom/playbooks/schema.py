@@ -5,7 +5,6 @@ Pure models, no I/O. The JSON Schema (`warroom schema playbook`), the README ref
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -21,7 +20,7 @@ class Trigger(Model):
     """The supplier whose state suggests this playbook."""
     state: Literal["down", "degraded"] = "down"
     """The state that must hold (down also matches "down via" a parent)."""
-    for_: Duration = Field(timedelta(minutes=5), alias="for")
+    for_: Duration = Field("5m", alias="for")  # type: ignore[assignment]
     """How long it must hold before the monitor suggests the playbook."""
 
 

@@ -8,25 +8,32 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from warroom.clock import iso
 from warroom.store import chain
 from warroom.store.models import Event, StreamHead
 
 _JSON_FIELDS = ("origin", "data", "links")
+_EVENT = Event.__table__
+_STREAM_HEAD = StreamHead.__table__
+_HEAD = core_select(_EVENT.c.seq, _EVENT.c.hash).order_by(_EVENT.c.seq.desc()).limit(1)
+_KEY_USED = core_select(_EVENT.c.seq).where(_EVENT.c.key == bindparam("key"))
+_STREAM_HEADS = core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.hash).where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True)))
+_NEW_HEAD = _STREAM_HEAD.insert()
+_MOVE_HEAD = _STREAM_HEAD.update().where(_STREAM_HEAD.c.stream == bindparam("which")).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
 
 
 class Duplicate(Exception):
-    """An event with this idempotency key is already in the log (it fired before)."""
+    """An event with this idempotency key is already in the log (it fired before). Nothing was
+    written; the transaction is still usable."""
 
 
 def head(session: Session) -> tuple[int, str]:
     """(seq, hash) of the newest event; (0, GENESIS) for an empty log."""
-    row = session.exec(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+    row = session.connection().execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
 
@@ -43,15 +50,19 @@ def append(
     result: str = "ok",
     data: dict[str, Any] | None = None,
     key: str | None = None,
-) -> Event:
-    """Append one event to the chain. Raises Duplicate when `key` was used before; the caller's
-    transaction is then still usable."""
+) -> dict[str, Any]:
+    """Append one event to the chain and return it as stored (a record dict, hash included).
+
+    Raises Duplicate, before writing anything, when `key` was used before. Plain SQL statements
+    rather than the ORM's unit of work: this runs under the write lock, so every microsecond here
+    is a microsecond every other writer waits."""
     data = data or {}
-    if key is not None and session.exec(select(Event.seq).where(Event.key == key)).first() is not None:
+    connection = session.connection()
+    if key is not None and connection.execute(_KEY_USED, {"key": key}).first() is not None:
         raise Duplicate(key)
     seq, prev_hash = head(session)
     streams = chain.streams_of(incident_id, data)
-    heads = {h.stream: h for h in session.exec(select(StreamHead).where(StreamHead.stream.in_(streams))).all()} if streams else {}
+    heads = dict(connection.execute(_STREAM_HEADS, {"streams": streams}).all()) if streams else {}
     record = {
         "seq": seq + 1,
         "at": iso(at),
@@ -64,25 +75,18 @@ def append(
         "summary": summary,
         "data": data,
         "key": key,
-        "links": {s: heads[s].hash if s in heads else None for s in streams},
+        "links": {s: heads.get(s) for s in streams},
         "prev_hash": prev_hash,
     }
     record["hash"] = chain.event_hash(record)
-    event = Event(**{**record, **{f: chain.canonical(record[f]) for f in _JSON_FIELDS}})
-    session.add(event)
+    connection.execute(_EVENT.insert(), {**record, **{f: chain.canonical(record[f]) for f in _JSON_FIELDS}})
     for stream in streams:
         if stream in heads:
-            heads[stream].seq, heads[stream].hash = event.seq, event.hash
+            connection.execute(_MOVE_HEAD, {"which": stream, "to_seq": record["seq"], "to_hash": record["hash"]})
         else:
-            session.add(StreamHead(stream=stream, seq=event.seq, hash=event.hash))
-    try:
-        session.flush()
-    except IntegrityError:
-        # Only reachable without the write lock (a PostgreSQL race on `key`): the unique key holds.
-        session.rollback()
-        raise Duplicate(key or str(seq + 1)) from None
-    session.info["head"] = (event.seq, event.hash, record["at"])
-    return event
+            connection.execute(_NEW_HEAD, {"stream": stream, "seq": record["seq"], "hash": record["hash"]})
+    session.info["head"] = (record["seq"], record["hash"], record["at"])
+    return record
 
 
 def record_of(row: Any) -> dict[str, Any]:
@@ -99,11 +103,10 @@ def record_of(row: Any) -> dict[str, Any]:
 
 def records(connection: Connection, *, after: int = 0, batch: int = 5000, incident_id: int | None = None) -> Iterator[dict[str, Any]]:
     """Every event in seq order, read in batches by keyset so memory stays flat at millions of events."""
-    table = Event.__table__
     while True:
-        query = core_select(table).where(table.c.seq > after).order_by(table.c.seq).limit(batch)
+        query = core_select(_EVENT).where(_EVENT.c.seq > after).order_by(_EVENT.c.seq).limit(batch)
         if incident_id is not None:
-            query = query.where(table.c.incident_id == incident_id)
+            query = query.where(_EVENT.c.incident_id == incident_id)
         rows = connection.execute(query).fetchall()
         if not rows:
             return
