@@ -6,6 +6,7 @@ reading the log's head, so several processes appending at once still make one li
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -73,12 +74,39 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+@contextmanager
+def _writer_queue(lock_path: Path | None) -> Iterator[None]:
+    """Queue this host's writers in the kernel before they ask SQLite for the write lock.
+
+    SQLite's busy handler polls with sleeps of up to 100 ms and is not woken when the lock frees,
+    which made the p99 of an append under four writers 20x its median. A blocking flock wakes
+    the next writer the moment the previous one lets go. Writers on other hosts (PostgreSQL) and
+    foreign tools still meet SQLite's own lock, so correctness never depends on this."""
+    if lock_path is None:
+        yield
+        return
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        database = lock_path.with_name(lock_path.name.removesuffix(".writer-lock"))
+        os.fchmod(fd, stat.S_IMODE(database.stat().st_mode))  # shared like the database it guards
+    except OSError:
+        yield  # SQLite's own lock still serialises writers, only less promptly
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 class Store:
     """The engine plus what must happen around every write (witnessing the new head)."""
 
     def __init__(self, engine: Engine, after_write: Callable[[Session], None] | None = None):
         self.engine = engine
         self.after_write = after_write
+        path = sqlite_path(str(engine.url))
+        self._lock_path = path.with_name(path.name + ".writer-lock") if path else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -88,7 +116,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction holding the write lock from its first statement; commits on success."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with _writer_queue(self._lock_path), Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
             if self.engine.dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(7243)"))  # the same one-writer rule
