@@ -46,3 +46,17 @@ def test_a_database_from_the_first_revision_opens_with_every_event_intact(home):
     assert integrity.verify(store, home.witness(), own_database=True).events == 50
     append_many(store, 5, start=50)  # and the log goes on from where it was
     assert integrity.verify(store, home.witness(), own_database=True).events == 55
+
+
+def test_the_models_and_the_migrations_describe_the_same_schema(home):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import warroom.store.models  # noqa: F401  (registers the tables)
+
+    store = home.open_store()
+    with store.engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata)
+    store.dispose()
+    assert drift == [], f"models and migrations differ; write a migration: {drift}"

@@ -37,6 +37,12 @@ def template(tmp_path_factory) -> Path:
     return root
 
 
+def copy_of(template: Path, where: Path) -> Path:
+    root = where / "home"
+    shutil.copytree(template, root)
+    return root
+
+
 def attack(root: Path, *statements: tuple[str, tuple]) -> None:
     connection = sqlite3.connect(root / "warroom.db")
     connection.execute("DROP TRIGGER event_no_update")
@@ -61,8 +67,7 @@ def verify_error(root: Path) -> str:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seq=st.integers(1, EVENTS), field=st.sampled_from(TEXT_FIELDS), position=st.integers(0, 10_000), char=st.characters(min_codepoint=33, max_codepoint=126))
 def test_one_changed_byte_in_any_text_field_is_caught(template, tmp_path_factory, seq, field, position, char):
-    root = tmp_path_factory.mktemp("t") / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path_factory.mktemp("t"))
     value = sqlite3.connect(root / "warroom.db").execute(f'SELECT "{field}" FROM event WHERE seq = ?', (seq,)).fetchone()[0]
     assume(value is not None and len(value) > 0)
     i = position % len(value)
@@ -75,8 +80,7 @@ def test_one_changed_byte_in_any_text_field_is_caught(template, tmp_path_factory
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seq=st.integers(1, EVENTS), delta=st.integers(1, 5))
 def test_a_changed_incident_id_is_caught(template, tmp_path_factory, seq, delta):
-    root = tmp_path_factory.mktemp("t") / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path_factory.mktemp("t"))
     attack(root, ("UPDATE event SET incident_id = coalesce(incident_id, 0) + ? WHERE seq = ?", (delta, seq)))
     assert f"seq {seq}" in verify_error(root)
 
@@ -84,8 +88,7 @@ def test_a_changed_incident_id_is_caught(template, tmp_path_factory, seq, delta)
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seq=st.integers(1, EVENTS - 1))
 def test_a_removed_event_is_caught(template, tmp_path_factory, seq):
-    root = tmp_path_factory.mktemp("t") / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path_factory.mktemp("t"))
     attack(root, ("DELETE FROM event WHERE seq = ?", (seq,)))
     assert f"seq {seq}: missing" in verify_error(root)
 
@@ -94,8 +97,7 @@ def test_a_removed_event_is_caught(template, tmp_path_factory, seq):
 @given(pair=st.lists(st.integers(1, EVENTS), min_size=2, max_size=2, unique=True))
 def test_two_swapped_events_are_caught(template, tmp_path_factory, pair):
     a, b = sorted(pair)
-    root = tmp_path_factory.mktemp("t") / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path_factory.mktemp("t"))
     # Swap everything but the seq, as an attacker reordering history would.
     attack(
         root,
@@ -107,8 +109,7 @@ def test_two_swapped_events_are_caught(template, tmp_path_factory, pair):
 
 
 def test_cli_exits_3_when_the_newest_ten_are_cut_off(template, tmp_path):
-    root = tmp_path / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path)
     attack(root, ("DELETE FROM event WHERE seq > ?", (EVENTS - 10,)))
     result = run_cli("verify", home=root)
     assert_clean_failure(result, 3)
@@ -116,8 +117,7 @@ def test_cli_exits_3_when_the_newest_ten_are_cut_off(template, tmp_path):
 
 
 def test_cli_exits_3_naming_the_seq_of_an_altered_event(template, tmp_path):
-    root = tmp_path / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path)
     attack(root, ("UPDATE event SET summary = 'nothing happened' WHERE seq = 7", ()))
     result = run_cli("verify", home=root)
     assert_clean_failure(result, 3)
@@ -128,8 +128,7 @@ def test_cli_exits_3_when_the_whole_chain_is_rewritten_consistently(template, tm
     """An attacker who recomputes every hash after an edit still differs from the signed witness."""
     from warroom.store import chain, eventlog
 
-    root = tmp_path / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path)
     connection = sqlite3.connect(root / "warroom.db")
     connection.row_factory = sqlite3.Row
     rows = [eventlog.record_of(_Row(r)) for r in connection.execute("SELECT * FROM event ORDER BY seq")]
@@ -153,8 +152,7 @@ def test_cli_exits_3_when_the_whole_chain_is_rewritten_consistently(template, tm
 
 
 def test_cli_exits_3_on_a_damaged_database_file(template, tmp_path):
-    root = tmp_path / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path)
     for suffix in ("-wal", "-shm"):
         (root / f"warroom.db{suffix}").unlink(missing_ok=True)
     data = bytearray((root / "warroom.db").read_bytes())
@@ -168,8 +166,7 @@ def test_cli_exits_3_on_a_damaged_database_file(template, tmp_path):
 
 
 def test_untouched_copy_verifies(template, tmp_path):
-    root = tmp_path / "home"
-    shutil.copytree(template, root)
+    root = copy_of(template, tmp_path)
     result = run_cli("verify", home=root)
     assert result.returncode == 0, result.stderr
     assert f"event log verified: {EVENTS} events" in result.stdout
