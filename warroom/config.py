@@ -61,6 +61,8 @@ class Check(Model):
     """Hard deadline for the whole check; no server can stretch it."""
     warn_days: int = Field(14, ge=0)
     """A certificate with fewer days left than this counts as degraded. tls only."""
+    ca_file: str | None = None
+    """PEM file of a private certificate authority to trust for this check (suppliers on a private PKI)."""
 
     @model_validator(mode="after")
     def _url_fits_kind(self) -> Check:

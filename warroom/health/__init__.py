@@ -1,0 +1,1 @@
+"""Supplier health: checks (httpx), states, the monitor and the simulator."""

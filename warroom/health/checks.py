@@ -1,0 +1,217 @@
+"""Health checks (httpx and asyncio), each under one hard deadline that no server can stretch.
+
+httpx's own timeouts are per operation: a server that sends one byte a second never trips a read
+timeout. So every check runs inside `asyncio.timeout(check.timeout)`, bodies are read only up to a
+small cap, and every failure becomes a short human detail ("timeout after 5.0 s", "HTTP 503",
+"certificate expired 2026-11-01") rather than an exception."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from warroom.config import Check
+
+BODY_CAP = 64 * 1024  # enough for any status.json; an endless body is cut here
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class Result:
+    """One check's outcome. `state` is up, degraded, down, maintenance or unknown."""
+
+    kind: str
+    state: str
+    latency_ms: float | None
+    detail: str
+    cause: str  # machine-readable: ok, http-status, timeout, refused, reset, tls, dns, protocol, slow, statuspage, …
+
+
+def make_client(concurrency: int = 100, ca_file: str | None = None) -> httpx.AsyncClient:
+    """The one shared client: bounded connections, proxies from the environment, capped redirects."""
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        timeout=httpx.Timeout(None),  # the overall asyncio deadline is the only one that counts
+        max_redirects=MAX_REDIRECTS,
+        follow_redirects=True,
+        trust_env=True,
+        verify=verify,
+        headers={"User-Agent": "warroom-health-check"},
+    )
+
+
+class Clients:
+    """One shared httpx client per trust store (nearly always just the default one)."""
+
+    def __init__(self, concurrency: int = 100):
+        self.concurrency = concurrency
+        self._clients: dict[str | None, httpx.AsyncClient] = {}
+
+    def for_check(self, check: Check) -> httpx.AsyncClient:
+        if check.ca_file not in self._clients:
+            self._clients[check.ca_file] = make_client(self.concurrency, check.ca_file)
+        return self._clients[check.ca_file]
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+
+async def run(check: Check, client: httpx.AsyncClient) -> Result:
+    """Run one check to completion or to its deadline, whichever comes first; never raises."""
+    limit = check.timeout.total_seconds()
+    began = time.perf_counter()
+    try:
+        async with asyncio.timeout(limit):
+            return await _RUNNERS[check.kind](check, client, began)
+    except TimeoutError:
+        return Result(check.kind, "down", None, f"timeout after {limit:.1f} s", "timeout")
+    except httpx.TooManyRedirects:
+        return Result(check.kind, "down", None, f"redirect loop (more than {MAX_REDIRECTS} redirects)", "redirects")
+    except (httpx.HTTPError, OSError, ssl.SSLError, ValueError) as exc:
+        detail, cause = describe(exc)
+        return Result(check.kind, "down", None, detail, cause)
+
+
+def describe(exc: BaseException) -> tuple[str, str]:
+    """A failure in a few words a coordinator understands, and its cause code."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in chain:
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return f"TLS: {item.verify_message or item.reason}", "tls"
+        if isinstance(item, ssl.SSLError):
+            return f"TLS: {item.reason or item}", "tls"
+    text = " ".join(str(item) for item in chain).lower()
+    codes = {getattr(item, "errno", None) for item in chain}
+    if errno.ECONNREFUSED in codes or "connection refused" in text or "connect call failed" in text:
+        return "connection refused", "refused"
+    if errno.ECONNRESET in codes or "reset by peer" in text:
+        return "connection reset", "reset"
+    if "name or service not known" in text or "nodename nor servname" in text or "temporary failure in name resolution" in text:
+        return "DNS: host not found", "dns"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
+        if "without sending" in text or "disconnected" in text or "closed" in text:
+            return "server closed the connection without a response", "protocol"
+        return "not a valid HTTP response", "protocol"
+    if isinstance(exc, httpx.ReadError):
+        return "connection broken while reading", "reset"
+    return (str(exc) or type(exc).__name__)[:120], "error"
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        body += chunk
+        if len(body) >= BODY_CAP:
+            break
+    return bytes(body[:BODY_CAP])
+
+
+def _elapsed_ms(began: float) -> float:
+    return round((time.perf_counter() - began) * 1000, 1)
+
+
+def _slow(check: Check, latency_ms: float) -> bool:
+    return check.degraded_ms is not None and latency_ms > check.degraded_ms
+
+
+async def _http(check: Check, client: httpx.AsyncClient, began: float) -> Result:
+    async with client.stream("GET", check.url) as response:
+        await _read_capped(response)
+    latency = _elapsed_ms(began)
+    status = response.status_code
+    good = status == check.expect_status if check.expect_status else 200 <= status < 300
+    if not good:
+        return Result("http", "down", latency, f"HTTP {status}", "http-status")
+    if _slow(check, latency):
+        return Result("http", "degraded", latency, f"slow: {latency:,.0f} ms", "slow")
+    return Result("http", "up", latency, f"HTTP {status}", "ok")
+
+
+_INDICATORS = {"none": "up", "minor": "degraded", "major": "down", "critical": "down", "maintenance": "maintenance"}
+
+
+async def _statuspage(check: Check, client: httpx.AsyncClient, began: float) -> Result:
+    async with client.stream("GET", check.url) as response:
+        body = await _read_capped(response)
+    latency = _elapsed_ms(began)
+    if response.status_code != 200:
+        return Result("statuspage", "unknown", latency, f"status page: HTTP {response.status_code}", "statuspage")
+    try:
+        status = json.loads(body)["status"]
+        indicator, description = status["indicator"], str(status.get("description", ""))[:120]
+    except (ValueError, KeyError, TypeError):
+        return Result("statuspage", "unknown", latency, "status page: unreadable (not Statuspage JSON)", "statuspage")
+    state = _INDICATORS.get(indicator, "unknown")
+    return Result("statuspage", state, latency, f"status page: {description or indicator}", "statuspage")
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or 443
+
+
+async def _tcp(check: Check, client: httpx.AsyncClient, began: float) -> Result:
+    host, port = _host_port(check.url)
+    _, writer = await asyncio.open_connection(host, port)
+    latency = _elapsed_ms(began)
+    writer.close()
+    if _slow(check, latency):
+        return Result("tcp", "degraded", latency, f"slow connect: {latency:,.0f} ms", "slow")
+    return Result("tcp", "up", latency, f"port {port} open", "ok")
+
+
+async def _certificate_expiry(host: str, port: int) -> datetime | None:
+    """The server certificate's end date, read without trusting it (only to say *when* it expired)."""
+    from cryptography import x509
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=host)
+    try:
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+    return x509.load_der_x509_certificate(der).not_valid_after_utc if der else None
+
+
+async def _tls(check: Check, client: httpx.AsyncClient, began: float) -> Result:
+    host, port = _host_port(check.url)
+    try:
+        _, writer = await asyncio.open_connection(host, port, ssl=ssl.create_default_context(cafile=check.ca_file), server_hostname=host)
+    except ssl.SSLCertVerificationError as exc:
+        reason = exc.verify_message or str(exc.reason)
+        if "expired" in reason:
+            ends = await _certificate_expiry(host, port)
+            return Result("tls", "down", None, f"certificate expired {ends:%Y-%m-%d}" if ends else "certificate expired", "tls")
+        if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
+            return Result("tls", "down", None, f"certificate is not valid for {host}", "tls")
+        return Result("tls", "down", None, f"certificate not trusted: {reason}", "tls")
+    latency = _elapsed_ms(began)
+    try:
+        cert = writer.get_extra_info("ssl_object").getpeercert()
+    finally:
+        writer.close()
+    ends = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), UTC)
+    days = (ends - datetime.now(UTC)).days
+    if days < check.warn_days:
+        return Result("tls", "degraded", latency, f"certificate expires in {days} days ({ends:%Y-%m-%d})", "tls-expiring")
+    return Result("tls", "up", latency, f"certificate valid {days} more days", "ok")
+
+
+_RUNNERS = {"http": _http, "statuspage": _statuspage, "tcp": _tcp, "tls": _tls}
