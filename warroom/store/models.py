@@ -83,6 +83,8 @@ class SupplierState(SQLModel, table=True):
     checked_at: datetime | None = Field(default=None, sa_column=utc_column())
     candidate: str | None = None  # the state the latest rounds agree on, if not yet confirmed
     streak: int = 0  # how many consecutive rounds agreed on the candidate
+    via: str | None = None  # the parent supplier it is down through, if any
+    disagreement: str | None = None  # what its status page says that our probe contradicts
 
 
 class HealthSample(SQLModel, table=True):

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("checked_at", sa.String(27), nullable=True),
         sa.Column("candidate", sa.String(), nullable=True),
         sa.Column("streak", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("via", sa.String(), nullable=True),
+        sa.Column("disagreement", sa.String(), nullable=True),
     )
     op.create_table(
         "health_sample",

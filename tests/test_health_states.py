@@ -1,0 +1,150 @@
+"""Pure state logic, and recording rounds against a real home (lease, events, suggestions, via, gaps)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from warroom.health.checks import Result
+from warroom.health.states import confirm, observe
+from warroom.services import health, lease, library
+from warroom.store import eventlog
+
+HTTP_DOWN = Result("http", "down", None, "HTTP 503", "http-status")
+HTTP_UP = Result("http", "up", 40.0, "HTTP 200", "ok")
+PAGE_OK = Result("statuspage", "up", 30.0, "status page: All Systems Operational", "statuspage")
+PAGE_MAJOR = Result("statuspage", "down", 30.0, "status page: Partial System Outage", "statuspage")
+PAGE_MAINT = Result("statuspage", "maintenance", 30.0, "status page: Service Under Maintenance", "statuspage")
+PAGE_BROKEN = Result("statuspage", "unknown", None, "status page: HTTP 500", "statuspage")
+
+
+def test_worst_probe_decides_and_the_status_page_can_only_make_it_worse():
+    assert observe([HTTP_UP, PAGE_OK]).state == "up"
+    assert observe([HTTP_DOWN, PAGE_OK]).state == "down"
+    assert observe([HTTP_UP, PAGE_MAJOR]).state == "down"
+    assert observe([HTTP_UP, PAGE_BROKEN]).state == "up"
+
+
+def test_probe_and_status_page_disagreement_is_said_both_ways():
+    assert "status page says operational; our probe sees it down" in observe([HTTP_DOWN, PAGE_OK]).disagreement
+    assert "Partial System Outage; our probe sees it up" in observe([HTTP_UP, PAGE_MAJOR]).disagreement
+    assert observe([HTTP_UP, PAGE_OK]).disagreement is None
+
+
+def test_failures_inside_maintenance_show_as_maintenance():
+    assert observe([HTTP_DOWN], maintenance_window=True).state == "maintenance"
+    assert observe([HTTP_DOWN, PAGE_MAINT]).state == "maintenance"
+    assert observe([HTTP_UP], maintenance_window=True).state == "up"
+
+
+def test_no_flapping_on_alternating_results():
+    state, candidate, streak, changes = "up", None, 0, 0
+    for observed in ["down", "up"] * 10:
+        step = confirm(state, candidate, streak, observed, 2)
+        state, candidate, streak, changes = step.state, step.candidate, step.streak, changes + step.changed
+    assert (state, changes) == ("up", 0)
+    step = confirm("up", "down", 1, "down", 2)
+    assert (step.state, step.changed) == ("down", True)
+
+
+HOLDER = "test-monitor"
+ORIGIN = {"host": "test"}
+
+
+@pytest.fixture
+def world(home, clock):
+    store = home.open_store()
+    cfg = library.config(home)
+    playbooks = [e.playbook for e in library.library(home, cfg) if e.playbook]
+    with store.write() as session:
+        assert lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=1), gap_after=timedelta(minutes=1), origin=ORIGIN).ok
+
+    def round_(supplier_id, *results):
+        supplier = cfg.supplier(supplier_id)
+        with store.write() as session:
+            return health.record(session, supplier=supplier, observation=observe(list(results)), now=clock.now(),
+                                 config=cfg, playbooks=playbooks, holder=HOLDER, origin=ORIGIN)
+
+    def events(kind):
+        with store.engine.connect() as connection:
+            return [r for r in eventlog.records(connection) if r["kind"] == kind]
+
+    yield store, cfg, round_, events
+    store.dispose()
+
+
+def test_one_event_per_real_change_after_confirmation(world, clock):
+    store, cfg, round_, events = world
+    round_("paybank", HTTP_UP)  # first observation is taken at once
+    for observed in (HTTP_DOWN, HTTP_UP, HTTP_DOWN, HTTP_UP):  # flapping: never confirmed
+        clock.advance(timedelta(seconds=30))
+        round_("paybank", observed)
+    clock.advance(timedelta(seconds=30))
+    round_("paybank", HTTP_DOWN)
+    clock.advance(timedelta(seconds=30))
+    change = round_("paybank", HTTP_DOWN)
+    assert change and (change.before, change.after, change.alarm) == ("up", "down", True)
+    changes = [(e["data"]["from"], e["data"]["to"]) for e in events("supplier.state")]
+    assert changes == [("unknown", "up"), ("up", "down")]
+    assert events("supplier.state")[-1]["data"]["cause"] == "http-status"
+
+
+def test_child_of_a_down_parent_is_down_via_it_without_an_alarm(world, clock):
+    store, cfg, round_, events = world
+    for _ in range(2):
+        round_("nlcloud", HTTP_DOWN)
+        round_("casesaas", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+    child = [e for e in events("supplier.state") if e["data"]["supplier"] == "casesaas"][-1]
+    assert (child["data"]["to"], child["data"]["via"], child["data"]["alarm"]) == ("down", "nlcloud", False)
+    assert "down via nlcloud" in child["summary"]
+    with store.read() as session:
+        view = health.status(session, cfg, clock.now())
+    by_id = {s["id"]: s for s in view["suppliers"]}
+    assert by_id["casesaas"]["via"] == "nlcloud"
+    court = next(s for s in view["services"] if s["id"] == "court-filing")
+    assert court["state"] == "down" and {"supplier": "casesaas", "state": "down", "via": "nlcloud"} in court["through"]
+
+
+def test_playbook_suggested_once_per_episode(world, clock):
+    store, cfg, round_, events = world
+    for _ in range(20):  # nlcloud down for 10 minutes; the playbook's trigger says 5m
+        round_("nlcloud", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+    suggested = events("playbook.suggested")
+    assert [e["data"]["playbook"] for e in suggested] == ["cloud-hosting-outage"]
+    for _ in range(3):
+        round_("nlcloud", HTTP_UP)
+        clock.advance(timedelta(seconds=30))
+    for _ in range(20):  # a second outage is a second episode
+        round_("nlcloud", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+    assert len(events("playbook.suggested")) == 2
+
+
+def test_a_monitor_without_the_lease_records_nothing(world, clock):
+    store, cfg, round_, events = world
+    clock.advance(timedelta(days=2))  # the test lease has expired
+    before = len(events("supplier.state"))
+    with pytest.raises(lease.NotLeader):
+        round_("paybank", HTTP_DOWN)
+    assert len(events("supplier.state")) == before
+
+
+def test_a_vacant_lease_is_recorded_as_a_monitor_gap(home, clock):
+    store = home.open_store()
+    ttl, gap = timedelta(seconds=10), timedelta(seconds=30)
+    with store.write() as session:
+        lease.take(session, holder="a", now=clock.now(), ttl=ttl, gap_after=gap, origin=ORIGIN)
+    clock.advance(timedelta(seconds=5))
+    with store.write() as session:
+        assert not lease.take(session, holder="b", now=clock.now(), ttl=ttl, gap_after=gap, origin=ORIGIN).ok
+    clock.advance(timedelta(minutes=20))
+    with store.write() as session:
+        assert lease.take(session, holder="b", now=clock.now(), ttl=ttl, gap_after=gap, origin=ORIGIN).fresh
+    with store.engine.connect() as connection:
+        gaps = [r for r in eventlog.records(connection) if r["kind"] == "monitor.gap"]
+    store.dispose()
+    assert len(gaps) == 1 and gaps[0]["data"]["seconds"] == 20 * 60 + 5 - 10
+    assert "no monitor ran for 0 h 19 min" not in gaps[0]["summary"] and "19 min 55 s" in gaps[0]["summary"]

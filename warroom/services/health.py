@@ -1,0 +1,136 @@
+"""Recording check rounds and reading supplier health: the use cases of the monitor, `status` and
+the board. Every state change is written with its `supplier.state` event in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from warroom import durations
+from warroom.clock import iso
+from warroom.config import Config, Supplier
+from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
+from warroom.playbooks.schema import Playbook
+from warroom.services import lease
+from warroom.store import eventlog
+from warroom.store.models import HealthSample, SupplierState
+
+SYMBOLS = {"up": "▲", "degraded": "◆", "down": "▼", "maintenance": "◌", "unknown": "?"}
+
+
+@dataclass(frozen=True)
+class Change:
+    supplier: str
+    before: str
+    after: str
+    via: str | None
+    alarm: bool
+
+
+def record(
+    session: Session,
+    *,
+    supplier: Supplier,
+    observation: Observation,
+    now: datetime,
+    config: Config,
+    playbooks: list[Playbook],
+    holder: str,
+    origin: dict[str, Any],
+) -> Change | None:
+    """Record one round for one supplier: sample, confirmation, state change event, suggestions.
+    Raises lease.NotLeader (and records nothing) unless `holder` holds the monitor lease."""
+    lease.require(session, holder=holder, now=now)
+    session.add(HealthSample(supplier_id=supplier.id, at=now, state=observation.state, latency_ms=observation.latency_ms))
+    row = session.get(SupplierState, supplier.id)
+    first = row is None
+    if row is None:
+        row = SupplierState(supplier_id=supplier.id, state="unknown", since=now)
+    parents = {
+        p.supplier_id: (p.state, p.candidate)
+        for p in session.exec(select(SupplierState).where(SupplierState.supplier_id.in_(supplier.depends_on))).all()
+    } if supplier.depends_on else {}
+    via = failing_parent(supplier, parents) if observation.state == "down" else None
+    step = confirm(row.state, row.candidate, row.streak, observation.state, config.settings.confirm, first=first)
+    change = None
+    if step.changed:
+        alarm = step.state in ("down", "degraded") and via is None
+        change = Change(supplier.id, row.state, step.state, via, alarm)
+        how = f"down via {via}" if via else step.state
+        eventlog.append(
+            session, at=now, kind="supplier.state", actor="system", origin=origin, object=f"supplier:{supplier.id}",
+            summary=f"{SYMBOLS[step.state]} {supplier.name} {how} ({observation.detail})",
+            data={"supplier": supplier.id, "from": row.state, "to": step.state, "cause": observation.cause,
+                  "detail": observation.detail, "via": via, "alarm": alarm, "latency_ms": observation.latency_ms,
+                  "disagreement": observation.disagreement},
+        )
+        row.state, row.since = step.state, now
+    row.candidate, row.streak = step.candidate, step.streak
+    row.detail, row.latency_ms, row.checked_at = observation.detail, observation.latency_ms, now
+    row.via = via if row.state == "down" else None
+    row.disagreement = observation.disagreement
+    session.add(row)
+    _suggest(session, supplier, row, now, playbooks, origin)
+    return change
+
+
+def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict) -> None:
+    """One `playbook.suggested` per episode: the key names the episode by when the state began."""
+    for playbook in playbooks:
+        trigger = playbook.trigger
+        if not trigger or trigger.supplier != supplier.id or row.state != trigger.state or now - row.since < trigger.for_:
+            continue
+        try:
+            eventlog.append(
+                session, at=now, kind="playbook.suggested", actor="system", origin=origin, object=f"playbook:{playbook.id}",
+                summary=f'{supplier.name} {row.state} for {durations.format(now - row.since)}: playbook "{playbook.id}" suggested',
+                data={"playbook": playbook.id, "supplier": supplier.id, "state": row.state, "since": iso(row.since)},
+                key=f"suggest:{playbook.id}:{supplier.id}:{iso(row.since)}",
+            )
+        except eventlog.Duplicate:
+            pass
+
+
+def prune(session: Session, *, before: datetime) -> int:
+    """Drop latency samples older than the retention; returns how many."""
+    return session.execute(delete(HealthSample).where(HealthSample.at < before)).rowcount or 0
+
+
+def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
+    """The blast-radius read model behind `warroom status` and the board."""
+    rows = {r.supplier_id: r for r in session.exec(select(SupplierState)).all()}
+    suppliers = []
+    for s in config.suppliers:
+        row = rows.get(s.id)
+        interval = s.interval or config.settings.interval
+        checked = row.checked_at if row else None
+        suppliers.append({
+            "id": s.id, "name": s.name, "criticality": s.criticality,
+            "state": row.state if row else "unknown",
+            "since": iso(row.since) if row else None,
+            "via": row.via if row else None,
+            "detail": row.detail if row else "never checked",
+            "latency_ms": row.latency_ms if row else None,
+            "checked_at": iso(checked) if checked else None,
+            "stale": checked is None or now - checked > 3 * interval + timedelta(seconds=10),
+            "maintenance": in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
+            "disagreement": row.disagreement if row else None,
+            "services": [v.id for v in config.services if s.id in v.depends_on],
+        })
+    by_id = {s["id"]: s for s in suppliers}
+    services = []
+    for v in config.services:
+        through = [
+            {"supplier": d, "state": by_id[d]["state"], "via": by_id[d]["via"]}
+            for d in v.depends_on if by_id[d]["state"] in ("down", "degraded", "maintenance")
+        ]
+        services.append({
+            "id": v.id, "name": v.name, "sector": v.sector,
+            "state": worst(t["state"] for t in through) if through else "up",
+            "through": through,
+        })
+    return {"at": iso(now), "suppliers": suppliers, "services": services}
