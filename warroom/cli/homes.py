@@ -13,15 +13,22 @@ from warroom.cli import Env, pass_env
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--group", help="OS group that shares the home (mode 0770/0660); default: owner only.")
+@click.option("--demo", is_flag=True, help="Point every supplier at the simulator (warroom simulate).")
+@click.option("--simulator-port", default=None, type=int, help="With --demo: the simulator's port (default 47800).")
 @pass_env
-def init(env: Env, directory: Path | None, group: str | None) -> None:
+def init(env: Env, directory: Path | None, group: str | None, demo: bool, simulator_port: int | None) -> None:
     """Create a war-room home with example config and playbooks."""
     from warroom import identity
     from warroom.clock import SystemClock
     from warroom.services import homes
 
     root = directory or env.home.root
-    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group)
+    config_text = None
+    if demo:
+        from warroom.demo import DEMO_PORT, demo_config
+
+        config_text = demo_config(simulator_port or DEMO_PORT)
+    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text)
     click.echo(f"created war-room home {root}")
     click.echo(f"  edit {root / 'warroom.toml'} for your suppliers, services, people and notify targets")
     click.echo(f"  playbooks in {root / 'playbooks'}; check them with: warroom --home {root} playbook validate")

@@ -1,0 +1,114 @@
+"""Supplier health commands: check, status, monitor, simulate."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from warroom.cli import Env, pass_env
+
+
+@click.command()
+@click.option("--once", is_flag=True, required=True, help="Check every supplier once now (the monitor checks continuously).")
+@click.option("--json", "as_json", is_flag=True, help="JSON: a list of objects with id, state, latency_ms, detail, checked_at.")
+@pass_env
+def check(env: Env, once: bool, as_json: bool) -> None:
+    """Check every supplier once and print what each is now, without waiting for confirmation.
+    Down suppliers are data, not failure: the exit code is 0."""
+    import asyncio
+
+    from warroom.health.monitor import check_once
+
+    rows = asyncio.run(check_once(env.home.require()))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from warroom.services.health import SYMBOLS
+
+    for row in rows:
+        latency = f"{row['latency_ms']:,.0f} ms" if row["latency_ms"] is not None else "—"
+        state = f"down via {row['via']}" if row["via"] else row["state"]
+        click.echo(f"{SYMBOLS[row['state']]} {row['id']:<16} {state:<22} {latency:>9}  {row['detail']}")
+        if row["disagreement"]:
+            click.echo(f"  ! {row['disagreement']}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON: suppliers, services hit.")
+@pass_env
+def status(env: Env, as_json: bool) -> None:
+    """Suppliers (state, since, via parent, maintenance) and the crucial services they hit."""
+    from warroom.clock import SystemClock
+    from warroom.services import health, library
+
+    home = env.home.require()
+    config = library.config(home)
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            view = health.status(session, config, SystemClock().now())
+    finally:
+        store.dispose()
+    if as_json:
+        click.echo(json.dumps(view, indent=2))
+        return
+    click.echo("Suppliers")
+    for s in view["suppliers"]:
+        state = f"down via {s['via']}" if s["via"] else s["state"]
+        latency = f"{s['latency_ms']:,.0f} ms" if s["latency_ms"] is not None else "—"
+        since = (s["since"] or "")[:16].replace("T", " ")
+        flags = " (stale: no recent check)" if s["stale"] else ""
+        click.echo(f"  {health.SYMBOLS[s['state']]} {s['id']:<16} {state:<22} {latency:>9}  since {since or '—'}  {s['detail']}{flags}")
+        if s["disagreement"]:
+            click.echo(f"      ! {s['disagreement']}")
+    hit = [v for v in view["services"] if v["through"]]
+    click.echo("Crucial services hit" if hit else "Crucial services: all up")
+    for v in hit:
+        through = ", ".join(f"{t['supplier']}" + (f" (via {t['via']})" if t["via"] else "") + f" {t['state']}" for t in v["through"])
+        click.echo(f"  {health.SYMBOLS[v['state']]} {v['sector'].upper():<8} {v['name']}: {through}")
+
+
+@click.command()
+@pass_env
+def monitor(env: Env) -> None:
+    """Run the health checks (and later escalation deadlines and injects) while holding the lease.
+    Start one per host as a service; a second one stands by and takes over within seconds."""
+    import asyncio
+    import signal
+
+    from warroom.health.monitor import Monitor
+
+    home = env.home.require()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, stop.set)
+        await Monitor(home, say=lambda line: click.echo(line)).run(stop)
+
+    asyncio.run(main())
+
+
+@click.command()
+@click.option("--port", default=None, type=int, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
+@click.option("--suppliers", default=0, type=int, help="Pre-register N simulated suppliers sim-0001…")
+def simulate(port: int | None, suppliers: int) -> None:
+    """Serve simulated suppliers on 127.0.0.1, with a control API to break them."""
+    from warroom.demo import DEMO_PORT
+    from warroom.health.simulator import serve
+
+    def ready(bound: int) -> None:
+        click.echo(f"simulator on http://127.0.0.1:{bound} (GET /s/ID/health, /s/ID/api/v2/status.json; PUT /_control/ID)", err=True)
+        click.echo(str(bound))
+
+    try:
+        serve(DEMO_PORT if port is None else port, suppliers, ready=ready)
+    except OSError as exc:
+        from warroom.errors import WarroomError
+
+        raise WarroomError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+
+
+COMMANDS = [check, status, monitor, simulate]

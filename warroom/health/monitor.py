@@ -1,0 +1,179 @@
+"""The monitor: runs the checks in exactly one process, the one holding the lease (DESIGN §4).
+
+APScheduler runs the jobs; the database decides who may run them. Every few seconds the lease job
+takes or renews the lease; while it holds it, one interval job per supplier checks that supplier,
+the suppliers' first runs spread over the interval so a thousand of them do not fire at once.
+Database work runs in threads, never on the event loop, so checks keep their deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from warroom import identity
+from warroom.clock import Clock, SystemClock
+from warroom.config import Supplier
+from warroom.health import checks
+from warroom.health.states import in_maintenance, observe
+from warroom.home import Home
+from warroom.services import health, lease, library
+
+log = logging.getLogger("warroom.monitor")
+
+
+class Monitor:
+    def __init__(
+        self,
+        home: Home,
+        *,
+        clock: Clock | None = None,
+        holder: str | None = None,
+        concurrency: int = 100,
+        lease_ttl: float = 10.0,
+        renew_every: float = 3.0,
+        say: Callable[[str], None] = lambda line: None,
+    ):
+        self.home, self.clock, self.say = home, clock or SystemClock(), say
+        self.config = library.config(home)
+        self.playbooks = [e.playbook for e in library.library(home, self.config) if e.playbook and not e.problems]
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.concurrency, self.lease_ttl, self.renew_every = concurrency, timedelta(seconds=lease_ttl), renew_every
+        self.origin = identity.origin()
+        self.zone = ZoneInfo(self.config.settings.timezone)
+        self.store = home.open_store()
+        self.leading = False
+        self._announced: str | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.clients: checks.Clients | None = None
+        self.semaphore: asyncio.Semaphore | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.clients = checks.Clients(self.concurrency)
+        self.semaphore = asyncio.Semaphore(self.concurrency)
+        self.scheduler = AsyncIOScheduler(
+            event_loop=asyncio.get_running_loop(),
+            # A late job still runs (APScheduler's default grace of 1 s would silently drop it),
+            # missed runs collapse into one, and one supplier is never checked twice at once.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        self.scheduler.add_job(self._lease_tick, "interval", seconds=self.renew_every, id="lease", next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(self._prune, "interval", hours=1, id="prune")
+        self.scheduler.start()
+        try:
+            await stop.wait()
+        finally:
+            self.scheduler.shutdown(wait=False)
+            if self.leading:
+                await asyncio.to_thread(self._release)
+            await self.clients.aclose()
+            self.store.dispose()
+
+    # ── the lease ──────────────────────────────────────────────────────────────────────────────
+
+    async def _lease_tick(self) -> None:
+        taken = await asyncio.to_thread(self._take)
+        if taken.ok and not self.leading:
+            self._start_checking()
+        elif not taken.ok and self.leading:
+            self._stop_checking(f"lost the lease to {taken.holder}")
+        elif not taken.ok and taken.holder != self._announced:
+            self.say(f"standing by: {taken.holder} runs the monitor")
+        self._announced = taken.holder
+
+    def _take(self) -> lease.Taken:
+        with self.store.write() as session:
+            return lease.take(session, holder=self.holder, now=self.clock.now(), ttl=self.lease_ttl,
+                              gap_after=self.config.settings.interval, origin=self.origin)
+
+    def _release(self) -> None:
+        with self.store.write() as session:
+            lease.release(session, holder=self.holder, now=self.clock.now())
+
+    def _start_checking(self) -> None:
+        self.leading = True
+        now = datetime.now(UTC)
+        for supplier in self.config.suppliers:
+            interval = (supplier.interval or self.config.settings.interval).total_seconds()
+            spread = (zlib.crc32(supplier.id.encode()) % 1000) / 1000 * interval
+            self.scheduler.add_job(self._check, "interval", seconds=interval, args=[supplier], id=f"check:{supplier.id}",
+                                   next_run_time=now + timedelta(seconds=spread), replace_existing=True)
+        self.say(f"monitor {self.holder}: holding the lease, checking {len(self.config.suppliers)} suppliers")
+
+    def _stop_checking(self, why: str) -> None:
+        self.leading = False
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("check:"):
+                job.remove()
+        self.say(f"monitor {self.holder}: stopped checking ({why})")
+
+    # ── one supplier ───────────────────────────────────────────────────────────────────────────
+
+    async def _check(self, supplier: Supplier) -> None:
+        async with self.semaphore:
+            results = await asyncio.gather(*(checks.run(c, self.clients.for_check(c)) for c in supplier.checks))
+        now = self.clock.now()
+        observation = observe(list(results), maintenance_window=in_maintenance(supplier, now))
+        try:
+            change = await asyncio.to_thread(self._record, supplier, observation, now)
+        except lease.NotLeader:
+            if self.leading:
+                self._stop_checking("the lease expired before this round could be recorded")
+            return
+        if change:
+            how = f"down via {change.via}" if change.via else change.after
+            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {health.SYMBOLS[change.after]} {supplier.id} {how} ({observation.detail})")
+
+    def _record(self, supplier: Supplier, observation, now: datetime):
+        with self.store.write() as session:
+            return health.record(session, supplier=supplier, observation=observation, now=now, config=self.config,
+                                 playbooks=self.playbooks, holder=self.holder, origin=self.origin)
+
+    async def _prune(self) -> None:
+        def prune() -> None:
+            with self.store.write() as session:
+                health.prune(session, before=self.clock.now() - self.config.settings.history)
+
+        if self.leading:
+            await asyncio.to_thread(prune)
+
+    def _job_failed(self, event: JobExecutionEvent) -> None:
+        # APScheduler only logs job errors; a monitor that silently stops checking is worse than none.
+        log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
+        self.say(f"error in {event.job_id}: {type(event.exception).__name__}: {event.exception}")
+
+
+async def check_once(home: Home, concurrency: int = 100) -> list[dict]:
+    """One round of every supplier's checks, reported as it is (no confirmation, nothing recorded)."""
+    from warroom.clock import iso
+
+    config = library.config(home)
+    clients = checks.Clients(concurrency)
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(supplier: Supplier) -> dict:
+        async with semaphore:
+            results = await asyncio.gather(*(checks.run(c, clients.for_check(c)) for c in supplier.checks))
+        now = datetime.now(UTC)
+        observation = observe(list(results), maintenance_window=in_maintenance(supplier, now))
+        return {"id": supplier.id, "state": observation.state, "latency_ms": observation.latency_ms,
+                "detail": observation.detail, "checked_at": iso(now), "disagreement": observation.disagreement}
+
+    try:
+        rows = await asyncio.gather(*(one(s) for s in config.suppliers))
+    finally:
+        await clients.aclose()
+    by_id = {r["id"]: r for r in rows}
+    for supplier, row in zip(config.suppliers, rows):
+        parent = next((p for p in supplier.depends_on if by_id.get(p, {}).get("state") == "down"), None)
+        row["via"] = parent if row["state"] == "down" else None
+    return rows

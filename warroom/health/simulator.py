@@ -1,0 +1,98 @@
+"""The supplier simulator (DESIGN §6): simulated suppliers on loopback for demos, drills and tests.
+
+    GET  /s/{id}/health                 the supplier's health endpoint
+    GET  /s/{id}/api/v2/status.json     its Atlassian Statuspage JSON
+    PUT  /_control/{id}                 {"mode": "up"|"degraded"|"down"|"hang"|"flap"|"minor"|"major"}
+    GET  /_control                      every supplier's mode
+
+Unknown ids start healthy. Modes: `degraded` answers slowly; `down` answers 503; `hang` never
+answers; `flap` alternates between up and down; `minor`/`major` leave the health endpoint up
+but report an incident on the status page. Like real status pages, theirs lag: in `down`,
+`hang` and `flap` it still says "All Systems Operational"."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from itertools import count
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+MODES = ("up", "degraded", "down", "hang", "flap", "minor", "major")
+SLOW_SECONDS = 1.5  # "degraded": slower than any sensible degraded_ms
+_PAGES = {
+    "minor": ("minor", "Minor Service Outage"),
+    "major": ("major", "Partial System Outage"),
+}
+_OPERATIONAL = ("none", "All Systems Operational")
+
+
+def build_app(suppliers: int = 0) -> Starlette:
+    modes: dict[str, str] = {f"sim-{n:04d}": "up" for n in range(1, suppliers + 1)}
+    flips: dict[str, count] = {}
+
+    def mode_of(supplier: str) -> str:
+        return modes.setdefault(supplier, "up")
+
+    async def health(request: Request) -> Response:
+        supplier = request.path_params["id"]
+        mode = mode_of(supplier)
+        if mode == "flap":
+            mode = "up" if next(flips.setdefault(supplier, count())) % 2 == 0 else "down"
+        if mode == "hang":
+            await asyncio.Event().wait()  # until the client gives up and disconnects
+        if mode == "degraded":
+            await asyncio.sleep(SLOW_SECONDS)
+        if mode == "down":
+            return JSONResponse({"status": "error", "supplier": supplier}, status_code=503)
+        return JSONResponse({"status": "ok", "supplier": supplier})
+
+    async def status_page(request: Request) -> Response:
+        supplier = request.path_params["id"]
+        indicator, description = _PAGES.get(mode_of(supplier), _OPERATIONAL)
+        return JSONResponse({
+            "page": {"id": supplier, "name": supplier, "url": f"/s/{supplier}"},
+            "status": {"indicator": indicator, "description": description},
+        })
+
+    async def set_mode(request: Request) -> Response:
+        supplier = request.path_params["id"]
+        try:
+            mode = json.loads(await request.body())["mode"]
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": 'send {"mode": MODE}'}, status_code=400)
+        if mode not in MODES:
+            return JSONResponse({"error": f"unknown mode {mode!r}; one of {', '.join(MODES)}"}, status_code=400)
+        modes[supplier] = mode
+        flips.pop(supplier, None)
+        return JSONResponse({"id": supplier, "mode": mode})
+
+    async def all_modes(request: Request) -> Response:
+        return JSONResponse(dict(sorted(modes.items())))
+
+    return Starlette(routes=[
+        Route("/s/{id}/health", health),
+        Route("/s/{id}/api/v2/status.json", status_page),
+        Route("/_control/{id}", set_mode, methods=["PUT"]),
+        Route("/_control", all_modes),
+    ])
+
+
+def serve(port: int, suppliers: int = 0, ready=None) -> None:
+    """Run until interrupted. `ready(port)` is called once the socket listens (port 0 picks one)."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    config = uvicorn.Config(build_app(suppliers), log_level="warning", access_log=False, timeout_keep_alive=30, backlog=2048)
+    server = uvicorn.Server(config)
+    if ready:
+        ready(sock.getsockname()[1])
+    server.run(sockets=[sock])
