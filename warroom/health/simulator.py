@@ -43,7 +43,9 @@ def build_app(suppliers: int = 0) -> Starlette:
         if mode == "flap":
             mode = "up" if next(flips.setdefault(supplier, count())) % 2 == 0 else "down"
         if mode == "hang":
-            await asyncio.Event().wait()  # until the client gives up and disconnects
+            while not await request.is_disconnected():  # silent until the client gives up
+                await asyncio.sleep(0.25)
+            return Response(status_code=499)
         if mode == "degraded":
             await asyncio.sleep(SLOW_SECONDS)
         if mode == "down":
@@ -91,7 +93,8 @@ def serve(port: int, suppliers: int = 0, ready=None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(2048)
-    config = uvicorn.Config(build_app(suppliers), log_level="warning", access_log=False, timeout_keep_alive=30, backlog=2048)
+    config = uvicorn.Config(build_app(suppliers), log_level="warning", access_log=False, timeout_keep_alive=30,
+                            backlog=2048, timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     if ready:
         ready(sock.getsockname()[1])

@@ -1,0 +1,204 @@
+"""The monitor as a real process against the real simulator: detection, status, one monitor at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
+from warroom.demo import demo_config
+
+
+class Process:
+    """A child process whose output lines are collected as they come."""
+
+    def __init__(self, *args: str):
+        self.proc = subprocess.Popen([sys.executable, "-m", "warroom", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture
+def simulator():
+    sim = Process("simulate", "--port", "0")
+    port = int(wait_for(lambda: next((l for l in sim.lines if l.isdigit()), None), what="the simulator's port"))
+    yield f"http://127.0.0.1:{port}"
+    sim.stop()
+
+
+@pytest.fixture
+def sim_home(tmp_path, simulator, clock):
+    from warroom.services import homes
+
+    port = int(simulator.rsplit(":", 1)[1])
+    return homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port, interval="1s"))
+
+
+@pytest.fixture
+def monitors():
+    started: list[Process] = []
+
+    def start(home) -> Process:
+        process = Process("--home", str(home.root), "monitor")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+def set_mode(simulator: str, supplier: str, mode: str) -> dict:
+    request = urllib.request.Request(f"{simulator}/_control/{supplier}", data=json.dumps({"mode": mode}).encode(), method="PUT")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def state_of(home, supplier: str) -> str | None:
+    result = run_cli("status", "--json", home=home.root)
+    assert result.returncode == 0, result.stderr
+    view = json.loads(result.stdout)
+    return next(s for s in view["suppliers"] if s["id"] == supplier)["state"]
+
+
+def lease_holder(home) -> str | None:
+    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+    try:
+        row = connection.execute("SELECT holder, expires_at FROM lease WHERE name = 'monitor'").fetchone()
+    finally:
+        connection.close()
+    if row is None or row[1] <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"):
+        return None
+    return row[0]
+
+
+def events(home, kind: str) -> list[dict]:
+    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("SELECT data FROM event WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
+    finally:
+        connection.close()
+    return [json.loads(r[0]) for r in rows]
+
+
+def test_simulator_drives_a_real_monitor_down_and_back_up(sim_home, simulator, monitors):
+    monitors(sim_home)
+    wait_for(lambda: state_of(sim_home, "nlcloud") == "up", timeout=30, what="nlcloud up")
+    set_mode(simulator, "nlcloud", "down")
+    wait_for(lambda: state_of(sim_home, "nlcloud") == "down", timeout=30, what="nlcloud down")
+    status = json.loads(run_cli("status", "--json", home=sim_home.root).stdout)
+    benefits = next(s for s in status["services"] if s["id"] == "benefit-payments")
+    assert benefits["state"] == "down" and benefits["through"][0]["supplier"] == "nlcloud"
+    nlcloud = next(s for s in status["suppliers"] if s["id"] == "nlcloud")
+    assert "status page says operational" in nlcloud["disagreement"]
+    set_mode(simulator, "nlcloud", "up")
+    wait_for(lambda: state_of(sim_home, "nlcloud") == "up", timeout=30, what="nlcloud up again")
+    changes = [(e["from"], e["to"]) for e in events(sim_home, "supplier.state") if e["supplier"] == "nlcloud"]
+    assert changes == [("unknown", "up"), ("up", "down"), ("down", "up")]
+    assert run_cli("verify", home=sim_home.root).returncode == 0
+
+
+def test_a_killed_monitor_is_replaced_within_15_seconds_and_no_round_is_recorded_twice(sim_home, monitors):
+    first = monitors(sim_home)
+    wait_for(lambda: lease_holder(sim_home) == f"{os.uname().nodename}:{first.proc.pid}", what="the first monitor to lead")
+    second = monitors(sim_home)
+    wait_for(lambda: second.said("standing by"), what="the second monitor to stand by")
+    both_running = time.time()
+    wait_for(lambda: len(events(sim_home, "supplier.state")) >= 8, what="first rounds")
+    time.sleep(3)  # let both run side by side for a few rounds (the thing measured, not a synchronisation)
+    overlap = (both_running, time.time())
+    first.stop(signal.SIGKILL)
+    killed = time.monotonic()
+    wait_for(lambda: lease_holder(sim_home) == f"{os.uname().nodename}:{second.proc.pid}", timeout=20, what="takeover")
+    assert time.monotonic() - killed < 15
+    assert events(sim_home, "monitor.gap"), "the vacancy after kill -9 must be recorded as a gap"
+    connection = sqlite3.connect(f"file:{sim_home.db_path}?mode=ro", uri=True)
+    stamps = connection.execute("SELECT supplier_id, at FROM health_sample ORDER BY supplier_id, at").fetchall()
+    connection.close()
+    start, end = (datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in overlap)
+    per_supplier: dict[str, int] = {}
+    for supplier, at in stamps:
+        if start <= at <= end:
+            per_supplier[supplier] = per_supplier.get(supplier, 0) + 1
+    seconds = overlap[1] - overlap[0]
+    assert per_supplier and max(per_supplier.values()) <= seconds + 2, f"rounds recorded twice: {per_supplier} in {seconds:.1f} s"
+
+
+def test_a_stopped_monitor_hands_over_at_once(sim_home, monitors):
+    first = monitors(sim_home)
+    wait_for(lambda: lease_holder(sim_home) == f"{os.uname().nodename}:{first.proc.pid}", what="the first monitor to lead")
+    second = monitors(sim_home)
+    wait_for(lambda: second.said("standing by"), what="the second to stand by")
+    first.stop(signal.SIGTERM)
+    assert first.proc.returncode == 0
+    stopped = time.monotonic()
+    wait_for(lambda: lease_holder(sim_home) == f"{os.uname().nodename}:{second.proc.pid}", timeout=10, what="hand-over")
+    assert time.monotonic() - stopped < 5
+
+
+def test_check_once_prints_the_contract_fields_and_exits_0_when_suppliers_are_down(sim_home, simulator):
+    set_mode(simulator, "paybank", "down")
+    set_mode(simulator, "eidgate", "hang")
+    result = run_cli("check", "--once", "--json", home=sim_home.root)
+    assert result.returncode == 0, result.stderr
+    rows = {r["id"]: r for r in json.loads(result.stdout)}
+    assert set(rows) == {"nlcloud", "casesaas", "paybank", "eidgate", "netlink", "mailco", "hyperscale", "caredata"}
+    for row in rows.values():
+        assert {"id", "state", "latency_ms", "detail", "checked_at"} <= set(row)
+    assert (rows["paybank"]["state"], rows["paybank"]["detail"]) == ("down", "HTTP 503")
+    assert (rows["eidgate"]["state"], rows["eidgate"]["detail"]) == ("down", "timeout after 3.0 s")
+    assert rows["nlcloud"]["state"] == "up" and rows["nlcloud"]["latency_ms"] > 0
+    assert run_cli("status", home=sim_home.root).returncode == 0  # check --once records nothing, status still reads
+
+
+def test_simulator_control_api_refuses_a_bad_mode_and_lists_modes(simulator):
+    set_mode(simulator, "acme", "flap")
+    request = urllib.request.Request(f"{simulator}/_control/acme", data=b'{"mode": "exploded"}', method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400 and "unknown mode 'exploded'" in refused.value.read().decode()
+    with urllib.request.urlopen(f"{simulator}/_control", timeout=5) as response:
+        assert json.loads(response.read())["acme"] == "flap"
+    with urllib.request.urlopen(f"{simulator}/s/never-seen/health", timeout=5) as response:
+        assert response.status == 200  # unknown ids start healthy
+
+
+def test_health_commands_on_a_missing_home_exit_2(tmp_path):
+    for args in (["check", "--once"], ["status"], ["monitor"]):
+        result = run_cli(*args, home=tmp_path / "none")
+        assert_clean_failure(result, 2)
+        assert "no war-room home" in result.stderr
+
+
+def test_simulate_on_a_port_in_use_fails_cleanly(simulator):
+    port = simulator.rsplit(":", 1)[1]
+    result = run_cli("simulate", "--port", port, timeout=30)
+    assert_clean_failure(result, 1)
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
