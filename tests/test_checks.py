@@ -148,3 +148,19 @@ def test_tls_handshake_that_never_completes_hits_the_deadline(server):
     s = server(hostile.never_answers)  # plain TCP: the TLS client hello is never answered
     result, took = run(tls_check(s.port))
     assert result.detail == "timeout after 2.0 s" and took < DEADLINE + 1
+
+
+def test_proxy_settings_from_the_environment_are_honoured(server, monkeypatch):
+    """A supplier reached only through the site's proxy: the check goes through HTTP_PROXY."""
+    seen = []
+
+    def proxy(conn, stop):
+        seen.append(hostile.read_request(conn, stop))
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    s = server(proxy)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{s.port}")
+    monkeypatch.setenv("NO_PROXY", "")
+    result, _ = run(http("http://supplier.invalid/health"))
+    assert (result.state, result.detail) == ("up", "HTTP 200")
+    assert seen and seen[0].startswith(b"GET http://supplier.invalid/health HTTP/1.1")

@@ -148,3 +148,42 @@ def test_a_vacant_lease_is_recorded_as_a_monitor_gap(home, clock):
     store.dispose()
     assert len(gaps) == 1 and gaps[0]["data"]["seconds"] == 20 * 60 + 5 - 10
     assert "no monitor ran for 0 h 19 min" not in gaps[0]["summary"] and "19 min 55 s" in gaps[0]["summary"]
+
+
+def test_latency_samples_are_pruned_after_the_retention(world, clock):
+    from sqlmodel import select
+
+    from warroom.store.models import HealthSample
+
+    store, cfg, round_, events = world
+    for _ in range(5):
+        with store.write() as session:  # renewed, as the monitor does every few seconds
+            lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=1), gap_after=timedelta(days=30), origin=ORIGIN)
+        round_("mailco", HTTP_UP)
+        clock.advance(timedelta(days=2))
+    with store.write() as session:
+        dropped = health.prune(session, before=clock.now() - cfg.settings.history)
+    with store.read() as session:
+        kept = session.exec(select(HealthSample)).all()
+    assert dropped == 2 and len(kept) == 3  # samples at days 0..8, now day 10: a 7-day history keeps days 4, 6, 8
+
+
+def test_a_failure_inside_a_configured_maintenance_window_is_maintenance_not_an_outage(world, clock):
+    from datetime import datetime
+
+    from warroom.health.states import in_maintenance
+
+    store, cfg, round_, events = world
+    nlcloud = cfg.supplier("nlcloud")
+    during = datetime.fromisoformat("2026-12-06T23:00:00+01:00")
+    clock.set(during)
+    assert in_maintenance(nlcloud, clock.now())
+    with store.write() as session:
+        lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=1), gap_after=timedelta(days=30), origin=ORIGIN)
+    with store.write() as session:
+        change = health.record(session, supplier=nlcloud, observation=observe([HTTP_DOWN], maintenance_window=True),
+                               now=clock.now(), config=cfg, playbooks=[], holder=HOLDER, origin=ORIGIN)
+    assert change.after == "maintenance" and not change.alarm
+    with store.read() as session:
+        view = health.status(session, cfg, clock.now())
+    assert next(s for s in view["suppliers"] if s["id"] == "nlcloud")["maintenance"] is True
