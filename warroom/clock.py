@@ -40,3 +40,21 @@ def iso(when: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def parse_when(text: str, zone: str, now: datetime) -> datetime:
+    """When something happened, as a person types it: `10:05` (today, in the war-room's zone),
+    `2026-11-29 10:05`, or ISO 8601 with an offset. ValueError says what to write."""
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo(zone)
+    text = text.strip()
+    try:
+        if len(text) in (4, 5) and ":" in text:
+            hour, minute = (int(p) for p in text.split(":"))
+            today = now.astimezone(local)
+            return today.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: write 10:05, 2026-11-29 10:05 or 2026-11-29T10:05+01:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=local)

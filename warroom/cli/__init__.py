@@ -42,9 +42,9 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, debug: boo
 
 
 def _register() -> None:
-    from warroom.cli import health, homes, playbooks
+    from warroom.cli import health, homes, incidents, playbooks
 
-    for module in (homes, playbooks, health):
+    for module in (homes, playbooks, health, incidents):
         for command in module.COMMANDS:
             cli.add_command(command)
 

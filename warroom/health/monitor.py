@@ -25,9 +25,12 @@ from warroom.config import Supplier
 from warroom.health import checks
 from warroom.health.states import in_maintenance, observe
 from warroom.home import Home
-from warroom.services import health, lease, library
+from warroom import notify
+from warroom.config import Check
+from warroom.services import escalation, health, lease, library, outbox
 
 log = logging.getLogger("warroom.monitor")
+_WEBHOOK = Check(kind="http", url="http://webhooks.invalid/")  # selects the default client (system trust store)
 
 
 class Monitor:
@@ -109,12 +112,72 @@ class Monitor:
                                    next_run_time=now + timedelta(seconds=spread), replace_existing=True)
         self.say(f"monitor {self.holder}: holding the lease, checking {len(self.config.suppliers)} suppliers")
 
+        self.scheduler.add_job(self._sync_deadlines, "interval", seconds=1, id="lead:deadlines", next_run_time=now, replace_existing=True)
+        self.scheduler.add_job(self._deliver, "interval", seconds=1, id="lead:outbox", next_run_time=now, replace_existing=True)
+
     def _stop_checking(self, why: str) -> None:
         self.leading = False
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("check:"):
+            if job.id.startswith(("check:", "deadline:", "lead:")):
                 job.remove()
         self.say(f"monitor {self.holder}: stopped checking ({why})")
+
+    # ── deadlines: escalation levels, late steps and decisions ─────────────────────────────────
+
+    async def _sync_deadlines(self) -> None:
+        """Make the scheduler's date jobs match the database's pending deadlines. A deadline that
+        passed while no monitor ran gets a run date in the past, and runs at once."""
+        def pending():
+            with self.store.read() as session:
+                return escalation.pending(session)
+
+        wanted = {d.job_id: d for d in await asyncio.to_thread(pending)}
+        existing = set()
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("deadline:"):
+                if job.id in wanted:
+                    existing.add(job.id)
+                else:
+                    job.remove()  # fired elsewhere, done, acknowledged or the incident resolved
+        for job_id, deadline in wanted.items():
+            if job_id not in existing:
+                self.scheduler.add_job(self._fire, "date", run_date=deadline.due_at, args=[deadline], id=job_id)
+
+    async def _fire(self, deadline) -> None:
+        def fire():
+            with self.store.write() as session:
+                return escalation.fire(session, deadline, now=self.clock.now(), config=self.config, holder=self.holder, origin=self.origin)
+
+        try:
+            event = await asyncio.to_thread(fire)
+        except lease.NotLeader:
+            return
+        if event:
+            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {event['summary']}")
+
+    # ── the webhook outbox ─────────────────────────────────────────────────────────────────────
+
+    async def _deliver(self) -> None:
+        def due():
+            with self.store.read() as session:
+                return [(m.id, m.url, m.payload) for m in outbox.due(session, self.clock.now())]
+
+        messages = await asyncio.to_thread(due)
+        if not messages:
+            return
+        client = self.clients.for_check(_WEBHOOK)
+        errors = await asyncio.gather(*(notify.post(client, url, payload) for _, url, payload in messages))
+
+        def record():
+            with self.store.write() as session:
+                lease.require(session, holder=self.holder, now=self.clock.now())
+                for (message_id, _, _), error in zip(messages, errors):
+                    outbox.record_attempt(session, message_id=message_id, error=error, now=self.clock.now(), origin=self.origin)
+
+        try:
+            await asyncio.to_thread(record)
+        except lease.NotLeader:
+            pass  # undelivered attempts stay due; the next leader tries them
 
     # ── one supplier ───────────────────────────────────────────────────────────────────────────
 

@@ -98,3 +98,91 @@ class HealthSample(SQLModel, table=True):
     at: datetime = Field(sa_column=utc_column(nullable=False))
     state: str
     latency_ms: float | None = None
+
+
+class Incident(SQLModel, table=True):
+    """One run of a playbook. `playbook` is the snapshot it ran, so later edits to the file never
+    change what the incident is judged against."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    playbook_id: str
+    playbook_version: int
+    playbook: str  # JSON snapshot of the playbook as it was when the incident started
+    mode: str  # live | drill
+    title: str
+    status: str  # open | stabilised | resolved | closed
+    opened_by: str
+    opened_at: datetime = Field(sa_column=utc_column(nullable=False))
+    stabilised_at: datetime | None = Field(default=None, sa_column=utc_column())
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class IncidentStep(SQLModel, table=True):
+    """A checklist item: a playbook step, or an activation step of a fallback (source fallback:ID)."""
+
+    __tablename__ = "incident_step"
+
+    incident_id: int = Field(primary_key=True, foreign_key="incident.id")
+    step_id: str = Field(primary_key=True)
+    position: int
+    title: str
+    source: str  # playbook | fallback:ID
+    status: str  # pending | started | done | skipped
+    due_at: datetime | None = Field(default=None, sa_column=utc_column())
+    changed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    changed_by: str | None = None
+    note: str | None = None
+
+
+class Escalation(SQLModel, table=True):
+    """One level of an incident's ladder, its deadline stored as an absolute time."""
+
+    incident_id: int = Field(primary_key=True, foreign_key="incident.id")
+    level: int = Field(primary_key=True)
+    notify: str  # JSON list of notify target ids
+    message: str
+    due_at: datetime = Field(sa_column=utc_column(nullable=False))
+    fired_at: datetime | None = Field(default=None, sa_column=utc_column())
+    late_seconds: float | None = None
+    acked_at: datetime | None = Field(default=None, sa_column=utc_column())
+    acked_by: str | None = None
+    cancelled: bool = False
+
+
+class FallbackActivation(SQLModel, table=True):
+    """A fallback switched on (and later off) during an incident: the register's exercise record."""
+
+    __tablename__ = "fallback_activation"
+    __table_args__ = (Index("ix_fallback_activation_fallback", "fallback_id", "activated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fallback_id: str
+    supplier_id: str
+    incident_id: int = Field(foreign_key="incident.id")
+    mode: str  # the incident's mode: a drill exercises a fallback as much as live use does
+    reason: str
+    activated_at: datetime = Field(sa_column=utc_column(nullable=False))
+    activated_by: str
+    deactivated_at: datetime | None = Field(default=None, sa_column=utc_column())
+    deactivated_by: str | None = None
+    result: str | None = None  # worked | partial | failed, said when it is stood down
+
+
+class Outbox(SQLModel, table=True):
+    """A webhook message waiting to be delivered: retried with back-off until delivered or expired,
+    surviving monitor restarts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    target: str
+    url: str
+    payload: str  # JSON
+    incident_id: int | None = None
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    next_attempt_at: datetime = Field(sa_column=utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+    attempts: int = 0
+    delivered_at: datetime | None = Field(default=None, sa_column=utc_column())
+    gave_up_at: datetime | None = Field(default=None, sa_column=utc_column())
+    last_error: str | None = None

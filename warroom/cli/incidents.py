@@ -1,0 +1,261 @@
+"""Incident commands: incident, step, escalation, fallback, fallbacks, log (DESIGN §6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import click
+
+from warroom.cli import Env, pass_env
+
+
+@dataclass
+class Work:
+    home: object
+    config: object
+    actor: object
+    now: object
+    session: object
+
+
+@contextmanager
+def working(env: Env, *, write: bool) -> Iterator[Work]:
+    """The home, its config, who is acting and one transaction: what every incident command needs."""
+    from warroom.clock import SystemClock
+    from warroom.services import actors, library
+
+    home = env.home.require()
+    config = library.config(home)
+    store = home.open_store()
+    try:
+        with (store.write() if write else store.read()) as session:
+            yield Work(home, config, actors.current(config), SystemClock().now(), session)
+    finally:
+        store.dispose()
+
+
+@click.group()
+def incident() -> None:
+    """Start, list, show and move incidents through open → stabilised → resolved → closed."""
+
+
+@incident.command()
+@click.argument("playbook_id", metavar="PLAYBOOK")
+@click.option("--drill", is_flag=True, help="Run it as a drill (fixed at start).")
+@pass_env
+def start(env: Env, playbook_id: str, drill: bool) -> None:
+    """Start an incident from a playbook; prints only the new incident's id."""
+    from warroom.services import incidents, library
+
+    with working(env, write=True) as w:
+        playbook = library.find(w.home, w.config, playbook_id)
+        created = incidents.start(w.session, playbook=playbook, mode="drill" if drill else "live", now=w.now, actor=w.actor)
+    click.echo(str(created.id))
+
+
+@incident.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def list_(env: Env, as_json: bool) -> None:
+    """Every incident, newest first."""
+    from warroom.services import incidents
+
+    with working(env, write=False) as w:
+        rows = incidents.listing(w.session)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {r['opened_at'][:16].replace('T', ' ')}  {r['title']}")
+
+
+@incident.command()
+@click.argument("incident_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The export's JSON shape plus steps, ladder, fallbacks, open decisions.")
+@pass_env
+def show(env: Env, incident_id: int, as_json: bool) -> None:
+    """The incident's state and its timeline."""
+    from warroom.services import incidents
+
+    with working(env, write=False) as w:
+        view = incidents.show(w.session, incident_id, w.config, w.now)
+    if as_json:
+        click.echo(json.dumps(view, indent=2))
+        return
+    click.echo(_render(view, w.config.settings.timezone))
+
+
+def _render(view: dict, zone: str) -> str:
+    from warroom.clock import parse_iso
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo(zone)
+
+    def t(text: str | None, seconds: bool = False) -> str:
+        return parse_iso(text).astimezone(local).strftime("%H:%M:%S" if seconds else "%H:%M") if text else "?"
+
+    i = view["incident"]
+    opened = parse_iso(i["opened_at"]).astimezone(local)
+    lines = [f"#{i['id']} {i['mode'].upper()} · {i['title']} · {i['status'].upper()} · opened {opened:%Y-%m-%d %H:%M %Z} by {i['opened_by']}", "", "Steps"]
+    marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
+    for s in view["steps"]:
+        late = "  !overdue" if s["overdue"] else ""
+        due = f"  due {t(s['due_at'])}" if s["due_at"] and s["status"] in ("pending", "started") else ""
+        lines.append(f"  {marks[s['status']]} {s['id']:<20} {s['title']}{due}{late}")
+    if view["ladder"]:
+        lines += ["", "Escalation"]
+        for e in view["ladder"]:
+            extra = {"acknowledged": f" by {e['acked_by']}", "fired": f" at {t(e['fired_at'], True)}"}.get(e["state"], f" due {t(e['due_at'], True)}")
+            lines.append(f"  L{e['level']} {', '.join(e['notify']):<36} {e['state']}{extra}")
+    if view["fallbacks"]:
+        lines += ["", "Fallbacks"]
+        for f in view["fallbacks"]:
+            lines.append(f"  {f['id']:<20} {'ACTIVE' if f['active'] else 'available'}{'  (needs a decision)' if f['needs_decision'] and not f['active'] else ''}")
+    if view["open_decisions"]:
+        lines += ["", "Open decisions"]
+        for d in view["open_decisions"]:
+            lines.append(f"  {d['id']:<20} {d['question']}" + ("  !overdue" if d["overdue"] else ""))
+    lines += ["", "Log"]
+    for e in view["events"]:
+        lines.append(f"  {e['seq']:>6}  {t(e['at'], True)}  {e['actor']:<8} {e['summary']}")
+    lines.append("")
+    lines.append("chain: verified, complete" if view["chain"]["verified"] else f"chain: NOT VERIFIED: {view['chain'].get('problem')}")
+    return "\n".join(lines)
+
+
+def _transition(to: str):
+    @click.argument("incident_id", metavar="ID", type=int)
+    @click.option("--note", help="Why, in a few words.")
+    @pass_env
+    def command(env: Env, incident_id: int, note: str | None) -> None:
+        from warroom.services import incidents
+
+        with working(env, write=True) as w:
+            incidents.transition(w.session, incident_id=incident_id, to=to, now=w.now, actor=w.actor, note=note)
+        click.echo(f"incident #{incident_id} {to}")
+
+    command.__doc__ = f"Mark the incident {to}."
+    return command
+
+
+incident.command("stabilise")(_transition("stabilised"))
+incident.command("resolve")(_transition("resolved"))
+incident.command("close")(_transition("closed"))
+
+
+@click.command()
+@click.argument("incident_id", metavar="ID", type=int)
+@click.argument("step_id", metavar="STEP")
+@click.argument("action", type=click.Choice(["start", "done", "skip"]))
+@click.option("--note", help="What was done, or why it was skipped.")
+@pass_env
+def step(env: Env, incident_id: int, step_id: str, action: str, note: str | None) -> None:
+    """Start, finish or skip a step of an incident."""
+    from warroom.services import incidents
+
+    with working(env, write=True) as w:
+        row = incidents.step(w.session, incident_id=incident_id, step_id=step_id, action=action, note=note, now=w.now, actor=w.actor)
+    click.echo(f"step {row.step_id} {row.status}")
+
+
+@click.group()
+def escalation() -> None:
+    """The escalation ladder."""
+
+
+@escalation.command()
+@click.argument("incident_id", metavar="ID", type=int)
+@click.argument("level", type=int)
+@pass_env
+def ack(env: Env, incident_id: int, level: int) -> None:
+    """Acknowledge a fired escalation level (records who)."""
+    from warroom.services import escalation as ladder
+
+    with working(env, write=True) as w:
+        ladder.acknowledge(w.session, incident_id=incident_id, level=level, now=w.now, actor=w.actor)
+    click.echo(f"level {level} acknowledged")
+
+
+@click.group()
+def fallback() -> None:
+    """Activate or stand down a fallback of the register during an incident."""
+
+
+@fallback.command()
+@click.argument("incident_id", metavar="ID", type=int)
+@click.argument("fallback_id", metavar="FALLBACK")
+@click.option("--reason", help="Why; required (and logged as a decision) where the register says needs_decision.")
+@pass_env
+def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None) -> None:
+    """Switch to a fallback; its activation steps join the incident's checklist."""
+    from warroom.services import fallbacks
+
+    with working(env, write=True) as w:
+        fallbacks.activate(w.session, incident_id=incident_id, fallback_id=fallback_id, reason=reason, now=w.now, actor=w.actor, config=w.config)
+    click.echo(f"fallback {fallback_id} active")
+
+
+@fallback.command()
+@click.argument("incident_id", metavar="ID", type=int)
+@click.argument("fallback_id", metavar="FALLBACK")
+@click.option("--reason", help="Why it is stood down.")
+@click.option("--result", type=click.Choice(["worked", "partial", "failed"]), help="How it went: kept in the register.")
+@pass_env
+def deactivate(env: Env, incident_id: int, fallback_id: str, reason: str | None, result: str | None) -> None:
+    """Stand a fallback down, saying how it went."""
+    from warroom.services import fallbacks
+
+    with working(env, write=True) as w:
+        fallbacks.deactivate(w.session, incident_id=incident_id, fallback_id=fallback_id, reason=reason, result=result, now=w.now, actor=w.actor)
+    click.echo(f"fallback {fallback_id} stood down")
+
+
+@click.command("fallbacks")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def fallbacks_(env: Env, as_json: bool) -> None:
+    """The fallback register: owner, active, last exercised and result, overdue."""
+    from warroom.services import fallbacks
+
+    with working(env, write=False) as w:
+        rows = fallbacks.register(w.session, w.config, w.now)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        last = r["last_exercised"]
+        exercised = f"last exercised {last['at'][:10]} ({last['mode']}{', ' + last['result'] if last['result'] else ''})" if last else "NEVER EXERCISED"
+        flags = " ⚠ overdue" if r["overdue"] else ""
+        active = f"  ACTIVE since {r['active']['since'][:16].replace('T', ' ')} (#{r['active']['incident']})" if r["active"] else ""
+        click.echo(f"{r['id']:<22} {r['supplier']:<11} owner {r['owner']:<7} {exercised}{flags}{active}")
+
+
+@click.command("log")
+@click.argument("incident_id", metavar="ID", type=int)
+@click.argument("text")
+@click.option("--kind", default="decision", type=click.Choice(["decision", "observation", "action", "communication"]))
+@click.option("--rationale", help="Why it was decided.")
+@click.option("--decision", "decision_id", metavar="DECISION_ID", help="The playbook's expected decision this answers.")
+@click.option("--corrects", type=int, metavar="SEQ", help="The log entry (seq) this corrects; the old one stays.")
+@click.option("--at", "at", metavar="TIME", help="When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601.")
+@pass_env
+def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None, decision_id: str | None, corrects: int | None, at: str | None) -> None:
+    """Add to the decision log."""
+    from warroom.clock import parse_when
+    from warroom.errors import BadInput
+    from warroom.services import incidents
+
+    with working(env, write=True) as w:
+        try:
+            occurred = parse_when(at, w.config.settings.timezone, w.now) if at else None
+        except ValueError as exc:
+            raise BadInput(f"--at: {exc}") from None
+        event = incidents.log(w.session, incident_id=incident_id, text=text, kind=kind, now=w.now, actor=w.actor, rationale=rationale,
+                              decision=decision_id, corrects=corrects, occurred_at=occurred)
+    click.echo(str(event["seq"]))
+
+
+COMMANDS = [incident, step, escalation, fallback, fallbacks_, log_]

@@ -1,0 +1,45 @@
+"""Who is acting: the OS user, mapped through [people] to a name and a role (DESIGN §2).
+
+Enforced here, in the services, so the CLI and the TUI cannot disagree: observers read everything
+and change nothing; with [people] empty every user may act (a one-person set-up); otherwise users
+[people] does not name are observers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from warroom import identity
+from warroom.config import Config
+from warroom.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: str
+    name: str
+    role: str
+    origin: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def can_act(self) -> bool:
+        return self.role != "observer"
+
+    def require(self, doing: str) -> None:
+        if not self.can_act:
+            raise BadInput(f"observer cannot {doing}: {self.user} is an observer in this war-room (ask the commander for a role in [people])")
+
+
+def resolve(config: Config, user: str, origin: dict[str, Any] | None = None) -> Actor:
+    origin = origin if origin is not None else identity.origin()
+    if not config.people:
+        return Actor(user, user, "commander", origin)
+    person = config.people.get(user)
+    if person is None:
+        return Actor(user, user, "observer", origin)
+    return Actor(user, person.name, person.role, origin)
+
+
+def current(config: Config) -> Actor:
+    """The person at this terminal."""
+    return resolve(config, identity.os_user())

@@ -1,0 +1,141 @@
+"""The escalation ladder and late work: deadlines stored as absolute times, fired exactly once.
+
+The monitor asks `pending()` which deadlines exist and lets APScheduler call `fire()` at each. A
+deadline fires exactly once however many monitors run: its event carries a unique key, and the
+database refuses a second. A deadline passed while no monitor ran fires at once, saying how late.
+Notifications go through the outbox (`outbox.py`), so a failing webhook never blocks the ladder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from warroom.clock import iso
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.services import lease, outbox
+from warroom.services.actors import Actor
+from warroom.services.incidents import _span, get, snapshot
+from warroom.store import eventlog
+from warroom.store.models import Escalation, Event, Incident, IncidentStep
+
+ACTIVE = ("open", "stabilised")
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str  # escalation | step | decision
+    incident_id: int
+    ref: str  # level number, step id or decision id
+    due_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-due:{self.incident_id}:{self.ref}"
+
+    @property
+    def job_id(self) -> str:
+        return f"deadline:{self.key}"
+
+
+def pending(session: Session) -> list[Deadline]:
+    """Every deadline of the active incidents that has not fired yet."""
+    incidents = session.exec(select(Incident).where(Incident.status.in_(ACTIVE))).all()
+    if not incidents:
+        return []
+    ids = [i.id for i in incidents]
+    fired = set(session.exec(select(Event.key).where(Event.incident_id.in_(ids), Event.key.is_not(None))).all())
+    out = [
+        Deadline("escalation", e.incident_id, str(e.level), e.due_at)
+        for e in session.exec(select(Escalation).where(Escalation.incident_id.in_(ids), Escalation.fired_at.is_(None), Escalation.cancelled.is_(False))).all()
+    ]
+    out += [
+        Deadline("step", s.incident_id, s.step_id, s.due_at)
+        for s in session.exec(select(IncidentStep).where(IncidentStep.incident_id.in_(ids), IncidentStep.status.in_(("pending", "started")),
+                                                         IncidentStep.due_at.is_not(None))).all()
+    ]
+    for incident in incidents:
+        decided = {json.loads(d).get("decision") for d in session.exec(
+            select(Event.data).where(Event.incident_id == incident.id, Event.kind == "decision.logged")).all()}
+        out += [Deadline("decision", incident.id, d.id, incident.opened_at + d.by)
+                for d in snapshot(incident).decisions if d.by is not None and d.id not in decided]
+    return [d for d in out if d.key not in fired]
+
+
+def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config, holder: str, origin: dict) -> dict | None:
+    """Record a deadline that has come: escalation.due, step.overdue or decision.overdue, and queue
+    its notifications. None when it no longer applies or already fired."""
+    lease.require(session, holder=holder, now=now)
+    incident = session.get(Incident, deadline.incident_id)
+    if incident is None or incident.status not in ACTIVE:
+        return None
+    late = (now - deadline.due_at).total_seconds()
+    # The monitor fires within about a second of a deadline; later than that, no monitor was running
+    # or it was stalled, and the log must say so rather than pretend it fired on time.
+    lateness = f" (fired {_span(timedelta(seconds=late))} late)" if late >= 2 else ""
+    marker = "[DRILL] " if incident.mode == "drill" else ""
+    if deadline.kind == "escalation":
+        level = session.get(Escalation, (incident.id, int(deadline.ref)))
+        if level is None or level.fired_at or level.cancelled:
+            return None
+        targets = json.loads(level.notify)
+        names = ", ".join(config.notify[t].name if t in config.notify else t for t in targets)
+        kind, summary = "escalation.due", f"{marker}L{level.level} due: notify {names}{lateness}" + (f" — {level.message}" if level.message else "")
+        data = {"level": level.level, "notify": targets, "message": level.message, "due_at": iso(level.due_at), "late_seconds": round(late, 1)}
+    elif deadline.kind == "step":
+        step = session.get(IncidentStep, (incident.id, deadline.ref))
+        if step is None or step.status not in ("pending", "started"):
+            return None
+        targets = _late_work_targets(session, incident)
+        kind, summary = "step.overdue", f"{marker}step {step.step_id} overdue: {step.title}{lateness}"
+        data = {"step": step.step_id, "due_at": iso(deadline.due_at), "late_seconds": round(late, 1), "notify": targets}
+    else:
+        kind, summary = "decision.overdue", f"{marker}decision {deadline.ref} overdue: {_question(incident, deadline.ref)}{lateness}"
+        targets = _late_work_targets(session, incident)
+        data = {"decision": deadline.ref, "due_at": iso(deadline.due_at), "late_seconds": round(late, 1), "notify": targets}
+    try:
+        event = eventlog.append(session, at=now, kind=kind, actor=SYSTEM, origin=origin, incident_id=incident.id,
+                                object=f"incident:{incident.id}/{deadline.kind}:{deadline.ref}", summary=summary, data=data, key=deadline.key)
+    except eventlog.Duplicate:
+        return None
+    if deadline.kind == "escalation":
+        level.fired_at, level.late_seconds = now, round(late, 1)
+        session.add(level)
+    outbox.enqueue(session, config=config, incident=incident, event=event, targets=targets, now=now)
+    return event
+
+
+def _late_work_targets(session: Session, incident: Incident) -> list[str]:
+    """Late work goes to whoever the ladder has reached (level 1 if it has not fired yet)."""
+    levels = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
+    reached = [lv for lv in levels if lv.fired_at] or levels[:1]
+    return json.loads(reached[-1].notify) if reached else []
+
+
+def _question(incident: Incident, decision_id: str) -> str:
+    return next((d.question for d in snapshot(incident).decisions if d.id == decision_id), decision_id)
+
+
+def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime, actor: Actor) -> Escalation:
+    actor.require("acknowledge an escalation")
+    incident = get(session, incident_id)
+    row = session.get(Escalation, (incident_id, level))
+    if row is None:
+        count = len(session.exec(select(Escalation.level).where(Escalation.incident_id == incident_id)).all())
+        raise BadInput(f"incident #{incident_id} has no escalation level {level} (levels 1 to {count})" if count else f"incident #{incident_id} has no escalation ladder")
+    if row.acked_at:
+        raise BadInput(f"level {level} was already acknowledged by {row.acked_by}; nothing was recorded")
+    if row.cancelled:
+        raise BadInput(f"level {level} was cancelled when the incident was resolved")
+    if not row.fired_at:
+        raise BadInput(f"level {level} has not fired yet (due {iso(row.due_at)})")
+    row.acked_at, row.acked_by = now, actor.user
+    session.add(row)
+    eventlog.append(session, at=now, kind="escalation.acknowledged", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+                    object=f"incident:{incident.id}/escalation:{level}",
+                    summary=f"L{level} acknowledged by {actor.name} ({_span(now - row.fired_at)} after it fired)", data={"level": level})
+    return row

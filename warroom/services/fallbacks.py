@@ -1,0 +1,99 @@
+"""The fallback register (DESIGN §3): activating and standing down fallbacks during incidents, and
+the register's view of when each was last exercised and with what result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from warroom.clock import iso
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.services.actors import Actor
+from warroom.services.incidents import _not_closed, get, snapshot
+from warroom.store import eventlog
+from warroom.store.models import FallbackActivation, IncidentStep
+
+RESULTS = ("worked", "partial", "failed")
+
+
+def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
+    return session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id,
+                                                         FallbackActivation.deactivated_at.is_(None))).first()
+
+
+def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config) -> FallbackActivation:
+    actor.require("activate a fallback")
+    incident = get(session, incident_id)
+    _not_closed(incident, "activate a fallback")
+    register = config.fallbacks()
+    if fallback_id not in register:
+        raise BadInput(f"unknown fallback {fallback_id!r} (the register has: {', '.join(register) or 'none'})")
+    allowed = snapshot(incident).fallbacks
+    if fallback_id not in allowed:
+        raise BadInput(f"playbook {incident.playbook_id} does not list fallback {fallback_id!r} (it may use: {', '.join(allowed) or 'none'})")
+    supplier, fallback = register[fallback_id]
+    reason = (reason or "").strip()
+    if fallback.needs_decision and not reason:
+        raise BadInput(f"fallback {fallback_id} needs a decision: give the reason with --reason; nothing was recorded")
+    current = _active(session, fallback_id)
+    if current is not None:
+        raise BadInput(f"fallback {fallback_id} is already active since {iso(current.activated_at)} (incident #{current.incident_id})")
+    activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident.id, mode=incident.mode,
+                                    reason=reason, activated_at=now, activated_by=actor.user)
+    session.add(activation)
+    if fallback.needs_decision:
+        eventlog.append(session, at=now, kind="decision.logged", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+                        object=f"incident:{incident.id}/log:decision", summary=f"Activate fallback {fallback_id}: {fallback.title} — rationale: {reason}",
+                        data={"kind": "decision", "text": f"Activate fallback {fallback_id}", "rationale": reason,
+                              "occurred_at": iso(now), "fallback": fallback_id})
+    eventlog.append(session, at=now, kind="fallback.activated", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+                    object=f"incident:{incident.id}/fallback:{fallback_id}", summary=f"fallback {fallback_id} activated: {fallback.title} (covers {supplier.name})",
+                    data={"fallback": fallback_id, "supplier": supplier.id, "reason": reason})
+    last = session.exec(select(IncidentStep.position).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position.desc())).first() or 0
+    existing = {s for s in session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident.id)).all()}
+    for n, title in enumerate(fallback.steps, start=1):
+        step_id = f"{fallback_id}-{n}"
+        if step_id not in existing:  # activated before in this incident: its checklist is there already
+            session.add(IncidentStep(incident_id=incident.id, step_id=step_id, position=last + n, title=title,
+                                     source=f"fallback:{fallback_id}", status="pending"))
+    return activation
+
+
+def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, result: str | None, now: datetime, actor: Actor) -> FallbackActivation:
+    actor.require("stand down a fallback")
+    incident = get(session, incident_id)
+    if result is not None and result not in RESULTS:
+        raise BadInput(f"--result {result!r} is not one of {', '.join(RESULTS)}")
+    current = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id, FallbackActivation.incident_id == incident_id,
+                                                            FallbackActivation.deactivated_at.is_(None))).first()
+    if current is None:
+        raise BadInput(f"fallback {fallback_id} is not active in incident #{incident_id}")
+    current.deactivated_at, current.deactivated_by, current.result = now, actor.user, result
+    session.add(current)
+    eventlog.append(session, at=now, kind="fallback.deactivated", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+                    object=f"incident:{incident.id}/fallback:{fallback_id}",
+                    summary=f"fallback {fallback_id} stood down" + (f" ({result})" if result else "") + (f": {reason}" if reason else ""),
+                    data={"fallback": fallback_id, "supplier": current.supplier_id, "reason": reason, "result": result})
+    return current
+
+
+def register(session: Session, config: Config, now: datetime) -> list[dict[str, Any]]:
+    """Every fallback with its owner, whether it is active, when it was last exercised and how it went."""
+    out = []
+    for fallback_id, (supplier, fallback) in config.fallbacks().items():
+        last = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id)
+                            .order_by(FallbackActivation.activated_at.desc())).first()
+        active = last if last is not None and last.deactivated_at is None else None
+        overdue = fallback.test_every is not None and (last is None or now - last.activated_at > fallback.test_every)
+        out.append({
+            "id": fallback_id, "title": fallback.title, "supplier": supplier.id, "kind": fallback.kind, "owner": fallback.owner,
+            "needs_decision": fallback.needs_decision,
+            "active": {"incident": active.incident_id, "since": iso(active.activated_at), "mode": active.mode, "by": active.activated_by} if active else None,
+            "last_exercised": {"at": iso(last.activated_at), "mode": last.mode, "incident": last.incident_id, "result": last.result} if last else None,
+            "never_exercised": last is None,
+            "overdue": overdue,
+        })
+    return out

@@ -1,0 +1,241 @@
+"""Running an incident: start it from a playbook, work its steps, move it through its lifecycle,
+keep its decision log, and read it back. Each function is one use case in the caller's write
+transaction; every change appends its event in that same transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select as core_select
+from sqlmodel import Session, select
+
+from warroom import durations
+from warroom.clock import iso
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.playbooks.schema import Playbook
+from warroom.services.actors import Actor
+from warroom.store import chain, eventlog
+from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+
+LOG_KINDS = ("decision", "observation", "action", "communication")
+_TRANSITIONS = {
+    "stabilised": ({"open"}, "stabilised_at"),
+    "resolved": ({"open", "stabilised"}, "resolved_at"),
+    "closed": ({"resolved"}, "closed_at"),
+}
+_STEP_ACTIONS = {"start": "started", "done": "done", "skip": "skipped"}
+
+
+def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data) -> dict:
+    return eventlog.append(
+        session, at=now, kind=event_kind, actor=actor.user, origin=actor.origin, incident_id=incident.id,
+        object=f"incident:{incident.id}{'/' + obj if obj else ''}", summary=summary, data=data,
+    )
+
+
+def snapshot(incident: Incident) -> Playbook:
+    """The playbook as the incident ran it (not as the file says today)."""
+    return Playbook.model_validate(json.loads(incident.playbook))
+
+
+def get(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        open_ids = [str(i) for i in session.exec(select(Incident.id).where(Incident.status != "closed")).all()]
+        raise BadInput(f"no incident #{incident_id} (open incidents: {', '.join('#' + i for i in open_ids) or 'none'})")
+    return incident
+
+
+def _not_closed(incident: Incident, doing: str) -> None:
+    if incident.status == "closed":
+        raise BadInput(f"cannot {doing}: incident #{incident.id} is closed")
+
+
+def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, actor: Actor) -> Incident:
+    actor.require("start an incident")
+    incident = Incident(
+        playbook_id=playbook.id, playbook_version=playbook.version, mode=mode, title=playbook.title, status="open",
+        playbook=json.dumps(playbook.model_dump(mode="json", by_alias=True), sort_keys=True),
+        opened_by=actor.user, opened_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    for position, step in enumerate(playbook.steps):
+        session.add(IncidentStep(incident_id=incident.id, step_id=step.id, position=position, title=step.title, source="playbook",
+                                 status="pending", due_at=now + step.due if step.due else None))
+    for level, rung in enumerate(playbook.ladder(), start=1):
+        session.add(Escalation(incident_id=incident.id, level=level, notify=json.dumps(rung.notify), message=rung.message,
+                               due_at=now + rung.after))
+    marker = "DRILL" if mode == "drill" else "LIVE"
+    _event(session, incident, actor, now, "incident.opened",
+           f"{marker}: opened incident #{incident.id} from playbook {playbook.id} (v{playbook.version})",
+           playbook=playbook.id, version=playbook.version, mode=mode, title=playbook.title)
+    return incident
+
+
+def step(session: Session, *, incident_id: int, step_id: str, action: str, note: str | None, now: datetime, actor: Actor) -> IncidentStep:
+    actor.require("change a step")
+    incident = get(session, incident_id)
+    _not_closed(incident, f"{action} a step")
+    row = session.get(IncidentStep, (incident_id, step_id))
+    if row is None:
+        known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
+        raise BadInput(f"incident #{incident_id} has no step {step_id!r} (steps: {', '.join(known)})")
+    target = _STEP_ACTIONS[action]
+    if row.status in ("done", "skipped") or row.status == target:
+        when = row.changed_at.astimezone().strftime("%H:%M") if row.changed_at else "?"
+        raise BadInput(f"step {step_id} is already {row.status} (by {row.changed_by} at {when}); nothing was recorded")
+    row.status, row.changed_at, row.changed_by, row.note = target, now, actor.user, note or row.note
+    session.add(row)
+    late = ""
+    if target == "done" and row.due_at and now > row.due_at:
+        late = f" ({_span(now - row.due_at)} after its due time)"
+    _event(session, incident, actor, now, f"step.{target}", f"step {step_id} {target}{late}: {row.title}" + (f" — {note}" if note else ""),
+           f"step:{step_id}", step=step_id, note=note)
+    return row
+
+
+def transition(session: Session, *, incident_id: int, to: str, now: datetime, actor: Actor, note: str | None = None) -> Incident:
+    actor.require(f"mark an incident {to}")
+    incident = get(session, incident_id)
+    allowed, stamp = _TRANSITIONS[to]
+    if incident.status not in allowed:
+        hint = {"closed": "resolve it first", "stabilised": "only an open incident can be stabilised",
+                "resolved": "it is already resolved or closed"}[to]
+        raise BadInput(f"cannot mark incident #{incident_id} {to}: it is {incident.status} ({hint})")
+    before = incident.status
+    incident.status = to
+    setattr(incident, stamp, now)
+    session.add(incident)
+    if to == "resolved":  # resolving stops the ladder: no one is paged for a solved problem
+        for level in session.exec(select(Escalation).where(Escalation.incident_id == incident_id, Escalation.fired_at.is_(None))).all():
+            level.cancelled = True
+            session.add(level)
+    _event(session, incident, actor, now, f"incident.{to}", f"incident #{incident_id} {to} (was {before})" + (f" — {note}" if note else ""),
+           **{"from": before, "to": to, "note": note})
+    return incident
+
+
+def log(
+    session: Session, *, incident_id: int, text: str, kind: str, now: datetime, actor: Actor,
+    rationale: str | None = None, decision: str | None = None, corrects: int | None = None, occurred_at: datetime | None = None,
+) -> dict:
+    """A log entry. `occurred_at` is when it happened when that differs from now (a decision by phone)."""
+    actor.require("write to the decision log")
+    incident = get(session, incident_id)
+    _not_closed(incident, "log to it")
+    if kind not in LOG_KINDS:
+        raise BadInput(f"--kind {kind!r} is not one of {', '.join(LOG_KINDS)}")
+    if not text.strip():
+        raise BadInput("the log entry is empty")
+    if decision is not None:
+        expected = [d.id for d in snapshot(incident).decisions]
+        if decision not in expected:
+            raise BadInput(f"--decision {decision!r} is not an expected decision of this incident (expected: {', '.join(expected) or 'none'})")
+    if corrects is not None:
+        old = session.get(Event, corrects)
+        if old is None or old.incident_id != incident_id or old.kind != "decision.logged":
+            raise BadInput(f"--corrects {corrects}: seq {corrects} is not a log entry of incident #{incident_id}")
+    occurred = occurred_at or now
+    if occurred > now + timedelta(minutes=1):
+        raise BadInput(f"--at {iso(occurred)} is in the future")
+    if occurred < incident.opened_at - timedelta(days=30):
+        raise BadInput(f"--at {iso(occurred)} is long before the incident opened")
+    data: dict[str, Any] = {"kind": kind, "text": text, "rationale": rationale, "occurred_at": iso(occurred)}
+    if decision:
+        data["decision"] = decision
+    if corrects is not None:
+        data["corrects"] = corrects
+    summary = (f"correction of #{corrects}: " if corrects is not None else "") + text + (f" — rationale: {rationale}" if rationale else "")
+    return _event(session, incident, actor, now, "decision.logged", summary, f"log:{kind}", **data)
+
+
+# ── read models ────────────────────────────────────────────────────────────────────────────────
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return durations.format(timedelta(seconds=seconds)) if seconds else "0s"
+
+
+def summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id, "playbook": incident.playbook_id, "playbook_version": incident.playbook_version, "mode": incident.mode,
+        "title": incident.title, "status": incident.status, "opened_by": incident.opened_by,
+        "opened_at": iso(incident.opened_at), "stabilised_at": _iso(incident.stabilised_at),
+        "resolved_at": _iso(incident.resolved_at), "closed_at": _iso(incident.closed_at),
+    }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return iso(when) if when else None
+
+
+def listing(session: Session) -> list[dict[str, Any]]:
+    return [summary(i) for i in session.exec(select(Incident).order_by(Incident.id.desc())).all()]
+
+
+def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
+    """Suppliers whose state changes belong in this incident's timeline: trigger, fallbacks, faults."""
+    register = config.fallbacks()
+    involved = {playbook.trigger.supplier} if playbook.trigger else set()
+    involved |= {register[f][0].id for f in playbook.fallbacks if f in register}
+    involved |= {i.fault.supplier for i in playbook.drill.injects if i.fault}
+    return involved
+
+
+def timeline(session: Session, incident: Incident, config: Config) -> list[dict[str, Any]]:
+    """The incident's events plus the supplier.state events of the suppliers it involves, between
+    its opening and its closing, in seq order (DESIGN §6)."""
+    connection = session.connection()
+    own = list(eventlog.records(connection, incident_id=incident.id))
+    involved = involved_suppliers(snapshot(incident), config)
+    until = iso(incident.closed_at) if incident.closed_at else "9999"
+    table = Event.__table__
+    query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
+                                table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
+    suppliers = [eventlog.record_of(r) for r in connection.execute(query)]
+    suppliers = [r for r in suppliers if isinstance(r["data"], dict) and r["data"].get("supplier") in involved]
+    return sorted(own + suppliers, key=lambda r: r["seq"])
+
+
+def show(session: Session, incident_id: int, config: Config, now: datetime) -> dict[str, Any]:
+    """The incident as `incident show --json` prints it: the export's shape plus its current state."""
+    incident = get(session, incident_id)
+    playbook = snapshot(incident)
+    events = timeline(session, incident, config)
+    broken = chain.check_stream_subset(events, complete={f"incident:{incident.id}"})
+    steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
+    ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(Escalation.level)).all()
+    activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
+    decided = {e["data"].get("decision") for e in events if e["kind"] == "decision.logged"}
+    register = config.fallbacks()
+    live = incident.status in ("open", "stabilised")
+    return {
+        "incident": summary(incident),
+        "events": [{k: e[k] for k in ("seq", "at", "kind", "actor", "summary", "data", "prev_hash", "hash")} for e in events],
+        "chain": {"head": events[-1]["hash"] if events else None, "verified": broken is None,
+                  **({"problem": str(broken)} if broken else {})},
+        "steps": [{
+            "id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": _iso(s.due_at),
+            "overdue": live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
+            "changed_at": _iso(s.changed_at), "changed_by": s.changed_by, "note": s.note,
+        } for s in steps],
+        "ladder": [{
+            "level": e.level, "notify": json.loads(e.notify), "message": e.message, "due_at": iso(e.due_at),
+            "state": "cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
+            "fired_at": _iso(e.fired_at), "late_seconds": e.late_seconds, "acked_at": _iso(e.acked_at), "acked_by": e.acked_by,
+        } for e in ladder],
+        "fallbacks": [{
+            "id": f, "title": register[f][1].title if f in register else f, "needs_decision": register[f][1].needs_decision if f in register else False,
+            "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),
+            "activations": [{"activated_at": iso(a.activated_at), "by": a.activated_by, "reason": a.reason,
+                             "deactivated_at": _iso(a.deactivated_at), "result": a.result} for a in activations if a.fallback_id == f],
+        } for f in playbook.fallbacks],
+        "open_decisions": [{
+            "id": d.id, "question": d.question, "due_at": iso(incident.opened_at + d.by) if d.by else None,
+            "overdue": live and d.by is not None and now > incident.opened_at + d.by,
+        } for d in playbook.decisions if d.id not in decided],
+    }
