@@ -16,7 +16,6 @@ import tomli_w
 
 from tests import hostile
 from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
-from tests.test_monitor import Process
 from warroom.errors import BadInput
 from warroom.services import actors, escalation, fallbacks, incidents, lease, library, outbox
 
@@ -299,24 +298,10 @@ class Hook:
         self.url = self.server.url("/hook")
 
 
-@pytest.fixture
-def monitor_procs():
-    started = []
-
-    def start(home):
-        process = Process("--home", str(home.root), "monitor")
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-def test_a_real_monitor_fires_a_2s_level_and_delivers_its_webhook(home, monitor_procs):
+def test_a_real_monitor_fires_a_2s_level_and_delivers_its_webhook(home, monitors):
     hook = Hook()
     configure(home, webhook=hook.url)
-    monitor_procs(home)
+    monitors(home)
     incident_id = cli_ok(home, "incident", "start", "quick-drill", "--drill")
     fired = wait_for(lambda: event_rows(home, "escalation.due"), timeout=30, what="L1 to fire")
     assert fired[0]["data"]["level"] == 1 and fired[0]["data"]["late_seconds"] < 3
@@ -331,10 +316,10 @@ def test_a_real_monitor_fires_a_2s_level_and_delivers_its_webhook(home, monitor_
 
 
 @pytest.mark.parametrize("answer,error", [("500 Internal Server Error", "HTTP 500"), ("hang", "no answer within 5 s")])
-def test_a_failing_or_hanging_webhook_is_recorded_and_never_blocks_the_ladder(home, monitor_procs, answer, error):
+def test_a_failing_or_hanging_webhook_is_recorded_and_never_blocks_the_ladder(home, monitors, answer, error):
     hook = Hook(answer)
     configure(home, webhook=hook.url)
-    monitor_procs(home)
+    monitors(home)
     cli_ok(home, "incident", "start", "quick-drill")
     failed = wait_for(lambda: event_rows(home, "notify.failed"), timeout=30, what="the failure to be recorded")
     assert error in failed[0]["summary"] and failed[0]["data"]["final"] is False
@@ -343,14 +328,14 @@ def test_a_failing_or_hanging_webhook_is_recorded_and_never_blocks_the_ladder(ho
     hook.server.close()
 
 
-def test_a_deadline_passed_while_no_monitor_ran_fires_once_late_even_with_two_monitors(home, monitor_procs):
+def test_a_deadline_passed_while_no_monitor_ran_fires_once_late_even_with_two_monitors(home, monitors):
     configure(home)
     cli_ok(home, "incident", "start", "quick-drill")
     opened = event_rows(home, "incident.opened")[0]
     assert not event_rows(home, "escalation.due")
     wait_for(lambda: time.time() > _ts(opened) + 6, timeout=30, what="the L1 deadline to be 4 s past")
-    monitor_procs(home)
-    monitor_procs(home)
+    monitors(home)
+    monitors(home)
     fired = wait_for(lambda: event_rows(home, "escalation.due"), timeout=30, what="the late level to fire")
     assert fired[0]["data"]["late_seconds"] >= 4 and f"(fired {int(fired[0]['data']['late_seconds'])}s late)" in fired[0]["summary"]
     wait_for(lambda: event_rows(home, "step.overdue"), timeout=30, what="the overdue step")
@@ -382,3 +367,15 @@ def test_several_processes_acting_on_one_incident_lose_nothing(home, tmp_path):
     assert kinds.count("step.done") == 5 and kinds.count("decision.logged") == 10
     assert view["chain"]["verified"]
     assert "event log verified" in cli_ok(home, "verify")
+
+
+def test_status_shows_active_fallbacks_beside_their_supplier_and_open_incidents(home):
+    configure(home)
+    incident_id = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    cli_ok(home, "fallback", "activate", incident_id, "secondary-dc", "--reason", "drill")
+    view = json.loads(cli_ok(home, "status", "--json"))
+    nlcloud = next(s for s in view["suppliers"] if s["id"] == "nlcloud")
+    assert nlcloud["fallback"]["id"] == "secondary-dc" and nlcloud["fallback"]["incident"] == int(incident_id)
+    assert [i["id"] for i in view["incidents"]] == [int(incident_id)]
+    assert view["incidents"][0]["next_escalation"]["level"] == 1
+    assert "fallback secondary-dc active since" in cli_ok(home, "status")

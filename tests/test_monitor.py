@@ -6,43 +6,14 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
+from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
 from warroom.demo import demo_config
-
-
-class Process:
-    """A child process whose output lines are collected as they come."""
-
-    def __init__(self, *args: str):
-        self.proc = subprocess.Popen([sys.executable, "-m", "warroom", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in self.lines)
-
-    def stop(self, sig=signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 @pytest.fixture
@@ -59,20 +30,6 @@ def sim_home(tmp_path, simulator, clock):
 
     port = int(simulator.rsplit(":", 1)[1])
     return homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port, interval="1s"))
-
-
-@pytest.fixture
-def monitors():
-    started: list[Process] = []
-
-    def start(home) -> Process:
-        process = Process("--home", str(home.root), "monitor")
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def set_mode(simulator: str, supplier: str, mode: str) -> dict:

@@ -58,3 +58,10 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     except ValueError:
         raise ValueError(f"{text!r} is not a time: write 10:05, 2026-11-29 10:05 or 2026-11-29T10:05+01:00") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=local)
+
+
+def local(text: str | None, zone: str, fmt: str = "%H:%M") -> str:
+    """A stored instant as the war-room reads it: in its configured time zone."""
+    from zoneinfo import ZoneInfo
+
+    return parse_iso(text).astimezone(ZoneInfo(zone)).strftime(fmt) if text else "—"

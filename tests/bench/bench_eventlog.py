@@ -161,7 +161,7 @@ def main() -> None:
         print("| --- | --- | --- | --- |")
         for r in rows:
             print(f"| {' | '.join(r)} |")
-        print(f"\n| verify | warroom (s per 100k events) | read + sha256 every row (s per 100k) | ratio |")
+        print("\n| verify | warroom (s per 100k events) | read + sha256 every row (s per 100k) | ratio |")
         print("| --- | --- | --- | --- |")
         print(f"| chain + links + integrity_check + witness | {ours * per:.2f} | {floor * per:.2f} | {ours / floor:.1f}× |")
 

@@ -39,7 +39,7 @@ def check(env: Env, once: bool, as_json: bool) -> None:
 @pass_env
 def status(env: Env, as_json: bool) -> None:
     """Suppliers (state, since, via parent, maintenance) and the crucial services they hit."""
-    from warroom.clock import SystemClock
+    from warroom.clock import SystemClock, local
     from warroom.services import health, library
 
     home = env.home.require()
@@ -57,13 +57,25 @@ def status(env: Env, as_json: bool) -> None:
     for s in view["suppliers"]:
         state = f"down via {s['via']}" if s["via"] else s["state"]
         latency = f"{s['latency_ms']:,.0f} ms" if s["latency_ms"] is not None else "—"
-        since = (s["since"] or "")[:16].replace("T", " ")
+        zone = config.settings.timezone
+        since = local(s["since"], zone, "%Y-%m-%d %H:%M") if s["since"] else ""
         flags = " (stale: no recent check)" if s["stale"] else ""
+        if s["fallback"]:
+            flags += f"  [fallback {s['fallback']['id']} active since {local(s['fallback']['since'], zone)}, #{s['fallback']['incident']}]"
         click.echo(f"  {health.SYMBOLS[s['state']]} {s['id']:<16} {state:<22} {latency:>9}  since {since or '—'}  {s['detail']}{flags}")
         if s["disagreement"]:
             click.echo(f"      ! {s['disagreement']}")
+    if view["incidents"]:
+        click.echo("Incidents")
+        for i in view["incidents"]:
+            nxt = f"  next escalation L{i['next_escalation']['level']} at {local(i['next_escalation']['due_at'], config.settings.timezone)}" if i["next_escalation"] else ""
+            click.echo(f"  #{i['id']:<4} {i['mode'].upper():<5} {i['status']:<10} {i['title']}{nxt}")
     hit = [v for v in view["services"] if v["through"]]
-    click.echo("Crucial services hit" if hit else "Crucial services: all up")
+    unknown = [v for v in view["services"] if v["state"] == "unknown"]
+    if not hit:
+        click.echo("Crucial services: all up" if not unknown else f"Crucial services: none known to be hit; {len(unknown)} not known (suppliers never checked)")
+    else:
+        click.echo("Crucial services hit")
     for v in hit:
         through = ", ".join(f"{t['supplier']}" + (f" (via {t['via']})" if t["via"] else "") + f" {t['state']}" for t in v["through"])
         click.echo(f"  {health.SYMBOLS[v['state']]} {v['sector'].upper():<8} {v['name']}: {through}")

@@ -89,17 +89,13 @@ def show(env: Env, incident_id: int, as_json: bool) -> None:
 
 
 def _render(view: dict, zone: str) -> str:
-    from warroom.clock import parse_iso
-    from zoneinfo import ZoneInfo
-
-    local = ZoneInfo(zone)
+    from warroom.clock import local
 
     def t(text: str | None, seconds: bool = False) -> str:
-        return parse_iso(text).astimezone(local).strftime("%H:%M:%S" if seconds else "%H:%M") if text else "?"
+        return local(text, zone, "%H:%M:%S" if seconds else "%H:%M")
 
     i = view["incident"]
-    opened = parse_iso(i["opened_at"]).astimezone(local)
-    lines = [f"#{i['id']} {i['mode'].upper()} · {i['title']} · {i['status'].upper()} · opened {opened:%Y-%m-%d %H:%M %Z} by {i['opened_by']}", "", "Steps"]
+    lines = [f"#{i['id']} {i['mode'].upper()} · {i['title']} · {i['status'].upper()} · opened {local(i['opened_at'], zone, '%Y-%m-%d %H:%M %Z')} by {i['opened_by']}", "", "Steps"]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
     for s in view["steps"]:
         late = "  !overdue" if s["overdue"] else ""

@@ -17,7 +17,7 @@ from warroom.health.states import Observation, confirm, failing_parent, in_maint
 from warroom.playbooks.schema import Playbook
 from warroom.services import lease
 from warroom.store import eventlog
-from warroom.store.models import HealthSample, SupplierState
+from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, SupplierState
 
 SYMBOLS = {"up": "▲", "degraded": "◆", "down": "▼", "maintenance": "◌", "unknown": "?"}
 
@@ -103,6 +103,7 @@ def prune(session: Session, *, before: datetime) -> int:
 def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
     """The blast-radius read model behind `warroom status` and the board."""
     rows = {r.supplier_id: r for r in session.exec(select(SupplierState)).all()}
+    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(FallbackActivation.deactivated_at.is_(None))).all()}
     suppliers = []
     for s in config.suppliers:
         row = rows.get(s.id)
@@ -120,6 +121,8 @@ def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
             "maintenance": in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
             "disagreement": row.disagreement if row else None,
             "services": [v.id for v in config.services if s.id in v.depends_on],
+            "fallback": {"id": active[s.id].fallback_id, "since": iso(active[s.id].activated_at), "incident": active[s.id].incident_id,
+                         "mode": active[s.id].mode} if s.id in active else None,
         })
     by_id = {s["id"]: s for s in suppliers}
     services = []
@@ -130,7 +133,20 @@ def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
         ]
         services.append({
             "id": v.id, "name": v.name, "sector": v.sector,
-            "state": worst(t["state"] for t in through) if through else "up",
+            "state": worst(t["state"] for t in through) if through
+            else "unknown" if any(by_id[d]["state"] == "unknown" for d in v.depends_on) else "up",
             "through": through,
         })
-    return {"at": iso(now), "suppliers": suppliers, "services": services}
+    return {"at": iso(now), "suppliers": suppliers, "services": services, "incidents": _open_incidents(session)}
+
+
+def _open_incidents(session: Session) -> list[dict[str, Any]]:
+    """Incidents not yet closed, each with its next escalation deadline."""
+    out = []
+    for incident in session.exec(select(Incident).where(Incident.status != "closed").order_by(Incident.id)).all():
+        nxt = session.exec(select(Escalation).where(Escalation.incident_id == incident.id, Escalation.fired_at.is_(None),
+                                                    Escalation.cancelled.is_(False)).order_by(Escalation.due_at)).first()
+        out.append({"id": incident.id, "mode": incident.mode, "title": incident.title, "status": incident.status,
+                    "opened_at": iso(incident.opened_at),
+                    "next_escalation": {"level": nxt.level, "due_at": iso(nxt.due_at)} if nxt else None})
+    return out

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from warroom.clock import iso
 from warroom.store import eventlog
 from warroom.store.models import Lease
 
@@ -36,11 +37,12 @@ def take(session: Session, *, holder: str, now: datetime, ttl: timedelta, gap_af
     fresh = lease is None or lease.holder != holder or lease.expires_at <= now
     if fresh:
         previous = lease.holder if lease else None
-        if lease is not None and now - lease.expires_at > gap_after:
+        # Nobody has watched since the last holder was last seen alive, not since its lease ran out.
+        if lease is not None and now - lease.renewed_at > gap_after:
             eventlog.append(
                 session, at=now, kind="monitor.gap", actor="system", origin=origin, object="monitor",
-                summary=f"no monitor ran for {_span(now - lease.expires_at)}: supplier states were not watched",
-                data={"from": lease.expires_at.isoformat(), "to": now.isoformat(), "seconds": round((now - lease.expires_at).total_seconds())},
+                summary=f"no monitor ran for {_span(now - lease.renewed_at)}: supplier states were not watched",
+                data={"from": iso(lease.renewed_at), "to": iso(now), "seconds": round((now - lease.renewed_at).total_seconds())},
             )
         eventlog.append(
             session, at=now, kind="monitor.started", actor="system", origin=origin, object="monitor",
@@ -48,11 +50,11 @@ def take(session: Session, *, holder: str, now: datetime, ttl: timedelta, gap_af
             data={"holder": holder, "previous": previous},
         )
     if lease is None:
-        lease = Lease(name=MONITOR, holder=holder, acquired_at=now, expires_at=now + ttl)
+        lease = Lease(name=MONITOR, holder=holder, acquired_at=now, renewed_at=now, expires_at=now + ttl)
     else:
         if fresh:
             lease.acquired_at = now
-        lease.holder, lease.expires_at = holder, now + ttl
+        lease.holder, lease.renewed_at, lease.expires_at = holder, now, now + ttl
     session.add(lease)
     return Taken(True, holder, fresh)
 
@@ -69,7 +71,7 @@ def release(session: Session, *, holder: str, now: datetime) -> None:
     """Give the lease up on a clean exit, so another monitor need not wait for it to expire."""
     lease = session.get(Lease, MONITOR)
     if lease is not None and lease.holder == holder:
-        lease.expires_at = now
+        lease.renewed_at = lease.expires_at = now
         session.add(lease)
 
 

@@ -67,6 +67,7 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     acquired_at: datetime = Field(sa_column=utc_column(nullable=False))
+    renewed_at: datetime = Field(sa_column=utc_column(nullable=False))  # the holder was last seen alive
     expires_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 

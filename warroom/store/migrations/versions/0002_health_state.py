@@ -19,6 +19,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(), primary_key=True),
         sa.Column("holder", sa.String(), nullable=False),
         sa.Column("acquired_at", sa.String(27), nullable=False),
+        sa.Column("renewed_at", sa.String(27), nullable=False),
         sa.Column("expires_at", sa.String(27), nullable=False),
     )
     op.create_table(
