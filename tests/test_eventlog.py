@@ -87,3 +87,17 @@ def test_witness_records_are_signed_and_a_forged_one_is_caught(home):
         witness_file.write(json.dumps(forged) + "\n")
     with pytest.raises(Exception, match="bad signature"):
         integrity.verify(store, home.witness(), own_database=True)
+
+
+def test_changes_notices_another_connections_commit_and_nothing_else(home, clock):
+    from warroom.store.changes import Changes
+
+    store = home.open_store()
+    changes = Changes(home.db_path)
+    assert changes.poll() is True  # the first poll always loads
+    assert changes.poll() is False
+    append_many(store, 1)
+    assert changes.poll() is True
+    assert changes.poll() is False
+    changes.close()
+    store.dispose()

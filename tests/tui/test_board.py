@@ -1,0 +1,107 @@
+"""The board, driven by Textual's Pilot against a real home on disk; other processes act through
+the real CLI and the board must show it within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+from textual.widgets import DataTable, Static
+
+from tests.conftest import run_cli
+from tests.test_health_states import HTTP_DOWN, HTTP_UP
+from tests.test_incidents import configure
+from warroom.health.states import observe
+from warroom.services import health, lease, library
+from warroom.tui.app import make_app
+from warroom.tui.board import BoardScreen
+
+
+async def until(pilot, condition, timeout: float = 10.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def record(home, clock, supplier_id: str, result) -> None:
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+        health.record(session, supplier=cfg.supplier(supplier_id), observation=observe([result]), now=clock.now(),
+                      config=cfg, playbooks=[], holder="t", origin={})
+    store.dispose()
+
+
+def cell(app, table_id: str, row: str, column: str) -> str:
+    table = app.screen.query_one(table_id, DataTable)
+    return str(table.get_cell(row, column))
+
+
+def test_the_board_shows_supplier_states_and_the_services_they_hit(home, clock):
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+    record(home, clock, "paybank", HTTP_UP)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the first load")
+            assert isinstance(app.screen, BoardScreen)
+            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+            assert cell(app, "#suppliers", "paybank", "state") == "▲ up"
+            assert cell(app, "#suppliers", "mailco", "state") == "? unknown"
+            services = str(app.screen.query_one("#services", Static).render())
+            assert "✖ Benefit payments" in services and "nlcloud" in services
+            register = str(app.screen.query_one("#register", Static).render())
+            assert "secondary-dc (nlcloud) NEVER EXERCISED ⚠" in register
+
+    asyncio.run(scenario())
+
+
+def test_another_process_action_shows_within_a_second(home, clock):
+    configure(home)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the first load")
+            result = await asyncio.to_thread(run_cli, "incident", "start", "quick-drill", "--drill", home=home.root)
+            assert result.returncode == 0, result.stderr
+            committed = time.monotonic()
+            table = app.screen.query_one("#incidents", DataTable)
+            await until(pilot, lambda: table.row_count == 1, timeout=5, what="the new incident on the board")
+            assert time.monotonic() - committed < 1.0
+            assert cell(app, "#incidents", result.stdout.strip(), "mode") == "DRILL"
+
+    asyncio.run(scenario())
+
+
+def test_the_services_panel_folds_away_on_a_small_terminal_and_states_stay(home, clock):
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the first load")
+            assert not app.screen.query_one("#services").display
+            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+
+    asyncio.run(scenario())
+
+
+def test_a_broken_config_is_shown_not_crashed(home, clock):
+    home.config_path.write_text("[settings]\nconfirm = 'two'\n")
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            problem = app.screen.query_one("#problem", Static)
+            await until(pilot, lambda: problem.has_class("shown"), what="the problem to be shown")
+            assert "warroom.toml:2: settings.confirm" in str(problem.render())
+
+    asyncio.run(scenario())

@@ -1,0 +1,171 @@
+"""The board (home screen): suppliers, the crucial services they hit, open incidents, the fallback
+register. Every state is a symbol and a word, never colour alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from warroom.clock import Clock, parse_iso
+
+SYMBOL = {"up": "▲", "degraded": "◆", "down": "▼", "maintenance": "◌", "unknown": "?"}
+SERVICE_MARK = {"down": "✖", "degraded": "◆", "maintenance": "◌", "unknown": "?", "up": "✔"}
+SECTORS = ("income", "care", "safety", "justice", "other")
+NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
+
+
+def supplier_row(s: dict[str, Any], zone: ZoneInfo) -> tuple[str, ...]:
+    state = f"↳ down via {s['via']}" if s["via"] else f"{SYMBOL[s['state']]} {s['state']}"
+    latency = f"{s['latency_ms']:,.0f} ms" if s["latency_ms"] is not None else "—"
+    since = parse_iso(s["since"]).astimezone(zone).strftime("%H:%M") if s["since"] else "—"
+    notes = []
+    if s["fallback"]:
+        notes.append(f"fallback {s['fallback']['id']} active")
+    if s["disagreement"]:
+        notes.append("status page disagrees")
+    if s["stale"] and s["state"] != "unknown":
+        notes.append("stale")
+    return (state, s["name"], latency, since, "; ".join(notes) or s["detail"])
+
+
+def services_text(services: list[dict[str, Any]]) -> str:
+    lines = []
+    for sector in SECTORS:
+        mine = [v for v in services if v["sector"] == sector]
+        if not mine:
+            continue
+        lines.append(f"[b]{sector.upper()}[/b]")
+        hit = [v for v in mine if v["state"] != "up"]
+        if not hit:
+            lines.append("  all services up")
+        for v in hit:
+            through = ", ".join(t["supplier"] + (f" (via {t['via']})" if t["via"] else "") for t in v["through"]) or "not checked yet"
+            lines.append(f"  {SERVICE_MARK[v['state']]} {v['name']}  [dim]{through}[/dim]")
+    return "\n".join(lines)
+
+
+def countdown(due: str | None, now: datetime) -> str:
+    if not due:
+        return "no escalation pending"
+    seconds = int((parse_iso(due) - now).total_seconds())
+    if seconds < 0:
+        return f"due {-seconds // 60:d}:{-seconds % 60:02d} ago"
+    return f"in {seconds // 60:d}:{seconds % 60:02d}"
+
+
+def elapsed(opened: str, now: datetime) -> str:
+    minutes = int((now - parse_iso(opened)).total_seconds()) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def register_text(rows: list[dict[str, Any]]) -> str:
+    parts = []
+    for r in rows:
+        last = r["last_exercised"]
+        if r["active"]:
+            parts.append(f"[b]{r['id']}[/b] ({r['supplier']}) ACTIVE")
+        elif last is None:
+            parts.append(f"{r['id']} ({r['supplier']}) [b]NEVER EXERCISED ⚠[/b]")
+        else:
+            flag = " ⚠ overdue" if r["overdue"] else ""
+            parts.append(f"{r['id']} ({r['supplier']}) last exercised {last['at'][:10]} {last['result'] or last['mode']}{flag}")
+    return " · ".join(parts)
+
+
+class BoardScreen(Screen):
+    def __init__(self, clock: Clock):
+        super().__init__()
+        self.clock = clock
+        self.zone = ZoneInfo("UTC")
+        self.title_text, self.who = "warroom", ""
+        self.data: dict[str, Any] | None = None
+        self._shown_rows: dict[str, tuple[str, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("warroom · loading…", id="topline")
+        yield Static("", id="problem")
+        with Horizontal(id="main"):
+            yield DataTable(id="suppliers", cursor_type="row", zebra_stripes=False)
+            yield Static("", id="services")
+        yield DataTable(id="incidents", cursor_type="row")
+        yield Static("", id="register")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        suppliers = self.query_one("#suppliers", DataTable)
+        suppliers.border_title = "Suppliers"
+        for label, key in (("state", "state"), ("supplier", "name"), ("latency", "latency"), ("since", "since"), ("", "note")):
+            suppliers.add_column(label, key=key)
+        incidents = self.query_one("#incidents", DataTable)
+        incidents.border_title = "Incidents"
+        for label, key in (("#", "id"), ("mode", "mode"), ("incident", "title"), ("status", "status"), ("open", "open"), ("next escalation", "next")):
+            incidents.add_column(label, key=key)
+        self.query_one("#services", Static).border_title = "Crucial services hit"
+        self.query_one("#register", Static).border_title = "Fallback register"
+        self.set_interval(1.0, self._tick)
+        self._fit(self.size.width)
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        self.set_class(width < NARROW, "narrow")
+
+    def set_identity(self, title: str, who: str, zone: str) -> None:
+        self.title_text, self.who, self.zone = title, who, ZoneInfo(zone)
+        self._tick()
+
+    def set_problem(self, text: str) -> None:
+        problem = self.query_one("#problem", Static)
+        problem.update(text)
+        problem.add_class("shown")
+
+    def _tick(self) -> None:
+        """Once a second: the clock and the countdowns, touching only what changed."""
+        now = self.clock.now()
+        self.query_one("#topline", Static).update(
+            f"[b]{self.title_text}[/b]   {self.who}   {now.astimezone(self.zone):%a %d %b %H:%M:%S %Z}", layout=False)
+        if self.data:
+            table = self.query_one("#incidents", DataTable)
+            for i in self.data["incidents"]:
+                key = str(i["id"])
+                nxt = i["next_escalation"]
+                table.update_cell(key, "open", elapsed(i["opened_at"], now))
+                table.update_cell(key, "next", f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—")
+
+    def show(self, data: dict[str, Any]) -> None:
+        self.data = data
+        suppliers = self.query_one("#suppliers", DataTable)
+        seen = set()
+        for s in data["suppliers"]:
+            row = supplier_row(s, self.zone)
+            seen.add(s["id"])
+            before = self._shown_rows.get(s["id"])
+            if before is None:
+                suppliers.add_row(*row, key=s["id"])
+            elif before != row:
+                for column, old, new in zip(("state", "name", "latency", "since", "note"), before, row):
+                    if old != new:
+                        suppliers.update_cell(s["id"], column, new)
+            self._shown_rows[s["id"]] = row
+        for gone in set(self._shown_rows) - seen:
+            suppliers.remove_row(gone)
+            del self._shown_rows[gone]
+        hit = [v for v in data["services"] if v["state"] != "up"]
+        self.query_one("#services", Static).update(services_text(data["services"]))
+        self.query_one("#services", Static).border_title = f"Crucial services hit ({len(hit)})"
+        incidents = self.query_one("#incidents", DataTable)
+        incidents.clear()
+        now = self.clock.now()
+        for i in data["incidents"]:
+            nxt = i["next_escalation"]
+            incidents.add_row(f"#{i['id']}", "DRILL" if i["mode"] == "drill" else "LIVE", i["title"], i["status"], elapsed(i["opened_at"], now),
+                              f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—", key=str(i["id"]))
+        incidents.border_title = f"Incidents ({len(data['incidents'])})"
+        self.query_one("#register", Static).update(register_text(data["fallbacks"]))
