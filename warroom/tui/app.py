@@ -4,14 +4,15 @@ read model and sends every action through the services."""
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App
 from textual.message import Message
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
@@ -26,10 +27,16 @@ class BoardChanged(Message):
         self.data, self.at = data, at
 
 
-class Identity(Message):
-    def __init__(self, title: str, who: str, zone: str):
+class IncidentChanged(Message):
+    def __init__(self, view: dict[str, Any]):
         super().__init__()
-        self.title, self.who, self.zone = title, who, zone
+        self.view = view
+
+
+class Identity(Message):
+    def __init__(self, title: str, who: str, zone: str, role: str):
+        super().__init__()
+        self.title, self.who, self.zone, self.role = title, who, zone, role
 
 
 class LoadFailed(Message):
@@ -47,6 +54,12 @@ class WarroomApp(App):
         super().__init__()
         self.home, self.clock, self.poll_seconds = home, clock or SystemClock(), poll_seconds
         self.board_data: dict[str, Any] | None = None
+        self.open_incident: int | None = None
+        self.zone = ZoneInfo("UTC")
+        self.role = "observer"
+        self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
+        self._loaded = threading.Event()
+        self._home_config = self._home_store = None
 
     def on_mount(self) -> None:
         self.push_screen(BoardScreen(self.clock))
@@ -69,28 +82,104 @@ class WarroomApp(App):
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
-        self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone))
+        from warroom.errors import BadInput
+        from warroom.services import incidents
+
+        self._home_config, self._home_store = config, store
+        self._loaded.set()
+        self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
         changes = Changes(self.home.db_path)
         try:
             while not worker.is_cancelled:
-                if changes.poll():
+                forced = self._reload.is_set()
+                self._reload.clear()
+                if changes.poll() or forced:
                     now = self.clock.now()
                     with store.read() as session:
                         data = board(session, config, now)
+                        incident_id = self.open_incident
+                        view = None
+                        if incident_id is not None:
+                            try:
+                                view = incidents.show(session, incident_id, config, now)
+                            except BadInput:
+                                view = None
                     self.post_message(BoardChanged(data, now))
-                time.sleep(self.poll_seconds)  # the poll's cadence, not a synchronisation
+                    if view is not None:
+                        self.post_message(IncidentChanged(view))
+                self._reload.wait(self.poll_seconds)  # the poll's cadence; wakes at once when asked
         finally:
             changes.close()
             store.dispose()
 
+    @work(thread=True, group="act", exit_on_error=False)
+    def act(self, what: str, **arguments: Any) -> None:
+        """Run one action through its service function, in one write transaction, off the UI loop.
+        Refusals (an observer, an illegal transition) become a notification, never a crash."""
+        from warroom.errors import WarroomError
+        from warroom.services import actors, escalation, fallbacks, incidents, library
+
+        self._loaded.wait(30)
+        config = self._home_config
+        actor = actors.current(config)
+        now = self.clock.now()
+        try:
+            with self._home_store.write() as session:
+                if what == "step":
+                    incidents.step(session, now=now, actor=actor, **arguments)
+                elif what == "ack":
+                    escalation.acknowledge(session, now=now, actor=actor, **arguments)
+                elif what == "activate":
+                    fallbacks.activate(session, now=now, actor=actor, config=config, **arguments)
+                elif what == "deactivate":
+                    fallbacks.deactivate(session, now=now, actor=actor, **arguments)
+                elif what == "transition":
+                    incidents.transition(session, now=now, actor=actor, **arguments)
+                elif what == "log":
+                    incidents.log(session, now=now, actor=actor, **arguments)
+                elif what == "start":
+                    playbook = library.find(self.home, config, arguments["playbook_id"])
+                    created = incidents.start(session, playbook=playbook, mode=arguments["mode"], now=now, actor=actor)
+                    self.call_from_thread(self.notify, f"incident #{created.id} started ({arguments['mode']})")
+                else:
+                    raise ValueError(what)
+        except WarroomError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            return
+        self._reload.set()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An unexpected error in any worker is shown, never swallowed: an action that silently
+        did nothing is the worst thing a war-room tool can do."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{event.worker.name} failed: {type(error).__name__}: {error}", severity="error", timeout=15)
+
+    def open_room(self, incident_id: int) -> None:
+        from warroom.tui.room import IncidentScreen
+
+        self.open_incident = incident_id
+        self.push_screen(IncidentScreen(incident_id, self.clock, self.zone, self.role))
+        self._reload.set()
+
     def on_board_changed(self, message: BoardChanged) -> None:
         self.board_data = message.data
-        if isinstance(self.screen, BoardScreen):
-            self.screen.show(message.data)
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                screen.show(message.data)
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        from warroom.tui.room import IncidentScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, IncidentScreen) and screen.incident_id == message.view["incident"]["id"]:
+                screen.show(message.view)
 
     def on_identity(self, message: Identity) -> None:
-        if isinstance(self.screen, BoardScreen):
-            self.screen.set_identity(message.title, message.who, message.zone)
+        self.zone, self.role = ZoneInfo(message.zone), message.role
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                screen.set_identity(message.title, message.who, message.zone)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if isinstance(self.screen, BoardScreen):

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -79,6 +81,8 @@ def register_text(rows: list[dict[str, Any]]) -> str:
 
 
 class BoardScreen(Screen):
+    BINDINGS = [Binding("enter", "open_incident", "Open incident", show=True)]
+
     def __init__(self, clock: Clock):
         super().__init__()
         self.clock = clock
@@ -110,6 +114,18 @@ class BoardScreen(Screen):
         self.query_one("#register", Static).border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
         self._fit(self.size.width)
+
+    def on_screen_resume(self) -> None:
+        self.app.open_incident = None  # back on the board: stop reading a room nobody looks at
+
+    def action_open_incident(self) -> None:
+        table = self.query_one("#incidents", DataTable)
+        if table.row_count:
+            self.app.open_room(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    @on(DataTable.RowSelected, "#incidents")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_room(int(event.row_key.value))
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width)

@@ -1,0 +1,198 @@
+"""The incident room: steps, escalation ladder, fallbacks, open decisions and the log, with an
+entry line that is always there. Every action goes through the same service function as its CLI
+command (the app runs it in a worker thread); the room only shows what the database says."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from warroom.clock import Clock, parse_iso
+from warroom.tui.board import elapsed
+from warroom.tui.dialogs import AskText, Confirm
+
+STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
+KINDS = [("decision", "decision"), ("observation", "observation"), ("action", "action"), ("communication", "communication")]
+
+
+class IncidentScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Board"),
+        Binding("s", "step('start')", "Start step"),
+        Binding("d", "step('done')", "Done"),
+        Binding("k", "step('skip')", "Skip"),
+        Binding("e", "ack", "Ack escalation"),
+        Binding("a", "activate", "Activate fallback"),
+        Binding("x", "stand_down", "Stand down"),
+        Binding("b", "transition('stabilised')", "Stabilised"),
+        Binding("r", "transition('resolved')", "Resolve"),
+        Binding("c", "transition('closed')", "Close"),
+        Binding("l", "focus_log", "Log entry"),
+    ]
+
+    def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
+        super().__init__()
+        self.incident_id, self.clock, self.zone = incident_id, clock, zone
+        self.view: dict[str, Any] | None = None
+        self.read_only = role == "observer"
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"#{self.incident_id} · loading…", id="roomline")
+        yield Static("", id="readonly")
+        with Horizontal(id="roomtop"):
+            yield DataTable(id="steps", cursor_type="row")
+            yield DataTable(id="ladder", cursor_type="row")
+            yield DataTable(id="fallbacks", cursor_type="row")
+        yield Static("", id="decisions")
+        yield DataTable(id="log", cursor_type="row")
+        with Horizontal(id="entry"):
+            yield Select(KINDS, value="decision", allow_blank=False, id="kind")
+            yield Input(placeholder="log entry ▸ type and press enter", id="text")
+            yield Input(placeholder="rationale (optional)", id="rationale")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for table_id, title, columns in (
+            ("#steps", "Steps", ("", "step", "title", "due")),
+            ("#ladder", "Escalation", ("level", "notify", "state")),
+            ("#fallbacks", "Fallbacks", ("fallback", "state")),
+            ("#log", "Log", ("time", "who", "what")),
+        ):
+            table = self.query_one(table_id, DataTable)
+            table.border_title = title
+            table.add_columns(*columns)
+        self.query_one("#decisions", Static).border_title = "Open decisions"
+        self.set_interval(1.0, self._tick)
+        self._show_role()
+
+    def _show_role(self) -> None:
+        banner = self.query_one("#readonly", Static)
+        banner.update("READ-ONLY: you are an observer here; you can read everything and change nothing." if self.read_only else "")
+        banner.set_class(self.read_only, "shown")
+        self.query_one("#entry").display = not self.read_only
+
+    def _t(self, text: str | None) -> str:
+        return parse_iso(text).astimezone(self.zone).strftime("%H:%M") if text else "—"
+
+    def _tick(self) -> None:
+        if not self.view:
+            return
+        i = self.view["incident"]
+        marker = "[reverse] DRILL [/reverse]" if i["mode"] == "drill" else "[reverse b] LIVE [/reverse b]"
+        self.query_one("#roomline", Static).update(
+            f"#{i['id']} {marker} · [b]{i['title']}[/b] · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}", layout=False)
+
+    def show(self, view: dict[str, Any]) -> None:
+        self.view = view
+        self._tick()
+        steps = self.query_one("#steps", DataTable)
+        cursor = steps.cursor_row
+        steps.clear()
+        for s in view["steps"]:
+            due = ("!late " if s["overdue"] else "") + (self._t(s["due_at"]) if s["due_at"] and s["status"] in ("pending", "started") else "")
+            steps.add_row(STEP_MARK[s["status"]], s["id"], s["title"], due, key=s["id"])
+        steps.move_cursor(row=min(cursor, max(steps.row_count - 1, 0)))
+        ladder = self.query_one("#ladder", DataTable)
+        cursor = ladder.cursor_row
+        ladder.clear()
+        for e in view["ladder"]:
+            state = {"acknowledged": f"✔ {e['acked_by']}", "fired": f"fired {self._t(e['fired_at'])}", "cancelled": "cancelled"}.get(
+                e["state"], f"due {self._t(e['due_at'])}")
+            ladder.add_row(f"L{e['level']}", ", ".join(e["notify"]), state, key=str(e["level"]))
+        ladder.move_cursor(row=min(cursor, max(ladder.row_count - 1, 0)))
+        fallbacks = self.query_one("#fallbacks", DataTable)
+        cursor = fallbacks.cursor_row
+        fallbacks.clear()
+        for f in view["fallbacks"]:
+            state = "ACTIVE" if f["active"] else "available" + (" · needs a decision" if f["needs_decision"] else "")
+            fallbacks.add_row(f["id"], state, key=f["id"])
+        fallbacks.move_cursor(row=min(cursor, max(fallbacks.row_count - 1, 0)))
+        decisions = [f"{d['id']}  {d['question']}" + ("  [b]!late[/b]" if d["overdue"] else f"  due {self._t(d['due_at'])}" if d["due_at"] else "")
+                     for d in view["open_decisions"]]
+        self.query_one("#decisions", Static).update("\n".join(decisions) or "none open")
+        log = self.query_one("#log", DataTable)
+        log.clear()
+        for e in view["events"]:
+            log.add_row(parse_iso(e["at"]).astimezone(self.zone).strftime("%H:%M:%S"), e["actor"], e["summary"], key=str(e["seq"]))
+        log.move_cursor(row=log.row_count - 1)
+
+    # ── actions: each asks the app to run one service function ─────────────────────────────────
+
+    def _selected(self, table_id: str) -> str | None:
+        table = self.query_one(table_id, DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_step(self, action: str) -> None:
+        step_id = self._selected("#steps")
+        if step_id is None:
+            return
+        if action == "skip":
+            def skipped(note: str | None) -> None:
+                if note is not None:
+                    self.app.act("step", incident_id=self.incident_id, step_id=step_id, action="skip", note=note or None)
+
+            self.app.push_screen(AskText(f"Skip step {step_id}: why?", placeholder="a note for the log"), skipped)
+            return
+        self.app.act("step", incident_id=self.incident_id, step_id=step_id, action=action, note=None)
+
+    def action_ack(self) -> None:
+        level = self._selected("#ladder")
+        if level is not None:
+            self.app.act("ack", incident_id=self.incident_id, level=int(level))
+
+    def action_activate(self) -> None:
+        fallback_id = self._selected("#fallbacks")
+        if fallback_id is None or self.view is None:
+            return
+        needs = next(f["needs_decision"] for f in self.view["fallbacks"] if f["id"] == fallback_id)
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self.app.act("activate", incident_id=self.incident_id, fallback_id=fallback_id, reason=reason or None)
+
+        question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
+        self.app.push_screen(AskText(question, required=needs), answered)
+
+    def action_stand_down(self) -> None:
+        fallback_id = self._selected("#fallbacks")
+        if fallback_id is None:
+            return
+
+        def answered(result: str | None) -> None:
+            if result is not None:
+                outcome = result if result in ("worked", "partial", "failed") else None
+                self.app.act("deactivate", incident_id=self.incident_id, fallback_id=fallback_id, reason=None if outcome else result or None, result=outcome)
+
+        self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? (worked, partial, failed)"), answered)
+
+    def action_transition(self, to: str) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.act("transition", incident_id=self.incident_id, to=to)
+
+        self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
+
+    def action_focus_log(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    @on(Input.Submitted)
+    def submit_log(self, event: Input.Submitted) -> None:
+        text_input, rationale_input = self.query_one("#text", Input), self.query_one("#rationale", Input)
+        if event.input is rationale_input and not text_input.value.strip():
+            text_input.focus()
+            return
+        text = text_input.value.strip()
+        if not text:
+            return
+        self.app.act("log", incident_id=self.incident_id, text=text, kind=self.query_one("#kind", Select).value,
+                     rationale=rationale_input.value.strip() or None)
+        text_input.value = rationale_input.value = ""
