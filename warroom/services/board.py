@@ -9,8 +9,9 @@ from typing import Any
 from sqlmodel import Session
 
 from warroom.config import Config
-from warroom.services import fallbacks, health
+from warroom.services import fallbacks, health, suggestions
 
 
 def board(session: Session, config: Config, now: datetime) -> dict[str, Any]:
-    return {**health.status(session, config, now), "fallbacks": fallbacks.register(session, config, now)}
+    return {**health.status(session, config, now), "fallbacks": fallbacks.register(session, config, now),
+            "suggestions": suggestions.pending(session, now)}

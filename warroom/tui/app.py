@@ -117,7 +117,7 @@ class WarroomApp(App):
         """Run one action through its service function, in one write transaction, off the UI loop.
         Refusals (an observer, an illegal transition) become a notification, never a crash."""
         from warroom.errors import WarroomError
-        from warroom.services import actors, escalation, fallbacks, incidents, library
+        from warroom.services import actors, escalation, fallbacks, incidents, library, suggestions
 
         self._loaded.wait(30)
         config = self._home_config
@@ -141,6 +141,8 @@ class WarroomApp(App):
                     playbook = library.find(self.home, config, arguments["playbook_id"])
                     created = incidents.start(session, playbook=playbook, mode=arguments["mode"], now=now, actor=actor)
                     self.call_from_thread(self.notify, f"incident #{created.id} started ({arguments['mode']})")
+                elif what == "dismiss":
+                    suggestions.dismiss(session, now=now, actor=actor, **arguments)
                 else:
                     raise ValueError(what)
         except WarroomError as exc:

@@ -81,7 +81,13 @@ def register_text(rows: list[dict[str, Any]]) -> str:
 
 
 class BoardScreen(Screen):
-    BINDINGS = [Binding("enter", "open_incident", "Open incident", show=True)]
+    BINDINGS = [
+        Binding("enter", "open_incident", "Open incident"),
+        Binding("p", "playbooks", "Playbooks"),
+        Binding("s", "accept('live')", "Start suggested"),
+        Binding("D", "accept('drill')", "…as drill"),
+        Binding("x", "dismiss_suggestion", "Dismiss"),
+    ]
 
     def __init__(self, clock: Clock):
         super().__init__()
@@ -99,6 +105,7 @@ class BoardScreen(Screen):
             yield Static("", id="services")
         yield DataTable(id="incidents", cursor_type="row")
         yield Static("", id="register")
+        yield Static("", id="suggestion")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -155,7 +162,43 @@ class BoardScreen(Screen):
                 table.update_cell(key, "open", elapsed(i["opened_at"], now))
                 table.update_cell(key, "next", f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—")
 
+    def _announce_changes(self, before: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        """A notification for each supplier that changed state, except those down via a parent."""
+        if before is None:
+            return
+        old = {s["id"]: (s["state"], s["via"]) for s in before["suppliers"]}
+        for s in data["suppliers"]:
+            if s["id"] in old and old[s["id"]] != (s["state"], s["via"]) and not s["via"]:
+                severity = "error" if s["state"] == "down" else "warning" if s["state"] == "degraded" else "information"
+                self.app.notify(f"{SYMBOL[s['state']]} {s['name']} {s['state']} ({s['detail']})", severity=severity, timeout=8)
+
+    def _show_suggestion(self, data: dict[str, Any]) -> None:
+        bar = self.query_one("#suggestion", Static)
+        waiting = data.get("suggestions") or []
+        if waiting:
+            newest = waiting[0]
+            at = parse_iso(newest["at"]).astimezone(self.zone).strftime("%H:%M")
+            bar.update(f"⚠ {at}  {newest['summary']}   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss")
+        bar.set_class(bool(waiting), "shown")
+
+    def action_playbooks(self) -> None:
+        from warroom.tui.library import PlaybooksScreen
+
+        self.app.push_screen(PlaybooksScreen())
+
+    def action_accept(self, mode: str) -> None:
+        waiting = (self.data or {}).get("suggestions") or []
+        if waiting:
+            self.app.act("start", playbook_id=waiting[0]["playbook"], mode=mode)
+
+    def action_dismiss_suggestion(self) -> None:
+        waiting = (self.data or {}).get("suggestions") or []
+        if waiting:
+            self.app.act("dismiss", suggestion=waiting[0]["seq"])
+
     def show(self, data: dict[str, Any]) -> None:
+        self._announce_changes(self.data, data)
+        self._show_suggestion(data)
         self.data = data
         suppliers = self.query_one("#suppliers", DataTable)
         seen = set()

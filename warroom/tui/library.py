@@ -1,0 +1,96 @@
+"""The playbook library: every playbook of the home with its validation problems shown inline, a
+readable preview (steps, ladder, fallbacks, targets), and starting one live or as a drill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from warroom.tui.dialogs import Confirm
+
+
+class PlaybooksScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Board"),
+        Binding("L", "start('live')", "Start LIVE"),
+        Binding("D", "start('drill')", "Start drill"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Playbooks · L start live · D start as drill · esc back to the board", id="libline")
+        with Horizontal(id="library"):
+            yield DataTable(id="playbooks", cursor_type="row")
+            yield Static("", id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#playbooks", DataTable)
+        table.border_title = "Library"
+        table.add_columns("playbook", "severity", "checks")
+        self.query_one("#preview", Static).border_title = "Preview"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
+    def load(self) -> None:
+        from warroom.services import library
+
+        config = library.config(self.app.home)
+        entries = []
+        for entry in library.library(self.app.home, config):
+            ok = entry.playbook is not None and not entry.problems
+            entries.append({
+                "key": entry.playbook.id if entry.playbook else entry.shown,
+                "id": entry.playbook.id if entry.playbook else entry.shown,
+                "severity": entry.playbook.severity if entry.playbook else "—",
+                "ok": ok,
+                "preview": library.describe(entry.playbook, config) if ok else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems),
+            })
+        self.app.call_from_thread(self._show, entries)
+
+    def _show(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+        table = self.query_one("#playbooks", DataTable)
+        table.clear()
+        for e in entries:
+            table.add_row(e["id"], e["severity"], "ok" if e["ok"] else "✖ problems", key=e["key"])
+        table.focus()
+        self._preview()
+
+    def _current(self) -> dict[str, Any] | None:
+        table = self.query_one("#playbooks", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((e for e in self.entries if e["key"] == key), None)
+
+    @on(DataTable.RowHighlighted, "#playbooks")
+    def _preview(self, event: DataTable.RowHighlighted | None = None) -> None:
+        entry = self._current()
+        if entry:
+            self.query_one("#preview", Static).update(entry["preview"], layout=False)
+
+    def action_start(self, mode: str) -> None:
+        entry = self._current()
+        if entry is None:
+            return
+        if not entry["ok"]:
+            self.app.notify(f"{entry['id']} has problems; fix them first (warroom playbook validate)", severity="error")
+            return
+        label = "a LIVE incident" if mode == "live" else "a DRILL"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.act("start", playbook_id=entry["id"], mode=mode)
+                self.app.pop_screen()
+
+        self.app.push_screen(Confirm(f"Start {label} from {entry['id']}?"), confirmed)
