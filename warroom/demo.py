@@ -15,8 +15,11 @@ from warroom.home import CONFIG_SCHEMA, example_config
 DEMO_PORT = 47800
 
 
-def demo_config(port: int = DEMO_PORT, interval: str = "5s") -> str:
+def demo_config(port: int = DEMO_PORT, interval: str = "5s", commander: str | None = None) -> str:
+    """The demo's warroom.toml; `commander` (the OS user running the demo) may act in it."""
     data = tomllib.loads(example_config().read_text(encoding="utf-8"))
+    if commander and commander not in data.get("people", {}):
+        data.setdefault("people", {})[commander] = {"name": commander, "role": "commander"}
     base = f"http://127.0.0.1:{port}"
     data["settings"].update({"title": data["settings"]["title"] + " (demo)", "interval": interval, "simulator": base})
     for supplier in data["suppliers"]:

@@ -44,13 +44,13 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, debug: boo
     if ctx.invoked_subcommand is None:
         from warroom.tui.app import make_app
 
-        make_app(ctx.obj.home.require()).run()
+        make_app(ctx.obj.home.require(), keep_monitor=True).run()
 
 
 def _register() -> None:
-    from warroom.cli import health, homes, incidents, playbooks
+    from warroom.cli import demo, health, homes, incidents, playbooks
 
-    for module in (homes, playbooks, health, incidents):
+    for module in (homes, playbooks, health, incidents, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -27,7 +27,7 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
     if demo:
         from warroom.demo import DEMO_PORT, demo_config
 
-        config_text = demo_config(simulator_port or DEMO_PORT)
+        config_text = demo_config(simulator_port or DEMO_PORT, commander=identity.os_user())
     homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text)
     click.echo(f"created war-room home {root}")
     click.echo(f"  edit {root / 'warroom.toml'} for your suppliers, services, people and notify targets")

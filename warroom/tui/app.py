@@ -5,6 +5,7 @@ read model and sends every action through the services."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +34,12 @@ class IncidentChanged(Message):
         self.view = view
 
 
+class MonitorStarted(Message):
+    def __init__(self, pid: int):
+        super().__init__()
+        self.pid = pid
+
+
 class Identity(Message):
     def __init__(self, title: str, who: str, zone: str, role: str):
         super().__init__()
@@ -50,9 +57,11 @@ class WarroomApp(App):
     TITLE = "warroom"
     BINDINGS = [("q", "quit", "Quit")]
 
-    def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25):
+    def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True):
         super().__init__()
         self.home, self.clock, self.poll_seconds = home, clock or SystemClock(), poll_seconds
+        self.keep_monitor = keep_monitor
+        self.keeper = None
         self.board_data: dict[str, Any] | None = None
         self.open_incident: int | None = None
         self.zone = ZoneInfo("UTC")
@@ -89,8 +98,17 @@ class WarroomApp(App):
         self._loaded.set()
         self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
         changes = Changes(self.home.db_path)
+        if self.keep_monitor:
+            from warroom.health.keeper import MonitorKeeper
+
+            self.keeper = MonitorKeeper(self.home)
+        next_lease_look = 0.0
         try:
             while not worker.is_cancelled:
+                if self.keeper is not None and time.monotonic() >= next_lease_look:
+                    next_lease_look = time.monotonic() + 3.0
+                    if self.keeper.ensure(store, SystemClock().now()):  # the lease is in real time
+                        self.post_message(MonitorStarted(self.keeper.child.pid))
                 forced = self._reload.is_set()
                 self._reload.clear()
                 if changes.poll() or forced:
@@ -150,6 +168,26 @@ class WarroomApp(App):
             return
         self._reload.set()
 
+    @work(thread=True, group="fault", exit_on_error=False)
+    def toggle_fault(self, supplier_id: str) -> None:
+        """Break a simulated supplier, or heal it (the demo's and the drill facilitator's key)."""
+        import httpx
+
+        self._loaded.wait(30)
+        base = self._home_config.settings.simulator
+        if not base:
+            self.call_from_thread(self.notify, "this home has no simulator ([settings] simulator)", severity="warning")
+            return
+        try:
+            with httpx.Client(timeout=5) as client:
+                mode = client.get(f"{base}/_control").json().get(supplier_id, "up")
+                new = "up" if mode != "up" else "down"
+                client.put(f"{base}/_control/{supplier_id}", json={"mode": new}).raise_for_status()
+        except (httpx.HTTPError, ValueError) as exc:
+            self.call_from_thread(self.notify, f"simulator at {base} did not answer: {exc}", severity="error")
+            return
+        self.call_from_thread(self.notify, f"simulated {supplier_id}: {'broken (down)' if new == 'down' else 'healed (up)'}")
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected error in any worker is shown, never swallowed: an action that silently
         did nothing is the worst thing a war-room tool can do."""
@@ -177,6 +215,13 @@ class WarroomApp(App):
             if isinstance(screen, IncidentScreen) and screen.incident_id == message.view["incident"]["id"]:
                 screen.show(message.view)
 
+    def on_monitor_started(self, message: MonitorStarted) -> None:
+        self.notify(f"no monitor was running: started one (pid {message.pid}); it stops when you quit", timeout=6)
+
+    def on_unmount(self) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()
+
     def on_identity(self, message: Identity) -> None:
         self.zone, self.role = ZoneInfo(message.zone), message.role
         for screen in self.screen_stack:
@@ -188,5 +233,7 @@ class WarroomApp(App):
             self.screen.set_problem(message.text)
 
 
-def make_app(home: Home, *, clock: Clock | None = None) -> WarroomApp:
-    return WarroomApp(home, clock=clock)
+def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False) -> WarroomApp:
+    """The app as the CLI runs it (keep_monitor=True) and as tests drive it (no child monitor
+    unless a test asks for one)."""
+    return WarroomApp(home, clock=clock, keep_monitor=keep_monitor)

@@ -87,6 +87,7 @@ class BoardScreen(Screen):
         Binding("s", "accept('live')", "Start suggested"),
         Binding("D", "accept('drill')", "…as drill"),
         Binding("x", "dismiss_suggestion", "Dismiss"),
+        Binding("f", "fault", "Break/heal (simulator)"),
     ]
 
     def __init__(self, clock: Clock):
@@ -96,6 +97,7 @@ class BoardScreen(Screen):
         self.title_text, self.who = "warroom", ""
         self.data: dict[str, Any] | None = None
         self._shown_rows: dict[str, tuple[str, ...]] = {}
+        self._tables_ready = False
 
     def compose(self) -> ComposeResult:
         yield Static("warroom · loading…", id="topline")
@@ -121,6 +123,10 @@ class BoardScreen(Screen):
         self.query_one("#register", Static).border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
         self._fit(self.size.width)
+        self._tables_ready = True
+        if self.data is not None:  # the first read came before the tables had their columns
+            early, self.data = self.data, None
+            self.show(early)
 
     def on_screen_resume(self) -> None:
         self.app.open_incident = None  # back on the board: stop reading a room nobody looks at
@@ -181,6 +187,11 @@ class BoardScreen(Screen):
             bar.update(f"⚠ {at}  {newest['summary']}   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss")
         bar.set_class(bool(waiting), "shown")
 
+    def action_fault(self) -> None:
+        table = self.query_one("#suppliers", DataTable)
+        if table.row_count:
+            self.app.toggle_fault(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
     def action_playbooks(self) -> None:
         from warroom.tui.library import PlaybooksScreen
 
@@ -197,6 +208,9 @@ class BoardScreen(Screen):
             self.app.act("dismiss", suggestion=waiting[0]["seq"])
 
     def show(self, data: dict[str, Any]) -> None:
+        if not self._tables_ready:
+            self.data = data  # on_mount shows it
+            return
         self._announce_changes(self.data, data)
         self._show_suggestion(data)
         self.data = data

@@ -42,6 +42,7 @@ class IncidentScreen(Screen):
         self.incident_id, self.clock, self.zone = incident_id, clock, zone
         self.view: dict[str, Any] | None = None
         self.read_only = role == "observer"
+        self._tables_ready = False
 
     def compose(self) -> ComposeResult:
         yield Static(f"#{self.incident_id} · loading…", id="roomline")
@@ -71,6 +72,9 @@ class IncidentScreen(Screen):
         self.query_one("#decisions", Static).border_title = "Open decisions"
         self.set_interval(1.0, self._tick)
         self._show_role()
+        self._tables_ready = True
+        if self.view is not None:  # the data came before the tables had their columns
+            self.show(self.view)
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
@@ -91,6 +95,8 @@ class IncidentScreen(Screen):
 
     def show(self, view: dict[str, Any]) -> None:
         self.view = view
+        if not self._tables_ready:
+            return  # on_mount shows it
         self._tick()
         steps = self.query_one("#steps", DataTable)
         cursor = steps.cursor_row
@@ -182,7 +188,10 @@ class IncidentScreen(Screen):
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
 
     def action_focus_log(self) -> None:
-        self.query_one("#text", Input).focus()
+        # At once, not via Widget.focus() (deferred with call_later): text typed straight after
+        # `l` must land in the entry line, never on the single-key actions of the tables
+        # ("Fail over" holds an `a`, which would activate a fallback).
+        self.set_focus(self.query_one("#text", Input))
 
     @on(Input.Submitted)
     def submit_log(self, event: Input.Submitted) -> None:

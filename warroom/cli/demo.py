@@ -1,0 +1,60 @@
+"""`warroom demo`: the simulator, a demo home, a monitor and the TUI in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from warroom.cli import Env, pass_env
+
+DEMO_MARK = "# The demo war-room"
+
+
+def demo_root() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("warroom-demo", appauthor=False))
+
+
+@click.command()
+@click.option("--fresh", is_flag=True, help="Start from an empty demo home (the previous demo's history is deleted).")
+@pass_env
+def demo(env: Env, fresh: bool) -> None:
+    """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
+    import shutil
+    import subprocess
+    import sys
+
+    from warroom import identity
+    from warroom.clock import SystemClock
+    from warroom.demo import demo_config
+    from warroom.errors import BadInput, WarroomError
+    from warroom.home import Home
+    from warroom.services import homes
+    from warroom.tui.app import make_app
+
+    root = env.home_option or demo_root()
+    config = root / "warroom.toml"
+    if config.exists() and DEMO_MARK not in config.read_text(encoding="utf-8", errors="replace"):
+        raise BadInput(f"{root} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)")
+    if fresh and root.exists():
+        shutil.rmtree(root)
+    simulator = subprocess.Popen([sys.executable, "-m", "warroom", "simulate", "--port", "0"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True)
+    try:
+        port = simulator.stdout.readline().strip()
+        if not port.isdigit():
+            raise WarroomError("the supplier simulator did not start")
+        text = demo_config(int(port), commander=identity.os_user())
+        if (root / "warroom.toml").exists():
+            (root / "warroom.toml").write_text(text, encoding="utf-8")  # the simulator's port differs each run
+        else:
+            homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
+        make_app(Home(root), keep_monitor=True).run()
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
+
+
+COMMANDS = [demo]

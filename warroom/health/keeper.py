@@ -1,0 +1,56 @@
+"""Making sure a monitor runs while a TUI is open (DESIGN §4).
+
+When nobody holds the monitor lease, the TUI starts `warroom monitor` as a child process: never on
+its own UI loop, where a check round would stall the screen. The child shares the TUI's session,
+so when the SSH connection drops it gets the same SIGHUP, stops and releases the lease; another
+TUI (or the `warroom monitor` service) then takes over within seconds. On a clean exit the TUI
+stops its child, which releases the lease at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+from warroom.home import Home
+from warroom.services import lease
+from warroom.store.engine import Store
+
+GRACE = timedelta(seconds=1)
+
+
+class MonitorKeeper:
+    def __init__(self, home: Home):
+        self.home = home
+        self.child: subprocess.Popen | None = None
+
+    def ensure(self, store: Store, now: datetime) -> bool:
+        """Start a monitor if the lease stands vacant and ours is not running; True if one was started."""
+        if self.child is not None and self.child.poll() is None:
+            return False
+        with store.read() as session:
+            current = lease.current(session)
+        if current is not None and current.expires_at + GRACE > now:
+            return False
+        log = os.open(self.home.root / "monitor.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660 if self.home.group_shared else 0o600)
+        try:
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", "warroom", "--home", str(self.home.root), "monitor"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            )
+        finally:
+            os.close(log)
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop our monitor cleanly so it releases the lease for whoever comes next."""
+        if self.child is None or self.child.poll() is not None:
+            return
+        self.child.send_signal(signal.SIGTERM)
+        try:
+            self.child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
