@@ -20,6 +20,7 @@ SYMBOL = {"up": "▲", "degraded": "◆", "down": "▼", "maintenance": "◌", "
 SERVICE_MARK = {"down": "✖", "degraded": "◆", "maintenance": "◌", "unknown": "?", "up": "✔"}
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
+NAME_WIDTH = 22  # long supplier names are cut so the notes (active fallback, stale) stay in view
 
 
 def supplier_row(s: dict[str, Any], zone: ZoneInfo) -> tuple[str, ...]:
@@ -28,12 +29,13 @@ def supplier_row(s: dict[str, Any], zone: ZoneInfo) -> tuple[str, ...]:
     since = parse_iso(s["since"]).astimezone(zone).strftime("%H:%M") if s["since"] else "—"
     notes = []
     if s["fallback"]:
-        notes.append(f"fallback {s['fallback']['id']} active")
+        notes.append(f"fallback {s['fallback']['id']}")
     if s["disagreement"]:
         notes.append("status page disagrees")
     if s["stale"] and s["state"] != "unknown":
         notes.append("stale")
-    return (state, s["name"], latency, since, "; ".join(notes) or s["detail"])
+    name = s["name"] if len(s["name"]) <= NAME_WIDTH else s["name"][: NAME_WIDTH - 1] + "…"
+    return (state, name, latency, since, "; ".join(notes) or s["detail"])
 
 
 def services_text(services: list[dict[str, Any]]) -> str:
@@ -224,8 +226,8 @@ class BoardScreen(Screen):
                 suppliers.add_row(*row, key=s["id"])
             elif before != row:
                 for column, old, new in zip(("state", "name", "latency", "since", "note"), before, row):
-                    if old != new:
-                        suppliers.update_cell(s["id"], column, new)
+                    if old != new:  # widen the column if the new text needs it ("down via nlcloud")
+                        suppliers.update_cell(s["id"], column, new, update_width=True)
             self._shown_rows[s["id"]] = row
         for gone in set(self._shown_rows) - seen:
             suppliers.remove_row(gone)
