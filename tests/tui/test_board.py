@@ -105,3 +105,28 @@ def test_a_broken_config_is_shown_not_crashed(home, clock):
             assert "warroom.toml:2: settings.confirm" in str(problem.render())
 
     asyncio.run(scenario())
+
+
+def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, clock):
+    from warroom.tui.board import BoardScreen as Board
+    from warroom.tui.help import HelpScreen, help_text, keys_of
+    from warroom.tui.room import IncidentScreen
+
+    text = help_text()
+    for screen in (Board, IncidentScreen):
+        for key, what in keys_of(screen):
+            assert what in text
+    configure(home)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert {"Open incident", "Playbooks", "Start suggested"} <= set(titles)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert isinstance(app.screen, Board)
+
+    asyncio.run(scenario())

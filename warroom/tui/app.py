@@ -55,7 +55,7 @@ class LoadFailed(Message):
 class WarroomApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help")]
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True):
         super().__init__()
@@ -69,6 +69,24 @@ class WarroomApp(App):
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
         self._loaded = threading.Event()
         self._home_config = self._home_store = None
+
+    def action_help(self) -> None:
+        from warroom.tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen):
+        """Every key action of the current screen is in the command palette too, by name."""
+        from functools import partial
+
+        from textual.app import SystemCommand
+        from textual.binding import Binding
+
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description:
+                yield SystemCommand(binding.description, f"key: {binding.key}", partial(screen.run_action, binding.action))
 
     def on_mount(self) -> None:
         self.push_screen(BoardScreen(self.clock))

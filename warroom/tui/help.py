@@ -1,0 +1,46 @@
+"""The help screen: every key of every screen, generated from the screens' own bindings."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def keys_of(screen_class: type[Screen]) -> list[tuple[str, str]]:
+    out = []
+    for binding in getattr(screen_class, "BINDINGS", []):
+        if isinstance(binding, Binding):
+            out.append((binding.key, binding.description))
+        else:
+            out.append((binding[0], binding[2] if len(binding) > 2 else binding[1]))
+    return out
+
+
+def help_text() -> str:
+    from warroom.tui.board import BoardScreen
+    from warroom.tui.library import PlaybooksScreen
+    from warroom.tui.room import IncidentScreen
+
+    lines = []
+    for title, screen in (("Board", BoardScreen), ("Incident room", IncidentScreen), ("Playbooks", PlaybooksScreen)):
+        lines.append(f"[b]{title}[/b]")
+        lines += [f"  [b]{key:<8}[/b] {what}" for key, what in keys_of(screen)]
+        lines.append("")
+    lines += ["[b]Everywhere[/b]", "  [b]?       [/b] this help", "  [b]ctrl+p  [/b] every action by name (command palette)",
+              "  [b]q       [/b] quit (on the board)", "", "esc closes this help"]
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 84; height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [("escape", "dismiss", "Close"), ("question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(help_text())
