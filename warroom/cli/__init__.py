@@ -33,10 +33,11 @@ pass_env = click.make_pass_decorator(Env)
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help="War-room home (default: $WARROOM_HOME, then the user data dir).")
 @click.option("--db", metavar="URL", help="Database URL instead of the home's own SQLite file.")
+@click.option("--wall", is_flag=True, help="Open the read-only wall view (projector) instead of the board.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(package_name="warroom")
 @click.pass_context
-def cli(ctx: click.Context, home_option: Path | None, db: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, debug: bool) -> None:
     """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
 
     Without a command, opens the war-room's board in the terminal."""
@@ -44,7 +45,7 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, debug: boo
     if ctx.invoked_subcommand is None:
         from warroom.tui.app import make_app
 
-        make_app(ctx.obj.home.require(), keep_monitor=True).run()
+        make_app(ctx.obj.home.require(), keep_monitor=True, wall=wall).run()
 
 
 def _register() -> None:

@@ -57,8 +57,12 @@ class WarroomApp(App):
     TITLE = "warroom"
     BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help")]
 
-    def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True):
+    def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False):
         super().__init__()
+        from warroom.tui.wall import HIGH_CONTRAST
+
+        self.register_theme(HIGH_CONTRAST)
+        self.wall = wall
         self.home, self.clock, self.poll_seconds = home, clock or SystemClock(), poll_seconds
         self.keep_monitor = keep_monitor
         self.keeper = None
@@ -89,7 +93,13 @@ class WarroomApp(App):
                 yield SystemCommand(binding.description, f"key: {binding.key}", partial(screen.run_action, binding.action))
 
     def on_mount(self) -> None:
-        self.push_screen(BoardScreen(self.clock))
+        if self.wall:
+            from warroom.tui.wall import HIGH_CONTRAST, WallScreen
+
+            self.theme = HIGH_CONTRAST.name
+            self.push_screen(WallScreen(self.clock))
+        else:
+            self.push_screen(BoardScreen(self.clock))
         self.watch_database()
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
@@ -221,9 +231,11 @@ class WarroomApp(App):
         self._reload.set()
 
     def on_board_changed(self, message: BoardChanged) -> None:
+        from warroom.tui.wall import WallScreen
+
         self.board_data = message.data
         for screen in self.screen_stack:
-            if isinstance(screen, BoardScreen):
+            if isinstance(screen, (BoardScreen, WallScreen)):
                 screen.show(message.data)
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
@@ -241,17 +253,21 @@ class WarroomApp(App):
             self.keeper.stop()
 
     def on_identity(self, message: Identity) -> None:
+        from warroom.tui.wall import WallScreen
+
         self.zone, self.role = ZoneInfo(message.zone), message.role
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.set_identity(message.title, message.who, message.zone)
+            elif isinstance(screen, WallScreen):
+                screen.set_title(message.title)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if isinstance(self.screen, BoardScreen):
             self.screen.set_problem(message.text)
 
 
-def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False) -> WarroomApp:
+def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:
     """The app as the CLI runs it (keep_monitor=True) and as tests drive it (no child monitor
-    unless a test asks for one)."""
-    return WarroomApp(home, clock=clock, keep_monitor=keep_monitor)
+    unless a test asks for one). The wall view changes nothing, so it never starts a monitor."""
+    return WarroomApp(home, clock=clock, keep_monitor=keep_monitor and not wall, wall=wall)
