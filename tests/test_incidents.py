@@ -337,7 +337,7 @@ def test_a_deadline_passed_while_no_monitor_ran_fires_once_late_even_with_two_mo
     monitors(home)
     monitors(home)
     fired = wait_for(lambda: event_rows(home, "escalation.due"), timeout=30, what="the late level to fire")
-    assert fired[0]["data"]["late_seconds"] >= 4 and f"(fired {int(fired[0]['data']['late_seconds'])}s late)" in fired[0]["summary"]
+    assert fired[0]["data"]["late_seconds"] >= 4 and f"(fired {round(fired[0]['data']['late_seconds'])}s late)" in fired[0]["summary"]
     wait_for(lambda: event_rows(home, "step.overdue"), timeout=30, what="the overdue step")
     wait_for(lambda: sum(1 for e in event_rows(home, "monitor.started")) >= 1, what="a monitor to lead")
     assert len(event_rows(home, "escalation.due")) == 1

@@ -73,10 +73,10 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     incident = session.get(Incident, deadline.incident_id)
     if incident is None or incident.status not in ACTIVE:
         return None
-    late = (now - deadline.due_at).total_seconds()
+    late = round((now - deadline.due_at).total_seconds(), 1)  # one figure for the summary and the data
     # The monitor fires within about a second of a deadline; later than that, no monitor was running
     # or it was stalled, and the log must say so rather than pretend it fired on time.
-    lateness = f" (fired {_span(timedelta(seconds=late))} late)" if late >= 2 else ""
+    lateness = f" (fired {_span(timedelta(seconds=round(late)))} late)" if late >= 2 else ""
     marker = "[DRILL] " if incident.mode == "drill" else ""
     if deadline.kind == "escalation":
         level = session.get(Escalation, (incident.id, int(deadline.ref)))
@@ -85,25 +85,25 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
         targets = json.loads(level.notify)
         names = ", ".join(config.notify[t].name if t in config.notify else t for t in targets)
         kind, summary = "escalation.due", f"{marker}L{level.level} due: notify {names}{lateness}" + (f" — {level.message}" if level.message else "")
-        data = {"level": level.level, "notify": targets, "message": level.message, "due_at": iso(level.due_at), "late_seconds": round(late, 1)}
+        data = {"level": level.level, "notify": targets, "message": level.message, "due_at": iso(level.due_at), "late_seconds": late}
     elif deadline.kind == "step":
         step = session.get(IncidentStep, (incident.id, deadline.ref))
         if step is None or step.status not in ("pending", "started"):
             return None
         targets = _late_work_targets(session, incident)
         kind, summary = "step.overdue", f"{marker}step {step.step_id} overdue: {step.title}{lateness}"
-        data = {"step": step.step_id, "due_at": iso(deadline.due_at), "late_seconds": round(late, 1), "notify": targets}
+        data = {"step": step.step_id, "due_at": iso(deadline.due_at), "late_seconds": late, "notify": targets}
     else:
         kind, summary = "decision.overdue", f"{marker}decision {deadline.ref} overdue: {_question(incident, deadline.ref)}{lateness}"
         targets = _late_work_targets(session, incident)
-        data = {"decision": deadline.ref, "due_at": iso(deadline.due_at), "late_seconds": round(late, 1), "notify": targets}
+        data = {"decision": deadline.ref, "due_at": iso(deadline.due_at), "late_seconds": late, "notify": targets}
     try:
         event = eventlog.append(session, at=now, kind=kind, actor=SYSTEM, origin=origin, incident_id=incident.id,
                                 object=f"incident:{incident.id}/{deadline.kind}:{deadline.ref}", summary=summary, data=data, key=deadline.key)
     except eventlog.Duplicate:
         return None
     if deadline.kind == "escalation":
-        level.fired_at, level.late_seconds = now, round(late, 1)
+        level.fired_at, level.late_seconds = now, late
         session.add(level)
     outbox.enqueue(session, config=config, incident=incident, event=event, targets=targets, now=now)
     return event

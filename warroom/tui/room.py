@@ -61,8 +61,8 @@ class IncidentScreen(Screen):
 
     def on_mount(self) -> None:
         for table_id, title, columns in (
-            ("#steps", "Steps", ("", "step", "title", "due")),
-            ("#ladder", "Escalation", ("level", "notify", "state")),
+            ("#steps", "Steps", ("", "step", "due", "title")),  # what decides first: narrow screens cut the right
+            ("#ladder", "Escalation", ("level", "state", "notify")),
             ("#fallbacks", "Fallbacks", ("fallback", "state")),
             ("#log", "Log", ("time", "who", "what")),
         ):
@@ -72,9 +72,13 @@ class IncidentScreen(Screen):
         self.query_one("#decisions", Static).border_title = "Open decisions"
         self.set_interval(1.0, self._tick)
         self._show_role()
+        self.set_class(self.size.height < 32, "short")
         self._tables_ready = True
         if self.view is not None:  # the data came before the tables had their columns
             self.show(self.view)
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.height < 32, "short")  # keep lines for the log on small terminals
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
@@ -103,7 +107,7 @@ class IncidentScreen(Screen):
         steps.clear()
         for s in view["steps"]:
             due = ("!late " if s["overdue"] else "") + (self._t(s["due_at"]) if s["due_at"] and s["status"] in ("pending", "started") else "")
-            steps.add_row(STEP_MARK[s["status"]], s["id"], s["title"], due, key=s["id"])
+            steps.add_row(STEP_MARK[s["status"]], s["id"], due, s["title"], key=s["id"])
         steps.move_cursor(row=min(cursor, max(steps.row_count - 1, 0)))
         ladder = self.query_one("#ladder", DataTable)
         cursor = ladder.cursor_row
@@ -111,7 +115,7 @@ class IncidentScreen(Screen):
         for e in view["ladder"]:
             state = {"acknowledged": f"✔ {e['acked_by']}", "fired": f"fired {self._t(e['fired_at'])}", "cancelled": "cancelled"}.get(
                 e["state"], f"due {self._t(e['due_at'])}")
-            ladder.add_row(f"L{e['level']}", ", ".join(e["notify"]), state, key=str(e["level"]))
+            ladder.add_row(f"L{e['level']}", state, ", ".join(e["notify"]), key=str(e["level"]))
         ladder.move_cursor(row=min(cursor, max(ladder.row_count - 1, 0)))
         fallbacks = self.query_one("#fallbacks", DataTable)
         cursor = fallbacks.cursor_row
