@@ -20,12 +20,17 @@ def moment(tmp_path):
     return build(tmp_path / "home", clock), clock
 
 
-async def loaded(pilot) -> None:
+async def settled(pilot, condition) -> None:
+    """Wait (bounded) until `condition(app)` holds, then let the screen paint."""
     for _ in range(400):
-        if pilot.app.board_data is not None:
+        if condition(pilot.app):
             break
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+async def loaded(pilot) -> None:
+    await settled(pilot, lambda app: app.board_data is not None)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -41,11 +46,7 @@ def test_incident_room(snap_compare, moment, size):
     async def open_room(pilot) -> None:
         await loaded(pilot)
         pilot.app.open_room(2)
-        for _ in range(400):
-            if isinstance(pilot.app.screen, IncidentScreen) and pilot.app.screen.view is not None:
-                break
-            await pilot.pause(0.02)
-        await pilot.pause()
+        await settled(pilot, lambda app: isinstance(app.screen, IncidentScreen) and app.screen.view is not None)
 
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
 
@@ -55,11 +56,6 @@ def test_wall(snap_compare, moment, size):
     home, clock = moment
 
     async def wall_loaded(pilot) -> None:
-        await loaded(pilot)
-        for _ in range(100):
-            if isinstance(pilot.app.screen, WallScreen) and pilot.app.screen.data is not None:
-                break
-            await pilot.pause(0.02)
-        await pilot.pause()
+        await settled(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
 
     assert snap_compare(make_app(home, clock=clock, wall=True), terminal_size=size, run_before=wall_loaded)
