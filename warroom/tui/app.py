@@ -100,7 +100,9 @@ class WarroomApp(App):
             self.push_screen(WallScreen(self.clock))
         else:
             self.push_screen(BoardScreen(self.clock))
-        self.watch_database()
+        # Paint first: the watcher imports SQLAlchemy and reads the home, which on two cores under
+        # one GIL would hold back the first frame.
+        self.call_after_refresh(self.watch_database)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_database(self) -> None:
