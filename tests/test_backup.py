@@ -24,7 +24,6 @@ def test_backup_while_writers_run_verifies(home, tmp_path):
     copy = tmp_path / "copy.db"
     result = run_cli("backup", str(copy), home=home.root)
     assert result.returncode == 0, result.stderr
-    still_writing = any(w.poll() is None for w in writers)
     for writer in writers:
         assert writer.wait(timeout=300) == 0
     copied = count(copy)
@@ -33,7 +32,7 @@ def test_backup_while_writers_run_verifies(home, tmp_path):
     checked = run_cli("--db", f"sqlite:///{copy}", "verify", home=home.root)
     assert checked.returncode == 0, checked.stderr
     assert f"event log verified: {copied:,} events" in checked.stdout
-    if still_writing and copied < 801:
+    if copied < 801:  # taken while the writers ran: the witness has seen further
         assert "witnessed later events than this database holds" in checked.stdout
     assert run_cli("verify", home=home.root).returncode == 0
 

@@ -44,8 +44,7 @@ def last_data(home, kind: str) -> dict:
 
 async def open_room(app, pilot, incident_id: int) -> IncidentScreen:
     await until(pilot, lambda: app.board_data is not None and app.board_data["incidents"], what="the incident on the board")
-    await pilot.press("tab", "tab")  # from the suppliers table to the incidents table
-    app.screen.query_one("#incidents", DataTable).focus()
+    app.screen.set_focus(app.screen.query_one("#incidents", DataTable))
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
     return app.screen
@@ -65,8 +64,7 @@ def test_work_an_incident_from_the_room(home, clock):
             await until(pilot, lambda: room.view["steps"][0]["status"] == "done", what="the step to be done")
             await pilot.press("l")
             await pilot.press(*"Freeze deployments")
-            await pilot.press("tab", "tab")  # on to the rationale
-            room.query_one("#rationale", Input).focus()
+            room.set_focus(room.query_one("#rationale", Input))
             await pilot.press(*"avoid drift", "enter")
             await until(pilot, lambda: "decision.logged" in kinds(home), what="the decision in the log")
             assert last_data(home, "decision.logged")["rationale"] == "avoid drift"

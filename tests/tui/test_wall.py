@@ -33,7 +33,10 @@ def test_the_wall_shows_what_is_wrong_and_changes_nothing(home, clock):
             assert not wall.query(Input)
             assert app.theme == "warroom-high-contrast"
             before = kinds(home)
-            await pilot.press("s", "D", "d", "enter")
+            await pilot.press("s", "D", "d", "x", "f", "enter")
+            await pilot.pause()
+            # actions run in workers and would land later: check that none was even started
+            assert not [w for w in app.workers if w.group in ("act", "fault")]
             assert kinds(home) == before
 
     asyncio.run(scenario())

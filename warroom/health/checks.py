@@ -62,9 +62,13 @@ class Clients:
         self._clients: dict[str | None, httpx.AsyncClient] = {}
 
     def for_check(self, check: Check) -> httpx.AsyncClient:
-        if check.ca_file not in self._clients:
-            self._clients[check.ca_file] = make_client(self.concurrency, check.ca_file)
-        return self._clients[check.ca_file]
+        return self.trusting(check.ca_file)
+
+    def trusting(self, ca_file: str | None = None) -> httpx.AsyncClient:
+        """The client for one trust store; without a ca_file, the system's (webhooks use this one)."""
+        if ca_file not in self._clients:
+            self._clients[ca_file] = make_client(self.concurrency, ca_file)
+        return self._clients[ca_file]
 
     async def aclose(self) -> None:
         for client in self._clients.values():

@@ -19,18 +19,15 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from warroom import identity
+from warroom import identity, notify
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
 from warroom.health.states import in_maintenance, observe
 from warroom.home import Home
-from warroom import notify
-from warroom.config import Check
 from warroom.services import escalation, health, lease, library, outbox
 
 log = logging.getLogger("warroom.monitor")
-_WEBHOOK = Check(kind="http", url="http://webhooks.invalid/")  # selects the default client (system trust store)
 
 
 class Monitor:
@@ -165,7 +162,7 @@ class Monitor:
         messages = await asyncio.to_thread(due)
         if not messages:
             return
-        client = self.clients.for_check(_WEBHOOK)
+        client = self.clients.trusting()
         errors = await asyncio.gather(*(notify.post(client, url, payload) for _, url, payload in messages))
 
         def record():
@@ -182,10 +179,7 @@ class Monitor:
     # ── one supplier ───────────────────────────────────────────────────────────────────────────
 
     async def _check(self, supplier: Supplier) -> None:
-        async with self.semaphore:
-            results = await asyncio.gather(*(checks.run(c, self.clients.for_check(c)) for c in supplier.checks))
-        now = self.clock.now()
-        observation = observe(list(results), maintenance_window=in_maintenance(supplier, now))
+        observation, now = await observe_supplier(supplier, self.clients, self.semaphore, self.clock)
         try:
             change = await asyncio.to_thread(self._record, supplier, observation, now)
         except lease.NotLeader:
@@ -215,6 +209,14 @@ class Monitor:
         self.say(f"error in {event.job_id}: {type(event.exception).__name__}: {event.exception}")
 
 
+async def observe_supplier(supplier: Supplier, clients: checks.Clients, semaphore: asyncio.Semaphore, clock: Clock):
+    """One round of one supplier's checks, all at once, as an observation; and when it was made."""
+    async with semaphore:
+        results = await asyncio.gather(*(checks.run(c, clients.for_check(c)) for c in supplier.checks))
+    now = clock.now()
+    return observe(list(results), maintenance_window=in_maintenance(supplier, now)), now
+
+
 async def check_once(home: Home, concurrency: int = 100) -> list[dict]:
     """One round of every supplier's checks, reported as it is (no confirmation, nothing recorded)."""
     from warroom.clock import iso
@@ -224,10 +226,7 @@ async def check_once(home: Home, concurrency: int = 100) -> list[dict]:
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(supplier: Supplier) -> dict:
-        async with semaphore:
-            results = await asyncio.gather(*(checks.run(c, clients.for_check(c)) for c in supplier.checks))
-        now = datetime.now(UTC)
-        observation = observe(list(results), maintenance_window=in_maintenance(supplier, now))
+        observation, now = await observe_supplier(supplier, clients, semaphore, SystemClock())
         return {"id": supplier.id, "state": observation.state, "latency_ms": observation.latency_ms,
                 "detail": observation.detail, "checked_at": iso(now), "disagreement": observation.disagreement}
 

@@ -58,11 +58,11 @@ def pending(session: Session) -> list[Deadline]:
         for s in session.exec(select(IncidentStep).where(IncidentStep.incident_id.in_(ids), IncidentStep.status.in_(("pending", "started")),
                                                          IncidentStep.due_at.is_not(None))).all()
     ]
+    decided = {(incident_id, json.loads(data).get("decision")) for incident_id, data in session.exec(
+        select(Event.incident_id, Event.data).where(Event.incident_id.in_(ids), Event.kind == "decision.logged")).all()}
     for incident in incidents:
-        decided = {json.loads(d).get("decision") for d in session.exec(
-            select(Event.data).where(Event.incident_id == incident.id, Event.kind == "decision.logged")).all()}
         out += [Deadline("decision", incident.id, d.id, incident.opened_at + d.by)
-                for d in snapshot(incident).decisions if d.by is not None and d.id not in decided]
+                for d in snapshot(incident).decisions if d.by is not None and (incident.id, d.id) not in decided]
     return [d for d in out if d.key not in fired]
 
 

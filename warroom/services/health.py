@@ -142,10 +142,14 @@ def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
 
 def _open_incidents(session: Session) -> list[dict[str, Any]]:
     """Incidents not yet closed, each with its next escalation deadline."""
+    incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(Incident.id)).all()
+    nexts: dict[int, Escalation] = {}
+    for level in session.exec(select(Escalation).join(Incident).where(Incident.status != "closed", Escalation.fired_at.is_(None),
+                                                                       Escalation.cancelled.is_(False)).order_by(Escalation.due_at.desc())).all():
+        nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
     out = []
-    for incident in session.exec(select(Incident).where(Incident.status != "closed").order_by(Incident.id)).all():
-        nxt = session.exec(select(Escalation).where(Escalation.incident_id == incident.id, Escalation.fired_at.is_(None),
-                                                    Escalation.cancelled.is_(False)).order_by(Escalation.due_at)).first()
+    for incident in incidents:
+        nxt = nexts.get(incident.id)
         out.append({"id": incident.id, "mode": incident.mode, "title": incident.title, "status": incident.status,
                     "opened_at": iso(incident.opened_at),
                     "next_escalation": {"level": nxt.level, "due_at": iso(nxt.due_at)} if nxt else None})

@@ -5,6 +5,7 @@ transaction; every change appends its event in that same transaction."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +39,13 @@ def _event(session: Session, incident: Incident, actor: Actor, now: datetime, ev
 
 def snapshot(incident: Incident) -> Playbook:
     """The playbook as the incident ran it (not as the file says today)."""
-    return Playbook.model_validate(json.loads(incident.playbook))
+    return _parse_snapshot(incident.playbook)
+
+
+@lru_cache(maxsize=4096)
+def _parse_snapshot(text: str) -> Playbook:
+    # A snapshot never changes and Playbook is frozen: parse each once, not on every deadline sync.
+    return Playbook.model_validate(json.loads(text))
 
 
 def get(session: Session, incident_id: int) -> Incident:
