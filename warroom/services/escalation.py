@@ -18,7 +18,7 @@ from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services import lease, outbox
 from warroom.services.actors import Actor
-from warroom.services.incidents import _span, get, snapshot
+from warroom.services.incidents import span, get, snapshot
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, Incident, IncidentStep
 
@@ -76,7 +76,7 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     late = round((now - deadline.due_at).total_seconds(), 1)  # one figure for the summary and the data
     # The monitor fires within about a second of a deadline; later than that, no monitor was running
     # or it was stalled, and the log must say so rather than pretend it fired on time.
-    lateness = f" (fired {_span(timedelta(seconds=round(late)))} late)" if late >= 2 else ""
+    lateness = f" (fired {span(timedelta(seconds=round(late)))} late)" if late >= 2 else ""
     marker = "[DRILL] " if incident.mode == "drill" else ""
     if deadline.kind == "escalation":
         level = session.get(Escalation, (incident.id, int(deadline.ref)))
@@ -137,5 +137,5 @@ def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime
     session.add(row)
     eventlog.append(session, at=now, kind="escalation.acknowledged", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                     object=f"incident:{incident.id}/escalation:{level}",
-                    summary=f"L{level} acknowledged by {actor.name} ({_span(now - row.fired_at)} after it fired)", data={"level": level})
+                    summary=f"L{level} acknowledged by {actor.name} ({span(now - row.fired_at)} after it fired)", data={"level": level})
     return row

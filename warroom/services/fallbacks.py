@@ -12,7 +12,7 @@ from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services.actors import Actor
-from warroom.services.incidents import _not_closed, get, snapshot
+from warroom.services.incidents import require_open, get, snapshot
 from warroom.store import eventlog
 from warroom.store.models import FallbackActivation, IncidentStep
 
@@ -27,7 +27,7 @@ def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
 def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config) -> FallbackActivation:
     actor.require("activate a fallback")
     incident = get(session, incident_id)
-    _not_closed(incident, "activate a fallback")
+    require_open(incident, "activate a fallback")
     register = config.fallbacks()
     if fallback_id not in register:
         raise BadInput(f"unknown fallback {fallback_id!r} (the register has: {', '.join(register) or 'none'})")

@@ -56,7 +56,7 @@ def get(session: Session, incident_id: int) -> Incident:
     return incident
 
 
-def _not_closed(incident: Incident, doing: str) -> None:
+def require_open(incident: Incident, doing: str) -> None:
     if incident.status == "closed":
         raise BadInput(f"cannot {doing}: incident #{incident.id} is closed")
 
@@ -86,7 +86,7 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
 def step(session: Session, *, incident_id: int, step_id: str, action: str, note: str | None, now: datetime, actor: Actor) -> IncidentStep:
     actor.require("change a step")
     incident = get(session, incident_id)
-    _not_closed(incident, f"{action} a step")
+    require_open(incident, f"{action} a step")
     row = session.get(IncidentStep, (incident_id, step_id))
     if row is None:
         known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
@@ -99,7 +99,7 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
     session.add(row)
     late = ""
     if target == "done" and row.due_at and now > row.due_at:
-        late = f" ({_span(now - row.due_at)} after its due time)"
+        late = f" ({span(now - row.due_at)} after its due time)"
     _event(session, incident, actor, now, f"step.{target}", f"step {step_id} {target}{late}: {row.title}" + (f" — {note}" if note else ""),
            f"step:{step_id}", step=step_id, note=note)
     return row
@@ -133,7 +133,7 @@ def log(
     """A log entry. `occurred_at` is when it happened when that differs from now (a decision by phone)."""
     actor.require("write to the decision log")
     incident = get(session, incident_id)
-    _not_closed(incident, "log to it")
+    require_open(incident, "log to it")
     if kind not in LOG_KINDS:
         raise BadInput(f"--kind {kind!r} is not one of {', '.join(LOG_KINDS)}")
     if not text.strip():
@@ -162,7 +162,7 @@ def log(
 
 # ── read models ────────────────────────────────────────────────────────────────────────────────
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     return durations.format(timedelta(seconds=seconds)) if seconds else "0s"
 
