@@ -1,0 +1,85 @@
+"""A program on a real pseudo-terminal, for the TUI benchmarks: every byte it writes is kept with
+the time it arrived, so a benchmark can count bytes over a window or time a key press to the
+first repaint that answers it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import termios
+import threading
+import time
+
+
+class Terminal:
+    def __init__(self, command: list[str], *, env: dict[str, str], columns: int = 120, lines: int = 40):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: becomes the program on the pty
+            os.environ.update(env)
+            os.execvp(command[0], command)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        self.started = time.perf_counter()
+        self.chunks: list[tuple[float, bytes]] = []
+        self._arrived = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self._arrived:
+                self.chunks.append((time.perf_counter(), data))
+                self._arrived.notify_all()
+
+    def send(self, keys: bytes) -> float:
+        at = time.perf_counter()
+        os.write(self.fd, keys)
+        return at
+
+    def wait_for(self, marker: bytes, *, after: float = 0.0, timeout: float = 60) -> float:
+        """The arrival time of the first output after `after` whose text (joined across chunks)
+        contains `marker`."""
+        deadline = time.perf_counter() + timeout
+        with self._arrived:
+            while True:
+                seen = b""
+                for at, data in self.chunks:
+                    if at < after:
+                        continue
+                    seen += data
+                    if marker in seen:
+                        return at
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError(f"no output containing {marker!r} within {timeout} s")
+                self._arrived.wait(left)
+
+    def bytes_between(self, start: float, end: float) -> int:
+        with self._arrived:
+            return sum(len(data) for at, data in self.chunks if start <= at < end)
+
+    def close(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            for _ in range(100):
+                if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                    break
+                time.sleep(0.05)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(self.fd)
