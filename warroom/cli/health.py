@@ -24,12 +24,12 @@ def check(env: Env, once: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    from warroom.services.health import SYMBOLS
+    from warroom.symbols import SUPPLIER
 
     for row in rows:
         latency = f"{row['latency_ms']:,.0f} ms" if row["latency_ms"] is not None else "—"
         state = f"down via {row['via']}" if row["via"] else row["state"]
-        click.echo(f"{SYMBOLS[row['state']]} {row['id']:<16} {state:<22} {latency:>9}  {row['detail']}")
+        click.echo(f"{SUPPLIER[row['state']]} {row['id']:<16} {state:<22} {latency:>9}  {row['detail']}")
         if row["disagreement"]:
             click.echo(f"  ! {row['disagreement']}")
 
@@ -39,6 +39,7 @@ def check(env: Env, once: bool, as_json: bool) -> None:
 @pass_env
 def status(env: Env, as_json: bool) -> None:
     """Suppliers (state, since, via parent, maintenance) and the crucial services they hit."""
+    from warroom import symbols
     from warroom.clock import SystemClock, local
     from warroom.services import health, library
 
@@ -62,7 +63,7 @@ def status(env: Env, as_json: bool) -> None:
         flags = " (stale: no recent check)" if s["stale"] else ""
         if s["fallback"]:
             flags += f"  [fallback {s['fallback']['id']} active since {local(s['fallback']['since'], zone)}, #{s['fallback']['incident']}]"
-        click.echo(f"  {health.SYMBOLS[s['state']]} {s['id']:<16} {state:<22} {latency:>9}  since {since or '—'}  {s['detail']}{flags}")
+        click.echo(f"  {symbols.SUPPLIER[s['state']]} {s['id']:<16} {state:<22} {latency:>9}  since {since or '—'}  {s['detail']}{flags}")
         if s["disagreement"]:
             click.echo(f"      ! {s['disagreement']}")
     if view["incidents"]:
@@ -78,7 +79,7 @@ def status(env: Env, as_json: bool) -> None:
         click.echo("Crucial services hit")
     for v in hit:
         through = ", ".join(f"{t['supplier']}" + (f" (via {t['via']})" if t["via"] else "") + f" {t['state']}" for t in v["through"])
-        click.echo(f"  {health.SYMBOLS[v['state']]} {v['sector'].upper():<8} {v['name']}: {through}")
+        click.echo(f"  {symbols.SUPPLIER[v['state']]} {v['sector'].upper():<8} {v['name']}: {through}")
 
 
 @click.command()

@@ -20,6 +20,7 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from warroom import identity, notify
+from warroom.symbols import SUPPLIER
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
@@ -188,7 +189,7 @@ class Monitor:
             return
         if change:
             how = f"down via {change.via}" if change.via else change.after
-            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {health.SYMBOLS[change.after]} {supplier.id} {how} ({observation.detail})")
+            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {SUPPLIER[change.after]} {supplier.id} {how} ({observation.detail})")
 
     def _record(self, supplier: Supplier, observation, now: datetime):
         with self.store.write() as session:

@@ -4,13 +4,13 @@ the board. Every state change is written with its `supplier.state` event in one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import String, delete, func, type_coerce
 from sqlmodel import Session, select
 
-from warroom import durations
+from warroom import durations, symbols
 from warroom.clock import iso
 from warroom.config import Config, Supplier
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
@@ -18,8 +18,6 @@ from warroom.playbooks.schema import Playbook
 from warroom.services import lease
 from warroom.store import eventlog
 from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, SupplierState
-
-SYMBOLS = {"up": "▲", "degraded": "◆", "down": "▼", "maintenance": "◌", "unknown": "?"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def record(
         how = f"down via {via}" if via else step.state
         eventlog.append(
             session, at=now, kind="supplier.state", actor="system", origin=origin, object=f"supplier:{supplier.id}",
-            summary=f"{SYMBOLS[step.state]} {supplier.name} {how} ({observation.detail})",
+            summary=f"{symbols.SUPPLIER[step.state]} {supplier.name} {how} ({observation.detail})",
             data={"supplier": supplier.id, "from": row.state, "to": step.state, "cause": observation.cause,
                   "detail": observation.detail, "via": via, "alarm": alarm, "latency_ms": observation.latency_ms,
                   "disagreement": observation.disagreement},
@@ -98,6 +96,20 @@ def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: date
 def prune(session: Session, *, before: datetime) -> int:
     """Drop latency samples older than the retention; returns how many."""
     return session.execute(delete(HealthSample).where(HealthSample.at < before)).rowcount or 0
+
+
+def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: int) -> dict[str, list[float | None]]:
+    """Average latency per minute for each supplier: the last `minutes` full minutes, oldest first,
+    then the minute under way. One indexed range read per supplier (the samples are stored as UTC
+    text, so the first 16 characters name the minute); None where nothing answered."""
+    current = now.astimezone(UTC).replace(second=0, microsecond=0)
+    labels = [(current - timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M") for m in range(minutes, -1, -1)]
+    minute = type_coerce(func.substr(HealthSample.at, 1, 16), String)
+    query = (select(HealthSample.supplier_id, minute, func.avg(HealthSample.latency_ms))
+             .where(HealthSample.supplier_id.in_(supplier_ids), HealthSample.at >= current - timedelta(minutes=minutes))
+             .group_by(HealthSample.supplier_id, minute))
+    found = {(supplier, label): value for supplier, label, value in session.exec(query).all()}
+    return {s: [found.get((s, label)) for label in labels] for s in supplier_ids}
 
 
 def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:

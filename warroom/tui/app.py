@@ -122,7 +122,8 @@ class WarroomApp(App):
             self.post_message(LoadFailed(str(exc)))
             return
         from warroom.errors import BadInput
-        from warroom.services import incidents
+        from warroom.services import health, incidents
+        from warroom.tui.board import TREND_MINUTES
 
         self._home_config, self._home_store = config, store
         self._loaded.set()
@@ -133,6 +134,9 @@ class WarroomApp(App):
 
             self.keeper = MonitorKeeper(self.home)
         next_lease_look = 0.0
+        supplier_ids = [s.id for s in config.suppliers]
+        trends, trends_minute, trends_again = {}, None, 0.0
+        shown = None
         try:
             while not worker.is_cancelled:
                 if self.keeper is not None and time.monotonic() >= next_lease_look:
@@ -141,10 +145,17 @@ class WarroomApp(App):
                         self.post_message(MonitorStarted(self.keeper.child.pid))
                 forced = self._reload.is_set()
                 self._reload.clear()
-                if changes.poll() or forced:
-                    now = self.clock.now()
+                now = self.clock.now()
+                minute = now.replace(second=0, microsecond=0)
+                # Trends change with the minute; before a supplier's first full minute, every 5 s.
+                trends_due = minute != trends_minute or time.monotonic() >= trends_again
+                if changes.poll() or forced or trends_due:
                     with store.read() as session:
                         data = board(session, config, now)
+                        if trends_due:
+                            trends, trends_minute = health.trends(session, supplier_ids, now, TREND_MINUTES), minute
+                            young = any(all(v is None for v in trends[s["id"]][:-1]) and s["latency_ms"] is not None for s in data["suppliers"])
+                            trends_again = time.monotonic() + 5.0 if young else float("inf")
                         incident_id = self.open_incident
                         view = None
                         if incident_id is not None:
@@ -152,7 +163,10 @@ class WarroomApp(App):
                                 view = incidents.show(session, incident_id, config, now)
                             except BadInput:
                                 view = None
-                    self.post_message(BoardChanged(data, now))
+                    data["trends"] = trends
+                    if forced or what_shows(data) != shown:  # a check that changed nothing shown sends nothing
+                        shown = what_shows(data)
+                        self.post_message(BoardChanged(data, now))
                     if view is not None:
                         self.post_message(IncidentChanged(view))
                 self._reload.wait(self.poll_seconds)  # the poll's cadence; wakes at once when asked
@@ -267,6 +281,12 @@ class WarroomApp(App):
     def on_load_failed(self, message: LoadFailed) -> None:
         if isinstance(self.screen, BoardScreen):
             self.screen.set_problem(message.text)
+
+
+def what_shows(data: dict[str, Any]) -> dict[str, Any]:
+    """A board read without its per-check figures (the latest latency, when last checked): the
+    screens show latency per minute from the trends, so a new check alone changes nothing."""
+    return {**data, "at": None, "suppliers": [{k: v for k, v in s.items() if k not in ("latency_ms", "checked_at")} for s in data["suppliers"]]}
 
 
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:

@@ -15,17 +15,31 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom.clock import Clock, parse_iso
+from warroom.symbols import SERVICE, SUPPLIER, spark
+from warroom.tui.quiet import QuietTexts, Rows
 
-SYMBOL = {"up": "▲", "degraded": "◆", "down": "▼", "maintenance": "◌", "unknown": "?"}
-SERVICE_MARK = {"down": "✖", "degraded": "◆", "maintenance": "◌", "unknown": "?", "up": "✔"}
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
 NAME_WIDTH = 22  # long supplier names are cut so the notes (active fallback, stale) stay in view
+TREND_MINUTES = 8  # bars in a latency sparkline, one per full minute
+SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
 
 
-def supplier_row(s: dict[str, Any], zone: ZoneInfo) -> tuple[str, ...]:
-    state = f"↳ down via {s['via']}" if s["via"] else f"{SYMBOL[s['state']]} {s['state']}"
-    latency = f"{s['latency_ms']:,.0f} ms" if s["latency_ms"] is not None else "—"
+def latency_text(s: dict[str, Any], trend: list[float | None] | None) -> str:
+    """The latest full minute's average and a bar for each full minute. Per minute, not per check:
+    a number that changed every five seconds would repaint every row for nobody's benefit."""
+    if not trend:
+        return "—"
+    full, under_way = trend[:-1], trend[-1]
+    # The latest minute that had an answer (a supplier checked every few minutes has gaps), the
+    # minute under way before the first full one; nothing for a supplier that is down now.
+    figure = next((v for v in reversed(full) if v is not None), under_way)
+    number = f"{figure:,.0f} ms" if figure is not None and s["state"] != "down" else "—"
+    return f"{number:>8} {spark(full)}"
+
+
+def supplier_row(s: dict[str, Any], zone: ZoneInfo, trend: list[float | None] | None = None) -> tuple[str, ...]:
+    state = f"↳ down via {s['via']}" if s["via"] else f"{SUPPLIER[s['state']]} {s['state']}"
     since = parse_iso(s["since"]).astimezone(zone).strftime("%H:%M") if s["since"] else "—"
     notes = []
     if s["fallback"]:
@@ -35,7 +49,7 @@ def supplier_row(s: dict[str, Any], zone: ZoneInfo) -> tuple[str, ...]:
     if s["stale"] and s["state"] != "unknown":
         notes.append("stale")
     name = s["name"] if len(s["name"]) <= NAME_WIDTH else s["name"][: NAME_WIDTH - 1] + "…"
-    return (state, name, latency, since, "; ".join(notes) or s["detail"])
+    return (state, name, latency_text(s, trend), since, "; ".join(notes) or s["detail"])
 
 
 def services_text(services: list[dict[str, Any]]) -> str:
@@ -50,17 +64,29 @@ def services_text(services: list[dict[str, Any]]) -> str:
             lines.append("  all services up")
         for v in hit:
             through = ", ".join(t["supplier"] + (f" (via {t['via']})" if t["via"] else "") for t in v["through"]) or "not checked yet"
-            lines.append(f"  {SERVICE_MARK[v['state']]} {v['name']}  [dim]{through}[/dim]")
+            lines.append(f"  {SERVICE[v['state']]} {v['name']}  [dim]{through}[/dim]")
     return "\n".join(lines)
 
 
-def countdown(due: str | None, now: datetime) -> str:
+def countdown(due: str | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
+    """Minutes while the deadline is far, minutes and seconds when it is near (or just past)."""
     if not due:
         return "no escalation pending"
     seconds = int((parse_iso(due) - now).total_seconds())
+    if abs(seconds) >= seconds_within:
+        return f"due {-seconds // 60} min ago" if seconds < 0 else f"in {-(-seconds // 60)} min"
     if seconds < 0:
         return f"due {-seconds // 60:d}:{-seconds % 60:02d} ago"
     return f"in {seconds // 60:d}:{seconds % 60:02d}"
+
+
+def next_escalation(i: dict[str, Any], now: datetime) -> str:
+    nxt = i["next_escalation"]
+    return f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—"
+
+
+def incident_row(i: dict[str, Any], now: datetime) -> tuple[str, ...]:
+    return (f"#{i['id']}", "DRILL" if i["mode"] == "drill" else "LIVE", i["title"], i["status"], elapsed(i["opened_at"], now), next_escalation(i, now))
 
 
 def elapsed(opened: str, now: datetime) -> str:
@@ -82,7 +108,7 @@ def register_text(rows: list[dict[str, Any]]) -> str:
     return " · ".join(parts)
 
 
-class BoardScreen(Screen):
+class BoardScreen(QuietTexts, Screen):
     BINDINGS = [
         Binding("enter", "open_incident", "Open incident"),
         Binding("p", "playbooks", "Playbooks"),
@@ -98,29 +124,24 @@ class BoardScreen(Screen):
         self.zone = ZoneInfo("UTC")
         self.title_text, self.who = "warroom", ""
         self.data: dict[str, Any] | None = None
-        self._shown_rows: dict[str, tuple[str, ...]] = {}
         self._tables_ready = False
 
     def compose(self) -> ComposeResult:
         yield Static("warroom · loading…", id="topline")
         yield Static("", id="problem")
         with Horizontal(id="main"):
-            yield DataTable(id="suppliers", cursor_type="row", zebra_stripes=False)
+            yield Rows(id="suppliers", cursor_type="row", columns=(
+                ("state", "state", len("◌ maintenance")), ("supplier", "name"), ("latency · per minute", "latency"), ("since", "since"), ("", "note")))
             yield Static("", id="services")
-        yield DataTable(id="incidents", cursor_type="row")
+        yield Rows(id="incidents", cursor_type="row", columns=(
+            ("#", "id"), ("mode", "mode"), ("incident", "title"), ("status", "status"), ("open", "open"), ("next escalation", "next")))
         yield Static("", id="register")
         yield Static("", id="suggestion")
         yield Footer()
 
     def on_mount(self) -> None:
-        suppliers = self.query_one("#suppliers", DataTable)
-        suppliers.border_title = "Suppliers"
-        for label, key in (("state", "state"), ("supplier", "name"), ("latency", "latency"), ("since", "since"), ("", "note")):
-            suppliers.add_column(label, key=key)
-        incidents = self.query_one("#incidents", DataTable)
-        incidents.border_title = "Incidents"
-        for label, key in (("#", "id"), ("mode", "mode"), ("incident", "title"), ("status", "status"), ("open", "open"), ("next escalation", "next")):
-            incidents.add_column(label, key=key)
+        self.query_one("#suppliers").border_title = "Suppliers"
+        self.query_one("#incidents").border_title = "Incidents"
         self.query_one("#services", Static).border_title = "Crucial services hit"
         self.query_one("#register", Static).border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
@@ -134,9 +155,9 @@ class BoardScreen(Screen):
         self.app.open_incident = None  # back on the board: stop reading a room nobody looks at
 
     def action_open_incident(self) -> None:
-        table = self.query_one("#incidents", DataTable)
-        if table.row_count:
-            self.app.open_room(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+        key = self.query_one("#incidents", Rows).selected_key
+        if key is not None:
+            self.app.open_room(int(key))
 
     @on(DataTable.RowSelected, "#incidents")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -153,22 +174,16 @@ class BoardScreen(Screen):
         self._tick()
 
     def set_problem(self, text: str) -> None:
-        problem = self.query_one("#problem", Static)
-        problem.update(text)
-        problem.add_class("shown")
+        self._put("#problem", text)
+        self.query_one("#problem").add_class("shown")
 
     def _tick(self) -> None:
-        """Once a second: the clock and the countdowns, touching only what changed."""
+        """Once a second; the clock shows minutes, and countdowns show seconds only near their
+        deadline, so most ticks send nothing at all."""
         now = self.clock.now()
-        self.query_one("#topline", Static).update(
-            f"[b]{self.title_text}[/b]   {self.who}   {now.astimezone(self.zone):%a %d %b %H:%M:%S %Z}", layout=False)
+        self._put("#topline", f"[b]{self.title_text}[/b]   {self.who}   {now.astimezone(self.zone):%a %d %b %H:%M %Z}", layout=False)
         if self.data:
-            table = self.query_one("#incidents", DataTable)
-            for i in self.data["incidents"]:
-                key = str(i["id"])
-                nxt = i["next_escalation"]
-                table.update_cell(key, "open", elapsed(i["opened_at"], now))
-                table.update_cell(key, "next", f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—")
+            self.query_one("#incidents", Rows).sync([(str(i["id"]), incident_row(i, now)) for i in self.data["incidents"]])
 
     def _announce_changes(self, before: dict[str, Any] | None, data: dict[str, Any]) -> None:
         """A notification for each supplier that changed state, except those down via a parent."""
@@ -178,7 +193,7 @@ class BoardScreen(Screen):
         for s in data["suppliers"]:
             if s["id"] in old and old[s["id"]] != (s["state"], s["via"]) and not s["via"]:
                 severity = "error" if s["state"] == "down" else "warning" if s["state"] == "degraded" else "information"
-                self.app.notify(f"{SYMBOL[s['state']]} {s['name']} {s['state']} ({s['detail']})", severity=severity, timeout=8)
+                self.app.notify(f"{SUPPLIER[s['state']]} {s['name']} {s['state']} ({s['detail']})", severity=severity, timeout=8)
 
     def _show_suggestion(self, data: dict[str, Any]) -> None:
         bar = self.query_one("#suggestion", Static)
@@ -190,9 +205,9 @@ class BoardScreen(Screen):
         bar.set_class(bool(waiting), "shown")
 
     def action_fault(self) -> None:
-        table = self.query_one("#suppliers", DataTable)
-        if table.row_count:
-            self.app.toggle_fault(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = self.query_one("#suppliers", Rows).selected_key
+        if key is not None:
+            self.app.toggle_fault(key)
 
     def action_playbooks(self) -> None:
         from warroom.tui.library import PlaybooksScreen
@@ -216,31 +231,11 @@ class BoardScreen(Screen):
         self._announce_changes(self.data, data)
         self._show_suggestion(data)
         self.data = data
-        suppliers = self.query_one("#suppliers", DataTable)
-        seen = set()
-        for s in data["suppliers"]:
-            row = supplier_row(s, self.zone)
-            seen.add(s["id"])
-            before = self._shown_rows.get(s["id"])
-            if before is None:
-                suppliers.add_row(*row, key=s["id"])
-            elif before != row:
-                for column, old, new in zip(("state", "name", "latency", "since", "note"), before, row):
-                    if old != new:  # widen the column if the new text needs it ("down via nlcloud")
-                        suppliers.update_cell(s["id"], column, new, update_width=True)
-            self._shown_rows[s["id"]] = row
-        for gone in set(self._shown_rows) - seen:
-            suppliers.remove_row(gone)
-            del self._shown_rows[gone]
+        trends = data.get("trends") or {}
+        self.query_one("#suppliers", Rows).sync([(s["id"], supplier_row(s, self.zone, trends.get(s["id"]))) for s in data["suppliers"]])
         hit = [v for v in data["services"] if v["state"] != "up"]
-        self.query_one("#services", Static).update(services_text(data["services"]))
-        self.query_one("#services", Static).border_title = f"Crucial services hit ({len(hit)})"
-        incidents = self.query_one("#incidents", DataTable)
-        incidents.clear()
-        now = self.clock.now()
-        for i in data["incidents"]:
-            nxt = i["next_escalation"]
-            incidents.add_row(f"#{i['id']}", "DRILL" if i["mode"] == "drill" else "LIVE", i["title"], i["status"], elapsed(i["opened_at"], now),
-                              f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—", key=str(i["id"]))
-        incidents.border_title = f"Incidents ({len(data['incidents'])})"
-        self.query_one("#register", Static).update(register_text(data["fallbacks"]))
+        self._put("#services", services_text(data["services"]), layout=False)  # its size is the layout's, not its text's
+        self._title("#services", f"Crucial services hit ({len(hit)})")
+        self.query_one("#incidents", Rows).sync([(str(i["id"]), incident_row(i, self.clock.now())) for i in data["incidents"]])
+        self._title("#incidents", f"Incidents ({len(data['incidents'])})")
+        self._put("#register", register_text(data["fallbacks"]), layout=False)  # a fixed height, see app.tcss

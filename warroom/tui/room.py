@@ -12,17 +12,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from warroom.clock import Clock, parse_iso
 from warroom.tui.board import elapsed
 from warroom.tui.dialogs import AskText, Confirm
+from warroom.tui.quiet import QuietTexts, Rows
 
 STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
 KINDS = [("decision", "decision"), ("observation", "observation"), ("action", "action"), ("communication", "communication")]
 
 
-class IncidentScreen(Screen):
+class IncidentScreen(QuietTexts, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Board"),
         Binding("s", "step('start')", "Start step"),
@@ -48,11 +49,12 @@ class IncidentScreen(Screen):
         yield Static(f"#{self.incident_id} · loading…", id="roomline")
         yield Static("", id="readonly")
         with Horizontal(id="roomtop"):
-            yield DataTable(id="steps", cursor_type="row")
-            yield DataTable(id="ladder", cursor_type="row")
-            yield DataTable(id="fallbacks", cursor_type="row")
+            # What decides first: narrow screens cut the right.
+            yield Rows(id="steps", cursor_type="row", columns=(("", "mark"), ("step", "id"), ("due", "due"), ("title", "title")))
+            yield Rows(id="ladder", cursor_type="row", columns=(("level", "level"), ("state", "state"), ("notify", "notify")))
+            yield Rows(id="fallbacks", cursor_type="row", columns=(("fallback", "id"), ("state", "state")))
         yield Static("", id="decisions")
-        yield DataTable(id="log", cursor_type="row")
+        yield Rows(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("what", "what")))
         with Horizontal(id="entry"):
             yield Select(KINDS, value="decision", allow_blank=False, id="kind")
             yield Input(placeholder="log entry ▸ type and press enter", id="text")
@@ -60,15 +62,8 @@ class IncidentScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for table_id, title, columns in (
-            ("#steps", "Steps", ("", "step", "due", "title")),  # what decides first: narrow screens cut the right
-            ("#ladder", "Escalation", ("level", "state", "notify")),
-            ("#fallbacks", "Fallbacks", ("fallback", "state")),
-            ("#log", "Log", ("time", "who", "what")),
-        ):
-            table = self.query_one(table_id, DataTable)
-            table.border_title = title
-            table.add_columns(*columns)
+        for table_id, title in (("#steps", "Steps"), ("#ladder", "Escalation"), ("#fallbacks", "Fallbacks"), ("#log", "Log")):
+            self.query_one(table_id).border_title = title
         self.query_one("#decisions", Static).border_title = "Open decisions"
         self.set_interval(1.0, self._tick)
         self._show_role()
@@ -94,52 +89,41 @@ class IncidentScreen(Screen):
             return
         i = self.view["incident"]
         marker = "[reverse] DRILL [/reverse]" if i["mode"] == "drill" else "[reverse b] LIVE [/reverse b]"
-        self.query_one("#roomline", Static).update(
-            f"#{i['id']} {marker} · [b]{i['title']}[/b] · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}", layout=False)
+        self._put("#roomline", f"#{i['id']} {marker} · [b]{i['title']}[/b] · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}",
+                  layout=False)
 
     def show(self, view: dict[str, Any]) -> None:
         self.view = view
         if not self._tables_ready:
             return  # on_mount shows it
         self._tick()
-        steps = self.query_one("#steps", DataTable)
-        cursor = steps.cursor_row
-        steps.clear()
-        for s in view["steps"]:
-            due = ("!late " if s["overdue"] else "") + (self._t(s["due_at"]) if s["due_at"] and s["status"] in ("pending", "started") else "")
-            steps.add_row(STEP_MARK[s["status"]], s["id"], due, s["title"], key=s["id"])
-        steps.move_cursor(row=min(cursor, max(steps.row_count - 1, 0)))
-        ladder = self.query_one("#ladder", DataTable)
-        cursor = ladder.cursor_row
-        ladder.clear()
+        steps = []
+        for st in view["steps"]:
+            due = ("!late " if st["overdue"] else "") + (self._t(st["due_at"]) if st["due_at"] and st["status"] in ("pending", "started") else "")
+            steps.append((st["id"], (STEP_MARK[st["status"]], st["id"], due, st["title"])))
+        self.query_one("#steps", Rows).sync(steps)
+        ladder = []
         for e in view["ladder"]:
             state = {"acknowledged": f"✔ {e['acked_by']}", "fired": f"fired {self._t(e['fired_at'])}", "cancelled": "cancelled"}.get(
                 e["state"], f"due {self._t(e['due_at'])}")
-            ladder.add_row(f"L{e['level']}", state, ", ".join(e["notify"]), key=str(e["level"]))
-        ladder.move_cursor(row=min(cursor, max(ladder.row_count - 1, 0)))
-        fallbacks = self.query_one("#fallbacks", DataTable)
-        cursor = fallbacks.cursor_row
-        fallbacks.clear()
-        for f in view["fallbacks"]:
-            state = "ACTIVE" if f["active"] else "available" + (" · needs a decision" if f["needs_decision"] else "")
-            fallbacks.add_row(f["id"], state, key=f["id"])
-        fallbacks.move_cursor(row=min(cursor, max(fallbacks.row_count - 1, 0)))
+            ladder.append((str(e["level"]), (f"L{e['level']}", state, ", ".join(e["notify"]))))
+        self.query_one("#ladder", Rows).sync(ladder)
+        self.query_one("#fallbacks", Rows).sync([
+            (f["id"], (f["id"], "ACTIVE" if f["active"] else "available" + (" · needs a decision" if f["needs_decision"] else "")))
+            for f in view["fallbacks"]])
         decisions = [f"{d['id']}  {d['question']}" + ("  [b]!late[/b]" if d["overdue"] else f"  due {self._t(d['due_at'])}" if d["due_at"] else "")
                      for d in view["open_decisions"]]
-        self.query_one("#decisions", Static).update("\n".join(decisions) or "none open")
-        log = self.query_one("#log", DataTable)
-        log.clear()
-        for e in view["events"]:
-            log.add_row(parse_iso(e["at"]).astimezone(self.zone).strftime("%H:%M:%S"), e["actor"], e["summary"], key=str(e["seq"]))
-        log.move_cursor(row=log.row_count - 1)
+        self._put("#decisions", "\n".join(decisions) or "none open")
+        log = self.query_one("#log", Rows)
+        following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
+        log.sync([(str(e["seq"]), (parse_iso(e["at"]).astimezone(self.zone).strftime("%H:%M:%S"), e["actor"], e["summary"])) for e in view["events"]])
+        if following:
+            log.move_cursor(row=log.row_count - 1)
 
     # ── actions: each asks the app to run one service function ─────────────────────────────────
 
     def _selected(self, table_id: str) -> str | None:
-        table = self.query_one(table_id, DataTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.query_one(table_id, Rows).selected_key
 
     def action_step(self, action: str) -> None:
         step_id = self._selected("#steps")

@@ -13,7 +13,8 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from warroom.clock import Clock
-from warroom.tui.board import SERVICE_MARK, SYMBOL, countdown
+from warroom.symbols import SERVICE, SUPPLIER
+from warroom.tui.board import countdown
 
 HIGH_CONTRAST = Theme(
     name="warroom-high-contrast", primary="#ffff00", secondary="#00ffff", warning="#ffff00", error="#ff3030",
@@ -28,7 +29,7 @@ def tiles(suppliers: list[dict[str, Any]]) -> str:
     lines = []
     for s in failing:
         word = f"DOWN VIA {s['via'].upper()}" if s["via"] else s["state"].upper()
-        lines.append(f"[reverse b] {SYMBOL[s['state']]} {word} [/reverse b]  [b]{s['name']}[/b]  {s['detail']}")
+        lines.append(f"[reverse b] {SUPPLIER[s['state']]} {word} [/reverse b]  [b]{s['name']}[/b]  {s['detail']}")
     return "\n\n".join(lines)
 
 
@@ -36,7 +37,7 @@ def services(rows: list[dict[str, Any]]) -> str:
     hit = [v for v in rows if v["state"] not in ("up",)]
     if not hit:
         return "[b]✔ ALL CRUCIAL SERVICES UP[/b]"
-    return "\n".join(f"[b]{SERVICE_MARK[v['state']]} {v['sector'].upper()}[/b]  {v['name']}" for v in hit)
+    return "\n".join(f"[b]{SERVICE[v['state']]} {v['sector'].upper()}[/b]  {v['name']}" for v in hit)
 
 
 def incident_lines(incidents: list[dict[str, Any]], now) -> str:
@@ -46,7 +47,8 @@ def incident_lines(incidents: list[dict[str, Any]], now) -> str:
     for i in incidents:
         mode = "[reverse] DRILL [/reverse]" if i["mode"] == "drill" else "[reverse b] LIVE [/reverse b]"
         nxt = i["next_escalation"]
-        deadline = f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "no escalation pending"
+        # Seconds all the way: the projector is in the room, not at the end of a phone hotspot.
+        deadline = f"L{nxt['level']} {countdown(nxt['due_at'], now, seconds_within=24 * 3600)}" if nxt else "no escalation pending"
         out.append(f"{mode} [b]#{i['id']} {i['title']}[/b]  {i['status'].upper()}  ·  next: [b]{deadline}[/b]")
     return "\n".join(out)
 

@@ -1,0 +1,118 @@
+"""Sending the terminal only what changed: coordinators may be on a phone hotspot.
+
+`Rows` is a table kept in step with a list of rows that repaints only the lines whose text changed.
+Textual's DataTable repaints every visible row when one cell changes (`update_cell` refreshes the
+whole widget): at 120×40 that is about 16 KB to the terminal for one new number, and a board that
+does it every few seconds costs a coordinator on a phone hotspot 8 KB/s and more. `Rows.sync`
+compares each row's text with what is shown and asks Textual to repaint just the changed cells
+(DataTable is a line-API widget, so a refreshed row region is all that gets rendered and sent)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import contextmanager
+
+from rich.cells import cell_len
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Static
+
+
+class Rows(DataTable):
+    _only_cell: Coordinate | None = None  # a class default: DataTable.__init__ may refresh before ours runs
+
+    def __init__(self, *, columns: Sequence[tuple[str, str] | tuple[str, str, int]], **kwargs):
+        """`columns`: (label, key) or (label, key, width to start from). A column that must grow
+        repaints the whole table, so one whose text varies ("▲ up", "◌ maintenance") starts as
+        wide as it will usually need."""
+        super().__init__(**kwargs)
+        self._column_spec = list(columns)
+        self._shown: dict[str, tuple[str, ...]] = {}  # key → texts, in display order
+
+    def on_mount(self) -> None:
+        for label, key, *start in self._column_spec:
+            self.add_column(label, key=key)
+            if start:
+                self.columns[key].content_width = max(start[0], cell_len(label))
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def sync(self, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """Show exactly these rows, in this order, touching only what differs from the screen."""
+        wanted = {key: tuple(cells) for key, cells in rows}
+        kept = [key for key in self._shown if key in wanted]
+        fresh = [key for key in wanted if key not in self._shown]
+        if kept != [key for key in wanted if key in self._shown] or (fresh and kept and list(wanted).index(fresh[0]) < len(kept)):
+            self._rebuild(wanted)  # reordered, or new rows in the middle: rare (an incident reopened)
+            return
+        for key in [key for key in self._shown if key not in wanted]:
+            self.remove_row(key)
+            del self._shown[key]
+        for key in kept:
+            if wanted[key] != self._shown[key]:
+                self._update_row(key, wanted[key])
+        for key in fresh:
+            self.add_row(*wanted[key], key=key)
+            self._shown[key] = wanted[key]
+
+    def _rebuild(self, wanted: dict[str, tuple[str, ...]]) -> None:
+        selected = self.selected_key
+        self.clear()
+        self._shown = {}
+        for key, cells in wanted.items():
+            self.add_row(*cells, key=key)
+            self._shown[key] = cells
+        if selected in wanted:
+            self.move_cursor(row=list(wanted).index(selected))
+
+    def _update_row(self, key: str, cells: tuple[str, ...]) -> None:
+        before = self._shown[key]
+        self._shown[key] = cells
+        row = self.get_row_index(key)
+        for index, ((_, column, *_), old, new) in enumerate(zip(self._column_spec, before, cells)):
+            if old == new:
+                continue
+            if cell_len(new) > self.columns[column].content_width:
+                self.update_cell(key, column, new, update_width=True)  # the layout changes: all of it repaints
+                continue
+            with self._repaint_only(Coordinate(row, index)):
+                self.update_cell(key, column, new)
+
+    @contextmanager
+    def _repaint_only(self, cell: Coordinate):
+        self._only_cell = cell
+        try:
+            yield
+        finally:
+            self._only_cell = None
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        """While one cell changes, the whole-widget refresh DataTable asks for becomes a refresh
+        of that cell (nothing at all when it is scrolled out of view)."""
+        if self._only_cell is not None and not regions and not layout and not recompose:
+            cell, self._only_cell = self._only_cell, None
+            try:
+                return self.refresh_coordinate(cell)
+            finally:
+                self._only_cell = cell
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+
+class QuietTexts:
+    """For a screen: update a text widget only when its text changed. An update repaints the
+    widget (and, with layout, whatever its new size moves), and every repainted line is sent."""
+
+    def _put(self, selector: str, text: str, *, layout: bool = True) -> None:
+        texts = self.__dict__.setdefault("_shown_texts", {})
+        if texts.get(selector) != text:
+            texts[selector] = text
+            self.query_one(selector, Static).update(text, layout=layout)
+
+    def _title(self, selector: str, title: str) -> None:
+        """Set a border title only when it changed: setting one repaints the whole widget."""
+        widget = self.query_one(selector)
+        if str(widget.border_title) != title:
+            widget.border_title = title
