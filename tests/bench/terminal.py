@@ -63,7 +63,8 @@ class Terminal:
                         return at
                 left = deadline - time.perf_counter()
                 if left <= 0:
-                    raise TimeoutError(f"no output containing {marker!r} within {timeout} s")
+                    tail = b"".join(data for _, data in self.chunks[-20:])[-3000:]
+                    raise TimeoutError(f"no output containing {marker!r} within {timeout} s; the last output: {tail!r}")
                 self._arrived.wait(left)
 
     def bytes_between(self, start: float, end: float) -> int:

@@ -43,9 +43,9 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
     Without a command, opens the war-room's board in the terminal."""
     ctx.obj = Env(home_option, db)
     if ctx.invoked_subcommand is None:
-        from warroom.tui.app import make_app
+        from warroom.tui import app
 
-        make_app(ctx.obj.home.require(), keep_monitor=True, wall=wall).run()
+        app.run(ctx.obj.home.require(), wall=wall)
 
 
 def _register() -> None:

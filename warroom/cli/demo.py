@@ -32,7 +32,7 @@ def demo(env: Env, fresh: bool) -> None:
     from warroom.errors import BadInput, WarroomError
     from warroom.home import Home
     from warroom.services import homes
-    from warroom.tui.app import make_app
+    from warroom.tui import app
 
     root = env.home_option or demo_root()
     config = root / "warroom.toml"
@@ -51,7 +51,7 @@ def demo(env: Env, fresh: bool) -> None:
             (root / "warroom.toml").write_text(text, encoding="utf-8")  # the simulator's port differs each run
         else:
             homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
-        make_app(Home(root), keep_monitor=True).run()
+        app.run(Home(root))
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

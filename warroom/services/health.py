@@ -117,6 +117,10 @@ def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
     rows = {r.supplier_id: r for r in session.exec(select(SupplierState)).all()}
     active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(FallbackActivation.deactivated_at.is_(None))).all()}
     suppliers = []
+    hits: dict[str, list[str]] = {}
+    for v in config.services:
+        for d in v.depends_on:
+            hits.setdefault(d, []).append(v.id)
     for s in config.suppliers:
         row = rows.get(s.id)
         interval = s.interval or config.settings.interval
@@ -132,7 +136,7 @@ def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
             "stale": checked is None or now - checked > 3 * interval + timedelta(seconds=10),
             "maintenance": in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
             "disagreement": row.disagreement if row else None,
-            "services": [v.id for v in config.services if s.id in v.depends_on],
+            "services": hits.get(s.id, []),
             "fallback": {"id": active[s.id].fallback_id, "since": iso(active[s.id].activated_at), "incident": active[s.id].incident_id,
                          "mode": active[s.id].mode} if s.id in active else None,
         })

@@ -74,7 +74,7 @@ def countdown(due: str | None, now: datetime, seconds_within: int = SECONDS_WITH
         return "no escalation pending"
     seconds = int((parse_iso(due) - now).total_seconds())
     if abs(seconds) >= seconds_within:
-        return f"due {-seconds // 60} min ago" if seconds < 0 else f"in {-(-seconds // 60)} min"
+        return f"due {-seconds // 60} min ago" if seconds < 0 else f"in {seconds // 60} min"  # never later than it says
     if seconds < 0:
         return f"due {-seconds // 60:d}:{-seconds % 60:02d} ago"
     return f"in {seconds // 60:d}:{seconds % 60:02d}"

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from rich.cells import cell_len
 from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
 
@@ -93,11 +94,14 @@ class Rows(DataTable):
         """While one cell changes, the whole-widget refresh DataTable asks for becomes a refresh
         of that cell (nothing at all when it is scrolled out of view)."""
         if self._only_cell is not None and not regions and not layout and not recompose:
-            cell, self._only_cell = self._only_cell, None
-            try:
-                return self.refresh_coordinate(cell)
-            finally:
-                self._only_cell = cell
+            # DataTable's own refresh_row/refresh_coordinate sum the heights of every row above
+            # (a thousand updates after a minute rolls over: a second of CPU); ours are one line.
+            top = self.scroll_offset.y
+            row = self._only_cell.row
+            if top <= row < top + self.size.height:
+                header = self.header_height if self.show_header else 0
+                return super().refresh(Region(0, header + row - top, self.size.width, 1))
+            return self
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 

@@ -1,0 +1,88 @@
+"""The board's read model on a real home: latency trends per minute, the cheap fingerprint that
+says when a full read is worth it, and the state symbols and countdowns the faces show."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.test_health_states import HTTP_DOWN, HTTP_UP
+from tests.tui.test_board import record
+from warroom.health.checks import Result
+from warroom.services import health
+from warroom.services.board import board, fingerprint
+from warroom.store.models import HealthSample
+from warroom.symbols import spark
+from warroom.tui.app import what_shows
+from warroom.tui.board import countdown, latency_text
+
+
+def test_trends_average_each_minute_oldest_first_with_the_minute_under_way_last(home, clock):
+    clock.set(datetime(2026, 3, 2, 10, 4, 30, tzinfo=UTC))
+    store = home.open_store()
+    with store.write() as session:
+        for minutes_ago, latencies in ((0, [10, 20]), (1, [100, 300]), (3, [50])):
+            for n, ms in enumerate(latencies):
+                session.add(HealthSample(supplier_id="nlcloud", at=clock.now() - timedelta(minutes=minutes_ago, seconds=5 * n), state="up", latency_ms=ms))
+        session.add(HealthSample(supplier_id="nlcloud", at=clock.now() - timedelta(minutes=9), state="up", latency_ms=9999))  # too old
+        session.add(HealthSample(supplier_id="paybank", at=clock.now(), state="down", latency_ms=None))
+    with store.read() as session:
+        trends = health.trends(session, ["nlcloud", "paybank", "mailco"], clock.now(), minutes=4)
+    store.dispose()
+    assert trends["nlcloud"] == [None, 50.0, None, 200.0, 15.0]  # 10:00 … 10:03 full, 10:04 under way
+    assert trends["paybank"] == [None] * 5  # down: nothing answered
+    assert trends["mailco"] == [None] * 5  # never checked
+
+
+def test_the_fingerprint_moves_with_what_is_shown_and_not_with_a_mere_check(home, clock):
+    store = home.open_store()
+    record(home, clock, "nlcloud", HTTP_UP)
+    with store.read() as session:
+        before = fingerprint(session)
+    clock.advance(timedelta(seconds=5))
+    record(home, clock, "nlcloud", Result("http", "up", 57.0, "HTTP 200", "ok"))  # a new latency, nothing else
+    with store.read() as session:
+        assert fingerprint(session) == before
+    for _ in range(3):  # confirmed down: a state change and its event
+        clock.advance(timedelta(seconds=5))
+        record(home, clock, "nlcloud", HTTP_DOWN)
+    with store.read() as session:
+        assert fingerprint(session) != before
+    store.dispose()
+
+
+def test_a_board_read_differs_from_the_last_only_in_what_a_screen_would_show(home, clock):
+    from warroom.services import library
+
+    config = library.config(home)
+    store = home.open_store()
+    record(home, clock, "nlcloud", HTTP_UP)
+    with store.read() as session:
+        first = board(session, config, clock.now())
+    clock.advance(timedelta(seconds=5))
+    record(home, clock, "nlcloud", Result("http", "up", 75.0, "HTTP 200", "ok"))
+    with store.read() as session:
+        second = board(session, config, clock.now())
+    store.dispose()
+    assert first != second  # the latest latency and check time moved …
+    assert what_shows(first) == what_shows(second)  # … and nothing the screens show
+
+
+def test_sparklines_share_one_log_scale_and_mark_silent_minutes():
+    assert spark([1, 20, 50, 200, 500, 2000, 5000, 20000, None]) == "▁▂▃▄▅▆▇█·"
+    supplier = {"state": "up"}
+    assert latency_text(supplier, [12.0, None, 15.4, 99.0]) == "   15 ms ▂·▂"  # the latest full minute, not the one under way
+    assert latency_text(supplier, [None, None, 33.0]) == "   33 ms ··"  # before the first full minute
+    assert latency_text({"state": "down"}, [12.0, 14.0, None]).startswith("       —")
+    assert latency_text(supplier, None) == "—"
+
+
+def test_countdowns_show_seconds_only_near_their_deadline():
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    due = lambda seconds: (now + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # noqa: E731
+    assert countdown(due(29 * 60 + 59), now) == "in 29 min"  # rounded down: it never comes sooner than it says
+    assert countdown(due(121), now) == "in 2 min"
+    assert countdown(due(119), now) == "in 1:59"
+    assert countdown(due(-5), now) == "due 0:05 ago"
+    assert countdown(due(-600), now) == "due 10 min ago"
+    assert countdown(due(600), now, seconds_within=24 * 3600) == "in 10:00"  # the wall counts every second
+    assert countdown(None, now) == "no escalation pending"

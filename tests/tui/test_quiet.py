@@ -1,0 +1,131 @@
+"""Sending the terminal only what changed: the Rows table repaints changed lines alone, text
+widgets are left alone when their text is the same, and the running app keeps the collector's
+full passes off the key path."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+from textual.app import App
+from textual.geometry import Region
+from textual.widgets import DataTable
+
+from tests.tui.test_board import until
+from warroom.tui.app import WarroomApp
+from warroom.tui.quiet import Rows
+
+COLUMNS = (("state", "state", 13), ("supplier", "name"), ("note", "note"))
+
+
+class Repaints(DataTable):
+    """Below Rows in the method order: sees what Rows finally asks Textual to repaint."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.repaints: list[tuple[Region, ...] | str] = []
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if self.is_mounted:
+            self.repaints.append("layout" if layout else regions or "all")
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+
+class Recording(Rows, Repaints):
+    pass
+
+
+def rows(n: int, changed: dict[int, tuple[str, str, str]] | None = None) -> list[tuple[str, tuple[str, str, str]]]:
+    out = [(f"s{i}", ("▲ up", f"supplier {i}", "HTTP 200")) for i in range(n)]
+    for i, cells in (changed or {}).items():
+        out[i] = (f"s{i}", cells)
+    return out
+
+
+class TableApp(App):
+    def compose(self):
+        yield Recording(id="t", columns=COLUMNS)
+
+
+def test_a_changed_row_repaints_that_line_and_nothing_else():
+    async def scenario():
+        app = TableApp()
+        async with app.run_test(size=(80, 12)) as pilot:
+            table = app.query_one(Recording)
+            table.sync(rows(100))
+            await pilot.pause()
+            table.repaints.clear()
+            table.sync(rows(100))  # the same text: nothing at all
+            assert table.repaints == []
+            table.sync(rows(100, {3: ("▼ down", "supplier 3", "HTTP 503")}))
+            assert table.repaints == [(Region(0, 4, table.size.width, 1),)] * 2  # two cells, one line: header + row 3
+            assert str(table.get_cell("s3", "state")) == "▼ down"
+            table.repaints.clear()
+            table.sync(rows(100, {3: ("▼ down", "supplier 3", "HTTP 503"), 90: ("◆ degraded", "supplier 90", "slow")}))
+            assert table.repaints == []  # row 90 is out of view: stored, not repainted
+            assert str(table.get_cell("s90", "state")) == "◆ degraded"
+            table.move_cursor(row=90)
+            await pilot.pause()
+            assert "◆ degraded" in "".join(strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height)))
+
+    asyncio.run(scenario())
+
+
+def test_rows_keep_order_and_selection_through_additions_removals_and_reorders():
+    async def scenario():
+        app = TableApp()
+        async with app.run_test(size=(80, 12)) as pilot:
+            table = app.query_one(Recording)
+            table.sync(rows(5))
+            table.move_cursor(row=2)
+            await pilot.pause()
+            table.sync(rows(5)[:1] + rows(5)[2:] + [("s9", ("▲ up", "supplier 9", "new"))])  # s1 gone, s9 at the end
+            assert [r.value for r in table.rows] == ["s0", "s2", "s3", "s4", "s9"]
+            table.sync(list(reversed(rows(5))))  # reordered: rebuilt, the selection follows its row
+            assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == ["s4", "s3", "s2", "s1", "s0"]
+            assert table.selected_key in ("s3", "s2")  # where the cursor row went, by key
+            table.sync([])
+            assert table.row_count == 0 and table.selected_key is None
+
+    asyncio.run(scenario())
+
+
+def test_text_that_outgrows_its_column_widens_it():
+    async def scenario():
+        app = TableApp()
+        async with app.run_test(size=(80, 12)) as pilot:
+            table = app.query_one(Recording)
+            table.sync(rows(3))
+            await pilot.pause()
+            table.sync(rows(3, {1: ("▲ up", "supplier 1", "status page says operational; our probe sees it down")}))
+            await pilot.pause()
+            assert table.columns["note"].content_width >= len("status page says operational; our probe sees it down")
+
+    asyncio.run(scenario())
+
+
+def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
+    thresholds = gc.get_threshold()
+    full_passes: list[int] = []
+
+    def seen(phase, info):
+        if phase == "stop" and info["generation"] == 2:
+            full_passes.append(gc.get_freeze_count())
+
+    async def scenario():
+        app = WarroomApp(home, keep_monitor=False, freeze_heap=True)
+        app.FULL_COLLECTION_SECONDS = 0.2
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: gc.get_freeze_count() > 0, what="the heap frozen after the first board")
+            assert gc.get_threshold()[2] == 1_000_000  # no automatic full passes
+            full_passes.clear()
+            await until(pilot, lambda: full_passes, what="a full pass on the app's own clock")
+            assert full_passes[0] > 0  # the frozen objects stayed out of it
+
+    gc.callbacks.append(seen)
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
