@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.bench.bench_health import many_suppliers_config, start_simulator
-from tests.bench.terminal import Terminal
+from tests.terminal import Terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
@@ -60,7 +60,7 @@ role = "commander"
 due = "30m"
 
 [[escalation]]
-after = "3m"
+after = "30m"
 notify = ["duty-officer"]
 message = "still down"
 

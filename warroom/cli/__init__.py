@@ -15,10 +15,11 @@ from warroom.errors import InvalidFile, WarroomError
 
 @dataclass
 class Env:
-    """What every command gets: the home it works on."""
+    """What every command gets: the home it works on, and how the TUI meets the terminal."""
 
     home_option: Path | None
     db: str | None
+    mouse: bool = True
 
     @property
     def home(self):
@@ -34,18 +35,19 @@ pass_env = click.make_pass_decorator(Env)
 @click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help="War-room home (default: $WARROOM_HOME, then the user data dir).")
 @click.option("--db", metavar="URL", help="Database URL instead of the home's own SQLite file.")
 @click.option("--wall", is_flag=True, help="Open the read-only wall view (projector) instead of the board.")
+@click.option("--no-mouse", is_flag=True, help="Leave the mouse to the terminal (to select and copy text); every action has a key.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(package_name="warroom")
 @click.pass_context
-def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, debug: bool) -> None:
+def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool) -> None:
     """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
 
     Without a command, opens the war-room's board in the terminal."""
-    ctx.obj = Env(home_option, db)
+    ctx.obj = Env(home_option, db, mouse=not no_mouse)
     if ctx.invoked_subcommand is None:
         from warroom.tui import app
 
-        app.run(ctx.obj.home.require(), wall=wall)
+        app.run(ctx.obj.home.require(), wall=wall, mouse=ctx.obj.mouse)
 
 
 def _register() -> None:

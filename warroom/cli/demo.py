@@ -51,7 +51,7 @@ def demo(env: Env, fresh: bool) -> None:
             (root / "warroom.toml").write_text(text, encoding="utf-8")  # the simulator's port differs each run
         else:
             homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
-        app.run(Home(root))
+        app.run(Home(root), mouse=env.mouse)
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

@@ -332,7 +332,7 @@ def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = Fal
     return WarroomApp(home, clock=clock, keep_monitor=keep_monitor and not wall, wall=wall)
 
 
-def run(home: Home, *, wall: bool = False) -> None:
+def run(home: Home, *, wall: bool = False, mouse: bool = True) -> None:
     """The app as a person runs it, alone in its process: a monitor kept running, and the heap
     frozen once loaded (never in a test process, where many apps come and go)."""
-    WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True).run()
+    WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True).run(mouse=mouse)

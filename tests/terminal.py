@@ -1,6 +1,6 @@
-"""A program on a real pseudo-terminal, for the TUI benchmarks: every byte it writes is kept with
-the time it arrived, so a benchmark can count bytes over a window or time a key press to the
-first repaint that answers it."""
+"""A program on a real pseudo-terminal, for the TUI tests and benchmarks: every byte it writes is
+kept with the time it arrived, so a benchmark can count bytes over a window or time a key press
+to the first repaint that answers it."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import time
 class Terminal:
     def __init__(self, command: list[str], *, env: dict[str, str], columns: int = 120, lines: int = 40):
         self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: becomes the program on the pty
+        if self.pid == 0:  # the child: sizes its terminal before the program can ask, then becomes it
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
             os.environ.update(env)
             os.execvp(command[0], command)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
         self.started = time.perf_counter()
         self.chunks: list[tuple[float, bytes]] = []
         self._arrived = threading.Condition()
