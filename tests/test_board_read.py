@@ -12,7 +12,7 @@ from warroom.services import health
 from warroom.services.board import board, fingerprint
 from warroom.store.models import HealthSample
 from warroom.symbols import spark
-from warroom.tui.app import what_shows
+from warroom.tui.reader import what_shows
 from warroom.tui.board import countdown, latency_text
 
 
@@ -86,3 +86,31 @@ def test_countdowns_show_seconds_only_near_their_deadline():
     assert countdown(due(-600), now) == "due 10 min ago"
     assert countdown(due(600), now, seconds_within=24 * 3600) == "in 10:00"  # the wall counts every second
     assert countdown(None, now) == "no escalation pending"
+
+
+def test_the_reader_hands_on_a_board_only_when_something_shown_changed(home, clock, monkeypatch):
+    from warroom.services import library
+    from warroom.store.changes import Changes
+    from warroom.tui.reader import Reader
+
+    monkeypatch.setattr("warroom.tui.reader.YOUNG_TREND_SECONDS", 3600)  # a slow machine must not re-read trends mid-test
+    config = library.config(home)
+    store = home.open_store()
+    changes = Changes(home.db_path)
+    reader = Reader(store, changes, config, clock)
+    try:
+        board_read, room, _ = reader.poll(forced=False, incident_id=None)
+        assert board_read is not None and room is None  # the first read
+        record(home, clock, "nlcloud", HTTP_UP)
+        assert reader.poll(forced=False, incident_id=None)[0] is not None  # a first state: shown
+        record(home, clock, "nlcloud", Result("http", "up", 93.0, "HTTP 200", "ok"))
+        assert reader.poll(forced=False, incident_id=None)[0] is None  # a mere check: nothing to repaint
+        assert reader.poll(forced=True, incident_id=None)[0] is not None  # asked for (an action of ours)
+        for _ in range(3):
+            clock.advance(timedelta(seconds=5))
+            record(home, clock, "nlcloud", HTTP_DOWN)
+        board_read = reader.poll(forced=False, incident_id=None)[0]
+        assert board_read is not None and next(s for s in board_read["suppliers"] if s["id"] == "nlcloud")["state"] == "down"
+    finally:
+        changes.close()
+        store.dispose()

@@ -47,61 +47,65 @@ class TableApp(App):
         yield Recording(id="t", columns=COLUMNS)
 
 
-def test_a_changed_row_repaints_that_line_and_nothing_else():
+def with_table(n: int, body) -> None:
+    """Run `await body(pilot, table)` against a Recording table of n rows in a small app."""
     async def scenario():
         app = TableApp()
         async with app.run_test(size=(80, 12)) as pilot:
             table = app.query_one(Recording)
-            table.sync(rows(100))
+            table.sync(rows(n))
             await pilot.pause()
-            table.repaints.clear()
-            table.sync(rows(100))  # the same text: nothing at all
-            assert table.repaints == []
-            table.sync(rows(100, {3: ("▼ down", "supplier 3", "HTTP 503")}))
-            assert table.repaints == [(Region(0, 4, table.size.width, 1),)] * 2  # two cells, one line: header + row 3
-            assert str(table.get_cell("s3", "state")) == "▼ down"
-            table.repaints.clear()
-            table.sync(rows(100, {3: ("▼ down", "supplier 3", "HTTP 503"), 90: ("◆ degraded", "supplier 90", "slow")}))
-            assert table.repaints == []  # row 90 is out of view: stored, not repainted
-            assert str(table.get_cell("s90", "state")) == "◆ degraded"
-            table.move_cursor(row=90)
-            await pilot.pause()
-            assert "◆ degraded" in "".join(strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height)))
+            await body(pilot, table)
 
     asyncio.run(scenario())
+
+
+def test_a_changed_row_repaints_that_line_and_nothing_else():
+    async def body(pilot, table):
+        table.repaints.clear()
+        table.sync(rows(100))  # the same text: nothing at all
+        assert table.repaints == []
+        table.sync(rows(100, {3: ("▼ down", "supplier 3", "HTTP 503")}))
+        assert table.repaints == [(Region(0, 4, table.size.width, 1),)] * 2  # two cells, one line: header + row 3
+        assert str(table.get_cell("s3", "state")) == "▼ down"
+        table.repaints.clear()
+        table.sync(rows(100, {3: ("▼ down", "supplier 3", "HTTP 503"), 90: ("◆ degraded", "supplier 90", "slow")}))
+        assert table.repaints == []  # row 90 is out of view: stored, not repainted
+        assert str(table.get_cell("s90", "state")) == "◆ degraded"
+        table.move_cursor(row=90)
+        await pilot.pause()
+        assert "◆ degraded" in "".join(strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height)))
+
+    with_table(100, body)
 
 
 def test_rows_keep_order_and_selection_through_additions_removals_and_reorders():
-    async def scenario():
-        app = TableApp()
-        async with app.run_test(size=(80, 12)) as pilot:
-            table = app.query_one(Recording)
-            table.sync(rows(5))
-            table.move_cursor(row=2)
-            await pilot.pause()
-            table.sync(rows(5)[:1] + rows(5)[2:] + [("s9", ("▲ up", "supplier 9", "new"))])  # s1 gone, s9 at the end
-            assert [r.value for r in table.rows] == ["s0", "s2", "s3", "s4", "s9"]
-            table.sync(list(reversed(rows(5))))  # reordered: rebuilt, the selection follows its row
-            assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == ["s4", "s3", "s2", "s1", "s0"]
-            assert table.selected_key in ("s3", "s2")  # where the cursor row went, by key
-            table.sync([])
-            assert table.row_count == 0 and table.selected_key is None
+    async def body(pilot, table):
+        table.move_cursor(row=3)
+        await pilot.pause()
+        assert table.selected_key == "s3"
+        table.sync(rows(5)[:1] + rows(5)[2:] + [("s9", ("▲ up", "supplier 9", "new"))])  # s1 gone, s9 at the end
+        assert [r.value for r in table.rows] == ["s0", "s2", "s3", "s4", "s9"]
+        table.move_cursor(row=2)
+        table.sync(list(reversed(rows(5))))  # reordered: rebuilt, and the cursor stays on its row
+        assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == ["s4", "s3", "s2", "s1", "s0"]
+        assert table.selected_key == "s3"
+        table.sync([])
+        assert table.row_count == 0 and table.selected_key is None
 
-    asyncio.run(scenario())
+    with_table(5, body)
 
 
 def test_text_that_outgrows_its_column_widens_it():
-    async def scenario():
-        app = TableApp()
-        async with app.run_test(size=(80, 12)) as pilot:
-            table = app.query_one(Recording)
-            table.sync(rows(3))
-            await pilot.pause()
-            table.sync(rows(3, {1: ("▲ up", "supplier 1", "status page says operational; our probe sees it down")}))
-            await pilot.pause()
-            assert table.columns["note"].content_width >= len("status page says operational; our probe sees it down")
+    note = "status page says operational; our probe sees it down"
 
-    asyncio.run(scenario())
+    async def body(pilot, table):
+        table.sync(rows(3, {1: ("▲ up", "supplier 1", note)}))
+        await pilot.pause()
+        assert table.columns["note"].content_width >= len(note)
+        assert note in "".join(strip.text for strip in table.render_lines(Region(0, 0, 200, table.size.height)))
+
+    with_table(3, body)
 
 
 def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):

@@ -20,13 +20,13 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from warroom import identity, notify
-from warroom.symbols import SUPPLIER
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
 from warroom.health.states import in_maintenance, observe
 from warroom.home import Home
 from warroom.services import escalation, health, lease, library, outbox
+from warroom.symbols import SUPPLIER
 
 log = logging.getLogger("warroom.monitor")
 

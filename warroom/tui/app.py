@@ -20,9 +20,6 @@ from warroom.home import Home
 from warroom.tui.board import BoardScreen
 
 
-FULL_READ_SECONDS = 5.0
-
-
 class BoardChanged(Message):
     """A fresh read of the board, after someone (anyone) committed something."""
 
@@ -116,8 +113,8 @@ class WarroomApp(App):
         thread: the imports and queries here never stall the screen."""
         from warroom.errors import WarroomError
         from warroom.services import actors, library
-        from warroom.services.board import board, fingerprint
         from warroom.store.changes import Changes
+        from warroom.tui.reader import Reader
 
         worker = get_current_worker()
         try:
@@ -127,23 +124,16 @@ class WarroomApp(App):
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
-        from warroom.errors import BadInput
-        from warroom.services import health, incidents
-        from warroom.tui.board import TREND_MINUTES
-
         self._home_config, self._home_store = config, store
         self._loaded.set()
         self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
         changes = Changes(self.home.db_path)
+        reader = Reader(store, changes, config, self.clock)
         if self.keep_monitor:
             from warroom.health.keeper import MonitorKeeper
 
             self.keeper = MonitorKeeper(self.home)
         next_lease_look = 0.0
-        supplier_ids = [s.id for s in config.suppliers]
-        trends, trends_minute, trends_again = {}, None, 0.0
-        shown = seen = room = None
-        next_full_read = 0.0
         try:
             while not worker.is_cancelled:
                 if self.keeper is not None and time.monotonic() >= next_lease_look:
@@ -152,37 +142,11 @@ class WarroomApp(App):
                         self.post_message(MonitorStarted(self.keeper.child.pid))
                 forced = self._reload.is_set()
                 self._reload.clear()
-                now = self.clock.now()
-                minute = now.replace(second=0, microsecond=0)
-                # Trends change with the minute; before a supplier's first full minute, every 5 s.
-                trends_due = minute != trends_minute or time.monotonic() >= trends_again
-                moved = False
-                if changes.poll():
-                    with store.read() as session:
-                        latest = fingerprint(session)
-                    moved, seen = latest != seen, latest
-                if moved or forced or trends_due or time.monotonic() >= next_full_read:
-                    next_full_read = time.monotonic() + FULL_READ_SECONDS  # staleness and overdue flags move with time alone
-                    with store.read() as session:
-                        data = board(session, config, now)
-                        if trends_due:
-                            trends, trends_minute = health.trends(session, supplier_ids, now, TREND_MINUTES), minute
-                            young = any(all(v is None for v in trends[s["id"]][:-1]) and s["latency_ms"] is not None for s in data["suppliers"])
-                            trends_again = time.monotonic() + 5.0 if young else float("inf")
-                        incident_id = self.open_incident
-                        view = None
-                        if incident_id is not None:
-                            try:
-                                view = incidents.show(session, incident_id, config, now)
-                            except BadInput:
-                                view = None
-                    data["trends"] = trends
-                    if forced or what_shows(data) != shown:  # a check that changed nothing shown sends nothing
-                        shown = what_shows(data)
-                        self.post_message(BoardChanged(data, now))
-                    if view is not None and (forced or view != room):
-                        room = view
-                        self.post_message(IncidentChanged(view))
+                data, view, now = reader.poll(forced=forced, incident_id=self.open_incident)
+                if data is not None:
+                    self.post_message(BoardChanged(data, now))
+                if view is not None:
+                    self.post_message(IncidentChanged(view))
                 self._reload.wait(self.poll_seconds)  # the poll's cadence; wakes at once when asked
         finally:
             changes.close()
@@ -318,12 +282,6 @@ class WarroomApp(App):
     def on_load_failed(self, message: LoadFailed) -> None:
         if isinstance(self.screen, BoardScreen):
             self.screen.set_problem(message.text)
-
-
-def what_shows(data: dict[str, Any]) -> dict[str, Any]:
-    """A board read without its per-check figures (the latest latency, when last checked): the
-    screens show latency per minute from the trends, so a new check alone changes nothing."""
-    return {**data, "at": None, "suppliers": [{k: v for k, v in s.items() if k not in ("latency_ms", "checked_at")} for s in data["suppliers"]]}
 
 
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:

@@ -21,7 +21,6 @@ from warroom.tui.quiet import QuietTexts, Rows
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
 NAME_WIDTH = 22  # long supplier names are cut so the notes (active fallback, stale) stay in view
-TREND_MINUTES = 8  # bars in a latency sparkline, one per full minute
 SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
 
 

@@ -1,0 +1,81 @@
+"""What the screens need from the database, read only when it can have changed.
+
+The monitor commits after every check (at 1,000 suppliers, hundreds a second), so "someone
+committed" (PRAGMA data_version) is no reason on its own to re-read a board that costs 50 ms of
+CPU: a one-query fingerprint says whether anything shown moved. Latency trends change with the
+minute and are read then. What moves with time alone (staleness, overdue flags) is caught by a
+full read every few seconds. A read that changes nothing a screen shows is not handed on, so
+nothing is repainted and nothing is sent down the wire. No Textual here: the app's watcher thread
+drives it."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from warroom.clock import Clock
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.services import health, incidents
+from warroom.services.board import board, fingerprint
+from warroom.store.changes import Changes
+from warroom.store.engine import Store
+
+FULL_READ_SECONDS = 5.0
+TREND_MINUTES = 8  # bars in a latency sparkline, one per full minute
+YOUNG_TREND_SECONDS = 5.0  # before a supplier's first full minute, its figure is the minute under way
+
+
+def what_shows(data: dict[str, Any]) -> dict[str, Any]:
+    """A board read without its per-check figures (the latest latency, when last checked): the
+    screens show latency per minute from the trends, so a new check alone changes nothing."""
+    return {**data, "at": None, "suppliers": [{k: v for k, v in s.items() if k not in ("latency_ms", "checked_at")} for s in data["suppliers"]]}
+
+
+class Reader:
+    def __init__(self, store: Store, changes: Changes, config: Config, clock: Clock):
+        self.store, self.changes, self.config, self.clock = store, changes, config, clock
+        self._supplier_ids = [s.id for s in config.suppliers]
+        self._seen = self._shown = self._room = None
+        self._trends: dict[str, list[float | None]] = {}
+        self._trends_minute: datetime | None = None
+        self._trends_again = 0.0
+        self._next_full_read = 0.0
+
+    def poll(self, *, forced: bool, incident_id: int | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None, datetime]:
+        """(board, incident room, now): each None unless it changed (or `forced`, after an action
+        of ours or a room just opened)."""
+        now = self.clock.now()
+        minute = now.replace(second=0, microsecond=0)
+        trends_due = minute != self._trends_minute or time.monotonic() >= self._trends_again
+        moved = False
+        if self.changes.poll():
+            with self.store.read() as session:
+                latest = fingerprint(session)
+            moved, self._seen = latest != self._seen, latest
+        if not (moved or forced or trends_due or time.monotonic() >= self._next_full_read):
+            return None, None, now
+        self._next_full_read = time.monotonic() + FULL_READ_SECONDS
+        with self.store.read() as session:
+            data = board(session, self.config, now)
+            if trends_due:
+                self._read_trends(session, data, now, minute)
+            view = None
+            if incident_id is not None:
+                try:
+                    view = incidents.show(session, incident_id, self.config, now)
+                except BadInput:  # closed and gone from under the screen: the board says so
+                    view = None
+        data["trends"] = self._trends
+        shown = what_shows(data)
+        board_out = data if forced or shown != self._shown else None
+        self._shown = shown
+        room_out = view if view is not None and (forced or view != self._room) else None
+        self._room = view if view is not None else self._room
+        return board_out, room_out, now
+
+    def _read_trends(self, session, data: dict[str, Any], now: datetime, minute: datetime) -> None:
+        self._trends, self._trends_minute = health.trends(session, self._supplier_ids, now, TREND_MINUTES), minute
+        young = any(all(v is None for v in self._trends[s["id"]][:-1]) and s["latency_ms"] is not None for s in data["suppliers"])
+        self._trends_again = time.monotonic() + YOUNG_TREND_SECONDS if young else float("inf")
