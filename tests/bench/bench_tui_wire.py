@@ -1,16 +1,16 @@
 """TUI on the wire: what `warroom` costs a coordinator on a slow link, and how fast it answers.
 
 1. Bytes written to the terminal per second at steady state: 120x40 pty, 200 simulated suppliers
-   checked every 5 s by a running monitor, two open incidents with escalation countdowns, a supplier
-   broken or healed every 20 s (three state changes a minute). Target <= 2 KB/s. Beside it, in the
-   same run, the issue's calibration: a bare Textual app with a 200-row DataTable in which 10 % of
-   cells change every 2 s.
+   checked every 5 s by a running monitor, two open incidents counting down to their next escalation
+   half an hour away, a supplier broken or healed every 20 s (three state changes a minute).
+   Target <= 2 KB/s. Beside it, in the same run, the issue's calibration: a bare Textual app with a
+   200-row DataTable in which 10 % of cells change every 2 s.
 2. Key press to repainted screen with 1,000 suppliers live (the monitor mid-round all the time: one
    check a 5 ms), a supplier broken or healed every 10 s: `?` opens the help screen, timed from the
    key's write to the first output holding the help text. Target p99 <= 100 ms. Beside it, in the
    same run, the same key on the same app over a home whose monitor is stopped (the floor).
 
-    uv run python -m tests.bench.bench_tui_wire [--window 120] [--presses 60]
+    uv run python -m tests.bench.bench_tui_wire [--window 120] [--presses 60] [--only bytes|keys]
 """
 
 from __future__ import annotations

@@ -95,14 +95,20 @@ class WarroomApp(App):
             if isinstance(binding, Binding) and binding.description:
                 yield SystemCommand(binding.description, f"key: {binding.key}", partial(screen.run_action, binding.action))
 
+    def get_default_screen(self):
+        """The board (or the wall) is the app's own first screen: pushed over Textual's default
+        one instead, the first frame would lay out and paint two screens."""
+        if self.wall:
+            from warroom.tui.wall import WallScreen
+
+            return WallScreen(self.clock)
+        return BoardScreen(self.clock)
+
     def on_mount(self) -> None:
         if self.wall:
-            from warroom.tui.wall import HIGH_CONTRAST, WallScreen
+            from warroom.tui.wall import HIGH_CONTRAST
 
             self.theme = HIGH_CONTRAST.name
-            self.push_screen(WallScreen(self.clock))
-        else:
-            self.push_screen(BoardScreen(self.clock))
         # Paint first: the watcher imports SQLAlchemy and reads the home, which on two cores under
         # one GIL would hold back the first frame.
         self.call_after_refresh(self.watch_database)
