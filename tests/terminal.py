@@ -30,13 +30,13 @@ class Terminal:
 
     def _read(self) -> None:
         while True:
-            ready, _, _ = select.select([self.fd], [], [], 0.2)
-            if not ready:
-                continue
             try:
-                data = os.read(self.fd, 65536)
-            except OSError:
+                ready, _, _ = select.select([self.fd], [], [], 0.2)
+                data = os.read(self.fd, 65536) if ready else None
+            except (OSError, ValueError):  # the program ended, or a test hung the terminal up
                 return
+            if data is None:
+                continue
             if not data:
                 return
             with self._arrived:
