@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
-import select
 import statistics
 import subprocess
 import sys
@@ -19,6 +17,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from tests.terminal import Terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,32 +41,11 @@ Bare().run()
 
 def first_paint(command: list[str], marker: bytes, env: dict, timeout: float = 60) -> float:
     """Seconds from exec to the first output containing `marker`, in a 120x40 pty."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: becomes the program on the pty
-        os.environ.update(env)
-        os.execvp(command[0], command)
-    import fcntl
-    import struct
-    import termios
-
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    began = time.perf_counter()
-    seen = b""
+    term = Terminal(command, env=env)
     try:
-        while time.perf_counter() - began < timeout:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    seen += os.read(fd, 65536)
-                except OSError:
-                    break
-                if marker in seen:
-                    return time.perf_counter() - began
-        raise RuntimeError(f"no first paint containing {marker!r} within {timeout} s")
+        return term.wait_for(marker, timeout=timeout) - term.started
     finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        os.close(fd)
+        term.close()
 
 
 def build_home(root: Path, events: int, incidents_count: int) -> None:
