@@ -94,6 +94,26 @@ def test_the_services_panel_folds_away_on_a_small_terminal_and_states_stay(home,
     asyncio.run(scenario())
 
 
+def test_a_big_screen_shows_every_panel_with_room_to_spare(home, clock):
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the first load")
+            screen = app.screen
+            suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
+            assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
+            assert suppliers.region.height >= 40 and suppliers.region.width >= 150
+            assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
+            rendered = "".join(strip.text for strip in services.render_lines(services.region.reset_offset))
+            assert "Benefit payments" in rendered and "JUSTICE" in rendered
+            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+
+    asyncio.run(scenario())
+
+
 def test_a_broken_config_is_shown_not_crashed(home, clock):
     home.config_path.write_text("[settings]\nconfirm = 'two'\n")
 
