@@ -99,7 +99,7 @@ def test_the_reader_hands_on_a_board_only_when_something_shown_changed(home, clo
     changes = Changes(home.db_path)
     reader = Reader(store, changes, config, clock)
     try:
-        board_read, room, _ = reader.poll(forced=False, incident_id=None)
+        board_read, room = reader.poll(forced=False, incident_id=None)
         assert board_read is not None and room is None  # the first read
         record(home, clock, "nlcloud", HTTP_UP)
         assert reader.poll(forced=False, incident_id=None)[0] is not None  # a first state: shown

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +22,9 @@ from warroom.tui.board import BoardScreen
 class BoardChanged(Message):
     """A fresh read of the board, after someone (anyone) committed something."""
 
-    def __init__(self, data: dict[str, Any], at: datetime):
+    def __init__(self, data: dict[str, Any]):
         super().__init__()
-        self.data, self.at = data, at
+        self.data = data
 
 
 class IncidentChanged(Message):
@@ -148,9 +147,9 @@ class WarroomApp(App):
                         self.post_message(MonitorStarted(self.keeper.child.pid))
                 forced = self._reload.is_set()
                 self._reload.clear()
-                data, view, now = reader.poll(forced=forced, incident_id=self.open_incident)
+                data, view = reader.poll(forced=forced, incident_id=self.open_incident)
                 if data is not None:
-                    self.post_message(BoardChanged(data, now))
+                    self.post_message(BoardChanged(data))
                 if view is not None:
                     self.post_message(IncidentChanged(view))
                 self._reload.wait(self.poll_seconds)  # the poll's cadence; wakes at once when asked

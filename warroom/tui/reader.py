@@ -43,8 +43,8 @@ class Reader:
         self._trends_again = 0.0
         self._next_full_read = 0.0
 
-    def poll(self, *, forced: bool, incident_id: int | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None, datetime]:
-        """(board, incident room, now): each None unless it changed (or `forced`, after an action
+    def poll(self, *, forced: bool, incident_id: int | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(board, incident room): each None unless it changed (or `forced`, after an action
         of ours or a room just opened)."""
         now = self.clock.now()
         minute = now.replace(second=0, microsecond=0)
@@ -55,7 +55,7 @@ class Reader:
                 latest = fingerprint(session)
             moved, self._seen = latest != self._seen, latest
         if not (moved or forced or trends_due or time.monotonic() >= self._next_full_read):
-            return None, None, now
+            return None, None
         self._next_full_read = time.monotonic() + FULL_READ_SECONDS
         with self.store.read() as session:
             data = board(session, self.config, now)
@@ -73,7 +73,7 @@ class Reader:
         self._shown = shown
         room_out = view if view is not None and (forced or view != self._room) else None
         self._room = view if view is not None else self._room
-        return board_out, room_out, now
+        return board_out, room_out
 
     def _read_trends(self, session, data: dict[str, Any], now: datetime, minute: datetime) -> None:
         self._trends, self._trends_minute = health.trends(session, self._supplier_ids, now, TREND_MINUTES), minute
