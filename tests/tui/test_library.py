@@ -49,7 +49,9 @@ def test_start_a_drill_from_the_library_and_see_problems_inline(home, clock):
             quick = next(i for i, e in enumerate(screen.entries) if e["id"] == "quick-drill")
             table.move_cursor(row=quick)
             await pilot.pause()
-            assert "L1  after 2s" in str(screen.query_one("#preview", Static).render())
+            preview = screen.query_one("#preview", Static)
+            assert "L1  after 2s" in str(preview.render())
+            assert preview.region.height == screen.query_one("#library").region.height  # a longer preview is never cut by an old height
             await pilot.press("D", "y")
             await until(pilot, lambda: app.board_data and app.board_data["incidents"], what="the drill on the board")
             assert app.board_data["incidents"][0]["mode"] == "drill"

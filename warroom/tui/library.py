@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom.tui.dialogs import Confirm
+from warroom.tui.quiet import Rows
 
 
 class PlaybooksScreen(Screen):
@@ -29,14 +30,12 @@ class PlaybooksScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("Playbooks · L start live · D start as drill · esc back to the board", id="libline")
         with Horizontal(id="library"):
-            yield DataTable(id="playbooks", cursor_type="row")
+            yield Rows(id="playbooks", cursor_type="row", columns=(("playbook", "id"), ("severity", "severity"), ("checks", "checks")))
             yield Static("", id="preview")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#playbooks", DataTable)
-        table.border_title = "Library"
-        table.add_columns("playbook", "severity", "checks")
+        self.query_one("#playbooks").border_title = "Library"
         self.query_one("#preview", Static).border_title = "Preview"
         self.load()
 
@@ -59,18 +58,13 @@ class PlaybooksScreen(Screen):
 
     def _show(self, entries: list[dict[str, Any]]) -> None:
         self.entries = entries
-        table = self.query_one("#playbooks", DataTable)
-        table.clear()
-        for e in entries:
-            table.add_row(e["id"], e["severity"], "ok" if e["ok"] else "✖ problems", key=e["key"])
+        table = self.query_one("#playbooks", Rows)
+        table.sync([(e["key"], (e["id"], e["severity"], "ok" if e["ok"] else "✖ problems")) for e in entries])
         table.focus()
         self._preview()
 
     def _current(self) -> dict[str, Any] | None:
-        table = self.query_one("#playbooks", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.query_one("#playbooks", Rows).selected_key
         return next((e for e in self.entries if e["key"] == key), None)
 
     @on(DataTable.RowHighlighted, "#playbooks")
