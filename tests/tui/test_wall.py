@@ -38,5 +38,12 @@ def test_the_wall_shows_what_is_wrong_and_changes_nothing(home, clock):
             # actions run in workers and would land later: check that none was even started
             assert not [w for w in app.workers if w.group in ("act", "fault")]
             assert kinds(home) == before
+            panel = wall.query_one("#wallincidents", Static)
+            one_incident = panel.region.height
+            start_incident(home, clock, mode="live")  # another coordinator starts one
+            await until(pilot, lambda: len(wall.data["incidents"]) == 2, what="the second incident on the wall")
+            await pilot.pause()
+            assert panel.region.height == one_incident + 1  # the panel grew a line: both incidents in view
+            assert "LIVE" in str(panel.render())
 
     asyncio.run(scenario())

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from warroom.clock import Clock
 from warroom.symbols import SERVICE, SUPPLIER
 from warroom.tui.board import countdown
+from warroom.tui.quiet import QuietTexts
 
 HIGH_CONTRAST = Theme(
     name="warroom-high-contrast", primary="#ffff00", secondary="#00ffff", warning="#ffff00", error="#ff3030",
@@ -53,7 +54,7 @@ def incident_lines(incidents: list[dict[str, Any]], now) -> str:
     return "\n".join(out)
 
 
-class WallScreen(Screen):
+class WallScreen(QuietTexts, Screen):
     DEFAULT_CSS = """
     WallScreen { layout: vertical; }
     WallScreen #walltitle { height: 1; text-style: bold; padding: 0 1; }
@@ -87,14 +88,16 @@ class WallScreen(Screen):
     def set_title(self, title: str) -> None:
         self.query_one("#walltitle", Static).update(f"{title} · wall")
 
-    def _tick(self) -> None:
+    def _tick(self, layout: bool = False) -> None:
+        """Once a second the countdowns; the lines stay as many, so no layout pass, unless a new
+        read changed which incidents are open."""
         if self.data:
-            self.query_one("#wallincidents", Static).update(incident_lines(self.data["incidents"], self.clock.now()), layout=False)
+            self._put("#wallincidents", incident_lines(self.data["incidents"], self.clock.now()), layout=layout)
 
     def show(self, data: dict[str, Any]) -> None:
         self.data = data
         if not self.is_mounted:
             return
-        self.query_one("#walltiles", Static).update(tiles(data["suppliers"]))
-        self.query_one("#wallservices", Static).update(services(data["services"]))
-        self._tick()
+        self._put("#walltiles", tiles(data["suppliers"]))
+        self._put("#wallservices", services(data["services"]))
+        self._tick(layout=True)
