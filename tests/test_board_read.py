@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.test_health_states import HTTP_DOWN, HTTP_UP
 from tests.tui.test_board import record
+from warroom.clock import iso
 from warroom.health.checks import Result
 from warroom.services import health
 from warroom.services.board import board, fingerprint
@@ -78,7 +79,9 @@ def test_sparklines_share_one_log_scale_and_mark_silent_minutes():
 
 def test_countdowns_show_seconds_only_near_their_deadline():
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    due = lambda seconds: (now + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # noqa: E731
+    def due(seconds: int) -> str:
+        return iso(now + timedelta(seconds=seconds))
+
     assert countdown(due(29 * 60 + 59), now) == "in 29 min"  # rounded down: it never comes sooner than it says
     assert countdown(due(121), now) == "in 2 min"
     assert countdown(due(119), now) == "in 1:59"

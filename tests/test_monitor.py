@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
+from warroom.clock import iso, parse_iso
 from warroom.demo import demo_config
+from warroom.services import library
 
 
 @pytest.fixture
@@ -51,9 +53,20 @@ def lease_holder(home) -> str | None:
         row = connection.execute("SELECT holder, expires_at FROM lease WHERE name = 'monitor'").fetchone()
     finally:
         connection.close()
-    if row is None or row[1] <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"):
+    if row is None or row[1] <= iso(datetime.now(UTC)):
         return None
     return row[0]
+
+
+def samples_between(home, start: str, end: str = "9999") -> dict[str, int]:
+    """How many check rounds each supplier has recorded between two stored UTC instants."""
+    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("SELECT supplier_id, count(*) FROM health_sample WHERE at >= ? AND at <= ? GROUP BY supplier_id",
+                                  (start, end)).fetchall()
+    finally:
+        connection.close()
+    return dict(rows)
 
 
 def events(home, kind: str) -> list[dict]:
@@ -87,24 +100,23 @@ def test_a_killed_monitor_is_replaced_within_15_seconds_and_no_round_is_recorded
     wait_for(lambda: lease_holder(sim_home) == f"{os.uname().nodename}:{first.proc.pid}", what="the first monitor to lead")
     second = monitors(sim_home)
     wait_for(lambda: second.said("standing by"), what="the second monitor to stand by")
-    both_running = time.time()
+    both_running = iso(datetime.now(UTC))
     wait_for(lambda: len(events(sim_home, "supplier.state")) >= 8, what="first rounds")
-    time.sleep(3)  # let both run side by side for a few rounds (the thing measured, not a synchronisation)
-    overlap = (both_running, time.time())
+    suppliers = {s.id for s in library.config(sim_home).suppliers}
+
+    def three_more_rounds() -> bool:  # both side by side for that long: the window measured
+        counts = samples_between(sim_home, both_running)
+        return set(counts) == suppliers and min(counts.values()) >= 3
+
+    wait_for(three_more_rounds, what="three rounds of every supplier with both monitors running")
+    overlap = (both_running, iso(datetime.now(UTC)))
     first.stop(signal.SIGKILL)
     killed = time.monotonic()
     wait_for(lambda: lease_holder(sim_home) == f"{os.uname().nodename}:{second.proc.pid}", timeout=20, what="takeover")
     assert time.monotonic() - killed < 15
     assert events(sim_home, "monitor.gap"), "the vacancy after kill -9 must be recorded as a gap"
-    connection = sqlite3.connect(f"file:{sim_home.db_path}?mode=ro", uri=True)
-    stamps = connection.execute("SELECT supplier_id, at FROM health_sample ORDER BY supplier_id, at").fetchall()
-    connection.close()
-    start, end = (datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in overlap)
-    per_supplier: dict[str, int] = {}
-    for supplier, at in stamps:
-        if start <= at <= end:
-            per_supplier[supplier] = per_supplier.get(supplier, 0) + 1
-    seconds = overlap[1] - overlap[0]
+    per_supplier = samples_between(sim_home, *overlap)
+    seconds = (parse_iso(overlap[1]) - parse_iso(overlap[0])).total_seconds()
     assert per_supplier and max(per_supplier.values()) <= seconds + 2, f"rounds recorded twice: {per_supplier} in {seconds:.1f} s"
 
 
