@@ -80,38 +80,40 @@ def test_another_process_action_shows_within_a_second(home, clock):
     asyncio.run(scenario())
 
 
-def test_the_services_panel_folds_away_on_a_small_terminal_and_states_stay(home, clock):
+def with_nlcloud_down(home, clock, size: tuple[int, int], check) -> None:
+    """The board at `size` over a home where NLCloud is down, once loaded: `check(app)`."""
     configure(home)
     record(home, clock, "nlcloud", HTTP_DOWN)
 
     async def scenario():
         app = make_app(home, clock=clock)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the first load")
-            assert not app.screen.query_one("#services").display
-            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+            check(app)
 
     asyncio.run(scenario())
+
+
+def test_the_services_panel_folds_away_on_a_small_terminal_and_states_stay(home, clock):
+    def check(app):
+        assert not app.screen.query_one("#services").display
+        assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+
+    with_nlcloud_down(home, clock, (80, 24), check)
 
 
 def test_a_big_screen_shows_every_panel_with_room_to_spare(home, clock):
-    configure(home)
-    record(home, clock, "nlcloud", HTTP_DOWN)
+    def check(app):
+        screen = app.screen
+        suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
+        assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
+        assert suppliers.region.height >= 40 and suppliers.region.width >= 150
+        assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
+        rendered = "".join(strip.text for strip in services.render_lines(services.region.reset_offset))
+        assert "Benefit payments" in rendered and "JUSTICE" in rendered
+        assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
 
-    async def scenario():
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(200, 60)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the first load")
-            screen = app.screen
-            suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
-            assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
-            assert suppliers.region.height >= 40 and suppliers.region.width >= 150
-            assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
-            rendered = "".join(strip.text for strip in services.render_lines(services.region.reset_offset))
-            assert "Benefit payments" in rendered and "JUSTICE" in rendered
-            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
-
-    asyncio.run(scenario())
+    with_nlcloud_down(home, clock, (200, 60), check)
 
 
 def test_a_broken_config_is_shown_not_crashed(home, clock):
