@@ -8,7 +8,7 @@ import pytest
 from warroom.clock import MovableClock
 from warroom.tui.app import make_app
 from warroom.tui.room import IncidentScreen
-from warroom.tui.screenshot import MOMENT, build
+from warroom.tui.screenshot import MOMENT, board_painted, build, until_painted
 from warroom.tui.wall import WallScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -20,17 +20,8 @@ def moment(tmp_path):
     return build(tmp_path / "home", clock), clock
 
 
-async def settled(pilot, condition) -> None:
-    """Wait (bounded) until `condition(app)` holds, then let the screen paint."""
-    for _ in range(400):
-        if condition(pilot.app):
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
-
-
 async def loaded(pilot) -> None:
-    await settled(pilot, lambda app: app.board_data is not None)
+    await until_painted(pilot, board_painted)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -55,7 +46,7 @@ def test_incident_room(snap_compare, moment, size):
     async def open_room(pilot) -> None:
         await loaded(pilot)
         pilot.app.open_room(2)
-        await settled(pilot, room_filled)
+        await until_painted(pilot, room_filled)
         await pilot.pause()  # the log's cursor scrolls into view after the refresh that filled it
 
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
@@ -66,6 +57,6 @@ def test_wall(snap_compare, moment, size):
     home, clock = moment
 
     async def wall_loaded(pilot) -> None:
-        await settled(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
+        await until_painted(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
 
     assert snap_compare(make_app(home, clock=clock, wall=True), terminal_size=size, run_before=wall_loaded)

@@ -74,16 +74,36 @@ def build(root: Path, clock: MovableClock) -> Home:
     return home
 
 
+def board_painted(app) -> bool:
+    """The board shows all of its first read: every incident in its table, and the columns grown
+    to their text (a data table widens its columns a frame after the rows arrive)."""
+    from textual.geometry import Region
+
+    from warroom.tui.board import BoardScreen
+
+    screen, data = app.screen, app.board_data
+    if data is None or not isinstance(screen, BoardScreen):
+        return False
+    incidents, suppliers = screen.query_one("#incidents"), screen.query_one("#suppliers")
+    shown = "".join(strip.text for strip in suppliers.render_lines(Region(0, 0, suppliers.size.width, suppliers.size.height)))
+    return incidents.row_count == len(data["incidents"]) and data["suppliers"][0]["name"] in shown
+
+
+async def until_painted(pilot, condition, tries: int = 400) -> None:
+    """Wait (bounded) until `condition(app)` holds, then let the screen paint once more."""
+    for _ in range(tries):
+        if condition(pilot.app):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
 async def shoot(home: Home, clock: MovableClock, target: Path) -> None:
     from warroom.tui.app import make_app
 
     app = make_app(home, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            if app.board_data is not None:
-                break
-            await pilot.pause(0.05)
-        await pilot.pause(0.2)
+        await until_painted(pilot, board_painted)
         app.save_screenshot(filename=target.name, path=str(target.parent))
 
 
