@@ -32,6 +32,20 @@ def assert_clean_failure(result: subprocess.CompletedProcess, code: int) -> None
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
 
 
+def need_tool(command: str, package: str) -> str:
+    """The path of a system tool a test needs. Missing on a developer's machine: the test is skipped
+    with the package to install. Missing under CI (CI=true), where .ci/run installs it: a failure."""
+    import shutil
+
+    found = shutil.which(command)
+    if found:
+        return found
+    message = f"{command} is not installed (Debian package: {package}; .ci/run installs it)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
     """Poll `condition` until it is truthy or the deadline passes; never a bare sleep as synchronisation."""
     deadline = time.monotonic() + timeout

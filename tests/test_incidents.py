@@ -16,8 +16,11 @@ import tomli_w
 
 from tests import hostile
 from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
+from warroom import identity
 from warroom.errors import BadInput
 from warroom.services import actors, escalation, fallbacks, incidents, lease, library, outbox
+
+ME = identity.os_user()  # the OS user running the tests: root in CI, anyone on a laptop
 
 QUICK = {
     "id": "quick-drill", "title": "Quick drill", "fallbacks": ["secondary-dc"],
@@ -37,7 +40,7 @@ def configure(home, *, people: bool = False, webhook: str | None = None) -> None
         config.pop("people", None)
         for supplier in config["suppliers"]:
             for f in supplier.get("fallbacks", []):
-                f["owner"] = "root"
+                f["owner"] = ME
     if webhook:
         config["notify"]["duty-officer"]["webhook"] = webhook
     home.config_path.write_text(tomli_w.dumps(config))
@@ -144,7 +147,7 @@ def test_doing_a_step_twice_says_already_done_and_records_one_event(home):
     cli_ok(home, "step", incident_id, "confirm", "done")
     again = run_cli("step", incident_id, "confirm", "done", home=home.root)
     assert_clean_failure(again, 2)
-    assert "step confirm is already done (by root" in again.stderr
+    assert f"step confirm is already done (by {ME}" in again.stderr
     assert len(event_rows(home, "step.done")) == 1
 
 
@@ -178,7 +181,7 @@ def test_roles_in_the_services(home, clock):
 
 
 def test_an_unlisted_os_user_is_an_observer_through_the_cli(home):
-    """The test runs as root, whom the example [people] does not name: read yes, change no."""
+    """The OS user running the test is not named in the example [people]: read yes, change no."""
     configure(home, people=True)
     result = run_cli("incident", "start", "quick-drill", home=home.root)
     assert_clean_failure(result, 2)
@@ -196,7 +199,7 @@ def ladder(home, clock):
     configure(home)
     cfg = library.config(home)
     store = home.open_store()
-    me = actors.resolve(cfg, "root", {})
+    me = actors.resolve(cfg, ME, {})
     with store.write() as session:
         incident = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(), actor=me)
     with store.write() as session:
@@ -311,7 +314,7 @@ def test_a_real_monitor_fires_a_2s_level_and_delivers_its_webhook(home, monitors
     wait_for(lambda: event_rows(home, "step.overdue"), timeout=30, what="the 3s step to go overdue")
     cli_ok(home, "escalation", "ack", incident_id, "1")
     view = json.loads(cli_ok(home, "incident", "show", incident_id, "--json"))
-    assert view["ladder"][0]["state"] == "acknowledged" and view["ladder"][0]["acked_by"] == "root"
+    assert view["ladder"][0]["state"] == "acknowledged" and view["ladder"][0]["acked_by"] == ME
     hook.server.close()
 
 

@@ -4,14 +4,13 @@ capture-pane, while a second process acts through the CLI."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import uuid
 
 import tomli_w
 
-from tests.conftest import ROOT, run_cli, wait_for
+from tests.conftest import ROOT, need_tool, run_cli, wait_for
 
 E2E_PLAYBOOK = {
     "id": "e2e-outage", "title": "NLCloud down (end-to-end drill)", "fallbacks": ["secondary-dc"],
@@ -24,7 +23,7 @@ E2E_PLAYBOOK = {
 
 
 def test_demo_in_a_real_terminal(tmp_path):
-    assert shutil.which("tmux"), "tmux is needed (installed by .ci/run)"
+    need_tool("tmux", "tmux")
     home = tmp_path / "demo"
     created = run_cli("init", "--demo", str(home))
     assert created.returncode == 0, created.stderr

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.test_incidents import configure
 from tests.tui.test_board import until
+from warroom import identity
 from warroom.services import actors, incidents, library
 from warroom.tui.app import make_app
 from warroom.tui.room import IncidentScreen
@@ -21,7 +22,7 @@ def start_incident(home, clock, playbook="cloud-hosting-outage", mode="drill") -
     store = home.open_store()
     with store.write() as session:
         created = incidents.start(session, playbook=library.find(home, cfg, playbook), mode=mode, now=clock.now(),
-                                  actor=actors.resolve(cfg, "root", {}))
+                                  actor=actors.resolve(cfg, identity.os_user(), {}))
     store.dispose()
     return created.id
 

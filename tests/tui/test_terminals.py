@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import uuid
 from datetime import timedelta
 
-from tests.conftest import ROOT, run_cli, wait_for
+from tests.conftest import ROOT, need_tool, run_cli, wait_for
 from tests.terminal import Terminal
 from tests.test_health_states import HTTP_DOWN
 from tests.test_incidents import configure
@@ -50,7 +49,7 @@ def grey(index: int) -> bool:
 
 
 def test_without_colour_every_state_still_reads_as_a_word_and_a_symbol(home):
-    assert shutil.which("tmux"), "tmux is needed (installed by .ci/run)"
+    need_tool("tmux", "tmux")
     nlcloud_down_and_the_lease_held(home)
     session = f"warroom-{uuid.uuid4().hex[:8]}"
     command = f"cd {ROOT} && NO_COLOR=1 exec {' '.join(WARROOM)} --home {home.root}"
@@ -93,7 +92,7 @@ def test_with_the_mouse_off_nothing_asks_the_terminal_for_mouse_reports(home):
 
 
 def test_inside_gnu_screen_the_board_draws_and_keys_work(home, tmp_path):
-    assert shutil.which("screen"), "GNU screen is needed (installed by .ci/run)"
+    need_tool("screen", "screen")
     nlcloud_down_and_the_lease_held(home)
     session = f"warroom-{uuid.uuid4().hex[:8]}"
     copy = tmp_path / "hardcopy.txt"
