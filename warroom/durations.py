@@ -6,18 +6,19 @@ import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PART = re.compile(r"(\d+)([smhd])")
-_WHOLE = re.compile(r"^(?:\d+[smhd])+$")
-
-PATTERN = r"^([0-9]+[smhd])+$"
-HINT = "use 30s, 10m, 2h, 1d"
+# Each unit at most once, largest first: `1h30m`, never `5m5m` or `1s1h` (a duration says one
+# thing once, so a typo cannot hide in a sum nobody meant).
+PATTERN = r"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
+_WHOLE = re.compile(PATTERN)
+HINT = "use 30s, 10m, 2h, 1d, or units largest first like 1h30m"
 
 
 def parse(text: str) -> timedelta:
     """`"1h30m"` → 1:30:00. Raises ValueError with a message fit to show an author."""
-    if not isinstance(text, str) or not _WHOLE.match(text.strip()):
+    match = _WHOLE.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
         raise ValueError(f"{text!r} is not a duration ({HINT})")
-    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(text.strip()))
+    seconds = sum(int(part[:-1]) * _UNITS[part[-1]] for part in match.groups() if part)
     return timedelta(seconds=seconds)
 
 
