@@ -382,3 +382,27 @@ def test_status_shows_active_fallbacks_beside_their_supplier_and_open_incidents(
     assert [i["id"] for i in view["incidents"]] == [int(incident_id)]
     assert view["incidents"][0]["next_escalation"]["level"] == 1
     assert "fallback secondary-dc active since" in cli_ok(home, "status")
+
+
+def test_a_closed_incident_takes_no_acknowledgement_and_keeps_no_fallback_switched_on(ladder, clock, home):
+    store, cfg, incident, me, pending, fire = ladder
+    clock.advance(timedelta(seconds=5))
+    fire(("escalation", "1"))
+    with store.write() as session:
+        fallbacks.activate(session, incident_id=incident.id, fallback_id="secondary-dc", reason="drill", now=clock.now(), actor=me, config=cfg)
+    with store.write() as session:
+        incidents.transition(session, incident_id=incident.id, to="resolved", now=clock.now(), actor=me)
+    with pytest.raises(BadInput, match="fallback secondary-dc is still active"), store.write() as session:
+        incidents.transition(session, incident_id=incident.id, to="closed", now=clock.now(), actor=me)
+    with store.write() as session:
+        fallbacks.deactivate(session, incident_id=incident.id, fallback_id="secondary-dc", reason=None, result="worked", now=clock.now(), actor=me)
+    with store.write() as session:
+        incidents.transition(session, incident_id=incident.id, to="closed", now=clock.now(), actor=me)
+    before = event_rows(home)
+    for args in (("escalation", "ack", str(incident.id), "1"),
+                 ("fallback", "deactivate", str(incident.id), "secondary-dc", "--result", "worked")):
+        result = run_cli(*args, home=home.root)
+        assert_clean_failure(result, 2)
+        assert f"incident #{incident.id} is closed" in result.stderr
+    assert event_rows(home) == before
+

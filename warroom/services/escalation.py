@@ -18,7 +18,7 @@ from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services import lease, outbox
 from warroom.services.actors import Actor
-from warroom.services.incidents import span, get, snapshot
+from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, Incident, IncidentStep
 
@@ -123,6 +123,7 @@ def _question(incident: Incident, decision_id: str) -> str:
 def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime, actor: Actor) -> Escalation:
     actor.require("acknowledge an escalation")
     incident = get(session, incident_id)
+    require_open(incident, "acknowledge an escalation")
     row = session.get(Escalation, (incident_id, level))
     if row is None:
         count = len(session.exec(select(Escalation.level).where(Escalation.incident_id == incident_id)).all())

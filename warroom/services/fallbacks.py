@@ -65,6 +65,7 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
 def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, result: str | None, now: datetime, actor: Actor) -> FallbackActivation:
     actor.require("stand down a fallback")
     incident = get(session, incident_id)
+    require_open(incident, "stand down a fallback")
     if result is not None and result not in RESULTS:
         raise BadInput(f"--result {result!r} is not one of {', '.join(RESULTS)}")
     current = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id, FallbackActivation.incident_id == incident_id,

@@ -113,6 +113,11 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
         hint = {"closed": "resolve it first", "stabilised": "only an open incident can be stabilised",
                 "resolved": "it is already resolved or closed"}[to]
         raise BadInput(f"cannot mark incident #{incident_id} {to}: it is {incident.status} ({hint})")
+    if to == "closed":  # a closed incident cannot be changed, so nothing may be left switched on
+        active = session.exec(select(FallbackActivation.fallback_id).where(
+            FallbackActivation.incident_id == incident_id, FallbackActivation.deactivated_at.is_(None))).all()
+        if active:
+            raise BadInput(f"cannot close incident #{incident_id}: fallback {', '.join(active)} is still active (stand it down first, saying how it went)")
     before = incident.status
     incident.status = to
     setattr(incident, stamp, now)
