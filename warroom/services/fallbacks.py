@@ -15,8 +15,7 @@ from warroom.services.actors import Actor
 from warroom.services.incidents import require_open, get, snapshot
 from warroom.store import eventlog
 from warroom.store.models import FallbackActivation, IncidentStep
-
-RESULTS = ("worked", "partial", "failed")
+from warroom.vocabulary import FallbackResult, words
 
 
 def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
@@ -66,8 +65,8 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     actor.require("stand down a fallback")
     incident = get(session, incident_id)
     require_open(incident, "stand down a fallback")
-    if result is not None and result not in RESULTS:
-        raise BadInput(f"--result {result!r} is not one of {', '.join(RESULTS)}")
+    if result is not None and result not in words(FallbackResult):
+        raise BadInput(f"--result {result!r} is not one of {', '.join(words(FallbackResult))}")
     current = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id, FallbackActivation.incident_id == incident_id,
                                                             FallbackActivation.deactivated_at.is_(None))).first()
     if current is None:

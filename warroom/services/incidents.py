@@ -20,14 +20,13 @@ from warroom.playbooks.schema import Playbook
 from warroom.services.actors import Actor
 from warroom.store import chain, eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+from warroom.vocabulary import LogKind, StepAction, words
 
-LOG_KINDS = ("decision", "observation", "action", "communication")
 _TRANSITIONS = {
     "stabilised": ({"open"}, "stabilised_at"),
     "resolved": ({"open", "stabilised"}, "resolved_at"),
     "closed": ({"resolved"}, "closed_at"),
 }
-_STEP_ACTIONS = {"start": "started", "done": "done", "skip": "skipped"}
 
 
 def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data) -> dict:
@@ -91,7 +90,9 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
     if row is None:
         known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
         raise BadInput(f"incident #{incident_id} has no step {step_id!r} (steps: {', '.join(known)})")
-    target = _STEP_ACTIONS[action]
+    if action not in words(StepAction):
+        raise BadInput(f"{action!r} is not a step action ({', '.join(words(StepAction))})")
+    target = StepAction(action).status
     if row.status in ("done", "skipped") or row.status == target:
         when = row.changed_at.astimezone().strftime("%H:%M") if row.changed_at else "?"
         raise BadInput(f"step {step_id} is already {row.status} (by {row.changed_by} at {when}); nothing was recorded")
@@ -139,8 +140,8 @@ def log(
     actor.require("write to the decision log")
     incident = get(session, incident_id)
     require_open(incident, "log to it")
-    if kind not in LOG_KINDS:
-        raise BadInput(f"--kind {kind!r} is not one of {', '.join(LOG_KINDS)}")
+    if kind not in words(LogKind):
+        raise BadInput(f"--kind {kind!r} is not one of {', '.join(words(LogKind))}")
     if not text.strip():
         raise BadInput("the log entry is empty")
     if decision is not None:

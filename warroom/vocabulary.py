@@ -1,0 +1,49 @@
+"""The words of the war-room's actions, said once: the services check them, the CLI offers them
+as choices, the TUI as keys and answers. A StrEnum is its own spelling, so events, JSON and
+scripts keep the plain words."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Mode(StrEnum):
+    LIVE = "live"
+    DRILL = "drill"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    STABILISED = "stabilised"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class LogKind(StrEnum):
+    DECISION = "decision"
+    OBSERVATION = "observation"
+    ACTION = "action"
+    COMMUNICATION = "communication"
+
+
+class StepAction(StrEnum):
+    START = "start"
+    DONE = "done"
+    SKIP = "skip"
+
+    @property
+    def status(self) -> str:
+        """The status a step has after this action."""
+        return {"start": "started", "done": "done", "skip": "skipped"}[self.value]
+
+
+class FallbackResult(StrEnum):
+    """How a fallback went when it was stood down: kept in the register as its exercise result."""
+
+    WORKED = "worked"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+def words(enum: type[StrEnum]) -> list[str]:
+    return [member.value for member in enum]
