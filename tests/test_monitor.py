@@ -47,8 +47,9 @@ def state_of(home, supplier: str) -> str | None:
     return next(s for s in view["suppliers"] if s["id"] == supplier)["state"]
 
 
-def lease_holder(home) -> str | None:
-    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+def lease_holder(home, db_path=None) -> str | None:
+    """Who holds the unexpired monitor lease in the home's database (or another file)."""
+    connection = sqlite3.connect(f"file:{db_path or home.db_path}?mode=ro", uri=True)
     try:
         row = connection.execute("SELECT holder, expires_at FROM lease WHERE name = 'monitor'").fetchone()
     finally:

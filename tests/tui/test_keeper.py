@@ -41,3 +41,30 @@ def test_the_app_leaves_a_running_monitor_alone(home, clock, monitors):
             assert app.keeper is not None and app.keeper.child is None
 
     asyncio.run(scenario())
+
+
+def test_with_db_the_app_and_its_monitor_use_that_database_not_the_homes_file(home, clock, tmp_path):
+    from tests.conftest import run_cli, wait_for
+    from warroom.home import Home
+
+    configure(home)
+    other = tmp_path / "elsewhere.db"
+    assert run_cli("backup", str(other), home=home.root).returncode == 0
+    url = f"sqlite:///{other}"
+    elsewhere = Home(home.root, url)
+    host = os.uname().nodename
+
+    async def scenario():
+        app = make_app(elsewhere, clock=clock, keep_monitor=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.keeper is not None and app.keeper.child is not None, timeout=15, what="a child monitor")
+            child = app.keeper.child.pid
+            await until(pilot, lambda: lease_holder(home, other) == f"{host}:{child}", timeout=20, what="the child to lead in the --db database")
+            assert lease_holder(home) is None  # the home's own file was left alone
+            started = run_cli("--db", url, "incident", "start", "quick-drill", "--drill", home=home.root)
+            assert started.returncode == 0, started.stderr
+            await until(pilot, lambda: any(i["id"] == int(started.stdout) for i in (app.board_data or {}).get("incidents", [])),
+                        timeout=5, what="the incident started in the --db database to show")
+
+    asyncio.run(scenario())
+    wait_for(lambda: lease_holder(home, other) is None, what="the lease handed back on exit")

@@ -36,8 +36,10 @@ class MonitorKeeper:
             return False
         log = os.open(self.home.root / "monitor.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660 if self.home.group_shared else 0o600)
         try:
+            # The same database as this TUI: with --db, the child must not check and write into the home's own file.
+            database = ["--db", self.home.db_url] if self.home.db_url else []
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "warroom", "--home", str(self.home.root), "monitor"],
+                [sys.executable, "-m", "warroom", "--home", str(self.home.root), *database, "monitor"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             )
         finally:

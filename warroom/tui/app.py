@@ -118,7 +118,7 @@ class WarroomApp(App):
         thread: the imports and queries here never stall the screen."""
         from warroom.errors import WarroomError
         from warroom.services import actors, library
-        from warroom.store.changes import Changes
+        from warroom.store.changes import watch
         from warroom.tui.reader import Reader
 
         worker = get_current_worker()
@@ -132,7 +132,7 @@ class WarroomApp(App):
         self._home_config, self._home_store = config, store
         self._loaded.set()
         self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
-        changes = Changes(self.home.db_path)
+        changes = watch(self.home.url)  # --db: the database the app reads, not the home's own file
         reader = Reader(store, changes, config, self.clock)
         if self.keep_monitor:
             from warroom.health.keeper import MonitorKeeper
