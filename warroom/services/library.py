@@ -16,16 +16,32 @@ from warroom.fields import SLUG_PATTERN
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
+from warroom.text import line
 
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
 
 def config(home: Home) -> Config:
-    return load_config(home.require().config_path, "warroom.toml")
+    """The home's warroom.toml. One that is there but not a readable regular file (a FIFO, a
+    device, a dangling link) is named with its reason, not taken for a missing home."""
+    try:
+        home.require()
+    except BadInput:
+        if os.path.lexists(home.config_path):
+            load_config(home.config_path, "warroom.toml")  # raises, saying why it is not a file
+        raise
+    return load_config(home.config_path, "warroom.toml")
+
+
+def shown_name(path: Path | str) -> str:
+    """A file's name as messages show it: one line, control characters visible, bytes that are
+    not UTF-8 as U+FFFD (a file name is whatever bytes someone chose)."""
+    name = os.fsencode(path).decode("utf-8", errors="replace")
+    return line(name)
 
 
 def _home_files(home: Home) -> list[tuple[Path, str]]:
-    return [(p, f"playbooks/{p.name}") for p in sorted(home.playbooks_dir.glob("*.toml"))]
+    return [(p, shown_name(f"playbooks/{p.name}")) for p in sorted(home.playbooks_dir.glob("*.toml"))]
 
 
 def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
@@ -42,7 +58,7 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
 
     Given files are checked against the home's config and, for duplicate ids, against its library."""
     problems: list[str] = []
-    if not home.config_path.is_file():
+    if not os.path.lexists(home.config_path):
         if not files:
             home.require()
         cfg = Config()
@@ -54,7 +70,7 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
             cfg = config(home)
         except InvalidFile as exc:
             return [], exc.problems
-    targets = [(p, str(p)) for p in files] if files else _home_files(home)
+    targets = [(p, shown_name(p)) for p in files] if files else _home_files(home)
     wanted = {os.path.realpath(p) for p, _ in targets}
     others = [(p, s) for p, s in _home_files(home) if os.path.realpath(p) not in wanted] if checked_refs else []
     entries = loader.load_library(targets + others, cfg)
