@@ -297,3 +297,14 @@ def test_the_monitor_never_dies_of_a_playbook(sim_home, kind):  # noqa: F811 (a 
 def test_the_monitor_with_every_hostile_kind_at_once(sim_home):  # noqa: F811 (a fixture)
     planted = [plant(sim_home, kind) for kind in (fifo, nesting_bomb, inline_table_bomb, dev_zero, directory, huge)]
     assert_monitor_works_despite(sim_home, planted)
+
+
+def test_demo_names_a_fifo_where_its_home_has_warroom_toml(tmp_path):
+    root = tmp_path / "demo-home"
+    root.mkdir()
+    os.mkfifo(root / "warroom.toml")
+    environment = {k: v for k, v in os.environ.items() if k != "WARROOM_HOME"}
+    result = subprocess.run([sys.executable, "-m", "warroom", "--home", str(root), "demo"], capture_output=True, text=True,
+                            timeout=DEADLINE, env=environment, preexec_fn=_cap_memory, stdin=subprocess.DEVNULL)
+    clean(result, 2)
+    assert result.stderr.splitlines() == [f"{root}/warroom.toml: is a FIFO, not a regular file"]

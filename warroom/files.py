@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from warroom.errors import InvalidFile
+from warroom.text import line
 
 DEADLINE = 3.0  # seconds: a local file of a few KB takes microseconds; anything slower is stuck
 
@@ -27,6 +28,12 @@ _KINDS = [
     (stat.S_ISBLK, "is a block device, not a regular file"),
     (stat.S_ISSOCK, "is a socket, not a regular file"),
 ]
+
+
+def name_of(path: Path | str) -> str:
+    """A file's name as messages show it: one line, control characters visible, bytes that are
+    not UTF-8 as U+FFFD (a file name is whatever bytes someone chose)."""
+    return line(os.fsencode(path).decode("utf-8", errors="replace"))
 
 
 def _not_regular(mode: int) -> str:

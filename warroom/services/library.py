@@ -13,10 +13,10 @@ from warroom import durations, tomlsource
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile
 from warroom.fields import SLUG_PATTERN
+from warroom.files import name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
-from warroom.text import line
 
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
@@ -33,15 +33,8 @@ def config(home: Home) -> Config:
     return load_config(home.config_path, "warroom.toml")
 
 
-def shown_name(path: Path | str) -> str:
-    """A file's name as messages show it: one line, control characters visible, bytes that are
-    not UTF-8 as U+FFFD (a file name is whatever bytes someone chose)."""
-    name = os.fsencode(path).decode("utf-8", errors="replace")
-    return line(name)
-
-
 def _home_files(home: Home) -> list[tuple[Path, str]]:
-    return [(p, shown_name(f"playbooks/{p.name}")) for p in sorted(home.playbooks_dir.glob("*.toml"))]
+    return [(p, name_of(f"playbooks/{p.name}")) for p in sorted(home.playbooks_dir.glob("*.toml"))]
 
 
 def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
@@ -70,7 +63,7 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
             cfg = config(home)
         except InvalidFile as exc:
             return [], exc.problems
-    targets = [(p, shown_name(p)) for p in files] if files else _home_files(home)
+    targets = [(p, name_of(p)) for p in files] if files else _home_files(home)
     wanted = {os.path.realpath(p) for p, _ in targets}
     others = [(p, s) for p, s in _home_files(home) if os.path.realpath(p) not in wanted] if checked_refs else []
     entries = loader.load_library(targets + others, cfg)
