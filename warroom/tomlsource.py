@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from warroom import files
 from warroom.errors import InvalidFile
 
 MAX_BYTES = 1_000_000  # a playbook or config is a few KB; anything near this is a mistake, not a file
@@ -131,21 +132,11 @@ class Locator:
 
 
 def read_text(path: Path, shown: str) -> str:
-    """The text of a file a person wrote, or InvalidFile saying plainly why it cannot be read."""
-    try:
-        if path.is_dir():
-            raise InvalidFile([f"{shown}: is a directory, not a file"])
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InvalidFile([f"{shown}: no such file"]) from None
-    except PermissionError:
-        raise InvalidFile([f"{shown}: permission denied"]) from None
-    if size > MAX_BYTES:
-        raise InvalidFile([f"{shown}: file is {size / 1e6:.1f} MB; a playbook or config must be under {MAX_BYTES // 1_000_000} MB"])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidFile([f"{shown}: cannot read: {exc.strerror}"]) from None
+    """The text of a file a person wrote, or InvalidFile saying plainly why it cannot be read.
+
+    Only a regular file of at most MAX_BYTES, read under a deadline (warroom.files): a FIFO, a
+    device or a hung mount is named, never waited on."""
+    raw = files.read_bytes(path, shown, limit=MAX_BYTES, what="a playbook or config")
     if not raw.strip():
         raise InvalidFile([f"{shown}: file is empty"])
     try:
@@ -155,9 +146,17 @@ def read_text(path: Path, shown: str) -> str:
         raise InvalidFile([f"{shown}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"]) from None
 
 
+def _too_deep(shown: str) -> InvalidFile:
+    # tomllib parses nested arrays and inline tables by recursion: a few hundred `[` in 1 KB
+    # exhaust the interpreter's stack. That is one bad file, never a crash of whoever reads it.
+    return InvalidFile([f"{shown}: nested too deeply (arrays or tables inside each other, hundreds of levels)"])
+
+
 def parse(text: str, shown: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except (RecursionError, MemoryError):
+        raise _too_deep(shown) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         at = _AT.search(message)
@@ -196,5 +195,8 @@ def load(path: Path, shown: str, model: type[M]) -> tuple[M, Locator]:
     """Read, parse and validate one file; InvalidFile names the file, line and field of each problem."""
     text = read_text(path, shown)
     data = parse(text, shown)
-    locator = Locator(text)
-    return validate(model, data, shown, locator), locator
+    try:
+        locator = Locator(text)
+        return validate(model, data, shown, locator), locator
+    except (RecursionError, MemoryError):
+        raise _too_deep(shown) from None

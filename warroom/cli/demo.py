@@ -22,21 +22,24 @@ def demo_root() -> Path:
 @pass_env
 def demo(env: Env, fresh: bool) -> None:
     """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
+    import os
     import shutil
     import subprocess
     import sys
 
-    from warroom import identity
+    from warroom import files, identity
     from warroom.clock import SystemClock
     from warroom.demo import demo_config
     from warroom.errors import BadInput, WarroomError
     from warroom.home import Home
     from warroom.services import homes
+    from warroom.tomlsource import MAX_BYTES
     from warroom.tui import app
 
     root = env.home_option or demo_root()
     config = root / "warroom.toml"
-    if config.exists() and DEMO_MARK not in config.read_text(encoding="utf-8", errors="replace"):
+    if os.path.lexists(config) and DEMO_MARK.encode() not in files.read_bytes(
+            config, files.name_of(config), limit=MAX_BYTES, what="a playbook or config"):
         raise BadInput(f"{root} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)")
     if fresh and root.exists():
         shutil.rmtree(root)

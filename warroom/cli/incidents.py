@@ -50,8 +50,11 @@ def start(env: Env, playbook_id: str, drill: bool) -> None:
     """Start an incident from a playbook; prints only the new incident's id."""
     from warroom.services import incidents, library
 
+    # Reading and validating every playbook takes a while: do it before the write lock, which
+    # every other coordinator's write waits for.
+    home = env.home.require()
+    playbook = library.find(home, library.config(home), playbook_id)
     with working(env, write=True) as w:
-        playbook = library.find(w.home, w.config, playbook_id)
         created = incidents.start(w.session, playbook=playbook, mode="drill" if drill else "live", now=w.now, actor=w.actor)
     click.echo(str(created.id))
 

@@ -25,8 +25,10 @@ from warroom.config import Supplier
 from warroom.health import checks
 from warroom.health.states import in_maintenance, observe
 from warroom.home import Home
+from warroom.playbooks.schema import Playbook
 from warroom.services import escalation, health, lease, library, outbox
 from warroom.symbols import SUPPLIER
+from warroom.text import line
 
 log = logging.getLogger("warroom.monitor")
 
@@ -44,8 +46,8 @@ class Monitor:
         say: Callable[[str], None] = lambda line: None,
     ):
         self.home, self.clock, self.say = home, clock or SystemClock(), say
-        self.config = library.config(home)
-        self.playbooks = [e.playbook for e in library.library(home, self.config) if e.playbook and not e.problems]
+        self.config = library.config(home)  # without its config a monitor cannot run: that is exit 2
+        self.playbooks: list[Playbook] = []  # loaded by run(), off the event loop
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self.concurrency, self.lease_ttl, self.renew_every = concurrency, timedelta(seconds=lease_ttl), renew_every
         self.origin = identity.origin()
@@ -58,6 +60,7 @@ class Monitor:
         self.semaphore: asyncio.Semaphore | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.to_thread(self._load_playbooks)
         self.clients = checks.Clients(self.concurrency)
         self.semaphore = asyncio.Semaphore(self.concurrency)
         self.scheduler = AsyncIOScheduler(
@@ -78,6 +81,21 @@ class Monitor:
                 await asyncio.to_thread(self._release)
             await self.clients.aclose()
             self.store.dispose()
+
+    def _load_playbooks(self) -> None:
+        """The valid playbooks, whose triggers the checks watch. A broken file is named and left
+        out; whatever goes wrong here, the checks still run (a playbook never stops the monitor)."""
+        try:
+            entries = library.library(self.home, self.config)
+        except Exception as exc:
+            log.exception("loading the playbooks failed")
+            self.say(line(f"playbooks not loaded ({type(exc).__name__}: {exc}); checking without their triggers"))
+            return
+        self.playbooks = [e.playbook for e in entries if e.playbook and not e.problems]
+        for entry in entries:
+            if entry.problems:
+                more = f" (and {len(entry.problems) - 1} more: warroom playbook validate)" if len(entry.problems) > 1 else ""
+                self.say(line(f"playbook not loaded: {entry.problems[0]}{more}"))
 
     # ── the lease ──────────────────────────────────────────────────────────────────────────────
 

@@ -71,24 +71,28 @@ def load_file(path: Path, shown: str, config: Config) -> PlaybookFile:
 
 
 def load_library(paths: list[tuple[Path, str]], config: Config) -> list[PlaybookFile]:
-    """Every file loaded, plus the one problem no file shows alone: two files with one id."""
+    """Every file loaded, plus the one problem no file shows alone: two files with one id, which
+    is a problem of each (neither may silently win)."""
     entries = [load_file(path, shown, config) for path, shown in paths]
-    first: dict[str, PlaybookFile] = {}
+    by_id: dict[str, list[PlaybookFile]] = {}
     for entry in entries:
-        if entry.playbook is None:
-            continue
-        other = first.setdefault(entry.playbook.id, entry)
-        if other is not entry:
-            entry.problems.append(tomlsource.problem(entry.shown, entry.locator, ("id",), f"duplicate playbook id {entry.playbook.id!r} (also in {other.shown})"))
+        if entry.playbook is not None:
+            by_id.setdefault(entry.playbook.id, []).append(entry)
+    for playbook_id, same in by_id.items():
+        for entry in same if len(same) > 1 else []:
+            others = ", ".join(other.shown for other in same if other is not entry)
+            entry.problems.append(tomlsource.problem(entry.shown, entry.locator, ("id",), f"duplicate playbook id {playbook_id!r} (also in {others})"))
     return entries
 
 
 def find(entries: list[PlaybookFile], playbook_id: str) -> Playbook:
-    """The valid playbook with this id, or BadInput naming the ids there are."""
-    for entry in entries:
-        if entry.playbook and entry.playbook.id == playbook_id:
-            if entry.problems:
-                raise InvalidFile(entry.problems)
-            return entry.playbook
+    """The valid playbook with this id, or InvalidFile with the problems of every file that has
+    it (two files with one id: both named), or BadInput naming the ids there are."""
+    found = [entry for entry in entries if entry.playbook and entry.playbook.id == playbook_id]
+    problems = [problem for entry in found for problem in entry.problems]
+    if problems:
+        raise InvalidFile(problems)
+    if found:
+        return found[0].playbook
     known = sorted(e.playbook.id for e in entries if e.playbook and not e.problems)
     raise BadInput(f"unknown playbook {playbook_id!r} (known: {', '.join(known) or 'none'})")

@@ -13,6 +13,7 @@ from warroom import durations, tomlsource
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile
 from warroom.fields import SLUG_PATTERN
+from warroom.files import name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
@@ -21,11 +22,19 @@ SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
 
 def config(home: Home) -> Config:
-    return load_config(home.require().config_path, "warroom.toml")
+    """The home's warroom.toml. One that is there but not a readable regular file (a FIFO, a
+    device, a dangling link) is named with its reason, not taken for a missing home."""
+    try:
+        home.require()
+    except BadInput:
+        if os.path.lexists(home.config_path):
+            load_config(home.config_path, "warroom.toml")  # raises, saying why it is not a file
+        raise
+    return load_config(home.config_path, "warroom.toml")
 
 
 def _home_files(home: Home) -> list[tuple[Path, str]]:
-    return [(p, f"playbooks/{p.name}") for p in sorted(home.playbooks_dir.glob("*.toml"))]
+    return [(p, name_of(f"playbooks/{p.name}")) for p in sorted(home.playbooks_dir.glob("*.toml"))]
 
 
 def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
@@ -42,7 +51,7 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
 
     Given files are checked against the home's config and, for duplicate ids, against its library."""
     problems: list[str] = []
-    if not home.config_path.is_file():
+    if not os.path.lexists(home.config_path):
         if not files:
             home.require()
         cfg = Config()
@@ -54,7 +63,7 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
             cfg = config(home)
         except InvalidFile as exc:
             return [], exc.problems
-    targets = [(p, str(p)) for p in files] if files else _home_files(home)
+    targets = [(p, name_of(p)) for p in files] if files else _home_files(home)
     wanted = {os.path.realpath(p) for p, _ in targets}
     others = [(p, s) for p, s in _home_files(home) if os.path.realpath(p) not in wanted] if checked_refs else []
     entries = loader.load_library(targets + others, cfg)

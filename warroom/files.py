@@ -1,0 +1,105 @@
+"""Reading a file that people wrote or named: only a regular file, never more than a cap, never
+past a deadline.
+
+Such a path is data too. A FIFO blocks an ordinary open until someone writes to it (and a process
+stuck in that open ignores SIGTERM's handler); a symlink to /dev/zero, or a /proc file whose size
+says 0, never ends; a directory, socket or device is not a file at all. So the file is opened
+non-blocking (a FIFO then opens at once), the opened descriptor is checked (not the path, which can
+change in between), at most `limit` + 1 bytes are read, and all of it runs in a helper thread that
+is abandoned, not waited for, when a hung network file system holds it past the deadline."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import threading
+from pathlib import Path
+
+from warroom.errors import InvalidFile
+from warroom.text import line
+
+DEADLINE = 3.0  # seconds: a local file of a few KB takes microseconds; anything slower is stuck
+
+_KINDS = [
+    (stat.S_ISDIR, "is a directory, not a file"),
+    (stat.S_ISFIFO, "is a FIFO, not a regular file"),
+    (stat.S_ISCHR, "is a character device, not a regular file"),
+    (stat.S_ISBLK, "is a block device, not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+]
+
+
+def name_of(path: Path | str) -> str:
+    """A file's name as messages show it: one line, control characters visible, bytes that are
+    not UTF-8 as U+FFFD (a file name is whatever bytes someone chose)."""
+    return line(os.fsencode(path).decode("utf-8", errors="replace"))
+
+
+def _not_regular(mode: int) -> str:
+    return next((why for test, why in _KINDS if test(mode)), "is not a regular file")
+
+
+def _describe(path: Path) -> str | None:
+    try:
+        return _not_regular(os.stat(path).st_mode)
+    except OSError:
+        return None
+
+
+def _read(path: Path, shown: str, limit: int, what: str) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InvalidFile([f"{shown}: no such file"]) from None
+    except PermissionError:
+        raise InvalidFile([f"{shown}: permission denied"]) from None
+    except OSError as exc:
+        kind = _describe(path) if exc.errno == errno.ENXIO else None  # what open says of a socket
+        if kind:
+            raise InvalidFile([f"{shown}: {kind}"]) from None
+        if exc.errno == errno.ELOOP:
+            raise InvalidFile([f"{shown}: a loop of symbolic links"]) from None
+        raise InvalidFile([f"{shown}: cannot open: {exc.strerror}"]) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidFile([f"{shown}: {_not_regular(info.st_mode)}"])
+        if info.st_size > limit:
+            raise InvalidFile([f"{shown}: file is {info.st_size / 1e6:.1f} MB; {what} must be under {limit / 1e6:g} MB"])
+        chunks, count = [], 0
+        while count <= limit:  # a size of 0 can be a lie (/proc), and a file can grow while read
+            chunk = os.read(fd, limit + 1 - count)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            count += len(chunk)
+        if count > limit:
+            raise InvalidFile([f"{shown}: file is over {limit / 1e6:g} MB; {what} must be under {limit / 1e6:g} MB"])
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InvalidFile([f"{shown}: cannot read: {exc.strerror}"]) from None
+    finally:
+        os.close(fd)
+
+
+def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float = DEADLINE) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), or InvalidFile with one line
+    `SHOWN: why`. `shown` is how the caller names the file, already safe to print; `what` is what
+    the file is meant to be, for the size message ("a playbook or config")."""
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["data"] = _read(path, shown, limit, what)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            outcome["error"] = exc
+
+    reader = threading.Thread(target=work, name="warroom file reader", daemon=True)
+    reader.start()
+    reader.join(deadline)
+    if reader.is_alive():
+        raise InvalidFile([f"{shown}: could not be read within {deadline:g} s (a hung network file system?)"])
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["data"]  # type: ignore[return-value]
