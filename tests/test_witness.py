@@ -27,7 +27,7 @@ import tomli_w
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.conftest import ROOT, Process, assert_clean_failure, run_cli, wait_for
+from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
 from warroom.store.chain import canonical
 
 PLAYBOOK = "cloud-hosting-outage"
@@ -321,7 +321,9 @@ def test_init_group_makes_the_key_owner_only_and_the_witness_the_owners_to_write
     root = tmp_path / "wr"
     result = run_cli("init", str(root), "--group", group)
     assert result.returncode == 0, result.stderr
-    mode = lambda name: (root / name).stat().st_mode & 0o7777  # noqa: E731
+
+    def mode(name: str) -> int:
+        return (root / name).stat().st_mode & 0o7777
     assert mode("warroom.key") == 0o600
     assert mode("witness.log") == 0o640
     assert mode(".") == 0o3770  # sticky: a member cannot rename or delete the owner's witness.log or key
