@@ -396,6 +396,12 @@ def test_a_coordinator_cannot_sign_and_the_monitor_witnesses_their_write_within_
         assert verified.returncode == 0, verified.stderr
         assert f"witness: signed head at seq {head} matches" in verified.stdout
 
+        doctor = subprocess.run(prefix + [sys.executable, "-m", "warroom", "--home", str(root), "doctor"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        assert f"warroom.key belongs to {pwd.getpwuid(os.geteuid()).pw_name}, who signs" in doctor.stdout
+        assert f"seq {head}, is witnessed" in doctor.stdout
+
         # The coordinator can neither read the key nor write the witness.
         denied = subprocess.run(prefix + ["sh", "-c", f"cat {root / 'warroom.key'}; echo x >> {root / 'witness.log'}"],
                                 capture_output=True, text=True)
