@@ -5,11 +5,13 @@ from __future__ import annotations
 import grp
 import json
 import os
+import shlex
 import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from warroom import text
 from warroom.errors import BadInput, DatabaseDamaged
 
 CONFIG = "warroom.toml"
@@ -72,27 +74,77 @@ class Home:
     def group_shared(self) -> bool:
         return bool(self.root.stat().st_mode & stat.S_IRWXG)
 
-    def witness(self):
+    def witness(self, given_key: Path | None = None):
         from warroom.witness import Witness
 
-        return Witness(self.root / WITNESS, self.root / KEY, self.root / PUB, self.group_shared)
+        return Witness(self.root / WITNESS, self.root / KEY, self.root / PUB, self.group_shared, given_key=given_key)
 
     def require(self) -> Home:
-        """This home, or BadInput telling how to create one."""
+        """This home, or BadInput: telling how to create one, or refusing one that others can change."""
         if not self.config_path.is_file():
             raise BadInput(f"no war-room home at {self.root} (create one: warroom init {self.root})")
+        self.refuse_unsafe()
         return self
 
-    def open_store(self):
-        """The migrated database, refusing one that anyone may write to; every write is witnessed."""
-        from warroom.store import migrate
-        from warroom.store.engine import Store, check_not_world_writable, make_engine, sqlite_path
+    def unsafe(self) -> list[str]:
+        """Each file or folder that decides what this home does or proves, and that anyone on the
+        host may write to, as a one-line message with the chmod that fixes it.
 
+        Anyone who can write warroom.toml can make themselves commander; playbooks decide what an
+        incident asks; the key, warroom.pub and witness.log are the proof against truncation; the
+        database is the log. A world-writable folder above the home lets anyone rename the home
+        away and put their own in its place, unless it is sticky like /tmp. Modes only: files owned
+        by other accounts are the administrator's choice (a group home is shared on purpose)."""
+        found: list[str] = []
+
+        def check(path: Path, sticky_ok: bool = False) -> None:
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                return  # missing, or not ours to look at: opening it says so
+            if not (mode & stat.S_IWOTH) or (sticky_ok and mode & stat.S_ISVTX):
+                return
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                return  # a FIFO or a device among the playbooks: the loader refuses to read it
+            found.append(
+                f"refusing to open the war-room home: {text.line(path)} can be written by anyone on this host "
+                f"(mode {stat.S_IMODE(mode):04o}); run: chmod o-w {text.line(shlex.quote(str(path)))}"
+            )
+
+        above = {p for start in (Path(os.path.abspath(self.root)), self.root.resolve()) for p in start.parents}
+        for folder in sorted(above, key=lambda p: len(p.parts)):
+            check(folder, sticky_ok=True)
+        check(self.root)
+        for name in (CONFIG, KEY, PUB, WITNESS, DATABASE, DATABASE + "-wal", DATABASE + "-shm", PLAYBOOKS):
+            check(self.root / name)
+        try:
+            playbooks = sorted(p for p in self.playbooks_dir.iterdir() if p.name.endswith(".toml"))
+        except OSError:
+            playbooks = []
+        for path in playbooks:
+            check(path)
+        from warroom.store.engine import sqlite_path
+
+        database = sqlite_path(self.url)
+        if database is not None and not self.own_database:
+            check(database.parent)
+            check(database)
+        return found
+
+    def refuse_unsafe(self) -> None:
+        found = self.unsafe()
+        if found:
+            raise BadInput(found[0])
+
+    def open_store(self):
+        """The migrated database of a safe home; every write is witnessed."""
+        from warroom.store import migrate
+        from warroom.store.engine import Store, make_engine, sqlite_path
+
+        self.require()
         path = sqlite_path(self.url)
-        if path is not None:
-            check_not_world_writable(path)
-            if not path.exists():
-                raise BadInput(f"no database at {path} (create a home with: warroom init)")
+        if path is not None and not path.exists():
+            raise BadInput(f"no database at {path} (create a home with: warroom init)")
         from sqlalchemy.exc import DatabaseError
 
         engine = make_engine(self.url)
@@ -101,14 +153,7 @@ class Home:
         except DatabaseError as exc:
             engine.dispose()
             raise DatabaseDamaged(f"the database {path or self.url} cannot be read: {exc.orig}; check it with: warroom verify") from None
-        witness = self.witness() if self.own_database else None
-
-        def witness_head(session) -> None:
-            head = session.info.pop("head", None)
-            if witness and head:
-                witness.record(*head)
-
-        return Store(engine, after_write=witness_head)
+        return Store(engine, witness=self.witness() if self.own_database else None)
 
 
 def _group_id(name: str) -> int:
@@ -128,32 +173,38 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
     for name in (CONFIG, DATABASE, KEY):
         if (root / name).exists():
             raise BadInput(f"{root} is already a war-room home ({name} exists); nothing was changed")
+    home.refuse_unsafe()
     gid = _group_id(group) if group else None
-    dir_mode, file_mode = (0o2770, 0o660) if group else (0o700, 0o600)
+    # A group home is sticky: members share the files, but only an owner may rename or delete
+    # one, so no member can put a witness.log or a key pair of their own in place of the owner's.
+    dir_mode, file_mode = (0o3770, 0o660) if group else (0o700, 0o600)
+    # The key signs the witness: its owner's alone (in a group home, the monitor's service
+    # account). witness.log and warroom.pub are the group's to read, the key owner's to write.
+    own_modes = {KEY: 0o600, PUB: 0o640, WITNESS: 0o640} if group else {}
     old_umask = os.umask(0o007 if group else 0o077)
     try:
         root.mkdir(parents=True, exist_ok=True)
         (root / PLAYBOOKS).mkdir(exist_ok=True)
-        for folder in (root, root / PLAYBOOKS):
+        for folder, mode in ((root, dir_mode), (root / PLAYBOOKS, dir_mode & ~stat.S_ISVTX)):
             if gid is not None:
                 os.chown(folder, -1, gid)
-            os.chmod(folder, dir_mode)
-        text = config_text if config_text is not None else example_config().read_text(encoding="utf-8")
+            os.chmod(folder, mode)
+        config = config_text if config_text is not None else example_config().read_text(encoding="utf-8")
         if group:
-            text = text.replace("[settings]\n", f'[settings]\ngroup = "{group}"\n', 1)
-        home.config_path.write_text(text, encoding="utf-8")
+            config = config.replace("[settings]\n", f'[settings]\ngroup = "{group}"\n', 1)
+        home.config_path.write_text(config, encoding="utf-8")
         (root / CONFIG_SCHEMA).write_text(json.dumps(Config.model_json_schema(), indent=2) + "\n", encoding="utf-8")
         (root / PLAYBOOKS / PLAYBOOK_SCHEMA).write_text(json.dumps(Playbook.model_json_schema(), indent=2) + "\n", encoding="utf-8")
         for source in sorted(bundled_playbooks().glob("*.toml")):
             shutil.copyfile(source, root / PLAYBOOKS / source.name)
         from warroom.witness import generate_key
 
-        generate_key(root / KEY, root / PUB, group_shared=group is not None)
+        generate_key(root / KEY, root / PUB)
         create_private_file(home.db_path, group_shared=group is not None)
         for path in [p for p in root.rglob("*") if p.is_file()]:
             if gid is not None:
                 os.chown(path, -1, gid)
-            os.chmod(path, file_mode)
+            os.chmod(path, own_modes.get(path.name, file_mode) if path.parent == root else file_mode)
     finally:
         os.umask(old_umask)
     return home

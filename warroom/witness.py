@@ -1,39 +1,75 @@
 """The log's head, witnessed outside the database, signed with the home's Ed25519 key.
 
 A hash chain cannot see its newest events cut off: the chain that is left is still a valid chain.
-So after every committed write the new head (seq, hash) is appended to `witness.log` in the home,
-signed, and sent to the system log where there is one. `verify` compares: a witnessed seq missing
-from the database is truncation. The signature keeps a forger with file access from writing a
-witness of their own; the system log keeps a copy out of their reach."""
+So the new head (seq, hash) is appended to `witness.log` in the home, signed, and sent to the
+system log where there is one. `verify` compares: a witnessed seq missing from the database is
+truncation. A witnessed head covers every event before it, so a head that could not be witnessed
+is covered by the next one that is.
+
+Who signs: the account that owns `warroom.key` (mode 0600). In a one-person home that is the
+person, and every write witnesses its own head. In a group home it is the monitor's service
+account: coordinators cannot read the key, so they cannot re-sign a witness after rewriting the
+database; their processes leave the witnessing to the monitor, which witnesses each new head
+within a second.
+
+Witnessing happens after the commit, so it never undoes or fails a write: a problem (a missing or
+unreadable key, a witness.log that cannot be written, a full disk) is logged as a warning on the
+`warroom.witness` logger, which each face shows its own way."""
 
 from __future__ import annotations
 
 import base64
+import errno
+import fcntl
 import json
+import logging
 import os
+import pwd
+import stat
 import syslog
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from warroom.errors import LogAltered, WarroomError
+from warroom.errors import BadInput, LogAltered
 from warroom.store.chain import canonical
+from warroom.text import line as shown
+
+problems = logging.getLogger("warroom.witness")
+
+LONGEST_LINE = 1024  # a witness line is ~230 bytes; a "torn" tail longer than this is no line of ours
 
 
-def generate_key(key_path: Path, pub_path: Path, group_shared: bool) -> None:
-    """A new key pair; the private half readable by the owner (and group) only, never overwritten."""
+class WitnessProblem(Exception):
+    """Why a head could not be witnessed, in one line."""
+
+
+def generate_key(key_path: Path, pub_path: Path) -> None:
+    """A new key pair; the private half readable by its owner only (the account that signs), never overwritten."""
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640 if group_shared else 0o600)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(private)
     pub_path.write_bytes(public)
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """A public key given on the command line (kept off the host); BadInput naming it otherwise."""
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except OSError as exc:
+        raise BadInput(f"--key: {shown(path)}: {exc.strerror}") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise BadInput(f"--key: {shown(path)} is not a PEM public key (like the home's warroom.pub)") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise BadInput(f"--key: {shown(path)} is not an Ed25519 public key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -45,69 +81,228 @@ class Entry:
     sig: bytes
 
 
+@dataclass(frozen=True)
+class Torn:
+    """The last line, cut short by a write that could not finish (a full disk, a crash)."""
+
+    name: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.line}: torn last line (a write cut short, by a full disk or a crash); ignored, the next witnessed write removes it"
+
+
 def _signed_body(seq: int, hash_: str, at: str) -> bytes:
     return canonical({"seq": seq, "hash": hash_, "at": at}).encode("utf-8")
 
 
-class Witness:
-    def __init__(self, path: Path, key_path: Path, pub_path: Path, group_shared: bool = False):
-        self.path, self.key_path, self.pub_path = path, key_path, pub_path
-        self.mode = 0o640 if group_shared else 0o600
+def _parse(text: bytes | str, number: int) -> Entry | None:
+    try:
+        item = json.loads(text)
+        seq, hash_, at, sig = item["seq"], item["hash"], item["at"], base64.b64decode(item["sig"], validate=True)
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not (isinstance(seq, int) and isinstance(hash_, str) and isinstance(at, str)):
+        return None
+    return Entry(number, seq, hash_, at, sig)
 
-    @cached_property
-    def _private(self) -> Ed25519PrivateKey:
+
+class Witness:
+    def __init__(self, path: Path, key_path: Path, pub_path: Path, group_shared: bool = False, *, given_key: Path | None = None):
+        self.path, self.key_path, self.pub_path = path, key_path, pub_path
+        # Group-readable (verify), written by the key's owner only.
+        self.mode = 0o640 if group_shared else 0o600
+        self.given_key = given_key  # verify --key: a public key kept off the host, instead of warroom.pub
+        self._signer: Ed25519PrivateKey | None = None
+        self._public: Ed25519PublicKey | None = None
+        self._last_problem: str | None = None
+        self._covered = 0  # the newest seq this process knows witnessed: older heads need no line
+        self.problem: str | None = None  # the newest problem, until a head is witnessed again
+
+    # ── signing ────────────────────────────────────────────────────────────────────────────────
+
+    def key_belongs_elsewhere(self) -> bool:
+        """The key is another account's and this one may not read it: by design (the monitor's
+        service account signs), not a problem."""
         try:
-            key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+            info = self.key_path.stat()
+        except OSError:
+            return False
+        return info.st_uid != os.geteuid() and not os.access(self.key_path, os.R_OK)
+
+    def key_owner(self) -> str:
+        try:
+            uid = self.key_path.stat().st_uid
+        except OSError:
+            return "?"
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return f"uid {uid}"
+
+    def signer(self) -> Ed25519PrivateKey | None:
+        """The private key; None when another account signs for this home; WitnessProblem when
+        this account should sign and cannot."""
+        if self._signer is not None:
+            return self._signer
+        name = shown(self.key_path)
+        try:
+            data = self.key_path.read_bytes()
         except FileNotFoundError:
-            raise WarroomError(f"{self.key_path} is missing: this home cannot sign its witness (run warroom init on a new home)") from None
+            raise WitnessProblem(f"{name} is missing, so the head cannot be signed") from None
+        except PermissionError:
+            if self.key_belongs_elsewhere():
+                return None
+            raise WitnessProblem(f"{name} cannot be read by this account, so the head cannot be signed") from None
+        except OSError as exc:
+            raise WitnessProblem(f"{name} cannot be read ({exc.strerror}), so the head cannot be signed") from None
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise WitnessProblem(f"{name} is not a private key, so the head cannot be signed") from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise WarroomError(f"{self.key_path} is not an Ed25519 key")
+            raise WitnessProblem(f"{name} is not an Ed25519 key, so the head cannot be signed")
+        self._signer = key
         return key
 
-    @cached_property
-    def _public(self) -> Ed25519PublicKey:
+    def record(self, seq: int, hash_: str, at: str) -> bool:
+        """Append the signed head as one whole line, or nothing; WitnessProblem says why not.
+        False when another account signs for this home, or a head at least as new is witnessed."""
+        if seq <= self._covered:
+            return False
+        key = self.signer()
+        if key is None:
+            return False
+        signature = base64.b64encode(key.sign(_signed_body(seq, hash_, at))).decode("ascii")
+        line = (canonical({"seq": seq, "hash": hash_, "at": at, "sig": signature}) + "\n").encode("ascii")
+        name = shown(self.path)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, self.mode)
+        except OSError as exc:
+            raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+        try:
+            # One writer at a time, so that a line written in several pieces is never interleaved,
+            # and a torn tail found here is no other writer's line in progress.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise WitnessProblem(f"{name} is not a regular file")
+            start, last = self._tail(fd)
+            if last is not None and last.seq >= seq and self._genuine(last, key.public_key()):
+                self._covered = last.seq  # a newer head is witnessed already, and covers this one
+                return False
+            try:
+                _write_all(fd, line)
+            except OSError as exc:
+                try:
+                    os.ftruncate(fd, start)  # whole lines or none: a half line would read as tampering
+                except OSError:
+                    pass  # verify reports what is left as a torn last line, and the next writer cuts it
+                raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+        except OSError as exc:
+            raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+        finally:
+            os.close(fd)
+        self._covered = seq
+        if os.path.exists("/dev/log"):
+            syslog.openlog("warroom", syslog.LOG_PID, syslog.LOG_USER)
+            syslog.syslog(syslog.LOG_INFO, f"log head home={self.path.parent} seq={seq} hash={hash_}")
+        return True
+
+    def _tail(self, fd: int) -> tuple[int, Entry | None]:
+        """Where the next line begins (a torn tail cut off first), and the last line's record."""
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return 0, None
+        tail = os.pread(fd, min(size, 4 * LONGEST_LINE), size - min(size, 4 * LONGEST_LINE))
+        if not tail.endswith(b"\n"):
+            cut = tail.rfind(b"\n") + 1
+            if len(tail) - cut > LONGEST_LINE:
+                raise WitnessProblem(f"{shown(self.path)} ends in something that is no witness line: check it with warroom verify")
+            os.ftruncate(fd, size - (len(tail) - cut))
+            size, tail = size - (len(tail) - cut), tail[:cut]
+        return size, _parse(tail[tail.rfind(b"\n", 0, len(tail) - 1) + 1 :], 0)
+
+    @staticmethod
+    def _genuine(entry: Entry, public: Ed25519PublicKey) -> bool:
+        try:
+            public.verify(entry.sig, _signed_body(entry.seq, entry.hash, entry.at))
+        except InvalidSignature:
+            return False
+        return True
+
+    def record_or_warn(self, seq: int, hash_: str, at: str) -> None:
+        """Witness a committed head; a problem becomes a warning (once, until it changes or heals),
+        never an error: the event is recorded, and failing the command would invite a duplicate."""
+        try:
+            self.record(seq, hash_, at)
+        except WitnessProblem as exc:
+            self.problem = str(exc)
+            if self.problem != self._last_problem:
+                problems.warning("event %s is recorded, but not witnessed: %s (the next write witnesses it; see warroom doctor)", seq, exc)
+            self._last_problem = self.problem
+        else:
+            self.problem = self._last_problem = None
+
+    # ── checking ───────────────────────────────────────────────────────────────────────────────
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        if self._public is None:
+            self._public = load_public_key(self.given_key) if self.given_key else self._home_public()
+        return self._public
+
+    def _home_public(self) -> Ed25519PublicKey:
         try:
             key = serialization.load_pem_public_key(self.pub_path.read_bytes())
         except FileNotFoundError:
             raise LogAltered(f"{self.pub_path} is missing: the witness cannot be checked") from None
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):
             raise LogAltered(f"{self.pub_path} is not a public key: the witness cannot be checked") from None
         if not isinstance(key, Ed25519PublicKey):
             raise LogAltered(f"{self.pub_path} is not an Ed25519 public key")
         return key
 
-    def record(self, seq: int, hash_: str, at: str) -> None:
-        signature = base64.b64encode(self._private.sign(_signed_body(seq, hash_, at))).decode("ascii")
-        line = canonical({"seq": seq, "hash": hash_, "at": at, "sig": signature}) + "\n"
-        # One write() on an O_APPEND file: lines from concurrent processes never interleave.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, self.mode)
-        try:
-            os.write(fd, line.encode("ascii"))
-        finally:
-            os.close(fd)
-        if os.path.exists("/dev/log"):
-            syslog.openlog("warroom", syslog.LOG_PID, syslog.LOG_USER)
-            syslog.syslog(syslog.LOG_INFO, f"log head home={self.path.parent} seq={seq} hash={hash_}")
+    def check_home_key(self) -> None:
+        """With --key: the home's own warroom.pub must be that key, or the home's key pair was replaced."""
+        if self.given_key is None:
+            return
+        given = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        home = self._home_public().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if given != home:
+            raise LogAltered(f"{self.pub_path.name} is not the key {shown(self.given_key)}: the home's key pair was replaced")
 
     def check_signature(self, entry: Entry) -> None:
         try:
-            self._public.verify(entry.sig, _signed_body(entry.seq, entry.hash, entry.at))
+            self.public.verify(entry.sig, _signed_body(entry.seq, entry.hash, entry.at))
         except InvalidSignature:
+            if self.given_key:
+                raise LogAltered(f"{self.path.name}:{entry.line}: the witness record for seq {entry.seq} is not signed by "
+                                 f"{shown(self.given_key)} (forged, or re-signed with another key)") from None
             raise LogAltered(f"{self.path.name}:{entry.line}: witness record for seq {entry.seq} has a bad signature (forged or altered)") from None
 
-    def entries(self) -> Iterator[Entry]:
-        """Every witnessed head, in file order; LogAltered at the first unreadable line. Signatures
-        are checked by check_signature, for the entries that decide (ed25519 costs ~50 µs each)."""
+    def entries(self) -> Iterator[Entry | Torn]:
+        """Every witnessed head, in file order; LogAltered at the first unreadable line. A last line
+        cut short (no newline, no record) is yielded as Torn: an interrupted write, not tampering.
+        Signatures are checked by check_signature, for the entries that decide (~50 µs each)."""
         if not self.path.exists():
             return
-        with self.path.open("r", encoding="ascii", errors="replace") as lines:
+        with self.path.open("rb") as lines:
             for number, text in enumerate(lines, start=1):
-                where = f"{self.path.name}:{number}"
-                try:
-                    item = json.loads(text)
-                    seq, hash_, at, sig = item["seq"], item["hash"], item["at"], base64.b64decode(item["sig"], validate=True)
-                except (ValueError, KeyError, TypeError):
-                    raise LogAltered(f"{where}: unreadable witness record (the witness file was altered)") from None
-                if not (isinstance(seq, int) and isinstance(hash_, str) and isinstance(at, str)):
-                    raise LogAltered(f"{where}: unreadable witness record (the witness file was altered)")
-                yield Entry(number, seq, hash_, at, sig)
+                entry = _parse(text, number)
+                if entry is not None:
+                    yield entry
+                elif not text.endswith(b"\n") and len(text) <= LONGEST_LINE:
+                    yield Torn(self.path.name, number)
+                else:
+                    raise LogAltered(f"{self.path.name}:{number}: unreadable witness record (the witness file was altered)")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """write() until all of `data` is written: one may write less than asked (a full disk, a file
+    size limit), and the next then says why."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]

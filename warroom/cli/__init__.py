@@ -4,6 +4,7 @@ quick commands stay fast."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,9 +62,21 @@ def _register() -> None:
 _register()
 
 
+class _Warnings(logging.Handler):
+    """A write that committed but could not be witnessed: one line on stderr, the command still succeeds."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from warroom.text import line
+
+        click.echo(f"warroom: warning: {line(record.getMessage())}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a WarroomError becomes its message and exit code, never a traceback."""
     args = sys.argv[1:] if argv is None else argv
+    witness_log = logging.getLogger("warroom.witness")
+    if not any(isinstance(h, _Warnings) for h in witness_log.handlers):
+        witness_log.addHandler(_Warnings())
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name="warroom", standalone_mode=False)

@@ -1,4 +1,4 @@
-"""Home commands: init, verify, backup, schema."""
+"""Home commands: init, verify, doctor, backup, schema."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from warroom.cli import Env, pass_env
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--group", help="OS group that shares the home (mode 0770/0660); default: owner only.")
+@click.option("--group", help="OS group that shares the home (folder 3770, files 0660; the key 0600, its owner signs); default: owner only.")
 @click.option("--demo", is_flag=True, help="Point every supplier at the simulator (warroom simulate).")
 @click.option("--simulator-port", default=None, type=int, help="With --demo: the simulator's port (default 47800).")
 @pass_env
@@ -36,14 +36,34 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
 
 @click.command()
 @click.option("--export", "export_file", type=click.Path(path_type=Path, dir_okay=False), help="Verify an exported timeline (JSON) on its own.")
+@click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False),
+              help="Check the witness against this public key (a copy of warroom.pub kept off the host), not the home's own.")
 @pass_env
-def verify(env: Env, export_file: Path | None) -> None:
+def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
     """Check the hash chain, the database's integrity and the signed witness. Exit 3 if altered."""
     if export_file is not None:
         raise click.UsageError("verify --export comes with the export command, which is not built yet")
     from warroom.services import integrity
+    from warroom.text import line
 
-    click.echo(str(integrity.verify_home(env.home.require())))
+    report = integrity.verify_home(env.home.require(), key)
+    click.echo(str(report))
+    for warning in report.warnings:
+        click.echo(f"warroom: warning: {line(warning)}", err=True)
+
+
+@click.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check a home and say what to fix: files others can write, the signing key, the witness. Exit 1 if anything needs fixing."""
+    from warroom.clock import SystemClock
+    from warroom.services import doctor as checks
+
+    findings = checks.examine(ctx.find_object(Env).home, SystemClock().now())
+    for finding in findings:
+        click.echo(str(finding))
+    if any(f.level == "problem" for f in findings):
+        ctx.exit(1)
 
 
 @click.command()
@@ -75,4 +95,4 @@ def schema(kind: str) -> None:
     click.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
-COMMANDS = [init, verify, backup, schema]
+COMMANDS = [init, verify, doctor, backup, schema]

@@ -72,6 +72,7 @@ class Monitor:
         self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         self.scheduler.add_job(self._lease_tick, "interval", seconds=self.renew_every, id="lease", next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self._prune, "interval", hours=1, id="prune")
+        self.scheduler.add_job(self._witness, "interval", seconds=1, id="witness", next_run_time=datetime.now(UTC))
         self.scheduler.start()
         try:
             await stop.wait()
@@ -194,6 +195,14 @@ class Monitor:
             await asyncio.to_thread(record)
         except lease.NotLeader:
             pass  # undelivered attempts stay due; the next leader tries them
+
+    # ── the witness: each new head signed within a second, whoever wrote it ───────────────────
+
+    async def _witness(self) -> None:
+        """In a group home only the key's owner, the monitor's service account, can sign: the
+        coordinators' processes leave their heads to this job. It runs in every monitor, leading or
+        standing by; one that cannot read the key does nothing."""
+        await asyncio.to_thread(self.store.witness_newest)
 
     # ── one supplier ───────────────────────────────────────────────────────────────────────────
 

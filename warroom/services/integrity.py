@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -11,7 +12,7 @@ from warroom.errors import DatabaseDamaged, LogAltered
 from warroom.home import Home
 from warroom.store import chain, eventlog
 from warroom.store.engine import Store
-from warroom.witness import Entry, Witness
+from warroom.witness import Entry, Torn, Witness
 
 
 @dataclass(frozen=True)
@@ -21,26 +22,31 @@ class Report:
     head_hash: str
     witnessed_seq: int | None  # the newest witnessed head this database holds, checked
     witness_ahead: bool  # the witness saw later events than this database holds (a backup)
+    signed_by: Path | None = None  # verify --key: the public key the witness was checked against
+    warnings: list[str] = field(default_factory=list)  # not tampering, but worth knowing (a torn last line)
 
     def __str__(self) -> str:
         lines = [f"event log verified: {self.events:,} event{'' if self.events == 1 else 's'}, hash chain intact, database integrity ok"]
         if self.events:
             lines.append(f"head: seq {self.head_seq} {self.head_hash}")
         if self.witnessed_seq is not None:
-            lines.append(f"witness: signed head at seq {self.witnessed_seq} matches")
+            by = f", signed by {self.signed_by}" if self.signed_by else ""
+            lines.append(f"witness: signed head at seq {self.witnessed_seq} matches{by}")
         if self.witness_ahead:
             lines.append("note: the home has witnessed later events than this database holds (expected for a backup)")
         return "\n".join(lines)
 
 
-def verify_home(home: Home) -> Report:
-    """Open the home's database (or --db copy) and verify it; damage that stops it opening is LogAltered too."""
+def verify_home(home: Home, key: Path | None = None) -> Report:
+    """Open the home's database (or --db copy) and verify it; damage that stops it opening is LogAltered too.
+    `key`: a public key kept off the host, checked instead of (and against) the home's warroom.pub."""
+    witness = home.witness(given_key=key)
     try:
         store = home.open_store()
     except DatabaseDamaged as exc:
         raise LogAltered(f"database damaged: {exc}") from None
     try:
-        return verify(store, home.witness(), own_database=home.own_database)
+        return verify(store, witness, own_database=home.own_database)
     finally:
         store.dispose()
 
@@ -55,7 +61,7 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
                 if problems != ["ok"]:
                     raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
             stored_head = connection.execute(text("SELECT max(seq) FROM event")).scalar() or 0
-            newest, held = _witnessed(witness, stored_head)
+            newest, held, torn = _witnessed(witness, stored_head)
             count, head_seq, head_hash, held_hash = 0, 0, chain.GENESIS, None
             for item in chain.walk(eventlog.records(connection)):
                 if isinstance(item, chain.Break):
@@ -67,10 +73,11 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
         raise LogAltered(f"database damaged: {exc.orig}") from None
     if witness is None:
         return Report(count, head_seq, head_hash, None, False)
+    warnings = [str(torn)] if torn else []
     if newest is None:
         if count and own_database:
             raise LogAltered(f"{witness.path.name} is missing or empty, but the log holds {count} events: its head cannot be checked")
-        return Report(count, head_seq, head_hash, None, False)
+        return Report(count, head_seq, head_hash, None, False, witness.given_key, warnings)
     if newest.seq > head_seq and own_database:
         raise LogAltered(
             f"event log truncated: seq {head_seq + 1} to {newest.seq} were witnessed "
@@ -78,22 +85,26 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
         )
     if held is not None and held_hash != held.hash:
         raise LogAltered(f"event log altered at seq {held.seq}: its hash differs from the signed witness record ({witness.path.name}:{held.line})")
-    return Report(count, head_seq, head_hash, held.seq if held else None, newest.seq > head_seq)
+    return Report(count, head_seq, head_hash, held.seq if held else None, newest.seq > head_seq, witness.given_key, warnings)
 
 
-def _witnessed(witness: Witness | None, stored_head: int) -> tuple[Entry | None, Entry | None]:
-    """The newest witnessed head, and the newest one at or below the database's head.
+def _witnessed(witness: Witness | None, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:
+    """The newest witnessed head, the newest one at or below the database's head, and a torn last line.
 
     Only the newest matter: the chain fixes every event before a witnessed one. Every line's form is
     still checked as it is read, and the two kept have their signatures checked."""
-    newest = held = None
+    newest = held = torn = None
     if witness is None:
-        return None, None
+        return None, None, None
+    witness.check_home_key()
     for entry in witness.entries():
+        if isinstance(entry, Torn):
+            torn = entry
+            continue
         if newest is None or entry.seq > newest.seq:
             newest = entry
         if entry.seq <= stored_head and (held is None or entry.seq > held.seq):
             held = entry
     for entry in {id(e): e for e in (newest, held) if e is not None}.values():
         witness.check_signature(entry)
-    return newest, held
+    return newest, held, torn

@@ -12,6 +12,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -20,8 +21,12 @@ from sqlmodel import Session
 
 from warroom.errors import BadInput, WarroomError
 
+if TYPE_CHECKING:
+    from warroom.witness import Witness
+
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "warroom_write"
+_NEWEST = text("SELECT seq, hash, at FROM event ORDER BY seq DESC LIMIT 1")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -30,20 +35,6 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
-
-
-def check_not_world_writable(path: Path) -> None:
-    """Refuse a database (or its folder) that anyone on the host can write to: the log would prove nothing."""
-    for target in (path, path.parent):
-        try:
-            mode = target.stat().st_mode
-        except FileNotFoundError:
-            continue
-        if mode & stat.S_IWOTH:
-            raise BadInput(
-                f"refusing to open {path}: {target} can be written by anyone on this host "
-                f"(mode {stat.S_IMODE(mode):04o}); run: chmod o-w {target}"
-            )
 
 
 def make_engine(url: str) -> Engine:
@@ -100,11 +91,16 @@ def _writer_queue(lock_path: Path | None) -> Iterator[None]:
 
 
 class Store:
-    """The engine plus what must happen around every write (witnessing the new head)."""
+    """The engine plus what must happen around every write: witnessing the new head.
 
-    def __init__(self, engine: Engine, after_write: Callable[[Session], None] | None = None):
+    The witness is written after the commit, so nothing it meets may fail the write: the event is
+    recorded, and a command reporting failure would invite a duplicate on retry. The witness
+    reports its own problems (see warroom.witness)."""
+
+    def __init__(self, engine: Engine, after_write: Callable[[Session], None] | None = None, witness: Witness | None = None):
         self.engine = engine
         self.after_write = after_write
+        self.witness = witness
         path = sqlite_path(str(engine.url))
         self._lock_path = path.with_name(path.name + ".writer-lock") if path else None
 
@@ -131,8 +127,24 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+            head = session.info.get("head")
+            if self.witness is not None and head:
+                self.witness.record_or_warn(*head)
             if self.after_write:
                 self.after_write(session)
+
+    def newest_head(self) -> tuple[int, str, str] | None:
+        """(seq, hash, at) of the newest event, as the witness records it; None for an empty log."""
+        with self.read() as session:
+            row = session.connection().execute(_NEWEST).first()
+        return (row[0], row[1], row[2]) if row else None
+
+    def witness_newest(self) -> None:
+        """Witness the log's newest head, whoever wrote it: the monitor's service account does this
+        for coordinators, whose processes cannot sign. A head witnessed already is not repeated."""
+        head = self.newest_head() if self.witness is not None else None
+        if head is not None:
+            self.witness.record_or_warn(*head)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -193,7 +193,16 @@ class WarroomApp(App):
         except WarroomError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
             return
+        self._warn_if_unwitnessed()
         self._reload.set()
+
+    def _warn_if_unwitnessed(self) -> None:
+        """The action is recorded, but its head could not be witnessed (issue 9): say so, as the
+        CLI does on stderr; the next write that can witness heals it."""
+        witness = self._home_store.witness
+        if witness is not None and witness.problem:
+            self.call_from_thread(self.notify, f"recorded, but not witnessed: {witness.problem} (see warroom doctor)",
+                                  severity="warning", timeout=10, markup=False)
 
     @work(thread=True, group="fault", exit_on_error=False)
     def toggle_fault(self, supplier_id: str) -> None:
