@@ -11,14 +11,28 @@ _WHOLE = re.compile(r"^(?:\d+[smhd])+$")
 
 PATTERN = r"^([0-9]+[smhd])+$"
 HINT = "use 30s, 10m, 2h, 1d"
+# Durations are added to instants (a step's due time, a deadline): past some length the sum leaves
+# the calendar. 100 years is beyond any timeout, interval or deadline a war-room needs.
+LONGEST_DAYS = 36_500
+LONGEST_SECONDS = LONGEST_DAYS * 86_400
 
 
 def parse(text: str) -> timedelta:
     """`"1h30m"` → 1:30:00. Raises ValueError with a message fit to show an author."""
     if not isinstance(text, str) or not _WHOLE.match(text.strip()):
         raise ValueError(f"{text!r} is not a duration ({HINT})")
-    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(text.strip()))
+    try:
+        seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(text.strip()))
+    except ValueError:  # more digits than int() reads
+        seconds = LONGEST_SECONDS + 1
+    if seconds > LONGEST_SECONDS:
+        raise ValueError(f"{_shown(text)} is longer than {LONGEST_DAYS:,} days (100 years), the longest duration warroom can count with")
     return timedelta(seconds=seconds)
+
+
+def _shown(text: str) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def format(delta: timedelta) -> str:
