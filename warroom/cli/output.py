@@ -50,7 +50,11 @@ def error(message: object) -> None:
 
 
 def click_error(exc: click.ClickException) -> None:
-    """A usage error as click lays it out (usage, hint, `Error: …`), its message made one line."""
+    """A bad value is one line naming the command and the parameter; other usage errors are laid
+    out as click does (usage, hint, `Error: …`), since there the usage is the help."""
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter) and exc.ctx is not None:
+        error(f"{exc.ctx.command_path}: {exc.format_message()}")
+        return
     exc.message = text.line(exc.message, limit=sys.maxsize)
     buffer = io.StringIO()
     exc.show(file=buffer)

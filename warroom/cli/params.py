@@ -44,7 +44,7 @@ class Text(click.ParamType):
         except UnicodeEncodeError as exc:
             byte = ord(value[exc.start]) - 0xDC00 if 0xDC80 <= ord(value[exc.start]) <= 0xDCFF else None
             which = f"byte 0x{byte:02x}" if byte is not None else "a lone surrogate"
-            self.fail(f"is not valid UTF-8 ({which} at character {exc.start + 1}); check the encoding of the terminal or script", param, ctx)
+            self.fail(f"not valid UTF-8 ({which} at character {exc.start + 1}); check the encoding of the terminal or script", param, ctx)
         return value
 
 
