@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -108,7 +109,8 @@ def hostile_home(tmp_path_factory, page):
                  ["fallback", "activate", incident_id, "secondary-dc", "--reason", HOSTILE]):
         done = run(*args, home=home.root)
         assert done.returncode == 0, done.stderr
-    monitor = Terminal(["sh", "-c", f"stty -onlcr; exec {sys.executable} -m warroom --home {home.root} monitor"], env={"TERM": "xterm"})
+    command = shlex.join([sys.executable, "-m", "warroom", "--home", str(home.root), "monitor"])
+    monitor = Terminal(["sh", "-c", f"stty -onlcr; exec {command}"], env={"TERM": "xterm"})
     try:
         monitor.wait_for(b"FORGED)\n", timeout=60)
     finally:
@@ -157,7 +159,7 @@ def test_the_json_stays_exactly_the_data(hostile_home):
 
 def test_in_a_real_terminal_show_list_and_status_send_no_control_sequence(hostile_home):
     """A pty, as a coordinator's SSH session is; -onlcr so every \\r that arrives was really sent."""
-    warroom = f"{sys.executable} -m warroom --home {hostile_home.root}"
+    warroom = shlex.join([sys.executable, "-m", "warroom", "--home", str(hostile_home.root)])
     script = f"stty -onlcr; {warroom} incident show {hostile_home.incident_id}; {warroom} incident list; {warroom} status; echo END-OF-TEST"
     terminal = Terminal(["sh", "-c", script], env={"TERM": "xterm-256color"})
     try:
