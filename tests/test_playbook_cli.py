@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
+import tomli_w
+
 from tests.conftest import ROOT, assert_clean_failure, run_cli
+from warroom import identity
 from warroom.config import Config
 from warroom.playbooks.schema import Playbook
 
@@ -45,7 +49,16 @@ def test_show_an_unknown_playbook_names_the_known_ones(home):
     assert "unknown playbook 'cloud-outage' (known: cloud-hosting-outage," in result.stderr
 
 
+def as_commander(home) -> None:
+    """The example's [people] does not name whoever runs the tests, which makes them an observer:
+    name them, so that they may write a playbook."""
+    config = tomllib.loads(home.config_path.read_text())
+    config["people"][identity.os_user()] = {"name": "Test runner", "role": "commander"}
+    home.config_path.write_text(tomli_w.dumps(config))
+
+
 def test_new_writes_a_skeleton_that_validates(home):
+    as_commander(home)
     result = run_cli("playbook", "new", "water-board-outage", home=home.root)
     assert result.returncode == 0, result.stderr
     path = home.playbooks_dir / "water-board-outage.toml"
@@ -59,6 +72,7 @@ def test_new_writes_a_skeleton_that_validates(home):
 
 
 def test_new_refuses_a_bad_id(home):
+    as_commander(home)
     result = run_cli("playbook", "new", "Water Board", home=home.root)
     assert_clean_failure(result, 2)
     assert "'Water Board' is not an id" in result.stderr

@@ -62,7 +62,12 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
         raise ValueError(f"{text!r} is not a time: write 10:05, 2026-11-29 10:05 or 2026-11-29T10:05+01:00") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=local)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=local)
+    try:
+        parsed.astimezone(UTC)  # the stored spelling; at the calendar's ends there is none
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range: write a time near the incident, like 10:05 or 2026-11-29 10:05") from None
+    return parsed
 
 
 def local(text: str | None, zone: str, fmt: str = "%H:%M") -> str:

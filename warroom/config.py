@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from warroom import tomlsource
 from warroom.errors import InvalidFile
-from warroom.fields import AwareDatetime, Duration, Model, Slug
+from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
 
 Role = Literal["commander", "coordinator", "scribe", "observer"]
 State = Literal["up", "degraded", "down", "maintenance", "unknown"]
@@ -27,11 +27,11 @@ class Settings(Model):
     """The war-room's name, shown at the top of every screen."""
     timezone: str = "Europe/Amsterdam"
     """IANA time zone in which times are shown (they are stored in UTC)."""
-    interval: Duration = "30s"  # type: ignore[assignment]
+    interval: PositiveDuration = "30s"  # type: ignore[assignment]
     """Default time between two checks of one supplier."""
     confirm: int = Field(2, ge=1, le=20)
     """Consecutive agreeing check rounds before a supplier's state changes (no flapping)."""
-    history: Duration = "7d"  # type: ignore[assignment]
+    history: PositiveDuration = "7d"  # type: ignore[assignment]
     """How long latency samples are kept for trends and sparklines."""
     simulator: str | None = None
     """Base URL of the supplier simulator (`warroom simulate`) that drill fault injects drive."""
@@ -57,7 +57,7 @@ class Check(Model):
     """HTTP status that counts as up (default: any 2xx). http only."""
     degraded_ms: int | None = Field(None, ge=1)
     """Slower than this many milliseconds counts as degraded."""
-    timeout: Duration = "5s"  # type: ignore[assignment]
+    timeout: PositiveDuration = "5s"  # type: ignore[assignment]
     """Hard deadline for the whole check; no server can stretch it."""
     warn_days: int = Field(14, ge=0)
     """A certificate with fewer days left than this counts as degraded. tls only."""
@@ -91,7 +91,7 @@ class Fallback(Model):
     """Who is responsible for it (a user name from [people] when people are configured)."""
     needs_decision: bool = False
     """Activation must carry a reason, logged as a decision."""
-    test_every: Duration | None = "180d"  # type: ignore[assignment]
+    test_every: PositiveDuration | None = "180d"  # type: ignore[assignment]
     """The board flags it when no drill has exercised it for this long."""
     steps: list[str] = []
     """Activation checklist."""
@@ -123,7 +123,7 @@ class Supplier(Model):
     """Service desk, account manager: whoever the team must call."""
     depends_on: list[Slug] = []
     """Suppliers this one runs on: when a parent is down, this one shows "down via PARENT"."""
-    interval: Duration | None = None
+    interval: PositiveDuration | None = None
     """Time between checks of this supplier (default: settings.interval)."""
     checks: list[Check] = []
     """Health checks; the supplier's state is the worst of them."""

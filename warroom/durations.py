@@ -11,6 +11,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PATTERN = r"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
 _WHOLE = re.compile(PATTERN)
 HINT = "use 30s, 10m, 2h, 1d, or units largest first like 1h30m"
+# Durations are added to instants (a step's due time, a deadline): past some length the sum leaves
+# the calendar. 100 years is beyond any timeout, interval or deadline a war-room needs.
+LONGEST_DAYS = 36_500
+LONGEST_SECONDS = LONGEST_DAYS * 86_400
 
 
 def parse(text: str) -> timedelta:
@@ -18,8 +22,18 @@ def parse(text: str) -> timedelta:
     match = _WHOLE.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"{text!r} is not a duration ({HINT})")
-    seconds = sum(int(part[:-1]) * _UNITS[part[-1]] for part in match.groups() if part)
+    try:
+        seconds = sum(int(part[:-1]) * _UNITS[part[-1]] for part in match.groups() if part)
+    except ValueError:  # more digits than int() reads
+        seconds = LONGEST_SECONDS + 1
+    if seconds > LONGEST_SECONDS:
+        raise ValueError(f"{_shown(text)} is longer than {LONGEST_DAYS:,} days (100 years), the longest duration warroom can count with")
     return timedelta(seconds=seconds)
+
+
+def _shown(text: str) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def format(delta: timedelta) -> str:

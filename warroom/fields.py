@@ -41,6 +41,12 @@ def _duration(value: object) -> timedelta:
         raise PydanticCustomError("duration", str(exc)) from None
 
 
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise PydanticCustomError("positive", "must be longer than 0s, like 30s")
+    return value
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise PydanticCustomError("aware", "needs a UTC offset, like 2026-12-06T22:00:00+01:00")
@@ -54,4 +60,6 @@ Duration = Annotated[
     PlainSerializer(durations.format, return_type=str),
     WithJsonSchema({"type": "string", "pattern": durations.PATTERN, "examples": ["30s", "10m", "2h", "1d"]}),
 ]
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+"""A timeout or an interval: zero would never wait, or never stop."""
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

@@ -72,7 +72,10 @@ class _Warnings(logging.Handler):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; a WarroomError becomes its message and exit code, never a traceback."""
+    """Run the CLI; a WarroomError becomes its message and exit code, never a traceback. Every
+    message goes out through warroom.cli.output, as one line."""
+    from warroom.cli.output import click_error, error
+
     args = sys.argv[1:] if argv is None else argv
     witness_log = logging.getLogger("warroom.witness")
     if not any(isinstance(h, _Warnings) for h in witness_log.handlers):
@@ -81,26 +84,26 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=args, prog_name="warroom", standalone_mode=False)
     except click.ClickException as exc:
-        exc.show()
+        click_error(exc)
         code = exc.exit_code
     except click.exceptions.Abort:
-        click.echo("warroom: aborted", err=True)
+        error("warroom: aborted")
         code = 1
     except InvalidFile as exc:
         for line in exc.problems:
-            click.echo(line, err=True)
+            error(line)
         code = exc.exit_code
     except WarroomError as exc:
-        click.echo(f"warroom: {exc}", err=True)
+        error(f"warroom: {exc}")
         code = exc.exit_code
     except KeyboardInterrupt:
-        click.echo("warroom: interrupted", err=True)
+        error("warroom: interrupted")
         code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"warroom: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", err=True)
+        error(f"warroom: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
         code = 1
     sys.exit(code if isinstance(code, int) else 0)

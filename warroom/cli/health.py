@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.output import echo, echo_json
+from warroom.cli.params import PORT
+from warroom.text import line
 
 
 @click.command()
@@ -22,16 +23,16 @@ def check(env: Env, once: bool, as_json: bool) -> None:
 
     rows = asyncio.run(check_once(env.home.require()))
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
         return
     from warroom.symbols import SUPPLIER
 
     for row in rows:
         latency = f"{row['latency_ms']:,.0f} ms" if row["latency_ms"] is not None else "—"
-        state = f"down via {row['via']}" if row["via"] else row["state"]
-        click.echo(f"{SUPPLIER[row['state']]} {row['id']:<16} {state:<22} {latency:>9}  {row['detail']}")
+        state = f"down via {line(row['via'])}" if row["via"] else row["state"]
+        echo(f"{SUPPLIER[row['state']]} {line(row['id']):<16} {state:<22} {latency:>9}  {line(row['detail'])}")
         if row["disagreement"]:
-            click.echo(f"  ! {row['disagreement']}")
+            echo(f"  ! {line(row['disagreement'])}")
 
 
 @click.command()
@@ -52,34 +53,34 @@ def status(env: Env, as_json: bool) -> None:
     finally:
         store.dispose()
     if as_json:
-        click.echo(json.dumps(view, indent=2))
+        echo_json(view)
         return
-    click.echo("Suppliers")
+    echo("Suppliers")
     for s in view["suppliers"]:
-        state = f"down via {s['via']}" if s["via"] else s["state"]
+        state = f"down via {line(s['via'])}" if s["via"] else s["state"]
         latency = f"{s['latency_ms']:,.0f} ms" if s["latency_ms"] is not None else "—"
         zone = config.settings.timezone
         since = local(s["since"], zone, "%Y-%m-%d %H:%M") if s["since"] else ""
         flags = " (stale: no recent check)" if s["stale"] else ""
         if s["fallback"]:
-            flags += f"  [fallback {s['fallback']['id']} active since {local(s['fallback']['since'], zone)}, #{s['fallback']['incident']}]"
-        click.echo(f"  {symbols.SUPPLIER[s['state']]} {s['id']:<16} {state:<22} {latency:>9}  since {since or '—'}  {s['detail']}{flags}")
+            flags += f"  [fallback {line(s['fallback']['id'])} active since {local(s['fallback']['since'], zone)}, #{s['fallback']['incident']}]"
+        echo(f"  {symbols.SUPPLIER[s['state']]} {line(s['id']):<16} {state:<22} {latency:>9}  since {since or '—'}  {line(s['detail'])}{flags}")
         if s["disagreement"]:
-            click.echo(f"      ! {s['disagreement']}")
+            echo(f"      ! {line(s['disagreement'])}")
     if view["incidents"]:
-        click.echo("Incidents")
+        echo("Incidents")
         for i in view["incidents"]:
             nxt = f"  next escalation L{i['next_escalation']['level']} at {local(i['next_escalation']['due_at'], config.settings.timezone)}" if i["next_escalation"] else ""
-            click.echo(f"  #{i['id']:<4} {i['mode'].upper():<5} {i['status']:<10} {i['title']}{nxt}")
+            echo(f"  #{i['id']:<4} {i['mode'].upper():<5} {i['status']:<10} {line(i['title'])}{nxt}")
     hit = [v for v in view["services"] if v["through"]]
     unknown = [v for v in view["services"] if v["state"] == "unknown"]
     if not hit:
-        click.echo("Crucial services: all up" if not unknown else f"Crucial services: none known to be hit; {len(unknown)} not known (suppliers never checked)")
+        echo("Crucial services: all up" if not unknown else f"Crucial services: none known to be hit; {len(unknown)} not known (suppliers never checked)")
     else:
-        click.echo("Crucial services hit")
+        echo("Crucial services hit")
     for v in hit:
-        through = ", ".join(f"{t['supplier']}" + (f" (via {t['via']})" if t["via"] else "") + f" {t['state']}" for t in v["through"])
-        click.echo(f"  {symbols.SUPPLIER[v['state']]} {v['sector'].upper():<8} {v['name']}: {through}")
+        through = ", ".join(line(t["supplier"]) + (f" (via {line(t['via'])})" if t["via"] else "") + f" {t['state']}" for t in v["through"])
+        echo(f"  {symbols.SUPPLIER[v['state']]} {line(v['sector']).upper():<8} {line(v['name'])}: {through}")
 
 
 @click.command()
@@ -99,22 +100,22 @@ def monitor(env: Env) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, stop.set)
-        await Monitor(home, say=lambda line: click.echo(line)).run(stop)
+        await Monitor(home, say=echo).run(stop)
 
     asyncio.run(main())
 
 
 @click.command()
-@click.option("--port", default=None, type=int, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
-@click.option("--suppliers", default=0, type=int, help="Pre-register N simulated suppliers sim-0001…")
+@click.option("--port", default=None, type=PORT, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
+@click.option("--suppliers", default=0, type=click.IntRange(0, 100_000), help="Pre-register N simulated suppliers sim-0001…")
 def simulate(port: int | None, suppliers: int) -> None:
     """Serve simulated suppliers on 127.0.0.1, with a control API to break them."""
     from warroom.demo import DEMO_PORT
     from warroom.health.simulator import serve
 
     def ready(bound: int) -> None:
-        click.echo(f"simulator on http://127.0.0.1:{bound} (GET /s/ID/health, /s/ID/api/v2/status.json; PUT /_control/ID)", err=True)
-        click.echo(str(bound))
+        echo(f"simulator on http://127.0.0.1:{bound} (GET /s/ID/health, /s/ID/api/v2/status.json; PUT /_control/ID)", err=True)
+        echo(str(bound))
 
     try:
         serve(DEMO_PORT if port is None else port, suppliers, ready=ready)

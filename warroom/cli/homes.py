@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.output import echo, echo_json
+from warroom.cli.params import TEXT
+from warroom.text import line
 
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--group", help="OS group that shares the home (folder 3770, files 0660; the key 0600, its owner signs); default: owner only.")
+@click.option("--group", type=TEXT, help="OS group that shares the home (folder 3770, files 0660; the key 0600, its owner signs); default: owner only.")
 @click.option("--demo", is_flag=True, help="Point every supplier at the simulator (warroom simulate).")
-@click.option("--simulator-port", default=None, type=int, help="With --demo: the simulator's port (default 47800).")
+@click.option("--simulator-port", default=None, type=click.IntRange(1, 65535), help="With --demo: the simulator's port (default 47800).")
 @pass_env
 def init(env: Env, directory: Path | None, group: str | None, demo: bool, simulator_port: int | None) -> None:
     """Create a war-room home with example config and playbooks."""
@@ -29,9 +31,9 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
 
         config_text = demo_config(simulator_port or DEMO_PORT, commander=identity.os_user())
     homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text)
-    click.echo(f"created war-room home {root}")
-    click.echo(f"  edit {root / 'warroom.toml'} for your suppliers, services, people and notify targets")
-    click.echo(f"  playbooks in {root / 'playbooks'}; check them with: warroom --home {root} playbook validate")
+    echo(f"created war-room home {line(root)}")
+    echo(f"  edit {line(root / 'warroom.toml')} for your suppliers, services, people and notify targets")
+    echo(f"  playbooks in {line(root / 'playbooks')}; check them with: warroom --home {line(root)} playbook validate")
 
 
 @click.command()
@@ -47,9 +49,9 @@ def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
     from warroom.text import line
 
     report = integrity.verify_home(env.home.require(), key)
-    click.echo(str(report))
+    echo(str(report))
     for warning in report.warnings:
-        click.echo(f"warroom: warning: {line(warning)}", err=True)
+        echo(f"warroom: warning: {line(warning)}", err=True)
 
 
 @click.command()
@@ -61,7 +63,7 @@ def doctor(ctx: click.Context) -> None:
 
     findings = checks.examine(ctx.find_object(Env).home, SystemClock().now())
     for finding in findings:
-        click.echo(str(finding))
+        echo(str(finding))
     if any(f.level == "problem" for f in findings):
         ctx.exit(1)
 
@@ -81,7 +83,7 @@ def backup(env: Env, file: Path) -> None:
         raise BadInput("backup copies a SQLite database; for PostgreSQL use pg_dump")
     home.open_store().dispose()  # refuses an unsafe or missing database, migrates an old one
     copy(source, file)
-    click.echo(f"backup written to {file}; check it with: warroom --home {home.root} --db sqlite:///{file.resolve()} verify")
+    echo(f"backup written to {line(file)}; check it with: warroom --home {line(home.root)} --db sqlite:///{line(file.resolve())} verify")
 
 
 @click.command()
@@ -92,7 +94,7 @@ def schema(kind: str) -> None:
         from warroom.playbooks.schema import Playbook as model
     else:
         from warroom.config import Config as model
-    click.echo(json.dumps(model.model_json_schema(), indent=2))
+    echo_json(model.model_json_schema())
 
 
 COMMANDS = [init, verify, doctor, backup, schema]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,6 +9,9 @@ from dataclasses import dataclass
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.output import continued, echo, echo_json
+from warroom.cli.params import INCIDENT, LEVEL, SEQ, TEXT
+from warroom.text import block, line
 
 
 @dataclass
@@ -43,7 +45,7 @@ def incident() -> None:
 
 
 @incident.command()
-@click.argument("playbook_id", metavar="PLAYBOOK")
+@click.argument("playbook_id", metavar="PLAYBOOK", type=TEXT)
 @click.option("--drill", is_flag=True, help="Run it as a drill (fixed at start).")
 @pass_env
 def start(env: Env, playbook_id: str, drill: bool) -> None:
@@ -56,7 +58,7 @@ def start(env: Env, playbook_id: str, drill: bool) -> None:
     playbook = library.find(home, library.config(home), playbook_id)
     with working(env, write=True) as w:
         created = incidents.start(w.session, playbook=playbook, mode="drill" if drill else "live", now=w.now, actor=w.actor)
-    click.echo(str(created.id))
+    echo(str(created.id))
 
 
 @incident.command("list")
@@ -69,14 +71,14 @@ def list_(env: Env, as_json: bool) -> None:
     with working(env, write=False) as w:
         rows = incidents.listing(w.session)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
         return
     for r in rows:
-        click.echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {r['opened_at'][:16].replace('T', ' ')}  {r['title']}")
+        echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {r['opened_at'][:16].replace('T', ' ')}  {line(r['title'])}")
 
 
 @incident.command()
-@click.argument("incident_id", metavar="ID", type=int)
+@click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.option("--json", "as_json", is_flag=True, help="The export's JSON shape plus steps, ladder, fallbacks, open decisions.")
 @pass_env
 def show(env: Env, incident_id: int, as_json: bool) -> None:
@@ -86,55 +88,58 @@ def show(env: Env, incident_id: int, as_json: bool) -> None:
     with working(env, write=False) as w:
         view = incidents.show(w.session, incident_id, w.config, w.now)
     if as_json:
-        click.echo(json.dumps(view, indent=2))
+        echo_json(view)
         return
-    click.echo(_render(view, w.config.settings.timezone))
+    echo(_render(view, w.config.settings.timezone))
 
 
 def _render(view: dict, zone: str) -> str:
+    """The incident for a person: every field one line, a multi-line log entry indented under its row."""
     from warroom.clock import local
 
     def t(text: str | None, seconds: bool = False) -> str:
         return local(text, zone, "%H:%M:%S" if seconds else "%H:%M")
 
     i = view["incident"]
-    lines = [f"#{i['id']} {i['mode'].upper()} · {i['title']} · {i['status'].upper()} · opened {local(i['opened_at'], zone, '%Y-%m-%d %H:%M %Z')} by {i['opened_by']}", "", "Steps"]
+    lines = [f"#{i['id']} {i['mode'].upper()} · {line(i['title'])} · {i['status'].upper()} · "
+             f"opened {local(i['opened_at'], zone, '%Y-%m-%d %H:%M %Z')} by {line(i['opened_by'])}", "", "Steps"]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
     for s in view["steps"]:
         late = "  !overdue" if s["overdue"] else ""
         due = f"  due {t(s['due_at'])}" if s["due_at"] and s["status"] in ("pending", "started") else ""
-        lines.append(f"  {marks[s['status']]} {s['id']:<20} {s['title']}{due}{late}")
+        lines.append(f"  {marks[s['status']]} {line(s['id']):<20} {line(s['title'])}{due}{late}")
     if view["ladder"]:
         lines += ["", "Escalation"]
         for e in view["ladder"]:
-            extra = {"acknowledged": f" by {e['acked_by']}", "fired": f" at {t(e['fired_at'], True)}"}.get(e["state"], f" due {t(e['due_at'], True)}")
-            lines.append(f"  L{e['level']} {', '.join(e['notify']):<36} {e['state']}{extra}")
+            extra = {"acknowledged": f" by {line(e['acked_by'])}", "fired": f" at {t(e['fired_at'], True)}"}.get(e["state"], f" due {t(e['due_at'], True)}")
+            lines.append(f"  L{e['level']} {line(', '.join(e['notify'])):<36} {e['state']}{extra}")
     if view["fallbacks"]:
         lines += ["", "Fallbacks"]
         for f in view["fallbacks"]:
-            lines.append(f"  {f['id']:<20} {'ACTIVE' if f['active'] else 'available'}{'  (needs a decision)' if f['needs_decision'] and not f['active'] else ''}")
+            lines.append(f"  {line(f['id']):<20} {'ACTIVE' if f['active'] else 'available'}{'  (needs a decision)' if f['needs_decision'] and not f['active'] else ''}")
     if view["open_decisions"]:
         lines += ["", "Open decisions"]
         for d in view["open_decisions"]:
-            lines.append(f"  {d['id']:<20} {d['question']}" + ("  !overdue" if d["overdue"] else ""))
+            lines.append(f"  {line(d['id']):<20} {line(d['question'])}" + ("  !overdue" if d["overdue"] else ""))
     lines += ["", "Log"]
     for e in view["events"]:
-        lines.append(f"  {e['seq']:>6}  {t(e['at'], True)}  {e['actor']:<8} {e['summary']}")
+        row = f"  {e['seq']:>6}  {t(e['at'], True)}  {line(e['actor']):<8} "
+        lines.append(row + block(e["summary"], continued(len(row))))
     lines.append("")
-    lines.append("chain: verified, complete" if view["chain"]["verified"] else f"chain: NOT VERIFIED: {view['chain'].get('problem')}")
+    lines.append("chain: verified, complete" if view["chain"]["verified"] else f"chain: NOT VERIFIED: {line(view['chain'].get('problem'))}")
     return "\n".join(lines)
 
 
 def _transition(to: str):
-    @click.argument("incident_id", metavar="ID", type=int)
-    @click.option("--note", help="Why, in a few words.")
+    @click.argument("incident_id", metavar="ID", type=INCIDENT)
+    @click.option("--note", type=TEXT, help="Why, in a few words.")
     @pass_env
     def command(env: Env, incident_id: int, note: str | None) -> None:
         from warroom.services import incidents
 
         with working(env, write=True) as w:
             incidents.transition(w.session, incident_id=incident_id, to=to, now=w.now, actor=w.actor, note=note)
-        click.echo(f"incident #{incident_id} {to}")
+        echo(f"incident #{incident_id} {to}")
 
     command.__doc__ = f"Mark the incident {to}."
     return command
@@ -146,10 +151,10 @@ incident.command("close")(_transition("closed"))
 
 
 @click.command()
-@click.argument("incident_id", metavar="ID", type=int)
-@click.argument("step_id", metavar="STEP")
+@click.argument("incident_id", metavar="ID", type=INCIDENT)
+@click.argument("step_id", metavar="STEP", type=TEXT)
 @click.argument("action", type=click.Choice(["start", "done", "skip"]))
-@click.option("--note", help="What was done, or why it was skipped.")
+@click.option("--note", type=TEXT, help="What was done, or why it was skipped.")
 @pass_env
 def step(env: Env, incident_id: int, step_id: str, action: str, note: str | None) -> None:
     """Start, finish or skip a step of an incident."""
@@ -157,7 +162,7 @@ def step(env: Env, incident_id: int, step_id: str, action: str, note: str | None
 
     with working(env, write=True) as w:
         row = incidents.step(w.session, incident_id=incident_id, step_id=step_id, action=action, note=note, now=w.now, actor=w.actor)
-    click.echo(f"step {row.step_id} {row.status}")
+    echo(f"step {line(row.step_id)} {row.status}")
 
 
 @click.group()
@@ -166,8 +171,8 @@ def escalation() -> None:
 
 
 @escalation.command()
-@click.argument("incident_id", metavar="ID", type=int)
-@click.argument("level", type=int)
+@click.argument("incident_id", metavar="ID", type=INCIDENT)
+@click.argument("level", type=LEVEL)
 @pass_env
 def ack(env: Env, incident_id: int, level: int) -> None:
     """Acknowledge a fired escalation level (records who)."""
@@ -175,7 +180,7 @@ def ack(env: Env, incident_id: int, level: int) -> None:
 
     with working(env, write=True) as w:
         ladder.acknowledge(w.session, incident_id=incident_id, level=level, now=w.now, actor=w.actor)
-    click.echo(f"level {level} acknowledged")
+    echo(f"level {level} acknowledged")
 
 
 @click.group()
@@ -184,9 +189,9 @@ def fallback() -> None:
 
 
 @fallback.command()
-@click.argument("incident_id", metavar="ID", type=int)
-@click.argument("fallback_id", metavar="FALLBACK")
-@click.option("--reason", help="Why; required (and logged as a decision) where the register says needs_decision.")
+@click.argument("incident_id", metavar="ID", type=INCIDENT)
+@click.argument("fallback_id", metavar="FALLBACK", type=TEXT)
+@click.option("--reason", type=TEXT, help="Why; required (and logged as a decision) where the register says needs_decision.")
 @pass_env
 def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None) -> None:
     """Switch to a fallback; its activation steps join the incident's checklist."""
@@ -194,13 +199,13 @@ def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None) -
 
     with working(env, write=True) as w:
         fallbacks.activate(w.session, incident_id=incident_id, fallback_id=fallback_id, reason=reason, now=w.now, actor=w.actor, config=w.config)
-    click.echo(f"fallback {fallback_id} active")
+    echo(f"fallback {line(fallback_id)} active")
 
 
 @fallback.command()
-@click.argument("incident_id", metavar="ID", type=int)
-@click.argument("fallback_id", metavar="FALLBACK")
-@click.option("--reason", help="Why it is stood down.")
+@click.argument("incident_id", metavar="ID", type=INCIDENT)
+@click.argument("fallback_id", metavar="FALLBACK", type=TEXT)
+@click.option("--reason", type=TEXT, help="Why it is stood down.")
 @click.option("--result", type=click.Choice(["worked", "partial", "failed"]), help="How it went: kept in the register.")
 @pass_env
 def deactivate(env: Env, incident_id: int, fallback_id: str, reason: str | None, result: str | None) -> None:
@@ -209,7 +214,7 @@ def deactivate(env: Env, incident_id: int, fallback_id: str, reason: str | None,
 
     with working(env, write=True) as w:
         fallbacks.deactivate(w.session, incident_id=incident_id, fallback_id=fallback_id, reason=reason, result=result, now=w.now, actor=w.actor)
-    click.echo(f"fallback {fallback_id} stood down")
+    echo(f"fallback {line(fallback_id)} stood down")
 
 
 @click.command("fallbacks")
@@ -222,24 +227,24 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     with working(env, write=False) as w:
         rows = fallbacks.register(w.session, w.config, w.now)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
         return
     for r in rows:
         last = r["last_exercised"]
         exercised = f"last exercised {last['at'][:10]} ({last['mode']}{', ' + last['result'] if last['result'] else ''})" if last else "NEVER EXERCISED"
         flags = " ⚠ overdue" if r["overdue"] else ""
         active = f"  ACTIVE since {r['active']['since'][:16].replace('T', ' ')} (#{r['active']['incident']})" if r["active"] else ""
-        click.echo(f"{r['id']:<22} {r['supplier']:<11} owner {r['owner']:<7} {exercised}{flags}{active}")
+        echo(f"{line(r['id']):<22} {line(r['supplier']):<11} owner {line(r['owner']):<7} {exercised}{flags}{active}")
 
 
 @click.command("log")
-@click.argument("incident_id", metavar="ID", type=int)
-@click.argument("text")
+@click.argument("incident_id", metavar="ID", type=INCIDENT)
+@click.argument("text", type=TEXT)
 @click.option("--kind", default="decision", type=click.Choice(["decision", "observation", "action", "communication"]))
-@click.option("--rationale", help="Why it was decided.")
-@click.option("--decision", "decision_id", metavar="DECISION_ID", help="The playbook's expected decision this answers.")
-@click.option("--corrects", type=int, metavar="SEQ", help="The log entry (seq) this corrects; the old one stays.")
-@click.option("--at", "at", metavar="TIME", help="When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601.")
+@click.option("--rationale", type=TEXT, help="Why it was decided.")
+@click.option("--decision", "decision_id", metavar="DECISION_ID", type=TEXT, help="The playbook's expected decision this answers.")
+@click.option("--corrects", type=SEQ, metavar="SEQ", help="The log entry (seq) this corrects; the old one stays.")
+@click.option("--at", "at", metavar="TIME", type=TEXT, help="When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601.")
 @pass_env
 def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None, decision_id: str | None, corrects: int | None, at: str | None) -> None:
     """Add to the decision log."""
@@ -249,12 +254,12 @@ def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None
 
     with working(env, write=True) as w:
         try:
-            occurred = parse_when(at, w.config.settings.timezone, w.now) if at else None
+            occurred = parse_when(at, w.config.settings.timezone, w.now) if at is not None else None
         except ValueError as exc:
             raise BadInput(f"--at: {exc}") from None
         event = incidents.log(w.session, incident_id=incident_id, text=text, kind=kind, now=w.now, actor=w.actor, rationale=rationale,
                               decision=decision_id, corrects=corrects, occurred_at=occurred)
-    click.echo(str(event["seq"]))
+    echo(str(event["seq"]))
 
 
 COMMANDS = [incident, step, escalation, fallback, fallbacks_, log_]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.output import echo, echo_json, error
+from warroom.cli.params import TEXT
+from warroom.text import line
 
 
 @click.group()
@@ -27,7 +29,7 @@ def list_(env: Env, as_json: bool) -> None:
     entries = library.library(home, cfg)
     valid = [e for e in entries if e.playbook and not e.problems]
     if as_json:
-        click.echo(json.dumps([
+        echo_json([
             {
                 "id": e.playbook.id, "title": e.playbook.title, "version": e.playbook.version,
                 "severity": e.playbook.severity, "file": e.shown,
@@ -35,13 +37,13 @@ def list_(env: Env, as_json: bool) -> None:
                 "steps": len(e.playbook.steps), "fallbacks": list(e.playbook.fallbacks),
             }
             for e in valid
-        ], indent=2))
+        ])
     else:
         for e in valid:
-            click.echo(f"{e.playbook.id:<32} {e.playbook.severity:<8} {e.playbook.title}")
+            echo(f"{line(e.playbook.id):<32} {e.playbook.severity:<8} {line(e.playbook.title)}")
     for e in entries:
         if e.problems:
-            click.echo(f"{e.shown}: not listed, {len(e.problems)} problem(s); see: warroom playbook validate", err=True)
+            error(f"{e.shown}: not listed, {len(e.problems)} problem(s); see: warroom playbook validate")
 
 
 @playbook.command()
@@ -54,17 +56,16 @@ def validate(env: Env, files: tuple[Path, ...]) -> None:
 
     ok, problems = library.validate(env.home, list(files))
     for shown in ok:
-        click.echo(f"ok  {shown}")
+        echo(f"ok  {line(shown)}")
     real = [p for p in problems if not p.startswith("note: ")]
-    if problems:
-        for line in problems:
-            click.echo(line, err=True)
+    for problem in problems:
+        error(problem)
     if real:
         raise InvalidFile([f"{len(real)} problem(s) found"])
 
 
 @playbook.command()
-@click.argument("playbook_id", metavar="ID")
+@click.argument("playbook_id", metavar="ID", type=TEXT)
 @click.option("--json", "as_json", is_flag=True, help="The playbook as JSON.")
 @pass_env
 def show(env: Env, playbook_id: str, as_json: bool) -> None:
@@ -74,20 +75,43 @@ def show(env: Env, playbook_id: str, as_json: bool) -> None:
     cfg = library.config(env.home)
     found = library.find(env.home, cfg, playbook_id)
     if as_json:
-        click.echo(json.dumps(found.model_dump(mode="json", by_alias=True), indent=2))
+        echo_json(found.model_dump(mode="json", by_alias=True))
     else:
-        click.echo(library.describe(found, cfg))
+        echo(library.describe(shown(found), shown(cfg)))
 
 
 @playbook.command()
-@click.argument("playbook_id", metavar="ID")
+@click.argument("playbook_id", metavar="ID", type=TEXT)
 @pass_env
 def new(env: Env, playbook_id: str) -> None:
     """Write a valid skeleton playbook ID into the home, to edit."""
     from warroom.services import library
 
     path = library.new(env.home, playbook_id)
-    click.echo(str(path))
+    echo(str(path))
+
+
+def shown(model):
+    """A copy of a playbook or config whose every text is one line (a playbook's summary: lines
+    indented under its first), for the preview that lays them out."""
+    from pydantic import BaseModel
+
+    from warroom.cli.output import continued
+    from warroom.playbooks.schema import Playbook
+    from warroom.text import block
+
+    if isinstance(model, str):
+        return line(model)
+    if isinstance(model, list | tuple):
+        return type(model)(shown(m) for m in model)
+    if isinstance(model, dict):
+        return {shown(k): shown(v) for k, v in model.items()}
+    if isinstance(model, BaseModel):
+        fields = {name: shown(getattr(model, name)) for name in type(model).model_fields}
+        if isinstance(model, Playbook):
+            fields["summary"] = block(model.summary.strip(), continued(0))
+        return model.model_copy(update=fields)
+    return model
 
 
 COMMANDS = [playbook]

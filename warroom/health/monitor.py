@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from warroom import identity, notify
+from warroom import identity, notify, text
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
@@ -107,7 +107,7 @@ class Monitor:
         elif not taken.ok and self.leading:
             self._stop_checking(f"lost the lease to {taken.holder}")
         elif not taken.ok and taken.holder != self._announced:
-            self.say(f"standing by: {taken.holder} runs the monitor")
+            self.say(f"standing by: {text.line(taken.holder)} runs the monitor")
         self._announced = taken.holder
 
     def _take(self) -> lease.Taken:
@@ -127,7 +127,7 @@ class Monitor:
             spread = (zlib.crc32(supplier.id.encode()) % 1000) / 1000 * interval
             self.scheduler.add_job(self._check, "interval", seconds=interval, args=[supplier], id=f"check:{supplier.id}",
                                    next_run_time=now + timedelta(seconds=spread), replace_existing=True)
-        self.say(f"monitor {self.holder}: holding the lease, checking {len(self.config.suppliers)} suppliers")
+        self.say(f"monitor {text.line(self.holder)}: holding the lease, checking {len(self.config.suppliers)} suppliers")
 
         self.scheduler.add_job(self._sync_deadlines, "interval", seconds=1, id="lead:deadlines", next_run_time=now, replace_existing=True)
         self.scheduler.add_job(self._deliver, "interval", seconds=1, id="lead:outbox", next_run_time=now, replace_existing=True)
@@ -137,7 +137,7 @@ class Monitor:
         for job in self.scheduler.get_jobs():
             if job.id.startswith(("check:", "deadline:", "lead:")):
                 job.remove()
-        self.say(f"monitor {self.holder}: stopped checking ({why})")
+        self.say(f"monitor {text.line(self.holder)}: stopped checking ({text.line(why)})")
 
     # ── deadlines: escalation levels, late steps and decisions ─────────────────────────────────
 
@@ -170,7 +170,7 @@ class Monitor:
         except lease.NotLeader:
             return
         if event:
-            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {event['summary']}")
+            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
 
     # ── the webhook outbox ─────────────────────────────────────────────────────────────────────
 
@@ -215,8 +215,8 @@ class Monitor:
                 self._stop_checking("the lease expired before this round could be recorded")
             return
         if change:
-            how = f"down via {change.via}" if change.via else change.after
-            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {SUPPLIER[change.after]} {supplier.id} {how} ({observation.detail})")
+            how = f"down via {text.line(change.via)}" if change.via else change.after
+            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {SUPPLIER[change.after]} {text.line(supplier.id)} {how} ({text.line(observation.detail)})")
 
     def _record(self, supplier: Supplier, observation, now: datetime):
         with self.store.write() as session:
@@ -234,7 +234,7 @@ class Monitor:
     def _job_failed(self, event: JobExecutionEvent) -> None:
         # APScheduler only logs job errors; a monitor that silently stops checking is worse than none.
         log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
-        self.say(f"error in {event.job_id}: {type(event.exception).__name__}: {event.exception}")
+        self.say(f"error in {text.line(event.job_id)}: {type(event.exception).__name__}: {text.line(event.exception)}")
 
 
 async def observe_supplier(supplier: Supplier, clients: checks.Clients, semaphore: asyncio.Semaphore, clock: Clock):

@@ -102,7 +102,7 @@ class Playbook(Model):
     """Id used by `warroom incident start`; unique across the home's playbooks."""
     title: str
     """The scenario in one line."""
-    version: int = Field(1, ge=1)
+    version: int = Field(1, ge=1, le=2**31 - 1)
     """Raise it when the playbook changes; incidents record the version they ran."""
     severity: Literal["low", "medium", "high", "critical"] = "high"
     """How bad the scenario is."""

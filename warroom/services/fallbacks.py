@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
+from warroom.services import limits
 from warroom.services.actors import Actor
 from warroom.services.incidents import require_open, get, snapshot
 from warroom.store import eventlog
@@ -25,6 +26,7 @@ def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
 
 def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config) -> FallbackActivation:
     actor.require("activate a fallback")
+    limits.check_text(reason, "the reason")
     incident = get(session, incident_id)
     require_open(incident, "activate a fallback")
     register = config.fallbacks()
@@ -63,6 +65,7 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
 
 def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, result: str | None, now: datetime, actor: Actor) -> FallbackActivation:
     actor.require("stand down a fallback")
+    limits.check_text(reason, "the reason")
     incident = get(session, incident_id)
     require_open(incident, "stand down a fallback")
     if result is not None and result not in words(FallbackResult):

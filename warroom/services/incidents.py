@@ -17,6 +17,7 @@ from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.playbooks.schema import Playbook
+from warroom.services import limits
 from warroom.services.actors import Actor
 from warroom.store import chain, eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -84,6 +85,7 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
 
 def step(session: Session, *, incident_id: int, step_id: str, action: str, note: str | None, now: datetime, actor: Actor) -> IncidentStep:
     actor.require("change a step")
+    limits.check_text(note, "the note")
     incident = get(session, incident_id)
     require_open(incident, f"{action} a step")
     row = session.get(IncidentStep, (incident_id, step_id))
@@ -108,6 +110,7 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
 
 def transition(session: Session, *, incident_id: int, to: str, now: datetime, actor: Actor, note: str | None = None) -> Incident:
     actor.require(f"mark an incident {to}")
+    limits.check_text(note, "the note")
     incident = get(session, incident_id)
     allowed, stamp = _TRANSITIONS[to]
     if incident.status not in allowed:
@@ -138,6 +141,8 @@ def log(
 ) -> dict:
     """A log entry. `occurred_at` is when it happened when that differs from now (a decision by phone)."""
     actor.require("write to the decision log")
+    limits.check_text(text, "the log entry")
+    limits.check_text(rationale, "the rationale")
     incident = get(session, incident_id)
     require_open(incident, "log to it")
     if kind not in words(LogKind):

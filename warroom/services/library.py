@@ -17,6 +17,7 @@ from warroom.files import name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
+from warroom.services import actors
 
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
@@ -112,9 +113,11 @@ def skeleton(playbook_id: str, cfg: Config) -> dict[str, Any]:
     return doc
 
 
-def new(home: Home, playbook_id: str) -> Path:
-    """Write a valid skeleton playbook into the home; never overwrites."""
+def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path:
+    """Write a valid skeleton playbook into the home; never overwrites. `actor`: who writes it (by
+    default the person at this terminal); observers may not."""
     cfg = config(home)
+    (actor or actors.current(cfg)).require("write a new playbook")
     if not re.match(SLUG_PATTERN, playbook_id):
         raise BadInput(f"{playbook_id!r} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage")
     path = home.playbooks_dir / f"{playbook_id}.toml"

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
 from warroom.errors import BadInput, WarroomError
@@ -25,25 +25,54 @@ if TYPE_CHECKING:
     from warroom.witness import Witness
 
 BUSY_TIMEOUT_MS = 30_000
+# SQLite's primary result codes for a file that cannot be written or read, as a person reads them.
+# Busy and locked are the writer queue's (Store.write); a damaged file is open_store's.
+_FILE_ERRORS = {
+    3: "refused access",  # SQLITE_PERM
+    8: "is read-only for this user (check the file's and its folder's permissions, and the mount)",  # SQLITE_READONLY
+    10: "could not be read or written (disk I/O error)",  # SQLITE_IOERR
+    13: "is on a full disk",  # SQLITE_FULL
+    14: "cannot be opened (check that its folder exists and may be written)",  # SQLITE_CANTOPEN
+}
 _WRITE = "warroom_write"
 _NEWEST = text("SELECT seq, hash, at FROM event ORDER BY seq DESC LIMIT 1")
 
 
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise BadInput(f"--db: {url!r} is not a database URL (like sqlite:///path/warroom.db or postgresql+psycopg://host/db)") from None
+
+
+def _in_memory(parsed: URL) -> bool:
+    return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL; None for other databases and in-memory ones."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite" or _in_memory(parsed):
         return None
     return Path(parsed.database)
 
 
 def make_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise BadInput(f"--db: {url!r} is not a database URL (like sqlite:///path/warroom.db or postgresql+psycopg://host/db)") from None
+    parsed = _parse(url)
+    shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except NoSuchModuleError:
+            raise BadInput(f"--db {shown}: warroom knows no database {parsed.drivername!r} (use sqlite:///path/warroom.db "
+                           "or postgresql+psycopg://host/db)") from None
+        except ImportError as exc:
+            package = "psycopg[binary]" if parsed.get_backend_name() == "postgresql" else exc.name
+            raise BadInput(f"--db {shown}: its database driver ({exc.name}) is not installed; install it into warroom's "
+                           f"environment: pip install '{package}' (or uv pip install '{package}')") from None
+    if _in_memory(parsed):
+        raise BadInput(f"--db {shown}: an in-memory database forgets everything when the command ends, so nothing "
+                       "recorded would last; give a file: sqlite:////path/to/warroom.db")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -56,6 +85,16 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _say_which_file(context) -> None:
+        # SQLAlchemy's message carries the SQL and its parameters (the log entry's text). What a
+        # person needs is which file failed, and why, in one line.
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        reason = _FILE_ERRORS.get(code & 0xFF) if code is not None else None
+        if reason:
+            raise WarroomError(f"the database {parsed.database} {reason} ({context.original_exception}); "
+                               "nothing was recorded") from None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:

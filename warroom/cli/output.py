@@ -1,0 +1,61 @@
+"""The one way the command line prints: every line a person reads, and every error, goes through `echo`.
+
+The commands lay out their fields with `warroom.text` (`line` for a field, `block` for a multi-line
+entry indented under its own row), so every newline that reaches `echo` is one of ours. `echo` then
+shows any control character still left as a visible symbol: a field someone forgot to format
+cannot send the terminal an escape sequence, a carriage return or a C1 control. JSON is printed as
+`json.dumps` writes it (every such character escaped), unchanged, since scripts parse it."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from typing import Any
+
+import click
+
+from warroom import text
+
+CONTINUED = "┆ "
+"""Marks the further lines of a multi-line entry, after an indent under the entry's text: a line
+that starts with it cannot be taken for a row of its own."""
+
+
+def continued(column: int) -> str:
+    """The indent for the further lines of an entry whose text starts at `column`."""
+    return " " * column + CONTINUED
+
+
+def inert(message: str) -> str:
+    """`message` with our newlines kept and every other control character shown as a symbol; lone
+    surrogates (undecodable bytes of an argument) shown as escapes rather than failing to print."""
+    shown = "\n".join(text.line(part, limit=sys.maxsize) for part in message.split("\n"))
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """Print lines that we laid out (see the module docstring)."""
+    click.echo(inert(message), err=err)
+
+
+def echo_json(value: Any) -> None:
+    """Print `--json` output: json.dumps escapes every control character itself."""
+    click.echo(json.dumps(value, indent=2))
+
+
+def error(message: object) -> None:
+    """An error: always one line on stderr, whatever text it quotes."""
+    echo(text.line(message, limit=sys.maxsize), err=True)
+
+
+def click_error(exc: click.ClickException) -> None:
+    """A bad value is one line naming the command and the parameter; other usage errors are laid
+    out as click does (usage, hint, `Error: …`), since there the usage is the help."""
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter) and exc.ctx is not None:
+        error(f"{exc.ctx.command_path}: {exc.format_message()}")
+        return
+    exc.message = text.line(exc.message, limit=sys.maxsize)
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    echo(buffer.getvalue().rstrip("\n"), err=True)

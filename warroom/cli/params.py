@@ -1,0 +1,55 @@
+"""Argument types shared by every command, so that bad input is refused the same way everywhere,
+as a usage error (exit 2) before any command runs."""
+
+from __future__ import annotations
+
+import click
+
+from warroom import text
+
+LARGEST_ID = 2**63 - 1  # what SQLite and PostgreSQL keep in a BIGINT
+
+
+class Number(click.ParamType):
+    """An id, a sequence number or a level: a whole number from 1 to what a database column holds."""
+
+    name = "integer"
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(value)
+            except ValueError:  # also a number of more digits than int() will read
+                self.fail(f"{text.line(value, 40)!r} is not a number", param, ctx)
+        if not 1 <= number <= LARGEST_ID:
+            self.fail(f"{text.line(value, 40)} is not a{'n' if self.what[0] in 'aeiou' else ''} {self.what}: "
+                      f"{self.what}s are numbers from 1 to {LARGEST_ID}", param, ctx)
+        return number
+
+
+class Text(click.ParamType):
+    """Text as typed: refused when it is not valid UTF-8 (the bytes of another encoding, which
+    Python hands over as lone surrogates, could be neither stored nor shown)."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx) -> str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(value[exc.start]) - 0xDC00 if 0xDC80 <= ord(value[exc.start]) <= 0xDCFF else None
+            which = f"byte 0x{byte:02x}" if byte is not None else "a lone surrogate"
+            self.fail(f"not valid UTF-8 ({which} at character {exc.start + 1}); check the encoding of the terminal or script", param, ctx)
+        return value
+
+
+INCIDENT = Number("incident id")
+SEQ = Number("seq")
+LEVEL = Number("level")
+TEXT = Text()
+PORT = click.IntRange(0, 65535)
