@@ -45,6 +45,7 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
     activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident.id, mode=incident.mode,
                                     reason=reason, activated_at=now, activated_by=actor.user)
     session.add(activation)
+    session.flush()  # its id, for the event
     if fallback.needs_decision:
         eventlog.append(session, at=now, kind="decision.logged", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                         object=f"incident:{incident.id}/log:decision", summary=f"Activate fallback {fallback_id}: {fallback.title} — rationale: {reason}",
@@ -52,7 +53,8 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
                               "occurred_at": iso(now), "fallback": fallback_id})
     eventlog.append(session, at=now, kind="fallback.activated", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                     object=f"incident:{incident.id}/fallback:{fallback_id}", summary=f"fallback {fallback_id} activated: {fallback.title} (covers {supplier.name})",
-                    data={"fallback": fallback_id, "supplier": supplier.id, "reason": reason})
+                    data={"fallback": fallback_id, "supplier": supplier.id, "reason": reason, "activation": activation.id,
+                          "steps": list(fallback.steps)})  # what `verify` rebuilds the row and its checklist from
     last = session.exec(select(IncidentStep.position).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position.desc())).first() or 0
     existing = {s for s in session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident.id)).all()}
     for n, title in enumerate(fallback.steps, start=1):
@@ -79,7 +81,8 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     eventlog.append(session, at=now, kind="fallback.deactivated", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                     object=f"incident:{incident.id}/fallback:{fallback_id}",
                     summary=f"fallback {fallback_id} stood down" + (f" ({result})" if result else "") + (f": {reason}" if reason else ""),
-                    data={"fallback": fallback_id, "supplier": current.supplier_id, "reason": reason, "result": result})
+                    data={"fallback": fallback_id, "supplier": current.supplier_id, "reason": reason, "result": result,
+                          "activation": current.id})
     return current
 
 

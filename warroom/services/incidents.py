@@ -19,7 +19,7 @@ from warroom.errors import BadInput
 from warroom.playbooks.schema import Playbook
 from warroom.services import limits
 from warroom.services.actors import Actor
-from warroom.store import chain, eventlog
+from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
 from warroom.vocabulary import LogKind, StepAction, words
 
@@ -79,7 +79,8 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
     marker = "DRILL" if mode == "drill" else "LIVE"
     _event(session, incident, actor, now, "incident.opened",
            f"{marker}: opened incident #{incident.id} from playbook {playbook.id} (v{playbook.version})",
-           playbook=playbook.id, version=playbook.version, mode=mode, title=playbook.title)
+           playbook=playbook.id, version=playbook.version, mode=mode, title=playbook.title,
+           snapshot_sha256=derive.sha256(incident.playbook))  # the steps, ladder and decisions derive from it
     return incident
 
 
@@ -225,6 +226,9 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> d
     playbook = snapshot(incident)
     events = timeline(session, incident, config)
     broken = chain.check_stream_subset(events, complete={f"incident:{incident.id}"})
+    # Sound events are not enough: the incident's rows must be the ones they derive.
+    difference = None if broken else statecheck.incident_difference(session.connection(), incident.id, events)
+    problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(Escalation.level)).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
@@ -234,8 +238,8 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> d
     return {
         "incident": summary(incident),
         "events": [{k: e[k] for k in ("seq", "at", "kind", "actor", "summary", "data", "prev_hash", "hash")} for e in events],
-        "chain": {"head": events[-1]["hash"] if events else None, "verified": broken is None,
-                  **({"problem": str(broken)} if broken else {})},
+        "chain": {"head": events[-1]["hash"] if events else None, "verified": problem is None,
+                  **({"problem": problem} if problem else {})},
         "steps": [{
             "id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": _iso(s.due_at),
             "overdue": live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,

@@ -1,8 +1,9 @@
-"""Proving the log unaltered: the hash chain, SQLite's own integrity check, and the witness."""
+"""Proving the log unaltered: the hash chain, SQLite's own integrity check, the witness, and the
+state tables rebuilt from the events (store/statecheck.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import text
@@ -10,7 +11,7 @@ from sqlalchemy.exc import DatabaseError
 
 from warroom.errors import DatabaseDamaged, LogAltered
 from warroom.home import Home
-from warroom.store import chain, eventlog
+from warroom.store import chain, eventlog, statecheck
 from warroom.store.engine import Store
 from warroom.witness import Entry, Torn, Witness
 
@@ -24,6 +25,7 @@ class Report:
     witness_ahead: bool  # the witness saw later events than this database holds (a backup)
     signed_by: Path | None = None  # verify --key: the public key the witness was checked against
     warnings: list[str] = field(default_factory=list)  # not tampering, but worth knowing (a torn last line)
+    unchecked: tuple[str, ...] = ()  # what the events could not check in the state tables (older logs)
 
     def __str__(self) -> str:
         lines = [f"event log verified: {self.events:,} event{'' if self.events == 1 else 's'}, hash chain intact, database integrity ok"]
@@ -34,6 +36,8 @@ class Report:
             lines.append(f"witness: signed head at seq {self.witnessed_seq} matches{by}")
         if self.witness_ahead:
             lines.append("note: the home has witnessed later events than this database holds (expected for a backup)")
+        lines.append("state tables match the events: incidents, steps, escalation ladders, fallback activations, supplier states")
+        lines += [f"not checked: {what}" for what in self.unchecked]
         return "\n".join(lines)
 
 
@@ -52,10 +56,21 @@ def verify_home(home: Home, key: Path | None = None) -> Report:
 
 
 def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Report:
-    """Check everything; LogAltered names the first bad seq. `own_database` is False for a copy
-    (a backup): the witness may then have seen events after the copy was taken."""
+    """Check everything; LogAltered names the first bad seq, or the first state-table row that
+    differs from the events. `own_database` is False for a copy (a backup): the witness may then
+    have seen events after the copy was taken."""
+    tables = statecheck.TableCheck()
+    report = _verify_log(store, witness, own_database=own_database, tables=tables)
+    # Reported after the log and its witness: rows left behind by cut-off events are a truncation first.
+    if tables.difference is not None:
+        raise LogAltered(f"state tables differ from the event log: {tables.difference}")
+    return replace(report, unchecked=tuple(tables.unchecked()))
+
+
+def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, tables: statecheck.TableCheck) -> Report:
     try:
         with store.engine.connect() as connection:
+            tables.begin(connection)
             if store.engine.dialect.name == "sqlite":
                 problems = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
                 if problems != ["ok"]:
@@ -66,9 +81,11 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
             for item in chain.walk(eventlog.records(connection)):
                 if isinstance(item, chain.Break):
                     raise LogAltered(f"event log altered at {item}")
+                tables.feed(item)
                 count, head_seq, head_hash = count + 1, item["seq"], item["hash"]
                 if held is not None and item["seq"] == held.seq:
                     held_hash = item["hash"]
+            tables.end()  # in the walk's read transaction: events and rows of one moment
     except DatabaseError as exc:
         raise LogAltered(f"database damaged: {exc.orig}") from None
     if witness is None:

@@ -1,5 +1,12 @@
 """The tables. The event log is the truth; the state tables are what the services keep beside it,
-always written in the same transaction as the event that explains the change."""
+always written in the same transaction as the event that explains the change.
+
+Derived from the events, so `verify` rebuilds and compares them (store/derive.py) and triggers
+refuse the changes no service makes (migration 0004): `incident`, `incident_step`, `escalation`,
+`fallback_activation`, and the confirmed state (state, since) of `supplier_state`.
+Operational, not derived: `lease` (who runs the monitor), `health_sample` (latency history,
+pruned), `outbox` (webhook delivery), `stream_head` (an append cache) and supplier_state's
+per-round fields. Their changes are not events, so nothing can check them against the log."""
 
 from __future__ import annotations
 
