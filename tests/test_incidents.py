@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import tomli_w
@@ -406,3 +406,28 @@ def test_a_closed_incident_takes_no_acknowledgement_and_keeps_no_fallback_switch
         assert f"incident #{incident.id} is closed" in result.stderr
     assert event_rows(home) == before
 
+
+
+def test_a_supplier_event_left_out_of_the_timeline_does_not_make_it_unverified(home, clock):
+    """The timeline keeps an involved supplier's state changes, not its other events (a suggestion):
+    the supplier's stream is sampled, so only the incident's own stream must be complete."""
+    from tests.helpers import ORIGIN
+    from tests.test_health_states import HTTP_DOWN, HTTP_UP
+    from tests.tui.test_board import record
+    from warroom.store import eventlog
+
+    configure(home)
+    incident_id = int(cli_ok(home, "incident", "start", "quick-drill", "--drill"))
+    clock.set(datetime.now(UTC) + timedelta(seconds=1))  # after the opening the CLI stamped with the real time
+    for result in (HTTP_DOWN, HTTP_DOWN):
+        record(home, clock, "nlcloud", result)
+    store = home.open_store()
+    with store.write() as session:
+        eventlog.append(session, at=clock.now(), kind="playbook.suggested", actor="system", origin=ORIGIN, object="playbook:quick-drill",
+                        summary="NLCloud down: playbook suggested", data={"playbook": "quick-drill", "supplier": "nlcloud"})
+    store.dispose()
+    for result in (HTTP_UP, HTTP_UP):
+        record(home, clock, "nlcloud", result)
+    view = json.loads(cli_ok(home, "incident", "show", str(incident_id), "--json"))
+    assert [e["data"]["to"] for e in view["events"] if e["kind"] == "supplier.state"][-1] == "up"
+    assert view["chain"]["verified"], view["chain"]
