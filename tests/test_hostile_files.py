@@ -188,6 +188,7 @@ def test_a_hostile_config_is_one_line_exit_2_never_a_hang(home, tmp_path, kind):
         result = run(home, *args)
         clean(result, 2)
         assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.startswith(reason), result.stderr  # the reason, not "no war-room home"
 
 
 # ── two files, one id ─────────────────────────────────────────────────────────────────────────
@@ -308,3 +309,24 @@ def test_demo_names_a_fifo_where_its_home_has_warroom_toml(tmp_path):
                             timeout=DEADLINE, env=environment, preexec_fn=_cap_memory, stdin=subprocess.DEVNULL)
     clean(result, 2)
     assert result.stderr.splitlines() == [f"{root}/warroom.toml: is a FIFO, not a regular file"]
+
+
+def test_a_fifo_in_place_of_monitor_log_does_not_hang_the_tui_starting_a_monitor(home, clock):
+    """The TUI opens monitor.log for the monitor it starts: a FIFO there would block that open for ever."""
+    import threading
+
+    from warroom.health.keeper import MonitorKeeper
+
+    os.mkfifo(home.root / "monitor.log")
+    keeper = MonitorKeeper(home)
+    store = home.open_store()
+    started: list[bool] = []
+    thread = threading.Thread(target=lambda: started.append(keeper.ensure(store, clock.now())), daemon=True)
+    thread.start()
+    thread.join(20)
+    try:
+        assert started == [True], "ensure() hung on the FIFO"
+        assert keeper.child is not None
+    finally:
+        keeper.stop()
+        store.dispose()

@@ -462,3 +462,19 @@ def test_verify_key_that_is_no_key_is_bad_input(root, tmp_path):
         result = run_cli("verify", "--key", str(path), home=root)
         assert_clean_failure(result, 2)
         assert path.name in result.stderr
+
+
+def test_a_fifo_in_place_of_the_witness_or_a_key_never_hangs(home, tmp_path):
+    """A FIFO blocks an ordinary open until someone writes to it: verify and --key read without blocking."""
+    one_person(home.root)
+    assert run_cli("incident", "start", PLAYBOOK, "--drill", home=home.root).returncode == 0
+    fifo = tmp_path / "key.pub"
+    os.mkfifo(fifo)
+    given = run_cli("verify", "--key", str(fifo), home=home.root, timeout=20)
+    assert_clean_failure(given, 2)
+    assert "is a FIFO, not a regular file" in given.stderr
+    (home.root / "witness.log").unlink()
+    os.mkfifo(home.root / "witness.log")
+    verified = run_cli("verify", home=home.root, timeout=20)
+    assert_clean_failure(verified, 3)
+    assert "witness.log is not a regular file" in verified.stderr

@@ -81,7 +81,7 @@ class Home:
 
     def require(self) -> Home:
         """This home, or BadInput: telling how to create one, or refusing one that others can change."""
-        if not self.config_path.is_file():
+        if not os.path.lexists(self.config_path):  # anything else there is named by the config's own reader
             raise BadInput(f"no war-room home at {self.root} (create one: warroom init {self.root})")
         self.refuse_unsafe()
         return self

@@ -35,7 +35,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from warroom.errors import BadInput, LogAltered
+from warroom import files
+from warroom.errors import BadInput, InvalidFile, LogAltered
 from warroom.store.chain import canonical
 from warroom.text import line as shown
 
@@ -62,9 +63,9 @@ def generate_key(key_path: Path, pub_path: Path) -> None:
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """A public key given on the command line (kept off the host); BadInput naming it otherwise."""
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except OSError as exc:
-        raise BadInput(f"--key: {shown(path)}: {exc.strerror}") from None
+        key = serialization.load_pem_public_key(_key_bytes(path))
+    except InvalidFile as exc:
+        raise BadInput(f"--key: {exc}") from None
     except (ValueError, UnsupportedAlgorithm):
         raise BadInput(f"--key: {shown(path)} is not a PEM public key (like the home's warroom.pub)") from None
     if not isinstance(key, Ed25519PublicKey):
@@ -146,16 +147,14 @@ class Witness:
         if self._signer is not None:
             return self._signer
         name = shown(self.key_path)
+        if not self.key_path.exists():
+            raise WitnessProblem(f"{name} is missing, so the head cannot be signed")
+        if not os.access(self.key_path, os.R_OK) and self.key_belongs_elsewhere():
+            return None
         try:
-            data = self.key_path.read_bytes()
-        except FileNotFoundError:
-            raise WitnessProblem(f"{name} is missing, so the head cannot be signed") from None
-        except PermissionError:
-            if self.key_belongs_elsewhere():
-                return None
-            raise WitnessProblem(f"{name} cannot be read by this account, so the head cannot be signed") from None
-        except OSError as exc:
-            raise WitnessProblem(f"{name} cannot be read ({exc.strerror}), so the head cannot be signed") from None
+            data = _key_bytes(self.key_path)
+        except InvalidFile as exc:
+            raise WitnessProblem(f"{exc}, so the head cannot be signed") from None
         try:
             key = serialization.load_pem_private_key(data, password=None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
@@ -252,10 +251,12 @@ class Witness:
         return self._public
 
     def _home_public(self) -> Ed25519PublicKey:
+        if not self.pub_path.exists():
+            raise LogAltered(f"{self.pub_path} is missing: the witness cannot be checked")
         try:
-            key = serialization.load_pem_public_key(self.pub_path.read_bytes())
-        except FileNotFoundError:
-            raise LogAltered(f"{self.pub_path} is missing: the witness cannot be checked") from None
+            key = serialization.load_pem_public_key(_key_bytes(self.pub_path))
+        except InvalidFile as exc:
+            raise LogAltered(f"{exc}: the witness cannot be checked") from None
         except (ValueError, UnsupportedAlgorithm):
             raise LogAltered(f"{self.pub_path} is not a public key: the witness cannot be checked") from None
         if not isinstance(key, Ed25519PublicKey):
@@ -286,7 +287,15 @@ class Witness:
         Signatures are checked by check_signature, for the entries that decide (~50 µs each)."""
         if not self.path.exists():
             return
-        with self.path.open("rb") as lines:
+        try:  # non-blocking, and a regular file only: a FIFO planted here must not hang verify
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            raise LogAltered(f"{self.path.name} cannot be read ({exc.strerror}): the witness cannot be checked") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise LogAltered(f"{self.path.name} is not a regular file: the witness cannot be checked")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as lines:
             for number, text in enumerate(lines, start=1):
                 entry = _parse(text, number)
                 if entry is not None:
@@ -295,6 +304,11 @@ class Witness:
                     yield Torn(self.path.name, number)
                 else:
                     raise LogAltered(f"{self.path.name}:{number}: unreadable witness record (the witness file was altered)")
+
+
+def _key_bytes(path: Path) -> bytes:
+    """A PEM key file: a regular file of a few hundred bytes, read without hanging on a FIFO."""
+    return files.read_bytes(path, shown(path), limit=64 * 1024, what="a key file")
 
 
 def _write_all(fd: int, data: bytes) -> None:

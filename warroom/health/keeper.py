@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -19,6 +20,20 @@ from warroom.services import lease
 from warroom.store.engine import Store
 
 GRACE = timedelta(seconds=1)
+
+
+def _log_file(path, mode: int) -> int:
+    """The child's log, appended to; /dev/null when it is not a regular file (a FIFO planted there
+    would hang the TUI's open, and a device is no log)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError:
+        return os.open(os.devnull, os.O_WRONLY)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return os.open(os.devnull, os.O_WRONLY)
+    os.set_blocking(fd, True)
+    return fd
 
 
 class MonitorKeeper:
@@ -34,7 +49,7 @@ class MonitorKeeper:
             current = lease.current(session)
         if current is not None and current.expires_at + GRACE > now:
             return False
-        log = os.open(self.home.root / "monitor.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660 if self.home.group_shared else 0o600)
+        log = _log_file(self.home.root / "monitor.log", 0o660 if self.home.group_shared else 0o600)
         try:
             # The same database as this TUI: with --db, the child must not check and write into the home's own file.
             database = ["--db", self.home.db_url] if self.home.db_url else []
