@@ -164,3 +164,33 @@ def test_proxy_settings_from_the_environment_are_honoured(server, monkeypatch):
     result, _ = run(http("http://supplier.invalid/health"))
     assert (result.state, result.detail) == ("up", "HTTP 200")
     assert seen and seen[0].startswith(b"GET http://supplier.invalid/health HTTP/1.1")
+
+
+def test_a_ca_file_that_cannot_be_used_makes_the_check_unknown_never_a_hang(server, tmp_path):
+    """ca_file is a path people wrote: a FIFO there hung the monitor; a bundle with a comment in
+    another encoding still loads; a file with no certificate says so."""
+    import os
+
+    ca = hostile.make_ca(tmp_path)
+    good = server(hostile.never_answers, hostile.server_context(tmp_path, ca, days_left=200, name="good"))
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes("# Zertifikatsbündel für die Prüfung\n".encode("latin-1") + ca[2].read_bytes())
+    fifo = tmp_path / "ca.fifo"
+    os.mkfifo(fifo)
+    empty = tmp_path / "empty.pem"
+    empty.write_text("no certificates here\n")
+
+    async def both(ca_file: str):
+        clients = checks.Clients(4)
+        try:
+            return [await checks.run_with(check, clients) for check in (tls_check(good.port, ca_file), http(f"https://127.0.0.1:{good.port}/", ca_file=ca_file))]
+        finally:
+            await clients.aclose()
+
+    results, _ = hostile.elapsed(lambda: asyncio.run(both(str(bundle))))
+    assert results[0].state == "up"
+    for ca_file, reason in ((fifo, "is a FIFO, not a regular file"), (empty, "holds no PEM certificate")):
+        results, took = hostile.elapsed(lambda: asyncio.run(both(str(ca_file))))
+        assert took < DEADLINE + 1
+        for result in results:
+            assert result.state == "unknown" and result.cause == "config" and reason in result.detail, result

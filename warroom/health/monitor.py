@@ -240,7 +240,7 @@ class Monitor:
 async def observe_supplier(supplier: Supplier, clients: checks.Clients, semaphore: asyncio.Semaphore, clock: Clock):
     """One round of one supplier's checks, all at once, as an observation; and when it was made."""
     async with semaphore:
-        results = await asyncio.gather(*(checks.run(c, clients.for_check(c)) for c in supplier.checks))
+        results = await asyncio.gather(*(checks.run_with(c, clients) for c in supplier.checks))
     now = clock.now()
     return observe(list(results), maintenance_window=in_maintenance(supplier, now)), now
 
