@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from typing import Protocol
 
 
@@ -56,9 +57,14 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     text = text.strip()
     try:
         if len(text) in (4, 5) and ":" in text:
+            # A bare time is the latest such moment that is not ahead of now: `23:50` typed at
+            # 00:30 is last night, not tomorrow (a minute of slack, as logging allows).
             hour, minute = (int(p) for p in text.split(":"))
-            today = now.astimezone(local)
-            return today.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            today = now.astimezone(local).date()
+            when = datetime.combine(today, dt_time(hour, minute), tzinfo=local)
+            if when > now + timedelta(minutes=1):
+                when = datetime.combine(today - timedelta(days=1), dt_time(hour, minute), tzinfo=local)
+            return when
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
         raise ValueError(f"{text!r} is not a time: write 10:05, 2026-11-29 10:05 or 2026-11-29T10:05+01:00") from None
