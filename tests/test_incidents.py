@@ -431,3 +431,20 @@ def test_a_supplier_event_left_out_of_the_timeline_does_not_make_it_unverified(h
     view = json.loads(cli_ok(home, "incident", "show", str(incident_id), "--json"))
     assert [e["data"]["to"] for e in view["events"] if e["kind"] == "supplier.state"][-1] == "up"
     assert view["chain"]["verified"], view["chain"]
+
+
+def test_instants_are_shown_in_the_war_rooms_zone_whatever_the_hosts(home):
+    """The host's TZ is not the war-room's: tables show [settings] timezone (Europe/Amsterdam)."""
+    from zoneinfo import ZoneInfo
+
+    configure(home)
+    incident_id = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    cli_ok(home, "fallback", "activate", incident_id, "secondary-dc", "--reason", "drill")
+    def amsterdam(stored: str) -> str:
+        return f"{datetime.fromisoformat(stored.replace('Z', '+00:00')).astimezone(ZoneInfo('Europe/Amsterdam')):%Y-%m-%d %H:%M}"
+
+    opened = json.loads(cli_ok(home, "incident", "show", incident_id, "--json"))["incident"]["opened_at"]
+    since = next(r for r in json.loads(cli_ok(home, "fallbacks", "--json")) if r["id"] == "secondary-dc")["active"]["since"]
+    for args, shown in ((("incident", "list"), amsterdam(opened)), (("fallbacks",), f"ACTIVE since {amsterdam(since)}")):
+        result = run_cli(*args, home=home.root, env={"TZ": "America/Los_Angeles"})
+        assert result.returncode == 0 and shown in result.stdout, (shown, result.stdout)

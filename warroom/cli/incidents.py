@@ -73,8 +73,11 @@ def list_(env: Env, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
+    from warroom.clock import local
+
+    zone = w.config.settings.timezone
     for r in rows:
-        echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {r['opened_at'][:16].replace('T', ' ')}  {line(r['title'])}")
+        echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {local(r['opened_at'], zone, '%Y-%m-%d %H:%M')}  {line(r['title'])}")
 
 
 @incident.command()
@@ -229,11 +232,14 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
+    from warroom.clock import local
+
+    zone = w.config.settings.timezone
     for r in rows:
         last = r["last_exercised"]
-        exercised = f"last exercised {last['at'][:10]} ({last['mode']}{', ' + last['result'] if last['result'] else ''})" if last else "NEVER EXERCISED"
+        exercised = f"last exercised {local(last['at'], zone, '%Y-%m-%d')} ({last['mode']}{', ' + last['result'] if last['result'] else ''})" if last else "NEVER EXERCISED"
         flags = " ⚠ overdue" if r["overdue"] else ""
-        active = f"  ACTIVE since {r['active']['since'][:16].replace('T', ' ')} (#{r['active']['incident']})" if r["active"] else ""
+        active = f"  ACTIVE since {local(r['active']['since'], zone, '%Y-%m-%d %H:%M')} (#{r['active']['incident']})" if r["active"] else ""
         echo(f"{line(r['id']):<22} {line(r['supplier']):<11} owner {line(r['owner']):<7} {exercised}{flags}{active}")
 
 

@@ -245,7 +245,7 @@ async def observe_supplier(supplier: Supplier, clients: checks.Clients, semaphor
     return observe(list(results), maintenance_window=in_maintenance(supplier, now)), now
 
 
-async def check_once(home: Home, concurrency: int = 100) -> list[dict]:
+async def check_once(home: Home, concurrency: int = 100, clock: Clock | None = None) -> list[dict]:
     """One round of every supplier's checks, reported as it is (no confirmation, nothing recorded)."""
     from warroom.clock import iso
 
@@ -254,7 +254,7 @@ async def check_once(home: Home, concurrency: int = 100) -> list[dict]:
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(supplier: Supplier) -> dict:
-        observation, now = await observe_supplier(supplier, clients, semaphore, SystemClock())
+        observation, now = await observe_supplier(supplier, clients, semaphore, clock or SystemClock())
         return {"id": supplier.id, "state": observation.state, "latency_ms": observation.latency_ms,
                 "detail": observation.detail, "checked_at": iso(now), "disagreement": observation.disagreement}
 

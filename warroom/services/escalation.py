@@ -133,7 +133,8 @@ def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime
     if row.cancelled:
         raise BadInput(f"level {level} was cancelled when the incident was resolved")
     if not row.fired_at:
-        raise BadInput(f"level {level} has not fired yet (due {iso(row.due_at)})")
+        when = f"due in {span(row.due_at - now)}" if row.due_at > now else f"due {span(now - row.due_at)} ago; is a monitor running?"
+        raise BadInput(f"level {level} has not fired yet ({when})")
     row.acked_at, row.acked_by = now, actor.user
     session.add(row)
     eventlog.append(session, at=now, kind="escalation.acknowledged", actor=actor.user, origin=actor.origin, incident_id=incident.id,

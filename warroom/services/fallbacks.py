@@ -13,7 +13,7 @@ from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services import limits
 from warroom.services.actors import Actor
-from warroom.services.incidents import require_open, get, snapshot
+from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
 from warroom.store.models import FallbackActivation, IncidentStep
 from warroom.vocabulary import FallbackResult, words
@@ -41,7 +41,7 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
         raise BadInput(f"fallback {fallback_id} needs a decision: give the reason with --reason; nothing was recorded")
     current = _active(session, fallback_id)
     if current is not None:
-        raise BadInput(f"fallback {fallback_id} is already active since {iso(current.activated_at)} (incident #{current.incident_id})")
+        raise BadInput(f"fallback {fallback_id} is already active, for {span(now - current.activated_at)} (incident #{current.incident_id})")
     activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident.id, mode=incident.mode,
                                     reason=reason, activated_at=now, activated_by=actor.user)
     session.add(activation)

@@ -97,8 +97,8 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
         raise BadInput(f"{action!r} is not a step action ({', '.join(words(StepAction))})")
     target = StepAction(action).status
     if row.status in ("done", "skipped") or row.status == target:
-        when = row.changed_at.astimezone().strftime("%H:%M") if row.changed_at else "?"
-        raise BadInput(f"step {step_id} is already {row.status} (by {row.changed_by} at {when}); nothing was recorded")
+        when = f"{span(now - row.changed_at)} ago" if row.changed_at else "earlier"
+        raise BadInput(f"step {step_id} is already {row.status} (by {row.changed_by}, {when}); nothing was recorded")
     row.status, row.changed_at, row.changed_by, row.note = target, now, actor.user, note or row.note
     session.add(row)
     late = ""
@@ -160,9 +160,9 @@ def log(
             raise BadInput(f"--corrects {corrects}: seq {corrects} is not a log entry of incident #{incident_id}")
     occurred = occurred_at or now
     if occurred > now + timedelta(minutes=1):
-        raise BadInput(f"--at {iso(occurred)} is in the future")
+        raise BadInput(f"--at: that is {span(occurred - now)} in the future")
     if occurred < incident.opened_at - timedelta(days=30):
-        raise BadInput(f"--at {iso(occurred)} is long before the incident opened")
+        raise BadInput(f"--at: that is {span(incident.opened_at - occurred)} before the incident opened (more than 30 days)")
     data: dict[str, Any] = {"kind": kind, "text": text, "rationale": rationale, "occurred_at": iso(occurred)}
     if decision:
         data["decision"] = decision
