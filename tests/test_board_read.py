@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from tests.test_health_states import HTTP_DOWN, HTTP_UP
 from tests.tui.test_board import record
 from warroom.clock import iso
-from warroom.health.checks import Result
+from warroom.health.states import Result
 from warroom.services import health
 from warroom.services.board import board, fingerprint
 from warroom.store.models import HealthSample

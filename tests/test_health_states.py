@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from warroom.health.checks import Result
+from warroom.health.states import Result
 from warroom.health.states import confirm, observe
 from warroom.services import health, lease, library
 from warroom.store import eventlog

@@ -315,7 +315,7 @@ def test_a_fifo_in_place_of_monitor_log_does_not_hang_the_tui_starting_a_monitor
     """The TUI opens monitor.log for the monitor it starts: a FIFO there would block that open for ever."""
     import threading
 
-    from warroom.health.keeper import MonitorKeeper
+    from warroom.monitor.keeper import MonitorKeeper
 
     os.mkfifo(home.root / "monitor.log")
     keeper = MonitorKeeper(home)

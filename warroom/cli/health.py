@@ -19,7 +19,7 @@ def check(env: Env, once: bool, as_json: bool) -> None:
     Down suppliers are data, not failure: the exit code is 0."""
     import asyncio
 
-    from warroom.health.monitor import check_once
+    from warroom.monitor.service import check_once
 
     rows = asyncio.run(check_once(env.home.require()))
     if as_json:
@@ -91,7 +91,7 @@ def monitor(env: Env) -> None:
     import asyncio
     import signal
 
-    from warroom.health.monitor import Monitor
+    from warroom.monitor.service import Monitor
 
     home = env.home.require()
 

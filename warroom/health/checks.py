@@ -14,7 +14,6 @@ import json
 import re
 import ssl
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -24,21 +23,11 @@ import httpx
 from warroom import files
 from warroom.config import Check
 from warroom.errors import InvalidFile
+from warroom.health.states import Result
 
 BODY_CAP = 64 * 1024  # enough for any status.json; an endless body is cut here
 CA_FILE_CAP = 4_000_000  # a whole system bundle is about 250 KB
 MAX_REDIRECTS = 5
-
-
-@dataclass(frozen=True)
-class Result:
-    """One check's outcome. `state` is up, degraded, down, maintenance or unknown."""
-
-    kind: str
-    state: str
-    latency_ms: float | None
-    detail: str
-    cause: str  # machine-readable: ok, http-status, timeout, refused, reset, tls, dns, protocol, slow, statuspage, …
 
 
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")

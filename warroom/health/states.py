@@ -15,10 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from warroom.config import Supplier
-from warroom.health.checks import Result
 
 RANK = {"up": 0, "maintenance": 1, "unknown": 2, "degraded": 3, "down": 4}
 FAILING = ("degraded", "down", "unknown")
+
+
+@dataclass(frozen=True)
+class Result:
+    """One check's outcome. `state` is up, degraded, down, maintenance or unknown."""
+
+    kind: str
+    state: str
+    latency_ms: float | None
+    detail: str
+    cause: str  # machine-readable: ok, http-status, timeout, refused, reset, tls, dns, protocol, slow, statuspage, …
 
 
 def worst(states: Iterable[str]) -> str:

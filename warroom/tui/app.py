@@ -135,7 +135,7 @@ class WarroomApp(App):
         changes = watch(self.home.url)  # --db: the database the app reads, not the home's own file
         reader = Reader(store, changes, config, self.clock)
         if self.keep_monitor:
-            from warroom.health.keeper import MonitorKeeper
+            from warroom.monitor.keeper import MonitorKeeper
 
             self.keeper = MonitorKeeper(self.home)
         next_lease_look = 0.0

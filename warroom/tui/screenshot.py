@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warroom.clock import MovableClock
-from warroom.health.checks import Result
+from warroom.health.states import Result
 from warroom.health.states import observe
 from warroom.home import Home
 from warroom.services import actors, fallbacks, homes, incidents, lease, library
