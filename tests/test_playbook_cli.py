@@ -96,11 +96,11 @@ def test_bundled_files_point_editors_at_the_schema():
 
 
 def test_readme_reference_is_generated_from_the_models():
-    from warroom.reference import END, START, render
+    from tests.docs.reference import END, START, render
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index(START) : readme.index(END) + len(END)]
-    assert section == render(), "README reference is stale: uv run python -m warroom.reference README.md"
+    assert section == render(), "README reference is stale: uv run python -m tests.docs.reference README.md"
 
 
 def test_usage_errors_exit_2_without_traceback():
