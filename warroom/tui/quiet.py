@@ -45,6 +45,14 @@ class Rows(DataTable):
             if start:
                 self.columns[key].content_width = max(start[0], cell_len(label))
 
+    def _update_dimensions(self, new_rows) -> None:
+        """DataTable measures new rows and grown cells when idle, but caches rendered cells and
+        rows by its update count alone: a frame painted before the measuring cached them at the
+        old column widths, and the row stayed cut (a supplier's note missing) until something
+        else changed. Measured, so a new count."""
+        super()._update_dimensions(new_rows)
+        self._update_count += 1
+
     @property
     def selected_key(self) -> str | None:
         if not self.row_count:
