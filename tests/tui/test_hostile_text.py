@@ -8,11 +8,17 @@ and is read back from what the widgets render."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import getpass
 import json
+import queue
+import threading
 import time
 import tomllib
 
 import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from textual.geometry import Region
 from textual.widgets import DataTable
 
@@ -319,3 +325,108 @@ def test_the_library_shows_hostile_playbooks_and_their_problems_as_written(home,
 
     asyncio.run(scenario())
     assert kinds(home) == before
+
+
+# ── generated text ─────────────────────────────────────────────────────────────────────────────
+
+FRAGMENTS = ["[", "]", "[/]", "[b]", "[/etc]", "[@click=app.quit]", "[@click=screen.step('done')]", "[link=x]", "$title", "${x}",
+             "\\[", "\x1b]0;pwned\x07", "\x1b]52;c;eA==\x1b\\", "\x1b[2J", "\x9b1m", "\r", "\n", "\r\n", "\x00", "\x7f", "\u202e", "\u2028"]
+ENTRY = st.lists(st.one_of(st.text(st.characters(exclude_categories=("Cs",)), max_size=12), st.sampled_from(FRAGMENTS)),
+                 min_size=1, max_size=8).map("".join).filter(lambda s: s.strip())
+
+
+class RunningRoom:
+    """One app with the incident room open, kept running in a thread of its own across examples
+    (an app per example would make the test slow for nothing). Work is handed to the one task
+    that runs the app: Textual keeps the running app in that task's context."""
+
+    def __init__(self, home, clock, incident_id: int):
+        self.home, self.clock, self.incident_id = home, clock, incident_id
+        self.jobs: queue.Queue = queue.Queue()
+        self.started = concurrent.futures.Future()
+        self.thread = threading.Thread(target=asyncio.run, args=(self._run(),), daemon=True)
+        self.thread.start()
+        self.started.result(60)
+
+    async def _run(self) -> None:
+        try:
+            self.app = make_app(self.home, clock=self.clock)
+            async with self.app.run_test(size=(140, 40)) as self.pilot:
+                self.room = await open_room(self.app, self.pilot, self.incident_id)
+                self.started.set_result(None)
+                while (job := await asyncio.to_thread(self.jobs.get)) is not None:
+                    work, done = job
+                    try:
+                        done.set_result(await work())
+                    except BaseException as failed:  # handed to the test, which raises it
+                        done.set_exception(failed)
+        except BaseException as failed:
+            if not self.started.done():
+                self.started.set_exception(failed)
+            raise
+
+    def call(self, work, timeout: float = 60):
+        """Run `await work()` in the app's task; its result, or its exception raised here."""
+        done = concurrent.futures.Future()
+        self.jobs.put((work, done))
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return done.result(0.1)
+            except concurrent.futures.TimeoutError:
+                self.alive()
+                if time.monotonic() > deadline:
+                    raise
+
+    def alive(self) -> bool:
+        assert self.app.is_running and self.app.screen is self.room, "the app crashed, quit or left the room"
+        return True
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(30)
+
+
+def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
+    from warroom import text
+    from warroom.services import actors, incidents, library
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+    cfg = library.config(home)
+    me = actors.resolve(cfg, getpass.getuser(), {})
+    store = home.open_store()
+    running = RunningRoom(home, clock, incident_id)
+    room, log = running.room, running.room.query_one("#log", DataTable)
+
+    async def shown_and_clicked(seqs: list[int]) -> None:
+        await until(running.pilot, lambda: running.alive() and log.row_count
+                    and log.coordinate_to_cell_key((log.row_count - 1, 0)).row_key.value == str(seqs[-1]), what="the entries in the log")
+        await running.pilot.pause()
+        for seq in seqs:
+            summary = next(e["summary"] for e in room.view["events"] if e["seq"] == seq)
+            assert str(log.get_cell(str(seq), "what")) == text.line(summary)
+        assert no_controls(screen_text(running.app))
+        # Click the newest entry's text: the log follows its newest row, so it is in view.
+        row = log.row_count - 1 - log.scroll_offset.y
+        left = sum(column.get_render_width(log) for column in log.ordered_columns[:2])
+        await running.pilot.click(offset=(log.content_region.x + left + 1, log.content_region.y + log.header_height + row))
+        await running.pilot.pause()
+        running.alive()
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(entries=st.lists(ENTRY, min_size=1, max_size=3))
+    def logged(entries: list[str]) -> None:
+        before = kinds(home)
+        seqs = []
+        for entry in entries:
+            with store.write() as session:
+                seqs.append(incidents.log(session, incident_id=incident_id, text=entry, kind="observation", now=clock.now(), actor=me)["seq"])
+        running.call(lambda: shown_and_clicked(seqs))
+        assert kinds(home) == before + ["decision.logged"] * len(entries)
+
+    try:
+        logged()
+    finally:
+        running.close()
+        store.dispose()
