@@ -27,6 +27,7 @@ from tests.conftest import run_cli
 from tests.test_incidents import configure
 from tests.test_health_states import HTTP_DOWN
 from tests.tui.test_board import record, until
+from tests.tui.test_library import rounds
 from tests.tui.test_room import kinds, open_room, start_incident
 from warroom.health.checks import Result
 from warroom.tui.app import make_app
@@ -145,7 +146,7 @@ def screen_text(app) -> list[str]:
 
 def test_hostile_names_and_titles_show_as_written_on_the_board_and_in_the_room(home, clock):
     hostile_home(home)
-    record(home, clock, "nlcloud", HTTP_DOWN)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 4)  # down long enough for a playbook to be suggested: the bar names it
     incident_id = start_incident(home, clock, playbook="hostile")
     fire_first_level(home, clock, incident_id)
     before = kinds(home)
@@ -159,6 +160,7 @@ def test_hostile_names_and_titles_show_as_written_on_the_board_and_in_the_room(h
             await shows(pilot, board.query_one("#suppliers"), "NL [/etc] ␛[2J")
             await shows(pilot, board.query_one("#services"), "Benefit [payments] \\u009b")
             await shows(pilot, board.query_one("#incidents"), "Outage [/etc/hosts] ␛]52;c;cHduZWQ=␇")
+            await shows(pilot, board.query_one("#suggestion"), 'NL [/etc] ␛[2J down for 1m: playbook ')
             assert no_controls(screen_text(app))
 
             room = await open_room(app, pilot, incident_id)
@@ -430,3 +432,17 @@ def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
     finally:
         running.close()
         store.dispose()
+
+
+def test_a_config_problem_quoting_hostile_text_is_shown_as_written(home, clock):
+    home.config_path.write_text('[settings]\ntimezone = "Mars/[/etc] \\u001b]0;pwned\\u0007"\nconfirm = "[b]two"\n')
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            problem = app.screen.query_one("#problem")
+            await until(pilot, lambda: problem.has_class("shown"), what="the problem to be shown")
+            await shows(pilot, problem, "warroom.toml:2: settings.timezone: 'Mars/[/etc]", "  warroom.toml:3: settings.confirm")
+            assert no_controls(screen_text(app))
+
+    asyncio.run(scenario())
