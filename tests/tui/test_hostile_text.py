@@ -24,8 +24,8 @@ from textual.widgets import DataTable
 
 from tests import hostile
 from tests.conftest import run_cli
-from tests.test_incidents import configure
 from tests.test_health_states import HTTP_DOWN
+from tests.test_incidents import configure
 from tests.tui.test_board import record, until
 from tests.tui.test_library import rounds
 from tests.tui.test_room import kinds, open_room, start_incident
@@ -444,5 +444,24 @@ def test_a_config_problem_quoting_hostile_text_is_shown_as_written(home, clock):
             await until(pilot, lambda: problem.has_class("shown"), what="the problem to be shown")
             await shows(pilot, problem, "warroom.toml:2: settings.timezone: 'Mars/[/etc]", "  warroom.toml:3: settings.confirm")
             assert no_controls(screen_text(app))
+
+    asyncio.run(scenario())
+
+
+def test_dialog_questions_show_as_written():
+    from textual.app import App
+
+    from warroom.tui.dialogs import AskText, Confirm
+
+    async def scenario():
+        app = App()
+        async with app.run_test(size=(100, 30)) as pilot:
+            for dialog in (AskText("Skip [@click=app.quit]x[/] [/etc] \x1b]0;t\x07?"), Confirm("Start [/etc] \x1b[2J?")):
+                await app.push_screen(dialog)
+                await pilot.pause()
+                text = "\n".join(screen_text(app))
+                assert ("Skip [@click=app.quit]x[/] [/etc] ␛]0;t␇?" if isinstance(dialog, AskText) else "Start [/etc] ␛[2J?") in text, text
+                assert no_controls(screen_text(app))
+                await pilot.press("escape")
 
     asyncio.run(scenario())
