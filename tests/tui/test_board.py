@@ -134,7 +134,7 @@ def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, 
     from warroom.tui.help import HelpScreen, help_text, keys_of
     from warroom.tui.room import IncidentScreen
 
-    text = help_text()
+    text = help_text().plain
     for screen in (Board, IncidentScreen):
         for key, what in keys_of(screen):
             assert what in text

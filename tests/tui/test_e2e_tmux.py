@@ -3,9 +3,12 @@ capture-pane, while a second process acts through the CLI."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 import subprocess
 import sys
+import tomllib
 import uuid
 
 import tomli_w
@@ -70,3 +73,48 @@ def test_demo_in_a_real_terminal(tmp_path):
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     assert run_cli("verify", home=home).returncode == 0
+
+
+def test_escape_sequences_in_a_log_entry_reach_a_real_terminal_as_symbols(tmp_path):
+    """A log entry holding an OSC 0 (set the window title) and a CSI 2J (clear the screen): the
+    room shows both as visible symbols, the window keeps its title and the screen its rows."""
+    assert shutil.which("tmux"), "tmux is needed (installed by .ci/run)"
+    home = tmp_path / "home"
+    assert run_cli("init", str(home)).returncode == 0
+    config = tomllib.loads((home / "warroom.toml").read_text())
+    config["people"][getpass.getuser()] = {"name": "Tester", "role": "commander"}
+    (home / "warroom.toml").write_text(tomli_w.dumps(config))
+    incident_id = run_cli("incident", "start", "cloud-hosting-outage", "--drill", home=home).stdout.strip()
+    entry = "before \x1b]0;pwned-title\x07 middle \x1b[2J after end"
+    logged = run_cli("log", incident_id, entry, home=home)
+    assert logged.returncode == 0, logged.stderr
+    socket = f"warroom-e2e-{uuid.uuid4().hex[:8]}"  # a tmux server of this test's own
+
+    # The environment as os.environ has it: under pytest the process's own environment also holds
+    # COLUMNS=80 and LINES=24 (put there, not in os.environ), which the app would take as its size.
+    environment = dict(os.environ)
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, env=environment).stdout
+
+    def see(test, what: str) -> None:
+        try:
+            wait_for(test, timeout=60, what=what)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}; the screen was:\n{tmux('capture-pane', '-t', 'e2e', '-p')}") from None
+
+    settings = tmp_path / "tmux.conf"  # 120x40 from the start: the app must not begin at tmux's 80x24
+    settings.write_text("set -g default-size 120x40\n")
+    tmux("-f", str(settings), "new-session", "-d", "-s", "e2e", f"cd {ROOT} && {sys.executable} -m warroom --home {home}")
+    try:
+        see(lambda: "DRILL" in tmux("capture-pane", "-t", "e2e", "-p"), "the board with the drill")
+        title = tmux("display", "-p", "-t", "e2e", "#{pane_title}")
+        tmux("send-keys", "-t", "e2e", "Tab", "Enter")  # to the incidents table, open the room
+        shown = "before ␛]0;pwned-title␇ middle ␛[2J after end"
+        see(lambda: shown in tmux("capture-pane", "-t", "e2e", "-p"), "the entry as written")
+        screen = tmux("capture-pane", "-t", "e2e", "-p")
+        assert "Steps" in screen and "Log" in screen  # nothing cleared
+        assert tmux("display", "-p", "-t", "e2e", "#{pane_title}") == title
+        assert "pwned" not in title
+    finally:
+        tmux("kill-server")

@@ -133,3 +133,16 @@ def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
         gc.callbacks.remove(seen)
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_a_row_painted_before_its_columns_were_measured_is_painted_again_at_their_width():
+    async def body(pilot, table):
+        def shown() -> str:
+            return "\n".join(strip.text for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height)))
+
+        table.sync(rows(3, {1: ("▼ down", "a supplier with a long name", "status page: Major outage")}))
+        shown()  # a frame painted before the table measured the new row (it does that when idle)
+        await pilot.pause()
+        assert "a supplier with a long name  status page: Major outage" in shown()
+
+    with_table(2, body)

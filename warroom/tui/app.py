@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
+from warroom.tui import literal
 from warroom.tui.board import BoardScreen
 
 
@@ -185,13 +186,13 @@ class WarroomApp(App):
                 elif what == "start":
                     playbook = library.find(self.home, config, arguments["playbook_id"])
                     created = incidents.start(session, playbook=playbook, mode=arguments["mode"], now=now, actor=actor)
-                    self.call_from_thread(self.notify, f"incident #{created.id} started ({arguments['mode']})")
+                    literal.notify(self, f"incident #{created.id} started ({arguments['mode']})")
                 elif what == "dismiss":
                     suggestions.dismiss(session, now=now, actor=actor, **arguments)
                 else:
                     raise ValueError(what)
         except WarroomError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            literal.notify(self, exc, severity="error", timeout=8)
             return
         self._warn_if_unwitnessed()
         self._reload.set()
@@ -212,7 +213,7 @@ class WarroomApp(App):
         self._loaded.wait(30)
         base = self._home_config.settings.simulator
         if not base:
-            self.call_from_thread(self.notify, "this home has no simulator ([settings] simulator)", severity="warning")
+            literal.notify(self, "this home has no simulator ([settings] simulator)", severity="warning")
             return
         try:
             with httpx.Client(timeout=5) as client:
@@ -220,16 +221,16 @@ class WarroomApp(App):
                 new = "up" if mode != "up" else "down"
                 client.put(f"{base}/_control/{supplier_id}", json={"mode": new}).raise_for_status()
         except (httpx.HTTPError, ValueError) as exc:
-            self.call_from_thread(self.notify, f"simulator at {base} did not answer: {exc}", severity="error")
+            literal.notify(self, f"simulator at {base} did not answer: {exc}", severity="error")
             return
-        self.call_from_thread(self.notify, f"simulated {supplier_id}: {'broken (down)' if new == 'down' else 'healed (up)'}")
+        literal.notify(self, f"simulated {supplier_id}: {'broken (down)' if new == 'down' else 'healed (up)'}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected error in any worker is shown, never swallowed: an action that silently
         did nothing is the worst thing a war-room tool can do."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{event.worker.name} failed: {type(error).__name__}: {error}", severity="error", timeout=15)
+            literal.notify(self, f"{event.worker.name} failed: {type(error).__name__}: {error}", severity="error", timeout=15)
 
     def open_room(self, incident_id: int) -> None:
         from warroom.tui.room import IncidentScreen
@@ -277,7 +278,7 @@ class WarroomApp(App):
                 screen.show(message.view)
 
     def on_monitor_started(self, message: MonitorStarted) -> None:
-        self.notify(f"no monitor was running: started one (pid {message.pid}); it stops when you quit", timeout=6)
+        literal.notify(self, f"no monitor was running: started one (pid {message.pid}); it stops when you quit", timeout=6)
 
     def on_unmount(self) -> None:
         if self.keeper is not None:

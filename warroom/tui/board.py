@@ -1,5 +1,6 @@
 """The board (home screen): suppliers, the crucial services they hit, open incidents, the fallback
-register. Every state is a symbol and a word, never colour alone."""
+register. Every state is a symbol and a word, never colour alone. Names, details and titles come
+from warroom.toml, playbooks and suppliers' status pages: shown as written (`literal`)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from warroom import text
 from warroom.clock import Clock, parse_iso
 from warroom.symbols import SERVICE, SUPPLIER, spark
+from warroom.tui import literal
 from warroom.tui.quiet import QuietTexts, Rows
 
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
 NAME_WIDTH = 22  # long supplier names are cut so the notes (active fallback, stale) stay in view
 SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
+MODE_MARK = {"drill": Content.from_markup("[reverse] DRILL [/reverse]"), "live": Content.from_markup("[reverse b] LIVE [/reverse b]")}
 
 
 def latency_text(s: dict[str, Any], trend: list[float | None] | None) -> str:
@@ -47,24 +52,25 @@ def supplier_row(s: dict[str, Any], zone: ZoneInfo, trend: list[float | None] | 
         notes.append("status page disagrees")
     if s["stale"] and s["state"] != "unknown":
         notes.append("stale")
-    name = s["name"] if len(s["name"]) <= NAME_WIDTH else s["name"][: NAME_WIDTH - 1] + "…"
+    name = text.line(s["name"])  # cut what is shown, escapes included
+    name = name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
     return (state, name, latency_text(s, trend), since, "; ".join(notes) or s["detail"])
 
 
-def services_text(services: list[dict[str, Any]]) -> str:
+def services_text(services: list[dict[str, Any]]) -> Content:
     lines = []
     for sector in SECTORS:
         mine = [v for v in services if v["sector"] == sector]
         if not mine:
             continue
-        lines.append(f"[b]{sector.upper()}[/b]")
+        lines.append(literal.plain(sector.upper(), "bold"))
         hit = [v for v in mine if v["state"] != "up"]
         if not hit:
-            lines.append("  all services up")
+            lines.append(Content("  all services up"))
         for v in hit:
             through = ", ".join(t["supplier"] + (f" (via {t['via']})" if t["via"] else "") for t in v["through"]) or "not checked yet"
-            lines.append(f"  {SERVICE[v['state']]} {v['name']}  [dim]{through}[/dim]")
-    return "\n".join(lines)
+            lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v["state"]], name=v["name"], through=through))
+    return Content("\n").join(lines)
 
 
 def countdown(due: str | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
@@ -93,18 +99,18 @@ def elapsed(opened: str, now: datetime) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def register_text(rows: list[dict[str, Any]]) -> str:
+def register_text(rows: list[dict[str, Any]]) -> Content:
     parts = []
     for r in rows:
         last = r["last_exercised"]
         if r["active"]:
-            parts.append(f"[b]{r['id']}[/b] ({r['supplier']}) ACTIVE")
+            parts.append(literal.template("[b]$id[/b] ($supplier) ACTIVE", id=r["id"], supplier=r["supplier"]))
         elif last is None:
-            parts.append(f"{r['id']} ({r['supplier']}) [b]NEVER EXERCISED ⚠[/b]")
+            parts.append(literal.template("$id ($supplier) [b]NEVER EXERCISED ⚠[/b]", id=r["id"], supplier=r["supplier"]))
         else:
             flag = " ⚠ overdue" if r["overdue"] else ""
-            parts.append(f"{r['id']} ({r['supplier']}) last exercised {last['at'][:10]} {last['result'] or last['mode']}{flag}")
-    return " · ".join(parts)
+            parts.append(literal.plain(f"{r['id']} ({r['supplier']}) last exercised {last['at'][:10]} {last['result'] or last['mode']}{flag}"))
+    return Content(" · ").join(parts)
 
 
 class BoardScreen(QuietTexts, Screen):
@@ -173,14 +179,15 @@ class BoardScreen(QuietTexts, Screen):
         self._tick()
 
     def set_problem(self, text: str) -> None:
-        self._put("#problem", text)
+        self._put("#problem", literal.block(text))
         self.query_one("#problem").add_class("shown")
 
     def _tick(self) -> None:
         """Once a second; the clock shows minutes, and countdowns show seconds only near their
         deadline, so most ticks send nothing at all."""
         now = self.clock.now()
-        self._put("#topline", f"[b]{self.title_text}[/b]   {self.who}   {now.astimezone(self.zone):%a %d %b %H:%M %Z}", layout=False)
+        self._put("#topline", literal.template("[b]$title[/b]   $who   $now", title=self.title_text, who=self.who,
+                                               now=f"{now.astimezone(self.zone):%a %d %b %H:%M %Z}"), layout=False)
         if self.data:
             self.query_one("#incidents", Rows).sync([(str(i["id"]), incident_row(i, now)) for i in self.data["incidents"]])
 
@@ -192,7 +199,7 @@ class BoardScreen(QuietTexts, Screen):
         for s in data["suppliers"]:
             if s["id"] in old and old[s["id"]] != (s["state"], s["via"]) and not s["via"]:
                 severity = "error" if s["state"] == "down" else "warning" if s["state"] == "degraded" else "information"
-                self.app.notify(f"{SUPPLIER[s['state']]} {s['name']} {s['state']} ({s['detail']})", severity=severity, timeout=8)
+                literal.notify(self.app, f"{SUPPLIER[s['state']]} {s['name']} {s['state']} ({s['detail']})", severity=severity, timeout=8)
 
     def _show_suggestion(self, data: dict[str, Any]) -> None:
         bar = self.query_one("#suggestion", Static)
@@ -200,7 +207,8 @@ class BoardScreen(QuietTexts, Screen):
         if waiting:
             newest = waiting[0]
             at = parse_iso(newest["at"]).astimezone(self.zone).strftime("%H:%M")
-            bar.update(f"⚠ {at}  {newest['summary']}   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss")
+            bar.update(literal.template("⚠ $at  $summary   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss",
+                                        at=at, summary=newest["summary"]))
         bar.set_class(bool(waiting), "shown")
 
     def action_fault(self) -> None:

@@ -1,11 +1,15 @@
-"""Small modal dialogs that return a value: a reason (or note), and a yes/no confirmation."""
+"""Small modal dialogs that return a value: a reason (or note), and a yes/no confirmation. A
+question names ids and titles from config and playbooks: it is shown as written."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
+
+from warroom.tui import literal
 
 
 class AskText(ModalScreen[str | None]):
@@ -24,14 +28,14 @@ class AskText(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(literal.plain(self.question))
             yield Input(placeholder=self.placeholder, id="answer")
             yield Label("", id="why")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if self.required and not text:
-            self.query_one("#why", Label).update("A reason is required: it is logged as a decision.")
+            self.query_one("#why", Label).update(Content("A reason is required: it is logged as a decision."))
             return
         self.dismiss(text)
 
@@ -52,8 +56,8 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
-            yield Label("[b]y[/b] yes    [b]n[/b] no")
+            yield Label(literal.plain(self.question))
+            yield Label(Content.from_markup("[b]y[/b] yes    [b]n[/b] no"))
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

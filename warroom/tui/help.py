@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -19,19 +20,21 @@ def keys_of(screen_class: type[Screen]) -> list[tuple[str, str]]:
     return out
 
 
-def help_text() -> str:
+def help_text() -> Content:
     from warroom.tui.board import BoardScreen
     from warroom.tui.library import PlaybooksScreen
     from warroom.tui.room import IncidentScreen
 
+    def section(title: str, keys: list[tuple[str, str]]) -> list[Content]:
+        # Assembled from pieces, not formatted into markup: a key or description with a bracket
+        # in it must show as it is.
+        return [Content.styled(title, "bold"), *(Content.assemble("  ", (f"{key:<8}", "bold"), f" {what}") for key, what in keys), Content("")]
+
     lines = []
     for title, screen in (("Board", BoardScreen), ("Incident room", IncidentScreen), ("Playbooks", PlaybooksScreen)):
-        lines.append(f"[b]{title}[/b]")
-        lines += [f"  [b]{key:<8}[/b] {what}" for key, what in keys_of(screen)]
-        lines.append("")
-    lines += ["[b]Everywhere[/b]", "  [b]?       [/b] this help", "  [b]ctrl+p  [/b] every action by name (command palette)",
-              "  [b]q       [/b] quit (on the board)", "", "esc closes this help"]
-    return "\n".join(lines)
+        lines += section(title, keys_of(screen))
+    lines += section("Everywhere", [("?", "this help"), ("ctrl+p", "every action by name (command palette)"), ("q", "quit (on the board)")])
+    return Content("\n").join([*lines, Content("esc closes this help")])
 
 
 class HelpScreen(ModalScreen[None]):

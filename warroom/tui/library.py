@@ -1,5 +1,6 @@
 """The playbook library: every playbook of the home with its validation problems shown inline, a
-readable preview (steps, ladder, fallbacks, targets), and starting one live or as a drill."""
+readable preview (steps, ladder, fallbacks, targets), and starting one live or as a drill. All of
+it is the playbook authors' text, file names included: shown as written."""
 
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from warroom import text
+from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
 from warroom.tui.quiet import Rows
+
+
+def preview(description: str) -> Content:
+    """The preview's lines as written, each control character in them a visible symbol. The line
+    breaks are kept: `describe` lays the preview out in lines (a summary may have several)."""
+    return Content("\n").join(Content(text.line(row)) for row in description.split("\n"))
 
 
 class PlaybooksScreen(Screen):
@@ -52,7 +62,7 @@ class PlaybooksScreen(Screen):
                 "id": entry.playbook.id if entry.playbook else entry.shown,
                 "severity": entry.playbook.severity if entry.playbook else "—",
                 "ok": ok,
-                "preview": library.describe(entry.playbook, config) if ok else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems),
+                "preview": preview(library.describe(entry.playbook, config) if ok else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems)),
             })
         self.app.call_from_thread(self._show, entries)
 
@@ -78,7 +88,7 @@ class PlaybooksScreen(Screen):
         if entry is None:
             return
         if not entry["ok"]:
-            self.app.notify(f"{entry['id']} has problems; fix them first (warroom playbook validate)", severity="error")
+            literal.notify(self.app, f"{entry['id']} has problems; fix them first (warroom playbook validate)", severity="error")
             return
         label = "a LIVE incident" if mode == "live" else "a DRILL"
 

@@ -5,7 +5,11 @@ Textual's DataTable repaints every visible row when one cell changes (`update_ce
 whole widget): at 120×40 that is about 16 KB to the terminal for one new number, and a board that
 does it every few seconds costs a coordinator on a phone hotspot 8 KB/s and more. `Rows.sync`
 compares each row's text with what is shown and asks Textual to repaint just the changed cells
-(DataTable is a line-API widget, so a refreshed row region is all that gets rendered and sent)."""
+(DataTable is a line-API widget, so a refreshed row region is all that gets rendered and sent).
+
+Both are also where text becomes what the screen shows, so that no screen can forget: a str cell
+of `Rows` is shown as written (DataTable would parse it as markup), and `QuietTexts` takes
+Textual `Content` (a str is shown as written too). See `warroom.tui.literal`."""
 
 from __future__ import annotations
 
@@ -13,9 +17,15 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from rich.cells import cell_len
+from rich.text import Text
+from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable, Static
+
+from warroom.tui import literal
+
+Cell = str | Text  # a str is anyone's text, shown as written; a Text is ours (see literal.cell)
 
 
 class Rows(DataTable):
@@ -27,13 +37,21 @@ class Rows(DataTable):
         wide as it will usually need."""
         super().__init__(**kwargs)
         self._column_spec = list(columns)
-        self._shown: dict[str, tuple[str, ...]] = {}  # key → texts, in display order
+        self._shown: dict[str, tuple[Cell, ...]] = {}  # key → cells as asked for, in display order
 
     def on_mount(self) -> None:
         for label, key, *start in self._column_spec:
-            self.add_column(label, key=key)
+            self.add_column(Text(label), key=key)
             if start:
                 self.columns[key].content_width = max(start[0], cell_len(label))
+
+    def _update_dimensions(self, new_rows) -> None:
+        """DataTable measures new rows and grown cells when idle, but caches rendered cells and
+        rows by its update count alone: a frame painted before the measuring cached them at the
+        old column widths, and the row stayed cut (a supplier's note missing) until something
+        else changed. Measured, so a new count."""
+        super()._update_dimensions(new_rows)
+        self._update_count += 1
 
     @property
     def selected_key(self) -> str | None:
@@ -41,8 +59,9 @@ class Rows(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    def sync(self, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """Show exactly these rows, in this order, touching only what differs from the screen."""
+    def sync(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
+        """Show exactly these rows, in this order, touching only what differs from the screen.
+        Rows are compared as given; only a new or changed cell is made into what is shown."""
         wanted = {key: tuple(cells) for key, cells in rows}
         kept = [key for key in self._shown if key in wanted]
         fresh = [key for key in wanted if key not in self._shown]
@@ -56,27 +75,28 @@ class Rows(DataTable):
             if wanted[key] != self._shown[key]:
                 self._update_row(key, wanted[key])
         for key in fresh:
-            self.add_row(*wanted[key], key=key)
+            self.add_row(*map(literal.cell, wanted[key]), key=key)
             self._shown[key] = wanted[key]
 
-    def _rebuild(self, wanted: dict[str, tuple[str, ...]]) -> None:
+    def _rebuild(self, wanted: dict[str, tuple[Cell, ...]]) -> None:
         selected = self.selected_key
         self.clear()
         self._shown = {}
         for key, cells in wanted.items():
-            self.add_row(*cells, key=key)
+            self.add_row(*map(literal.cell, cells), key=key)
             self._shown[key] = cells
         if selected in wanted:
             self.move_cursor(row=list(wanted).index(selected))
 
-    def _update_row(self, key: str, cells: tuple[str, ...]) -> None:
+    def _update_row(self, key: str, cells: tuple[Cell, ...]) -> None:
         before = self._shown[key]
         self._shown[key] = cells
         row = self.get_row_index(key)
         for index, ((_, column, *_), old, new) in enumerate(zip(self._column_spec, before, cells)):
             if old == new:
                 continue
-            if cell_len(new) > self.columns[column].content_width:
+            new = literal.cell(new)
+            if new.cell_len > self.columns[column].content_width:
                 self.update_cell(key, column, new, update_width=True)  # the layout changes: all of it repaints
                 continue
             with self._repaint_only(Coordinate(row, index)):
@@ -109,14 +129,20 @@ class QuietTexts:
     """For a screen: update a text widget only when its text changed. An update repaints the
     widget (and, with layout, whatever its new size moves), and every repainted line is sent."""
 
-    def _put(self, selector: str, text: str, *, layout: bool = True) -> None:
+    def _put(self, selector: str, content: Content | str, *, layout: bool = True) -> None:
+        """`content` as built with `literal`; a str is shown as written, on one line."""
+        if isinstance(content, str):
+            content = literal.plain(content)
+        seen = (content.plain, tuple(content.spans))  # Content's == looks at the text alone, not its styles
         texts = self.__dict__.setdefault("_shown_texts", {})
-        if texts.get(selector) != text:
-            texts[selector] = text
-            self.query_one(selector, Static).update(text, layout=layout)
+        if texts.get(selector) != seen:
+            texts[selector] = seen
+            self.query_one(selector, Static).update(content, layout=layout)
 
-    def _title(self, selector: str, title: str) -> None:
+    def _title(self, selector: str, title: Content | str) -> None:
         """Set a border title only when it changed: setting one repaints the whole widget."""
+        if isinstance(title, str):
+            title = literal.plain(title)
         widget = self.query_one(selector)
-        if str(widget.border_title) != title:
+        if widget.border_title != title.markup:  # the getter gives the title as markup
             widget.border_title = title

@@ -1,6 +1,7 @@
 """The incident room: steps, escalation ladder, fallbacks, open decisions and the log, with an
 entry line that is always there. Every action goes through the same service function as its CLI
-command (the app runs it in a worker thread); the room only shows what the database says."""
+command (the app runs it in a worker thread); the room only shows what the database says. Log
+entries, titles and names are anyone's text: shown as written (`literal`), never as markup."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from warroom.clock import Clock, parse_iso
-from warroom.tui.board import elapsed
+from warroom.tui import literal
+from warroom.tui.board import MODE_MARK, elapsed
 from warroom.tui.dialogs import AskText, Confirm
 from warroom.tui.quiet import QuietTexts, Rows
 
@@ -77,7 +80,7 @@ class IncidentScreen(QuietTexts, Screen):
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
-        banner.update("READ-ONLY: you are an observer here; you can read everything and change nothing." if self.read_only else "")
+        banner.update(Content("READ-ONLY: you are an observer here; you can read everything and change nothing." if self.read_only else ""))
         banner.set_class(self.read_only, "shown")
         self.query_one("#entry").display = not self.read_only
 
@@ -88,9 +91,9 @@ class IncidentScreen(QuietTexts, Screen):
         if not self.view:
             return
         i = self.view["incident"]
-        marker = "[reverse] DRILL [/reverse]" if i["mode"] == "drill" else "[reverse b] LIVE [/reverse b]"
-        self._put("#roomline", f"#{i['id']} {marker} · [b]{i['title']}[/b] · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}",
-                  layout=False)
+        self._put("#roomline", Content.assemble(
+            f"#{i['id']} ", MODE_MARK[i["mode"]], " · ", literal.plain(i["title"], "bold"),
+            literal.plain(f" · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}")), layout=False)
 
     def show(self, view: dict[str, Any]) -> None:
         self.view = view
@@ -111,9 +114,10 @@ class IncidentScreen(QuietTexts, Screen):
         self.query_one("#fallbacks", Rows).sync([
             (f["id"], (f["id"], "ACTIVE" if f["active"] else "available" + (" · needs a decision" if f["needs_decision"] else "")))
             for f in view["fallbacks"]])
-        decisions = [f"{d['id']}  {d['question']}" + ("  [b]!late[/b]" if d["overdue"] else f"  due {self._t(d['due_at'])}" if d["due_at"] else "")
+        decisions = [literal.template("$id  $question  [b]!late[/b]" if d["overdue"] else "$id  $question$due", id=d["id"],
+                                      question=d["question"], due=f"  due {self._t(d['due_at'])}" if d["due_at"] else "")
                      for d in view["open_decisions"]]
-        self._put("#decisions", "\n".join(decisions) or "none open")
+        self._put("#decisions", Content("\n").join(decisions) if decisions else Content("none open"))
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
         log.sync([(str(e["seq"]), (parse_iso(e["at"]).astimezone(self.zone).strftime("%H:%M:%S"), e["actor"], e["summary"])) for e in view["events"]])

@@ -1,6 +1,6 @@
 """The wall view (`warroom --wall`): a read-only board for a projector. Large state words for the
 suppliers that are not up, the services hit, each open incident with its mode and its next
-deadline counting down. Nothing to type; q quits."""
+deadline counting down. Nothing to type; q quits. Names, details and titles are shown as written."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
 from warroom.clock import Clock
 from warroom.symbols import SERVICE, SUPPLIER
-from warroom.tui.board import countdown
+from warroom.tui import literal
+from warroom.tui.board import MODE_MARK, countdown
 from warroom.tui.quiet import QuietTexts
 
 HIGH_CONTRAST = Theme(
@@ -23,35 +25,37 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def tiles(suppliers: list[dict[str, Any]]) -> str:
+def tiles(suppliers: list[dict[str, Any]]) -> Content:
     failing = [s for s in suppliers if s["state"] != "up"]
     if not failing:
-        return "[b]▲ ALL SUPPLIERS UP[/b]"
+        return Content.from_markup("[b]▲ ALL SUPPLIERS UP[/b]")
     lines = []
     for s in failing:
         word = f"DOWN VIA {s['via'].upper()}" if s["via"] else s["state"].upper()
-        lines.append(f"[reverse b] {SUPPLIER[s['state']]} {word} [/reverse b]  [b]{s['name']}[/b]  {s['detail']}")
-    return "\n\n".join(lines)
+        lines.append(literal.template("[reverse b] $word [/reverse b]  [b]$name[/b]  $detail", word=f"{SUPPLIER[s['state']]} {word}",
+                                      name=s["name"], detail=s["detail"]))
+    return Content("\n\n").join(lines)
 
 
-def services(rows: list[dict[str, Any]]) -> str:
+def services(rows: list[dict[str, Any]]) -> Content:
     hit = [v for v in rows if v["state"] not in ("up",)]
     if not hit:
-        return "[b]✔ ALL CRUCIAL SERVICES UP[/b]"
-    return "\n".join(f"[b]{SERVICE[v['state']]} {v['sector'].upper()}[/b]  {v['name']}" for v in hit)
+        return Content.from_markup("[b]✔ ALL CRUCIAL SERVICES UP[/b]")
+    return Content("\n").join(literal.template("[b]$sector[/b]  $name", sector=f"{SERVICE[v['state']]} {v['sector'].upper()}", name=v["name"])
+                              for v in hit)
 
 
-def incident_lines(incidents: list[dict[str, Any]], now) -> str:
+def incident_lines(incidents: list[dict[str, Any]], now) -> Content:
     if not incidents:
-        return "no open incidents"
+        return Content("no open incidents")
     out = []
     for i in incidents:
-        mode = "[reverse] DRILL [/reverse]" if i["mode"] == "drill" else "[reverse b] LIVE [/reverse b]"
         nxt = i["next_escalation"]
         # Seconds all the way: the projector is in the room, not at the end of a phone hotspot.
         deadline = f"L{nxt['level']} {countdown(nxt['due_at'], now, seconds_within=24 * 3600)}" if nxt else "no escalation pending"
-        out.append(f"{mode} [b]#{i['id']} {i['title']}[/b]  {i['status'].upper()}  ·  next: [b]{deadline}[/b]")
-    return "\n".join(out)
+        out.append(Content.assemble(MODE_MARK[i["mode"]], " ", literal.template("[b]#$id $title[/b]  $status  ·  next: [b]$deadline[/b]",
+                                                                              id=i["id"], title=i["title"], status=i["status"].upper(), deadline=deadline)))
+    return Content("\n").join(out)
 
 
 class WallScreen(QuietTexts, Screen):
@@ -86,7 +90,7 @@ class WallScreen(QuietTexts, Screen):
             self.show(self.data)
 
     def set_title(self, title: str) -> None:
-        self.query_one("#walltitle", Static).update(f"{title} · wall")
+        self.query_one("#walltitle", Static).update(literal.plain(f"{title} · wall"))
 
     def _tick(self, layout: bool = False) -> None:
         """Once a second the countdowns; the lines stay as many, so no layout pass, unless a new
