@@ -108,3 +108,19 @@ def test_usage_errors_exit_2_without_traceback():
     assert_clean_failure(result, 2)
     result = run_cli("--db", "not a url", "verify", home=Path("/nonexistent"))
     assert_clean_failure(result, 2)
+
+
+def test_the_preview_gives_every_authored_text_one_line():
+    """describe() lays the preview out in lines: a title with a newline must not add one of its own."""
+    from warroom.config import Config
+    from warroom.playbooks.schema import Playbook
+    from warroom.services.library import describe
+
+    playbook = Playbook.model_validate({
+        "id": "p", "title": "Title\nforged title", "summary": "first\nforged summary",
+        "steps": [{"id": "s", "title": "Assess\nforged step"}], "decisions": [{"id": "d", "question": "Go?\rforged question"}],
+        "drill": {"injects": [{"at": "1m", "message": "Press\nforged inject"}]},
+    })
+    lines = describe(playbook, Config()).split("\n")
+    assert not [text for text in lines if text.startswith("forged")]
+    assert "  ┆ forged summary" in lines  # the summary keeps its lines, marked as its own

@@ -310,7 +310,7 @@ def test_the_library_shows_hostile_playbooks_and_their_problems_as_written(home,
             screen = app.screen
             table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview")
             table.move_cursor(row=next(i for i, e in enumerate(screen.entries) if e["id"] == "hostile"))
-            await shows(pilot, preview, "Outage [/etc/hosts] ␛]52;c;cHduZWQ=␇", "second [/x]␍␛[2J",
+            await shows(pilot, preview, "Outage [/etc/hosts] ␛]52;c;cHduZWQ=␇", "┆ second [/x]", "┆ ␛[2J",
                         "[@click=app.quit]Confirm[/] [/etc]", "Fail over [/now]?␛[31m",
                         "[@click=app.quit]Duty[/] [/officer] — war-room [/opened]", "[due 1h]")
             await click_text(pilot, preview, "Confirm")

@@ -77,7 +77,7 @@ def show(env: Env, playbook_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.model_dump(mode="json", by_alias=True))
     else:
-        echo(library.describe(shown(found), shown(cfg)))
+        echo(library.describe(found, cfg))
 
 
 @playbook.command()
@@ -89,29 +89,6 @@ def new(env: Env, playbook_id: str) -> None:
 
     path = library.new(env.home, playbook_id)
     echo(str(path))
-
-
-def shown(model):
-    """A copy of a playbook or config whose every text is one line (a playbook's summary: lines
-    indented under its first), for the preview that lays them out."""
-    from pydantic import BaseModel
-
-    from warroom.cli.output import continued
-    from warroom.playbooks.schema import Playbook
-    from warroom.text import block
-
-    if isinstance(model, str):
-        return line(model)
-    if isinstance(model, list | tuple):
-        return type(model)(shown(m) for m in model)
-    if isinstance(model, dict):
-        return {shown(k): shown(v) for k, v in model.items()}
-    if isinstance(model, BaseModel):
-        fields = {name: shown(getattr(model, name)) for name in type(model).model_fields}
-        if isinstance(model, Playbook):
-            fields["summary"] = block(model.summary.strip(), continued(0))
-        return model.model_copy(update=fields)
-    return model
 
 
 COMMANDS = [playbook]

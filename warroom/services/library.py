@@ -17,6 +17,7 @@ from warroom.files import name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
+from warroom.text import block, line
 from warroom.services import actors
 
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
@@ -138,11 +139,13 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
 
 
 def describe(playbook: Playbook, cfg: Config) -> str:
-    """A readable preview: what an author or coordinator checks before starting it."""
+    """A readable preview: what an author or coordinator checks before starting it. Every text an
+    author wrote is one line (control characters shown), so no title can add a line of its own;
+    only the summary keeps its lines, each indented under the first."""
     fmt = durations.format
-    lines = [f"{playbook.id} (v{playbook.version}) · severity {playbook.severity}", playbook.title]
+    lines = [f"{playbook.id} (v{playbook.version}) · severity {playbook.severity}", line(playbook.title)]
     if playbook.summary:
-        lines.append(playbook.summary.strip())
+        lines.append(block(playbook.summary.strip(), "  ┆ "))
     lines.append("")
     if playbook.trigger:
         t = playbook.trigger
@@ -157,22 +160,22 @@ def describe(playbook: Playbook, cfg: Config) -> str:
         if fallback_id in register:
             supplier, f = register[fallback_id]
             needs = ", needs a decision" if f.needs_decision else ""
-            lines.append(f"{label}{f.id}: {f.title} (covers {supplier.id}; owner {f.owner}{needs})")
+            lines.append(f"{label}{f.id}: {line(f.title)} (covers {supplier.id}; owner {line(f.owner)}{needs})")
         else:
             lines.append(f"{label}{fallback_id} (not in the register)")
     lines += ["", "Steps"]
     for i, step in enumerate(playbook.steps, start=1):
         extra = ", ".join(x for x in (step.role, f"due {fmt(step.due)}" if step.due else None) if x)
-        lines.append(f"  {i:>2}. {step.id:<18} {step.title}" + (f"  [{extra}]" if extra else ""))
+        lines.append(f"  {i:>2}. {step.id:<18} {line(step.title)}" + (f"  [{line(extra)}]" if extra else ""))
     if playbook.escalation:
         lines += ["", "Escalation"]
         for n, level in enumerate(playbook.ladder(), start=1):
-            who = ", ".join(cfg.notify[t].name if t in cfg.notify else t for t in level.notify)
-            lines.append(f"  L{n}  after {fmt(level.after):<6} {who}" + (f" — {level.message}" if level.message else ""))
+            who = ", ".join(line(cfg.notify[t].name) if t in cfg.notify else t for t in level.notify)
+            lines.append(f"  L{n}  after {fmt(level.after):<6} {who}" + (f" — {line(level.message)}" if level.message else ""))
     if playbook.decisions:
         lines += ["", "Decisions"]
         for d in playbook.decisions:
-            lines.append(f"  {d.id:<22} {d.question}" + (f"  [by {fmt(d.by)}]" if d.by else ""))
+            lines.append(f"  {d.id:<22} {line(d.question)}" + (f"  [by {fmt(d.by)}]" if d.by else ""))
     if playbook.drill.injects:
         lines += ["", "Drill injects"]
         for inject in sorted(playbook.drill.injects, key=lambda i: i.at):
@@ -180,6 +183,6 @@ def describe(playbook: Playbook, cfg: Config) -> str:
             if inject.fault:
                 what.append(f"fault {inject.fault.supplier}={inject.fault.mode}")
             if inject.message:
-                what.append(inject.message)
+                what.append(line(inject.message))
             lines.append(f"  at {fmt(inject.at):<6} " + " · ".join(what) + (f"  (expect {inject.expect})" if inject.expect else ""))
     return "\n".join(lines)
