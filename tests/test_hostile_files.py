@@ -311,13 +311,22 @@ def test_demo_names_a_fifo_where_its_home_has_warroom_toml(tmp_path):
     assert result.stderr.splitlines() == [f"{root}/warroom.toml: is a FIFO, not a regular file"]
 
 
-def test_a_fifo_in_place_of_monitor_log_does_not_hang_the_tui_starting_a_monitor(home, clock):
-    """The TUI opens monitor.log for the monitor it starts: a FIFO there would block that open for ever."""
+@pytest.mark.parametrize("planted", ["fifo", "link"])
+def test_a_fifo_or_link_in_place_of_the_monitor_log_is_never_followed(home, clock, tmp_path, planted):
+    """The TUI opens its monitor's log for the monitor it starts: a FIFO there would block that open
+    for ever; a link planted by another member of a shared home would send our lines into their target."""
     import threading
 
-    from warroom.monitor.keeper import MonitorKeeper
+    from tests.conftest import wait_for
+    from tests.test_monitor import lease_holder
+    from warroom.monitor.keeper import MonitorKeeper, log_path
 
-    os.mkfifo(home.root / "monitor.log")
+    target = tmp_path / "someone-elses-file"
+    target.write_text("untouched\n")
+    if planted == "fifo":
+        os.mkfifo(log_path(home))
+    else:
+        log_path(home).symlink_to(target)
     keeper = MonitorKeeper(home)
     store = home.open_store()
     started: list[bool] = []
@@ -327,6 +336,9 @@ def test_a_fifo_in_place_of_monitor_log_does_not_hang_the_tui_starting_a_monitor
     try:
         assert started == [True], "ensure() hung on the FIFO"
         assert keeper.child is not None
+        holder = f"{os.uname().nodename}:{keeper.child.pid}"
+        wait_for(lambda: lease_holder(home) == holder, timeout=30, what="the monitor to say it holds the lease")
     finally:
         keeper.stop()
         store.dispose()
+    assert target.read_text() == "untouched\n"

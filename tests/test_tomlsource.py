@@ -76,3 +76,17 @@ def test_durations_parse_and_format_round_trip(text, seconds):
 def test_bad_durations_say_how_to_write_one(bad):
     with pytest.raises(ValueError, match=r"is not a duration \(use 30s, 10m, 2h, 1d"):
         durations.parse(bad)
+
+
+def test_a_key_with_a_newline_stays_on_its_problems_line(tmp_path):
+    """A quoted key is whatever the author typed: its problem must not start a line of its own."""
+    from warroom.errors import InvalidFile
+    from warroom.playbooks.schema import Playbook
+    from warroom.tomlsource import load
+
+    path = tmp_path / "x.toml"
+    path.write_text('id = "x"\ntitle = "X"\n"x\\nok  playbooks/forged.toml" = 1\n')
+    with pytest.raises(InvalidFile) as refused:
+        load(path, "playbooks/x.toml", Playbook)
+    assert all("\n" not in problem for problem in refused.value.problems)
+    assert not any(problem.startswith("ok") for problem in "\n".join(refused.value.problems).split("\n"))

@@ -30,7 +30,7 @@ notify = ["duty-officer"]
 # (name, file content, expected text in stderr) — line numbers counted in the content as written.
 PLAYBOOK_CASES = [
     ("bad-duration", GOOD.format(id="x") + '\n[[steps]]\nid = "assess"\ntitle = "Assess"\ndue = "ten minutes"\n',
-     'playbooks/case.toml:20: steps[1].due: \'ten minutes\' is not a duration (use 30s, 10m, 2h, 1d)'),
+     'playbooks/case.toml:20: steps[1].due: \'ten minutes\' is not a duration (use 30s, 10m, 2h, 1d, or units largest first like 1h30m)'),
     ("typo-key", GOOD.format(id="x").replace('title = "Confirm"', 'titel = "Confirm"'),
      "playbooks/case.toml:10: steps[0].titel: unknown key"),
     ("missing-title", GOOD.format(id="x").replace('title = "A scenario"\n', ""),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from warroom import files
 from warroom.errors import InvalidFile
+from warroom.text import line
 
 MAX_BYTES = 1_000_000  # a playbook or config is a few KB; anything near this is a mistake, not a file
 
@@ -175,7 +176,7 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def problem(shown: str, locator: Locator, path: Path_, message: str) -> str:
-    field = format_path(path)
+    field = line(format_path(path))  # a key is whatever the author typed, newlines included
     return f"{shown}:{locator.line_of(path)}: {field + ': ' if field else ''}{message}"
 
 

@@ -78,7 +78,7 @@ def test_demo_in_a_real_terminal(tmp_path):
 def test_escape_sequences_in_a_log_entry_reach_a_real_terminal_as_symbols(tmp_path):
     """A log entry holding an OSC 0 (set the window title) and a CSI 2J (clear the screen): the
     room shows both as visible symbols, the window keeps its title and the screen its rows."""
-    assert shutil.which("tmux"), "tmux is needed (installed by .ci/run)"
+    need_tool("tmux", "tmux")
     home = tmp_path / "home"
     assert run_cli("init", str(home)).returncode == 0
     config = tomllib.loads((home / "warroom.toml").read_text())

@@ -219,7 +219,7 @@ def check_and_record(home, clock, supplier_id: str) -> str:
     from datetime import timedelta
 
     from warroom.health import checks
-    from warroom.health.monitor import observe_supplier
+    from warroom.monitor.service import observe_supplier
     from warroom.services import health, lease, library
 
     cfg = library.config(home)

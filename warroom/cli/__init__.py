@@ -66,9 +66,9 @@ class _Warnings(logging.Handler):
     """A write that committed but could not be witnessed: one line on stderr, the command still succeeds."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        from warroom.text import line
+        from warroom.cli.output import error
 
-        click.echo(f"warroom: warning: {line(record.getMessage())}", err=True)
+        error(f"warroom: warning: {record.getMessage()}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import json
 import re
 import ssl
@@ -37,13 +36,40 @@ class UntrustedStore(ValueError):
     """A check's ca_file cannot be used: our configuration's fault, not the supplier's."""
 
 
-@functools.lru_cache(maxsize=32)
+_TRUST: dict[str, ssl.SSLContext | UntrustedStore] = {}
+
+
 def trust_store(ca_file: str | None) -> ssl.SSLContext:
-    """The certificates a check trusts: the system's, or those in `ca_file`. The file is read like
-    any file people name (a regular file, capped, never blocking on a FIFO), and only its PEM
-    certificates are handed to OpenSSL (a comment in another encoding is not its business)."""
+    """The certificates a check trusts: the system's, or those in `ca_file`, loaded once per
+    process (a changed file is read again when the monitor restarts). Raises UntrustedStore, as
+    often as asked, for a file that cannot be used."""
     if ca_file is None:
         return ssl.create_default_context()
+    if ca_file not in _TRUST:
+        try:
+            _TRUST[ca_file] = _load_trust(ca_file)
+        except UntrustedStore as exc:
+            _TRUST[ca_file] = exc
+    outcome = _TRUST[ca_file]
+    if isinstance(outcome, UntrustedStore):
+        raise UntrustedStore(str(outcome))
+    return outcome
+
+
+def preload(ca_files: set[str | None]) -> None:
+    """Load every trust store up front, off the event loop (a file on a hung mount blocks its
+    reader for seconds): afterwards checks only look them up."""
+    for ca_file in ca_files:
+        try:
+            trust_store(ca_file)
+        except UntrustedStore:
+            pass  # each check of it says why, as its result
+
+
+def _load_trust(ca_file: str) -> ssl.SSLContext:
+    """The file is read like any file people name (a regular file, capped, never blocking on a
+    FIFO), and only its PEM certificates are handed to OpenSSL (a comment in another encoding is
+    not its business)."""
     try:
         data = files.read_bytes(Path(ca_file), files.name_of(ca_file), limit=CA_FILE_CAP, what="a CA file")
     except InvalidFile as exc:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 
+from warroom import identity
 from warroom.home import Home
 from warroom.services import lease
 from warroom.store.engine import Store
@@ -22,14 +23,23 @@ from warroom.store.engine import Store
 GRACE = timedelta(seconds=1)
 
 
+def log_path(home: Home):
+    """Each account's own log of the monitors its TUIs start: in a shared home no member writes
+    into a file another member owns."""
+    return home.root / f"monitor-{identity.os_user()}.log"
+
+
 def _log_file(path, mode: int) -> int:
-    """The child's log, appended to; /dev/null when it is not a regular file (a FIFO planted there
-    would hang the TUI's open, and a device is no log)."""
+    """The child's log, appended to; /dev/null when it is not a regular file of ours (a FIFO planted
+    there would hang the TUI's open, a link would send our lines into someone's file)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError:
         return os.open(os.devnull, os.O_WRONLY)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    # Ours alone: in a shared home another member could have put a file (or, refused above, a
+    # link) there for our monitor to append its lines to.
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
         os.close(fd)
         return os.open(os.devnull, os.O_WRONLY)
     os.set_blocking(fd, True)
@@ -49,7 +59,7 @@ class MonitorKeeper:
             current = lease.current(session)
         if current is not None and current.expires_at + GRACE > now:
             return False
-        log = _log_file(self.home.root / "monitor.log", 0o660 if self.home.group_shared else 0o600)
+        log = _log_file(log_path(self.home), 0o600)
         try:
             # The same database as this TUI: with --db, the child must not check and write into the home's own file.
             database = ["--db", self.home.db_url] if self.home.db_url else []

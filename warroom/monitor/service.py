@@ -61,6 +61,7 @@ class Monitor:
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)
+        await asyncio.to_thread(checks.preload, ca_files(self.config))
         self.clients = checks.Clients(self.concurrency)
         self.semaphore = asyncio.Semaphore(self.concurrency)
         self.scheduler = AsyncIOScheduler(
@@ -237,6 +238,10 @@ class Monitor:
         self.say(f"error in {text.line(event.job_id)}: {type(event.exception).__name__}: {text.line(event.exception)}")
 
 
+def ca_files(config) -> set[str | None]:
+    return {check.ca_file for supplier in config.suppliers for check in supplier.checks if check.ca_file}
+
+
 async def observe_supplier(supplier: Supplier, clients: checks.Clients, semaphore: asyncio.Semaphore, clock: Clock):
     """One round of one supplier's checks, all at once, as an observation; and when it was made."""
     async with semaphore:
@@ -250,6 +255,7 @@ async def check_once(home: Home, concurrency: int = 100, clock: Clock | None = N
     from warroom.clock import iso
 
     config = library.config(home)
+    await asyncio.to_thread(checks.preload, ca_files(config))
     clients = checks.Clients(concurrency)
     semaphore = asyncio.Semaphore(concurrency)
 

@@ -69,7 +69,10 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
 
 def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, tables: statecheck.TableCheck) -> Report:
     try:
-        with store.engine.connect() as connection:
+        # One snapshot for the walk and the tables: SQLite's read transaction is one already;
+        # PostgreSQL's default (read committed) would let a commit land between the two.
+        options = {"isolation_level": "REPEATABLE READ"} if store.engine.dialect.name == "postgresql" else {}
+        with store.engine.connect().execution_options(**options) as connection:
             tables.begin(connection)
             if store.engine.dialect.name == "sqlite":
                 problems = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]

@@ -24,14 +24,8 @@ SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
 
 def config(home: Home) -> Config:
-    """The home's warroom.toml. One that is there but not a readable regular file (a FIFO, a
-    device, a dangling link) is named with its reason, not taken for a missing home."""
-    try:
-        home.require()
-    except BadInput:
-        if os.path.lexists(home.config_path):
-            load_config(home.config_path, "warroom.toml")  # raises, saying why it is not a file
-        raise
+    """The home's warroom.toml, once the home is known to be safe to trust."""
+    home.require()
     return load_config(home.config_path, "warroom.toml")
 
 

@@ -104,6 +104,33 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _lock_file(lock_path: Path) -> int | None:
+    """The writers' lock file, opened without following a link planted in its place (in a shared
+    home another member could point it anywhere) and only if it is a regular file. Its creator
+    shares it like the database it guards; others just use it (flock needs no write access)."""
+    flags = os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(lock_path, os.O_RDWR | flags, 0o600)
+    except PermissionError:
+        try:
+            fd = os.open(lock_path, os.O_RDONLY | flags)
+        except OSError:
+            return None
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    if info.st_uid == os.geteuid():
+        database = lock_path.with_name(lock_path.name.removesuffix(".writer-lock"))
+        try:
+            os.fchmod(fd, stat.S_IMODE(database.stat().st_mode))
+        except OSError:
+            pass
+    return fd
+
+
 @contextmanager
 def _writer_queue(lock_path: Path | None) -> Iterator[None]:
     """Queue this host's writers in the kernel before they ask SQLite for the write lock.
@@ -115,11 +142,8 @@ def _writer_queue(lock_path: Path | None) -> Iterator[None]:
     if lock_path is None:
         yield
         return
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        database = lock_path.with_name(lock_path.name.removesuffix(".writer-lock"))
-        os.fchmod(fd, stat.S_IMODE(database.stat().st_mode))  # shared like the database it guards
-    except OSError:
+    fd = _lock_file(lock_path)
+    if fd is None:
         yield  # SQLite's own lock still serialises writers, only less promptly
         return
     try:

@@ -57,6 +57,10 @@ def append(
     rather than the ORM's unit of work: this runs under the write lock, so every microsecond here
     is a microsecond every other writer waits."""
     data = data or {}
+    # The state rows this event explains go first: the ORM would otherwise flush them at some
+    # later query, after events appended since, and the database refuses rows that come late
+    # (a playbook step after its incident logged more than its opening). Nothing pending: free.
+    session.flush()
     connection = session.connection()
     if key is not None and connection.execute(_KEY_USED, {"key": key}).first() is not None:
         raise Duplicate(key)
