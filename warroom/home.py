@@ -44,6 +44,9 @@ def example_config() -> Path:
     return Path(__file__).parent / "examples" / CONFIG
 
 
+_FOUND_SAFE: set[tuple[Path, str | None]] = set()  # homes this process checked and found safe
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path
@@ -83,7 +86,9 @@ class Home:
         """This home, or BadInput: telling how to create one, or refusing one that others can change."""
         if not os.path.lexists(self.config_path):  # anything else there is named by the config's own reader
             raise BadInput(f"no war-room home at {self.root} (create one: warroom init {self.root})")
-        self.refuse_unsafe()
+        if (self.root, self.db_url) not in _FOUND_SAFE:  # a command asks several times; the files are walked once
+            self.refuse_unsafe()
+            _FOUND_SAFE.add((self.root, self.db_url))
         return self
 
     def unsafe(self) -> list[str]:
