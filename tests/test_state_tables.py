@@ -301,6 +301,8 @@ def old_format(path: Path) -> None:
         prev = record["hash"]
         connection.execute("UPDATE event SET data = ?, prev_hash = ?, links = ?, hash = ? WHERE seq = ?",
                            (chain.canonical(record["data"]), record["prev_hash"], chain.canonical(record["links"]), record["hash"], record["seq"]))
+    for stream, head in heads.items():  # the append cache follows the rewritten chain
+        connection.execute("UPDATE stream_head SET hash = ? WHERE stream = ?", (head, stream))
     connection.execute(guard)
     connection.commit()
     connection.close()

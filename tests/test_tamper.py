@@ -145,10 +145,25 @@ def test_cli_exits_3_when_the_whole_chain_is_rewritten_consistently(template, tm
         prev = record["hash"]
         updates.append(("UPDATE event SET summary = ?, prev_hash = ?, links = ?, hash = ? WHERE seq = ?",
                         (record["summary"], record["prev_hash"], chain.canonical(record["links"]), record["hash"], record["seq"])))
+    for stream, head in heads.items():  # the append cache too, as a careful attacker would
+        updates.append(("UPDATE stream_head SET hash = ? WHERE stream = ?", (head, stream)))
     attack(root, *updates)
     result = run_cli("verify", home=root)
     assert_clean_failure(result, 3)
-    assert f"event log altered at seq {EVENTS}: its hash differs from the signed witness record" in result.stderr
+    # The first rewritten event is named: every witnessed head is compared, not only the newest.
+    assert "event log altered at seq 5: its hash differs from the signed witness record" in result.stderr
+    # An honest write after the rewrite has the rewritten chain witnessed as its head; the older
+    # signed heads still name what the events were, with and without a key kept off the host.
+    from warroom.home import Home
+
+    store = Home(root).open_store()
+    append_many(store, 1, writer="honest", start=EVENTS)  # witnessed as it commits: the key is ours
+    store.dispose()
+    assert (root / "witness.log").read_text().count("\n") == EVENTS + 1
+    for args in (("verify",), ("verify", "--key", str(root / "warroom.pub"))):
+        again = run_cli(*args, home=root)
+        assert_clean_failure(again, 3)
+        assert "event log altered at seq 5" in again.stderr
 
 
 def test_cli_exits_3_on_a_damaged_database_file(template, tmp_path):
@@ -175,3 +190,24 @@ def test_untouched_copy_verifies(template, tmp_path):
 class _Row:
     def __init__(self, row: sqlite3.Row):
         self._mapping = {k: row[k] for k in row.keys()}
+
+
+def test_an_altered_stream_cache_is_named_and_never_blamed_on_the_next_honest_event(template, tmp_path):
+    """stream_head caches each stream's newest event for appending: altered, verify names it at once,
+    and a write refuses (exit 1, nothing recorded) rather than link an honest event to the wrong place."""
+    root = copy_of(template, tmp_path)
+    with sqlite3.connect(root / "warroom.db") as connection:
+        connection.execute("UPDATE stream_head SET hash = '00' || substr(hash, 3) WHERE stream = 'incident:2'")
+    checked = run_cli("verify", home=root)
+    assert_clean_failure(checked, 3)
+    assert "stream cache (table stream_head) differs from the events for incident:2" in checked.stderr
+
+    from warroom.errors import DatabaseDamaged
+    from warroom.home import Home
+
+    store = Home(root).open_store()
+    with pytest.raises(DatabaseDamaged, match="stream cache for incident:2 does not match"):
+        append_many(store, 1, start=EVENTS + 1)  # an event of incident 2
+    store.dispose()
+    with sqlite3.connect(root / "warroom.db") as connection:
+        assert connection.execute("SELECT max(seq) FROM event").fetchone()[0] == EVENTS

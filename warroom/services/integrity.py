@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DatabaseError
 
 from warroom.errors import DatabaseDamaged, LogAltered
@@ -78,53 +78,90 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
                 problems = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
                 if problems != ["ok"]:
                     raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
-            stored_head = connection.execute(text("SELECT max(seq) FROM event")).scalar() or 0
-            newest, held, torn = _witnessed(witness, stored_head)
-            count, head_seq, head_hash, held_hash = 0, 0, chain.GENESIS, None
+            count, head_seq, head_hash = 0, 0, chain.GENESIS
+            streams: dict[str, tuple[int, str]] = {}
             for item in chain.walk(eventlog.records(connection)):
                 if isinstance(item, chain.Break):
                     raise LogAltered(f"event log altered at {item}")
                 tables.feed(item)
                 count, head_seq, head_hash = count + 1, item["seq"], item["hash"]
-                if held is not None and item["seq"] == held.seq:
-                    held_hash = item["hash"]
+                for stream in chain.streams_of(item.get("incident_id"), item.get("data")):
+                    streams[stream] = (item["seq"], item["hash"])
             tables.end()  # in the walk's read transaction: events and rows of one moment
+            cached = {stream: (seq, hash_) for stream, seq, hash_ in connection.execute(text("SELECT stream, seq, hash FROM stream_head"))}
+            newest, held, torn = _witnessed(witness, connection, head_seq)
     except DatabaseError as exc:
         raise LogAltered(f"database damaged: {exc.orig}") from None
     if witness is None:
+        _compare_stream_heads(cached, streams)
         return Report(count, head_seq, head_hash, None, False)
     warnings = [str(torn)] if torn else []
     if newest is None:
         if count and own_database:
             raise LogAltered(f"{witness.path.name} is missing or empty, but the log holds {count} events: its head cannot be checked")
+        _compare_stream_heads(cached, streams)
         return Report(count, head_seq, head_hash, None, False, witness.given_key, warnings)
     if newest.seq > head_seq and own_database:
         raise LogAltered(
             f"event log truncated: seq {head_seq + 1} to {newest.seq} were witnessed "
             f"(the last at {newest.at}) but are missing from the database"
         )
-    if held is not None and held_hash != held.hash:
-        raise LogAltered(f"event log altered at seq {held.seq}: its hash differs from the signed witness record ({witness.path.name}:{held.line})")
+    _compare_stream_heads(cached, streams)  # after the witness: a cut-off log is a truncation first
     return Report(count, head_seq, head_hash, held.seq if held else None, newest.seq > head_seq, witness.given_key, warnings)
 
 
-def _witnessed(witness: Witness | None, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:
-    """The newest witnessed head, the newest one at or below the database's head, and a torn last line.
+def _witnessed(witness: Witness | None, connection, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:
+    """Every witnessed head the database holds compared with the event at its seq; then the newest
+    witnessed head, the newest one at or below the database's head, and a torn last line.
 
-    Only the newest matter: the chain fixes every event before a witnessed one. Every line's form is
-    still checked as it is read, and the two kept have their signatures checked."""
+    Every one, not only the newest: an attacker with the database file can rewrite an event and
+    re-hash the chain after it, and the next honest write then has the rewritten chain witnessed;
+    the older signed heads still name the hashes the events had. Lines are compared in batches
+    against the stored hashes (the walk has just proven them consistent); a signature is checked
+    where a line disagrees (to say which side was altered) and for the newest lines kept."""
     newest = held = torn = None
     if witness is None:
         return None, None, None
     witness.check_home_key()
+    batch: list[Entry] = []
     for entry in witness.entries():
         if isinstance(entry, Torn):
             torn = entry
             continue
         if newest is None or entry.seq > newest.seq:
             newest = entry
-        if entry.seq <= stored_head and (held is None or entry.seq > held.seq):
-            held = entry
+        if entry.seq <= stored_head:
+            if held is None or entry.seq > held.seq:
+                held = entry
+            batch.append(entry)
+            if len(batch) >= _BATCH:
+                _compare_witnessed(witness, connection, batch)
+                batch = []
+    _compare_witnessed(witness, connection, batch)
     for entry in {id(e): e for e in (newest, held) if e is not None}.values():
         witness.check_signature(entry)
     return newest, held, torn
+
+
+def _compare_stream_heads(stored: dict[str, tuple[int, str]], derived: dict[str, tuple[int, str]]) -> None:
+    """The append cache of each stream's newest event must be what the events say: altered, the
+    next honest event would link to the wrong place and be blamed for it."""
+    for stream in sorted(set(stored) | set(derived)):
+        if stored.get(stream) != derived.get(stream):
+            raise LogAltered(f"the stream cache (table stream_head) differs from the events for {stream}: "
+                             f"stored {stored.get(stream)}, the events say {derived.get(stream)}")
+
+
+_BATCH = 5000
+_HASHES_AT = text("SELECT seq, hash FROM event WHERE seq IN :seqs").bindparams(bindparam("seqs", expanding=True))
+
+
+def _compare_witnessed(witness: Witness, connection, entries: list[Entry]) -> None:
+    if not entries:
+        return
+    stored = dict(connection.execute(_HASHES_AT, {"seqs": sorted({e.seq for e in entries})}).all())
+    for entry in sorted(entries, key=lambda e: e.seq):
+        if stored.get(entry.seq) != entry.hash:
+            witness.check_signature(entry)  # a forged or altered witness line says so first
+            raise LogAltered(f"event log altered at seq {entry.seq}: its hash differs from the signed witness record "
+                             f"({witness.path.name}:{entry.line})")

@@ -13,6 +13,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from warroom.clock import iso
+from warroom.errors import DatabaseDamaged
 from warroom.store import chain
 from warroom.store.models import Event, StreamHead
 
@@ -21,9 +22,14 @@ _EVENT = Event.__table__
 _STREAM_HEAD = StreamHead.__table__
 _HEAD = core_select(_EVENT.c.seq, _EVENT.c.hash).order_by(_EVENT.c.seq.desc()).limit(1)
 _KEY_USED = core_select(_EVENT.c.seq).where(_EVENT.c.key == bindparam("key"))
-_STREAM_HEADS = core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.hash).where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True)))
+_STREAM_HEADS = core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.seq, _STREAM_HEAD.c.hash).where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True)))
+_HASHES_AT = core_select(_EVENT.c.seq, _EVENT.c.hash).where(_EVENT.c.seq.in_(bindparam("seqs", expanding=True)))
 _NEW_HEAD = _STREAM_HEAD.insert()
 _MOVE_HEAD = _STREAM_HEAD.update().where(_STREAM_HEAD.c.stream == bindparam("which")).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+
+
+class StreamCacheAltered(DatabaseDamaged):
+    """The table that caches each stream's newest event disagrees with the events themselves."""
 
 
 class Duplicate(Exception):
@@ -66,7 +72,13 @@ def append(
         raise Duplicate(key)
     seq, prev_hash = head(session)
     streams = chain.streams_of(incident_id, data)
-    heads = dict(connection.execute(_STREAM_HEADS, {"streams": streams}).all()) if streams else {}
+    cached = connection.execute(_STREAM_HEADS, {"streams": streams}).all() if streams else []
+    heads = {stream: hash_ for stream, _, hash_ in cached}
+    if cached:  # a cache altered behind our back would make this honest event link wrongly, and be blamed
+        found = dict(connection.execute(_HASHES_AT, {"seqs": [at_seq for _, at_seq, _ in cached]}).all())
+        for stream, at_seq, hash_ in cached:
+            if found.get(at_seq) != hash_:
+                raise StreamCacheAltered(f"the stream cache for {stream} does not match the event log (seq {at_seq}); nothing was recorded: run warroom verify")
     record = {
         "seq": seq + 1,
         "at": iso(at),
