@@ -140,15 +140,27 @@ class WarroomApp(App):
 
             self.keeper = MonitorKeeper(self.home)
         next_lease_look = 0.0
+        failing: str | None = None
         try:
             while not worker.is_cancelled:
-                if self.keeper is not None and time.monotonic() >= next_lease_look:
-                    next_lease_look = time.monotonic() + 3.0
-                    if self.keeper.ensure(store, SystemClock().now()):  # the lease is in real time
-                        self.post_message(MonitorStarted(self.keeper.child.pid))
-                forced = self._reload.is_set()
-                self._reload.clear()
-                data, view = reader.poll(forced=forced, incident_id=self.open_incident)
+                try:
+                    if self.keeper is not None and time.monotonic() >= next_lease_look:
+                        next_lease_look = time.monotonic() + 3.0
+                        if self.keeper.ensure(store, SystemClock().now()):  # the lease is in real time
+                            self.post_message(MonitorStarted(self.keeper.child.pid))
+                    forced = self._reload.is_set() or failing is not None
+                    self._reload.clear()
+                    data, view = reader.poll(forced=forced, incident_id=self.open_incident)
+                except Exception as exc:  # noqa: BLE001 — one bad read must not freeze every screen for good
+                    problem = f"cannot read the war-room: {type(exc).__name__}: {exc} (still trying; run warroom verify)"
+                    if problem != failing:
+                        failing = problem
+                        self.post_message(LoadFailed(problem))
+                    self._reload.wait(max(self.poll_seconds, 2.0))
+                    continue
+                if failing is not None:
+                    failing = None
+                    self.post_message(LoadFailed(""))  # read again: the problem line goes
                 if data is not None:
                     self.post_message(BoardChanged(data))
                 if view is not None:
@@ -295,8 +307,11 @@ class WarroomApp(App):
                 screen.set_title(message.title)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        if isinstance(self.screen, BoardScreen):
-            self.screen.set_problem(message.text)
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                screen.set_problem(message.text)
+        if message.text and not isinstance(self.screen, BoardScreen):
+            literal.notify(self, message.text, severity="error", timeout=15)
 
 
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:

@@ -179,8 +179,9 @@ class BoardScreen(QuietTexts, Screen):
         self._tick()
 
     def set_problem(self, text: str) -> None:
+        """A problem line over the board; an empty text takes it away."""
         self._put("#problem", literal.block(text))
-        self.query_one("#problem").add_class("shown")
+        self.query_one("#problem").set_class(bool(text), "shown")
 
     def _tick(self) -> None:
         """Once a second; the clock shows minutes, and countdowns show seconds only near their
