@@ -37,3 +37,31 @@ def test_four_processes_appending_500_each_make_one_chain(home, tmp_path):
         assert mine == list(range(500)), f"writer w{n} lost or reordered events"
     interleaved = sum(1 for a, b in zip(records, records[1:]) if a["actor"] != b["actor"])
     assert interleaved > 4, "the writers did not actually overlap"
+
+
+def test_a_writers_lock_held_for_ever_is_a_clear_failure_not_a_hang(home, monkeypatch):
+    """flock needs only read access to the lock file: anyone in a shared home (or a hung process)
+    can hold it. A write gives up after the busy timeout, says so, and records nothing."""
+    import fcntl
+    import os
+    import sqlite3
+
+    import pytest
+
+    from warroom.errors import WarroomError
+    from warroom.store import engine
+    from tests.helpers import append_many
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 1500)
+    store = home.open_store()
+    append_many(store, 1)  # creates the lock file
+    holder = os.open(f"{home.db_path}.writer-lock", os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(WarroomError, match="writers' lock warroom.db.writer-lock has been held by another process"):
+            append_many(store, 1, start=1)
+    finally:
+        os.close(holder)
+        store.dispose()
+    with sqlite3.connect(home.db_path) as connection:
+        assert connection.execute("SELECT count(*) FROM event WHERE kind = 'test.event'").fetchone()[0] == 1

@@ -478,3 +478,14 @@ def test_a_fifo_in_place_of_the_witness_or_a_key_never_hangs(home, tmp_path):
     verified = run_cli("verify", home=home.root, timeout=20)
     assert_clean_failure(verified, 3)
     assert "witness.log is not a regular file" in verified.stderr
+
+
+def test_a_dangling_link_in_place_of_the_witness_creates_nothing(home, tmp_path):
+    """A link is followed (the witness may live on a volume of its own) but never created through."""
+    one_person(home.root)
+    target = tmp_path / "made-by-warroom"
+    (home.root / "witness.log").unlink()
+    (home.root / "witness.log").symlink_to(target)
+    result = run_cli("incident", "start", PLAYBOOK, "--drill", home=home.root)
+    assert result.returncode == 0 and "not witnessed" in result.stderr and "a link to nothing" in result.stderr, result.stderr
+    assert not target.exists()

@@ -11,9 +11,11 @@ is abandoned, not waited for, when a hung network file system holds it past the 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 from warroom.errors import InvalidFile
@@ -103,3 +105,22 @@ def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["data"]  # type: ignore[return-value]
+
+
+def lock_within(fd: int, seconds: float, what: str) -> None:
+    """An exclusive flock on `fd`, polled at a millisecond's grain for at most `seconds`: a plain
+    blocking flock waits for ever on a process that holds the lock and hangs, or on anyone who can
+    read the file and takes it on purpose (flock needs no more). WarroomError names `what`."""
+    from warroom.errors import WarroomError
+
+    deadline = time.monotonic() + seconds
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise WarroomError(f"{what} has been held by another process for {seconds:g} s; nothing was recorded, try again") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -36,7 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from warroom import files
-from warroom.errors import BadInput, InvalidFile, LogAltered
+from warroom.errors import BadInput, InvalidFile, LogAltered, WarroomError
 from warroom.store.chain import canonical
 from warroom.text import line as shown
 
@@ -176,13 +175,20 @@ class Witness:
         line = (canonical({"seq": seq, "hash": hash_, "at": at, "sig": signature}) + "\n").encode("ascii")
         name = shown(self.path)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, self.mode)
+            # A link is followed (the witness may live on a volume of its own), but never created
+            # through: a dangling one planted in the home would have us make a file where it points.
+            if self.path.is_symlink() and not self.path.exists():
+                raise OSError(errno.ENOENT, "a link to nothing")
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK, self.mode)
         except OSError as exc:
             raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
         try:
             # One writer at a time, so that a line written in several pieces is never interleaved,
             # and a torn tail found here is no other writer's line in progress.
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                files.lock_within(fd, 10, shown(self.path))
+            except WarroomError as exc:
+                raise WitnessProblem(str(exc)) from None
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise WitnessProblem(f"{name} is not a regular file")
             start, last = self._tail(fd)
