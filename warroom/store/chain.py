@@ -10,6 +10,15 @@ of link make the chain:
   the previous event of that stream, or null for its first. The log is shared by all incidents, so
   `prev_hash` alone cannot prove that an export of one incident left none of its events out; the
   incident stream can, on its own.
+
+Two hashing schemes, told apart by the event's `scheme` field (a column; none in events written
+before it existed):
+
+- scheme 1 (no `scheme`): SHA-256 of `canonical()` (Python's json.dumps with sorted keys and no
+  spaces) of the HASHED_FIELDS. It spells floats as Python does (598.0, 1e-07), which another
+  language must imitate to recompute it; events stored so keep verifying as they are.
+- scheme 2 (`scheme: 2`, every event written now): SHA-256 of the RFC 8785 canonical JSON (JCS) of
+  the HASHED_FIELDS plus `scheme`, which any JCS library reproduces.
 """
 
 from __future__ import annotations
@@ -20,7 +29,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import rfc8785
+
 GENESIS = "0" * 64
+SCHEME = 2  # the scheme every new event is hashed with
+SCHEMES = (1, 2)
 
 # Every stored field of an event except its own hash, in the hash's canonical encoding.
 HASHED_FIELDS = (
@@ -34,9 +47,61 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+class Unhashable(ValueError):
+    """A record its scheme cannot hash: an unknown scheme, or a value JCS has no spelling for (an
+    integer beyond 2**53, text that is not Unicode). No event we write is one; a tampered one may be."""
+
+
+def scheme_of(record: dict[str, Any]) -> object:
+    scheme = record.get("scheme")
+    return 1 if scheme is None else scheme
+
+
 def event_hash(record: dict[str, Any]) -> str:
+    """The hash of a record under its own scheme; Unhashable when it has none."""
+    scheme = scheme_of(record)
     body = {name: record.get(name) for name in HASHED_FIELDS}
-    return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+    if scheme == 1 and type(scheme) is int:
+        try:
+            return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+        except ValueError as exc:  # NaN, a lone surrogate: read from a file, never written by us
+            raise Unhashable(f"cannot be written as canonical JSON ({exc})") from None
+    if scheme == 2 and type(scheme) is int:
+        body["scheme"] = 2
+        return hashlib.sha256(jcs(body)).hexdigest()
+    raise Unhashable(f"hashed by an unknown scheme {scheme!r} (known: {', '.join(map(str, SCHEMES))})")
+
+
+def jcs(value: Any) -> bytes:
+    """RFC 8785 canonical JSON as UTF-8. For values without floats, integers beyond 2**53 or keys
+    outside the Basic Multilingual Plane, JCS and json.dumps (sorted keys, no spaces, UTF-8 kept)
+    write the same bytes, and json.dumps is C: 30 times quicker than the pure-Python rfc8785, which
+    writes everything else (a test compares the two on generated values)."""
+    if _plain(value):
+        try:
+            return canonical(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 refuses it, below
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise Unhashable(f"cannot be written as canonical JSON ({exc})") from None
+
+
+_SAFE_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -_SAFE_INT <= value <= _SAFE_INT
+    if kind is dict:
+        return all(type(k) is str and (k.isascii() or max(k) <= "\uffff") and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False  # floats, and anything else json.dumps might spell its own way
 
 
 def streams_of(incident_id: int | None, data: dict[str, Any]) -> list[str]:
@@ -72,8 +137,9 @@ def walk(records: Iterable[dict[str, Any]]) -> Iterator[Break | dict[str, Any]]:
             else:
                 yield Break(expected_seq, f"out of order (found seq {seq!r} where {expected_seq} belongs)")
             return
-        if record.get("hash") != event_hash(record):
-            yield Break(seq, "content does not match its hash (the event was altered)")
+        mismatch = _hash_problem(record)
+        if mismatch:
+            yield Break(seq, mismatch)
             return
         if record.get("prev_hash") != prev:
             yield Break(seq, "does not chain to the event before it (an event was removed, inserted or swapped)")
@@ -102,8 +168,9 @@ def check_stream_subset(records: list[dict[str, Any]], complete: set[str]) -> Br
         if not isinstance(seq, int) or seq <= last_seq:
             return Break(seq if isinstance(seq, int) else last_seq, "events are not in seq order")
         last_seq = seq
-        if record.get("hash") != event_hash(record):
-            return Break(seq, "content does not match its hash (the event was altered)")
+        mismatch = _hash_problem(record)
+        if mismatch:
+            return Break(seq, mismatch)
         links = record.get("links") or {}
         for stream in streams_of(record.get("incident_id"), record.get("data")):
             if stream not in complete:
@@ -115,3 +182,12 @@ def check_stream_subset(records: list[dict[str, Any]], complete: set[str]) -> Br
                 return Break(seq, f"the first events of {stream} are missing from this export")
             heads[stream] = record["hash"]
     return None
+
+
+def _hash_problem(record: dict[str, Any]) -> str | None:
+    try:
+        if record.get("hash") == event_hash(record):
+            return None
+    except Unhashable as exc:
+        return f"cannot be checked: {exc}"
+    return "content does not match its hash (the event was altered)"

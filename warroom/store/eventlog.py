@@ -77,6 +77,7 @@ def append(
         "key": key,
         "links": {s: heads.get(s) for s in streams},
         "prev_hash": prev_hash,
+        "scheme": chain.SCHEME,
     }
     record["hash"] = chain.event_hash(record)
     connection.execute(_EVENT.insert(), {**record, **{f: chain.canonical(record[f]) for f in _JSON_FIELDS}})
