@@ -156,32 +156,58 @@ def walk(records: Iterable[dict[str, Any]]) -> Iterator[Break | dict[str, Any]]:
         yield record
 
 
-def check_stream_subset(records: list[dict[str, Any]], complete: set[str]) -> Break | None:
+def check_stream_subset(records: Iterable[dict[str, Any]], complete: set[str]) -> Break | None:
     """Check events taken out of the log (an export): each hash, and for each stream in `complete`
     (one whose every event the subset holds, an incident's own) the links between consecutive
     events, starting at its first event (link null). Other streams are only sampled (a timeline
     keeps a supplier's state changes, not its other events), so their links prove nothing here."""
-    heads: dict[str, str | None] = {}
-    last_seq = 0
+    check = SubsetCheck(complete)
     for record in records:
+        broken = check.feed(record)
+        if broken:
+            return broken
+    return None
+
+
+class SubsetCheck:
+    """check_stream_subset one event at a time, for an export written while it is read. `starts`:
+    for a stream whose subset begins later than its first event (an export's time window), the
+    hash its first event here must link to (that of the stream's last event before the window)."""
+
+    def __init__(self, complete: set[str], starts: dict[str, str | None] | None = None):
+        self.complete, self.starts = complete, starts or {}
+        self.heads: dict[str, str | None] = {}
+        self.last_seq = 0
+        self.broken: Break | None = None
+
+    def feed(self, record: dict[str, Any]) -> Break | None:
+        """The first break, once found (every later call returns it too); None while all holds."""
+        if self.broken is None:
+            self.broken = self._check(record)
+        return self.broken
+
+    def _check(self, record: dict[str, Any]) -> Break | None:
         seq = record.get("seq")
-        if not isinstance(seq, int) or seq <= last_seq:
-            return Break(seq if isinstance(seq, int) else last_seq, "events are not in seq order")
-        last_seq = seq
+        if type(seq) is not int or seq <= self.last_seq:
+            return Break(seq if type(seq) is int else self.last_seq, "events are not in seq order")
+        self.last_seq = seq
         mismatch = _hash_problem(record)
         if mismatch:
             return Break(seq, mismatch)
-        links = record.get("links") or {}
+        links = record.get("links")
+        links = links if isinstance(links, dict) else {}
         for stream in streams_of(record.get("incident_id"), record.get("data")):
-            if stream not in complete:
+            if stream not in self.complete:
                 continue
-            if stream in heads:
-                if links.get(stream) != heads[stream]:
+            if stream in self.heads:
+                if links.get(stream) != self.heads[stream]:
                     return Break(seq, f"the event before it in {stream} is missing from this export")
-            elif links.get(stream) is not None:
-                return Break(seq, f"the first events of {stream} are missing from this export")
-            heads[stream] = record["hash"]
-    return None
+            elif links.get(stream) != self.starts.get(stream):
+                if self.starts.get(stream) is None:
+                    return Break(seq, f"the first events of {stream} are missing from this export")
+                return Break(seq, f"the first events of {stream} in this export's window are missing")
+            self.heads[stream] = record["hash"]
+        return None
 
 
 def _hash_problem(record: dict[str, Any]) -> str | None:

@@ -117,3 +117,19 @@ def records(connection: Connection, *, after: int = 0, batch: int = 5000, incide
         if not isinstance(last, int):
             return
         after = last
+
+
+def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """The events meeting every criterion (expressions on the event table's columns), in seq order,
+    read in keyset batches like `records`: an export of 100,000 events holds one batch at a time."""
+    while True:
+        query = core_select(_EVENT).where(_EVENT.c.seq > after, *criteria).order_by(_EVENT.c.seq).limit(batch)
+        rows = connection.execute(query).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            yield record_of(row)
+        last = rows[-1].seq
+        if not isinstance(last, int):
+            return
+        after = last
