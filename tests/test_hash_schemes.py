@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 import sqlite3
 
 import rfc8785
@@ -72,3 +73,27 @@ def test_new_events_are_stored_with_scheme_2_and_verify(home):
     store.dispose()
     schemes = sqlite3.connect(home.db_path).execute("SELECT DISTINCT scheme FROM event").fetchall()
     assert schemes == [(2,)]
+
+
+def test_the_stored_text_hashes_as_the_parsed_event_does_in_both_schemes(home):
+    from tests.helpers import rehash_as_scheme1
+    from warroom.store import eventlog
+
+    store = home.open_store()
+    append_many(store, 6)
+    store.dispose()
+    rehash_as_scheme1(home.db_path)  # the old events, scheme 1
+    store = home.open_store()
+    append_many(store, 6, start=6)  # and new ones, scheme 2, with a float
+    with store.write() as session:
+        eventlog.append(session, at=datetime(2026, 11, 29, tzinfo=UTC), kind="escalation.due", actor="system", origin={}, object="x",
+                        incident_id=1, data={"late_seconds": 598.0, "ratio": 1e-7})
+    with store.read() as session:
+        records = list(eventlog.matching(session.connection()))
+    store.dispose()
+    assert {r["scheme"] for r in records} == {None, 2} and all("_stored" in r for r in records)
+    for record in records:
+        assert chain.stored_hash(record, *record["_stored"]) == chain.event_hash(record) == record["hash"]
+    assert records[-1]["_stored"][1] == '{"late_seconds":598,"ratio":1e-7}'  # stored in the spelling it is hashed in
+    other = records[-1]["_stored"][1].replace(":598", ": 598")  # the same value, other bytes
+    assert chain.stored_hash(records[-1], records[-1]["_stored"][0], other, records[-1]["_stored"][2]) != records[-1]["hash"]

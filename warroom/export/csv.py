@@ -32,7 +32,8 @@ def render(timeline: Timeline, out: TextIO) -> None:
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     rows = []
     for e in timeline.events:
-        rows.append((e["seq"], e["at"], cell(e["kind"]), cell(e["actor"]), cell(e["summary"]), dumps(e["data"])))
+        stored = e.get("_stored")  # the stored JSON text, as it is; the same value
+        rows.append((e["seq"], e["at"], cell(e["kind"]), cell(e["actor"]), cell(e["summary"]), stored[1] if stored else dumps(e["data"])))
         if len(rows) >= _BATCH:
             writer.writerows(rows)
             rows.clear()

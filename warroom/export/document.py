@@ -18,6 +18,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from warroom.store import chain
@@ -36,6 +37,21 @@ def exported_event(record: dict[str, Any]) -> dict[str, Any]:
     if event["scheme"] is None:
         event["scheme"] = 1
     return event
+
+
+def exported_json(record: dict[str, Any], dumps) -> str:
+    """exported_event as JSON text. A record read with its stored JSON text (`_stored`) has that
+    text copied in as it is: the database's own spelling, which is a JSON value."""
+    stored = record.get("_stored")
+    if not stored:
+        return dumps(exported_event(record))
+    s = encode_basestring
+    key = "null" if record["key"] is None else s(record["key"])
+    incident = "null" if record["incident_id"] is None else int(record["incident_id"])
+    return (f'{{"seq": {int(record["seq"])}, "at": {s(record["at"])}, "kind": {s(record["kind"])}, "actor": {s(record["actor"])}, '
+            f'"incident_id": {incident}, "object": {s(record["object"])}, "result": {s(record["result"])}, "origin": {stored[0]}, '
+            f'"summary": {s(record["summary"])}, "data": {stored[1]}, "key": {key}, "links": {stored[2]}, "prev_hash": {s(record["prev_hash"])}, '
+            f'"scheme": {int(record.get("scheme") or 1)}, "hash": {s(record["hash"])}}}')
 
 
 def statement(document: dict[str, Any], count: int, hashes_sha256: str) -> bytes:

@@ -42,7 +42,7 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     size = 0
     separator = "\n"
     for record in tally.over(timeline.events):
-        piece = separator + dumps(document.exported_event(record))
+        piece = separator + document.exported_json(record, dumps)
         separator = ",\n"
         pieces.append(piece)
         size += len(piece)

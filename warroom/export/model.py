@@ -23,6 +23,10 @@ class Events(Protocol):
         """Only the events of these kinds, in seq order."""
         ...
 
+    def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
+        """The incident's newest `count` events of these kinds, oldest first, and how many there are in all."""
+        ...
+
 
 @dataclass(frozen=True)
 class Window:

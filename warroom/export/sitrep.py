@@ -6,8 +6,7 @@ report is (markdown.md)."""
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Any, TextIO
+from typing import TextIO
 
 from warroom.export import shown
 from warroom.export.markdown import md
@@ -87,11 +86,7 @@ def key_moments(timeline: Timeline) -> list[tuple[str, str]]:
 
 def _actions(timeline: Timeline, clock: shown.Clock) -> list[str]:
     people = shown.people_index(timeline.people)
-    recent: deque[dict[str, Any]] = deque(maxlen=SHOWN_ACTIONS)
-    count = 0
-    for e in timeline.events.of(ACTIONS):
-        recent.append(e)
-        count += 1
+    recent, count = timeline.events.latest(ACTIONS, SHOWN_ACTIONS)
     lines = ["## 3. Actions taken", ""]
     if count > SHOWN_ACTIONS:
         lines += [f"The latest {SHOWN_ACTIONS} of {count:,}; the full activity log is in `warroom export {timeline.incident['id']} --format md`.", ""]

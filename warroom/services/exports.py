@@ -54,6 +54,14 @@ class _Events:
         kinds = sorted(kinds)
         return self._merged([*self.own, _EVENT.c.kind.in_(kinds)], self.suppliers if "supplier.state" in kinds else None)
 
+    def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
+        """The newest `count` events of these kinds (the incident's own), oldest first, and how many there are in all."""
+        connection = self.session.connection()
+        where = [*self.own, _EVENT.c.kind.in_(sorted(kinds))]
+        total = connection.execute(core_select(func.count()).select_from(_EVENT).where(*where)).scalar() or 0
+        newest = connection.execute(core_select(_EVENT.c.seq).where(*where).order_by(_EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
+        return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
+
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         connection = self.session.connection()
         mine = eventlog.matching(connection, *own)
@@ -115,8 +123,9 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident.id)
                                .order_by(FallbackActivation.activated_at)).all()
-    decided = {e["data"].get("decision") for e in eventlog.matching(
-        session.connection(), _EVENT.c.incident_id == incident.id, _EVENT.c.kind == "decision.logged")}
+    decided = {e["data"].get("decision") for e in eventlog.matching(  # only entries that may name one are read
+        session.connection(), _EVENT.c.incident_id == incident.id, _EVENT.c.kind == "decision.logged", _EVENT.c.data.contains('"decision":'))
+        if isinstance(e["data"], dict)}
     register = config.fallbacks()
     live = incident.status in ("open", "stabilised")
     when = lambda value: iso(value) if value else None  # noqa: E731

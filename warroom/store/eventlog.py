@@ -80,7 +80,8 @@ def append(
         "scheme": chain.SCHEME,
     }
     record["hash"] = chain.event_hash(record)
-    connection.execute(_EVENT.insert(), {**record, **{f: chain.canonical(record[f]) for f in _JSON_FIELDS}})
+    # Stored in the spelling the scheme hashes, so that a reader can hash the stored text as it is.
+    connection.execute(_EVENT.insert(), {**record, **{f: chain.jcs(record[f]).decode("utf-8") for f in _JSON_FIELDS}})
     for stream in streams:
         if stream in heads:
             connection.execute(_MOVE_HEAD, {"which": stream, "to_seq": record["seq"], "to_hash": record["hash"]})
@@ -121,14 +122,26 @@ def records(connection: Connection, *, after: int = 0, batch: int = 5000, incide
 
 def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int = 5000) -> Iterator[dict[str, Any]]:
     """The events meeting every criterion (expressions on the event table's columns), in seq order,
-    read in keyset batches like `records`: an export of 100,000 events holds one batch at a time."""
+    read in keyset batches like `records`: an export of 100,000 events holds one batch at a time.
+    Each record also keeps the stored text of its JSON columns under `_stored` (origin, data,
+    links), which chain.stored_hash hashes and an export copies without encoding them again."""
+    columns = [c.name for c in _EVENT.columns]
+    texts = [columns.index(f) for f in ("origin", "data", "links")]
+    loads = json.loads
     while True:
         query = core_select(_EVENT).where(_EVENT.c.seq > after, *criteria).order_by(_EVENT.c.seq).limit(batch)
         rows = connection.execute(query).fetchall()
         if not rows:
             return
         for row in rows:
-            yield record_of(row)
+            record = dict(zip(columns, row))
+            stored = tuple(row[i] for i in texts)
+            try:
+                record["origin"], record["data"], record["links"] = loads(stored[0]), loads(stored[1]), loads(stored[2])
+                record["_stored"] = stored
+            except (TypeError, ValueError):  # unreadable: kept as text, so its hash fails, as record_of does
+                record = record_of(row)
+            yield record
         last = rows[-1].seq
         if not isinstance(last, int):
             return
