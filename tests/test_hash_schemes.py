@@ -86,7 +86,7 @@ def test_the_stored_text_hashes_as_the_parsed_event_does_in_both_schemes(home):
     store = home.open_store()
     append_many(store, 6, start=6)  # and new ones, scheme 2, with a float
     with store.write() as session:
-        eventlog.append(session, at=datetime(2026, 11, 29, tzinfo=UTC), kind="escalation.due", actor="system", origin={}, object="x",
+        eventlog.append(session, at=datetime(2026, 11, 29, tzinfo=UTC), kind="escalation.due", actor="system", origin={}, object="x", summary="late",
                         incident_id=1, data={"late_seconds": 598.0, "ratio": 1e-7})
     with store.read() as session:
         records = list(eventlog.matching(session.connection()))
