@@ -46,6 +46,7 @@ def exported_json(record: dict[str, Any], dumps) -> str:
     if not stored:
         return dumps(exported_event(record))
     s = encode_basestring
+    record = dict(record)  # the plain fields as they are; the stored JSON text is copied below
     key = "null" if record["key"] is None else s(record["key"])
     incident = "null" if record["incident_id"] is None else int(record["incident_id"])
     return (f'{{"seq": {int(record["seq"])}, "at": {s(record["at"])}, "kind": {s(record["kind"])}, "actor": {s(record["actor"])}, '

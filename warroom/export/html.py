@@ -55,7 +55,10 @@ tr { break-inside: avoid; }
 
 def h(value: object) -> str:
     """Recorded text as HTML: escaped, its line breaks kept, nothing invisible or forbidden left."""
-    parts = _NEWLINES.split("" if value is None else str(value))
+    value = "" if value is None else str(value)
+    if text.is_safe(value) and not _NONCHARACTERS.search(value):  # the common case: nothing to show or break
+        return escape(value, quote=True)
+    parts = _NEWLINES.split(value)
     return "<br>".join(escape(_NONCHARACTERS.sub("\ufffd", text.line(part, limit=sys.maxsize)), quote=True) for part in parts)
 
 
@@ -68,11 +71,10 @@ def css_string(value: object) -> str:
 def _time(clock: shown.Clock, at: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """A <time> element: the war-room's local time shown, the UTC instant in its datetime (at most
     milliseconds, as HTML allows)."""
-    if not at:
-        return "—"
-    if clock.at(at) is None:
-        return h(at)
-    return f'<time datetime="{escape(at[:23] + "Z")}">{escape(clock.format(at, fmt))}</time>'
+    when = clock.at(at)
+    if when is None:
+        return h(at) if at else "—"
+    return f'<time datetime="{escape(at[:23] + "Z")}">{when.strftime(fmt)}</time>'
 
 
 def _page_css(timeline: Timeline) -> str:

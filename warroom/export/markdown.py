@@ -24,7 +24,10 @@ _BATCH = 500
 
 def md(value: object) -> str:
     """Recorded text for one Markdown line or table cell."""
-    parts = _NEWLINES.split("" if value is None else str(value))
+    value = "" if value is None else str(value)
+    if text.is_safe(value):  # no control, newline or reordering character: only the escapes
+        return _SPECIAL.sub(r"\\\1", value)
+    parts = _NEWLINES.split(value)
     return "<br>".join(_SPECIAL.sub(r"\\\1", text.line(part, limit=sys.maxsize)) for part in parts)
 
 

@@ -227,6 +227,7 @@ class SubsetCheck:
 
     def __init__(self, complete: set[str], starts: dict[str, str | None] | None = None):
         self.complete, self.starts = complete, starts or {}
+        self._suppliers = any(not s.startswith("incident:") for s in complete)
         self.heads: dict[str, str | None] = {}
         self.last_seq = 0
         self.broken: Break | None = None
@@ -247,7 +248,10 @@ class SubsetCheck:
             return Break(seq, mismatch)
         links = record.get("links")
         links = links if isinstance(links, dict) else {}
-        for stream in streams_of(record.get("incident_id"), record.get("data")):
+        incident_id = record.get("incident_id")
+        # A supplier stream is read from the data only when it is to be checked (an export's are not).
+        streams = streams_of(incident_id, record.get("data")) if self._suppliers else [f"incident:{incident_id}"] if incident_id is not None else []
+        for stream in streams:
             if stream not in self.complete:
                 continue
             if stream in self.heads:
@@ -267,8 +271,10 @@ def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> s
     body is laid out as text, nothing parsed or re-encoded (five times quicker: exports check
     100,000 events). A text stored in another spelling of the same value does not match: the
     stored bytes were changed. Anything unusual is hashed the ordinary way."""
-    seq, incident_id, scheme = record.get("seq"), record.get("incident_id"), scheme_of(record)
-    texts = [record.get(name) for name in _TEXT_FIELDS]
+    get = dict.get  # the plain fields, without a lazy record's own get
+    seq, incident_id, scheme = get(record, "seq"), get(record, "incident_id"), get(record, "scheme")
+    scheme = 1 if scheme is None else scheme
+    texts = [get(record, name) for name in _TEXT_FIELDS]
     if (type(seq) is not int or not (incident_id is None or type(incident_id) is int) or type(scheme) is not int or scheme not in SCHEMES
             or not all(type(t) is str for t in texts[:-2]) or not all(t is None or type(t) is str for t in texts[-2:])):
         return event_hash(record)
