@@ -3,7 +3,6 @@ the JSON export against its schema and `verify --export`, tampered and forged ex
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -336,25 +335,44 @@ def test_bad_export_arguments_are_exit_2(root, args, named):
     assert named in result.stderr
 
 
-def test_the_readme_ways_an_auditor_checks_the_signature_hold(root, tmp_path):
-    """The README's few lines of Python with cryptography, and its OpenSSL commands."""
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+def _readme_block(after: str) -> str:
+    from tests.conftest import ROOT
 
-    path = json_export(root)
-    document = json.loads(path.read_text(encoding="utf-8"))
-    signature = document["signature"]
-    public = load_pem_public_key((root / "warroom.pub").read_bytes())
-    public.verify(base64.b64decode(signature["value"]), signature["signed"].encode())
-    signed = json.loads(signature["signed"])
-    assert signed["events"]["sha256"] == hashlib.sha256("".join(e["hash"] + "\n" for e in document["events"]).encode()).hexdigest()
-    (tmp_path / "signed.txt").write_bytes(signature["signed"].encode())
-    (tmp_path / "sig.bin").write_bytes(base64.b64decode(signature["value"]))
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed")
-    checked = subprocess.run([openssl, "pkeyutl", "-verify", "-pubin", "-inkey", str(root / "warroom.pub"), "-rawin",
-                              "-in", str(tmp_path / "signed.txt"), "-sigfile", str(tmp_path / "sig.bin")], capture_output=True, text=True)
-    assert checked.returncode == 0 and "Signature Verified Successfully" in checked.stdout, checked.stderr
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index(after):]
+    return block[block.index("\n", block.index("```")) + 1:block.index("\n```\n", block.index("```") + 3)]
+
+
+def test_the_readme_python_recipe_verifies_an_export_and_catches_a_forgery(root, tmp_path):
+    """The README's few lines of Python an auditor runs, as they are written there."""
+    import sys
+
+    (tmp_path / "incident-12.json").write_bytes(json_export(root).read_bytes())
+    shutil.copy(root / "warroom.pub", tmp_path / "warroom.pub")
+    recipe = tmp_path / "recipe.py"
+    recipe.write_text(_readme_block("<!-- auditor:python -->"), encoding="utf-8")
+    ok = subprocess.run([sys.executable, str(recipe)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "intact, complete and signed" in ok.stdout, ok.stderr
+    document = json.loads((tmp_path / "incident-12.json").read_text(encoding="utf-8"))
+    _own(document, 3)["data"].update(note="nothing happened")
+    _resign(document, None)
+    (tmp_path / "incident-12.json").write_text(json.dumps(document), encoding="utf-8")
+    forged = subprocess.run([sys.executable, str(recipe)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert forged.returncode != 0 and "InvalidSignature" in forged.stderr
+
+
+def test_the_readme_openssl_recipe_verifies_the_signature(root, tmp_path):
+    from tests.conftest import need_tool
+
+    need_tool("openssl", "openssl")
+    need_tool("jq", "jq")
+    (tmp_path / "incident-12.json").write_bytes(json_export(root).read_bytes())
+    shutil.copy(root / "warroom.pub", tmp_path / "warroom.pub")
+    commands = _readme_block("With OpenSSL (and `jq`)")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", commands], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Signature Verified Successfully" in result.stdout, result.stderr
+    signed = json.loads((tmp_path / "signed.json").read_text(encoding="utf-8"))
+    assert signed["events"]["sha256"] in result.stdout
 
 
 # ── CSV, Markdown, sitrep ──────────────────────────────────────────────────────────────────────
