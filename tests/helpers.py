@@ -79,7 +79,7 @@ def rehash_as_scheme1(path: Path, edit=None) -> None:
 
 class _Row:
     def __init__(self, row) -> None:
-        self._mapping = {k: row[k] for k in row.keys()}
+        self._mapping = {k: row[k] for k in row.keys()}  # noqa: SIM118  (sqlite3.Row is no dict)
 
 
 if __name__ == "__main__":  # python -m tests.helpers HOME WRITER COUNT [GO_FILE]

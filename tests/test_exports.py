@@ -11,12 +11,12 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import tomli_w
-import tomllib
 
 from tests.conftest import assert_clean_failure, run_cli
 from tests.test_incidents import ME, configure
@@ -458,7 +458,7 @@ def test_html_parses_as_html5_with_every_text_escaped(root):
 
 
 def test_html_fetches_nothing(root):
-    text, tree = _html(root)
+    _, tree = _html(root)
     for element in tree.iter():
         for name, value in element.attrib.items():
             assert name not in ("src", "srcset", "poster", "data") and not (name == "href" and not value.startswith("#")), (element.tag, name)

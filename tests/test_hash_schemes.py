@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 import sqlite3
+from datetime import UTC, datetime
 
 import rfc8785
 from hypothesis import given, settings

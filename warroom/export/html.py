@@ -62,6 +62,19 @@ def h(value: object) -> str:
     return "<br>".join(escape(_NONCHARACTERS.sub("\ufffd", text.line(part, limit=sys.maxsize)), quote=True) for part in parts)
 
 
+def who(user: str | None, people: list[dict[str, Any]]) -> str:
+    """A person as HTML: their name isolated for direction (a right-to-left name does not reorder
+    what follows it), then their OS user."""
+    if not user:
+        return "—"
+    name = next((p["name"] for p in people if p["user"] == user and p["name"] != user), None)
+    return f"<bdi>{h(name)}</bdi> (<bdi>{h(user)}</bdi>)" if name else f"<bdi>{h(user)}</bdi>"
+
+
+def _who_index(people: list[dict[str, Any]]) -> dict[str, str]:
+    return {p["user"]: who(p["user"], people) for p in people}
+
+
 def css_string(value: object) -> str:
     """Text as a CSS string: letters, digits and spaces as they are, everything else escaped."""
     shown_text = _NONCHARACTERS.sub("\ufffd", text.line(value, limit=200))
@@ -104,7 +117,7 @@ def _head(timeline: Timeline, clock: shown.Clock) -> str:
         f'<p><span class="badge {mode}">{mode.upper()}</span> <span class="badge">{h(i["status"].upper())}</span></p>\n'
         f"<h1>Incident #{i['id']}: {h(i['title'])}</h1>\n"
         f'<p class="meta">Times are in {h(clock.named(i["opened_at"]))}. Prepared {h(clock.stamp(timeline.generated_at))} by '
-        f"{h(shown.person(timeline.generated_by, timeline.people))} from the war-room's event log.</p>\n{window}</header>\n<main>\n"
+        f"{who(timeline.generated_by, timeline.people)} from the war-room's event log.</p>\n{window}</header>\n<main>\n"
     )
 
 
@@ -112,11 +125,11 @@ def _summary(timeline: Timeline, clock: shown.Clock) -> str:
     i, p = timeline.incident, timeline.playbook
     facts = [("Status", i["status"]), ("Mode", "drill (exercise)" if i["mode"] == "drill" else "live"),
              ("Playbook", f"{p.get('title', i['playbook'])} ({i['playbook']}, version {i['playbook_version']})"),
-             ("Severity", p.get("severity", "—")), ("Opened by", shown.person(i["opened_by"], timeline.people))]
+             ("Severity", p.get("severity", "—")), ("Opened by", None)]
     out = ['<section id="summary">\n<h2>Summary</h2>\n']
     if p.get("summary", "").strip():
         out.append(f"<p>{h(p['summary'].strip())}</p>\n")
-    out.append('<dl class="facts">' + "".join(f"<dt>{name}</dt><dd>{h(value)}</dd>" for name, value in facts) + "</dl>\n")
+    out.append('<dl class="facts">' + "".join(f"<dt>{name}</dt><dd>{h(value) if value is not None else who(i['opened_by'], timeline.people)}</dd>" for name, value in facts) + "</dl>\n")
     out.append('<h2>Key times</h2>\n<table>\n<thead><tr><th scope="col">What</th><th scope="col">When</th><th scope="col">After opening</th></tr></thead>\n<tbody>\n')
     for what, when in key_times(timeline):
         after = shown.between(when, i["opened_at"])
@@ -129,7 +142,7 @@ def _summary(timeline: Timeline, clock: shown.Clock) -> str:
 
 
 def _decisions(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
-    people = shown.people_index(timeline.people)
+    people = _who_index(timeline.people)
     out.write('<section id="decisions">\n<h2>Decisions</h2>\n<table>\n<thead><tr><th scope="col">When</th><th scope="col">Who</th>'
               '<th scope="col">Decision</th><th scope="col">Rationale</th></tr></thead>\n<tbody>\n')
     count = 0
@@ -143,7 +156,7 @@ def _decisions(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
         what = h(data.get("text", e["summary"]))
         if data.get("corrects") is not None:
             what = f"<em>Correction of seq {h(data['corrects'])}:</em> {what}"
-        out.write(f'<tr><td class="time">{_time(clock, occurred, "%Y-%m-%d %H:%M")}{logged}</td><td>{h(people.get(e["actor"], e["actor"]))}</td>'
+        out.write(f'<tr><td class="time">{_time(clock, occurred, "%Y-%m-%d %H:%M")}{logged}</td><td>{people.get(e["actor"]) or who(e["actor"], [])}</td>'
                   f'<td>{what} <span class="muted">(seq {e["seq"]})</span></td><td>{h(data.get("rationale") or "—")}</td></tr>\n')
     if not count:
         out.write('<tr><td colspan="4">No decisions were logged.</td></tr>\n')
@@ -166,7 +179,7 @@ def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
     for e in ladder:
         contacts = "<br>".join(h(c["name"]) + (f" ({h(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         late = f" ({shown.span(e['late_seconds'])} late)" if e.get("late_seconds") else ""
-        acked = f"{_time(clock, e['acked_at'])} by {h(shown.person(e['acked_by'], timeline.people))}" if e["acked_at"] else "—"
+        acked = f"{_time(clock, e['acked_at'])} by {who(e['acked_by'], timeline.people)}" if e["acked_at"] else "—"
         out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(", ".join(e["notify"]))}</td><td class="time">{_time(clock, e["due_at"])}</td>'
                    f'<td>{h(e["state"])}</td><td class="time">{_time(clock, e["fired_at"])}{h(late)}</td><td>{acked}</td></tr>\n')
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
@@ -184,8 +197,8 @@ def _fallbacks(timeline: Timeline, clock: shown.Clock) -> str:
         if not f["activations"]:
             out.append(f'<tr><td>{name}</td><td colspan="4">not used</td></tr>\n')
         for a in f["activations"]:
-            down = f"{_time(clock, a['deactivated_at'])} by {h(shown.person(a['deactivated_by'], timeline.people))}" if a["deactivated_at"] else "<strong>still active</strong>"
-            out.append(f"<tr><td>{name}</td><td>{_time(clock, a['activated_at'])} by {h(shown.person(a['by'], timeline.people))}</td>"
+            down = f"{_time(clock, a['deactivated_at'])} by {who(a['deactivated_by'], timeline.people)}" if a["deactivated_at"] else "<strong>still active</strong>"
+            out.append(f"<tr><td>{name}</td><td>{_time(clock, a['activated_at'])} by {who(a['by'], timeline.people)}</td>"
                        f"<td>{h(a['reason'] or '—')}</td><td>{down}</td><td>{h(a['result'] or '—')}</td></tr>\n")
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 
@@ -209,13 +222,13 @@ def _health(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
 
 
 def _timeline(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally) -> None:
-    people = shown.people_index(timeline.people)
+    people = _who_index(timeline.people)
     out.write('<section id="timeline" class="timeline">\n<h2>Timeline</h2>\n<p class="muted">Every event of the incident and the health changes '
               "of the suppliers it involves, in the order they were recorded.</p>\n<table>\n<thead><tr><th scope=\"col\">Seq</th>"
               '<th scope="col">Time</th><th scope="col">Who</th><th scope="col">Kind</th><th scope="col">What</th></tr></thead>\n<tbody>\n')
     rows: list[str] = []
     for e in tally.over(timeline.events):
-        rows.append(f'<tr><td class="num">{e["seq"]}</td><td class="time">{_time(clock, e["at"])}</td><td>{h(people.get(e["actor"], e["actor"]))}</td>'
+        rows.append(f'<tr><td class="num">{e["seq"]}</td><td class="time">{_time(clock, e["at"])}</td><td>{people.get(e["actor"]) or who(e["actor"], [])}</td>'
                     f'<td>{h(shown.KIND_WORDS.get(e["kind"], e["kind"]))}</td><td>{h(e["summary"])}</td></tr>\n')
         if len(rows) >= _BATCH:
             out.write("".join(rows))
