@@ -26,6 +26,62 @@ def append_many(store, count: int, *, writer: str = "t", start: int = 0) -> None
             )
 
 
+def downgrade(engine, target: str) -> None:
+    """Take a database back to an older revision (alembic's downgrades), as a test builds an old log
+    with today's services and then removes what the old schema did not have."""
+    from alembic import command
+
+    from warroom.store import migrate
+
+    config = migrate._config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection.execution_options(warroom_write=True)
+        command.downgrade(config, target)
+        connection.commit()
+
+
+def rehash_as_scheme1(path: Path, edit=None) -> None:
+    """Rewrite a SQLite log as it was hashed before schemes existed (scheme 1, no `scheme` column
+    needed): each record optionally changed by `edit`, then prev_hash, links and hash recomputed.
+    A test fixture: no witness is kept."""
+    import sqlite3
+
+    from warroom.store import chain
+
+    connection = sqlite3.connect(path)
+    connection.row_factory = sqlite3.Row
+    (guard,) = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'event_no_update'").fetchone()
+    connection.execute("DROP TRIGGER event_no_update")
+    has_scheme = any(row["name"] == "scheme" for row in connection.execute("PRAGMA table_info(event)"))
+    records = [eventlog.record_of(_Row(r)) for r in connection.execute("SELECT * FROM event ORDER BY seq")]
+    prev, heads, seqs = chain.GENESIS, {}, {}
+    for record in records:
+        if edit:
+            edit(record)
+        record["scheme"] = None
+        record["prev_hash"] = prev
+        streams = chain.streams_of(record["incident_id"], record["data"])
+        record["links"] = {s: heads.get(s) for s in streams}
+        record["hash"] = chain.event_hash(record)
+        heads.update({s: record["hash"] for s in streams})
+        seqs.update({s: record["seq"] for s in streams})
+        prev = record["hash"]
+        connection.execute("UPDATE event SET data = ?, prev_hash = ?, links = ?, hash = ? WHERE seq = ?",
+                           (chain.canonical(record["data"]), record["prev_hash"], chain.canonical(record["links"]), record["hash"], record["seq"]))
+        if has_scheme:
+            connection.execute("UPDATE event SET scheme = NULL WHERE seq = ?", (record["seq"],))
+    connection.execute(guard)
+    connection.execute("DELETE FROM stream_head")  # the append cache, so that the log can go on
+    connection.executemany("INSERT INTO stream_head (stream, seq, hash) VALUES (?, ?, ?)", [(s, seqs[s], h) for s, h in heads.items()])
+    connection.commit()
+    connection.close()
+
+
+class _Row:
+    def __init__(self, row) -> None:
+        self._mapping = {k: row[k] for k in row.keys()}  # noqa: SIM118  (sqlite3.Row is no dict)
+
+
 if __name__ == "__main__":  # python -m tests.helpers HOME WRITER COUNT [GO_FILE]
     import sys
     import time

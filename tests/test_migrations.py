@@ -6,10 +6,10 @@ import sqlite3
 
 from sqlalchemy import inspect
 
-from tests.helpers import append_many
+from tests.helpers import append_many, downgrade, rehash_as_scheme1
 from warroom.services import integrity
 from warroom.store import migrate
-from warroom.store.engine import Store, create_private_file, make_engine
+from warroom.store.engine import make_engine
 
 
 def test_head_constant_matches_the_migration_scripts():
@@ -17,35 +17,29 @@ def test_head_constant_matches_the_migration_scripts():
 
 
 def test_a_database_from_the_first_revision_opens_with_every_event_intact(home):
-    home.db_path.unlink()
-    for suffix in ("-wal", "-shm"):
-        home.db_path.with_name(home.db_path.name + suffix).unlink(missing_ok=True)
-    home.witness().path.unlink()
-    create_private_file(home.db_path, group_shared=False)
+    # Built by today's code, taken back to revision 0001 and rehashed as events were then (scheme 1):
+    # the first revision's log as its code wrote it.
+    append_many(home.open_store(), 50)
     engine = make_engine(home.url)
-    migrate.upgrade(engine, "0001")
-    assert migrate.current(engine) == "0001"
-    witness = home.witness()
-
-    def witness_head(session):
-        head = session.info.pop("head", None)
-        if head:
-            witness.record(*head)
-
-    old = Store(engine, after_write=witness_head)
-    append_many(old, 50)
+    downgrade(engine, "0001")
     assert not inspect(engine).has_table("lease")
     engine.dispose()
+    rehash_as_scheme1(home.db_path)
     before = sqlite3.connect(home.db_path).execute("SELECT * FROM event ORDER BY seq").fetchall()
+    home.witness().path.unlink()
+    home.witness().record(before[-1][0], before[-1][-1], before[-1][1])
 
     store = home.open_store()  # the newest code: migrates on open
     assert migrate.current(store.engine) == migrate.HEAD
     assert inspect(store.engine).has_table("lease") and inspect(store.engine).has_table("supplier_state")
     after = sqlite3.connect(home.db_path).execute("SELECT * FROM event ORDER BY seq").fetchall()
-    assert after == before and len(after) == 50
-    assert integrity.verify(store, home.witness(), own_database=True).events == 50
-    append_many(store, 5, start=50)  # and the log goes on from where it was
-    assert integrity.verify(store, home.witness(), own_database=True).events == 55
+    assert [row[:-1] for row in after] == before and len(after) == 51  # home.created and 50
+    assert {row[-1] for row in after} == {None}  # the old events keep scheme 1
+    assert integrity.verify(store, home.witness(), own_database=True).events == 51
+    append_many(store, 5, start=50)  # and the log goes on from where it was, in scheme 2
+    assert integrity.verify(store, home.witness(), own_database=True).events == 56
+    schemes = sqlite3.connect(home.db_path).execute("SELECT scheme, count(*) FROM event GROUP BY scheme ORDER BY scheme").fetchall()
+    assert schemes == [(None, 51), (2, 5)]
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(home):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import assert_clean_failure, run_cli
+from tests.helpers import downgrade
 from tests.test_incidents import configure
 from warroom.clock import MovableClock
 from warroom.config import Config
@@ -310,7 +311,7 @@ def old_format(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def old_home(tmp_path_factory) -> Path:
-    """A home whose database was made and worked at revision 0003 by every service, its log in the old format."""
+    """A home whose database was worked by every service and taken back to revision 0003, its log in the old format."""
     clock = MovableClock(datetime(2026, 11, 29, 13, 0, tzinfo=UTC))
     root = tmp_path_factory.mktemp("old") / "home"
     home = homes.create(root, clock=clock, actor="alice", origin=ORIGIN)
@@ -319,8 +320,9 @@ def old_home(tmp_path_factory) -> Path:
         (root / name).unlink(missing_ok=True)
     create_private_file(root / "warroom.db", group_shared=False)
     engine = make_engine(home.url)
-    migrate.upgrade(engine, "0003")
+    migrate.upgrade(engine)
     work_through(Store(engine), library.config(home), clock, home)
+    downgrade(engine, "0003")  # the guards and the hashing scheme go; old_format hashes as scheme 1
     engine.dispose()
     old_format(root / "warroom.db")
     return root

@@ -37,14 +37,19 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
 
 
 @click.command()
-@click.option("--export", "export_file", type=click.Path(path_type=Path, dir_okay=False), help="Verify an exported timeline (JSON) on its own.")
+@click.option("--export", "export_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Verify an exported timeline (JSON) on its own: its hashes, its incident's stream links, its signature.")
 @click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False),
-              help="Check the witness against this public key (a copy of warroom.pub kept off the host), not the home's own.")
+              help="Check the witness (or the export's signature) against this public key (a copy of warroom.pub kept off the host), not the home's own.")
 @pass_env
 def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
-    """Check the hash chain, the database's integrity and the signed witness. Exit 3 if altered."""
+    """Check the hash chain, the database's integrity and the signed witness; or an exported
+    timeline alone. Exit 3 if altered."""
     if export_file is not None:
-        raise click.UsageError("verify --export comes with the export command, which is not built yet")
+        from warroom.services import exports
+
+        echo(str(exports.verify_file(export_file, key, env.home)))
+        return
     from warroom.services import integrity
     from warroom.text import line
 

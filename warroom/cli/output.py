@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import json
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 import click
 
@@ -59,3 +61,26 @@ def click_error(exc: click.ClickException) -> None:
     buffer = io.StringIO()
     exc.show(file=buffer)
     echo(buffer.getvalue().rstrip("\n"), err=True)
+
+
+@contextmanager
+def data_out() -> Iterator[TextIO]:
+    """Stdout for a file's content (an export written without -o): UTF-8 whatever the locale, line
+    ends as the format writes them. On a terminal, which obeys what it is sent, every control
+    character is shown as a symbol first, as `echo` does; a pipe or a file gets the bytes as they are."""
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+    target: TextIO = _Inert(stream) if sys.stdout.isatty() else stream  # type: ignore[assignment]
+    try:
+        yield target
+    finally:
+        stream.flush()
+        stream.detach()
+
+
+class _Inert:
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, chunk: str) -> int:
+        return self._stream.write(inert(chunk.replace("\r\n", "\n")))

@@ -55,6 +55,7 @@ class Event(SQLModel, table=True):
     links: str  # canonical JSON: stream → hash of that stream's previous event
     prev_hash: str
     hash: str = Field(unique=True)
+    scheme: int | None = None  # how `hash` is computed (store/chain.py); None: scheme 1, written before this column
 
 
 class StreamHead(SQLModel, table=True):

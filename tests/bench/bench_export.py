@@ -1,0 +1,105 @@
+"""Export benchmark: one incident with 100,000 events exported to each format by the real CLI (a
+child process: start-up included), each time as a ratio to `sqlite3 -json` dumping the same rows
+(the incident's own events, seq order) in the same run on the same disk, and each export's peak
+memory (the child's maximum resident set size, from wait4). Targets: ratio ≤ 3, peak < 200 MB.
+
+    uv run python -m tests.bench.bench_export [--events 100000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ORIGIN = {"host": "bench", "terminal": "pts/3", "ssh_client": "192.0.2.10"}
+START = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+FORMATS = ("json", "csv", "md", "html", "sitrep")
+
+
+def build(root: Path, events: int) -> None:
+    """A home whose incident #1 holds `events` events: log entries, steps, notes, the kinds a long
+    incident piles up, appended through the event log in transactions of 1,000."""
+    from warroom.clock import MovableClock
+    from warroom.services import actors, homes, incidents, library
+    from warroom.store import eventlog
+
+    clock = MovableClock(START)
+    home = homes.create(root, clock=clock, actor="alice", origin=ORIGIN)
+    cfg = library.config(home)
+    store = home.open_store()
+    me = actors.resolve(cfg, "alice", ORIGIN)
+    with store.write() as session:
+        incident = incidents.start(session, playbook=library.find(home, cfg, "cloud-hosting-outage"), mode="drill", now=clock.now(), actor=me)
+    kinds = ("decision.logged", "step.overdue", "decision.logged", "decision.logged", "escalation.due")  # none changes a state table
+    done = 1
+    while done < events:
+        with store.write() as session:
+            for _ in range(min(1000, events - done)):
+                done += 1
+                clock.advance(timedelta(seconds=1))
+                kind = kinds[done % len(kinds)]
+                data = {"kind": "observation", "text": f"Entry {done}: the supplier says \"{done % 60} minutes\" <again> & again",
+                        "rationale": "bench, with a longer rationale than most entries carry" if done % 3 else None,
+                        "occurred_at": clock.now().isoformat()} if kind == "decision.logged" else {"step": "assess", "note": None, "late_seconds": done / 7}
+                eventlog.append(session, at=clock.now(), kind=kind, actor="alice", origin=ORIGIN, incident_id=incident.id,
+                                object=f"incident:{incident.id}", summary=f"{kind} {done}: Ångström, 🚒, <b>, \"quotes\" | pipes", data=data)
+    store.dispose()
+
+
+def timed(command: list[str], stdout=None) -> tuple[float, int]:
+    """Wall time and the child's peak resident memory in bytes."""
+    began = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - began
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{command[:6]} failed: {process.stderr.read().decode()[-1000:]}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sqlite = shutil.which("sqlite3")
+    if sqlite is None:
+        raise SystemExit("the sqlite3 command-line shell is needed for the baseline (Debian package: sqlite3)")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "home"
+        began = time.perf_counter()
+        build(root, args.events)
+        print(f"built an incident of {args.events:,} events in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        out = Path(folder) / "out"
+        baseline = [sqlite, "-json", str(root / "warroom.db"), "SELECT * FROM event WHERE incident_id = 1 ORDER BY seq"]
+        rows = []
+        for fmt in FORMATS:
+            command = [sys.executable, "-m", "warroom", "--home", str(root), "export", "1", "--format", fmt, "-o", str(out)]
+            ours, floor, peaks = [], [], []
+            for _ in range(args.runs):  # interleaved, so that a busy moment on the machine hits both
+                with open(Path(folder) / "floor.json", "wb") as sink:
+                    floor.append(timed(baseline, sink)[0])
+                seconds, peak = timed(command)
+                ours.append(seconds)
+                peaks.append(peak)
+            size = out.stat().st_size
+            rows.append((fmt, statistics.median(ours), statistics.median(floor), max(peaks), size))
+    print(f"\nexport benchmark ({os.cpu_count()} cores, one incident of {args.events:,} events, median of {args.runs} runs, CLI start-up included)\n")
+    print("| format | warroom export (s) | sqlite3 -json, same rows (s) | ratio (target ≤ 3) | peak memory (target < 200 MB) | file |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for fmt, ours, floor, peak, size in rows:
+        print(f"| {fmt} | {ours:.2f} | {floor:.2f} | {ours / floor:.1f}× | {peak / 1e6:.0f} MB | {size / 1e6:.1f} MB |")
+
+
+if __name__ == "__main__":
+    main()

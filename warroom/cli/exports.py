@@ -1,0 +1,111 @@
+"""warroom export: an incident's timeline as JSON, HTML, Markdown, CSV or a situation report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from warroom.cli import Env, pass_env
+from warroom.cli.output import data_out, echo
+from warroom.cli.params import INCIDENT, TEXT
+from warroom.export import EXTENSIONS, FORMATS
+from warroom.text import line
+
+
+@click.command("export")
+@click.argument("incident_id", metavar="ID", type=INCIDENT, required=False)
+@click.option("--all", "every", is_flag=True, help="Every incident, one file each, into the folder -o names.")
+@click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
+              help="json (signed, verifiable), html (screen and print), md (report), csv (one event a row), sitrep (shift handover).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (with --all: this folder) instead of stdout.")
+@click.option("--since", metavar="TIME", type=TEXT, help="Only what was recorded at or after TIME (10:05, 2026-11-29 10:05, ISO 8601).")
+@click.option("--until", metavar="TIME", type=TEXT, help="Only what was recorded before TIME.")
+@pass_env
+def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Path | None, since: str | None, until: str | None) -> None:
+    """Export an incident's timeline. Reads only: the database is not changed."""
+    from warroom import identity
+    from warroom.clock import SystemClock, parse_when
+    from warroom.errors import BadInput
+    from warroom.services import exports, library
+
+    if every == (incident_id is not None):
+        raise click.UsageError("give an incident ID or --all, not both" if every else "give an incident ID, or --all")
+    if every and output is None:
+        raise click.UsageError("--all writes one file per incident: name their folder with -o DIR")
+    home = env.home.require()
+    config = library.config(home)
+    now = SystemClock().now()
+    zone = config.settings.timezone
+    window = {}
+    for name, value in (("since", since), ("until", until)):
+        if value is not None:
+            try:
+                window[name] = parse_when(value, zone, now)
+            except ValueError as exc:
+                raise BadInput(f"--{name}: {exc}") from None
+    _check_output(output, every)
+    signer, unsigned = exports.signer(home) if fmt == "json" else (None, None)
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            ids = exports.incident_ids(session) if every else [incident_id]
+            for number in ids:
+                view = exports.timeline(session, number, config, now, user=identity.os_user(), **window)
+                target = output / f"incident-{number}.{EXTENSIONS[fmt]}" if every else output
+                chain = _write(view, fmt, target, signer, exports)
+                if target is not None:
+                    echo(f"exported incident #{number} ({fmt}) to {line(target)}")
+                if chain is not None and not chain["verified"]:
+                    echo(f"warroom: warning: incident #{number}: its events do not verify ({line(chain['problem'])}); the export says so", err=True)
+    finally:
+        store.dispose()
+    if unsigned:
+        echo(f"warroom: warning: {line(unsigned)}", err=True)
+
+
+def _check_output(output: Path | None, every: bool) -> None:
+    """Refuse a place the export cannot go before anything is read."""
+    from warroom.errors import BadInput
+
+    if output is None:
+        return
+    if every:
+        if output.exists() and not output.is_dir():
+            raise BadInput(f"-o {line(output)}: not a folder (--all writes one file per incident into it)")
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"-o {line(output)}: cannot create the folder ({exc.strerror})") from None
+        return
+    if output.is_dir():
+        raise BadInput(f"-o {line(output)}: is a folder; name a file")
+    if os.path.lexists(output) and not output.is_file():
+        raise BadInput(f"-o {line(output)}: not a regular file; name a new or regular file")
+    if not output.parent.is_dir():
+        raise BadInput(f"-o {line(output)}: the folder {line(output.parent)} does not exist")
+
+
+def _write(view, fmt: str, target: Path | None, signer, exports):
+    """Render to stdout, or to a temporary file renamed over `target` once it is whole: a reader
+    never sees half an export, and a failed one leaves the old file as it was."""
+    from warroom.errors import BadInput
+
+    if target is None:
+        with data_out() as out:
+            return exports.render(view, fmt, out, signer)
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with open(partial, "x", encoding="utf-8", newline="") as out:
+            chain = exports.render(view, fmt, out, signer)
+        os.replace(partial, target)
+    except OSError as exc:
+        raise BadInput(f"-o {line(target)}: cannot write ({exc.strerror})") from None
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return chain
+
+
+COMMANDS = [export]

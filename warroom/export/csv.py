@@ -1,0 +1,40 @@
+"""The CSV export: one event a row (RFC 4180: comma-separated, CRLF line ends, fields with a comma,
+quote or line break quoted, quotes doubled), UTF-8 with a byte-order mark so that spreadsheets
+read it as UTF-8. Columns: seq, at (UTC, ISO 8601), kind, actor, summary, data (the event's data as
+JSON).
+
+A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return, which some strip
+first) as a formula: such a cell gets a leading apostrophe, which spreadsheets show as text. The
+text is otherwise exactly as recorded, so the csv module reads every cell back as written."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import TextIO
+
+from warroom.export.model import Timeline
+
+COLUMNS = ("seq", "at", "kind", "actor", "summary", "data")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_BATCH = 1000
+
+
+def cell(text: str) -> str:
+    """A text cell no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def render(timeline: Timeline, out: TextIO) -> None:
+    out.write("\ufeff")
+    writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    rows = []
+    for e in timeline.events:
+        stored = e.get("_stored")  # the stored JSON text, as it is; the same value
+        rows.append((e["seq"], e["at"], cell(e["kind"]), cell(e["actor"]), cell(e["summary"]), stored[1] if stored else dumps(e["data"])))
+        if len(rows) >= _BATCH:
+            writer.writerows(rows)
+            rows.clear()
+    writer.writerows(rows)

@@ -1,0 +1,80 @@
+"""The JSON export as a document: its format, the statement its signature covers, and the event
+fields it carries. Shared by the writer (json.py) and the checker (verify.py), so the two cannot
+drift apart; the README's "Exports" section describes the same bytes for auditors.
+
+The signature is Ed25519 over the UTF-8 bytes of `signature.signed`, a JSON text (RFC 8785
+canonical form) of this statement:
+
+    {"chain": <the file's chain>, "events": {"count": <number of events>, "sha256": <hex SHA-256
+     of every event's hash, in file order, each followed by a newline>}, "export": <the file's
+     export>, "incident": <the file's incident>, "window": <the file's window>}
+
+Each event's hash covers every field of that event (store/chain.py), so the statement covers the
+whole file but the signature object itself."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+from warroom.store import chain
+
+FORMAT = "warroom-timeline"
+VERSION = 1
+
+EVENT_FIELDS = (*chain.HASHED_FIELDS, "scheme", "hash")
+"""An exported event: every field its hash covers, the scheme that hashed it, the hash."""
+
+
+def exported_event(record: dict[str, Any]) -> dict[str, Any]:
+    """An event as the export carries it: the stored fields, scheme 1 spelled out for events stored
+    before schemes were recorded."""
+    event = {name: record.get(name) for name in EVENT_FIELDS}
+    if event["scheme"] is None:
+        event["scheme"] = 1
+    return event
+
+
+def exported_json(record: dict[str, Any], dumps) -> str:
+    """exported_event as JSON text. A record read with its stored JSON text (`_stored`) has that
+    text copied in as it is: the database's own spelling, which is a JSON value."""
+    stored = record.get("_stored")
+    if not stored:
+        return dumps(exported_event(record))
+    s = encode_basestring
+    record = dict(record)  # the plain fields as they are; the stored JSON text is copied below
+    key = "null" if record["key"] is None else s(record["key"])
+    incident = "null" if record["incident_id"] is None else int(record["incident_id"])
+    return (f'{{"seq": {int(record["seq"])}, "at": {s(record["at"])}, "kind": {s(record["kind"])}, "actor": {s(record["actor"])}, '
+            f'"incident_id": {incident}, "object": {s(record["object"])}, "result": {s(record["result"])}, "origin": {stored[0]}, '
+            f'"summary": {s(record["summary"])}, "data": {stored[1]}, "key": {key}, "links": {stored[2]}, "prev_hash": {s(record["prev_hash"])}, '
+            f'"scheme": {int(record.get("scheme") or 1)}, "hash": {s(record["hash"])}}}')
+
+
+def statement(document: dict[str, Any], count: int, hashes_sha256: str) -> bytes:
+    """The bytes the signature covers (see the module docstring)."""
+    return chain.jcs({
+        "export": document.get("export"), "incident": document.get("incident"), "window": document.get("window"),
+        "chain": document.get("chain"), "events": {"count": count, "sha256": hashes_sha256},
+    })
+
+
+def key_sha256(raw_public_key: bytes) -> str:
+    """How an export names the key that signed it: the SHA-256 of the raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(raw_public_key).hexdigest()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The home's key, as the services hand it over: a signing function and the public half."""
+
+    sign: Callable[[bytes], bytes]
+    public_raw: bytes
+
+    def signature(self, signed: bytes) -> dict[str, Any]:
+        return {"algorithm": "Ed25519", "key_sha256": key_sha256(self.public_raw),
+                "signed": signed.decode("utf-8"), "value": base64.b64encode(self.sign(signed)).decode("ascii")}

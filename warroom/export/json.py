@@ -1,0 +1,59 @@
+"""The JSON export (DESIGN §6): the incident, its events with every field their hashes cover, the
+chain head with what the check found, and the signature. Written as it is read: the chain and the
+signature come after the events, once the events have been checked and counted.
+
+    {"export": {format, version, generated_at, generated_by, timezone},
+     "incident": {id, playbook, playbook_version, mode, title, status, opened_by, opened_at, …},
+     "window": null | {since, until, first_seq, last_seq, after},
+     "events": [{seq, at, kind, actor, incident_id, object, result, origin, summary, data, key,
+                 links, prev_hash, scheme, hash}, …],
+     "chain": {head, verified[, problem]},
+     "signature": null | {algorithm, key_sha256, signed, value}}
+
+One event a line, so that a diff of two exports reads event by event."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from warroom.export import document
+from warroom.export.model import Tally, Timeline
+
+_CHUNK = 1 << 16
+
+
+def header(timeline: Timeline) -> dict[str, Any]:
+    return {
+        "export": {"format": document.FORMAT, "version": document.VERSION, "generated_at": timeline.generated_at,
+                   "generated_by": timeline.generated_by, "timezone": timeline.timezone},
+        "incident": timeline.incident,
+        "window": timeline.window.as_json() if timeline.window else None,
+    }
+
+
+def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = None) -> dict[str, Any]:
+    """Write the export to `out`; returns its chain object (head, verified, problem)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    head = header(timeline)
+    out.write("{" + ",\n".join(f"{dumps(k)}: {dumps(v)}" for k, v in head.items()) + ',\n"events": [')
+    tally = Tally(timeline.stream, timeline.starts())
+    pieces: list[str] = []
+    size = 0
+    separator = "\n"
+    for record in tally.over(timeline.events):
+        piece = separator + document.exported_json(record, dumps)
+        separator = ",\n"
+        pieces.append(piece)
+        size += len(piece)
+        if size > _CHUNK:
+            out.write("".join(pieces))
+            pieces, size = [], 0
+    out.write("".join(pieces))
+    problem = tally.problem
+    chain_object: dict[str, Any] = {"head": tally.head, "verified": problem is None, **({"problem": problem} if problem else {})}
+    signature = None
+    if signer is not None:
+        signature = signer.signature(document.statement({**head, "chain": chain_object}, tally.count, tally.hashes_sha256))
+    out.write(f'\n],\n"chain": {dumps(chain_object)},\n"signature": {dumps(signature)}\n}}\n')
+    return chain_object

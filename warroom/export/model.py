@@ -1,0 +1,100 @@
+"""What every export renders: one incident's summary, its events in seq order, its current state.
+Built by `warroom.services.exports.timeline` in a read transaction; pure data here.
+
+`events` can be read more than once (a report lists the decisions before the activity log), each
+time from the database in batches, so memory stays flat whatever the number of events."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from warroom.store import chain
+
+
+class Events(Protocol):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Every event of the timeline, as stored (every hashed field), in seq order."""
+        ...
+
+    def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
+        """Only the events of these kinds, in seq order."""
+        ...
+
+    def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
+        """The incident's newest `count` events of these kinds, oldest first, and how many there are in all."""
+        ...
+
+
+@dataclass(frozen=True)
+class Window:
+    """A cut of the timeline by recorded time (--since, --until). The incident's own events in it
+    are one unbroken run, from the first recorded at or after `since` to the last recorded before
+    `until`; `after` is the hash of the incident's last event before the run (what the run's first
+    event links to), None when the run starts at the incident's opening."""
+
+    since: str | None
+    until: str | None
+    first_seq: int | None
+    last_seq: int | None
+    after: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"since": self.since, "until": self.until, "first_seq": self.first_seq, "last_seq": self.last_seq, "after": self.after}
+
+
+@dataclass(frozen=True)
+class Timeline:
+    incident: dict[str, Any]  # services.incidents.summary: id, playbook, mode, title, status, opened_at, …
+    events: Events
+    window: Window | None = None
+    state: dict[str, Any] = field(default_factory=dict)  # steps, ladder, fallbacks, open_decisions (as incident show)
+    playbook: dict[str, Any] = field(default_factory=dict)  # the snapshot the incident ran: summary, severity, targets, decisions
+    situation: dict[str, Any] = field(default_factory=dict)  # suppliers and services now (services.health.status)
+    people: list[dict[str, Any]] = field(default_factory=list)  # user, name, role: who holds which role
+    timezone: str = "UTC"
+    generated_at: str = ""
+    generated_by: str = ""
+
+    @property
+    def stream(self) -> str:
+        """The incident's own stream: every one of its events is in the export (in the window)."""
+        return f"incident:{self.incident['id']}"
+
+    def starts(self) -> dict[str, str | None]:
+        return {self.stream: self.window.after if self.window else None}
+
+
+class Tally:
+    """Reads events through, checking as it goes what `verify --export` checks later: every hash,
+    and the incident's own stream unbroken from its start (or the window's). At the end: how many,
+    the head, the digest the signature covers, and the first problem if any."""
+
+    def __init__(self, stream: str, starts: dict[str, str | None]):
+        self._check = chain.SubsetCheck({stream}, starts)
+        self._digest = hashlib.sha256()
+        self.count = 0
+        self.head: str | None = None
+
+    def over(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        feed, update = self._check.feed, self._digest.update
+        for event in events:
+            feed(event)
+            update(f"{event['hash']}\n".encode())
+            self.count += 1
+            self.head = event["hash"]
+            yield event
+
+    def add(self, event: dict[str, Any]) -> None:
+        for _ in self.over((event,)):
+            pass
+
+    @property
+    def problem(self) -> str | None:
+        return str(self._check.broken) if self._check.broken else None
+
+    @property
+    def hashes_sha256(self) -> str:
+        return self._digest.hexdigest()

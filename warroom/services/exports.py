@@ -1,0 +1,232 @@
+"""Exporting an incident's timeline (issue 13), and checking an exported one.
+
+`timeline` builds the one read model every format renders (warroom.export.model): the incident's
+summary, its events in seq order, read lazily in batches, and its current state. It only reads:
+exporting never writes to the database. `signer` hands over the home's key when this account can
+read it; `verify_file` checks an export with nothing but the file and a public key."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, select
+
+from warroom import files
+from warroom.clock import iso
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.export import document
+from warroom.export import verify as checker
+from warroom.export.model import Timeline, Window
+from warroom.home import Home
+from warroom.services import health, incidents
+from warroom.store import eventlog
+from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+
+LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
+_EVENT = Event.__table__
+_ROLES = ("commander", "coordinator", "scribe", "observer")
+
+
+@dataclass
+class _Events:
+    """The timeline's events (DESIGN §6): the incident's own, and the state changes of the
+    suppliers its playbook involves between its opening and its closing, merged in seq order.
+    Each iteration reads the database afresh, in keyset batches, within the caller's transaction."""
+
+    session: Session
+    own: list[Any]  # criteria on the event table
+    suppliers: list[Any]
+    involved: frozenset[str]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._merged(self.own, self.suppliers)
+
+    def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
+        kinds = sorted(kinds)
+        return self._merged([*self.own, _EVENT.c.kind.in_(kinds)], self.suppliers if "supplier.state" in kinds else None)
+
+    def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
+        """The newest `count` events of these kinds (the incident's own), oldest first, and how many there are in all."""
+        connection = self.session.connection()
+        where = [*self.own, _EVENT.c.kind.in_(sorted(kinds))]
+        total = connection.execute(core_select(func.count()).select_from(_EVENT).where(*where)).scalar() or 0
+        newest = connection.execute(core_select(_EVENT.c.seq).where(*where).order_by(_EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
+        return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
+
+    def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
+        connection = self.session.connection()
+        mine = eventlog.matching(connection, *own)
+        if suppliers is None or not self.involved:
+            return mine
+        theirs = (r for r in eventlog.matching(connection, *suppliers)
+                  if isinstance(r["data"], dict) and r["data"].get("supplier") in self.involved)
+        return heapq.merge(mine, theirs, key=lambda r: r["seq"])
+
+
+def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,
+             since: datetime | None = None, until: datetime | None = None) -> Timeline:
+    """The read model of one incident's export; `since`/`until` cut a window by recorded time."""
+    incident = incidents.get(session, incident_id)
+    if since is not None and until is not None and since >= until:
+        raise BadInput("--since must be before --until")
+    playbook = incidents.snapshot(incident)
+    own = [_EVENT.c.incident_id == incident.id]
+    closing = iso(incident.closed_at) if incident.closed_at else "9999"
+    suppliers = [_EVENT.c.kind == "supplier.state", _EVENT.c.incident_id.is_(None),
+                 _EVENT.c.at >= iso(incident.opened_at), _EVENT.c.at <= closing]
+    window = None
+    if since is not None or until is not None:
+        window = _window(session, incident.id, since, until)
+        own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
+        suppliers += [_EVENT.c.at >= iso(since)] if since else []
+        suppliers += [_EVENT.c.at < iso(until)] if until else []
+    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)))
+    return Timeline(
+        incident=incidents.summary(incident), events=events, window=window,
+        state=_state(session, incident, config, now, events), playbook=_playbook(incident, playbook),
+        situation=health.status(session, config, now), people=_people(config),
+        timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
+    )
+
+
+def _window(session: Session, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
+    """The unbroken run of the incident's events inside the window, and the hash it continues from."""
+    connection = session.connection()
+    mine = [_EVENT.c.incident_id == incident_id]
+    bounds = [*mine, *([_EVENT.c.at >= iso(since)] if since else [])]
+    first = connection.execute(core_select(func.min(_EVENT.c.seq)).where(*bounds)).scalar()
+    bounds = [*mine, *([_EVENT.c.at < iso(until)] if until else [])]
+    last = connection.execute(core_select(func.max(_EVENT.c.seq)).where(*bounds)).scalar()
+    if first is None or last is None or first > last:
+        first = last = None  # no event of the incident in it: supplier changes only, if any
+    after = None
+    if first is not None:
+        after = connection.execute(core_select(_EVENT.c.hash).where(*mine, _EVENT.c.seq < first)
+                                   .order_by(_EVENT.c.seq.desc()).limit(1)).scalar()
+    return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
+
+
+def _state(session: Session, incident: Incident, config: Config, now: datetime, events: _Events) -> dict[str, Any]:
+    """Steps, ladder, fallbacks and open decisions now, as `incident show` has them; the decisions
+    taken are read from the decision events, not held."""
+    playbook = incidents.snapshot(incident)
+    steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)).all()
+    ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
+    activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident.id)
+                               .order_by(FallbackActivation.activated_at)).all()
+    decided = {e["data"].get("decision") for e in eventlog.matching(  # only entries that may name one are read
+        session.connection(), _EVENT.c.incident_id == incident.id, _EVENT.c.kind == "decision.logged", _EVENT.c.data.contains('"decision":'))
+        if isinstance(e["data"], dict)}
+    register = config.fallbacks()
+    live = incident.status in ("open", "stabilised")
+    when = lambda value: iso(value) if value else None  # noqa: E731
+    return {
+        "steps": [{"id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": when(s.due_at),
+                   "overdue": live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
+                   "changed_at": when(s.changed_at), "changed_by": s.changed_by, "note": s.note} for s in steps],
+        "ladder": [{"level": e.level, "notify": json.loads(e.notify), "message": e.message, "due_at": iso(e.due_at),
+                    "state": "cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
+                    "fired_at": when(e.fired_at), "late_seconds": e.late_seconds, "acked_at": when(e.acked_at), "acked_by": e.acked_by,
+                    "contacts": [_contact(config, n) for n in json.loads(e.notify)]} for e in ladder],
+        "fallbacks": [{"id": f, "title": register[f][1].title if f in register else f, "supplier": register[f][0].id if f in register else None,
+                       "owner": register[f][1].owner if f in register else None,
+                       "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),
+                       "activations": [{"activated_at": iso(a.activated_at), "by": a.activated_by, "reason": a.reason,
+                                        "deactivated_at": when(a.deactivated_at), "deactivated_by": a.deactivated_by, "result": a.result}
+                                       for a in activations if a.fallback_id == f]}
+                      for f in dict.fromkeys([*playbook.fallbacks, *(a.fallback_id for a in activations)])],
+        "open_decisions": [{"id": d.id, "question": d.question, "role": d.role,
+                            "due_at": iso(incident.opened_at + d.by) if d.by else None,
+                            "overdue": live and d.by is not None and now > incident.opened_at + d.by}
+                           for d in playbook.decisions if d.id not in decided],
+    }
+
+
+def _contact(config: Config, target: str) -> dict[str, Any]:
+    found = config.notify.get(target)
+    return {"id": target, "name": found.name if found else target, "phone": found.phone if found else None}
+
+
+def _playbook(incident: Incident, playbook: Any) -> dict[str, Any]:
+    """What the incident ran, with each target's deadline counted from its opening."""
+    targets = []
+    for name, value in playbook.targets:
+        if value is not None:
+            targets.append({"target": name, "within": playbook.model_dump(mode="json")["targets"][name], "due_at": iso(incident.opened_at + value)})
+    return {"id": playbook.id, "version": playbook.version, "title": playbook.title, "severity": playbook.severity,
+            "summary": playbook.summary, "targets": targets,
+            "decisions": [{"id": d.id, "question": d.question} for d in playbook.decisions]}
+
+
+def _people(config: Config) -> list[dict[str, Any]]:
+    people = [{"user": user, "name": p.name, "role": p.role} for user, p in config.people.items()]
+    return sorted(people, key=lambda p: (_ROLES.index(p["role"]) if p["role"] in _ROLES else len(_ROLES), p["user"]))
+
+
+def render(timeline: Timeline, fmt: str, out: Any, signer: document.Signer | None = None) -> dict[str, Any] | None:
+    """Write one export in `fmt` (a word of warroom.export.FORMATS) to the text stream `out`.
+    Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
+    import importlib
+
+    from warroom.export import FORMATS
+
+    module = importlib.import_module(f"warroom.export.{FORMATS[fmt]}")
+    if fmt == "json":
+        return module.render(timeline, out, signer)
+    module.render(timeline, out)
+    return None
+
+
+def incident_ids(session: Session) -> list[int]:
+    """Every incident, oldest first (export --all)."""
+    return list(session.exec(select(Incident.id).order_by(Incident.id)).all())
+
+
+def signer(home: Home) -> tuple[document.Signer | None, str | None]:
+    """The home's key as a signer, or None and why this account cannot sign (one line)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from warroom.witness import WitnessProblem
+
+    witness = home.witness()
+    try:
+        key = witness.signer()
+    except WitnessProblem as exc:
+        return None, f"the export is not signed: {exc}".replace(", so the head cannot be signed", "")
+    if key is None:
+        owner = witness.key_owner()
+        return None, (f"the export is not signed: only {owner} can read warroom.key (in a group home, the monitor's service account); "
+                      f"to sign it, export as {owner} (sudo -u {owner} warroom --home {home.root} export …)")
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return document.Signer(key.sign, public), None
+
+
+def verify_file(path: Path, key_path: Path | None, home: Home) -> checker.Report:
+    """Check an exported timeline against `key_path`, or else the home's warroom.pub."""
+    from warroom.text import line
+    from warroom.witness import load_public_key
+
+    name = files.name_of(path)
+    if key_path is not None:
+        key, key_name = load_public_key(key_path), files.name_of(key_path)
+    else:
+        pub = home.root / "warroom.pub"
+        if not pub.exists():
+            raise BadInput(f"no public key to check {name}'s signature against: give --key FILE (a copy of the war-room's warroom.pub); "
+                           f"there is no war-room home at {line(home.root)}")
+        try:
+            key = load_public_key(pub)
+        except BadInput as exc:
+            raise BadInput(f"the home's {str(exc).removeprefix('--key: ')}; give --key FILE (a copy of warroom.pub kept off the host)") from None
+        key_name = files.name_of(pub)
+    data = files.read_bytes(path, name, limit=LARGEST_EXPORT, what="an export", deadline=120)
+    return checker.check(checker.parse(data, name), key, key_name)
