@@ -176,7 +176,7 @@ def test_roles_in_the_services(home, clock):
         incidents.step(session, incident_id=incident.id, step_id="confirm", action="done", note=None, now=clock.now(), actor=roles["carol"])
     with store.read() as session:
         view = incidents.show(session, incident.id, cfg, clock.now())
-    assert [e["actor"] for e in view["events"]] == ["alice", "bob", "carol"]
+    assert [e.actor for e in view.events] == ["alice", "bob", "carol"]
     store.dispose()
 
 

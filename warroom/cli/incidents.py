@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.output import continued, echo, echo_json
 from warroom.cli.params import INCIDENT, LEVEL, SEQ, TEXT
+from warroom.services.views import to_json
 from warroom.text import block, line
+
+if TYPE_CHECKING:
+    from warroom.services.views import IncidentView
 
 
 @dataclass
@@ -71,13 +77,13 @@ def list_(env: Env, as_json: bool) -> None:
     with working(env, write=False) as w:
         rows = incidents.listing(w.session)
     if as_json:
-        echo_json(rows)
+        echo_json(to_json(rows))
         return
     from warroom.clock import local
 
     zone = w.config.settings.timezone
     for r in rows:
-        echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {local(r['opened_at'], zone, '%Y-%m-%d %H:%M')}  {line(r['title'])}")
+        echo(f"#{r.id:<4} {r.mode.upper():<5} {r.status:<10} {local(r.opened_at, zone, '%Y-%m-%d %H:%M')}  {line(r.title)}")
 
 
 @incident.command()
@@ -91,45 +97,45 @@ def show(env: Env, incident_id: int, as_json: bool) -> None:
     with working(env, write=False) as w:
         view = incidents.show(w.session, incident_id, w.config, w.now)
     if as_json:
-        echo_json(view)
+        echo_json(to_json(view))
         return
     echo(_render(view, w.config.settings.timezone))
 
 
-def _render(view: dict, zone: str) -> str:
+def _render(view: IncidentView, zone: str) -> str:
     """The incident for a person: every field one line, a multi-line log entry indented under its row."""
     from warroom.clock import local
 
-    def t(text: str | None, seconds: bool = False) -> str:
-        return local(text, zone, "%H:%M:%S" if seconds else "%H:%M")
+    def t(when: datetime | None, seconds: bool = False) -> str:
+        return local(when, zone, "%H:%M:%S" if seconds else "%H:%M")
 
-    i = view["incident"]
-    lines = [f"#{i['id']} {i['mode'].upper()} · {line(i['title'])} · {i['status'].upper()} · "
-             f"opened {local(i['opened_at'], zone, '%Y-%m-%d %H:%M %Z')} by {line(i['opened_by'])}", "", "Steps"]
+    i = view.incident
+    lines = [f"#{i.id} {i.mode.upper()} · {line(i.title)} · {i.status.upper()} · "
+             f"opened {local(i.opened_at, zone, '%Y-%m-%d %H:%M %Z')} by {line(i.opened_by)}", "", "Steps"]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
-    for s in view["steps"]:
-        late = "  !overdue" if s["overdue"] else ""
-        due = f"  due {t(s['due_at'])}" if s["due_at"] and s["status"] in ("pending", "started") else ""
-        lines.append(f"  {marks[s['status']]} {line(s['id']):<20} {line(s['title'])}{due}{late}")
-    if view["ladder"]:
+    for s in view.steps:
+        late = "  !overdue" if s.overdue else ""
+        due = f"  due {t(s.due_at)}" if s.due_at and s.status in ("pending", "started") else ""
+        lines.append(f"  {marks[s.status]} {line(s.id):<20} {line(s.title)}{due}{late}")
+    if view.ladder:
         lines += ["", "Escalation"]
-        for e in view["ladder"]:
-            extra = {"acknowledged": f" by {line(e['acked_by'])}", "fired": f" at {t(e['fired_at'], True)}"}.get(e["state"], f" due {t(e['due_at'], True)}")
-            lines.append(f"  L{e['level']} {line(', '.join(e['notify'])):<36} {e['state']}{extra}")
-    if view["fallbacks"]:
+        for e in view.ladder:
+            extra = {"acknowledged": f" by {line(e.acked_by)}", "fired": f" at {t(e.fired_at, True)}"}.get(e.state, f" due {t(e.due_at, True)}")
+            lines.append(f"  L{e.level} {line(', '.join(e.notify)):<36} {e.state}{extra}")
+    if view.fallbacks:
         lines += ["", "Fallbacks"]
-        for f in view["fallbacks"]:
-            lines.append(f"  {line(f['id']):<20} {'ACTIVE' if f['active'] else 'available'}{'  (needs a decision)' if f['needs_decision'] and not f['active'] else ''}")
-    if view["open_decisions"]:
+        for f in view.fallbacks:
+            lines.append(f"  {line(f.id):<20} {'ACTIVE' if f.active else 'available'}{'  (needs a decision)' if f.needs_decision and not f.active else ''}")
+    if view.open_decisions:
         lines += ["", "Open decisions"]
-        for d in view["open_decisions"]:
-            lines.append(f"  {line(d['id']):<20} {line(d['question'])}" + ("  !overdue" if d["overdue"] else ""))
+        for d in view.open_decisions:
+            lines.append(f"  {line(d.id):<20} {line(d.question)}" + ("  !overdue" if d.overdue else ""))
     lines += ["", "Log"]
-    for e in view["events"]:
-        row = f"  {e['seq']:>6}  {t(e['at'], True)}  {line(e['actor']):<8} "
-        lines.append(row + block(e["summary"], continued(len(row))))
+    for e in view.events:
+        row = f"  {e.seq:>6}  {t(e.at, True)}  {line(e.actor):<8} "
+        lines.append(row + block(e.summary, continued(len(row))))
     lines.append("")
-    lines.append("chain: verified, complete" if view["chain"]["verified"] else f"chain: NOT VERIFIED: {line(view['chain'].get('problem'))}")
+    lines.append("chain: verified, complete" if view.chain.verified else f"chain: NOT VERIFIED: {line(view.chain.problem)}")
     return "\n".join(lines)
 
 
@@ -230,17 +236,17 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     with working(env, write=False) as w:
         rows = fallbacks.register(w.session, w.config, w.now)
     if as_json:
-        echo_json(rows)
+        echo_json(to_json(rows))
         return
     from warroom.clock import local
 
     zone = w.config.settings.timezone
     for r in rows:
-        last = r["last_exercised"]
-        exercised = f"last exercised {local(last['at'], zone, '%Y-%m-%d')} ({last['mode']}{', ' + last['result'] if last['result'] else ''})" if last else "NEVER EXERCISED"
-        flags = " ⚠ overdue" if r["overdue"] else ""
-        active = f"  ACTIVE since {local(r['active']['since'], zone, '%Y-%m-%d %H:%M')} (#{r['active']['incident']})" if r["active"] else ""
-        echo(f"{line(r['id']):<22} {line(r['supplier']):<11} owner {line(r['owner']):<7} {exercised}{flags}{active}")
+        last = r.last_exercised
+        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({last.mode}{', ' + last.result if last.result else ''})" if last else "NEVER EXERCISED"
+        flags = " ⚠ overdue" if r.overdue else ""
+        active = f"  ACTIVE since {local(r.active.since, zone, '%Y-%m-%d %H:%M')} (#{r.active.incident})" if r.active else ""
+        echo(f"{line(r.id):<22} {line(r.supplier):<11} owner {line(r.owner):<7} {exercised}{flags}{active}")
 
 
 @click.command("log")

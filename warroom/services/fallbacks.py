@@ -4,14 +4,13 @@ the register's view of when each was last exercised and with what result."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import limits
+from warroom.services import limits, views
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
@@ -86,20 +85,20 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     return current
 
 
-def register(session: Session, config: Config, now: datetime) -> list[dict[str, Any]]:
+def register(session: Session, config: Config, now: datetime) -> tuple[views.RegisterEntry, ...]:
     """Every fallback with its owner, whether it is active, when it was last exercised and how it went."""
     out = []
     for fallback_id, (supplier, fallback) in config.fallbacks().items():
         last = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id)
-                            .order_by(FallbackActivation.activated_at.desc())).first()
+                            .order_by(col(FallbackActivation.activated_at).desc())).first()
         active = last if last is not None and last.deactivated_at is None else None
         overdue = fallback.test_every is not None and (last is None or now - last.activated_at > fallback.test_every)
-        out.append({
-            "id": fallback_id, "title": fallback.title, "supplier": supplier.id, "kind": fallback.kind, "owner": fallback.owner,
-            "needs_decision": fallback.needs_decision,
-            "active": {"incident": active.incident_id, "since": iso(active.activated_at), "mode": active.mode, "by": active.activated_by} if active else None,
-            "last_exercised": {"at": iso(last.activated_at), "mode": last.mode, "incident": last.incident_id, "result": last.result} if last else None,
-            "never_exercised": last is None,
-            "overdue": overdue,
-        })
-    return out
+        out.append(views.RegisterEntry(
+            id=fallback_id, title=fallback.title, supplier=supplier.id, kind=fallback.kind, owner=fallback.owner,
+            needs_decision=fallback.needs_decision,
+            active=views.Activation(incident=active.incident_id, since=active.activated_at, mode=active.mode, by=active.activated_by) if active else None,
+            last_exercised=views.Exercise(at=last.activated_at, mode=last.mode, incident=last.incident_id, result=last.result) if last else None,
+            never_exercised=last is None,
+            overdue=overdue,
+        ))
+    return tuple(out)

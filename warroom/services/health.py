@@ -8,16 +8,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, delete, func, type_coerce
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from warroom import durations, symbols
 from warroom.clock import iso
 from warroom.config import Config, Supplier
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
 from warroom.playbooks.schema import Playbook
-from warroom.services import lease
+from warroom.services import lease, views
 from warroom.store import eventlog
 from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, SupplierState
+from warroom.vocabulary import Mode
+from warroom.vocabulary import Status as IncidentStatus
 
 
 @dataclass(frozen=True)
@@ -112,61 +114,62 @@ def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: in
     return {s: [found.get((s, label)) for label in labels] for s in supplier_ids}
 
 
-def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
-    """The blast-radius read model behind `warroom status` and the board."""
+def status(session: Session, config: Config, now: datetime) -> views.Status:
+    """The blast-radius read model behind `warroom status` and the board. Built without checks or
+    copies: the board reads it several times a second at a thousand suppliers."""
     rows = {r.supplier_id: r for r in session.exec(select(SupplierState)).all()}
-    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(FallbackActivation.deactivated_at.is_(None))).all()}
-    suppliers = []
+    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(col(FallbackActivation.deactivated_at).is_(None))).all()}
     hits: dict[str, list[str]] = {}
     for v in config.services:
         for d in v.depends_on:
             hits.setdefault(d, []).append(v.id)
+    suppliers = []
     for s in config.suppliers:
         row = rows.get(s.id)
         interval = s.interval or config.settings.interval
         checked = row.checked_at if row else None
-        suppliers.append({
-            "id": s.id, "name": s.name, "criticality": s.criticality,
-            "state": row.state if row else "unknown",
-            "since": iso(row.since) if row else None,
-            "via": row.via if row else None,
-            "detail": row.detail if row else "never checked",
-            "latency_ms": row.latency_ms if row else None,
-            "checked_at": iso(checked) if checked else None,
-            "stale": checked is None or now - checked > 3 * interval + timedelta(seconds=10),
-            "maintenance": in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
-            "disagreement": row.disagreement if row else None,
-            "services": hits.get(s.id, []),
-            "fallback": {"id": active[s.id].fallback_id, "since": iso(active[s.id].activated_at), "incident": active[s.id].incident_id,
-                         "mode": active[s.id].mode} if s.id in active else None,
-        })
-    by_id = {s["id"]: s for s in suppliers}
+        fallback = active.get(s.id)
+        suppliers.append(views.SupplierView(
+            id=s.id, name=s.name, criticality=s.criticality,
+            state=row.state if row else "unknown",
+            since=row.since if row else None,
+            via=row.via if row else None,
+            detail=row.detail if row else "never checked",
+            latency_ms=row.latency_ms if row else None,
+            checked_at=checked,
+            stale=checked is None or now - checked > 3 * interval + timedelta(seconds=10),
+            maintenance=in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
+            disagreement=row.disagreement if row else None,
+            services=tuple(hits.get(s.id, ())),
+            fallback=views.ActiveFallback(id=fallback.fallback_id, since=fallback.activated_at, incident=fallback.incident_id,
+                                          mode=fallback.mode) if fallback else None,
+        ))
+    by_id = {s.id: s for s in suppliers}
     services = []
     for v in config.services:
-        through = [
-            {"supplier": d, "state": by_id[d]["state"], "via": by_id[d]["via"]}
-            for d in v.depends_on if by_id[d]["state"] in ("down", "degraded", "maintenance")
-        ]
-        services.append({
-            "id": v.id, "name": v.name, "sector": v.sector,
-            "state": worst(t["state"] for t in through) if through
-            else "unknown" if any(by_id[d]["state"] == "unknown" for d in v.depends_on) else "up",
-            "through": through,
-        })
-    return {"at": iso(now), "suppliers": suppliers, "services": services, "incidents": _open_incidents(session)}
+        through = tuple(views.Through(supplier=d, state=by_id[d].state, via=by_id[d].via)
+                        for d in v.depends_on if by_id[d].state in ("down", "degraded", "maintenance"))
+        services.append(views.ServiceView(
+            id=v.id, name=v.name, sector=v.sector,
+            state=worst(t.state for t in through) if through
+            else "unknown" if any(by_id[d].state == "unknown" for d in v.depends_on) else "up",
+            through=through,
+        ))
+    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session))
 
 
-def _open_incidents(session: Session) -> list[dict[str, Any]]:
+def _open_incidents(session: Session) -> tuple[views.OpenIncident, ...]:
     """Incidents not yet closed, each with its next escalation deadline."""
-    incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(Incident.id)).all()
+    incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(col(Incident.id))).all()
     nexts: dict[int, Escalation] = {}
-    for level in session.exec(select(Escalation).join(Incident).where(Incident.status != "closed", Escalation.fired_at.is_(None),
-                                                                       Escalation.cancelled.is_(False)).order_by(Escalation.due_at.desc())).all():
+    for level in session.exec(select(Escalation).join(Incident).where(Incident.status != "closed", col(Escalation.fired_at).is_(None),
+                                                                       col(Escalation.cancelled).is_(False)).order_by(col(Escalation.due_at).desc())).all():
         nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
     out = []
     for incident in incidents:
+        assert incident.id is not None  # read from the table
         nxt = nexts.get(incident.id)
-        out.append({"id": incident.id, "mode": incident.mode, "title": incident.title, "status": incident.status,
-                    "opened_at": iso(incident.opened_at),
-                    "next_escalation": {"level": nxt.level, "due_at": iso(nxt.due_at)} if nxt else None})
-    return out
+        out.append(views.OpenIncident(id=incident.id, mode=Mode(incident.mode), title=incident.title, status=IncidentStatus(incident.status),
+                                      opened_at=incident.opened_at,
+                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None))
+    return tuple(out)

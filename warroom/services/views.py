@@ -13,12 +13,18 @@ from enum import Enum
 from typing import Any
 
 from warroom.clock import iso
+from warroom.vocabulary import Mode
+from warroom.vocabulary import Status as IncidentStatus
+
+OMITTED_WHEN_NONE = {"omitted_when_none": True}
+"""Field metadata: `to_json` leaves the field out while it is None (a key whose presence means something)."""
 
 
 def to_json(value: Any) -> Any:
     """A view (or a list or dict of them) as plain JSON values, field names as they are."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not (f.metadata.get("omitted_when_none") and getattr(value, f.name) is None)}
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, Enum):
@@ -86,9 +92,9 @@ class NextLevel:
 @_view
 class OpenIncident:
     id: int
-    mode: str
+    mode: Mode
     title: str
-    status: str
+    status: IncidentStatus
     opened_at: datetime
     next_escalation: NextLevel | None
 
@@ -151,3 +157,127 @@ class Board:
     status: Status
     fallbacks: tuple[RegisterEntry, ...]
     suggestions: tuple[Suggestion, ...]
+
+
+# ── one round of checks (`check --once`) ───────────────────────────────────────────────────────
+
+@_view
+class CheckRow:
+    """One supplier as one round of its checks saw it, unconfirmed and not recorded."""
+
+    id: str
+    state: str
+    latency_ms: float | None
+    detail: str
+    checked_at: datetime
+    disagreement: str | None
+    via: str | None
+
+
+# ── an incident ────────────────────────────────────────────────────────────────────────────────
+
+@_view
+class IncidentSummary:
+    id: int
+    playbook: str
+    playbook_version: int
+    mode: Mode
+    title: str
+    status: IncidentStatus
+    opened_by: str
+    opened_at: datetime
+    stabilised_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+@_view
+class EventView:
+    """One event of the incident's timeline, with the fields its export and hash check need."""
+
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    summary: str
+    data: Any  # as logged: a dict, language-neutral (an altered row may hold anything)
+    prev_hash: str
+    hash: str
+
+
+@_view
+class ChainState:
+    head: str | None  # the newest event's hash
+    verified: bool
+    problem: str | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
+
+
+@_view
+class StepView:
+    id: str
+    title: str
+    source: str  # playbook | fallback:ID
+    status: str  # pending | started | done | skipped
+    due_at: datetime | None
+    overdue: bool
+    changed_at: datetime | None
+    changed_by: str | None
+    note: str | None
+
+
+@_view
+class LevelView:
+    """A level of the escalation ladder."""
+
+    level: int
+    notify: tuple[str, ...]
+    message: str
+    due_at: datetime
+    state: str  # pending | fired | acknowledged | cancelled
+    fired_at: datetime | None
+    late_seconds: float | None
+    acked_at: datetime | None
+    acked_by: str | None
+
+
+@_view
+class FallbackUse:
+    """One activation of a fallback in this incident."""
+
+    activated_at: datetime
+    by: str
+    reason: str
+    deactivated_at: datetime | None
+    result: str | None
+
+
+@_view
+class IncidentFallback:
+    """A fallback the incident's playbook may use."""
+
+    id: str
+    title: str
+    needs_decision: bool
+    active: bool
+    activations: tuple[FallbackUse, ...]
+
+
+@_view
+class OpenDecision:
+    id: str
+    question: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@_view
+class IncidentView:
+    """`incident show`: the export's shape (incident, events, chain) plus the current state."""
+
+    incident: IncidentSummary
+    events: tuple[EventView, ...]
+    chain: ChainState
+    steps: tuple[StepView, ...]
+    ladder: tuple[LevelView, ...]
+    fallbacks: tuple[IncidentFallback, ...]
+    open_decisions: tuple[OpenDecision, ...]

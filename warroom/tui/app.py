@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -16,20 +16,24 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
+from warroom.services import views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
+
+if TYPE_CHECKING:
+    from warroom.tui.reader import BoardRead  # the reader imports SQLAlchemy: in the watcher thread, after the first frame
 
 
 class BoardChanged(Message):
     """A fresh read of the board, after someone (anyone) committed something."""
 
-    def __init__(self, data: dict[str, Any]):
+    def __init__(self, read: BoardRead):
         super().__init__()
-        self.data = data
+        self.read = read
 
 
 class IncidentChanged(Message):
-    def __init__(self, view: dict[str, Any]):
+    def __init__(self, view: views.IncidentView):
         super().__init__()
         self.view = view
 
@@ -69,7 +73,7 @@ class WarroomApp(App):
         self.keep_monitor = keep_monitor
         self.freeze_heap = freeze_heap
         self.keeper = None
-        self.board_data: dict[str, Any] | None = None
+        self.board_data: views.Board | None = None
         self.open_incident: int | None = None
         self.zone = ZoneInfo("UTC")
         self.role = "observer"
@@ -243,10 +247,12 @@ class WarroomApp(App):
         from warroom.tui.wall import WallScreen
 
         first = self.board_data is None
-        self.board_data = message.data
+        self.board_data = message.read.board
         for screen in self.screen_stack:
-            if isinstance(screen, (BoardScreen, WallScreen)):
-                screen.show(message.data)
+            if isinstance(screen, BoardScreen):
+                screen.show(message.read.board, message.read.trends)
+            elif isinstance(screen, WallScreen):
+                screen.show(message.read.board)
         if first and self.freeze_heap:
             self.call_after_refresh(self._freeze_heap)
 
@@ -274,7 +280,7 @@ class WarroomApp(App):
         from warroom.tui.room import IncidentScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, IncidentScreen) and screen.incident_id == message.view["incident"]["id"]:
+            if isinstance(screen, IncidentScreen) and screen.incident_id == message.view.incident.id:
                 screen.show(message.view)
 
     def on_monitor_started(self, message: MonitorStarted) -> None:

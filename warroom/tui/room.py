@@ -5,7 +5,7 @@ entries, titles and names are anyone's text: shown as written (`literal`), never
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -16,7 +16,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
-from warroom.clock import Clock, parse_iso
+from warroom.clock import Clock
+from warroom.services import views
 from warroom.tui import literal
 from warroom.tui.board import MODE_MARK, elapsed
 from warroom.tui.dialogs import AskText, Confirm
@@ -44,7 +45,7 @@ class IncidentScreen(QuietTexts, Screen):
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
         super().__init__()
         self.incident_id, self.clock, self.zone = incident_id, clock, zone
-        self.view: dict[str, Any] | None = None
+        self.view: views.IncidentView | None = None
         self.read_only = role == "observer"
         self._tables_ready = False
 
@@ -84,43 +85,43 @@ class IncidentScreen(QuietTexts, Screen):
         banner.set_class(self.read_only, "shown")
         self.query_one("#entry").display = not self.read_only
 
-    def _t(self, text: str | None) -> str:
-        return parse_iso(text).astimezone(self.zone).strftime("%H:%M") if text else "—"
+    def _t(self, when: datetime | None, fmt: str = "%H:%M") -> str:
+        return when.astimezone(self.zone).strftime(fmt) if when else "—"
 
     def _tick(self) -> None:
         if not self.view:
             return
-        i = self.view["incident"]
+        i = self.view.incident
         self._put("#roomline", Content.assemble(
-            f"#{i['id']} ", MODE_MARK[i["mode"]], " · ", literal.plain(i["title"], "bold"),
-            literal.plain(f" · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}")), layout=False)
+            f"#{i.id} ", MODE_MARK[i.mode], " · ", literal.plain(i.title, "bold"),
+            literal.plain(f" · {i.status.upper()} · {elapsed(i.opened_at, self.clock.now())}")), layout=False)
 
-    def show(self, view: dict[str, Any]) -> None:
+    def show(self, view: views.IncidentView) -> None:
         self.view = view
         if not self._tables_ready:
             return  # on_mount shows it
         self._tick()
         steps = []
-        for st in view["steps"]:
-            due = ("!late " if st["overdue"] else "") + (self._t(st["due_at"]) if st["due_at"] and st["status"] in ("pending", "started") else "")
-            steps.append((st["id"], (STEP_MARK[st["status"]], st["id"], due, st["title"])))
+        for st in view.steps:
+            due = ("!late " if st.overdue else "") + (self._t(st.due_at) if st.due_at and st.status in ("pending", "started") else "")
+            steps.append((st.id, (STEP_MARK[st.status], st.id, due, st.title)))
         self.query_one("#steps", Rows).sync(steps)
         ladder = []
-        for e in view["ladder"]:
-            state = {"acknowledged": f"✔ {e['acked_by']}", "fired": f"fired {self._t(e['fired_at'])}", "cancelled": "cancelled"}.get(
-                e["state"], f"due {self._t(e['due_at'])}")
-            ladder.append((str(e["level"]), (f"L{e['level']}", state, ", ".join(e["notify"]))))
+        for e in view.ladder:
+            state = {"acknowledged": f"✔ {e.acked_by}", "fired": f"fired {self._t(e.fired_at)}", "cancelled": "cancelled"}.get(
+                e.state, f"due {self._t(e.due_at)}")
+            ladder.append((str(e.level), (f"L{e.level}", state, ", ".join(e.notify))))
         self.query_one("#ladder", Rows).sync(ladder)
         self.query_one("#fallbacks", Rows).sync([
-            (f["id"], (f["id"], "ACTIVE" if f["active"] else "available" + (" · needs a decision" if f["needs_decision"] else "")))
-            for f in view["fallbacks"]])
-        decisions = [literal.template("$id  $question  [b]!late[/b]" if d["overdue"] else "$id  $question$due", id=d["id"],
-                                      question=d["question"], due=f"  due {self._t(d['due_at'])}" if d["due_at"] else "")
-                     for d in view["open_decisions"]]
+            (f.id, (f.id, "ACTIVE" if f.active else "available" + (" · needs a decision" if f.needs_decision else "")))
+            for f in view.fallbacks])
+        decisions = [literal.template("$id  $question  [b]!late[/b]" if d.overdue else "$id  $question$due", id=d.id,
+                                      question=d.question, due=f"  due {self._t(d.due_at)}" if d.due_at else "")
+                     for d in view.open_decisions]
         self._put("#decisions", Content("\n").join(decisions) if decisions else Content("none open"))
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
-        log.sync([(str(e["seq"]), (parse_iso(e["at"]).astimezone(self.zone).strftime("%H:%M:%S"), e["actor"], e["summary"])) for e in view["events"]])
+        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, e.summary)) for e in view.events])
         if following:
             log.move_cursor(row=log.row_count - 1)
 
@@ -151,7 +152,7 @@ class IncidentScreen(QuietTexts, Screen):
         fallback_id = self._selected("#fallbacks")
         if fallback_id is None or self.view is None:
             return
-        needs = next(f["needs_decision"] for f in self.view["fallbacks"] if f["id"] == fallback_id)
+        needs = next(f.needs_decision for f in self.view.fallbacks if f.id == fallback_id)
 
         def answered(reason: str | None) -> None:
             if reason is not None:

@@ -86,7 +86,7 @@ def board_painted(app) -> bool:
         return False
     incidents, suppliers = screen.query_one("#incidents"), screen.query_one("#suppliers")
     shown = "".join(strip.text for strip in suppliers.render_lines(Region(0, 0, suppliers.size.width, suppliers.size.height)))
-    return incidents.row_count == len(data["incidents"]) and data["suppliers"][0]["name"] in shown
+    return incidents.row_count == len(data.status.incidents) and data.status.suppliers[0].name in shown
 
 
 async def until_painted(pilot, condition, tries: int = 400) -> None:
