@@ -6,9 +6,10 @@ import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json
-from warroom.cli.params import PORT
+from warroom.cli.params import PORT, TEXT
 from warroom.services.views import to_json
 from warroom.text import line
+from warroom.vocabulary import SimulatorMode, words
 
 
 @click.command()
@@ -106,11 +107,17 @@ def monitor(env: Env) -> None:
     asyncio.run(main())
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--port", default=None, type=PORT, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
 @click.option("--suppliers", default=0, type=click.IntRange(0, 100_000), help="Pre-register N simulated suppliers sim-0001…")
-def simulate(port: int | None, suppliers: int) -> None:
-    """Serve simulated suppliers on 127.0.0.1, with a control API to break them."""
+@click.pass_context
+def simulate(ctx: click.Context, port: int | None, suppliers: int) -> None:
+    """Serve simulated suppliers on 127.0.0.1, with a control API to break them; or, with `set`,
+    break or heal one in the simulator the home names."""
+    if ctx.invoked_subcommand is not None:
+        if port is not None or suppliers:
+            raise click.UsageError("--port and --suppliers are for serving; `simulate set` uses the home's [settings] simulator")
+        return
     from warroom.demo import DEMO_PORT
     from warroom.health.simulator import serve
 
@@ -124,6 +131,20 @@ def simulate(port: int | None, suppliers: int) -> None:
         from warroom.errors import WarroomError
 
         raise WarroomError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+
+
+@simulate.command("set")
+@click.argument("supplier_id", metavar="SUPPLIER", type=TEXT)
+@click.argument("mode", type=click.Choice(words(SimulatorMode)))
+@pass_env
+def simulate_set(env: Env, supplier_id: str, mode: str) -> None:
+    """Make a simulated supplier up, degraded, down, hang, flap, or report a minor or major incident
+    on its status page (the board's f breaks and heals)."""
+    from warroom.services import library, simulator
+
+    config = library.config(env.home.require())
+    simulator.set_mode(config, supplier_id, SimulatorMode(mode))
+    echo(f"simulated {line(supplier_id)}: {mode}")
 
 
 COMMANDS = [check, status, monitor, simulate]
