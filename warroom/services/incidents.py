@@ -113,6 +113,8 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
 def transition(session: Session, *, incident_id: int, to: str, now: datetime, actor: Actor, note: str | None = None) -> Incident:
     actor.require(f"mark an incident {to}")
     limits.check_text(note, "the note")
+    if to not in _TRANSITIONS:
+        raise BadInput(f"an incident cannot be marked {to!r} (only {', '.join(_TRANSITIONS)})")
     incident = get(session, incident_id)
     allowed, stamp = _TRANSITIONS[to]
     if incident.status not in allowed:

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
 from warroom.clock import Clock
-from warroom.services import views
+from warroom.services import commands, views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.quiet import QuietTexts, Rows
@@ -230,12 +230,12 @@ class BoardScreen(QuietTexts, Screen):
     def action_accept(self, mode: str) -> None:
         waiting = self.data.suggestions if self.data else ()
         if waiting:
-            self.app.act("start", playbook_id=waiting[0].playbook, mode=mode)
+            self.app.act(commands.StartIncident(waiting[0].playbook, Mode(mode)))
 
     def action_dismiss_suggestion(self) -> None:
         waiting = self.data.suggestions if self.data else ()
         if waiting:
-            self.app.act("dismiss", suggestion=waiting[0].seq)
+            self.app.act(commands.DismissSuggestion(waiting[0].seq))
 
     def show(self, data: views.Board, trends: Trends) -> None:
         if not self._tables_ready:

@@ -15,9 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
+from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
 from warroom.tui.quiet import Rows
+from warroom.vocabulary import Mode
 
 
 def preview(description: str) -> Content:
@@ -94,7 +96,7 @@ class PlaybooksScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.act("start", playbook_id=entry["id"], mode=mode)
+                self.app.act(commands.StartIncident(entry["id"], Mode(mode)))
                 self.app.pop_screen()
 
         self.app.push_screen(Confirm(f"Start {label} from {entry['id']}?"), confirmed)

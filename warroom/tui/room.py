@@ -17,14 +17,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from warroom.clock import Clock
-from warroom.services import views
+from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.board import MODE_MARK, elapsed
 from warroom.tui.dialogs import AskText, Confirm
 from warroom.tui.quiet import QuietTexts, Rows
+from warroom.vocabulary import FallbackResult, LogKind, StepAction, words
+from warroom.vocabulary import Status as IncidentStatus
 
 STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
-KINDS = [("decision", "decision"), ("observation", "observation"), ("action", "action"), ("communication", "communication")]
+KINDS = [(kind, kind) for kind in words(LogKind)]
 
 
 class IncidentScreen(QuietTexts, Screen):
@@ -60,7 +62,7 @@ class IncidentScreen(QuietTexts, Screen):
         yield Static("", id="decisions")
         yield Rows(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("what", "what")))
         with Horizontal(id="entry"):
-            yield Select(KINDS, value="decision", allow_blank=False, id="kind")
+            yield Select(KINDS, value=LogKind.DECISION.value, allow_blank=False, id="kind")
             yield Input(placeholder="log entry ▸ type and press enter", id="text")
             yield Input(placeholder="rationale (optional)", id="rationale")
         yield Footer()
@@ -134,19 +136,19 @@ class IncidentScreen(QuietTexts, Screen):
         step_id = self._selected("#steps")
         if step_id is None:
             return
-        if action == "skip":
+        if StepAction(action) == StepAction.SKIP:
             def skipped(note: str | None) -> None:
                 if note is not None:
-                    self.app.act("step", incident_id=self.incident_id, step_id=step_id, action="skip", note=note or None)
+                    self.app.act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
 
             self.app.push_screen(AskText(f"Skip step {step_id}: why?", placeholder="a note for the log"), skipped)
             return
-        self.app.act("step", incident_id=self.incident_id, step_id=step_id, action=action, note=None)
+        self.app.act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
 
     def action_ack(self) -> None:
         level = self._selected("#ladder")
         if level is not None:
-            self.app.act("ack", incident_id=self.incident_id, level=int(level))
+            self.app.act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
     def action_activate(self) -> None:
         fallback_id = self._selected("#fallbacks")
@@ -156,7 +158,7 @@ class IncidentScreen(QuietTexts, Screen):
 
         def answered(reason: str | None) -> None:
             if reason is not None:
-                self.app.act("activate", incident_id=self.incident_id, fallback_id=fallback_id, reason=reason or None)
+                self.app.act(commands.ActivateFallback(self.incident_id, fallback_id, reason or None))
 
         question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
         self.app.push_screen(AskText(question, required=needs), answered)
@@ -166,17 +168,17 @@ class IncidentScreen(QuietTexts, Screen):
         if fallback_id is None:
             return
 
-        def answered(result: str | None) -> None:
-            if result is not None:
-                outcome = result if result in ("worked", "partial", "failed") else None
-                self.app.act("deactivate", incident_id=self.incident_id, fallback_id=fallback_id, reason=None if outcome else result or None, result=outcome)
+        def answered(answer: str | None) -> None:
+            if answer is not None:  # one of the results, or in other words why (then no result is kept)
+                result = FallbackResult(answer.strip().lower()) if answer.strip().lower() in words(FallbackResult) else None
+                self.app.act(commands.DeactivateFallback(self.incident_id, fallback_id, result, None if result else answer or None))
 
-        self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? (worked, partial, failed)"), answered)
+        self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? ({', '.join(words(FallbackResult))})"), answered)
 
     def action_transition(self, to: str) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.act("transition", incident_id=self.incident_id, to=to)
+                self.app.act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
 
@@ -195,6 +197,6 @@ class IncidentScreen(QuietTexts, Screen):
         text = text_input.value.strip()
         if not text:
             return
-        self.app.act("log", incident_id=self.incident_id, text=text, kind=self.query_one("#kind", Select).value,
-                     rationale=rationale_input.value.strip() or None)
+        self.app.act(commands.LogEntry(self.incident_id, text, LogKind(self.query_one("#kind", Select).value),
+                                       rationale_input.value.strip() or None))
         text_input.value = rationale_input.value = ""
