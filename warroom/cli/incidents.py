@@ -136,9 +136,9 @@ def _render(view: IncidentView, zone: str) -> str:
         lines.append(f"  {marks[s.status]} {line(s.id):<20} {line(s.title)}{due}{late}")
     if view.ladder:
         lines += ["", "Escalation"]
-        for e in view.ladder:
-            extra = {"acknowledged": f" by {line(e.acked_by)}", "fired": f" at {t(e.fired_at, True)}"}.get(e.state, f" due {t(e.due_at, True)}")
-            lines.append(f"  L{e.level} {line(', '.join(e.notify)):<36} {e.state}{extra}")
+        for level in view.ladder:
+            extra = {"acknowledged": f" by {line(level.acked_by)}", "fired": f" at {t(level.fired_at, True)}"}.get(level.state, f" due {t(level.due_at, True)}")
+            lines.append(f"  L{level.level} {line(', '.join(level.notify)):<36} {level.state}{extra}")
     if view.fallbacks:
         lines += ["", "Fallbacks"]
         for f in view.fallbacks:

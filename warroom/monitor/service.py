@@ -55,9 +55,10 @@ class Monitor:
         self.store = home.open_store()
         self.leading = False
         self._announced: str | None = None
-        self.scheduler: AsyncIOScheduler | None = None
-        self.clients: checks.Clients | None = None
-        self.semaphore: asyncio.Semaphore | None = None
+        # Made by run(), on its event loop; no job runs before them.
+        self.scheduler: AsyncIOScheduler
+        self.clients: checks.Clients
+        self.semaphore: asyncio.Semaphore
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)

@@ -20,7 +20,7 @@ from warroom.vocabulary import FallbackResult, words
 
 def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
     return session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id,
-                                                         FallbackActivation.deactivated_at.is_(None))).first()
+                                                         col(FallbackActivation.deactivated_at).is_(None))).first()
 
 
 def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config) -> FallbackActivation:
@@ -41,7 +41,7 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
     current = _active(session, fallback_id)
     if current is not None:
         raise BadInput(f"fallback {fallback_id} is already active, for {span(now - current.activated_at)} (incident #{current.incident_id})")
-    activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident.id, mode=incident.mode,
+    activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident_id, mode=incident.mode,
                                     reason=reason, activated_at=now, activated_by=actor.user)
     session.add(activation)
     session.flush()  # its id, for the event
@@ -54,12 +54,12 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
                     object=f"incident:{incident.id}/fallback:{fallback_id}", summary=f"fallback {fallback_id} activated: {fallback.title} (covers {supplier.name})",
                     data={"fallback": fallback_id, "supplier": supplier.id, "reason": reason, "activation": activation.id,
                           "steps": list(fallback.steps)})  # what `verify` rebuilds the row and its checklist from
-    last = session.exec(select(IncidentStep.position).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position.desc())).first() or 0
+    last = session.exec(select(IncidentStep.position).where(IncidentStep.incident_id == incident.id).order_by(col(IncidentStep.position).desc())).first() or 0
     existing = {s for s in session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident.id)).all()}
     for n, title in enumerate(fallback.steps, start=1):
         step_id = f"{fallback_id}-{n}"
         if step_id not in existing:  # activated before in this incident: its checklist is there already
-            session.add(IncidentStep(incident_id=incident.id, step_id=step_id, position=last + n, title=title,
+            session.add(IncidentStep(incident_id=incident_id, step_id=step_id, position=last + n, title=title,
                                      source=f"fallback:{fallback_id}", status="pending"))
     return activation
 
@@ -72,7 +72,7 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     if result is not None and result not in words(FallbackResult):
         raise BadInput(f"--result {result!r} is not one of {', '.join(words(FallbackResult))}")
     current = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id, FallbackActivation.incident_id == incident_id,
-                                                            FallbackActivation.deactivated_at.is_(None))).first()
+                                                            col(FallbackActivation.deactivated_at).is_(None))).first()
     if current is None:
         raise BadInput(f"fallback {fallback_id} is not active in incident #{incident_id}")
     current.deactivated_at, current.deactivated_by, current.result = now, actor.user, result

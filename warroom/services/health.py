@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, delete, func, type_coerce
+from sqlalchemy import CursorResult, String, delete, func, type_coerce
 from sqlmodel import Session, col, select
 
 from warroom import durations, symbols
@@ -52,7 +52,7 @@ def record(
         row = SupplierState(supplier_id=supplier.id, state="unknown", since=now)
     parents = {
         p.supplier_id: (p.state, p.candidate)
-        for p in session.exec(select(SupplierState).where(SupplierState.supplier_id.in_(supplier.depends_on))).all()
+        for p in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(supplier.depends_on))).all()
     } if supplier.depends_on else {}
     via = failing_parent(supplier, parents) if observation.state == "down" else None
     step = confirm(row.state, row.candidate, row.streak, observation.state, config.settings.confirm, first=first)
@@ -97,7 +97,8 @@ def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: date
 
 def prune(session: Session, *, before: datetime) -> int:
     """Drop latency samples older than the retention; returns how many."""
-    return session.execute(delete(HealthSample).where(HealthSample.at < before)).rowcount or 0
+    deleted = cast("CursorResult[Any]", session.execute(delete(HealthSample).where(col(HealthSample.at) < before)))  # a DML statement's result
+    return deleted.rowcount or 0
 
 
 def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: int) -> dict[str, list[float | None]]:
@@ -108,7 +109,7 @@ def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: in
     labels = [(current - timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M") for m in range(minutes, -1, -1)]
     minute = type_coerce(func.substr(HealthSample.at, 1, 16), String)
     query = (select(HealthSample.supplier_id, minute, func.avg(HealthSample.latency_ms))
-             .where(HealthSample.supplier_id.in_(supplier_ids), HealthSample.at >= current - timedelta(minutes=minutes))
+             .where(col(HealthSample.supplier_id).in_(supplier_ids), col(HealthSample.at) >= current - timedelta(minutes=minutes))
              .group_by(HealthSample.supplier_id, minute))
     found = {(supplier, label): value for supplier, label, value in session.exec(query).all()}
     return {s: [found.get((s, label)) for label in labels] for s in supplier_ids}

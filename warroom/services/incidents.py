@@ -31,7 +31,7 @@ _TRANSITIONS = {
 }
 
 
-def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data) -> dict:
+def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data: Any) -> dict:
     return eventlog.append(
         session, at=now, kind=event_kind, actor=actor.user, origin=actor.origin, incident_id=incident.id,
         object=f"incident:{incident.id}{'/' + obj if obj else ''}", summary=summary, data=data,
@@ -71,6 +71,7 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
     )
     session.add(incident)
     session.flush()
+    assert incident.id is not None  # given by the flush
     for position, step in enumerate(playbook.steps):
         session.add(IncidentStep(incident_id=incident.id, step_id=step.id, position=position, title=step.title, source="playbook",
                                  status="pending", due_at=now + step.due if step.due else None))
@@ -92,7 +93,7 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
     require_open(incident, f"{action} a step")
     row = session.get(IncidentStep, (incident_id, step_id))
     if row is None:
-        known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
+        known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
         raise BadInput(f"incident #{incident_id} has no step {step_id!r} (steps: {', '.join(known)})")
     if action not in words(StepAction):
         raise BadInput(f"{action!r} is not a step action ({', '.join(words(StepAction))})")
@@ -123,7 +124,7 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
         raise BadInput(f"cannot mark incident #{incident_id} {to}: it is {incident.status} ({hint})")
     if to == "closed":  # a closed incident cannot be changed, so nothing may be left switched on
         active = session.exec(select(FallbackActivation.fallback_id).where(
-            FallbackActivation.incident_id == incident_id, FallbackActivation.deactivated_at.is_(None))).all()
+            FallbackActivation.incident_id == incident_id, col(FallbackActivation.deactivated_at).is_(None))).all()
         if active:
             raise BadInput(f"cannot close incident #{incident_id}: fallback {', '.join(active)} is still active (stand it down first, saying how it went)")
     before = incident.status
@@ -131,11 +132,12 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
     setattr(incident, stamp, now)
     session.add(incident)
     if to == "resolved":  # resolving stops the ladder: no one is paged for a solved problem
-        for level in session.exec(select(Escalation).where(Escalation.incident_id == incident_id, Escalation.fired_at.is_(None))).all():
+        for level in session.exec(select(Escalation).where(Escalation.incident_id == incident_id, col(Escalation.fired_at).is_(None))).all():
             level.cancelled = True
             session.add(level)
+    data: dict[str, Any] = {"from": before, "to": str(to), "note": note}  # `from` is a keyword: spelled as a dict
     _event(session, incident, actor, now, f"incident.{to}", f"incident #{incident_id} {to} (was {before})" + (f" — {note}" if note else ""),
-           **{"from": before, "to": to, "note": note})
+           **data)
     return incident
 
 
@@ -211,7 +213,7 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     own = list(eventlog.records(connection, incident_id=incident.id))
     involved = involved_suppliers(snapshot(incident), config)
     until = iso(incident.closed_at) if incident.closed_at else "9999"
-    table = Event.__table__
+    table = Event.__table__  # type: ignore[attr-defined]  # SQLModel's table, declared by SQLAlchemy at run time
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                 table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
     suppliers = [eventlog.record_of(r) for r in connection.execute(query)]

@@ -8,6 +8,7 @@ what scripts and the JSON contract of DESIGN §6 rely on."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -36,12 +37,14 @@ def to_json(value: Any) -> Any:
     return value
 
 
-_view = dataclasses.dataclass(frozen=True, slots=True)
+# Every view: `@dataclass(frozen=True, slots=True)`, spelled out so a type checker knows the fields.
+# Frozen, so a screen cannot change what the database said; slotted and without validation, so
+# building a thousand of them several times a second stays cheap.
 
 
 # ── suppliers and the services they carry ─────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class ActiveFallback:
     id: str
     since: datetime
@@ -49,7 +52,7 @@ class ActiveFallback:
     mode: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class SupplierView:
     id: str
     name: str
@@ -67,14 +70,14 @@ class SupplierView:
     fallback: ActiveFallback | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Through:
     supplier: str
     state: str
     via: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class ServiceView:
     id: str
     name: str
@@ -83,13 +86,13 @@ class ServiceView:
     through: tuple[Through, ...]  # the failing suppliers it depends on
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class NextLevel:
     level: int
     due_at: datetime
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class OpenIncident:
     id: int
     mode: Mode
@@ -99,7 +102,7 @@ class OpenIncident:
     next_escalation: NextLevel | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Status:
     at: datetime
     suppliers: tuple[SupplierView, ...]
@@ -109,7 +112,7 @@ class Status:
 
 # ── the fallback register ──────────────────────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Activation:
     incident: int
     since: datetime
@@ -117,7 +120,7 @@ class Activation:
     by: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Exercise:
     at: datetime
     mode: str
@@ -125,7 +128,7 @@ class Exercise:
     result: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class RegisterEntry:
     id: str
     title: str
@@ -141,7 +144,7 @@ class RegisterEntry:
 
 # ── suggestions and the board ──────────────────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     seq: int
     at: datetime
@@ -150,7 +153,7 @@ class Suggestion:
     summary: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Board:
     """One consistent moment for the board and the wall: health, incidents, register, suggestions."""
 
@@ -161,7 +164,7 @@ class Board:
 
 # ── one round of checks (`check --once`) ───────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class CheckRow:
     """One supplier as one round of its checks saw it, unconfirmed and not recorded."""
 
@@ -176,7 +179,7 @@ class CheckRow:
 
 # ── an incident ────────────────────────────────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class IncidentSummary:
     id: int
     playbook: str
@@ -191,7 +194,7 @@ class IncidentSummary:
     closed_at: datetime | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class EventView:
     """One event of the incident's timeline, with the fields its export and hash check need."""
 
@@ -205,14 +208,14 @@ class EventView:
     hash: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class ChainState:
     head: str | None  # the newest event's hash
     verified: bool
     problem: str | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class StepView:
     id: str
     title: str
@@ -225,7 +228,7 @@ class StepView:
     note: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class LevelView:
     """A level of the escalation ladder."""
 
@@ -240,7 +243,7 @@ class LevelView:
     acked_by: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class FallbackUse:
     """One activation of a fallback in this incident."""
 
@@ -251,7 +254,7 @@ class FallbackUse:
     result: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class IncidentFallback:
     """A fallback the incident's playbook may use."""
 
@@ -262,7 +265,7 @@ class IncidentFallback:
     activations: tuple[FallbackUse, ...]
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class OpenDecision:
     id: str
     question: str
@@ -270,7 +273,7 @@ class OpenDecision:
     overdue: bool
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class IncidentView:
     """`incident show`: the export's shape (incident, events, chain) plus the current state."""
 

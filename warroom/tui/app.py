@@ -23,6 +23,7 @@ from warroom.vocabulary import SimulatorMode
 
 if TYPE_CHECKING:
     from warroom.config import Config
+    from warroom.monitor.keeper import MonitorKeeper
     from warroom.store.engine import Store
     from warroom.tui.reader import BoardRead  # the reader imports SQLAlchemy: in the watcher thread, after the first frame
 
@@ -75,7 +76,6 @@ class WarroomApp(App):
         self.home, self.clock, self.poll_seconds = home, clock or SystemClock(), poll_seconds
         self.keep_monitor = keep_monitor
         self.freeze_heap = freeze_heap
-        self.keeper = None
         self.board_data: views.Board | None = None
         self.open_incident: int | None = None
         self.zone = ZoneInfo("UTC")
@@ -84,6 +84,7 @@ class WarroomApp(App):
         self._loaded = threading.Event()
         self._home_config: Config | None = None
         self._home_store: Store | None = None
+        self.keeper: MonitorKeeper | None = None
 
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
@@ -152,7 +153,7 @@ class WarroomApp(App):
             while not worker.is_cancelled:
                 if self.keeper is not None and time.monotonic() >= next_lease_look:
                     next_lease_look = time.monotonic() + 3.0
-                    if self.keeper.ensure(store, SystemClock().now()):  # the lease is in real time
+                    if self.keeper.ensure(store, SystemClock().now()) and self.keeper.child:  # the lease is in real time
                         self.post_message(MonitorStarted(self.keeper.child.pid))
                 forced = self._reload.is_set()
                 self._reload.clear()
@@ -188,7 +189,7 @@ class WarroomApp(App):
     def _warn_if_unwitnessed(self) -> None:
         """The action is recorded, but its head could not be witnessed (issue 9): say so, as the
         CLI does on stderr; the next write that can witness heals it."""
-        witness = self._home_store.witness
+        witness = self._home_store.witness if self._home_store is not None else None
         if witness is not None and witness.problem:
             self.call_from_thread(self.notify, f"recorded, but not witnessed: {witness.problem} (see warroom doctor)",
                                   severity="warning", timeout=10, markup=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -25,6 +26,9 @@ from warroom.tui import literal
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.vocabulary import Mode
 
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
+
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
 NAME_WIDTH = 22  # long supplier names are cut so the notes (active fallback, stale) stay in view
@@ -32,10 +36,10 @@ SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline:
 MODE_MARK = {"drill": Content.from_markup("[reverse] DRILL [/reverse]"), "live": Content.from_markup("[reverse b] LIVE [/reverse b]")}
 
 
-Trends = Mapping[str, Sequence[float | None]]
+Trends = Mapping[str, list[float | None]]
 
 
-def latency_text(state: str, trend: Sequence[float | None] | None) -> str:
+def latency_text(state: str, trend: list[float | None] | None) -> str:
     """The latest full minute's average and a bar for each full minute. Per minute, not per check:
     a number that changed every five seconds would repaint every row for nobody's benefit."""
     if not trend:
@@ -48,7 +52,7 @@ def latency_text(state: str, trend: Sequence[float | None] | None) -> str:
     return f"{number:>8} {spark(full)}"
 
 
-def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: Sequence[float | None] | None = None) -> tuple[str, ...]:
+def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None) -> tuple[str, ...]:
     state = f"↳ down via {s.via}" if s.via else f"{SUPPLIER[s.state]} {s.state}"
     since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     notes = []
@@ -138,6 +142,11 @@ class BoardScreen(QuietTexts, Screen):
         self.trends: Trends = {}
         self._tables_ready = False
 
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app as what it is, so a type checker sees what this screen asks of it."""
+        return cast("WarroomApp", self.app)
+
     def compose(self) -> ComposeResult:
         yield Static("warroom · loading…", id="topline")
         yield Static("", id="problem")
@@ -164,16 +173,17 @@ class BoardScreen(QuietTexts, Screen):
             self.show(early, self.trends)
 
     def on_screen_resume(self) -> None:
-        self.app.open_incident = None  # back on the board: stop reading a room nobody looks at
+        self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
 
     def action_open_incident(self) -> None:
         key = self.query_one("#incidents", Rows).selected_key
         if key is not None:
-            self.app.open_room(int(key))
+            self.warroom.open_room(int(key))
 
     @on(DataTable.RowSelected, "#incidents")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_room(int(event.row_key.value))
+        if event.row_key.value is not None:
+            self.warroom.open_room(int(event.row_key.value))
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width)
@@ -220,7 +230,7 @@ class BoardScreen(QuietTexts, Screen):
     def action_fault(self) -> None:
         key = self.query_one("#suppliers", Rows).selected_key
         if key is not None:
-            self.app.toggle_fault(key)
+            self.warroom.toggle_fault(key)
 
     def action_playbooks(self) -> None:
         from warroom.tui.library import PlaybooksScreen
@@ -230,12 +240,12 @@ class BoardScreen(QuietTexts, Screen):
     def action_accept(self, mode: str) -> None:
         waiting = self.data.suggestions if self.data else ()
         if waiting:
-            self.app.act(commands.StartIncident(waiting[0].playbook, Mode(mode)))
+            self.warroom.act(commands.StartIncident(waiting[0].playbook, Mode(mode)))
 
     def action_dismiss_suggestion(self) -> None:
         waiting = self.data.suggestions if self.data else ()
         if waiting:
-            self.app.act(commands.DismissSuggestion(waiting[0].seq))
+            self.warroom.act(commands.DismissSuggestion(waiting[0].seq))
 
     def show(self, data: views.Board, trends: Trends) -> None:
         if not self._tables_ready:

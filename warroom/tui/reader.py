@@ -21,7 +21,7 @@ from warroom.config import Config
 from warroom.errors import WarroomError
 from warroom.services import health, incidents, views
 from warroom.services.board import board, fingerprint
-from warroom.store.changes import Changes
+from warroom.store.changes import Changes, Maybe
 from warroom.store.engine import Store
 
 FULL_READ_SECONDS = 5.0
@@ -51,7 +51,7 @@ class BoardRead:
 
 
 class Reader:
-    def __init__(self, store: Store, changes: Changes, config: Config, clock: Clock):
+    def __init__(self, store: Store, changes: Changes | Maybe, config: Config, clock: Clock):
         self.store, self.changes, self.config, self.clock = store, changes, config, clock
         self._supplier_ids = [s.id for s in config.suppliers]
         self._seen: tuple[Any, ...] | None = None

@@ -6,6 +6,7 @@ entries, titles and names are anyone's text: shown as written (`literal`), never
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -24,6 +25,9 @@ from warroom.tui.dialogs import AskText, Confirm
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.vocabulary import FallbackResult, LogKind, StepAction, words
 from warroom.vocabulary import Status as IncidentStatus
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
 KINDS = [(kind, kind) for kind in words(LogKind)]
@@ -50,6 +54,11 @@ class IncidentScreen(QuietTexts, Screen):
         self.view: views.IncidentView | None = None
         self.read_only = role == "observer"
         self._tables_ready = False
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app as what it is, so a type checker sees what this screen asks of it."""
+        return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(f"#{self.incident_id} · loading…", id="roomline")
@@ -139,16 +148,16 @@ class IncidentScreen(QuietTexts, Screen):
         if StepAction(action) == StepAction.SKIP:
             def skipped(note: str | None) -> None:
                 if note is not None:
-                    self.app.act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
+                    self.warroom.act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
 
             self.app.push_screen(AskText(f"Skip step {step_id}: why?", placeholder="a note for the log"), skipped)
             return
-        self.app.act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
+        self.warroom.act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
 
     def action_ack(self) -> None:
         level = self._selected("#ladder")
         if level is not None:
-            self.app.act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
+            self.warroom.act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
     def action_activate(self) -> None:
         fallback_id = self._selected("#fallbacks")
@@ -158,7 +167,7 @@ class IncidentScreen(QuietTexts, Screen):
 
         def answered(reason: str | None) -> None:
             if reason is not None:
-                self.app.act(commands.ActivateFallback(self.incident_id, fallback_id, reason or None))
+                self.warroom.act(commands.ActivateFallback(self.incident_id, fallback_id, reason or None))
 
         question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
         self.app.push_screen(AskText(question, required=needs), answered)
@@ -171,14 +180,14 @@ class IncidentScreen(QuietTexts, Screen):
         def answered(answer: str | None) -> None:
             if answer is not None:  # one of the results, or in other words why (then no result is kept)
                 result = FallbackResult(answer.strip().lower()) if answer.strip().lower() in words(FallbackResult) else None
-                self.app.act(commands.DeactivateFallback(self.incident_id, fallback_id, result, None if result else answer or None))
+                self.warroom.act(commands.DeactivateFallback(self.incident_id, fallback_id, result, None if result else answer or None))
 
         self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? ({', '.join(words(FallbackResult))})"), answered)
 
     def action_transition(self, to: str) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.act(commands.Transition(self.incident_id, IncidentStatus(to)))
+                self.warroom.act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
 
@@ -197,6 +206,6 @@ class IncidentScreen(QuietTexts, Screen):
         text = text_input.value.strip()
         if not text:
             return
-        self.app.act(commands.LogEntry(self.incident_id, text, LogKind(self.query_one("#kind", Select).value),
+        self.warroom.act(commands.LogEntry(self.incident_id, text, LogKind(str(self.query_one("#kind", Select).value)),
                                        rationale_input.value.strip() or None))
         text_input.value = rationale_input.value = ""
