@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from tests.test_health_states import HTTP_DOWN, HTTP_UP
 from tests.tui.test_board import record
-from warroom.clock import iso
 from warroom.health.states import Result
 from warroom.services import health
 from warroom.services.board import board, fingerprint
@@ -70,17 +69,16 @@ def test_a_board_read_differs_from_the_last_only_in_what_a_screen_would_show(hom
 
 def test_sparklines_share_one_log_scale_and_mark_silent_minutes():
     assert spark([1, 20, 50, 200, 500, 2000, 5000, 20000, None]) == "▁▂▃▄▅▆▇█·"
-    supplier = {"state": "up"}
-    assert latency_text(supplier, [12.0, None, 15.4, 99.0]) == "   15 ms ▂·▂"  # the latest full minute, not the one under way
-    assert latency_text(supplier, [None, None, 33.0]) == "   33 ms ··"  # before the first full minute
-    assert latency_text({"state": "down"}, [12.0, 14.0, None]).startswith("       —")
-    assert latency_text(supplier, None) == "—"
+    assert latency_text("up", [12.0, None, 15.4, 99.0]) == "   15 ms ▂·▂"  # the latest full minute, not the one under way
+    assert latency_text("up", [None, None, 33.0]) == "   33 ms ··"  # before the first full minute
+    assert latency_text("down", [12.0, 14.0, None]).startswith("       —")
+    assert latency_text("up", None) == "—"
 
 
 def test_countdowns_show_seconds_only_near_their_deadline():
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    def due(seconds: int) -> str:
-        return iso(now + timedelta(seconds=seconds))
+    def due(seconds: int) -> datetime:
+        return now + timedelta(seconds=seconds)
 
     assert countdown(due(29 * 60 + 59), now) == "in 29 min"  # rounded down: it never comes sooner than it says
     assert countdown(due(121), now) == "in 2 min"
@@ -113,7 +111,7 @@ def test_the_reader_hands_on_a_board_only_when_something_shown_changed(home, clo
             clock.advance(timedelta(seconds=5))
             record(home, clock, "nlcloud", HTTP_DOWN)
         board_read = reader.poll(forced=False, incident_id=None)[0]
-        assert board_read is not None and next(s for s in board_read["suppliers"] if s["id"] == "nlcloud")["state"] == "down"
+        assert board_read is not None and next(s for s in board_read.board.status.suppliers if s.id == "nlcloud").state == "down"
     finally:
         changes.close()
         store.dispose()

@@ -9,6 +9,7 @@ import pytest
 from warroom.health.states import Result
 from warroom.health.states import confirm, observe
 from warroom.services import health, lease, library
+from warroom.services.views import Through
 from warroom.store import eventlog
 
 HTTP_DOWN = Result("http", "down", None, "HTTP 503", "http-status")
@@ -101,10 +102,10 @@ def test_child_of_a_down_parent_is_down_via_it_without_an_alarm(world, clock):
     assert "down via nlcloud" in child["summary"]
     with store.read() as session:
         view = health.status(session, cfg, clock.now())
-    by_id = {s["id"]: s for s in view["suppliers"]}
-    assert by_id["casesaas"]["via"] == "nlcloud"
-    court = next(s for s in view["services"] if s["id"] == "court-filing")
-    assert court["state"] == "down" and {"supplier": "casesaas", "state": "down", "via": "nlcloud"} in court["through"]
+    by_id = {s.id: s for s in view.suppliers}
+    assert by_id["casesaas"].via == "nlcloud"
+    court = next(s for s in view.services if s.id == "court-filing")
+    assert court.state == "down" and Through(supplier="casesaas", state="down", via="nlcloud") in court.through
 
 
 def test_playbook_suggested_once_per_episode(world, clock):
@@ -187,4 +188,4 @@ def test_a_failure_inside_a_configured_maintenance_window_is_maintenance_not_an_
     assert change.after == "maintenance" and not change.alarm
     with store.read() as session:
         view = health.status(session, cfg, clock.now())
-    assert next(s for s in view["suppliers"] if s["id"] == "nlcloud")["maintenance"] is True
+    assert next(s for s in view.suppliers if s.id == "nlcloud").maintenance is True

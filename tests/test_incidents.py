@@ -176,7 +176,7 @@ def test_roles_in_the_services(home, clock):
         incidents.step(session, incident_id=incident.id, step_id="confirm", action="done", note=None, now=clock.now(), actor=roles["carol"])
     with store.read() as session:
         view = incidents.show(session, incident.id, cfg, clock.now())
-    assert [e["actor"] for e in view["events"]] == ["alice", "bob", "carol"]
+    assert [e.actor for e in view.events] == ["alice", "bob", "carol"]
     store.dispose()
 
 
@@ -448,3 +448,20 @@ def test_instants_are_shown_in_the_war_rooms_zone_whatever_the_hosts(home):
     for args, shown in ((("incident", "list"), amsterdam(opened)), (("fallbacks",), f"ACTIVE since {amsterdam(since)}")):
         result = run_cli(*args, home=home.root, env={"TZ": "America/Los_Angeles"})
         assert result.returncode == 0 and shown in result.stdout, (shown, result.stdout)
+
+
+def test_an_event_whose_time_was_rewritten_by_hand_is_named_not_a_crash(home):
+    """The read model holds instants, not strings: an event whose stored time is not an instant
+    was written outside warroom, and `incident show` (text or JSON) says so with verify's exit 3."""
+    configure(home)
+    incident_id = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    seq = cli_ok(home, "log", incident_id, "a decision")
+    connection = sqlite3.connect(home.db_path)
+    connection.execute("DROP TRIGGER event_no_update")
+    connection.execute("UPDATE event SET at = 'yesterday' WHERE seq = ?", (int(seq),))
+    connection.commit()
+    connection.close()
+    for as_json in ([], ["--json"]):
+        shown = run_cli("incident", "show", incident_id, *as_json, home=home.root)
+        assert_clean_failure(shown, 3)
+        assert f"incident #{incident_id}: event #{seq} has no readable time ('yesterday'): the log was altered" in shown.stderr

@@ -78,7 +78,7 @@ def work_through(store: Store, cfg: Config, clock: MovableClock, home: Home) -> 
     observe("down")  # down for 2 minutes now: the quick drill's trigger suggests it
     with store.read() as session:
         (suggested,) = suggestions.pending(session, clock.now())
-    write(lambda s: suggestions.dismiss(s, suggestion=suggested["seq"], now=clock.now(), actor=me))
+    write(lambda s: suggestions.dismiss(s, suggestion=suggested.seq, now=clock.now(), actor=me))
     observe("up")
     observe("up")  # confirmed
     second = write(lambda s: incidents.start(s, playbook=quick, mode="live", now=clock.now(), actor=me)).id

@@ -153,7 +153,9 @@ def test_an_unwritable_witness_log_is_a_warning_not_a_failure_and_the_next_write
 
 def test_an_unwritable_witness_log_shows_in_the_tui(root):
     from warroom.home import Home
+    from warroom.services import commands
     from warroom.tui.app import make_app
+    from warroom.vocabulary import Mode
 
     async def scenario():
         app = make_app(Home(root))
@@ -162,7 +164,7 @@ def test_an_unwritable_witness_log_shows_in_the_tui(root):
             while app.board_data is None:
                 assert time.monotonic() < deadline, "the board never loaded"
                 await pilot.pause(0.05)
-            app.act("start", playbook_id=PLAYBOOK, mode="drill")
+            app.act(commands.StartIncident(PLAYBOOK, Mode.DRILL))
             while not any("witness.log" in str(n.message) for n in app._notifications):
                 assert time.monotonic() < deadline, [n.message for n in app._notifications]
                 await pilot.pause(0.05)

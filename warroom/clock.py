@@ -76,8 +76,11 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     return parsed
 
 
-def local(text: str | None, zone: str, fmt: str = "%H:%M") -> str:
-    """A stored instant as the war-room reads it: in its configured time zone."""
+def local(when: datetime | str | None, zone: str, fmt: str = "%H:%M") -> str:
+    """An instant (a view's datetime, or the stored spelling) as the war-room reads it: in its
+    configured time zone."""
     from zoneinfo import ZoneInfo
 
-    return parse_iso(text).astimezone(ZoneInfo(zone)).strftime(fmt) if text else "—"
+    if not when:
+        return "—"
+    return (parse_iso(when) if isinstance(when, str) else when).astimezone(ZoneInfo(zone)).strftime(fmt)

@@ -45,5 +45,18 @@ class FallbackResult(StrEnum):
     FAILED = "failed"
 
 
+class SimulatorMode(StrEnum):
+    """What the supplier simulator makes a supplier do (DESIGN §6): the demo's break/heal key,
+    `warroom simulate set` and drill faults."""
+
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    HANG = "hang"
+    FLAP = "flap"
+    MINOR = "minor"
+    MAJOR = "major"
+
+
 def words(enum: type[StrEnum]) -> list[str]:
     return [member.value for member in enum]

@@ -187,3 +187,68 @@ def test_a_read_that_fails_is_said_and_the_board_keeps_watching(home, clock):
             assert not app.screen.query_one("#problem").has_class("shown")
 
     asyncio.run(scenario())
+
+
+# ── the simulator key: `warroom simulate set` in a key ─────────────────────────────────────────
+
+def press_fault_on(app, pilot, supplier_id: str):
+    table = app.screen.query_one("#suppliers", DataTable)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(supplier_id))
+    return pilot.press("f")
+
+
+def test_f_and_simulate_set_drive_the_same_simulator(tmp_path, clock):
+    from tests.conftest import Process, wait_for
+    from tests.test_simulate_set import modes_of
+    from warroom.demo import demo_config
+    from warroom.services import homes
+
+    sim = Process("simulate", "--port", "0")
+    try:
+        port = int(wait_for(lambda: next((line for line in sim.lines if line.isdigit()), None), what="the simulator's port"))
+        base = f"http://127.0.0.1:{port}"
+        home = homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port))
+
+        async def scenario():
+            app = make_app(home, clock=clock)
+            async with app.run_test(size=(120, 40), notifications=True) as pilot:
+                await until(pilot, lambda: app.board_data is not None, what="the board")
+                await press_fault_on(app, pilot, "paybank")
+                await until(pilot, lambda: modes_of(base).get("paybank") == "down", what="paybank broken in the simulator")
+                await until(pilot, lambda: any(n.message == "simulated paybank: broken (down)" for n in app._notifications), what="the note")
+                slow = await asyncio.to_thread(run_cli, "simulate", "set", "paybank", "degraded", home=home.root)
+                assert slow.returncode == 0, slow.stderr
+                assert modes_of(base)["paybank"] == "degraded"
+                await press_fault_on(app, pilot, "paybank")  # not up: f heals it
+                await until(pilot, lambda: modes_of(base).get("paybank") == "up", what="paybank healed")
+
+        asyncio.run(scenario())
+    finally:
+        sim.stop()
+
+
+def test_f_with_a_silent_simulator_says_what_the_command_says(tmp_path, clock):
+    from tests import hostile
+    from warroom.demo import demo_config
+    from warroom.services import homes
+
+    silent = hostile.Server(hostile.never_answers)
+    try:
+        home = homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(silent.port))
+        said = run_cli("simulate", "set", "paybank", "down", home=home.root)
+        assert said.returncode == 1 and said.stderr.startswith("warroom: "), said.stderr
+
+        async def scenario():
+            app = make_app(home, clock=clock)
+            async with app.run_test(size=(120, 40), notifications=True) as pilot:
+                await until(pilot, lambda: app.board_data is not None, what="the board")
+                await press_fault_on(app, pilot, "paybank")
+                await until(pilot, lambda: app._notifications, timeout=15, what="the refusal")
+                (note,) = app._notifications
+                assert note.severity == "error"
+                assert note.message == said.stderr.strip().removeprefix("warroom: ")
+
+        asyncio.run(scenario())
+    finally:
+        silent.close()

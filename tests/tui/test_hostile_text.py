@@ -171,8 +171,8 @@ def test_hostile_names_and_titles_show_as_written_on_the_board_and_in_the_room(h
             assert str(steps.get_cell("assess", "title")) == "Assess␊forged row"  # one row, not two
             await shows(pilot, room.query_one("#decisions"), "Fail over [/now]?␛[31m")
             log = room.query_one("#log", DataTable)
-            fired = next(e for e in room.view["events"] if e["kind"] == "escalation.due")
-            assert "notify [@click=app.quit]Duty[/] [/officer] — war-room [/opened]" in str(log.get_cell(str(fired["seq"]), "what"))
+            fired = next(e for e in room.view.events if e.kind == "escalation.due")
+            assert "notify [@click=app.quit]Duty[/] [/officer] — war-room [/opened]" in str(log.get_cell(str(fired.seq), "what"))
             await shows(pilot, log, "[@click=app.quit]Duty")
             await click_text(pilot, log, "Duty")
             await pilot.pause()
@@ -406,7 +406,7 @@ def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
                     and log.coordinate_to_cell_key((log.row_count - 1, 0)).row_key.value == str(seqs[-1]), what="the entries in the log")
         await running.pilot.pause()
         for seq in seqs:
-            summary = next(e["summary"] for e in room.view["events"] if e["seq"] == seq)
+            summary = next(e.summary for e in room.view.events if e.seq == seq)
             assert str(log.get_cell(str(seq), "what")) == text.line(summary)
         assert no_controls(screen_text(running.app))
         # Click the newest entry's text: the log follows its newest row, so it is in view.

@@ -63,7 +63,7 @@ def test_with_db_the_app_and_its_monitor_use_that_database_not_the_homes_file(ho
             assert lease_holder(home) is None  # the home's own file was left alone
             started = run_cli("--db", url, "incident", "start", "quick-drill", "--drill", home=home.root)
             assert started.returncode == 0, started.stderr
-            await until(pilot, lambda: any(i["id"] == int(started.stdout) for i in (app.board_data or {}).get("incidents", [])),
+            await until(pilot, lambda: app.board_data is not None and any(i.id == int(started.stdout) for i in app.board_data.status.incidents),
                         timeout=5, what="the incident started in the --db database to show")
 
     asyncio.run(scenario())

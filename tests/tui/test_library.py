@@ -53,8 +53,8 @@ def test_start_a_drill_from_the_library_and_see_problems_inline(home, clock):
             assert "L1  after 2s" in str(preview.render())
             assert preview.region.height == screen.query_one("#library").region.height  # a longer preview is never cut by an old height
             await pilot.press("D", "y")
-            await until(pilot, lambda: app.board_data and app.board_data["incidents"], what="the drill on the board")
-            assert app.board_data["incidents"][0]["mode"] == "drill"
+            await until(pilot, lambda: app.board_data and app.board_data.status.incidents, what="the drill on the board")
+            assert app.board_data.status.incidents[0].mode == "drill"
 
     asyncio.run(scenario())
 
@@ -73,7 +73,7 @@ def test_a_suggestion_can_be_started_and_state_changes_are_announced(home, clock
             assert 'playbook "quick-drill" suggested' in str(bar.render())
             assert any("NLCloud Hosting B.V. down" in n.message for n in app._notifications)
             await pilot.press("D")
-            await until(pilot, lambda: app.board_data["incidents"], what="the suggested drill")
+            await until(pilot, lambda: app.board_data.status.incidents, what="the suggested drill")
             await until(pilot, lambda: not bar.has_class("shown"), what="the bar to go once answered")
 
     asyncio.run(scenario())

@@ -44,7 +44,7 @@ def last_data(home, kind: str) -> dict:
 
 
 async def open_room(app, pilot, incident_id: int) -> IncidentScreen:
-    await until(pilot, lambda: app.board_data is not None and app.board_data["incidents"], what="the incident on the board")
+    await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the incident on the board")
     app.screen.set_focus(app.screen.query_one("#incidents", DataTable))
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
@@ -62,7 +62,7 @@ def test_work_an_incident_from_the_room(home, clock):
             assert "DRILL" in str(room.query_one("#roomline", Static).render())
             room.query_one("#steps", DataTable).focus()
             await pilot.press("d")  # the first step: confirm
-            await until(pilot, lambda: room.view["steps"][0]["status"] == "done", what="the step to be done")
+            await until(pilot, lambda: room.view.steps[0].status == "done", what="the step to be done")
             await pilot.press("l")
             await pilot.press(*"Freeze deployments")
             room.set_focus(room.query_one("#rationale", Input))
@@ -76,11 +76,11 @@ def test_work_an_incident_from_the_room(home, clock):
             await pilot.pause()
             assert "fallback.activated" not in kinds(home)
             await pilot.press(*"ETA 8 hours", "enter")
-            await until(pilot, lambda: room.view["fallbacks"][0]["active"], what="the fallback to be active")
-            assert any(s["id"] == "secondary-dc-1" for s in room.view["steps"])
+            await until(pilot, lambda: room.view.fallbacks[0].active, what="the fallback to be active")
+            assert any(s.id == "secondary-dc-1" for s in room.view.steps)
             await pilot.press("r")
             await pilot.press("y")
-            await until(pilot, lambda: room.view["incident"]["status"] == "resolved", what="resolved")
+            await until(pilot, lambda: room.view.incident.status == "resolved", what="resolved")
             await pilot.press("escape")
             assert app.open_incident is None
 
@@ -99,7 +99,7 @@ def test_an_illegal_action_is_a_notification_and_changes_nothing(home, clock):
             before = kinds(home)
             await pilot.press("c", "y")  # close an open incident: refused by the service
             await until(pilot, lambda: any("resolve it first" in n.message for n in app._notifications), what="the refusal")
-            assert kinds(home) == before and room.view["incident"]["status"] == "open"
+            assert kinds(home) == before and room.view.incident.status == "open"
 
     asyncio.run(scenario())
 
@@ -140,6 +140,6 @@ def test_two_apps_on_one_home_see_each_others_actions(home, clock):
             room_two = await open_room(second, two, incident_id)
             room_one.query_one("#steps", DataTable).focus()
             await one.press("s")
-            await until(two, lambda: room_two.view["steps"][0]["status"] == "started", timeout=5, what="the other app to see it")
+            await until(two, lambda: room_two.view.steps[0].status == "started", timeout=5, what="the other app to see it")
 
     asyncio.run(scenario())

@@ -35,8 +35,8 @@ def room_filled(app) -> bool:
     screen = app.screen
     if not isinstance(screen, IncidentScreen) or screen.view is None:
         return False
-    return (screen.query_one("#log").row_count == len(screen.view["events"])
-            and screen.query_one("#steps").row_count == len(screen.view["steps"]))
+    return (screen.query_one("#log").row_count == len(screen.view.events)
+            and screen.query_one("#steps").row_count == len(screen.view.steps))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

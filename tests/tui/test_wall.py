@@ -41,7 +41,7 @@ def test_the_wall_shows_what_is_wrong_and_changes_nothing(home, clock):
             panel = wall.query_one("#wallincidents", Static)
             one_incident = panel.region.height
             start_incident(home, clock, mode="live")  # another coordinator starts one
-            await until(pilot, lambda: len(wall.data["incidents"]) == 2, what="the second incident on the wall")
+            await until(pilot, lambda: len(wall.data.status.incidents) == 2, what="the second incident on the wall")
             await pilot.pause()
             assert panel.region.height == one_incident + 1  # the panel grew a line: both incidents in view
             assert "LIVE" in str(panel.render())

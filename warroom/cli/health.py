@@ -6,8 +6,10 @@ import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json
-from warroom.cli.params import PORT
+from warroom.cli.params import PORT, TEXT
+from warroom.services.views import to_json
 from warroom.text import line
+from warroom.vocabulary import SimulatorMode, words
 
 
 @click.command()
@@ -23,16 +25,16 @@ def check(env: Env, once: bool, as_json: bool) -> None:
 
     rows = asyncio.run(check_once(env.home.require()))
     if as_json:
-        echo_json(rows)
+        echo_json(to_json(rows))
         return
     from warroom.symbols import SUPPLIER
 
     for row in rows:
-        latency = f"{row['latency_ms']:,.0f} ms" if row["latency_ms"] is not None else "—"
-        state = f"down via {line(row['via'])}" if row["via"] else row["state"]
-        echo(f"{SUPPLIER[row['state']]} {line(row['id']):<16} {state:<22} {latency:>9}  {line(row['detail'])}")
-        if row["disagreement"]:
-            echo(f"  ! {line(row['disagreement'])}")
+        latency = f"{row.latency_ms:,.0f} ms" if row.latency_ms is not None else "—"
+        state = f"down via {line(row.via)}" if row.via else row.state
+        echo(f"{SUPPLIER[row.state]} {line(row.id):<16} {state:<22} {latency:>9}  {line(row.detail)}")
+        if row.disagreement:
+            echo(f"  ! {line(row.disagreement)}")
 
 
 @click.command()
@@ -53,34 +55,34 @@ def status(env: Env, as_json: bool) -> None:
     finally:
         store.dispose()
     if as_json:
-        echo_json(view)
+        echo_json(to_json(view))
         return
+    zone = config.settings.timezone
     echo("Suppliers")
-    for s in view["suppliers"]:
-        state = f"down via {line(s['via'])}" if s["via"] else s["state"]
-        latency = f"{s['latency_ms']:,.0f} ms" if s["latency_ms"] is not None else "—"
-        zone = config.settings.timezone
-        since = local(s["since"], zone, "%Y-%m-%d %H:%M") if s["since"] else ""
-        flags = " (stale: no recent check)" if s["stale"] else ""
-        if s["fallback"]:
-            flags += f"  [fallback {line(s['fallback']['id'])} active since {local(s['fallback']['since'], zone)}, #{s['fallback']['incident']}]"
-        echo(f"  {symbols.SUPPLIER[s['state']]} {line(s['id']):<16} {state:<22} {latency:>9}  since {since or '—'}  {line(s['detail'])}{flags}")
-        if s["disagreement"]:
-            echo(f"      ! {line(s['disagreement'])}")
-    if view["incidents"]:
+    for s in view.suppliers:
+        state = f"down via {line(s.via)}" if s.via else s.state
+        latency = f"{s.latency_ms:,.0f} ms" if s.latency_ms is not None else "—"
+        since = local(s.since, zone, "%Y-%m-%d %H:%M") if s.since else ""
+        flags = " (stale: no recent check)" if s.stale else ""
+        if s.fallback:
+            flags += f"  [fallback {line(s.fallback.id)} active since {local(s.fallback.since, zone)}, #{s.fallback.incident}]"
+        echo(f"  {symbols.SUPPLIER[s.state]} {line(s.id):<16} {state:<22} {latency:>9}  since {since or '—'}  {line(s.detail)}{flags}")
+        if s.disagreement:
+            echo(f"      ! {line(s.disagreement)}")
+    if view.incidents:
         echo("Incidents")
-        for i in view["incidents"]:
-            nxt = f"  next escalation L{i['next_escalation']['level']} at {local(i['next_escalation']['due_at'], config.settings.timezone)}" if i["next_escalation"] else ""
-            echo(f"  #{i['id']:<4} {i['mode'].upper():<5} {i['status']:<10} {line(i['title'])}{nxt}")
-    hit = [v for v in view["services"] if v["through"]]
-    unknown = [v for v in view["services"] if v["state"] == "unknown"]
+        for i in view.incidents:
+            nxt = f"  next escalation L{i.next_escalation.level} at {local(i.next_escalation.due_at, zone)}" if i.next_escalation else ""
+            echo(f"  #{i.id:<4} {i.mode.upper():<5} {i.status:<10} {line(i.title)}{nxt}")
+    hit = [v for v in view.services if v.through]
+    unknown = [v for v in view.services if v.state == "unknown"]
     if not hit:
         echo("Crucial services: all up" if not unknown else f"Crucial services: none known to be hit; {len(unknown)} not known (suppliers never checked)")
     else:
         echo("Crucial services hit")
     for v in hit:
-        through = ", ".join(line(t["supplier"]) + (f" (via {line(t['via'])})" if t["via"] else "") + f" {t['state']}" for t in v["through"])
-        echo(f"  {symbols.SUPPLIER[v['state']]} {line(v['sector']).upper():<8} {line(v['name'])}: {through}")
+        through = ", ".join(line(t.supplier) + (f" (via {line(t.via)})" if t.via else "") + f" {t.state}" for t in v.through)
+        echo(f"  {symbols.SUPPLIER[v.state]} {line(v.sector).upper():<8} {line(v.name)}: {through}")
 
 
 @click.command()
@@ -105,11 +107,17 @@ def monitor(env: Env) -> None:
     asyncio.run(main())
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--port", default=None, type=PORT, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
 @click.option("--suppliers", default=0, type=click.IntRange(0, 100_000), help="Pre-register N simulated suppliers sim-0001…")
-def simulate(port: int | None, suppliers: int) -> None:
-    """Serve simulated suppliers on 127.0.0.1, with a control API to break them."""
+@click.pass_context
+def simulate(ctx: click.Context, port: int | None, suppliers: int) -> None:
+    """Serve simulated suppliers on 127.0.0.1, with a control API to break them; or, with `set`,
+    break or heal one in the simulator the home names."""
+    if ctx.invoked_subcommand is not None:
+        if port is not None or suppliers:
+            raise click.UsageError("--port and --suppliers are for serving; `simulate set` uses the home's [settings] simulator")
+        return
     from warroom.demo import DEMO_PORT
     from warroom.health.simulator import serve
 
@@ -123,6 +131,20 @@ def simulate(port: int | None, suppliers: int) -> None:
         from warroom.errors import WarroomError
 
         raise WarroomError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+
+
+@simulate.command("set")
+@click.argument("supplier_id", metavar="SUPPLIER", type=TEXT)
+@click.argument("mode", type=click.Choice(words(SimulatorMode)))
+@pass_env
+def simulate_set(env: Env, supplier_id: str, mode: str) -> None:
+    """Make a simulated supplier up, degraded, down, hang, flap, or report a minor or major incident
+    on its status page (the board's f breaks and heals)."""
+    from warroom.services import library, simulator
+
+    config = library.config(env.home.require())
+    simulator.set_mode(config, supplier_id, SimulatorMode(mode))
+    echo(f"simulated {line(supplier_id)}: {mode}")
 
 
 COMMANDS = [check, status, monitor, simulate]

@@ -1,42 +1,73 @@
-"""Incident commands: incident, step, escalation, fallback, fallbacks, log (DESIGN §6)."""
+"""Incident commands: incident, step, escalation, fallback, fallbacks, log, suggestion (DESIGN §6).
+
+Every action builds its command object (warroom.services.commands) and runs it as the TUI does;
+the words a command accepts (step actions, log kinds, fallback results) are the vocabulary's."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.output import continued, echo, echo_json
 from warroom.cli.params import INCIDENT, LEVEL, SEQ, TEXT
+from warroom.services import commands
+from warroom.services.views import to_json
 from warroom.text import block, line
+from warroom.vocabulary import FallbackResult, LogKind, Mode, StepAction, words
+from warroom.vocabulary import Status as IncidentStatus
+
+if TYPE_CHECKING:
+    from warroom.config import Config
+    from warroom.services.views import IncidentView
 
 
 @dataclass
-class Work:
-    home: object
-    config: object
-    actor: object
-    now: object
-    session: object
+class Reading:
+    config: Config
+    now: datetime
+    session: Any  # a read transaction (the faces never name the SQL layer's types)
 
 
 @contextmanager
-def working(env: Env, *, write: bool) -> Iterator[Work]:
-    """The home, its config, who is acting and one transaction: what every incident command needs."""
+def reading(env: Env) -> Iterator[Reading]:
+    """The home's config and one read transaction: what every command that shows something needs."""
     from warroom.clock import SystemClock
-    from warroom.services import actors, library
+    from warroom.services import library
 
     home = env.home.require()
     config = library.config(home)
     store = home.open_store()
     try:
-        with (store.write() if write else store.read()) as session:
-            yield Work(home, config, actors.current(config), SystemClock().now(), session)
+        with store.read() as session:
+            yield Reading(config, SystemClock().now(), session)
     finally:
         store.dispose()
+
+
+def context(env: Env) -> commands.Context:
+    """Who acts, now, in which home: read before the command is built (`--at` is relative to now)."""
+    from warroom.clock import SystemClock
+    from warroom.services import library
+
+    home = env.home.require()
+    return commands.context(home, library.config(home), SystemClock().now())
+
+
+def act(command: commands.Command, ctx: commands.Context) -> None:
+    """Run one command as the TUI runs it, and print its outcome: the value a script reads (an id, a
+    seq) where it has one, else the line for a person."""
+    store = ctx.home.open_store()
+    try:
+        outcome = commands.execute(store, command, ctx)
+    finally:
+        store.dispose()
+    echo(str(outcome.value) if outcome.value is not None else outcome.message)
 
 
 @click.group()
@@ -50,15 +81,7 @@ def incident() -> None:
 @pass_env
 def start(env: Env, playbook_id: str, drill: bool) -> None:
     """Start an incident from a playbook; prints only the new incident's id."""
-    from warroom.services import incidents, library
-
-    # Reading and validating every playbook takes a while: do it before the write lock, which
-    # every other coordinator's write waits for.
-    home = env.home.require()
-    playbook = library.find(home, library.config(home), playbook_id)
-    with working(env, write=True) as w:
-        created = incidents.start(w.session, playbook=playbook, mode="drill" if drill else "live", now=w.now, actor=w.actor)
-    echo(str(created.id))
+    act(commands.StartIncident(playbook_id, Mode.DRILL if drill else Mode.LIVE), context(env))
 
 
 @incident.command("list")
@@ -68,16 +91,16 @@ def list_(env: Env, as_json: bool) -> None:
     """Every incident, newest first."""
     from warroom.services import incidents
 
-    with working(env, write=False) as w:
+    with reading(env) as w:
         rows = incidents.listing(w.session)
     if as_json:
-        echo_json(rows)
+        echo_json(to_json(rows))
         return
     from warroom.clock import local
 
     zone = w.config.settings.timezone
     for r in rows:
-        echo(f"#{r['id']:<4} {r['mode'].upper():<5} {r['status']:<10} {local(r['opened_at'], zone, '%Y-%m-%d %H:%M')}  {line(r['title'])}")
+        echo(f"#{r.id:<4} {r.mode.upper():<5} {r.status:<10} {local(r.opened_at, zone, '%Y-%m-%d %H:%M')}  {line(r.title)}")
 
 
 @incident.command()
@@ -88,84 +111,76 @@ def show(env: Env, incident_id: int, as_json: bool) -> None:
     """The incident's state and its timeline."""
     from warroom.services import incidents
 
-    with working(env, write=False) as w:
+    with reading(env) as w:
         view = incidents.show(w.session, incident_id, w.config, w.now)
     if as_json:
-        echo_json(view)
+        echo_json(to_json(view))
         return
     echo(_render(view, w.config.settings.timezone))
 
 
-def _render(view: dict, zone: str) -> str:
+def _render(view: IncidentView, zone: str) -> str:
     """The incident for a person: every field one line, a multi-line log entry indented under its row."""
     from warroom.clock import local
 
-    def t(text: str | None, seconds: bool = False) -> str:
-        return local(text, zone, "%H:%M:%S" if seconds else "%H:%M")
+    def t(when: datetime | None, seconds: bool = False) -> str:
+        return local(when, zone, "%H:%M:%S" if seconds else "%H:%M")
 
-    i = view["incident"]
-    lines = [f"#{i['id']} {i['mode'].upper()} · {line(i['title'])} · {i['status'].upper()} · "
-             f"opened {local(i['opened_at'], zone, '%Y-%m-%d %H:%M %Z')} by {line(i['opened_by'])}", "", "Steps"]
+    i = view.incident
+    lines = [f"#{i.id} {i.mode.upper()} · {line(i.title)} · {i.status.upper()} · "
+             f"opened {local(i.opened_at, zone, '%Y-%m-%d %H:%M %Z')} by {line(i.opened_by)}", "", "Steps"]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
-    for s in view["steps"]:
-        late = "  !overdue" if s["overdue"] else ""
-        due = f"  due {t(s['due_at'])}" if s["due_at"] and s["status"] in ("pending", "started") else ""
-        lines.append(f"  {marks[s['status']]} {line(s['id']):<20} {line(s['title'])}{due}{late}")
-    if view["ladder"]:
+    for s in view.steps:
+        late = "  !overdue" if s.overdue else ""
+        due = f"  due {t(s.due_at)}" if s.due_at and s.status in ("pending", "started") else ""
+        lines.append(f"  {marks[s.status]} {line(s.id):<20} {line(s.title)}{due}{late}")
+    if view.ladder:
         lines += ["", "Escalation"]
-        for e in view["ladder"]:
-            extra = {"acknowledged": f" by {line(e['acked_by'])}", "fired": f" at {t(e['fired_at'], True)}"}.get(e["state"], f" due {t(e['due_at'], True)}")
-            lines.append(f"  L{e['level']} {line(', '.join(e['notify'])):<36} {e['state']}{extra}")
-    if view["fallbacks"]:
+        for level in view.ladder:
+            extra = {"acknowledged": f" by {line(level.acked_by)}", "fired": f" at {t(level.fired_at, True)}"}.get(level.state, f" due {t(level.due_at, True)}")
+            lines.append(f"  L{level.level} {line(', '.join(level.notify)):<36} {level.state}{extra}")
+    if view.fallbacks:
         lines += ["", "Fallbacks"]
-        for f in view["fallbacks"]:
-            lines.append(f"  {line(f['id']):<20} {'ACTIVE' if f['active'] else 'available'}{'  (needs a decision)' if f['needs_decision'] and not f['active'] else ''}")
-    if view["open_decisions"]:
+        for f in view.fallbacks:
+            lines.append(f"  {line(f.id):<20} {'ACTIVE' if f.active else 'available'}{'  (needs a decision)' if f.needs_decision and not f.active else ''}")
+    if view.open_decisions:
         lines += ["", "Open decisions"]
-        for d in view["open_decisions"]:
-            lines.append(f"  {line(d['id']):<20} {line(d['question'])}" + ("  !overdue" if d["overdue"] else ""))
+        for d in view.open_decisions:
+            lines.append(f"  {line(d.id):<20} {line(d.question)}" + ("  !overdue" if d.overdue else ""))
     lines += ["", "Log"]
-    for e in view["events"]:
-        row = f"  {e['seq']:>6}  {t(e['at'], True)}  {line(e['actor']):<8} "
-        lines.append(row + block(e["summary"], continued(len(row))))
+    for e in view.events:
+        row = f"  {e.seq:>6}  {t(e.at, True)}  {line(e.actor):<8} "
+        lines.append(row + block(e.summary, continued(len(row))))
     lines.append("")
-    lines.append("chain: verified, complete" if view["chain"]["verified"] else f"chain: NOT VERIFIED: {line(view['chain'].get('problem'))}")
+    lines.append("chain: verified, complete" if view.chain.verified else f"chain: NOT VERIFIED: {line(view.chain.problem)}")
     return "\n".join(lines)
 
 
-def _transition(to: str):
+def _transition(to: IncidentStatus):
     @click.argument("incident_id", metavar="ID", type=INCIDENT)
     @click.option("--note", type=TEXT, help="Why, in a few words.")
     @pass_env
     def command(env: Env, incident_id: int, note: str | None) -> None:
-        from warroom.services import incidents
-
-        with working(env, write=True) as w:
-            incidents.transition(w.session, incident_id=incident_id, to=to, now=w.now, actor=w.actor, note=note)
-        echo(f"incident #{incident_id} {to}")
+        act(commands.Transition(incident_id, to, note), context(env))
 
     command.__doc__ = f"Mark the incident {to}."
     return command
 
 
-incident.command("stabilise")(_transition("stabilised"))
-incident.command("resolve")(_transition("resolved"))
-incident.command("close")(_transition("closed"))
+incident.command("stabilise")(_transition(IncidentStatus.STABILISED))
+incident.command("resolve")(_transition(IncidentStatus.RESOLVED))
+incident.command("close")(_transition(IncidentStatus.CLOSED))
 
 
 @click.command()
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("step_id", metavar="STEP", type=TEXT)
-@click.argument("action", type=click.Choice(["start", "done", "skip"]))
+@click.argument("action", type=click.Choice(words(StepAction)))
 @click.option("--note", type=TEXT, help="What was done, or why it was skipped.")
 @pass_env
 def step(env: Env, incident_id: int, step_id: str, action: str, note: str | None) -> None:
     """Start, finish or skip a step of an incident."""
-    from warroom.services import incidents
-
-    with working(env, write=True) as w:
-        row = incidents.step(w.session, incident_id=incident_id, step_id=step_id, action=action, note=note, now=w.now, actor=w.actor)
-    echo(f"step {line(row.step_id)} {row.status}")
+    act(commands.MarkStep(incident_id, step_id, StepAction(action), note), context(env))
 
 
 @click.group()
@@ -179,11 +194,7 @@ def escalation() -> None:
 @pass_env
 def ack(env: Env, incident_id: int, level: int) -> None:
     """Acknowledge a fired escalation level (records who)."""
-    from warroom.services import escalation as ladder
-
-    with working(env, write=True) as w:
-        ladder.acknowledge(w.session, incident_id=incident_id, level=level, now=w.now, actor=w.actor)
-    echo(f"level {level} acknowledged")
+    act(commands.AcknowledgeEscalation(incident_id, level), context(env))
 
 
 @click.group()
@@ -198,26 +209,18 @@ def fallback() -> None:
 @pass_env
 def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None) -> None:
     """Switch to a fallback; its activation steps join the incident's checklist."""
-    from warroom.services import fallbacks
-
-    with working(env, write=True) as w:
-        fallbacks.activate(w.session, incident_id=incident_id, fallback_id=fallback_id, reason=reason, now=w.now, actor=w.actor, config=w.config)
-    echo(f"fallback {line(fallback_id)} active")
+    act(commands.ActivateFallback(incident_id, fallback_id, reason), context(env))
 
 
 @fallback.command()
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("fallback_id", metavar="FALLBACK", type=TEXT)
 @click.option("--reason", type=TEXT, help="Why it is stood down.")
-@click.option("--result", type=click.Choice(["worked", "partial", "failed"]), help="How it went: kept in the register.")
+@click.option("--result", type=click.Choice(words(FallbackResult)), help="How it went: kept in the register.")
 @pass_env
 def deactivate(env: Env, incident_id: int, fallback_id: str, reason: str | None, result: str | None) -> None:
     """Stand a fallback down, saying how it went."""
-    from warroom.services import fallbacks
-
-    with working(env, write=True) as w:
-        fallbacks.deactivate(w.session, incident_id=incident_id, fallback_id=fallback_id, reason=reason, result=result, now=w.now, actor=w.actor)
-    echo(f"fallback {line(fallback_id)} stood down")
+    act(commands.DeactivateFallback(incident_id, fallback_id, FallbackResult(result) if result else None, reason), context(env))
 
 
 @click.command("fallbacks")
@@ -227,45 +230,73 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     """The fallback register: owner, active, last exercised and result, overdue."""
     from warroom.services import fallbacks
 
-    with working(env, write=False) as w:
+    with reading(env) as w:
         rows = fallbacks.register(w.session, w.config, w.now)
     if as_json:
-        echo_json(rows)
+        echo_json(to_json(rows))
         return
     from warroom.clock import local
 
     zone = w.config.settings.timezone
     for r in rows:
-        last = r["last_exercised"]
-        exercised = f"last exercised {local(last['at'], zone, '%Y-%m-%d')} ({last['mode']}{', ' + last['result'] if last['result'] else ''})" if last else "NEVER EXERCISED"
-        flags = " ⚠ overdue" if r["overdue"] else ""
-        active = f"  ACTIVE since {local(r['active']['since'], zone, '%Y-%m-%d %H:%M')} (#{r['active']['incident']})" if r["active"] else ""
-        echo(f"{line(r['id']):<22} {line(r['supplier']):<11} owner {line(r['owner']):<7} {exercised}{flags}{active}")
+        last = r.last_exercised
+        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({last.mode}{', ' + last.result if last.result else ''})" if last else "NEVER EXERCISED"
+        flags = " ⚠ overdue" if r.overdue else ""
+        active = f"  ACTIVE since {local(r.active.since, zone, '%Y-%m-%d %H:%M')} (#{r.active.incident})" if r.active else ""
+        echo(f"{line(r.id):<22} {line(r.supplier):<11} owner {line(r.owner):<7} {exercised}{flags}{active}")
 
 
 @click.command("log")
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("text", type=TEXT)
-@click.option("--kind", default="decision", type=click.Choice(["decision", "observation", "action", "communication"]))
+@click.option("--kind", default=LogKind.DECISION.value, type=click.Choice(words(LogKind)))
 @click.option("--rationale", type=TEXT, help="Why it was decided.")
 @click.option("--decision", "decision_id", metavar="DECISION_ID", type=TEXT, help="The playbook's expected decision this answers.")
 @click.option("--corrects", type=SEQ, metavar="SEQ", help="The log entry (seq) this corrects; the old one stays.")
 @click.option("--at", "at", metavar="TIME", type=TEXT, help="When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601.")
 @pass_env
 def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None, decision_id: str | None, corrects: int | None, at: str | None) -> None:
-    """Add to the decision log."""
+    """Add to the decision log; prints the entry's seq (what --corrects names)."""
     from warroom.clock import parse_when
     from warroom.errors import BadInput
-    from warroom.services import incidents
 
-    with working(env, write=True) as w:
-        try:
-            occurred = parse_when(at, w.config.settings.timezone, w.now) if at is not None else None
-        except ValueError as exc:
-            raise BadInput(f"--at: {exc}") from None
-        event = incidents.log(w.session, incident_id=incident_id, text=text, kind=kind, now=w.now, actor=w.actor, rationale=rationale,
-                              decision=decision_id, corrects=corrects, occurred_at=occurred)
-    echo(str(event["seq"]))
+    ctx = context(env)
+    try:
+        occurred = parse_when(at, ctx.config.settings.timezone, ctx.now) if at is not None else None
+    except ValueError as exc:
+        raise BadInput(f"--at: {exc}") from None
+    act(commands.LogEntry(incident_id, text, LogKind(kind), rationale, decision_id, corrects, occurred), ctx)
 
 
-COMMANDS = [incident, step, escalation, fallback, fallbacks_, log_]
+@click.group()
+def suggestion() -> None:
+    """The playbooks the monitor suggests when a trigger holds (the board's suggestion bar)."""
+
+
+@suggestion.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON: a list of objects with seq, at, playbook, supplier, summary.")
+@pass_env
+def suggestion_list(env: Env, as_json: bool) -> None:
+    """Suggestions of the last day nobody has answered, newest first: seq (what dismiss takes), playbook, why."""
+    from warroom.services import suggestions
+
+    with reading(env) as w:
+        rows = suggestions.pending(w.session, w.now)
+    if as_json:
+        echo_json(to_json(rows))
+        return
+    from warroom.clock import local
+
+    for r in rows:
+        echo(f"{r.seq:>6}  {local(r.at, w.config.settings.timezone, '%Y-%m-%d %H:%M')}  {line(r.playbook):<28} {line(r.summary)}")
+
+
+@suggestion.command()
+@click.argument("seq", metavar="ID", type=SEQ)
+@pass_env
+def dismiss(env: Env, seq: int) -> None:
+    """Dismiss a suggestion without starting its playbook (logged, with who): the board's x."""
+    act(commands.DismissSuggestion(seq), context(env))
+
+
+COMMANDS = [incident, step, escalation, fallback, fallbacks_, log_, suggestion]

@@ -21,7 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-MODES = ("up", "degraded", "down", "hang", "flap", "minor", "major")
+from warroom.vocabulary import SimulatorMode, words
+
+MODES = tuple(words(SimulatorMode))
 SLOW_SECONDS = 1.5  # "degraded": slower than any sensible degraded_ms
 _PAGES = {
     "minor": ("minor", "Minor Service Outage"),

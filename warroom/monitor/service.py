@@ -26,7 +26,7 @@ from warroom.health import checks
 from warroom.health.states import in_maintenance, observe
 from warroom.home import Home
 from warroom.playbooks.schema import Playbook
-from warroom.services import escalation, health, lease, library, outbox
+from warroom.services import escalation, health, lease, library, outbox, views
 from warroom.symbols import SUPPLIER
 from warroom.text import line
 
@@ -55,9 +55,10 @@ class Monitor:
         self.store = home.open_store()
         self.leading = False
         self._announced: str | None = None
-        self.scheduler: AsyncIOScheduler | None = None
-        self.clients: checks.Clients | None = None
-        self.semaphore: asyncio.Semaphore | None = None
+        # Made by run(), on its event loop; no job runs before them.
+        self.scheduler: AsyncIOScheduler
+        self.clients: checks.Clients
+        self.semaphore: asyncio.Semaphore
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)
@@ -250,26 +251,19 @@ async def observe_supplier(supplier: Supplier, clients: checks.Clients, semaphor
     return observe(list(results), maintenance_window=in_maintenance(supplier, now)), now
 
 
-async def check_once(home: Home, concurrency: int = 100, clock: Clock | None = None) -> list[dict]:
+async def check_once(home: Home, concurrency: int = 100, clock: Clock | None = None) -> tuple[views.CheckRow, ...]:
     """One round of every supplier's checks, reported as it is (no confirmation, nothing recorded)."""
-    from warroom.clock import iso
-
     config = library.config(home)
     await asyncio.to_thread(checks.preload, ca_files(config))
     clients = checks.Clients(concurrency)
     semaphore = asyncio.Semaphore(concurrency)
-
-    async def one(supplier: Supplier) -> dict:
-        observation, now = await observe_supplier(supplier, clients, semaphore, clock or SystemClock())
-        return {"id": supplier.id, "state": observation.state, "latency_ms": observation.latency_ms,
-                "detail": observation.detail, "checked_at": iso(now), "disagreement": observation.disagreement}
-
     try:
-        rows = await asyncio.gather(*(one(s) for s in config.suppliers))
+        rounds = await asyncio.gather(*(observe_supplier(s, clients, semaphore, clock or SystemClock()) for s in config.suppliers))
     finally:
         await clients.aclose()
-    by_id = {r["id"]: r for r in rows}
-    for supplier, row in zip(config.suppliers, rows):
-        parent = next((p for p in supplier.depends_on if by_id.get(p, {}).get("state") == "down"), None)
-        row["via"] = parent if row["state"] == "down" else None
-    return rows
+    down = {s.id for s, (observation, _) in zip(config.suppliers, rounds, strict=True) if observation.state == "down"}
+    return tuple(
+        views.CheckRow(id=supplier.id, state=observation.state, latency_ms=observation.latency_ms, detail=observation.detail, checked_at=now,
+                       disagreement=observation.disagreement,
+                       via=next((p for p in supplier.depends_on if p in down), None) if observation.state == "down" else None)
+        for supplier, (observation, now) in zip(config.suppliers, rounds, strict=True))

@@ -4,7 +4,10 @@ both run them through `execute`, so the two faces cannot drift apart (DESIGN §4
 
 A command reads what it needs from files in `prepare`, before the write lock is taken (a playbook
 library is read and validated there, not while every other writer waits), which gives the
-command to run; that does its one transaction in `run`."""
+command to run; that does its one transaction in `run`.
+
+This module is light to import (the services it calls are imported when a command runs): the TUI's
+screens build commands before its first frame is painted."""
 
 from __future__ import annotations
 
@@ -12,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from warroom.config import Config
-from warroom.services.actors import Actor
 from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from warroom.config import Config
     from warroom.home import Home
     from warroom.playbooks.schema import Playbook
+    from warroom.services.actors import Actor
     from warroom.store.engine import Store
 
 
@@ -62,6 +65,13 @@ def execute(store: Store, command: Command, ctx: Context) -> Outcome:
         return ready.run(session, ctx)
 
 
+def context(home: Home, config: Config, now: datetime) -> Context:
+    """The context of whoever runs this process: the OS user, as [people] maps them."""
+    from warroom.services import actors
+
+    return Context(home, config, actors.current(config), now)
+
+
 @dataclass(frozen=True)
 class StartIncident:
     """Start an incident from a playbook of the home's library, by id."""
@@ -91,7 +101,7 @@ class StartFromPlaybook(_NoPreparation):
         from warroom.services import incidents
 
         created = incidents.start(session, playbook=self.playbook, mode=self.mode, now=ctx.now, actor=ctx.actor)
-        return Outcome(f"incident #{created.id} started ({'DRILL' if self.mode == Mode.DRILL else 'LIVE'})", created.id)
+        return Outcome(f"incident #{created.id} started ({self.mode.upper()})", created.id)
 
 
 @dataclass(frozen=True)
@@ -201,5 +211,5 @@ class DismissSuggestion(_NoPreparation):
 
 __all__ = [
     "AcknowledgeEscalation", "ActivateFallback", "Command", "Context", "DeactivateFallback", "DismissSuggestion", "LogEntry",
-    "MarkStep", "Outcome", "StartFromPlaybook", "StartIncident", "Transition", "execute",
+    "MarkStep", "Outcome", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
 ]

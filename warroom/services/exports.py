@@ -27,6 +27,7 @@ from warroom.export import document
 from warroom.export import verify as checker
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
+from warroom.services.views import to_json
 from warroom.services import health, incidents
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -91,9 +92,9 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
         suppliers += [_EVENT.c.at < iso(until)] if until else []
     events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)))
     return Timeline(
-        incident=incidents.summary(incident), events=events, window=window,
+        incident=to_json(incidents.summary(incident)), events=events, window=window,
         state=_state(session, incident, config, now, events), playbook=_playbook(incident, playbook),
-        situation=health.status(session, config, now), people=_people(config),
+        situation=to_json(health.status(session, config, now)), people=_people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
     )
 

@@ -4,14 +4,13 @@ the register's view of when each was last exercised and with what result."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import limits
+from warroom.services import limits, views
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
@@ -21,7 +20,7 @@ from warroom.vocabulary import FallbackResult, words
 
 def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
     return session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id,
-                                                         FallbackActivation.deactivated_at.is_(None))).first()
+                                                         col(FallbackActivation.deactivated_at).is_(None))).first()
 
 
 def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config) -> FallbackActivation:
@@ -42,7 +41,7 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
     current = _active(session, fallback_id)
     if current is not None:
         raise BadInput(f"fallback {fallback_id} is already active, for {span(now - current.activated_at)} (incident #{current.incident_id})")
-    activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident.id, mode=incident.mode,
+    activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident_id, mode=incident.mode,
                                     reason=reason, activated_at=now, activated_by=actor.user)
     session.add(activation)
     session.flush()  # its id, for the event
@@ -55,12 +54,12 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
                     object=f"incident:{incident.id}/fallback:{fallback_id}", summary=f"fallback {fallback_id} activated: {fallback.title} (covers {supplier.name})",
                     data={"fallback": fallback_id, "supplier": supplier.id, "reason": reason, "activation": activation.id,
                           "steps": list(fallback.steps)})  # what `verify` rebuilds the row and its checklist from
-    last = session.exec(select(IncidentStep.position).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position.desc())).first() or 0
+    last = session.exec(select(IncidentStep.position).where(IncidentStep.incident_id == incident.id).order_by(col(IncidentStep.position).desc())).first() or 0
     existing = {s for s in session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident.id)).all()}
     for n, title in enumerate(fallback.steps, start=1):
         step_id = f"{fallback_id}-{n}"
         if step_id not in existing:  # activated before in this incident: its checklist is there already
-            session.add(IncidentStep(incident_id=incident.id, step_id=step_id, position=last + n, title=title,
+            session.add(IncidentStep(incident_id=incident_id, step_id=step_id, position=last + n, title=title,
                                      source=f"fallback:{fallback_id}", status="pending"))
     return activation
 
@@ -73,7 +72,7 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     if result is not None and result not in words(FallbackResult):
         raise BadInput(f"--result {result!r} is not one of {', '.join(words(FallbackResult))}")
     current = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id, FallbackActivation.incident_id == incident_id,
-                                                            FallbackActivation.deactivated_at.is_(None))).first()
+                                                            col(FallbackActivation.deactivated_at).is_(None))).first()
     if current is None:
         raise BadInput(f"fallback {fallback_id} is not active in incident #{incident_id}")
     current.deactivated_at, current.deactivated_by, current.result = now, actor.user, result
@@ -86,20 +85,20 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     return current
 
 
-def register(session: Session, config: Config, now: datetime) -> list[dict[str, Any]]:
+def register(session: Session, config: Config, now: datetime) -> tuple[views.RegisterEntry, ...]:
     """Every fallback with its owner, whether it is active, when it was last exercised and how it went."""
     out = []
     for fallback_id, (supplier, fallback) in config.fallbacks().items():
         last = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id)
-                            .order_by(FallbackActivation.activated_at.desc())).first()
+                            .order_by(col(FallbackActivation.activated_at).desc())).first()
         active = last if last is not None and last.deactivated_at is None else None
         overdue = fallback.test_every is not None and (last is None or now - last.activated_at > fallback.test_every)
-        out.append({
-            "id": fallback_id, "title": fallback.title, "supplier": supplier.id, "kind": fallback.kind, "owner": fallback.owner,
-            "needs_decision": fallback.needs_decision,
-            "active": {"incident": active.incident_id, "since": iso(active.activated_at), "mode": active.mode, "by": active.activated_by} if active else None,
-            "last_exercised": {"at": iso(last.activated_at), "mode": last.mode, "incident": last.incident_id, "result": last.result} if last else None,
-            "never_exercised": last is None,
-            "overdue": overdue,
-        })
-    return out
+        out.append(views.RegisterEntry(
+            id=fallback_id, title=fallback.title, supplier=supplier.id, kind=fallback.kind, owner=fallback.owner,
+            needs_decision=fallback.needs_decision,
+            active=views.Activation(incident=active.incident_id, since=active.activated_at, mode=active.mode, by=active.activated_by) if active else None,
+            last_exercised=views.Exercise(at=last.activated_at, mode=last.mode, incident=last.incident_id, result=last.result) if last else None,
+            never_exercised=last is None,
+            overdue=overdue,
+        ))
+    return tuple(out)

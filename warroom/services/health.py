@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, delete, func, type_coerce
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, String, delete, func, type_coerce
+from sqlmodel import Session, col, select
 
 from warroom import durations, symbols
 from warroom.clock import iso
 from warroom.config import Config, Supplier
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
 from warroom.playbooks.schema import Playbook
-from warroom.services import lease
+from warroom.services import lease, views
 from warroom.store import eventlog
 from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, SupplierState
+from warroom.vocabulary import Mode
+from warroom.vocabulary import Status as IncidentStatus
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def record(
         row = SupplierState(supplier_id=supplier.id, state="unknown", since=now)
     parents = {
         p.supplier_id: (p.state, p.candidate)
-        for p in session.exec(select(SupplierState).where(SupplierState.supplier_id.in_(supplier.depends_on))).all()
+        for p in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(supplier.depends_on))).all()
     } if supplier.depends_on else {}
     via = failing_parent(supplier, parents) if observation.state == "down" else None
     step = confirm(row.state, row.candidate, row.streak, observation.state, config.settings.confirm, first=first)
@@ -95,7 +97,8 @@ def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: date
 
 def prune(session: Session, *, before: datetime) -> int:
     """Drop latency samples older than the retention; returns how many."""
-    return session.execute(delete(HealthSample).where(HealthSample.at < before)).rowcount or 0
+    deleted = cast("CursorResult[Any]", session.execute(delete(HealthSample).where(col(HealthSample.at) < before)))  # a DML statement's result
+    return deleted.rowcount or 0
 
 
 def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: int) -> dict[str, list[float | None]]:
@@ -106,67 +109,68 @@ def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: in
     labels = [(current - timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M") for m in range(minutes, -1, -1)]
     minute = type_coerce(func.substr(HealthSample.at, 1, 16), String)
     query = (select(HealthSample.supplier_id, minute, func.avg(HealthSample.latency_ms))
-             .where(HealthSample.supplier_id.in_(supplier_ids), HealthSample.at >= current - timedelta(minutes=minutes))
+             .where(col(HealthSample.supplier_id).in_(supplier_ids), col(HealthSample.at) >= current - timedelta(minutes=minutes))
              .group_by(HealthSample.supplier_id, minute))
     found = {(supplier, label): value for supplier, label, value in session.exec(query).all()}
     return {s: [found.get((s, label)) for label in labels] for s in supplier_ids}
 
 
-def status(session: Session, config: Config, now: datetime) -> dict[str, Any]:
-    """The blast-radius read model behind `warroom status` and the board."""
+def status(session: Session, config: Config, now: datetime) -> views.Status:
+    """The blast-radius read model behind `warroom status` and the board. Built without checks or
+    copies: the board reads it several times a second at a thousand suppliers."""
     rows = {r.supplier_id: r for r in session.exec(select(SupplierState)).all()}
-    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(FallbackActivation.deactivated_at.is_(None))).all()}
-    suppliers = []
+    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(col(FallbackActivation.deactivated_at).is_(None))).all()}
     hits: dict[str, list[str]] = {}
     for v in config.services:
         for d in v.depends_on:
             hits.setdefault(d, []).append(v.id)
+    suppliers = []
     for s in config.suppliers:
         row = rows.get(s.id)
         interval = s.interval or config.settings.interval
         checked = row.checked_at if row else None
-        suppliers.append({
-            "id": s.id, "name": s.name, "criticality": s.criticality,
-            "state": row.state if row else "unknown",
-            "since": iso(row.since) if row else None,
-            "via": row.via if row else None,
-            "detail": row.detail if row else "never checked",
-            "latency_ms": row.latency_ms if row else None,
-            "checked_at": iso(checked) if checked else None,
-            "stale": checked is None or now - checked > 3 * interval + timedelta(seconds=10),
-            "maintenance": in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
-            "disagreement": row.disagreement if row else None,
-            "services": hits.get(s.id, []),
-            "fallback": {"id": active[s.id].fallback_id, "since": iso(active[s.id].activated_at), "incident": active[s.id].incident_id,
-                         "mode": active[s.id].mode} if s.id in active else None,
-        })
-    by_id = {s["id"]: s for s in suppliers}
+        fallback = active.get(s.id)
+        suppliers.append(views.SupplierView(
+            id=s.id, name=s.name, criticality=s.criticality,
+            state=row.state if row else "unknown",
+            since=row.since if row else None,
+            via=row.via if row else None,
+            detail=row.detail if row else "never checked",
+            latency_ms=row.latency_ms if row else None,
+            checked_at=checked,
+            stale=checked is None or now - checked > 3 * interval + timedelta(seconds=10),
+            maintenance=in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
+            disagreement=row.disagreement if row else None,
+            services=tuple(hits.get(s.id, ())),
+            fallback=views.ActiveFallback(id=fallback.fallback_id, since=fallback.activated_at, incident=fallback.incident_id,
+                                          mode=fallback.mode) if fallback else None,
+        ))
+    by_id = {s.id: s for s in suppliers}
     services = []
     for v in config.services:
-        through = [
-            {"supplier": d, "state": by_id[d]["state"], "via": by_id[d]["via"]}
-            for d in v.depends_on if by_id[d]["state"] in ("down", "degraded", "maintenance")
-        ]
-        services.append({
-            "id": v.id, "name": v.name, "sector": v.sector,
-            "state": worst(t["state"] for t in through) if through
-            else "unknown" if any(by_id[d]["state"] == "unknown" for d in v.depends_on) else "up",
-            "through": through,
-        })
-    return {"at": iso(now), "suppliers": suppliers, "services": services, "incidents": _open_incidents(session)}
+        through = tuple(views.Through(supplier=d, state=by_id[d].state, via=by_id[d].via)
+                        for d in v.depends_on if by_id[d].state in ("down", "degraded", "maintenance"))
+        services.append(views.ServiceView(
+            id=v.id, name=v.name, sector=v.sector,
+            state=worst(t.state for t in through) if through
+            else "unknown" if any(by_id[d].state == "unknown" for d in v.depends_on) else "up",
+            through=through,
+        ))
+    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session))
 
 
-def _open_incidents(session: Session) -> list[dict[str, Any]]:
+def _open_incidents(session: Session) -> tuple[views.OpenIncident, ...]:
     """Incidents not yet closed, each with its next escalation deadline."""
-    incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(Incident.id)).all()
+    incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(col(Incident.id))).all()
     nexts: dict[int, Escalation] = {}
-    for level in session.exec(select(Escalation).join(Incident).where(Incident.status != "closed", Escalation.fired_at.is_(None),
-                                                                       Escalation.cancelled.is_(False)).order_by(Escalation.due_at.desc())).all():
+    for level in session.exec(select(Escalation).join(Incident).where(Incident.status != "closed", col(Escalation.fired_at).is_(None),
+                                                                       col(Escalation.cancelled).is_(False)).order_by(col(Escalation.due_at).desc())).all():
         nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
     out = []
     for incident in incidents:
+        assert incident.id is not None  # read from the table
         nxt = nexts.get(incident.id)
-        out.append({"id": incident.id, "mode": incident.mode, "title": incident.title, "status": incident.status,
-                    "opened_at": iso(incident.opened_at),
-                    "next_escalation": {"level": nxt.level, "due_at": iso(nxt.due_at)} if nxt else None})
-    return out
+        out.append(views.OpenIncident(id=incident.id, mode=Mode(incident.mode), title=incident.title, status=IncidentStatus(incident.status),
+                                      opened_at=incident.opened_at,
+                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None))
+    return tuple(out)

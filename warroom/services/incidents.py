@@ -5,23 +5,24 @@ transaction; every change appends its event in that same transaction."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from warroom import durations
-from warroom.clock import iso
+from warroom import durations, text
+from warroom.clock import iso, parse_iso
 from warroom.config import Config
-from warroom.errors import BadInput
+from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
-from warroom.services import limits
+from warroom.services import limits, views
 from warroom.services.actors import Actor
 from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
-from warroom.vocabulary import LogKind, StepAction, words
+from warroom.vocabulary import LogKind, Mode, StepAction, words
+from warroom.vocabulary import Status as IncidentStatus
 
 _TRANSITIONS = {
     "stabilised": ({"open"}, "stabilised_at"),
@@ -30,7 +31,7 @@ _TRANSITIONS = {
 }
 
 
-def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data) -> dict:
+def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data: Any) -> dict:
     return eventlog.append(
         session, at=now, kind=event_kind, actor=actor.user, origin=actor.origin, incident_id=incident.id,
         object=f"incident:{incident.id}{'/' + obj if obj else ''}", summary=summary, data=data,
@@ -70,6 +71,7 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
     )
     session.add(incident)
     session.flush()
+    assert incident.id is not None  # given by the flush
     for position, step in enumerate(playbook.steps):
         session.add(IncidentStep(incident_id=incident.id, step_id=step.id, position=position, title=step.title, source="playbook",
                                  status="pending", due_at=now + step.due if step.due else None))
@@ -91,7 +93,7 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
     require_open(incident, f"{action} a step")
     row = session.get(IncidentStep, (incident_id, step_id))
     if row is None:
-        known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
+        known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
         raise BadInput(f"incident #{incident_id} has no step {step_id!r} (steps: {', '.join(known)})")
     if action not in words(StepAction):
         raise BadInput(f"{action!r} is not a step action ({', '.join(words(StepAction))})")
@@ -112,6 +114,8 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
 def transition(session: Session, *, incident_id: int, to: str, now: datetime, actor: Actor, note: str | None = None) -> Incident:
     actor.require(f"mark an incident {to}")
     limits.check_text(note, "the note")
+    if to not in _TRANSITIONS:
+        raise BadInput(f"an incident cannot be marked {to!r} (only {', '.join(_TRANSITIONS)})")
     incident = get(session, incident_id)
     allowed, stamp = _TRANSITIONS[to]
     if incident.status not in allowed:
@@ -120,7 +124,7 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
         raise BadInput(f"cannot mark incident #{incident_id} {to}: it is {incident.status} ({hint})")
     if to == "closed":  # a closed incident cannot be changed, so nothing may be left switched on
         active = session.exec(select(FallbackActivation.fallback_id).where(
-            FallbackActivation.incident_id == incident_id, FallbackActivation.deactivated_at.is_(None))).all()
+            FallbackActivation.incident_id == incident_id, col(FallbackActivation.deactivated_at).is_(None))).all()
         if active:
             raise BadInput(f"cannot close incident #{incident_id}: fallback {', '.join(active)} is still active (stand it down first, saying how it went)")
     before = incident.status
@@ -128,11 +132,12 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
     setattr(incident, stamp, now)
     session.add(incident)
     if to == "resolved":  # resolving stops the ladder: no one is paged for a solved problem
-        for level in session.exec(select(Escalation).where(Escalation.incident_id == incident_id, Escalation.fired_at.is_(None))).all():
+        for level in session.exec(select(Escalation).where(Escalation.incident_id == incident_id, col(Escalation.fired_at).is_(None))).all():
             level.cancelled = True
             session.add(level)
+    data: dict[str, Any] = {"from": before, "to": str(to), "note": note}  # `from` is a keyword: spelled as a dict
     _event(session, incident, actor, now, f"incident.{to}", f"incident #{incident_id} {to} (was {before})" + (f" — {note}" if note else ""),
-           **{"from": before, "to": to, "note": note})
+           **data)
     return incident
 
 
@@ -179,21 +184,17 @@ def span(delta: timedelta) -> str:
     return durations.format(timedelta(seconds=seconds)) if seconds else "0s"
 
 
-def summary(incident: Incident) -> dict[str, Any]:
-    return {
-        "id": incident.id, "playbook": incident.playbook_id, "playbook_version": incident.playbook_version, "mode": incident.mode,
-        "title": incident.title, "status": incident.status, "opened_by": incident.opened_by,
-        "opened_at": iso(incident.opened_at), "stabilised_at": _iso(incident.stabilised_at),
-        "resolved_at": _iso(incident.resolved_at), "closed_at": _iso(incident.closed_at),
-    }
+def summary(incident: Incident) -> views.IncidentSummary:
+    assert incident.id is not None  # read from the table
+    return views.IncidentSummary(
+        id=incident.id, playbook=incident.playbook_id, playbook_version=incident.playbook_version, mode=Mode(incident.mode),
+        title=incident.title, status=IncidentStatus(incident.status), opened_by=incident.opened_by, opened_at=incident.opened_at,
+        stabilised_at=incident.stabilised_at, resolved_at=incident.resolved_at, closed_at=incident.closed_at,
+    )
 
 
-def _iso(when: datetime | None) -> str | None:
-    return iso(when) if when else None
-
-
-def listing(session: Session) -> list[dict[str, Any]]:
-    return [summary(i) for i in session.exec(select(Incident).order_by(Incident.id.desc())).all()]
+def listing(session: Session) -> tuple[views.IncidentSummary, ...]:
+    return tuple(summary(i) for i in session.exec(select(Incident).order_by(col(Incident.id).desc())).all())
 
 
 def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
@@ -212,7 +213,7 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     own = list(eventlog.records(connection, incident_id=incident.id))
     involved = involved_suppliers(snapshot(incident), config)
     until = iso(incident.closed_at) if incident.closed_at else "9999"
-    table = Event.__table__
+    table = Event.__table__  # type: ignore[attr-defined]  # SQLModel's table, declared by SQLAlchemy at run time
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                 table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
     suppliers = [eventlog.record_of(r) for r in connection.execute(query)]
@@ -220,44 +221,54 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     return sorted(own + suppliers, key=lambda r: r["seq"])
 
 
-def show(session: Session, incident_id: int, config: Config, now: datetime) -> dict[str, Any]:
-    """The incident as `incident show --json` prints it: the export's shape plus its current state."""
+def show(session: Session, incident_id: int, config: Config, now: datetime) -> views.IncidentView:
+    """The incident as `incident show` prints it: the export's shape plus its current state."""
     incident = get(session, incident_id)
     playbook = snapshot(incident)
     events = timeline(session, incident, config)
     broken = chain.check_stream_subset(events, complete={f"incident:{incident.id}"})
     # Sound events are not enough: the incident's rows must be the ones they derive.
-    difference = None if broken else statecheck.incident_difference(session.connection(), incident.id, events)
+    difference = None if broken else statecheck.incident_difference(session.connection(), incident_id, events)
     problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
-    steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(IncidentStep.position)).all()
-    ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(Escalation.level)).all()
+    steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
+    ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(col(Escalation.level))).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
-    decided = {e["data"].get("decision") for e in events if e["kind"] == "decision.logged"}
+    decided = {e["data"].get("decision") for e in events if e["kind"] == "decision.logged" and isinstance(e["data"], dict)}
     register = config.fallbacks()
     live = incident.status in ("open", "stabilised")
-    return {
-        "incident": summary(incident),
-        "events": [{k: e[k] for k in ("seq", "at", "kind", "actor", "summary", "data", "prev_hash", "hash")} for e in events],
-        "chain": {"head": events[-1]["hash"] if events else None, "verified": problem is None,
-                  **({"problem": problem} if problem else {})},
-        "steps": [{
-            "id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": _iso(s.due_at),
-            "overdue": live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
-            "changed_at": _iso(s.changed_at), "changed_by": s.changed_by, "note": s.note,
-        } for s in steps],
-        "ladder": [{
-            "level": e.level, "notify": json.loads(e.notify), "message": e.message, "due_at": iso(e.due_at),
-            "state": "cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
-            "fired_at": _iso(e.fired_at), "late_seconds": e.late_seconds, "acked_at": _iso(e.acked_at), "acked_by": e.acked_by,
-        } for e in ladder],
-        "fallbacks": [{
-            "id": f, "title": register[f][1].title if f in register else f, "needs_decision": register[f][1].needs_decision if f in register else False,
-            "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),
-            "activations": [{"activated_at": iso(a.activated_at), "by": a.activated_by, "reason": a.reason,
-                             "deactivated_at": _iso(a.deactivated_at), "result": a.result} for a in activations if a.fallback_id == f],
-        } for f in playbook.fallbacks],
-        "open_decisions": [{
-            "id": d.id, "question": d.question, "due_at": iso(incident.opened_at + d.by) if d.by else None,
-            "overdue": live and d.by is not None and now > incident.opened_at + d.by,
-        } for d in playbook.decisions if d.id not in decided],
-    }
+    return views.IncidentView(
+        incident=summary(incident),
+        events=tuple(_event_view(incident_id, e) for e in events),
+        chain=views.ChainState(head=events[-1]["hash"] if events else None, verified=problem is None, problem=problem),
+        steps=tuple(views.StepView(
+            id=s.step_id, title=s.title, source=s.source, status=s.status, due_at=s.due_at,
+            overdue=live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
+            changed_at=s.changed_at, changed_by=s.changed_by, note=s.note,
+        ) for s in steps),
+        ladder=tuple(views.LevelView(
+            level=e.level, notify=tuple(json.loads(e.notify)), message=e.message, due_at=e.due_at,
+            state="cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
+            fired_at=e.fired_at, late_seconds=e.late_seconds, acked_at=e.acked_at, acked_by=e.acked_by,
+        ) for e in ladder),
+        fallbacks=tuple(views.IncidentFallback(
+            id=f, title=register[f][1].title if f in register else f, needs_decision=register[f][1].needs_decision if f in register else False,
+            active=any(a.fallback_id == f and a.deactivated_at is None for a in activations),
+            activations=tuple(views.FallbackUse(activated_at=a.activated_at, by=a.activated_by, reason=a.reason,
+                                                deactivated_at=a.deactivated_at, result=a.result) for a in activations if a.fallback_id == f),
+        ) for f in playbook.fallbacks),
+        open_decisions=tuple(views.OpenDecision(
+            id=d.id, question=d.question, due_at=incident.opened_at + d.by if d.by else None,
+            overdue=live and d.by is not None and now > incident.opened_at + d.by,
+        ) for d in playbook.decisions if d.id not in decided),
+    )
+
+
+def _event_view(incident_id: int, record: dict[str, Any]) -> views.EventView:
+    try:
+        at = parse_iso(record["at"])
+    except (TypeError, ValueError):
+        # Its time is hashed: a row whose time is not the stored spelling was written by hand.
+        raise LogAltered(f"incident #{incident_id}: event #{record['seq']} has no readable time ({text.line(record['at'], 40)!r}): "
+                         "the log was altered (warroom verify)") from None
+    return views.EventView(seq=record["seq"], at=at, kind=record["kind"], actor=record["actor"], summary=record["summary"],
+                           data=record["data"], prev_hash=record["prev_hash"], hash=record["hash"])

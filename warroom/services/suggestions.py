@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from warroom.clock import iso
+from warroom.clock import iso, parse_iso
 from warroom.errors import BadInput
+from warroom.services import views
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event
@@ -18,21 +18,22 @@ from warroom.store.models import Event
 WINDOW = timedelta(hours=24)
 
 
-def pending(session: Session, now: datetime) -> list[dict[str, Any]]:
+def pending(session: Session, now: datetime) -> tuple[views.Suggestion, ...]:
     """Suggestions of the last day that nobody has answered, newest first."""
     since = iso(now - WINDOW)
-    rows = session.exec(select(Event).where(Event.kind.in_(("playbook.suggested", "incident.opened", "playbook.dismissed")), Event.at >= since)
-                        .order_by(Event.seq)).all()
-    waiting: dict[int, dict[str, Any]] = {}
+    rows = session.exec(select(Event).where(col(Event.kind).in_(("playbook.suggested", "incident.opened", "playbook.dismissed")), Event.at >= since)
+                        .order_by(col(Event.seq))).all()
+    waiting: dict[int, views.Suggestion] = {}
     for row in rows:
         data = json.loads(row.data)
         if row.kind == "playbook.suggested":
-            waiting[row.seq] = {"seq": row.seq, "at": row.at, "playbook": data["playbook"], "supplier": data["supplier"], "summary": row.summary}
+            waiting[row.seq] = views.Suggestion(seq=row.seq, at=parse_iso(row.at), playbook=data["playbook"], supplier=data["supplier"],
+                                                summary=row.summary)
         elif row.kind == "incident.opened":
-            waiting = {k: v for k, v in waiting.items() if v["playbook"] != data.get("playbook")}
+            waiting = {k: v for k, v in waiting.items() if v.playbook != data.get("playbook")}
         else:
             waiting.pop(data.get("suggestion"), None)
-    return sorted(waiting.values(), key=lambda s: s["seq"], reverse=True)
+    return tuple(sorted(waiting.values(), key=lambda s: s.seq, reverse=True))
 
 
 def dismiss(session: Session, *, suggestion: int, now: datetime, actor: Actor) -> dict:

@@ -8,17 +8,24 @@ what scripts and the JSON contract of DESIGN §6 rely on."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from warroom.clock import iso
+from warroom.vocabulary import Mode
+from warroom.vocabulary import Status as IncidentStatus
+
+OMITTED_WHEN_NONE = {"omitted_when_none": True}
+"""Field metadata: `to_json` leaves the field out while it is None (a key whose presence means something)."""
 
 
 def to_json(value: Any) -> Any:
     """A view (or a list or dict of them) as plain JSON values, field names as they are."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not (f.metadata.get("omitted_when_none") and getattr(value, f.name) is None)}
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, Enum):
@@ -30,12 +37,14 @@ def to_json(value: Any) -> Any:
     return value
 
 
-_view = dataclasses.dataclass(frozen=True, slots=True)
+# Every view: `@dataclass(frozen=True, slots=True)`, spelled out so a type checker knows the fields.
+# Frozen, so a screen cannot change what the database said; slotted and without validation, so
+# building a thousand of them several times a second stays cheap.
 
 
 # ── suppliers and the services they carry ─────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class ActiveFallback:
     id: str
     since: datetime
@@ -43,7 +52,7 @@ class ActiveFallback:
     mode: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class SupplierView:
     id: str
     name: str
@@ -61,14 +70,14 @@ class SupplierView:
     fallback: ActiveFallback | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Through:
     supplier: str
     state: str
     via: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class ServiceView:
     id: str
     name: str
@@ -77,23 +86,23 @@ class ServiceView:
     through: tuple[Through, ...]  # the failing suppliers it depends on
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class NextLevel:
     level: int
     due_at: datetime
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class OpenIncident:
     id: int
-    mode: str
+    mode: Mode
     title: str
-    status: str
+    status: IncidentStatus
     opened_at: datetime
     next_escalation: NextLevel | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Status:
     at: datetime
     suppliers: tuple[SupplierView, ...]
@@ -103,7 +112,7 @@ class Status:
 
 # ── the fallback register ──────────────────────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Activation:
     incident: int
     since: datetime
@@ -111,7 +120,7 @@ class Activation:
     by: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Exercise:
     at: datetime
     mode: str
@@ -119,7 +128,7 @@ class Exercise:
     result: str | None
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class RegisterEntry:
     id: str
     title: str
@@ -135,7 +144,7 @@ class RegisterEntry:
 
 # ── suggestions and the board ──────────────────────────────────────────────────────────────────
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     seq: int
     at: datetime
@@ -144,10 +153,134 @@ class Suggestion:
     summary: str
 
 
-@_view
+@dataclass(frozen=True, slots=True)
 class Board:
     """One consistent moment for the board and the wall: health, incidents, register, suggestions."""
 
     status: Status
     fallbacks: tuple[RegisterEntry, ...]
     suggestions: tuple[Suggestion, ...]
+
+
+# ── one round of checks (`check --once`) ───────────────────────────────────────────────────────
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """One supplier as one round of its checks saw it, unconfirmed and not recorded."""
+
+    id: str
+    state: str
+    latency_ms: float | None
+    detail: str
+    checked_at: datetime
+    disagreement: str | None
+    via: str | None
+
+
+# ── an incident ────────────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True, slots=True)
+class IncidentSummary:
+    id: int
+    playbook: str
+    playbook_version: int
+    mode: Mode
+    title: str
+    status: IncidentStatus
+    opened_by: str
+    opened_at: datetime
+    stabilised_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """One event of the incident's timeline, with the fields its export and hash check need."""
+
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    summary: str
+    data: Any  # as logged: a dict, language-neutral (an altered row may hold anything)
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainState:
+    head: str | None  # the newest event's hash
+    verified: bool
+    problem: str | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    id: str
+    title: str
+    source: str  # playbook | fallback:ID
+    status: str  # pending | started | done | skipped
+    due_at: datetime | None
+    overdue: bool
+    changed_at: datetime | None
+    changed_by: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LevelView:
+    """A level of the escalation ladder."""
+
+    level: int
+    notify: tuple[str, ...]
+    message: str
+    due_at: datetime
+    state: str  # pending | fired | acknowledged | cancelled
+    fired_at: datetime | None
+    late_seconds: float | None
+    acked_at: datetime | None
+    acked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackUse:
+    """One activation of a fallback in this incident."""
+
+    activated_at: datetime
+    by: str
+    reason: str
+    deactivated_at: datetime | None
+    result: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFallback:
+    """A fallback the incident's playbook may use."""
+
+    id: str
+    title: str
+    needs_decision: bool
+    active: bool
+    activations: tuple[FallbackUse, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDecision:
+    id: str
+    question: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """`incident show`: the export's shape (incident, events, chain) plus the current state."""
+
+    incident: IncidentSummary
+    events: tuple[EventView, ...]
+    chain: ChainState
+    steps: tuple[StepView, ...]
+    ladder: tuple[LevelView, ...]
+    fallbacks: tuple[IncidentFallback, ...]
+    open_decisions: tuple[OpenDecision, ...]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -16,20 +16,28 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
+from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
+from warroom.vocabulary import SimulatorMode
+
+if TYPE_CHECKING:
+    from warroom.config import Config
+    from warroom.monitor.keeper import MonitorKeeper
+    from warroom.store.engine import Store
+    from warroom.tui.reader import BoardRead  # the reader imports SQLAlchemy: in the watcher thread, after the first frame
 
 
 class BoardChanged(Message):
     """A fresh read of the board, after someone (anyone) committed something."""
 
-    def __init__(self, data: dict[str, Any]):
+    def __init__(self, read: BoardRead):
         super().__init__()
-        self.data = data
+        self.read = read
 
 
 class IncidentChanged(Message):
-    def __init__(self, view: dict[str, Any]):
+    def __init__(self, view: views.IncidentView):
         super().__init__()
         self.view = view
 
@@ -68,14 +76,15 @@ class WarroomApp(App):
         self.home, self.clock, self.poll_seconds = home, clock or SystemClock(), poll_seconds
         self.keep_monitor = keep_monitor
         self.freeze_heap = freeze_heap
-        self.keeper = None
-        self.board_data: dict[str, Any] | None = None
+        self.board_data: views.Board | None = None
         self.open_incident: int | None = None
         self.zone = ZoneInfo("UTC")
         self.role = "observer"
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
         self._loaded = threading.Event()
-        self._home_config = self._home_store = None
+        self._home_config: Config | None = None
+        self._home_store: Store | None = None
+        self.keeper: MonitorKeeper | None = None
 
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
@@ -146,7 +155,7 @@ class WarroomApp(App):
                 try:
                     if self.keeper is not None and time.monotonic() >= next_lease_look:
                         next_lease_look = time.monotonic() + 3.0
-                        if self.keeper.ensure(store, SystemClock().now()):  # the lease is in real time
+                        if self.keeper.ensure(store, SystemClock().now()) and self.keeper.child:  # the lease is in real time
                             self.post_message(MonitorStarted(self.keeper.child.pid))
                     forced = self._reload.is_set() or failing is not None
                     self._reload.clear()
@@ -171,71 +180,48 @@ class WarroomApp(App):
             store.dispose()
 
     @work(thread=True, group="act", exit_on_error=False)
-    def act(self, what: str, **arguments: Any) -> None:
-        """Run one action through its service function, in one write transaction, off the UI loop.
-        Refusals (an observer, an illegal transition) become a notification, never a crash."""
+    def act(self, command: commands.Command) -> None:
+        """Run one command as its CLI command runs it (prepared, then one write transaction), off
+        the UI loop. Refusals (an observer, an illegal transition) become a notification, never a
+        crash; what happened, a short one."""
         from warroom.errors import WarroomError
-        from warroom.services import actors, escalation, fallbacks, incidents, library, suggestions
 
-        self._loaded.wait(30)
-        config = self._home_config
-        actor = actors.current(config)
-        now = self.clock.now()
+        if not self._loaded.wait(30) or self._home_config is None or self._home_store is None:
+            literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")
+            return
         try:
-            with self._home_store.write() as session:
-                if what == "step":
-                    incidents.step(session, now=now, actor=actor, **arguments)
-                elif what == "ack":
-                    escalation.acknowledge(session, now=now, actor=actor, **arguments)
-                elif what == "activate":
-                    fallbacks.activate(session, now=now, actor=actor, config=config, **arguments)
-                elif what == "deactivate":
-                    fallbacks.deactivate(session, now=now, actor=actor, **arguments)
-                elif what == "transition":
-                    incidents.transition(session, now=now, actor=actor, **arguments)
-                elif what == "log":
-                    incidents.log(session, now=now, actor=actor, **arguments)
-                elif what == "start":
-                    playbook = library.find(self.home, config, arguments["playbook_id"])
-                    created = incidents.start(session, playbook=playbook, mode=arguments["mode"], now=now, actor=actor)
-                    literal.notify(self, f"incident #{created.id} started ({arguments['mode']})")
-                elif what == "dismiss":
-                    suggestions.dismiss(session, now=now, actor=actor, **arguments)
-                else:
-                    raise ValueError(what)
+            outcome = commands.execute(self._home_store, command, commands.context(self.home, self._home_config, self.clock.now()))
         except WarroomError as exc:
             literal.notify(self, exc, severity="error", timeout=8)
             return
+        literal.notify(self, outcome.message)
         self._warn_if_unwitnessed()
         self._reload.set()
 
     def _warn_if_unwitnessed(self) -> None:
         """The action is recorded, but its head could not be witnessed (issue 9): say so, as the
         CLI does on stderr; the next write that can witness heals it."""
-        witness = self._home_store.witness
+        witness = self._home_store.witness if self._home_store is not None else None
         if witness is not None and witness.problem:
             self.call_from_thread(self.notify, f"recorded, but not witnessed: {witness.problem} (see warroom doctor)",
                                   severity="warning", timeout=10, markup=False)
 
     @work(thread=True, group="fault", exit_on_error=False)
     def toggle_fault(self, supplier_id: str) -> None:
-        """Break a simulated supplier, or heal it (the demo's and the drill facilitator's key)."""
-        import httpx
+        """Break a simulated supplier, or heal it (the demo's and the drill facilitator's key):
+        `warroom simulate set` in a key."""
+        from warroom.errors import WarroomError
+        from warroom.services import simulator
 
-        self._loaded.wait(30)
-        base = self._home_config.settings.simulator
-        if not base:
-            literal.notify(self, "this home has no simulator ([settings] simulator)", severity="warning")
+        if not self._loaded.wait(30) or self._home_config is None:
+            literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")
             return
         try:
-            with httpx.Client(timeout=5) as client:
-                mode = client.get(f"{base}/_control").json().get(supplier_id, "up")
-                new = "up" if mode != "up" else "down"
-                client.put(f"{base}/_control/{supplier_id}", json={"mode": new}).raise_for_status()
-        except (httpx.HTTPError, ValueError) as exc:
-            literal.notify(self, f"simulator at {base} did not answer: {exc}", severity="error")
+            mode = simulator.toggle(self._home_config, supplier_id)
+        except WarroomError as exc:
+            literal.notify(self, exc, severity="error", timeout=8)
             return
-        literal.notify(self, f"simulated {supplier_id}: {'broken (down)' if new == 'down' else 'healed (up)'}")
+        literal.notify(self, f"simulated {supplier_id}: {'healed (up)' if mode == SimulatorMode.UP else 'broken (down)'}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected error in any worker is shown, never swallowed: an action that silently
@@ -255,10 +241,12 @@ class WarroomApp(App):
         from warroom.tui.wall import WallScreen
 
         first = self.board_data is None
-        self.board_data = message.data
+        self.board_data = message.read.board
         for screen in self.screen_stack:
-            if isinstance(screen, (BoardScreen, WallScreen)):
-                screen.show(message.data)
+            if isinstance(screen, BoardScreen):
+                screen.show(message.read.board, message.read.trends)
+            elif isinstance(screen, WallScreen):
+                screen.show(message.read.board)
         if first and self.freeze_heap:
             self.call_after_refresh(self._freeze_heap)
 
@@ -286,7 +274,7 @@ class WarroomApp(App):
         from warroom.tui.room import IncidentScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, IncidentScreen) and screen.incident_id == message.view["incident"]["id"]:
+            if isinstance(screen, IncidentScreen) and screen.incident_id == message.view.incident.id:
                 screen.show(message.view)
 
     def on_monitor_started(self, message: MonitorStarted) -> None:

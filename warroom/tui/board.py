@@ -4,8 +4,9 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -13,14 +14,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
-from warroom.clock import Clock, parse_iso
+from warroom.clock import Clock
+from warroom.services import commands, views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.quiet import QuietTexts, Rows
+from warroom.vocabulary import Mode
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
@@ -29,7 +36,10 @@ SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline:
 MODE_MARK = {"drill": Content.from_markup("[reverse] DRILL [/reverse]"), "live": Content.from_markup("[reverse b] LIVE [/reverse b]")}
 
 
-def latency_text(s: dict[str, Any], trend: list[float | None] | None) -> str:
+Trends = Mapping[str, list[float | None]]
+
+
+def latency_text(state: str, trend: list[float | None] | None) -> str:
     """The latest full minute's average and a bar for each full minute. Per minute, not per check:
     a number that changed every five seconds would repaint every row for nobody's benefit."""
     if not trend:
@@ -38,46 +48,46 @@ def latency_text(s: dict[str, Any], trend: list[float | None] | None) -> str:
     # The latest minute that had an answer (a supplier checked every few minutes has gaps), the
     # minute under way before the first full one; nothing for a supplier that is down now.
     figure = next((v for v in reversed(full) if v is not None), under_way)
-    number = f"{figure:,.0f} ms" if figure is not None and s["state"] != "down" else "—"
+    number = f"{figure:,.0f} ms" if figure is not None and state != "down" else "—"
     return f"{number:>8} {spark(full)}"
 
 
-def supplier_row(s: dict[str, Any], zone: ZoneInfo, trend: list[float | None] | None = None) -> tuple[str, ...]:
-    state = f"↳ down via {s['via']}" if s["via"] else f"{SUPPLIER[s['state']]} {s['state']}"
-    since = parse_iso(s["since"]).astimezone(zone).strftime("%H:%M") if s["since"] else "—"
+def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None) -> tuple[str, ...]:
+    state = f"↳ down via {s.via}" if s.via else f"{SUPPLIER[s.state]} {s.state}"
+    since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     notes = []
-    if s["fallback"]:
-        notes.append(f"fallback {s['fallback']['id']}")
-    if s["disagreement"]:
+    if s.fallback:
+        notes.append(f"fallback {s.fallback.id}")
+    if s.disagreement:
         notes.append("status page disagrees")
-    if s["stale"] and s["state"] != "unknown":
+    if s.stale and s.state != "unknown":
         notes.append("stale")
-    name = text.line(s["name"])  # cut what is shown, escapes included
+    name = text.line(s.name)  # cut what is shown, escapes included
     name = name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
-    return (state, name, latency_text(s, trend), since, "; ".join(notes) or s["detail"])
+    return (state, name, latency_text(s.state, trend), since, "; ".join(notes) or s.detail)
 
 
-def services_text(services: list[dict[str, Any]]) -> Content:
+def services_text(services: Sequence[views.ServiceView]) -> Content:
     lines = []
     for sector in SECTORS:
-        mine = [v for v in services if v["sector"] == sector]
+        mine = [v for v in services if v.sector == sector]
         if not mine:
             continue
         lines.append(literal.plain(sector.upper(), "bold"))
-        hit = [v for v in mine if v["state"] != "up"]
+        hit = [v for v in mine if v.state != "up"]
         if not hit:
             lines.append(Content("  all services up"))
         for v in hit:
-            through = ", ".join(t["supplier"] + (f" (via {t['via']})" if t["via"] else "") for t in v["through"]) or "not checked yet"
-            lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v["state"]], name=v["name"], through=through))
+            through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") for t in v.through) or "not checked yet"
+            lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v.state], name=v.name, through=through))
     return Content("\n").join(lines)
 
 
-def countdown(due: str | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
+def countdown(due: datetime | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
     """Minutes while the deadline is far, minutes and seconds when it is near (or just past)."""
     if not due:
         return "no escalation pending"
-    seconds = int((parse_iso(due) - now).total_seconds())
+    seconds = int((due - now).total_seconds())
     if abs(seconds) >= seconds_within:
         return f"due {-seconds // 60} min ago" if seconds < 0 else f"in {seconds // 60} min"  # never later than it says
     if seconds < 0:
@@ -85,31 +95,31 @@ def countdown(due: str | None, now: datetime, seconds_within: int = SECONDS_WITH
     return f"in {seconds // 60:d}:{seconds % 60:02d}"
 
 
-def next_escalation(i: dict[str, Any], now: datetime) -> str:
-    nxt = i["next_escalation"]
-    return f"L{nxt['level']} {countdown(nxt['due_at'], now)}" if nxt else "—"
+def next_escalation(i: views.OpenIncident, now: datetime) -> str:
+    nxt = i.next_escalation
+    return f"L{nxt.level} {countdown(nxt.due_at, now)}" if nxt else "—"
 
 
-def incident_row(i: dict[str, Any], now: datetime) -> tuple[str, ...]:
-    return (f"#{i['id']}", "DRILL" if i["mode"] == "drill" else "LIVE", i["title"], i["status"], elapsed(i["opened_at"], now), next_escalation(i, now))
+def incident_row(i: views.OpenIncident, now: datetime) -> tuple[str, ...]:
+    return (f"#{i.id}", "DRILL" if i.mode == Mode.DRILL else "LIVE", i.title, i.status, elapsed(i.opened_at, now), next_escalation(i, now))
 
 
-def elapsed(opened: str, now: datetime) -> str:
-    minutes = int((now - parse_iso(opened)).total_seconds()) // 60
+def elapsed(opened: datetime, now: datetime) -> str:
+    minutes = int((now - opened).total_seconds()) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def register_text(rows: list[dict[str, Any]]) -> Content:
+def register_text(rows: Sequence[views.RegisterEntry], zone: ZoneInfo) -> Content:
     parts = []
     for r in rows:
-        last = r["last_exercised"]
-        if r["active"]:
-            parts.append(literal.template("[b]$id[/b] ($supplier) ACTIVE", id=r["id"], supplier=r["supplier"]))
+        last = r.last_exercised
+        if r.active:
+            parts.append(literal.template("[b]$id[/b] ($supplier) ACTIVE", id=r.id, supplier=r.supplier))
         elif last is None:
-            parts.append(literal.template("$id ($supplier) [b]NEVER EXERCISED ⚠[/b]", id=r["id"], supplier=r["supplier"]))
+            parts.append(literal.template("$id ($supplier) [b]NEVER EXERCISED ⚠[/b]", id=r.id, supplier=r.supplier))
         else:
-            flag = " ⚠ overdue" if r["overdue"] else ""
-            parts.append(literal.plain(f"{r['id']} ({r['supplier']}) last exercised {last['at'][:10]} {last['result'] or last['mode']}{flag}"))
+            flag = " ⚠ overdue" if r.overdue else ""
+            parts.append(literal.plain(f"{r.id} ({r.supplier}) last exercised {last.at.astimezone(zone):%Y-%m-%d} {last.result or last.mode}{flag}"))
     return Content(" · ").join(parts)
 
 
@@ -128,8 +138,14 @@ class BoardScreen(QuietTexts, Screen):
         self.clock = clock
         self.zone = ZoneInfo("UTC")
         self.title_text, self.who = "warroom", ""
-        self.data: dict[str, Any] | None = None
+        self.data: views.Board | None = None
+        self.trends: Trends = {}
         self._tables_ready = False
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app as what it is, so a type checker sees what this screen asks of it."""
+        return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static("warroom · loading…", id="topline")
@@ -154,19 +170,20 @@ class BoardScreen(QuietTexts, Screen):
         self._tables_ready = True
         if self.data is not None:  # the first read came before the tables had their columns
             early, self.data = self.data, None
-            self.show(early)
+            self.show(early, self.trends)
 
     def on_screen_resume(self) -> None:
-        self.app.open_incident = None  # back on the board: stop reading a room nobody looks at
+        self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
 
     def action_open_incident(self) -> None:
         key = self.query_one("#incidents", Rows).selected_key
         if key is not None:
-            self.app.open_room(int(key))
+            self.warroom.open_room(int(key))
 
     @on(DataTable.RowSelected, "#incidents")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_room(int(event.row_key.value))
+        if event.row_key.value is not None:
+            self.warroom.open_room(int(event.row_key.value))
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width)
@@ -190,32 +207,31 @@ class BoardScreen(QuietTexts, Screen):
         self._put("#topline", literal.template("[b]$title[/b]   $who   $now", title=self.title_text, who=self.who,
                                                now=f"{now.astimezone(self.zone):%a %d %b %H:%M %Z}"), layout=False)
         if self.data:
-            self.query_one("#incidents", Rows).sync([(str(i["id"]), incident_row(i, now)) for i in self.data["incidents"]])
+            self.query_one("#incidents", Rows).sync([(str(i.id), incident_row(i, now)) for i in self.data.status.incidents])
 
-    def _announce_changes(self, before: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    def _announce_changes(self, before: views.Board | None, data: views.Board) -> None:
         """A notification for each supplier that changed state, except those down via a parent."""
         if before is None:
             return
-        old = {s["id"]: (s["state"], s["via"]) for s in before["suppliers"]}
-        for s in data["suppliers"]:
-            if s["id"] in old and old[s["id"]] != (s["state"], s["via"]) and not s["via"]:
-                severity = "error" if s["state"] == "down" else "warning" if s["state"] == "degraded" else "information"
-                literal.notify(self.app, f"{SUPPLIER[s['state']]} {s['name']} {s['state']} ({s['detail']})", severity=severity, timeout=8)
+        old = {s.id: (s.state, s.via) for s in before.status.suppliers}
+        for s in data.status.suppliers:
+            if s.id in old and old[s.id] != (s.state, s.via) and not s.via:
+                severity: SeverityLevel = "error" if s.state == "down" else "warning" if s.state == "degraded" else "information"
+                literal.notify(self.app, f"{SUPPLIER[s.state]} {s.name} {s.state} ({s.detail})", severity=severity, timeout=8)
 
-    def _show_suggestion(self, data: dict[str, Any]) -> None:
+    def _show_suggestion(self, data: views.Board) -> None:
         bar = self.query_one("#suggestion", Static)
-        waiting = data.get("suggestions") or []
+        waiting = data.suggestions
         if waiting:
             newest = waiting[0]
-            at = parse_iso(newest["at"]).astimezone(self.zone).strftime("%H:%M")
             bar.update(literal.template("⚠ $at  $summary   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss",
-                                        at=at, summary=newest["summary"]))
+                                        at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.summary))
         bar.set_class(bool(waiting), "shown")
 
     def action_fault(self) -> None:
         key = self.query_one("#suppliers", Rows).selected_key
         if key is not None:
-            self.app.toggle_fault(key)
+            self.warroom.toggle_fault(key)
 
     def action_playbooks(self) -> None:
         from warroom.tui.library import PlaybooksScreen
@@ -223,27 +239,27 @@ class BoardScreen(QuietTexts, Screen):
         self.app.push_screen(PlaybooksScreen())
 
     def action_accept(self, mode: str) -> None:
-        waiting = (self.data or {}).get("suggestions") or []
+        waiting = self.data.suggestions if self.data else ()
         if waiting:
-            self.app.act("start", playbook_id=waiting[0]["playbook"], mode=mode)
+            self.warroom.act(commands.StartIncident(waiting[0].playbook, Mode(mode)))
 
     def action_dismiss_suggestion(self) -> None:
-        waiting = (self.data or {}).get("suggestions") or []
+        waiting = self.data.suggestions if self.data else ()
         if waiting:
-            self.app.act("dismiss", suggestion=waiting[0]["seq"])
+            self.warroom.act(commands.DismissSuggestion(waiting[0].seq))
 
-    def show(self, data: dict[str, Any]) -> None:
+    def show(self, data: views.Board, trends: Trends) -> None:
         if not self._tables_ready:
-            self.data = data  # on_mount shows it
+            self.data, self.trends = data, trends  # on_mount shows it
             return
         self._announce_changes(self.data, data)
         self._show_suggestion(data)
-        self.data = data
-        trends = data.get("trends") or {}
-        self.query_one("#suppliers", Rows).sync([(s["id"], supplier_row(s, self.zone, trends.get(s["id"]))) for s in data["suppliers"]])
-        hit = [v for v in data["services"] if v["state"] != "up"]
-        self._put("#services", services_text(data["services"]), layout=False)  # its size is the layout's, not its text's
+        self.data, self.trends = data, trends
+        status = data.status
+        self.query_one("#suppliers", Rows).sync([(s.id, supplier_row(s, self.zone, trends.get(s.id))) for s in status.suppliers])
+        hit = [v for v in status.services if v.state != "up"]
+        self._put("#services", services_text(status.services), layout=False)  # its size is the layout's, not its text's
         self._title("#services", f"Crucial services hit ({len(hit)})")
-        self.query_one("#incidents", Rows).sync([(str(i["id"]), incident_row(i, self.clock.now())) for i in data["incidents"]])
-        self._title("#incidents", f"Incidents ({len(data['incidents'])})")
-        self._put("#register", register_text(data["fallbacks"]), layout=False)  # a fixed height, see app.tcss
+        self.query_one("#incidents", Rows).sync([(str(i.id), incident_row(i, self.clock.now())) for i in status.incidents])
+        self._title("#incidents", f"Incidents ({len(status.incidents)})")
+        self._put("#register", register_text(data.fallbacks, self.zone), layout=False)  # a fixed height, see app.tcss

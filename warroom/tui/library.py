@@ -4,7 +4,7 @@ it is the playbook authors' text, file names included: shown as written."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,9 +15,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
+from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
 from warroom.tui.quiet import Rows
+from warroom.vocabulary import Mode
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
 def preview(description: str) -> Content:
@@ -37,6 +42,11 @@ class PlaybooksScreen(Screen):
         super().__init__()
         self.entries: list[dict[str, Any]] = []
 
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app as what it is, so a type checker sees what this screen asks of it."""
+        return cast("WarroomApp", self.app)
+
     def compose(self) -> ComposeResult:
         yield Static("Playbooks · L start live · D start as drill · esc back to the board", id="libline")
         with Horizontal(id="library"):
@@ -53,16 +63,16 @@ class PlaybooksScreen(Screen):
     def load(self) -> None:
         from warroom.services import library
 
-        config = library.config(self.app.home)
+        config = library.config(self.warroom.home)
         entries = []
-        for entry in library.library(self.app.home, config):
-            ok = entry.playbook is not None and not entry.problems
+        for entry in library.library(self.warroom.home, config):
+            playbook = entry.playbook if not entry.problems else None
             entries.append({
                 "key": entry.playbook.id if entry.playbook else entry.shown,
                 "id": entry.playbook.id if entry.playbook else entry.shown,
                 "severity": entry.playbook.severity if entry.playbook else "—",
-                "ok": ok,
-                "preview": preview(library.describe(entry.playbook, config) if ok else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems)),
+                "ok": playbook is not None,
+                "preview": preview(library.describe(playbook, config) if playbook else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems)),
             })
         self.app.call_from_thread(self._show, entries)
 
@@ -94,7 +104,7 @@ class PlaybooksScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.act("start", playbook_id=entry["id"], mode=mode)
+                self.warroom.act(commands.StartIncident(entry["id"], Mode(mode)))
                 self.app.pop_screen()
 
         self.app.push_screen(Confirm(f"Start {label} from {entry['id']}?"), confirmed)

@@ -11,15 +11,17 @@ drives it."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from warroom.clock import Clock
 from warroom.config import Config
-from warroom.errors import BadInput
-from warroom.services import health, incidents
+from warroom.errors import WarroomError
+from warroom.services import health, incidents, views
 from warroom.services.board import board, fingerprint
-from warroom.store.changes import Changes
+from warroom.store.changes import Changes, Maybe
 from warroom.store.engine import Store
 
 FULL_READ_SECONDS = 5.0
@@ -27,23 +29,40 @@ TREND_MINUTES = 8  # bars in a latency sparkline, one per full minute
 YOUNG_TREND_SECONDS = 5.0  # before a supplier's first full minute, its figure is the minute under way
 
 
-def what_shows(data: dict[str, Any]) -> dict[str, Any]:
-    """A board read without its per-check figures (the latest latency, when last checked): the
-    screens show latency per minute from the trends, so a new check alone changes nothing."""
-    return {**data, "at": None, "suppliers": [{k: v for k, v in s.items() if k not in ("latency_ms", "checked_at")} for s in data["suppliers"]]}
+Trends = dict[str, list[float | None]]
+
+_SUPPLIER_SHOWN = attrgetter(*(f.name for f in fields(views.SupplierView) if f.name not in ("latency_ms", "checked_at")))
+
+
+def what_shows(board: views.Board) -> tuple[Any, ...]:
+    """A board read without its per-check figures (the latest latency, when last checked, the
+    moment of the read): the screens show latency per minute from the trends, so a new check
+    alone changes nothing. Plain tuples: compared several times a second at 1,000 suppliers."""
+    status = board.status
+    return tuple(map(_SUPPLIER_SHOWN, status.suppliers)), status.services, status.incidents, board.fallbacks, board.suggestions
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRead:
+    """A board read and the latency trends the supplier table draws beside it."""
+
+    board: views.Board
+    trends: Trends
 
 
 class Reader:
-    def __init__(self, store: Store, changes: Changes, config: Config, clock: Clock):
+    def __init__(self, store: Store, changes: Changes | Maybe, config: Config, clock: Clock):
         self.store, self.changes, self.config, self.clock = store, changes, config, clock
         self._supplier_ids = [s.id for s in config.suppliers]
-        self._seen = self._shown = self._room = None
-        self._trends: dict[str, list[float | None]] = {}
+        self._seen: tuple[Any, ...] | None = None
+        self._shown: tuple[Any, ...] | None = None
+        self._room: views.IncidentView | None = None
+        self._trends: Trends = {}
         self._trends_minute: datetime | None = None
         self._trends_again = 0.0
         self._next_full_read = 0.0
 
-    def poll(self, *, forced: bool, incident_id: int | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    def poll(self, *, forced: bool, incident_id: int | None) -> tuple[BoardRead | None, views.IncidentView | None]:
         """(board, incident room): each None unless it changed (or `forced`, after an action
         of ours or a room just opened)."""
         now = self.clock.now()
@@ -65,17 +84,16 @@ class Reader:
             if incident_id is not None:
                 try:
                     view = incidents.show(session, incident_id, self.config, now)
-                except BadInput:  # closed and gone from under the screen: the board says so
+                except WarroomError:  # gone from under the screen, or its log altered: the board says so
                     view = None
-        data["trends"] = self._trends
-        shown = what_shows(data)
-        board_out = data if forced or shown != self._shown else None
+        shown = (what_shows(data), self._trends)
+        board_out = BoardRead(data, self._trends) if forced or shown != self._shown else None
         self._shown = shown
         room_out = view if view is not None and (forced or view != self._room) else None
         self._room = view if view is not None else self._room
         return board_out, room_out
 
-    def _read_trends(self, session, data: dict[str, Any], now: datetime, minute: datetime) -> None:
+    def _read_trends(self, session: Any, data: views.Board, now: datetime, minute: datetime) -> None:
         self._trends, self._trends_minute = health.trends(session, self._supplier_ids, now, TREND_MINUTES), minute
-        young = any(all(v is None for v in self._trends[s["id"]][:-1]) and s["latency_ms"] is not None for s in data["suppliers"])
+        young = any(all(v is None for v in self._trends[s.id][:-1]) and s.latency_ms is not None for s in data.status.suppliers)
         self._trends_again = time.monotonic() + YOUNG_TREND_SECONDS if young else float("inf")

@@ -5,7 +5,8 @@ entries, titles and names are anyone's text: shown as written (`literal`), never
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -16,14 +17,20 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
-from warroom.clock import Clock, parse_iso
+from warroom.clock import Clock
+from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.board import MODE_MARK, elapsed
 from warroom.tui.dialogs import AskText, Confirm
 from warroom.tui.quiet import QuietTexts, Rows
+from warroom.vocabulary import FallbackResult, LogKind, StepAction, words
+from warroom.vocabulary import Status as IncidentStatus
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
-KINDS = [("decision", "decision"), ("observation", "observation"), ("action", "action"), ("communication", "communication")]
+KINDS = [(kind, kind) for kind in words(LogKind)]
 
 
 class IncidentScreen(QuietTexts, Screen):
@@ -44,9 +51,14 @@ class IncidentScreen(QuietTexts, Screen):
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
         super().__init__()
         self.incident_id, self.clock, self.zone = incident_id, clock, zone
-        self.view: dict[str, Any] | None = None
+        self.view: views.IncidentView | None = None
         self.read_only = role == "observer"
         self._tables_ready = False
+
+    @property
+    def warroom(self) -> WarroomApp:
+        """The app as what it is, so a type checker sees what this screen asks of it."""
+        return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(f"#{self.incident_id} · loading…", id="roomline")
@@ -59,7 +71,7 @@ class IncidentScreen(QuietTexts, Screen):
         yield Static("", id="decisions")
         yield Rows(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("what", "what")))
         with Horizontal(id="entry"):
-            yield Select(KINDS, value="decision", allow_blank=False, id="kind")
+            yield Select(KINDS, value=LogKind.DECISION.value, allow_blank=False, id="kind")
             yield Input(placeholder="log entry ▸ type and press enter", id="text")
             yield Input(placeholder="rationale (optional)", id="rationale")
         yield Footer()
@@ -84,43 +96,43 @@ class IncidentScreen(QuietTexts, Screen):
         banner.set_class(self.read_only, "shown")
         self.query_one("#entry").display = not self.read_only
 
-    def _t(self, text: str | None) -> str:
-        return parse_iso(text).astimezone(self.zone).strftime("%H:%M") if text else "—"
+    def _t(self, when: datetime | None, fmt: str = "%H:%M") -> str:
+        return when.astimezone(self.zone).strftime(fmt) if when else "—"
 
     def _tick(self) -> None:
         if not self.view:
             return
-        i = self.view["incident"]
+        i = self.view.incident
         self._put("#roomline", Content.assemble(
-            f"#{i['id']} ", MODE_MARK[i["mode"]], " · ", literal.plain(i["title"], "bold"),
-            literal.plain(f" · {i['status'].upper()} · {elapsed(i['opened_at'], self.clock.now())}")), layout=False)
+            f"#{i.id} ", MODE_MARK[i.mode], " · ", literal.plain(i.title, "bold"),
+            literal.plain(f" · {i.status.upper()} · {elapsed(i.opened_at, self.clock.now())}")), layout=False)
 
-    def show(self, view: dict[str, Any]) -> None:
+    def show(self, view: views.IncidentView) -> None:
         self.view = view
         if not self._tables_ready:
             return  # on_mount shows it
         self._tick()
         steps = []
-        for st in view["steps"]:
-            due = ("!late " if st["overdue"] else "") + (self._t(st["due_at"]) if st["due_at"] and st["status"] in ("pending", "started") else "")
-            steps.append((st["id"], (STEP_MARK[st["status"]], st["id"], due, st["title"])))
+        for st in view.steps:
+            due = ("!late " if st.overdue else "") + (self._t(st.due_at) if st.due_at and st.status in ("pending", "started") else "")
+            steps.append((st.id, (STEP_MARK[st.status], st.id, due, st.title)))
         self.query_one("#steps", Rows).sync(steps)
         ladder = []
-        for e in view["ladder"]:
-            state = {"acknowledged": f"✔ {e['acked_by']}", "fired": f"fired {self._t(e['fired_at'])}", "cancelled": "cancelled"}.get(
-                e["state"], f"due {self._t(e['due_at'])}")
-            ladder.append((str(e["level"]), (f"L{e['level']}", state, ", ".join(e["notify"]))))
+        for e in view.ladder:
+            state = {"acknowledged": f"✔ {e.acked_by}", "fired": f"fired {self._t(e.fired_at)}", "cancelled": "cancelled"}.get(
+                e.state, f"due {self._t(e.due_at)}")
+            ladder.append((str(e.level), (f"L{e.level}", state, ", ".join(e.notify))))
         self.query_one("#ladder", Rows).sync(ladder)
         self.query_one("#fallbacks", Rows).sync([
-            (f["id"], (f["id"], "ACTIVE" if f["active"] else "available" + (" · needs a decision" if f["needs_decision"] else "")))
-            for f in view["fallbacks"]])
-        decisions = [literal.template("$id  $question  [b]!late[/b]" if d["overdue"] else "$id  $question$due", id=d["id"],
-                                      question=d["question"], due=f"  due {self._t(d['due_at'])}" if d["due_at"] else "")
-                     for d in view["open_decisions"]]
+            (f.id, (f.id, "ACTIVE" if f.active else "available" + (" · needs a decision" if f.needs_decision else "")))
+            for f in view.fallbacks])
+        decisions = [literal.template("$id  $question  [b]!late[/b]" if d.overdue else "$id  $question$due", id=d.id,
+                                      question=d.question, due=f"  due {self._t(d.due_at)}" if d.due_at else "")
+                     for d in view.open_decisions]
         self._put("#decisions", Content("\n").join(decisions) if decisions else Content("none open"))
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
-        log.sync([(str(e["seq"]), (parse_iso(e["at"]).astimezone(self.zone).strftime("%H:%M:%S"), e["actor"], e["summary"])) for e in view["events"]])
+        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, e.summary)) for e in view.events])
         if following:
             log.move_cursor(row=log.row_count - 1)
 
@@ -133,29 +145,29 @@ class IncidentScreen(QuietTexts, Screen):
         step_id = self._selected("#steps")
         if step_id is None:
             return
-        if action == "skip":
+        if StepAction(action) == StepAction.SKIP:
             def skipped(note: str | None) -> None:
                 if note is not None:
-                    self.app.act("step", incident_id=self.incident_id, step_id=step_id, action="skip", note=note or None)
+                    self.warroom.act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
 
             self.app.push_screen(AskText(f"Skip step {step_id}: why?", placeholder="a note for the log"), skipped)
             return
-        self.app.act("step", incident_id=self.incident_id, step_id=step_id, action=action, note=None)
+        self.warroom.act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
 
     def action_ack(self) -> None:
         level = self._selected("#ladder")
         if level is not None:
-            self.app.act("ack", incident_id=self.incident_id, level=int(level))
+            self.warroom.act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
     def action_activate(self) -> None:
         fallback_id = self._selected("#fallbacks")
         if fallback_id is None or self.view is None:
             return
-        needs = next(f["needs_decision"] for f in self.view["fallbacks"] if f["id"] == fallback_id)
+        needs = next(f.needs_decision for f in self.view.fallbacks if f.id == fallback_id)
 
         def answered(reason: str | None) -> None:
             if reason is not None:
-                self.app.act("activate", incident_id=self.incident_id, fallback_id=fallback_id, reason=reason or None)
+                self.warroom.act(commands.ActivateFallback(self.incident_id, fallback_id, reason or None))
 
         question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
         self.app.push_screen(AskText(question, required=needs), answered)
@@ -165,17 +177,17 @@ class IncidentScreen(QuietTexts, Screen):
         if fallback_id is None:
             return
 
-        def answered(result: str | None) -> None:
-            if result is not None:
-                outcome = result if result in ("worked", "partial", "failed") else None
-                self.app.act("deactivate", incident_id=self.incident_id, fallback_id=fallback_id, reason=None if outcome else result or None, result=outcome)
+        def answered(answer: str | None) -> None:
+            if answer is not None:  # one of the results, or in other words why (then no result is kept)
+                result = FallbackResult(answer.strip().lower()) if answer.strip().lower() in words(FallbackResult) else None
+                self.warroom.act(commands.DeactivateFallback(self.incident_id, fallback_id, result, None if result else answer or None))
 
-        self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? (worked, partial, failed)"), answered)
+        self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? ({', '.join(words(FallbackResult))})"), answered)
 
     def action_transition(self, to: str) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.act("transition", incident_id=self.incident_id, to=to)
+                self.warroom.act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
 
@@ -194,6 +206,6 @@ class IncidentScreen(QuietTexts, Screen):
         text = text_input.value.strip()
         if not text:
             return
-        self.app.act("log", incident_id=self.incident_id, text=text, kind=self.query_one("#kind", Select).value,
-                     rationale=rationale_input.value.strip() or None)
+        self.warroom.act(commands.LogEntry(self.incident_id, text, LogKind(str(self.query_one("#kind", Select).value)),
+                                       rationale_input.value.strip() or None))
         text_input.value = rationale_input.value = ""

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warroom.clock import MovableClock
-from warroom.health.states import Result
-from warroom.health.states import observe
+from warroom.config import Supplier
+from warroom.health.states import Result, observe
 from warroom.home import Home
 from warroom.services import actors, fallbacks, homes, incidents, lease, library
 from warroom.services import health as health_service
@@ -36,29 +36,31 @@ def build(root: Path, clock: MovableClock) -> Home:
     playbooks = [e.playbook for e in library.library(home, config) if e.playbook]
     store = home.open_store()
 
-    def record(supplier: str, result: Result) -> None:
+    def record(supplier: Supplier, result: Result) -> None:
         with store.write() as session:
             lease.take(session, holder="picture", now=clock.now(), ttl=timedelta(hours=2), gap_after=timedelta(days=1), origin={})
-            health_service.record(session, supplier=config.supplier(supplier), observation=observe([result]), now=clock.now(),
+            health_service.record(session, supplier=supplier, observation=observe([result]), now=clock.now(),
                                   config=config, playbooks=playbooks, holder="picture", origin={})
 
-    for supplier in (s.id for s in config.suppliers):
+    for supplier in config.suppliers:
         record(supplier, UP)
     clock.advance(timedelta(minutes=1))
     alice = actors.resolve(config, "alice", {})
     with store.write() as session:
-        drill = incidents.start(session, playbook=library.find(home, config, "payment-processor-payday"), mode="drill", now=clock.now(), actor=alice)
+        drill = incidents.start(session, playbook=library.find(home, config, "payment-processor-payday"), mode="drill", now=clock.now(), actor=alice).id
+    assert drill is not None
     clock.advance(timedelta(minutes=20))
     with store.write() as session:
-        fallbacks.activate(session, incident_id=drill.id, fallback_id="manual-batch", reason="drill: exercise the emergency channel",
+        fallbacks.activate(session, incident_id=drill, fallback_id="manual-batch", reason="drill: exercise the emergency channel",
                            now=clock.now(), actor=alice, config=config)
     faults = {"nlcloud": DOWN, "casesaas": DOWN, "paybank": SLOW}
     for _ in range(12):
         clock.advance(timedelta(seconds=30))
-        for supplier in (s.id for s in config.suppliers):
-            record(supplier, faults.get(supplier, UP))
+        for supplier in config.suppliers:
+            record(supplier, faults.get(supplier.id, UP))
     with store.write() as session:
-        live = incidents.start(session, playbook=library.find(home, config, "cloud-hosting-outage"), mode="live", now=clock.now(), actor=alice)
+        live = incidents.start(session, playbook=library.find(home, config, "cloud-hosting-outage"), mode="live", now=clock.now(), actor=alice).id
+    assert live is not None
     clock.advance(timedelta(minutes=2))
     with store.read() as session:
         due = [d for d in escalation.pending(session) if d.kind == "escalation" and d.due_at <= clock.now()]
@@ -66,10 +68,10 @@ def build(root: Path, clock: MovableClock) -> Home:
         with store.write() as session:
             escalation.fire(session, deadline, now=clock.now(), config=config, holder="picture", origin={})
     with store.write() as session:
-        escalation.acknowledge(session, incident_id=live.id, level=1, now=clock.now(), actor=alice)
+        escalation.acknowledge(session, incident_id=live, level=1, now=clock.now(), actor=alice)
     clock.advance(timedelta(seconds=30))
-    for supplier in (s.id for s in config.suppliers):
-        record(supplier, faults.get(supplier, UP))
+    for supplier in config.suppliers:
+        record(supplier, faults.get(supplier.id, UP))
     store.dispose()
     return home
 
@@ -80,13 +82,14 @@ def board_painted(app) -> bool:
     from textual.geometry import Region
 
     from warroom.tui.board import BoardScreen
+    from warroom.tui.quiet import Rows
 
     screen, data = app.screen, app.board_data
     if data is None or not isinstance(screen, BoardScreen):
         return False
-    incidents, suppliers = screen.query_one("#incidents"), screen.query_one("#suppliers")
+    incidents, suppliers = screen.query_one("#incidents", Rows), screen.query_one("#suppliers", Rows)
     shown = "".join(strip.text for strip in suppliers.render_lines(Region(0, 0, suppliers.size.width, suppliers.size.height)))
-    return incidents.row_count == len(data["incidents"]) and data["suppliers"][0]["name"] in shown
+    return incidents.row_count == len(data.status.incidents) and data.status.suppliers[0].name in shown
 
 
 async def until_painted(pilot, condition, tries: int = 400) -> None:

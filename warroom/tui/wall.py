@@ -4,7 +4,8 @@ deadline counting down. Nothing to type; q quits. Names, details and titles are 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -14,6 +15,7 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from warroom.clock import Clock
+from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER
 from warroom.tui import literal
 from warroom.tui.board import MODE_MARK, countdown
@@ -25,36 +27,36 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def tiles(suppliers: list[dict[str, Any]]) -> Content:
-    failing = [s for s in suppliers if s["state"] != "up"]
+def tiles(suppliers: Sequence[views.SupplierView]) -> Content:
+    failing = [s for s in suppliers if s.state != "up"]
     if not failing:
         return Content.from_markup("[b]▲ ALL SUPPLIERS UP[/b]")
     lines = []
     for s in failing:
-        word = f"DOWN VIA {s['via'].upper()}" if s["via"] else s["state"].upper()
-        lines.append(literal.template("[reverse b] $word [/reverse b]  [b]$name[/b]  $detail", word=f"{SUPPLIER[s['state']]} {word}",
-                                      name=s["name"], detail=s["detail"]))
+        word = f"DOWN VIA {s.via.upper()}" if s.via else s.state.upper()
+        lines.append(literal.template("[reverse b] $word [/reverse b]  [b]$name[/b]  $detail", word=f"{SUPPLIER[s.state]} {word}",
+                                      name=s.name, detail=s.detail))
     return Content("\n\n").join(lines)
 
 
-def services(rows: list[dict[str, Any]]) -> Content:
-    hit = [v for v in rows if v["state"] not in ("up",)]
+def services(rows: Sequence[views.ServiceView]) -> Content:
+    hit = [v for v in rows if v.state != "up"]
     if not hit:
         return Content.from_markup("[b]✔ ALL CRUCIAL SERVICES UP[/b]")
-    return Content("\n").join(literal.template("[b]$sector[/b]  $name", sector=f"{SERVICE[v['state']]} {v['sector'].upper()}", name=v["name"])
+    return Content("\n").join(literal.template("[b]$sector[/b]  $name", sector=f"{SERVICE[v.state]} {v.sector.upper()}", name=v.name)
                               for v in hit)
 
 
-def incident_lines(incidents: list[dict[str, Any]], now) -> Content:
+def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Content:
     if not incidents:
         return Content("no open incidents")
     out = []
     for i in incidents:
-        nxt = i["next_escalation"]
+        nxt = i.next_escalation
         # Seconds all the way: the projector is in the room, not at the end of a phone hotspot.
-        deadline = f"L{nxt['level']} {countdown(nxt['due_at'], now, seconds_within=24 * 3600)}" if nxt else "no escalation pending"
-        out.append(Content.assemble(MODE_MARK[i["mode"]], " ", literal.template("[b]#$id $title[/b]  $status  ·  next: [b]$deadline[/b]",
-                                                                              id=i["id"], title=i["title"], status=i["status"].upper(), deadline=deadline)))
+        deadline = f"L{nxt.level} {countdown(nxt.due_at, now, seconds_within=24 * 3600)}" if nxt else "no escalation pending"
+        out.append(Content.assemble(MODE_MARK[i.mode], " ", literal.template("[b]#$id $title[/b]  $status  ·  next: [b]$deadline[/b]",
+                                                                           id=i.id, title=i.title, status=i.status.upper(), deadline=deadline)))
     return Content("\n").join(out)
 
 
@@ -71,7 +73,7 @@ class WallScreen(QuietTexts, Screen):
     def __init__(self, clock: Clock):
         super().__init__()
         self.clock = clock
-        self.data: dict[str, Any] | None = None
+        self.data: views.Board | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("warroom · wall", id="walltitle")
@@ -96,12 +98,12 @@ class WallScreen(QuietTexts, Screen):
         """Once a second the countdowns; the lines stay as many, so no layout pass, unless a new
         read changed which incidents are open."""
         if self.data:
-            self._put("#wallincidents", incident_lines(self.data["incidents"], self.clock.now()), layout=layout)
+            self._put("#wallincidents", incident_lines(self.data.status.incidents, self.clock.now()), layout=layout)
 
-    def show(self, data: dict[str, Any]) -> None:
+    def show(self, data: views.Board) -> None:
         self.data = data
         if not self.is_mounted:
             return
-        self._put("#walltiles", tiles(data["suppliers"]))
-        self._put("#wallservices", services(data["services"]))
+        self._put("#walltiles", tiles(data.status.suppliers))
+        self._put("#wallservices", services(data.status.services))
         self._tick(layout=True)
