@@ -55,13 +55,16 @@ def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
 
 
 @click.command()
+@click.option("--offline", is_flag=True, help="Skip the quick check round against the suppliers and the simulator.")
 @click.pass_context
-def doctor(ctx: click.Context) -> None:
-    """Check a home and say what to fix: files others can write, the signing key, the witness. Exit 1 if anything needs fixing."""
+def doctor(ctx: click.Context, offline: bool) -> None:
+    """Check a home and say what to fix: files others can write, config and playbooks, the signing key and
+    the witness, the monitor's lease, the clock, disk space, sample retention, suppliers answering.
+    One finding a line; exit 1 if anything needs fixing."""
     from warroom.clock import SystemClock
     from warroom.services import doctor as checks
 
-    findings = checks.examine(ctx.find_object(Env).home, SystemClock().now())
+    findings = checks.examine(ctx.find_object(Env).home, SystemClock().now(), network=not offline)
     for finding in findings:
         echo(str(finding))
     if any(f.level == "problem" for f in findings):
