@@ -176,7 +176,7 @@ class Witness:
         line = (canonical({"seq": seq, "hash": hash_, "at": at, "sig": signature}) + "\n").encode("ascii")
         name = shown(self.path)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, self.mode)
+            fd, created = self._open()
         except OSError as exc:
             raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
         try:
@@ -202,10 +202,26 @@ class Witness:
         finally:
             os.close(fd)
         self._covered = seq
+        if created and seq > 1:
+            # Not a failure (this head is witnessed), but the proof of every earlier head is gone.
+            problems.warning("%s was missing: a new one starts at seq %s, and the heads witnessed before it are gone from this host "
+                             "(if it was deleted, restore it from a backup)", name, seq)
         if os.path.exists("/dev/log"):
             syslog.openlog("warroom", syslog.LOG_PID, syslog.LOG_USER)
             syslog.syslog(syslog.LOG_INFO, f"log head home={self.path.parent} seq={seq} hash={hash_}")
         return True
+
+    def _open(self) -> tuple[int, bool]:
+        """witness.log opened for appending, and whether this call created it."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        try:
+            return os.open(self.path, flags), False
+        except FileNotFoundError:
+            pass
+        try:
+            return os.open(self.path, flags | os.O_CREAT | os.O_EXCL, self.mode), True
+        except FileExistsError:  # another writer created it a moment ago
+            return os.open(self.path, flags), False
 
     def _tail(self, fd: int) -> tuple[int, Entry | None]:
         """Where the next line begins (a torn tail cut off first), and the last line's record."""
