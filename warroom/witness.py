@@ -118,6 +118,7 @@ class Witness:
         self._public: Ed25519PublicKey | None = None
         self._last_problem: str | None = None
         self._covered = 0  # the newest seq this process knows witnessed: older heads need no line
+        self._covered_in: tuple[int, int] | None = None  # in this file (device, inode): a restore starts another
         self.problem: str | None = None  # the newest problem, until a head is witnessed again
 
     # ── signing ────────────────────────────────────────────────────────────────────────────────
@@ -167,7 +168,7 @@ class Witness:
     def record(self, seq: int, hash_: str, at: str) -> bool:
         """Append the signed head as one whole line, or nothing; WitnessProblem says why not.
         False when another account signs for this home, or a head at least as new is witnessed."""
-        if seq <= self._covered:
+        if seq <= self._covered and self._same_file():
             return False
         key = self.signer()
         if key is None:
@@ -187,7 +188,7 @@ class Witness:
                 raise WitnessProblem(f"{name} is not a regular file")
             start, last = self._tail(fd)
             if last is not None and last.seq >= seq and self._genuine(last, key.public_key()):
-                self._covered = last.seq  # a newer head is witnessed already, and covers this one
+                self._cover(last.seq, fd)  # a newer head is witnessed already, and covers this one
                 return False
             try:
                 _write_all(fd, line)
@@ -197,11 +198,11 @@ class Witness:
                 except OSError:
                     pass  # verify reports what is left as a torn last line, and the next writer cuts it
                 raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+            self._cover(seq, fd)
         except OSError as exc:
             raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
         finally:
             os.close(fd)
-        self._covered = seq
         if created and seq > 1:
             # Not a failure (this head is witnessed), but the proof of every earlier head is gone.
             problems.warning("%s was missing: a new one starts at seq %s, and the heads witnessed before it are gone from this host "
@@ -210,6 +211,19 @@ class Witness:
             syslog.openlog("warroom", syslog.LOG_PID, syslog.LOG_USER)
             syslog.syslog(syslog.LOG_INFO, f"log head home={self.path.parent} seq={seq} hash={hash_}")
         return True
+
+    def _cover(self, seq: int, fd: int) -> None:
+        info = os.fstat(fd)
+        self._covered, self._covered_in = seq, (info.st_dev, info.st_ino)
+
+    def _same_file(self) -> bool:
+        """Whether witness.log is still the file this process last witnessed in: after a restore
+        the log's seq numbers start again below what the old file saw, and the new file needs them."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self._covered_in
 
     def _open(self) -> tuple[int, bool]:
         """witness.log opened for appending, and whether this call created it."""

@@ -1,4 +1,4 @@
-"""Home commands: init, verify, doctor, backup, schema."""
+"""Home commands: init, verify, doctor, backup, restore, schema."""
 
 from __future__ import annotations
 
@@ -90,6 +90,21 @@ def backup(env: Env, file: Path) -> None:
 
 
 @click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_env
+def restore(env: Env, file: Path) -> None:
+    """Put a backup in place of the home's database: verified first; the database and witness.log as
+    they were are kept beside them; a new witness starts with the restore's own event. Stop the monitor first."""
+    from warroom import identity
+    from warroom.clock import SystemClock
+    from warroom.services import restore as restoring
+
+    done = restoring.restore(env.home, file, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin())
+    for text in done.lines(file):
+        echo(text)
+
+
+@click.command()
 @click.argument("kind", type=click.Choice(["playbook", "config"]))
 def schema(kind: str) -> None:
     """Print the JSON Schema of a playbook or of warroom.toml."""
@@ -100,4 +115,4 @@ def schema(kind: str) -> None:
     echo_json(model.model_json_schema())
 
 
-COMMANDS = [init, verify, doctor, backup, schema]
+COMMANDS = [init, verify, doctor, backup, restore, schema]

@@ -293,11 +293,13 @@ def _disk(home: Home) -> list[Finding]:
         return [Finding("problem", f"the free space of {shown(home.root)} cannot be read ({exc.strerror})")]
     free = info.f_bavail * info.f_frsize
     total = info.f_blocks * info.f_frsize or 1
-    said = f"{_bytes(free)} free on the home's file system ({free * 100 // total} %)"
-    if free < DISK_PROBLEM or (info.f_files and info.f_favail < INODES_PROBLEM):
-        inodes = f", {info.f_favail:,} inodes" if info.f_files else ""
-        return [Finding("problem", f"only {said}{inodes}: writes will soon fail with a full disk; free space, or move the home "
-                                   "(warroom backup, then restore it elsewhere)")]
+    said = f"{_bytes(free)} free on the home's file system ({free * 100 // total} % of it)"
+    if info.f_files and info.f_favail < INODES_PROBLEM:
+        return [Finding("problem", f"only {info.f_favail:,} free inodes on the home's file system: creating a file (the "
+                                   "database's journal, a backup) will soon fail; delete files you do not need there")]
+    if free < DISK_PROBLEM:
+        return [Finding("problem", f"only {said}: writes will soon fail with a full disk; free space, or move the home "
+                                   "to a larger file system")]
     if free < DISK_WARNING:
         return [Finding("warning", f"only {said}: free space before it runs out (writes fail on a full disk)")]
     return [Finding("ok", said)]

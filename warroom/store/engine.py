@@ -215,3 +215,11 @@ def create_private_file(path: Path, group_shared: bool) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     os.close(fd)
     os.chmod(path, mode)
+
+
+@contextmanager
+def writers_held(database: Path) -> Iterator[None]:
+    """Keep this host's warroom writers waiting, their witnessing included (a writer witnesses
+    before it leaves the queue), while a restore swaps the log and its witness under them."""
+    with _writer_queue(database.with_name(database.name + ".writer-lock")):
+        yield
