@@ -117,6 +117,7 @@ class Witness:
         self._public: Ed25519PublicKey | None = None
         self._last_problem: str | None = None
         self._covered = 0  # the newest seq this process knows witnessed: older heads need no line
+        self._covered_in: tuple[int, int] | None = None  # in this file (device, inode): a restore starts another
         self.problem: str | None = None  # the newest problem, until a head is witnessed again
 
     # ── signing ────────────────────────────────────────────────────────────────────────────────
@@ -166,7 +167,7 @@ class Witness:
     def record(self, seq: int, hash_: str, at: str) -> bool:
         """Append the signed head as one whole line, or nothing; WitnessProblem says why not.
         False when another account signs for this home, or a head at least as new is witnessed."""
-        if seq <= self._covered:
+        if seq <= self._covered and self._same_file():
             return False
         key = self.signer()
         if key is None:
@@ -175,11 +176,7 @@ class Witness:
         line = (canonical({"seq": seq, "hash": hash_, "at": at, "sig": signature}) + "\n").encode("ascii")
         name = shown(self.path)
         try:
-            # A link is followed (the witness may live on a volume of its own), but never created
-            # through: a dangling one planted in the home would have us make a file where it points.
-            if self.path.is_symlink() and not self.path.exists():
-                raise OSError(errno.ENOENT, "a link to nothing")
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK, self.mode)
+            fd, created = self._open()
         except OSError as exc:
             raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
         try:
@@ -193,7 +190,7 @@ class Witness:
                 raise WitnessProblem(f"{name} is not a regular file")
             start, last = self._tail(fd)
             if last is not None and last.seq >= seq and self._genuine(last, key.public_key()):
-                self._covered = last.seq  # a newer head is witnessed already, and covers this one
+                self._cover(last.seq, fd)  # a newer head is witnessed already, and covers this one
                 return False
             try:
                 _write_all(fd, line)
@@ -203,15 +200,46 @@ class Witness:
                 except OSError:
                     pass  # verify reports what is left as a torn last line, and the next writer cuts it
                 raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+            self._cover(seq, fd)
         except OSError as exc:
             raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
         finally:
             os.close(fd)
-        self._covered = seq
+        if created and seq > 1:
+            # Not a failure (this head is witnessed), but the proof of every earlier head is gone.
+            problems.warning("%s was missing: a new one starts at seq %s, and the heads witnessed before it are gone from this host "
+                             "(if it was deleted, restore it from a backup)", name, seq)
         if os.path.exists("/dev/log"):
             syslog.openlog("warroom", syslog.LOG_PID, syslog.LOG_USER)
             syslog.syslog(syslog.LOG_INFO, f"log head home={self.path.parent} seq={seq} hash={hash_}")
         return True
+
+    def _cover(self, seq: int, fd: int) -> None:
+        info = os.fstat(fd)
+        self._covered, self._covered_in = seq, (info.st_dev, info.st_ino)
+
+    def _same_file(self) -> bool:
+        """Whether witness.log is still the file this process last witnessed in: after a restore
+        the log's seq numbers start again below what the old file saw, and the new file needs them."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self._covered_in
+
+    def _open(self) -> tuple[int, bool]:
+        """witness.log opened for appending, and whether this call created it. A link is followed
+        (the witness may live on a volume of its own) but never created through (O_EXCL): a dangling
+        one planted in the home would have us make a file where it points."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
+        try:
+            return os.open(self.path, flags), False
+        except FileNotFoundError:
+            pass
+        try:
+            return os.open(self.path, flags | os.O_CREAT | os.O_EXCL, self.mode), True
+        except FileExistsError:  # another writer created it a moment ago
+            return os.open(self.path, flags), False
 
     def _tail(self, fd: int) -> tuple[int, Entry | None]:
         """Where the next line begins (a torn tail cut off first), and the last line's record."""

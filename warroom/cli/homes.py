@@ -1,4 +1,4 @@
-"""Home commands: init, verify, doctor, backup, schema."""
+"""Home commands: init, verify, doctor, backup, restore, schema."""
 
 from __future__ import annotations
 
@@ -60,13 +60,16 @@ def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
 
 
 @click.command()
+@click.option("--offline", is_flag=True, help="Skip the quick check round against the suppliers and the simulator.")
 @click.pass_context
-def doctor(ctx: click.Context) -> None:
-    """Check a home and say what to fix: files others can write, the signing key, the witness. Exit 1 if anything needs fixing."""
+def doctor(ctx: click.Context, offline: bool) -> None:
+    """Check a home and say what to fix: files others can write, config and playbooks, the signing key and
+    the witness, the monitor's lease, the clock, disk space, sample retention, suppliers answering.
+    One finding a line; exit 1 if anything needs fixing."""
     from warroom.clock import SystemClock
     from warroom.services import doctor as checks
 
-    findings = checks.examine(ctx.find_object(Env).home, SystemClock().now())
+    findings = checks.examine(ctx.find_object(Env).home, SystemClock().now(), network=not offline)
     for finding in findings:
         echo(str(finding))
     if any(f.level == "problem" for f in findings):
@@ -92,6 +95,21 @@ def backup(env: Env, file: Path) -> None:
 
 
 @click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_env
+def restore(env: Env, file: Path) -> None:
+    """Put a backup in place of the home's database: verified first; the database and witness.log as
+    they were are kept beside them; a new witness starts with the restore's own event. Stop the monitor first."""
+    from warroom import identity
+    from warroom.clock import SystemClock
+    from warroom.services import restore as restoring
+
+    done = restoring.restore(env.home, file, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin())
+    for text in done.lines(file):
+        echo(text)
+
+
+@click.command()
 @click.argument("kind", type=click.Choice(["playbook", "config"]))
 def schema(kind: str) -> None:
     """Print the JSON Schema of a playbook or of warroom.toml."""
@@ -102,4 +120,4 @@ def schema(kind: str) -> None:
     echo_json(model.model_json_schema())
 
 
-COMMANDS = [init, verify, doctor, backup, schema]
+COMMANDS = [init, verify, doctor, backup, restore, schema]

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from warroom import identity, notify, text
+from warroom import durations, identity, notify, text
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
@@ -73,7 +73,6 @@ class Monitor:
         )
         self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         self.scheduler.add_job(self._lease_tick, "interval", seconds=self.renew_every, id="lease", next_run_time=datetime.now(UTC))
-        self.scheduler.add_job(self._prune, "interval", hours=1, id="prune")
         self.scheduler.add_job(self._witness, "interval", seconds=1, id="witness", next_run_time=datetime.now(UTC))
         self.scheduler.start()
         try:
@@ -133,6 +132,8 @@ class Monitor:
 
         self.scheduler.add_job(self._sync_deadlines, "interval", seconds=1, id="lead:deadlines", next_run_time=now, replace_existing=True)
         self.scheduler.add_job(self._deliver, "interval", seconds=1, id="lead:outbox", next_run_time=now, replace_existing=True)
+        # At once, then hourly: a monitor restarted more often than hourly must still prune.
+        self.scheduler.add_job(self._prune, "interval", hours=1, id="lead:prune", next_run_time=now, replace_existing=True)
 
     def _stop_checking(self, why: str) -> None:
         self.leading = False
@@ -226,12 +227,16 @@ class Monitor:
                                  playbooks=self.playbooks, holder=self.holder, origin=self.origin)
 
     async def _prune(self) -> None:
-        def prune() -> None:
+        """Latency samples older than [settings] history go; events never do (health.prune touches
+        only the samples table)."""
+        def prune() -> int:
             with self.store.write() as session:
-                health.prune(session, before=self.clock.now() - self.config.settings.history)
+                return health.prune(session, before=self.clock.now() - self.config.settings.history)
 
         if self.leading:
-            await asyncio.to_thread(prune)
+            pruned = await asyncio.to_thread(prune)
+            if pruned:
+                self.say(f"pruned {pruned:,} latency samples older than {durations.format(self.config.settings.history)}")
 
     def _job_failed(self, event: JobExecutionEvent) -> None:
         # APScheduler only logs job errors; a monitor that silently stops checking is worse than none.

@@ -36,3 +36,19 @@ def backup(source: Path, destination: Path) -> None:
         dst.close()
         src.close()
     os.replace(partial, destination)
+
+
+def restore_into(source: Path, destination: Path) -> None:
+    """Copy the database `source` over the live database `destination`, in one step of SQLite's
+    backup API: one write transaction on the destination (it waits for other writers, and readers
+    see the old log or the new, never a mix), its journal mode kept, and every process that has it
+    open reads the restored log next, instead of writing on into a file moved away."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(destination, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        src.backup(dst)
+    except sqlite3.Error as exc:
+        raise WarroomError(f"restore failed: {exc}; the database is as it was") from None
+    finally:
+        dst.close()
+        src.close()

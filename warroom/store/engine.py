@@ -34,8 +34,28 @@ _FILE_ERRORS = {
     13: "is on a full disk",  # SQLITE_FULL
     14: "cannot be opened (check that its folder exists and may be written)",  # SQLITE_CANTOPEN
 }
+FULL_MARGIN = 1 << 20  # an I/O error with less than this free is a full disk
 _WRITE = "warroom_write"
 _NEWEST = text("SELECT seq, hash, at FROM event ORDER BY seq DESC LIMIT 1")
+
+
+def _file_error(code: int, database: Path) -> str | None:
+    """Why the file failed, as a person reads it. SQLite reports a full disk as a plain I/O error
+    when it is the shared-memory index that found no room, and a read-only mount as "cannot open":
+    the file system itself says which."""
+    primary = code & 0xFF
+    reason = _FILE_ERRORS.get(primary)
+    if reason is None:
+        return None
+    try:
+        info = os.statvfs(database.parent)
+    except OSError:
+        return reason
+    if primary in (8, 10, 14) and info.f_flag & os.ST_RDONLY:
+        return "is on a read-only file system (remount it read-write, or restore the home elsewhere)"
+    if primary in (10, 13) and info.f_bavail * info.f_frsize < FULL_MARGIN:
+        return "is on a full disk (free space on its file system, then try again)"
+    return reason
 
 
 def _parse(url: str) -> URL:
@@ -91,7 +111,7 @@ def make_engine(url: str) -> Engine:
         # SQLAlchemy's message carries the SQL and its parameters (the log entry's text). What a
         # person needs is which file failed, and why, in one line.
         code = getattr(context.original_exception, "sqlite_errorcode", None)
-        reason = _FILE_ERRORS.get(code & 0xFF) if code is not None else None
+        reason = _file_error(code, Path(parsed.database)) if code is not None else None
         if reason:
             raise WarroomError(f"the database {parsed.database} {reason} ({context.original_exception}); "
                                "nothing was recorded") from None
@@ -219,3 +239,11 @@ def create_private_file(path: Path, group_shared: bool) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     os.close(fd)
     os.chmod(path, mode)
+
+
+@contextmanager
+def writers_held(database: Path) -> Iterator[None]:
+    """Keep this host's warroom writers waiting, their witnessing included (a writer witnesses
+    before it leaves the queue), while a restore swaps the log and its witness under them."""
+    with _writer_queue(database.with_name(database.name + ".writer-lock")):
+        yield
