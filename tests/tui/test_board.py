@@ -155,36 +155,35 @@ def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, 
 
 
 def test_a_read_that_fails_is_said_and_the_board_keeps_watching(home, clock):
-    """An unreadable event (a damaged or tampered database) once ended the watcher for good: the
+    """An unreadable row (a damaged or tampered database) once ended the watcher for good: the
     board froze. Now the problem is said, the watcher tries again, and carries on when it reads."""
     import sqlite3
 
     configure(home)
-    first = run_cli("incident", "start", "quick-drill", "--drill", home=home.root)
-    assert first.returncode == 0, first.stderr
+    record(home, clock, "nlcloud", HTTP_DOWN)
 
-    def summary_of_the_opening(value) -> None:
+    def since_of_nlcloud(value: str) -> None:
         with sqlite3.connect(home.db_path) as connection:
-            connection.execute("DROP TRIGGER IF EXISTS event_no_update")
-            connection.execute("UPDATE event SET summary = ? WHERE kind = 'incident.opened'", (value,))
+            for (trigger,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'supplier_state'").fetchall():
+                connection.execute(f"DROP TRIGGER {trigger}")
+            connection.execute("UPDATE supplier_state SET since = ? WHERE supplier_id = 'nlcloud'", (value,))
 
-    original = sqlite3.connect(home.db_path).execute("SELECT summary FROM event WHERE kind = 'incident.opened'").fetchone()[0]
+    original = sqlite3.connect(home.db_path).execute("SELECT since FROM supplier_state WHERE supplier_id = 'nlcloud'").fetchone()[0]
 
     async def scenario():
         app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the first load")
-            summary_of_the_opening(b"\x00\xff")  # a BLOB where text belongs: the room's read fails
-            app.open_room(int(first.stdout))
-            await until(pilot, lambda: any("cannot read the war-room" in str(n.message) for n in app._notifications),
+            since_of_nlcloud("not a time")  # the board's read of supplier states now fails
+            problem = app.screen.query_one("#problem", Static)
+            await until(pilot, lambda: problem.has_class("shown") and "cannot read the war-room" in str(problem.render()),
                         timeout=10, what="the failed read to be said")
-            summary_of_the_opening(original)
-            await pilot.press("escape")
-            second = await asyncio.to_thread(run_cli, "incident", "start", "quick-drill", "--drill", home=home.root)
-            assert second.returncode == 0, second.stderr
+            since_of_nlcloud(original)
+            started = await asyncio.to_thread(run_cli, "incident", "start", "quick-drill", "--drill", home=home.root)
+            assert started.returncode == 0, started.stderr
             table = app.screen.query_one("#incidents", DataTable)
-            await until(pilot, lambda: table.row_count == 2, timeout=10, what="the watcher to carry on")
-            assert not app.screen.query_one("#problem").has_class("shown")
+            await until(pilot, lambda: table.row_count == 1, timeout=10, what="the watcher to carry on")
+            await until(pilot, lambda: not problem.has_class("shown"), timeout=5, what="the problem line to go")
 
     asyncio.run(scenario())
 
