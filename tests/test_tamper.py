@@ -211,3 +211,26 @@ def test_an_altered_stream_cache_is_named_and_never_blamed_on_the_next_honest_ev
     store.dispose()
     with sqlite3.connect(root / "warroom.db") as connection:
         assert connection.execute("SELECT max(seq) FROM event").fetchone()[0] == EVENTS
+
+
+@pytest.mark.parametrize("statement, expect", [
+    ("UPDATE event SET summary = x'00ff' WHERE seq = 7", "seq 7"),
+    ("UPDATE event SET data = '" + "[" * 50_000 + "' WHERE seq = 7", "a stored value cannot be read"),
+    ("UPDATE event SET at = 12345 WHERE seq = 7", "seq 7"),
+], ids=["blob-for-text", "json-nested-beyond-reason", "time-that-is-not-one"])
+def test_values_no_write_makes_are_tampering_not_an_internal_error(template, tmp_path, statement, expect):
+    root = copy_of(template, tmp_path)
+    attack(root, (statement, ()))
+    result = run_cli("verify", home=root)
+    assert_clean_failure(result, 3)
+    assert expect in result.stderr and "internal error" not in result.stderr, result.stderr
+
+
+def test_a_schema_from_a_newer_version_is_named_not_migrated(template, tmp_path):
+    root = copy_of(template, tmp_path)
+    with sqlite3.connect(root / "warroom.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args, code in ((("verify",), 3), (("incident", "list"), 1)):
+        result = run_cli(*args, home=root)
+        assert_clean_failure(result, code)
+        assert "revision '9999', which this warroom does not know" in result.stderr, result.stderr

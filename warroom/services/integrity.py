@@ -92,6 +92,12 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
             newest, held, torn = _witnessed(witness, connection, head_seq)
     except DatabaseError as exc:
         raise LogAltered(f"database damaged: {exc.orig}") from None
+    except DatabaseDamaged as exc:
+        raise LogAltered(f"database damaged: {exc}") from None
+    except (RecursionError, MemoryError, TypeError, ValueError, UnicodeError) as exc:
+        # A stored value no honest write makes (a BLOB for text, JSON nested beyond reason, a
+        # time that is not one) stops the reading itself: that is an altered database too.
+        raise LogAltered(f"database altered: a stored value cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
     if witness is None:
         _compare_stream_heads(cached, streams)
         return Report(count, head_seq, head_hash, None, False)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
 from warroom import files
-from warroom.errors import BadInput, WarroomError
+from warroom.errors import BadInput, DatabaseDamaged, WarroomError
 
 if TYPE_CHECKING:
     from warroom.witness import Witness
@@ -33,7 +33,10 @@ _FILE_ERRORS = {
     10: "could not be read or written (disk I/O error)",  # SQLITE_IOERR
     13: "is on a full disk",  # SQLITE_FULL
     14: "cannot be opened (check that its folder exists and may be written)",  # SQLITE_CANTOPEN
+    11: "is damaged (check it with warroom verify; restore it from a backup with warroom restore)",  # SQLITE_CORRUPT
+    26: "is not a database (check it with warroom verify; restore it from a backup with warroom restore)",  # SQLITE_NOTADB
 }
+_DAMAGED = (11, 26)
 FULL_MARGIN = 1 << 20  # an I/O error with less than this free is a full disk
 _WRITE = "warroom_write"
 _NEWEST = text("SELECT seq, hash, at FROM event ORDER BY seq DESC LIMIT 1")
@@ -113,8 +116,9 @@ def make_engine(url: str) -> Engine:
         code = getattr(context.original_exception, "sqlite_errorcode", None)
         reason = _file_error(code, Path(parsed.database)) if code is not None else None
         if reason:
-            raise WarroomError(f"the database {parsed.database} {reason} ({context.original_exception}); "
-                               "nothing was recorded") from None
+            kind = DatabaseDamaged if code & 0xFF in _DAMAGED else WarroomError
+            raise kind(f"the database {parsed.database} {reason} ({context.original_exception}); "
+                       "nothing was recorded") from None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:

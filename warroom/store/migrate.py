@@ -30,8 +30,14 @@ def _config():
 
 def upgrade(engine: Engine, target: str = "head") -> None:
     """Bring the schema to `target` inside one write transaction; concurrent openers wait, then find it done."""
-    if target == "head" and current(engine) == HEAD:
+    found = current(engine)
+    if target == "head" and found == HEAD:
         return
+    if target == "head" and found is not None and not _known(found):
+        from warroom.errors import DatabaseDamaged
+
+        raise DatabaseDamaged(f"the database's schema is at revision {found!r}, which this warroom does not know "
+                              "(made by a newer version, or altered); nothing was changed: use the warroom that made it, or check it with warroom verify")
     from alembic import command
 
     config = _config()
@@ -46,3 +52,7 @@ def script_head() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _known(revision: str) -> bool:
+    return (_SCRIPTS / "versions").is_dir() and any(p.name.startswith(f"{revision}_") for p in (_SCRIPTS / "versions").glob("*.py"))
