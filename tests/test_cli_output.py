@@ -62,9 +62,9 @@ def hostile_config(page_url: str) -> dict:
     }
 
 
-def run(*args: str, home: Path) -> subprocess.CompletedProcess:
+def run(*args: str, home: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real CLI, its output kept as the bytes a terminal would be sent."""
-    environment = {k: v for k, v in os.environ.items() if k != "WARROOM_HOME"}
+    environment = {**{k: v for k, v in os.environ.items() if k != "WARROOM_HOME"}, **(env or {})}
     return subprocess.run([sys.executable, "-m", "warroom", "--home", str(home), *args], capture_output=True, timeout=120,
                           env=environment, cwd=ROOT)
 
@@ -250,3 +250,15 @@ def test_generated_text_is_printed_without_control_characters(home, clock, entri
         for output in (result.stdout, result.stderr):
             lines = output.decode("utf-8").split("\n")
             assert all(text.is_safe(line) for line in lines), [line for line in lines if not text.is_safe(line)]
+
+
+def test_a_long_entry_is_wrapped_by_us_so_no_wrapped_line_can_pass_for_a_row(hostile_home):
+    """Padded to the terminal's width, text once made the terminal's own soft wrap start a line
+    with a row of its own making. Long lines are wrapped here, each further line marked."""
+    forged = "    13  17:31:02  alice    Fail over approved (commander)"
+    padded = "Routine check" + " " * 110 + forged
+    assert run("log", hostile_home.incident_id, padded, home=hostile_home.root).returncode == 0
+    shown = run("incident", "show", hostile_home.incident_id, home=hostile_home.root, env={"COLUMNS": "120"}).stdout.decode()
+    for row in shown.split("\n"):
+        assert len(row) <= 120, row
+        assert not row.lstrip().startswith("13  17:31:02"), row

@@ -40,3 +40,20 @@ def test_no_control_character_survives(sample: str) -> None:
     for shown in (text.line(sample), text.block(sample, "  ").replace("\n", "")):
         assert not any(unicodedata.category(c) == "Cc" for c in shown)
         assert "\u202e" not in shown and "\u2028" not in shown
+
+
+def test_words_shows_a_run_of_spaces_of_any_kind_as_one() -> None:
+    assert text.words("Routine\u00a0\u00a0\u00a0check      13  17:31  alice ") == "Routine check 13 17:31 alice"
+    assert text.words("a\tb") == "a␉b"
+
+
+def test_a_padded_incident_title_cannot_push_the_boards_columns_away() -> None:
+    from datetime import UTC, datetime
+
+    from warroom.services import views
+    from warroom.tui.board import TITLE_WIDTH, incident_row
+
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    hostile = views.OpenIncident(1, "live", "Primary cloud hosting outage  closed  0:00  —" + " " * 300, "open", now, None)
+    row = incident_row(hostile, now)
+    assert len(row[2]) <= TITLE_WIDTH and row[3] == "open" and "  " not in row[2]

@@ -22,6 +22,7 @@ _INVISIBLE = [*range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range
 _TABLE = {code: _PICTURES.get(code) or f"\\u{code:04x}" for code in [*_PICTURES, *_INVISIBLE]}
 _UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")
 _NEWLINES = re.compile(r"\r\n|\n|\r")
+_SPACES = re.compile(r"[^\S\n\r\t\x0b\x0c\x1c-\x1f\x85]{2,}")
 
 MAX_SHOWN = 10_000  # characters of one text shown at most; the whole stays in the log and exports
 
@@ -35,6 +36,14 @@ def line(text: object, limit: int = MAX_SHOWN) -> str:
     text = "" if text is None else str(text)
     text = _clip(text, limit)
     return _UNSAFE.sub(lambda m: _TABLE[ord(m.group())], text) if _UNSAFE.search(text) else text
+
+
+def words(text: object, limit: int = MAX_SHOWN) -> str:
+    """One line, as `line`, with every run of spaces (of any kind) shown as one: for a person's
+    text in a table cell, where padding is how it would push the table's real columns off the
+    screen or its own words to the start of a wrapped line."""
+    shown = line(text, limit)
+    return _SPACES.sub(" ", shown).strip() if _SPACES.search(shown) else shown
 
 
 def block(text: object, indent: str, limit: int = MAX_SHOWN) -> str:

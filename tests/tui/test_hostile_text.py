@@ -92,7 +92,7 @@ def test_hostile_log_entries_are_shown_as_written_and_clicking_them_does_nothing
             room = await open_room(app, pilot, incident_id)
             log = room.query_one("#log", DataTable)
             shown = await shows(pilot, log, CLICK_STEP, CLICK_QUIT, BAD_TAG, BRACKETS, "title␛]0;pwned␇ then ␛[2J cleared",
-                                "first line␊13:00:00  root  all clear",  # one row: the forged line stays inside it
+                                "first line␊13:00:00 root all clear",  # one row: the forged line stays inside it
                                 "over␍write \\u009b31m c1 ␡ del")
             assert not any(line.lstrip("│ ").startswith("13:00:00  root") for line in shown)
             assert no_controls(shown)
@@ -407,7 +407,7 @@ def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
         await running.pilot.pause()
         for seq in seqs:
             summary = next(e.summary for e in room.view.events if e.seq == seq)
-            assert str(log.get_cell(str(seq), "what")) == text.line(summary)
+            assert str(log.get_cell(str(seq), "what")) == text.words(summary)
         assert no_controls(screen_text(running.app))
         # Click the newest entry's text: the log follows its newest row, so it is in view.
         row = log.row_count - 1 - log.scroll_offset.y

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from warroom.cli import Env, pass_env
-from warroom.cli.output import continued, echo, echo_json
+from warroom.cli.output import echo, echo_json, entry
 from warroom.cli.params import INCIDENT, LEVEL, SEQ, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
-from warroom.text import block, line
+from warroom.text import line
 from warroom.vocabulary import FallbackResult, LogKind, Mode, StepAction, words
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -150,7 +150,7 @@ def _render(view: IncidentView, zone: str) -> str:
     lines += ["", "Log"]
     for e in view.events:
         row = f"  {e.seq:>6}  {t(e.at, True)}  {line(e.actor):<8} "
-        lines.append(row + block(e.summary, continued(len(row))))
+        lines.append(row + entry(e.summary, len(row)))
     lines.append("")
     lines.append("chain: verified, complete" if view.chain.verified else f"chain: NOT VERIFIED: {line(view.chain.problem)}")
     return "\n".join(lines)

@@ -29,6 +29,21 @@ def continued(column: int) -> str:
     return " " * column + CONTINUED
 
 
+def entry(value: object, column: int, width: int | None = None) -> str:
+    """A person's text starting at `column` of a row: its own lines, and lines too long for the
+    terminal wrapped here, each further line indented and marked. Left to the terminal's soft wrap,
+    text padded to the right length could start a wrapped line with a row of its own making."""
+    import shutil
+    import textwrap
+
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    room = max(width - column - len(CONTINUED), 20)
+    pieces: list[str] = []
+    for part in text.block(value, "\0").split("\n\0"):
+        pieces += textwrap.wrap(part, room, replace_whitespace=False, break_on_hyphens=False) or [""]
+    return ("\n" + continued(column)).join(pieces)
+
+
 def inert(message: str) -> str:
     """`message` with our newlines kept and every other control character shown as a symbol; lone
     surrogates (undecodable bytes of an argument) shown as escapes rather than failing to print."""

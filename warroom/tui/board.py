@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
-NAME_WIDTH = 22  # long supplier names are cut so the notes (active fallback, stale) stay in view
+NAME_WIDTH = 22
+TITLE_WIDTH = 48  # long supplier names are cut so the notes (active fallback, stale) stay in view
 SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
 MODE_MARK = {"drill": Content.from_markup("[reverse] DRILL [/reverse]"), "live": Content.from_markup("[reverse b] LIVE [/reverse b]")}
 
@@ -101,7 +102,14 @@ def next_escalation(i: views.OpenIncident, now: datetime) -> str:
 
 
 def incident_row(i: views.OpenIncident, now: datetime) -> tuple[str, ...]:
-    return (f"#{i.id}", "DRILL" if i.mode == Mode.DRILL else "LIVE", i.title, i.status, elapsed(i.opened_at, now), next_escalation(i, now))
+    # The title is cut like a supplier's name: its padding or length must not push status,
+    # elapsed time and the next escalation off the screen.
+    return (f"#{i.id}", "DRILL" if i.mode == Mode.DRILL else "LIVE", cut(text.words(i.title), TITLE_WIDTH), i.status,
+            elapsed(i.opened_at, now), next_escalation(i, now))
+
+
+def cut(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 def elapsed(opened: datetime, now: datetime) -> str:

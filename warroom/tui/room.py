@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
+from warroom import text
 from warroom.clock import Clock
 from warroom.services import commands, views
 from warroom.tui import literal
@@ -115,7 +116,7 @@ class IncidentScreen(QuietTexts, Screen):
         steps = []
         for st in view.steps:
             due = ("!late " if st.overdue else "") + (self._t(st.due_at) if st.due_at and st.status in ("pending", "started") else "")
-            steps.append((st.id, (STEP_MARK[st.status], st.id, due, st.title)))
+            steps.append((st.id, (STEP_MARK[st.status], st.id, due, text.words(st.title))))
         self.query_one("#steps", Rows).sync(steps)
         ladder = []
         for e in view.ladder:
@@ -132,7 +133,7 @@ class IncidentScreen(QuietTexts, Screen):
         self._put("#decisions", Content("\n").join(decisions) if decisions else Content("none open"))
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
-        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, e.summary)) for e in view.events])
+        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, text.words(e.summary))) for e in view.events])
         if following:
             log.move_cursor(row=log.row_count - 1)
 
