@@ -44,6 +44,15 @@ def block(text: object, indent: str, limit: int = MAX_SHOWN) -> str:
     return ("\n" + indent).join(line(part, limit) for part in _NEWLINES.split(text))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid(text: str) -> str:
+    """`text` made storable: a lone surrogate (JSON can spell "\\ud800", and undecodable bytes of
+    an argument arrive as them) cannot be encoded as UTF-8, so each becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def is_safe(text: str) -> bool:
     """Whether `text` holds nothing that `line` would replace."""
     return _UNSAFE.search(text) is None
