@@ -13,7 +13,7 @@ from warroom import durations, tomlsource
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile
 from warroom.fields import SLUG_PATTERN
-from warroom.files import name_of
+from warroom.files import folder_entries, name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
@@ -30,7 +30,13 @@ def config(home: Home) -> Config:
 
 
 def _home_files(home: Home) -> list[tuple[Path, str]]:
-    return [(p, name_of(f"playbooks/{p.name}")) for p in sorted(home.playbooks_dir.glob("*.toml"))]
+    """The home's playbook files; InvalidFile when playbooks/ is no folder (a file, a FIFO, a loop
+    of links), which would otherwise read as a library without a single playbook."""
+    try:
+        names = folder_entries(home.playbooks_dir, "playbooks/", ".toml")
+    except InvalidFile as exc:
+        raise InvalidFile([f"{exc.problems[0]}; no playbook can be read ({name_of(home.playbooks_dir)})"]) from None
+    return [(home.playbooks_dir / name, name_of(f"playbooks/{name}")) for name in names]
 
 
 def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
