@@ -154,7 +154,7 @@ def _too_deep(shown: str) -> InvalidFile:
     return InvalidFile([f"{shown}: nested too deeply (arrays or tables inside each other, hundreds of levels)"])
 
 
-_LONG_NUMBER = re.compile(r"(?<![\w\"'.])[+-]?[0-9_]{%d,}" % (sys.get_int_max_str_digits() + 1))  # not in a string
+_LONG_NUMBER = re.compile(rf"(?<![\w\"'.])[+-]?[0-9_]{{{sys.get_int_max_str_digits() + 1},}}")  # not in a string
 
 
 def _too_long(text: str, shown: str) -> InvalidFile:
