@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import tomli_w
 from warroom import durations, tomlsource
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile
-from warroom.fields import SLUG_PATTERN
+from warroom.fields import slug_problem
 from warroom.files import folder_entries, name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
@@ -119,8 +118,9 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     default the person at this terminal); observers may not."""
     cfg = config(home)
     (actor or actors.current(cfg)).require("write a new playbook")
-    if not re.match(SLUG_PATTERN, playbook_id):
-        raise BadInput(f"{playbook_id!r} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage")
+    problem = slug_problem(playbook_id)
+    if problem:
+        raise BadInput(problem)
     path = home.playbooks_dir / f"{playbook_id}.toml"
     if path.exists():
         raise BadInput(f"playbooks/{path.name} exists; choose another id (nothing was changed)")
