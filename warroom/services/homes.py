@@ -7,8 +7,8 @@ from typing import Any
 
 from warroom import files
 from warroom import home as homes
-from warroom.errors import WarroomError
 from warroom.clock import Clock
+from warroom.errors import WarroomError
 from warroom.store import eventlog
 
 
