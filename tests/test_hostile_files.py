@@ -81,6 +81,11 @@ def huge(path: Path) -> None:
         out.truncate(50 * 1024 * 1024)
 
 
+def huge_integer(path: Path) -> None:
+    """tomllib reads an integer with int(), which refuses more than 4300 digits with a ValueError."""
+    path.write_text('id = "huge-integer"\nversion = ' + "1" * 5000 + "\n")
+
+
 def understated(path: Path) -> None:
     """A regular file that says it is empty and holds megabytes (a /proc file)."""
     source = Path("/proc/kallsyms")
@@ -102,8 +107,15 @@ REASONS = {
     directory: "is a directory, not a file",
     huge: "file is 52.4 MB; a playbook or config must be under 1 MB",
     understated: "file is over 1 MB; a playbook or config must be under 1 MB",
+    huge_integer: "2: a number of more than 4,300 digits",  # its line, then the reason
 }
-FAILING_TODAY = [fifo, nesting_bomb, inline_table_bomb, dev_zero, understated]
+FAILING_TODAY = [fifo, nesting_bomb, inline_table_bomb, dev_zero, understated, huge_integer]
+
+
+def names(line: str, shown: str, kind) -> bool:
+    """Whether `line` gives `kind`'s reason for the file `shown` (with its line, where there is one)."""
+    reason = REASONS[kind]
+    return line.startswith(f"{shown}:{reason}" if reason[0].isdigit() else f"{shown}: {reason}")
 
 
 def ids(kinds) -> list[str]:
@@ -127,7 +139,7 @@ def assert_the_others_go_on_working(home, broken: list[Path]) -> None:
     assert validated.stdout.splitlines() == ["ok  warroom.toml"] + [f"ok  playbooks/{name}.toml" for name in sorted(good)]
     for path in broken:
         reasons = [line for line in validated.stderr.splitlines() if line.startswith(f"playbooks/{path.name}")]
-        assert len(reasons) == 1 and reasons[0].startswith(f"playbooks/{path.name}: {REASONS[KIND_OF[path.name]]}"), validated.stderr
+        assert len(reasons) == 1 and names(reasons[0], f"playbooks/{path.name}", KIND_OF[path.name]), validated.stderr
 
     started = run(home, "incident", "start", VALID)
     clean(started, 0)
@@ -153,42 +165,74 @@ def test_a_hostile_playbook_file_is_named_and_the_others_go_on_working(home, kin
 
 def test_every_hostile_kind_at_once(home):
     one_person(home)
-    planted = [plant(home, kind) for kind in (fifo, nesting_bomb, inline_table_bomb, dev_zero, directory, huge)]
+    planted = [plant(home, kind) for kind in (fifo, nesting_bomb, inline_table_bomb, dev_zero, directory, huge, huge_integer)]
     assert_the_others_go_on_working(home, planted)
 
 
-@pytest.mark.parametrize("kind", [fifo, nesting_bomb, dev_zero], ids=ids([fifo, nesting_bomb, dev_zero]))
+@pytest.mark.parametrize("kind", [fifo, nesting_bomb, dev_zero, huge_integer], ids=ids([fifo, nesting_bomb, dev_zero, huge_integer]))
 def test_validate_names_a_hostile_file_given_on_the_command_line(home, tmp_path, kind):
     path = tmp_path / "given.toml"
     kind(path)
     result = run(home, "playbook", "validate", str(path))
     clean(result, 2)
-    assert any(line.startswith(f"{path}: {REASONS[kind]}") for line in result.stderr.splitlines()), result.stderr
+    assert any(names(line, str(path), kind) for line in result.stderr.splitlines()), result.stderr
 
 
 # ── warroom.toml itself ───────────────────────────────────────────────────────────────────────
 
-@pytest.mark.parametrize("kind", [fifo, nesting_bomb, dev_zero], ids=ids([fifo, nesting_bomb, dev_zero]))
+@pytest.mark.parametrize("kind", [fifo, nesting_bomb, dev_zero, huge_integer], ids=ids([fifo, nesting_bomb, dev_zero, huge_integer]))
 def test_a_hostile_config_is_one_line_exit_2_never_a_hang(home, tmp_path, kind):
     home.config_path.unlink()
     kind(home.config_path)
-    reason = f"warroom.toml: {REASONS[kind]}"
     listed = run(home, "playbook", "list")
     clean(listed, 2)
-    assert len(listed.stderr.splitlines()) == 1 and listed.stderr.startswith(reason), listed.stderr
+    assert len(listed.stderr.splitlines()) == 1 and names(listed.stderr, "warroom.toml", kind), listed.stderr
     validated = run(home, "playbook", "validate")
     clean(validated, 2)
-    assert any(line.startswith(reason) for line in validated.stderr.splitlines()), validated.stderr
+    assert any(names(line, "warroom.toml", kind) for line in validated.stderr.splitlines()), validated.stderr
     given = tmp_path / "given.toml"
     (home.playbooks_dir / f"{VALID}.toml").rename(given)
     validated = run(home, "playbook", "validate", str(given))  # its references cannot be checked: a problem, not a note
     clean(validated, 2)
-    assert any(line.startswith(reason) for line in validated.stderr.splitlines()), validated.stderr
+    assert any(names(line, "warroom.toml", kind) for line in validated.stderr.splitlines()), validated.stderr
     for args in (["incident", "start", VALID], ["status"], ["monitor"]):
         result = run(home, *args)
         clean(result, 2)
         assert len(result.stderr.splitlines()) == 1, result.stderr
-        assert result.stderr.startswith(reason), result.stderr  # the reason, not "no war-room home"
+        assert names(result.stderr, "warroom.toml", kind), result.stderr  # the reason, not "no war-room home"
+
+
+# ── the playbooks folder itself ───────────────────────────────────────────────────────────────
+
+def regular_file(path: Path) -> None:
+    path.write_text("not a folder\n")
+
+
+def symlink_loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+FOLDER_REASONS = {regular_file: "is a regular file, not a folder", fifo: "is a FIFO, not a folder",
+                  symlink_loop: "a loop of symbolic links"}
+
+
+@pytest.mark.parametrize("kind", list(FOLDER_REASONS), ids=ids(FOLDER_REASONS))
+def test_a_broken_playbooks_folder_is_named_never_taken_for_an_empty_library(home, kind):
+    """Not a folder at all in place of playbooks/: every command that reads the library says so in
+    one line (exit 2) rather than listing nothing, validating "ok" or knowing no playbook."""
+    one_person(home)
+    for playbook in home.playbooks_dir.iterdir():
+        playbook.unlink()
+    home.playbooks_dir.rmdir()
+    kind(home.playbooks_dir)
+    reason = f"playbooks/: {FOLDER_REASONS[kind]}; no playbook can be read"
+    for args in (["playbook", "list"], ["playbook", "list", "--json"], ["playbook", "validate"], ["incident", "start", VALID],
+                 ["playbook", "show", VALID], ["playbook", "new", "fresh"]):
+        result = run(home, *args)
+        clean(result, 2)
+        assert result.stdout == "" and len(result.stderr.splitlines()) == 1, (args, result.stderr)
+        assert result.stderr.startswith(reason), (args, result.stderr)
+    assert json.loads(run(home, "incident", "list", "--json").stdout) == []
 
 
 # ── two files, one id ─────────────────────────────────────────────────────────────────────────
@@ -280,8 +324,10 @@ def assert_monitor_works_despite(home, broken: list[Path]) -> None:
         suppliers = {"nlcloud", "casesaas", "paybank", "eidgate", "netlink", "mailco", "hyperscale", "caredata"}
         wait_for(lambda: set(samples_between(home, started)) == suppliers, timeout=30, what="a round of every supplier")
         for path in broken:
-            reason = f"playbooks/{path.name}: {REASONS[KIND_OF[path.name]]}"
-            wait_for(lambda: any(reason in line for line in monitor.lines), timeout=5, what=reason)
+            def said(shown: str = f"playbooks/{path.name}", kind=KIND_OF[path.name]) -> bool:
+                return any(names(line.partition("playbook not loaded: ")[2], shown, kind) for line in monitor.lines)
+
+            wait_for(said, timeout=5, what=f"the monitor to name playbooks/{path.name}")
         monitor.proc.send_signal(signal.SIGTERM)
         assert monitor.proc.wait(timeout=5) == 0, "\n".join(monitor.lines)
         assert lease_holder(home) is None, "a stopped monitor releases its lease"
@@ -289,14 +335,14 @@ def assert_monitor_works_despite(home, broken: list[Path]) -> None:
         monitor.kill()
 
 
-@pytest.mark.parametrize("kind", [fifo, nesting_bomb, dev_zero], ids=ids([fifo, nesting_bomb, dev_zero]))
+@pytest.mark.parametrize("kind", [fifo, nesting_bomb, dev_zero, huge_integer], ids=ids([fifo, nesting_bomb, dev_zero, huge_integer]))
 def test_the_monitor_never_dies_of_a_playbook(sim_home, kind):  # noqa: F811 (a fixture)
     path = plant(sim_home, kind)
     assert_monitor_works_despite(sim_home, [path])
 
 
 def test_the_monitor_with_every_hostile_kind_at_once(sim_home):  # noqa: F811 (a fixture)
-    planted = [plant(sim_home, kind) for kind in (fifo, nesting_bomb, inline_table_bomb, dev_zero, directory, huge)]
+    planted = [plant(sim_home, kind) for kind in (fifo, nesting_bomb, inline_table_bomb, dev_zero, directory, huge, huge_integer)]
     assert_monitor_works_despite(sim_home, planted)
 
 

@@ -5,6 +5,8 @@ generated from them, so they cannot drift from what the loader accepts."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -20,6 +22,52 @@ Role = Literal["commander", "coordinator", "scribe", "observer"]
 State = Literal["up", "degraded", "down", "maintenance", "unknown"]
 
 _SCHEMES = {"http": ("http", "https"), "statuspage": ("http", "https"), "tcp": ("tcp",), "tls": ("tls",)}
+_IPV4_STYLE = re.compile(r"^[0-9]+(\.[0-9]+){3}$")
+
+
+def usable_url(value: str) -> str:
+    """`value`, or ValueError saying why no request could ever be made to it.
+
+    Checked here, not found out at run time: a URL that the HTTP client or the socket layer refuses
+    (a port of 99999, a bidi override or a control character, a host no DNS name can be made of)
+    would otherwise fail every round of the monitor instead of once, in the file, at its line."""
+    bad = next((i for i, c in enumerate(value) if not c.isprintable() or c.isspace()), None)
+    if bad is not None:
+        raise ValueError(f"{value!r} holds an invisible, space or control character (U+{ord(value[bad]):04X} at "
+                         f"character {bad + 1}); type the address again")
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a usable URL ({exc})") from None
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError(f"{value!r} is not a usable URL: its port must be a number from 1 to 65535")
+    host = parts.hostname
+    if host:
+        _usable_host(value, host)
+    return value
+
+
+def _usable_host(value: str, host: str) -> None:
+    if _IPV4_STYLE.match(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise ValueError(f"{value!r}: {host!r} is not an IPv4 address") from None
+        return
+    if ":" in host:  # an IPv6 literal, which urlsplit has checked
+        return
+    try:
+        host.encode("idna")  # what the socket layer does to a host name before looking it up
+        if not host.isascii():
+            import idna  # the HTTP client's IDNA 2008 encoder (httpx depends on it)
+
+            idna.encode(host)
+    except (UnicodeError, ValueError) as exc:
+        raise ValueError(f"{value!r}: {host!r} is not a host name that can be looked up ({exc})") from None
 
 
 class Settings(Model):
@@ -63,6 +111,11 @@ class Check(Model):
     """A certificate with fewer days left than this counts as degraded. tls only."""
     ca_file: str | None = None
     """PEM file of a private certificate authority to trust for this check (suppliers on a private PKI)."""
+
+    @field_validator("url")
+    @classmethod
+    def _usable(cls, value: str) -> str:
+        return usable_url(value)
 
     @model_validator(mode="after")
     def _url_fits_kind(self) -> Check:
@@ -164,7 +217,10 @@ class NotifyTarget(Model):
     @field_validator("webhook")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+        if value is None:
+            return None
+        usable_url(value)
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 

@@ -26,9 +26,23 @@ class Model(_BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True)
 
 
-def _slug(value: str) -> str:
+MAX_ID = 64
+"""Characters of an id at most: ids name files (playbooks/ID.toml) and appear in every event."""
+
+
+def slug_problem(value: str) -> str | None:
+    """Why `value` is no id, or None when it is one."""
+    if len(value) > MAX_ID:
+        return f"{value[:40]!r}… ({len(value):,} characters) is too long for an id: at most {MAX_ID} characters"
     if not _SLUG.match(value):
-        raise PydanticCustomError("slug", "{value} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage", {"value": repr(value)})
+        return f"{value!r} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage"
+    return None
+
+
+def _slug(value: str) -> str:
+    problem = slug_problem(value)
+    if problem:
+        raise PydanticCustomError("slug", "{problem}", {"problem": problem})
     return value
 
 
@@ -53,7 +67,7 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-Slug = Annotated[str, AfterValidator(_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})]
+Slug = Annotated[str, AfterValidator(_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": MAX_ID})]
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),

@@ -85,6 +85,24 @@ def _read(path: Path, shown: str, limit: int, what: str) -> bytes:
         os.close(fd)
 
 
+def folder_entries(path: Path, shown: str, suffix: str) -> list[str]:
+    """The names in the folder at `path` that end in `suffix` (hidden ones left out), sorted; or
+    InvalidFile with one line `SHOWN: why` when there is no folder to list: a file, a FIFO or a
+    loop of symbolic links in its place must be named, not taken for an empty folder."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISDIR(mode):
+            kind = "is a regular file" if stat.S_ISREG(mode) else _not_regular(mode).split(",")[0]
+            raise InvalidFile([f"{shown}: {kind}, not a folder"])
+        names = os.listdir(path)
+    except FileNotFoundError:
+        raise InvalidFile([f"{shown}: no such folder"]) from None
+    except OSError as exc:
+        why = "a loop of symbolic links" if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}"
+        raise InvalidFile([f"{shown}: {why}"]) from None
+    return sorted(name for name in names if name.endswith(suffix) and not name.startswith("."))
+
+
 def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float = DEADLINE) -> bytes:
     """The bytes of the regular file at `path` (symlinks followed), or InvalidFile with one line
     `SHOWN: why`. `shown` is how the caller names the file, already safe to print; `what` is what

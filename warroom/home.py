@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warroom import text
-from warroom.errors import BadInput, DatabaseDamaged
+from warroom.errors import BadInput, DatabaseDamaged, WarroomError
 
 CONFIG = "warroom.toml"
 DATABASE = "warroom.db"
@@ -66,7 +66,7 @@ class Home:
 
     @property
     def url(self) -> str:
-        return self.db_url or f"sqlite:///{self.db_path}"
+        return self.db_url if self.db_url is not None else f"sqlite:///{self.db_path}"  # --db '' is refused, not ignored
 
     @property
     def own_database(self) -> bool:
@@ -84,8 +84,10 @@ class Home:
 
     def require(self) -> Home:
         """This home, or BadInput: telling how to create one, or refusing one that others can change."""
+        require_utf8(self.root)
         if not os.path.lexists(self.config_path):  # anything else there is named by the config's own reader
-            raise BadInput(f"no war-room home at {self.root} (create one: warroom init {self.root})")
+            shown = text.line(self.root, 200)  # a path is whatever was typed, 100 KB included
+            raise BadInput(f"no war-room home at {shown} (create one: warroom init {shown})")
         if (self.root, self.db_url) not in _FOUND_SAFE:  # a command asks several times; the files are walked once
             self.refuse_unsafe()
             _FOUND_SAFE.add((self.root, self.db_url))
@@ -141,8 +143,9 @@ class Home:
         if found:
             raise BadInput(found[0])
 
-    def open_store(self):
-        """The migrated database of a safe home; every write is witnessed."""
+    def open_store(self, *, new: bool = False):
+        """The migrated database of a safe home; every write is witnessed. Only `new` (init, which
+        has just made the file) may find the database empty."""
         from warroom.store import migrate
         from warroom.store.engine import Store, make_engine, sqlite_path
 
@@ -150,6 +153,11 @@ class Home:
         path = sqlite_path(self.url)
         if path is not None and not path.exists():
             raise BadInput(f"no database at {path} (create a home with: warroom init)")
+        if path is not None and not new and _empty(path):
+            # SQLite takes an empty file for a new database: a truncated log would silently start
+            # again from incident #1, its history gone and nobody told.
+            raise WarroomError(f"the database {path} is empty (0 bytes): its log is gone; restore it from a backup "
+                               "(nothing was changed; only warroom init creates a database)")
         from sqlalchemy.exc import DatabaseError
 
         engine = make_engine(self.url)
@@ -161,6 +169,14 @@ class Home:
         return Store(engine, witness=self.witness() if self.own_database else None)
 
 
+def _empty(path: Path) -> bool:
+    try:
+        info = path.stat()
+    except OSError:
+        return False  # opening it says what is wrong
+    return stat.S_ISREG(info.st_mode) and info.st_size == 0
+
+
 def _group_id(name: str) -> int:
     try:
         return grp.getgrnam(name).gr_gid
@@ -168,12 +184,22 @@ def _group_id(name: str) -> int:
         raise BadInput(f"--group: no such group {name!r} on this host") from None
 
 
-def init(root: Path, *, group: str | None = None, config_text: str | None = None) -> Home:
-    """Create a home: config, playbooks, schemas, key pair and database, private to the owner (and group)."""
+def init(root: Path, *, group: str | None = None, config_text: str | None = None, made: list[Path] | None = None) -> Home:
+    """Create a home: config, playbooks, schemas, key pair and database, private to the owner (and
+    group). `made` collects every path this creates (and the database's companions to come), so a
+    failure later on can take them away again with `unmake`: a half-made home is worse than none."""
     from warroom.config import Config
     from warroom.playbooks.schema import Playbook
     from warroom.store.engine import create_private_file
 
+    made = [] if made is None else made
+
+    def claim(path: Path) -> Path:
+        if not os.path.lexists(path):
+            made.append(path)
+        return path
+
+    require_utf8(root)
     home = Home(root)
     for name in (CONFIG, DATABASE, KEY):
         if (root / name).exists():
@@ -188,8 +214,10 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
     own_modes = {KEY: 0o600, PUB: 0o640, WITNESS: 0o640} if group else {}
     old_umask = os.umask(0o007 if group else 0o077)
     try:
+        for folder in reversed([root, *root.parents]):  # the topmost missing folder first
+            claim(folder)
         root.mkdir(parents=True, exist_ok=True)
-        (root / PLAYBOOKS).mkdir(exist_ok=True)
+        claim(root / PLAYBOOKS).mkdir(exist_ok=True)
         for folder, mode in ((root, dir_mode), (root / PLAYBOOKS, dir_mode & ~stat.S_ISVTX)):
             if gid is not None:
                 os.chown(folder, -1, gid)
@@ -197,15 +225,17 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
         config = config_text if config_text is not None else example_config().read_text(encoding="utf-8")
         if group:
             config = config.replace("[settings]\n", f'[settings]\ngroup = "{group}"\n', 1)
-        home.config_path.write_text(config, encoding="utf-8")
-        (root / CONFIG_SCHEMA).write_text(json.dumps(Config.model_json_schema(), indent=2) + "\n", encoding="utf-8")
-        (root / PLAYBOOKS / PLAYBOOK_SCHEMA).write_text(json.dumps(Playbook.model_json_schema(), indent=2) + "\n", encoding="utf-8")
+        claim(home.config_path).write_text(config, encoding="utf-8")
+        claim(root / CONFIG_SCHEMA).write_text(json.dumps(Config.model_json_schema(), indent=2) + "\n", encoding="utf-8")
+        claim(root / PLAYBOOKS / PLAYBOOK_SCHEMA).write_text(json.dumps(Playbook.model_json_schema(), indent=2) + "\n", encoding="utf-8")
         for source in sorted(bundled_playbooks().glob("*.toml")):
-            shutil.copyfile(source, root / PLAYBOOKS / source.name)
+            shutil.copyfile(source, claim(root / PLAYBOOKS / source.name))
         from warroom.witness import generate_key
 
-        generate_key(root / KEY, root / PUB)
-        create_private_file(home.db_path, group_shared=group is not None)
+        generate_key(claim(root / KEY), claim(root / PUB))
+        for name in (WITNESS, DATABASE + "-wal", DATABASE + "-shm", DATABASE + ".writer-lock"):
+            claim(root / name)  # made by the first write, which is part of creating the home
+        create_private_file(claim(home.db_path), group_shared=group is not None)
         for path in [p for p in root.rglob("*") if p.is_file()]:
             if gid is not None:
                 os.chown(path, -1, gid)
@@ -213,3 +243,28 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
     finally:
         os.umask(old_umask)
     return home
+
+
+def unmake(made: list[Path]) -> None:
+    """Take away what a failed `init` made, newest first; a folder only when it is empty again
+    (nothing that was there before, or that someone else put there since, is removed)."""
+    for path in reversed(made):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            pass  # already gone, or a folder that holds what is not ours
+
+
+def require_utf8(root: Path) -> None:
+    """BadInput unless the home's path is UTF-8: the database is named by a URL, which is text,
+    so a path with other bytes (a Latin-1 name) can be neither opened nor created."""
+    try:
+        os.fsencode(root).decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        from warroom.files import name_of
+
+        raise BadInput(f"the war-room home {name_of(root)}: its path is not valid UTF-8 (shown with \ufffd), and "
+                       "warroom needs one that is: rename the folder") from None

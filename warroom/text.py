@@ -4,7 +4,8 @@ Such text is data. A terminal obeys what it is sent: an escape sequence in a log
 window title, write the clipboard (OSC 52) or clear the screen; a carriage return can overwrite the
 time and actor of a row; a newline can print a forged log line for someone else. So every control
 character (C0, C1, DEL) is shown as a visible symbol, and so are the invisible characters that
-reorder or break lines (bidirectional overrides, line and paragraph separators: "Trojan Source").
+reorder or break lines (bidirectional overrides, line and paragraph separators: "Trojan Source")
+and those that show nothing at all (zero-width space, soft hyphen, tag characters, fillers).
 Ordinary text, right-to-left scripts and emoji (joiners included) pass unchanged.
 
 `line()` makes one line of anything; `block()` keeps a multi-line entry's lines, each indented under
@@ -14,12 +15,26 @@ from __future__ import annotations
 
 import re
 
-# C0 controls as the Unicode "control pictures" (␀ … ␟), DEL as ␡; C1 and the invisible
-# reordering characters as a \u escape, which every font has.
+# C0 controls as the Unicode "control pictures" (␀ … ␟), DEL as ␡; C1, the invisible reordering
+# characters and the characters that show nothing at all as a \u escape, which every font has.
 _PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _PICTURES[0x7F] = "\u2421"
-_INVISIBLE = [*range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
-_TABLE = {code: _PICTURES.get(code) or f"\\u{code:04x}" for code in [*_PICTURES, *_INVISIBLE]}
+_REORDERING = [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+# Invisible: they let two texts that look the same differ ("alice" and "al\u200bice"), or hide text
+# (tag characters spell ASCII nobody sees). So every format character (Unicode category Cf: zero-
+# width space, word joiner, BOM, soft hyphen, tags, interlinear annotations, …) is shown, and so
+# are the fillers and invisible marks of other categories. The zero-width joiner and non-joiner
+# stay, as do variation selectors (not Cf): emoji sequences and Persian or Indic writing need them.
+# (Listed rather than looked up in unicodedata, which would take 0.1 s of every command's start;
+# a test checks the list against the running Python's Unicode data.)
+_INVISIBLE = [
+    0x00AD, *range(0x0600, 0x0606), 0x06DD, 0x070F, *range(0x0890, 0x0892), 0x08E2, 0x180E, 0x200B,
+    *range(0x2060, 0x2065), *range(0x206A, 0x2070), 0xFEFF, *range(0xFFF9, 0xFFFC), 0x110BD, 0x110CD,
+    *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE0080),
+    0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0,  # not Cf: combining grapheme joiner, fillers
+]
+_TABLE = {code: _PICTURES.get(code) or (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+          for code in [*_PICTURES, *range(0x80, 0xA0), *_REORDERING, *_INVISIBLE]}
 _UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _SPACES = re.compile(r"[^\S\n\r\t\x0b\x0c\x1c-\x1f\x85]{2,}")
@@ -51,6 +66,15 @@ def block(text: object, indent: str, limit: int = MAX_SHOWN) -> str:
     (which the caller chooses so that it cannot be mistaken for the start of a row)."""
     text = _clip("" if text is None else str(text), limit)
     return ("\n" + indent).join(line(part, limit) for part in _NEWLINES.split(text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid(text: str) -> str:
+    """`text` made storable: a lone surrogate (JSON can spell "\\ud800", and undecodable bytes of
+    an argument arrive as them) cannot be encoded as UTF-8, so each becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def is_safe(text: str) -> bool:

@@ -8,6 +8,7 @@ table header and key (`steps[1].due` → line 12). That is what lets every probl
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -153,6 +154,18 @@ def _too_deep(shown: str) -> InvalidFile:
     return InvalidFile([f"{shown}: nested too deeply (arrays or tables inside each other, hundreds of levels)"])
 
 
+_LONG_NUMBER = re.compile(rf"(?<![\w\"'.])[+-]?[0-9_]{{{sys.get_int_max_str_digits() + 1},}}")  # not in a string
+
+
+def _too_long(text: str, shown: str) -> InvalidFile:
+    # tomllib converts an integer with int(), which refuses more than 4300 digits with a plain
+    # ValueError (CVE-2020-10735): one bad file, said at its line, never "internal error".
+    found = _LONG_NUMBER.search(text)
+    where = f"{shown}:{text.count(chr(10), 0, found.start()) + 1}" if found else shown
+    digits = sys.get_int_max_str_digits()
+    return InvalidFile([f"{where}: a number of more than {digits:,} digits; no field takes one (a mistake, or a hostile file)"])
+
+
 def parse(text: str, shown: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -164,6 +177,8 @@ def parse(text: str, shown: str) -> dict[str, Any]:
         where = f"{shown}:{at.group(1)}:{at.group(2)}" if at else shown
         reason = _AT.sub("", message).strip()
         raise InvalidFile([f"{where}: TOML syntax error: {reason}"]) from None
+    except ValueError:  # after TOMLDecodeError, which is one
+        raise _too_long(text, shown) from None
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,9 +62,29 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2))
 
 
+QUOTED_SHOWN = 200  # characters of one quoted value that an error message shows
+ERROR_SHOWN = 1_000  # characters of one error message, whatever it holds
+# A value quoted in a message, as repr() or our messages write it ('…' or "…"), or one long word
+# (a path, a URL) of more than QUOTED_SHOWN characters.
+_LONG = re.compile(rf"'([^'\n]{{{QUOTED_SHOWN + 1},}})'|\"([^\"\n]{{{QUOTED_SHOWN + 1},}})\"|\S{{{QUOTED_SHOWN + 1},}}")
+
+
+def _clip(match: re.Match) -> str:
+    whole = match.group()
+    quote = whole[0] if match.group(1) or match.group(2) else ""
+    value = match.group(1) or match.group(2) or whole
+    return f"{quote}{value[:QUOTED_SHOWN]}{quote}… ({len(value) - QUOTED_SHOWN:,} more characters)"
+
+
+def clipped(message: object) -> str:
+    """`message` with every long quoted value or word cut to its start and a count of what was cut:
+    an argument of 120 KB is not worth echoing whole, and the rest of the message says what to do."""
+    return text.line(_LONG.sub(_clip, str(message)), limit=ERROR_SHOWN)
+
+
 def error(message: object) -> None:
-    """An error: always one line on stderr, whatever text it quotes."""
-    echo(text.line(message, limit=sys.maxsize), err=True)
+    """An error: always one line on stderr, whatever text it quotes, and never a wall of it."""
+    echo(clipped(message), err=True)
 
 
 def click_error(exc: click.ClickException) -> None:

@@ -22,9 +22,13 @@ class Number(click.ParamType):
         if isinstance(value, int):
             number = value
         else:
+            # Only ASCII digits: int() also reads "１" (fullwidth), "١" (Arabic-Indic), "+1", " 1 "
+            # and "1_000", so a look-alike of an id would act on the id it resembles.
+            if not (value.isascii() and value.isdigit()):
+                self.fail(f"{text.line(value, 40)!r} is not a number (digits 0-9 only)", param, ctx)
             try:
                 number = int(value)
-            except ValueError:  # also a number of more digits than int() will read
+            except ValueError:  # a number of more digits than int() will read
                 self.fail(f"{text.line(value, 40)!r} is not a number", param, ctx)
         if not 1 <= number <= LARGEST_ID:
             self.fail(f"{text.line(value, 40)} is not a{'n' if self.what[0] in 'aeiou' else ''} {self.what}: "

@@ -13,13 +13,14 @@ import json
 import re
 import ssl
 import time
-from pathlib import Path
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
-from warroom import files
+from warroom import files, text
 from warroom.config import Check
 from warroom.errors import InvalidFile
 from warroom.health.states import Result
@@ -27,6 +28,7 @@ from warroom.health.states import Result
 BODY_CAP = 64 * 1024  # enough for any status.json; an endless body is cut here
 CA_FILE_CAP = 4_000_000  # a whole system bundle is about 250 KB
 MAX_REDIRECTS = 5
+DETAIL_CAP = 200  # characters of a result's detail: a reason, not a copy of what a server sent
 
 
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
@@ -135,23 +137,47 @@ async def run_with(check: Check, clients: Clients) -> Result:
 
 
 async def run(check: Check, client: httpx.AsyncClient) -> Result:
-    """Run one check to completion or to its deadline, whichever comes first; never raises."""
+    """Run one check to completion or to its deadline, whichever comes first; never raises.
+    Whatever a server or its answer provokes is this check's result, never the end of a round
+    that other suppliers share."""
     limit = check.timeout.total_seconds()
     began = time.perf_counter()
     try:
         async with asyncio.timeout(limit):
-            return await _RUNNERS[check.kind](check, client, began)
-    except TimeoutError:
+            result = await _RUNNERS[check.kind](check, client, began)
+    except Exception as exc:  # see the docstring
+        result = _failed(check, limit, exc)
+    return replace(result, detail=text.valid(result.detail)[:DETAIL_CAP])
+
+
+# Failures of the conversation with the supplier: it is down as far as we can tell. A redirect to
+# a port of 99999 ends in OverflowError inside an ExceptionGroup, to a host that is no host name
+# in InvalidURL.
+_UNREACHABLE = (httpx.HTTPError, httpx.InvalidURL, OSError, ssl.SSLError, ValueError, OverflowError)
+
+
+def _failed(check: Check, limit: float, exc: BaseException) -> Result:
+    exc = _leaf(exc)
+    if isinstance(exc, TimeoutError):
         return Result(check.kind, "down", None, f"timeout after {limit:.1f} s", "timeout")
-    except httpx.TooManyRedirects:
+    if isinstance(exc, httpx.TooManyRedirects):
         return Result(check.kind, "down", None, f"redirect loop (more than {MAX_REDIRECTS} redirects)", "redirects")
-    except (httpx.HTTPError, OSError, ssl.SSLError, ValueError) as exc:
-        detail, cause = describe(exc)
+    detail, cause = describe(exc)
+    if isinstance(exc, _UNREACHABLE):
         return Result(check.kind, "down", None, detail, cause)
+    return Result(check.kind, "unknown", None, f"check failed: {detail}", "error")  # we cannot tell
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups, which say nothing themselves."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def describe(exc: BaseException) -> tuple[str, str]:
     """A failure in a few words a coordinator understands, and its cause code."""
+    exc = _leaf(exc)
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(chain) < 8:
@@ -162,20 +188,22 @@ def describe(exc: BaseException) -> tuple[str, str]:
             return f"TLS: {item.verify_message or item.reason}", "tls"
         if isinstance(item, ssl.SSLError):
             return f"TLS: {item.reason or item}", "tls"
-    text = " ".join(str(item) for item in chain).lower()
+    said = " ".join(str(item) for item in chain).lower()
     codes = {getattr(item, "errno", None) for item in chain}
-    if errno.ECONNREFUSED in codes or "connection refused" in text or "connect call failed" in text:
+    if errno.ECONNREFUSED in codes or "connection refused" in said or "connect call failed" in said:
         return "connection refused", "refused"
-    if errno.ECONNRESET in codes or "reset by peer" in text:
+    if errno.ECONNRESET in codes or "reset by peer" in said:
         return "connection reset", "reset"
-    if "name or service not known" in text or "nodename nor servname" in text or "temporary failure in name resolution" in text:
+    if "name or service not known" in said or "nodename nor servname" in said or "temporary failure in name resolution" in said:
         return "DNS: host not found", "dns"
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
-        if "without sending" in text or "disconnected" in text or "closed" in text:
+        if "without sending" in said or "disconnected" in said or "closed" in said:
             return "server closed the connection without a response", "protocol"
         return "not a valid HTTP response", "protocol"
     if isinstance(exc, httpx.ReadError):
         return "connection broken while reading", "reset"
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, OverflowError)):  # after a redirect: our URLs are checked
+        return f"unusable address: {str(exc)[:100]}", "address"
     return (str(exc) or type(exc).__name__)[:120], "error"
 
 
@@ -218,13 +246,25 @@ async def _statuspage(check: Check, client: httpx.AsyncClient, began: float) -> 
     latency = _elapsed_ms(began)
     if response.status_code != 200:
         return Result("statuspage", "unknown", latency, f"status page: HTTP {response.status_code}", "statuspage")
+    found = _read_status(body)
+    if found is None:
+        return Result("statuspage", "unknown", latency, "status page: unreadable (not Statuspage JSON)", "statuspage")
+    indicator, description = found
+    state = _INDICATORS.get(indicator, "unknown")
+    return Result("statuspage", state, latency, f"status page: {description or indicator[:40]}", "statuspage")
+
+
+def _read_status(body: bytes) -> tuple[str, str] | None:
+    """(indicator, description) of a Statuspage status.json, or None for anything else: the page
+    is the supplier's to write, so any shape, nesting or number may come back."""
     try:
         status = json.loads(body)["status"]
-        indicator, description = status["indicator"], str(status.get("description", ""))[:120]
-    except (ValueError, KeyError, TypeError):
-        return Result("statuspage", "unknown", latency, "status page: unreadable (not Statuspage JSON)", "statuspage")
-    state = _INDICATORS.get(indicator, "unknown")
-    return Result("statuspage", state, latency, f"status page: {description or indicator}", "statuspage")
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError):  # RecursionError: [[[[…
+        return None
+    if not isinstance(status, dict) or not isinstance(status.get("indicator"), str):
+        return None
+    description = status.get("description")
+    return status["indicator"], text.valid(description)[:120] if isinstance(description, str) else ""
 
 
 def _host_port(url: str) -> tuple[str, int]:

@@ -10,20 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import socket
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from warroom import durations, identity, notify, text
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
-from warroom.health.states import in_maintenance, observe
+from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
 from warroom.playbooks.schema import Playbook
 from warroom.services import escalation, health, lease, library, outbox, views
@@ -59,6 +60,7 @@ class Monitor:
         self.scheduler: AsyncIOScheduler
         self.clients: checks.Clients
         self.semaphore: asyncio.Semaphore
+        self._failing: dict[str, str] = {}  # job id → the error last reported for it
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)
@@ -71,7 +73,12 @@ class Monitor:
             # missed runs collapse into one, and one supplier is never checked twice at once.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
-        self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        # Job errors are reported by _job_done, one line once per distinct error; APScheduler's own
+        # report is a traceback every round (and one for each job cancelled when the monitor stops),
+        # and a check slower than its interval would add a "skipped" warning every interval.
+        logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+        self.scheduler.add_listener(self._job_done, EVENT_JOB_ERROR | EVENT_JOB_EXECUTED)
         self.scheduler.add_job(self._lease_tick, "interval", seconds=self.renew_every, id="lease", next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self._witness, "interval", seconds=1, id="witness", next_run_time=datetime.now(UTC))
         self.scheduler.start()
@@ -83,6 +90,7 @@ class Monitor:
                 await asyncio.to_thread(self._release)
             await self.clients.aclose()
             self.store.dispose()
+            self.say(f"monitor {text.line(self.holder)}: stopped")
 
     def _load_playbooks(self) -> None:
         """The valid playbooks, whose triggers the checks watch. A broken file is named and left
@@ -90,7 +98,7 @@ class Monitor:
         try:
             entries = library.library(self.home, self.config)
         except Exception as exc:
-            log.exception("loading the playbooks failed")
+            log.debug("loading the playbooks failed", exc_info=exc)
             self.say(line(f"playbooks not loaded ({type(exc).__name__}: {exc}); checking without their triggers"))
             return
         self.playbooks = [e.playbook for e in entries if e.playbook and not e.problems]
@@ -178,6 +186,8 @@ class Monitor:
     # ── the webhook outbox ─────────────────────────────────────────────────────────────────────
 
     async def _deliver(self) -> None:
+        """POST every due message at once, then record each attempt in its own transaction: one
+        message that cannot be sent or recorded never holds back, or repeats, another."""
         def due():
             with self.store.read() as session:
                 return [(m.id, m.url, m.payload) for m in outbox.due(session, self.clock.now())]
@@ -188,16 +198,18 @@ class Monitor:
         client = self.clients.trusting()
         errors = await asyncio.gather(*(notify.post(client, url, payload) for _, url, payload in messages))
 
-        def record():
+        def record(message_id: int, error: str | None) -> None:
             with self.store.write() as session:
                 lease.require(session, holder=self.holder, now=self.clock.now())
-                for (message_id, _, _), error in zip(messages, errors):
-                    outbox.record_attempt(session, message_id=message_id, error=error, now=self.clock.now(), origin=self.origin)
+                outbox.record_attempt(session, message_id=message_id, error=error, now=self.clock.now(), origin=self.origin)
 
-        try:
-            await asyncio.to_thread(record)
-        except lease.NotLeader:
-            pass  # undelivered attempts stay due; the next leader tries them
+        for (message_id, _, _), error in zip(messages, errors, strict=True):
+            try:
+                await asyncio.to_thread(record, message_id, error)
+            except lease.NotLeader:
+                return  # undelivered attempts stay due; the next leader tries them
+            except Exception as exc:  # the others are still recorded
+                self._report(f"outbox:{message_id}", exc)
 
     # ── the witness: each new head signed within a second, whoever wrote it ───────────────────
 
@@ -238,10 +250,23 @@ class Monitor:
             if pruned:
                 self.say(f"pruned {pruned:,} latency samples older than {durations.format(self.config.settings.history)}")
 
-    def _job_failed(self, event: JobExecutionEvent) -> None:
-        # APScheduler only logs job errors; a monitor that silently stops checking is worse than none.
-        log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
-        self.say(f"error in {text.line(event.job_id)}: {type(event.exception).__name__}: {text.line(event.exception)}")
+    def _job_done(self, event: JobExecutionEvent) -> None:
+        if event.exception is None:
+            if self._failing.pop(event.job_id, None) is not None:
+                self.say(f"{text.line(event.job_id)} works again")
+        elif not isinstance(event.exception, asyncio.CancelledError):  # cancelled: the monitor is stopping
+            self._report(event.job_id, event.exception)
+
+    def _report(self, job_id: str, exc: BaseException) -> None:
+        """A failing job, said once per distinct error (a monitor that silently stops checking is
+        worse than none; one that says so every second buries everything else in its log). The
+        traceback goes to the debug log, once too."""
+        said = f"{type(exc).__name__}: {exc}"
+        if self._failing.get(job_id) == re.sub(r"\d+", "#", said):  # the same error, another round
+            return
+        self._failing[job_id] = re.sub(r"\d+", "#", said)
+        log.debug("job %s failed", job_id, exc_info=exc)
+        self.say(f"error in {text.line(job_id)}: {text.line(said, 300)} (said once until it changes or the job works again)")
 
 
 def ca_files(config) -> set[str | None]:
@@ -262,8 +287,15 @@ async def check_once(home: Home, concurrency: int = 100, clock: Clock | None = N
     await asyncio.to_thread(checks.preload, ca_files(config))
     clients = checks.Clients(concurrency)
     semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(supplier: Supplier):
+        try:
+            return await observe_supplier(supplier, clients, semaphore, clock or SystemClock())
+        except Exception as exc:  # one supplier never hides the others' report
+            return Observation("unknown", None, f"check failed: {checks.describe(exc)[0]}", "error"), (clock or SystemClock()).now()
+
     try:
-        rounds = await asyncio.gather(*(observe_supplier(s, clients, semaphore, clock or SystemClock()) for s in config.suppliers))
+        rounds = await asyncio.gather(*(one(s) for s in config.suppliers))
     finally:
         await clients.aclose()
     down = {s.id for s, (observation, _) in zip(config.suppliers, rounds, strict=True) if observation.state == "down"}

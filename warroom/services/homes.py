@@ -5,21 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from warroom import files
 from warroom import home as homes
 from warroom.clock import Clock
+from warroom.errors import WarroomError
 from warroom.store import eventlog
 
 
 def create(root: Path, *, clock: Clock, actor: str, origin: dict[str, Any], group: str | None = None, config_text: str | None = None) -> homes.Home:
-    home = homes.init(root, group=group, config_text=config_text)
-    store = home.open_store()
+    """All or nothing: a home whose files were made but whose first event could not be recorded is
+    taken away again, so no half-made home (an empty warroom.db) is left for the next command."""
+    made: list[Path] = []
     try:
-        with store.write() as session:
-            eventlog.append(
-                session, at=clock.now(), kind="home.created", actor=actor, origin=origin,
-                object=f"home:{root}", summary=f"war-room home created at {root}",
-                data={"group": group},
-            )
-    finally:
-        store.dispose()
+        home = homes.init(root, group=group, config_text=config_text, made=made)
+        store = home.open_store(new=True)
+        try:
+            with store.write() as session:
+                eventlog.append(
+                    session, at=clock.now(), kind="home.created", actor=actor, origin=origin,
+                    object=f"home:{root}", summary=f"war-room home created at {root}",
+                    data={"group": group},
+                )
+        finally:
+            store.dispose()
+    except OSError as exc:
+        homes.unmake(made)
+        where = f" ({files.name_of(exc.filename)})" if exc.filename else ""
+        raise WarroomError(f"cannot create the war-room home at {files.name_of(root)}: {exc.strerror or exc}{where}; "
+                           "nothing was left behind") from None
+    except BaseException:
+        homes.unmake(made)
+        raise
     return home

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ import tomli_w
 from warroom import durations, tomlsource
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile
-from warroom.fields import SLUG_PATTERN
-from warroom.files import name_of
+from warroom.fields import slug_problem
+from warroom.files import folder_entries, name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
@@ -30,7 +29,13 @@ def config(home: Home) -> Config:
 
 
 def _home_files(home: Home) -> list[tuple[Path, str]]:
-    return [(p, name_of(f"playbooks/{p.name}")) for p in sorted(home.playbooks_dir.glob("*.toml"))]
+    """The home's playbook files; InvalidFile when playbooks/ is no folder (a file, a FIFO, a loop
+    of links), which would otherwise read as a library without a single playbook."""
+    try:
+        names = folder_entries(home.playbooks_dir, "playbooks/", ".toml")
+    except InvalidFile as exc:
+        raise InvalidFile([f"{exc.problems[0]}; no playbook can be read ({name_of(home.playbooks_dir)})"]) from None
+    return [(home.playbooks_dir / name, name_of(f"playbooks/{name}")) for name in names]
 
 
 def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
@@ -113,8 +118,9 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     default the person at this terminal); observers may not."""
     cfg = config(home)
     (actor or actors.current(cfg)).require("write a new playbook")
-    if not re.match(SLUG_PATTERN, playbook_id):
-        raise BadInput(f"{playbook_id!r} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage")
+    problem = slug_problem(playbook_id)
+    if problem:
+        raise BadInput(problem)
     path = home.playbooks_dir / f"{playbook_id}.toml"
     if path.exists():
         raise BadInput(f"playbooks/{path.name} exists; choose another id (nothing was changed)")

@@ -61,15 +61,37 @@ def _file_error(code: int, database: Path) -> str | None:
     return reason
 
 
+_LIKE = "like sqlite:////path/to/warroom.db or postgresql+psycopg://host/db"
+# The drivers warroom runs on: SQLite through the standard library, PostgreSQL through psycopg (or
+# psycopg2, SQLAlchemy's default for postgresql://). An async driver (sqlite+aiosqlite) cannot
+# serve our synchronous sessions, and any other is untested.
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg", "postgresql+psycopg2")
+
+
 def _parse(url: str) -> URL:
+    if not url.strip():
+        raise BadInput(f"--db: the database URL is empty; give one ({_LIKE}), or leave --db out for the home's own database")
     try:
-        return make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
-        raise BadInput(f"--db: {url!r} is not a database URL (like sqlite:///path/warroom.db or postgresql+psycopg://host/db)") from None
+        raise BadInput(f"--db: {url!r} is not a database URL ({_LIKE})") from None
+    if parsed.drivername not in DRIVERS:
+        raise BadInput(f"--db {parsed.render_as_string(hide_password=True)}: warroom knows no database driver "
+                       f"{parsed.drivername!r}; it runs on {', '.join(DRIVERS)}") from None
+    return parsed
 
 
 def _in_memory(parsed: URL) -> bool:
     return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+
+
+def _refuse_sqlite_options(parsed: URL, url: str) -> None:
+    """A query string on a SQLite URL is refused: `?mode=ro&uri=true` makes pysqlite create a new
+    file named `warroom.db?mode=ro` beside the real one, and `?mode=ro` alone is ignored with a
+    warning while the command writes. warroom chooses its own SQLite settings (make_engine)."""
+    if parsed.query or "?" in url:
+        raise BadInput(f"--db {parsed.render_as_string(hide_password=True)}: a SQLite URL takes no options after '?' "
+                       "(warroom sets its own); give just the file: sqlite:////path/to/warroom.db")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -77,6 +99,7 @@ def sqlite_path(url: str) -> Path | None:
     parsed = _parse(url)
     if parsed.get_backend_name() != "sqlite" or _in_memory(parsed):
         return None
+    _refuse_sqlite_options(parsed, url)
     return Path(parsed.database)
 
 
@@ -96,6 +119,7 @@ def make_engine(url: str) -> Engine:
     if _in_memory(parsed):
         raise BadInput(f"--db {shown}: an in-memory database forgets everything when the command ends, so nothing "
                        "recorded would last; give a file: sqlite:////path/to/warroom.db")
+    _refuse_sqlite_options(parsed, url)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
