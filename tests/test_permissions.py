@@ -36,6 +36,9 @@ def test_init_with_a_group_shares_with_that_group_only(tmp_path):
     assert result.returncode == 0, result.stderr
     assert mode(root) == 0o3770 and root.stat().st_gid == os.getgid()
     assert mode(root / "warroom.db") == 0o660 and mode(root / "warroom.key") == 0o600
+    # What the war-room is (people and roles, playbooks) the group reads and only the administrator changes.
+    assert mode(root / "warroom.toml") == 0o640 and mode(root / "playbooks") == 0o2750
+    assert all(mode(p) == 0o640 for p in (root / "playbooks").iterdir())
     assert f'group = "{group}"' in (root / "warroom.toml").read_text()
 
 

@@ -212,13 +212,18 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
     # The key signs the witness: its owner's alone (in a group home, the monitor's service
     # account). witness.log and warroom.pub are the group's to read, the key owner's to write.
     own_modes = {KEY: 0o600, PUB: 0o640, WITNESS: 0o640} if group else {}
+    # What the war-room is (suppliers, people and their roles, playbooks) is the administrator's to
+    # change: the group reads it. Writable by the group, any member (an observer) could make
+    # themselves commander, and no event would say so.
+    configured = {CONFIG: 0o640, CONFIG_SCHEMA: 0o640} if group else {}
+    playbook_mode = 0o640 if group else file_mode
     old_umask = os.umask(0o007 if group else 0o077)
     try:
         for folder in reversed([root, *root.parents]):  # the topmost missing folder first
             claim(folder)
         root.mkdir(parents=True, exist_ok=True)
         claim(root / PLAYBOOKS).mkdir(exist_ok=True)
-        for folder, mode in ((root, dir_mode), (root / PLAYBOOKS, dir_mode & ~stat.S_ISVTX)):
+        for folder, mode in ((root, dir_mode), (root / PLAYBOOKS, (0o2750 if group else dir_mode))):
             if gid is not None:
                 os.chown(folder, -1, gid)
             os.chmod(folder, mode)
@@ -239,7 +244,10 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
         for path in [p for p in root.rglob("*") if p.is_file()]:
             if gid is not None:
                 os.chown(path, -1, gid)
-            os.chmod(path, own_modes.get(path.name, file_mode) if path.parent == root else file_mode)
+            if path.parent == root:
+                os.chmod(path, own_modes.get(path.name, configured.get(path.name, file_mode)))
+            else:
+                os.chmod(path, playbook_mode)
     finally:
         os.umask(old_umask)
     return home

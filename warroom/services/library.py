@@ -10,14 +10,14 @@ import tomli_w
 
 from warroom import durations, tomlsource
 from warroom.config import Config, load_config
-from warroom.errors import BadInput, InvalidFile
+from warroom.errors import BadInput, InvalidFile, WarroomError
 from warroom.fields import slug_problem
 from warroom.files import folder_entries, name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
 from warroom.playbooks import loader
 from warroom.playbooks.schema import Playbook
-from warroom.text import block, line
 from warroom.services import actors
+from warroom.text import block, line
 
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
@@ -132,7 +132,11 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     locator = tomlsource.Locator(text)
     playbook = tomlsource.validate(Playbook, tomlsource.parse(text, path.name), path.name, locator)
     assert not loader.cross_check(playbook, cfg, path.name, locator), "skeleton does not validate"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660 if home.group_shared else 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640 if home.group_shared else 0o600)
+    except PermissionError:
+        raise WarroomError(f"playbooks/ is the administrator's to change (this account cannot write to it); "
+                           f"ask them to add {path.name}, or write it elsewhere and check it with warroom playbook validate FILE") from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
     return path
