@@ -14,6 +14,7 @@ from tests.tui.test_board import until
 from warroom import identity
 from warroom.services import actors, incidents, library
 from warroom.tui.app import make_app
+from warroom.tui.dialogs import AskText
 from warroom.tui.room import IncidentScreen
 
 
@@ -74,6 +75,8 @@ def test_work_an_incident_from_the_room(home, clock):
             await pilot.pause()
             await pilot.press("enter")  # an empty reason is refused: the dialog stays
             await pilot.pause()
+            assert isinstance(app.screen, AskText), "the dialog stays open"
+            await app.workers.wait_for_complete()  # anything it started has landed: nothing did
             assert "fallback.activated" not in kinds(home)
             await pilot.press(*"ETA 8 hours", "enter")
             await until(pilot, lambda: room.view.fallbacks[0].active, what="the fallback to be active")
