@@ -12,8 +12,8 @@ from warroom.services import health
 from warroom.services.board import board, fingerprint
 from warroom.store.models import HealthSample
 from warroom.symbols import spark
-from warroom.tui.reader import what_shows
 from warroom.tui.board import countdown, latency_text
+from warroom.tui.reader import what_shows
 
 
 def test_trends_average_each_minute_oldest_first_with_the_minute_under_way_last(home, clock):

@@ -190,7 +190,7 @@ def test_a_ca_file_that_cannot_be_used_makes_the_check_unknown_never_a_hang(serv
     results, _ = hostile.elapsed(lambda: asyncio.run(both(str(bundle))))
     assert results[0].state == "up"
     for ca_file, reason in ((fifo, "is a FIFO, not a regular file"), (empty, "holds no PEM certificate")):
-        results, took = hostile.elapsed(lambda: asyncio.run(both(str(ca_file))))
+        results, took = hostile.elapsed(lambda ca_file=ca_file: asyncio.run(both(str(ca_file))))
         assert took < DEADLINE + 1
         for result in results:
             assert result.state == "unknown" and result.cause == "config" and reason in result.detail, result

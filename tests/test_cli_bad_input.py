@@ -134,9 +134,8 @@ def test_a_read_only_database_is_one_line_naming_the_file(home):
     before = event_rows(home)
     os.chmod(home.db_path, 0o400)
     immutable = os.geteuid() == 0  # root writes through file modes: make the file immutable instead
-    if immutable:
-        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(home.db_path)], capture_output=True).returncode:
-            pytest.skip("running as root and this filesystem cannot make a file immutable (chattr +i)")
+    if immutable and (not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(home.db_path)], capture_output=True).returncode):
+        pytest.skip("running as root and this filesystem cannot make a file immutable (chattr +i)")
     try:
         result = run_cli("log", incident_id, "the decision", home=home.root)
     finally:

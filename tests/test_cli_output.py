@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import hostile
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT
 from tests.terminal import Terminal
 from warroom import text
 
@@ -218,8 +218,7 @@ ANY_TEXT = st.text(st.one_of(st.characters(exclude_categories=("Cs",)), st.sampl
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(entries=st.lists(ANY_TEXT.filter(str.strip), min_size=1, max_size=3), title=ANY_TEXT.filter(str.strip), detail=ANY_TEXT)
 def test_generated_text_is_printed_without_control_characters(home, clock, entries, title, detail):
-    from warroom.health.states import Result
-    from warroom.health.states import observe
+    from warroom.health.states import Result, observe
     from warroom.playbooks.schema import Playbook
     from warroom.services import actors, health, incidents, lease, library
 

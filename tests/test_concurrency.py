@@ -35,7 +35,7 @@ def test_four_processes_appending_500_each_make_one_chain(home, tmp_path):
     for n in range(4):
         mine = [r["data"]["n"] for r in records if r["actor"] == f"w{n}"]
         assert mine == list(range(500)), f"writer w{n} lost or reordered events"
-    interleaved = sum(1 for a, b in zip(records, records[1:]) if a["actor"] != b["actor"])
+    interleaved = sum(1 for a, b in zip(records, records[1:], strict=False) if a["actor"] != b["actor"])
     assert interleaved > 4, "the writers did not actually overlap"
 
 
@@ -48,9 +48,9 @@ def test_a_writers_lock_held_for_ever_is_a_clear_failure_not_a_hang(home, monkey
 
     import pytest
 
+    from tests.helpers import append_many
     from warroom.errors import WarroomError
     from warroom.store import engine
-    from tests.helpers import append_many
 
     monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 1500)
     store = home.open_store()
@@ -58,7 +58,7 @@ def test_a_writers_lock_held_for_ever_is_a_clear_failure_not_a_hang(home, monkey
     holder = os.open(f"{home.db_path}.writer-lock", os.O_RDONLY)
     fcntl.flock(holder, fcntl.LOCK_EX)
     try:
-        with pytest.raises(WarroomError, match="writers' lock warroom.db.writer-lock has been held by another process"):
+        with pytest.raises(WarroomError, match=r"writers' lock warroom\.db\.writer-lock has been held by another process"):
             append_many(store, 1, start=1)
     finally:
         os.close(holder)

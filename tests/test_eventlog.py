@@ -21,7 +21,7 @@ def test_events_chain_from_genesis_and_verify(home, clock):
     with store.engine.connect() as connection:
         records = list(eventlog.records(connection))
     assert records[0]["prev_hash"] == chain.GENESIS
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(records, records[1:]))
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(records, records[1:], strict=False))
 
 
 def test_incident_stream_links_each_event_to_the_previous_of_that_incident(home):
@@ -30,7 +30,7 @@ def test_incident_stream_links_each_event_to_the_previous_of_that_incident(home)
     with store.engine.connect() as connection:
         mine = [r for r in eventlog.records(connection) if r["incident_id"] == 2]
     assert mine[0]["links"]["incident:2"] is None
-    for before, after in zip(mine, mine[1:]):
+    for before, after in zip(mine, mine[1:], strict=False):
         assert after["links"]["incident:2"] == before["hash"]
     # The incident's events alone prove they are complete: the subset check passes...
     assert chain.check_stream_subset(mine, complete={"incident:2"}) is None

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from warroom.health.states import Result
-from warroom.health.states import confirm, observe
+from warroom.health.states import Result, confirm, observe
 from warroom.services import health, lease, library
 from warroom.services.views import Through
 from warroom.store import eventlog

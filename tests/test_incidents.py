@@ -285,7 +285,7 @@ class Hook:
         def behaviour(conn, stop):
             raw = hostile.read_request(conn, stop)
             head, _, body = raw.partition(b"\r\n\r\n")
-            length = next((int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")), 0)
+            length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")), 0)
             while len(body) < length and not stop.is_set():
                 try:
                     body += conn.recv(65536)

@@ -13,7 +13,7 @@ from warroom.store.engine import make_engine
 
 
 def test_head_constant_matches_the_migration_scripts():
-    assert migrate.HEAD == migrate.script_head()
+    assert migrate.script_head() == migrate.HEAD
 
 
 def test_a_database_from_the_first_revision_opens_with_every_event_intact(home):

@@ -89,7 +89,7 @@ def work_through(store: Store, cfg: Config, clock: MovableClock, home: Home) -> 
     fire(second, "decision", "failover")
     step(first, "assess", "done")
     for to in ("stabilised", "resolved"):
-        write(lambda s: incidents.transition(s, incident_id=first, to=to, now=clock.now(), actor=me))
+        write(lambda s, to=to: incidents.transition(s, incident_id=first, to=to, now=clock.now(), actor=me))
     write(lambda s: fallbacks.deactivate(s, incident_id=first, fallback_id="secondary-dc", reason=None, result="partial", now=clock.now(), actor=me))
     write(lambda s: incidents.transition(s, incident_id=first, to="closed", now=clock.now(), actor=me, note="after-action review booked"))
 
@@ -368,4 +368,4 @@ def test_what_an_old_format_log_can_prove_is_still_checked(old_home, tmp_path, s
 
 class _Row:
     def __init__(self, row: sqlite3.Row):
-        self._mapping = {k: row[k] for k in row.keys()}
+        self._mapping = {k: row[k] for k in row}

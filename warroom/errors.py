@@ -34,4 +34,4 @@ class LogAltered(WarroomError):
     exit_code = 3
 
 
-__all__ = ["WarroomError", "BadInput", "InvalidFile", "DatabaseDamaged", "LogAltered"]
+__all__ = ["BadInput", "DatabaseDamaged", "InvalidFile", "LogAltered", "WarroomError"]

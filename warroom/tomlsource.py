@@ -102,12 +102,12 @@ class Locator:
     def _scan(self, text: str) -> None:
         table: Path_ = ()
         depth, in_string = 0, None
-        for lineno, line in enumerate(text.splitlines(), start=1):
+        for lineno, row in enumerate(text.splitlines(), start=1):
             if in_string or depth > 0:
-                change, in_string = _depth_change(line, in_string)
+                change, in_string = _depth_change(row, in_string)
                 depth += change
                 continue
-            header = _HEADER.match(line)
+            header = _HEADER.match(row)
             if header:
                 keys = _split_key(header.group(2))
                 parent = self._resolve(keys[:-1])
@@ -121,12 +121,12 @@ class Locator:
                     table = parent + (keys[-1],)
                 self.lines[table] = lineno
                 continue
-            key = _KEY.match(line)
+            key = _KEY.match(row)
             if key:
                 path = table + tuple(_split_key(key.group(1)))
                 self.lines[path] = lineno
-                value = line[key.end() :]
-                if value.lstrip().startswith("{"):  # inline table: its keys sit on this line
+                value = row[key.end() :]
+                if value.lstrip().startswith("{"):  # inline table: its keys sit on this row
                     for part in re.findall(rf"[{{,]\s*({_BARE})\s*=", value):
                         self.lines[path + (part,)] = lineno
                 change, in_string = _depth_change(value, None)

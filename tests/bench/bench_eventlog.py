@@ -27,7 +27,7 @@ START = datetime(2026, 11, 29, tzinfo=UTC)
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 # ── the measured side: warroom's append ───────────────────────────────────────────────────────

@@ -86,7 +86,7 @@ async def raw_round(urls: list[str]) -> None:
             writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 200")
-            length = int(next(l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")))
+            length = int(next(h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")))
             await reader.readexactly(length)
         writer.close()
 
@@ -142,11 +142,11 @@ def monitor_figures(base: str, suppliers: int, workdir: Path) -> dict:
             request = urllib.request.Request(f"{base}/_control/{target}", data=json.dumps({"mode": "down"}).encode(), method="PUT")
             fault_at = datetime.now(UTC)
             urllib.request.urlopen(request, timeout=5).read()
-            assert wait(lambda: any(to == "down" for _, to in state_events(target)), 60), f"{target} never went down"
+            assert wait(lambda target=target: any(to == "down" for _, to in state_events(target)), 60), f"{target} never went down"
             at = next(at for at, to in state_events(target) if to == "down")
             delays.append((datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) - fault_at).total_seconds())
         with open(f"/proc/{monitor.pid}/status") as status:
-            peak_kb = next(int(l.split()[1]) for l in status if l.startswith("VmHWM"))
+            peak_kb = next(int(row.split()[1]) for row in status if row.startswith("VmHWM"))
     finally:
         monitor.send_signal(signal.SIGTERM)
         monitor.wait(timeout=30)

@@ -136,7 +136,7 @@ def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, 
 
     text = help_text().plain
     for screen in (Board, IncidentScreen):
-        for key, what in keys_of(screen):
+        for _key, what in keys_of(screen):
             assert what in text
     configure(home)
 

@@ -23,7 +23,7 @@ def test_the_app_starts_a_monitor_when_none_runs_and_releases_it_on_exit(home, c
             await until(pilot, lambda: lease_holder(home) == f"{host}:{child}", timeout=20, what="the child to hold the lease")
         return child
 
-    child = asyncio.run(scenario())
+    asyncio.run(scenario())
     assert lease_holder(home) is None  # released at once on exit, not left to expire
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from tests.conftest import ROOT, need_tool, run_cli, wait_for
 from tests.terminal import Terminal
@@ -146,8 +147,13 @@ def test_an_ssh_disconnect_loses_nothing_and_hands_the_monitor_over(home):
     finally:
         os.close(term.fd)  # the SSH connection drops: the kernel hangs the terminal's session up
     wait_for(lambda: os.waitpid(term.pid, os.WNOHANG) != (0, 0), timeout=20, what="the TUI to end on SIGHUP")
-    wait_for(lambda: not os.path.exists(f"/proc/{child}") or " Z " in open(f"/proc/{child}/stat").read()[:60],
-             timeout=20, what="its monitor to end too")
+    def ended() -> bool:
+        try:
+            return " Z " in Path(f"/proc/{child}/stat").read_text()[:60]  # a zombie: it has ended
+        except FileNotFoundError:
+            return True
+
+    wait_for(ended, timeout=20, what="its monitor to end too")
     assert holder() is None, "the monitor gave the lease back (or it lapsed): the next monitor takes over at once"
     store.dispose()
     shown = run_cli("incident", "show", incident, "--json", home=home.root)

@@ -27,8 +27,8 @@ from warroom.export import document
 from warroom.export import verify as checker
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services.views import to_json
 from warroom.services import health, incidents
+from warroom.services.views import to_json
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
 

@@ -152,7 +152,7 @@ def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int 
         if not rows:
             return
         for row in rows:
-            record = _Lazy(zip(plain, values(row)))
+            record = _Lazy(zip(plain, values(row), strict=True))
             record["_stored"] = texts(row)
             yield record
         last = rows[-1].seq

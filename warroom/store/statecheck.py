@@ -94,7 +94,7 @@ def _compare(connection: Connection, table: str, derivation: derive.Derivation, 
     first: tuple[tuple, Difference] | None = None
     count: dict[Any, int] = {}  # fallback activations: the how-manieth of its incident this row is
     for values in connection.execute(query, {"incident": incident_id}):
-        stored = dict(zip(columns, values))
+        stored = dict(zip(columns, values, strict=True))
         key = _key(table, stored, count)
         if first is not None and _order(key) >= first[0]:
             expected.pop(key, None)
@@ -135,7 +135,7 @@ def _name(table: str, key: tuple, stored: dict[str, Any] | None) -> str:
         return f"id={_show(stored['id'])} ({activation})" if stored else activation
     names = {"incident": ("id",), "incident_step": ("incident_id", "step_id"), "escalation": ("incident_id", "level"),
              "supplier_state": ("supplier_id",)}[table]
-    return " ".join(f"{n}={_show(v)}" for n, v in zip(names, key))
+    return " ".join(f"{n}={_show(v)}" for n, v in zip(names, key, strict=True))
 
 
 def _order(key: tuple) -> tuple:

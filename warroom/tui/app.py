@@ -160,7 +160,7 @@ class WarroomApp(App):
                     forced = self._reload.is_set() or failing is not None
                     self._reload.clear()
                     data, view = reader.poll(forced=forced, incident_id=self.open_incident)
-                except Exception as exc:  # noqa: BLE001 — one bad read must not freeze every screen for good
+                except Exception as exc:
                     problem = f"cannot read the war-room: {type(exc).__name__}: {exc} (still trying; run warroom verify)"
                     if problem != failing:
                         failing = problem

@@ -92,7 +92,7 @@ class Rows(DataTable):
         before = self._shown[key]
         self._shown[key] = cells
         row = self.get_row_index(key)
-        for index, ((_, column, *_), old, new) in enumerate(zip(self._column_spec, before, cells)):
+        for index, ((_, column, *_), old, new) in enumerate(zip(self._column_spec, before, cells, strict=True)):
             if old == new:
                 continue
             new = literal.cell(new)
