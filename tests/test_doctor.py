@@ -4,17 +4,15 @@ real CLI against real homes, a real monitor and the real simulator."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
-import subprocess
 import tomllib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import tomli_w
 
-from tests.conftest import run_cli, wait_for
+from tests.conftest import run_cli, tmpfs, wait_for
 from tests.test_monitor import lease_holder, set_mode, sim_home, simulator  # noqa: F401  (fixtures)
 from warroom.clock import MovableClock, iso
 
@@ -222,17 +220,8 @@ def test_pruning_drops_only_old_samples_never_an_event_and_doctor_shows_retentio
 @pytest.fixture
 def small_filesystem(tmp_path):
     """A real 16 MiB tmpfs; skipped where none can be mounted."""
-    where = tmp_path / "small"
-    where.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(where)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "small", "16m", "mounting a small tmpfs needs root (CI runs as root)") as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
 
 
 def test_little_free_space_is_a_problem(small_filesystem):

@@ -27,7 +27,7 @@ import tomli_w
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
+from tests.conftest import ROOT, assert_clean_failure, run_cli, tmpfs, wait_for
 from warroom.store.chain import canonical
 
 PLAYBOOK = "cloud-hosting-outage"
@@ -278,17 +278,8 @@ def test_a_file_size_limit_cuts_no_line_in_half(root):
 @pytest.fixture
 def tiny_filesystem(tmp_path):
     """A real 8 KiB tmpfs (two pages); skipped where none can be mounted."""
-    where = tmp_path / "tiny"
-    where.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tiny tmpfs needs root; the file size limit test covers short writes for any user")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k,mode=0700", "tmpfs", str(where)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "tiny", "8k", "mounting a tiny tmpfs needs root; the file size limit test covers short writes for any user") as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
 
 
 def test_a_full_disk_cuts_no_line_in_half_and_verify_stays_clean(root, tiny_filesystem):

@@ -61,14 +61,19 @@ def generate_key(key_path: Path, pub_path: Path) -> None:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """A public key given on the command line (kept off the host); BadInput naming it otherwise."""
+    return _public_key(path, lambda why: BadInput(f"--key: {why}"))
+
+
+def _public_key(path: Path, failure) -> Ed25519PublicKey:
+    """The Ed25519 public key in `path`, or `failure(why)` raised, why said in a few words."""
     try:
         key = serialization.load_pem_public_key(_key_bytes(path))
     except InvalidFile as exc:
-        raise BadInput(f"--key: {exc}") from None
+        raise failure(str(exc)) from None
     except (ValueError, UnsupportedAlgorithm):
-        raise BadInput(f"--key: {shown(path)} is not a PEM public key (like the home's warroom.pub)") from None
+        raise failure(f"{shown(path)} is not a PEM public key (like the home's warroom.pub)") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise BadInput(f"--key: {shown(path)} is not an Ed25519 public key")
+        raise failure(f"{shown(path)} is not an Ed25519 public key")
     return key
 
 
@@ -287,15 +292,7 @@ class Witness:
     def _home_public(self) -> Ed25519PublicKey:
         if not self.pub_path.exists():
             raise LogAltered(f"{self.pub_path} is missing: the witness cannot be checked")
-        try:
-            key = serialization.load_pem_public_key(_key_bytes(self.pub_path))
-        except InvalidFile as exc:
-            raise LogAltered(f"{exc}: the witness cannot be checked") from None
-        except (ValueError, UnsupportedAlgorithm):
-            raise LogAltered(f"{self.pub_path} is not a public key: the witness cannot be checked") from None
-        if not isinstance(key, Ed25519PublicKey):
-            raise LogAltered(f"{self.pub_path} is not an Ed25519 public key")
-        return key
+        return _public_key(self.pub_path, lambda why: LogAltered(f"{why}: the witness cannot be checked"))
 
     def check_home_key(self) -> None:
         """With --key: the home's own warroom.pub must be that key, or the home's key pair was replaced."""
