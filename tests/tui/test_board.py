@@ -251,3 +251,11 @@ def test_f_with_a_silent_simulator_says_what_the_command_says(tmp_path, clock):
         asyncio.run(scenario())
     finally:
         silent.close()
+
+
+async def actions_landed(app) -> None:
+    """Wait for the actions the app started (its act and fault workers), never for its watcher,
+    which runs until the app ends (Textual waits for every worker when handed an empty list)."""
+    started = [w for w in app.workers if w.group in ("act", "fault")]
+    if started:
+        await app.workers.wait_for_complete(started)

@@ -10,7 +10,7 @@ import sqlite3
 from textual.widgets import DataTable, Input, Static
 
 from tests.test_incidents import configure
-from tests.tui.test_board import until
+from tests.tui.test_board import actions_landed, until
 from warroom import identity
 from warroom.services import actors, incidents, library
 from warroom.tui.app import make_app
@@ -76,7 +76,7 @@ def test_work_an_incident_from_the_room(home, clock):
             await pilot.press("enter")  # an empty reason is refused: the dialog stays
             await pilot.pause()
             assert isinstance(app.screen, AskText), "the dialog stays open"
-            await app.workers.wait_for_complete()  # anything it started has landed: nothing did
+            await actions_landed(app)
             assert "fallback.activated" not in kinds(home)
             await pilot.press(*"ETA 8 hours", "enter")
             await until(pilot, lambda: room.view.fallbacks[0].active, what="the fallback to be active")

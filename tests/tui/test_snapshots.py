@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.docs.screenshot import MOMENT, board_painted, build, until_painted
 from warroom.clock import MovableClock
 from warroom.tui.app import make_app
 from warroom.tui.room import IncidentScreen
-from warroom.tui.screenshot import MOMENT, board_painted, build, until_painted
 from warroom.tui.wall import WallScreen
 
 SIZES = [(80, 24), (120, 40)]

@@ -8,7 +8,7 @@ from textual.widgets import Input, Static
 
 from tests.test_health_states import HTTP_DOWN
 from tests.test_incidents import configure
-from tests.tui.test_board import record, until
+from tests.tui.test_board import actions_landed, record, until
 from tests.tui.test_room import kinds, start_incident
 from warroom.tui.app import make_app
 from warroom.tui.wall import WallScreen
@@ -38,7 +38,7 @@ def test_the_wall_shows_what_is_wrong_and_changes_nothing(home, clock):
             # actions run in workers and would land later: check that none was even started, then
             # let whatever did start finish before looking at the log
             assert not [w for w in app.workers if w.group in ("act", "fault")]
-            await app.workers.wait_for_complete([w for w in app.workers if w.group != "watch"])
+            await actions_landed(app)
             assert kinds(home) == before
             panel = wall.query_one("#wallincidents", Static)
             one_incident = panel.region.height

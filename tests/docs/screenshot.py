@@ -1,9 +1,10 @@
 """The README's picture of the board, saved from the real app over a realistic moment:
 
-    uv run python -m warroom.tui.screenshot .readme/board.svg
+    uv run python -m tests.docs.screenshot .readme/board.svg
 
 The moment is built through the same services the monitor and the CLI use, at a fixed time, so
-the picture changes only when the board does."""
+the picture changes only when the board does. A developer's tool, not shipped: the snapshot tests
+build the same moment and wait on the same "painted" predicate."""
 
 from __future__ import annotations
 
