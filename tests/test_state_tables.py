@@ -368,4 +368,4 @@ def test_what_an_old_format_log_can_prove_is_still_checked(old_home, tmp_path, s
 
 class _Row:
     def __init__(self, row: sqlite3.Row):
-        self._mapping = {k: row[k] for k in row}
+        self._mapping = {k: row[k] for k in row.keys()}  # noqa: SIM118 (iterating a sqlite3.Row gives its values)

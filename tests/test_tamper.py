@@ -189,7 +189,7 @@ def test_untouched_copy_verifies(template, tmp_path):
 
 class _Row:
     def __init__(self, row: sqlite3.Row):
-        self._mapping = {k: row[k] for k in row}
+        self._mapping = {k: row[k] for k in row.keys()}  # noqa: SIM118 (iterating a sqlite3.Row gives its values)
 
 
 def test_an_altered_stream_cache_is_named_and_never_blamed_on_the_next_honest_event(template, tmp_path):

@@ -11,9 +11,14 @@ import sys
 import tomllib
 import uuid
 
+import pytest
 import tomli_w
 
 from tests.conftest import ROOT, need_tool, run_cli, wait_for
+
+# Real terminals with a TUI and its monitor each: run one at a time (pytest-xdist group), so
+# two never compete for the same two cores while a test counts seconds.
+pytestmark = pytest.mark.xdist_group("terminals")
 
 E2E_PLAYBOOK = {
     "id": "e2e-outage", "title": "NLCloud down (end-to-end drill)", "fallbacks": ["secondary-dc"],
@@ -65,7 +70,7 @@ def test_demo_in_a_real_terminal(tmp_path):
         keys("l")
         keys("-l", "Fail over to Groningen")
         keys("Enter")
-        see("Fail over to Groningen", 30, "the decision in the log")
+        see("Fail over to Groningen", 60, "the decision in the log")
         incident_id = run_cli("incident", "list", "--json", home=home).stdout.split('"id": ')[1].split(",")[0]
         other = run_cli("log", incident_id, "Phoned the minister's office", "--kind", "communication", home=home)
         assert other.returncode == 0, other.stderr

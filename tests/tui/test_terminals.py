@@ -13,6 +13,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, need_tool, run_cli, wait_for
 from tests.terminal import Terminal
 from tests.test_health_states import HTTP_DOWN
@@ -20,6 +22,10 @@ from tests.test_incidents import configure
 from warroom.clock import SystemClock
 from warroom.health.states import observe
 from warroom.services import health, lease, library
+
+# Real terminals with a TUI and its monitor each: run one at a time (pytest-xdist group), so
+# two never compete for the same two cores while a test counts seconds.
+pytestmark = pytest.mark.xdist_group("terminals")
 
 ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
 WARROOM = [sys.executable, "-m", "warroom"]
