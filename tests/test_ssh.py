@@ -203,7 +203,9 @@ def site():
         (top / "sshd_config").write_text(
             f"Port {port}\nListenAddress 127.0.0.1\nHostKey {top / 'ssh_host_ed25519_key'}\nPidFile {top / 'sshd.pid'}\n"
             f"AuthorizedKeysFile {top / 'keys'}/%u\nUsePAM no\nPermitRootLogin no\nAllowGroups {group}\nStrictModes no\n"
-            f"LogLevel VERBOSE\nInclude {top / 'sshd-warroom.conf'}\n")
+            # The test logs in many times in a row: sshd's default MaxStartups (10:30:100) starts
+            # refusing new connections at random once ten are unauthenticated at once.
+            f"LogLevel VERBOSE\nMaxStartups 100:30:200\nInclude {top / 'sshd-warroom.conf'}\n")
         if made_run_sshd:
             os.makedirs("/run/sshd", mode=0o755)
         checked = subprocess.run([sshd, "-t", "-f", str(top / "sshd_config")], capture_output=True, text=True)
