@@ -37,7 +37,9 @@ from warroom.demo import demo_config
 SNIPPET = ROOT / "warroom" / "examples" / "deploy" / "sshd-warroom.conf"
 PLAYBOOK = "cloud-hosting-outage"
 
-pytestmark = pytest.mark.slow
+# One worker runs this module: its fixture is module-scoped, and two workers' copies would share
+# /run/sshd, which the first to finish removes under the other's sshd.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ssh")]
 
 
 @dataclass
@@ -207,7 +209,7 @@ def site():
             # refusing new connections at random once ten are unauthenticated at once.
             f"LogLevel VERBOSE\nMaxStartups 100:30:200\nInclude {top / 'sshd-warroom.conf'}\n")
         if made_run_sshd:
-            os.makedirs("/run/sshd", mode=0o755)
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         checked = subprocess.run([sshd, "-t", "-f", str(top / "sshd_config")], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
         log = (top / "sshd.log").open("w")
