@@ -206,10 +206,12 @@ def fallback() -> None:
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("fallback_id", metavar="FALLBACK", type=TEXT)
 @click.option("--reason", type=TEXT, help="Why; required (and logged as a decision) where the register says needs_decision.")
+@click.option("--decision", "decision_id", metavar="DECISION_ID", type=TEXT,
+              help="The playbook's expected decision this activation answers: the reason is logged as it, which closes it.")
 @pass_env
-def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None) -> None:
+def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None, decision_id: str | None) -> None:
     """Switch to a fallback; its activation steps join the incident's checklist."""
-    act(commands.ActivateFallback(incident_id, fallback_id, reason), context(env))
+    act(commands.ActivateFallback(incident_id, fallback_id, reason, decision_id), context(env))
 
 
 @fallback.command()

@@ -172,13 +172,14 @@ class ActivateFallback(_NoPreparation):
     incident_id: int
     fallback_id: str
     reason: str | None = None
+    decision: str | None = None  # the expected decision the activation answers (and closes)
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         from warroom.services import fallbacks
 
         fallbacks.activate(session, incident_id=self.incident_id, fallback_id=self.fallback_id, reason=self.reason, now=ctx.now,
-                           actor=ctx.actor, config=ctx.config)
-        return Outcome(f"fallback {self.fallback_id} active")
+                           actor=ctx.actor, config=ctx.config, decision=self.decision)
+        return Outcome(f"fallback {self.fallback_id} active" + (f"; decision {self.decision} logged" if self.decision else ""))
 
 
 @dataclass(frozen=True)

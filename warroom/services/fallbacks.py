@@ -23,7 +23,10 @@ def _active(session: Session, fallback_id: str) -> FallbackActivation | None:
                                                          col(FallbackActivation.deactivated_at).is_(None))).first()
 
 
-def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config) -> FallbackActivation:
+def activate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, now: datetime, actor: Actor, config: Config,
+             decision: str | None = None) -> FallbackActivation:
+    """Switch to a fallback. `decision`: the playbook's expected decision this activation answers;
+    its reason is then logged as that decision, which closes it (as `log --decision` does)."""
     actor.require("activate a fallback")
     limits.check_text(reason, "the reason")
     incident = get(session, incident_id)
@@ -38,6 +41,12 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
     reason = (reason or "").strip()
     if fallback.needs_decision and not reason:
         raise BadInput(f"fallback {fallback_id} needs a decision: give the reason with --reason; nothing was recorded")
+    if decision is not None:
+        expected = [d.id for d in snapshot(incident).decisions]
+        if decision not in expected:
+            raise BadInput(f"--decision {decision!r} is not an expected decision of this incident (expected: {', '.join(expected) or 'none'})")
+        if not reason:
+            raise BadInput(f"--decision {decision}: give the decision's reason with --reason; nothing was recorded")
     current = _active(session, fallback_id)
     if current is not None:
         raise BadInput(f"fallback {fallback_id} is already active, for {span(now - current.activated_at)} (incident #{current.incident_id})")
@@ -45,11 +54,12 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
                                     reason=reason, activated_at=now, activated_by=actor.user)
     session.add(activation)
     session.flush()  # its id, for the event
-    if fallback.needs_decision:
+    if fallback.needs_decision or decision is not None:
+        answered = {"decision": decision} if decision is not None else {}
         eventlog.append(session, at=now, kind="decision.logged", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                         object=f"incident:{incident.id}/log:decision", summary=f"Activate fallback {fallback_id}: {fallback.title} — rationale: {reason}",
                         data={"kind": "decision", "text": f"Activate fallback {fallback_id}", "rationale": reason,
-                              "occurred_at": iso(now), "fallback": fallback_id})
+                              "occurred_at": iso(now), "fallback": fallback_id, **answered})
     eventlog.append(session, at=now, kind="fallback.activated", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                     object=f"incident:{incident.id}/fallback:{fallback_id}", summary=f"fallback {fallback_id} activated: {fallback.title} (covers {supplier.name})",
                     data={"fallback": fallback_id, "supplier": supplier.id, "reason": reason, "activation": activation.id,

@@ -233,6 +233,7 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(col(Escalation.level))).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
+    details = {st.id: st.details for st in playbook.steps}
     decided = {e["data"].get("decision") for e in events if e["kind"] == "decision.logged" and isinstance(e["data"], dict)}
     register = config.fallbacks()
     live = incident.status in ("open", "stabilised")
@@ -243,24 +244,37 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
         steps=tuple(views.StepView(
             id=s.step_id, title=s.title, source=s.source, status=s.status, due_at=s.due_at,
             overdue=live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
-            changed_at=s.changed_at, changed_by=s.changed_by, note=s.note,
+            changed_at=s.changed_at, changed_by=s.changed_by, note=s.note, details=details.get(s.step_id, "") if s.source == "playbook" else "",
         ) for s in steps),
         ladder=tuple(views.LevelView(
             level=e.level, notify=tuple(json.loads(e.notify)), message=e.message, due_at=e.due_at,
             state="cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
             fired_at=e.fired_at, late_seconds=e.late_seconds, acked_at=e.acked_at, acked_by=e.acked_by,
+            contacts=tuple(_contact(config, t) for t in json.loads(e.notify)),
         ) for e in ladder),
         fallbacks=tuple(views.IncidentFallback(
             id=f, title=register[f][1].title if f in register else f, needs_decision=register[f][1].needs_decision if f in register else False,
             active=any(a.fallback_id == f and a.deactivated_at is None for a in activations),
             activations=tuple(views.FallbackUse(activated_at=a.activated_at, by=a.activated_by, reason=a.reason,
                                                 deactivated_at=a.deactivated_at, result=a.result) for a in activations if a.fallback_id == f),
+            supplier=register[f][0].id if f in register else "", owner=register[f][1].owner if f in register else "",
+            steps=tuple(register[f][1].steps) if f in register else (),
         ) for f in playbook.fallbacks),
         open_decisions=tuple(views.OpenDecision(
             id=d.id, question=d.question, due_at=incident.opened_at + d.by if d.by else None,
             overdue=live and d.by is not None and now > incident.opened_at + d.by,
         ) for d in playbook.decisions if d.id not in decided),
+        suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
+                        for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
     )
+
+
+def _contact(config: Config, target: str) -> str:
+    """A notify target as the one who must make the call needs it: name, phone, e-mail."""
+    known = config.notify.get(target)
+    if known is None:
+        return target
+    return " · ".join(x for x in (known.name, known.phone, known.email) if x)
 
 
 def _event_view(incident_id: int, record: dict[str, Any]) -> views.EventView:

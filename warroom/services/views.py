@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -193,6 +193,15 @@ class IncidentSummary:
     resolved_at: datetime | None
     closed_at: datetime | None
 
+    @property
+    def ended_at(self) -> datetime | None:
+        """When its clock stopped: resolved (or closed without that), else None."""
+        return self.resolved_at or self.closed_at
+
+    def age(self, now: datetime) -> timedelta:
+        """How long it has run: until it ended, not until now (a closed incident does not age)."""
+        return (self.ended_at or now) - self.opened_at
+
 
 @dataclass(frozen=True, slots=True)
 class EventView:
@@ -226,6 +235,7 @@ class StepView:
     changed_at: datetime | None
     changed_by: str | None
     note: str | None
+    details: str = ""  # how to do it, as the playbook says (a fallback's steps have none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +251,7 @@ class LevelView:
     late_seconds: float | None
     acked_at: datetime | None
     acked_by: str | None
+    contacts: tuple[str, ...] = ()  # each notify target as the config names it, with phone and e-mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +274,18 @@ class IncidentFallback:
     needs_decision: bool
     active: bool
     activations: tuple[FallbackUse, ...]
+    supplier: str = ""  # the supplier it stands in for
+    owner: str = ""
+    steps: tuple[str, ...] = ()  # its activation checklist, as the register says
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierContacts:
+    """A supplier the incident involves, with whoever the team must call."""
+
+    id: str
+    name: str
+    contacts: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,3 +307,4 @@ class IncidentView:
     ladder: tuple[LevelView, ...]
     fallbacks: tuple[IncidentFallback, ...]
     open_decisions: tuple[OpenDecision, ...]
+    suppliers: tuple[SupplierContacts, ...] = ()  # trigger, fallbacks' and faults' suppliers, in config order
