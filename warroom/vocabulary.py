@@ -19,6 +19,21 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+LIFECYCLE = {Status.STABILISED: ({Status.OPEN}, "only an open incident can be stabilised"),
+             Status.RESOLVED: ({Status.OPEN, Status.STABILISED}, "it is already resolved or closed"),
+             Status.CLOSED: ({Status.RESOLVED}, "resolve it first")}
+"""The lifecycle's rules: the statuses an incident may come from to reach each, and what to tell
+whoever asks for anything else. The service enforces them; the TUI asks them before it confirms."""
+
+
+def transition_refusal(current: str, to: str) -> str | None:
+    """Why an incident that is `current` cannot be marked `to`, or None when it can."""
+    if to not in LIFECYCLE:
+        return f"an incident cannot be marked {to!r} (only {', '.join(LIFECYCLE)})"
+    allowed, hint = LIFECYCLE[Status(to)]
+    return None if current in allowed else f"it is {current} ({hint})"
+
+
 class LogKind(StrEnum):
     DECISION = "decision"
     OBSERVATION = "observation"

@@ -21,14 +21,10 @@ from warroom.services import limits, views
 from warroom.services.actors import Actor
 from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
-from warroom.vocabulary import LogKind, Mode, StepAction, words
+from warroom.vocabulary import LogKind, Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
-_TRANSITIONS = {
-    "stabilised": ({"open"}, "stabilised_at"),
-    "resolved": ({"open", "stabilised"}, "resolved_at"),
-    "closed": ({"resolved"}, "closed_at"),
-}
+_STAMPS = {"stabilised": "stabilised_at", "resolved": "resolved_at", "closed": "closed_at"}  # the rules: vocabulary.LIFECYCLE
 
 
 def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data: Any) -> dict:
@@ -114,14 +110,13 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
 def transition(session: Session, *, incident_id: int, to: str, now: datetime, actor: Actor, note: str | None = None) -> Incident:
     actor.require(f"mark an incident {to}")
     limits.check_text(note, "the note")
-    if to not in _TRANSITIONS:
-        raise BadInput(f"an incident cannot be marked {to!r} (only {', '.join(_TRANSITIONS)})")
+    if to not in _STAMPS:
+        raise BadInput(transition_refusal("", to) or "")
     incident = get(session, incident_id)
-    allowed, stamp = _TRANSITIONS[to]
-    if incident.status not in allowed:
-        hint = {"closed": "resolve it first", "stabilised": "only an open incident can be stabilised",
-                "resolved": "it is already resolved or closed"}[to]
-        raise BadInput(f"cannot mark incident #{incident_id} {to}: it is {incident.status} ({hint})")
+    stamp = _STAMPS[to]
+    refusal = transition_refusal(incident.status, to)
+    if refusal:
+        raise BadInput(f"cannot mark incident #{incident_id} {to}: {refusal}")
     if to == "closed":  # a closed incident cannot be changed, so nothing may be left switched on
         active = session.exec(select(FallbackActivation.fallback_id).where(
             FallbackActivation.incident_id == incident_id, col(FallbackActivation.deactivated_at).is_(None))).all()
@@ -234,6 +229,7 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(col(Escalation.level))).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
     details = {st.id: st.details for st in playbook.steps}
+    roles = {st.id: st.role for st in playbook.steps}
     decided = {e["data"].get("decision") for e in events if e["kind"] == "decision.logged" and isinstance(e["data"], dict)}
     register = config.fallbacks()
     live = incident.status in ("open", "stabilised")
@@ -245,6 +241,7 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
             id=s.step_id, title=s.title, source=s.source, status=s.status, due_at=s.due_at,
             overdue=live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
             changed_at=s.changed_at, changed_by=s.changed_by, note=s.note, details=details.get(s.step_id, "") if s.source == "playbook" else "",
+            role=roles.get(s.step_id) if s.source == "playbook" else None,
         ) for s in steps),
         ladder=tuple(views.LevelView(
             level=e.level, notify=tuple(json.loads(e.notify)), message=e.message, due_at=e.due_at,
@@ -285,4 +282,4 @@ def _event_view(incident_id: int, record: dict[str, Any]) -> views.EventView:
         raise LogAltered(f"incident #{incident_id}: event #{record['seq']} has no readable time ({text.line(record['at'], 40)!r}): "
                          "the log was altered (warroom verify)") from None
     return views.EventView(seq=record["seq"], at=at, kind=record["kind"], actor=record["actor"], summary=record["summary"],
-                           data=record["data"], prev_hash=record["prev_hash"], hash=record["hash"])
+                           data=record["data"], prev_hash=record["prev_hash"], hash=record["hash"], origin=record.get("origin"))

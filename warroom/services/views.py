@@ -215,6 +215,7 @@ class EventView:
     data: Any  # as logged: a dict, language-neutral (an altered row may hold anything)
     prev_hash: str
     hash: str
+    origin: Any = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)  # where it was done from: host, terminal, SSH client
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,7 @@ class StepView:
     changed_by: str | None
     note: str | None
     details: str = ""  # how to do it, as the playbook says (a fallback's steps have none)
+    role: str | None = None  # who should do it, as the playbook says
 
 
 @dataclass(frozen=True, slots=True)

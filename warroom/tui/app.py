@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -180,21 +181,28 @@ class WarroomApp(App):
             store.dispose()
 
     @work(thread=True, group="act", exit_on_error=False)
-    def act(self, command: commands.Command) -> None:
+    def act(self, command: commands.Command, report: Callable[[str, bool], None] | None = None) -> None:
         """Run one command as its CLI command runs it (prepared, then one write transaction), off
         the UI loop. Refusals (an observer, an illegal transition) become a notification, never a
-        crash; what happened, a short one."""
+        crash; what happened, a short one. A screen that shows outcomes next to the action passes
+        `report` (message, whether it was done), called on the UI loop, instead."""
         from warroom.errors import WarroomError
 
+        def tell(message: object, done: bool, timeout: float | None = None) -> None:
+            if report is not None:
+                self.call_from_thread(report, str(message), done)
+            else:
+                literal.notify(self, message, severity="information" if done else "error", timeout=timeout)
+
         if not self._loaded.wait(30) or self._home_config is None or self._home_store is None:
-            literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")
+            tell("nothing was done: the war-room could not be loaded (the board says why)", False)
             return
         try:
             outcome = commands.execute(self._home_store, command, commands.context(self.home, self._home_config, self.clock.now()))
         except WarroomError as exc:
-            literal.notify(self, exc, severity="error", timeout=8)
+            tell(exc, False, 8)
             return
-        literal.notify(self, outcome.message)
+        tell(outcome.message, True)
         self._warn_if_unwitnessed()
         self._reload.set()
 

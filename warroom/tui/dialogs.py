@@ -61,3 +61,78 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class Choose(ModalScreen[str | None]):
+    """One of a few answers, by arrow keys and Enter or by its number; Escape cancels. Labels name
+    ids and titles from config and playbooks: shown as written."""
+
+    DEFAULT_CSS = """
+    Choose { align: center middle; }
+    Choose > Vertical { width: 76; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    Choose OptionList { height: auto; max-height: 12; margin-top: 1; }
+    """
+    BINDINGS = [("escape", "cancel", "Cancel"), *((str(n), f"pick({n - 1})", "") for n in range(1, 10))]
+
+    def __init__(self, question: str, choices: list[tuple[str, str]]):
+        """`choices`: (value, label), the first highlighted."""
+        super().__init__()
+        self.question, self.choices = question, choices
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical():
+            yield Label(literal.plain(self.question))
+            yield OptionList(*(Option(Content.assemble((f"{n}  ", "bold"), literal.plain(label)), id=value)
+                               for n, (value, label) in enumerate(self.choices, start=1)), id="choices")
+
+    def on_option_list_option_selected(self, event) -> None:
+        self.dismiss(event.option.id)
+
+    def action_pick(self, index: int) -> None:
+        if index < len(self.choices):
+            self.dismiss(self.choices[index][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Details(ModalScreen[None]):
+    """Everything about one row of the room (a step, a level, a fallback, a log entry), as k9s
+    describes a resource: a page to read that scrolls by keyboard; Escape, Enter or q closes it.
+    The body is built by the room from `literal` pieces: never markup."""
+
+    DEFAULT_CSS = """
+    Details { align: center middle; }
+    Details > VerticalScroll { width: 100%; height: 1fr; border: round $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [("escape", "close", "Close"), ("enter", "close", "Close"), ("q", "close", "Close"),
+                ("j", "scroll('down')", "Down"), ("k", "scroll('up')", "Up"), ("down", "scroll('down')", ""), ("up", "scroll('up')", ""),
+                ("pagedown", "scroll('page_down')", ""), ("pageup", "scroll('page_up')", ""), ("space", "scroll('page_down')", ""),
+                ("home", "scroll('home')", ""), ("end", "scroll('end')", "")]
+
+    def __init__(self, title: Content, body: Content):
+        super().__init__()
+        self.title_content, self.body = title, body
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+        from textual.widgets import Footer, Static
+
+        with VerticalScroll(id="details") as pane:
+            pane.border_title = self.title_content
+            pane.can_focus = True
+            yield Static(self.body, id="body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#details").focus()
+
+    def action_scroll(self, where: str) -> None:
+        pane = self.query_one("#details")
+        getattr(pane, f"scroll_{where}")(animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

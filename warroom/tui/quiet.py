@@ -53,6 +53,13 @@ class Rows(DataTable):
         super()._update_dimensions(new_rows)
         self._update_count += 1
 
+    def text_width(self) -> int:
+        """The width its columns need to show every shown cell whole (cell padding included)."""
+        widths = [cell_len(label) for label, *_ in self._column_spec]
+        for cells in self._shown.values():
+            widths = [max(w, literal.cell(c).cell_len) for w, c in zip(widths, cells, strict=False)]
+        return sum(w + 2 * self.cell_padding for w in widths)
+
     @property
     def selected_key(self) -> str | None:
         if not self.row_count:

@@ -1,7 +1,11 @@
 """The incident room: steps, escalation ladder, fallbacks, open decisions and the log, with an
 entry line that is always there. Every action goes through the same service function as its CLI
 command (the app runs it in a worker thread); the room only shows what the database says. Log
-entries, titles and names are anyone's text: shown as written (`literal`), never as markup."""
+entries, titles and names are anyone's text: shown as written (`literal`), never as markup.
+
+Keys belong to the panel that has focus (a panel's keys are its own bindings), so `e` on the Steps
+panel can never acknowledge the ladder. `enter` opens the focused row's details; `1`–`4` move
+between panels, and on a narrow terminal show one panel at a time instead of cutting all four."""
 
 from __future__ import annotations
 
@@ -12,19 +16,19 @@ from zoneinfo import ZoneInfo
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, Static
 
 from warroom import text
-from warroom.clock import Clock
+from warroom.clock import Clock, parse_iso
 from warroom.services import commands, views
 from warroom.tui import literal
-from warroom.tui.board import MODE_MARK, elapsed
-from warroom.tui.dialogs import AskText, Confirm
+from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
-from warroom.vocabulary import FallbackResult, LogKind, StepAction, words
+from warroom.vocabulary import FallbackResult, LogKind, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
 if TYPE_CHECKING:
@@ -32,21 +36,68 @@ if TYPE_CHECKING:
 
 STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
 KINDS = [(kind, kind) for kind in words(LogKind)]
+RESULTS = [(FallbackResult.WORKED.value, "worked: it carried the service"),
+           (FallbackResult.PARTIAL.value, "partly: it carried some of it"),
+           (FallbackResult.FAILED.value, "failed: it did not carry the service")]
+PANELS = ("steps", "ladder", "fallbacks", "decisions")
+PANEL_NAMES = {"steps": "Steps", "ladder": "Escalation", "fallbacks": "Fallbacks", "decisions": "Decisions"}
+NARROW = 100  # columns below which the room shows one panel at a time
+LOG_LINES = 6  # the log keeps at least this many lines (border and header included)
+
+
+def elapsed(delta) -> str:
+    minutes = max(0, int(delta.total_seconds())) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _moving(*extra: Binding) -> list[Binding]:
+    return [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
+            Binding("enter", "screen.details", "Details"), *extra]
+
+
+class StepsPanel(Rows):
+    BINDINGS = _moving(Binding("s", "screen.step('start')", "Start"), Binding("d", "screen.step('done')", "Done"),
+                       Binding("x", "screen.step('skip')", "Skip"))
+
+
+class LadderPanel(Rows):
+    BINDINGS = _moving(Binding("e", "screen.ack", "Ack"), Binding("a", "screen.ack", "Ack", show=False))
+
+
+class FallbacksPanel(Rows):
+    BINDINGS = _moving(Binding("a", "screen.activate", "Activate"), Binding("x", "screen.stand_down", "Stand down"))
+
+
+class DecisionsPanel(Rows):
+    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
+                Binding("d", "screen.decide", "Decide"), Binding("enter", "screen.decide", "Decide", show=False)]
+
+
+class LogPanel(Rows):
+    BINDINGS = _moving()
+
+
+class EntryInput(Input):
+    """The entry line's fields: while typing, the footer says what tab, enter and esc do."""
+
+    BINDINGS = [Binding("tab", "screen.entry_tab", "rationale"), Binding("enter", "submit", "log"),
+                Binding("escape", "screen.leave_entry", "cancel")]
+
+
+class FilterInput(Input):
+    BINDINGS = [Binding("enter", "screen.filter_done", "apply"), Binding("escape", "screen.filter_clear", "clear")]
 
 
 class IncidentScreen(QuietTexts, Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Board"),
-        Binding("s", "step('start')", "Start step"),
-        Binding("d", "step('done')", "Done"),
-        Binding("k", "step('skip')", "Skip"),
-        Binding("e", "ack", "Ack escalation"),
-        Binding("a", "activate", "Activate fallback"),
-        Binding("x", "stand_down", "Stand down"),
+        Binding("escape", "back", "Board"),
+        Binding("q", "back", "Board", show=False),
+        Binding("l", "focus_log", "Log entry"),
+        Binding("slash", "filter", "Filter log"),
+        *(Binding(str(n), f"panel('{p}')", PANEL_NAMES[p], show=False) for n, p in enumerate(PANELS, start=1)),
         Binding("b", "transition('stabilised')", "Stabilised"),
         Binding("r", "transition('resolved')", "Resolve"),
         Binding("c", "transition('closed')", "Close"),
-        Binding("l", "focus_log", "Log entry"),
     ]
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
@@ -55,6 +106,9 @@ class IncidentScreen(QuietTexts, Screen):
         self.view: views.IncidentView | None = None
         self.read_only = role == "observer"
         self._tables_ready = False
+        self.current = "steps"  # the panel shown when the room is narrow, and where focus returns
+        self.answering: str | None = None  # the expected decision the entry line's text answers
+        self.log_filter = ""
 
     @property
     def warroom(self) -> WarroomApp:
@@ -62,34 +116,38 @@ class IncidentScreen(QuietTexts, Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"#{self.incident_id} · loading…", id="roomline")
+        yield Static(f"#{self.incident_id} · loading…", id="banner")
         yield Static("", id="readonly")
+        yield Static("", id="tabs")
         with Horizontal(id="roomtop"):
-            # What decides first: narrow screens cut the right.
-            yield Rows(id="steps", cursor_type="row", columns=(("", "mark"), ("step", "id"), ("due", "due"), ("title", "title")))
-            yield Rows(id="ladder", cursor_type="row", columns=(("level", "level"), ("state", "state"), ("notify", "notify")))
-            yield Rows(id="fallbacks", cursor_type="row", columns=(("fallback", "id"), ("state", "state")))
-        yield Static("", id="decisions")
-        yield Rows(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("what", "what")))
+            yield StepsPanel(id="steps", cursor_type="row", columns=(("", "mark"), ("step", "id"), ("due", "due"), ("title", "title")))
+            with Vertical(id="side"):
+                yield LadderPanel(id="ladder", cursor_type="row", columns=(("level", "level"), ("state", "state"), ("notify", "notify")))
+                yield FallbacksPanel(id="fallbacks", cursor_type="row", columns=(("fallback", "id"), ("state", "state")))
+        yield DecisionsPanel(id="decisions", cursor_type="row", columns=(("decision", "id"), ("due", "due"), ("question", "question")))
+        yield Static("", id="notice")
+        yield FilterInput(placeholder="filter the log: type, enter applies, esc clears", id="filter")
+        yield LogPanel(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("what", "what")))
         with Horizontal(id="entry"):
             yield Select(KINDS, value=LogKind.DECISION.value, allow_blank=False, id="kind")
-            yield Input(placeholder="log entry ▸ type and press enter", id="text")
-            yield Input(placeholder="rationale (optional)", id="rationale")
+            yield Static("", id="answers")
+            yield EntryInput(placeholder="log entry ▸ l, type and press enter", id="text")
+            yield EntryInput(placeholder="rationale (optional)", id="rationale")
         yield Footer()
 
     def on_mount(self) -> None:
-        for table_id, title in (("#steps", "Steps"), ("#ladder", "Escalation"), ("#fallbacks", "Fallbacks"), ("#log", "Log")):
-            self.query_one(table_id).border_title = title
-        self.query_one("#decisions", Static).border_title = "Open decisions"
+        for panel in (*PANELS, "log"):
+            self.query_one(f"#{panel}").border_title = PANEL_NAMES.get(panel, "Log")
         self.set_interval(1.0, self._tick)
         self._show_role()
-        self.set_class(self.size.height < 32, "short")
         self._tables_ready = True
+        self._arrange()
+        self.set_focus(self.query_one("#steps"))
         if self.view is not None:  # the data came before the tables had their columns
             self.show(self.view)
 
     def on_resize(self, event) -> None:
-        self.set_class(event.size.height < 32, "short")  # keep lines for the log on small terminals
+        self._arrange()
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
@@ -100,47 +158,198 @@ class IncidentScreen(QuietTexts, Screen):
     def _t(self, when: datetime | None, fmt: str = "%H:%M") -> str:
         return when.astimezone(self.zone).strftime(fmt) if when else "—"
 
+    def _zone_name(self, when: datetime) -> str:
+        return when.astimezone(self.zone).tzname() or str(self.zone)
+
+    @property
+    def live(self) -> bool:
+        """Open or stabilised: its clocks run. A resolved or closed incident has no countdowns."""
+        return self.view is not None and self.view.incident.status in ("open", "stabilised")
+
+    # ── what is shown ──────────────────────────────────────────────────────────────────────────
+
     def _tick(self) -> None:
         if not self.view:
             return
         i = self.view.incident
-        self._put("#roomline", Content.assemble(
-            f"#{i.id} ", MODE_MARK[i.mode], " · ", literal.plain(i.title, "bold"),
-            literal.plain(f" · {i.status.upper()} · {elapsed(i.opened_at, self.clock.now())}")), layout=False)
+        now = self.clock.now()
+        banner = self.query_one("#banner", Static)
+        drill = i.mode == "drill"
+        banner.set_class(drill, "drill")
+        banner.set_class(not drill, "live")
+        word = " EXERCISE — DRILL " if drill else " ● LIVE INCIDENT "
+        clock = f"{elapsed(i.age(now))}" + ("" if self.live else f" ({i.status})")
+        # What must stay on an 80-column screen comes first: the mode, the clock, the next
+        # escalation; the title last, cut when it must be.
+        self._put("#banner", Content.assemble(
+            (word, "bold reverse"), f" #{i.id} · {clock}", self._next_escalation(now), " · ", literal.plain(i.status.upper(), "bold"),
+            " · ", literal.plain(i.title)), layout=False)
+
+    def _next_escalation(self, now: datetime) -> Content:
+        if not self.view or not self.live:
+            return Content("")
+        fired = [e for e in self.view.ladder if e.state == "fired"]
+        if fired:
+            e = fired[0]
+            return Content.assemble(" · ", (f"L{e.level} FIRED {self._t(e.fired_at)} · ack!", "bold"))
+        pending = [e for e in self.view.ladder if e.state == "pending"]
+        if not pending:
+            return Content(" · no escalation pending")
+        e = pending[0]
+        left = max(0, int((e.due_at - now).total_seconds()) // 60)
+        return Content(f" · next L{e.level} {self._t(e.due_at)} (in {left}m)")
 
     def show(self, view: views.IncidentView) -> None:
         self.view = view
         if not self._tables_ready:
             return  # on_mount shows it
         self._tick()
+        live = self.live
         steps = []
         for st in view.steps:
-            due = ("!late " if st.overdue else "") + (self._t(st.due_at) if st.due_at and st.status in ("pending", "started") else "")
+            due = ""
+            if live and st.due_at and st.status in ("pending", "started"):
+                due = ("!late " if st.overdue else "") + self._t(st.due_at)
+            elif st.status in ("done", "skipped") and st.changed_at:
+                due = self._t(st.changed_at)
             steps.append((st.id, (STEP_MARK[st.status], st.id, due, text.words(st.title))))
         self.query_one("#steps", Rows).sync(steps)
         ladder = []
         for e in view.ladder:
-            state = {"acknowledged": f"✔ {e.acked_by}", "fired": f"fired {self._t(e.fired_at)}", "cancelled": "cancelled"}.get(
+            state = {"acknowledged": f"✔ {e.acked_by}", "fired": f"FIRED {self._t(e.fired_at)}", "cancelled": "cancelled"}.get(
                 e.state, f"due {self._t(e.due_at)}")
             ladder.append((str(e.level), (f"L{e.level}", state, ", ".join(e.notify))))
         self.query_one("#ladder", Rows).sync(ladder)
         self.query_one("#fallbacks", Rows).sync([
-            (f.id, (f.id, "ACTIVE" if f.active else "available" + (" · needs a decision" if f.needs_decision else "")))
+            (f.id, (f.id, f"ACTIVE since {self._t(f.activations[-1].activated_at)}" if f.active and f.activations else
+                    "ACTIVE" if f.active else "available" + (" · needs a decision" if f.needs_decision else "")))
             for f in view.fallbacks])
-        decisions = [literal.template("$id  $question  [b]!late[/b]" if d.overdue else "$id  $question$due", id=d.id,
-                                      question=d.question, due=f"  due {self._t(d.due_at)}" if d.due_at else "")
-                     for d in view.open_decisions]
-        self._put("#decisions", Content("\n").join(decisions) if decisions else Content("none open"))
+        self.query_one("#decisions", Rows).sync([
+            (d.id, (d.id, ("!late " if d.overdue else "") + (self._t(d.due_at) if d.due_at and live else ""), text.words(d.question)))
+            for d in view.open_decisions])
+        self._title("#decisions", f"Decisions · {len(view.open_decisions)} open" if view.open_decisions else "Decisions · none open")
+        self._show_log()
+        self._arrange()
+
+    def _show_log(self) -> None:
+        if self.view is None:
+            return
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
-        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, text.words(e.summary))) for e in view.events])
-        if following:
+        wanted = self.log_filter.casefold()
+        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, text.words(e.summary))) for e in self.view.events
+                  if not wanted or wanted in e.summary.casefold() or wanted in e.actor.casefold() or wanted in e.kind])
+        self._title("#log", literal.template("Log · filter: $f (/ to change)", f=self.log_filter) if self.log_filter else "Log")
+        if following and log.row_count:
             log.move_cursor(row=log.row_count - 1)
+
+    def _arrange(self) -> None:
+        """Give each panel the lines its rows need and the log the rest; one panel at a time when
+        the terminal is too narrow for the panels side by side."""
+        if not self._tables_ready:
+            return
+        width, height = self.size
+        narrow = width < NARROW
+        self.set_class(narrow, "narrow")
+        tabs = self.query_one("#tabs", Static)
+        tabs.display = narrow
+        if narrow:
+            tabs.update(Content.assemble(*(
+                (f" {n} {PANEL_NAMES[p]} ", "reverse bold" if p == self.current else "") for n, p in enumerate(PANELS, start=1))))
+        side_panels = ("ladder", "fallbacks")
+        for panel in PANELS:
+            self.query_one(f"#{panel}").display = not narrow or panel == self.current
+        self.query_one("#side").display = not narrow or self.current in side_panels
+        self.query_one("#roomtop").display = not narrow or self.current != "decisions"
+
+        def need(panel: str) -> int:  # rows, header and border
+            return max(1, self.query_one(f"#{panel}", Rows).row_count) + 3
+
+        fixed = 1 + (1 if self.read_only else 0) + (1 if narrow else 0) + 1 + (3 if not self.read_only else 0) + 1
+        fixed += 1 if self.query_one("#filter").display else 0
+        room = max(0, height - fixed - LOG_LINES)
+        if narrow:
+            if self.current == "decisions":
+                self.query_one("#decisions").styles.height = max(4, min(need("decisions"), room))
+            else:
+                top = max(4, min(need(self.current), room))
+                roomtop, side = self.query_one("#roomtop"), self.query_one("#side")
+                roomtop.styles.height, roomtop.styles.layout = top, "horizontal"
+                side.styles.width, side.styles.height, side.styles.layout = "1fr", "100%", "vertical"
+                for panel in ("steps", *side_panels):
+                    self.query_one(f"#{panel}").styles.width = "1fr"
+                    self.query_one(f"#{panel}").styles.height = "100%"
+            return
+        decisions = min(need("decisions"), max(4, room // 3))
+        roomtop, side = self.query_one("#roomtop"), self.query_one("#side")
+        steps, ladder, fallbacks = (self.query_one(f"#{p}") for p in ("steps", "ladder", "fallbacks"))
+        side_width = max(self._content_width("ladder"), self._content_width("fallbacks")) + 2
+        if self._content_width("steps") + 2 + side_width <= width:
+            # Side by side: the steps on the left, the ladder over the fallbacks on the right.
+            roomtop.styles.layout, side.styles.layout = "horizontal", "vertical"
+            top = max(6, min(max(need("steps"), need("ladder") + need("fallbacks")), room - decisions))
+            side.styles.width, side.styles.height = side_width, "100%"
+            steps.styles.width, steps.styles.height = "1fr", "100%"
+            ladder.styles.width = fallbacks.styles.width = "100%"
+            ladder.styles.height = min(need("ladder"), max(4, top - min(need("fallbacks"), top // 2)))
+            fallbacks.styles.height = "1fr"
+        else:
+            # Stacked: the steps across the whole width (their titles whole), the ladder beside the
+            # fallbacks under them.
+            roomtop.styles.layout, side.styles.layout = "vertical", "horizontal"
+            lower = max(need("ladder"), need("fallbacks"))
+            top = max(8, min(need("steps") + lower, room - decisions))
+            lower = min(lower, max(4, top // 2))
+            steps.styles.width, steps.styles.height = "100%", "1fr"
+            side.styles.width, side.styles.height = "100%", lower
+            ladder.styles.width, fallbacks.styles.width = self._content_width("ladder") + 2, "1fr"
+            ladder.styles.height = fallbacks.styles.height = "100%"
+        roomtop.styles.height = top
+        self.query_one("#decisions").styles.height = decisions
+
+    def _content_width(self, panel: str) -> int:
+        return self.query_one(f"#{panel}", Rows).text_width()
+
+    # ── feedback next to the action ────────────────────────────────────────────────────────────
+
+    def say(self, message: str, done: bool = True) -> None:
+        """An outcome or a refusal, on the line under the panels: where the eye is, never over the
+        entry line (a notification covers it)."""
+        notice = self.query_one("#notice", Static)
+        notice.set_class(not done, "error")
+        stamp = self._t(self.clock.now(), "%H:%M")
+        notice.update(Content.assemble((("✔ " if done else "✖ "), "bold"), literal.plain(f"{message} ({stamp})")))
+
+    def _act(self, command: commands.Command, then=None) -> None:
+        def report(message: str, done: bool) -> None:
+            self.say(message, done)
+            if then is not None:
+                then(done)
+
+        self.warroom.act(command, report)
 
     # ── actions: each asks the app to run one service function ─────────────────────────────────
 
     def _selected(self, table_id: str) -> str | None:
         return self.query_one(table_id, Rows).selected_key
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_panel(self, panel: str) -> None:
+        self.current = panel
+        self._arrange()
+        self.set_focus(self.query_one(f"#{panel}"))
+
+    def on_descendant_focus(self, event) -> None:
+        panel = getattr(event.widget, "id", None)
+        if panel in PANELS and panel != self.current:
+            self.current = panel
+            if self.has_class("narrow"):
+                self._arrange()
+
+    def _panel(self) -> Widget:
+        return self.query_one(f"#{self.current}")
 
     def action_step(self, action: str) -> None:
         step_id = self._selected("#steps")
@@ -149,64 +358,264 @@ class IncidentScreen(QuietTexts, Screen):
         if StepAction(action) == StepAction.SKIP:
             def skipped(note: str | None) -> None:
                 if note is not None:
-                    self.warroom.act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
+                    self._act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
 
             self.app.push_screen(AskText(f"Skip step {step_id}: why?", placeholder="a note for the log"), skipped)
             return
-        self.warroom.act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
+        self._act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
 
     def action_ack(self) -> None:
         level = self._selected("#ladder")
-        if level is not None:
-            self.warroom.act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
+        if level is None or self.view is None:
+            return
+        row = next(e for e in self.view.ladder if str(e.level) == level)
+        if row.state == "pending":  # said here, in the room's zone, before the service is asked
+            left = max(0, int((row.due_at - self.clock.now()).total_seconds()) // 60)
+            self.say(f"L{row.level} has not fired yet: due {self._t(row.due_at)} {self._zone_name(row.due_at)}, in {left}m", False)
+            return
+        self._act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
     def action_activate(self) -> None:
         fallback_id = self._selected("#fallbacks")
         if fallback_id is None or self.view is None:
             return
         needs = next(f.needs_decision for f in self.view.fallbacks if f.id == fallback_id)
+        open_decisions = [(d.id, f"{d.id}: {d.question}") for d in self.view.open_decisions]
+
+        def activate(reason: str | None, decision: str | None = None) -> None:
+            self._act(commands.ActivateFallback(self.incident_id, fallback_id, reason or None, decision))
 
         def answered(reason: str | None) -> None:
-            if reason is not None:
-                self.warroom.act(commands.ActivateFallback(self.incident_id, fallback_id, reason or None))
+            if reason is None:
+                return
+            if needs and open_decisions:  # the reason is logged as a decision: which expected one does it answer?
+                def chosen(decision: str | None) -> None:
+                    if decision is not None:
+                        activate(reason, decision or None)
+
+                self.app.push_screen(Choose(f"Activate {fallback_id}: does this answer an expected decision?",
+                                            [*open_decisions, ("", "none of these")]), chosen)
+                return
+            activate(reason)
 
         question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
         self.app.push_screen(AskText(question, required=needs), answered)
 
     def action_stand_down(self) -> None:
         fallback_id = self._selected("#fallbacks")
-        if fallback_id is None:
+        if fallback_id is None or self.view is None:
+            return
+        if not any(f.id == fallback_id and f.active for f in self.view.fallbacks):
+            self.say(f"{fallback_id} is not active: nothing to stand down", False)
             return
 
-        def answered(answer: str | None) -> None:
-            if answer is not None:  # one of the results, or in other words why (then no result is kept)
-                result = FallbackResult(answer.strip().lower()) if answer.strip().lower() in words(FallbackResult) else None
-                self.warroom.act(commands.DeactivateFallback(self.incident_id, fallback_id, result, None if result else answer or None))
+        def answered(result: str | None) -> None:
+            if result is not None:
+                self._act(commands.DeactivateFallback(self.incident_id, fallback_id, FallbackResult(result)))
 
-        self.app.push_screen(AskText(f"Stand down {fallback_id}: how did it go? ({', '.join(words(FallbackResult))})"), answered)
+        self.app.push_screen(Choose(f"Stand down {fallback_id}: how did it go? (kept in the register)", RESULTS), answered)
 
     def action_transition(self, to: str) -> None:
+        if self.view is None:
+            return
+        refusal = transition_refusal(self.view.incident.status, to)
+        if refusal is None and to == "closed":
+            active = [f.id for f in self.view.fallbacks if f.active]
+            refusal = f"fallback {', '.join(active)} is still active (stand it down first, saying how it went)" if active else None
+        if refusal:
+            self.say(f"cannot mark incident #{self.incident_id} {to}: {refusal}", False)
+            return
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.warroom.act(commands.Transition(self.incident_id, IncidentStatus(to)))
+                self._act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
+
+    # ── the entry line ─────────────────────────────────────────────────────────────────────────
 
     def action_focus_log(self) -> None:
         # At once, not via Widget.focus() (deferred with call_later): text typed straight after
         # `l` must land in the entry line, never on the single-key actions of the tables
         # ("Fail over" holds an `a`, which would activate a fallback).
-        self.set_focus(self.query_one("#text", Input))
+        if not self.read_only:
+            self.set_focus(self.query_one("#text", Input))
+
+    def action_decide(self) -> None:
+        """Answer the focused expected decision: the entry line, tied to it, takes the decision."""
+        decision = self._selected("#decisions")
+        if decision is None or self.read_only:
+            return
+        self.answering = decision
+        self.query_one("#kind", Select).value = LogKind.DECISION.value
+        self.query_one("#answers", Static).update(literal.template("[b]answers $d[/b] ▸", d=decision))
+        self.query_one("#answers").display = True
+        self.action_focus_log()
+
+    def action_entry_tab(self) -> None:
+        text_input, rationale = self.query_one("#text", Input), self.query_one("#rationale", Input)
+        self.set_focus(rationale if self.focused is text_input else text_input)
+
+    def action_leave_entry(self) -> None:
+        """Back to the panel the line was opened from; the draft stays for later."""
+        self.set_focus(self._panel())
 
     @on(Input.Submitted)
     def submit_log(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            return
         text_input, rationale_input = self.query_one("#text", Input), self.query_one("#rationale", Input)
         if event.input is rationale_input and not text_input.value.strip():
-            text_input.focus()
+            self.set_focus(text_input)
             return
-        text = text_input.value.strip()
-        if not text:
+        entry = text_input.value.strip()
+        if not entry:
             return
-        self.warroom.act(commands.LogEntry(self.incident_id, text, LogKind(str(self.query_one("#kind", Select).value)),
-                                       rationale_input.value.strip() or None))
-        text_input.value = rationale_input.value = ""
+        sent = (text_input.value, rationale_input.value, self.answering)
+
+        def landed(done: bool) -> None:
+            # Cleared only once it is recorded, and only if no one typed over it since: a refused
+            # entry keeps its text to fix and send again.
+            if done and (text_input.value, rationale_input.value, self.answering) == sent:
+                text_input.value = rationale_input.value = ""
+                self._untie()
+
+        self._act(commands.LogEntry(self.incident_id, entry, LogKind(str(self.query_one("#kind", Select).value)),
+                                    rationale_input.value.strip() or None, decision=self.answering), landed)
+        self.set_focus(self._panel())
+
+    def _untie(self) -> None:
+        self.answering = None
+        self.query_one("#answers").display = False
+
+    # ── the log's filter ───────────────────────────────────────────────────────────────────────
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self.log_filter
+        self._arrange()
+        self.set_focus(box)
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.log_filter = event.value.strip()
+        self._show_log()
+
+    def action_filter_done(self) -> None:
+        self.query_one("#filter").display = False
+        self._arrange()
+        self.set_focus(self.query_one("#log"))
+
+    def action_filter_clear(self) -> None:
+        self.log_filter = ""
+        self.query_one("#filter", Input).value = ""
+        self._show_log()
+        self.action_filter_done()
+
+    # ── details ────────────────────────────────────────────────────────────────────────────────
+
+    def action_details(self) -> None:
+        focused = self.focused
+        panel = getattr(focused, "id", None)
+        if self.view is None or not isinstance(focused, Rows) or focused.selected_key is None:
+            return
+        key = focused.selected_key
+        built = {"steps": self._step_details, "ladder": self._level_details, "fallbacks": self._fallback_details,
+                 "log": self._event_details}.get(panel or "")
+        if built is not None:
+            title, body = built(key)
+            self.app.push_screen(Details(title, body))
+
+    def _when(self, when: datetime | None) -> str:
+        return when.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S %Z") if when else "—"
+
+    def _history(self, lines: list[Content], matches) -> None:
+        assert self.view is not None
+        events = [e for e in self.view.events if isinstance(e.data, dict) and matches(e.data)]
+        lines.append(Content.styled("\nHistory", "bold"))
+        if not events:
+            lines.append(Content("  nothing yet"))
+        for e in events:
+            lines.append(Content.assemble(f"  {self._t(e.at, '%H:%M:%S')}  ", literal.plain(e.actor), "  ", literal.block(e.summary, "      ")))
+
+    def _contacts(self, lines: list[Content], suppliers: list[views.SupplierContacts]) -> None:
+        for s in suppliers:
+            lines.append(Content.assemble(Content.styled("\n", ""), literal.plain(f"{s.name} ({s.id})", "bold")))
+            for c in s.contacts or ("no contacts in warroom.toml",):
+                lines.append(Content.assemble("  ☎ ", literal.plain(c)))
+
+    def _field(self, name: str, value: object) -> Content:
+        return Content.assemble((f"{name:<12}", "bold"), literal.block(value, " " * 12))
+
+    def _step_details(self, key: str) -> tuple[Content, Content]:
+        assert self.view is not None
+        st = next(s for s in self.view.steps if s.id == key)
+        lines = [literal.block(st.title, ""), Content(""),
+                 self._field("step", st.id), self._field("state", st.status + (f" by {st.changed_by}, {self._when(st.changed_at)}" if st.changed_by else "")),
+                 self._field("owner", st.role or "—"), self._field("due", (self._when(st.due_at) + (" (late)" if st.overdue else "")) if st.due_at else "—"),
+                 self._field("from", st.source)]
+        if st.note:
+            lines.append(self._field("note", st.note))
+        if st.details:
+            lines += [Content.styled("\nHow", "bold"), literal.block(st.details, "")]
+        self._history(lines, lambda d: d.get("step") == key)
+        if st.source == "playbook":
+            self._contacts(lines, list(self.view.suppliers))
+        else:
+            fallback = st.source.removeprefix("fallback:")
+            supplier = next((f.supplier for f in self.view.fallbacks if f.id == fallback), "")
+            self._contacts(lines, [s for s in self.view.suppliers if s.id == supplier])
+        return literal.plain(f"Step {st.id}"), Content("\n").join(lines)
+
+    def _level_details(self, key: str) -> tuple[Content, Content]:
+        assert self.view is not None
+        e = next(e for e in self.view.ladder if str(e.level) == key)
+        lines = [self._field("level", f"L{e.level}"), self._field("state", e.state), self._field("due", self._when(e.due_at)),
+                 self._field("fired", self._when(e.fired_at) + (f" ({int(e.late_seconds)} s late)" if e.late_seconds and e.late_seconds >= 2 else "")),
+                 self._field("acknowledged", f"{self._when(e.acked_at)} by {e.acked_by}" if e.acked_at else "—")]
+        if e.message:
+            lines.append(self._field("message", e.message))
+        lines.append(Content.styled("\nNotify", "bold"))
+        for c in e.contacts or e.notify:
+            lines.append(Content.assemble("  ☎ ", literal.plain(c)))
+        self._history(lines, lambda d: str(d.get("level")) == key)
+        return literal.plain(f"Escalation L{e.level}"), Content("\n").join(lines)
+
+    def _fallback_details(self, key: str) -> tuple[Content, Content]:
+        assert self.view is not None
+        f = next(f for f in self.view.fallbacks if f.id == key)
+        lines = [literal.block(f.title, ""), Content(""), self._field("fallback", f.id), self._field("supplier", f.supplier or "—"),
+                 self._field("owner", f.owner or "—"), self._field("state", "ACTIVE" if f.active else "available"),
+                 self._field("decision", "activation must carry a logged decision" if f.needs_decision else "not needed")]
+        lines.append(Content.styled("\nActivation steps", "bold"))
+        for n, step in enumerate(f.steps or ("none in the register",), start=1):
+            lines.append(Content.assemble(f"  {n}. ", literal.block(step, "     ")))
+        if f.activations:
+            lines.append(Content.styled("\nIn this incident", "bold"))
+        for a in f.activations:
+            lines.append(Content.assemble(f"  on {self._when(a.activated_at)} by ", literal.plain(a.by), " — ", literal.block(a.reason or "no reason", "    ")))
+            if a.deactivated_at:
+                lines.append(Content(f"  off {self._when(a.deactivated_at)}" + (f" — result: {a.result}" if a.result else "")))
+        self._contacts(lines, [s for s in self.view.suppliers if s.id == f.supplier])
+        return literal.plain(f"Fallback {f.id}"), Content("\n").join(lines)
+
+    def _event_details(self, key: str) -> tuple[Content, Content]:
+        assert self.view is not None
+        e = next(e for e in self.view.events if str(e.seq) == key)
+        origin = e.origin if isinstance(e.origin, dict) else {}
+        where = ", ".join(f"{k} {v}" for k, v in origin.items() if v) or "—"
+        lines = [self._field("time", self._when(e.at)), self._field("who", e.actor), self._field("from", where), self._field("kind", e.kind),
+                 self._field("seq", e.seq)]
+        data = e.data if isinstance(e.data, dict) else {}
+        if data.get("occurred_at"):
+            try:
+                lines.append(self._field("happened", self._when(parse_iso(data["occurred_at"]))))
+            except (TypeError, ValueError):
+                lines.append(self._field("happened", data["occurred_at"]))
+        if data.get("decision"):
+            lines.append(self._field("answers", data["decision"]))
+        lines += [Content.styled("\nEntry", "bold"), literal.block(data.get("text") or e.summary, "")]
+        if data.get("rationale"):
+            lines += [Content.styled("\nRationale", "bold"), literal.block(data["rationale"], "")]
+        return literal.plain(f"Log #{e.seq}"), Content("\n").join(lines)
