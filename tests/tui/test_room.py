@@ -9,12 +9,15 @@ import sqlite3
 
 from textual.widgets import DataTable, Input, Static
 
+from datetime import timedelta
+
 from tests.test_incidents import configure
 from tests.tui.test_board import actions_landed, until
 from warroom import identity
-from warroom.services import actors, incidents, library
+from warroom.services import actors, fallbacks, incidents, library
 from warroom.tui.app import make_app
-from warroom.tui.dialogs import AskText
+from warroom.tui.board import BoardScreen
+from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.room import IncidentScreen
 
 
@@ -44,6 +47,41 @@ def last_data(home, kind: str) -> dict:
         connection.close()
 
 
+def act_as_me(home, clock, do) -> None:
+    """Something another coordinator does meanwhile, through the services."""
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        do(session, cfg, actors.resolve(cfg, identity.os_user(), {}))
+    store.dispose()
+
+
+def fire_first_level(home, clock, incident_id: int) -> None:
+    """L1 fires through the escalation service, as the monitor would fire it."""
+    from warroom.services import escalation, lease
+
+    clock.advance(timedelta(seconds=3))
+
+    def fire(session, cfg, me) -> None:
+        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+        due = next(d for d in escalation.pending(session) if (d.kind, d.incident_id, d.ref) == ("escalation", incident_id, "1"))
+        assert escalation.fire(session, due, now=clock.now(), config=cfg, holder="t", origin={})
+
+    act_as_me(home, clock, fire)
+
+
+def notice(room) -> str:
+    return str(room.query_one("#notice", Static).render())
+
+
+def banner(room) -> str:
+    return str(room.query_one("#banner", Static).render())
+
+
+def footer_keys(app) -> set[str]:
+    return {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
+
+
 async def open_room(app, pilot, incident_id: int) -> IncidentScreen:
     await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the incident on the board")
     app.screen.set_focus(app.screen.query_one("#incidents", DataTable))
@@ -60,14 +98,13 @@ def test_work_an_incident_from_the_room(home, clock):
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
             room = await open_room(app, pilot, incident_id)
-            assert "DRILL" in str(room.query_one("#roomline", Static).render())
+            assert "DRILL" in str(room.query_one("#banner", Static).render())
             room.query_one("#steps", DataTable).focus()
             await pilot.press("d")  # the first step: confirm
             await until(pilot, lambda: room.view.steps[0].status == "done", what="the step to be done")
             await pilot.press("l")
             await pilot.press(*"Freeze deployments")
-            room.set_focus(room.query_one("#rationale", Input))
-            await pilot.press(*"avoid drift", "enter")
+            await pilot.press("tab", *"avoid drift", "enter")
             await until(pilot, lambda: "decision.logged" in kinds(home), what="the decision in the log")
             assert last_data(home, "decision.logged")["rationale"] == "avoid drift"
             room.query_one("#fallbacks", DataTable).focus()
@@ -79,6 +116,8 @@ def test_work_an_incident_from_the_room(home, clock):
             await actions_landed(app)
             assert "fallback.activated" not in kinds(home)
             await pilot.press(*"ETA 8 hours", "enter")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="which decision it answers")
+            await pilot.press("3")  # none of these
             await until(pilot, lambda: room.view.fallbacks[0].active, what="the fallback to be active")
             assert any(s.id == "secondary-dc-1" for s in room.view.steps)
             await pilot.press("r")
@@ -91,7 +130,9 @@ def test_work_an_incident_from_the_room(home, clock):
     assert kinds(home)[-1] == "incident.resolved"
 
 
-def test_an_illegal_action_is_a_notification_and_changes_nothing(home, clock):
+def test_an_illegal_transition_is_refused_before_any_confirmation_next_to_the_action(home, clock):
+    """Today: "Mark incident closed? y" and only then "cannot … resolve it first". The room asks the
+    lifecycle's rules first and says why on its notice line, where the eye is: no dialog, no toast."""
     configure(home)
     incident_id = start_incident(home, clock)
 
@@ -100,8 +141,15 @@ def test_an_illegal_action_is_a_notification_and_changes_nothing(home, clock):
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             room = await open_room(app, pilot, incident_id)
             before = kinds(home)
-            await pilot.press("c", "y")  # close an open incident: refused by the service
-            await until(pilot, lambda: any("resolve it first" in n.message for n in app._notifications), what="the refusal")
+            await pilot.press("c")
+            await pilot.pause()
+            assert app.screen is room, "no confirmation is asked for a transition that cannot happen"
+            assert "resolve it first" in notice(room) and room.query_one("#notice").has_class("error")
+            assert not app._notifications, "nothing covers the entry line"
+            await pilot.press("r")  # allowed: then it asks
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm)
+            await pilot.press("n")
             assert kinds(home) == before and room.view.incident.status == "open"
 
     asyncio.run(scenario())
@@ -126,7 +174,7 @@ def test_an_observer_gets_a_read_only_room_that_says_so(home, clock):
             before = kinds(home)
             room.query_one("#steps", DataTable).focus()
             await pilot.press("d")
-            await until(pilot, lambda: any("observer cannot" in n.message for n in app._notifications), what="the refusal")
+            await until(pilot, lambda: "observer cannot" in notice(room), what="the refusal next to the action")
             assert kinds(home) == before
 
     asyncio.run(scenario())
@@ -146,3 +194,272 @@ def test_two_apps_on_one_home_see_each_others_actions(home, clock):
             await until(two, lambda: room_two.view.steps[0].status == "started", timeout=5, what="the other app to see it")
 
     asyncio.run(scenario())
+
+
+# ── issue 11: the room in the worst hour ──────────────────────────────────────────────────────
+
+def test_an_expected_decision_is_answered_from_the_decisions_panel_in_one_key(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            assert [d.id for d in room.view.open_decisions] == ["failover", "manual-payments"]
+            await pilot.press("4", "d")  # the Decisions panel; decide the first
+            assert room.focused is room.query_one("#text")
+            await pilot.press(*"Fail over now", "enter")
+            await until(pilot, lambda: [d.id for d in room.view.open_decisions] == ["manual-payments"], what="the decision to close")
+            assert last_data(home, "decision.logged")["decision"] == "failover"
+            assert room.focused is room.query_one("#decisions"), "focus returns to the panel it came from"
+            assert room.query_one("#text", Input).value == ""
+
+    asyncio.run(scenario())
+
+
+def test_a_fallback_activation_logged_as_a_decision_closes_the_decision_it_names(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await pilot.press("3", "a", *"No ETA from NLCloud", "enter")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="which decision it answers")
+            await pilot.press("1")  # failover, the first open decision
+            await until(pilot, lambda: room.view.fallbacks[0].active, what="the fallback to be active")
+            assert [d.id for d in room.view.open_decisions] == ["manual-payments"]
+
+    asyncio.run(scenario())
+
+
+def test_a_resolved_incident_stops_ageing_and_counts_nothing_down(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")
+    clock.advance(timedelta(minutes=10))
+    act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
+    clock.advance(timedelta(hours=2))
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await until(pilot, lambda: "RESOLVED" in banner(room), what="the banner")
+            assert "0:10" in banner(room) and "2:10" not in banner(room)
+            assert "next L" not in banner(room)
+            steps = room.query_one("#steps", DataTable)
+            assert all(str(steps.get_cell_at((row, 2))) == "" for row in range(steps.row_count)), "no due times on a resolved incident"
+            assert all(str(cells[1]) == "" for _, cells in room.query_one("#decisions")._shown.items())
+
+    asyncio.run(scenario())
+
+
+def test_live_and_drill_rooms_cannot_be_confused(home, clock):
+    configure(home)
+    live = start_incident(home, clock, mode="live")
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, live)
+            top = room.query_one("#banner", Static)
+            assert "LIVE INCIDENT" in banner(room) and top.has_class("live") and not top.has_class("drill")
+            assert top.region.y == 0 and top.region.width == 120, "a banner across the top, not a word in a column"
+            live_colour = top.styles.background
+            room.show(dataclasses_replace_mode(room.view, "drill"))
+            await pilot.pause()
+            assert "EXERCISE — DRILL" in banner(room) and top.has_class("drill")
+            assert top.styles.background != live_colour
+
+    asyncio.run(scenario())
+
+
+def dataclasses_replace_mode(view, mode):
+    import dataclasses
+
+    from warroom.vocabulary import Mode
+
+    return dataclasses.replace(view, incident=dataclasses.replace(view.incident, mode=Mode(mode)))
+
+
+def test_the_entry_line_returns_focus_keeps_its_draft_and_says_its_keys(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            steps, text_input = room.query_one("#steps"), room.query_one("#text", Input)
+            await pilot.press("l", *"NLCloud says ETA 2h")
+            assert {"rationale", "log", "cancel"} <= footer_keys(app)
+            await pilot.press("escape")
+            assert app.screen is room, "esc leaves the line, not the room"
+            assert room.focused is steps and text_input.value == "NLCloud says ETA 2h", "the draft stays"
+            await pilot.press("l", "enter")
+            await until(pilot, lambda: "decision.logged" in kinds(home), what="the entry")
+            assert room.focused is steps, "after enter the next key is a panel's key again"
+            await until(pilot, lambda: text_input.value == "", what="the line to clear")
+            # A refused entry keeps its text: the incident is closed meanwhile.
+            act_as_me(home, clock, lambda s, cfg, me: (incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me),
+                                                       incidents.transition(s, incident_id=incident_id, to="closed", now=clock.now(), actor=me)))
+            await pilot.press("l", *"too late", "enter")
+            await until(pilot, lambda: "closed" in notice(room), what="the refusal")
+            await actions_landed(app)
+            assert text_input.value == "too late"
+            assert not app._notifications
+
+    asyncio.run(scenario())
+
+
+def test_keys_act_on_the_focused_panel_only_and_the_room_moves_by_keyboard(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock, playbook="quick-drill")
+    fire_first_level(home, clock, incident_id)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await until(pilot, lambda: room.view.ladder[0].state == "fired", what="L1 fired")
+            before = kinds(home)
+            assert room.focused is room.query_one("#steps")
+            await pilot.press("e")  # not a key of the Steps panel
+            await actions_landed(app)
+            assert kinds(home) == before
+            await pilot.press("j")
+            assert room.query_one("#steps", DataTable).cursor_row == 1
+            await pilot.press("k")
+            assert room.query_one("#steps", DataTable).cursor_row == 0
+            await pilot.press("2", "e")
+            await until(pilot, lambda: room.view.ladder[0].state == "acknowledged", what="the ack from the ladder")
+            await pilot.press("j", "e")  # L2 has not fired: said here, in the war-room's zone, before the service is asked
+            assert "has not fired yet: due 15:00 CET" in notice(room), notice(room)
+            assert "T" not in notice(room).split("due ")[1][:6]
+            await pilot.press("slash", *"acknowledged")
+            await pilot.press("enter")
+            log = room.query_one("#log", DataTable)
+            assert log.row_count == 1 and room.focused is log
+            await pilot.press("q")
+            assert isinstance(app.screen, BoardScreen), "q in a room goes back to the board"
+
+    asyncio.run(scenario())
+
+
+def test_a_stand_down_asks_how_it_went_and_the_register_keeps_it(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+    act_as_me(home, clock, lambda s, cfg, me: fallbacks.activate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="no ETA",
+                                                                now=clock.now(), actor=me, config=cfg))
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await pilot.press("3", "x")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the choice")
+            await pilot.press("2")  # partly
+            await until(pilot, lambda: not room.view.fallbacks[0].active, what="stood down")
+            assert room.view.fallbacks[0].activations[-1].result == "partial"
+            assert last_data(home, "fallback.deactivated")["result"] == "partial"
+
+    asyncio.run(scenario())
+
+
+def test_enter_opens_the_details_a_coordinator_needs(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+    act_as_me(home, clock, lambda s, cfg, me: incidents.log(s, incident_id=incident_id, text="Call the CIO\nthen the press office [b]now[/b]",
+                                                           kind="action", now=clock.now(), actor=me))
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+
+            async def details() -> str:
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, Details), what="the details")
+                return str(app.screen.query_one("#body", Static).render())
+
+            step = await details()  # the first step: confirm
+            assert "Confirm the outage" in step and "Ask: scope, cause, ETA" in step
+            assert "Service desk +31 20 000 0100" in step, "the supplier's contacts from warroom.toml"
+            pane = app.screen.query_one("#details")
+            assert pane.max_scroll_y > 0
+            await pilot.press("end")
+            assert pane.scroll_y == pane.max_scroll_y, "it scrolls by keyboard"
+            await pilot.press("escape", "3")
+            fallback = await details()
+            assert "Freeze all deployments and batch jobs" in fallback and "nlcloud" in fallback
+            await pilot.press("escape", "2")
+            level = await details()
+            assert "+31" in level, "who to call, with the number"
+            await pilot.press("escape")
+            room.set_focus(room.query_one("#log"))
+            entry = await details()
+            assert "Call the CIO\nthen the press office [b]now[/b]" in entry, "the whole entry, as written"
+
+    asyncio.run(scenario())
+
+
+def test_the_room_uses_the_space_it_has(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario(size):
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=size) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await pilot.pause()
+            steps = room.query_one("#steps", DataTable)
+            longest = max(len(s.title) for s in room.view.steps)
+            if size[0] >= 100:
+                assert steps.columns["title"].content_width >= longest
+                assert steps.content_region.width >= steps.virtual_size.width, "no step title is cut"
+                assert steps.content_region.height >= steps.row_count + 1, "every step shows"
+            else:
+                assert room.has_class("narrow")
+                assert "next L" in banner(room) or "FIRED" in banner(room)
+                assert ":" in banner(room).split("·")[1], "the clock stays"
+                await pilot.press("2")
+                assert room.query_one("#ladder").display and not room.query_one("#steps").display
+                assert room.query_one("#ladder").region.width >= 70, "one panel across the width, not four cut"
+
+    for size in ((200, 60), (120, 40), (80, 24)):
+        asyncio.run(scenario(size))
+
+
+def test_keyboard_only_flow_through_an_incident(home, clock):
+    """Open the room, a step done, the expected decision answered, a fallback activated and stood
+    down with its result: by keys alone, counted."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+    pressed: list[str] = []
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            async def press(*keys: str) -> None:
+                pressed.extend(keys)
+                await pilot.press(*keys)
+
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            app.screen.set_focus(app.screen.query_one("#incidents", DataTable))
+            await press("enter")
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
+            room = app.screen
+            await press("d")
+            await until(pilot, lambda: room.view.steps[0].status == "done", what="step done")
+            await press("4", "d", *"yes", "enter")
+            await until(pilot, lambda: "failover" not in [d.id for d in room.view.open_decisions], what="decision logged")
+            await press("3", "a", *"go", "enter", "2")  # the one open decision left is manual-payments; 2 is "none of these"
+            await until(pilot, lambda: room.view.fallbacks[0].active, what="fallback active")
+            await press("x", "1")
+            await until(pilot, lambda: not room.view.fallbacks[0].active, what="stood down")
+            assert room.view.fallbacks[0].activations[-1].result == "worked"
+
+    asyncio.run(scenario())
+    assert len(pressed) <= 20, pressed

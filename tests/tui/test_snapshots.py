@@ -12,6 +12,7 @@ from warroom.tui.room import IncidentScreen
 from warroom.tui.wall import WallScreen
 
 SIZES = [(80, 24), (120, 40)]
+ROOM_SIZES = [*SIZES, (200, 60)]  # the room at 200x60: every step shows, nothing cut
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def room_filled(app) -> bool:
             and screen.query_one("#steps").row_count == len(screen.view.steps))
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", ROOM_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_incident_room(snap_compare, moment, size):
     home, clock = moment
 
