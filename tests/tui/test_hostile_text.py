@@ -164,7 +164,7 @@ def test_hostile_names_and_titles_show_as_written_on_the_board_and_in_the_room(h
             assert no_controls(screen_text(app))
 
             room = await open_room(app, pilot, incident_id)
-            await shows(pilot, room.query_one("#roomline"), "Outage [/etc/hosts] ␛]52;c;cHduZWQ=␇")
+            await shows(pilot, room.query_one("#banner"), "Outage [/etc/hosts] ␛]52;c;cHduZWQ=␇")
             steps = room.query_one("#steps", DataTable)
             await until(pilot, lambda: steps.row_count == 2, what="the steps")
             assert str(steps.get_cell("confirm", "title")) == "[@click=app.quit]Confirm[/] [/etc]"
@@ -451,16 +451,18 @@ def test_a_config_problem_quoting_hostile_text_is_shown_as_written(home, clock):
 def test_dialog_questions_show_as_written():
     from textual.app import App
 
-    from warroom.tui.dialogs import AskText, Confirm
+    from warroom.tui.dialogs import AskText, Choose, Confirm
 
     async def scenario():
         app = App()
         async with app.run_test(size=(100, 30)) as pilot:
-            for dialog in (AskText("Skip [@click=app.quit]x[/] [/etc] \x1b]0;t\x07?"), Confirm("Start [/etc] \x1b[2J?")):
+            for dialog, shown in ((AskText("Skip [@click=app.quit]x[/] [/etc] \x1b]0;t\x07?"), "Skip [@click=app.quit]x[/] [/etc] ␛]0;t␇?"),
+                                  (Confirm("Start [/etc] \x1b[2J?"), "Start [/etc] ␛[2J?"),
+                                  (Choose("Answers [/etc]?", [("x", "Fail over [/now]?\x1b[31m")]), "Fail over [/now]?␛[31m")):
                 await app.push_screen(dialog)
                 await pilot.pause()
                 text = "\n".join(screen_text(app))
-                assert ("Skip [@click=app.quit]x[/] [/etc] ␛]0;t␇?" if isinstance(dialog, AskText) else "Start [/etc] ␛[2J?") in text, text
+                assert shown in text, text
                 assert no_controls(screen_text(app))
                 await pilot.press("escape")
 
