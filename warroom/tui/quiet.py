@@ -55,7 +55,8 @@ class Rows(DataTable):
 
     def text_width(self) -> int:
         """The width its columns need to show every shown cell whole (cell padding included)."""
-        widths = [cell_len(label) for label, *_ in self._column_spec]
+        # A column never narrows once shown (DataTable keeps its widest), so start from that.
+        widths = [max(cell_len(label), self.columns[key].content_width if key in self.columns else 0) for label, key, *_ in self._column_spec]
         for cells in self._shown.values():
             widths = [max(w, literal.cell(c).cell_len) for w, c in zip(widths, cells, strict=False)]
         return sum(w + 2 * self.cell_padding for w in widths)

@@ -42,6 +42,7 @@ RESULTS = [(FallbackResult.WORKED.value, "worked: it carried the service"),
 PANELS = ("steps", "ladder", "fallbacks", "decisions")
 PANEL_NAMES = {"steps": "Steps", "ladder": "Escalation", "fallbacks": "Fallbacks", "decisions": "Decisions"}
 NARROW = 100  # columns below which the room shows one panel at a time
+TYPING_ACTIONS = {"entry_tab", "leave_entry", "filter_done", "filter_clear"}  # the lines' own keys, which act on the screen
 LOG_LINES = 6  # the log keeps at least this many lines (border and header included)
 
 
@@ -109,6 +110,13 @@ class IncidentScreen(QuietTexts, Screen):
         self.current = "steps"  # the panel shown when the room is narrow, and where focus returns
         self.answering: str | None = None  # the expected decision the entry line's text answers
         self.log_filter = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a line is being typed the footer shows that line's keys alone: the room's own
+        keys are letters the line takes anyway."""
+        if isinstance(self.focused, Input) and action not in TYPING_ACTIONS:
+            return False
+        return True
 
     @property
     def warroom(self) -> WarroomApp:
