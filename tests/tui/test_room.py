@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from datetime import timedelta
 
 from textual.widgets import DataTable, Input, Static
-
-from datetime import timedelta
 
 from tests.test_incidents import configure
 from tests.tui.test_board import actions_landed, until
@@ -451,6 +450,7 @@ def test_keyboard_only_flow_through_an_incident(home, clock):
             await press("enter")
             await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
             room = app.screen
+            assert room.incident_id == incident_id
             await press("d")
             await until(pilot, lambda: room.view.steps[0].status == "done", what="step done")
             await press("4", "d", *"yes", "enter")

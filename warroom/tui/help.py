@@ -17,7 +17,7 @@ def keys_of(screen_class: type[Screen]) -> list[tuple[str, str]]:
             out.append((binding.key, binding.description))
         else:
             out.append((binding[0], binding[2] if len(binding) > 2 else binding[1]))
-    return out
+    return out + list(getattr(screen_class, "HELP_KEYS", []))  # keys of a screen's panels (the room's)
 
 
 def help_text() -> Content:

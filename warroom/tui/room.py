@@ -10,12 +10,12 @@ between panels, and on a narrow terminal show one panel at a time instead of cut
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -51,7 +51,7 @@ def elapsed(delta) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _moving(*extra: Binding) -> list[Binding]:
+def _moving(*extra: Binding) -> list[BindingType]:
     return [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
             Binding("enter", "screen.details", "Details"), *extra]
 
@@ -70,8 +70,9 @@ class FallbacksPanel(Rows):
 
 
 class DecisionsPanel(Rows):
-    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
-                Binding("d", "screen.decide", "Decide"), Binding("enter", "screen.decide", "Decide", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
+        Binding("d", "screen.decide", "Decide"), Binding("enter", "screen.decide", "Decide", show=False)]
 
 
 class LogPanel(Rows):
@@ -89,6 +90,14 @@ class FilterInput(Input):
     BINDINGS = [Binding("enter", "screen.filter_done", "apply"), Binding("escape", "screen.filter_clear", "clear")]
 
 
+def _panel_keys() -> list[tuple[str, str]]:
+    """The panels' keys for the help screen, each with the panel it belongs to."""
+    panels = (("Steps", StepsPanel), ("Escalation", LadderPanel), ("Fallbacks", FallbacksPanel), ("Decisions", DecisionsPanel),
+              ("any panel", LogPanel))
+    return [(b.key, f"{b.description} ({name})") for name, widget in panels for b in widget.BINDINGS
+            if isinstance(b, Binding) and b.show]
+
+
 class IncidentScreen(QuietTexts, Screen):
     BINDINGS = [
         Binding("escape", "back", "Board"),
@@ -100,6 +109,9 @@ class IncidentScreen(QuietTexts, Screen):
         Binding("r", "transition('resolved')", "Resolve"),
         Binding("c", "transition('closed')", "Close"),
     ]
+
+    HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions"),
+                 ("q", "back to the board")]  # keys that are the panels' own bindings, not the screen's
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
         super().__init__()
@@ -114,9 +126,7 @@ class IncidentScreen(QuietTexts, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a line is being typed the footer shows that line's keys alone: the room's own
         keys are letters the line takes anyway."""
-        if isinstance(self.focused, Input) and action not in TYPING_ACTIONS:
-            return False
-        return True
+        return not (isinstance(self.focused, Input) and action not in TYPING_ACTIONS)
 
     @property
     def warroom(self) -> WarroomApp:
