@@ -47,3 +47,15 @@ def test_show_json_gives_the_room_its_facts(home):
     assert any("+31" in c for c in view["ladder"][0]["contacts"])
     nlcloud = next(s for s in view["suppliers"] if s["id"] == "nlcloud")
     assert any(c.startswith("Service desk +31 20 000 0100") for c in nlcloud["contacts"])
+
+
+def test_a_refusal_says_when_in_the_war_rooms_zone(home):
+    """Not `due 2026-11-29T14:52:21.356081Z`: local HH:MM with the zone, and how far off."""
+    import re
+
+    configure(home)
+    incident_id = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    result = run_cli("escalation", "ack", incident_id, "2", home=home.root)
+    assert_clean_failure(result, 2)
+    assert re.search(r"level 2 has not fired yet \(due \d\d:\d\d CES?T, in \d+m", result.stderr), result.stderr
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", result.stderr), result.stderr

@@ -162,7 +162,8 @@ class AcknowledgeEscalation(_NoPreparation):
     def run(self, session: Session, ctx: Context) -> Outcome:
         from warroom.services import escalation
 
-        escalation.acknowledge(session, incident_id=self.incident_id, level=self.level, now=ctx.now, actor=ctx.actor)
+        escalation.acknowledge(session, incident_id=self.incident_id, level=self.level, now=ctx.now, actor=ctx.actor,
+                               zone=ctx.config.settings.timezone)
         return Outcome(f"level {self.level} acknowledged")
 
 

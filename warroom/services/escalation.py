@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from warroom.clock import iso
+from warroom.clock import iso, local
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services import lease, outbox
@@ -120,7 +120,8 @@ def _question(incident: Incident, decision_id: str) -> str:
     return next((d.question for d in snapshot(incident).decisions if d.id == decision_id), decision_id)
 
 
-def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime, actor: Actor) -> Escalation:
+def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime, actor: Actor, zone: str = "UTC") -> Escalation:
+    """`zone`: the war-room's, in which a refusal says when the level is due."""
     actor.require("acknowledge an escalation")
     incident = get(session, incident_id)
     require_open(incident, "acknowledge an escalation")
@@ -133,7 +134,8 @@ def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime
     if row.cancelled:
         raise BadInput(f"level {level} was cancelled when the incident was resolved")
     if not row.fired_at:
-        when = f"due in {span(row.due_at - now)}" if row.due_at > now else f"due {span(now - row.due_at)} ago; is a monitor running?"
+        at = local(row.due_at, zone, "%H:%M %Z")
+        when = f"due {at}, in {span(row.due_at - now)}" if row.due_at > now else f"due {at}, {span(now - row.due_at)} ago; is a monitor running?"
         raise BadInput(f"level {level} has not fired yet ({when})")
     row.acked_at, row.acked_by = now, actor.user
     session.add(row)
