@@ -100,10 +100,10 @@ def _panel_keys() -> list[tuple[str, str]]:
 
 class IncidentScreen(QuietTexts, Screen):
     BINDINGS = [
-        Binding("escape", "back", "Board"),
-        Binding("q", "back", "Board", show=False),
+        Binding("q", "back", "Board"),
+        Binding("escape", "back", "Board", show=False),
         Binding("l", "focus_log", "Log entry"),
-        Binding("slash", "filter", "Filter log"),
+        Binding("slash", "filter", "Filter"),
         *(Binding(str(n), f"panel('{p}')", PANEL_NAMES[p], show=False) for n, p in enumerate(PANELS, start=1)),
         Binding("b", "transition('stabilised')", "Stabilised"),
         Binding("r", "transition('resolved')", "Resolve"),
@@ -111,7 +111,7 @@ class IncidentScreen(QuietTexts, Screen):
     ]
 
     HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions"),
-                 ("q", "back to the board")]  # keys that are the panels' own bindings, not the screen's
+                 ("q / esc", "back to the board")]  # keys that are the panels' own bindings, not the screen's
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
         super().__init__()
