@@ -272,8 +272,8 @@ class IncidentScreen(QuietTexts, Screen):
         tabs = self.query_one("#tabs", Static)
         tabs.display = narrow
         if narrow:
-            tabs.update(Content.assemble(*(
-                (f" {n} {PANEL_NAMES[p]} ", "reverse bold" if p == self.current else "") for n, p in enumerate(PANELS, start=1))))
+            self._put("#tabs", Content.assemble(*(
+                (f" {n} {PANEL_NAMES[p]} ", "reverse bold" if p == self.current else "") for n, p in enumerate(PANELS, start=1))), layout=False)
         side_panels = ("ladder", "fallbacks")
         for panel in PANELS:
             self.query_one(f"#{panel}").display = not narrow or panel == self.current
