@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -63,7 +64,7 @@ class LoadFailed(Message):
 class WarroomApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
-    BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help")]
+    BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help"), Binding("h", "dismiss_hint", "Hide hint")]
     FULL_COLLECTION_SECONDS = 60.0
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False,
@@ -85,6 +86,38 @@ class WarroomApp(App):
         self._home_config: Config | None = None
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
+
+    def _hints(self):
+        from warroom.tui.hint import FirstRunHint
+
+        return self.screen.query(FirstRunHint)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dismiss_hint":  # the key is there only while a hint is
+            return any(hint.shown for hint in self._hints())
+        return True
+
+    def action_dismiss_hint(self) -> None:
+        from warroom import hints
+
+        for hint in self._hints():
+            hint.hide()
+        hints.dismiss(self.home, hints.FIRST_RUN)  # not written: hidden until the app ends
+        self.refresh_bindings()
+
+    def _offer_hint(self) -> None:
+        """The first-run hint, in a home with a simulator (the demo) whose hint nobody hid yet."""
+        from warroom import hints
+        from warroom.tui.hint import FirstRunHint
+
+        config = self._home_config
+        if config is None or not config.settings.simulator or not config.suppliers or hints.FIRST_RUN in hints.dismissed(self.home):
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                for hint in screen.query(FirstRunHint):
+                    hint.show(config.suppliers[0].name)
+        self.refresh_bindings()
 
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
@@ -288,6 +321,7 @@ class WarroomApp(App):
         from warroom.tui.wall import WallScreen
 
         self.zone, self.role = ZoneInfo(message.zone), message.role
+        self._offer_hint()
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.set_identity(message.title, message.who, message.zone)
