@@ -57,3 +57,128 @@ def test_no_hint_in_a_home_without_a_simulator(home, clock):
             assert not (home.root / hints.FILE).exists()
 
     asyncio.run(scenario())
+
+
+# ── the command palette: incidents, suppliers and playbooks by name ────────────────────────────
+
+def picture_home(tmp_path):
+    from tests.docs.screenshot import MOMENT, build
+    from warroom.clock import MovableClock
+
+    clock = MovableClock(MOMENT)
+    return build(tmp_path / "home", clock), clock
+
+
+async def palette_pick(pilot, query: str, expect: str) -> None:
+    """ctrl+p, type `query`, wait for the first hit to read `expect`, pick it: keys only."""
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), what="the palette")
+    await pilot.press(*query)
+    hits = pilot.app.screen.query_one(CommandList)
+    await until(pilot, lambda: hits.option_count and expect in str(hits.get_option_at_index(0).prompt), what=f"{expect!r} first among the hits")
+    if hits.highlighted is None:
+        await pilot.press("down")  # to the first hit
+    assert hits.highlighted == 0
+    await pilot.press("enter")
+    await until(pilot, lambda: not isinstance(pilot.app.screen, CommandPalette), what="the palette to close")
+
+
+def test_the_palette_finds_a_supplier_an_incident_and_a_playbook_by_name(tmp_path):
+    from textual.widgets import DataTable
+
+    from tests.docs.screenshot import board_painted
+    from warroom.tui.board import BoardScreen
+    from warroom.tui.library import PlaybooksScreen
+    from warroom.tui.room import IncidentScreen
+
+    home, clock = picture_home(tmp_path)
+
+    async def scenario() -> None:
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: board_painted(app), what="the board")
+            await palette_pick(pilot, "caseflow", "CaseFlow SaaS (casesaas)")
+            suppliers = app.screen.query_one("#suppliers", DataTable)
+            assert isinstance(app.screen, BoardScreen) and app.focused is suppliers
+            assert suppliers.coordinate_to_cell_key(suppliers.cursor_coordinate).row_key.value == "casesaas"
+
+            await palette_pick(pilot, "#2", "#2 Primary cloud hosting supplier unavailable")
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            assert app.screen.incident_id == 2
+
+            # From the room: a playbook by a word of its title; the library opens on it.
+            await palette_pick(pilot, "payday", "payment-processor-payday")
+            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            assert app.screen.query_one("#playbooks", DataTable).cursor_row == [e["id"] for e in app.screen.entries].index("payment-processor-payday")
+            assert "payment-processor-payday" in str(app.screen.query_one("#preview-text").render())
+            assert [type(s).__name__ for s in app.screen_stack][-2:] == ["BoardScreen", "PlaybooksScreen"]  # not piled on the room
+
+    asyncio.run(scenario())
+
+
+def test_a_name_that_looks_like_markup_is_found_and_shown_as_written(tmp_path, clock):
+    """Textual's own highlight reads a candidate as markup: a supplier named like a link must be
+    listed as its letters."""
+    from textual.command import CommandList, CommandPalette
+
+    home = demo_home(tmp_path, clock)
+    config = home.config_path.read_text().replace('name = "CaseFlow SaaS"', 'name = "[@click=app.quit]CaseFlow[/]"', 1)
+    home.config_path.write_text(config)
+
+    async def scenario() -> None:
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+            await pilot.press(*"caseflow")
+            hits = app.screen.query_one(CommandList)
+            await until(pilot, lambda: hits.option_count, what="a hit")
+            assert "[@click=app.quit]CaseFlow[/] (casesaas)" in str(hits.get_option_at_index(0).prompt)
+
+    asyncio.run(scenario())
+
+
+# ── the library: its preview by keyboard ───────────────────────────────────────────────────────
+
+def test_the_library_preview_scrolls_by_keyboard_and_end_garbles_nothing(home, clock):
+    from textual.widgets import DataTable
+
+    from warroom.tui.library import PlaybooksScreen
+
+    def shown(preview) -> str:
+        return str(preview.query_one("#preview-text").render())
+
+    async def scenario() -> None:
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            screen = app.screen
+            table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview")
+            await pilot.press("end")  # on the list: it used to scroll sideways, to the tails of the ids
+            await pilot.pause()
+            assert table.scroll_x == 0 and table.max_scroll_x == 0  # the list fits its panel: nothing to cut
+            table.move_cursor(row=0)
+            await until(pilot, lambda: "cloud-hosting-outage (v3)" in shown(preview), what="the first preview")
+            assert preview.max_scroll_y > 0  # the first playbook's preview is taller than 80x24 leaves it
+            await pilot.press("tab")
+            assert app.focused is preview
+            await pilot.press("pagedown")
+            await until(pilot, lambda: preview.scroll_y > 0, what="a page down")
+            paged = preview.scroll_y
+            await pilot.press("down")
+            await until(pilot, lambda: preview.scroll_y == paged + 1, what="a line down")
+            await pilot.press("end")
+            await until(pilot, lambda: preview.scroll_y == preview.max_scroll_y, what="the end")
+            await pilot.press("pageup", "home")
+            await until(pilot, lambda: preview.scroll_y == 0, what="back to the top")
+            await pilot.press("tab", "down")  # back to the list: the next playbook, its preview from its top
+            assert app.focused is table
+            await until(pilot, lambda: "foreign-cloud-cutoff" in shown(preview), what="the next preview")
+            assert preview.scroll_y == 0
+
+    asyncio.run(scenario())

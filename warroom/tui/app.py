@@ -20,6 +20,7 @@ from warroom.home import Home
 from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
+from warroom.tui.palette import FINDERS
 from warroom.vocabulary import SimulatorMode
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class WarroomApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
     BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help"), Binding("h", "dismiss_hint", "Hide hint")]
+    COMMANDS = App.COMMANDS | set(FINDERS)  # ctrl+p finds incidents, suppliers and playbooks by name
     FULL_COLLECTION_SECONDS = 60.0
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False,
