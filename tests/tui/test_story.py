@@ -182,3 +182,52 @@ def test_the_library_preview_scrolls_by_keyboard_and_end_garbles_nothing(home, c
             assert preview.scroll_y == 0
 
     asyncio.run(scenario())
+
+
+# ── help ───────────────────────────────────────────────────────────────────────────────────────
+
+def test_help_is_made_of_the_screens_bindings():
+    from textual.binding import Binding
+    from textual.screen import Screen
+
+    from warroom.tui.help import help_text, keys_of
+
+    class Later(Screen):  # a screen as another engineer extends it: its keys need no help text of their own
+        BINDINGS = [Binding("j,down", "cursor_down", "Down"), Binding("slash", "filter", "Filter", tooltip="Filter suppliers and log"),
+                    Binding("1", "panel(1)", "Steps", show=False), Binding("ctrl+x", "hidden", "")]
+
+    assert keys_of(Later) == [("j/↓", "Down"), ("/", "Filter suppliers and log"), ("1", "Steps")]
+    text = help_text().plain
+    for heading in ("Board", "Incident room", "Playbooks", "Everywhere", "Wall view"):
+        assert heading in text
+    assert "ctrl+p" in text and "Hide hint" in text
+
+
+def test_help_fits_80_columns_and_scrolls_by_keyboard(home, clock):
+    from textual.containers import VerticalScroll
+
+    from warroom.tui.help import HelpScreen, help_text
+
+    widest = max(len(line) for line in help_text().plain.splitlines())
+    assert widest <= 80 - 4  # border and padding: at 80 columns no line is cut or wrapped
+
+    async def scenario() -> None:
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await pilot.press("question_mark")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+            box = app.screen.query_one(VerticalScroll)
+            await pilot.pause()
+            assert box.region.width <= 80 and box.region.right <= 80
+            assert app.focused is box and box.max_scroll_y > 0  # taller than 24 lines: it scrolls
+            await pilot.press("pagedown")
+            await until(pilot, lambda: box.scroll_y > 0, what="a page down")
+            await pilot.press("end")
+            await until(pilot, lambda: box.scroll_y == box.max_scroll_y, what="the end")
+            screen = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+            assert "This help" in screen and "esc/?      Close" in screen
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="the help to close")
+
+    asyncio.run(scenario())
