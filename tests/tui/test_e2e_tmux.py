@@ -58,7 +58,7 @@ def test_the_demo_story_against_the_clock(tmp_path):
     tmux("-f", str(settings), "new-session", "-d", "-s", "story", f"cd {ROOT} && {sys.executable} -m warroom --home {home} demo")
     try:
         see(lambda: re.search(r"▲ up\s+NLCloud Hosting B\.V\.", screen()), 90, "the demo's first check round")
-        see("New here?", 10, "the first-run hint")
+        see("Try it: f breaks NLCloud", 10, "the first-run hint")
         broken_at = time.monotonic()
         keys("f")  # the cursor starts on NLCloud: break it
         see(lambda: re.search(r"▼ down\s+NLCloud Hosting B\.V\.", screen()), STORY_SECONDS, "NLCloud to be seen down")

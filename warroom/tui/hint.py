@@ -9,9 +9,8 @@ from textual.widgets import Static
 from warroom.tui import literal
 
 # Our markup; the supplier's name (from warroom.toml) is filled in as text.
-TEXT = ("[b]New here?[/b] Press [b]f[/b] to break the supplier under the cursor ($first): the suppliers on it "
-        "go [i]down via[/i] it, and within a minute a playbook is suggested. [b]D[/b] starts it as a drill; "
-        "in its room [b]d[/b] marks a step done, [b]l[/b] logs a decision. [b]?[/b] every key · [b]h[/b] hide this hint")
+TEXT = ("[b]Try it:[/b] [b]f[/b] breaks $first; soon a playbook is suggested: [b]D[/b] drills it; in its room "
+        "[b]d[/b] marks a step done, [b]l[/b] logs a decision · [b]h[/b] hides this")
 
 
 def hint_text(first: str) -> Content:
