@@ -8,6 +8,7 @@ be a link; here the candidate is plain text and only the matched letters are sty
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -75,7 +76,7 @@ class _Finder(Provider):
     def warroom(self) -> WarroomApp:
         return cast("WarroomApp", self.app)
 
-    def candidates(self) -> list[tuple[str, str, object]]:
+    def candidates(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(what is matched and shown, help line, the callback) for each thing this finder finds."""
         raise NotImplementedError
 
@@ -92,7 +93,7 @@ class _Finder(Provider):
 class IncidentFinder(_Finder):
     """Open incidents, by `#12` or their title: opens the incident's room."""
 
-    def candidates(self) -> list[tuple[str, str, object]]:
+    def candidates(self) -> list[tuple[str, str, Callable[[], object]]]:
         board = self.warroom.board_data
         if board is None:
             return []
@@ -110,7 +111,7 @@ class IncidentFinder(_Finder):
 class SupplierFinder(_Finder):
     """Suppliers by id or name: selects the supplier's row on the board."""
 
-    def candidates(self) -> list[tuple[str, str, object]]:
+    def candidates(self) -> list[tuple[str, str, Callable[[], object]]]:
         board = self.warroom.board_data
         if board is None:
             return []
@@ -137,7 +138,7 @@ class PlaybookFinder(_Finder):
         except WarroomError:
             return []  # the board says what is wrong with the home
 
-    def candidates(self) -> list[tuple[str, str, object]]:
+    def candidates(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [(f"{title} ({pid})", "playbook: show it in the library", partial(show_playbook, self.warroom, pid))
                 for pid, title in self.playbooks]
 
