@@ -89,37 +89,15 @@ class WarroomApp(App):
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
 
-    def _hints(self):
-        from warroom.tui.hint import FirstRunHint
-
-        return self.screen.query(FirstRunHint)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "dismiss_hint":  # the key is there only while a hint is
-            return any(hint.shown for hint in self._hints())
-        return True
+        from warroom.tui import hint
+
+        return hint.shown_on(self.screen) if action == "dismiss_hint" else True  # `h` only while a hint is there
 
     def action_dismiss_hint(self) -> None:
-        from warroom import hints
+        from warroom.tui import hint
 
-        for hint in self._hints():
-            hint.hide()
-        hints.dismiss(self.home, hints.FIRST_RUN)  # not written: hidden until the app ends
-        self.refresh_bindings()
-
-    def _offer_hint(self) -> None:
-        """The first-run hint, in a home with a simulator (the demo) whose hint nobody hid yet."""
-        from warroom import hints
-        from warroom.tui.hint import FirstRunHint
-
-        config = self._home_config
-        if config is None or not config.settings.simulator or not config.suppliers or hints.FIRST_RUN in hints.dismissed(self.home):
-            return
-        for screen in self.screen_stack:
-            if isinstance(screen, BoardScreen):
-                for hint in screen.query(FirstRunHint):
-                    hint.show(config.suppliers[0].name)
-        self.refresh_bindings()
+        hint.dismiss(self)
 
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
@@ -323,7 +301,10 @@ class WarroomApp(App):
         from warroom.tui.wall import WallScreen
 
         self.zone, self.role = ZoneInfo(message.zone), message.role
-        self._offer_hint()
+        if self._home_config is not None:
+            from warroom.tui import hint
+
+            hint.offer(self, self._home_config)
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.set_identity(message.title, message.who, message.zone)

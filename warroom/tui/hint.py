@@ -3,10 +3,18 @@ simulator until someone hides it; hidden, it stays hidden in that home (`warroom
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Static
 
+from warroom import hints
 from warroom.tui import literal
+
+if TYPE_CHECKING:
+    from warroom.config import Config
+    from warroom.tui.app import WarroomApp
 
 # Our markup; the supplier's name (from warroom.toml) is filled in as text.
 TEXT = ("[b]Try it:[/b] [b]f[/b] breaks $first; soon a playbook is suggested: [b]D[/b] drills it; in its room "
@@ -37,3 +45,26 @@ class FirstRunHint(Static):
 
     def hide(self) -> None:
         self.set_class(False, "shown")
+
+
+def shown_on(screen: Screen) -> bool:
+    return any(hint.shown for hint in screen.query(FirstRunHint))
+
+
+def offer(app: WarroomApp, config: Config) -> None:
+    """Show the hint on the board of a home with a simulator (the demo) whose hint nobody hid."""
+    if not config.settings.simulator or not config.suppliers or hints.FIRST_RUN in hints.dismissed(app.home):
+        return
+    for screen in app.screen_stack:
+        for hint in screen.query(FirstRunHint):
+            hint.show(config.suppliers[0].name)
+    app.refresh_bindings()
+
+
+def dismiss(app: WarroomApp) -> None:
+    """Hide the hint, and remember that in the home (if the file cannot be written, the hint
+    stays hidden until the app ends)."""
+    for hint in app.screen.query(FirstRunHint):
+        hint.hide()
+    hints.dismiss(app.home, hints.FIRST_RUN)
+    app.refresh_bindings()
