@@ -25,10 +25,14 @@ def key_name(key: str) -> str:
 
 
 def keys_of(screen_class: type[Screen] | type) -> list[tuple[str, str]]:
-    """(keys, description) for each action a class binds, in its order; one action bound to
-    several keys is one line (`j/↓`)."""
+    """(keys, description) for each action a class binds, in its order."""
+    return keys_in(getattr(screen_class, "BINDINGS", []))
+
+
+def keys_in(bindings: list[BindingType]) -> list[tuple[str, str]]:
+    """(keys, description) for each described action; one action bound to several keys is one
+    line (`j/↓`)."""
     actions: dict[tuple[str, str], list[str]] = {}
-    bindings: list[BindingType] = list(getattr(screen_class, "BINDINGS", []))
     for binding in Binding.make_bindings(bindings):
         if not binding.description or binding.system:
             continue
@@ -53,7 +57,11 @@ def sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("↑ ↓", "Move in a list; scroll a panel"),
         ("pgup pgdn", "A page up or down"),
     ]
+    from warroom.tui.quiet import Rows
+
+    lists = list(Rows.__dict__.get("BINDINGS", []))  # keys a list of ours adds to a table's own (j/k, say)
     return [
+        *([("Lists (every screen)", keys_in(lists))] if lists else []),
         ("Board", keys_of(BoardScreen)),
         ("Incident room", keys_of(IncidentScreen)),
         ("Playbooks", keys_of(PlaybooksScreen)),
