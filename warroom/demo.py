@@ -1,16 +1,56 @@
 """The demo landscape: the example war-room with every supplier served by the simulator.
 
 Generated from the example config, so the demo shows the same suppliers, services, fallbacks and
-playbooks an administrator starts from; only the check URLs, the simulator address and a quicker
-check interval differ."""
+playbooks an administrator starts from; only the check URLs, the simulator address, a quicker
+check interval and the playbooks' shorter trigger windows differ: a newcomer who breaks a supplier
+sees the whole story (break, detect, suggest) within a minute, not after the bundled playbooks'
+realistic five or thirty minutes."""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import tomlkit
 
-from warroom.home import example_config
+from warroom.home import bundled_playbooks, example_config
 
 DEMO_PORT = 47800
+DEMO_TRIGGER = "10s"  # how long a demo supplier must stay down before its playbook is suggested
+
+
+def dependencies() -> dict[str, list[str]]:
+    """Each demo supplier's parents (`depends_on`), for the simulator to break children with them."""
+    config = tomllib.loads(example_config().read_text(encoding="utf-8"))
+    return {s["id"]: list(s["depends_on"]) for s in config.get("suppliers", []) if s.get("depends_on")}
+
+
+def quicken_playbooks(folder: Path) -> list[Path]:
+    """Give the demo home's copies of the bundled playbooks the demo's short trigger window (edited
+    in place, comments kept); the bundled files stay realistic. A copy that is not what the
+    bundle put there (edited into something that does not parse, or no longer a file) is left to
+    the library to report. Returns the files changed."""
+    from warroom import files
+    from warroom.errors import InvalidFile
+    from warroom.tomlsource import MAX_BYTES
+
+    changed = []
+    for bundled in sorted(bundled_playbooks().glob("*.toml")):
+        copy = folder / bundled.name
+        try:
+            document = tomlkit.parse(files.read_bytes(copy, files.name_of(copy), limit=MAX_BYTES, what="a playbook").decode("utf-8"))
+        except (OSError, ValueError, InvalidFile):
+            continue
+        if copy.is_symlink():
+            continue  # someone's own arrangement: never written through
+        trigger = document.get("trigger")
+        if not isinstance(trigger, dict) or trigger.get("for") == DEMO_TRIGGER:
+            continue
+        trigger["for"] = DEMO_TRIGGER
+        trigger["for"].comment("the demo's: the bundled playbook waits longer")
+        copy.write_text(tomlkit.dumps(document), encoding="utf-8")
+        changed.append(copy)
+    return changed
 
 
 def demo_config(port: int = DEMO_PORT, interval: str = "5s", commander: str | None = None) -> str:

@@ -28,11 +28,12 @@ SLOW = Result("http", "degraded", 1240.0, "slow: 1,240 ms", "slow")
 
 
 def build(root: Path, clock: MovableClock) -> Home:
-    from warroom import identity
+    from warroom import hints, identity
     from warroom.demo import demo_config
     from warroom.services import escalation
 
     home = homes.create(root, clock=clock, actor="alice", origin={}, config_text=demo_config(commander=identity.os_user()))
+    hints.dismiss(home, hints.FIRST_RUN)  # a war-room in use: its first-run hint was hidden long ago
     config = library.config(home)
     playbooks = [e.playbook for e in library.library(home, config) if e.playbook]
     store = home.open_store()

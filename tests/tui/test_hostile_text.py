@@ -308,7 +308,7 @@ def test_the_library_shows_hostile_playbooks_and_their_problems_as_written(home,
             await pilot.press("p")
             await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
             screen = app.screen
-            table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview")
+            table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview-text")
             table.move_cursor(row=next(i for i, e in enumerate(screen.entries) if e["id"] == "hostile"))
             await shows(pilot, preview, "Outage [/etc/hosts] ␛]52;c;cHduZWQ=␇", "┆ second [/x]", "┆ ␛[2J",
                         "[@click=app.quit]Confirm[/] [/etc]", "Fail over [/now]?␛[31m",

@@ -45,13 +45,12 @@ def test_start_a_drill_from_the_library_and_see_problems_inline(home, clock):
             broken = next(i for i, e in enumerate(screen.entries) if e["id"] == "playbooks/broken.toml")
             table.move_cursor(row=broken)
             await pilot.pause()
-            assert "steps: required key is missing" in str(screen.query_one("#preview", Static).render())
+            assert "steps: required key is missing" in str(screen.query_one("#preview-text", Static).render())
             quick = next(i for i, e in enumerate(screen.entries) if e["id"] == "quick-drill")
             table.move_cursor(row=quick)
             await pilot.pause()
-            preview = screen.query_one("#preview", Static)
-            assert "L1  after 2s" in str(preview.render())
-            assert preview.region.height == screen.query_one("#library").region.height  # a longer preview is never cut by an old height
+            assert "L1  after 2s" in str(screen.query_one("#preview-text", Static).render())
+            assert screen.query_one("#preview").region.height == screen.query_one("#library").region.height  # the panel is the layout's height
             await pilot.press("D", "y")
             await until(pilot, lambda: app.board_data and app.board_data.status.incidents, what="the drill on the board")
             assert app.board_data.status.incidents[0].mode == "drill"

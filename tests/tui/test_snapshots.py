@@ -61,3 +61,37 @@ def test_wall(snap_compare, moment, size):
         await until_painted(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
 
     assert snap_compare(make_app(home, clock=clock, wall=True), terminal_size=size, run_before=wall_loaded)
+
+
+# ── the library and help (the demo story / library / help part) ────────────────────────────────
+
+STORY_SIZES = [(80, 24), (120, 40), (200, 60)]
+
+
+@pytest.mark.parametrize("size", STORY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_library(snap_compare, moment, size):
+    from warroom.tui.library import PlaybooksScreen
+
+    home, clock = moment
+
+    async def library_shown(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("p")
+        await until_painted(pilot, lambda app: isinstance(app.screen, PlaybooksScreen) and app.screen.entries
+                            and "cloud-hosting-outage (v3)" in str(app.screen.query_one("#preview-text").render()))
+
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=library_shown)
+
+
+@pytest.mark.parametrize("size", STORY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, moment, size):
+    from warroom.tui.help import HelpScreen
+
+    home, clock = moment
+
+    async def help_shown(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await until_painted(pilot, lambda app: isinstance(app.screen, HelpScreen))
+
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=help_shown)

@@ -29,7 +29,7 @@ def demo(env: Env, fresh: bool) -> None:
 
     from warroom import files, identity
     from warroom.clock import SystemClock
-    from warroom.demo import demo_config
+    from warroom.demo import demo_config, dependencies, quicken_playbooks
     from warroom.errors import BadInput, WarroomError
     from warroom.home import Home
     from warroom.services import homes
@@ -43,7 +43,8 @@ def demo(env: Env, fresh: bool) -> None:
         raise BadInput(f"{root} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)")
     if fresh and root.exists():
         shutil.rmtree(root)
-    simulator = subprocess.Popen([sys.executable, "-m", "warroom", "simulate", "--port", "0"], stdout=subprocess.PIPE,
+    depends = [f"--depends={child}={','.join(parents)}" for child, parents in dependencies().items()]
+    simulator = subprocess.Popen([sys.executable, "-m", "warroom", "simulate", "--port", "0", *depends], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True)
     try:
         port = simulator.stdout.readline().strip()
@@ -54,6 +55,7 @@ def demo(env: Env, fresh: bool) -> None:
             (root / "warroom.toml").write_text(text, encoding="utf-8")  # the simulator's port differs each run
         else:
             homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
+        quicken_playbooks(root / "playbooks")  # every run: a demo home made by an older version gets them too
         app.run(Home(root), mouse=env.mouse)
     finally:
         simulator.terminate()

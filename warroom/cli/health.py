@@ -107,16 +107,33 @@ def monitor(env: Env) -> None:
     asyncio.run(main())
 
 
+def _dependencies(ctx: click.Context, param: click.Parameter, given: tuple[str, ...]) -> dict[str, list[str]]:
+    """`CHILD=PARENT[,PARENT…]`, repeated: the suppliers each simulated supplier runs on."""
+    import re
+
+    slug = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+    found: dict[str, list[str]] = {}
+    for value in given:
+        child, equals, parents = value.partition("=")
+        names = [p.strip() for p in parents.split(",")]
+        if not equals or not slug.match(child.strip()) or not all(slug.match(p) for p in names):
+            raise click.BadParameter(f"{line(value, 60)!r}: write CHILD=PARENT or CHILD=PARENT,PARENT (supplier ids)", ctx, param)
+        found.setdefault(child.strip(), []).extend(names)
+    return found
+
+
 @click.group(invoke_without_command=True)
 @click.option("--port", default=None, type=PORT, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
 @click.option("--suppliers", default=0, type=click.IntRange(0, 100_000), help="Pre-register N simulated suppliers sim-0001…")
+@click.option("--depends", "depends_on", multiple=True, type=TEXT, callback=_dependencies, metavar="CHILD=PARENT[,PARENT]",
+              help="CHILD runs on PARENT: while PARENT is down (or hangs) CHILD's health fails too, as warroom.toml's depends_on says. Repeatable.")
 @click.pass_context
-def simulate(ctx: click.Context, port: int | None, suppliers: int) -> None:
+def simulate(ctx: click.Context, port: int | None, suppliers: int, depends_on: dict[str, list[str]]) -> None:
     """Serve simulated suppliers on 127.0.0.1, with a control API to break them; or, with `set`,
     break or heal one in the simulator the home names."""
     if ctx.invoked_subcommand is not None:
-        if port is not None or suppliers:
-            raise click.UsageError("--port and --suppliers are for serving; `simulate set` uses the home's [settings] simulator")
+        if port is not None or suppliers or depends_on:
+            raise click.UsageError("--port, --suppliers and --depends are for serving; `simulate set` uses the home's [settings] simulator")
         return
     from warroom.demo import DEMO_PORT
     from warroom.health.simulator import serve
@@ -126,7 +143,7 @@ def simulate(ctx: click.Context, port: int | None, suppliers: int) -> None:
         echo(str(bound))
 
     try:
-        serve(DEMO_PORT if port is None else port, suppliers, ready=ready)
+        serve(DEMO_PORT if port is None else port, suppliers, ready=ready, depends_on=depends_on)
     except OSError as exc:
         from warroom.errors import WarroomError
 

@@ -5,7 +5,10 @@
     PUT  /_control/{id}                 {"mode": "up"|"degraded"|"down"|"hang"|"flap"|"minor"|"major"}
     GET  /_control                      every supplier's mode
 
-Unknown ids start healthy. Modes: `degraded` answers slowly; `down` answers 503; `hang` never
+Unknown ids start healthy. A supplier may depend on others (`depends_on`, as a home's suppliers
+do): while one of its parents is down or hangs, its health endpoint fails too (503, naming the
+parent), as a SaaS hosted on a failed cloud does; its own mode is kept for when the parent heals.
+Modes: `degraded` answers slowly; `down` answers 503; `hang` never
 answers; `flap` alternates between up and down; `minor`/`major` leave the health endpoint up
 but report an incident on the status page. Like real status pages, theirs lag: in `down`,
 `hang` and `flap` it still says "All Systems Operational"."""
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping, Sequence
 from itertools import count
 
 from starlette.applications import Starlette
@@ -32,16 +36,32 @@ _PAGES = {
 _OPERATIONAL = ("none", "All Systems Operational")
 
 
-def build_app(suppliers: int = 0) -> Starlette:
+BREAKING = ("down", "hang")  # a parent in these modes takes its children down with it
+
+
+def build_app(suppliers: int = 0, depends_on: Mapping[str, Sequence[str]] | None = None) -> Starlette:
     modes: dict[str, str] = {f"sim-{n:04d}": "up" for n in range(1, suppliers + 1)}
     flips: dict[str, count] = {}
+    parents = {child: tuple(p for p in given if p != child) for child, given in (depends_on or {}).items()}
 
     def mode_of(supplier: str) -> str:
         return modes.setdefault(supplier, "up")
 
+    def broken_parent(supplier: str, seen: frozenset[str] = frozenset()) -> str | None:
+        """The first parent, or parent's parent, that is down or hangs (a cycle ends the walk)."""
+        for parent in parents.get(supplier, ()):
+            if parent in seen:
+                continue
+            if modes.get(parent, "up") in BREAKING or broken_parent(parent, seen | {supplier}):
+                return parent
+        return None
+
     async def health(request: Request) -> Response:
         supplier = request.path_params["id"]
         mode = mode_of(supplier)
+        via = broken_parent(supplier)
+        if via is not None:
+            return JSONResponse({"status": "error", "supplier": supplier, "via": via}, status_code=503)
         if mode == "flap":
             mode = "up" if next(flips.setdefault(supplier, count())) % 2 == 0 else "down"
         if mode == "hang":
@@ -85,7 +105,7 @@ def build_app(suppliers: int = 0) -> Starlette:
     ])
 
 
-def serve(port: int, suppliers: int = 0, ready=None) -> None:
+def serve(port: int, suppliers: int = 0, ready=None, depends_on: Mapping[str, Sequence[str]] | None = None) -> None:
     """Run until interrupted. `ready(port)` is called once the socket listens (port 0 picks one)."""
     import socket
 
@@ -97,7 +117,7 @@ def serve(port: int, suppliers: int = 0, ready=None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(2048)
-    config = uvicorn.Config(build_app(suppliers), log_level="warning", access_log=False, timeout_keep_alive=30,
+    config = uvicorn.Config(build_app(suppliers, depends_on), log_level="warning", access_log=False, timeout_keep_alive=30,
                             backlog=2048, timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     if ready:

@@ -79,7 +79,11 @@ def record(
 
 
 def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict) -> None:
-    """One `playbook.suggested` per episode: the key names the episode by when the state began."""
+    """One `playbook.suggested` per episode: the key names the episode by when the state began.
+    A supplier down via its parent suggests nothing of its own: the parent's playbook is the
+    answer, as it raises no alarm of its own (DESIGN §3)."""
+    if row.via:
+        return
     for playbook in playbooks:
         trigger = playbook.trigger
         if not trigger or trigger.supplier != supplier.id or row.state != trigger.state or now - row.since < trigger.for_:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -20,6 +21,7 @@ from warroom.home import Home
 from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
+from warroom.tui.palette import FINDERS
 from warroom.vocabulary import SimulatorMode
 
 if TYPE_CHECKING:
@@ -64,7 +66,8 @@ class LoadFailed(Message):
 class WarroomApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
-    BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help")]
+    BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help"), Binding("h", "dismiss_hint", "Hide hint")]
+    COMMANDS = App.COMMANDS | set(FINDERS)  # ctrl+p finds incidents, suppliers and playbooks by name
     FULL_COLLECTION_SECONDS = 60.0
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False,
@@ -86,6 +89,16 @@ class WarroomApp(App):
         self._home_config: Config | None = None
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from warroom.tui import hint
+
+        return hint.shown_on(self.screen) if action == "dismiss_hint" else True  # `h` only while a hint is there
+
+    def action_dismiss_hint(self) -> None:
+        from warroom.tui import hint
+
+        hint.dismiss(self)
 
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
@@ -296,6 +309,10 @@ class WarroomApp(App):
         from warroom.tui.wall import WallScreen
 
         self.zone, self.role = ZoneInfo(message.zone), message.role
+        if self._home_config is not None:
+            from warroom.tui import hint
+
+            hint.offer(self, self._home_config)
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.set_identity(message.title, message.who, message.zone)

@@ -23,6 +23,7 @@ from warroom.clock import Clock
 from warroom.services import commands, views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
+from warroom.tui.hint import FirstRunHint
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.vocabulary import Mode
 
@@ -166,6 +167,7 @@ class BoardScreen(QuietTexts, Screen):
             ("#", "id"), ("mode", "mode"), ("incident", "title"), ("status", "status"), ("open", "open"), ("next escalation", "next")))
         yield Static("", id="register")
         yield Static("", id="suggestion")
+        yield FirstRunHint()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -1,49 +1,116 @@
-"""The help screen: every key of every screen, generated from the screens' own bindings."""
+"""The help screen: every key of every screen, generated from the screens' own bindings (a key
+added to a screen is in the help with it; nothing here lists a key by hand but Textual's own).
+
+It fits any width from 80 columns: a line too long for it wraps, never cut; the sections stand
+side by side where the terminal is wide, one under the other where it is not, and the help
+scrolls (↑↓ pgup pgdn) when taller than the terminal."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-
-def keys_of(screen_class: type[Screen]) -> list[tuple[str, str]]:
-    out = []
-    for binding in getattr(screen_class, "BINDINGS", []):
-        if isinstance(binding, Binding):
-            out.append((binding.key, binding.description))
-        else:
-            out.append((binding[0], binding[2] if len(binding) > 2 else binding[1]))
-    return out + list(getattr(screen_class, "HELP_KEYS", []))  # keys of a screen's panels (the room's)
+KEY_WIDTH = 10
+SHOWN = {"question_mark": "?", "escape": "esc", "enter": "enter", "tab": "tab", "shift+tab": "shift+tab", "space": "space",
+         "pageup": "pgup", "pagedown": "pgdn", "slash": "/", "up": "↑", "down": "↓", "left": "←", "right": "→"}
 
 
-def help_text() -> Content:
+def key_name(key: str) -> str:
+    """A key as a person types it: `?` for question_mark, `esc`, `ctrl+p`."""
+    return SHOWN.get(key, key)
+
+
+def keys_of(screen_class: type[Screen] | type) -> list[tuple[str, str]]:
+    """(keys, description) for each action a class binds, in its order, then the keys its panels
+    bind themselves (HELP_KEYS: the room's panels own their keys)."""
+    return keys_in(getattr(screen_class, "BINDINGS", [])) + list(getattr(screen_class, "HELP_KEYS", []))
+
+
+def keys_in(bindings: list[BindingType]) -> list[tuple[str, str]]:
+    """(keys, description) for each described action; one action bound to several keys is one
+    line (`j/↓`)."""
+    actions: dict[tuple[str, str], list[str]] = {}
+    for binding in Binding.make_bindings(bindings):
+        if not binding.description or binding.system:
+            continue
+        shown = binding.key_display or key_name(binding.key)
+        keys = actions.setdefault((binding.action, binding.tooltip or binding.description), [])  # a tooltip says more
+        if shown not in keys:
+            keys.append(shown)
+    return [("/".join(keys), description) for (_action, description), keys in actions.items()]
+
+
+def sections() -> list[tuple[str, list[tuple[str, str]]]]:
+    from warroom.tui.app import WarroomApp
     from warroom.tui.board import BoardScreen
     from warroom.tui.library import PlaybooksScreen
     from warroom.tui.room import IncidentScreen
+    from warroom.tui.wall import WallScreen
 
-    def section(title: str, keys: list[tuple[str, str]]) -> list[Content]:
-        # Assembled from pieces, not formatted into markup: a key or description with a bracket
-        # in it must show as it is.
-        return [Content.styled(title, "bold"), *(Content.assemble("  ", (f"{key:<8}", "bold"), f" {what}") for key, what in keys), Content("")]
+    everywhere = [
+        *keys_of(WarroomApp),
+        (key_name(WarroomApp.COMMAND_PALETTE_BINDING), "Find incidents, suppliers, playbooks, actions"),
+        ("tab", "Next panel (shift+tab: the one before)"),
+        ("↑ ↓", "Move in a list; scroll a panel"),
+        ("pgup pgdn", "A page up or down"),
+    ]
+    from warroom.tui.quiet import Rows
 
-    lines = []
-    for title, screen in (("Board", BoardScreen), ("Incident room", IncidentScreen), ("Playbooks", PlaybooksScreen)):
-        lines += section(title, keys_of(screen))
-    lines += section("Everywhere", [("?", "this help"), ("ctrl+p", "every action by name (command palette)"), ("q", "quit (on the board)")])
-    return Content("\n").join([*lines, Content("esc closes this help")])
+    lists = list(Rows.__dict__.get("BINDINGS", []))  # keys a list of ours adds to a table's own (j/k, say)
+    return [
+        *([("Lists (every screen)", keys_in(lists))] if lists else []),
+        ("Board", keys_of(BoardScreen)),
+        ("Incident room", keys_of(IncidentScreen)),
+        ("Playbooks", keys_of(PlaybooksScreen)),
+        ("Everywhere", everywhere),
+        ("Wall view (--wall)", keys_of(WallScreen)),
+        ("This help", keys_of(HelpScreen)),
+    ]
+
+
+def section_text(title: str, keys: list[tuple[str, str]]) -> Content:
+    # Assembled from pieces, not formatted into markup: a key or description with a bracket in
+    # it must show as it is.
+    return Content("\n").join([Content.styled(title, "bold underline"),
+                               *(Content.assemble((f"{key:<{KEY_WIDTH}}", "bold"), " ", what) for key, what in keys)])
+
+
+def help_text() -> Content:
+    """Every section, one under the other (what the help shows on a narrow terminal)."""
+    return Content("\n\n").join(section_text(title, keys) for title, keys in sections())
+
+
+class HelpSection(Static):
+    """One screen's keys."""
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 84; height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 100%; max-width: 132; height: auto; max-height: 100%; border: round $primary;
+                                  background: $surface; padding: 0 1; }
+    HelpScreen > VerticalScroll:focus { border: round $accent; }
+    HelpScreen Grid { grid-size: 1; grid-rows: auto; grid-gutter: 1 2; height: auto; }
+    HelpScreen.wide Grid { grid-size: 2; }
+    HelpScreen HelpSection { height: auto; }
     """
     BINDINGS = [("escape", "dismiss", "Close"), ("question_mark", "dismiss", "Close")]
+    WIDE = 110  # from this width the sections stand in two columns
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(help_text())
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys · esc closes · ↑↓ pgup pgdn scroll"
+            with Grid():
+                for title, keys in sections():
+                    yield HelpSection(section_text(title, keys))
+
+    def on_mount(self) -> None:
+        self.set_class(self.app.size.width >= self.WIDE, "wide")
+        self.query_one(VerticalScroll).focus()
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width >= self.WIDE, "wide")

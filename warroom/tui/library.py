@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -31,16 +31,25 @@ def preview(description: str) -> Content:
     return Content("\n").join(Content(text.line(row)) for row in description.split("\n"))
 
 
+NARROW = 100  # below this width the preview goes under the list, at the full width
+
+
+class Preview(VerticalScroll):
+    """The preview's panel: focusable (tab), it scrolls by up/down, pgup/pgdn, home/end."""
+
+
 class PlaybooksScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Board"),
         Binding("L", "start('live')", "Start LIVE"),
         Binding("D", "start('drill')", "Start drill"),
+        Binding("tab", "app.focus_next", "Preview ↔ list (↑↓ pgup pgdn scroll it)", show=False),  # the line above says it
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, select: str | None = None) -> None:
         super().__init__()
         self.entries: list[dict[str, Any]] = []
+        self.select = select  # the playbook to show first (the command palette found it)
 
     @property
     def warroom(self) -> WarroomApp:
@@ -48,16 +57,21 @@ class PlaybooksScreen(Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("Playbooks · L start live · D start as drill · esc back to the board", id="libline")
+        yield Static("Playbooks · L start live · D drill · tab preview (↑↓ pgup pgdn) · esc back", id="libline")
         with Horizontal(id="library"):
             yield Rows(id="playbooks", cursor_type="row", columns=(("playbook", "id"), ("severity", "severity"), ("checks", "checks")))
-            yield Static("", id="preview")
+            with Preview(id="preview"):
+                yield Static("", id="preview-text")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#playbooks").border_title = "Library"
-        self.query_one("#preview", Static).border_title = "Preview"
+        self.query_one("#preview", Preview).border_title = "Preview"
+        self.set_class(self.size.width < NARROW, "narrow")
         self.load()
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < NARROW, "narrow")
 
     @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def load(self) -> None:
@@ -81,6 +95,9 @@ class PlaybooksScreen(Screen):
         table = self.query_one("#playbooks", Rows)
         table.sync([(e["key"], (e["id"], e["severity"], "ok" if e["ok"] else "✖ problems")) for e in entries])
         table.focus()
+        chosen = next((n for n, e in enumerate(entries) if e["key"] == self.select), None)
+        if chosen is not None:
+            table.move_cursor(row=chosen)
         self._preview()
 
     def _current(self) -> dict[str, Any] | None:
@@ -91,7 +108,8 @@ class PlaybooksScreen(Screen):
     def _preview(self, event: DataTable.RowHighlighted | None = None) -> None:
         entry = self._current()
         if entry:
-            self.query_one("#preview", Static).update(entry["preview"], layout=False)
+            self.query_one("#preview-text", Static).update(entry["preview"])
+            self.query_one("#preview", Preview).scroll_home(animate=False)
 
     def action_start(self, mode: str) -> None:
         entry = self._current()
