@@ -30,7 +30,7 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
         from warroom.demo import DEMO_PORT, demo_config
 
         config_text = demo_config(simulator_port or DEMO_PORT, commander=identity.os_user())
-    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text)
+    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text, db_url=env.db)
     echo(f"created war-room home {line(root)}")
     echo(f"  edit {line(root / 'warroom.toml')} for your suppliers, services, people and notify targets")
     echo(f"  playbooks in {line(root / 'playbooks')}; check them with: warroom --home {line(root)} playbook validate")
