@@ -83,6 +83,7 @@ class _Row:
 
 
 if __name__ == "__main__":  # python -m tests.helpers HOME WRITER COUNT [GO_FILE]
+    import os
     import sys
     import time
 
@@ -92,6 +93,6 @@ if __name__ == "__main__":  # python -m tests.helpers HOME WRITER COUNT [GO_FILE
         deadline = time.monotonic() + 60
         while not go.exists() and time.monotonic() < deadline:
             time.sleep(0.005)
-    store = Home(root).open_store()
+    store = Home(root, os.environ.get("WARROOM_DB")).open_store()  # the database the test's home uses
     append_many(store, count, writer=writer)
     store.dispose()

@@ -258,7 +258,11 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
 
         generate_key(claim(root / KEY), claim(root / PUB))
         claim(root / WITNESS)  # made by the first write, which is part of creating the home
-        if db_url is None:
+        if db_url is not None:
+            # A site joining a shared database witnesses from its first write on: an empty witness
+            # is this site's beginning, not one that went missing.
+            (root / WITNESS).touch()
+        else:
             for name in (DATABASE + "-wal", DATABASE + "-shm", DATABASE + ".writer-lock"):
                 claim(root / name)
             create_private_file(claim(home.db_path), group_shared=group is not None)
