@@ -286,3 +286,43 @@ def test_a_listener_whose_connection_dropped_listens_again(pg_home):
         wait_for(watcher.poll, timeout=5, what="a commit after the reconnection")
     finally:
         watcher.close()
+
+
+def _worked_incident(home: Home) -> None:
+    """An incident whose rows have moved on (a step done, a fallback stood down, resolved, closed):
+    rows in a state that no service creates, which is what a restore loads."""
+    from datetime import UTC, datetime
+
+    from warroom.services import actors, commands, library
+    from warroom.vocabulary import FallbackResult, Mode, Status, StepAction
+
+    one_person(home)
+    config = library.config(home)
+    ctx = commands.Context(home=home, config=config, actor=actors.current(config), now=datetime.now(UTC))
+    store = _store(home)
+    incident = commands.execute(store, commands.StartIncident(playbook_id="cloud-hosting-outage", mode=Mode.DRILL), ctx).value
+    assert isinstance(incident, int)
+    for command in (commands.MarkStep(incident, "confirm", StepAction.DONE), commands.ActivateFallback(incident, "secondary-dc", "drill"),
+                    commands.DeactivateFallback(incident, "secondary-dc", FallbackResult.WORKED), commands.Transition(incident, Status.RESOLVED),
+                    commands.Transition(incident, Status.CLOSED)):
+        commands.execute(store, command, ctx)
+
+
+def test_a_pg_dump_backup_restored_elsewhere_verifies_as_a_copy(pg_home, pg_cluster):
+    """The README's backup check: pg_dump, more events, pg_restore into a scratch database (its
+    guard triggers off while it loads: every row it loads has moved on from how a service creates
+    it), then verify --copy."""
+    _worked_incident(pg_home)
+    head = events(pg_home)[-1]["seq"]
+    dump = pg_home.root.parent / "warroom.dump"
+    database = pg_home.db_url.rsplit("/", 1)[1]
+    server = ["-h", "127.0.0.1", "-p", str(pg_cluster.port), "-U", "warroom_test"]
+    subprocess.run([str(pg_cluster.bin / "pg_dump"), *server, "-Fc", "-f", str(dump), database], check=True, capture_output=True, timeout=60)
+    append_many(_store(pg_home), 2)  # after the backup: the site's witness has seen two more
+    scratch = Home(pg_home.root, pg_cluster.new_database())
+    subprocess.run([str(pg_cluster.bin / "pg_restore"), *server, "--disable-triggers", "--single-transaction", "-d", scratch.db_url.rsplit("/", 1)[1],
+                    str(dump)], check=True, capture_output=True, timeout=60)
+    assert_clean_failure(run_cli(*db_args(scratch), "verify", home=scratch.root), 3)  # as the live database, it lost two events
+    out = cli(scratch, "verify", "--copy")
+    assert f"event log verified: {head} events" in out and "append-only and state-table guards in place" in out
+    assert "witnessed later events than this database holds" in out

@@ -42,16 +42,17 @@ class Report:
         return "\n".join(lines)
 
 
-def verify_home(home: Home, key: Path | None = None) -> Report:
+def verify_home(home: Home, key: Path | None = None, *, copy: bool = False) -> Report:
     """Open the home's database (or --db copy) and verify it; damage that stops it opening is LogAltered too.
-    `key`: a public key kept off the host, checked instead of (and against) the home's warroom.pub."""
+    `key`: a public key kept off the host, checked instead of (and against) the home's warroom.pub.
+    `copy`: the database is a copy though its URL cannot tell (a PostgreSQL backup restored elsewhere)."""
     witness = home.witness(given_key=key)
     try:
         store = home.open_store()
     except DatabaseDamaged as exc:
         raise LogAltered(f"database damaged: {exc}") from None
     try:
-        return verify(store, witness, own_database=home.own_database)
+        return verify(store, witness, own_database=home.own_database and not copy)
     finally:
         store.dispose()
 
