@@ -40,7 +40,8 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """`durable`: fsync on, as a real server runs (the benchmark); off for the tests' speed."""
         self.bin = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="warroom-pg-"))
         self.data = self.root / "data"
@@ -53,8 +54,9 @@ class Cluster:
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions")
         for attempt in range(5):  # another worker may take the port between the probe and the bind
             self.port = _free_port()
-            options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='{self.root}'"
-                       " -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200")
+            options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='{self.root}' -c max_connections=200"
+            if not durable:
+                options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
             started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start", check=False)
             if started.returncode == 0:
                 break
