@@ -261,6 +261,14 @@ def test_several_processes_opening_a_new_database_migrate_it_once(pg_cluster, tm
         _, err = opener.communicate(timeout=60)
         assert opener.returncode == 0, err
     assert sql(fresh, "SELECT version_num FROM alembic_version") == [(migrate.HEAD,)]
+    # Down past the guards and the hash scheme and up again: their PostgreSQL forms both ways.
+    from tests.helpers import downgrade
+
+    engine = _store(fresh).engine
+    downgrade(engine, "0003")
+    assert sql(fresh, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == [(1,)], "only the event log's own guard is left"
+    migrate.upgrade(engine)
+    assert "append-only and state-table guards in place" in cli(fresh, "verify", "--copy")  # empty: not the database the home witnessed
 
 
 def test_a_server_that_is_away_is_one_line_and_exit_1(pg_home):
