@@ -334,3 +334,14 @@ def test_a_pg_dump_backup_restored_elsewhere_verifies_as_a_copy(pg_home, pg_clus
     out = cli(scratch, "verify", "--copy")
     assert f"event log verified: {head} events" in out and "append-only and state-table guards in place" in out
     assert "witnessed later events than this database holds" in out
+
+
+def test_a_nul_character_postgresql_cannot_store_is_one_line_and_nothing_recorded(pg_home):
+    one_person(pg_home)
+    playbook = tomllib.loads((pg_home.playbooks_dir / "quick-drill.toml").read_text())
+    (pg_home.playbooks_dir / "nul.toml").write_text(tomli_w.dumps({**playbook, "id": "nul", "title": "Nul \u0000 here"}))
+    result = run_cli(*db_args(pg_home), "incident", "start", "nul", home=pg_home.root)
+    assert_clean_failure(result, 1)
+    assert "cannot store a text that holds the NUL character" in result.stderr and "INSERT" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [e["kind"] for e in events(pg_home)] == ["home.created"]

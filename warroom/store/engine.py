@@ -169,13 +169,17 @@ def make_engine(url: str) -> Engine:
 
 def _name_connection_failures(engine: Engine, shown: str) -> None:
     """A server that cannot be reached, or that refuses us, is a run-time failure of one line
-    naming the server (the password hidden), not "damaged" and not a traceback."""
+    naming the server (the password hidden), not "damaged" and not a traceback; so is a text
+    PostgreSQL cannot store (the NUL character, which SQLite keeps)."""
 
     @event.listens_for(engine, "handle_error")
     def _say_which_server(context) -> None:
         if context.connection is None or context.is_disconnect:  # connecting, or the connection was lost
             reason = " ".join(str(context.original_exception).split())[:300]
             raise WarroomError(f"cannot reach the database {shown}: {reason}") from None
+        if "NUL (0x00)" in str(context.original_exception):  # SQLAlchemy's message would carry the SQL and the text itself
+            raise WarroomError(f"the database {shown} cannot store a text that holds the NUL character (U+0000): PostgreSQL refuses "
+                               "it in text; remove it from what was given (a playbook, the config, an entry); nothing was recorded") from None
 
 
 def _lock_file(lock_path: Path) -> int | None:
