@@ -104,7 +104,8 @@ def test_several_processes_appending_at_once_make_one_linear_chain(db_home, tmp_
     environment = {**os.environ, **({"WARROOM_DB": db_home.db_url} if db_home.db_url else {})}
     writers = [subprocess.Popen([sys.executable, "-m", "tests.helpers", str(db_home.root), f"w{n}", "40", str(go)], cwd=ROOT, env=environment,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(3)]
-    go.touch()
+    wait_for(lambda: all(go.with_name(f"go.w{n}").exists() for n in range(3)), timeout=60, what="every writer to be ready")
+    go.touch()  # all three start appending at once
     for writer in writers:
         _, err = writer.communicate(timeout=120)
         assert writer.returncode == 0, err

@@ -80,13 +80,6 @@ class Home:
         return sqlite_path(self.db_url) is None
 
     @property
-    def server_database(self) -> bool:
-        """Whether the database is a server's (PostgreSQL), not a SQLite file."""
-        from warroom.store.engine import sqlite_path
-
-        return self.db_url is not None and sqlite_path(self.db_url) is None
-
-    @property
     def group_shared(self) -> bool:
         return bool(self.root.stat().st_mode & stat.S_IRWXG)
 
