@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -346,3 +347,32 @@ def test_a_nul_character_postgresql_cannot_store_is_one_line_and_nothing_recorde
     assert "cannot store a text that holds the NUL character" in result.stderr and "INSERT" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert [e["kind"] for e in events(pg_home)] == ["home.created"]
+
+
+def test_the_board_shows_what_another_process_did(db_home, clock):
+    """The real app (Textual's Pilot), its watcher on either database, another process acting."""
+    import asyncio
+
+    from textual.widgets import DataTable
+
+    from warroom.tui.app import make_app
+
+    async def until(pilot, condition, what: str) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await pilot.pause(0.05)
+
+    one_person(db_home)
+
+    async def scenario():
+        app = make_app(db_home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the first load")
+            table = app.screen.query_one("#incidents", DataTable)
+            assert table.row_count == 0
+            result = await asyncio.to_thread(run_cli, *db_args(db_home), "incident", "start", "quick-drill", "--drill", home=db_home.root)
+            assert result.returncode == 0, result.stderr
+            await until(pilot, lambda: table.row_count == 1, what="the new incident on the board")
+
+    asyncio.run(scenario())
