@@ -115,7 +115,11 @@ def test_several_processes_appending_at_once_make_one_linear_chain(db_home, tmp_
     assert [r["seq"] for r in records] == list(range(1, 122))
     for n in range(3):
         assert [r["data"]["n"] for r in records if r["actor"] == f"w{n}"] == list(range(40)), f"writer w{n} lost or reordered events"
-    assert sum(1 for a, b in zip(records, records[1:], strict=False) if a["actor"] != b["actor"]) > 3, "the writers did not overlap"
+    if db_home.db_url:
+        # The writers queue in the database: one after another would change writer three times
+        # (after home.created). On SQLite the host's writer queue lets a writer keep the lock for
+        # a run of appends, so so few overlap only by chance: test_concurrency's 500 each show it.
+        assert sum(1 for a, b in zip(records, records[1:], strict=False) if a["actor"] != b["actor"]) > 3, "the writers did not overlap"
 
 
 def test_an_incident_through_the_cli_then_its_export_verifies_on_its_own(db_home, tmp_path):
