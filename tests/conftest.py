@@ -129,7 +129,34 @@ def home(tmp_path: Path, clock: MovableClock):
     return homes.create(tmp_path / "home", clock=clock, actor="alice", origin={"host": "test", "terminal": None, "ssh_client": None})
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server (tests/pg.py), one per xdist worker; skipped where PostgreSQL
+    is not installed, a failure under CI."""
+    from tests.pg import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_home(request, tmp_path: Path, clock: MovableClock):
+    """A fresh home on each database warroom runs on: its own SQLite file, or a new database on the
+    test's PostgreSQL server (`home.db_url`; give it to the CLI with `db_args`)."""
+    from warroom.services import homes
+
+    url = request.getfixturevalue("pg_cluster").new_database() if request.param == "postgresql" else None
+    return homes.create(tmp_path / "home", clock=clock, actor="alice", origin={"host": "test", "terminal": None, "ssh_client": None}, db_url=url)
+
+
+def db_args(home) -> list[str]:
+    """The CLI's --db for a home made by `db_home`: none for its own SQLite file."""
+    return ["--db", home.db_url] if home.db_url else []
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("WARROOM_HOME", raising=False)
+    monkeypatch.delenv("WARROOM_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

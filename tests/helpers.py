@@ -83,15 +83,17 @@ class _Row:
 
 
 if __name__ == "__main__":  # python -m tests.helpers HOME WRITER COUNT [GO_FILE]
+    import os
     import sys
     import time
 
     root, writer, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    store = Home(root, os.environ.get("WARROOM_DB")).open_store()  # the database the test's home uses
     if len(sys.argv) > 4:  # a start line, so that all writers really overlap
         go = Path(sys.argv[4])
+        go.with_name(f"{go.name}.{writer}").touch()  # ready (imports done, store open): a test may wait for every writer
         deadline = time.monotonic() + 60
         while not go.exists() and time.monotonic() < deadline:
             time.sleep(0.005)
-    store = Home(root).open_store()
     append_many(store, count, writer=writer)
     store.dispose()

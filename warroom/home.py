@@ -70,8 +70,14 @@ class Home:
 
     @property
     def own_database(self) -> bool:
-        """Whether the database is this home's own file, whose every write the witness saw."""
-        return self.db_url is None
+        """Whether the database is this home's own, whose writes the witness saw: its own file, or
+        the PostgreSQL database the war-room shares across sites (each site's home witnesses it).
+        Not a SQLite copy named with --db (a backup), which may be older than the witness."""
+        if self.db_url is None:
+            return True
+        from warroom.store.engine import sqlite_path
+
+        return sqlite_path(self.db_url) is None
 
     @property
     def group_shared(self) -> bool:
@@ -184,15 +190,21 @@ def _group_id(name: str) -> int:
         raise BadInput(f"--group: no such group {name!r} on this host") from None
 
 
-def init(root: Path, *, group: str | None = None, config_text: str | None = None, made: list[Path] | None = None) -> Home:
+def init(root: Path, *, group: str | None = None, config_text: str | None = None, made: list[Path] | None = None,
+         db_url: str | None = None) -> Home:
     """Create a home: config, playbooks, schemas, key pair and database, private to the owner (and
     group). `made` collects every path this creates (and the database's companions to come), so a
-    failure later on can take them away again with `unmake`: a half-made home is worse than none."""
+    failure later on can take them away again with `unmake`: a half-made home is worse than none.
+    `db_url`: a PostgreSQL database the home uses instead of a file of its own (a site of a war-room
+    shared by several); it is created (migrated) when the home is first opened."""
     from warroom.config import Config
     from warroom.playbooks.schema import Playbook
-    from warroom.store.engine import create_private_file
+    from warroom.store.engine import create_private_file, sqlite_path
 
     made = [] if made is None else made
+    if db_url is not None and sqlite_path(db_url) is not None:
+        raise BadInput("init creates the home's own SQLite database; --db with init names a PostgreSQL database "
+                       "(postgresql+psycopg://host/db) for the home to use instead")
 
     def claim(path: Path) -> Path:
         if not os.path.lexists(path):
@@ -200,7 +212,7 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
         return path
 
     require_utf8(root)
-    home = Home(root)
+    home = Home(root, db_url)
     for name in (CONFIG, DATABASE, KEY):
         if (root / name).exists():
             raise BadInput(f"{root} is already a war-room home ({name} exists); nothing was changed")
@@ -238,9 +250,15 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
         from warroom.witness import generate_key
 
         generate_key(claim(root / KEY), claim(root / PUB))
-        for name in (WITNESS, DATABASE + "-wal", DATABASE + "-shm", DATABASE + ".writer-lock"):
-            claim(root / name)  # made by the first write, which is part of creating the home
-        create_private_file(claim(home.db_path), group_shared=group is not None)
+        claim(root / WITNESS)  # made by the first write, which is part of creating the home
+        if db_url is not None:
+            # A site joining a shared database witnesses from its first write on: an empty witness
+            # is this site's beginning, not one that went missing.
+            (root / WITNESS).touch()
+        else:
+            for name in (DATABASE + "-wal", DATABASE + "-shm", DATABASE + ".writer-lock"):
+                claim(root / name)
+            create_private_file(claim(home.db_path), group_shared=group is not None)
         for path in [p for p in root.rglob("*") if p.is_file()]:
             if gid is not None:
                 os.chown(path, -1, gid)

@@ -2,7 +2,11 @@
 and four writer processes, and verify time per 100,000 events. Each figure is reported beside a
 floor measured in the same run on the same disk: bare sqlite3 doing the least the same job needs.
 
-    uv run python -m tests.bench.bench_eventlog [--events 100000]
+Then the same appends on PostgreSQL, where it is installed: a throw-away server on loopback
+(tests/pg.py, fsync on as a real one runs), beside SQLite's figures from the same run and a floor of
+bare psycopg doing one INSERT a transaction.
+
+    uv run python -m tests.bench.bench_eventlog [--events 100000] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def warroom_appends(root: Path, count: int, writer: str) -> list[float]:
     from warroom.home import Home
     from warroom.store import eventlog
 
-    store = Home(root).open_store()
+    store = Home(root, os.environ.get("WARROOM_DB")).open_store()
     latencies = []
     for i in range(count):
         began = time.perf_counter()
@@ -68,11 +72,33 @@ def bare_appends(db: Path, count: int, writer: str) -> list[float]:
     return latencies
 
 
-def in_processes(kind: str, target: Path, writers: int, count: int) -> list[float]:
-    """`writers` processes at once, each appending `count`; all their latencies."""
-    go = target.parent / f"go-{kind}"
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.bench.bench_eventlog", "--child", kind, str(target), f"w{n}", str(count), str(go)],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True) for n in range(writers)]
+# ── the PostgreSQL floor: one INSERT per transaction with bare psycopg ────────────────────────
+
+def bare_pg_appends(url: str, count: int, writer: str) -> list[float]:
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS bare_event (seq SERIAL PRIMARY KEY, at TEXT, actor TEXT, summary TEXT, data TEXT)")
+        connection.commit()
+        latencies = []
+        for i in range(count):
+            began = time.perf_counter()
+            connection.execute("INSERT INTO bare_event (at, actor, summary, data) VALUES (%s, %s, %s, %s)",
+                               ((START + timedelta(seconds=i)).isoformat(), writer, f"decision {i}", json.dumps({"n": i})))
+            connection.commit()
+            latencies.append(time.perf_counter() - began)
+    return latencies
+
+
+def in_processes(kind: str, target: Path, writers: int, count: int, url: str | None = None) -> list[float]:
+    """`writers` processes at once, each appending `count`; all their latencies. `url`: the
+    PostgreSQL database the warroom writers use (WARROOM_DB), or the bare ones write to."""
+    go = target.parent / f"go-{kind}-{writers}"
+    environment = {**os.environ, **({"WARROOM_DB": url} if url else {})}
+    where = url if kind == "bare-pg" else str(target)
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.bench.bench_eventlog", "--child", kind, where, f"w{n}", str(count), str(go)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True, env=environment) for n in range(writers)]
     go.touch()
     latencies: list[float] = []
     for proc in procs:
@@ -85,6 +111,9 @@ def child(kind: str, target: str, writer: str, count: str, go: str) -> None:
     deadline = time.monotonic() + 60
     while not Path(go).exists() and time.monotonic() < deadline:
         time.sleep(0.001)
+    if kind == "bare-pg":
+        print(json.dumps(bare_pg_appends(target, int(count), writer)))
+        return
     run = warroom_appends if kind == "warroom" else bare_appends
     print(json.dumps(run(Path(target), int(count), writer)))
 
@@ -123,6 +152,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--appends", type=int, default=500)
     parser.add_argument("--child", nargs=5)
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -144,9 +174,12 @@ def main() -> None:
             return homes.create(tmp / name, clock=SystemClock(), actor="bench", origin=ORIGIN).root
 
         one = new_home("one")
-        row("append, 1 writer", warroom_appends(one, args.appends, "w0"), bare_appends(tmp / "bare1.db", args.appends, "w0"))
+        sqlite_one = warroom_appends(one, args.appends, "w0")
+        row("append, 1 writer", sqlite_one, bare_appends(tmp / "bare1.db", args.appends, "w0"))
         four = new_home("four")
-        row("append, 4 writer processes", in_processes("warroom", four, 4, args.appends), in_processes("bare", tmp / "bare4.db", 4, args.appends))
+        sqlite_four = in_processes("warroom", four, 4, args.appends)
+        row("append, 4 writer processes", sqlite_four, in_processes("bare", tmp / "bare4.db", 4, args.appends))
+        postgres = [] if args.no_postgres else postgres_rows(tmp, args.appends, sqlite_one, sqlite_four)
 
         big = new_home("big")
         fill(big, args.events)
@@ -164,6 +197,56 @@ def main() -> None:
         print("\n| verify | warroom (s per 100k events) | read + sha256 every row (s per 100k) | ratio |")
         print("| --- | --- | --- | --- |")
         print(f"| chain + links + integrity_check + witness | {ours * per:.2f} | {floor * per:.2f} | {ours / floor:.1f}× |")
+        if postgres:
+            print(f"\nappend latency on PostgreSQL {postgres[0]} (a server on loopback, fsync on), beside SQLite in the same run\n")
+            print("| measure | warroom on SQLite median / p99 (ms) | warroom on PostgreSQL median / p99 (ms) | bare psycopg median / p99 (ms) "
+                  "| PostgreSQL / SQLite median / p99 | PostgreSQL / bare median / p99 |")
+            print("| --- | --- | --- | --- | --- | --- |")
+            for r in postgres[1:]:
+                print(f"| {' | '.join(r)} |")
+
+
+def postgres_rows(tmp: Path, appends: int, sqlite_one: list[float], sqlite_four: list[float]) -> list:
+    """[server version, rows…] of the appends on PostgreSQL; [] where it is not installed."""
+    from warroom.clock import SystemClock
+    from warroom.services import homes
+
+    try:
+        from tests.pg import Cluster
+
+        cluster = Cluster(durable=True)
+    except BaseException as exc:  # not installed (need_tool skips), or it would not start
+        print(f"(PostgreSQL half skipped: {exc})", file=sys.stderr)
+        return []
+    try:
+        version = cluster._run("postgres", "--version").stdout.split()[2]
+
+        def ms(values: list[float]) -> str:
+            return f"{statistics.median(values) * 1e3:.2f} / {percentile(values, 99) * 1e3:.2f}"
+
+        def ratio(a: list[float], b: list[float]) -> str:
+            return f"{statistics.median(a) / statistics.median(b):.2f}× / {percentile(a, 99) / percentile(b, 99):.2f}×"
+
+        out: list = [version]
+        for what, writers, on_sqlite in (("append, 1 writer", 1, sqlite_one), ("append, 4 writer processes", 4, sqlite_four)):
+            url = cluster.new_database()
+            root = homes.create(tmp / f"pg{writers}", clock=SystemClock(), actor="bench", origin=ORIGIN, db_url=url).root
+            if writers == 1:
+                os.environ["WARROOM_DB"] = url
+                try:
+                    ours = warroom_appends(root, appends, "w0")
+                finally:
+                    del os.environ["WARROOM_DB"]
+                floor = bare_pg_appends(cluster.new_database(), appends, "w0")
+            else:
+                ours = in_processes("warroom", root, writers, appends, url)
+                bare = cluster.new_database()
+                bare_pg_appends(bare, 0, "setup")  # its table made once, before the writers race to make it
+                floor = in_processes("bare-pg", root, writers, appends, bare)
+            out.append((what, ms(on_sqlite), ms(ours), ms(floor), ratio(ours, on_sqlite), ratio(ours, floor)))
+        return out
+    finally:
+        cluster.stop()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ pass_env = click.make_pass_decorator(Env)
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help="War-room home (default: $WARROOM_HOME, then the user data dir).")
-@click.option("--db", metavar="URL", help="Database URL instead of the home's own SQLite file.")
+@click.option("--db", metavar="URL", envvar="WARROOM_DB", show_envvar=True,
+              help="Database URL instead of the home's own SQLite file: postgresql+psycopg://… for a war-room shared by several sites.")
 @click.option("--wall", is_flag=True, help="Open the read-only wall view (projector) instead of the board.")
 @click.option("--no-mouse", is_flag=True, help="Leave the mouse to the terminal (to select and copy text); every action has a key.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")

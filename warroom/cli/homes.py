@@ -30,7 +30,7 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
         from warroom.demo import DEMO_PORT, demo_config
 
         config_text = demo_config(simulator_port or DEMO_PORT, commander=identity.os_user())
-    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text)
+    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text, db_url=env.db)
     if demo:
         from warroom.demo import quicken_playbooks
 
@@ -45,8 +45,10 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
               help="Verify an exported timeline (JSON) on its own: its hashes, its incident's stream links, its signature.")
 @click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False),
               help="Check the witness (or the export's signature) against this public key (a copy of warroom.pub kept off the host), not the home's own.")
+@click.option("--copy", "copy", is_flag=True,
+              help="The database is a copy (a pg_dump restored into a scratch database): witnessed later events are expected, not a truncation.")
 @pass_env
-def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
+def verify(env: Env, export_file: Path | None, key: Path | None, copy: bool) -> None:
     """Check the hash chain, the database's integrity and the signed witness; or an exported
     timeline alone. Exit 3 if altered."""
     if export_file is not None:
@@ -57,7 +59,7 @@ def verify(env: Env, export_file: Path | None, key: Path | None) -> None:
     from warroom.services import integrity
     from warroom.text import line
 
-    report = integrity.verify_home(env.home.require(), key)
+    report = integrity.verify_home(env.home.require(), key, copy=copy)
     echo(str(report))
     for warning in report.warnings:
         echo(f"warroom: warning: {line(warning)}", err=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import String, Table, func, select, type_coerce
 from sqlmodel import Session
 
 from warroom.config import Config
 from warroom.services import fallbacks, health, suggestions, views
+from warroom.store.models import Event, SupplierState
 
 
 def board(session: Session, config: Config, now: datetime) -> views.Board:
@@ -18,16 +19,25 @@ def board(session: Session, config: Config, now: datetime) -> views.Board:
                        suggestions=suggestions.pending(session, now))
 
 
-_FINGERPRINT = text(
-    "SELECT (SELECT max(seq) FROM event),"
-    " (SELECT group_concat(supplier_id || '|' || state || '|' || since || '|' || coalesce(via, '') || '|' || detail || '|'"
-    "  || coalesce(disagreement, ''), ';') FROM supplier_state)")
+_STATES: Table = SupplierState.__table__  # type: ignore[attr-defined]
+_EVENTS: Table = Event.__table__  # type: ignore[attr-defined]
+_STATE = _STATES.c
+# Portable SQL (SQLite and PostgreSQL alike): the newest seq, and each supplier's shown state in a
+# fixed order, compared as rows rather than glued into one string by a dialect's own aggregate;
+# times as their stored text, not parsed a thousand times to be compared.
+_NEWEST = select(func.max(_EVENTS.c.seq)).scalar_subquery()
+_FINGERPRINT = select(_NEWEST, _STATE.supplier_id, _STATE.state, type_coerce(_STATE.since, String), _STATE.via, _STATE.detail,
+                      _STATE.disagreement).select_from(_STATES).order_by(_STATE.supplier_id)
+_HEAD_ONLY = select(_NEWEST)
 
 
 def fingerprint(session: Session) -> tuple[Any, ...]:
-    """What a board read shows that a commit can change, in one query SQLite answers in a
+    """What a board read shows that a commit can change, in one query the database answers in a
     millisecond: the newest event (incidents, fallbacks, suggestions and escalations are all
     logged) and each supplier's shown state. The monitor commits every check; a full read of a
     thousand suppliers costs fifty times more, so a screen reads again only when this moved
     (and, for what moves with time alone, every few seconds)."""
-    return tuple(session.execute(_FINGERPRINT).one())
+    rows = session.connection().execute(_FINGERPRINT).all()
+    if not rows:  # no supplier state yet: the log's head alone
+        return (session.connection().execute(_HEAD_ONLY).scalar(),)
+    return (rows[0][0], *(tuple(row[1:]) for row in rows))

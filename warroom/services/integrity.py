@@ -11,7 +11,7 @@ from sqlalchemy.exc import DatabaseError
 
 from warroom.errors import DatabaseDamaged, LogAltered
 from warroom.home import Home
-from warroom.store import chain, eventlog, statecheck
+from warroom.store import chain, eventlog, migrate, statecheck
 from warroom.store.engine import Store
 from warroom.witness import Entry, Torn, Witness
 
@@ -26,9 +26,10 @@ class Report:
     signed_by: Path | None = None  # verify --key: the public key the witness was checked against
     warnings: list[str] = field(default_factory=list)  # not tampering, but worth knowing (a torn last line)
     unchecked: tuple[str, ...] = ()  # what the events could not check in the state tables (older logs)
+    integrity: str = "database integrity ok"  # what the database's own check found (SQLite), or the guards in place (PostgreSQL)
 
     def __str__(self) -> str:
-        lines = [f"event log verified: {self.events:,} event{'' if self.events == 1 else 's'}, hash chain intact, database integrity ok"]
+        lines = [f"event log verified: {self.events:,} event{'' if self.events == 1 else 's'}, hash chain intact, {self.integrity}"]
         if self.events:
             lines.append(f"head: seq {self.head_seq} {self.head_hash}")
         if self.witnessed_seq is not None:
@@ -41,16 +42,17 @@ class Report:
         return "\n".join(lines)
 
 
-def verify_home(home: Home, key: Path | None = None) -> Report:
+def verify_home(home: Home, key: Path | None = None, *, copy: bool = False) -> Report:
     """Open the home's database (or --db copy) and verify it; damage that stops it opening is LogAltered too.
-    `key`: a public key kept off the host, checked instead of (and against) the home's warroom.pub."""
+    `key`: a public key kept off the host, checked instead of (and against) the home's warroom.pub.
+    `copy`: the database is a copy though its URL cannot tell (a PostgreSQL backup restored elsewhere)."""
     witness = home.witness(given_key=key)
     try:
         store = home.open_store()
     except DatabaseDamaged as exc:
         raise LogAltered(f"database damaged: {exc}") from None
     try:
-        return verify(store, witness, own_database=home.own_database)
+        return verify(store, witness, own_database=home.own_database and not copy)
     finally:
         store.dispose()
 
@@ -78,6 +80,8 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
                 problems = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
                 if problems != ["ok"]:
                     raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
+            else:
+                _require_guards(connection)
             count, head_seq, head_hash = 0, 0, chain.GENESIS
             streams: dict[str, tuple[int, str]] = {}
             for item in chain.walk(eventlog.records(connection)):
@@ -98,6 +102,12 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
         # A stored value no honest write makes (a BLOB for text, JSON nested beyond reason, a
         # time that is not one) stops the reading itself: that is an altered database too.
         raise LogAltered(f"database altered: a stored value cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+    integrity = "database integrity ok" if store.engine.dialect.name == "sqlite" else "append-only and state-table guards in place"
+    report = _verify_witness(witness, own_database, count, head_seq, head_hash, cached, streams, newest, held, torn)
+    return replace(report, integrity=integrity)
+
+
+def _verify_witness(witness, own_database, count, head_seq, head_hash, cached, streams, newest, held, torn) -> Report:
     if witness is None:
         _compare_stream_heads(cached, streams)
         return Report(count, head_seq, head_hash, None, False)
@@ -114,6 +124,22 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
         )
     _compare_stream_heads(cached, streams)  # after the witness: a cut-off log is a truncation first
     return Report(count, head_seq, head_hash, held.seq if held else None, newest.seq > head_seq, witness.given_key, warnings)
+
+
+# The triggers that keep the log append-only and the state tables on their paths (migrations 0001
+# and 0004). On PostgreSQL, a role that owns the tables can drop or disable them without a trace in
+# the log; verify names any that is gone.
+_GUARDS = text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid IN "
+               "(SELECT oid FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()))")
+
+
+def _require_guards(connection) -> None:
+    present = {row[0] for row in connection.execute(_GUARDS)}
+    gone = [name for name in migrate.guard_triggers() if name not in present]
+    if gone:
+        raise LogAltered(f"database altered: its guard trigger{'s' if len(gone) > 1 else ''} {', '.join(gone[:5])}"
+                         f"{' …' if len(gone) > 5 else ''} {'are' if len(gone) > 1 else 'is'} dropped or disabled "
+                         "(the log and state tables were left unguarded; restore the schema and check the log)")
 
 
 def _witnessed(witness: Witness | None, connection, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:

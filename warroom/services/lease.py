@@ -1,7 +1,8 @@
 """One monitor at a time (DESIGN §4): the process holding the lease row runs the checks.
 
-Taking, renewing and checking the lease are each one write transaction (BEGIN IMMEDIATE), so two
-processes can never both believe they hold it. A vacancy longer than one check interval is
+Taking, renewing and checking the lease are each one write transaction (BEGIN IMMEDIATE on SQLite,
+the writers' advisory lock on PostgreSQL), so two processes, on one host or several, can never both
+believe they hold it. A vacancy longer than one check interval is
 recorded as a `monitor.gap` event: history must never show "up" for time nobody watched."""
 
 from __future__ import annotations

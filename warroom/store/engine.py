@@ -2,7 +2,12 @@
 
 SQLite runs in WAL mode with `synchronous=FULL` (a committed decision survives a power cut), foreign
 keys on and a busy timeout. Writers start with `BEGIN IMMEDIATE`: they take the write lock before
-reading the log's head, so several processes appending at once still make one linear chain."""
+reading the log's head, so several processes appending at once still make one linear chain.
+
+PostgreSQL (a war-room shared by sites, `--db postgresql+psycopg://…`) keeps the same rule in the
+database itself: every write transaction first takes one transaction-scoped advisory lock, so
+writers on any host queue there before reading the head, and the lock goes with the commit. Each
+write also sends a NOTIFY, which is how other processes learn of it (store/changes.py)."""
 
 from __future__ import annotations
 
@@ -40,6 +45,11 @@ _DAMAGED = (11, 26)
 FULL_MARGIN = 1 << 20  # an I/O error with less than this free is a full disk
 _WRITE = "warroom_write"
 _NEWEST = text("SELECT seq, hash, at FROM event ORDER BY seq DESC LIMIT 1")
+# PostgreSQL: the writers' lock (an advisory lock's key, any number no other tool uses) and the
+# channel every committed write is announced on (LISTEN/NOTIFY: delivered at commit, never before).
+WRITERS_LOCK = 7243
+CHANNEL = "warroom"
+_PG_WRITE = text(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK}), pg_notify('{CHANNEL}', '')")
 
 
 def _file_error(code: int, database: Path) -> str | None:
@@ -108,14 +118,19 @@ def make_engine(url: str) -> Engine:
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() != "sqlite":
         try:
-            return create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True)
         except NoSuchModuleError:
             raise BadInput(f"--db {shown}: warroom knows no database {parsed.drivername!r} (use sqlite:///path/warroom.db "
                            "or postgresql+psycopg://host/db)") from None
         except ImportError as exc:
-            package = "psycopg[binary]" if parsed.get_backend_name() == "postgresql" else exc.name
+            if parsed.get_backend_name() == "postgresql":
+                instead = " and name it postgresql+psycopg://…" if parsed.drivername != "postgresql+psycopg" else ""
+                raise BadInput(f"--db {shown}: PostgreSQL's driver ({exc.name}) is not installed: install warroom[postgres] "
+                               f"(pip install 'warroom[postgres]', or uv pip install 'psycopg[binary]'){instead}") from None
             raise BadInput(f"--db {shown}: its database driver ({exc.name}) is not installed; install it into warroom's "
-                           f"environment: pip install '{package}' (or uv pip install '{package}')") from None
+                           f"environment: pip install '{exc.name}'") from None
+        _name_connection_failures(engine, shown)
+        return engine
     if _in_memory(parsed):
         raise BadInput(f"--db {shown}: an in-memory database forgets everything when the command ends, so nothing "
                        "recorded would last; give a file: sqlite:////path/to/warroom.db")
@@ -150,6 +165,21 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _name_connection_failures(engine: Engine, shown: str) -> None:
+    """A server that cannot be reached, or that refuses us, is a run-time failure of one line
+    naming the server (the password hidden), not "damaged" and not a traceback; so is a text
+    PostgreSQL cannot store (the NUL character, which SQLite keeps)."""
+
+    @event.listens_for(engine, "handle_error")
+    def _say_which_server(context) -> None:
+        if context.connection is None or context.is_disconnect:  # connecting, or the connection was lost
+            reason = " ".join(str(context.original_exception).split())[:300]
+            raise WarroomError(f"cannot reach the database {shown}: {reason}") from None
+        if "NUL (0x00)" in str(context.original_exception):  # SQLAlchemy's message would carry the SQL and the text itself
+            raise WarroomError(f"the database {shown} cannot store a text that holds the NUL character (U+0000): PostgreSQL refuses "
+                               "it in text; remove it from what was given (a playbook, the config, an entry); nothing was recorded") from None
 
 
 def _lock_file(lock_path: Path) -> int | None:
@@ -226,7 +256,7 @@ class Store:
         with _writer_queue(self._lock_path), Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
             if self.engine.dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(7243)"))  # the same one-writer rule
+                session.execute(_PG_WRITE)  # the same one-writer rule, across hosts; and others are told at commit
             try:
                 yield session
                 session.commit()

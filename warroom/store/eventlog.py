@@ -1,5 +1,6 @@
-"""Appending to and reading the event log. Appends happen inside `Store.write()` (BEGIN IMMEDIATE),
-so reading the head and inserting the next event cannot interleave with another process."""
+"""Appending to and reading the event log. Appends happen inside `Store.write()` (BEGIN IMMEDIATE on
+SQLite, the writers' advisory lock on PostgreSQL), so reading the head and inserting the next event
+cannot interleave with another process, on this host or another."""
 
 from __future__ import annotations
 

@@ -43,6 +43,11 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     config = _config()
     with engine.connect() as connection:
         connection = connection.execution_options(warroom_write=True)
+        if engine.dialect.name == "postgresql":
+            from warroom.store.engine import WRITERS_LOCK
+
+            # The writers' lock: a second process opening a new database waits, then finds it migrated.
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))
         config.attributes["connection"] = connection
         command.upgrade(config, target)
         connection.commit()
@@ -56,3 +61,12 @@ def script_head() -> str:
 
 def _known(revision: str) -> bool:
     return (_SCRIPTS / "versions").is_dir() and any(p.name.startswith(f"{revision}_") for p in (_SCRIPTS / "versions").glob("*.py"))
+
+
+def guard_triggers() -> list[str]:
+    """The triggers on PostgreSQL that keep the event log append-only (0001) and the state tables
+    on their paths (0004), by name, as the migrations create them."""
+    from importlib import import_module
+
+    guards = import_module("warroom.store.migrations.versions.0004_state_table_guards")
+    return ["event_append_only", *(rule[0] for rule in guards.RULES)]

@@ -1,7 +1,7 @@
 """What the screens need from the database, read only when it can have changed.
 
 The monitor commits after every check (at 1,000 suppliers, hundreds a second), so "someone
-committed" (PRAGMA data_version) is no reason on its own to re-read a board that costs 50 ms of
+committed" (SQLite's PRAGMA data_version, PostgreSQL's NOTIFY: store/changes.py) is no reason on its own to re-read a board that costs 50 ms of
 CPU: a one-query fingerprint says whether anything shown moved. Latency trends change with the
 minute and are read then. What moves with time alone (staleness, overdue flags) is caught by a
 full read every few seconds. A read that changes nothing a screen shows is not handed on, so
@@ -21,7 +21,7 @@ from warroom.config import Config
 from warroom.errors import WarroomError
 from warroom.services import health, incidents, views
 from warroom.services.board import board, fingerprint
-from warroom.store.changes import Changes, Maybe
+from warroom.store.changes import Watcher
 from warroom.store.engine import Store
 
 FULL_READ_SECONDS = 5.0
@@ -51,7 +51,7 @@ class BoardRead:
 
 
 class Reader:
-    def __init__(self, store: Store, changes: Changes | Maybe, config: Config, clock: Clock):
+    def __init__(self, store: Store, changes: Watcher, config: Config, clock: Clock):
         self.store, self.changes, self.config, self.clock = store, changes, config, clock
         self._supplier_ids = [s.id for s in config.suppliers]
         self._seen: tuple[Any, ...] | None = None
