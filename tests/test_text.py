@@ -97,3 +97,8 @@ def test_nothing_invisible_survives_but_the_joiners(sample: str) -> None:
     left = {c for c in shown if unicodedata.category(c) in _SHOWS_NOTHING and c not in _JOINERS}
     assert not left, [f"U+{ord(c):04X}" for c in left]
     assert not any(c in shown for c in INVISIBLE)
+
+
+def test_a_suppliers_nul_becomes_storable_on_either_database():
+    # PostgreSQL refuses NUL in text: a status page holding one must not fail every monitor round.
+    assert text.valid("Major outage\x00 [/etc]\ud800") == "Major outage\ufffd [/etc]\ufffd"

@@ -73,8 +73,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def valid(text: str) -> str:
     """`text` made storable: a lone surrogate (JSON can spell "\\ud800", and undecodable bytes of
-    an argument arrive as them) cannot be encoded as UTF-8, so each becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
+    an argument arrive as them) cannot be encoded as UTF-8, and PostgreSQL stores no NUL in text,
+    so each becomes U+FFFD. Only for text a supplier sent: what a person typed is refused instead."""
+    return _SURROGATE.sub("\ufffd", text).replace("\x00", "\ufffd")
 
 
 def is_safe(text: str) -> bool:
