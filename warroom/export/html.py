@@ -23,7 +23,14 @@ from warroom.export.model import Tally, Timeline
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
+_BMP_NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff]")
 _BATCH = 500
+
+
+def _noncharacter(value: str) -> bool:
+    """Whether `value` holds a noncharacter. The full class is slow to search (each entry tried in
+    turn once one lies beyond U+FFFF), and those beyond are at U+1FFFE and above: past any emoji."""
+    return _BMP_NONCHARACTERS.search(value) is not None or (value > "" and max(value) >= "\U0001fffe" and _NONCHARACTERS.search(value) is not None)
 
 STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --line: #c8c8c8; --drill: #8a5a00; --live: #a00000; --ok: #1d6b2c; --bad: #a00000; }
@@ -56,7 +63,7 @@ tr { break-inside: avoid; }
 def h(value: object) -> str:
     """Recorded text as HTML: escaped, its line breaks kept, nothing invisible or forbidden left."""
     value = "" if value is None else str(value)
-    if text.is_safe(value) and not _NONCHARACTERS.search(value):  # the common case: nothing to show or break
+    if text.is_safe(value) and not _noncharacter(value):  # the common case: nothing to show or break
         return escape(value, quote=True)
     parts = _NEWLINES.split(value)
     return "<br>".join(escape(_NONCHARACTERS.sub("\ufffd", text.line(part, limit=sys.maxsize)), quote=True) for part in parts)
