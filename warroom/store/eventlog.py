@@ -150,7 +150,7 @@ def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int 
         if not rows:
             return
         for row in rows:
-            record = _Lazy(zip(_PLAIN, row))
+            record = _Lazy(zip(_PLAIN, row, strict=False))  # the plain columns; the JSON texts follow them
             record["_stored"] = row[n:]
             yield record
         last = row[0]
