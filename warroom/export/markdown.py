@@ -17,7 +17,7 @@ from warroom import text
 from warroom.export import shown
 from warroom.export.model import Tally, Timeline
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _BATCH = 500
 
@@ -26,9 +26,18 @@ def md(value: object) -> str:
     """Recorded text for one Markdown line or table cell."""
     value = "" if value is None else str(value)
     if text.is_safe(value):  # no control, newline or reordering character: only the escapes
-        return _SPECIAL.sub(r"\\\1", value)
+        return _escaped(value)
     parts = _NEWLINES.split(value)
-    return "<br>".join(_SPECIAL.sub(r"\\\1", text.line(part, limit=sys.maxsize)) for part in parts)
+    return "<br>".join(_escaped(text.line(part, limit=sys.maxsize)) for part in parts)
+
+
+def _escaped(value: str) -> str:
+    """Each of _SPECIALS after a backslash. One replace a character present, the backslash
+    first (so that none added is doubled): five times quicker than the regex's template per match."""
+    for special in _SPECIALS:
+        if special in value:
+            value = value.replace(special, "\\" + special)
+    return value
 
 
 def header(timeline: Timeline, clock: shown.Clock, title: str) -> list[str]:
