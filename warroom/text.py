@@ -35,7 +35,22 @@ _INVISIBLE = [
 ]
 _TABLE = {code: _PICTURES.get(code) or (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
           for code in [*_PICTURES, *range(0x80, 0xA0), *_REORDERING, *_INVISIBLE]}
-_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")
+
+
+def _ranges(codes: list[int]) -> str:
+    """A character class of these code points as runs (a-z): the regex engine tries a listed
+    character against each entry in turn once any lies beyond U+FFFF, so 30 runs match 15 times
+    quicker than 250 single characters (an export shows 100,000 texts)."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+
+
+_UNSAFE = re.compile("[" + _ranges(sorted(_TABLE)) + "]")
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _SPACES = re.compile(r"[^\S\n\r\t\x0b\x0c\x1c-\x1f\x85]{2,}")
 

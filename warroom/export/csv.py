@@ -31,9 +31,17 @@ def render(timeline: Timeline, out: TextIO) -> None:
     writer.writerow(COLUMNS)
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     rows = []
+    cells: dict[str, str] = {}  # kind or actor → its cell: 100,000 events have a few of each
     for e in timeline.events:
-        stored = e.get("_stored")  # the stored JSON text, as it is; the same value
-        rows.append((e["seq"], e["at"], cell(e["kind"]), cell(e["actor"]), cell(e["summary"]), stored[1] if stored else dumps(e["data"])))
+        stored = dict.get(e, "_stored")  # the stored JSON text, as it is; the same value
+        kind, actor, summary = e["kind"], e["actor"], e["summary"]
+        kind_cell, actor_cell = cells.get(kind), cells.get(actor)
+        if kind_cell is None or actor_cell is None:
+            kind_cell, actor_cell = cell(kind), cell(actor)
+            if len(cells) < 1000:
+                cells[kind], cells[actor] = kind_cell, actor_cell
+        rows.append((e["seq"], e["at"], kind_cell, actor_cell, "'" + summary if summary.startswith(_FORMULA) else summary,
+                     stored[1] if stored else dumps(e["data"])))
         if len(rows) >= _BATCH:
             writer.writerows(rows)
             rows.clear()

@@ -42,17 +42,15 @@ def exported_event(record: dict[str, Any]) -> dict[str, Any]:
 def exported_json(record: dict[str, Any], dumps) -> str:
     """exported_event as JSON text. A record read with its stored JSON text (`_stored`) has that
     text copied in as it is: the database's own spelling, which is a JSON value."""
-    stored = record.get("_stored")
+    stored = dict.get(record, "_stored")
     if not stored:
         return dumps(exported_event(record))
-    s = encode_basestring
-    record = dict(record)  # the plain fields as they are; the stored JSON text is copied below
-    key = "null" if record["key"] is None else s(record["key"])
-    incident = "null" if record["incident_id"] is None else int(record["incident_id"])
+    s = encode_basestring  # the plain fields as they are; the stored JSON text is copied below
+    key, incident, scheme = dict.get(record, "key"), dict.get(record, "incident_id"), dict.get(record, "scheme")
     return (f'{{"seq": {int(record["seq"])}, "at": {s(record["at"])}, "kind": {s(record["kind"])}, "actor": {s(record["actor"])}, '
-            f'"incident_id": {incident}, "object": {s(record["object"])}, "result": {s(record["result"])}, "origin": {stored[0]}, '
-            f'"summary": {s(record["summary"])}, "data": {stored[1]}, "key": {key}, "links": {stored[2]}, "prev_hash": {s(record["prev_hash"])}, '
-            f'"scheme": {int(record.get("scheme") or 1)}, "hash": {s(record["hash"])}}}')
+            f'"incident_id": {"null" if incident is None else int(incident)}, "object": {s(record["object"])}, "result": {s(record["result"])}, '
+            f'"origin": {stored[0]}, "summary": {s(record["summary"])}, "data": {stored[1]}, "key": {"null" if key is None else s(key)}, '
+            f'"links": {stored[2]}, "prev_hash": {s(record["prev_hash"])}, "scheme": {int(scheme or 1)}, "hash": {s(record["hash"])}}}')
 
 
 def statement(document: dict[str, Any], count: int, hashes_sha256: str) -> bytes:

@@ -23,7 +23,14 @@ from warroom.export.model import Tally, Timeline
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
+_BMP_NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff]")
 _BATCH = 500
+
+
+def _noncharacter(value: str) -> bool:
+    """Whether `value` holds a noncharacter. The full class is slow to search (each entry tried in
+    turn once one lies beyond U+FFFF), and those beyond are at U+1FFFE and above: past any emoji."""
+    return _BMP_NONCHARACTERS.search(value) is not None or (value > "" and max(value) >= "\U0001fffe" and _NONCHARACTERS.search(value) is not None)
 
 STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --line: #c8c8c8; --drill: #8a5a00; --live: #a00000; --ok: #1d6b2c; --bad: #a00000; }
@@ -56,7 +63,7 @@ tr { break-inside: avoid; }
 def h(value: object) -> str:
     """Recorded text as HTML: escaped, its line breaks kept, nothing invisible or forbidden left."""
     value = "" if value is None else str(value)
-    if text.is_safe(value) and not _NONCHARACTERS.search(value):  # the common case: nothing to show or break
+    if text.is_safe(value) and not _noncharacter(value):  # the common case: nothing to show or break
         return escape(value, quote=True)
     parts = _NEWLINES.split(value)
     return "<br>".join(escape(_NONCHARACTERS.sub("\ufffd", text.line(part, limit=sys.maxsize)), quote=True) for part in parts)
@@ -84,10 +91,10 @@ def css_string(value: object) -> str:
 def _time(clock: shown.Clock, at: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """A <time> element: the war-room's local time shown, the UTC instant in its datetime (at most
     milliseconds, as HTML allows)."""
-    when = clock.at(at)
-    if when is None:
+    shown_at = clock.local(at, fmt)
+    if shown_at is None:
         return h(at) if at else "—"
-    return f'<time datetime="{escape(at[:23] + "Z")}">{when.strftime(fmt)}</time>'
+    return f'<time datetime="{escape(at[:23] + "Z")}">{shown_at}</time>'
 
 
 def _page_css(timeline: Timeline) -> str:
@@ -146,18 +153,14 @@ def _decisions(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
     out.write('<section id="decisions">\n<h2>Decisions</h2>\n<table>\n<thead><tr><th scope="col">When</th><th scope="col">Who</th>'
               '<th scope="col">Decision</th><th scope="col">Rationale</th></tr></thead>\n<tbody>\n')
     count = 0
-    for e in timeline.events.of(("decision.logged",)):
-        data = e["data"] if isinstance(e["data"], dict) else {}
-        if data.get("kind", "decision") != "decision":
-            continue
+    for d in shown.decisions(timeline.events):
         count += 1
-        occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
-        logged = f' <span class="muted">(logged {_time(clock, e["at"], "%H:%M:%S")})</span>' if occurred != e["at"] else ""
-        what = h(data.get("text", e["summary"]))
-        if data.get("corrects") is not None:
-            what = f"<em>Correction of seq {h(data['corrects'])}:</em> {what}"
-        out.write(f'<tr><td class="time">{_time(clock, occurred, "%Y-%m-%d %H:%M")}{logged}</td><td>{people.get(e["actor"]) or who(e["actor"], [])}</td>'
-                  f'<td>{what} <span class="muted">(seq {e["seq"]})</span></td><td>{h(data.get("rationale") or "—")}</td></tr>\n')
+        logged = f' <span class="muted">(logged {_time(clock, d.at, "%H:%M:%S")})</span>' if d.occurred_at != d.at else ""
+        what = h(d.text)
+        if d.corrects is not None:
+            what = f"<em>Correction of seq {h(d.corrects)}:</em> {what}"
+        out.write(f'<tr><td class="time">{_time(clock, d.occurred_at, "%Y-%m-%d %H:%M")}{logged}</td><td>{people.get(d.actor) or who(d.actor, [])}</td>'
+                  f'<td>{what} <span class="muted">(seq {d.seq})</span></td><td>{h(d.rationale or "—")}</td></tr>\n')
     if not count:
         out.write('<tr><td colspan="4">No decisions were logged.</td></tr>\n')
     out.write("</tbody>\n</table>\n")
@@ -226,10 +229,20 @@ def _timeline(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally)
     out.write('<section id="timeline" class="timeline">\n<h2>Timeline</h2>\n<p class="muted">Every event of the incident and the health changes '
               "of the suppliers it involves, in the order they were recorded.</p>\n<table>\n<thead><tr><th scope=\"col\">Seq</th>"
               '<th scope="col">Time</th><th scope="col">Who</th><th scope="col">Kind</th><th scope="col">What</th></tr></thead>\n<tbody>\n')
+    shown_once: dict[tuple[str, str], str] = {}  # (actor or kind, its text) → shown: 100,000 events have a few of each
+
+    def once(what: str, value: Any) -> str:
+        if type(value) is str and (what, value) in shown_once:
+            return shown_once[what, value]
+        html = (people.get(value) or who(value, [])) if what == "actor" else h(shown.KIND_WORDS.get(value, value))
+        if type(value) is str and len(shown_once) < 1000:
+            shown_once[what, value] = html
+        return html
+
     rows: list[str] = []
     for e in tally.over(timeline.events):
-        rows.append(f'<tr><td class="num">{e["seq"]}</td><td class="time">{_time(clock, e["at"])}</td><td>{people.get(e["actor"]) or who(e["actor"], [])}</td>'
-                    f'<td>{h(shown.KIND_WORDS.get(e["kind"], e["kind"]))}</td><td>{h(e["summary"])}</td></tr>\n')
+        rows.append(f'<tr><td class="num">{e["seq"]}</td><td class="time">{_time(clock, e["at"])}</td><td>{once("actor", e["actor"])}</td>'
+                    f'<td>{once("kind", e["kind"])}</td><td>{h(e["summary"])}</td></tr>\n')
         if len(rows) >= _BATCH:
             out.write("".join(rows))
             rows.clear()

@@ -17,7 +17,7 @@ from warroom import text
 from warroom.export import shown
 from warroom.export.model import Tally, Timeline
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _BATCH = 500
 
@@ -26,9 +26,18 @@ def md(value: object) -> str:
     """Recorded text for one Markdown line or table cell."""
     value = "" if value is None else str(value)
     if text.is_safe(value):  # no control, newline or reordering character: only the escapes
-        return _SPECIAL.sub(r"\\\1", value)
+        return _escaped(value)
     parts = _NEWLINES.split(value)
-    return "<br>".join(_SPECIAL.sub(r"\\\1", text.line(part, limit=sys.maxsize)) for part in parts)
+    return "<br>".join(_escaped(text.line(part, limit=sys.maxsize)) for part in parts)
+
+
+def _escaped(value: str) -> str:
+    """Each of _SPECIALS after a backslash. One replace a character present, the backslash
+    first (so that none added is doubled): five times quicker than the regex's template per match."""
+    for special in _SPECIALS:
+        if special in value:
+            value = value.replace(special, "\\" + special)
+    return value
 
 
 def header(timeline: Timeline, clock: shown.Clock, title: str) -> list[str]:
@@ -93,19 +102,13 @@ def decisions(timeline: Timeline, clock: shown.Clock) -> list[str]:
     lines = ["## Decisions", "", "| Time | Who | Decision | Rationale |", "| --- | --- | --- | --- |"]
     people = shown.people_index(timeline.people)
     count = 0
-    for e in timeline.events.of(("decision.logged",)):
-        data = e["data"] if isinstance(e["data"], dict) else {}
-        if data.get("kind", "decision") != "decision":
-            continue
+    for d in shown.decisions(timeline.events):
         count += 1
-        occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
-        when = clock.format(occurred, "%Y-%m-%d %H:%M")
-        if occurred != e["at"]:
-            when += f" (logged {clock.time(e['at'])})"
-        what = data.get("text", e["summary"])
-        if data.get("corrects") is not None:
-            what = f"correction of seq {data['corrects']}: {what}"
-        lines.append(f"| {when} | {md(people.get(e['actor'], e['actor']))} | {md(what)} (seq {e['seq']}) | {md(data.get('rationale') or '—')} |")
+        when = clock.format(d.occurred_at, "%Y-%m-%d %H:%M")
+        if d.occurred_at != d.at:
+            when += f" (logged {clock.time(d.at)})"
+        what = f"correction of seq {d.corrects}: {d.text}" if d.corrects is not None else d.text
+        lines.append(f"| {when} | {md(people.get(d.actor, d.actor))} | {md(what)} (seq {d.seq}) | {md(d.rationale or '—')} |")
     if not count:
         lines = lines[:2] + ["No decisions were logged."]
     open_ = timeline.state.get("open_decisions", [])
@@ -118,9 +121,17 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tal
     out.write("## Activity log\n\nIn the manner of an ICS 214 activity log: every event of the incident, and the health changes of "
               "the suppliers it involves, in the order they were recorded.\n\n| Time | Who | What |\n| --- | --- | --- |\n")
     people = shown.people_index(timeline.people)
+    who: dict[str, str] = {}  # actor → shown: a few people write 100,000 events
+    time = clock.format
     rows: list[str] = []
     for e in tally.over(timeline.events):
-        rows.append(f"| {clock.format(e['at'])} | {md(people.get(e['actor'], e['actor']))} | {md(e['summary'])} |\n")
+        actor = e["actor"]
+        shown_actor = who.get(actor) if type(actor) is str else None
+        if shown_actor is None:
+            shown_actor = md(people.get(actor, actor))
+            if type(actor) is str and len(who) < 1000:
+                who[actor] = shown_actor
+        rows.append(f"| {time(e['at'])} | {shown_actor} | {md(e['summary'])} |\n")
         if len(rows) >= _BATCH:
             out.write("".join(rows))
             rows.clear()

@@ -1,15 +1,19 @@
-"""How the formats people read (HTML, Markdown, the sitrep) show times, people and durations: in
-the war-room's time zone, named; a person by name with their OS user. Escaping is each format's own."""
+"""How the formats people read (HTML, Markdown, the sitrep) show times, people, durations and the
+decisions taken: in the war-room's time zone, named; a person by name with their OS user. Escaping
+is each format's own."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from warroom import durations
 from warroom.clock import parse_iso
+from warroom.export.model import Events
 
 ROLE_WORDS = {"commander": "Commander", "coordinator": "Coordinator", "scribe": "Scribe", "observer": "Observer"}
 KIND_WORDS = {
@@ -19,6 +23,14 @@ KIND_WORDS = {
     "fallback.activated": "fallback on", "fallback.deactivated": "fallback off", "decision.logged": "log",
     "supplier.state": "supplier health", "drill.inject": "inject",
 }
+
+
+FULL = "%Y-%m-%d %H:%M:%S"
+_STORED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9]\.[0-9]{6}Z")  # clock.iso's spelling
+_BY_MINUTE = {fmt: (fmt, False) for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M %Z", "%H:%M", "%d-%m %H:%M")}
+_BY_MINUTE.update({FULL: ("%Y-%m-%d %H:%M", True), "%H:%M:%S": ("%H:%M", True)})
+"""The formats that need nothing finer than the minute, and those that are the minute's format
+followed by ":" and the seconds."""
 
 
 @lru_cache(maxsize=64)
@@ -32,6 +44,7 @@ class Clock:
     def __init__(self, zone: str):
         self.zone = zone
         self._tz = _zone(zone)
+        self._minutes: dict[tuple[str, str], str] = {}
 
     def at(self, text: str | None) -> datetime | None:
         if not text:
@@ -41,9 +54,38 @@ class Clock:
         except ValueError:
             return None
 
-    def format(self, text: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    def local(self, text: str | None, fmt: str = FULL) -> str | None:
+        """A stored instant in the war-room's zone as `fmt` spells it; None when `text` is not one.
+        An export shows 100,000 of them: a format of the minute (and the seconds) is worked out
+        once a minute, and the seconds copied, where the zone's offset is whole minutes all that
+        minute; otherwise, and for any other format, each is converted."""
+        by_minute = _BY_MINUTE.get(fmt)
+        if by_minute is not None and type(text) is str and _STORED.fullmatch(text) is not None:
+            key = (fmt, text[:16])
+            shown = self._minutes.get(key)
+            if shown is None:
+                if len(self._minutes) > 100_000:
+                    self._minutes.clear()
+                shown = self._minutes[key] = self._minute(text, by_minute[0])
+            if shown:
+                return shown + ":" + text[17:19] if by_minute[1] else shown
         when = self.at(text)
-        return when.strftime(fmt) if when else (text or "—")
+        return None if when is None else when.strftime(fmt)
+
+    def _minute(self, text: str, fmt: str) -> str:
+        """The minute of `text` in `fmt`, or "" when the zone's offset or name changes within it, or
+        is not whole minutes (local seconds are then not the stored ones)."""
+        first, last = self.at(text[:17] + "00.000000Z"), self.at(text[:17] + "59.999999Z")
+        if first is None or last is None:
+            return ""
+        offset = first.utcoffset()
+        if offset != last.utcoffset() or first.tzname() != last.tzname() or offset is None or offset % timedelta(minutes=1):
+            return ""
+        return first.strftime(fmt)
+
+    def format(self, text: str | None, fmt: str = FULL) -> str:
+        shown = self.local(text, fmt)
+        return (text or "—") if shown is None else shown
 
     def time(self, text: str | None) -> str:
         return self.format(text, "%H:%M:%S")
@@ -83,3 +125,26 @@ def person(user: str | None, people: list[dict[str, Any]]) -> str:
 
 def people_index(people: list[dict[str, Any]]) -> dict[str, str]:
     return {p["user"]: f"{p['name']} ({p['user']})" if p["name"] != p["user"] else p["user"] for p in people}
+
+
+class Decision(NamedTuple):
+    """A decision logged in the timeline, as the reports show it."""
+
+    seq: int
+    actor: str
+    at: str  # when it was logged
+    occurred_at: str  # when it was taken: what the entry says (logged by phone later), else when it was logged
+    text: str
+    rationale: str | None
+    corrects: Any  # the seq of the entry it corrects, when it is a correction
+
+
+def decisions(events: Events) -> Iterator[Decision]:
+    """The decisions of a timeline in seq order: its log entries of kind decision (the kind an
+    entry has when it names none)."""
+    for e in events.of(("decision.logged",)):
+        data = e["data"] if isinstance(e["data"], dict) else {}
+        if data.get("kind", "decision") != "decision":
+            continue
+        occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
+        yield Decision(e["seq"], e["actor"], e["at"], occurred, data.get("text", e["summary"]), data.get("rationale"), data.get("corrects"))

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
@@ -24,13 +24,15 @@ from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.export import document
-from warroom.export import verify as checker
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
 from warroom.services import health, incidents
 from warroom.services.views import to_json
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+
+if TYPE_CHECKING:
+    from warroom.export import verify as checker
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
 _EVENT = Event.__table__
@@ -213,6 +215,7 @@ def signer(home: Home) -> tuple[document.Signer | None, str | None]:
 
 def verify_file(path: Path, key_path: Path | None, home: Home) -> checker.Report:
     """Check an exported timeline against `key_path`, or else the home's warroom.pub."""
+    from warroom.export import verify as checker  # cryptography's key loading: not for the exports themselves
     from warroom.text import line
     from warroom.witness import load_public_key
 

@@ -5,9 +5,9 @@ cannot interleave with another process, on this host or another."""
 from __future__ import annotations
 
 import json
+import json.scanner
 from collections.abc import Iterator
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam
@@ -142,24 +142,29 @@ def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int 
     """The events meeting every criterion (expressions on the event table's columns), in seq order,
     read in keyset batches like `records`: an export of 100,000 events holds one batch at a time.
     Each record also keeps the stored text of its JSON columns under `_stored` (origin, data,
-    links), which chain.stored_hash hashes and an export copies without encoding them again."""
-    columns = [c.name for c in _EVENT.columns]
-    texts = itemgetter(*(columns.index(f) for f in _JSON_FIELDS))
-    plain = [c for c in columns if c not in _JSON_FIELDS]
-    values = itemgetter(*(columns.index(c) for c in plain))
+    links), which chain.stored_hash hashes and an export copies without encoding them again.
+    The columns are selected in that order (plain ones, seq first, then the JSON texts), so that
+    a row splits into the two by position."""
+    n = len(_PLAIN)
     while True:
-        query = core_select(_EVENT).where(_EVENT.c.seq > after, *criteria).order_by(_EVENT.c.seq).limit(batch)
-        rows = connection.execute(query).fetchall()
+        rows = connection.execute(_MATCHING.where(_EVENT.c.seq > after, *criteria).limit(batch)).fetchall()
         if not rows:
             return
         for row in rows:
-            record = _Lazy(zip(plain, values(row), strict=True))
-            record["_stored"] = texts(row)
+            record = _Lazy(zip(_PLAIN, row, strict=False))  # the plain columns; the JSON texts follow them
+            record["_stored"] = row[n:]
             yield record
-        last = rows[-1].seq
+        last = row[0]
         if not isinstance(last, int):
             return
         after = last
+
+
+_PLAIN = tuple(c.name for c in _EVENT.columns if c.name not in _JSON_FIELDS)
+_MATCHING = core_select(*(_EVENT.c[name] for name in (*_PLAIN, *_JSON_FIELDS))).order_by(_EVENT.c.seq)  # seq first
+
+
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
 
 
 class _Lazy(dict):
@@ -174,14 +179,19 @@ class _Lazy(dict):
         if which is None:
             raise KeyError(name)
         text = dict.__getitem__(self, "_stored")[which]
-        try:
-            value = json.loads(text)
-        except (TypeError, ValueError):
-            value = text
+        try:  # the decoder's C scanner alone: json.loads around it costs as much again
+            value, end = _SCAN(text, 0)
+            if end != len(text):
+                raise ValueError
+        except (StopIteration, TypeError, ValueError, RecursionError):
+            try:  # json.loads has the last word: leading spaces, bytes, or not JSON at all
+                value = json.loads(text)
+            except (TypeError, ValueError):
+                value = text
         self[name] = value
         return value
 
     def get(self, name: str, default: Any = None) -> Any:
-        if name in self or name in self._PARSED:
+        if name in self._PARSED:
             return self[name]
-        return default
+        return dict.get(self, name, default)
