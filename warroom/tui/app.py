@@ -85,6 +85,7 @@ class WarroomApp(App):
         self._home_config: Config | None = None
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
+        self.actor_user: str | None = None
 
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
@@ -140,6 +141,7 @@ class WarroomApp(App):
             self.post_message(LoadFailed(str(exc)))
             return
         self._home_config, self._home_store = config, store
+        self.actor_user = actor.user  # the board tells a coordinator of incidents someone else started
         self._loaded.set()
         self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
         changes = watch(self.home.url)  # --db: the database the app reads, not the home's own file
@@ -244,7 +246,7 @@ class WarroomApp(App):
         self.board_data = message.read.board
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
-                screen.show(message.read.board, message.read.trends)
+                screen.show(message.read.board, message.read.trends, message.read.troubles)
             elif isinstance(screen, WallScreen):
                 screen.show(message.read.board)
         if first and self.freeze_heap:
