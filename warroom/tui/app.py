@@ -294,7 +294,7 @@ class WarroomApp(App):
             if isinstance(screen, BoardScreen):
                 screen.set_identity(message.title, message.who, message.zone)
             elif isinstance(screen, WallScreen):
-                screen.set_title(message.title)
+                screen.set_title(message.title, message.zone)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         for screen in self.screen_stack:

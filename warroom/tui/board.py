@@ -292,7 +292,7 @@ class BoardScreen(QuietTexts, Screen):
             with Vertical(id="supplierside"):
                 yield Input(placeholder="filter suppliers by name (esc clears)", id="filter")
                 yield Rows(id="suppliers", cursor_type="row", columns=(
-                    ("state", "state", len("◆ DEGRADED")), ("supplier", "name"), ("latency · per minute", "latency"), ("since", "since"),
+                    ("state", "state", len("◆ DEGRADED")), ("supplier", "name"), ("latency/minute", "latency"), ("since", "since"),
                     ("cause", "note")))
             yield Static("", id="services")
         yield Rows(id="incidents", cursor_type="row", columns=(
@@ -512,7 +512,8 @@ class BoardScreen(QuietTexts, Screen):
         waiting = data.suggestions
         if waiting:
             newest = waiting[0]
-            bar.update(literal.template("⚠ $at  $summary   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss",
+            # The keys first: a long summary is cut at the right, never what to press.
+            bar.update(literal.template("⚠ [b]s[/b] start it live · [b]D[/b] as a drill · [b]x[/b] dismiss   $at  $summary",
                                         at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.summary))
         bar.set_class(bool(waiting), "shown")
 
@@ -528,7 +529,7 @@ class BoardScreen(QuietTexts, Screen):
         status = data.status
         services = self.query_one("#services", Static)
         lines = services_lines(status.services)
-        services.styles.width = min(max((line.cell_length for line in lines), default=0) + 4, max(36, self.size.width // 4))
+        services.styles.width = min(max((line.cell_length for line in lines), default=0) + 4, max(32, self.size.width // 4))
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
         if suggestions_changed:
@@ -541,12 +542,18 @@ class BoardScreen(QuietTexts, Screen):
         register.sync([(r.id, register_row(r, self.zone)) for r in data.fallbacks])
         self._title("#register", f"Fallback register ({len(data.fallbacks)})")
 
-    def _panel_width(self, selector: str) -> int:
-        """The width a table's cells can use: the panel's, less its border and a scroll bar."""
+    def _panel_width(self, selector: str, rows: int) -> int:
+        """The width a table's cells can use: the panel's, less its border and (when its rows
+        will not all fit) a scroll bar."""
         width = self.size.width
         if selector == "#suppliers" and not self.has_class("narrow"):
-            width -= self.query_one("#services").styles.width.value if self.query_one("#services").styles.width else 36
-        return max(20, int(width) - 2 - 2)
+            services = self.query_one("#services").styles.width
+            width -= int(services.value) if services is not None else 36
+        table = self.query_one(selector)
+        most = table.styles.max_height  # a panel that grows with its rows up to a limit, or one the layout sizes
+        room = int(most.value) - 2 if most is not None and selector != "#suppliers" else table.size.height or self.size.height
+        scrolls = rows + 1 > room  # the header takes a line
+        return max(20, int(width) - 2 - (2 if scrolls else 0))
 
     @staticmethod
     def _sized(table: Rows, rows: Sequence[tuple[str, Sequence[str | Text]]], widths: Sequence[int]) -> None:
@@ -564,9 +571,9 @@ class BoardScreen(QuietTexts, Screen):
         names = max((len(text.line(s.name)) for s in shown), default=8)
         notes = max((len(supplier_note(s)) for s in shown), default=5)
         states = max((state_cell(s).cell_len for s in shown), default=10)
-        latency = len("latency · per minute")
+        latency = max(len("latency/minute"), max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0))
         natural = [max(states, len("◆ DEGRADED")), max(names, len("supplier")), latency, 5, max(notes, len("cause"))]
-        widths = fit(natural, self._panel_width("#suppliers") - 2 * len(natural), [(4, 12), (1, NAME_WIDTH), (4, 5), (1, 8)])
+        widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural), [(4, 16), (1, NAME_WIDTH), (4, 5), (1, 8)])
         rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4]))
                 for s in shown]
         self._sized(table, rows, widths)
@@ -587,7 +594,7 @@ class BoardScreen(QuietTexts, Screen):
         plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
         natural = [max([len(c if isinstance(c, str) else c.plain) for _, row in plain for c in [row[n]]] + [len(label)])
                    for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next escalation"))]
-        widths = fit(natural, self._panel_width("#incidents") - 2 * len(natural), [(2, 16), (5, 20), (2, 8)])
+        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(2, 16), (5, 20), (2, 8)])
         rows = [(str(i.id), incident_row(i, now, title_width=widths[2])) for i in incidents]
         if widths[5] < natural[5]:
             rows = [(key, (*row[:5], cut_cell(row[5], widths[5]), row[6])) for key, row in rows]
