@@ -532,6 +532,7 @@ class BoardScreen(QuietTexts, Screen):
         services.styles.width = min(max((line.cell_length for line in lines), default=0) + 4, max(32, self.size.width // 4))
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
+        self._put("#topline", self._topline(self.clock.now()), layout=False)
         if suggestions_changed:
             self.refresh_bindings()
 
