@@ -318,7 +318,7 @@ def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the
             assert "1 late step" in owed()  # `confirm` was due 3 s after the start
             clock.advance(timedelta(minutes=61))  # `failover` was due within the hour; `assess` too
             await read_now(app, pilot, lambda: "2 late steps" in owed() and "1 decision overdue" in owed(), what="the counts")
-            assert "L1 FIRED · ack (duty-officer) · 61m ago" in owed()
+            assert "L1 FIRED · ack (duty-officer) · 1h01m ago" in owed()
             topline = str(app.screen.query_one("#topline", Static).render())
             assert f"⚠ #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
 
