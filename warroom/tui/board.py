@@ -79,7 +79,7 @@ def state_cell(s: views.SupplierView) -> Text:
     """The state as symbol, word and colour: not up is upper case, bold and coloured, so a down row
     stands out without colour too."""
     if s.via:
-        shown = f"▼ DOWN via {text.line(s.via)}"
+        shown = "▼ DOWN ↳"  # the parent it is down through leads the cause column
     elif s.state == "up":
         shown = f"{SUPPLIER[s.state]} up"
     elif s.state == "maintenance":
@@ -110,7 +110,8 @@ def supplier_note(s: views.SupplierView) -> str:
         notes.append("stale")
     if s.state != "up" or not notes:
         notes.append(s.detail)
-    return "; ".join(text.line(n) for n in notes)
+    via = f"via {text.line(s.via)}: " if s.via else ""
+    return via + "; ".join(text.line(n) for n in notes)
 
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
@@ -172,9 +173,18 @@ def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
+    """Every fired, unacknowledged level in one phrase: `L1, L2 FIRED · ack (duty-officer; cio) · 3m ago`
+    (since the first fired)."""
+    if len(levels) == 1:
+        return fired_text(levels[0], now)
+    owed = "; ".join(", ".join(level.notify) or "—" for level in levels)
+    return f"{', '.join(f'L{level.level}' for level in levels)} FIRED · ack ({owed}) · {ago(min(level.fired_at for level in levels), now)}"
+
+
 def owed_text(i: views.OpenIncident, now: datetime) -> str:
     """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions."""
-    parts = [fired_text(level, now) for level in i.fired_unacknowledged]
+    parts = [fired_all(i.fired_unacknowledged, now)] if i.fired_unacknowledged else []
     if i.late_steps:
         parts.append(plural(i.late_steps, "late step", "late steps"))
     if i.overdue_decisions:
@@ -257,7 +267,7 @@ class BoardScreen(QuietTexts, Screen):
     BINDINGS = [
         Binding("question_mark", "app.help", "Help"),
         Binding("q", "app.quit", "Quit"),
-        Binding("enter", "open_incident", "Open"),
+        Binding("enter", "open_incident", "Open", priority=True),  # before a table's own enter: the board's, from any panel
         Binding("l", "playbooks", "Library"),
         Binding("p", "playbooks", "Playbooks", show=False),
         Binding("slash", "filter", "Filter"),
@@ -330,7 +340,7 @@ class BoardScreen(QuietTexts, Screen):
         if action == "fault":
             return self.focused is not None and self.focused.id == "suppliers"
         if action == "open_incident":
-            return self._incident_to_open() is not None
+            return not isinstance(self.focused, Input) and self._incident_to_open() is not None
         return True
 
     def _incident_to_open(self) -> int | None:
@@ -366,7 +376,7 @@ class BoardScreen(QuietTexts, Screen):
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        """`enter` in any panel is the board's `enter`: a table takes the key before the screen."""
+        """A click on the selected row opens as `enter` does (the key itself is the screen's)."""
         event.stop()
         self.action_open_incident()
 
@@ -463,11 +473,11 @@ class BoardScreen(QuietTexts, Screen):
         clock = f"{now.astimezone(self.zone):%a %d %b %H:%M %Z}"
         urgent = Content("")
         incidents = self.data.status.incidents if self.data else ()
-        fired = [(i, level) for i in incidents for level in i.fired_unacknowledged]
+        fired = [i for i in incidents if i.fired_unacknowledged]
         if fired:
-            i, level = fired[0]
-            more = f" (+{len(fired) - 1})" if len(fired) > 1 else ""
-            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]   ", id=i.id, what=fired_text(level, now), more=more)
+            i = fired[0]
+            more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
+            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]   ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
         else:
             pending = sorted((i.next_escalation.due_at, i) for i in incidents if i.next_escalation)
             if pending:
@@ -529,7 +539,9 @@ class BoardScreen(QuietTexts, Screen):
         status = data.status
         services = self.query_one("#services", Static)
         lines = services_lines(status.services)
-        services.styles.width = min(max((line.cell_length for line in lines), default=0) + 4, max(32, self.size.width // 4))
+        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
+        left = self.size.width - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
+        services.styles.width = min(wanted, max(32, self.size.width // 4, left))
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
         self._put("#topline", self._topline(self.clock.now()), layout=False)
@@ -540,7 +552,11 @@ class BoardScreen(QuietTexts, Screen):
         self._show_suppliers(data)
         self._show_incidents(data, self.clock.now())
         register = self.query_one("#register", Rows)
-        register.sync([(r.id, register_row(r, self.zone)) for r in data.fallbacks])
+        rows = [(r.id, register_row(r, self.zone)) for r in data.fallbacks]
+        labels = ("fallback", "supplier", "owner", "last exercised", "due", "active")
+        natural = [max([len(str(row[n])) for _, row in rows] + [len(label)]) for n, label in enumerate(labels)]
+        widths = fit(natural, self._panel_width("#register", len(rows)) - 2 * len(natural), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
+        self._sized(register, [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows], widths)
         self._title("#register", f"Fallback register ({len(data.fallbacks)})")
 
     def _panel_width(self, selector: str, rows: int) -> int:
@@ -569,12 +585,8 @@ class BoardScreen(QuietTexts, Screen):
         wanted = self.filter_text.casefold().strip()
         shown = [s for s in in_order(status.suppliers) if not wanted or wanted in s.name.casefold() or wanted in s.id.casefold()]
         table = self.query_one("#suppliers", Rows)
-        names = max((len(text.line(s.name)) for s in shown), default=8)
-        notes = max((len(supplier_note(s)) for s in shown), default=5)
-        states = max((state_cell(s).cell_len for s in shown), default=10)
-        latency = max(len("latency/minute"), max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0))
-        natural = [max(states, len("◆ DEGRADED")), max(names, len("supplier")), latency, 5, max(notes, len("cause"))]
-        widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural), [(4, 16), (1, NAME_WIDTH), (4, 5), (1, 8)])
+        natural = self._supplier_natural(shown)
+        widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural), [(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)])
         rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4]))
                 for s in shown]
         self._sized(table, rows, widths)
@@ -589,16 +601,23 @@ class BoardScreen(QuietTexts, Screen):
         hit = [v for v in status.services if v.state not in ("up", "unknown")]
         self._title("#services", f"Crucial services hit ({len(hit)})")
 
+    def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
+        """Each column of the supplier table as wide as its widest text (or its label)."""
+        names = max((len(text.line(s.name)) for s in shown), default=8)
+        notes = max((len(supplier_note(s)) for s in shown), default=5)
+        states = max((state_cell(s).cell_len for s in shown), default=10)
+        latency = max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0)
+        return [max(states, len("◆ DEGRADED")), max(names, len("supplier")), max(latency, len("latency/minute")), 5, max(notes, len("cause"))]
+
     def _show_incidents(self, data: views.Board, now: datetime) -> None:
         incidents = data.status.incidents
         table = self.query_one("#incidents", Rows)
         plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
         natural = [max([len(c if isinstance(c, str) else c.plain) for _, row in plain for c in [row[n]]] + [len(label)])
                    for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next escalation"))]
-        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(2, 16), (5, 20), (2, 8)])
+        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 40), (2, 24), (5, 24), (2, 10), (5, 12), (2, 6)])
         rows = [(str(i.id), incident_row(i, now, title_width=widths[2])) for i in incidents]
-        if widths[5] < natural[5]:
-            rows = [(key, (*row[:5], cut_cell(row[5], widths[5]), row[6])) for key, row in rows]
+        rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows]
         self._sized(table, rows, widths)
         self._title("#incidents", f"Incidents ({len(incidents)})")
 

@@ -19,7 +19,7 @@ from warroom.clock import Clock
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER
 from warroom.tui import literal
-from warroom.tui.board import MODE_MARK, STATE_STYLE, countdown, fired_text, in_order, owed_text
+from warroom.tui.board import MODE_MARK, STATE_STYLE, countdown, fired_all, in_order, owed_text
 from warroom.tui.quiet import QuietTexts
 
 HIGH_CONTRAST = Theme(
@@ -28,7 +28,7 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def tiles(suppliers: Sequence[views.SupplierView]) -> Content:
+def tiles(suppliers: Sequence[views.SupplierView], gap: bool = True) -> Content:
     failing = [s for s in in_order(suppliers) if s.state != "up"]
     if not failing:
         return Content.from_markup("[b]▲ ALL SUPPLIERS UP[/b]")
@@ -38,7 +38,7 @@ def tiles(suppliers: Sequence[views.SupplierView]) -> Content:
         style = STATE_STYLE.get("down" if s.via else s.state, "bold")
         lines.append(Content.assemble(literal.plain(f" {SUPPLIER.get(s.state, '?')} {word} ", f"{style} reverse" if "reverse" not in style else style),
                                       literal.template("  [b]$name[/b]  $detail", name=s.name, detail=s.detail)))
-    return Content("\n\n").join(lines)
+    return Content("\n\n" if gap else "\n").join(lines)
 
 
 def services(rows: Sequence[views.ServiceView]) -> Content:
@@ -60,19 +60,20 @@ def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Co
         nxt = i.next_escalation
         # Seconds all the way: the projector is in the room, not at the end of a phone hotspot.
         deadline = f"L{nxt.level} {countdown(nxt.due_at, now, seconds_within=24 * 3600)}" if nxt else "no escalation pending"
-        line = Content.assemble(MODE_MARK[i.mode], " ", literal.template("[b]#$id $title[/b]  $status  ·  next: [b]$deadline[/b]",
+        # What counts down and what is owed come before the title: a long title is what gets cut.
+        line = Content.assemble(MODE_MARK[i.mode], " ", literal.template("[b]#$id[/b] $status · next: [b]$deadline[/b] · [b]$title[/b]",
                                                                        id=i.id, title=i.title, status=i.status.upper(), deadline=deadline))
         owed = owed_text(i, now)
         if owed:
-            line = Content.assemble(line, "\n", literal.template("   [b reverse red] ⚠ $owed [/]", owed=owed))
+            line = Content.assemble(line, "\n", literal.template("  [b reverse red] ⚠ $owed [/]", owed=owed))
         out.append(line)
     return Content("\n").join(out)
 
 
 def headline(title: str, zone: ZoneInfo, incidents: Sequence[views.OpenIncident], now: datetime) -> Content:
     """The clock first, then the most pressing thing owed, then the title: cut from the right."""
-    fired = [(i, level) for i in incidents for level in i.fired_unacknowledged]
-    urgent = literal.template("[b reverse red] ⚠ #$id $what [/]  ", id=fired[0][0].id, what=fired_text(fired[0][1], now)) if fired else Content("")
+    fired = [i for i in incidents if i.fired_unacknowledged]
+    urgent = literal.template("[b reverse red] ⚠ #$id $what [/]  ", id=fired[0].id, what=fired_all(fired[0].fired_unacknowledged, now)) if fired else Content("")
     return Content.assemble((f"{now.astimezone(zone):%H:%M %Z}", "bold"), "  ", urgent, literal.plain(f"{title} · wall", "bold"))
 
 
@@ -81,6 +82,8 @@ class WallScreen(QuietTexts, Screen):
     WallScreen { layout: vertical; }
     WallScreen #walltitle { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     WallScreen .wallpanel { border: heavy $primary; padding: 1 2; height: auto; }
+    WallScreen #wallincidents { text-wrap: nowrap; text-overflow: ellipsis; }
+    WallScreen.short .wallpanel { padding: 0 1; }
     WallScreen #walltiles { height: 1fr; }
     WallScreen #wallhint { height: 1; color: $text-muted; padding: 0 1; }
     """
@@ -100,7 +103,11 @@ class WallScreen(QuietTexts, Screen):
             yield Static("", id="wallincidents", classes="wallpanel")
         yield Static("read-only wall view · q quit", id="wallhint")
 
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.height < 40, "short")  # a small terminal: every line for the facts
+
     def on_mount(self) -> None:
+        self.set_class(self.size.height < 40, "short")
         self.query_one("#walltiles").border_title = "SUPPLIERS NOT UP"
         self.query_one("#wallservices").border_title = "CRUCIAL SERVICES HIT"
         self.query_one("#wallincidents").border_title = "OPEN INCIDENTS"
@@ -128,6 +135,6 @@ class WallScreen(QuietTexts, Screen):
         self.data = data
         if not self.is_mounted:
             return
-        self._put("#walltiles", tiles(data.status.suppliers))
+        self._put("#walltiles", tiles(data.status.suppliers, gap=not self.has_class("short")))
         self._put("#wallservices", services(data.status.services))
         self._tick(layout=True)
