@@ -107,7 +107,9 @@ def test_a_big_screen_shows_every_panel_with_room_to_spare(home, clock):
         screen = app.screen
         suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
         assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
-        assert suppliers.region.height >= 40 and suppliers.region.width >= 150
+        assert suppliers.region.height >= 40 and suppliers.region.width >= 120
+        shown = "".join(strip.text for strip in suppliers.render_lines(suppliers.region.reset_offset))
+        assert "…" not in shown  # room for every name and cause in full
         assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
         rendered = "".join(strip.text for strip in services.render_lines(services.region.reset_offset))
         assert "Benefit payments" in rendered and "JUSTICE" in rendered

@@ -123,7 +123,7 @@ def troubles(session: Session, supplier_ids: list[str], now: datetime, minutes: 
     current = now.astimezone(UTC).replace(second=0, microsecond=0)
     labels = [(current - timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M") for m in range(minutes, -1, -1)]
     minute = type_coerce(func.substr(HealthSample.at, 1, 16), String)
-    worst = func.max(case((HealthSample.state == "down", 2), else_=1))
+    worst = func.max(case((col(HealthSample.state) == "down", 2), else_=1))
     query = (select(HealthSample.supplier_id, minute, worst)
              .where(col(HealthSample.supplier_id).in_(supplier_ids), col(HealthSample.at) >= current - timedelta(minutes=minutes),
                     col(HealthSample.state).in_(("down", "degraded")))

@@ -479,9 +479,9 @@ class BoardScreen(QuietTexts, Screen):
             more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
             urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]   ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
         else:
-            pending = sorted((i.next_escalation.due_at, i) for i in incidents if i.next_escalation)
+            pending = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
             if pending:
-                i = pending[0][1]
+                i = pending[0]
                 urgent = literal.template("[b]next: #$id $what[/b]   ", id=i.id, what=next_escalation(i, now))
         return Content.assemble(literal.plain(clock, "bold"), "   ", urgent, literal.template("[b]$title[/b]   $who", title=self.title_text, who=self.who))
 
@@ -541,7 +541,7 @@ class BoardScreen(QuietTexts, Screen):
         lines = services_lines(status.services)
         wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
         left = self.size.width - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
-        services.styles.width = min(wanted, max(32, self.size.width // 4, left))
+        services.styles.width = min(wanted, max(32, left))
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
         self._put("#topline", self._topline(self.clock.now()), layout=False)
@@ -592,14 +592,13 @@ class BoardScreen(QuietTexts, Screen):
         self._sized(table, rows, widths)
         not_up = sum(1 for s in status.suppliers if s.state != "up" or s.via)
         title = f"Suppliers ({len(status.suppliers)}) · {not_up} not up" if not_up else f"Suppliers ({len(status.suppliers)}) · all up"
-        if self.has_class("narrow"):
-            hit = sum(1 for v in status.services if v.state not in ("up", "unknown"))
+        hit = sum(1 for v in status.services if v.state != "up")  # as the services panel lists them
+        if self.has_class("narrow"):  # the services panel has folded away: its count stays in view
             title += f" · {hit} services hit"
         if wanted:
             title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
         self._title("#suppliers", title)
-        hit = [v for v in status.services if v.state not in ("up", "unknown")]
-        self._title("#services", f"Crucial services hit ({len(hit)})")
+        self._title("#services", f"Crucial services hit ({hit})")
 
     def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
         """Each column of the supplier table as wide as its widest text (or its label)."""
