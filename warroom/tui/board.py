@@ -590,8 +590,12 @@ class BoardScreen(QuietTexts, Screen):
         rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4]))
                 for s in shown]
         self._sized(table, rows, widths)
-        not_up = sum(1 for s in status.suppliers if s.state != "up" or s.via)
-        title = f"Suppliers ({len(status.suppliers)}) · {not_up} not up" if not_up else f"Suppliers ({len(status.suppliers)}) · all up"
+        counts: dict[str, int] = {}
+        for s in status.suppliers:
+            if s.state != "up":
+                counts[s.state] = counts.get(s.state, 0) + 1
+        states = " · ".join(f"{counts[state]} {state}" for state in sorted(counts, key=lambda state: STATE_RANK.get(state, 2)))
+        title = f"Suppliers ({len(status.suppliers)}) · {states or 'all up'}"
         hit = sum(1 for v in status.services if v.state != "up")  # as the services panel lists them
         if self.has_class("narrow"):  # the services panel has folded away: its count stays in view
             title += f" · {hit} services hit"
