@@ -526,6 +526,8 @@ def test_the_focused_panel_has_an_accent_border_and_the_others_do_not(home, cloc
             await pilot.pause()
             assert suppliers.styles.border_top[0] == "heavy" and incidents.styles.border_top[0] == "round"
             assert suppliers.styles.border_top[1] != incidents.styles.border_top[1]  # the accent, not the panels' colour
+            cursor = suppliers.get_component_rich_style("datatable--cursor")
+            assert not cursor.reverse and cursor.color != cursor.bgcolor  # a tint under the row, not a loud block
             await pilot.press("tab")
             await pilot.pause()
             assert app.screen.focused is not suppliers and suppliers.styles.border_top[0] == "round"
