@@ -618,3 +618,22 @@ def test_the_first_checks_raise_no_toast_and_a_burst_is_one_line(home, clock):
             assert "PayBank" in note.message and "MailCo" in note.message and note.severity == "error"
 
     asyncio.run(scenario())
+
+
+def test_a_filter_typed_in_one_burst_reaches_the_filter_line(home, clock):
+    """`/pay` as a terminal sends it in one read (a fast typist, a paste, tmux send-keys): the
+    letters after `/` went to the table while `/` was still bubbling up to the screen."""
+    from textual import events
+
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            suppliers = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+            for key, character in (("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y")):
+                app.post_message(events.Key(key, character))
+            await until(pilot, lambda: [r.value for r in suppliers.rows] == ["paybank"], what="the filter from a burst")
+
+    asyncio.run(scenario())

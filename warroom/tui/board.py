@@ -270,7 +270,9 @@ class BoardScreen(QuietTexts, Screen):
         Binding("enter", "open_incident", "Open", priority=True),  # before a table's own enter: the board's, from any panel
         Binding("l", "playbooks", "Library"),
         Binding("p", "playbooks", "Playbooks", show=False),
-        Binding("slash", "filter", "Filter"),
+        # Priority: handled as the key arrives, so the keys typed right after it reach the filter
+        # line (as a table's key bubbling up, they went to the table in a burst or a paste).
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("s", "accept('live')", "Start live"),
         Binding("D", "accept('drill')", "As drill"),
         Binding("x", "dismiss_suggestion", "Dismiss"),
@@ -341,6 +343,8 @@ class BoardScreen(QuietTexts, Screen):
             return self.focused is not None and self.focused.id == "suppliers"
         if action == "open_incident":
             return not isinstance(self.focused, Input) and self._incident_to_open() is not None
+        if action == "filter":
+            return not isinstance(self.focused, Input)  # a `/` in the filter line is the filter's
         return True
 
     def _incident_to_open(self) -> int | None:
@@ -391,14 +395,14 @@ class BoardScreen(QuietTexts, Screen):
     def action_filter(self) -> None:
         line = self.query_one("#filter", Input)
         line.add_class("shown")
-        line.focus()
+        self.set_focus(line)  # at once, not after the frame: the keys typed next are the filter's
 
     def action_clear_filter(self) -> None:
         line = self.query_one("#filter", Input)
         if line.has_class("shown") or line.value:
             line.value = ""
             line.remove_class("shown")
-            self.query_one("#suppliers").focus()
+            self.set_focus(self.query_one("#suppliers"))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -411,7 +415,7 @@ class BoardScreen(QuietTexts, Screen):
         event.stop()
         if not event.value:
             self.query_one("#filter").remove_class("shown")
-        self.query_one("#suppliers").focus()
+        self.set_focus(self.query_one("#suppliers"))
 
     def action_fault(self) -> None:
         suppliers = self.query_one("#suppliers", Rows)
