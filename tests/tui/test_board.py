@@ -330,6 +330,8 @@ def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the
     (shown,) = json.loads(status.stdout)["incidents"]
     assert [f["level"] for f in shown["fired_unacknowledged"]] == [1] and shown["fired_unacknowledged"][0]["notify"] == ["duty-officer"]
     assert shown["late_steps"] == 2 and shown["overdue_decisions"] == 1 and shown["next_escalation"]["level"] == 2  # added, none renamed
+    said = run_cli("status", home=home.root).stdout
+    assert "! L1 fired at" in said and "not acknowledged (duty-officer) · 2 late steps · 1 decision overdue" in said
 
 
 def test_suppliers_not_up_come_first_and_stand_out_without_colour_and_failed_minutes_show(home, clock):
