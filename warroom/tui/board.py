@@ -138,10 +138,6 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
     return lines
 
 
-def services_text(services: Sequence[views.ServiceView]) -> Content:
-    return Content("\n").join(services_lines(services))
-
-
 def countdown(due: datetime | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
     """Minutes while the deadline is far, minutes and seconds when it is near (or just past)."""
     if not due:
@@ -231,11 +227,6 @@ def register_row(r: views.RegisterEntry, zone: ZoneInfo) -> tuple[str | Text, ..
         word, style = MODE_STYLE[r.active.mode] if r.active.mode in MODE_STYLE else (r.active.mode.upper(), "bold")
         active = Text(f"{word} ACTIVE #{r.active.incident}", style=style, no_wrap=True, end="")
     return (r.id, r.supplier, r.owner, exercised, due, active)
-
-
-def register_text(rows: Sequence[views.RegisterEntry], zone: ZoneInfo) -> Content:
-    """The register as lines of text (what a test or a narrow reader compares)."""
-    return Content("\n").join(Content(" · ".join(str(c) for c in register_row(r, zone))) for r in rows)
 
 
 def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
