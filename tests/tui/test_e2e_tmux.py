@@ -37,7 +37,8 @@ def test_demo_in_a_real_terminal(tmp_path):
     assert created.returncode == 0, created.stderr
     (home / "playbooks" / "e2e-outage.toml").write_text(tomli_w.dumps(E2E_PLAYBOOK))
     session = f"warroom-e2e-{uuid.uuid4().hex[:8]}"
-    command = f"cd {ROOT} && {sys.executable} -m warroom --home {home} demo"
+    # COLUMNS/LINES from pytest's own environment (or the tmux server's) would make the app draw at 80x24 in a 120x40 window.
+    command = f"cd {ROOT} && exec env -u COLUMNS -u LINES {sys.executable} -m warroom --home {home} demo"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
     # Detached sessions otherwise follow tmux's window-size rules (often 80x24): pin 120x40.
     subprocess.run(["tmux", "set-option", "-t", session, "window-size", "manual"], capture_output=True)
@@ -59,7 +60,7 @@ def test_demo_in_a_real_terminal(tmp_path):
     try:
         see(lambda: re.search(r"▲ up\s+NLCloud Hosting B\.V\.", screen()), 60, "the demo's first check round")
         keys("f")  # the cursor starts on NLCloud: break it
-        see(lambda: re.search(r"▼ down\s+NLCloud Hosting B\.V\.", screen()), 60, "NLCloud to be seen down")
+        see(lambda: re.search(r"▼ DOWN\s+NLCloud Hosting B\.V\.", screen()), 60, "NLCloud to be seen down")
         see('playbook "e2e-outage" suggested', 60, "the suggestion")
         keys("D")  # start the suggested playbook as a drill
         see(lambda: "DRILL" in screen() and "NLCloud down (end-to-end drill)" in screen(), 30, "the drill on the board")

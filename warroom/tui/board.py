@@ -280,7 +280,6 @@ class BoardScreen(QuietTexts, Screen):
         self.trends: Trends = {}
         self.troubles: Troubles = {}
         self.filter_text = ""
-        self._widths: tuple[tuple[int, ...], ...] = ()
         self._tables_ready = False
 
     @property
@@ -517,8 +516,8 @@ class BoardScreen(QuietTexts, Screen):
         waiting = data.suggestions
         if waiting:
             newest = waiting[0]
-            # The keys first: a long summary is cut at the right, never what to press.
-            bar.update(literal.template("⚠ [b]s[/b] start it live · [b]D[/b] as a drill · [b]x[/b] dismiss   $at  $summary",
+            # What is suggested first; the keys are in the footer too, so a narrow screen cuts them here.
+            bar.update(literal.template("⚠ $at  $summary   [b]s[/b] live · [b]D[/b] drill · [b]x[/b] dismiss",
                                         at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.summary))
         bar.set_class(bool(waiting), "shown")
 
