@@ -299,7 +299,7 @@ class BoardScreen(QuietTexts, Screen):
             yield Static("", id="services")
         yield Rows(id="incidents", cursor_type="row", columns=(
             ("#", "id"), ("mode", "mode", len("░ DRILL ░")), ("incident", "title"), ("status", "status"), ("open", "open"), ("owed", "owed"),
-            ("next escalation", "next")))
+            ("next", "next")))
         yield Rows(id="register", cursor_type="row", columns=(
             ("fallback", "id"), ("supplier", "supplier"), ("owner", "owner"), ("last exercised", "last"), ("due", "due"),
             ("active", "active")))
@@ -462,22 +462,23 @@ class BoardScreen(QuietTexts, Screen):
         self.query_one("#problem").set_class(bool(text), "shown")
 
     def _topline(self, now: datetime) -> Content:
-        """The clock first, then what is owed or the next escalation, then the title: cut from the
-        right, what matters most stays at 80 columns."""
-        clock = f"{now.astimezone(self.zone):%a %d %b %H:%M %Z}"
+        """The clock first, then what is owed or the next escalation, then who you are and the
+        title: cut from the right, what matters most stays at 80 columns."""
+        clock = f"{now.astimezone(self.zone):%a %H:%M %Z}"  # the day and the time: the date would push the owed level out
         urgent = Content("")
         incidents = self.data.status.incidents if self.data else ()
         fired = [i for i in incidents if i.fired_unacknowledged]
         if fired:
             i = fired[0]
             more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
-            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]   ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
+            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]  ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
         else:
             pending = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
             if pending:
                 i = pending[0]
-                urgent = literal.template("[b]next: #$id $what[/b]   ", id=i.id, what=next_escalation(i, now))
-        return Content.assemble(literal.plain(clock, "bold"), "   ", urgent, literal.template("[b]$title[/b]   $who", title=self.title_text, who=self.who))
+                urgent = literal.template("[b]next: #$id $what[/b]  ", id=i.id, what=next_escalation(i, now))
+        # Who you act as before the war-room's name: every key acts in your name.
+        return Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
 
     def _tick(self) -> None:
         """Once a second; the clock shows minutes, and countdowns show seconds only near their
@@ -611,8 +612,8 @@ class BoardScreen(QuietTexts, Screen):
         table = self.query_one("#incidents", Rows)
         plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
         natural = [max([len(c if isinstance(c, str) else c.plain) for _, row in plain for c in [row[n]]] + [len(label)])
-                   for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next escalation"))]
-        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 40), (2, 24), (5, 24), (2, 10), (5, 12), (2, 6)])
+                   for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next"))]
+        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
         rows = [(str(i.id), incident_row(i, now, title_width=widths[2])) for i in incidents]
         rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows]
         self._sized(table, rows, widths)
