@@ -75,6 +75,11 @@ def test_sparklines_share_one_log_scale_and_mark_silent_minutes():
     assert latency_text("up", None) == "—"
 
 
+def test_a_minute_with_a_failed_check_is_its_state_in_the_sparkline_however_fast_it_failed():
+    assert spark([50, 50, 50, None], ["down", None, "degraded", None]) == "▼▃◆·"
+    assert latency_text("down", [5.0, 5.0, 5.0], ["down", "down", "down"]) == "       — ▼▼"  # a quick 503 is no healthy bar
+
+
 def test_countdowns_show_seconds_only_near_their_deadline():
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     def due(seconds: int) -> datetime:

@@ -51,13 +51,13 @@ def test_the_board_shows_supplier_states_and_the_services_they_hit(home, clock):
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the first load")
             assert isinstance(app.screen, BoardScreen)
-            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+            assert cell(app, "#suppliers", "nlcloud", "state") == "▼ DOWN"
             assert cell(app, "#suppliers", "paybank", "state") == "▲ up"
-            assert cell(app, "#suppliers", "mailco", "state") == "? unknown"
+            assert cell(app, "#suppliers", "mailco", "state") == "? UNKNOWN"
             services = str(app.screen.query_one("#services", Static).render())
             assert "✖ Benefit payments" in services and "nlcloud" in services
-            register = str(app.screen.query_one("#register", Static).render())
-            assert "secondary-dc (nlcloud) NEVER EXERCISED ⚠" in register
+            assert cell(app, "#register", "secondary-dc", "supplier") == "nlcloud"
+            assert cell(app, "#register", "secondary-dc", "due") == "NEVER EXERCISED ⚠"
 
     asyncio.run(scenario())
 
@@ -75,7 +75,7 @@ def test_another_process_action_shows_within_a_second(home, clock):
             table = app.screen.query_one("#incidents", DataTable)
             await until(pilot, lambda: table.row_count == 1, timeout=5, what="the new incident on the board")
             assert time.monotonic() - committed < 1.0
-            assert cell(app, "#incidents", result.stdout.strip(), "mode") == "DRILL"
+            assert cell(app, "#incidents", result.stdout.strip(), "mode") == "░ DRILL ░"
 
     asyncio.run(scenario())
 
@@ -97,7 +97,7 @@ def with_nlcloud_down(home, clock, size: tuple[int, int], check) -> None:
 def test_the_services_panel_folds_away_on_a_small_terminal_and_states_stay(home, clock):
     def check(app):
         assert not app.screen.query_one("#services").display
-        assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+        assert cell(app, "#suppliers", "nlcloud", "state") == "▼ DOWN"
 
     with_nlcloud_down(home, clock, (80, 24), check)
 
@@ -107,11 +107,13 @@ def test_a_big_screen_shows_every_panel_with_room_to_spare(home, clock):
         screen = app.screen
         suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
         assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
-        assert suppliers.region.height >= 40 and suppliers.region.width >= 150
+        assert suppliers.region.height >= 40 and suppliers.region.width >= 120
+        shown = "".join(strip.text for strip in suppliers.render_lines(suppliers.region.reset_offset))
+        assert "…" not in shown  # room for every name and cause in full
         assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
         rendered = "".join(strip.text for strip in services.render_lines(services.region.reset_offset))
         assert "Benefit payments" in rendered and "JUSTICE" in rendered
-        assert cell(app, "#suppliers", "nlcloud", "state") == "▼ down"
+        assert cell(app, "#suppliers", "nlcloud", "state") == "▼ DOWN"
 
     with_nlcloud_down(home, clock, (200, 60), check)
 
@@ -145,7 +147,7 @@ def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, 
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
             titles = [c.title for c in app.get_system_commands(app.screen)]
-            assert {"Open incident", "Playbooks", "Start suggested"} <= set(titles)
+            assert {"Help", "Quit", "Library", "Filter", "Playbooks"} <= set(titles)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -259,3 +261,381 @@ async def actions_landed(app) -> None:
     started = [w for w in app.workers if w.group in ("act", "fault")]
     if started:
         await app.workers.wait_for_complete(started)
+
+
+# ── issue 11: what is owed, down before up, nothing stale, LIVE vs DRILL, keys, space, toasts ──
+
+def board_app(home, clock):
+    from warroom.tui.app import make_app as make
+
+    return make(home, clock=clock)
+
+
+async def read_now(app, pilot, condition, what: str, timeout: float = 10.0):
+    """The clock moved: ask the watcher for a read now (time alone moves no data_version)."""
+    app._reload.set()
+    await until(pilot, condition, timeout=timeout, what=what)
+
+
+def start_as(home, clock, user: str, playbook: str = "quick-drill", mode: str = "live") -> int:
+    from warroom.services import actors, incidents
+
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        created = incidents.start(session, playbook=library.find(home, cfg, playbook), mode=mode, now=clock.now(),
+                                  actor=actors.Actor(user, user, "commander", {}))
+    store.dispose()
+    return created.id
+
+
+def fire_level(home, clock, incident_id: int, level: str) -> None:
+    from warroom.services import escalation
+
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+        due = next(d for d in escalation.pending(session) if (d.kind, d.incident_id, d.ref) == ("escalation", incident_id, level))
+        assert escalation.fire(session, due, now=clock.now(), config=cfg, holder="t", origin={})
+    store.dispose()
+
+
+def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the_board_and_status_json(home, clock):
+    """Item 1: after L1 fired and nobody acknowledged it, the board said `—`; late steps and
+    overdue decisions showed only in the room. Now the row, the top line and `status --json` say them."""
+    import json
+
+    configure(home)
+    incident_id = start_as(home, clock, ME_USER, mode="drill")
+    clock.advance(timedelta(seconds=5))
+    fire_level(home, clock, incident_id, "1")
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the incident")
+            owed = lambda: cell(app, "#incidents", str(incident_id), "owed")  # noqa: E731
+            await until(pilot, lambda: "L1 FIRED · ack (duty-officer) · 0m ago" in owed(), what="the fired level on the board")
+            assert "1 late step" in owed()  # `confirm` was due 3 s after the start
+            clock.advance(timedelta(minutes=61))  # `failover` was due within the hour; `assess` too
+            await read_now(app, pilot, lambda: "2 late steps" in owed() and "1 decision overdue" in owed(), what="the counts")
+            assert "L1 FIRED · ack (duty-officer) · 1h01m ago" in owed()
+            topline = str(app.screen.query_one("#topline", Static).render())
+            assert f"⚠ #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
+
+    asyncio.run(scenario())
+    status = run_cli("status", "--json", home=home.root)
+    assert status.returncode == 0, status.stderr
+    (shown,) = json.loads(status.stdout)["incidents"]
+    assert [f["level"] for f in shown["fired_unacknowledged"]] == [1] and shown["fired_unacknowledged"][0]["notify"] == ["duty-officer"]
+    assert shown["late_steps"] == 2 and shown["overdue_decisions"] == 1 and shown["next_escalation"]["level"] == 2  # added, none renamed
+    said = run_cli("status", home=home.root).stdout
+    assert "! L1 fired at" in said and "not acknowledged (duty-officer) · 2 late steps · 1 decision overdue" in said
+
+
+def test_suppliers_not_up_come_first_and_stand_out_without_colour_and_failed_minutes_show(home, clock):
+    """Item 2: a down row sorted in config order and drawn like an up one; a fast HTTP 503 drew
+    a healthy sparkline."""
+    from tests.tui.test_library import rounds
+
+    configure(home)
+    for supplier in ("casesaas", "paybank", "mailco"):
+        record(home, clock, supplier, HTTP_UP)
+    rounds(home, clock, "mailco", HTTP_DOWN, 6, every=timedelta(seconds=60))  # six minutes of quick 503s
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and table.row_count == len(app.board_data.status.suppliers), what="the board")
+            order = [row.value for row in table.rows]
+            assert order[0] == "mailco"  # down first, although it is late in the config
+            states = [str(table.get_cell(key, "state")) for key in order]
+            unknown = [n for n, s in enumerate(states) if "UNKNOWN" in s]
+            up = [n for n, s in enumerate(states) if s == "▲ up"]
+            assert unknown and up and max(unknown) < min(up)  # unknown before up
+            assert [k for k in order if k in ("casesaas", "paybank")] == ["casesaas", "paybank"]  # the config's order within a state
+            state = table.get_cell("mailco", "state")
+            assert state.plain == "▼ DOWN" and "reverse" in str(state.style) and "bold" in str(state.style)  # word, symbol, not colour alone
+            await until(pilot, lambda: "▼" in str(table.get_cell("mailco", "latency")), what="failed minutes in the sparkline")
+            assert "▼▼▼▼" in str(table.get_cell("mailco", "latency"))
+            assert "▼" not in str(table.get_cell("paybank", "latency"))
+
+    asyncio.run(scenario())
+
+
+ME_USER = __import__("getpass").getuser()
+
+
+def test_a_suggestion_whose_supplier_recovered_is_withdrawn_everywhere(home, clock):
+    """Item 3: a suggestion stayed after its supplier recovered, and `s` started it LIVE."""
+    import json
+    from datetime import UTC, datetime
+
+    from tests.tui.test_library import rounds
+
+    configure(home)
+    clock.set(datetime.now(UTC) - timedelta(minutes=30))  # within the last day, as the CLI reads it
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            bar = app.screen.query_one("#suggestion", Static)
+            await until(pilot, lambda: bar.has_class("shown"), what="the suggestion")
+            await asyncio.to_thread(rounds, home, clock, "nlcloud", HTTP_UP, 4)
+            await until(pilot, lambda: not bar.has_class("shown"), what="the suggestion withdrawn")
+            assert not app.board_data.suggestions
+
+    asyncio.run(scenario())
+    listed = run_cli("suggestion", "list", "--json", home=home.root)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+
+
+def test_s_asks_before_it_starts_a_live_incident(home, clock):
+    from tests.tui.test_library import rounds
+    from tests.tui.test_room import kinds
+    from warroom.tui.dialogs import Confirm
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, Confirm), what="the question")
+            assert "LIVE" in str(app.screen.query_one("Label").render())
+            await pilot.press("n")
+            await actions_landed(app)
+            assert "incident.opened" not in kinds(home)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, Confirm), what="the question again")
+            await pilot.press("y")
+            await until(pilot, lambda: "incident.opened" in kinds(home), what="the live start")
+            await until(pilot, lambda: app.board_data.status.incidents, what="the incident on the board")
+            (incident,) = app.board_data.status.incidents
+            assert incident.mode == "live"
+
+    asyncio.run(scenario())
+
+
+def test_a_fallback_active_in_a_drill_says_drill_and_live_and_drill_cannot_be_confused(home, clock):
+    """Items 3 and 4: a drill's fallback showed as bare ACTIVE; LIVE and DRILL differed by a word."""
+    from warroom.services import actors, fallbacks
+
+    configure(home)
+    drill = start_as(home, clock, ME_USER, mode="drill")
+    live = start_as(home, clock, ME_USER, playbook="cloud-hosting-outage", mode="live")
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        fallbacks.activate(session, incident_id=drill, fallback_id="secondary-dc", reason="drill", now=clock.now(),
+                           actor=actors.resolve(cfg, ME_USER, {}), config=cfg)
+    store.dispose()
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.screen.query_one("#incidents", DataTable)
+            await until(pilot, lambda: table.row_count == 2, what="both incidents")
+            register = app.screen.query_one("#register", DataTable)
+            await until(pilot, lambda: "ACTIVE" in str(register.get_cell("secondary-dc", "active")), what="the active fallback")
+            assert str(register.get_cell("secondary-dc", "active")) == f"░ DRILL ░ ACTIVE #{drill}"
+            live_mark, drill_mark = table.get_cell(str(live), "mode"), table.get_cell(str(drill), "mode")
+            assert live_mark.plain == "‼ LIVE ‼" and drill_mark.plain == "░ DRILL ░"
+            assert "reverse" in str(live_mark.style) and "red" in str(live_mark.style)
+            assert "reverse" not in str(drill_mark.style) and "yellow" in str(drill_mark.style)
+
+    asyncio.run(scenario())
+
+
+def test_a_coordinator_is_told_once_when_someone_else_starts_an_incident(home, clock):
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.actor_user, what="the board")
+            start_as(home, clock, ME_USER, mode="drill")  # mine, from another terminal: no news
+            await until(pilot, lambda: len(app.board_data.status.incidents) == 1, what="my incident")
+            other = start_as(home, clock, "someone-else", mode="live")
+            await until(pilot, lambda: len(app.board_data.status.incidents) == 2, what="theirs")
+            await pilot.pause()
+            told = [n.message for n in app._notifications if "started by" in n.message]
+            assert told == [f"‼ LIVE ‼ #{other} Quick drill started by someone-else"]
+
+    asyncio.run(scenario())
+
+
+def test_enter_opens_an_incident_from_any_panel_jk_move_and_slash_filters(home, clock):
+    """Item 6: enter only worked on the Incidents panel; no j/k, no filter; f broke the supplier
+    under a cursor nobody looked at."""
+    from tests.tui.test_room import kinds
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+    incident_id = start_as(home, clock, ME_USER, mode="drill")  # quick-drill: nlcloud's playbook
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            suppliers = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+            board = app.screen
+            assert board.focused is suppliers and suppliers.selected_key == "nlcloud"  # down first, the cursor on it
+            await pilot.press("j")
+            assert suppliers.cursor_row == 1
+            await pilot.press("k")
+            assert suppliers.selected_key == "nlcloud"
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room from the Suppliers panel")
+            assert app.screen.incident_id == incident_id
+            app.pop_screen()
+            await until(pilot, lambda: app.screen is board, what="the board again")
+            board.query_one("#register").focus()
+            await pilot.press("enter")  # the register: no active fallback, so the Incidents panel's row
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room from the register")
+            app.pop_screen()
+            await until(pilot, lambda: app.screen is board, what="the board again")
+            before = kinds(home)
+            board.query_one("#incidents").focus()
+            await pilot.press("f")  # f acts on the Suppliers panel only
+            await actions_landed(app)
+            assert not [w for w in app.workers if w.group == "fault"] and kinds(home) == before
+            await pilot.press("slash", "p", "a", "y")
+            await until(pilot, lambda: [r.value for r in suppliers.rows] == ["paybank"], what="the filter")
+            assert "filter: pay" in str(suppliers.border_title)
+            await pilot.press("escape")
+            await until(pilot, lambda: suppliers.row_count == len(app.board_data.status.suppliers), what="the filter cleared")
+            assert board.focused is suppliers
+
+    asyncio.run(scenario())
+
+
+def test_the_focused_panel_has_an_accent_border_and_the_others_do_not(home, clock):
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            suppliers, incidents = app.screen.query_one("#suppliers"), app.screen.query_one("#incidents")
+            suppliers.focus()
+            await pilot.pause()
+            assert suppliers.styles.border_top[0] == "heavy" and incidents.styles.border_top[0] == "round"
+            assert suppliers.styles.border_top[1] != incidents.styles.border_top[1]  # the accent, not the panels' colour
+            cursor = suppliers.get_component_rich_style("datatable--cursor")
+            assert not cursor.reverse and cursor.color != cursor.bgcolor  # a tint under the row, not a loud block
+            await pilot.press("tab")
+            await pilot.pause()
+            assert app.screen.focused is not suppliers and suppliers.styles.border_top[0] == "round"
+
+    asyncio.run(scenario())
+
+
+def test_columns_fit_their_content_at_120_columns_and_the_register_is_a_table(home, clock):
+    """Item 9: names cut at 22 characters while space stood empty; the register a run-on paragraph."""
+    configure(home)
+    cfg = library.config(home)
+    for supplier in cfg.suppliers:
+        record(home, clock, supplier.id, HTTP_DOWN if supplier.id == "nlcloud" else HTTP_UP)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and table.row_count == len(cfg.suppliers), what="the board")
+            for supplier in cfg.suppliers:
+                assert str(table.get_cell(supplier.id, "name")) == supplier.name  # none cut
+            assert str(table.get_cell("nlcloud", "note")) == "HTTP 503"
+            register = app.screen.query_one("#register", DataTable)
+            assert register.row_count == len(cfg.fallbacks())
+            assert [str(c) for c in register.ordered_columns] and [c.label.plain for c in register.ordered_columns] == [
+                "fallback", "supplier", "owner", "last exercised", "due", "active"]
+            services = app.screen.query_one("#services", Static)
+            lines = ["".join(s.text for s in [strip]) for strip in services.render_lines(services.region.reset_offset)]
+            assert not any(line.strip().startswith(("payments", "(applications")) for line in lines)  # no name wraps
+
+    asyncio.run(scenario())
+
+
+def test_at_80_by_24_the_clock_the_owed_level_the_services_hit_and_help_quit_library_stay(home, clock):
+    """Item 10: at 80 columns the clock dropped first, and the footer ended at `f Break/hea`."""
+    from textual.widgets._footer import FooterKey
+
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+    incident_id = start_as(home, clock, ME_USER, mode="drill")
+    clock.advance(timedelta(seconds=5))
+    fire_level(home, clock, incident_id, "1")
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            await pilot.pause()
+            topline = app.screen.query_one("#topline", Static)
+            shown = "".join(s.text for s in topline.render_lines(topline.region.reset_offset))
+            assert shown.lstrip().startswith("Sun 14:00 CET") and f"#{incident_id} L1 FIRED" in shown
+            assert "services hit" in str(app.screen.query_one("#suppliers").border_title)
+            keys = {k.key: k for k in app.screen.query(FooterKey)}
+            for key in ("question_mark", "q", "l"):
+                assert key in keys and keys[key].region.right <= 80 and keys[key].region.width > 0, key
+
+    asyncio.run(scenario())
+
+
+def test_the_first_checks_raise_no_toast_and_a_burst_is_one_line(home, clock):
+    """Item 12: at start every supplier's first check (unknown → up) raised a notification."""
+    from warroom.health.states import observe
+
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            for supplier in ("nlcloud", "paybank", "mailco"):
+                record(home, clock, supplier, HTTP_UP)
+            await until(pilot, lambda: sum(s.state == "up" for s in app.board_data.status.suppliers) == 3, what="three up")
+            await pilot.pause()
+            assert not app._notifications
+            cfg = library.config(home)
+            store = home.open_store()
+            for _ in range(5):  # rounds of the monitor, each one transaction: both are confirmed down at once
+                with store.write() as session:
+                    lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+                    for supplier in ("paybank", "mailco"):
+                        health.record(session, supplier=cfg.supplier(supplier), observation=observe([HTTP_DOWN]), now=clock.now(),
+                                      config=cfg, playbooks=[], holder="t", origin={})
+                clock.advance(timedelta(seconds=30))
+            store.dispose()
+            await until(pilot, lambda: app._notifications, what="the change told")
+            await pilot.pause()
+            (note,) = app._notifications
+            assert "PayBank" in note.message and "MailCo" in note.message and note.severity == "error"
+
+    asyncio.run(scenario())
+
+
+def test_a_filter_typed_in_one_burst_reaches_the_filter_line(home, clock):
+    """`/pay` as a terminal sends it in one read (a fast typist, a paste, tmux send-keys): the
+    letters after `/` went to the table while `/` was still bubbling up to the screen."""
+    from textual import events
+
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            suppliers = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+            for key, character in (("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y")):
+                app.post_message(events.Key(key, character))
+            await until(pilot, lambda: [r.value for r in suppliers.rows] == ["paybank"], what="the filter from a burst")
+
+    asyncio.run(scenario())

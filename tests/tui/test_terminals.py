@@ -67,13 +67,13 @@ def test_without_colour_every_state_still_reads_as_a_word_and_a_symbol(home):
 
     try:
         try:
-            wait_for(lambda: re.search(r"▼ down\s+NLCloud Hosting", pane()), timeout=60, what="the board with NLCloud down")
+            wait_for(lambda: re.search(r"▼ DOWN\s+NLCloud Hosting", pane()), timeout=60, what="the board with NLCloud down")
         except AssertionError as failed:
             raise AssertionError(f"{failed}; the screen was:\n{pane()}") from None
         text, styled = pane(), pane("-e")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    assert re.search(r"\? unknown\s+CaseFlow", text)  # the symbol and the word, not a colour
+    assert re.search(r"\? UNKNOWN\s+CaseFlow", text)  # the symbol and the word, not a colour
     assert "NEVER EXERCISED ⚠" in text
     colours = re.findall(r"\x1b\[[0-9;]*?[34]8;(?:2;(\d+);(\d+);(\d+)|5;(\d+))", styled)
     assert colours, "tmux -e shows the styles (the control for the check below)"
@@ -118,7 +118,7 @@ def test_inside_gnu_screen_the_board_draws_and_keys_work(home, tmp_path):
     try:
         wait_for(lambda: shows("NLCloud"), timeout=60, what="the board inside screen")
         # screen's hardcopy keeps one byte a cell (the symbols come out mangled): read the words.
-        wait_for(lambda: shows("NLCloud") and re.search(r"down\s+NLCloud Hosting", copy.read_text(errors="replace")),
+        wait_for(lambda: shows("NLCloud") and re.search(r"DOWN\s+NLCloud Hosting", copy.read_text(errors="replace")),
                  timeout=30, what="NLCloud down on the board")
         screen("-X", "stuff", "p")
         wait_for(lambda: shows("cloud-hosting-outage"), timeout=30, what="the playbook library after p")

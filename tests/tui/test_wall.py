@@ -49,3 +49,40 @@ def test_the_wall_shows_what_is_wrong_and_changes_nothing(home, clock):
             assert "LIVE" in str(panel.render())
 
     asyncio.run(scenario())
+
+
+def test_the_wall_shows_what_is_owed_and_live_and_drill_apart_with_the_clock_first(home, clock):
+    """Items 1, 4 and 10: the wall said `next: no escalation pending` after L1 fired unacknowledged;
+    LIVE and DRILL differed by a word; at 80×24 the title had no clock."""
+    from datetime import timedelta
+
+    from tests.tui.test_board import ME_USER, fire_level, start_as
+
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+    drill = start_as(home, clock, ME_USER, mode="drill")
+    live = start_as(home, clock, ME_USER, playbook="cloud-hosting-outage", mode="live")
+    clock.advance(timedelta(seconds=5))
+    fire_level(home, clock, drill, "1")
+    clock.advance(timedelta(minutes=3))
+
+    async def scenario():
+        app = make_app(home, clock=clock, wall=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, WallScreen) and app.screen.data is not None, what="the wall")
+            wall = app.screen
+            panel = wall.query_one("#wallincidents", Static)
+            await until(pilot, lambda: "L1 FIRED" in str(panel.render()), what="the fired level on the wall")
+            shown = str(panel.render())
+            assert "⚠ L1 FIRED · ack (duty-officer) · 3m ago · 1 late step" in shown
+            content = panel.visual if hasattr(panel, "visual") else panel.render()
+            spans = {shown[s.start:s.end].strip(): str(s.style) for s in content.spans}
+            assert "reverse" in spans["‼ LIVE ‼"] and "red" in spans["‼ LIVE ‼"]
+            assert "reverse" not in spans["░ DRILL ░"] and "yellow" in spans["░ DRILL ░"]
+            title = wall.query_one("#walltitle", Static)
+            await until(pilot, lambda: str(title.render()).startswith("14:03 CET"), what="the clock first")
+            line = "".join(s.text for s in title.render_lines(title.region.reset_offset))
+            assert f"#{drill} L1 FIRED" in line  # before the title, so 80 columns keep it
+            assert live
+
+    asyncio.run(scenario())

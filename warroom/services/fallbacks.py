@@ -110,5 +110,6 @@ def register(session: Session, config: Config, now: datetime) -> tuple[views.Reg
             last_exercised=views.Exercise(at=last.activated_at, mode=last.mode, incident=last.incident_id, result=last.result) if last else None,
             never_exercised=last is None,
             overdue=overdue,
+            due_at=last.activated_at + fallback.test_every if last is not None and fallback.test_every is not None else None,
         ))
     return tuple(out)

@@ -3,11 +3,12 @@ the board. Every state change is written with its `supplier.state` event in one 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, delete, func, type_coerce
+from sqlalchemy import CursorResult, String, case, delete, func, type_coerce
 from sqlmodel import Session, col, select
 
 from warroom import durations, symbols
@@ -17,7 +18,7 @@ from warroom.health.states import Observation, confirm, failing_parent, in_maint
 from warroom.playbooks.schema import Playbook
 from warroom.services import lease, views
 from warroom.store import eventlog
-from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, SupplierState
+from warroom.store.models import Escalation, Event, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -119,6 +120,22 @@ def trends(session: Session, supplier_ids: list[str], now: datetime, minutes: in
     return {s: [found.get((s, label)) for label in labels] for s in supplier_ids}
 
 
+def troubles(session: Session, supplier_ids: list[str], now: datetime, minutes: int) -> dict[str, list[str | None]]:
+    """The worst failed check of each minute, in the shape of `trends`: "down" or "degraded"
+    where a check of that minute failed, None where every check answered (or none ran). A
+    sparkline of latency alone draws a 14-minute outage of fast HTTP 503s like a healthy row."""
+    current = now.astimezone(UTC).replace(second=0, microsecond=0)
+    labels = [(current - timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M") for m in range(minutes, -1, -1)]
+    minute = type_coerce(func.substr(HealthSample.at, 1, 16), String)
+    worst = func.max(case((col(HealthSample.state) == "down", 2), else_=1))
+    query = (select(HealthSample.supplier_id, minute, worst)
+             .where(col(HealthSample.supplier_id).in_(supplier_ids), col(HealthSample.at) >= current - timedelta(minutes=minutes),
+                    col(HealthSample.state).in_(("down", "degraded")))
+             .group_by(HealthSample.supplier_id, minute))
+    found = {(supplier, label): "down" if value == 2 else "degraded" for supplier, label, value in session.exec(query).all()}
+    return {s: [found.get((s, label)) for label in labels] for s in supplier_ids}
+
+
 def status(session: Session, config: Config, now: datetime) -> views.Status:
     """The blast-radius read model behind `warroom status` and the board. Built without checks or
     copies: the board reads it several times a second at a thousand suppliers."""
@@ -160,21 +177,49 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
             else "unknown" if any(by_id[d].state == "unknown" for d in v.depends_on) else "up",
             through=through,
         ))
-    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session))
+    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session, now))
 
 
-def _open_incidents(session: Session) -> tuple[views.OpenIncident, ...]:
-    """Incidents not yet closed, each with its next escalation deadline."""
+def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident, ...]:
+    """Incidents not yet closed, each with its next escalation deadline and what it owes: levels
+    fired and not acknowledged, late steps, overdue decisions (counted as the room counts them)."""
+    from warroom.services.incidents import snapshot
+
     incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(col(Incident.id))).all()
+    if not incidents:
+        return ()
+    ids = [i.id for i in incidents]
     nexts: dict[int, Escalation] = {}
-    for level in session.exec(select(Escalation).join(Incident).where(Incident.status != "closed", col(Escalation.fired_at).is_(None),
-                                                                       col(Escalation.cancelled).is_(False)).order_by(col(Escalation.due_at).desc())).all():
-        nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
+    fired: dict[int, list[views.FiredLevel]] = {}
+    for level in session.exec(select(Escalation).where(col(Escalation.incident_id).in_(ids), col(Escalation.cancelled).is_(False))
+                              .order_by(col(Escalation.due_at).desc())).all():
+        if level.fired_at is None:
+            nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
+        elif level.acked_at is None:
+            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(level=level.level, fired_at=level.fired_at,
+                                                                              notify=tuple(json.loads(level.notify))))
+    late: dict[int, int] = {}
+    for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(("pending", "started")),
+                                                        col(IncidentStep.due_at).is_not(None))).all():
+        if step.due_at is not None and now > step.due_at:
+            late[step.incident_id] = late.get(step.incident_id, 0) + 1
+    decided = {(incident_id, data.get("decision") if isinstance(data, dict) else None) for incident_id, data in
+               ((i, json.loads(d)) for i, d in session.exec(select(Event.incident_id, Event.data).where(
+                   col(Event.incident_id).in_(ids), Event.kind == "decision.logged")).all())}
     out = []
     for incident in incidents:
         assert incident.id is not None  # read from the table
         nxt = nexts.get(incident.id)
+        active = incident.status in ("open", "stabilised")  # a resolved incident owes nothing more
+        playbook = snapshot(incident)
+        overdue = sum(1 for d in playbook.decisions
+                      if d.by is not None and (incident.id, d.id) not in decided and now > incident.opened_at + d.by) if active else 0
         out.append(views.OpenIncident(id=incident.id, mode=Mode(incident.mode), title=incident.title, status=IncidentStatus(incident.status),
                                       opened_at=incident.opened_at,
-                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None))
+                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None,
+                                      opened_by=incident.opened_by,
+                                      fired_unacknowledged=tuple(fired.get(incident.id, ())),
+                                      late_steps=late.get(incident.id, 0) if active else 0,
+                                      overdue_decisions=overdue,
+                                      supplier=playbook.trigger.supplier if playbook.trigger else None))
     return tuple(out)

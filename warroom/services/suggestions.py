@@ -19,20 +19,32 @@ WINDOW = timedelta(hours=24)
 
 
 def pending(session: Session, now: datetime) -> tuple[views.Suggestion, ...]:
-    """Suggestions of the last day that nobody has answered, newest first."""
+    """Suggestions of the last day that nobody has answered and that still hold, newest first.
+    A suggestion whose supplier has since left the state it was raised for (it recovered) is
+    withdrawn: starting its playbook then would answer an outage that is over."""
     since = iso(now - WINDOW)
     rows = session.exec(select(Event).where(col(Event.kind).in_(("playbook.suggested", "incident.opened", "playbook.dismissed")), Event.at >= since)
                         .order_by(col(Event.seq))).all()
     waiting: dict[int, views.Suggestion] = {}
+    states: dict[int, str] = {}
     for row in rows:
         data = json.loads(row.data)
         if row.kind == "playbook.suggested":
             waiting[row.seq] = views.Suggestion(seq=row.seq, at=parse_iso(row.at), playbook=data["playbook"], supplier=data["supplier"],
                                                 summary=row.summary)
+            states[row.seq] = data.get("state", "")
         elif row.kind == "incident.opened":
             waiting = {k: v for k, v in waiting.items() if v.playbook != data.get("playbook")}
         else:
             waiting.pop(data.get("suggestion"), None)
+    if waiting:
+        changes = session.exec(select(Event.seq, Event.data).where(
+            Event.kind == "supplier.state", Event.seq > min(waiting),
+            col(Event.object).in_([f"supplier:{s.supplier}" for s in waiting.values()]))).all()
+        for seq, raw in changes:
+            data = json.loads(raw)
+            waiting = {k: v for k, v in waiting.items()
+                       if not (k < seq and v.supplier == data.get("supplier") and data.get("to") != states[k])}
     return tuple(sorted(waiting.values(), key=lambda s: s.seq, reverse=True))
 
 

@@ -93,6 +93,15 @@ class NextLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class FiredLevel:
+    """A level of the ladder that fired and nobody has acknowledged: owed, so on every face."""
+
+    level: int
+    fired_at: datetime
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OpenIncident:
     id: int
     mode: Mode
@@ -100,6 +109,12 @@ class OpenIncident:
     status: IncidentStatus
     opened_at: datetime
     next_escalation: NextLevel | None
+    # Added (DESIGN §6: fields are added, never renamed): what is owed, as the room counts it.
+    opened_by: str = ""
+    fired_unacknowledged: tuple[FiredLevel, ...] = ()
+    late_steps: int = 0
+    overdue_decisions: int = 0
+    supplier: str | None = None  # the supplier whose trigger the playbook answers, if it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +155,7 @@ class RegisterEntry:
     last_exercised: Exercise | None
     never_exercised: bool
     overdue: bool
+    due_at: datetime | None = None  # when it should be exercised next (test_every after the last time); None: no test_every
 
 
 # ── suggestions and the board ──────────────────────────────────────────────────────────────────

@@ -89,6 +89,7 @@ class WarroomApp(App):
         self._home_config: Config | None = None
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
+        self.actor_user: str | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         from warroom.tui import hint
@@ -154,6 +155,7 @@ class WarroomApp(App):
             self.post_message(LoadFailed(str(exc)))
             return
         self._home_config, self._home_store = config, store
+        self.actor_user = actor.user  # the board tells a coordinator of incidents someone else started
         self._loaded.set()
         self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
         changes = watch(self.home.url)  # --db: the database the app reads, not the home's own file
@@ -265,7 +267,7 @@ class WarroomApp(App):
         self.board_data = message.read.board
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
-                screen.show(message.read.board, message.read.trends)
+                screen.show(message.read.board, message.read.trends, message.read.troubles)
             elif isinstance(screen, WallScreen):
                 screen.show(message.read.board)
         if first and self.freeze_heap:
@@ -317,7 +319,7 @@ class WarroomApp(App):
             if isinstance(screen, BoardScreen):
                 screen.set_identity(message.title, message.who, message.zone)
             elif isinstance(screen, WallScreen):
-                screen.set_title(message.title)
+                screen.set_title(message.title, message.zone)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         for screen in self.screen_stack:

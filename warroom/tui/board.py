@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from warroom import text
 from warroom.clock import Clock
@@ -32,18 +33,28 @@ if TYPE_CHECKING:
 
 SECTORS = ("income", "care", "safety", "justice", "other")
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
-NAME_WIDTH = 22
-TITLE_WIDTH = 48  # long supplier names are cut so the notes (active fallback, stale) stay in view
+SHORT = 30  # below this height the incident and register panels keep fewer rows
+NAME_WIDTH = 22  # the least a supplier's name is cut to when the terminal is really too narrow
+TITLE_WIDTH = 48  # long incident titles are cut so status, what is owed and the next escalation stay in view
 SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
-MODE_MARK = {"drill": Content.from_markup("[reverse] DRILL [/reverse]"), "live": Content.from_markup("[reverse b] LIVE [/reverse b]")}
+# LIVE and DRILL differ by word, symbol, colour and style: a live incident is a red block, a drill
+# a hatched yellow label. With NO_COLOR the reverse block and the hatching still tell them apart.
+MODE_STYLE = {"live": ("‼ LIVE ‼", "bold reverse red"), "drill": ("░ DRILL ░", "bold yellow")}
+MODE_MARK = {mode: Content.styled(f" {word} ", style) for mode, (word, style) in MODE_STYLE.items()}
+# Suppliers not up come first: down, degraded, unknown, maintenance, then up (config order within).
+STATE_RANK = {"down": 0, "degraded": 1, "unknown": 2, "maintenance": 3, "up": 4}
+STATE_STYLE = {"down": "bold reverse red", "degraded": "bold reverse yellow", "unknown": "bold italic", "maintenance": "dim", "up": "green"}
+TROUBLE_STYLE = {"down": "bold red", "degraded": "bold yellow"}
 
 
 Trends = Mapping[str, list[float | None]]
+Troubles = Mapping[str, list[str | None]]
 
 
-def latency_text(state: str, trend: list[float | None] | None) -> str:
-    """The latest full minute's average and a bar for each full minute. Per minute, not per check:
-    a number that changed every five seconds would repaint every row for nobody's benefit."""
+def latency_text(state: str, trend: list[float | None] | None, troubles: list[str | None] | None = None) -> str:
+    """The latest full minute's average and a bar for each full minute (a minute in which a check
+    failed is that state's symbol, not a bar). Per minute, not per check: a number that changed
+    every five seconds would repaint every row for nobody's benefit."""
     if not trend:
         return "—"
     full, under_way = trend[:-1], trend[-1]
@@ -51,25 +62,68 @@ def latency_text(state: str, trend: list[float | None] | None) -> str:
     # minute under way before the first full one; nothing for a supplier that is down now.
     figure = next((v for v in reversed(full) if v is not None), under_way)
     number = f"{figure:,.0f} ms" if figure is not None and state != "down" else "—"
-    return f"{number:>8} {spark(full)}"
+    return f"{number:>8} {spark(full, troubles[:-1] if troubles else None)}"
 
 
-def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None) -> tuple[str, ...]:
-    state = f"↳ down via {s.via}" if s.via else f"{SUPPLIER[s.state]} {s.state}"
-    since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
+def latency_cell(state: str, trend: list[float | None] | None, troubles: list[str | None] | None) -> Text:
+    shown = latency_text(state, trend, troubles)
+    cell = Text(shown, no_wrap=True, end="")
+    if troubles and trend:
+        bars = len(shown) - (len(trend) - 1)
+        for n, trouble in enumerate(troubles[:-1]):
+            if trouble in TROUBLE_STYLE:
+                cell.stylize(TROUBLE_STYLE[trouble], bars + n, bars + n + 1)
+    return cell
+
+
+def state_cell(s: views.SupplierView) -> Text:
+    """The state as symbol, word and colour: not up is upper case, bold and coloured, so a down row
+    stands out without colour too."""
+    if s.via:
+        shown = "▼ DOWN ↳"  # the parent it is down through leads the cause column
+    elif s.state == "up":
+        shown = f"{SUPPLIER[s.state]} up"
+    elif s.state == "maintenance":
+        shown = f"{SUPPLIER[s.state]} maintenance"
+    else:
+        shown = f"{SUPPLIER.get(s.state, '?')} {s.state.upper()}"
+    return Text(shown, style=STATE_STYLE.get("down" if s.via else s.state, ""), no_wrap=True, end="")
+
+
+def rank(s: views.SupplierView) -> int:
+    return STATE_RANK["down"] if s.via else STATE_RANK.get(s.state, STATE_RANK["unknown"])
+
+
+def in_order(suppliers: Sequence[views.SupplierView]) -> list[views.SupplierView]:
+    """Suppliers not up first, worst first; the config's order within a state (a stable sort)."""
+    return sorted(suppliers, key=rank)
+
+
+def supplier_note(s: views.SupplierView) -> str:
+    """The notes first (an active fallback, a disagreeing status page, stale), then the cause of a
+    supplier that is not up: the notes must not hide why it is down."""
     notes = []
     if s.fallback:
-        notes.append(f"fallback {s.fallback.id}")
+        notes.append(f"fallback {s.fallback.id}" + (" (DRILL)" if s.fallback.mode == "drill" else ""))
     if s.disagreement:
         notes.append("status page disagrees")
     if s.stale and s.state != "unknown":
         notes.append("stale")
-    name = text.line(s.name)  # cut what is shown, escapes included
-    name = name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
-    return (state, name, latency_text(s.state, trend), since, "; ".join(notes) or s.detail)
+    if s.state != "up" or not notes:
+        notes.append(s.detail)
+    via = f"via {text.line(s.via)}: " if s.via else ""
+    return via + "; ".join(text.line(n) for n in notes)
 
 
-def services_text(services: Sequence[views.ServiceView]) -> Content:
+def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
+                 *, name_width: int = 200, note_width: int = 400) -> tuple[str | Text, ...]:
+    since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
+    name = cut(text.line(s.name), name_width)  # cut what is shown, escapes included
+    shown_name: str | Text = name if s.state == "up" and not s.via else Text(name, style="bold", no_wrap=True, end="")
+    return (state_cell(s), shown_name, latency_cell(s.state, trend, troubles), since, cut(supplier_note(s), note_width))
+
+
+def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
     lines = []
     for sector in SECTORS:
         mine = [v for v in services if v.sector == sector]
@@ -82,7 +136,7 @@ def services_text(services: Sequence[views.ServiceView]) -> Content:
         for v in hit:
             through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") for t in v.through) or "not checked yet"
             lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v.state], name=v.name, through=through))
-    return Content("\n").join(lines)
+    return lines
 
 
 def countdown(due: datetime | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
@@ -102,14 +156,54 @@ def next_escalation(i: views.OpenIncident, now: datetime) -> str:
     return f"L{nxt.level} {countdown(nxt.due_at, now)}" if nxt else "—"
 
 
-def incident_row(i: views.OpenIncident, now: datetime) -> tuple[str, ...]:
+def ago(then: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - then).total_seconds()) // 60)
+    return f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m ago"
+
+
+def fired_text(level: views.FiredLevel, now: datetime) -> str:
+    """`L2 FIRED · ack (cio) · 3m ago`: a level that fired and that its people have not acknowledged."""
+    return f"L{level.level} FIRED · ack ({', '.join(level.notify) or '—'}) · {ago(level.fired_at, now)}"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
+    """Every fired, unacknowledged level in one phrase: `L1, L2 FIRED · ack (duty-officer; cio) · 3m ago`
+    (since the first fired)."""
+    if len(levels) == 1:
+        return fired_text(levels[0], now)
+    owed = "; ".join(", ".join(level.notify) or "—" for level in levels)
+    return f"{', '.join(f'L{level.level}' for level in levels)} FIRED · ack ({owed}) · {ago(min(level.fired_at for level in levels), now)}"
+
+
+def owed_text(i: views.OpenIncident, now: datetime) -> str:
+    """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions."""
+    parts = [fired_all(i.fired_unacknowledged, now)] if i.fired_unacknowledged else []
+    if i.late_steps:
+        parts.append(plural(i.late_steps, "late step", "late steps"))
+    if i.overdue_decisions:
+        parts.append(plural(i.overdue_decisions, "decision overdue", "decisions overdue"))
+    return " · ".join(parts)
+
+
+def mode_cell(mode: str) -> Text:
+    word, style = MODE_STYLE[str(mode)]
+    return Text(word, style=style, no_wrap=True, end="")
+
+
+def incident_row(i: views.OpenIncident, now: datetime, title_width: int = TITLE_WIDTH) -> tuple[str | Text, ...]:
     # The title is cut like a supplier's name: its padding or length must not push status,
-    # elapsed time and the next escalation off the screen.
-    return (f"#{i.id}", "DRILL" if i.mode == Mode.DRILL else "LIVE", cut(text.words(i.title), TITLE_WIDTH), i.status,
-            elapsed(i.opened_at, now), next_escalation(i, now))
+    # elapsed time, what is owed and the next escalation off the screen.
+    owed = owed_text(i, now)
+    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), i.status, elapsed(i.opened_at, now),
+            Text(f"⚠ {owed}", style="bold red", no_wrap=True, end="") if owed else "—", next_escalation(i, now))
 
 
 def cut(value: str, width: int) -> str:
+    width = max(width, 1)
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
@@ -118,28 +212,64 @@ def elapsed(opened: datetime, now: datetime) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def register_text(rows: Sequence[views.RegisterEntry], zone: ZoneInfo) -> Content:
-    parts = []
-    for r in rows:
-        last = r.last_exercised
-        if r.active:
-            parts.append(literal.template("[b]$id[/b] ($supplier) ACTIVE", id=r.id, supplier=r.supplier))
-        elif last is None:
-            parts.append(literal.template("$id ($supplier) [b]NEVER EXERCISED ⚠[/b]", id=r.id, supplier=r.supplier))
-        else:
-            flag = " ⚠ overdue" if r.overdue else ""
-            parts.append(literal.plain(f"{r.id} ({r.supplier}) last exercised {last.at.astimezone(zone):%Y-%m-%d} {last.result or last.mode}{flag}"))
-    return Content(" · ").join(parts)
+def register_row(r: views.RegisterEntry, zone: ZoneInfo) -> tuple[str | Text, ...]:
+    """fallback, supplier, owner, last exercised and its result, when it is due, whether it is on."""
+    last = r.last_exercised
+    exercised = f"{last.at.astimezone(zone):%Y-%m-%d} {last.result or last.mode}" if last else "—"
+    due: str | Text
+    if last is None:
+        due = Text("NEVER EXERCISED ⚠", style="bold red", no_wrap=True, end="")
+    elif r.overdue:
+        due = Text("⚠ overdue" + (f" since {r.due_at.astimezone(zone):%Y-%m-%d}" if r.due_at else ""), style="bold red", no_wrap=True, end="")
+    else:
+        due = f"due {r.due_at.astimezone(zone):%Y-%m-%d}" if r.due_at else "—"
+    active: str | Text = "—"
+    if r.active:
+        word, style = MODE_STYLE[r.active.mode] if r.active.mode in MODE_STYLE else (r.active.mode.upper(), "bold")
+        active = Text(f"{word} ACTIVE #{r.active.incident}", style=style, no_wrap=True, end="")
+    return (r.id, r.supplier, r.owner, exercised, due, active)
+
+
+def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
+    """Column widths: each as wide as its content, unless the total does not fit `available`;
+    then the columns in `shrink` (index, least width), least important first, give up space."""
+    widths = list(natural)
+    over = sum(widths) - available
+    for index, least in shrink:
+        if over <= 0:
+            break
+        give = min(over, max(0, widths[index] - least))
+        widths[index] -= give
+        over -= give
+    return widths
+
+
+def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
+    """Supplier state changes seen in one read, as one line: a burst is one notification."""
+    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
+             for s, _before in changes]
+    shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
+    states = {s.state for s, _ in changes}
+    severity: SeverityLevel = "error" if "down" in states else "warning" if states - {"up"} else "information"
+    return " · ".join(shown), severity
 
 
 class BoardScreen(QuietTexts, Screen):
+    # The order is the footer's: at 80 columns the first ones are what stays in view.
     BINDINGS = [
-        Binding("enter", "open_incident", "Open incident"),
-        Binding("p", "playbooks", "Playbooks"),
-        Binding("s", "accept('live')", "Start suggested"),
-        Binding("D", "accept('drill')", "…as drill"),
+        Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("enter", "open_incident", "Open", priority=True),  # before a table's own enter: the board's, from any panel
+        Binding("l", "playbooks", "Library"),
+        Binding("p", "playbooks", "Playbooks", show=False),
+        # Priority: handled as the key arrives, so the keys typed right after it reach the filter
+        # line (as a table's key bubbling up, they went to the table in a burst or a paste).
+        Binding("slash", "filter", "Filter", priority=True),
+        Binding("s", "accept('live')", "Start live"),
+        Binding("D", "accept('drill')", "As drill"),
         Binding("x", "dismiss_suggestion", "Dismiss"),
-        Binding("f", "fault", "Break/heal (simulator)"),
+        Binding("f", "fault", "Break/heal"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     def __init__(self, clock: Clock):
@@ -149,6 +279,8 @@ class BoardScreen(QuietTexts, Screen):
         self.title_text, self.who = "warroom", ""
         self.data: views.Board | None = None
         self.trends: Trends = {}
+        self.troubles: Troubles = {}
+        self.filter_text = ""
         self._tables_ready = False
 
     @property
@@ -160,12 +292,18 @@ class BoardScreen(QuietTexts, Screen):
         yield Static("warroom · loading…", id="topline")
         yield Static("", id="problem")
         with Horizontal(id="main"):
-            yield Rows(id="suppliers", cursor_type="row", columns=(
-                ("state", "state", len("◌ maintenance")), ("supplier", "name"), ("latency · per minute", "latency"), ("since", "since"), ("", "note")))
+            with Vertical(id="supplierside"):
+                yield Input(placeholder="filter suppliers by name (esc clears)", id="filter")
+                yield Rows(id="suppliers", cursor_type="row", columns=(
+                    ("state", "state", len("◆ DEGRADED")), ("supplier", "name"), ("latency/minute", "latency"), ("since", "since"),
+                    ("cause", "note")))
             yield Static("", id="services")
         yield Rows(id="incidents", cursor_type="row", columns=(
-            ("#", "id"), ("mode", "mode"), ("incident", "title"), ("status", "status"), ("open", "open"), ("next escalation", "next")))
-        yield Static("", id="register")
+            ("#", "id"), ("mode", "mode", len("░ DRILL ░")), ("incident", "title"), ("status", "status"), ("open", "open"), ("owed", "owed"),
+            ("next", "next")))
+        yield Rows(id="register", cursor_type="row", columns=(
+            ("fallback", "id"), ("supplier", "supplier"), ("owner", "owner"), ("last exercised", "last"), ("due", "due"),
+            ("active", "active")))
         yield Static("", id="suggestion")
         yield FirstRunHint()
         yield Footer()
@@ -174,32 +312,147 @@ class BoardScreen(QuietTexts, Screen):
         self.query_one("#suppliers").border_title = "Suppliers"
         self.query_one("#incidents").border_title = "Incidents"
         self.query_one("#services", Static).border_title = "Crucial services hit"
-        self.query_one("#register", Static).border_title = "Fallback register"
+        self.query_one("#register").border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
-        self._fit(self.size.width)
+        self._fit(self.size.width, self.size.height)
         self._tables_ready = True
+        self.query_one("#suppliers").focus()
         if self.data is not None:  # the first read came before the tables had their columns
             early, self.data = self.data, None
-            self.show(early, self.trends)
+            self.show(early, self.trends, self.troubles)
 
     def on_screen_resume(self) -> None:
         self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
 
-    def action_open_incident(self) -> None:
-        key = self.query_one("#incidents", Rows).selected_key
-        if key is not None:
-            self.warroom.open_room(int(key))
+    # ── keys ──────────────────────────────────────────────────────────────────────────────────
 
-    @on(DataTable.RowSelected, "#incidents")
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys act on the focused panel only, and a key with nothing to act on is not offered
+        (the footer at 80 columns keeps what can be pressed now)."""
+        if action in ("accept", "dismiss_suggestion"):
+            return bool(self.data and self.data.suggestions)
+        if action == "fault":
+            return self.focused is not None and self.focused.id == "suppliers"
+        if action == "open_incident":
+            return not isinstance(self.focused, Input) and self._incident_to_open() is not None
+        if action == "filter":
+            return not isinstance(self.focused, Input)  # a `/` in the filter line is the filter's
+        return True
+
+    def _incident_to_open(self) -> int | None:
+        """The incident `enter` opens: the selected supplier's open incident when the Suppliers
+        panel has focus, else the Incidents panel's cursor row (the only one, if only one)."""
+        if self.data is None:
+            return None
+        open_ids = [i.id for i in self.data.status.incidents]
+        if not open_ids:
+            return None
+        focused = self.focused.id if self.focused is not None else None
+        if focused == "suppliers":
+            key = self.query_one("#suppliers", Rows).selected_key
+            supplier = next((s for s in self.data.status.suppliers if s.id == key), None)
+            if supplier is not None:
+                if supplier.fallback and supplier.fallback.incident in open_ids:
+                    return supplier.fallback.incident
+                mine = [i.id for i in self.data.status.incidents if i.supplier == supplier.id]
+                if mine:
+                    return mine[-1]
+        if focused == "register":
+            key = self.query_one("#register", Rows).selected_key
+            entry = next((r for r in self.data.fallbacks if r.id == key), None)
+            if entry is not None and entry.active and entry.active.incident in open_ids:
+                return entry.active.incident
+        key = self.query_one("#incidents", Rows).selected_key
+        return int(key) if key is not None else open_ids[0]
+
+    def action_open_incident(self) -> None:
+        incident_id = self._incident_to_open()
+        if incident_id is not None:
+            self.warroom.open_room(incident_id)
+
+    @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.warroom.open_room(int(event.row_key.value))
+        """A click on the selected row opens as `enter` does (the key itself is the screen's)."""
+        event.stop()
+        self.action_open_incident()
+
+    @on(DataTable.RowHighlighted)
+    @on(DataTable.CellHighlighted)
+    def _moved(self, event) -> None:
+        self.refresh_bindings()  # what `enter` would open changed
+
+    def on_descendant_focus(self, event) -> None:
+        self.refresh_bindings()
+
+    def action_filter(self) -> None:
+        line = self.query_one("#filter", Input)
+        line.add_class("shown")
+        self.set_focus(line)  # at once, not after the frame: the keys typed next are the filter's
+
+    def action_clear_filter(self) -> None:
+        line = self.query_one("#filter", Input)
+        if line.has_class("shown") or line.value:
+            line.value = ""
+            line.remove_class("shown")
+            self.set_focus(self.query_one("#suppliers"))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        if self.data:
+            self._show_suppliers(self.data)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.query_one("#filter").remove_class("shown")
+        self.set_focus(self.query_one("#suppliers"))
+
+    def action_fault(self) -> None:
+        suppliers = self.query_one("#suppliers", Rows)
+        if self.focused is suppliers and suppliers.selected_key is not None:
+            self.warroom.toggle_fault(suppliers.selected_key)
+
+    def action_playbooks(self) -> None:
+        from warroom.tui.library import PlaybooksScreen
+
+        self.app.push_screen(PlaybooksScreen())
+
+    def action_accept(self, mode: str) -> None:
+        """Start the newest suggestion. A LIVE start is asked first, as the library's `L` asks: it
+        pages people and cannot be taken back; a drill starts at once."""
+        from warroom.tui.dialogs import Confirm
+
+        waiting = self.data.suggestions if self.data else ()
+        if not waiting:
+            return
+        newest = waiting[0]
+        if mode != "live":
+            self.warroom.act(commands.StartIncident(newest.playbook, Mode(mode)))
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.warroom.act(commands.StartIncident(newest.playbook, Mode.LIVE))
+
+        self.app.push_screen(Confirm(f"Start a LIVE incident from {newest.playbook}? ({newest.summary})"), confirmed)
+
+    def action_dismiss_suggestion(self) -> None:
+        waiting = self.data.suggestions if self.data else ()
+        if waiting:
+            self.warroom.act(commands.DismissSuggestion(waiting[0].seq))
+
+    # ── what is shown ────────────────────────────────────────────────────────────────────────
 
     def on_resize(self, event) -> None:
-        self._fit(event.size.width)
+        self._fit(event.size.width, event.size.height)
+        if self.data is not None and self._tables_ready:
+            self._show_tables(self.data)
 
-    def _fit(self, width: int) -> None:
+    def _fit(self, width: int, height: int) -> None:
         self.set_class(width < NARROW, "narrow")
+        self.set_class(height < SHORT, "short")
 
     def set_identity(self, title: str, who: str, zone: str) -> None:
         self.title_text, self.who, self.zone = title, who, ZoneInfo(zone)
@@ -210,66 +463,171 @@ class BoardScreen(QuietTexts, Screen):
         self._put("#problem", literal.block(text))
         self.query_one("#problem").set_class(bool(text), "shown")
 
+    def _topline(self, now: datetime) -> Content:
+        """The clock first, then what is owed or the next escalation, then who you are and the
+        title: cut from the right, what matters most stays at 80 columns."""
+        clock = f"{now.astimezone(self.zone):%a %H:%M %Z}"  # the day and the time: the date would push the owed level out
+        urgent = Content("")
+        incidents = self.data.status.incidents if self.data else ()
+        fired = [i for i in incidents if i.fired_unacknowledged]
+        if fired:
+            i = fired[0]
+            more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
+            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]  ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
+        else:
+            pending = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
+            if pending:
+                i = pending[0]
+                urgent = literal.template("[b]next: #$id $what[/b]  ", id=i.id, what=next_escalation(i, now))
+        # Who you act as before the war-room's name: every key acts in your name.
+        return Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
+
     def _tick(self) -> None:
         """Once a second; the clock shows minutes, and countdowns show seconds only near their
         deadline, so most ticks send nothing at all."""
         now = self.clock.now()
-        self._put("#topline", literal.template("[b]$title[/b]   $who   $now", title=self.title_text, who=self.who,
-                                               now=f"{now.astimezone(self.zone):%a %d %b %H:%M %Z}"), layout=False)
-        if self.data:
-            self.query_one("#incidents", Rows).sync([(str(i.id), incident_row(i, now)) for i in self.data.status.incidents])
+        self._put("#topline", self._topline(now), layout=False)
+        if self.data and self._tables_ready:
+            self._show_incidents(self.data, now)
 
     def _announce_changes(self, before: views.Board | None, data: views.Board) -> None:
-        """A notification for each supplier that changed state, except those down via a parent."""
+        """One notification for what changed state in one read (a burst is one line), never for a
+        supplier's first check (unknown → up is no news), nor for those down via a parent."""
         if before is None:
             return
         old = {s.id: (s.state, s.via) for s in before.status.suppliers}
-        for s in data.status.suppliers:
-            if s.id in old and old[s.id] != (s.state, s.via) and not s.via:
-                severity: SeverityLevel = "error" if s.state == "down" else "warning" if s.state == "degraded" else "information"
-                literal.notify(self.app, f"{SUPPLIER[s.state]} {s.name} {s.state} ({s.detail})", severity=severity, timeout=8)
+        changed = [(s, old[s.id][0]) for s in data.status.suppliers
+                   if s.id in old and old[s.id] != (s.state, s.via) and not s.via and not (old[s.id][0] == "unknown" and s.state == "up")]
+        if changed:
+            message, severity = changes_line(changed)
+            literal.notify(self.app, message, severity=severity, timeout=8)
+
+    def _announce_incidents(self, before: views.Board | None, data: views.Board) -> None:
+        """A coordinator is told when someone else starts an incident (their own start says so)."""
+        if before is None:
+            return
+        known = {i.id for i in before.status.incidents}
+        me = getattr(self.warroom, "actor_user", None)
+        for i in data.status.incidents:
+            if i.id not in known and i.opened_by != me:
+                word = MODE_STYLE[str(i.mode)][0]
+                literal.notify(self.app, f"{word} #{i.id} {text.words(i.title)} started by {i.opened_by}",
+                               severity="error" if i.mode == Mode.LIVE else "warning", timeout=12)
 
     def _show_suggestion(self, data: views.Board) -> None:
         bar = self.query_one("#suggestion", Static)
         waiting = data.suggestions
         if waiting:
             newest = waiting[0]
-            bar.update(literal.template("⚠ $at  $summary   [b]s[/b] start it live   [b]D[/b] as a drill   [b]x[/b] dismiss",
+            # What is suggested first; the keys are in the footer too, so a narrow screen cuts them here.
+            bar.update(literal.template("⚠ $at  $summary   [b]s[/b] live · [b]D[/b] drill · [b]x[/b] dismiss",
                                         at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.summary))
         bar.set_class(bool(waiting), "shown")
 
-    def action_fault(self) -> None:
-        key = self.query_one("#suppliers", Rows).selected_key
-        if key is not None:
-            self.warroom.toggle_fault(key)
-
-    def action_playbooks(self) -> None:
-        from warroom.tui.library import PlaybooksScreen
-
-        self.app.push_screen(PlaybooksScreen())
-
-    def action_accept(self, mode: str) -> None:
-        waiting = self.data.suggestions if self.data else ()
-        if waiting:
-            self.warroom.act(commands.StartIncident(waiting[0].playbook, Mode(mode)))
-
-    def action_dismiss_suggestion(self) -> None:
-        waiting = self.data.suggestions if self.data else ()
-        if waiting:
-            self.warroom.act(commands.DismissSuggestion(waiting[0].seq))
-
-    def show(self, data: views.Board, trends: Trends) -> None:
+    def show(self, data: views.Board, trends: Trends, troubles: Troubles | None = None) -> None:
         if not self._tables_ready:
-            self.data, self.trends = data, trends  # on_mount shows it
+            self.data, self.trends, self.troubles = data, trends, troubles or {}
             return
         self._announce_changes(self.data, data)
+        self._announce_incidents(self.data, data)
         self._show_suggestion(data)
-        self.data, self.trends = data, trends
+        suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
+        self.data, self.trends, self.troubles = data, trends, troubles or {}
         status = data.status
-        self.query_one("#suppliers", Rows).sync([(s.id, supplier_row(s, self.zone, trends.get(s.id))) for s in status.suppliers])
-        hit = [v for v in status.services if v.state != "up"]
-        self._put("#services", services_text(status.services), layout=False)  # its size is the layout's, not its text's
-        self._title("#services", f"Crucial services hit ({len(hit)})")
-        self.query_one("#incidents", Rows).sync([(str(i.id), incident_row(i, self.clock.now())) for i in status.incidents])
-        self._title("#incidents", f"Incidents ({len(status.incidents)})")
-        self._put("#register", register_text(data.fallbacks, self.zone), layout=False)  # a fixed height, see app.tcss
+        services = self.query_one("#services", Static)
+        lines = services_lines(status.services)
+        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
+        left = self.size.width - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
+        services.styles.width = min(wanted, max(32, left))
+        self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
+        self._show_tables(data)
+        self._put("#topline", self._topline(self.clock.now()), layout=False)
+        if suggestions_changed:
+            self.refresh_bindings()
+
+    def _show_tables(self, data: views.Board) -> None:
+        self._show_suppliers(data)
+        self._show_incidents(data, self.clock.now())
+        register = self.query_one("#register", Rows)
+        rows = [(r.id, register_row(r, self.zone)) for r in data.fallbacks]
+        labels = ("fallback", "supplier", "owner", "last exercised", "due", "active")
+        natural = [max([len(str(row[n])) for _, row in rows] + [len(label)]) for n, label in enumerate(labels)]
+        widths = fit(natural, self._panel_width("#register", len(rows)) - 2 * len(natural), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
+        self._sized(register, [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows], widths)
+        self._title("#register", f"Fallback register ({len(data.fallbacks)})")
+
+    def _panel_width(self, selector: str, rows: int) -> int:
+        """The width a table's cells can use: the panel's, less its border and (when its rows
+        will not all fit) a scroll bar."""
+        width = self.size.width
+        if selector == "#suppliers" and not self.has_class("narrow"):
+            services = self.query_one("#services").styles.width
+            width -= int(services.value) if services is not None else 36
+        table = self.query_one(selector)
+        most = table.styles.max_height  # a panel that grows with its rows up to a limit, or one the layout sizes
+        room = int(most.value) - 2 if most is not None and selector != "#suppliers" else table.size.height or self.size.height
+        scrolls = rows + 1 > room  # the header takes a line
+        return max(20, int(width) - 2 - (2 if scrolls else 0))
+
+    @staticmethod
+    def _sized(table: Rows, rows: Sequence[tuple[str, Sequence[str | Text]]], widths: Sequence[int]) -> None:
+        """Cells come cut to widths that fit the panel; when those widths change (a resize, a
+        longer name) the table starts again at them, so no column keeps a width that no longer fits."""
+        if tuple(c.content_width for c in table.columns.values()) != tuple(widths):
+            table.refit(widths)
+        table.sync(rows)
+
+    def _show_suppliers(self, data: views.Board) -> None:
+        status = data.status
+        wanted = self.filter_text.casefold().strip()
+        shown = [s for s in in_order(status.suppliers) if not wanted or wanted in s.name.casefold() or wanted in s.id.casefold()]
+        table = self.query_one("#suppliers", Rows)
+        natural = self._supplier_natural(shown)
+        widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural), [(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)])
+        rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4]))
+                for s in shown]
+        self._sized(table, rows, widths)
+        counts: dict[str, int] = {}
+        for s in status.suppliers:
+            if s.state != "up":
+                counts[s.state] = counts.get(s.state, 0) + 1
+        states = " · ".join(f"{counts[state]} {state}" for state in sorted(counts, key=lambda state: STATE_RANK.get(state, 2)))
+        title = f"Suppliers ({len(status.suppliers)}) · {states or 'all up'}"
+        hit = sum(1 for v in status.services if v.state != "up")  # as the services panel lists them
+        if self.has_class("narrow"):  # the services panel has folded away: its count stays in view
+            title += f" · {hit} services hit"
+        if wanted:
+            title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
+        self._title("#suppliers", title)
+        self._title("#services", f"Crucial services hit ({hit})")
+
+    def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
+        """Each column of the supplier table as wide as its widest text (or its label)."""
+        names = max((len(text.line(s.name)) for s in shown), default=8)
+        notes = max((len(supplier_note(s)) for s in shown), default=5)
+        states = max((state_cell(s).cell_len for s in shown), default=10)
+        latency = max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0)
+        return [max(states, len("◆ DEGRADED")), max(names, len("supplier")), max(latency, len("latency/minute")), 5, max(notes, len("cause"))]
+
+    def _show_incidents(self, data: views.Board, now: datetime) -> None:
+        incidents = data.status.incidents
+        table = self.query_one("#incidents", Rows)
+        plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
+        natural = [max([len(c if isinstance(c, str) else c.plain) for _, row in plain for c in [row[n]]] + [len(label)])
+                   for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next"))]
+        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
+        rows = [(str(i.id), incident_row(i, now, title_width=widths[2])) for i in incidents]
+        rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows]
+        self._sized(table, rows, widths)
+        self._title("#incidents", f"Incidents ({len(incidents)})")
+
+
+def cut_cell(cell: str | Text, width: int) -> str | Text:
+    if isinstance(cell, str):
+        return cut(cell, width)
+    if cell.cell_len <= width:
+        return cell
+    shown = cell.copy()
+    shown.truncate(width - 1)
+    shown.append("…")
+    return shown

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import Binding
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.geometry import Region
@@ -29,7 +30,9 @@ Cell = str | Text  # a str is anyone's text, shown as written; a Text is ours (s
 
 
 class Rows(DataTable):
+    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
     _only_cell: Coordinate | None = None  # a class default: DataTable.__init__ may refresh before ours runs
+    _refit_selected: str | None = None  # the row the cursor was on when `refit` emptied the table
 
     def __init__(self, *, columns: Sequence[tuple[str, str] | tuple[str, str, int]], **kwargs):
         """`columns`: (label, key) or (label, key, width to start from). A column that must grow
@@ -61,6 +64,22 @@ class Rows(DataTable):
             widths = [max(w, literal.cell(c).cell_len) for w, c in zip(widths, cells, strict=False)]
         return sum(w + 2 * self.cell_padding for w in widths)
 
+    def refit(self, widths: Sequence[int]) -> None:
+        """Start again at these column widths (the caller cuts cells to fit them): a column
+        only ever grows by itself, so a narrower terminal needs a new start. The next `sync`
+        fills the rows again; the cursor stays on its row."""
+        selected = self.selected_key
+        self.clear()
+        self._shown = {}
+        for column, width in zip(self.columns.values(), widths, strict=True):
+            column.content_width = width
+        self._refit_selected = selected
+
+    def _restore_cursor(self) -> None:
+        selected, self._refit_selected = self._refit_selected, None
+        if selected is not None and selected in self._shown:
+            self.move_cursor(row=list(self._shown).index(selected))
+
     @property
     def selected_key(self) -> str | None:
         if not self.row_count:
@@ -85,6 +104,7 @@ class Rows(DataTable):
         for key in fresh:
             self.add_row(*map(literal.cell, wanted[key]), key=key)
             self._shown[key] = wanted[key]
+        self._restore_cursor()
 
     def _rebuild(self, wanted: dict[str, tuple[Cell, ...]]) -> None:
         selected = self.selected_key

@@ -11,7 +11,7 @@ drives it."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -30,6 +30,7 @@ YOUNG_TREND_SECONDS = 5.0  # before a supplier's first full minute, its figure i
 
 
 Trends = dict[str, list[float | None]]
+Troubles = dict[str, list[str | None]]  # the worst failed check of each minute of a trend
 
 _SUPPLIER_SHOWN = attrgetter(*(f.name for f in fields(views.SupplierView) if f.name not in ("latency_ms", "checked_at")))
 
@@ -48,6 +49,7 @@ class BoardRead:
 
     board: views.Board
     trends: Trends
+    troubles: Troubles = field(default_factory=dict)
 
 
 class Reader:
@@ -58,6 +60,7 @@ class Reader:
         self._shown: tuple[Any, ...] | None = None
         self._room: views.IncidentView | None = None
         self._trends: Trends = {}
+        self._troubles: Troubles = {}
         self._trends_minute: datetime | None = None
         self._trends_again = 0.0
         self._next_full_read = 0.0
@@ -86,8 +89,8 @@ class Reader:
                     view = incidents.show(session, incident_id, self.config, now)
                 except WarroomError:  # gone from under the screen, or its log altered: the board says so
                     view = None
-        shown = (what_shows(data), self._trends)
-        board_out = BoardRead(data, self._trends) if forced or shown != self._shown else None
+        shown = (what_shows(data), self._trends, self._troubles)
+        board_out = BoardRead(data, self._trends, self._troubles) if forced or shown != self._shown else None
         self._shown = shown
         room_out = view if view is not None and (forced or view != self._room) else None
         self._room = view if view is not None else self._room
@@ -95,5 +98,6 @@ class Reader:
 
     def _read_trends(self, session: Any, data: views.Board, now: datetime, minute: datetime) -> None:
         self._trends, self._trends_minute = health.trends(session, self._supplier_ids, now, TREND_MINUTES), minute
+        self._troubles = health.troubles(session, self._supplier_ids, now, TREND_MINUTES)
         young = any(all(v is None for v in self._trends[s.id][:-1]) and s.latency_ms is not None for s in data.status.suppliers)
         self._trends_again = time.monotonic() + YOUNG_TREND_SECONDS if young else float("inf")

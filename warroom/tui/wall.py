@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,7 +19,7 @@ from warroom.clock import Clock
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER
 from warroom.tui import literal
-from warroom.tui.board import MODE_MARK, countdown
+from warroom.tui.board import MODE_MARK, STATE_STYLE, countdown, fired_all, in_order, owed_text
 from warroom.tui.quiet import QuietTexts
 
 HIGH_CONTRAST = Theme(
@@ -27,16 +28,17 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def tiles(suppliers: Sequence[views.SupplierView]) -> Content:
-    failing = [s for s in suppliers if s.state != "up"]
+def tiles(suppliers: Sequence[views.SupplierView], gap: bool = True) -> Content:
+    failing = [s for s in in_order(suppliers) if s.state != "up"]
     if not failing:
         return Content.from_markup("[b]▲ ALL SUPPLIERS UP[/b]")
     lines = []
     for s in failing:
         word = f"DOWN VIA {s.via.upper()}" if s.via else s.state.upper()
-        lines.append(literal.template("[reverse b] $word [/reverse b]  [b]$name[/b]  $detail", word=f"{SUPPLIER[s.state]} {word}",
-                                      name=s.name, detail=s.detail))
-    return Content("\n\n").join(lines)
+        style = STATE_STYLE.get("down" if s.via else s.state, "bold")
+        lines.append(Content.assemble(literal.plain(f" {SUPPLIER.get(s.state, '?')} {word} ", f"{style} reverse" if "reverse" not in style else style),
+                                      literal.template("  [b]$name[/b]  $detail", name=s.name, detail=s.detail)))
+    return Content("\n\n" if gap else "\n").join(lines)
 
 
 def services(rows: Sequence[views.ServiceView]) -> Content:
@@ -48,6 +50,9 @@ def services(rows: Sequence[views.ServiceView]) -> Content:
 
 
 def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Content:
+    """Each incident: its mode as a block no one can mistake (LIVE red, DRILL hatched yellow), what
+    it owes in red (fired levels nobody acknowledged, late steps, overdue decisions), and then its
+    next deadline counting down."""
     if not incidents:
         return Content("no open incidents")
     out = []
@@ -55,16 +60,30 @@ def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Co
         nxt = i.next_escalation
         # Seconds all the way: the projector is in the room, not at the end of a phone hotspot.
         deadline = f"L{nxt.level} {countdown(nxt.due_at, now, seconds_within=24 * 3600)}" if nxt else "no escalation pending"
-        out.append(Content.assemble(MODE_MARK[i.mode], " ", literal.template("[b]#$id $title[/b]  $status  ·  next: [b]$deadline[/b]",
-                                                                           id=i.id, title=i.title, status=i.status.upper(), deadline=deadline)))
+        # What counts down and what is owed come before the title: a long title is what gets cut.
+        line = Content.assemble(MODE_MARK[i.mode], " ", literal.template("[b]#$id[/b] $status · next: [b]$deadline[/b] · [b]$title[/b]",
+                                                                       id=i.id, title=i.title, status=i.status.upper(), deadline=deadline))
+        owed = owed_text(i, now)
+        if owed:
+            line = Content.assemble(line, "\n", literal.template("  [b reverse red] ⚠ $owed [/]", owed=owed))
+        out.append(line)
     return Content("\n").join(out)
+
+
+def headline(title: str, zone: ZoneInfo, incidents: Sequence[views.OpenIncident], now: datetime) -> Content:
+    """The clock first, then the most pressing thing owed, then the title: cut from the right."""
+    fired = [i for i in incidents if i.fired_unacknowledged]
+    urgent = literal.template("[b reverse red] ⚠ #$id $what [/]  ", id=fired[0].id, what=fired_all(fired[0].fired_unacknowledged, now)) if fired else Content("")
+    return Content.assemble((f"{now.astimezone(zone):%H:%M %Z}", "bold"), "  ", urgent, literal.plain(f"{title} · wall", "bold"))
 
 
 class WallScreen(QuietTexts, Screen):
     DEFAULT_CSS = """
     WallScreen { layout: vertical; }
-    WallScreen #walltitle { height: 1; text-style: bold; padding: 0 1; }
+    WallScreen #walltitle { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     WallScreen .wallpanel { border: heavy $primary; padding: 1 2; height: auto; }
+    WallScreen #wallincidents { text-wrap: nowrap; text-overflow: ellipsis; }
+    WallScreen.short .wallpanel { padding: 0 1; }
     WallScreen #walltiles { height: 1fr; }
     WallScreen #wallhint { height: 1; color: $text-muted; padding: 0 1; }
     """
@@ -73,6 +92,7 @@ class WallScreen(QuietTexts, Screen):
     def __init__(self, clock: Clock):
         super().__init__()
         self.clock = clock
+        self.title_text, self.zone = "warroom", ZoneInfo("UTC")
         self.data: views.Board | None = None
 
     def compose(self) -> ComposeResult:
@@ -83,7 +103,11 @@ class WallScreen(QuietTexts, Screen):
             yield Static("", id="wallincidents", classes="wallpanel")
         yield Static("read-only wall view · q quit", id="wallhint")
 
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.height < 40, "short")  # a small terminal: every line for the facts
+
     def on_mount(self) -> None:
+        self.set_class(self.size.height < 40, "short")
         self.query_one("#walltiles").border_title = "SUPPLIERS NOT UP"
         self.query_one("#wallservices").border_title = "CRUCIAL SERVICES HIT"
         self.query_one("#wallincidents").border_title = "OPEN INCIDENTS"
@@ -91,19 +115,26 @@ class WallScreen(QuietTexts, Screen):
         if self.data is not None:  # the first read came before the screen was mounted
             self.show(self.data)
 
-    def set_title(self, title: str) -> None:
-        self.query_one("#walltitle", Static).update(literal.plain(f"{title} · wall"))
+    def set_title(self, title: str, zone: str | None = None) -> None:
+        self.title_text = title
+        if zone:
+            self.zone = ZoneInfo(zone)
+        if self.is_mounted:
+            self._tick()
 
     def _tick(self, layout: bool = False) -> None:
-        """Once a second the countdowns; the lines stay as many, so no layout pass, unless a new
-        read changed which incidents are open."""
+        """Once a second the clock and the countdowns; the lines stay as many, so no layout pass,
+        unless a new read changed which incidents are open or what they owe."""
+        now = self.clock.now()
+        incidents = self.data.status.incidents if self.data else ()
+        self._put("#walltitle", headline(self.title_text, self.zone, incidents, now), layout=False)
         if self.data:
-            self._put("#wallincidents", incident_lines(self.data.status.incidents, self.clock.now()), layout=layout)
+            self._put("#wallincidents", incident_lines(incidents, now), layout=layout)
 
     def show(self, data: views.Board) -> None:
         self.data = data
         if not self.is_mounted:
             return
-        self._put("#walltiles", tiles(data.status.suppliers))
+        self._put("#walltiles", tiles(data.status.suppliers, gap=not self.has_class("short")))
         self._put("#wallservices", services(data.status.services))
         self._tick(layout=True)
