@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from warroom.clock import iso
+from warroom.health.availability import Availability
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -68,6 +69,9 @@ class SupplierView:
     disagreement: str | None  # what its status page says that the probe contradicts
     services: tuple[str, ...]  # crucial services that depend on it directly
     fallback: ActiveFallback | None
+    # Window ("24h", "30d", "90d") → uptime, outages, MTTR: read only where asked (`status`, the
+    # supplier screen), never on the board's several reads a second.
+    availability: dict[str, Availability] | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True, slots=True)
