@@ -53,7 +53,7 @@ def latency_text(state: str, trend: list[float | None] | None) -> str:
     return f"{number:>8} {spark(full)}"
 
 
-def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None) -> tuple[str, ...]:
+def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, uptime: float | None = None) -> tuple[str, ...]:
     state = f"↳ down via {s.via}" if s.via else f"{SUPPLIER[s.state]} {s.state}"
     since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     notes = []
@@ -65,7 +65,8 @@ def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None
         notes.append("stale")
     name = text.line(s.name)  # cut what is shown, escapes included
     name = name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
-    return (state, name, latency_text(s.state, trend), since, "; ".join(notes) or s.detail)
+    note = "; ".join(notes) or s.detail
+    return (state, name, latency_text(s.state, trend), since, f"30 d {uptime:.2f} % · {note}" if uptime is not None else note)
 
 
 def services_text(services: Sequence[views.ServiceView]) -> Content:
@@ -139,6 +140,8 @@ class BoardScreen(QuietTexts, Screen):
         Binding("D", "accept('drill')", "…as drill"),
         Binding("x", "dismiss_suggestion", "Dismiss"),
         Binding("f", "fault", "Break/heal (simulator)"),
+        Binding("i", "supplier", "Supplier details", show=False),  # warroom/tui/watch.py; in help and the palette
+        Binding("R", "risks", "Supplier risks", show=False),
     ]
 
     def __init__(self, clock: Clock):
@@ -148,6 +151,7 @@ class BoardScreen(QuietTexts, Screen):
         self.title_text, self.who = "warroom", ""
         self.data: views.Board | None = None
         self.trends: Trends = {}
+        self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from watch.follow_uptime
         self._tables_ready = False
 
     @property
@@ -174,6 +178,9 @@ class BoardScreen(QuietTexts, Screen):
         self.query_one("#services", Static).border_title = "Crucial services hit"
         self.query_one("#register", Static).border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
+        from warroom.tui.watch import follow_uptime
+
+        follow_uptime(self)
         self._fit(self.size.width)
         self._tables_ready = True
         if self.data is not None:  # the first read came before the tables had their columns
@@ -241,6 +248,18 @@ class BoardScreen(QuietTexts, Screen):
         if key is not None:
             self.warroom.toggle_fault(key)
 
+    def action_supplier(self) -> None:
+        from warroom.tui.watch import SupplierScreen
+
+        key = self.query_one("#suppliers", Rows).selected_key
+        if key is not None:
+            self.app.push_screen(SupplierScreen(key))
+
+    def action_risks(self) -> None:
+        from warroom.tui.watch import RisksScreen
+
+        self.app.push_screen(RisksScreen())
+
     def action_playbooks(self) -> None:
         from warroom.tui.library import PlaybooksScreen
 
@@ -264,7 +283,10 @@ class BoardScreen(QuietTexts, Screen):
         self._show_suggestion(data)
         self.data, self.trends = data, trends
         status = data.status
-        self.query_one("#suppliers", Rows).sync([(s.id, supplier_row(s, self.zone, trends.get(s.id))) for s in status.suppliers])
+        from warroom.tui.watch import WIDE
+
+        uptime = self.uptime if self.size.width >= WIDE else {}
+        self.query_one("#suppliers", Rows).sync([(s.id, supplier_row(s, self.zone, trends.get(s.id), uptime.get(s.id))) for s in status.suppliers])
         hit = [v for v in status.services if v.state != "up"]
         self._put("#services", services_text(status.services), layout=False)  # its size is the layout's, not its text's
         self._title("#services", f"Crucial services hit ({len(hit)})")
