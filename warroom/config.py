@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from warroom import countries, tomlsource
 from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
+from warroom.obligations import Obligation
 
 Role = Literal["commander", "coordinator", "scribe", "observer"]
 State = Literal["up", "degraded", "down", "maintenance", "unknown"]
@@ -339,6 +340,8 @@ class Config(Model):
     """Targets that playbook escalation levels name in `notify`."""
     risk: Risk = Risk()
     """How `warroom risks` weighs each supplier's risk factors."""
+    reporting: list[Obligation] = []
+    """Legal reporting obligations of every incident (live, and drills marked DRILL): NIS2, CER."""
 
     def supplier(self, supplier_id: str) -> Supplier | None:
         return next((s for s in self.suppliers if s.id == supplier_id), None)
@@ -385,6 +388,14 @@ def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list
         for supplier_id in service.depends_on:
             if supplier_id not in supplier_ids:
                 at(("services", i, "depends_on"), f"unknown supplier {supplier_id!r}")
+    obligation_ids: set[str] = set()
+    for i, obligation in enumerate(config.reporting):
+        if obligation.id in obligation_ids:
+            at(("reporting", i, "id"), f"duplicate obligation id {obligation.id!r}")
+        obligation_ids.add(obligation.id)
+        for j, target in enumerate(obligation.notify):
+            if target not in config.notify:
+                at(("reporting", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}])")
     return problems
 
 

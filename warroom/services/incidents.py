@@ -260,7 +260,14 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
             id=d.id, question=d.question, due_at=incident.opened_at + d.by if d.by else None,
             overdue=live and d.by is not None and now > incident.opened_at + d.by,
         ) for d in playbook.decisions if d.id not in decided),
+        reporting=_reporting().clocks(playbook, config, incident, events, now),
     )
+
+
+def _reporting():
+    from warroom.services import reporting  # it reads incidents' snapshots: imported late, one way round
+
+    return reporting
 
 
 def _event_view(incident_id: int, record: dict[str, Any]) -> views.EventView:

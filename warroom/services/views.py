@@ -278,6 +278,25 @@ class OpenDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportClock:
+    """One legal reporting obligation of an incident and its deadline (services/reporting.py)."""
+
+    id: str
+    title: str
+    recipient: str
+    content: tuple[str, ...]  # what the report must contain
+    starts: str  # "opening", or "decision ID": what starts the clock
+    started_at: datetime | None  # None: the significance decision is not logged yet
+    due_at: datetime | None
+    state: str  # waiting | pending | overdue | sent
+    sent_at: datetime | None
+    sent_by: str | None
+    escalated_at: datetime | None  # when report.overdue fired
+    drill: bool
+    running: bool  # counting down (or past due) on an open incident
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentView:
     """`incident show`: the export's shape (incident, events, chain) plus the current state."""
 
@@ -288,3 +307,4 @@ class IncidentView:
     ladder: tuple[LevelView, ...]
     fallbacks: tuple[IncidentFallback, ...]
     open_decisions: tuple[OpenDecision, ...]
+    reporting: tuple[ReportClock, ...] = ()  # the legal reporting clocks (NIS2, CER), services/reporting.py
