@@ -81,3 +81,27 @@ def test_r_ranks_every_supplier_and_explains_the_highlighted_one(home, clock):
             await until(pilot, lambda: isinstance(app.screen, SupplierScreen) and app.screen.supplier_id == "nlcloud", what="its details")
 
     asyncio.run(scenario())
+
+
+def test_the_room_shows_each_report_still_to_send_with_its_deadline(home, clock):
+    from tests.test_incidents import configure
+    from tests.tui.test_room import open_room, start_incident
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")  # cloud-hosting-outage: no significance decision, so from the opening
+    clock.advance(timedelta(hours=25))  # the 24 h reports are an hour late, the 72 h one has 47 h left
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 45)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            shown = str(room.query_one("#decisions", Static).render())
+            lines = [x for x in shown.splitlines() if "report" in x]
+            assert lines == [  # every late one, the next one due, and the rest by name
+                "report nis2-early-warning → The sector's CSIRT; for central government the NCSC  due Mon 14:00 (1 h 00 min late)  !late",
+                "report cer-notification → The competent authority of the sector  due Mon 14:00 (1 h 00 min late)  !late",
+                "report nis2-notification → The sector's CSIRT; for central government the NCSC  due Wed 14:00 (in 1 d 23 h)",
+                "2 more report(s): nis2-final-report, cer-detailed-report",
+            ]
+
+    asyncio.run(scenario())

@@ -130,6 +130,9 @@ class IncidentScreen(QuietTexts, Screen):
         decisions = [literal.template("$id  $question  [b]!late[/b]" if d.overdue else "$id  $question$due", id=d.id,
                                       question=d.question, due=f"  due {self._t(d.due_at)}" if d.due_at else "")
                      for d in view.open_decisions]
+        from warroom.tui.watch import report_lines
+
+        decisions += report_lines(view.reporting, self.clock.now(), self.zone)  # the legal reporting clocks (NIS2, CER)
         self._put("#decisions", Content("\n").join(decisions) if decisions else Content("none open"))
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are

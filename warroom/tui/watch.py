@@ -5,7 +5,9 @@ through the services; supplier names, notes and facts come from warroom.toml: sh
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +24,7 @@ from warroom.tui.quiet import Rows
 if TYPE_CHECKING:
     from warroom.health.availability import Availability
     from warroom.risk import Ranked
+    from warroom.services.views import ReportClock
     from warroom.tui.app import WarroomApp
     from warroom.tui.board import BoardScreen
 
@@ -261,3 +264,22 @@ def follow_uptime(board: BoardScreen) -> None:
 
     start()
     board.set_interval(UPTIME_SECONDS, start)
+
+
+def report_lines(clocks: tuple[ReportClock, ...], now: datetime, zone: ZoneInfo) -> list[Content]:
+    """The incident room's lines for its legal reporting clocks (under the open decisions): every
+    late report, the next one due, and how many more (`warroom report list ID` has them all)."""
+    open_ = [c for c in clocks if c.state != "sent"]
+    running = sorted((c for c in open_ if c.due_at is not None), key=lambda c: c.due_at or now)
+    shown = [c for c in running if c.state == "overdue"] + [c for c in running if c.state != "overdue"][:1]
+    lines = []
+    for c in shown:
+        assert c.due_at is not None
+        left = (c.due_at - now).total_seconds()
+        when = f"due {c.due_at.astimezone(zone):%a %H:%M} ({'in ' + span(left) if left >= 0 else span(-left) + ' late'})"
+        template = "report $id → $to  $when  [b]!late[/b]" if c.state == "overdue" else "report $id → $to  $when"
+        lines.append(literal.template(template, id=c.id, to=c.recipient, when=when))
+    rest = [c.id for c in open_ if c not in shown]
+    if rest:
+        lines.append(literal.template("[dim]$n more report(s): $ids[/dim]", n=len(rest), ids=", ".join(rest)))
+    return lines
