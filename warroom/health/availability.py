@@ -15,7 +15,6 @@ The rules, as a sourcing officer may ask for them:
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,32 +50,32 @@ def merge(spans: Sequence[Span]) -> list[Span]:
     return out
 
 
-def _covered(spans: list[Span], starts: list[datetime], at: datetime) -> bool:
-    i = bisect_right(starts, at) - 1
-    return i >= 0 and spans[i][0] <= at < spans[i][1]
-
-
 def compute(*, start_state: str, changes: Sequence[tuple[datetime, str]], watched: Sequence[Span],
             maintenance: Sequence[Span], since: datetime, until: datetime) -> Availability:
     """The supplier's availability in [since, until). `start_state` is its confirmed state at
     `since`; `changes` the confirmed states it took after, (when, new state), in order."""
     changes = [(at, state) for at, state in changes if since < at < until]
-    seen = merge([(max(a, since), min(b, until)) for a, b in watched])
-    planned = merge([(max(a, since), min(b, until)) for a, b in maintenance])
+    seen = merge([(max(a, since), min(b, until)) for a, b in watched if b > since and a < until])
+    planned = merge([(max(a, since), min(b, until)) for a, b in maintenance if b > since and a < until])
     points = sorted({since, until, *(at for at, _ in changes), *(p for span in seen + planned for p in span)})
-    seen_starts, planned_starts = [s for s, _ in seen], [s for s, _ in planned]
-    change_times = [at for at, _ in changes]
     totals = {"up": 0.0, "degraded": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0}
+    # One sweep over the elementary segments, a pointer into each sorted list.
+    state, c, w, m = start_state, 0, 0, 0
     for a, b in zip(points, points[1:], strict=False):
-        if not since <= a < until:
-            continue
-        i = bisect_right(change_times, a) - 1
-        state = changes[i][1] if i >= 0 else start_state
-        if not _covered(seen, seen_starts, a):
-            state = "unknown"
-        elif _covered(planned, planned_starts, a):
-            state = "maintenance"
-        totals[state if state in totals else "unknown"] += (b - a).total_seconds()
+        while c < len(changes) and changes[c][0] <= a:
+            state = changes[c][1]
+            c += 1
+        while w < len(seen) and seen[w][1] <= a:
+            w += 1
+        while m < len(planned) and planned[m][1] <= a:
+            m += 1
+        if not (w < len(seen) and seen[w][0] <= a):
+            shown = "unknown"
+        elif m < len(planned) and planned[m][0] <= a:
+            shown = "maintenance"
+        else:
+            shown = state if state in totals else "unknown"
+        totals[shown] += (b - a).total_seconds()
     known = totals["up"] + totals["degraded"] + totals["down"]
     uptime = round(100.0 * (totals["up"] + totals["degraded"]) / known, 6) if known else None  # no 100.00000000000001
 
