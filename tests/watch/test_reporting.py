@@ -211,3 +211,27 @@ def test_a_playbook_obligation_must_name_one_of_its_decisions(home):
     result = run_cli("playbook", "validate", home=home.root)
     assert_clean_failure(result, 2)
     assert "playbooks/data-breach.toml:22: reporting[0].significance: 'signifcant' is not a decision of this playbook" in result.stderr
+
+
+def test_a_real_monitor_fires_a_missed_report_once_and_the_log_still_verifies(home, monitors):
+    from tests.conftest import wait_for
+    from tests.test_incidents import cli_ok, event_rows
+
+    configure(home)
+    with open(home.config_path, "a", encoding="utf-8") as config:
+        config.write('\n[[reporting]]\nid = "quick-warning"\ntitle = "A warning due at once"\nrecipient = "The test CSIRT"\ndue = "2s"\n'
+                     'notify = ["duty-officer"]\n')
+    incident = cli_ok(home, "incident", "start", "quick-drill").strip()
+    monitors(home)
+    monitors(home)  # a second one stands by: the report still fires once
+    fired = wait_for(lambda: [e for e in event_rows(home, "report.overdue") if e["data"]["obligation"] == "quick-warning"],
+                     timeout=60, what="the missed report to fire")
+    assert fired[0]["actor"] == "system" and fired[0]["data"]["notify"] == ["duty-officer"]
+    assert fired[0]["summary"].startswith("report quick-warning overdue: A warning due at once to The test CSIRT was due ")
+    cli_ok(home, "report", "sent", incident, "quick-warning", "--note", "late, by phone")
+    view = json.loads(cli_ok(home, "incident", "show", incident, "--json"))
+    quick = next(c for c in view["reporting"] if c["id"] == "quick-warning")
+    assert quick["state"] == "sent" and quick["escalated_at"] == fired[0]["at"]
+    assert next(c for c in view["reporting"] if c["id"] == "nis2-early-warning")["state"] == "pending"
+    assert len([e for e in event_rows(home, "report.overdue") if e["data"]["obligation"] == "quick-warning"]) == 1
+    assert "event log verified" in cli_ok(home, "verify")
