@@ -54,11 +54,11 @@ def percent(value: float | None) -> str:
 def availability_lines(windows: dict[str, Availability] | None) -> list[Content]:
     if not windows:
         return [Content("  no history yet")]
-    lines = [Content.styled(f"  {'window':<7}{'uptime':>9}  {'outages':>7}  {'MTTR':>11}  {'longest':>11}  {'unknown':>11}  {'maint.':>11}", "bold")]
+    lines = [Content.styled(f"  {'':<5}{'uptime':>9}  {'outages':>7}  {'MTTR':>10}  {'longest':>12}  {'unknown':>9}  {'maint.':>9}", "bold")]
     for name, a in windows.items():
         longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
-        lines.append(Content(f"  {name:<7}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>11}  {longest:>11}  "
-                             f"{span(a.unknown_seconds):>11}  {span(a.maintenance_seconds):>11}"))
+        lines.append(Content(f"  {name:<5}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
+                             f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
     lines.append(Content.styled("  unknown: no monitor watched; maintenance windows are left out of the uptime", "dim"))
     return lines
 
@@ -115,6 +115,8 @@ class RisksScreen(Screen):
         self.app.call_from_thread(self._show, ranked)
 
     def _show(self, ranked: tuple[Ranked, ...]) -> None:
+        if not self.query("#ranking"):
+            return  # closed before the read came
         self.ranked = ranked
         table = self.query_one("#ranking", Rows)
         table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", r.criticality)) for r in ranked])
@@ -130,7 +132,7 @@ class RisksScreen(Screen):
         current = self._current()
         if current is not None:
             head = literal.template("[b]$name[/b] ($id)", name=current.name, id=current.id)
-            self.query_one("#factors", Static).update(Content("\n").join([head, *factor_lines(current)]), layout=False)
+            self.query_one("#factors", Static).update(Content("\n").join([head, *factor_lines(current)]))
 
     def action_details(self) -> None:
         current = self._current()
@@ -185,7 +187,8 @@ class SupplierScreen(Screen):
         self.app.call_from_thread(self._put, detail(supplier, view, windows, register, ranked, zone))
 
     def _put(self, content: Content) -> None:
-        self.query_one("#supplierfacts", Static).update(content)
+        for facts in self.query("#supplierfacts").results(Static):  # none when the screen was closed before the read came
+            facts.update(content)
 
 
 def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, register: list[Any], ranked: Ranked | None, zone: str) -> Content:
