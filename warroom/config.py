@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from warroom import tomlsource
+from warroom import countries, tomlsource
 from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
+from warroom.obligations import Obligation
 
 Role = Literal["commander", "coordinator", "scribe", "observer"]
 State = Literal["up", "degraded", "down", "maintenance", "unknown"]
@@ -165,6 +168,67 @@ class Maintenance(Model):
         return self
 
 
+def _country(value: str) -> str:
+    problem = countries.problem(value)
+    if problem:
+        raise PydanticCustomError("country", "{problem}", {"problem": problem})
+    return value
+
+
+Country = Annotated[str, AfterValidator(_country), WithJsonSchema({"type": "string", "pattern": countries.PATTERN, "examples": ["NL", "DE", "US"]})]
+"""An ISO 3166-1 alpha-2 country code; whether it is in the EU is derived (warroom.countries)."""
+
+
+def _day(value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("day", "{value} is not a date: write it like 2027-06-30 (no quotes, no time)", {"value": repr(value)})
+
+
+Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date", "examples": ["2027-06-30"]})]
+"""A calendar day, as TOML writes one: 2027-06-30."""
+
+
+class ExitPlan(Model):
+    location: str
+    """Where the exit plan is kept (a document number, a path, a link), so it can be found in a crisis."""
+    reviewed: Day | None = None
+    """When it was last reviewed (a date, like 2026-03-01); never reviewed when left out."""
+    owner: str | None = None
+    """Who keeps it up to date."""
+
+
+class Sourcing(Model):
+    country: Country | None = None
+    """Jurisdiction: the country whose law governs the supplier (where its contracting entity is established)."""
+    parent_country: Country | None = None
+    """Jurisdiction of its parent company, when that differs (a foreign cloud behind a Dutch reseller)."""
+    data_locations: list[Country] = []
+    """Countries where it stores or processes our data."""
+    contract_end: Day | None = None
+    """When the current contract ends (a date, like 2027-06-30)."""
+    notice: PositiveDuration | None = None
+    """Notice period of the contract: how long before contract_end a decision must be taken."""
+    exit_plan: ExitPlan | None = None
+    """The exit plan: how we would leave this supplier, and when that plan was last reviewed."""
+    contract_owner: str | None = None
+    """Who in the organisation owns the contract."""
+    certifications: list[str] = []
+    """Certifications it holds, as the contract states them (ISO 27001, BIO, SOC 2)."""
+    notes: str = ""
+    """Anything else a sourcing officer must know (a takeover, financial trouble, a pending tender)."""
+
+    def outside_eu(self) -> list[str]:
+        """The jurisdictions and data locations of this supplier that are outside the EU, in order, once each."""
+        named = [c for c in (self.country, self.parent_country, *self.data_locations) if c]
+        return list(dict.fromkeys(c for c in named if not countries.in_eu(c)))
+
+
 class Supplier(Model):
     id: Slug
     """Short id used everywhere else (`depends_on`, playbook triggers, faults)."""
@@ -184,6 +248,8 @@ class Supplier(Model):
     """The fallback register: what we switch to when this supplier fails."""
     maintenance: list[Maintenance] = []
     """Planned unavailability: failures inside a window show as maintenance."""
+    sourcing: Sourcing = Sourcing()
+    """What a sourcing officer needs to judge the supplier: jurisdiction, contract, exit plan, data location."""
 
 
 class Service(Model):
@@ -225,6 +291,42 @@ class NotifyTarget(Model):
         return value
 
 
+class RiskWeights(Model):
+    """Points each risk factor adds to a supplier's score (`warroom risks`). Zero switches a factor off."""
+
+    service: float = Field(10, ge=0)
+    """Per crucial service that depends on the supplier, directly or through a supplier it carries (depends_on)."""
+    vital: float = Field(20, ge=0)
+    """A supplier whose criticality is vital."""
+    important: float = Field(10, ge=0)
+    """A supplier whose criticality is important."""
+    no_fallback: float = Field(25, ge=0)
+    """No fallback in the register at all."""
+    fallback_never_exercised: float = Field(15, ge=0)
+    """Per fallback that no drill or incident has ever exercised."""
+    fallback_failed: float = Field(20, ge=0)
+    """Per fallback whose last exercise failed."""
+    contract_ending: float = Field(20, ge=0)
+    """The contract ends within the horizon and there is no exit plan reviewed within `exit_plan_valid`."""
+    outside_eu: float = Field(15, ge=0)
+    """Its jurisdiction, its parent's, or a data location is outside the EU."""
+    certificate: float = Field(10, ge=0)
+    """Its TLS certificate has expired or expires within the check's warn_days."""
+    availability: float = Field(5, ge=0)
+    """Per percentage point that its 30-day uptime falls short of the target (at most 10 points counted)."""
+
+
+class Risk(Model):
+    weights: RiskWeights = RiskWeights()
+    """What each factor weighs."""
+    contract_horizon: PositiveDuration = "180d"  # type: ignore[assignment]
+    """A contract ending within this long counts as ending soon."""
+    exit_plan_valid: PositiveDuration = "365d"  # type: ignore[assignment]
+    """An exit plan reviewed longer ago than this counts as not reviewed."""
+    availability_target: float = Field(99.9, gt=0, le=100)
+    """The 30-day uptime (percent) a supplier is expected to reach."""
+
+
 class Config(Model):
     settings: Settings = Settings()
     """General settings."""
@@ -236,6 +338,10 @@ class Config(Model):
     """OS user name → name and role. Empty: every user may act; otherwise unknown users are observers."""
     notify: dict[Slug, NotifyTarget] = {}
     """Targets that playbook escalation levels name in `notify`."""
+    risk: Risk = Risk()
+    """How `warroom risks` weighs each supplier's risk factors."""
+    reporting: list[Obligation] = []
+    """Legal reporting obligations of every incident (live, and drills marked DRILL): NIS2, CER."""
 
     def supplier(self, supplier_id: str) -> Supplier | None:
         return next((s for s in self.suppliers if s.id == supplier_id), None)
@@ -282,6 +388,14 @@ def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list
         for supplier_id in service.depends_on:
             if supplier_id not in supplier_ids:
                 at(("services", i, "depends_on"), f"unknown supplier {supplier_id!r}")
+    obligation_ids: set[str] = set()
+    for i, obligation in enumerate(config.reporting):
+        if obligation.id in obligation_ids:
+            at(("reporting", i, "id"), f"duplicate obligation id {obligation.id!r}")
+        obligation_ids.add(obligation.id)
+        for j, target in enumerate(obligation.notify):
+            if target not in config.notify:
+                at(("reporting", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}])")
     return problems
 
 

@@ -40,6 +40,10 @@ def _type(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         return "table of tables" if _ref(prop) else "table"
     if prop.get("format") == "date-time":
         return "datetime with offset"
+    if prop.get("format") == "date":
+        return "date"
+    if pattern == "^[A-Z]{2}$":
+        return "country code"
     return {"string": "string", "integer": "integer", "boolean": "boolean", "number": "number"}.get(kind, kind or "any")
 
 

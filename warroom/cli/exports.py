@@ -18,12 +18,15 @@ from warroom.text import line
 @click.argument("incident_id", metavar="ID", type=INCIDENT, required=False)
 @click.option("--all", "every", is_flag=True, help="Every incident, one file each, into the folder -o names.")
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
-              help="json (signed, verifiable), html (screen and print), md (report), csv (one event a row), sitrep (shift handover).")
+              help="json (signed, verifiable), html (screen and print), md (report), csv (one event a row), sitrep (shift handover), "
+                   "report (a draft legal report: --obligation NAME).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (with --all: this folder) instead of stdout.")
 @click.option("--since", metavar="TIME", type=TEXT, help="Only what was recorded at or after TIME (10:05, 2026-11-29 10:05, ISO 8601).")
 @click.option("--until", metavar="TIME", type=TEXT, help="Only what was recorded before TIME.")
+@click.option("--obligation", metavar="NAME", type=TEXT, help="With --format report: the reporting obligation to draft (warroom report list ID).")
 @pass_env
-def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Path | None, since: str | None, until: str | None) -> None:
+def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Path | None, since: str | None, until: str | None,
+           obligation: str | None) -> None:
     """Export an incident's timeline. Reads only: the database is not changed."""
     from warroom import identity
     from warroom.clock import SystemClock, parse_when
@@ -34,6 +37,13 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
         raise click.UsageError("give an incident ID or --all, not both" if every else "give an incident ID, or --all")
     if every and output is None:
         raise click.UsageError("--all writes one file per incident: name their folder with -o DIR")
+    if (fmt == "report") != (obligation is not None):
+        from warroom.errors import BadInput
+
+        raise BadInput("--format report drafts one obligation: name it with --obligation NAME" if obligation is None
+                       else "--obligation goes with --format report")
+    if fmt == "report" and every:
+        raise click.UsageError("--format report drafts one incident's report: give its ID, not --all")
     home = env.home.require()
     config = library.config(home)
     now = SystemClock().now()
@@ -54,7 +64,10 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
             for number in ids:
                 view = exports.timeline(session, number, config, now, user=identity.os_user(), **window)
                 target = output / f"incident-{number}.{EXTENSIONS[fmt]}" if every else output
-                chain = _write(view, fmt, target, signer, exports)
+                if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
+                    named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
+                    raise BadInput(f"incident #{number} has no reporting obligation {line(obligation)!r} (obligations: {named})")
+                chain = _write(view, fmt, target, signer, exports, obligation)
                 if target is not None:
                     echo(f"exported incident #{number} ({fmt}) to {line(target)}")
                 if chain is not None and not chain["verified"]:
@@ -87,18 +100,18 @@ def _check_output(output: Path | None, every: bool) -> None:
         raise BadInput(f"-o {line(output)}: the folder {line(output.parent)} does not exist")
 
 
-def _write(view, fmt: str, target: Path | None, signer, exports):
+def _write(view, fmt: str, target: Path | None, signer, exports, obligation: str | None = None):
     """Render to stdout, or to a temporary file renamed over `target` once it is whole: a reader
     never sees half an export, and a failed one leaves the old file as it was."""
     from warroom.errors import BadInput
 
     if target is None:
         with data_out() as out:
-            return exports.render(view, fmt, out, signer)
+            return exports.render(view, fmt, out, signer, obligation)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         with open(partial, "x", encoding="utf-8", newline="") as out:
-            chain = exports.render(view, fmt, out, signer)
+            chain = exports.render(view, fmt, out, signer, obligation)
         os.replace(partial, target)
     except OSError as exc:
         raise BadInput(f"-o {line(target)}: cannot write ({exc.strerror})") from None

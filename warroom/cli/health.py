@@ -44,14 +44,14 @@ def status(env: Env, as_json: bool) -> None:
     """Suppliers (state, since, via parent, maintenance) and the crucial services they hit."""
     from warroom import symbols
     from warroom.clock import SystemClock, local
-    from warroom.services import health, library
+    from warroom.services import health, history, library
 
     home = env.home.require()
     config = library.config(home)
     store = home.open_store()
     try:
         with store.read() as session:
-            view = health.status(session, config, SystemClock().now())
+            view = history.attach(session, config, health.status(session, config, SystemClock().now()))
     finally:
         store.dispose()
     if as_json:
@@ -64,6 +64,8 @@ def status(env: Env, as_json: bool) -> None:
         latency = f"{s.latency_ms:,.0f} ms" if s.latency_ms is not None else "—"
         since = local(s.since, zone, "%Y-%m-%d %H:%M") if s.since else ""
         flags = " (stale: no recent check)" if s.stale else ""
+        month = s.availability["30d"].uptime if s.availability else None
+        flags += f"  30 d {month:.2f} %" if month is not None else ""
         if s.fallback:
             flags += f"  [fallback {line(s.fallback.id)} active since {local(s.fallback.since, zone)}, #{s.fallback.incident}]"
         echo(f"  {symbols.SUPPLIER[s.state]} {line(s.id):<16} {state:<22} {latency:>9}  since {since or '—'}  {line(s.detail)}{flags}")

@@ -9,11 +9,12 @@ touches the database.
     markdown a report for the crisis team's minutes, with an ICS-214-style activity log
     csv      one event a row, for spreadsheets and other tools
     sitrep   the ICS-201-style briefing a commander hands over at a shift change
+    report   a draft of one legal report (NIS2, CER) for a person to finish (--obligation NAME)
 """
 
 from __future__ import annotations
 
-FORMATS = {"md": "markdown", "html": "html", "json": "json", "csv": "csv", "sitrep": "sitrep"}
+FORMATS = {"md": "markdown", "html": "html", "json": "json", "csv": "csv", "sitrep": "sitrep", "report": "report"}
 """--format word → module of this package."""
 
-EXTENSIONS = {"md": "md", "html": "html", "json": "json", "csv": "csv", "sitrep": "md"}
+EXTENSIONS = {"md": "md", "html": "html", "json": "json", "csv": "csv", "sitrep": "md", "report": "md"}

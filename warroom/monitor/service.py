@@ -157,7 +157,7 @@ class Monitor:
         passed while no monitor ran gets a run date in the past, and runs at once."""
         def pending():
             with self.store.read() as session:
-                return escalation.pending(session)
+                return escalation.pending(session, self.config)
 
         wanted = {d.job_id: d for d in await asyncio.to_thread(pending)}
         existing = set()

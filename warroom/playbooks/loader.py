@@ -56,6 +56,16 @@ def cross_check(playbook: Playbook, config: Config, shown: str, locator: tomlsou
             at(("drill", "injects", i, "fault", "supplier"), f"unknown supplier {inject.fault.supplier!r} (not in warroom.toml)")
         if inject.expect and inject.expect not in seen:
             at(("drill", "injects", i, "expect"), f"{inject.expect!r} is neither a step nor a decision of this playbook")
+    reported: set[str] = set()
+    for i, obligation in enumerate(playbook.reporting):
+        if obligation.id in reported:
+            at(("reporting", i, "id"), f"duplicate obligation id {obligation.id!r}")
+        reported.add(obligation.id)
+        if obligation.significance and seen.get(obligation.significance) != "decision":
+            at(("reporting", i, "significance"), f"{obligation.significance!r} is not a decision of this playbook")
+        for j, target in enumerate(obligation.notify):
+            if target not in config.notify:
+                at(("reporting", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}] in warroom.toml)")
     return problems
 
 

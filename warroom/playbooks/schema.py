@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from warroom.config import Role
 from warroom.fields import Duration, Model, Slug
+from warroom.obligations import Obligation
 
 FaultMode = Literal["up", "degraded", "down", "hang", "flap", "minor", "major"]
 
@@ -122,6 +123,8 @@ class Playbook(Model):
     """Decisions the team is expected to take."""
     drill: Drill = Drill()
     """What happens when the playbook runs as a drill."""
+    reporting: list[Obligation] = []
+    """Legal reporting obligations of this scenario, beside the home's [[reporting]] (same id: this one wins)."""
 
     def ladder(self) -> list[EscalationLevel]:
         """The levels in firing order; level N is ladder()[N - 1]."""

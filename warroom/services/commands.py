@@ -211,7 +211,24 @@ class DismissSuggestion(_NoPreparation):
         return Outcome(f"suggestion #{self.suggestion} dismissed")
 
 
+@dataclass(frozen=True)
+class RecordReportSent(_NoPreparation):
+    """A legal report (NIS2, CER) was sent: its clock stops (services/reporting.py)."""
+
+    name: ClassVar[str] = "report-sent"
+    incident_id: int
+    obligation: str
+    note: str | None = None
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.services import reporting
+
+        event = reporting.mark_sent(session, incident_id=self.incident_id, obligation_id=self.obligation, note=self.note, now=ctx.now,
+                                    actor=ctx.actor, config=ctx.config)
+        return Outcome(f"report {self.obligation} recorded as sent (#{event['seq']})", event["seq"])
+
+
 __all__ = [
     "AcknowledgeEscalation", "ActivateFallback", "Command", "Context", "DeactivateFallback", "DismissSuggestion", "LogEntry",
-    "MarkStep", "Outcome", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
+    "MarkStep", "Outcome", "RecordReportSent", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
 ]

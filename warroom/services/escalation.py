@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from warroom.clock import iso, local
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import lease, outbox
+from warroom.services import lease, outbox, reporting
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
@@ -28,7 +28,7 @@ SYSTEM = "system"
 
 @dataclass(frozen=True)
 class Deadline:
-    kind: str  # escalation | step | decision
+    kind: str  # escalation | step | decision | report
     incident_id: int
     ref: str  # level number, step id or decision id
     due_at: datetime
@@ -42,7 +42,7 @@ class Deadline:
         return f"deadline:{self.key}"
 
 
-def pending(session: Session) -> list[Deadline]:
+def pending(session: Session, config: Config | None = None) -> list[Deadline]:
     """Every deadline of the active incidents that has not fired yet."""
     incidents = session.exec(select(Incident).where(Incident.status.in_(ACTIVE))).all()
     if not incidents:
@@ -63,6 +63,8 @@ def pending(session: Session) -> list[Deadline]:
     for incident in incidents:
         out += [Deadline("decision", incident.id, d.id, incident.opened_at + d.by)
                 for d in snapshot(incident).decisions if d.by is not None and (incident.id, d.id) not in decided]
+    if config is not None:  # reporting clocks (NIS2, CER) may come from the home's config as well as the playbook
+        out += [Deadline("report", i, o, due) for i, o, due in reporting.due(session, incidents, config)]
     return [d for d in out if d.key not in fired]
 
 
@@ -93,6 +95,14 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
         targets = _late_work_targets(session, incident)
         kind, summary = "step.overdue", f"{marker}step {step.step_id} overdue: {step.title}{lateness}"
         data = {"step": step.step_id, "due_at": iso(deadline.due_at), "late_seconds": late, "notify": targets}
+    elif deadline.kind == "report":
+        missed = reporting.overdue(session, incident, deadline.ref, config, now)
+        if missed is None:
+            return None
+        kind, summary, data, targets = missed
+        summary += lateness
+        targets = targets or _late_work_targets(session, incident)
+        data["notify"] = targets
     else:
         kind, summary = "decision.overdue", f"{marker}decision {deadline.ref} overdue: {_question(incident, deadline.ref)}{lateness}"
         targets = _late_work_targets(session, incident)

@@ -26,7 +26,7 @@ from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import health, incidents
+from warroom.services import health, incidents, reporting
 from warroom.services.views import to_json
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -151,6 +151,7 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                             "due_at": iso(incident.opened_at + d.by) if d.by else None,
                             "overdue": live and d.by is not None and now > incident.opened_at + d.by}
                            for d in playbook.decisions if d.id not in decided],
+        "reporting": to_json(reporting.of(session, incident, config, now)),  # the legal reporting clocks (NIS2, CER)
     }
 
 
@@ -175,7 +176,7 @@ def _people(config: Config) -> list[dict[str, Any]]:
     return sorted(people, key=lambda p: (_ROLES.index(p["role"]) if p["role"] in _ROLES else len(_ROLES), p["user"]))
 
 
-def render(timeline: Timeline, fmt: str, out: Any, signer: document.Signer | None = None) -> dict[str, Any] | None:
+def render(timeline: Timeline, fmt: str, out: Any, signer: document.Signer | None = None, obligation: str | None = None) -> dict[str, Any] | None:
     """Write one export in `fmt` (a word of warroom.export.FORMATS) to the text stream `out`.
     Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
     import importlib
@@ -185,6 +186,9 @@ def render(timeline: Timeline, fmt: str, out: Any, signer: document.Signer | Non
     module = importlib.import_module(f"warroom.export.{FORMATS[fmt]}")
     if fmt == "json":
         return module.render(timeline, out, signer)
+    if fmt == "report":
+        module.render(timeline, out, obligation)
+        return None
     module.render(timeline, out)
     return None
 

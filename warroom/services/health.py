@@ -16,7 +16,7 @@ from warroom.clock import iso
 from warroom.config import Config, Supplier
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
 from warroom.playbooks.schema import Playbook
-from warroom.services import lease, views
+from warroom.services import history, lease, views
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
 from warroom.vocabulary import Mode
@@ -47,6 +47,7 @@ def record(
     Raises lease.NotLeader (and records nothing) unless `holder` holds the monitor lease."""
     lease.require(session, holder=holder, now=now)
     session.add(HealthSample(supplier_id=supplier.id, at=now, state=observation.state, latency_ms=observation.latency_ms))
+    history.watched(session, supplier=supplier, config=config, now=now)
     row = session.get(SupplierState, supplier.id)
     first = row is None
     if row is None:

@@ -263,6 +263,7 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
         ) for d in playbook.decisions if d.id not in decided),
         suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
                         for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
+        reporting=_reporting().clocks(playbook, config, incident, events, now),
     )
 
 
@@ -272,6 +273,12 @@ def _contact(config: Config, target: str) -> str:
     if known is None:
         return target
     return " · ".join(x for x in (known.name, known.phone, known.email) if x)
+
+
+def _reporting():
+    from warroom.services import reporting  # it reads incidents' snapshots: imported late, one way round
+
+    return reporting
 
 
 def _event_view(incident_id: int, record: dict[str, Any]) -> views.EventView:

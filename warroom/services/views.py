@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from warroom.clock import iso
+from warroom.health.availability import Availability
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -68,6 +69,9 @@ class SupplierView:
     disagreement: str | None  # what its status page says that the probe contradicts
     services: tuple[str, ...]  # crucial services that depend on it directly
     fallback: ActiveFallback | None
+    # Window ("24h", "30d", "90d") → uptime, outages, MTTR: read only where asked (`status`, the
+    # supplier screen), never on the board's several reads a second.
+    availability: dict[str, Availability] | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +319,25 @@ class OpenDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportClock:
+    """One legal reporting obligation of an incident and its deadline (services/reporting.py)."""
+
+    id: str
+    title: str
+    recipient: str
+    content: tuple[str, ...]  # what the report must contain
+    starts: str  # "opening", or "decision ID": what starts the clock
+    started_at: datetime | None  # None: the significance decision is not logged yet
+    due_at: datetime | None
+    state: str  # waiting | pending | overdue | sent
+    sent_at: datetime | None
+    sent_by: str | None
+    escalated_at: datetime | None  # when report.overdue fired
+    drill: bool
+    running: bool  # counting down (or past due) on an open incident
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentView:
     """`incident show`: the export's shape (incident, events, chain) plus the current state."""
 
@@ -326,3 +349,4 @@ class IncidentView:
     fallbacks: tuple[IncidentFallback, ...]
     open_decisions: tuple[OpenDecision, ...]
     suppliers: tuple[SupplierContacts, ...] = ()  # trigger, fallbacks' and faults' suppliers, in config order
+    reporting: tuple[ReportClock, ...] = ()  # the legal reporting clocks (NIS2, CER), services/reporting.py

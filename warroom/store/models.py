@@ -39,7 +39,7 @@ class Event(SQLModel, table=True):
     """One entry of the append-only, hash-chained log (DESIGN §3, §6). Database triggers refuse
     UPDATE and DELETE; `warroom verify` recomputes every hash."""
 
-    __table_args__ = (Index("ix_event_incident_seq", "incident_id", "seq"),)
+    __table_args__ = (Index("ix_event_incident_seq", "incident_id", "seq"), Index("ix_event_kind_at", "kind", "at"))
 
     seq: int = Field(primary_key=True)
     at: str  # UTC, clock.iso: kept as text so the hashed spelling is the stored one
@@ -107,6 +107,20 @@ class HealthSample(SQLModel, table=True):
     at: datetime = Field(sa_column=utc_column(nullable=False))
     state: str
     latency_ms: float | None = None
+
+
+class WatchSpan(SQLModel, table=True):
+    """A stretch of time in which the monitor checked one supplier with no two rounds further apart
+    than its tolerance: availability history counts only watched time. Operational, written with
+    each round; kept as long as the log, so 90-day figures outlive the pruned samples."""
+
+    __tablename__ = "watch_span"
+    __table_args__ = (Index("ix_watch_span_supplier_last", "supplier_id", "last_at"), Index("ix_watch_span_last", "last_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: str
+    first_at: datetime = Field(sa_column=utc_column(nullable=False))
+    last_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
 class Incident(SQLModel, table=True):

@@ -116,11 +116,17 @@ def supplier_note(s: views.SupplierView) -> str:
 
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
-                 *, name_width: int = 200, note_width: int = 400) -> tuple[str | Text, ...]:
+                 *, name_width: int = 200, note_width: int = 400, uptime: float | None = None) -> tuple[str | Text, ...]:
     since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     name = cut(text.line(s.name), name_width)  # cut what is shown, escapes included
     shown_name: str | Text = name if s.state == "up" and not s.via else Text(name, style="bold", no_wrap=True, end="")
-    return (state_cell(s), shown_name, latency_cell(s.state, trend, troubles), since, cut(supplier_note(s), note_width))
+    note = uptime_note(uptime) + supplier_note(s)
+    return (state_cell(s), shown_name, latency_cell(s.state, trend, troubles), since, cut(note, note_width))
+
+
+def uptime_note(uptime: float | None) -> str:
+    """The 30-day uptime before the notes, on a board wide enough for it (warroom/tui/watch.py)."""
+    return f"30 d {uptime:.2f} % · " if uptime is not None else ""
 
 
 def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
@@ -270,6 +276,8 @@ class BoardScreen(QuietTexts, Screen):
         Binding("x", "dismiss_suggestion", "Dismiss"),
         Binding("f", "fault", "Break/heal"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("i", "supplier", "Supplier details", show=False),  # warroom/tui/watch.py; in help and the palette
+        Binding("R", "risks", "Supplier risks", show=False),
     ]
 
     def __init__(self, clock: Clock):
@@ -281,6 +289,7 @@ class BoardScreen(QuietTexts, Screen):
         self.trends: Trends = {}
         self.troubles: Troubles = {}
         self.filter_text = ""
+        self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from watch.follow_uptime
         self._tables_ready = False
 
     @property
@@ -314,6 +323,9 @@ class BoardScreen(QuietTexts, Screen):
         self.query_one("#services", Static).border_title = "Crucial services hit"
         self.query_one("#register").border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
+        from warroom.tui.watch import follow_uptime
+
+        follow_uptime(self)
         self._fit(self.size.width, self.size.height)
         self._tables_ready = True
         self.query_one("#suppliers").focus()
@@ -437,6 +449,18 @@ class BoardScreen(QuietTexts, Screen):
                 self.warroom.act(commands.StartIncident(newest.playbook, Mode.LIVE))
 
         self.app.push_screen(Confirm(f"Start a LIVE incident from {newest.playbook}? ({newest.summary})"), confirmed)
+
+    def action_supplier(self) -> None:
+        from warroom.tui.watch import SupplierScreen
+
+        key = self.query_one("#suppliers", Rows).selected_key
+        if key is not None:
+            self.app.push_screen(SupplierScreen(key))
+
+    def action_risks(self) -> None:
+        from warroom.tui.watch import RisksScreen
+
+        self.app.push_screen(RisksScreen())
 
     def action_dismiss_suggestion(self) -> None:
         waiting = self.data.suggestions if self.data else ()
@@ -584,8 +608,9 @@ class BoardScreen(QuietTexts, Screen):
         table = self.query_one("#suppliers", Rows)
         natural = self._supplier_natural(shown)
         widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural), [(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)])
-        rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4]))
-                for s in shown]
+        uptime = self._uptime_shown()
+        rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4],
+                                    uptime=uptime.get(s.id))) for s in shown]
         self._sized(table, rows, widths)
         counts: dict[str, int] = {}
         for s in status.suppliers:
@@ -604,10 +629,16 @@ class BoardScreen(QuietTexts, Screen):
     def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
         """Each column of the supplier table as wide as its widest text (or its label)."""
         names = max((len(text.line(s.name)) for s in shown), default=8)
-        notes = max((len(supplier_note(s)) for s in shown), default=5)
+        uptime = self._uptime_shown()
+        notes = max((len(uptime_note(uptime.get(s.id)) + supplier_note(s)) for s in shown), default=5)
         states = max((state_cell(s).cell_len for s in shown), default=10)
         latency = max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0)
         return [max(states, len("◆ DEGRADED")), max(names, len("supplier")), max(latency, len("latency/minute")), 5, max(notes, len("cause"))]
+
+    def _uptime_shown(self) -> dict[str, float | None]:
+        from warroom.tui.watch import WIDE
+
+        return self.uptime if self.size.width >= WIDE else {}
 
     def _show_incidents(self, data: views.Board, now: datetime) -> None:
         incidents = data.status.incidents

@@ -28,6 +28,7 @@ from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
+from warroom.tui.watch import REPORT_KEY, report_rows
 from warroom.vocabulary import FallbackResult, LogKind, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -244,7 +245,7 @@ class IncidentScreen(QuietTexts, Screen):
             for f in view.fallbacks])
         self.query_one("#decisions", Rows).sync([
             (d.id, (d.id, ("!late " if d.overdue else "") + (self._t(d.due_at) if d.due_at and live else ""), text.words(d.question)))
-            for d in view.open_decisions])
+            for d in view.open_decisions] + report_rows(view.reporting, self.clock.now(), self.zone))  # the legal reporting clocks
         self._title("#decisions", f"Decisions · {len(view.open_decisions)} open" if view.open_decisions else "Decisions · none open")
         self._show_log()
         self._arrange()
@@ -462,7 +463,7 @@ class IncidentScreen(QuietTexts, Screen):
     def action_decide(self) -> None:
         """Answer the focused expected decision: the entry line, tied to it, takes the decision."""
         decision = self._selected("#decisions")
-        if decision is None or self.read_only:
+        if decision is None or decision.startswith(REPORT_KEY) or self.read_only:  # a report is sent with warroom report sent
             return
         self.answering = decision
         self.query_one("#kind", Select).value = LogKind.DECISION.value

@@ -1,0 +1,107 @@
+"""The long-term watch in the real app (Pilot, a real home): the board's 30-day uptime when wide,
+`i` opens the supplier screen with its facts and history, `R` the risk ranking with its factors."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from textual.widgets import Static
+
+from tests.tui.test_board import cell, until
+from tests.watch.scenario import Recorder
+from warroom.tui.app import make_app
+from warroom.tui.board import BoardScreen
+from warroom.tui.watch import RisksScreen, SupplierScreen
+
+
+def _history(home, clock) -> None:
+    """nlcloud: up for 20 h, down 1 h, up 3 h, a round every 10 min (default interval would call that unwatched)."""
+    text = home.config_path.read_text(encoding="utf-8")
+    home.config_path.write_text(text.replace('id = "nlcloud"\n', 'id = "nlcloud"\ninterval = "10m"\n', 1), encoding="utf-8")
+    start = clock.now() - timedelta(hours=24)
+    r = Recorder(home, clock)
+    r.rounds("nlcloud", "up", start, start + timedelta(hours=20), timedelta(minutes=10))
+    r.rounds("nlcloud", "down", start + timedelta(hours=20), start + timedelta(hours=21), timedelta(minutes=10))
+    r.rounds("nlcloud", "up", start + timedelta(hours=21), start + timedelta(hours=24), timedelta(minutes=10))
+    r.close()
+
+
+def test_the_board_shows_30_day_uptime_when_wide_and_i_opens_the_supplier(home, clock):
+    end = clock.now()
+    _history(home, clock)
+    clock.set(end)
+    # down confirmed at 20:10, up at 21:10 (confirm = 2): 1 h down of 24 h watched
+    expected = f"{100 * 23 / 24:.2f} %"
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40)) as pilot:
+            board = app.screen
+            assert isinstance(board, BoardScreen)
+            await until(pilot, lambda: board.uptime.get("nlcloud") is not None and app.board_data is not None, what="the uptime read")
+            await until(pilot, lambda: cell(app, "#suppliers", "nlcloud", "note").startswith(f"30 d {expected}"), what="the uptime shown")
+            assert not cell(app, "#suppliers", "paybank", "note").startswith("30 d")  # never watched: no figure
+            await pilot.press("i")  # the cursor is on the first supplier, nlcloud
+            await until(pilot, lambda: isinstance(app.screen, SupplierScreen), what="the supplier screen")
+            facts = app.screen.query_one("#supplierfacts", Static)
+            await until(pilot, lambda: "Availability" in str(facts.render()), what="the supplier's facts")
+            shown = str(facts.render())
+            assert "NLCloud Hosting B.V. (nlcloud) · vital" in shown
+            assert "exit plan        DMS 2024/EXIT-03 (exit plan NLCloud hosting), reviewed 2026-02-12" in shown
+            assert f"  {'24h':<5}{expected:>9}  {1:>7}  1 h 00 min    1 h 00 min        0 s" in shown  # one outage of an hour, all watched
+            assert "secondary-dc  Stand-by data centre (own hosting, Groningen) · NEVER EXERCISED ⚠" in shown
+            assert "fallback_never_exercised" in shown
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, BoardScreen), what="back on the board")
+
+        async with make_app(home, clock=clock).run_test(size=(100, 40)) as pilot:  # narrow: the column folds away
+            narrow = pilot.app
+            await until(pilot, lambda: narrow.screen.uptime.get("nlcloud") is not None and narrow.board_data is not None, what="the uptime read")
+            await pilot.pause(0.1)
+            assert not cell(narrow, "#suppliers", "nlcloud", "note").startswith("30 d")
+
+    asyncio.run(scenario())
+
+
+def test_r_ranks_every_supplier_and_explains_the_highlighted_one(home, clock):
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the first load")
+            await pilot.press("R")
+            await until(pilot, lambda: isinstance(app.screen, RisksScreen) and app.screen.ranked, what="the ranking")
+            screen = app.screen
+            assert [r.id for r in screen.ranked][:2] == ["hyperscale", "nlcloud"]
+            why = str(screen.query_one("#factors", Static).render())
+            assert "Hyperscale Cloud (non-EU provider) (hyperscale)" in why and "outside the EU: US" in why
+            await pilot.press("down")
+            await until(pilot, lambda: "NLCloud Hosting B.V." in str(screen.query_one("#factors", Static).render()), what="the next supplier's factors")
+            await pilot.press("i")
+            await until(pilot, lambda: isinstance(app.screen, SupplierScreen) and app.screen.supplier_id == "nlcloud", what="its details")
+
+    asyncio.run(scenario())
+
+
+def test_the_room_shows_each_report_still_to_send_with_its_deadline(home, clock):
+    from tests.test_incidents import configure
+    from tests.tui.test_room import open_room, start_incident
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")  # cloud-hosting-outage: no significance decision, so from the opening
+    clock.advance(timedelta(hours=25))  # the 24 h reports are an hour late, the 72 h one has 47 h left
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 45)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            shown = str(room.query_one("#decisions", Static).render())
+            lines = [x for x in shown.splitlines() if "report" in x]
+            assert lines == [  # every late one, the next one due, and the rest by name
+                "report nis2-early-warning → The sector's CSIRT; for central government the NCSC  due Mon 14:00 (1 h 00 min late)  !late",
+                "report cer-notification → The competent authority of the sector  due Mon 14:00 (1 h 00 min late)  !late",
+                "report nis2-notification → The sector's CSIRT; for central government the NCSC  due Wed 14:00 (in 1 d 23 h)",
+                "2 more report(s): nis2-final-report, cer-detailed-report",
+            ]
+
+    asyncio.run(scenario())

@@ -1,0 +1,62 @@
+"""Legal reporting obligations of an incident (the Cyberbeveiligingswet implementing NIS2, the
+critical-entities law implementing CER, a sector's own rules): what must be reported, to whom, and
+by when, counted from the moment the incident was judged significant.
+
+Named by the home's warroom.toml (`[[reporting]]`, for every incident) and by a playbook
+(`[[reporting]]`, for its own; the playbook's wins where both name the same id). Pure: the model
+and the calendar arithmetic, no I/O."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+from pydantic import Field, model_validator
+
+from warroom.fields import Duration, Model, Slug
+
+
+class Obligation(Model):
+    id: Slug
+    """Id that `warroom report` and `warroom export --obligation` name, like nis2-early-warning."""
+    title: str
+    """The report, as the law names it: "Early warning (Cyberbeveiligingswet art. 23 / NIS2)"."""
+    recipient: str
+    """Who receives it: the sector's CSIRT, the NCSC, the supervisory authority."""
+    due: Duration | None = None
+    """Due this long after the significance moment (24h, 72h). Give `due` or `months`."""
+    months: int | None = Field(None, ge=1, le=120)
+    """Due this many calendar months after the significance moment (a final report: 1)."""
+    significance: Slug | None = None
+    """The playbook decision whose logged decision marks the incident significant; the clock runs from
+    when it was taken. Left out, or not a decision of the incident's playbook: from the opening."""
+    content: list[str] = []
+    """What the report must contain; the drafted report (`export --format report`) has a section for each."""
+    notify: list[Slug] = []
+    """Notify targets told when it is missed (default: whoever the escalation ladder has reached)."""
+
+    @model_validator(mode="after")
+    def _one_due(self) -> Obligation:
+        if (self.due is None) == (self.months is None):
+            raise ValueError("give either due (like 24h) or months (like 1), not both or neither")
+        return self
+
+    def due_at(self, moment: datetime) -> datetime:
+        if self.months is not None:
+            return add_months(moment, self.months)
+        assert self.due is not None  # the validator says one is given
+        return moment + self.due
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """The same time of day `months` calendar months later; the month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+
+
+def merged(home: list[Obligation], playbook: list[Obligation]) -> list[Obligation]:
+    """The incident's obligations: the home's, then the playbook's; a playbook entry replaces the home's of the same id."""
+    own = {o.id for o in playbook}
+    return [o for o in home if o.id not in own] + list(playbook)

@@ -1,0 +1,137 @@
+"""Which suppliers are the biggest risk, and why: a transparent score, pure arithmetic.
+
+Every point of a supplier's score comes from one named factor, shown with its weight (from the
+config's [risk.weights]), how many times it applies, and the facts behind it, so a sourcing
+officer can read "why is this supplier on top" without the code. The services gather the facts
+(services/risk.py); nothing here reads a database or a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from warroom.config import Config, Risk
+
+CRITICALITY_ORDER = {"vital": 0, "important": 1, "normal": 2}
+AVAILABILITY_CAP = 10.0  # percentage points of shortfall counted at most: one bad month must not drown the rest
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackFacts:
+    id: str
+    exercised: bool
+    last_result: str | None  # worked | partial | failed, of the latest exercise
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What is known about one supplier that bears on its risk."""
+
+    id: str
+    name: str
+    criticality: str
+    services: tuple[tuple[str, str | None], ...]  # (crucial service, the supplier it reaches us through or None)
+    fallbacks: tuple[FallbackFacts, ...]
+    contract_end: date | None
+    exit_plan: bool
+    exit_plan_reviewed: date | None
+    outside_eu: tuple[str, ...]  # country codes outside the EU among its jurisdictions and data locations
+    certificate: str | None  # what its TLS check last said of an expired or expiring certificate
+    uptime_30d: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    factor: str  # the [risk.weights] key
+    weight: float
+    count: float  # how many times the weight applies
+    points: float  # weight × count
+    why: str  # the facts behind it, in words
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    rank: int
+    id: str
+    name: str
+    criticality: str
+    score: float
+    factors: tuple[Factor, ...]  # only those that apply, biggest first
+
+
+def carried_services(config: Config) -> dict[str, tuple[tuple[str, str | None], ...]]:
+    """supplier → the crucial services that depend on it, directly (None) or through a supplier that
+    runs on it (depends_on, at any depth; named is the service's own supplier that leads to it)."""
+    parents = {s.id: list(s.depends_on) for s in config.suppliers}
+    out: dict[str, dict[str, str | None]] = {s.id: {} for s in config.suppliers}
+    for service in config.services:
+        for direct in service.depends_on:
+            if direct in out:
+                out[direct][service.id] = None
+            seen, todo = {direct}, [(p, direct) for p in parents.get(direct, [])]
+            while todo:
+                supplier, through = todo.pop()
+                if supplier in seen or supplier not in out:
+                    continue
+                seen.add(supplier)
+                if out[supplier].get(service.id, "") is not None:  # a direct dependency wins over a path
+                    out[supplier].setdefault(service.id, through)
+                todo.extend((p, through) for p in parents.get(supplier, []))
+    return {k: tuple(sorted(v.items())) for k, v in out.items()}
+
+
+def factors(facts: Facts, risk: Risk, today: date) -> list[Factor]:
+    """Each factor that applies to the supplier, with its points."""
+    w = risk.weights
+    out: list[Factor] = []
+
+    def add(name: str, weight: float, count: float, why: str) -> None:
+        if weight and count:
+            out.append(Factor(name, weight, count, round(weight * count, 2), why))
+
+    if facts.services:
+        named = ", ".join(s if via is None else f"{s} (via {via})" for s, via in facts.services)
+        n = len(facts.services)
+        add("service", w.service, n, f"{n} crucial service{'s depend' if n > 1 else ' depends'} on it: {named}")
+    if facts.criticality == "vital":
+        add("vital", w.vital, 1, "criticality vital")
+    elif facts.criticality == "important":
+        add("important", w.important, 1, "criticality important")
+    if not facts.fallbacks:
+        add("no_fallback", w.no_fallback, 1, "no fallback in the register")
+    never = [f.id for f in facts.fallbacks if not f.exercised]
+    if never:
+        add("fallback_never_exercised", w.fallback_never_exercised, len(never), "never exercised: " + ", ".join(never))
+    failed = [f.id for f in facts.fallbacks if f.last_result == "failed"]
+    if failed:
+        add("fallback_failed", w.fallback_failed, len(failed), "last exercise failed: " + ", ".join(failed))
+    if facts.contract_end is not None and facts.contract_end - today <= risk.contract_horizon:
+        plan_fresh = facts.exit_plan_reviewed is not None and today - facts.exit_plan_reviewed <= risk.exit_plan_valid
+        if not plan_fresh:
+            left = (facts.contract_end - today).days
+            ends = f"contract ended {facts.contract_end} ({-left} days ago)" if left < 0 else f"contract ends {facts.contract_end} (in {left} days)"
+            plan = ("no exit plan" if not facts.exit_plan else "exit plan never reviewed" if facts.exit_plan_reviewed is None
+                    else f"exit plan last reviewed {facts.exit_plan_reviewed}")
+            add("contract_ending", w.contract_ending, 1, f"{ends}; {plan}")
+    if facts.outside_eu:
+        add("outside_eu", w.outside_eu, 1, "outside the EU: " + ", ".join(facts.outside_eu))
+    if facts.certificate:
+        add("certificate", w.certificate, 1, facts.certificate)
+    if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
+        short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)
+        add("availability", w.availability, short,
+            f"30-day uptime {facts.uptime_30d:.3f} % is {risk.availability_target - facts.uptime_30d:.3f} points below the {risk.availability_target} % target"
+            + (f" (at most {AVAILABILITY_CAP:g} counted)" if short == AVAILABILITY_CAP else ""))
+    return sorted(out, key=lambda f: -f.points)
+
+
+def rank(all_facts: Iterable[Facts], risk: Risk, now: datetime | date) -> tuple[Ranked, ...]:
+    """Every supplier, highest score first; ties by criticality, then id (so the order is stable)."""
+    today = now.date() if isinstance(now, datetime) else now
+    scored = []
+    for facts in all_facts:
+        found = factors(facts, risk, today)
+        scored.append((round(sum(f.points for f in found), 2), facts, found))
+    scored.sort(key=lambda t: (-t[0], CRITICALITY_ORDER.get(t[1].criticality, 9), t[1].id))
+    return tuple(Ranked(i + 1, f.id, f.name, f.criticality, score, tuple(found)) for i, (score, f, found) in enumerate(scored))

@@ -1,0 +1,99 @@
+"""Availability history per supplier (24 h, 30 d, 90 d): the queries behind `status --json`, the
+board's uptime column and the supplier screen. The arithmetic is warroom.health.availability's.
+
+Three cheap reads whatever the log's size: the `supplier.state` events of the longest window
+(index on kind and time), the spans in which the monitor watched each supplier (index on their
+end), and the current states. The state at a window's start is the `from` of the first change
+after it, so no event before the window is ever read."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from warroom.clock import iso, parse_iso
+from warroom.config import Config, Supplier
+from warroom.health.availability import Availability, compute
+from warroom.services import views
+from warroom.store.models import Event, SupplierState, WatchSpan
+
+WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": timedelta(days=90)}
+
+
+def tolerance(supplier: Supplier, config: Config) -> timedelta:
+    """How far apart two rounds may be and the time between them still count as watched: the
+    board's "stale" rule (three intervals and ten seconds of slack)."""
+    return 3 * (supplier.interval or config.settings.interval) + timedelta(seconds=10)
+
+
+def watched(session: Session, *, supplier: Supplier, config: Config, now: datetime) -> None:
+    """Extend the supplier's current watch span to `now`, or start a new one after a gap. Called
+    in the transaction that records a check round."""
+    span = session.exec(select(WatchSpan).where(WatchSpan.supplier_id == supplier.id)
+                        .order_by(col(WatchSpan.last_at).desc()).limit(1)).first()
+    if span is not None and span.last_at <= now <= span.last_at + tolerance(supplier, config):
+        span.last_at = now
+        session.add(span)
+    elif span is None or now > span.last_at:
+        session.add(WatchSpan(supplier_id=supplier.id, first_at=now, last_at=now))
+
+
+def availability(session: Session, config: Config, now: datetime, *, windows: dict[str, timedelta] = WINDOWS,
+                 only: list[str] | None = None) -> dict[str, dict[str, Availability]]:
+    """supplier id → window name → its availability ending now."""
+    suppliers = [s for s in config.suppliers if only is None or s.id in only]
+    if not suppliers:
+        return {}
+    ids = {s.id for s in suppliers}
+    earliest = now - max(windows.values())
+    changes: dict[str, list[tuple[datetime, str, str]]] = {}
+    # In time order, which is the log's order for one monitor's events: ordered by seq, SQLite would
+    # walk the kind index through the whole year instead of the (kind, at) index over the window.
+    query = (select(Event.at, Event.data).where(Event.kind == "supplier.state", col(Event.at) >= iso(earliest))
+             .order_by(col(Event.at), col(Event.seq)))
+    for at, data in session.exec(query).all():
+        fields = json.loads(data)
+        supplier_id = fields.get("supplier")
+        if supplier_id in ids:
+            changes.setdefault(supplier_id, []).append((parse_iso(at), str(fields.get("from")), str(fields.get("to"))))
+    current = {r.supplier_id: r.state for r in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(ids))).all()}
+    spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    # Columns, not WatchSpan objects: a year of a thousand suppliers is 90,000 rows, and building
+    # ORM objects for them took most of the time.
+    span_rows = select(WatchSpan.supplier_id, WatchSpan.first_at, WatchSpan.last_at).where(col(WatchSpan.last_at) >= earliest - timedelta(days=1))
+    for supplier_id, first_at, last_at in session.exec(span_rows).all():
+        if supplier_id in ids:
+            spans.setdefault(supplier_id, []).append((first_at, last_at))
+    out: dict[str, dict[str, Availability]] = {}
+    for supplier in suppliers:
+        slack = tolerance(supplier, config)
+        own = spans.get(supplier.id, [])
+        # The latest round vouches for the time since, up to the tolerance: the board calls that fresh.
+        seen = [(a, now if b < now <= b + slack else b) for a, b in own]
+        planned = [(w.start, w.end) for w in supplier.maintenance]
+        history = changes.get(supplier.id, [])
+        out[supplier.id] = {}
+        for name, length in windows.items():
+            since = now - length
+            out[supplier.id][name] = compute(
+                start_state=_state_at(since, history, current.get(supplier.id, "unknown")),
+                changes=[(at, to) for at, _, to in history if at > since], watched=seen, maintenance=planned,
+                since=since, until=now)
+    return out
+
+
+def _state_at(when: datetime, history: list[tuple[datetime, str, str]], current: str) -> str:
+    before = [to for at, _, to in history if at <= when]
+    if before:
+        return before[-1]
+    after = next((frm for at, frm, _ in history if at > when), None)
+    return after if after is not None else current
+
+
+def attach(session: Session, config: Config, view: views.Status) -> views.Status:
+    """The status read model with every supplier's availability history filled in."""
+    found = availability(session, config, view.at)
+    return dataclasses.replace(view, suppliers=tuple(dataclasses.replace(s, availability=found.get(s.id)) for s in view.suppliers))

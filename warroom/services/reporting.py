@@ -1,0 +1,137 @@
+"""Reporting clocks of incidents: when each legal report is due, whether it was sent, and the
+`report.overdue` event the monitor fires when one is missed (like a late step).
+
+Nothing is stored beside the log: a clock is the incident's obligations (its playbook's and the
+home's, warroom.obligations) read against its events: the opening, the logged decision that made
+it significant, `report.sent`, `report.overdue`. Drills run the clocks too, marked DRILL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
+
+from warroom.clock import iso, parse_iso
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.obligations import Obligation, merged
+from warroom.playbooks.schema import Playbook
+from warroom.services import limits, views
+from warroom.services.actors import Actor
+from warroom.store import eventlog
+from warroom.store.models import Event, Incident
+
+KINDS = ("decision.logged", "report.sent", "report.overdue")
+ACTIVE = ("open", "stabilised")
+
+
+def obligations(playbook: Playbook, config: Config) -> list[Obligation]:
+    return merged(list(config.reporting), list(playbook.reporting))
+
+
+def clocks(playbook: Playbook, config: Config, incident: Incident, events: Iterable[dict[str, Any]], now: datetime | None) -> tuple[views.ReportClock, ...]:
+    """Each obligation's clock for one incident, from its events (dicts with kind and data). Without
+    `now`, no clock is called overdue (the monitor asks only which deadlines exist)."""
+    decided: dict[str, datetime] = {}
+    sent: dict[str, tuple[datetime, str]] = {}
+    missed: dict[str, datetime] = {}
+    for e in events:
+        data = e["data"] if isinstance(e["data"], dict) else {}
+        at = e["at"] if isinstance(e["at"], datetime) else parse_iso(e["at"])
+        if e["kind"] == "decision.logged" and data.get("decision"):
+            when = parse_iso(data["occurred_at"]) if data.get("occurred_at") else at
+            decided[data["decision"]] = min(when, decided.get(data["decision"], when))
+        elif e["kind"] == "report.sent" and data.get("obligation") not in sent:
+            sent[data["obligation"]] = (at, str(e["actor"]))
+        elif e["kind"] == "report.overdue":
+            missed.setdefault(str(data.get("obligation")), at)
+    expected = {d.id for d in playbook.decisions}
+    live = incident.status in ACTIVE
+    out = []
+    for o in obligations(playbook, config):
+        waits_for = o.significance if o.significance in expected else None
+        start = (decided.get(waits_for) if waits_for else incident.opened_at)
+        due = o.due_at(start) if start else None
+        done = sent.get(o.id)
+        state = "sent" if done else "waiting" if due is None else "overdue" if now is not None and now > due else "pending"
+        out.append(views.ReportClock(
+            id=o.id, title=o.title, recipient=o.recipient, content=tuple(o.content),
+            starts=f"decision {waits_for}" if waits_for else "opening", started_at=start, due_at=due, state=state,
+            sent_at=done[0] if done else None, sent_by=done[1] if done else None,
+            escalated_at=missed.get(o.id), drill=incident.mode == "drill", running=live and state in ("pending", "overdue"),
+        ))
+    return tuple(out)
+
+
+def _events(session: Session, incident_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in incident_ids}
+    query = (core_select(col(Event.incident_id), col(Event.at), col(Event.kind), col(Event.actor), col(Event.data))  # five columns: core select
+             .where(col(Event.incident_id).in_(incident_ids), col(Event.kind).in_(KINDS)).order_by(col(Event.seq)))
+    for incident_id, at, kind, actor, data in session.execute(query).all():
+        if incident_id is not None:
+            out[incident_id].append({"at": at, "kind": kind, "actor": actor, "data": json.loads(data)})
+    return out
+
+
+def of(session: Session, incident: Incident, config: Config, now: datetime) -> tuple[views.ReportClock, ...]:
+    from warroom.services.incidents import snapshot
+
+    assert incident.id is not None
+    return clocks(snapshot(incident), config, incident, _events(session, [incident.id])[incident.id], now)
+
+
+def due(session: Session, incidents: Sequence[Incident], config: Config) -> list[tuple[int, str, datetime]]:
+    """(incident, obligation, due) of every running clock of the active incidents not yet escalated."""
+    from warroom.services.incidents import snapshot
+
+    ids = [i.id for i in incidents if i.id is not None]
+    events = _events(session, ids)
+    out = []
+    for incident in incidents:
+        assert incident.id is not None
+        for clock in clocks(snapshot(incident), config, incident, events[incident.id], None):
+            if clock.running and clock.escalated_at is None and clock.due_at is not None:
+                out.append((incident.id, clock.id, clock.due_at))
+    return out
+
+
+def overdue(session: Session, incident: Incident, obligation_id: str, config: Config, now: datetime) -> tuple[str, str, dict[str, Any], list[str]] | None:
+    """(event kind, summary, data, notify targets) of a missed report, or None when it no longer applies."""
+    clock = next((c for c in of(session, incident, config, now) if c.id == obligation_id), None)
+    if clock is None or not clock.running or clock.due_at is None or now < clock.due_at:
+        return None
+    from warroom.services.incidents import snapshot
+
+    obligation = next(o for o in obligations(snapshot(incident), config) if o.id == obligation_id)
+    marker = "[DRILL] " if incident.mode == "drill" else ""
+    summary = f"{marker}report {obligation.id} overdue: {obligation.title} to {obligation.recipient} was due {iso(clock.due_at)}"
+    data = {"obligation": obligation.id, "recipient": obligation.recipient, "due_at": iso(clock.due_at),
+            "late_seconds": round((now - clock.due_at).total_seconds(), 1)}
+    return "report.overdue", summary, data, list(obligation.notify)
+
+
+def mark_sent(session: Session, *, incident_id: int, obligation_id: str, note: str | None, now: datetime, actor: Actor, config: Config) -> dict:
+    """Record that a report was sent (by whoever sent it, outside warroom): its clock stops."""
+    from warroom.services.incidents import get, require_open, snapshot
+
+    actor.require("record a report as sent")
+    limits.check_text(note, "the note")
+    incident = get(session, incident_id)
+    require_open(incident, "record a report")
+    assert incident.id is not None
+    known = {o.id: o for o in obligations(snapshot(incident), config)}
+    if obligation_id not in known:
+        raise BadInput(f"incident #{incident_id} has no reporting obligation {obligation_id!r} (obligations: {', '.join(known) or 'none'})")
+    clock = next(c for c in of(session, incident, config, now) if c.id == obligation_id)
+    if clock.state == "sent":
+        raise BadInput(f"report {obligation_id} was already recorded as sent by {clock.sent_by}; nothing was recorded")
+    marker = "[DRILL] " if incident.mode == "drill" else ""
+    return eventlog.append(
+        session, at=now, kind="report.sent", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+        object=f"incident:{incident.id}/report:{obligation_id}",
+        summary=f"{marker}report {obligation_id} sent to {known[obligation_id].recipient}" + (f": {note}" if note else ""),
+        data={"obligation": obligation_id, "note": note, "due_at": iso(clock.due_at) if clock.due_at else None})

@@ -1,0 +1,291 @@
+"""Watching suppliers for the long term: the risk screen (every supplier ranked, the factors of the
+highlighted one), the supplier screen (its facts, availability over 24 h / 30 d / 90 d, fallbacks,
+risk factors), and the board's 30-day uptime figures, read once a minute. Reads run in threads
+through the services; supplier names, notes and facts come from warroom.toml: shown as written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from warroom.symbols import SUPPLIER
+from warroom.tui import literal
+from warroom.tui.quiet import Rows
+
+if TYPE_CHECKING:
+    from warroom.health.availability import Availability
+    from warroom.risk import Ranked
+    from warroom.services.views import ReportClock
+    from warroom.tui.app import WarroomApp
+    from warroom.tui.board import BoardScreen
+
+UPTIME_SECONDS = 60.0  # the board's 30-day figure moves slowly: read it once a minute, never per check
+WIDE = 130  # the board shows the figure only this wide or wider
+
+
+def span(seconds: float | None) -> str:
+    """A duration as a person reads it: 2 h 05 min, 3 d 4 h, 40 s."""
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    if s < 60:
+        return f"{s} s"
+    minutes, hours, days = s // 60, s // 3600, s // 86400
+    if days:
+        return f"{days} d {hours % 24} h"
+    if hours:
+        return f"{hours} h {minutes % 60:02d} min"
+    return f"{minutes} min"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} %"
+
+
+def availability_lines(windows: dict[str, Availability] | None) -> list[Content]:
+    if not windows:
+        return [Content("  no history yet")]
+    lines = [Content.styled(f"  {'':<5}{'uptime':>9}  {'outages':>7}  {'MTTR':>10}  {'longest':>12}  {'unknown':>9}  {'maint.':>9}", "bold")]
+    for name, a in windows.items():
+        longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
+        lines.append(Content(f"  {name:<5}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
+                             f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
+    lines.append(Content.styled("  unknown: no monitor watched; maintenance windows are left out of the uptime", "dim"))
+    return lines
+
+
+def factor_lines(ranked: Ranked | None) -> list[Content]:
+    if ranked is None:
+        return [Content("  not ranked")]
+    lines = [literal.template("  rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)", rank=ranked.rank, score=f"{ranked.score:g}")]
+    for f in ranked.factors:
+        lines.append(literal.template("  $factor $sum  $why", factor=f"{f.factor:<25}", sum=f"{f.weight:>5g} × {f.count:<5g} = {f.points:>6g}", why=f.why))
+    if not ranked.factors:
+        lines.append(Content("  no risk factor applies"))
+    return lines
+
+
+class RisksScreen(Screen):
+    """Every supplier, highest risk first; the factors of the highlighted one beside them."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Board"), Binding("i", "details", "Supplier details")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ranked: tuple[Ranked, ...] = ()
+
+    @property
+    def warroom(self) -> WarroomApp:
+        return cast("WarroomApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Supplier risk · highest first · weights from [risk.weights] in warroom.toml · i details · esc board",
+                     id="riskline", markup=False)
+        with Horizontal(id="risks"):
+            yield Rows(id="ranking", cursor_type="row", columns=(("#", "rank"), ("supplier", "id"), ("score", "score"), ("criticality", "crit")))
+            yield Static("", id="factors")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ranking").border_title = "Ranking"
+        self.query_one("#factors", Static).border_title = "Why"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="risks", exit_on_error=False)
+    def load(self) -> None:
+        from warroom.services import library
+        from warroom.services import risk as risk_service
+
+        config = library.config(self.warroom.home)
+        store = self.warroom.home.open_store()
+        try:
+            with store.read() as session:
+                ranked = risk_service.ranking(session, config, self.warroom.clock.now())
+        finally:
+            store.dispose()
+        self.app.call_from_thread(self._show, ranked)
+
+    def _show(self, ranked: tuple[Ranked, ...]) -> None:
+        if not self.query("#ranking"):
+            return  # closed before the read came
+        self.ranked = ranked
+        table = self.query_one("#ranking", Rows)
+        table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", r.criticality)) for r in ranked])
+        table.focus()
+        self._factors()
+
+    def _current(self) -> Ranked | None:
+        key = self.query_one("#ranking", Rows).selected_key
+        return next((r for r in self.ranked if r.id == key), None)
+
+    @on(DataTable.RowHighlighted, "#ranking")
+    def _factors(self, event: DataTable.RowHighlighted | None = None) -> None:
+        current = self._current()
+        if current is not None:
+            head = literal.template("[b]$name[/b] ($id)", name=current.name, id=current.id)
+            self.query_one("#factors", Static).update(Content("\n").join([head, *factor_lines(current)]))
+
+    def action_details(self) -> None:
+        current = self._current()
+        if current is not None:
+            self.app.push_screen(SupplierScreen(current.id))
+
+
+class SupplierScreen(Screen):
+    """One supplier for the sourcing officer and the coordinator: state, facts, history, fallbacks, risk."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, supplier_id: str) -> None:
+        super().__init__()
+        self.supplier_id = supplier_id
+
+    @property
+    def warroom(self) -> WarroomApp:
+        return cast("WarroomApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="supplierdetail"):
+            yield Static("loading…", id="supplierfacts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#supplierdetail").border_title = "Supplier"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="supplier", exit_on_error=False)
+    def load(self) -> None:
+        from warroom.services import fallbacks, health, history, library
+        from warroom.services import risk as risk_service
+
+        config = library.config(self.warroom.home)
+        supplier = config.supplier(self.supplier_id)
+        if supplier is None:
+            self.app.call_from_thread(self._put, Content(f"no supplier {self.supplier_id!r} in warroom.toml"))
+            return
+        now = self.warroom.clock.now()
+        store = self.warroom.home.open_store()
+        try:
+            with store.read() as session:
+                status = health.status(session, config, now)
+                windows = history.availability(session, config, now, only=[supplier.id]).get(supplier.id)
+                register = [e for e in fallbacks.register(session, config, now) if e.supplier == supplier.id]
+                ranked = next((r for r in risk_service.ranking(session, config, now) if r.id == supplier.id), None)
+        finally:
+            store.dispose()
+        view = next(s for s in status.suppliers if s.id == supplier.id)
+        zone = config.settings.timezone
+        self.app.call_from_thread(self._put, detail(supplier, view, windows, register, ranked, zone))
+
+    def _put(self, content: Content) -> None:
+        for facts in self.query("#supplierfacts").results(Static):  # none when the screen was closed before the read came
+            facts.update(content)
+
+
+def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, register: list[Any], ranked: Ranked | None, zone: str) -> Content:
+    """The supplier screen's text: what the config says, what the monitor saw, what the log remembers."""
+    from warroom.clock import local
+
+    s = supplier.sourcing
+    state = f"down via {view.via}" if view.via else view.state
+    lines: list[Content] = [
+        literal.template("[b]$name[/b] ($id) · $crit", name=supplier.name, id=supplier.id, crit=supplier.criticality),
+        literal.template("$mark $state since $since · $detail", mark=SUPPLIER[view.state], state=state,
+                         since=local(view.since, zone, "%Y-%m-%d %H:%M"), detail=view.detail),
+        Content(""), Content.styled("Sourcing", "bold"),
+    ]
+
+    def fact(label: str, value: object) -> None:
+        if value not in (None, "", [], ()):
+            lines.append(literal.template("  $label $value", label=f"{label:<16}", value=value))
+
+    outside = s.outside_eu()
+    fact("jurisdiction", (s.country or "—") + (f" (parent {s.parent_country})" if s.parent_country else ""))
+    fact("data location", ", ".join(s.data_locations))
+    fact("outside the EU", ", ".join(outside) if outside else "none known" if s.country else "")
+    fact("contract ends", s.contract_end)
+    fact("notice", f"{s.notice.days} days" if s.notice else None)
+    fact("contract owner", s.contract_owner)
+    if s.exit_plan:
+        fact("exit plan", s.exit_plan.location + (f", reviewed {s.exit_plan.reviewed}" if s.exit_plan.reviewed else ", never reviewed"))
+    else:
+        fact("exit plan", "none")
+    fact("certifications", ", ".join(s.certifications))
+    fact("notes", s.notes)
+    fact("depends on", ", ".join(supplier.depends_on))
+    fact("services", ", ".join(view.services))
+    lines += [Content(""), Content.styled("Availability", "bold"), *availability_lines(windows)]
+    lines += [Content(""), Content.styled("Fallbacks", "bold")]
+    for entry in register:
+        last = entry.last_exercised
+        said = (f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({last.mode}, {last.result or 'no result said'})" if last
+                else "NEVER EXERCISED ⚠")
+        lines.append(literal.template("  $id  $title · $said", id=entry.id, title=entry.title, said=said))
+    if not register:
+        lines.append(Content("  none in the register ⚠"))
+    lines += [Content(""), Content.styled("Risk", "bold"), *factor_lines(ranked)]
+    return Content("\n").join(lines)
+
+
+def follow_uptime(board: BoardScreen) -> None:
+    """Give the board each supplier's 30-day uptime, read now and once a minute in a thread. The
+    board's hook: it calls this on mount and shows `board.uptime` when wide enough."""
+
+    def read() -> None:
+        app = cast("WarroomApp", board.app)
+        from warroom.errors import WarroomError
+        from warroom.services import history, library
+
+        try:
+            config = library.config(app.home)
+            store = app.home.open_store()
+        except WarroomError:
+            return  # the board says what is wrong with the home already
+        try:
+            with store.read() as session:
+                found = history.availability(session, config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
+        finally:
+            store.dispose()
+        app.call_from_thread(shown, {k: v["30d"].uptime for k, v in found.items()})
+
+    def shown(uptime: dict[str, float | None]) -> None:
+        board.uptime = uptime
+        if board.data is not None:
+            board.show(board.data, board.trends, board.troubles)
+
+    def start() -> None:
+        board.run_worker(read, thread=True, group="uptime", exclusive=True, exit_on_error=False)
+
+    start()
+    board.set_interval(UPTIME_SECONDS, start)
+
+
+REPORT_KEY = "report:"  # a reporting clock's row among the room's decisions
+
+
+def report_rows(clocks: tuple[ReportClock, ...], now: datetime, zone: ZoneInfo) -> list[tuple[str, tuple[str, str, str]]]:
+    """The incident room's rows for its legal reporting clocks (under the open decisions): every
+    late report, the next one due, and how many more (`warroom report list ID` has them all)."""
+    open_ = [c for c in clocks if c.state != "sent"]
+    running = sorted((c for c in open_ if c.due_at is not None), key=lambda c: c.due_at or now)
+    shown = [c for c in running if c.state == "overdue"] + [c for c in running if c.state != "overdue"][:1]
+    rows = []
+    for c in shown:
+        assert c.due_at is not None
+        left = (c.due_at - now).total_seconds()
+        when = ("!late " if c.state == "overdue" else "") + f"{c.due_at.astimezone(zone):%a %H:%M}"
+        rows.append((f"{REPORT_KEY}{c.id}", (f"report {c.id}", when,
+                                              f"→ {c.recipient} ({'in ' + span(left) if left >= 0 else span(-left) + ' late'})")))
+    rest = [c.id for c in open_ if c not in shown]
+    if rest:
+        rows.append((f"{REPORT_KEY}more", ("reports", "", f"{len(rest)} more: {', '.join(rest)} (warroom report list)")))
+    return rows
