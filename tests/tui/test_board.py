@@ -418,6 +418,7 @@ def test_s_asks_before_it_starts_a_live_incident(home, clock):
             await until(pilot, lambda: app.board_data.status.incidents, what="the incident on the board")
             (incident,) = app.board_data.status.incidents
             assert incident.mode == "live"
+            await until(pilot, lambda: getattr(app.screen, "incident_id", None) == incident.id, what="the new incident's room")
 
     asyncio.run(scenario())
 
@@ -637,5 +638,27 @@ def test_a_filter_typed_in_one_burst_reaches_the_filter_line(home, clock):
             for key, character in (("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y")):
                 app.post_message(events.Key(key, character))
             await until(pilot, lambda: [r.value for r in suppliers.rows] == ["paybank"], what="the filter from a burst")
+
+    asyncio.run(scenario())
+
+
+def test_q_asks_before_it_quits(home, clock):
+    """Item 6: `q` goes back from a room, and quitting from the board asks first."""
+    from warroom.tui.dialogs import Confirm
+
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await pilot.press("q")
+            await until(pilot, lambda: isinstance(app.screen, Confirm), what="the question")
+            assert "Quit warroom?" in str(app.screen.query_one("Label").render())
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, BoardScreen), what="the board again")
+            assert app.is_running
+            await pilot.press("q", "y")
+            await until(pilot, lambda: not app.is_running, what="the app to end")
 
     asyncio.run(scenario())

@@ -54,6 +54,8 @@ def test_start_a_drill_from_the_library_and_see_problems_inline(home, clock):
             await pilot.press("D", "y")
             await until(pilot, lambda: app.board_data and app.board_data.status.incidents, what="the drill on the board")
             assert app.board_data.status.incidents[0].mode == "drill"
+            await until(pilot, lambda: getattr(app.screen, "incident_id", None) == app.board_data.status.incidents[0].id,
+                        what="the drill's room: who starts it has work there")
 
     asyncio.run(scenario())
 
@@ -73,6 +75,8 @@ def test_a_suggestion_can_be_started_and_state_changes_are_announced(home, clock
             assert any("NLCloud Hosting B.V. down" in n.message for n in app._notifications)
             await pilot.press("D")
             await until(pilot, lambda: app.board_data.status.incidents, what="the suggested drill")
+            await until(pilot, lambda: getattr(app.screen, "incident_id", None) == app.board_data.status.incidents[0].id, what="its room")
+            await pilot.press("q")  # back to the board
             await until(pilot, lambda: not bar.has_class("shown"), what="the bar to go once answered")
 
     asyncio.run(scenario())

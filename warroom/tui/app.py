@@ -101,6 +101,23 @@ class WarroomApp(App):
 
         hint.dismiss(self)
 
+    async def action_quit(self) -> None:
+        """Quitting asks first: a `q` meant for a room that had not opened yet, or pressed on the
+        wrong pane over SSH, must not take a coordinator out of the war-room (and, with them, the
+        monitor this TUI started)."""
+        from warroom.tui.dialogs import Confirm
+
+        if isinstance(self.screen, Confirm):
+            return
+        started = self.keeper is not None and self.keeper.child is not None
+        question = "Quit warroom?" + (" The monitor it started stops too (another takes over if one runs)." if started else "")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(Confirm(question), answered)
+
     def action_help(self) -> None:
         from warroom.tui.help import HelpScreen
 
@@ -196,11 +213,13 @@ class WarroomApp(App):
             store.dispose()
 
     @work(thread=True, group="act", exit_on_error=False)
-    def act(self, command: commands.Command, report: Callable[[str, bool], None] | None = None) -> None:
+    def act(self, command: commands.Command, report: Callable[[str, bool], None] | None = None,
+            landed: Callable[[commands.Outcome], None] | None = None) -> None:
         """Run one command as its CLI command runs it (prepared, then one write transaction), off
         the UI loop. Refusals (an observer, an illegal transition) become a notification, never a
         crash; what happened, a short one. A screen that shows outcomes next to the action passes
-        `report` (message, whether it was done), called on the UI loop, instead."""
+        `report` (message, whether it was done), called on the UI loop, instead; `landed` is called
+        there with the outcome of a command that was done (a start opens the new incident's room)."""
         from warroom.errors import WarroomError
 
         def tell(message: object, done: bool, timeout: float | None = None) -> None:
@@ -218,6 +237,8 @@ class WarroomApp(App):
             tell(exc, False, 8)
             return
         tell(outcome.message, True)
+        if landed is not None:
+            self.call_from_thread(landed, outcome)
         self._warn_if_unwitnessed()
         self._reload.set()
 
@@ -252,6 +273,10 @@ class WarroomApp(App):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             literal.notify(self, f"{event.worker.name} failed: {type(error).__name__}: {error}", severity="error", timeout=15)
+
+    def start(self, command: commands.StartIncident) -> None:
+        """Start an incident and land in its room: whoever started it has work there."""
+        self.act(command, landed=lambda outcome: self.open_room(int(outcome.value)) if outcome.value is not None else None)
 
     def open_room(self, incident_id: int) -> None:
         from warroom.tui.room import IncidentScreen

@@ -441,12 +441,12 @@ class BoardScreen(QuietTexts, Screen):
             return
         newest = waiting[0]
         if mode != "live":
-            self.warroom.act(commands.StartIncident(newest.playbook, Mode(mode)))
+            self.warroom.start(commands.StartIncident(newest.playbook, Mode(mode)))
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.warroom.act(commands.StartIncident(newest.playbook, Mode.LIVE))
+                self.warroom.start(commands.StartIncident(newest.playbook, Mode.LIVE))
 
         self.app.push_screen(Confirm(f"Start a LIVE incident from {newest.playbook}? ({newest.summary})"), confirmed)
 

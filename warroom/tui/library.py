@@ -122,7 +122,7 @@ class PlaybooksScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.warroom.act(commands.StartIncident(entry["id"], Mode(mode)))
+                self.warroom.start(commands.StartIncident(entry["id"], Mode(mode)))
                 self.app.pop_screen()
 
         self.app.push_screen(Confirm(f"Start {label} from {entry['id']}?"), confirmed)
