@@ -18,7 +18,7 @@ from warroom import tomlsource
 from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
 
-Role = Literal["commander", "coordinator", "scribe", "observer"]
+Role = Literal["commander", "coordinator", "scribe", "facilitator", "observer"]
 State = Literal["up", "degraded", "down", "maintenance", "unknown"]
 
 _SCHEMES = {"http": ("http", "https"), "statuspage": ("http", "https"), "tcp": ("tcp",), "tls": ("tls",)}

@@ -52,9 +52,9 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
 
 
 def _register() -> None:
-    from warroom.cli import demo, exports, health, homes, incidents, playbooks
+    from warroom.cli import demo, drills, exports, health, homes, incidents, playbooks, review
 
-    for module in (homes, playbooks, health, incidents, exports, demo):
+    for module in (homes, playbooks, health, incidents, drills, review, exports, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

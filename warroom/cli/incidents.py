@@ -15,7 +15,7 @@ import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json, entry
-from warroom.cli.params import INCIDENT, LEVEL, SEQ, TEXT
+from warroom.cli.params import INCIDENT, LEVEL, SEQ, SPEED, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
 from warroom.text import line
@@ -68,6 +68,10 @@ def act(command: commands.Command, ctx: commands.Context) -> None:
     finally:
         store.dispose()
     echo(str(outcome.value) if outcome.value is not None else outcome.message)
+    if outcome.error:  # recorded, and the record says it failed: the script must learn it too
+        from warroom.errors import WarroomError
+
+        raise WarroomError(outcome.message)
 
 
 @click.group()
@@ -78,10 +82,12 @@ def incident() -> None:
 @incident.command()
 @click.argument("playbook_id", metavar="PLAYBOOK", type=TEXT)
 @click.option("--drill", is_flag=True, help="Run it as a drill (fixed at start).")
+@click.option("--speed", type=SPEED, default=1.0, metavar="N",
+              help="A drill only: run every playbook time (steps, ladder, decisions, injects, targets) N times faster.")
 @pass_env
-def start(env: Env, playbook_id: str, drill: bool) -> None:
+def start(env: Env, playbook_id: str, drill: bool, speed: float) -> None:
     """Start an incident from a playbook; prints only the new incident's id."""
-    act(commands.StartIncident(playbook_id, Mode.DRILL if drill else Mode.LIVE), context(env))
+    act(commands.StartIncident(playbook_id, Mode.DRILL if drill else Mode.LIVE, speed), context(env))
 
 
 @incident.command("list")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -28,6 +28,10 @@ def to_json(value: Any) -> Any:
                 if not (f.metadata.get("omitted_when_none") and getattr(value, f.name) is None)}
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, timedelta):  # a playbook time, as its author wrote it
+        from warroom import durations
+
+        return durations.format(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (list, tuple)):
@@ -192,6 +196,7 @@ class IncidentSummary:
     stabilised_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    speed: float = 1.0  # a compressed drill runs its playbook's times this many times faster
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,3 +289,30 @@ class IncidentView:
     ladder: tuple[LevelView, ...]
     fallbacks: tuple[IncidentFallback, ...]
     open_decisions: tuple[OpenDecision, ...]
+
+
+# ── a drill's script (the facilitator's MSEL) ──────────────────────────────────────────────────
+
+@dataclass(frozen=True, slots=True)
+class MselRow:
+    """One inject: scripted (n, its `at` in scenario time and planned wall-clock time) or ad hoc."""
+
+    n: int | None
+    at: timedelta | None
+    planned_at: datetime | None
+    message: str
+    fault: str | None  # SUPPLIER=MODE
+    expect: str | None
+    state: str  # upcoming | held | fired | skipped
+    actual_at: datetime | None
+    late_seconds: float | None
+    error: str | None  # why the simulator did not take its fault
+
+
+@dataclass(frozen=True, slots=True)
+class Msel:
+    incident: int
+    speed: float
+    opened_at: datetime
+    now: datetime
+    injects: tuple[MselRow, ...]

@@ -1,0 +1,24 @@
+"""How much faster than written a drill runs its playbook's times (`incident start --drill --speed N`):
+1 for every incident before it. Fixed at the start like the snapshot, and derived from
+incident.opened's `speed` by verify.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("incident", sa.Column("speed", sa.Float(), nullable=False, server_default="1"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("incident") as batch:
+        batch.drop_column("speed")
