@@ -213,6 +213,8 @@ class NotifyTarget(Model):
     """E-mail address."""
     webhook: str | None = None
     """URL that is POSTed a JSON message when an escalation level fires."""
+    drills: bool = False
+    """Also notified during drills (every message then says DRILL); otherwise a drill never reaches this target."""
 
     @field_validator("webhook")
     @classmethod

@@ -246,8 +246,10 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     zone = w.config.settings.timezone
     for r in rows:
         last = r.last_exercised
-        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({last.mode}{', ' + last.result if last.result else ''})" if last else "NEVER EXERCISED"
-        flags = " ⚠ overdue" if r.overdue else ""
+        how = f"{last.mode} #{last.incident}" + (f", {last.result}" if last.result else ", no result said") if last else ""
+        note = f": {last.note}" if last and last.note else ""
+        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({how}{note})" if last else "NEVER EXERCISED"
+        flags = " ⚠ overdue (past test_every)" if r.overdue and last else ""
         active = f"  ACTIVE since {local(r.active.since, zone, '%Y-%m-%d %H:%M')} (#{r.active.incident})" if r.active else ""
         echo(f"{line(r.id):<22} {line(r.supplier):<11} owner {line(r.owner):<7} {exercised}{flags}{active}")
 

@@ -17,7 +17,17 @@ from warroom.services.views import to_json
 from warroom.text import line
 
 
-@click.group(invoke_without_command=True)
+class _Review(click.Group):
+    """`review ID --json` takes its options after the id; `review ID observe …` leaves the rest
+    to the subcommand (a group parses its own options only before the subcommand's name)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not any(a in self.commands for a in args):
+            ctx.allow_interspersed_args = True
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Review, invoke_without_command=True)
 @click.argument("incident_id", metavar="ID", type=INCIDENT, required=False)
 @click.option("--json", "as_json", is_flag=True, help="JSON: the measures, steps, decisions, injects, escalations, observations, actions.")
 @click.option("--playbook", "playbook_id", metavar="PLAYBOOK", type=TEXT, help="Compare every drill of this playbook instead.")

@@ -129,7 +129,8 @@ class Exercise:
     at: datetime
     mode: str
     incident: int
-    result: str | None
+    result: str | None  # worked | partial | failed, as said when it was stood down (None: still active, or not said)
+    note: str | None = None  # what was said then
 
 
 @dataclass(frozen=True, slots=True)
