@@ -164,7 +164,7 @@ def test_a_compressed_drill_end_to_end_with_a_real_monitor_and_the_real_simulato
     exercised = register["secondary-dc"]["last_exercised"]
     assert exercised["incident"] == incident and exercised["mode"] == "drill" and exercised["result"] == "partial"
     assert exercised["note"] == "DNS switch took 4 minutes" and not register["secondary-dc"]["never_exercised"]
-    assert "(drill #%d, partial: DNS switch took 4 minutes)" % incident in cli(home, "fallbacks")
+    assert f"(drill #{incident}, partial: DNS switch took 4 minutes)" in cli(home, "fallbacks")
     cli(home, "incident", "close", str(incident))
     assert run_cli("verify", home=home.root).returncode == 0
 
