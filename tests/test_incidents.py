@@ -43,6 +43,7 @@ def configure(home, *, people: bool = False, webhook: str | None = None) -> None
                 f["owner"] = ME
     if webhook:
         config["notify"]["duty-officer"]["webhook"] = webhook
+        config["notify"]["duty-officer"]["drills"] = True  # the quick playbook runs as a drill, which pages only drill targets
     home.config_path.write_text(tomli_w.dumps(config))
     (home.playbooks_dir / "quick-drill.toml").write_text(tomli_w.dumps(QUICK))
 

@@ -273,3 +273,28 @@ def test_the_review_commands_record_observations_and_actions_and_show_them(cli_h
     compared = run_cli("review", "--playbook", "drill-e2e", home=home.root)
     assert compared.returncode == 0 and f"#{drill}" in compared.stdout
     assert "No corrective action of an earlier drill is open" in compared.stdout  # its own actions are not an earlier drill's
+
+
+# ── drills never leak into live work ───────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("marked", [False, True], ids=["unmarked", "marked-for-drills"])
+def test_a_drill_pages_only_targets_marked_for_drills_and_every_message_says_drill(room, clock, home, marked):
+    store, cfg, people, start, read = room
+    cfg = cfg.model_copy(update={"notify": {**cfg.notify, "duty-officer": cfg.notify["duty-officer"].model_copy(
+        update={"webhook": "http://127.0.0.1:9/hook", "drills": marked})}})
+    from warroom.services import outbox
+
+    drill, live = start(), start(mode="live")
+    clock.advance(timedelta(minutes=2))
+    with store.read() as session:
+        due = [d for d in escalation.pending(session) if d.kind == "escalation"]
+    for deadline in due:
+        with store.write() as session:
+            escalation.fire(session, deadline, now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN)
+    with store.read() as session:
+        messages = {json.loads(m.payload)["incident"]["id"]: json.loads(m.payload) for m in outbox.due(session, clock.now())}
+    assert messages[live]["drill"] is False and not messages[live]["summary"].startswith("[DRILL]")
+    if marked:
+        assert messages[drill]["drill"] is True and messages[drill]["summary"].startswith("[DRILL] L1 due")
+    else:
+        assert drill not in messages
