@@ -10,12 +10,12 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from warroom.config import Config
-from warroom.services import fallbacks, health, suggestions, views
+from warroom.services import drills, fallbacks, health, suggestions, views
 
 
 def board(session: Session, config: Config, now: datetime) -> views.Board:
     return views.Board(status=health.status(session, config, now), fallbacks=fallbacks.register(session, config, now),
-                       suggestions=suggestions.pending(session, now))
+                       suggestions=suggestions.pending(session, now), injects=drills.fired(session))
 
 
 _FINGERPRINT = text(

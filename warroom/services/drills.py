@@ -308,3 +308,11 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
                                   expect=None, state="fired", actual_at=parse_iso(event.at), late_seconds=None, error=data.get("error")))
     return views.Msel(incident=incident_id, speed=incident.speed, opened_at=incident.opened_at, now=now, injects=tuple(rows))
 
+
+
+def fired(session: Session, limit: int = 20) -> tuple[views.InjectNote, ...]:
+    """The newest injects fired in drills still running, oldest first: what the screens announce."""
+    running = select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))
+    events = session.exec(select(Event).where(Event.kind == "drill.inject", col(Event.incident_id).in_(running))
+                          .order_by(col(Event.seq).desc()).limit(limit)).all()
+    return tuple(views.InjectNote(seq=e.seq, incident=e.incident_id or 0, at=parse_iso(e.at), summary=e.summary) for e in reversed(events))

@@ -159,12 +159,23 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class InjectNote:
+    """A drill inject that has fired: what every coordinator is told, on any screen."""
+
+    seq: int
+    incident: int
+    at: datetime
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class Board:
     """One consistent moment for the board and the wall: health, incidents, register, suggestions."""
 
     status: Status
     fallbacks: tuple[RegisterEntry, ...]
     suggestions: tuple[Suggestion, ...]
+    injects: tuple[InjectNote, ...] = ()  # the newest fired injects of running drills
 
 
 # ── one round of checks (`check --once`) ───────────────────────────────────────────────────────

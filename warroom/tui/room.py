@@ -47,6 +47,9 @@ class IncidentScreen(QuietTexts, Screen):
         Binding("r", "transition('resolved')", "Resolve"),
         Binding("c", "transition('closed')", "Close"),
         Binding("l", "focus_log", "Log entry"),
+        # Out of the footer (the command palette and help list them): the room's footer is full.
+        Binding("m", "msel", "MSEL (drill facilitator)", show=False),
+        Binding("v", "review", "After-action review", show=False),
     ]
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
@@ -191,6 +194,16 @@ class IncidentScreen(QuietTexts, Screen):
                 self.warroom.act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
+
+    def action_msel(self) -> None:
+        from warroom.tui.msel import MselScreen
+
+        self.app.push_screen(MselScreen(self.incident_id, self.clock, self.zone))
+
+    def action_review(self) -> None:
+        from warroom.tui.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.incident_id, self.clock, self.zone))
 
     def action_focus_log(self) -> None:
         # At once, not via Widget.focus() (deferred with call_later): text typed straight after
