@@ -133,7 +133,8 @@ def _render(view: IncidentView, zone: str) -> str:
         return local(when, zone, "%H:%M:%S" if seconds else "%H:%M")
 
     i = view.incident
-    lines = [f"#{i.id} {i.mode.upper()} · {line(i.title)} · {i.status.upper()} · "
+    faster = f" · {i.speed:g}× faster" if i.speed != 1 else ""
+    lines = [f"#{i.id} {i.mode.upper()}{faster} · {line(i.title)} · {i.status.upper()} · "
              f"opened {local(i.opened_at, zone, '%Y-%m-%d %H:%M %Z')} by {line(i.opened_by)}", "", "Steps"]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
     for s in view.steps:
