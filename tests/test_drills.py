@@ -212,3 +212,25 @@ def test_a_simulator_that_does_not_answer_is_a_clear_error_and_a_logged_failure(
     assert "NOT set down" in logged["summary"]
     seq = cli(home, "drill", "inject", incident, "--message", "Still going")  # the drill goes on
     assert rows(home, "drill.inject")[-1]["seq"] == int(seq)
+
+
+def test_every_bundled_playbook_carries_a_drill_script_for_a_one_hour_exercise():
+    from tests.conftest import ROOT
+    from warroom.config import load_config
+    from warroom.home import example_config
+    from warroom.playbooks.loader import load_file
+
+    config = load_config(example_config())
+    suppliers = {s.id for s in config.suppliers}
+    for path in sorted((ROOT / "playbooks").glob("*.toml")):
+        entry = load_file(path, path.name, config)
+        assert not entry.problems and entry.playbook, entry.problems
+        playbook = entry.playbook
+        injects = playbook.drill.injects
+        answers = {s.id for s in playbook.steps} | {d.id for d in playbook.decisions}
+        times = [i.at for i in injects]
+        assert len(injects) >= 5, f"{path.name}: {len(injects)} injects"
+        assert times == sorted(times), f"{path.name}: injects out of order (the MSEL numbers them as written)"
+        assert timedelta(minutes=40) <= times[-1] <= timedelta(hours=1), f"{path.name}: the script ends at {times[-1]}"
+        assert any(i.fault and i.fault.supplier in suppliers for i in injects), f"{path.name}: no simulated supplier breaks"
+        assert sum(i.expect in answers for i in injects) >= 4, f"{path.name}: too few injects say what answers them"
