@@ -298,3 +298,35 @@ def test_a_drill_pages_only_targets_marked_for_drills_and_every_message_says_dri
         assert messages[drill]["drill"] is True and messages[drill]["summary"].startswith("[DRILL] L1 due")
     else:
         assert drill not in messages
+
+
+def test_the_facilitator_holds_an_inject_and_fires_it_by_hand_once(cli_home):
+    home, drill, live = cli_home
+    ok = run_cli("drill", "hold", drill, "1", home=home.root)
+    assert ok.returncode == 0, ok.stderr
+    msel = json.loads(run_cli("drill", "msel", drill, "--json", home=home.root).stdout)
+    assert [(r["n"], r["state"]) for r in msel["injects"]] == [(1, "held"), (2, "upcoming")]
+    fired = run_cli("drill", "fire", drill, "1", home=home.root)
+    assert fired.returncode == 0, fired.stderr
+    msel = json.loads(run_cli("drill", "msel", drill, "--json", home=home.root).stdout)
+    assert msel["injects"][0]["state"] == "fired" and msel["injects"][0]["actual_at"]
+    before = count_events(home)
+    for verb in ("fire", "skip", "hold"):
+        again = run_cli("drill", verb, drill, "1", home=home.root)
+        assert_clean_failure(again, 2)
+        assert "inject 1 was already fired" in again.stderr, again.stderr
+    assert count_events(home) == before
+
+
+def test_a_held_inject_is_left_alone_by_the_monitor_even_when_held_after_it_looked(room, clock):
+    store, cfg, people, start, read = room
+    incident = start()
+    clock.advance(timedelta(minutes=2))
+    with store.read() as session:
+        plan = drills.scripted(session, incident, 1)  # what the monitor read, just before the facilitator held it
+    with store.write() as session:
+        drills.hold(session, incident_id=incident, n=1, now=clock.now(), actor=people["frank"])
+    with store.write() as session:
+        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+    with store.read() as session:
+        assert drills.scripted(session, incident, 1) is None and drills.scripted(session, incident, 1, held_too=True) is not None

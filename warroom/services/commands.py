@@ -246,7 +246,7 @@ class FireScripted:
 
         def plan(session):
             drills.choose(session, incident_id=self.incident_id, n=self.n, actor=ctx.actor, doing="fire")
-            return drills.scripted(session, self.incident_id, self.n)
+            return drills.scripted(session, self.incident_id, self.n, held_too=True)
 
         chosen = _read(ctx, plan)
         return _RecordInject(chosen, drills.deliver(chosen, ctx.config))

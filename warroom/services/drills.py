@@ -110,7 +110,7 @@ def _keys(session: Session, incident_id: int) -> dict[str, Event]:
     return {e.key: e for e in rows if e.key}
 
 
-def pending(session: Session, incidents: list[Incident], claimed: set[str]) -> list[tuple[int, int, datetime]]:
+def pending(incidents: list[Incident], claimed: set[str]) -> list[tuple[int, int, datetime]]:
     """(incident, n, time) of every scripted inject of these active drills not fired, skipped or held."""
     out = []
     for incident in incidents:
@@ -123,13 +123,15 @@ def pending(session: Session, incidents: list[Incident], claimed: set[str]) -> l
     return out
 
 
-def scripted(session: Session, incident_id: int, n: int) -> Plan | None:
-    """Scripted inject n of a drill, when it may still fire (None: fired, skipped, or the drill ended)."""
+def scripted(session: Session, incident_id: int, n: int, *, held_too: bool = False) -> Plan | None:
+    """Scripted inject n of a drill, when it may still fire (None: fired, skipped, the drill ended,
+    or held, unless `held_too`: the facilitator firing a held inject)."""
     incident = session.get(Incident, incident_id)
     if incident is None or incident.mode != "drill" or incident.status not in ACTIVE:
         return None
     injects = snapshot(incident).drill.injects
-    if not 1 <= n <= len(injects) or due_key(incident_id, n) in _keys(session, incident_id):
+    keys = _keys(session, incident_id)
+    if not 1 <= n <= len(injects) or due_key(incident_id, n) in keys or (hold_key(incident_id, n) in keys and not held_too):
         return None
     inject = injects[n - 1]
     fault = (inject.fault.supplier, str(inject.fault.mode)) if inject.fault else None
@@ -144,6 +146,8 @@ def record(session: Session, plan: Plan, *, error: str | None, now: datetime, ac
     incident = get(session, plan.incident_id)
     if incident.status not in ACTIVE:
         return None
+    if by_monitor and plan.n is not None and hold_key(plan.incident_id, plan.n) in _keys(session, plan.incident_id):
+        return None  # held since the monitor read it: only the facilitator fires it now
     late = round((now - plan.planned_at).total_seconds(), 1) if plan.planned_at else None
     parts = []
     if plan.n is not None:

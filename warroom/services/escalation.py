@@ -64,7 +64,7 @@ def pending(session: Session) -> list[Deadline]:
         out += [Deadline("decision", incident.id, d.id, incident.opened_at + scaled(incident, d.by))
                 for d in snapshot(incident).decisions if d.by is not None and (incident.id, d.id) not in decided]
     # A drill's scripted injects: the monitor fires them through services/drills.py, not fire() below.
-    out += [Deadline("inject", incident_id, str(n), due) for incident_id, n, due in drills.pending(session, list(incidents), fired)]
+    out += [Deadline("inject", incident_id, str(n), due) for incident_id, n, due in drills.pending(list(incidents), fired)]
     return [d for d in out if d.key not in fired]
 
 
