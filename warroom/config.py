@@ -201,7 +201,7 @@ class Person(Model):
     name: str
     """Full name, shown beside what this person did."""
     role: Role
-    """commander, coordinator or scribe may act; an observer reads only."""
+    """commander, coordinator, scribe or facilitator may act (a facilitator also runs drills: their script and injects); an observer reads only."""
 
 
 class NotifyTarget(Model):

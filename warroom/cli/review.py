@@ -28,7 +28,7 @@ class _Review(click.Group):
 
 
 @click.group(cls=_Review, invoke_without_command=True)
-@click.argument("incident_id", metavar="ID", type=INCIDENT, required=False)
+@click.argument("incident_id", metavar="[ID]", type=INCIDENT, required=False)
 @click.option("--json", "as_json", is_flag=True, help="JSON: the measures, steps, decisions, injects, escalations, observations, actions.")
 @click.option("--playbook", "playbook_id", metavar="PLAYBOOK", type=TEXT, help="Compare every drill of this playbook instead.")
 @click.pass_context
