@@ -31,6 +31,7 @@ from warroom.services import drills, escalation, health, lease, library, outbox,
 from warroom.services.actors import Actor
 from warroom.symbols import SUPPLIER
 from warroom.text import line
+from warroom.vocabulary import SimulatorMode
 
 log = logging.getLogger("warroom.monitor")
 
@@ -225,7 +226,7 @@ class Monitor:
         for incident_id, supplier in await asyncio.to_thread(unhealed):
             from warroom.services import simulator
 
-            await asyncio.to_thread(simulator.set_mode, self.config, supplier, "up")  # raises: reported once, tried next round
+            await asyncio.to_thread(simulator.set_mode, self.config, supplier, SimulatorMode.UP)  # raises: reported once, tried next round
 
             def record(incident_id=incident_id, supplier=supplier):
                 with self.store.write() as session:

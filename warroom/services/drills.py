@@ -250,8 +250,8 @@ def unhealed(session: Session) -> list[tuple[int, str]]:
     """(drill, supplier) for each simulated supplier an ended drill broke and nothing has healed,
     unless a drill still running broke it too."""
     drills = session.exec(select(Incident).where(Incident.mode == "drill")).all()
-    ended = {i.id for i in drills if i.status not in ACTIVE}
-    running = {i.id for i in drills if i.status in ACTIVE}
+    ended = {i.id for i in drills if i.id is not None and i.status not in ACTIVE}
+    running = {i.id for i in drills if i.id is not None and i.status in ACTIVE}
     if not ended:
         return []
     broken: dict[int, dict[str, str]] = {}
@@ -263,8 +263,8 @@ def unhealed(session: Session) -> list[tuple[int, str]]:
             healed.add(event.key or "")
             continue
         fault = data.get("fault") if isinstance(data, dict) else None
-        if isinstance(fault, dict) and not data.get("error"):
-            broken.setdefault(event.incident_id, {})[fault.get("supplier")] = fault.get("mode")
+        if event.incident_id is not None and isinstance(fault, dict) and not data.get("error"):
+            broken.setdefault(event.incident_id, {})[str(fault.get("supplier"))] = str(fault.get("mode"))
     still = {s for i in running for s, m in broken.get(i, {}).items() if m != "up"}
     return [(i, s) for i in sorted(ended) for s, m in sorted(broken.get(i, {}).items())
             if m != "up" and s not in still and heal_key(i, s) not in healed]
