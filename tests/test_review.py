@@ -18,6 +18,7 @@ from warroom import identity
 from warroom.errors import BadInput
 from warroom.services import actors, drills, escalation, incidents, lease, library, review
 from warroom.services.views import to_json
+from warroom.clock import iso
 from warroom.store import eventlog
 
 ME = identity.os_user()
@@ -330,3 +331,15 @@ def test_a_held_inject_is_left_alone_by_the_monitor_even_when_held_after_it_look
         assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
     with store.read() as session:
         assert drills.scripted(session, incident, 1) is None and drills.scripted(session, incident, 1, held_too=True) is not None
+
+
+def test_a_compressed_drills_export_counts_its_targets_at_its_speed(room, clock):
+    store, cfg, people, start, read = room
+    from warroom.services import exports
+
+    incident = start(speed=10)
+    with store.read() as session:
+        timeline = exports.timeline(session, incident, cfg, clock.now(), user="alice")
+    due = {t["target"]: t["due_at"] for t in timeline.playbook["targets"]}
+    assert due["acknowledge_within"] == iso(clock.now() + timedelta(seconds=30))  # 5 min of scenario time, ten times faster
+    assert due["resolve_within"] == iso(clock.now() + timedelta(minutes=6))
