@@ -15,10 +15,10 @@ import tomli_w
 from tests.conftest import assert_clean_failure, run_cli
 from tests.test_drills import DRILL
 from warroom import identity
+from warroom.clock import iso
 from warroom.errors import BadInput
 from warroom.services import actors, drills, escalation, incidents, lease, library, review
 from warroom.services.views import to_json
-from warroom.clock import iso
 from warroom.store import eventlog
 
 ME = identity.os_user()
