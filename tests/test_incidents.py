@@ -43,6 +43,7 @@ def configure(home, *, people: bool = False, webhook: str | None = None) -> None
                 f["owner"] = ME
     if webhook:
         config["notify"]["duty-officer"]["webhook"] = webhook
+        config["notify"]["duty-officer"]["drills"] = True  # the quick playbook runs as a drill, which pages only drill targets
     home.config_path.write_text(tomli_w.dumps(config))
     (home.playbooks_dir / "quick-drill.toml").write_text(tomli_w.dumps(QUICK))
 
@@ -247,7 +248,7 @@ def test_a_logged_decision_closes_its_deadline(ladder, clock):
 
 def test_webhooks_go_through_the_outbox_with_back_off(ladder, clock):
     store, cfg, incident, me, pending, fire = ladder
-    cfg = cfg.model_copy(update={"notify": {**cfg.notify, "duty-officer": cfg.notify["duty-officer"].model_copy(update={"webhook": "http://127.0.0.1:9/hook"})}})
+    cfg = cfg.model_copy(update={"notify": {**cfg.notify, "duty-officer": cfg.notify["duty-officer"].model_copy(update={"webhook": "http://127.0.0.1:9/hook", "drills": True})}})
     with store.write() as session:
         escalation.fire(session, pending()[("escalation", "1")], now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN)
     with store.read() as session:

@@ -136,7 +136,7 @@ CONFIG_CASES = [
     ("maintenance-without-offset", lambda t: t.replace("start = 2026-12-06T22:00:00+01:00", "start = 2026-12-06T22:00:00"),
      "suppliers[0].maintenance[0].start: needs a UTC offset"),
     ("unknown-role", lambda t: t.replace('role = "scribe"', 'role = "minister"'),
-     "people.bob.role: Input should be 'commander', 'coordinator', 'scribe' or 'observer'"),
+     "people.bob.role: Input should be 'commander', 'coordinator', 'scribe', 'facilitator' or 'observer'"),
 ]
 
 

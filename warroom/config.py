@@ -21,7 +21,7 @@ from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
 from warroom.obligations import Obligation
 
-Role = Literal["commander", "coordinator", "scribe", "observer"]
+Role = Literal["commander", "coordinator", "scribe", "facilitator", "observer"]
 State = Literal["up", "degraded", "down", "maintenance", "unknown"]
 
 _SCHEMES = {"http": ("http", "https"), "statuspage": ("http", "https"), "tcp": ("tcp",), "tls": ("tls",)}
@@ -267,7 +267,7 @@ class Person(Model):
     name: str
     """Full name, shown beside what this person did."""
     role: Role
-    """commander, coordinator or scribe may act; an observer reads only."""
+    """commander, coordinator, scribe or facilitator may act (a facilitator also runs drills: their script and injects); an observer reads only."""
 
 
 class NotifyTarget(Model):
@@ -279,6 +279,8 @@ class NotifyTarget(Model):
     """E-mail address."""
     webhook: str | None = None
     """URL that is POSTed a JSON message when an escalation level fires."""
+    drills: bool = False
+    """Also notified during drills (every message then says DRILL); otherwise a drill never reaches this target."""
 
     @field_validator("webhook")
     @classmethod

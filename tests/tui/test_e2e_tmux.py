@@ -149,3 +149,34 @@ def test_escape_sequences_in_a_log_entry_reach_a_real_terminal_as_symbols(tmp_pa
         assert "pwned" not in title
     finally:
         tmux("kill-server")
+
+
+def test_demo_drill_runs_a_compressed_drill_by_itself_in_a_real_terminal(tmp_path):
+    need_tool("tmux", "tmux")
+    home = tmp_path / "demo"
+    session = f"warroom-drill-{uuid.uuid4().hex[:8]}"
+    command = f"cd {ROOT} && {sys.executable} -m warroom --home {home} demo --drill"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
+    subprocess.run(["tmux", "set-option", "-t", session, "window-size", "manual"], capture_output=True)
+    subprocess.run(["tmux", "resize-window", "-t", session, "-x", "120", "-y", "40"], capture_output=True)
+
+    def screen() -> str:
+        return subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True).stdout
+
+    def see(test, timeout: float, what: str) -> None:
+        try:
+            wait_for(test, timeout=timeout, what=what)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}; the screen was:\n{screen()}") from None
+
+    try:
+        see(lambda: "DRILL" in screen() and "Primary cloud hosting supplier unavailable" in screen(), 60, "the demo's drill on the board")
+        # Its first inject breaks NLCloud in the simulator three seconds in; the monitor sees it fall.
+        see(lambda: re.search(r"▼ down\s+NLCloud Hosting B\.V\.", screen()), 60, "the drill's fault to bring NLCloud down")
+        see(lambda: "inject 2" in screen() or "Call centre" in screen(), 60, "the second inject announced")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    incidents = run_cli("incident", "list", "--json", home=home)
+    (drill,) = json.loads(incidents.stdout)
+    assert drill["mode"] == "drill" and drill["speed"] == 20.0
+    assert run_cli("verify", home=home).returncode == 0

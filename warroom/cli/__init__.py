@@ -53,9 +53,9 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
 
 
 def _register() -> None:
-    from warroom.cli import demo, exports, health, homes, incidents, playbooks, watch
+    from warroom.cli import demo, drills, exports, health, homes, incidents, playbooks, review, watch
 
-    for module in (homes, playbooks, health, incidents, exports, demo, watch):
+    for module in (homes, playbooks, health, incidents, drills, review, exports, demo, watch):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -9,6 +9,7 @@ import click
 from warroom.cli import Env, pass_env
 
 DEMO_MARK = "# The demo war-room"
+DEMO_DRILL, DEMO_SPEED = "cloud-hosting-outage", 20.0  # its 50-minute script in two and a half minutes
 
 
 def demo_root() -> Path:
@@ -19,8 +20,11 @@ def demo_root() -> Path:
 
 @click.command()
 @click.option("--fresh", is_flag=True, help="Start from an empty demo home (the previous demo's history is deleted).")
+@click.option("--drill", "drill", is_flag=True,
+              help=f"Also start a compressed drill ({DEMO_DRILL}, {DEMO_SPEED:g}× faster) that runs by itself: watch its injects arrive "
+                   "and its faults break suppliers; press m in its room for the script, v for the review.")
 @pass_env
-def demo(env: Env, fresh: bool) -> None:
+def demo(env: Env, fresh: bool, drill: bool) -> None:
     """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
     import os
     import shutil
@@ -56,10 +60,26 @@ def demo(env: Env, fresh: bool) -> None:
         else:
             homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
         quicken_playbooks(root / "playbooks")  # every run: a demo home made by an older version gets them too
+        if drill:
+            _start_drill(Home(root))
         app.run(Home(root), mouse=env.mouse)
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
+
+
+def _start_drill(home) -> None:
+    """The demo's drill, started as `incident start --drill --speed` starts one; the TUI's monitor fires its injects."""
+    from warroom.clock import SystemClock
+    from warroom.services import commands, library
+    from warroom.vocabulary import Mode
+
+    ctx = commands.context(home, library.config(home), SystemClock().now())
+    store = home.open_store()
+    try:
+        commands.execute(store, commands.StartIncident(DEMO_DRILL, Mode.DRILL, DEMO_SPEED), ctx)
+    finally:
+        store.dispose()
 
 
 COMMANDS = [demo]

@@ -15,7 +15,7 @@ import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json, entry
-from warroom.cli.params import INCIDENT, LEVEL, SEQ, TEXT
+from warroom.cli.params import INCIDENT, LEVEL, SEQ, SPEED, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
 from warroom.text import line
@@ -68,6 +68,10 @@ def act(command: commands.Command, ctx: commands.Context) -> None:
     finally:
         store.dispose()
     echo(str(outcome.value) if outcome.value is not None else outcome.message)
+    if outcome.error:  # recorded, and the record says it failed: the script must learn it too
+        from warroom.errors import WarroomError
+
+        raise WarroomError(outcome.message)
 
 
 @click.group()
@@ -78,10 +82,12 @@ def incident() -> None:
 @incident.command()
 @click.argument("playbook_id", metavar="PLAYBOOK", type=TEXT)
 @click.option("--drill", is_flag=True, help="Run it as a drill (fixed at start).")
+@click.option("--speed", type=SPEED, default=1.0, metavar="N",
+              help="A drill only: run every playbook time (steps, ladder, decisions, injects, targets) N times faster.")
 @pass_env
-def start(env: Env, playbook_id: str, drill: bool) -> None:
+def start(env: Env, playbook_id: str, drill: bool, speed: float) -> None:
     """Start an incident from a playbook; prints only the new incident's id."""
-    act(commands.StartIncident(playbook_id, Mode.DRILL if drill else Mode.LIVE), context(env))
+    act(commands.StartIncident(playbook_id, Mode.DRILL if drill else Mode.LIVE, speed), context(env))
 
 
 @incident.command("list")
@@ -127,7 +133,8 @@ def _render(view: IncidentView, zone: str) -> str:
         return local(when, zone, "%H:%M:%S" if seconds else "%H:%M")
 
     i = view.incident
-    lines = [f"#{i.id} {i.mode.upper()} · {line(i.title)} · {i.status.upper()} · "
+    faster = f" · {i.speed:g}× faster" if i.speed != 1 else ""
+    lines = [f"#{i.id} {i.mode.upper()}{faster} · {line(i.title)} · {i.status.upper()} · "
              f"opened {local(i.opened_at, zone, '%Y-%m-%d %H:%M %Z')} by {line(i.opened_by)}", "", "Steps"]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
     for s in view.steps:
@@ -242,8 +249,10 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     zone = w.config.settings.timezone
     for r in rows:
         last = r.last_exercised
-        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({last.mode}{', ' + last.result if last.result else ''})" if last else "NEVER EXERCISED"
-        flags = " ⚠ overdue" if r.overdue else ""
+        how = f"{last.mode} #{last.incident}" + (f", {last.result}" if last.result else ", no result said") if last else ""
+        note = f": {last.note}" if last and last.note else ""
+        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({how}{note})" if last else "NEVER EXERCISED"
+        flags = " ⚠ overdue (past test_every)" if r.overdue and last else ""
         active = f"  ACTIVE since {local(r.active.since, zone, '%Y-%m-%d %H:%M')} (#{r.active.incident})" if r.active else ""
         echo(f"{line(r.id):<22} {line(r.supplier):<11} owner {line(r.owner):<7} {exercised}{flags}{active}")
 

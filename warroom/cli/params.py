@@ -52,7 +52,26 @@ class Text(click.ParamType):
         return value
 
 
+class Speed(click.ParamType):
+    """How many times faster a drill runs: a finite number (not nan, inf or 1e999), checked for its
+    range by the service."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        shown = text.line(value, 40)
+        if not (value.isascii() and value.replace(".", "", 1).isdigit()):
+            self.fail(f"{shown!r} is not a number (like 4 or 12.5)", param, ctx)
+        number = float(value)
+        if not 1 <= number <= 3600:
+            self.fail(f"{shown} is out of range: a drill runs from 1 to 3600 times faster than its playbook", param, ctx)
+        return number
+
+
 INCIDENT = Number("incident id")
+SPEED = Speed()
 SEQ = Number("seq")
 LEVEL = Number("level")
 TEXT = Text()

@@ -27,9 +27,11 @@ from warroom.health import checks
 from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
 from warroom.playbooks.schema import Playbook
-from warroom.services import escalation, health, lease, library, outbox, views
+from warroom.services import drills, escalation, health, lease, library, outbox, views
+from warroom.services.actors import Actor
 from warroom.symbols import SUPPLIER
 from warroom.text import line
+from warroom.vocabulary import SimulatorMode
 
 log = logging.getLogger("warroom.monitor")
 
@@ -52,6 +54,7 @@ class Monitor:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self.concurrency, self.lease_ttl, self.renew_every = concurrency, timedelta(seconds=lease_ttl), renew_every
         self.origin = identity.origin()
+        self._system = Actor("system", "the monitor", "system", self.origin)
         self.zone = ZoneInfo(self.config.settings.timezone)
         self.store = home.open_store()
         self.leading = False
@@ -140,6 +143,7 @@ class Monitor:
 
         self.scheduler.add_job(self._sync_deadlines, "interval", seconds=1, id="lead:deadlines", next_run_time=now, replace_existing=True)
         self.scheduler.add_job(self._deliver, "interval", seconds=1, id="lead:outbox", next_run_time=now, replace_existing=True)
+        self.scheduler.add_job(self._heal, "interval", seconds=1, id="lead:heal", next_run_time=now, replace_existing=True)
         # At once, then hourly: a monitor restarted more often than hourly must still prune.
         self.scheduler.add_job(self._prune, "interval", hours=1, id="lead:prune", next_run_time=now, replace_existing=True)
 
@@ -172,6 +176,10 @@ class Monitor:
                 self.scheduler.add_job(self._fire, "date", run_date=deadline.due_at, args=[deadline], id=job_id)
 
     async def _fire(self, deadline) -> None:
+        if deadline.kind == "inject":
+            await self._fire_inject(deadline)
+            return
+
         def fire():
             with self.store.write() as session:
                 return escalation.fire(session, deadline, now=self.clock.now(), config=self.config, holder=self.holder, origin=self.origin)
@@ -182,6 +190,55 @@ class Monitor:
             return
         if event:
             self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+
+    # ── a drill's injects, and healing what its faults broke ──────────────────────────────────
+
+    async def _fire_inject(self, deadline) -> None:
+        """A scripted inject whose time has come: its fault tried in the simulator (never inside a
+        transaction: the simulator may not answer), then its event, once (the key decides)."""
+        def plan():
+            with self.store.read() as session:
+                return drills.scripted(session, deadline.incident_id, int(deadline.ref))
+
+        chosen = await asyncio.to_thread(plan)
+        if chosen is None:
+            return
+        error = await asyncio.to_thread(drills.deliver, chosen, self.config)
+
+        def record():
+            with self.store.write() as session:
+                return drills.record(session, chosen, error=error, now=self.clock.now(), actor=self._system, by_monitor=True, holder=self.holder)
+
+        try:
+            event = await asyncio.to_thread(record)
+        except lease.NotLeader:
+            return
+        if event:
+            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+
+    async def _heal(self) -> None:
+        """A drill resolved or closed leaves no simulated supplier broken: each one its faults set
+        is set up again, and that is logged. A simulator that does not answer is tried again."""
+        def unhealed():
+            with self.store.read() as session:
+                return drills.unhealed(session)
+
+        for incident_id, supplier in await asyncio.to_thread(unhealed):
+            from warroom.services import simulator
+
+            await asyncio.to_thread(simulator.set_mode, self.config, supplier, SimulatorMode.UP)  # raises: reported once, tried next round
+
+            def record(incident_id=incident_id, supplier=supplier):
+                with self.store.write() as session:
+                    return drills.record_healed(session, incident_id=incident_id, supplier=supplier, now=self.clock.now(),
+                                                holder=self.holder, origin=self.origin)
+
+            try:
+                event = await asyncio.to_thread(record)
+            except lease.NotLeader:
+                return
+            if event:
+                self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{incident_id} {text.line(event['summary'])}")
 
     # ── the webhook outbox ─────────────────────────────────────────────────────────────────────
 

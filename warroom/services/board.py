@@ -10,13 +10,13 @@ from sqlalchemy import String, Table, func, select, type_coerce
 from sqlmodel import Session
 
 from warroom.config import Config
-from warroom.services import fallbacks, health, suggestions, views
+from warroom.services import drills, fallbacks, health, suggestions, views
 from warroom.store.models import Event, SupplierState
 
 
 def board(session: Session, config: Config, now: datetime) -> views.Board:
     return views.Board(status=health.status(session, config, now), fallbacks=fallbacks.register(session, config, now),
-                       suggestions=suggestions.pending(session, now))
+                       suggestions=suggestions.pending(session, now), injects=drills.fired(session))
 
 
 _STATES: Table = SupplierState.__table__  # type: ignore[attr-defined]

@@ -43,6 +43,7 @@ class Outcome:
 
     message: str
     value: int | str | None = None
+    error: str | None = None  # recorded, but it failed at run time (a simulator that did not answer): exit 1
 
 
 class Command(Protocol):
@@ -79,11 +80,13 @@ class StartIncident:
     name: ClassVar[str] = "start"
     playbook_id: str
     mode: Mode
+    speed: float = 1.0
 
     def prepare(self, ctx: Context) -> Command:
-        from warroom.services import library
+        from warroom.services import incidents, library
 
-        return StartFromPlaybook(library.find(ctx.home, ctx.config, self.playbook_id), self.mode)
+        incidents.check_speed(self.speed, self.mode)  # before the library is read: a bad --speed is the first thing said
+        return StartFromPlaybook(library.find(ctx.home, ctx.config, self.playbook_id), self.mode, self.speed)
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         return self.prepare(ctx).run(session, ctx)
@@ -96,12 +99,14 @@ class StartFromPlaybook(_NoPreparation):
     name: ClassVar[str] = "start"
     playbook: Playbook
     mode: Mode
+    speed: float = 1.0
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         from warroom.services import incidents
 
-        created = incidents.start(session, playbook=self.playbook, mode=self.mode, now=ctx.now, actor=ctx.actor)
-        return Outcome(f"incident #{created.id} started ({self.mode.upper()})", created.id)
+        created = incidents.start(session, playbook=self.playbook, mode=self.mode, now=ctx.now, actor=ctx.actor, speed=self.speed)
+        faster = f", {self.speed:g}× faster" if self.speed != 1 else ""
+        return Outcome(f"incident #{created.id} started ({self.mode.upper()}{faster})", created.id)
 
 
 @dataclass(frozen=True)
@@ -199,6 +204,154 @@ class DeactivateFallback(_NoPreparation):
         return Outcome(f"fallback {self.fallback_id} stood down" + (f" ({self.result})" if self.result else ""))
 
 
+def _read(ctx: Context, use):
+    """A read transaction of the home's store, for a command's checks before it acts outside one."""
+    store = ctx.home.open_store()
+    try:
+        with store.read() as session:
+            return use(session)
+    finally:
+        store.dispose()
+
+
+@dataclass(frozen=True)
+class FireInject:
+    """An ad-hoc inject into a running drill (`drill inject`; the board's break/heal key in a
+    drill): checked, its fault set in the simulator outside any transaction, then recorded."""
+
+    name: ClassVar[str] = "inject"
+    incident_id: int
+    message: str | None = None
+    fault: str | None = None  # SUPPLIER=MODE
+
+    def prepare(self, ctx: Context) -> Command:
+        from warroom.services import drills
+
+        plan = _read(ctx, lambda s: drills.adhoc(s, incident_id=self.incident_id, message=self.message, fault=self.fault,
+                                                  config=ctx.config, actor=ctx.actor))
+        return _RecordInject(plan, drills.deliver(plan, ctx.config))
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        return self.prepare(ctx).run(session, ctx)
+
+
+@dataclass(frozen=True)
+class FireScripted:
+    """Fire scripted inject N of a drill now (held, or early): the facilitator's `drill fire`."""
+
+    name: ClassVar[str] = "fire"
+    incident_id: int
+    n: int
+
+    def prepare(self, ctx: Context) -> Command:
+        from warroom.services import drills
+
+        def plan(session):
+            drills.choose(session, incident_id=self.incident_id, n=self.n, actor=ctx.actor, doing="fire")
+            return drills.scripted(session, self.incident_id, self.n, held_too=True)
+
+        chosen = _read(ctx, plan)
+        return _RecordInject(chosen, drills.deliver(chosen, ctx.config))
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        return self.prepare(ctx).run(session, ctx)
+
+
+@dataclass(frozen=True)
+class _RecordInject(_NoPreparation):
+    name: ClassVar[str] = "inject"
+    plan: object  # drills.Plan
+    error: str | None
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.errors import BadInput
+        from warroom.services import drills
+
+        event = drills.record(session, self.plan, error=self.error, now=ctx.now, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
+        if event is None:
+            raise BadInput(f"inject {self.plan.n} was fired or skipped meanwhile, or the drill ended; nothing was recorded")  # type: ignore[attr-defined]
+        if self.error:
+            return Outcome(f"inject recorded as #{event['seq']}, but its fault failed: {self.error}", event["seq"], error=self.error)
+        return Outcome(f"inject fired: #{event['seq']}", event["seq"])
+
+
+@dataclass(frozen=True)
+class HoldInject(_NoPreparation):
+    name: ClassVar[str] = "hold"
+    incident_id: int
+    n: int
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.services import drills
+
+        event = drills.hold(session, incident_id=self.incident_id, n=self.n, now=ctx.now, actor=ctx.actor)
+        return Outcome(f"inject {self.n} held: it fires only when you fire it", event["seq"])
+
+
+@dataclass(frozen=True)
+class SkipInject(_NoPreparation):
+    name: ClassVar[str] = "skip"
+    incident_id: int
+    n: int
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.services import drills
+
+        event = drills.skip(session, incident_id=self.incident_id, n=self.n, now=ctx.now, actor=ctx.actor)
+        return Outcome(f"inject {self.n} skipped", event["seq"])
+
+
+@dataclass(frozen=True)
+class Observe(_NoPreparation):
+    """An evaluator's observation in the after-action review."""
+
+    name: ClassVar[str] = "observe"
+    incident_id: int
+    kind: str
+    text: str
+    target: str | None = None
+    step: str | None = None
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.services import review
+
+        event = review.observe(session, incident_id=self.incident_id, kind=self.kind, text_=self.text, target=self.target, step=self.step,
+                               now=ctx.now, actor=ctx.actor)
+        return Outcome(f"observation recorded as #{event['seq']}", event["seq"])
+
+
+@dataclass(frozen=True)
+class AddAction(_NoPreparation):
+    """A corrective action of the improvement plan."""
+
+    name: ClassVar[str] = "action"
+    incident_id: int
+    text: str
+    owner: str
+    due: str
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.services import review
+
+        event = review.add_action(session, incident_id=self.incident_id, text_=self.text, owner=self.owner, due=self.due, now=ctx.now,
+                                  actor=ctx.actor)
+        return Outcome(f"corrective action #{event['seq']} recorded", event["seq"])
+
+
+@dataclass(frozen=True)
+class ActionStatus(_NoPreparation):
+    name: ClassVar[str] = "action-status"
+    incident_id: int
+    action: int
+    status: str
+
+    def run(self, session: Session, ctx: Context) -> Outcome:
+        from warroom.services import review
+
+        review.set_action_status(session, incident_id=self.incident_id, action=self.action, status=self.status, now=ctx.now, actor=ctx.actor)
+        return Outcome(f"corrective action #{self.action}: {self.status}")
+
+
 @dataclass(frozen=True)
 class DismissSuggestion(_NoPreparation):
     name: ClassVar[str] = "dismiss"
@@ -229,6 +382,7 @@ class RecordReportSent(_NoPreparation):
 
 
 __all__ = [
-    "AcknowledgeEscalation", "ActivateFallback", "Command", "Context", "DeactivateFallback", "DismissSuggestion", "LogEntry",
-    "MarkStep", "Outcome", "RecordReportSent", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
+    "AcknowledgeEscalation", "ActionStatus", "ActivateFallback", "AddAction", "Command", "Context", "DeactivateFallback",
+    "DismissSuggestion", "FireInject", "FireScripted", "HoldInject", "LogEntry", "MarkStep", "Observe", "Outcome",
+    "RecordReportSent", "SkipInject", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
 ]

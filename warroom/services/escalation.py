@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from warroom.clock import iso, local
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import lease, outbox, reporting
+from warroom.services import drills, lease, outbox, reporting
 from warroom.services.actors import Actor
-from warroom.services.incidents import get, require_open, snapshot, span
+from warroom.services.incidents import get, require_open, scaled, snapshot, span
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, Incident, IncidentStep
 
@@ -28,9 +28,9 @@ SYSTEM = "system"
 
 @dataclass(frozen=True)
 class Deadline:
-    kind: str  # escalation | step | decision | report
+    kind: str  # escalation | step | decision | report | inject
     incident_id: int
-    ref: str  # level number, step id or decision id
+    ref: str  # level number, step id, decision id or inject number
     due_at: datetime
 
     @property
@@ -61,10 +61,12 @@ def pending(session: Session, config: Config | None = None) -> list[Deadline]:
     decided = {(incident_id, json.loads(data).get("decision")) for incident_id, data in session.exec(
         select(Event.incident_id, Event.data).where(Event.incident_id.in_(ids), Event.kind == "decision.logged")).all()}
     for incident in incidents:
-        out += [Deadline("decision", incident.id, d.id, incident.opened_at + d.by)
+        out += [Deadline("decision", incident.id, d.id, incident.opened_at + scaled(incident, d.by))
                 for d in snapshot(incident).decisions if d.by is not None and (incident.id, d.id) not in decided]
     if config is not None:  # reporting clocks (NIS2, CER) may come from the home's config as well as the playbook
         out += [Deadline("report", i, o, due) for i, o, due in reporting.due(session, incidents, config)]
+    # A drill's scripted injects: the monitor fires them through services/drills.py, not fire() below.
+    out += [Deadline("inject", incident_id, str(n), due) for incident_id, n, due in drills.pending(list(incidents), fired)]
     return [d for d in out if d.key not in fired]
 
 
@@ -73,7 +75,7 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     its notifications. None when it no longer applies or already fired."""
     lease.require(session, holder=holder, now=now)
     incident = session.get(Incident, deadline.incident_id)
-    if incident is None or incident.status not in ACTIVE:
+    if incident is None or incident.status not in ACTIVE or deadline.kind == "inject":
         return None
     late = round((now - deadline.due_at).total_seconds(), 1)  # one figure for the summary and the data
     # The monitor fires within about a second of a deadline; later than that, no monitor was running

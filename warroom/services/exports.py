@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
 _EVENT = Event.__table__
-_ROLES = ("commander", "coordinator", "scribe", "observer")
+_ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _playbook(incident: Incident, playbook: Any) -> dict[str, Any]:
     targets = []
     for name, value in playbook.targets:
         if value is not None:
-            targets.append({"target": name, "within": playbook.model_dump(mode="json")["targets"][name], "due_at": iso(incident.opened_at + value)})
+            targets.append({"target": name, "within": playbook.model_dump(mode="json")["targets"][name], "due_at": iso(incident.opened_at + incidents.scaled(incident, value))})
     return {"id": playbook.id, "version": playbook.version, "title": playbook.title, "severity": playbook.severity,
             "summary": playbook.summary, "targets": targets,
             "decisions": [{"id": d.id, "question": d.question} for d in playbook.decisions]}

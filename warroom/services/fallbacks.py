@@ -3,6 +3,7 @@ the register's view of when each was last exercised and with what result."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from warroom.services import limits, views
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
-from warroom.store.models import FallbackActivation, IncidentStep
+from warroom.store.models import Event, FallbackActivation, IncidentStep
 from warroom.vocabulary import FallbackResult, words
 
 
@@ -107,9 +108,21 @@ def register(session: Session, config: Config, now: datetime) -> tuple[views.Reg
             id=fallback_id, title=fallback.title, supplier=supplier.id, kind=fallback.kind, owner=fallback.owner,
             needs_decision=fallback.needs_decision,
             active=views.Activation(incident=active.incident_id, since=active.activated_at, mode=active.mode, by=active.activated_by) if active else None,
-            last_exercised=views.Exercise(at=last.activated_at, mode=last.mode, incident=last.incident_id, result=last.result) if last else None,
+            last_exercised=views.Exercise(at=last.activated_at, mode=last.mode, incident=last.incident_id, result=last.result,
+                                          note=_note(session, last)) if last else None,
             never_exercised=last is None,
             overdue=overdue,
             due_at=last.activated_at + fallback.test_every if last is not None and fallback.test_every is not None else None,
         ))
     return tuple(out)
+
+
+def _note(session: Session, activation: FallbackActivation) -> str | None:
+    """What was said when it was stood down: the reason of its fallback.deactivated event."""
+    if activation.deactivated_at is None:
+        return None
+    row = session.exec(select(Event.data).where(Event.incident_id == activation.incident_id, Event.kind == "fallback.deactivated",
+                                                col(Event.object) == f"incident:{activation.incident_id}/fallback:{activation.fallback_id}")
+                       .order_by(col(Event.seq).desc())).first()
+    data = json.loads(row) if row else {}
+    return data.get("reason") if isinstance(data, dict) else None

@@ -5,6 +5,7 @@ transaction; every change appends its event in that same transaction."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -58,10 +59,27 @@ def require_open(incident: Incident, doing: str) -> None:
         raise BadInput(f"cannot {doing}: incident #{incident.id} is closed")
 
 
-def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, actor: Actor) -> Incident:
+MAX_SPEED = 3600.0  # an hour's scenario in a second: faster than the monitor can fire anything
+
+
+def check_speed(speed: float, mode: str) -> float:
+    if speed != 1 and mode != "drill":
+        raise BadInput("--speed is for drills only: a live incident runs in real time (add --drill)")
+    if not (isinstance(speed, (int, float)) and math.isfinite(speed) and 1 <= speed <= MAX_SPEED):
+        raise BadInput(f"--speed {text.line(speed, 40)}: a drill runs from 1 to {MAX_SPEED:g} times faster than its playbook")
+    return float(speed)
+
+
+def scaled(incident: Incident, delta: timedelta) -> timedelta:
+    """A playbook time as this incident runs it (a compressed drill runs it `speed` times faster)."""
+    return durations.scaled(delta, incident.speed)
+
+
+def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, actor: Actor, speed: float = 1.0) -> Incident:
     actor.require("start an incident")
+    speed = check_speed(speed, mode)
     incident = Incident(
-        playbook_id=playbook.id, playbook_version=playbook.version, mode=mode, title=playbook.title, status="open",
+        playbook_id=playbook.id, playbook_version=playbook.version, mode=mode, title=playbook.title, status="open", speed=speed,
         playbook=json.dumps(playbook.model_dump(mode="json", by_alias=True), sort_keys=True),
         opened_by=actor.user, opened_at=now,
     )
@@ -70,15 +88,17 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
     assert incident.id is not None  # given by the flush
     for position, step in enumerate(playbook.steps):
         session.add(IncidentStep(incident_id=incident.id, step_id=step.id, position=position, title=step.title, source="playbook",
-                                 status="pending", due_at=now + step.due if step.due else None))
+                                 status="pending", due_at=now + scaled(incident, step.due) if step.due else None))
     for level, rung in enumerate(playbook.ladder(), start=1):
         session.add(Escalation(incident_id=incident.id, level=level, notify=json.dumps(rung.notify), message=rung.message,
-                               due_at=now + rung.after))
+                               due_at=now + scaled(incident, rung.after)))
     marker = "DRILL" if mode == "drill" else "LIVE"
+    faster = f", {speed:g}× faster" if speed != 1 else ""
+    extra: dict[str, Any] = {"speed": speed} if speed != 1 else {}  # what verify derives the row's speed and deadlines from
     _event(session, incident, actor, now, "incident.opened",
-           f"{marker}: opened incident #{incident.id} from playbook {playbook.id} (v{playbook.version})",
+           f"{marker}: opened incident #{incident.id} from playbook {playbook.id} (v{playbook.version}{faster})",
            playbook=playbook.id, version=playbook.version, mode=mode, title=playbook.title,
-           snapshot_sha256=derive.sha256(incident.playbook))  # the steps, ladder and decisions derive from it
+           snapshot_sha256=derive.sha256(incident.playbook), **extra)  # the steps, ladder and decisions derive from it
     return incident
 
 
@@ -184,7 +204,7 @@ def summary(incident: Incident) -> views.IncidentSummary:
     return views.IncidentSummary(
         id=incident.id, playbook=incident.playbook_id, playbook_version=incident.playbook_version, mode=Mode(incident.mode),
         title=incident.title, status=IncidentStatus(incident.status), opened_by=incident.opened_by, opened_at=incident.opened_at,
-        stabilised_at=incident.stabilised_at, resolved_at=incident.resolved_at, closed_at=incident.closed_at,
+        stabilised_at=incident.stabilised_at, resolved_at=incident.resolved_at, closed_at=incident.closed_at, speed=incident.speed,
     )
 
 
@@ -258,8 +278,8 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
             steps=tuple(register[f][1].steps) if f in register else (),
         ) for f in playbook.fallbacks),
         open_decisions=tuple(views.OpenDecision(
-            id=d.id, question=d.question, due_at=incident.opened_at + d.by if d.by else None,
-            overdue=live and d.by is not None and now > incident.opened_at + d.by,
+            id=d.id, question=d.question, due_at=incident.opened_at + scaled(incident, d.by) if d.by else None,
+            overdue=live and d.by is not None and now > incident.opened_at + scaled(incident, d.by),
         ) for d in playbook.decisions if d.id not in decided),
         suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
                         for s in config.suppliers if s.id in involved_suppliers(playbook, config)),

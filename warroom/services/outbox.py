@@ -24,8 +24,12 @@ def enqueue(session: Session, *, config: Config, incident: Incident, event: dict
         spec = config.notify.get(target)
         if spec is None or not spec.webhook:
             continue
+        drill = incident.mode == "drill"
+        if drill and not spec.drills:  # a drill never pages someone who is not playing (issue 12)
+            continue
+        summary = event["summary"] if not drill or event["summary"].startswith("[DRILL]") else f"[DRILL] {event['summary']}"
         payload = {
-            "warroom": config.settings.title, "mode": incident.mode, "event": event["kind"], "summary": event["summary"],
+            "warroom": config.settings.title, "mode": incident.mode, "drill": drill, "event": event["kind"], "summary": summary,
             "incident": {"id": incident.id, "title": incident.title, "playbook": incident.playbook_id, "status": incident.status},
             "data": event["data"], "at": event["at"], "seq": event["seq"], "notify": {"id": target, "name": spec.name},
         }

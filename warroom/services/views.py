@@ -29,6 +29,10 @@ def to_json(value: Any) -> Any:
                 if not (f.metadata.get("omitted_when_none") and getattr(value, f.name) is None)}
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, timedelta):  # a playbook time, as its author wrote it
+        from warroom import durations
+
+        return durations.format(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (list, tuple)):
@@ -144,7 +148,8 @@ class Exercise:
     at: datetime
     mode: str
     incident: int
-    result: str | None
+    result: str | None  # worked | partial | failed, as said when it was stood down (None: still active, or not said)
+    note: str | None = None  # what was said then
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +179,23 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class InjectNote:
+    """A drill inject that has fired: what every coordinator is told, on any screen."""
+
+    seq: int
+    incident: int
+    at: datetime
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class Board:
     """One consistent moment for the board and the wall: health, incidents, register, suggestions."""
 
     status: Status
     fallbacks: tuple[RegisterEntry, ...]
     suggestions: tuple[Suggestion, ...]
+    injects: tuple[InjectNote, ...] = ()  # the newest fired injects of running drills
 
 
 # ── one round of checks (`check --once`) ───────────────────────────────────────────────────────
@@ -212,6 +228,7 @@ class IncidentSummary:
     stabilised_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    speed: float = 1.0  # a compressed drill runs its playbook's times this many times faster
 
     @property
     def ended_at(self) -> datetime | None:
@@ -350,3 +367,30 @@ class IncidentView:
     open_decisions: tuple[OpenDecision, ...]
     suppliers: tuple[SupplierContacts, ...] = ()  # trigger, fallbacks' and faults' suppliers, in config order
     reporting: tuple[ReportClock, ...] = ()  # the legal reporting clocks (NIS2, CER), services/reporting.py
+
+
+# ── a drill's script (the facilitator's MSEL) ──────────────────────────────────────────────────
+
+@dataclass(frozen=True, slots=True)
+class MselRow:
+    """One inject: scripted (n, its `at` in scenario time and planned wall-clock time) or ad hoc."""
+
+    n: int | None
+    at: timedelta | None
+    planned_at: datetime | None
+    message: str
+    fault: str | None  # SUPPLIER=MODE
+    expect: str | None
+    state: str  # upcoming | held | fired | skipped
+    actual_at: datetime | None
+    late_seconds: float | None
+    error: str | None  # why the simulator did not take its fault
+
+
+@dataclass(frozen=True, slots=True)
+class Msel:
+    incident: int
+    speed: float
+    opened_at: datetime
+    now: datetime
+    injects: tuple[MselRow, ...]

@@ -34,6 +34,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from warroom import durations
 from warroom.clock import iso, parse_iso
 from warroom.playbooks.schema import Playbook
 
@@ -135,6 +136,8 @@ class Derivation:
         if not isinstance(incident_id, int) or incident_id in self._incidents:
             return
         opened_at = record["at"]
+        speed = data.get("speed", 1)  # a compressed drill (written before drills had a speed: 1)
+        speed = speed if isinstance(speed, (int, float)) and not isinstance(speed, bool) and speed > 0 else UNCHECKED
         text = self._snapshot_of(incident_id)
         bound = data.get("snapshot_sha256")
         playbook = _playbook(text)
@@ -145,17 +148,17 @@ class Derivation:
         incident = _Incident(row={
             "id": incident_id, "playbook_id": data.get("playbook"), "playbook_version": data.get("version"), "playbook": snapshot,
             "mode": data.get("mode"), "title": data.get("title"), "status": "open", "opened_by": record["actor"],
-            "opened_at": opened_at, "stabilised_at": None, "resolved_at": None, "closed_at": None,
+            "opened_at": opened_at, "stabilised_at": None, "resolved_at": None, "closed_at": None, "speed": speed,
         }, unbound=not isinstance(bound, str))
         self._incidents[incident_id] = incident
-        if playbook is None:
-            return  # no steps or ladder can be derived: the incident row's snapshot differs first
+        if playbook is None or speed is UNCHECKED:
+            return  # no steps or ladder can be derived: the incident row's snapshot (or speed) differs first
         for position, step in enumerate(playbook.steps):
-            incident.steps[step.id] = _step_row(incident_id, step.id, position, step.title, "playbook", _after(opened_at, step.due))
+            incident.steps[step.id] = _step_row(incident_id, step.id, position, step.title, "playbook", _after(opened_at, step.due, speed))
         for level, rung in enumerate(playbook.ladder(), start=1):
             incident.levels[level] = {
                 "incident_id": incident_id, "level": level, "notify": json.dumps(rung.notify), "message": rung.message,
-                "due_at": _after(opened_at, rung.after), "fired_at": None, "late_seconds": None, "acked_at": None, "acked_by": None,
+                "due_at": _after(opened_at, rung.after, speed), "fired_at": None, "late_seconds": None, "acked_at": None, "acked_by": None,
                 "cancelled": False,
             }
 
@@ -297,11 +300,11 @@ def _parse(text: str) -> Playbook | None:
         return None
 
 
-def _after(at: str, delta: timedelta | None) -> Any:
+def _after(at: str, delta: timedelta | None, speed: float = 1) -> Any:
     if delta is None:
         return None
     try:
-        return iso(parse_iso(at) + delta)
+        return iso(parse_iso(at) + durations.scaled(delta, speed))
     except ValueError:  # an event not written by our clock (hand-made logs): nothing to derive from
         return UNCHECKED
 

@@ -134,6 +134,7 @@ class Incident(SQLModel, table=True):
     mode: str  # live | drill
     title: str
     status: str  # open | stabilised | resolved | closed
+    speed: float = 1.0  # a drill's compression: every playbook time runs this many times faster
     opened_by: str
     opened_at: datetime = Field(sa_column=utc_column(nullable=False))
     stabilised_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -90,6 +90,9 @@ class WarroomApp(App):
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
         self.actor_user: str | None = None
+        from warroom.tui.injects import Announcer
+
+        self.injects = Announcer()  # drill injects, told to whoever is at this screen
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         from warroom.tui import hint
@@ -236,8 +239,8 @@ class WarroomApp(App):
         except WarroomError as exc:
             tell(exc, False, 8)
             return
-        tell(outcome.message, True)
-        if landed is not None:
+        tell(outcome.message, not outcome.error, 8 if outcome.error else None)
+        if landed is not None and not outcome.error:
             self.call_from_thread(landed, outcome)
         self._warn_if_unwitnessed()
         self._reload.set()
@@ -260,7 +263,15 @@ class WarroomApp(App):
         if not self._loaded.wait(30) or self._home_config is None:
             literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")
             return
+        drills = [i.id for i in self.board_data.status.incidents if i.mode == "drill"] if self.board_data else []
         try:
+            if drills:  # during a drill, a break is an inject of the newest drill: logged, and healed when it ends
+                mode = SimulatorMode.UP if simulator.modes(self._home_config).get(supplier_id, "up") != "up" else SimulatorMode.DOWN
+                outcome = commands.execute(self._home_store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),  # type: ignore[arg-type]
+                                           commands.context(self.home, self._home_config, self.clock.now()))
+                literal.notify(self, outcome.message, severity="error" if outcome.error else "information")
+                self._reload.set()
+                return
             mode = simulator.toggle(self._home_config, supplier_id)
         except WarroomError as exc:
             literal.notify(self, exc, severity="error", timeout=8)
@@ -290,6 +301,7 @@ class WarroomApp(App):
 
         first = self.board_data is None
         self.board_data = message.read.board
+        self.injects.announce(self, message.read.board)
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.show(message.read.board, message.read.trends, message.read.troubles)

@@ -40,7 +40,8 @@ def what_shows(board: views.Board) -> tuple[Any, ...]:
     moment of the read): the screens show latency per minute from the trends, so a new check
     alone changes nothing. Plain tuples: compared several times a second at 1,000 suppliers."""
     status = board.status
-    return tuple(map(_SUPPLIER_SHOWN, status.suppliers)), status.services, status.incidents, board.fallbacks, board.suggestions
+    return (tuple(map(_SUPPLIER_SHOWN, status.suppliers)), status.services, status.incidents, board.fallbacks, board.suggestions,
+            board.injects)
 
 
 @dataclass(frozen=True, slots=True)

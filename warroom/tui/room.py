@@ -109,6 +109,9 @@ class IncidentScreen(QuietTexts, Screen):
         Binding("b", "transition('stabilised')", "Stabilised"),
         Binding("r", "transition('resolved')", "Resolve"),
         Binding("c", "transition('closed')", "Close"),
+        # Out of the footer (the command palette and help list them): the room's footer is full.
+        Binding("m", "msel", "MSEL (drill facilitator)", show=False),
+        Binding("v", "review", "After-action review", show=False),
     ]
 
     HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions"),
@@ -450,6 +453,16 @@ class IncidentScreen(QuietTexts, Screen):
                 self._act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
         self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
+
+    def action_msel(self) -> None:
+        from warroom.tui.msel import MselScreen
+
+        self.app.push_screen(MselScreen(self.incident_id, self.clock, self.zone))
+
+    def action_review(self) -> None:
+        from warroom.tui.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.incident_id, self.clock, self.zone))
 
     # ── the entry line ─────────────────────────────────────────────────────────────────────────
 

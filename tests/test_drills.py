@@ -1,0 +1,236 @@
+"""Drills (issue 12): a compressed drill run by a real monitor against the real simulator, its
+injects fired once at their time (late ones saying how late, across a monitor killed mid-drill),
+the facilitator's script kept from the players, and the after-action review's numbers checked
+against times this test computes from the events itself."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import tomli_w
+
+from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
+from warroom import identity
+from warroom.clock import parse_iso
+from warroom.demo import demo_config
+
+ME = identity.os_user()
+SPEED = 60
+
+DRILL = {
+    "id": "drill-e2e", "title": "Drill end to end", "fallbacks": ["secondary-dc"],
+    "trigger": {"supplier": "nlcloud", "state": "down", "for": "1m"},
+    "targets": {"acknowledge_within": "5m", "fallback_within": "10m", "resolve_within": "1h"},
+    "steps": [{"id": "confirm", "title": "Confirm", "due": "2m"}, {"id": "assess", "title": "Assess", "due": "30m"},
+              {"id": "inform", "title": "Inform"}],
+    "escalation": [{"after": "1m", "notify": ["duty-officer"], "message": "drill opened"}],
+    "decisions": [{"id": "failover", "question": "Fail over?", "by": "20m"}],
+    "drill": {"injects": [
+        {"at": "1m", "message": "Press office: journalists are calling", "expect": "confirm"},
+        {"at": "2m", "fault": {"supplier": "nlcloud", "mode": "down"}, "expect": "failover"},
+    ]},
+}
+
+
+@pytest.fixture
+def simulator():
+    sim = Process("simulate", "--port", "0")
+    port = int(wait_for(lambda: next((said for said in sim.lines if said.isdigit()), None), what="the simulator's port"))
+    yield f"http://127.0.0.1:{port}"
+    sim.stop()
+
+
+@pytest.fixture
+def drill_home(tmp_path, simulator, clock):
+    from warroom.services import homes
+
+    port = int(simulator.rsplit(":", 1)[1])
+    home = homes.create(tmp_path / "home", clock=clock, actor=ME, origin={}, config_text=demo_config(port, interval="1s", commander=ME))
+    (home.playbooks_dir / "drill-e2e.toml").write_text(tomli_w.dumps(DRILL))
+    return home
+
+
+def cli(home, *args) -> str:
+    result = run_cli(*args, home=home.root)
+    assert result.returncode == 0, f"{args}: {result.stderr}"
+    return result.stdout.strip()
+
+
+def rows(home, kind: str | None = None) -> list[dict]:
+    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+    try:
+        found = connection.execute("SELECT seq, at, kind, actor, summary, data, incident_id FROM event ORDER BY seq").fetchall()
+    finally:
+        connection.close()
+    out = [{"seq": s, "at": parse_iso(t), "kind": k, "actor": a, "summary": m, "data": json.loads(d), "incident": i}
+           for s, t, k, a, m, d, i in found]
+    return [r for r in out if kind is None or r["kind"] == kind]
+
+
+def modes(simulator: str) -> dict[str, str]:
+    with urllib.request.urlopen(f"{simulator}/_control", timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_a_compressed_drill_end_to_end_with_a_real_monitor_and_the_real_simulator(drill_home, simulator, monitors):
+    home = drill_home
+    monitors(home)
+    wait_for(lambda: any(r["data"].get("supplier") == "nlcloud" and r["data"].get("to") == "up" for r in rows(home, "supplier.state")),
+             what="the monitor to see nlcloud up")
+    incident = int(cli(home, "incident", "start", "drill-e2e", "--drill", "--speed", str(SPEED)))
+    shown = json.loads(cli(home, "incident", "show", str(incident), "--json"))
+    assert shown["incident"]["speed"] == SPEED and shown["incident"]["mode"] == "drill"
+
+    # Both injects fire, each once: the message reaches the timeline, the fault breaks nlcloud for real.
+    injects = wait_for(lambda: len(rows(home, "drill.inject")) == 2 and rows(home, "drill.inject"), timeout=30, what="both injects")
+    message, fault = injects
+    assert message["data"]["message"] == "Press office: journalists are calling" and message["actor"] == "system"
+    assert fault["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and fault["data"]["error"] is None
+    assert modes(simulator)["nlcloud"] == "down"
+    down = wait_for(lambda: [r for r in rows(home, "supplier.state") if r["data"].get("supplier") == "nlcloud" and r["data"]["to"] == "down"],
+                    timeout=30, what="the monitor to record nlcloud down")
+    timeline = json.loads(cli(home, "incident", "show", str(incident), "--json"))["events"]
+    assert [e["seq"] for e in timeline if e["kind"] == "drill.inject"] == [message["seq"], fault["seq"]]
+    assert down[0]["seq"] in [e["seq"] for e in timeline]  # the supplier's fall is in the drill's timeline
+
+    # The team responds.
+    cli(home, "step", str(incident), "confirm", "done")
+    wait_for(lambda: rows(home, "escalation.due"), timeout=30, what="L1 to fire")
+    cli(home, "escalation", "ack", str(incident), "1")
+    cli(home, "fallback", "activate", str(incident), "secondary-dc", "--reason", "drill: NLCloud down")
+    cli(home, "log", str(incident), "Fail over to Groningen", "--decision", "failover")
+    cli(home, "step", str(incident), "assess", "skip", "--note", "no time")
+    cli(home, "incident", "resolve", str(incident))
+
+    # Resolving heals what the drill broke, and says so.
+    wait_for(lambda: rows(home, "drill.healed"), timeout=30, what="the drill's fault to be healed")
+    assert modes(simulator)["nlcloud"] == "up"
+    assert len(rows(home, "drill.inject")) == 2  # each inject fired exactly once
+
+    review = json.loads(cli(home, "review", str(incident), "--json"))
+    events = rows(home)
+    opened = next(e for e in events if e["kind"] == "incident.opened")["at"]
+
+    def first(kind, **data):
+        return next(e for e in events if e["kind"] == kind and all(e["data"].get(k) == v for k, v in data.items()))
+
+    def seconds(a, b):
+        return (b - a).total_seconds()
+
+    measures = {m["name"]: m for m in review["measures"]}
+    for name, event, target in [("acknowledge", first("escalation.acknowledged"), 300),
+                                ("fallback:secondary-dc", first("fallback.activated"), 600),
+                                ("resolve", first("incident.resolved"), 3600)]:
+        wall = seconds(opened, event["at"])
+        assert measures[name]["seconds"] == pytest.approx(wall, abs=0.002), name
+        assert measures[name]["scenario_seconds"] == pytest.approx(wall * SPEED, abs=0.2), name
+        assert measures[name]["result"] == ("met" if wall * SPEED <= target else "missed"), name
+        assert measures[name]["by_seconds"] == pytest.approx(abs(target - wall * SPEED), abs=0.2), name
+        assert measures[name]["source"] == event["seq"]
+    assert measures["stabilise"]["result"] == "no target"
+    assert review["speed"] == SPEED and review["scenario_seconds"] == pytest.approx(review["wall_seconds"] * SPEED, abs=0.2)
+    assert review["wall_seconds"] == pytest.approx(seconds(opened, first("incident.resolved")["at"]), abs=0.002)
+
+    steps = {s["id"]: s for s in review["steps"]}
+    confirmed = first("step.done", step="confirm")["at"]
+    confirm_due = opened + timedelta(minutes=2) / SPEED
+    assert steps["confirm"]["result"] == ("on time" if confirmed <= confirm_due else "late")
+    assert steps["assess"]["result"] == "skipped" and steps["inform"]["result"] == "untouched"
+    (decision,) = review["decisions"]
+    assert decision["made"] and decision["seq"] == first("decision.logged", decision="failover")["seq"]
+
+    answered_confirm, answered_failover = first("step.done", step="confirm"), first("decision.logged", decision="failover")
+    by_seq = {i["seq"]: i for i in review["injects"]}
+    for inject, answer in ((message, answered_confirm), (fault, answered_failover)):
+        result = by_seq[inject["seq"]]
+        # The team's first move after both injects was confirming: the first response to each.
+        assert result["first_response_seq"] == answered_confirm["seq"]
+        assert result["first_response_seconds"] == pytest.approx(seconds(inject["at"], answered_confirm["at"]), abs=0.002)
+        assert result["expect_seq"] == answer["seq"]
+        assert result["expect_seconds"] == pytest.approx(seconds(inject["at"], answer["at"]), abs=0.002)
+    (level,) = review["escalations"]
+    fired, acked = first("escalation.due"), first("escalation.acknowledged")
+    assert level["fired_at"] is not None and level["acked_by"] == ME
+    assert level["ack_seconds"] == pytest.approx(seconds(fired["at"], acked["at"]), abs=0.002)
+
+    # The register learns: exercised by this drill, with its result and note.
+    cli(home, "fallback", "deactivate", str(incident), "secondary-dc", "--result", "partial", "--reason", "DNS switch took 4 minutes")
+    register = {r["id"]: r for r in json.loads(cli(home, "fallbacks", "--json"))}
+    exercised = register["secondary-dc"]["last_exercised"]
+    assert exercised["incident"] == incident and exercised["mode"] == "drill" and exercised["result"] == "partial"
+    assert exercised["note"] == "DNS switch took 4 minutes" and not register["secondary-dc"]["never_exercised"]
+    assert f"(drill #{incident}, partial: DNS switch took 4 minutes)" in cli(home, "fallbacks")
+    cli(home, "incident", "close", str(incident))
+    assert run_cli("verify", home=home.root).returncode == 0
+
+
+def test_a_monitor_killed_mid_drill_fires_each_inject_once_and_late_ones_say_how_late(drill_home, simulator, monitors):
+    home = drill_home
+    playbook = dict(DRILL, id="slow-drill", drill={"injects": [
+        {"at": "1m", "message": "first"}, {"at": "8m", "message": "second"}, {"at": "9m", "fault": {"supplier": "paybank", "mode": "down"}}]})
+    (home.playbooks_dir / "slow-drill.toml").write_text(tomli_w.dumps(playbook))
+    first = monitors(home)
+    wait_for(lambda: first.said("holding the lease"), what="the first monitor to lead")
+    incident = int(cli(home, "incident", "start", "slow-drill", "--drill", "--speed", str(SPEED)))
+    wait_for(lambda: rows(home, "drill.inject"), timeout=30, what="the first inject")
+    first.stop(signal.SIGKILL)  # mid-drill: injects 2 and 3 (8 s and 9 s in) come while no monitor runs
+    opened = rows(home, "incident.opened")[0]["at"]
+    wait_for(lambda: datetime.now(UTC) > opened + timedelta(seconds=12), timeout=30, what="injects 2 and 3 to pass unfired")
+    assert len(rows(home, "drill.inject")) == 1
+    monitors(home), monitors(home)  # two at once: still each inject once
+    fired = wait_for(lambda: len(rows(home, "drill.inject")) == 3 and rows(home, "drill.inject"), timeout=40, what="the late injects")
+    assert [f["data"]["inject"] for f in fired] == [1, 2, 3]
+    for late in fired[1:]:
+        assert late["data"]["late_seconds"] >= 3, late
+        assert f"fired {round(late['data']['late_seconds'])}s late" in late["summary"], late["summary"]
+    assert fired[2]["data"]["error"] is None and modes(simulator)["paybank"] == "down"
+    msel = json.loads(cli(home, "drill", "msel", str(incident), "--json"))
+    assert [(r["n"], r["state"]) for r in msel["injects"]] == [(1, "fired"), (2, "fired"), (3, "fired")]
+    assert msel["injects"][1]["late_seconds"] == fired[1]["data"]["late_seconds"]
+    cli(home, "incident", "resolve", str(incident))
+    wait_for(lambda: modes(simulator)["paybank"] == "up", timeout=30, what="paybank healed")
+    assert len(rows(home, "drill.healed")) == 1 and len(rows(home, "drill.inject")) == 3
+
+
+def test_a_simulator_that_does_not_answer_is_a_clear_error_and_a_logged_failure(drill_home):
+    home = drill_home
+    text = home.config_path.read_text()
+    import re
+
+    home.config_path.write_text(re.sub(r'simulator = "http://127.0.0.1:\d+"', 'simulator = "http://127.0.0.1:9"', text))
+    incident = cli(home, "incident", "start", "drill-e2e", "--drill")
+    result = run_cli("drill", "inject", incident, "--fault", "nlcloud=down", home=home.root, timeout=20)
+    assert_clean_failure(result, 1)
+    assert "the simulator at http://127.0.0.1:9 did not answer" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    (logged,) = rows(home, "drill.inject")
+    assert logged["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and "did not answer" in logged["data"]["error"]
+    assert "NOT set down" in logged["summary"]
+    seq = cli(home, "drill", "inject", incident, "--message", "Still going")  # the drill goes on
+    assert rows(home, "drill.inject")[-1]["seq"] == int(seq)
+
+
+def test_every_bundled_playbook_carries_a_drill_script_for_a_one_hour_exercise():
+    from tests.conftest import ROOT
+    from warroom.config import load_config
+    from warroom.home import example_config
+    from warroom.playbooks.loader import load_file
+
+    config = load_config(example_config())
+    suppliers = {s.id for s in config.suppliers}
+    for path in sorted((ROOT / "playbooks").glob("*.toml")):
+        entry = load_file(path, path.name, config)
+        assert not entry.problems and entry.playbook, entry.problems
+        playbook = entry.playbook
+        injects = playbook.drill.injects
+        answers = {s.id for s in playbook.steps} | {d.id for d in playbook.decisions}
+        times = [i.at for i in injects]
+        assert len(injects) >= 5, f"{path.name}: {len(injects)} injects"
+        assert times == sorted(times), f"{path.name}: injects out of order (the MSEL numbers them as written)"
+        assert timedelta(minutes=40) <= times[-1] <= timedelta(hours=1), f"{path.name}: the script ends at {times[-1]}"
+        assert any(i.fault and i.fault.supplier in suppliers for i in injects), f"{path.name}: no simulated supplier breaks"
+        assert sum(i.expect in answers for i in injects) >= 4, f"{path.name}: too few injects say what answers them"

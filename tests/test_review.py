@@ -1,0 +1,345 @@
+"""The after-action review's edge cases with a clock the test moves (nothing done, no targets, an
+escalation fired late, an inject fired late), the facilitator's script kept from the players, the
+comparison of a playbook's drills, and bad input to every drill and review command."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tomllib
+from datetime import timedelta
+
+import pytest
+import tomli_w
+
+from tests.conftest import assert_clean_failure, run_cli
+from tests.test_drills import DRILL
+from warroom import identity
+from warroom.clock import iso
+from warroom.errors import BadInput
+from warroom.services import actors, drills, escalation, incidents, lease, library, review
+from warroom.services.views import to_json
+from warroom.store import eventlog
+
+ME = identity.os_user()
+HOLDER, ORIGIN = "test", {"host": "test"}
+BARE = {"id": "bare", "title": "No targets, no trigger", "steps": [{"id": "look", "title": "Look"}]}
+
+
+def write_playbooks(home) -> None:
+    (home.playbooks_dir / "drill-e2e.toml").write_text(tomli_w.dumps(DRILL))
+    (home.playbooks_dir / "bare.toml").write_text(tomli_w.dumps(BARE))
+
+
+@pytest.fixture
+def room(home, clock):
+    """The example people (alice commander, carol coordinator) plus frank, a facilitator."""
+    config = tomllib.loads(home.config_path.read_text())
+    config["people"]["frank"] = {"name": "Frank Facilitator", "role": "facilitator"}
+    home.config_path.write_text(tomli_w.dumps(config))
+    write_playbooks(home)
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=3), gap_after=timedelta(days=3), origin=ORIGIN)
+    people = {name: actors.resolve(cfg, name, {}) for name in ("alice", "carol", "frank")}
+
+    def start(playbook_id="drill-e2e", by="alice", speed=1.0, mode="drill"):
+        with store.write() as session:
+            return incidents.start(session, playbook=library.find(home, cfg, playbook_id), mode=mode, now=clock.now(), actor=people[by],
+                                   speed=speed).id
+
+    def read(incident_id):
+        with store.read() as session:
+            return review.review(session, incident_id, cfg, clock.now())
+
+    yield store, cfg, people, start, read
+    store.dispose()
+
+
+def test_a_drill_where_nothing_was_done_misses_every_target_and_touches_nothing(room, clock):
+    store, cfg, people, start, read = room
+    incident = start()
+    clock.advance(timedelta(hours=2))
+    with store.write() as session:
+        incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=people["alice"])
+    r = read(incident)
+    measures = {m.name: m for m in r.measures}
+    assert measures["acknowledge"].result == "missed" and measures["acknowledge"].seconds is None and measures["acknowledge"].by_seconds is None
+    assert measures["fallback"].result == "missed"
+    assert measures["resolve"].result == "missed" and measures["resolve"].by_seconds == 3600  # 2 h against 1 h
+    assert measures["open"].result == "not measured"  # no supplier fell before the drill opened
+    assert {s.id: s.result for s in r.steps} == {"confirm": "untouched", "assess": "untouched", "inform": "untouched"}
+    assert [(d.id, d.made) for d in r.decisions] == [("failover", False)]
+    assert [(e.level, e.fired_at) for e in r.escalations] == [(1, None)]
+    assert r.injects == () and (r.targets_met, r.targets_total) == (0, 3)
+    assert r.wall_seconds == 7200 and r.scenario_seconds == 7200
+
+
+def test_a_playbook_without_targets_measures_without_judging(room, clock):
+    store, cfg, people, start, read = room
+    incident = start("bare")
+    clock.advance(timedelta(minutes=7))
+    with store.write() as session:
+        incidents.step(session, incident_id=incident, step_id="look", action="done", note=None, now=clock.now(), actor=people["alice"])
+        incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=people["alice"])
+    r = read(incident)
+    measures = {m.name: m for m in r.measures}
+    assert measures["resolve"].result == "no target" and measures["resolve"].seconds == 420
+    assert measures["acknowledge"].result == "not measured" and measures["open"].result == "not measured"
+    assert (r.targets_met, r.targets_total) == (0, 0)
+    assert [(s.id, s.result) for s in r.steps] == [("look", "done")]
+
+
+def test_while_a_drill_runs_an_unmet_target_is_pending_until_its_time_passes(room, clock):
+    store, cfg, people, start, read = room
+    incident = start(speed=10)  # acknowledge within 5 min of scenario time: 30 s of wall-clock
+    clock.advance(timedelta(seconds=20))
+    assert {m.name: m.result for m in read(incident).measures}["acknowledge"] == "pending"
+    clock.advance(timedelta(seconds=11))
+    assert {m.name: m.result for m in read(incident).measures}["acknowledge"] == "missed"
+
+
+def test_an_escalation_and_an_inject_fired_late_say_so_in_the_review(room, clock):
+    store, cfg, people, start, read = room
+    incident = start(speed=2)  # L1 after 1 min → 30 s; inject 1 after 1 min → 30 s; confirm due 2 min → 60 s
+    clock.advance(timedelta(minutes=10))  # no monitor ran
+    with store.read() as session:
+        deadlines = {(d.kind, d.ref): d for d in escalation.pending(session)}
+    assert deadlines[("inject", "1")].due_at == deadlines[("escalation", "1")].due_at
+    with store.write() as session:
+        escalation.fire(session, deadlines[("escalation", "1")], now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN)
+    with store.write() as session:
+        plan = drills.scripted(session, incident, 1)
+        event = drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER)
+    assert event["data"]["late_seconds"] == 570 and "fired 9m30s late" in event["summary"]
+    with store.write() as session:  # fired once: the key is taken
+        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+    clock.advance(timedelta(seconds=40))
+    with store.write() as session:
+        escalation.acknowledge(session, incident_id=incident, level=1, now=clock.now(), actor=people["carol"])
+        incidents.step(session, incident_id=incident, step_id="confirm", action="done", note=None, now=clock.now(), actor=people["carol"])
+    r = read(incident)
+    (level,) = r.escalations
+    assert level.late and level.late_seconds == 570 and level.acked_by == "carol" and level.ack_seconds == 40
+    (inject,) = r.injects
+    assert inject.late_seconds == 570 and inject.first_response_seconds == 40 and inject.expect == "confirm" and inject.expect_seconds == 40
+    steps = {s.id: s for s in r.steps}
+    assert steps["confirm"].result == "late" and steps["confirm"].late_seconds == 640 - 60
+    measures = {m.name: m for m in r.measures}
+    assert measures["acknowledge"].seconds == 640 and measures["acknowledge"].scenario_seconds == 1280
+    assert measures["acknowledge"].result == "missed" and measures["acknowledge"].by_seconds == 1280 - 300
+
+
+def test_time_to_open_runs_from_the_supplier_change_the_trigger_matched(room, clock):
+    store, cfg, people, start, read = room
+    with store.write() as session:
+        fell = eventlog.append(session, at=clock.now(), kind="supplier.state", actor="system", origin=ORIGIN, object="supplier:nlcloud",
+                        summary="nlcloud down", data={"supplier": "nlcloud", "from": "up", "to": "down", "cause": "HTTP 503"})
+    clock.advance(timedelta(minutes=3))
+    incident = start(mode="live", speed=1)
+    opening = {m.name: m for m in read(incident).measures}["open"]
+    assert opening.seconds == 180 and opening.source == fell["seq"] and opening.result == "no target"
+
+
+def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, clock):
+    store, cfg, people, start, read = room
+    incident = start(by="alice")
+    with store.read() as session:
+        for player in ("carol",):
+            with pytest.raises(BadInput, match="only the drill's facilitator can read the MSEL"):
+                drills.msel(session, incident_id=incident, actor=people[player], now=clock.now())
+        view = json.dumps(to_json(incidents.show(session, incident, cfg, clock.now())))
+        for who in ("alice", "frank"):  # the drill's starter, and a facilitator in [people]
+            msel = drills.msel(session, incident_id=incident, actor=people[who], now=clock.now())
+            assert [(r.n, r.state) for r in msel.injects] == [(1, "upcoming"), (2, "upcoming")]
+            assert msel.injects[0].message == "Press office: journalists are calling"
+    assert "journalists" not in view and "nlcloud=down" not in view
+    with store.write() as session:
+        with pytest.raises(BadInput, match="only the drill's facilitator can hold an inject"):
+            drills.hold(session, incident_id=incident, n=2, now=clock.now(), actor=people["carol"])
+        drills.hold(session, incident_id=incident, n=2, now=clock.now(), actor=people["frank"])
+    clock.advance(timedelta(minutes=5))
+    with store.read() as session:
+        assert [d.ref for d in escalation.pending(session) if d.kind == "inject"] == ["1"]  # held: the monitor leaves it
+        assert "journalists" not in json.dumps(to_json(incidents.show(session, incident, cfg, clock.now())))
+
+
+def test_comparing_the_drills_of_a_playbook_shows_each_and_the_actions_still_open(room, clock):
+    store, cfg, people, start, read = room
+    first = start()
+    clock.advance(timedelta(minutes=20))
+    with store.write() as session:
+        incidents.transition(session, incident_id=first, to="resolved", now=clock.now(), actor=people["alice"])
+        action = review.add_action(session, incident_id=first, text_="Put the desk's number on the card", owner="carol", due="2026-12-15",
+                                   now=clock.now(), actor=people["alice"])["seq"]
+        done = review.add_action(session, incident_id=first, text_="Test the DNS switch", owner="alice", due="2026-12-01",
+                                 now=clock.now(), actor=people["alice"])["seq"]
+        review.set_action_status(session, incident_id=first, action=done, status="done", now=clock.now(), actor=people["alice"])
+        review.observe(session, incident_id=first, kind="improvement", text_="Nobody acknowledged", target="acknowledge_within", step=None,
+                       now=clock.now(), actor=people["frank"])
+    second = start(speed=4)
+    clock.advance(timedelta(minutes=10))
+    with store.write() as session:
+        incidents.transition(session, incident_id=second, to="resolved", now=clock.now(), actor=people["alice"])
+    with store.read() as session:
+        c = review.compare(session, "drill-e2e", cfg, clock.now())
+    assert [r.incident for r in c.drills] == [first, second]
+    resolves = [next(m for m in r.measures if m.name == "resolve") for r in c.drills]
+    assert [(m.seconds, m.scenario_seconds, m.result) for m in resolves] == [(1200, 1200, "met"), (600, 2400, "met")]
+    assert [a.seq for a in c.open_actions] == [action]
+    (observation,) = c.drills[0].observations
+    assert observation.kind == "improvement" and observation.target == "acknowledge_within" and observation.by == "frank"
+
+
+# ── the CLI: bad input is one line, exit 2, nothing recorded ───────────────────────────────────
+
+@pytest.fixture
+def cli_home(home):
+    config = tomllib.loads(home.config_path.read_text())
+    config.pop("people", None)
+    for supplier in config["suppliers"]:
+        for f in supplier.get("fallbacks", []):
+            f["owner"] = ME
+    home.config_path.write_text(tomli_w.dumps(config))
+    write_playbooks(home)
+    drill = run_cli("incident", "start", "drill-e2e", "--drill", "--speed", "4", home=home.root)
+    live = run_cli("incident", "start", "bare", home=home.root)
+    assert drill.returncode == 0 and live.returncode == 0, drill.stderr + live.stderr
+    return home, drill.stdout.strip(), live.stdout.strip()
+
+
+def count_events(home) -> int:
+    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT count(*) FROM event").fetchone()[0]
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("args,message", [
+    (("drill", "inject", "999", "--message", "x"), "no incident #999"),
+    (("drill", "inject", "{drill}", "--fault", "nlcloud"), "write SUPPLIER=MODE"),
+    (("drill", "inject", "{drill}", "--fault", "=down"), "write SUPPLIER=MODE"),
+    (("drill", "inject", "{drill}", "--fault", "nosuch=down"), "no supplier 'nosuch' in warroom.toml"),
+    (("drill", "inject", "{drill}", "--fault", "nlcloud=broken"), "'broken' is not a simulator mode"),
+    (("drill", "inject", "{drill}", "--fault", "nlcloud=down"), "this home names no simulator"),
+    (("drill", "inject", "{drill}"), "an inject needs --message TEXT or --fault SUPPLIER=MODE"),
+    (("drill", "inject", "{live}", "--message", "x"), "is live, not a drill"),
+    (("drill", "inject", "abc", "--message", "x"), "'abc' is not a number"),
+    (("drill", "fire", "{drill}", "9"), "has no inject 9 (injects 1 to 2)"),
+    (("drill", "hold", "{drill}", "0"), "is not an inject number"),
+    (("drill", "skip", "999", "1"), "no incident #999"),
+    (("drill", "msel", "{live}"), "is live, not a drill: it has no MSEL"),
+    (("drill", "msel", "999"), "no incident #999"),
+    (("incident", "start", "drill-e2e", "--speed", "5"), "--speed is for drills only"),
+    (("incident", "start", "drill-e2e", "--drill", "--speed", "0"), "out of range"),
+    (("incident", "start", "drill-e2e", "--drill", "--speed", "nan"), "'nan' is not a number"),
+    (("incident", "start", "drill-e2e", "--drill", "--speed", "1e999"), "is not a number"),
+    (("incident", "start", "drill-e2e", "--drill", "--speed", "99999"), "out of range"),
+    (("review", "999"), "no incident #999"),
+    (("review",), "give an incident ID or --playbook"),
+    (("review", "--playbook", "nosuch"), "no drill of playbook 'nosuch'"),
+    (("review", "{drill}", "observe", "strength", "Calm"), "tie the observation to one target (--target) or one step (--step)"),
+    (("review", "{drill}", "observe", "strength", "Calm", "--step", "nosuch"), "has no step 'nosuch'"),
+    (("review", "{drill}", "observe", "praise", "Calm", "--step", "confirm"), "'praise' is not one of"),
+    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "tomorrow"), "'tomorrow' is not a date"),
+    (("review", "{drill}", "action", "Fix it", "--due", "2026-12-01"), "Missing option '--owner'"),
+    (("review", "{drill}", "action-status", "1", "done"), "#1 is not a corrective action of incident"),
+    (("review", "observe", "strength", "x"), "'observe' is not a number"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_input_to_the_drill_and_review_commands_is_one_line_exit_2_and_records_nothing(cli_home, args, message):
+    home, drill, live = cli_home
+    before = count_events(home)
+    result = run_cli(*(a.format(drill=drill, live=live) for a in args), home=home.root)
+    assert_clean_failure(result, 2)
+    assert message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 4 and not result.stdout  # click's usage errors add their usage and hint lines
+    assert count_events(home) == before
+
+
+def test_the_review_commands_record_observations_and_actions_and_show_them(cli_home):
+    home, drill, live = cli_home
+    ok = [run_cli("review", drill, "observe", "strength", "Calm handover", "--step", "confirm", home=home.root),
+          run_cli("review", drill, "action", "Add the desk's number", "--owner", "carol", "--due", "2026-12-15", home=home.root)]
+    assert [r.returncode for r in ok] == [0, 0], [r.stderr for r in ok]
+    action = ok[1].stdout.strip()
+    assert run_cli("review", drill, "action-status", action, "in-progress", home=home.root).returncode == 0
+    shown = run_cli("review", drill, home=home.root)
+    assert shown.returncode == 0 and "strength     (step confirm) Calm handover" in shown.stdout
+    assert f"#{action:<6} in-progress  carol, due 2026-12-15: Add the desk's number" in shown.stdout
+    assert "4× faster" in shown.stdout and "scenario time" in shown.stdout
+    data = json.loads(run_cli("review", drill, "--json", home=home.root).stdout)
+    assert data["actions"][0]["status"] == "in-progress" and data["observations"][0]["step"] == "confirm"
+    compared = run_cli("review", "--playbook", "drill-e2e", home=home.root)
+    assert compared.returncode == 0 and f"#{drill}" in compared.stdout
+    assert "No corrective action of an earlier drill is open" in compared.stdout  # its own actions are not an earlier drill's
+
+
+# ── drills never leak into live work ───────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("marked", [False, True], ids=["unmarked", "marked-for-drills"])
+def test_a_drill_pages_only_targets_marked_for_drills_and_every_message_says_drill(room, clock, home, marked):
+    store, cfg, people, start, read = room
+    cfg = cfg.model_copy(update={"notify": {**cfg.notify, "duty-officer": cfg.notify["duty-officer"].model_copy(
+        update={"webhook": "http://127.0.0.1:9/hook", "drills": marked})}})
+    from warroom.services import outbox
+
+    drill, live = start(), start(mode="live")
+    clock.advance(timedelta(minutes=2))
+    with store.read() as session:
+        due = [d for d in escalation.pending(session) if d.kind == "escalation"]
+    for deadline in due:
+        with store.write() as session:
+            escalation.fire(session, deadline, now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN)
+    with store.read() as session:
+        messages = {json.loads(m.payload)["incident"]["id"]: json.loads(m.payload) for m in outbox.due(session, clock.now())}
+    assert messages[live]["drill"] is False and not messages[live]["summary"].startswith("[DRILL]")
+    if marked:
+        assert messages[drill]["drill"] is True and messages[drill]["summary"].startswith("[DRILL] L1 due")
+    else:
+        assert drill not in messages
+
+
+def test_the_facilitator_holds_an_inject_and_fires_it_by_hand_once(cli_home):
+    home, drill, live = cli_home
+    ok = run_cli("drill", "hold", drill, "1", home=home.root)
+    assert ok.returncode == 0, ok.stderr
+    msel = json.loads(run_cli("drill", "msel", drill, "--json", home=home.root).stdout)
+    assert [(r["n"], r["state"]) for r in msel["injects"]] == [(1, "held"), (2, "upcoming")]
+    fired = run_cli("drill", "fire", drill, "1", home=home.root)
+    assert fired.returncode == 0, fired.stderr
+    msel = json.loads(run_cli("drill", "msel", drill, "--json", home=home.root).stdout)
+    assert msel["injects"][0]["state"] == "fired" and msel["injects"][0]["actual_at"]
+    before = count_events(home)
+    for verb in ("fire", "skip", "hold"):
+        again = run_cli("drill", verb, drill, "1", home=home.root)
+        assert_clean_failure(again, 2)
+        assert "inject 1 was already fired" in again.stderr, again.stderr
+    assert count_events(home) == before
+
+
+def test_a_held_inject_is_left_alone_by_the_monitor_even_when_held_after_it_looked(room, clock):
+    store, cfg, people, start, read = room
+    incident = start()
+    clock.advance(timedelta(minutes=2))
+    with store.read() as session:
+        plan = drills.scripted(session, incident, 1)  # what the monitor read, just before the facilitator held it
+    with store.write() as session:
+        drills.hold(session, incident_id=incident, n=1, now=clock.now(), actor=people["frank"])
+    with store.write() as session:
+        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+    with store.read() as session:
+        assert drills.scripted(session, incident, 1) is None and drills.scripted(session, incident, 1, held_too=True) is not None
+
+
+def test_a_compressed_drills_export_counts_its_targets_at_its_speed(room, clock):
+    store, cfg, people, start, read = room
+    from warroom.services import exports
+
+    incident = start(speed=10)
+    with store.read() as session:
+        timeline = exports.timeline(session, incident, cfg, clock.now(), user="alice")
+    due = {t["target"]: t["due_at"] for t in timeline.playbook["targets"]}
+    assert due["acknowledge_within"] == iso(clock.now() + timedelta(seconds=30))  # 5 min of scenario time, ten times faster
+    assert due["resolve_within"] == iso(clock.now() + timedelta(minutes=6))

@@ -1,0 +1,322 @@
+"""Running a drill: its scripted injects (the MSEL), fired by the monitor at their time exactly once,
+held, skipped or fired early by the facilitator; ad-hoc injects; and healing, when the drill ends,
+the simulated suppliers its faults broke.
+
+An inject's time is the drill's opening plus its `at`, compressed by the drill's speed: both are
+stored when the drill starts (the incident row and its snapshot), as a decision's deadline is, so
+a monitor restarted mid-drill finds every inject that is due and fires the late ones late, saying
+how late. Firing, skipping and holding each claim a unique event key, so an inject fires once
+however many monitors or facilitators act at once.
+
+Breaking a supplier is a call to the simulator (services/simulator.py), which may not answer: it
+is made outside any transaction, with a short timeout, and its failure is recorded in the inject's
+event (`error`) instead of holding the drill. Players never read the script: only `msel()` shows
+injects that have not fired, and it refuses anyone but a facilitator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from warroom import text
+from warroom.clock import iso, parse_iso
+from warroom.config import Config
+from warroom.errors import BadInput
+from warroom.playbooks.schema import Inject
+from warroom.services import lease, views
+from warroom.services.actors import Actor
+from warroom.services.incidents import get, scaled, snapshot, span
+from warroom.store import eventlog
+from warroom.store.models import Event, Incident
+from warroom.vocabulary import SimulatorMode, words
+
+ACTIVE = ("open", "stabilised")
+SYSTEM = "system"
+LATE_AFTER_SECONDS = 2  # as escalation deadlines: within this, the monitor fired it on time
+
+
+def due_key(incident_id: int, n: int) -> str:
+    """Claimed by firing or skipping scripted inject n: whichever comes first, once."""
+    return f"inject-due:{incident_id}:{n}"
+
+
+def hold_key(incident_id: int, n: int) -> str:
+    return f"inject-hold:{incident_id}:{n}"
+
+
+def heal_key(incident_id: int, supplier: str) -> str:
+    return f"drill-heal:{incident_id}:{supplier}"
+
+
+def planned_at(incident: Incident, inject: Inject) -> datetime:
+    return incident.opened_at + scaled(incident, inject.at)
+
+
+def is_facilitator(actor: Actor, incident: Incident) -> bool:
+    """The drill's facilitator: a person with the facilitator role, or whoever started the drill."""
+    return actor.role == "facilitator" or actor.user == incident.opened_by
+
+
+def require_facilitator(actor: Actor, incident: Incident, doing: str) -> None:
+    if not is_facilitator(actor, incident):
+        raise BadInput(f"only the drill's facilitator can {doing}: {actor.user} is a {actor.role} "
+                       f"(the facilitator is whoever started drill #{incident.id}, {incident.opened_by}, or a facilitator in [people])")
+
+
+def require_drill(incident: Incident, doing: str) -> None:
+    if incident.mode != "drill":
+        raise BadInput(f"cannot {doing}: incident #{incident.id} is live, not a drill (injects are for drills only)")
+    if incident.status not in ACTIVE:
+        raise BadInput(f"cannot {doing}: drill #{incident.id} is {incident.status}")
+
+
+def parse_fault(spec: str, config: Config) -> tuple[str, str]:
+    """`SUPPLIER=MODE`, both checked: BadInput names what is wrong."""
+    supplier, sep, mode = spec.partition("=")
+    supplier, mode = supplier.strip(), mode.strip()
+    if not sep or not supplier or not mode:
+        raise BadInput(f"--fault {text.line(spec, 60)!r}: write SUPPLIER=MODE, like nlcloud=down")
+    known = [s.id for s in config.suppliers]
+    if supplier not in known:
+        shown = ", ".join(known[:12]) + (f", … ({len(known)} in all)" if len(known) > 12 else "")
+        raise BadInput(f"--fault: no supplier {text.line(supplier, 60)!r} in warroom.toml (suppliers: {shown or 'none'})")
+    if mode not in words(SimulatorMode):
+        raise BadInput(f"--fault: {text.line(mode, 40)!r} is not a simulator mode ({', '.join(words(SimulatorMode))})")
+    return supplier, mode
+
+
+# ── what is due, and what has happened to each inject ──────────────────────────────────────────
+
+@dataclass(frozen=True)
+class Plan:
+    """One inject to deliver: scripted (n) or ad hoc (n None)."""
+
+    incident_id: int
+    n: int | None
+    message: str
+    fault: tuple[str, str] | None  # supplier, mode
+    expect: str | None
+    planned_at: datetime | None
+
+
+def _keys(session: Session, incident_id: int) -> dict[str, Event]:
+    rows = session.exec(select(Event).where(Event.incident_id == incident_id, col(Event.key).is_not(None),
+                                            col(Event.kind).startswith("drill."))).all()
+    return {e.key: e for e in rows if e.key}
+
+
+def pending(incidents: list[Incident], claimed: set[str]) -> list[tuple[int, int, datetime]]:
+    """(incident, n, time) of every scripted inject of these active drills not fired, skipped or held."""
+    out = []
+    for incident in incidents:
+        if incident.mode != "drill":
+            continue
+        assert incident.id is not None
+        for n, inject in enumerate(snapshot(incident).drill.injects, start=1):
+            if due_key(incident.id, n) not in claimed and hold_key(incident.id, n) not in claimed:
+                out.append((incident.id, n, planned_at(incident, inject)))
+    return out
+
+
+def scripted(session: Session, incident_id: int, n: int, *, held_too: bool = False) -> Plan | None:
+    """Scripted inject n of a drill, when it may still fire (None: fired, skipped, the drill ended,
+    or held, unless `held_too`: the facilitator firing a held inject)."""
+    incident = session.get(Incident, incident_id)
+    if incident is None or incident.mode != "drill" or incident.status not in ACTIVE:
+        return None
+    injects = snapshot(incident).drill.injects
+    keys = _keys(session, incident_id)
+    if not 1 <= n <= len(injects) or due_key(incident_id, n) in keys or (hold_key(incident_id, n) in keys and not held_too):
+        return None
+    inject = injects[n - 1]
+    fault = (inject.fault.supplier, str(inject.fault.mode)) if inject.fault else None
+    return Plan(incident_id, n, inject.message, fault, inject.expect, planned_at(incident, inject))
+
+
+def record(session: Session, plan: Plan, *, error: str | None, now: datetime, actor: Actor, by_monitor: bool, holder: str | None = None) -> dict | None:
+    """The inject's `drill.inject` event, after its fault (if any) was tried: `error` says why the
+    simulator did not take it. None when a scripted inject was fired or skipped meanwhile."""
+    if holder is not None:
+        lease.require(session, holder=holder, now=now)
+    incident = get(session, plan.incident_id)
+    if incident.status not in ACTIVE:
+        return None
+    if by_monitor and plan.n is not None and hold_key(plan.incident_id, plan.n) in _keys(session, plan.incident_id):
+        return None  # held since the monitor read it: only the facilitator fires it now
+    late = round((now - plan.planned_at).total_seconds(), 1) if plan.planned_at else None
+    parts = []
+    if plan.n is not None:
+        what = f"inject {plan.n}"
+        if by_monitor and late is not None and late >= LATE_AFTER_SECONDS:
+            what += f" (fired {span(timedelta(seconds=round(late)))} late)"
+        elif not by_monitor:
+            what += f" (fired by {actor.name}" + (f", {span(timedelta(seconds=round(-late)))} early)" if late is not None and late <= -1 else ")")
+    else:
+        what = f"ad-hoc inject by {actor.name}"
+    if plan.message:
+        parts.append(plan.message)
+    if plan.fault:
+        supplier, mode = plan.fault
+        parts.append(f"simulated {supplier} set {mode}" if error is None else f"simulated {supplier} NOT set {mode}: {error}")
+    data: dict[str, Any] = {"inject": plan.n, "message": plan.message or None,
+                            "fault": {"supplier": plan.fault[0], "mode": plan.fault[1]} if plan.fault else None,
+                            "expect": plan.expect, "planned_at": iso(plan.planned_at) if plan.planned_at else None,
+                            "late_seconds": late, "error": error}
+    try:
+        return eventlog.append(session, at=now, kind="drill.inject", actor=actor.user if not by_monitor else SYSTEM, origin=actor.origin,
+                               incident_id=incident.id, object=f"incident:{incident.id}/inject:{plan.n or 'ad-hoc'}",
+                               summary=f"[DRILL] {what}: " + " — ".join(parts), data=data,
+                               key=due_key(plan.incident_id, plan.n) if plan.n is not None else None,
+                               result="ok" if error is None else f"failed: {error}")
+    except eventlog.Duplicate:
+        return None
+
+
+def adhoc(session: Session, *, incident_id: int, message: str | None, fault: str | None, config: Config, actor: Actor) -> Plan:
+    """Check an ad-hoc inject before anything is done: a drill that is running, a facilitator, a
+    known supplier and mode. The plan to deliver."""
+    actor.require("fire an inject")
+    incident = get(session, incident_id)
+    require_drill(incident, "fire an inject")
+    require_facilitator(actor, incident, "fire an inject")
+    message = (message or "").strip()
+    if not message and not fault:
+        raise BadInput("an inject needs --message TEXT or --fault SUPPLIER=MODE (or both)")
+    from warroom.services import limits
+
+    limits.check_text(message, "the message")
+    parsed = parse_fault(fault, config) if fault else None
+    if parsed:
+        from warroom.services import simulator
+
+        simulator.base_url(config)  # a home without a simulator is told so before anything is recorded
+    return Plan(incident_id, None, message, parsed, None, None)
+
+
+def choose(session: Session, *, incident_id: int, n: int, actor: Actor, doing: str) -> tuple[Incident, Inject]:
+    """Scripted inject n of a running drill, for its facilitator; BadInput otherwise."""
+    actor.require(f"{doing} an inject")
+    incident = get(session, incident_id)
+    require_drill(incident, f"{doing} an inject")
+    require_facilitator(actor, incident, f"{doing} an inject")
+    injects = snapshot(incident).drill.injects
+    if not 1 <= n <= len(injects):
+        raise BadInput(f"drill #{incident_id} has no inject {n} (injects 1 to {len(injects)})" if injects else f"drill #{incident_id} has no scripted injects")
+    done = _keys(session, incident_id).get(due_key(incident_id, n))
+    if done is not None:
+        raise BadInput(f"inject {n} was already {'skipped' if done.kind == 'drill.skipped' else 'fired'} ({done.summary[:80]}); nothing was recorded")
+    return incident, injects[n - 1]
+
+
+def hold(session: Session, *, incident_id: int, n: int, now: datetime, actor: Actor) -> dict:
+    incident, _ = choose(session, incident_id=incident_id, n=n, actor=actor, doing="hold")
+    if hold_key(incident_id, n) in _keys(session, incident_id):
+        raise BadInput(f"inject {n} is already held; fire it (drill fire) or skip it (drill skip)")
+    # The summary names no content: players read the timeline, and a held inject may still come.
+    return eventlog.append(session, at=now, kind="drill.held", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+                           object=f"incident:{incident.id}/inject:{n}", summary=f"[DRILL] facilitator {actor.name} held a scripted inject",
+                           data={"inject": n}, key=hold_key(incident_id, n))
+
+
+def skip(session: Session, *, incident_id: int, n: int, now: datetime, actor: Actor) -> dict:
+    incident, _ = choose(session, incident_id=incident_id, n=n, actor=actor, doing="skip")
+    return eventlog.append(session, at=now, kind="drill.skipped", actor=actor.user, origin=actor.origin, incident_id=incident.id,
+                           object=f"incident:{incident.id}/inject:{n}", summary=f"[DRILL] facilitator {actor.name} skipped a scripted inject",
+                           data={"inject": n}, key=due_key(incident_id, n))
+
+
+def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> str | None:
+    """Break the plan's supplier in the simulator (outside any transaction): None, or why it failed."""
+    if plan.fault is None:
+        return None
+    from warroom.errors import WarroomError
+    from warroom.services import simulator
+
+    try:
+        (set_mode or simulator.set_mode)(config, plan.fault[0], plan.fault[1])  # type: ignore[arg-type]
+    except WarroomError as exc:
+        return str(exc)
+    return None
+
+
+# ── healing: a drill that ends leaves no simulated supplier broken ─────────────────────────────
+
+def unhealed(session: Session) -> list[tuple[int, str]]:
+    """(drill, supplier) for each simulated supplier an ended drill broke and nothing has healed,
+    unless a drill still running broke it too."""
+    drills = session.exec(select(Incident).where(Incident.mode == "drill")).all()
+    ended = {i.id for i in drills if i.id is not None and i.status not in ACTIVE}
+    running = {i.id for i in drills if i.id is not None and i.status in ACTIVE}
+    if not ended:
+        return []
+    broken: dict[int, dict[str, str]] = {}
+    healed: set[str] = set()
+    for event in session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", "drill.healed")), col(Event.incident_id).in_(ended | running))
+                              .order_by(col(Event.seq))).all():
+        data = json.loads(event.data)
+        if event.kind == "drill.healed":
+            healed.add(event.key or "")
+            continue
+        fault = data.get("fault") if isinstance(data, dict) else None
+        if event.incident_id is not None and isinstance(fault, dict) and not data.get("error"):
+            broken.setdefault(event.incident_id, {})[str(fault.get("supplier"))] = str(fault.get("mode"))
+    still = {s for i in running for s, m in broken.get(i, {}).items() if m != "up"}
+    return [(i, s) for i in sorted(ended) for s, m in sorted(broken.get(i, {}).items())
+            if m != "up" and s not in still and heal_key(i, s) not in healed]
+
+
+def record_healed(session: Session, *, incident_id: int, supplier: str, now: datetime, holder: str, origin: dict) -> dict | None:
+    lease.require(session, holder=holder, now=now)
+    try:
+        return eventlog.append(session, at=now, kind="drill.healed", actor=SYSTEM, origin=origin, incident_id=incident_id,
+                               object=f"incident:{incident_id}/fault:{supplier}",
+                               summary=f"[DRILL] drill over: simulated {supplier} healed (up)", data={"supplier": supplier, "mode": "up"},
+                               key=heal_key(incident_id, supplier))
+    except eventlog.Duplicate:
+        return None
+
+
+# ── the MSEL: the facilitator's script ─────────────────────────────────────────────────────────
+
+def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> views.Msel:
+    """Every scripted inject with its planned and actual time, and every ad-hoc one: for the
+    facilitator only (players must not read what is coming)."""
+    incident = get(session, incident_id)
+    if incident.mode != "drill":
+        raise BadInput(f"incident #{incident_id} is live, not a drill: it has no MSEL")
+    require_facilitator(actor, incident, "read the MSEL")
+    keys = _keys(session, incident_id)
+    rows = []
+    for n, inject in enumerate(snapshot(incident).drill.injects, start=1):
+        done, held = keys.get(due_key(incident_id, n)), keys.get(hold_key(incident_id, n))
+        data = json.loads(done.data) if done is not None else {}
+        state = ("skipped" if done.kind == "drill.skipped" else "fired") if done is not None else "held" if held is not None else "upcoming"
+        rows.append(views.MselRow(
+            n=n, at=inject.at, planned_at=planned_at(incident, inject), message=inject.message,
+            fault=f"{inject.fault.supplier}={inject.fault.mode}" if inject.fault else None, expect=inject.expect, state=state,
+            actual_at=parse_iso(done.at) if done is not None and done.kind == "drill.inject" else None,
+            late_seconds=data.get("late_seconds") if done is not None and done.kind == "drill.inject" else None,
+            error=data.get("error") if isinstance(data, dict) else None,
+        ))
+    for event in session.exec(select(Event).where(Event.incident_id == incident_id, Event.kind == "drill.inject", col(Event.key).is_(None))
+                              .order_by(col(Event.seq))).all():
+        data = json.loads(event.data)
+        fault = data.get("fault") if isinstance(data, dict) else None
+        rows.append(views.MselRow(n=None, at=None, planned_at=None, message=data.get("message") or "",
+                                  fault=f"{fault.get('supplier')}={fault.get('mode')}" if isinstance(fault, dict) else None,
+                                  expect=None, state="fired", actual_at=parse_iso(event.at), late_seconds=None, error=data.get("error")))
+    return views.Msel(incident=incident_id, speed=incident.speed, opened_at=incident.opened_at, now=now, injects=tuple(rows))
+
+
+
+def fired(session: Session, limit: int = 20) -> tuple[views.InjectNote, ...]:
+    """The newest injects fired in drills still running, oldest first: what the screens announce."""
+    running = select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))
+    events = session.exec(select(Event).where(Event.kind == "drill.inject", col(Event.incident_id).in_(running))
+                          .order_by(col(Event.seq).desc()).limit(limit)).all()
+    return tuple(views.InjectNote(seq=e.seq, incident=e.incident_id or 0, at=parse_iso(e.at), summary=e.summary) for e in reversed(events))

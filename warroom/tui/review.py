@@ -1,0 +1,141 @@
+"""The after-action review screen: the measured times against the playbook's targets, the steps,
+injects and escalations, and the evaluators' record (observations tied to a step, corrective
+actions). Reached from the room of a resolved or closed incident with `v`; every number comes from
+`services/review.py`, as `warroom review ID` prints it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, cast
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from warroom import durations, text
+from warroom.clock import Clock
+from warroom.services import commands
+from warroom.tui import literal
+from warroom.tui.dialogs import AskText
+from warroom.tui.quiet import Rows
+
+if TYPE_CHECKING:
+    from warroom.services.review import Review
+    from warroom.tui.app import WarroomApp
+
+
+def span(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    return durations.format(timedelta(seconds=whole)) if whole else "0s"
+
+
+class ReviewScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Room"),
+        Binding("g", "observe('strength')", "Strength (step)"),
+        Binding("i", "observe('improvement')", "Improvement (step)"),
+        Binding("n", "action", "Corrective action"),
+    ]
+
+    def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo):
+        super().__init__()
+        self.incident_id, self.clock, self.zone = incident_id, clock, zone
+
+    @property
+    def warroom(self) -> WarroomApp:
+        return cast("WarroomApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Review of #{self.incident_id} · loading…", id="reviewline")
+        with Horizontal(id="reviewtop"):
+            yield Rows(id="measures", cursor_type="row", columns=(("measure", "name"), ("scenario", "scenario"), ("wall", "wall"),
+                                                                   ("result", "result", 10), ("target", "target")))
+            yield Rows(id="rsteps", cursor_type="row", columns=(("step", "id"), ("result", "result", 9), ("late", "late")))
+        yield Rows(id="rinjects", cursor_type="row", columns=(("inject", "n"), ("first response", "first"), ("expect", "expect"),
+                                                               ("what", "what")))
+        yield Rows(id="record", cursor_type="row", columns=(("kind", "kind"), ("about", "about"), ("what", "what")))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for table_id, title in (("#measures", "Times against targets"), ("#rsteps", "Steps"), ("#rinjects", "Injects"),
+                                ("#record", "Observations and improvement plan")):
+            self.query_one(table_id).border_title = title
+        self.refresh_review()
+        self.set_interval(2.0, self.refresh_review)
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def refresh_review(self) -> None:
+        from warroom.errors import WarroomError
+        from warroom.services import review
+
+        app = self.warroom
+        if not app._loaded.wait(30) or app._home_store is None or app._home_config is None:
+            return
+        try:
+            with app._home_store.read() as session:
+                result = review.review(session, self.incident_id, app._home_config, self.clock.now())
+        except WarroomError as exc:
+            self.app.call_from_thread(self.query_one("#reviewline", Static).update, literal.plain(str(exc), "bold"))
+            return
+        self.app.call_from_thread(self.show, result)
+
+    def show(self, r: Review) -> None:
+        faster = f" · {r.speed:g}× faster" if r.speed != 1 else ""
+        self.query_one("#reviewline", Static).update(Content.assemble(
+            literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
+            literal.plain(f" · wall-clock {span(r.wall_seconds)}, scenario {span(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
+        self.query_one("#measures", Rows).sync([
+            (m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
+                      span(m.target_seconds) if m.target_seconds is not None else "—"))
+            for m in r.measures])
+        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, span(s.late_seconds) if s.late_seconds else "")) for s in r.steps])
+        self.query_one("#rinjects", Rows).sync([
+            (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", span(i.first_response_seconds),
+                          f"{i.expect} {span(i.expect_seconds)}" if i.expect else "—",
+                          text.words(" — ".join(x for x in (i.message or "", f"fault {i.fault}" if i.fault else "") if x))))
+            for i in r.injects])
+        record = [(f"o{o.seq}", (o.kind, f"target {o.target}" if o.target else f"step {o.step}", text.words(o.text))) for o in r.observations]
+        record += [(f"a{a.seq}", (f"action #{a.seq}", f"{a.owner}, due {a.due}, {a.status}", text.words(a.text))) for a in r.actions]
+        self.query_one("#record", Rows).sync(record)
+
+    def action_observe(self, kind: str) -> None:
+        step = self.query_one("#rsteps", Rows).selected_key
+        if step is None:
+            return
+
+        def answered(said: str | None) -> None:
+            if said:
+                self.warroom.act(commands.Observe(self.incident_id, kind, said, None, step))
+                self.refresh_review()
+
+        self.app.push_screen(AskText(f"{kind.capitalize()} about step {step}:", required=True), answered)
+
+    def action_action(self) -> None:
+        asked: list[str] = []
+
+        def ask(question: str, then) -> None:
+            self.app.push_screen(AskText(question, required=True), then)
+
+        def got_due(due: str | None) -> None:
+            if due:
+                self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
+                self.refresh_review()
+
+        def got_owner(owner: str | None) -> None:
+            if owner:
+                asked.append(owner)
+                ask("Due date (YYYY-MM-DD):", got_due)
+
+        def got_text(said: str | None) -> None:
+            if said:
+                asked.append(said)
+                ask("Who owns it?", got_owner)
+
+        ask("Corrective action:", got_text)
