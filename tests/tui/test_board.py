@@ -662,3 +662,26 @@ def test_q_asks_before_it_quits(home, clock):
             await until(pilot, lambda: not app.is_running, what="the app to end")
 
     asyncio.run(scenario())
+
+
+def test_a_database_deleted_under_the_tui_is_said_and_no_action_vanishes_into_it(home, clock):
+    """The TUI keeps the deleted file open: writes went into it, shown as done, and were lost when
+    it quit, while every other coordinator's CLI said there was no database."""
+    from warroom.services import commands
+
+    configure(home)
+    incident_id = int(run_cli("--home", str(home.root), "incident", "start", "quick-drill", "--drill").stdout)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            for suffix in ("", "-wal", "-shm"):
+                (home.root / f"warroom.db{suffix}").unlink(missing_ok=True)
+            problem = app.screen.query_one("#problem", Static)
+            await until(pilot, lambda: "was deleted while this TUI ran" in str(problem.render()), what="the problem said")
+            app.act(commands.LogEntry(incident_id, "written into a deleted file"))
+            await actions_landed(app)
+            assert any("nothing was done: the database" in n.message for n in app._notifications)
+
+    asyncio.run(scenario())

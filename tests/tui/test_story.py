@@ -231,3 +231,47 @@ def test_help_fits_80_columns_and_scrolls_by_keyboard(home, clock):
             await until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="the help to close")
 
     asyncio.run(scenario())
+
+
+def test_a_hostile_name_cannot_freeze_the_palette():
+    """Textual's fuzzy search tries every way a query's letters fall in a candidate: matched whole,
+    a 600-character "abab…" name froze the UI loop for minutes. It is matched on its first
+    characters, in well under the deadline."""
+    import threading
+
+    from textual.fuzzy import Matcher
+
+    from warroom.tui.palette import candidate_text
+
+    scores: list[float] = []
+    search = threading.Thread(target=lambda: scores.append(Matcher("aabba").match(candidate_text("ab" * 300))), daemon=True)
+    search.start()
+    search.join(timeout=20)
+    assert scores, "the fuzzy search of one hostile name did not end within 20 s"
+
+
+def test_a_second_palette_never_opens_over_a_dialog(tmp_path, clock):
+    """ctrl+p, ctrl+q (the quit question over the palette), ctrl+p pushed a second palette with the
+    same id, and the app died (found by key mashing)."""
+    from textual.command import CommandPalette
+
+    from warroom.tui.dialogs import Confirm
+
+    home = demo_home(tmp_path, clock)
+
+    async def scenario() -> None:
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, Confirm), what="the quit question")
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm) and app.is_running
+            assert sum(isinstance(s, CommandPalette) for s in app.screen_stack) == 1
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="back in the palette")
+
+    asyncio.run(scenario())

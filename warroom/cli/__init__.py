@@ -41,7 +41,7 @@ pass_env = click.make_pass_decorator(Env)
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(package_name="warroom")
 @click.pass_context
-def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool) -> None:
+def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool) -> int | None:
     """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
 
     Without a command, opens the war-room's board in the terminal."""
@@ -49,7 +49,7 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
     if ctx.invoked_subcommand is None:
         from warroom.tui import app
 
-        app.run(ctx.obj.home.require(), wall=wall, mouse=ctx.obj.mouse)
+        return app.run(ctx.obj.home.require(), wall=wall, mouse=ctx.obj.mouse)  # its status: not 0 after a crash
 
 
 def _register() -> None:

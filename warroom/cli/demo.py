@@ -24,7 +24,7 @@ def demo_root() -> Path:
               help=f"Also start a compressed drill ({DEMO_DRILL}, {DEMO_SPEED:g}× faster) that runs by itself: watch its injects arrive "
                    "and its faults break suppliers; press m in its room for the script, v for the review.")
 @pass_env
-def demo(env: Env, fresh: bool, drill: bool) -> None:
+def demo(env: Env, fresh: bool, drill: bool) -> int:
     """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
     import os
     import shutil
@@ -62,7 +62,7 @@ def demo(env: Env, fresh: bool, drill: bool) -> None:
         quicken_playbooks(root / "playbooks")  # every run: a demo home made by an older version gets them too
         if drill:
             _start_drill(Home(root))
-        app.run(Home(root), mouse=env.mouse)
+        return app.run(Home(root), mouse=env.mouse)
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

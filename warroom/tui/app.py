@@ -89,6 +89,7 @@ class WarroomApp(App):
         self._home_config: Config | None = None
         self._home_store: Store | None = None
         self.keeper: MonitorKeeper | None = None
+        self._gone: str | None = None  # the database file was deleted or replaced under this TUI
         self.actor_user: str | None = None
         from warroom.tui.injects import Announcer
 
@@ -103,6 +104,17 @@ class WarroomApp(App):
         from warroom.tui import hint
 
         hint.dismiss(self)
+
+    def action_command_palette(self) -> None:
+        """One palette at a time, and none over a dialog: Textual checks only the top screen, so a
+        second ctrl+p over a quit dialog opened from the palette pushed a second palette with the
+        same id, and the app died (issue 11, found by key mashing)."""
+        from textual.command import CommandPalette
+        from textual.screen import ModalScreen
+
+        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack) or isinstance(self.screen, ModalScreen):
+            return
+        super().action_command_palette()
 
     async def action_quit(self) -> None:
         """Quitting asks first: a `q` meant for a room that had not opened yet, or pressed on the
@@ -180,6 +192,7 @@ class WarroomApp(App):
         self.post_message(Identity(config.settings.title, f"{actor.name} ({actor.role})", config.settings.timezone, actor.role))
         changes = watch(self.home.url)  # --db: the database the app reads, not the home's own file
         reader = Reader(store, changes, config, self.clock)
+        opened = _file_identity(self.home.url)
         if self.keep_monitor:
             from warroom.monitor.keeper import MonitorKeeper
 
@@ -193,6 +206,9 @@ class WarroomApp(App):
                         next_lease_look = time.monotonic() + 3.0
                         if self.keeper.ensure(store, SystemClock().now()) and self.keeper.child:  # the lease is in real time
                             self.post_message(MonitorStarted(self.keeper.child.pid))
+                    self._gone = _gone(self.home.url, opened)
+                    if self._gone:
+                        raise WarroomError(self._gone)
                     forced = self._reload.is_set() or failing is not None
                     self._reload.clear()
                     data, view = reader.poll(forced=forced, incident_id=self.open_incident)
@@ -233,6 +249,9 @@ class WarroomApp(App):
 
         if not self._loaded.wait(30) or self._home_config is None or self._home_store is None:
             tell("nothing was done: the war-room could not be loaded (the board says why)", False)
+            return
+        if self._gone:
+            tell(f"nothing was done: {self._gone}", False)
             return
         try:
             outcome = commands.execute(self._home_store, command, commands.context(self.home, self._home_config, self.clock.now()))
@@ -366,13 +385,43 @@ class WarroomApp(App):
             literal.notify(self, message.text, severity="error", timeout=15)
 
 
+def _file_identity(url: str) -> tuple[int, int] | None:
+    from warroom.store.engine import sqlite_path
+
+    path = sqlite_path(url)
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if info is not None else None
+
+
+def _gone(url: str, opened: tuple[int, int] | None) -> str | None:
+    """Why the SQLite file this TUI opened is no longer the home's, or None. A deleted or replaced
+    file stays open here and takes writes that no one else will ever read: say so, and act no more."""
+    if opened is None:
+        return None
+    from warroom.store.engine import sqlite_path
+
+    path = sqlite_path(url)
+    now = _file_identity(url)
+    if now == opened:
+        return None
+    what = "was deleted" if now is None else "was replaced by another file"
+    return f"the database {path} {what} while this TUI ran; quit and start warroom again (then run warroom verify)"
+
+
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:
     """The app as tests drive it (no child monitor unless a test asks for one). The wall view
     changes nothing, so it never starts a monitor."""
     return WarroomApp(home, clock=clock, keep_monitor=keep_monitor and not wall, wall=wall)
 
 
-def run(home: Home, *, wall: bool = False, mouse: bool = True) -> None:
+def run(home: Home, *, wall: bool = False, mouse: bool = True) -> int:
     """The app as a person runs it, alone in its process: a monitor kept running, and the heap
-    frozen once loaded (never in a test process, where many apps come and go)."""
-    WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True).run(mouse=mouse)
+    frozen once loaded (never in a test process, where many apps come and go). Its exit status:
+    not 0 when it ended on an error, so a supervisor (or the SSH door) does not take a crash for
+    a coordinator's quit."""
+    app = WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True)
+    app.run(mouse=mouse)
+    return app.return_code or 0

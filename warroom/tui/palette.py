@@ -59,9 +59,19 @@ def show_playbook(app: WarroomApp, playbook_id: str) -> None:
     app.push_screen(PlaybooksScreen(select=playbook_id))
 
 
+# Textual's fuzzy search tries every way the query's letters can fall in a candidate, on the UI
+# loop: a 280-character "abab…" name froze the palette for 40 s. Names are matched (and shown) on
+# their first MATCHED characters; no honest name, title or playbook id is longer.
+MATCHED = 100
+
+
+def candidate_text(candidate: str) -> str:
+    return text.line(candidate)[:MATCHED]
+
+
 def shown(matcher: Matcher, candidate: str) -> Content:
     """`candidate` as written (one line, controls visible), its matched letters styled."""
-    plain = text.line(candidate)
+    plain = candidate_text(candidate)
     content = Content(plain)
     score, offsets = matcher.fuzzy_search.match(matcher.query, plain)
     if score:
@@ -85,9 +95,9 @@ class _Finder(Provider):
             return
         matcher = self.matcher(query)
         for candidate, help_text, command in self.candidates():
-            score = matcher.match(text.line(candidate))
+            score = matcher.match(candidate_text(candidate))
             if score > 0:
-                yield Hit(score, shown(matcher, candidate), command, text=text.line(candidate), help=help_text)
+                yield Hit(score, shown(matcher, candidate), command, text=candidate_text(candidate), help=help_text)
 
 
 class IncidentFinder(_Finder):
