@@ -51,3 +51,13 @@ def test_a_log_entrys_page_says_what_it_answers_and_shows_control_characters_as_
     shown = str(body)
     assert str(title) == f"Log #{entry.seq}" and "answers     failover" in shown
     assert "\x1b" not in shown and "Fail over" in shown
+
+
+def test_a_long_value_wraps_under_itself_and_control_characters_stay_symbols():
+    from warroom.tui.literal import hanging
+
+    shown = str(hanging("DMS 2024/EXIT-03 (exit plan NLCloud hosting), owner procurement\x1b[2J, reviewed 2026-02-12", " " * 19, 60, first=19))
+    lines = shown.split("\n")
+    assert len(lines) > 1 and all(line.startswith(" " * 19) and line.strip() for line in lines[1:]), lines
+    assert all(19 + len(lines[0]) <= 60 for _ in [0]) and all(len(line) <= 60 for line in lines[1:])
+    assert "\x1b" not in shown and "2026-02-12" in shown

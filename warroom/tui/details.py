@@ -4,14 +4,12 @@ built from `literal` pieces: people's and suppliers' text is never markup."""
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from textual.content import Content
 
-from warroom import text
 from warroom.clock import parse_iso
 from warroom.services import views
 from warroom.tui import literal
@@ -50,16 +48,7 @@ class About:
         return Content.assemble((f"{name:<12}", "bold"), self._wrapped(value, " " * 12))
 
     def _wrapped(self, value: object, indent: str, first: int | None = None) -> Content:
-        """Text after `indent` (its first line after `first` cells, where that differs), wrapped at
-        words to the page's width with every further line indented too: a long entry must not
-        run back to column 0 under the times."""
-        width = max(self.width, len(indent) + 20)
-        lines: list[str] = []
-        for n, line in enumerate(text.block(value, "").split("\n")):
-            start = " " * (len(indent) if n or first is None else first)
-            wrapped = textwrap.wrap(line, width, initial_indent=start, subsequent_indent=indent, break_on_hyphens=False) or [start]
-            lines += [wrapped[0][len(start):], *(w[len(indent):] for w in wrapped[1:])]
-        return Content(("\n" + indent).join(lines))
+        return literal.hanging(value, indent, self.width, first)
 
     def step(self, key: str) -> tuple[Content, Content]:
         st = next(s for s in self.view.steps if s.id == key)

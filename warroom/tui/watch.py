@@ -53,7 +53,7 @@ def availability_lines(windows: dict[str, Availability] | None) -> list[Content]
         longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
         lines.append(Content(f"  {name:<5}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
                              f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
-    lines.append(Content.styled("  unknown: no monitor watched; maintenance windows are left out of the uptime", "dim"))
+    lines.append(Content.styled("  unknown: no monitor watched. Uptime leaves maintenance windows out", "dim"))
     return lines
 
 
@@ -178,14 +178,16 @@ class SupplierScreen(Screen):
             store.dispose()
         view = next(s for s in status.suppliers if s.id == supplier.id)
         zone = config.settings.timezone
-        self.app.call_from_thread(self._put, detail(supplier, view, windows, register, ranked, zone))
+        width = self.app.size.width - 6  # the border, padding and scroll bar
+        self.app.call_from_thread(self._put, detail(supplier, view, windows, register, ranked, zone, width))
 
     def _put(self, content: Content) -> None:
         for facts in self.query("#supplierfacts").results(Static):  # none when the screen was closed before the read came
             facts.update(content)
 
 
-def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, register: list[Any], ranked: Ranked | None, zone: str) -> Content:
+def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, register: list[Any], ranked: Ranked | None, zone: str,
+           width: int = 80) -> Content:
     """The supplier screen's text: what the config says, what the monitor saw, what the log remembers."""
     from warroom.clock import local
 
@@ -199,8 +201,8 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     ]
 
     def fact(label: str, value: object) -> None:
-        if value not in (None, "", [], ()):
-            lines.append(literal.template("  $label $value", label=f"{label:<16}", value=value))
+        if value not in (None, "", [], ()):  # a long value wraps under itself, not under the labels
+            lines.append(Content.assemble(f"  {label:<16} ", literal.hanging(value, " " * 19, width)))
 
     outside = s.outside_eu()
     fact("jurisdiction", (s.country or "—") + (f" (parent {s.parent_country})" if s.parent_country else ""))
@@ -210,7 +212,8 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     fact("notice", f"{s.notice.days} days" if s.notice else None)
     fact("contract owner", s.contract_owner)
     if s.exit_plan:
-        fact("exit plan", s.exit_plan.location + (f", reviewed {s.exit_plan.reviewed}" if s.exit_plan.reviewed else ", never reviewed"))
+        fact("exit plan", s.exit_plan.location)
+        fact("reviewed", s.exit_plan.reviewed or "never")  # its own line: a date never split from its word
     else:
         fact("exit plan", "none")
     fact("certifications", ", ".join(s.certifications))
