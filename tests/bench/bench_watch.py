@@ -5,7 +5,7 @@ disk:
 - floor: bare `sqlite3` reading the rows the history needs (90 days of supplier.state events and
   watch spans) and doing nothing with them;
 - the board's own read (services.board.board), which the history must not slow down: the board
-  reads only the 30-day figure, once a minute, in a thread (tui/watch.follow_uptime).
+  reads only the 30-day figure, once a minute, in a thread (tui/uptime.follow_uptime).
 
 The year: every supplier checked by a monitor that stopped for an hour every day (365 watch spans a
 supplier) and changing state every six days on average (about 120 supplier.state events a supplier),

@@ -75,10 +75,7 @@ def test_the_demo_story_against_the_clock(tmp_path):
         def in_room() -> bool:
             return bool(re.search(r"☐\s+confirm", screen()))
 
-        see(lambda: in_room() or re.search(r"#\d+\s+DRILL\s+Primary cloud hosting", screen()), 30, "the drill")
-        if not in_room():
-            keys("Tab", "Enter")  # to the incidents table, open its room
-        see(in_room, 30, "the incident room")
+        see(in_room, 30, "the drill's room (starting one lands in its room)")
         keys("d")  # the first step is selected: done
         see(lambda: re.search(r"✔\s+confirm", screen()), 30, "the step done")
         # Keys typed after `l` before it took the focus to the log line would go to the panels
@@ -90,11 +87,16 @@ def test_the_demo_story_against_the_clock(tmp_path):
         blurred = entry_line()
         keys("l")
         see(lambda: entry_line() not in ("", blurred), 10, "the log line focused")
+        see("answers none (ctrl+t)", 10, "the offer to answer an expected decision")
+        keys("C-t")  # tie the entry to the open expected decision
+        see("answers failover", 10, "the entry tied to failover")
         keys("-l", "Fail over to Groningen")  # -l: the text typed as it is, not read as key names
         see(lambda: re.search(r"▊\s+Fail over to Groningen\s", screen()), 10, "the entry typed into the log line")
         keys("Enter")
-        see("Fail over to Groningen", 60, "the decision in the log")
-        assert len([k for k in pressed if k != "-l"]) <= 8, pressed  # f D (tab enter) d l text enter: no detours
+        # The log's row, not the entry line (which shows the typed text already, and keeps it when refused).
+        see(lambda: re.search(r"\d\d:\d\d:\d\d\s+\S+\s+decision\s+Fail over to Groningen", screen()), 60, "the decision in the log")
+        see("Decisions · 1 open", 10, "failover closed, manual-payments still open")
+        assert len([k for k in pressed if k != "-l"]) <= 8, pressed  # f D d l ctrl+t text enter: no detours
         listed = run_cli("incident", "list", "--json", home=home)
         (incident,) = json.loads(listed.stdout)
         assert incident["mode"] == "drill" and incident["playbook"] == "cloud-hosting-outage"

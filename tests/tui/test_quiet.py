@@ -146,3 +146,39 @@ def test_a_row_painted_before_its_columns_were_measured_is_painted_again_at_thei
         assert "a supplier with a long name  status page: Major outage" in shown()
 
     with_table(2, body)
+
+
+def test_cut_counts_terminal_cells_and_marks_the_cut():
+    from rich.cells import cell_len
+
+    from warroom.tui.quiet import cut
+
+    assert cut("Confirm the outage with NLCloud", 12) == "Confirm the…"
+    wide = "事件事件事件事件"  # two cells each: len() would let twice the width through
+    assert cell_len(cut(wide, 7)) <= 7 and cut(wide, 7).endswith("…")
+    assert cut("short", 12) == "short"
+
+
+class FillApp(App):
+    def compose(self):
+        yield Rows(id="t", columns=(("id", "id"), ("title", "title")), fill="title")
+
+
+def test_a_fill_column_is_cut_with_an_ellipsis_to_the_tables_width_and_whole_again_when_it_fits():
+    title = "Confirm the outage with NLCloud's service desk and note their ticket number"
+
+    async def scenario():
+        app = FillApp()
+        async with app.run_test(size=(40, 8)) as pilot:
+            table = app.query_one(Rows)
+            table.sync([("a", ("confirm", title))])
+            await pilot.pause()
+            shown = str(table.get_row_at(0)[1])
+            assert shown.endswith("…") and title.startswith(shown[:-1]) and len(shown) < len(title), shown
+            lines = [strip.text.rstrip() for strip in table.render_lines(Region(0, 0, 40, table.size.height))]
+            assert any(line.endswith("…") for line in lines), lines
+            assert table.text_width() >= len(title)  # the room lays out on what the rows need whole
+            await pilot.resize_terminal(120, 8)
+            await until(pilot, lambda: str(table.get_row_at(0)[1]) == title, what="the title whole at 120 columns")
+
+    asyncio.run(scenario())

@@ -463,3 +463,33 @@ def test_keyboard_only_flow_through_an_incident(home, clock):
 
     asyncio.run(scenario())
     assert len(pressed) <= 20, pressed
+
+
+def test_the_log_line_ties_a_decision_to_an_open_expected_decision_and_the_log_says_what_each_row_is(home, clock):
+    """`l`, ctrl+t, type, enter (README's "What to try" step 3) closes `failover`; the log row shows
+    the entry's kind and what it answers; the notice names the event, not an incident-like `#18`."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await pilot.press("l")
+            answers = room.query_one("#answers", Static)
+            assert answers.display and "answers none (ctrl+t)" in str(answers.render())
+            await pilot.press("ctrl+t")
+            assert room.answering == "failover" and "answers failover" in str(answers.render())
+            await pilot.press("ctrl+t", "ctrl+t")  # manual-payments, then none again
+            assert room.answering is None
+            await pilot.press("ctrl+t", *"Fail over to Groningen", "enter")
+            await until(pilot, lambda: [d.id for d in room.view.open_decisions] == ["manual-payments"], what="failover to close")
+            assert last_data(home, "decision.logged")["decision"] == "failover"
+            log = room.query_one("#log", DataTable)
+            row = [str(cell) for cell in log.get_row_at(log.row_count - 1)]
+            assert row[2] == "decision" and row[3].startswith("Fail over to Groningen") and "answers failover" in row[3], row
+            assert [str(c) for c in log.get_row_at(0)][2] == "incident.opened"
+            notice = str(room.query_one("#notice", Static).render())
+            assert "decision logged (event " in notice and "answers failover" in notice and "#" not in notice, notice
+
+    asyncio.run(scenario())

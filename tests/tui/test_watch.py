@@ -51,7 +51,8 @@ def test_the_board_shows_30_day_uptime_when_wide_and_i_opens_the_supplier(home, 
             await until(pilot, lambda: "Availability" in str(facts.render()), what="the supplier's facts")
             shown = str(facts.render())
             assert "NLCloud Hosting B.V. (nlcloud) · vital" in shown
-            assert "exit plan        DMS 2024/EXIT-03 (exit plan NLCloud hosting), reviewed 2026-02-12" in shown
+            assert "exit plan        DMS 2024/EXIT-03 (exit plan NLCloud hosting)\n" in shown
+            assert "  reviewed         2026-02-12\n" in shown  # its own line: never `reviewed⏎2026-02-12` at 80 columns
             assert f"  {'24h':<5}{expected:>9}  {1:>7}  1 h 00 min    1 h 00 min        0 s" in shown  # one outage of an hour, all watched
             assert "secondary-dc  Stand-by data centre (own hosting, Groningen) · NEVER EXERCISED ⚠" in shown
             assert "fallback_never_exercised" in shown

@@ -155,7 +155,9 @@ class LogEntry(_NoPreparation):
 
         event = incidents.log(session, incident_id=self.incident_id, text=self.text, kind=self.kind, now=ctx.now, actor=ctx.actor,
                               rationale=self.rationale, decision=self.decision, corrects=self.corrects, occurred_at=self.occurred_at)
-        return Outcome(f"logged as #{event['seq']}", event["seq"])
+        answers = f", answers {self.decision}" if self.decision else ""
+        # The event's number, not `#n`: `#1` is how the war-room names an incident.
+        return Outcome(f"{LogKind(self.kind).value} logged (event {event['seq']}){answers}", event["seq"])
 
 
 @dataclass(frozen=True)

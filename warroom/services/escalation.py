@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from warroom.clock import iso, local
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import drills, lease, outbox, reporting
+from warroom.services import drills, lease, outbox, owed, reporting
 from warroom.services.actors import Actor
-from warroom.services.incidents import get, require_open, scaled, snapshot, span
+from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, Incident, IncidentStep
 
@@ -55,14 +55,14 @@ def pending(session: Session, config: Config | None = None) -> list[Deadline]:
     ]
     out += [
         Deadline("step", s.incident_id, s.step_id, s.due_at)
-        for s in session.exec(select(IncidentStep).where(IncidentStep.incident_id.in_(ids), IncidentStep.status.in_(("pending", "started")),
+        for s in session.exec(select(IncidentStep).where(IncidentStep.incident_id.in_(ids), IncidentStep.status.in_(owed.UNFINISHED),
                                                          IncidentStep.due_at.is_not(None))).all()
     ]
-    decided = {(incident_id, json.loads(data).get("decision")) for incident_id, data in session.exec(
-        select(Event.incident_id, Event.data).where(Event.incident_id.in_(ids), Event.kind == "decision.logged")).all()}
+    answered = owed.decided(session, ids)
     for incident in incidents:
-        out += [Deadline("decision", incident.id, d.id, incident.opened_at + scaled(incident, d.by))
-                for d in snapshot(incident).decisions if d.by is not None and (incident.id, d.id) not in decided]
+        out += [Deadline("decision", incident.id, o.decision.id, o.due_at)
+                for o in owed.open_decisions(snapshot(incident), answered[incident.id], incident.opened_at, None, True, incident.speed)
+                if o.due_at is not None]
     if config is not None:  # reporting clocks (NIS2, CER) may come from the home's config as well as the playbook
         out += [Deadline("report", i, o, due) for i, o, due in reporting.due(session, incidents, config)]
     # A drill's scripted injects: the monitor fires them through services/drills.py, not fire() below.
@@ -92,7 +92,7 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
         data = {"level": level.level, "notify": targets, "message": level.message, "due_at": iso(level.due_at), "late_seconds": late}
     elif deadline.kind == "step":
         step = session.get(IncidentStep, (incident.id, deadline.ref))
-        if step is None or step.status not in ("pending", "started"):
+        if step is None or step.status not in owed.UNFINISHED:
             return None
         targets = _late_work_targets(session, incident)
         kind, summary = "step.overdue", f"{marker}step {step.step_id} overdue: {step.title}{lateness}"

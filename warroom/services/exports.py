@@ -26,7 +26,7 @@ from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import health, incidents, reporting
+from warroom.services import health, incidents, owed, reporting
 from warroom.services.views import to_json
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -126,15 +126,12 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident.id)
                                .order_by(FallbackActivation.activated_at)).all()
-    decided = {e["data"].get("decision") for e in eventlog.matching(  # only entries that may name one are read
-        session.connection(), _EVENT.c.incident_id == incident.id, _EVENT.c.kind == "decision.logged", _EVENT.c.data.contains('"decision":'))
-        if isinstance(e["data"], dict)}
     register = config.fallbacks()
-    live = incident.status in ("open", "stabilised")
+    live = incident.status in owed.LIVE
     when = lambda value: iso(value) if value else None  # noqa: E731
     return {
         "steps": [{"id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": when(s.due_at),
-                   "overdue": live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
+                   "overdue": owed.is_late(s.status, s.due_at, now, live),
                    "changed_at": when(s.changed_at), "changed_by": s.changed_by, "note": s.note} for s in steps],
         "ladder": [{"level": e.level, "notify": json.loads(e.notify), "message": e.message, "due_at": iso(e.due_at),
                     "state": "cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
@@ -147,10 +144,10 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                                         "deactivated_at": when(a.deactivated_at), "deactivated_by": a.deactivated_by, "result": a.result}
                                        for a in activations if a.fallback_id == f]}
                       for f in dict.fromkeys([*playbook.fallbacks, *(a.fallback_id for a in activations)])],
-        "open_decisions": [{"id": d.id, "question": d.question, "role": d.role,
-                            "due_at": iso(incident.opened_at + d.by) if d.by else None,
-                            "overdue": live and d.by is not None and now > incident.opened_at + d.by}
-                           for d in playbook.decisions if d.id not in decided],
+        "open_decisions": [{"id": o.decision.id, "question": o.decision.question, "role": o.decision.role,
+                            "due_at": when(o.due_at), "overdue": o.overdue}
+                           for o in owed.open_decisions(playbook, owed.decided(session, [incident.id])[incident.id],
+                                                        incident.opened_at, now, live, incident.speed)],
         "reporting": to_json(reporting.of(session, incident, config, now)),  # the legal reporting clocks (NIS2, CER)
     }
 

@@ -16,9 +16,9 @@ from warroom.clock import iso
 from warroom.config import Config, Supplier
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
 from warroom.playbooks.schema import Playbook
-from warroom.services import history, lease, views
+from warroom.services import history, lease, owed, views
 from warroom.store import eventlog
-from warroom.store.models import Escalation, Event, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
+from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -200,21 +200,18 @@ def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident
             fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(level=level.level, fired_at=level.fired_at,
                                                                               notify=tuple(json.loads(level.notify))))
     late: dict[int, int] = {}
-    for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(("pending", "started")),
+    for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(owed.UNFINISHED),
                                                         col(IncidentStep.due_at).is_not(None))).all():
-        if step.due_at is not None and now > step.due_at:
+        if owed.is_late(step.status, step.due_at, now, True):
             late[step.incident_id] = late.get(step.incident_id, 0) + 1
-    decided = {(incident_id, data.get("decision") if isinstance(data, dict) else None) for incident_id, data in
-               ((i, json.loads(d)) for i, d in session.exec(select(Event.incident_id, Event.data).where(
-                   col(Event.incident_id).in_(ids), Event.kind == "decision.logged")).all())}
+    answered = owed.decided(session, [i for i in ids if i is not None])
     out = []
     for incident in incidents:
         assert incident.id is not None  # read from the table
         nxt = nexts.get(incident.id)
-        active = incident.status in ("open", "stabilised")  # a resolved incident owes nothing more
+        active = incident.status in owed.LIVE
         playbook = snapshot(incident)
-        overdue = sum(1 for d in playbook.decisions
-                      if d.by is not None and (incident.id, d.id) not in decided and now > incident.opened_at + d.by) if active else 0
+        overdue = sum(1 for o in owed.open_decisions(playbook, answered[incident.id], incident.opened_at, now, active, incident.speed) if o.overdue)
         out.append(views.OpenIncident(id=incident.id, mode=Mode(incident.mode), title=incident.title, status=IncidentStatus(incident.status),
                                       opened_at=incident.opened_at,
                                       next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None,

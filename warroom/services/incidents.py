@@ -18,7 +18,7 @@ from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
-from warroom.services import limits, views
+from warroom.services import limits, owed, views
 from warroom.services.actors import Actor
 from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -250,16 +250,15 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
     details = {st.id: st.details for st in playbook.steps}
     roles = {st.id: st.role for st in playbook.steps}
-    decided = {e["data"].get("decision") for e in events if e["kind"] == "decision.logged" and isinstance(e["data"], dict)}
     register = config.fallbacks()
-    live = incident.status in ("open", "stabilised")
+    live = incident.status in owed.LIVE
     return views.IncidentView(
         incident=summary(incident),
         events=tuple(_event_view(incident_id, e) for e in events),
         chain=views.ChainState(head=events[-1]["hash"] if events else None, verified=problem is None, problem=problem),
         steps=tuple(views.StepView(
             id=s.step_id, title=s.title, source=s.source, status=s.status, due_at=s.due_at,
-            overdue=live and s.status in ("pending", "started") and s.due_at is not None and now > s.due_at,
+            overdue=owed.is_late(s.status, s.due_at, now, live),
             changed_at=s.changed_at, changed_by=s.changed_by, note=s.note, details=details.get(s.step_id, "") if s.source == "playbook" else "",
             role=roles.get(s.step_id) if s.source == "playbook" else None,
         ) for s in steps),
@@ -277,10 +276,9 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
             supplier=register[f][0].id if f in register else "", owner=register[f][1].owner if f in register else "",
             steps=tuple(register[f][1].steps) if f in register else (),
         ) for f in playbook.fallbacks),
-        open_decisions=tuple(views.OpenDecision(
-            id=d.id, question=d.question, due_at=incident.opened_at + scaled(incident, d.by) if d.by else None,
-            overdue=live and d.by is not None and now > incident.opened_at + scaled(incident, d.by),
-        ) for d in playbook.decisions if d.id not in decided),
+        open_decisions=tuple(views.OpenDecision(id=o.decision.id, question=o.decision.question, due_at=o.due_at, overdue=o.overdue)
+                             for o in owed.open_decisions(playbook, owed.decided(session, [incident_id])[incident_id],
+                                                          incident.opened_at, now, live, incident.speed)),
         suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
                         for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
         reporting=_reporting().clocks(playbook, config, incident, events, now),

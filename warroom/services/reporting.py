@@ -20,7 +20,7 @@ from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.obligations import Obligation, merged
 from warroom.playbooks.schema import Playbook
-from warroom.services import limits, views
+from warroom.services import limits, owed, views
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
@@ -42,9 +42,10 @@ def clocks(playbook: Playbook, config: Config, incident: Incident, events: Itera
     for e in events:
         data = e["data"] if isinstance(e["data"], dict) else {}
         at = e["at"] if isinstance(e["at"], datetime) else parse_iso(e["at"])
-        if e["kind"] == "decision.logged" and data.get("decision"):
+        answered = owed.decision_of(data) if e["kind"] == "decision.logged" else None
+        if answered:
             when = parse_iso(data["occurred_at"]) if data.get("occurred_at") else at
-            decided[data["decision"]] = min(when, decided.get(data["decision"], when))
+            decided[answered] = min(when, decided.get(answered, when))
         elif e["kind"] == "report.sent" and data.get("obligation") not in sent:
             sent[data["obligation"]] = (at, str(e["actor"]))
         elif e["kind"] == "report.overdue":

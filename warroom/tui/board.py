@@ -25,7 +25,7 @@ from warroom.services import commands, views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.hint import FirstRunHint
-from warroom.tui.quiet import QuietTexts, Rows
+from warroom.tui.quiet import QuietTexts, Rows, cut, cut_cell, fit
 from warroom.vocabulary import Mode
 
 if TYPE_CHECKING:
@@ -208,11 +208,6 @@ def incident_row(i: views.OpenIncident, now: datetime, title_width: int = TITLE_
             Text(f"⚠ {owed}", style="bold red", no_wrap=True, end="") if owed else "—", next_escalation(i, now))
 
 
-def cut(value: str, width: int) -> str:
-    width = max(width, 1)
-    return value if len(value) <= width else value[: width - 1] + "…"
-
-
 def elapsed(opened: datetime, now: datetime) -> str:
     minutes = int((now - opened).total_seconds()) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
@@ -234,20 +229,6 @@ def register_row(r: views.RegisterEntry, zone: ZoneInfo) -> tuple[str | Text, ..
         word, style = MODE_STYLE[r.active.mode] if r.active.mode in MODE_STYLE else (r.active.mode.upper(), "bold")
         active = Text(f"{word} ACTIVE #{r.active.incident}", style=style, no_wrap=True, end="")
     return (r.id, r.supplier, r.owner, exercised, due, active)
-
-
-def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
-    """Column widths: each as wide as its content, unless the total does not fit `available`;
-    then the columns in `shrink` (index, least width), least important first, give up space."""
-    widths = list(natural)
-    over = sum(widths) - available
-    for index, least in shrink:
-        if over <= 0:
-            break
-        give = min(over, max(0, widths[index] - least))
-        widths[index] -= give
-        over -= give
-    return widths
 
 
 def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
@@ -289,7 +270,7 @@ class BoardScreen(QuietTexts, Screen):
         self.trends: Trends = {}
         self.troubles: Troubles = {}
         self.filter_text = ""
-        self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from watch.follow_uptime
+        self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from uptime.follow_uptime
         self._tables_ready = False
 
     @property
@@ -323,7 +304,7 @@ class BoardScreen(QuietTexts, Screen):
         self.query_one("#services", Static).border_title = "Crucial services hit"
         self.query_one("#register").border_title = "Fallback register"
         self.set_interval(1.0, self._tick)
-        from warroom.tui.watch import follow_uptime
+        from warroom.tui.uptime import follow_uptime
 
         follow_uptime(self)
         self._fit(self.size.width, self.size.height)
@@ -636,7 +617,7 @@ class BoardScreen(QuietTexts, Screen):
         return [max(states, len("◆ DEGRADED")), max(names, len("supplier")), max(latency, len("latency/minute")), 5, max(notes, len("cause"))]
 
     def _uptime_shown(self) -> dict[str, float | None]:
-        from warroom.tui.watch import WIDE
+        from warroom.tui.uptime import WIDE
 
         return self.uptime if self.size.width >= WIDE else {}
 
@@ -651,14 +632,3 @@ class BoardScreen(QuietTexts, Screen):
         rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows]
         self._sized(table, rows, widths)
         self._title("#incidents", f"Incidents ({len(incidents)})")
-
-
-def cut_cell(cell: str | Text, width: int) -> str | Text:
-    if isinstance(cell, str):
-        return cut(cell, width)
-    if cell.cell_len <= width:
-        return cell
-    shown = cell.copy()
-    shown.truncate(width - 1)
-    shown.append("…")
-    return shown

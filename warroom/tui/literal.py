@@ -11,6 +11,8 @@ text and never parses; or it is assembled from styled pieces. Each piece first g
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.app import App
 from textual.content import Content
@@ -25,6 +27,19 @@ def cell(value: str | Text) -> Text:
     if isinstance(value, Text):
         return value
     return Text(text.line(value), no_wrap=True, end="")
+
+
+def hanging(value: object, indent: str, width: int, first: int | None = None) -> Content:
+    """Text shown as written after `indent` (its first line after `first` cells, where that
+    differs), wrapped at words to `width` with every further line after `indent` too: a long value
+    must not run back to column 0 under its label (a terminal wraps it there)."""
+    width = max(width, len(indent) + 20)
+    lines: list[str] = []
+    for n, line in enumerate(text.block(value, "").split("\n")):
+        start = " " * (len(indent) if n or first is None else first)
+        wrapped = textwrap.wrap(line, width, initial_indent=start, subsequent_indent=indent, break_on_hyphens=False) or [start]
+        lines += [wrapped[0][len(start):], *(w[len(indent):] for w in wrapped[1:])]
+    return Content(("\n" + indent).join(lines))
 
 
 def plain(value: object, style: str = "") -> Content:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.binding import Binding
 from textual.content import Content
@@ -29,18 +29,54 @@ from warroom.tui import literal
 Cell = str | Text  # a str is anyone's text, shown as written; a Text is ours (see literal.cell)
 
 
+def cut(value: str, width: int) -> str:
+    """At most `width` terminal cells (a wide character takes two), `…` where it was cut."""
+    width = max(width, 1)
+    if cell_len(value) <= width:
+        return value
+    return set_cell_size(value, width - 1).rstrip() + "…"  # a wide character split in two leaves a space: dropped
+
+
+def cut_cell(cell: Cell, width: int) -> Cell:
+    if isinstance(cell, str):
+        return cut(cell, width)
+    if cell.cell_len <= width:
+        return cell
+    shown = cell.copy()
+    shown.truncate(max(width, 1) - 1)
+    shown.append("…")
+    return shown
+
+
+def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
+    """Column widths: each as wide as its content, unless the total does not fit `available`;
+    then the columns in `shrink` (index, least width), least important first, give up space."""
+    widths = list(natural)
+    over = sum(widths) - available
+    for index, least in shrink:
+        if over <= 0:
+            break
+        give = min(over, max(0, widths[index] - least))
+        widths[index] -= give
+        over -= give
+    return widths
+
+
 class Rows(DataTable):
     BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
     _only_cell: Coordinate | None = None  # a class default: DataTable.__init__ may refresh before ours runs
     _refit_selected: str | None = None  # the row the cursor was on when `refit` emptied the table
 
-    def __init__(self, *, columns: Sequence[tuple[str, str] | tuple[str, str, int]], **kwargs):
+    def __init__(self, *, columns: Sequence[tuple[str, str] | tuple[str, str, int]], fill: str | None = None, **kwargs):
         """`columns`: (label, key) or (label, key, width to start from). A column that must grow
         repaints the whole table, so one whose text varies ("▲ up", "◌ maintenance") starts as
-        wide as it will usually need."""
+        wide as it will usually need. `fill`: the column (a title, a log line) cut with `…` to
+        the table's width when the rows are wider, instead of running off its edge."""
         super().__init__(**kwargs)
         self._column_spec = list(columns)
         self._shown: dict[str, tuple[Cell, ...]] = {}  # key → cells as asked for, in display order
+        self._fill = [key for _, key, *_ in self._column_spec].index(fill) if fill else None
+        self._natural: list[tuple[str, tuple[Cell, ...]]] = []  # the rows as given, before `fill` cut them
 
     def on_mount(self) -> None:
         for label, key, *start in self._column_spec:
@@ -58,11 +94,35 @@ class Rows(DataTable):
 
     def text_width(self) -> int:
         """The width its columns need to show every shown cell whole (cell padding included)."""
-        # A column never narrows once shown (DataTable keeps its widest), so start from that.
-        widths = [max(cell_len(label), self.columns[key].content_width if key in self.columns else 0) for label, key, *_ in self._column_spec]
-        for cells in self._shown.values():
+        return sum(w + 2 * self.cell_padding for w in self._natural_widths())
+
+    def _natural_widths(self) -> list[int]:
+        if self._fill is not None:  # whole, as given, whatever the table cut them to
+            widths = [max(cell_len(label), *(start[:1] or [0])) for label, _key, *start in self._column_spec]
+            rows = [cells for _, cells in self._natural]
+        else:  # a column never narrows once shown (DataTable keeps its widest), so start from that
+            widths = [max(cell_len(label), self.columns[key].content_width if key in self.columns else 0) for label, key, *_ in self._column_spec]
+            rows = list(self._shown.values())
+        for cells in rows:
             widths = [max(w, literal.cell(c).cell_len) for w, c in zip(widths, cells, strict=False)]
-        return sum(w + 2 * self.cell_padding for w in widths)
+        return widths
+
+    def _fitted(self, rows: list[tuple[str, tuple[Cell, ...]]]) -> list[tuple[str, tuple[Cell, ...]]]:
+        """The rows with the fill column cut to what the table's width leaves it."""
+        available = self.scrollable_content_region.width
+        if self._fill is None or available <= 0 or not rows:
+            return rows
+        natural = self._natural_widths()
+        widths = fit(natural, available - 2 * self.cell_padding * len(natural), [(self._fill, 8)])
+        if widths[self._fill] >= natural[self._fill]:
+            return rows
+        if self.columns and [c.content_width for c in self.columns.values()] != widths:
+            self.refit(widths)
+        return [(key, tuple(cut_cell(c, widths[i]) if i == self._fill else c for i, c in enumerate(cells))) for key, cells in rows]
+
+    def on_resize(self) -> None:
+        if self._fill is not None and self._natural:
+            self.sync(self._natural)
 
     def refit(self, widths: Sequence[int]) -> None:
         """Start again at these column widths (the caller cuts cells to fit them): a column
@@ -89,6 +149,9 @@ class Rows(DataTable):
     def sync(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
         """Show exactly these rows, in this order, touching only what differs from the screen.
         Rows are compared as given; only a new or changed cell is made into what is shown."""
+        if self._fill is not None:
+            self._natural = [(key, tuple(cells)) for key, cells in rows]
+            rows = self._fitted(self._natural)
         wanted = {key: tuple(cells) for key, cells in rows}
         kept = [key for key in self._shown if key in wanted]
         fresh = [key for key in wanted if key not in self._shown]

@@ -23,12 +23,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, Static
 
 from warroom import text
-from warroom.clock import Clock, parse_iso
+from warroom.clock import Clock
 from warroom.services import commands, views
-from warroom.tui import literal
+from warroom.tui import details, literal
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
-from warroom.tui.watch import REPORT_KEY, report_rows
+from warroom.tui.reports import REPORT_KEY, report_rows
 from warroom.vocabulary import FallbackResult, LogKind, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -43,7 +43,8 @@ RESULTS = [(FallbackResult.WORKED.value, "worked: it carried the service"),
 PANELS = ("steps", "ladder", "fallbacks", "decisions")
 PANEL_NAMES = {"steps": "Steps", "ladder": "Escalation", "fallbacks": "Fallbacks", "decisions": "Decisions"}
 NARROW = 100  # columns below which the room shows one panel at a time
-TYPING_ACTIONS = {"entry_tab", "leave_entry", "filter_done", "filter_clear"}  # the lines' own keys, which act on the screen
+TYPING_ACTIONS = {"entry_tab", "entry_answers", "leave_entry", "filter_done", "filter_clear"}  # the lines' own keys, which act on the screen
+DETAILS_MARGIN = 6  # the details page's border, padding and scroll bar
 LOG_LINES = 6  # the log keeps at least this many lines (border and header included)
 
 
@@ -84,11 +85,22 @@ class EntryInput(Input):
     """The entry line's fields: while typing, the footer says what tab, enter and esc do."""
 
     BINDINGS = [Binding("tab", "screen.entry_tab", "rationale"), Binding("enter", "submit", "log"),
-                Binding("escape", "screen.leave_entry", "cancel")]
+                Binding("ctrl+t", "screen.entry_answers", "answers…"), Binding("escape", "screen.leave_entry", "cancel")]
 
 
 class FilterInput(Input):
     BINDINGS = [Binding("enter", "screen.filter_done", "apply"), Binding("escape", "screen.filter_clear", "clear")]
+
+
+def entry_row(event: views.EventView) -> tuple[str, str]:
+    """A log row's kind and text: an entry's own kind (decision, note…) and the expected decision it
+    answers; any other event's kind (step.done, escalation.due…)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.kind == "decision.logged":
+        kind = str(data.get("kind") or "entry")
+        answers = data.get("decision")
+        return kind, text.words(event.summary) + (f" · answers {text.line(str(answers))}" if answers else "")
+    return event.kind, text.words(event.summary)
 
 
 def _panel_keys() -> list[tuple[str, str]]:
@@ -142,14 +154,14 @@ class IncidentScreen(QuietTexts, Screen):
         yield Static("", id="readonly")
         yield Static("", id="tabs")
         with Horizontal(id="roomtop"):
-            yield StepsPanel(id="steps", cursor_type="row", columns=(("", "mark"), ("step", "id"), ("due", "due"), ("title", "title")))
+            yield StepsPanel(id="steps", cursor_type="row", columns=(("", "mark"), ("step", "id"), ("due", "due"), ("title", "title")), fill="title")
             with Vertical(id="side"):
                 yield LadderPanel(id="ladder", cursor_type="row", columns=(("level", "level"), ("state", "state"), ("notify", "notify")))
                 yield FallbacksPanel(id="fallbacks", cursor_type="row", columns=(("fallback", "id"), ("state", "state")))
-        yield DecisionsPanel(id="decisions", cursor_type="row", columns=(("decision", "id"), ("due", "due"), ("question", "question")))
+        yield DecisionsPanel(id="decisions", cursor_type="row", columns=(("decision", "id"), ("due", "due"), ("question", "question")), fill="question")
         yield Static("", id="notice")
         yield FilterInput(placeholder="filter the log: type, enter applies, esc clears", id="filter")
-        yield LogPanel(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("what", "what")))
+        yield LogPanel(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("kind", "kind"), ("what", "what")), fill="what")
         with Horizontal(id="entry"):
             yield Select(KINDS, value=LogKind.DECISION.value, allow_blank=False, id="kind")
             yield Static("", id="answers")
@@ -259,8 +271,8 @@ class IncidentScreen(QuietTexts, Screen):
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
         wanted = self.log_filter.casefold()
-        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, text.words(e.summary))) for e in self.view.events
-                  if not wanted or wanted in e.summary.casefold() or wanted in e.actor.casefold() or wanted in e.kind])
+        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, *entry_row(e))) for e in self.view.events
+                  if not wanted or wanted in e.summary.casefold() or wanted in e.actor.casefold() or wanted in " ".join(entry_row(e)).casefold()])
         self._title("#log", literal.template("Log · filter: $f (/ to change)", f=self.log_filter) if self.log_filter else "Log")
         if following and log.row_count:
             log.move_cursor(row=log.row_count - 1)
@@ -472,6 +484,38 @@ class IncidentScreen(QuietTexts, Screen):
         # ("Fail over" holds an `a`, which would activate a fallback).
         if not self.read_only:
             self.set_focus(self.query_one("#text", Input))
+            self._show_answers()
+
+    def _open_decision_ids(self) -> list[str]:
+        return [d.id for d in self.view.open_decisions] if self.view else []
+
+    def _show_answers(self) -> None:
+        """Beside a decision entry: which expected decision it answers, or, while some are open and
+        it answers none, that ctrl+t ties it to one (logging it then closes that decision)."""
+        answers = self.query_one("#answers", Static)
+        is_decision = self.query_one("#kind", Select).value == LogKind.DECISION.value
+        if self.answering:
+            answers.update(literal.template("[b]answers $d[/b] ▸", d=self.answering))
+        elif is_decision and self._open_decision_ids():
+            answers.update(Content("answers none (ctrl+t) ▸"))
+        answers.display = bool(self.answering) or (is_decision and bool(self._open_decision_ids()))
+
+    def action_entry_answers(self) -> None:
+        """Cycle the decision entry's answer: each open expected decision in turn, then none."""
+        choices: list[str | None] = [None, *self._open_decision_ids()]
+        if len(choices) == 1:
+            self.say("no expected decision is open", done=False)
+            return
+        self.query_one("#kind", Select).value = LogKind.DECISION.value
+        at = choices.index(self.answering) if self.answering in choices else 0
+        self.answering = choices[(at + 1) % len(choices)]
+        self._show_answers()
+
+    @on(Select.Changed, "#kind")
+    def kind_changed(self, event: Select.Changed) -> None:
+        if event.value != LogKind.DECISION.value:  # only a decision answers an expected decision
+            self.answering = None
+        self._show_answers()
 
     def action_decide(self) -> None:
         """Answer the focused expected decision: the entry line, tied to it, takes the decision."""
@@ -518,7 +562,7 @@ class IncidentScreen(QuietTexts, Screen):
 
     def _untie(self) -> None:
         self.answering = None
-        self.query_one("#answers").display = False
+        self._show_answers()
 
     # ── the log's filter ───────────────────────────────────────────────────────────────────────
 
@@ -553,101 +597,8 @@ class IncidentScreen(QuietTexts, Screen):
         if self.view is None or not isinstance(focused, Rows) or focused.selected_key is None:
             return
         key = focused.selected_key
-        built = {"steps": self._step_details, "ladder": self._level_details, "fallbacks": self._fallback_details,
-                 "log": self._event_details}.get(panel or "")
+        about = details.About(self.view, self.zone, width=self.app.size.width - DETAILS_MARGIN)
+        built = {"steps": about.step, "ladder": about.level, "fallbacks": about.fallback, "log": about.event}.get(panel or "")
         if built is not None:
             title, body = built(key)
             self.app.push_screen(Details(title, body))
-
-    def _when(self, when: datetime | None) -> str:
-        return when.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S %Z") if when else "—"
-
-    def _history(self, lines: list[Content], matches) -> None:
-        assert self.view is not None
-        events = [e for e in self.view.events if isinstance(e.data, dict) and matches(e.data)]
-        lines.append(Content.styled("\nHistory", "bold"))
-        if not events:
-            lines.append(Content("  nothing yet"))
-        for e in events:
-            lines.append(Content.assemble(f"  {self._t(e.at, '%H:%M:%S')}  ", literal.plain(e.actor), "  ", literal.block(e.summary, "      ")))
-
-    def _contacts(self, lines: list[Content], suppliers: list[views.SupplierContacts]) -> None:
-        for s in suppliers:
-            lines.append(Content.assemble(Content.styled("\n", ""), literal.plain(f"{s.name} ({s.id})", "bold")))
-            for c in s.contacts or ("no contacts in warroom.toml",):
-                lines.append(Content.assemble("  ☎ ", literal.plain(c)))
-
-    def _field(self, name: str, value: object) -> Content:
-        return Content.assemble((f"{name:<12}", "bold"), literal.block(value, " " * 12))
-
-    def _step_details(self, key: str) -> tuple[Content, Content]:
-        assert self.view is not None
-        st = next(s for s in self.view.steps if s.id == key)
-        lines = [literal.block(st.title, ""), Content(""),
-                 self._field("step", st.id), self._field("state", st.status + (f" by {st.changed_by}, {self._when(st.changed_at)}" if st.changed_by else "")),
-                 self._field("owner", st.role or "—"), self._field("due", (self._when(st.due_at) + (" (late)" if st.overdue else "")) if st.due_at else "—"),
-                 self._field("from", st.source)]
-        if st.note:
-            lines.append(self._field("note", st.note))
-        if st.details:
-            lines += [Content.styled("\nHow", "bold"), literal.block(st.details, "")]
-        self._history(lines, lambda d: d.get("step") == key)
-        if st.source == "playbook":
-            self._contacts(lines, list(self.view.suppliers))
-        else:
-            fallback = st.source.removeprefix("fallback:")
-            supplier = next((f.supplier for f in self.view.fallbacks if f.id == fallback), "")
-            self._contacts(lines, [s for s in self.view.suppliers if s.id == supplier])
-        return literal.plain(f"Step {st.id}"), Content("\n").join(lines)
-
-    def _level_details(self, key: str) -> tuple[Content, Content]:
-        assert self.view is not None
-        e = next(e for e in self.view.ladder if str(e.level) == key)
-        lines = [self._field("level", f"L{e.level}"), self._field("state", e.state), self._field("due", self._when(e.due_at)),
-                 self._field("fired", self._when(e.fired_at) + (f" ({int(e.late_seconds)} s late)" if e.late_seconds and e.late_seconds >= 2 else "")),
-                 self._field("acknowledged", f"{self._when(e.acked_at)} by {e.acked_by}" if e.acked_at else "—")]
-        if e.message:
-            lines.append(self._field("message", e.message))
-        lines.append(Content.styled("\nNotify", "bold"))
-        for c in e.contacts or e.notify:
-            lines.append(Content.assemble("  ☎ ", literal.plain(c)))
-        self._history(lines, lambda d: str(d.get("level")) == key)
-        return literal.plain(f"Escalation L{e.level}"), Content("\n").join(lines)
-
-    def _fallback_details(self, key: str) -> tuple[Content, Content]:
-        assert self.view is not None
-        f = next(f for f in self.view.fallbacks if f.id == key)
-        lines = [literal.block(f.title, ""), Content(""), self._field("fallback", f.id), self._field("supplier", f.supplier or "—"),
-                 self._field("owner", f.owner or "—"), self._field("state", "ACTIVE" if f.active else "available"),
-                 self._field("decision", "activation must carry a logged decision" if f.needs_decision else "not needed")]
-        lines.append(Content.styled("\nActivation steps", "bold"))
-        for n, step in enumerate(f.steps or ("none in the register",), start=1):
-            lines.append(Content.assemble(f"  {n}. ", literal.block(step, "     ")))
-        if f.activations:
-            lines.append(Content.styled("\nIn this incident", "bold"))
-        for a in f.activations:
-            lines.append(Content.assemble(f"  on {self._when(a.activated_at)} by ", literal.plain(a.by), " — ", literal.block(a.reason or "no reason", "    ")))
-            if a.deactivated_at:
-                lines.append(Content(f"  off {self._when(a.deactivated_at)}" + (f" — result: {a.result}" if a.result else "")))
-        self._contacts(lines, [s for s in self.view.suppliers if s.id == f.supplier])
-        return literal.plain(f"Fallback {f.id}"), Content("\n").join(lines)
-
-    def _event_details(self, key: str) -> tuple[Content, Content]:
-        assert self.view is not None
-        e = next(e for e in self.view.events if str(e.seq) == key)
-        origin = e.origin if isinstance(e.origin, dict) else {}
-        where = ", ".join(f"{k} {v}" for k, v in origin.items() if v) or "—"
-        lines = [self._field("time", self._when(e.at)), self._field("who", e.actor), self._field("from", where), self._field("kind", e.kind),
-                 self._field("seq", e.seq)]
-        data = e.data if isinstance(e.data, dict) else {}
-        if data.get("occurred_at"):
-            try:
-                lines.append(self._field("happened", self._when(parse_iso(data["occurred_at"]))))
-            except (TypeError, ValueError):
-                lines.append(self._field("happened", data["occurred_at"]))
-        if data.get("decision"):
-            lines.append(self._field("answers", data["decision"]))
-        lines += [Content.styled("\nEntry", "bold"), literal.block(data.get("text") or e.summary, "")]
-        if data.get("rationale"):
-            lines += [Content.styled("\nRationale", "bold"), literal.block(data["rationale"], "")]
-        return literal.plain(f"Log #{e.seq}"), Content("\n").join(lines)

@@ -1,13 +1,11 @@
 """Watching suppliers for the long term: the risk screen (every supplier ranked, the factors of the
 highlighted one), the supplier screen (its facts, availability over 24 h / 30 d / 90 d, fallbacks,
-risk factors), and the board's 30-day uptime figures, read once a minute. Reads run in threads
-through the services; supplier names, notes and facts come from warroom.toml: shown as written."""
+risk factors). Reads run in threads through the services; supplier names, notes and facts come
+from warroom.toml: shown as written."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,12 +22,8 @@ from warroom.tui.quiet import Rows
 if TYPE_CHECKING:
     from warroom.health.availability import Availability
     from warroom.risk import Ranked
-    from warroom.services.views import ReportClock
     from warroom.tui.app import WarroomApp
-    from warroom.tui.board import BoardScreen
 
-UPTIME_SECONDS = 60.0  # the board's 30-day figure moves slowly: read it once a minute, never per check
-WIDE = 130  # the board shows the figure only this wide or wider
 
 
 def span(seconds: float | None) -> str:
@@ -59,7 +53,7 @@ def availability_lines(windows: dict[str, Availability] | None) -> list[Content]
         longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
         lines.append(Content(f"  {name:<5}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
                              f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
-    lines.append(Content.styled("  unknown: no monitor watched; maintenance windows are left out of the uptime", "dim"))
+    lines.append(Content.styled("  unknown: no monitor watched. Uptime leaves maintenance windows out", "dim"))
     return lines
 
 
@@ -184,14 +178,16 @@ class SupplierScreen(Screen):
             store.dispose()
         view = next(s for s in status.suppliers if s.id == supplier.id)
         zone = config.settings.timezone
-        self.app.call_from_thread(self._put, detail(supplier, view, windows, register, ranked, zone))
+        width = self.app.size.width - 6  # the border, padding and scroll bar
+        self.app.call_from_thread(self._put, detail(supplier, view, windows, register, ranked, zone, width))
 
     def _put(self, content: Content) -> None:
         for facts in self.query("#supplierfacts").results(Static):  # none when the screen was closed before the read came
             facts.update(content)
 
 
-def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, register: list[Any], ranked: Ranked | None, zone: str) -> Content:
+def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, register: list[Any], ranked: Ranked | None, zone: str,
+           width: int = 80) -> Content:
     """The supplier screen's text: what the config says, what the monitor saw, what the log remembers."""
     from warroom.clock import local
 
@@ -205,8 +201,8 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     ]
 
     def fact(label: str, value: object) -> None:
-        if value not in (None, "", [], ()):
-            lines.append(literal.template("  $label $value", label=f"{label:<16}", value=value))
+        if value not in (None, "", [], ()):  # a long value wraps under itself, not under the labels
+            lines.append(Content.assemble(f"  {label:<16} ", literal.hanging(value, " " * 19, width)))
 
     outside = s.outside_eu()
     fact("jurisdiction", (s.country or "—") + (f" (parent {s.parent_country})" if s.parent_country else ""))
@@ -216,7 +212,8 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     fact("notice", f"{s.notice.days} days" if s.notice else None)
     fact("contract owner", s.contract_owner)
     if s.exit_plan:
-        fact("exit plan", s.exit_plan.location + (f", reviewed {s.exit_plan.reviewed}" if s.exit_plan.reviewed else ", never reviewed"))
+        fact("exit plan", s.exit_plan.location)
+        fact("reviewed", s.exit_plan.reviewed or "never")  # its own line: a date never split from its word
     else:
         fact("exit plan", "none")
     fact("certifications", ", ".join(s.certifications))
@@ -234,58 +231,3 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
         lines.append(Content("  none in the register ⚠"))
     lines += [Content(""), Content.styled("Risk", "bold"), *factor_lines(ranked)]
     return Content("\n").join(lines)
-
-
-def follow_uptime(board: BoardScreen) -> None:
-    """Give the board each supplier's 30-day uptime, read now and once a minute in a thread. The
-    board's hook: it calls this on mount and shows `board.uptime` when wide enough."""
-
-    def read() -> None:
-        app = cast("WarroomApp", board.app)
-        from warroom.errors import WarroomError
-        from warroom.services import history, library
-
-        try:
-            config = library.config(app.home)
-            store = app.home.open_store()
-        except WarroomError:
-            return  # the board says what is wrong with the home already
-        try:
-            with store.read() as session:
-                found = history.availability(session, config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
-        finally:
-            store.dispose()
-        app.call_from_thread(shown, {k: v["30d"].uptime for k, v in found.items()})
-
-    def shown(uptime: dict[str, float | None]) -> None:
-        board.uptime = uptime
-        if board.data is not None:
-            board.show(board.data, board.trends, board.troubles)
-
-    def start() -> None:
-        board.run_worker(read, thread=True, group="uptime", exclusive=True, exit_on_error=False)
-
-    start()
-    board.set_interval(UPTIME_SECONDS, start)
-
-
-REPORT_KEY = "report:"  # a reporting clock's row among the room's decisions
-
-
-def report_rows(clocks: tuple[ReportClock, ...], now: datetime, zone: ZoneInfo) -> list[tuple[str, tuple[str, str, str]]]:
-    """The incident room's rows for its legal reporting clocks (under the open decisions): every
-    late report, the next one due, and how many more (`warroom report list ID` has them all)."""
-    open_ = [c for c in clocks if c.state != "sent"]
-    running = sorted((c for c in open_ if c.due_at is not None), key=lambda c: c.due_at or now)
-    shown = [c for c in running if c.state == "overdue"] + [c for c in running if c.state != "overdue"][:1]
-    rows = []
-    for c in shown:
-        assert c.due_at is not None
-        left = (c.due_at - now).total_seconds()
-        when = ("!late " if c.state == "overdue" else "") + f"{c.due_at.astimezone(zone):%a %H:%M}"
-        rows.append((f"{REPORT_KEY}{c.id}", (f"report {c.id}", when,
-                                              f"→ {c.recipient} ({'in ' + span(left) if left >= 0 else span(-left) + ' late'})")))
-    rest = [c.id for c in open_ if c not in shown]
-    if rest:
-        rows.append((f"{REPORT_KEY}more", ("reports", "", f"{len(rest)} more: {', '.join(rest)} (warroom report list)")))
-    return rows

@@ -1,0 +1,75 @@
+"""What an incident owes is one rule (services/owed.py): the board's counts equal the room's flags
+on the same home and moved clock, a compressed drill's decisions fall due at its speed everywhere,
+and an altered decision row neither closes a decision nor crashes the monitor."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from tests.test_incidents import ME, configure
+from tests.test_tamper import attack
+from warroom.services import actors, escalation, health, incidents, library, views
+
+
+def _start(home, clock, speed: float):
+    configure(home)
+    cfg = library.config(home)
+    store = home.open_store()
+    me = actors.resolve(cfg, ME, {})
+    with store.write() as session:
+        incident = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
+                                   actor=me, speed=speed)
+    return store, cfg, incident, me
+
+
+def _board_and_room(store, cfg, incident_id, now):
+    with store.read() as session:
+        (board,) = [i for i in health.status(session, cfg, now).incidents if i.id == incident_id]
+        room = incidents.show(session, incident_id, cfg, now)
+    board_json, room_json = views.to_json(board), views.to_json(room)  # what status --json and incident show --json print
+    return board_json, room_json
+
+
+def test_the_boards_counts_are_the_rooms_flags_in_a_compressed_drill(home, clock):
+    store, cfg, incident, me = _start(home, clock, speed=10)  # failover due 1h / 10 = 6 min after opening
+    try:
+        clock.advance(timedelta(minutes=7))
+        board, room = _board_and_room(store, cfg, incident.id, clock.now())
+        late = sum(1 for s in room["steps"] if s["overdue"])
+        overdue = sum(1 for d in room["open_decisions"] if d["overdue"])
+        assert (late, overdue) == (2, 1)  # confirm (3 s) and assess (6 min) late, failover overdue
+        assert (board["late_steps"], board["overdue_decisions"]) == (late, overdue)
+        with store.write() as session:
+            incidents.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
+        board, room = _board_and_room(store, cfg, incident.id, clock.now())
+        assert room["open_decisions"] == [] and board["overdue_decisions"] == 0
+    finally:
+        store.dispose()
+
+
+def test_the_monitor_and_the_room_agree_on_a_compressed_drills_decision_deadline(home, clock):
+    store, cfg, incident, me = _start(home, clock, speed=10)
+    try:
+        with store.read() as session:
+            (deadline,) = [d for d in escalation.pending(session) if d.kind == "decision"]
+            (shown,) = incidents.show(session, incident.id, cfg, clock.now()).open_decisions
+        assert deadline.due_at == shown.due_at == incident.opened_at + timedelta(minutes=6)
+    finally:
+        store.dispose()
+
+
+def test_an_altered_decision_row_neither_closes_the_decision_nor_crashes_the_monitor(home, clock):
+    store, cfg, incident, me = _start(home, clock, speed=1)
+    try:
+        with store.write() as session:
+            incidents.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
+        # someone edits the row into a list holding the object: not a decision any more
+        attack(home.root, ("UPDATE event SET data = ? WHERE kind = 'decision.logged'", (json.dumps([{"decision": "failover"}]),)))
+        with store.read() as session:
+            pending = {(d.kind, d.ref) for d in escalation.pending(session)}
+            board = [i for i in health.status(session, cfg, clock.now() + timedelta(hours=2)).incidents if i.id == incident.id]
+        assert ("decision", "failover") in pending
+        assert board[0].overdue_decisions == 1
+    finally:
+        store.dispose()

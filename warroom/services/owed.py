@@ -1,0 +1,75 @@
+"""What an incident owes: the one rule for when an expected decision counts as made and when a step
+is late. The room, the board, the monitor, the exports and the reporting clocks all read it here, so
+a value on one screen never contradicts another."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from warroom import durations
+from warroom.playbooks.schema import Decision, Playbook
+from warroom.store.models import Event
+
+UNFINISHED = ("pending", "started")  # a step in these states can still be late
+LIVE = ("open", "stabilised")  # a resolved incident owes nothing more
+
+
+def decision_of(data: object) -> str | None:
+    """The expected decision a `decision.logged` entry answers; None for an entry that answers none
+    or whose row was altered into something else than an object."""
+    value = data.get("decision") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def decided(session: Session, incident_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The expected decisions each incident has logged an answer to (every id present, maybe empty)."""
+    out: dict[int, set[str]] = {i: set() for i in incident_ids}
+    if not out:
+        return out
+    rows = session.exec(select(Event.incident_id, Event.data).where(  # only entries that may name one are read
+        col(Event.incident_id).in_(list(out)), Event.kind == "decision.logged", col(Event.data).contains('"decision":'))).all()
+    for incident_id, data in rows:
+        try:
+            answered = decision_of(json.loads(data))
+        except ValueError:  # an altered row is not a decision; the chain check reports it
+            answered = None
+        if answered and incident_id in out:
+            out[incident_id].add(answered)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDecision:
+    decision: Decision
+    due_at: datetime | None
+    overdue: bool
+
+
+def open_decisions(playbook: Playbook, decided: Iterable[str], opened_at: datetime, now: datetime | None,
+                   live: bool, speed: float = 1.0) -> tuple[OpenDecision, ...]:
+    """The playbook's expected decisions not yet answered, each due `by` after the opening (a
+    compressed drill's `speed` times sooner); overdue only while the incident is live and `now` is
+    given (the monitor asks which deadlines exist, not which passed)."""
+    done = set(decided)
+    out = []
+    for d in playbook.decisions:
+        if d.id in done:
+            continue
+        due = opened_at + durations.scaled(d.by, speed) if d.by is not None else None
+        out.append(OpenDecision(d, due, live and now is not None and due is not None and now > due))
+    return tuple(out)
+
+
+def is_late(status: str, due_at: datetime | None, now: datetime, live: bool) -> bool:
+    """A step is late while its incident is live, it is unfinished and its due time has passed."""
+    return live and status in UNFINISHED and due_at is not None and now > due_at
+
+
+def late_steps(steps: Iterable[tuple[str, str, datetime | None]], now: datetime, live: bool) -> list[str]:
+    """The ids of the late steps among (id, status, due_at)."""
+    return [step_id for step_id, status, due_at in steps if is_late(status, due_at, now, live)]

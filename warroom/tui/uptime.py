@@ -1,0 +1,45 @@
+"""The board's 30-day uptime figures: read now and once a minute in a thread, through the services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
+    from warroom.tui.board import BoardScreen
+
+UPTIME_SECONDS = 60.0  # the board's 30-day figure moves slowly: read it once a minute, never per check
+WIDE = 130  # the board shows the figure only this wide or wider
+
+
+def follow_uptime(board: BoardScreen) -> None:
+    """Give the board each supplier's 30-day uptime, read now and once a minute in a thread. The
+    board's hook: it calls this on mount and shows `board.uptime` when wide enough."""
+
+    def read() -> None:
+        app = cast("WarroomApp", board.app)
+        from warroom.errors import WarroomError
+        from warroom.services import history, library
+
+        try:
+            config = library.config(app.home)
+            store = app.home.open_store()
+        except WarroomError:
+            return  # the board says what is wrong with the home already
+        try:
+            with store.read() as session:
+                found = history.availability(session, config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
+        finally:
+            store.dispose()
+        app.call_from_thread(shown, {k: v["30d"].uptime for k, v in found.items()})
+
+    def shown(uptime: dict[str, float | None]) -> None:
+        board.uptime = uptime
+        if board.data is not None:
+            board.show(board.data, board.trends, board.troubles)
+
+    def start() -> None:
+        board.run_worker(read, thread=True, group="uptime", exclusive=True, exit_on_error=False)
+
+    start()
+    board.set_interval(UPTIME_SECONDS, start)
