@@ -493,3 +493,36 @@ def test_the_log_line_ties_a_decision_to_an_open_expected_decision_and_the_log_s
             assert "decision logged (event " in notice and "answers failover" in notice and "#" not in notice, notice
 
     asyncio.run(scenario())
+
+
+def test_a_stray_d_on_a_decision_ties_nothing_once_the_empty_line_is_left_and_enter_reads_it(home, clock):
+    """A `d` (or, before, `enter`) on the Decisions panel tied every later entry to that decision,
+    even after the line was left empty: a note typed much later closed `failover` (found by an
+    adversarial pass). Left empty, the line answers nothing; `enter` shows the decision, as it shows
+    a row on every panel."""
+    from warroom.tui.dialogs import Details
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            await pilot.press("4", "enter")
+            await until(pilot, lambda: isinstance(app.screen, Details), what="the decision's details")
+            assert "Decision failover" in str(app.screen.query_one("#details").border_title)
+            assert "Fail over" in str(app.screen.query_one("#body", Static).render())  # the question, whole
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is room, what="back in the room")
+            assert room.answering is None
+            await pilot.press("d")
+            assert room.answering == "failover"
+            await pilot.press("escape")  # the line left empty: the stray tie goes
+            assert room.answering is None
+            await pilot.press("l", *"NLCloud says six hours", "enter")
+            await until(pilot, lambda: any("NLCloud says six hours" in e.summary for e in room.view.events), what="the entry logged")
+            assert last_data(home, "decision.logged").get("decision") is None
+            assert "failover" in [d.id for d in room.view.open_decisions]
+
+    asyncio.run(scenario())

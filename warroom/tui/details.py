@@ -82,6 +82,16 @@ class About:
         self._history(lines, lambda d: str(d.get("level")) == key)
         return literal.plain(f"Escalation L{e.level}"), Content("\n").join(lines)
 
+    def decision(self, key: str) -> tuple[Content, Content] | None:
+        """An open expected decision (a reporting clock's row has its own command: warroom report)."""
+        d = next((d for d in self.view.open_decisions if d.id == key), None)
+        if d is None:
+            return None
+        lines = [literal.block(d.question, ""), Content(""), self._field("decision", d.id),
+                 self._field("due", self._when(d.due_at) + (" (overdue)" if d.overdue else "")),
+                 Content.styled("\nd answers it: the entry line, tied to it; logging closes it", "dim")]
+        return literal.plain(f"Decision {d.id}"), Content("\n").join(lines)
+
     def fallback(self, key: str) -> tuple[Content, Content]:
         f = next(f for f in self.view.fallbacks if f.id == key)
         lines = [literal.block(f.title, ""), Content(""), self._field("fallback", f.id), self._field("supplier", f.supplier or "—"),

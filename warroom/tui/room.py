@@ -74,7 +74,7 @@ class FallbacksPanel(Rows):
 class DecisionsPanel(Rows):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
-        Binding("d", "screen.decide", "Decide"), Binding("enter", "screen.decide", "Decide", show=False)]
+        Binding("d", "screen.decide", "Decide"), Binding("enter", "screen.details", "Details")]  # enter reads, as on every panel
 
 
 class LogPanel(Rows):
@@ -533,7 +533,11 @@ class IncidentScreen(QuietTexts, Screen):
         self.set_focus(rationale if self.focused is text_input else text_input)
 
     def action_leave_entry(self) -> None:
-        """Back to the panel the line was opened from; the draft stays for later."""
+        """Back to the panel the line was opened from; the draft stays for later. Left empty, it
+        answers nothing any more: a stray `d` must not tie the next entry, typed much later, to an
+        expected decision."""
+        if not self.query_one("#text", Input).value.strip() and not self.query_one("#rationale", Input).value.strip():
+            self._untie()
         self.set_focus(self._panel())
 
     @on(Input.Submitted)
@@ -598,7 +602,9 @@ class IncidentScreen(QuietTexts, Screen):
             return
         key = focused.selected_key
         about = details.About(self.view, self.zone, width=self.app.size.width - DETAILS_MARGIN)
-        built = {"steps": about.step, "ladder": about.level, "fallbacks": about.fallback, "log": about.event}.get(panel or "")
-        if built is not None:
-            title, body = built(key)
+        built = {"steps": about.step, "ladder": about.level, "fallbacks": about.fallback, "decisions": about.decision,
+                 "log": about.event}.get(panel or "")
+        page = built(key) if built is not None else None
+        if page is not None:
+            title, body = page
             self.app.push_screen(Details(title, body))
