@@ -293,28 +293,32 @@ class NotifyTarget(Model):
         return value
 
 
-class RiskWeights(Model):
-    """Points each risk factor adds to a supplier's score (`warroom risks`). Zero switches a factor off."""
+MAX_WEIGHT = 1000
 
-    service: float = Field(10, ge=0)
+
+class RiskWeights(Model):
+    """Points each risk factor adds to a supplier's score (`warroom risks`). Zero switches a factor off;
+    at most MAX_WEIGHT, so scores stay finite and comparable (1e308 made every score inf, a tie)."""
+
+    service: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per crucial service that depends on the supplier, directly or through a supplier it carries (depends_on)."""
-    vital: float = Field(20, ge=0)
+    vital: float = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """A supplier whose criticality is vital."""
-    important: float = Field(10, ge=0)
+    important: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """A supplier whose criticality is important."""
-    no_fallback: float = Field(25, ge=0)
+    no_fallback: float = Field(25, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """No fallback in the register at all."""
-    fallback_never_exercised: float = Field(15, ge=0)
+    fallback_never_exercised: float = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per fallback that no drill or incident has ever exercised."""
-    fallback_failed: float = Field(20, ge=0)
+    fallback_failed: float = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per fallback whose last exercise failed."""
-    contract_ending: float = Field(20, ge=0)
+    contract_ending: float = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """The contract ends within the horizon and there is no exit plan reviewed within `exit_plan_valid`."""
-    outside_eu: float = Field(15, ge=0)
+    outside_eu: float = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Its jurisdiction, its parent's, or a data location is outside the EU."""
-    certificate: float = Field(10, ge=0)
+    certificate: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Its TLS certificate has expired or expires within the check's warn_days."""
-    availability: float = Field(5, ge=0)
+    availability: float = Field(5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per percentage point that its 30-day uptime falls short of the target (at most 10 points counted)."""
 
 

@@ -84,6 +84,8 @@ def test_a_bad_fact_is_refused_with_file_line_and_field_and_nothing_changes(home
 @pytest.mark.parametrize("weights,expected", [
     ('[risk.weights]\nvital = -5\n', "risk.weights.vital: Input should be greater than or equal to 0"),
     ('[risk.weights]\nvitall = 5\n', "risk.weights.vitall: unknown key"),
+    ('[risk.weights]\nservice = 1e308\n', "risk.weights.service: Input should be less than or equal to 1000"),  # every score inf
+    ('[risk.weights]\nservice = inf\n', "risk.weights.service: Input should be a finite number"),
     ('[risk]\navailability_target = 120\n', "risk.availability_target: Input should be less than or equal to 100"),
     ('[risk]\ncontract_horizon = "half a year"\n', "risk.contract_horizon: 'half a year' is not a duration"),
 ])
