@@ -662,3 +662,34 @@ def test_q_asks_before_it_quits(home, clock):
             await until(pilot, lambda: not app.is_running, what="the app to end")
 
     asyncio.run(scenario())
+
+
+def test_a_child_recovering_after_its_parent_is_not_announced_as_down_on_its_own(home, clock):
+    """After NLCloud healed, CaseFlow's first (unconfirmed) up check made the board toast
+    `▼ CaseFlow SaaS down (HTTP 200)`: its `via` was cleared while it was still down."""
+    configure(home)
+    for _ in range(2):
+        record(home, clock, "nlcloud", HTTP_DOWN)
+        record(home, clock, "casesaas", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+
+    def casesaas(app):
+        return next(s for s in app.board_data.status.suppliers if s.id == "casesaas")
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and casesaas(app).via == "nlcloud", what="the board")
+            for _ in range(2):
+                record(home, clock, "nlcloud", HTTP_UP)
+                clock.advance(timedelta(seconds=30))
+            record(home, clock, "casesaas", HTTP_UP)
+            await until(pilot, lambda: casesaas(app).detail == "HTTP 200", what="CaseFlow's first up check read")
+            clock.advance(timedelta(seconds=30))
+            record(home, clock, "casesaas", HTTP_UP)
+            await until(pilot, lambda: casesaas(app).state == "up", what="CaseFlow up")
+            await until(pilot, lambda: any("CaseFlow" in n.message for n in app._notifications), what="CaseFlow's recovery told")
+            told = " | ".join(n.message for n in app._notifications)
+            assert "down" not in told and "▲ CaseFlow" in told, told
+
+    asyncio.run(scenario())

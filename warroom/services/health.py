@@ -73,11 +73,23 @@ def record(
         row.state, row.since = step.state, now
     row.candidate, row.streak = step.candidate, step.streak
     row.detail, row.latency_ms, row.checked_at = observation.detail, observation.latency_ms, now
-    row.via = via if row.state == "down" else None
+    row.via = _via(row, via, observation.state, step.changed)
     row.disagreement = observation.disagreement
     session.add(row)
     _suggest(session, supplier, row, now, playbooks, origin)
     return change
+
+
+def _via(row: SupplierState, failing: str | None, observed: str, changed: bool) -> str | None:
+    """Which parent a down supplier is down through, from the parents each round. A child whose
+    check already answers again while it is still (unconfirmed) down keeps the parent that took it
+    down: it is recovering with it, not down on its own (which would alarm and suggest its own
+    playbook). Still failing once no parent fails is its own outage."""
+    if row.state != "down":
+        return None
+    if observed == "down" or changed:
+        return failing
+    return row.via
 
 
 def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict) -> None:
