@@ -693,3 +693,32 @@ def test_a_child_recovering_after_its_parent_is_not_announced_as_down_on_its_own
             assert "down" not in told and "▲ CaseFlow" in told, told
 
     asyncio.run(scenario())
+
+
+def test_a_dialog_shows_its_whole_question_on_a_small_terminal(home, clock):
+    """A confirmation cut its own question: "Start a LIVE incident from cloud-hosting-outage? (NLCl"."""
+    from warroom.tui.dialogs import AskText, Choose, Confirm
+
+    configure(home)
+    question = ("Start a LIVE incident from cloud-hosting-outage? (NLCloud Hosting B.V. down for 6 min: "
+                "playbook cloud-hosting-outage suggested) and the monitor this TUI started stops too")
+
+    def shown(screen) -> str:
+        label = screen.query("Label").first()
+        return " ".join("".join(s.text for s in strip).strip() for strip in label.render_lines(label.region.reset_offset))
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            for dialog in (Confirm(question), AskText(question), Choose(question, [("a", "one"), ("b", "two")])):
+                app.push_screen(dialog)
+                await until(pilot, lambda d=dialog: app.screen is d and len(d.query("Label")) > 0 and d.query("Label").first().region.width > 0, what="the dialog")
+                await pilot.pause()
+                assert " ".join(shown(dialog).split()) == question, type(dialog).__name__
+                box, label = dialog.query_one("Vertical"), dialog.query("Label").first()
+                assert 0 <= box.region.x and box.region.right <= 80, type(dialog).__name__
+                assert label.region.right <= box.content_region.right, type(dialog).__name__  # wrapped, not cut
+                app.pop_screen()
+
+    asyncio.run(scenario())
