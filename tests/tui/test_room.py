@@ -255,6 +255,35 @@ def test_a_resolved_incident_stops_ageing_and_counts_nothing_down(home, clock):
     asyncio.run(scenario())
 
 
+def test_a_resolved_incident_stops_ageing_on_the_board_and_the_wall(home, clock):
+    """The room stopped its clock at resolve; the board's row kept ageing (2:10 two hours on)."""
+    from warroom.tui.wall import WallScreen
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")
+    clock.advance(timedelta(minutes=10))
+    act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
+    clock.advance(timedelta(hours=2))
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            (incident,) = app.board_data.status.incidents
+            assert incident.ended_at is not None and incident.next_escalation is None
+            table = app.screen.query_one("#incidents", DataTable)
+            await until(pilot, lambda: table.row_count == 1, what="the row")
+            row = [str(c) for c in table.get_row_at(0)]
+            assert "0:10" in row and "2:10" not in row, row
+        wall = make_app(home, clock=clock, wall=True)
+        async with wall.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: isinstance(wall.screen, WallScreen) and wall.screen.data is not None, what="the wall")
+            shown = str(wall.screen.query_one("#wallincidents", Static).render())
+            assert "RESOLVED" in shown and "next: L" not in shown, shown  # nothing counts down on a resolved incident
+
+    asyncio.run(scenario())
+
+
 def test_live_and_drill_rooms_cannot_be_confused(home, clock):
     configure(home)
     live = start_incident(home, clock, mode="live")

@@ -229,10 +229,11 @@ def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident
                       if d.by is not None and (incident.id, d.id) not in decided and now > incident.opened_at + d.by) if active else 0
         out.append(views.OpenIncident(id=incident.id, mode=Mode(incident.mode), title=incident.title, status=IncidentStatus(incident.status),
                                       opened_at=incident.opened_at,
-                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None,
+                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt and active else None,
                                       opened_by=incident.opened_by,
                                       fired_unacknowledged=tuple(fired.get(incident.id, ())),
                                       late_steps=late.get(incident.id, 0) if active else 0,
                                       overdue_decisions=overdue,
-                                      supplier=playbook.trigger.supplier if playbook.trigger else None))
+                                      supplier=playbook.trigger.supplier if playbook.trigger else None,
+                                      ended_at=incident.resolved_at or incident.closed_at))
     return tuple(out)

@@ -5,7 +5,7 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
@@ -204,7 +204,7 @@ def incident_row(i: views.OpenIncident, now: datetime, title_width: int = TITLE_
     # The title is cut like a supplier's name: its padding or length must not push status,
     # elapsed time, what is owed and the next escalation off the screen.
     owed = owed_text(i, now)
-    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), i.status, elapsed(i.opened_at, now),
+    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), i.status, elapsed(i.age(now)),
             Text(f"⚠ {owed}", style="bold red", no_wrap=True, end="") if owed else "—", next_escalation(i, now))
 
 
@@ -213,8 +213,8 @@ def cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
-def elapsed(opened: datetime, now: datetime) -> str:
-    minutes = int((now - opened).total_seconds()) // 60
+def elapsed(age: timedelta) -> str:
+    minutes = int(age.total_seconds()) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
