@@ -722,3 +722,29 @@ def test_a_dialog_shows_its_whole_question_on_a_small_terminal(home, clock):
                 app.pop_screen()
 
     asyncio.run(scenario())
+
+
+def test_changes_read_in_separate_transactions_within_two_seconds_are_one_line(home, clock):
+    """The monitor writes each supplier in its own transaction: a heal gave three toasts."""
+    configure(home)
+    for supplier in ("nlcloud", "paybank", "mailco"):
+        record(home, clock, supplier, HTTP_UP)
+
+    def state(app, supplier: str) -> str:
+        return next(s.state for s in app.board_data.status.suppliers if s.id == supplier)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            for supplier in ("paybank", "mailco"):
+                for _ in range(2):  # confirmed down: each round its own transaction, each read on its own
+                    clock.advance(timedelta(seconds=30))
+                    record(home, clock, supplier, HTTP_DOWN)
+                await until(pilot, lambda s=supplier: state(app, s) == "down", what=f"{supplier} down on the board")
+            await until(pilot, lambda: app._notifications, what="the changes told")
+            await pilot.pause(0.5)
+            (note,) = app._notifications
+            assert "PayBank" in note.message and "MailCo" in note.message and note.severity == "error"
+
+    asyncio.run(scenario())

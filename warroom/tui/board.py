@@ -250,8 +250,11 @@ def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]
     return widths
 
 
+ANNOUNCE_AFTER = 2.0  # seconds over which supplier changes are gathered into one notification
+
+
 def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
-    """Supplier state changes seen in one read, as one line: a burst is one notification."""
+    """Supplier state changes seen over a short while, as one line: a burst is one notification."""
     parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
              for s, _before in changes]
     shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
@@ -291,6 +294,9 @@ class BoardScreen(QuietTexts, Screen):
         self.filter_text = ""
         self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from watch.follow_uptime
         self._tables_ready = False
+        # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
+        self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
+        self._announcing = False
 
     @property
     def warroom(self) -> WarroomApp:
@@ -515,13 +521,24 @@ class BoardScreen(QuietTexts, Screen):
             self._show_incidents(self.data, now)
 
     def _announce_changes(self, before: views.Board | None, data: views.Board) -> None:
-        """One notification for what changed state in one read (a burst is one line), never for a
-        supplier's first check (unknown → up is no news), nor for those down via a parent."""
+        """Changes are collected for ANNOUNCE_AFTER seconds and said in one line: the monitor
+        writes each supplier in its own transaction, so one heal arrives over several reads. Never
+        for a supplier's first check (unknown → up is no news), nor for those down via a parent."""
         if before is None:
             return
         old = {s.id: (s.state, s.via) for s in before.status.suppliers}
-        changed = [(s, old[s.id][0]) for s in data.status.suppliers
-                   if s.id in old and old[s.id] != (s.state, s.via) and not s.via and not (old[s.id][0] == "unknown" and s.state == "up")]
+        for s in data.status.suppliers:
+            if s.id in old and old[s.id] != (s.state, s.via):
+                self._changes[s.id] = (self._changes[s.id][0] if s.id in self._changes else old[s.id], s)
+        if self._changes and not self._announcing:
+            self._announcing = True
+            self.set_timer(ANNOUNCE_AFTER, self._say_changes)
+
+    def _say_changes(self) -> None:
+        self._announcing = False
+        pending, self._changes = self._changes, {}
+        changed = [(s, first[0]) for first, s in pending.values()
+                   if first != (s.state, s.via) and not s.via and not (first[0] == "unknown" and s.state == "up")]
         if changed:
             message, severity = changes_line(changed)
             literal.notify(self.app, message, severity=severity, timeout=8)
