@@ -748,3 +748,25 @@ def test_changes_read_in_separate_transactions_within_two_seconds_are_one_line(h
             assert "PayBank" in note.message and "MailCo" in note.message and note.severity == "error"
 
     asyncio.run(scenario())
+
+
+def test_a_start_says_its_outcome_in_the_room_it_lands_in_not_over_its_entry_line(home, clock):
+    """`incident #1 started (DRILL)` was a toast over the room's entry line."""
+    from tests.tui.test_library import rounds
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            await pilot.press("D")
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the new drill's room")
+            notice = app.screen.query_one("#notice", Static)
+            await until(pilot, lambda: "started (DRILL)" in str(notice.render()), what="the outcome in the room")
+            await actions_landed(app)
+            assert not any("started" in n.message for n in app._notifications)
+
+    asyncio.run(scenario())
