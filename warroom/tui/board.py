@@ -270,7 +270,6 @@ class BoardScreen(QuietTexts, Screen):
         Binding("q", "app.quit", "Quit"),
         Binding("enter", "open_incident", "Open", priority=True),  # before a table's own enter: the board's, from any panel
         Binding("l", "playbooks", "Library"),
-        Binding("p", "playbooks", "Playbooks", show=False),
         # Priority: handled as the key arrives, so the keys typed right after it reach the filter
         # line (as a table's key bubbling up, they went to the table in a burst or a paste).
         Binding("slash", "filter", "Filter", priority=True),
