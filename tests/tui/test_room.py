@@ -361,7 +361,10 @@ def test_keys_act_on_the_focused_panel_only_and_the_room_moves_by_keyboard(home,
             assert room.query_one("#steps", DataTable).cursor_row == 1
             await pilot.press("k")
             assert room.query_one("#steps", DataTable).cursor_row == 0
-            await pilot.press("2", "e")
+            await pilot.press("2", "a")  # `a` activates on the Fallbacks panel beside it: here it does nothing
+            await actions_landed(app)
+            assert kinds(home) == before and room.view.ladder[0].state == "fired"
+            await pilot.press("e")
             await until(pilot, lambda: room.view.ladder[0].state == "acknowledged", what="the ack from the ladder")
             await pilot.press("j", "e")  # L2 has not fired: said here, in the war-room's zone, before the service is asked
             assert "has not fired yet: due 15:00 CET" in notice(room), notice(room)

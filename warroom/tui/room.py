@@ -63,7 +63,7 @@ class StepsPanel(Rows):
 
 
 class LadderPanel(Rows):
-    BINDINGS = _moving(Binding("e", "screen.ack", "Ack"), Binding("a", "screen.ack", "Ack", show=False))
+    BINDINGS = _moving(Binding("e", "screen.ack", "Ack"))
 
 
 class FallbacksPanel(Rows):
