@@ -581,7 +581,7 @@ def test_at_80_by_24_the_clock_the_owed_level_the_services_hit_and_help_quit_lib
             await pilot.pause()
             topline = app.screen.query_one("#topline", Static)
             shown = "".join(s.text for s in topline.render_lines(topline.region.reset_offset))
-            assert shown.lstrip().startswith("Sun 14:00 CET") and f"#{incident_id} L1 FIRED" in shown
+            assert shown.lstrip().startswith("Sun 14:00 CET") and f"DRILL #{incident_id} L1 FIRED" in shown
             assert "services hit" in str(app.screen.query_one("#suppliers").border_title)
             keys = {k.key: k for k in app.screen.query(FooterKey)}
             for key in ("question_mark", "q", "l"):

@@ -419,6 +419,8 @@ def test_enter_opens_the_details_a_coordinator_needs(home, clock):
             assert "Confirm the outage" in step and "Ask: scope, cause, ETA" in step
             assert "Service desk +31 20 000 0100" in step, "the supplier's contacts from warroom.toml"
             pane = app.screen.query_one("#details")
+            # The pane covers the room's banner: its own title says which incident, and that it is a drill.
+            assert f"#{incident_id}" in str(pane.border_title) and "DRILL" in str(pane.border_title), pane.border_title
             assert pane.max_scroll_y > 0
             await pilot.press("end")
             assert pane.scroll_y == pane.max_scroll_y, "it scrolls by keyboard"

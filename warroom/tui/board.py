@@ -195,6 +195,24 @@ def owed_text(i: views.OpenIncident, now: datetime) -> str:
     return " · ".join(parts)
 
 
+def most_urgent(incidents: Sequence[views.OpenIncident], now: datetime, *, pending: bool = False) -> Content:
+    """The headline's most pressing thing (the board's top line and the wall's title): a fired
+    level nobody acknowledged, with its incident's mode (a drill's says DRILL, in the drill's
+    yellow), else with `pending` the next escalation due; nothing when none."""
+    fired = [i for i in incidents if i.fired_unacknowledged]
+    if fired:
+        i = fired[0]
+        more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
+        colour = "red" if i.mode == Mode.LIVE else "yellow"
+        return literal.template(f"[b reverse {colour}] ⚠ $mode #$id $what$more [/]  ", mode=str(i.mode).upper(), id=i.id,
+                                what=fired_all(i.fired_unacknowledged, now), more=more)
+    waiting = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
+    if pending and waiting:
+        i = waiting[0]
+        return literal.template("[b]next: $mode #$id $what[/b]  ", mode=str(i.mode).upper(), id=i.id, what=next_escalation(i, now))
+    return Content("")
+
+
 def mode_cell(mode: str) -> Text:
     word, style = MODE_STYLE[str(mode)]
     return Text(word, style=style, no_wrap=True, end="")
@@ -496,18 +514,7 @@ class BoardScreen(QuietTexts, Screen):
         """The clock first, then what is owed or the next escalation, then who you are and the
         title: cut from the right, what matters most stays at 80 columns."""
         clock = f"{now.astimezone(self.zone):%a %H:%M %Z}"  # the day and the time: the date would push the owed level out
-        urgent = Content("")
-        incidents = self.data.status.incidents if self.data else ()
-        fired = [i for i in incidents if i.fired_unacknowledged]
-        if fired:
-            i = fired[0]
-            more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
-            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]  ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
-        else:
-            pending = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
-            if pending:
-                i = pending[0]
-                urgent = literal.template("[b]next: #$id $what[/b]  ", id=i.id, what=next_escalation(i, now))
+        urgent = most_urgent(self.data.status.incidents if self.data else (), now, pending=True)
         # Who you act as before the war-room's name: every key acts in your name.
         return Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
 

@@ -26,6 +26,7 @@ from warroom import text
 from warroom.clock import Clock, parse_iso
 from warroom.services import commands, views
 from warroom.tui import literal
+from warroom.tui.board import MODE_MARK
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.tui.watch import REPORT_KEY, report_rows
@@ -557,7 +558,9 @@ class IncidentScreen(QuietTexts, Screen):
                  "log": self._event_details}.get(panel or "")
         if built is not None:
             title, body = built(key)
-            self.app.push_screen(Details(title, body))
+            # The pane covers the banner: its title keeps the incident's number and mode in view.
+            incident = self.view.incident
+            self.app.push_screen(Details(Content.assemble(MODE_MARK[incident.mode], f" #{incident.id} · ", title), body))
 
     def _when(self, when: datetime | None) -> str:
         return when.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S %Z") if when else "—"
