@@ -106,8 +106,14 @@ def test_a_big_screen_shows_every_panel_with_room_to_spare(home, clock):
     def check(app):
         screen = app.screen
         suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
-        assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
-        assert suppliers.region.height >= 40 and suppliers.region.width >= 120
+        # As tall as their rows (no empty rows under the suppliers), side by side; the register the rest.
+        assert services.display and services.region.height == suppliers.region.height
+        from warroom.tui.board import services_lines
+
+        tallest = max(suppliers.row_count + 3, len(services_lines(app.board_data.status.services)) + 2)
+        assert suppliers.region.height <= tallest and suppliers.region.width >= 120
+        register = screen.query_one("#register")
+        assert register.region.height - 3 >= register.row_count
         shown = "".join(strip.text for strip in suppliers.render_lines(suppliers.region.reset_offset))
         assert "…" not in shown  # room for every name and cause in full
         assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
@@ -322,7 +328,7 @@ def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the
             await read_now(app, pilot, lambda: "2 late steps" in owed() and "1 decision overdue" in owed(), what="the counts")
             assert "L1 FIRED · ack (duty-officer) · 1h01m ago" in owed()
             topline = str(app.screen.query_one("#topline", Static).render())
-            assert f"⚠ #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
+            assert f"⚠ DRILL #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
 
     asyncio.run(scenario())
     status = run_cli("status", "--json", home=home.root)
@@ -539,27 +545,50 @@ def test_the_focused_panel_has_an_accent_border_and_the_others_do_not(home, cloc
 
 
 def test_columns_fit_their_content_at_120_columns_and_the_register_is_a_table(home, clock):
-    """Item 9: names cut at 22 characters while space stood empty; the register a run-on paragraph."""
+    """Item 9: names cut at 22 characters while space stood empty; the register a run-on paragraph.
+    Then: the Suppliers panel kept ~12 empty rows while the register showed 6 of 9; a down
+    supplier whose status page disagrees showed `status pa…` instead of its cause; service names
+    were cut (`Benefits portal (applic…`)."""
+    from tests.test_health_states import PAGE_OK
+
     configure(home)
     cfg = library.config(home)
     for supplier in cfg.suppliers:
-        record(home, clock, supplier.id, HTTP_DOWN if supplier.id == "nlcloud" else HTTP_UP)
+        if supplier.id != "nlcloud":
+            record(home, clock, supplier.id, HTTP_UP)
+    store = home.open_store()
+    with store.write() as session:  # NLCloud down, its status page saying all is well
+        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+        health.record(session, supplier=cfg.supplier("nlcloud"), observation=observe([HTTP_DOWN, PAGE_OK]), now=clock.now(),
+                      config=cfg, playbooks=[], holder="t", origin={})
+    store.dispose()
 
     async def scenario():
         app = board_app(home, clock)
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.screen.query_one("#suppliers", DataTable)
             await until(pilot, lambda: app.board_data is not None and table.row_count == len(cfg.suppliers), what="the board")
+            await pilot.pause()
             for supplier in cfg.suppliers:
                 assert str(table.get_cell(supplier.id, "name")) == supplier.name  # none cut
-            assert str(table.get_cell("nlcloud", "note")) == "HTTP 503"
+            note = str(table.get_cell("nlcloud", "note"))
+            assert note.startswith("HTTP 503"), note  # the cause first, the notes after it
+            assert table.region.height <= table.row_count + 3, "no empty rows under the suppliers"  # header and border
             register = app.screen.query_one("#register", DataTable)
             assert register.row_count == len(cfg.fallbacks())
+            assert register.region.height - 3 >= register.row_count, "every fallback in view"
             assert [str(c) for c in register.ordered_columns] and [c.label.plain for c in register.ordered_columns] == [
                 "fallback", "supplier", "owner", "last exercised", "due", "active"]
             services = app.screen.query_one("#services", Static)
             lines = ["".join(s.text for s in [strip]) for strip in services.render_lines(services.region.reset_offset)]
             assert not any(line.strip().startswith(("payments", "(applications")) for line in lines)  # no name wraps
+            await pilot.resize_terminal(160, 40)  # at 120 the suppliers' names and the services' cannot both be whole
+            await until(pilot, lambda: services.region.width >= 47, what="the services panel wider")
+            await pilot.pause()
+            shown = "\n".join("".join(s.text for s in strip) for strip in services.render_lines(services.region.reset_offset))
+            for service in app.board_data.status.services:
+                if service.state != "up":
+                    assert service.name in shown, service.name  # none cut
 
     asyncio.run(scenario())
 

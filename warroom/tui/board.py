@@ -100,8 +100,9 @@ def in_order(suppliers: Sequence[views.SupplierView]) -> list[views.SupplierView
 
 
 def supplier_note(s: views.SupplierView) -> str:
-    """The notes first (an active fallback, a disagreeing status page, stale), then the cause of a
-    supplier that is not up: the notes must not hide why it is down."""
+    """For a supplier that is not up, its cause first, then the notes (an active fallback, a
+    disagreeing status page, stale): a narrow column cuts the notes, never why it is down. For
+    one that is up, the notes, or its last check's detail when there are none."""
     notes = []
     if s.fallback:
         notes.append(f"fallback {s.fallback.id}" + (" (DRILL)" if s.fallback.mode == "drill" else ""))
@@ -109,7 +110,9 @@ def supplier_note(s: views.SupplierView) -> str:
         notes.append("status page disagrees")
     if s.stale and s.state != "unknown":
         notes.append("stale")
-    if s.state != "up" or not notes:
+    if s.state != "up":
+        notes.insert(0, s.detail)
+    elif not notes:
         notes.append(s.detail)
     via = f"via {text.line(s.via)}: " if s.via else ""
     return via + "; ".join(text.line(n) for n in notes)
@@ -495,7 +498,14 @@ class BoardScreen(QuietTexts, Screen):
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
         if self.data is not None and self._tables_ready:
+            self._size_services(self.data.status, services_lines(self.data.status.services), event.size.width)
             self._show_tables(self.data)
+
+    def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
+        """As wide as its lines where the suppliers' full text leaves room (again on a resize)."""
+        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
+        left = (width or self.size.width) - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
+        self.query_one("#services", Static).styles.width = min(wanted, max(32, left))
 
     def _fit(self, width: int, height: int) -> None:
         self.set_class(width < NARROW, "narrow")
@@ -581,11 +591,8 @@ class BoardScreen(QuietTexts, Screen):
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
         status = data.status
-        services = self.query_one("#services", Static)
         lines = services_lines(status.services)
-        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
-        left = self.size.width - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
-        services.styles.width = min(wanted, max(32, left))
+        self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
         self._put("#topline", self._topline(self.clock.now()), layout=False)
@@ -648,6 +655,18 @@ class BoardScreen(QuietTexts, Screen):
             title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
         self._title("#suppliers", title)
         self._title("#services", f"Crucial services hit ({hit})")
+        self._size_main(len(status.suppliers), len(services_lines(status.services)))
+
+    def _size_main(self, suppliers: int, services: int) -> None:
+        """The suppliers and services as tall as their rows (app.tcss caps it), so the incidents
+        and the register below get the rest: at 120×40 the Suppliers panel kept ~12 empty rows
+        while the register showed 6 of 9. A short terminal keeps the old split (the layout's)."""
+        main = self.query_one("#main")
+        if self.has_class("short"):
+            main.styles.height = "1fr"
+            return
+        filter_line = 1 if self.query_one("#filter").has_class("shown") else 0
+        main.styles.height = max(suppliers + 3 + filter_line, services + 2)  # a header, a border above and below
 
     def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
         """Each column of the supplier table as wide as its widest text (or its label)."""
