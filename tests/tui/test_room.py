@@ -284,6 +284,28 @@ def test_a_resolved_incident_stops_ageing_on_the_board_and_the_wall(home, clock)
     asyncio.run(scenario())
 
 
+def test_the_room_words_its_next_deadline_as_the_board_does(home, clock):
+    """`(in 29m)` in the room, `in 29 min` on the board: one formatter."""
+    from warroom import durations
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            (incident,) = app.board_data.status.incidents
+            assert incident.next_escalation is not None
+            words = durations.countdown(incident.next_escalation.due_at, clock.now())
+            assert str(app.screen.query_one("#incidents", DataTable).get_cell(str(incident_id), "next")).endswith(words)
+            room = await open_room(app, pilot, incident_id)
+            await until(pilot, lambda: "next L" in banner(room), what="the banner")
+            assert f"({words})" in banner(room), banner(room)
+
+    asyncio.run(scenario())
+
+
 def test_live_and_drill_rooms_cannot_be_confused(home, clock):
     configure(home)
     live = start_incident(home, clock, mode="live")

@@ -19,7 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from warroom import text
+from warroom import durations, text
 from warroom.clock import Clock
 from warroom.services import commands, views
 from warroom.symbols import SERVICE, SUPPLIER, spark
@@ -149,15 +149,9 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
 
 
 def countdown(due: datetime | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
-    """Minutes while the deadline is far, minutes and seconds when it is near (or just past)."""
-    if not due:
-        return "no escalation pending"
-    seconds = int((due - now).total_seconds())
-    if abs(seconds) >= seconds_within:
-        return f"due {-seconds // 60} min ago" if seconds < 0 else f"in {seconds // 60} min"  # never later than it says
-    if seconds < 0:
-        return f"due {-seconds // 60:d}:{-seconds % 60:02d} ago"
-    return f"in {seconds // 60:d}:{seconds % 60:02d}"
+    """Minutes while the deadline is far, minutes and seconds when it is near (or just past):
+    `durations.countdown`, the one wording of a deadline on every screen."""
+    return durations.countdown(due, now, seconds_within=seconds_within) if due else "no escalation pending"
 
 
 def next_escalation(i: views.OpenIncident, now: datetime) -> str:

@@ -26,7 +26,7 @@ from warroom import text
 from warroom.clock import Clock, parse_iso
 from warroom.services import commands, views
 from warroom.tui import literal
-from warroom.tui.board import MODE_MARK
+from warroom.tui.board import MODE_MARK, countdown
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.tui.watch import REPORT_KEY, report_rows
@@ -219,8 +219,7 @@ class IncidentScreen(QuietTexts, Screen):
         if not pending:
             return Content(" · no escalation pending")
         e = pending[0]
-        left = max(0, int((e.due_at - now).total_seconds()) // 60)
-        return Content(f" · next L{e.level} {self._t(e.due_at)} (in {left}m)")
+        return Content(f" · next L{e.level} {self._t(e.due_at)} ({countdown(e.due_at, now)})")
 
     def show(self, view: views.IncidentView) -> None:
         self.view = view
@@ -393,8 +392,8 @@ class IncidentScreen(QuietTexts, Screen):
             return
         row = next(e for e in self.view.ladder if str(e.level) == level)
         if row.state == "pending":  # said here, in the room's zone, before the service is asked
-            left = max(0, int((row.due_at - self.clock.now()).total_seconds()) // 60)
-            self.say(f"L{row.level} has not fired yet: due {self._t(row.due_at)} {self._zone_name(row.due_at)}, in {left}m", False)
+            left = countdown(row.due_at, self.clock.now())
+            self.say(f"L{row.level} has not fired yet: due {self._t(row.due_at)} {self._zone_name(row.due_at)}, {left}", False)
             return
         self._act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
