@@ -746,7 +746,7 @@ def test_a_dialog_shows_its_whole_question_on_a_small_terminal(home, clock):
                 await pilot.pause()
                 assert " ".join(shown(dialog).split()) == question, type(dialog).__name__
                 box, label = dialog.query_one("Vertical"), dialog.query("Label").first()
-                assert 0 <= box.region.x and box.region.right <= 80, type(dialog).__name__
+                assert box.region.x >= 0 and box.region.right <= 80, type(dialog).__name__
                 assert label.region.right <= box.content_region.right, type(dialog).__name__  # wrapped, not cut
                 app.pop_screen()
 
@@ -804,12 +804,10 @@ def test_a_start_says_its_outcome_in_the_room_it_lands_in_not_over_its_entry_lin
 def test_help_says_what_each_screen_does_once_and_does_not_contradict_it():
     """`Everywhere: q Quit` while q in a room goes back; the supplier, risks, MSEL and review
     screens were missing; the room said `enter Details` four times and `q / esc` twice."""
-    from warroom.tui.help import sections
+    from warroom.tui.help import keys_of, sections
     from warroom.tui.msel import MselScreen
     from warroom.tui.review import ReviewScreen
     from warroom.tui.watch import RisksScreen, SupplierScreen
-
-    from warroom.tui.help import keys_of
 
     shown = dict(sections())
     for screen, title in ((SupplierScreen, "Supplier"), (RisksScreen, "Risks"), (MselScreen, "MSEL"), (ReviewScreen, "After-action review")):
