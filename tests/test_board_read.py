@@ -94,6 +94,19 @@ def test_countdowns_show_seconds_only_near_their_deadline():
     assert countdown(None, now) == "no escalation pending"
 
 
+def test_one_deadline_is_worded_one_way_on_every_screen():
+    """The same deadline read `(in 29m)` in the room, `in 29 min` on the board, `in 29:11` on the
+    wall: one formatter (warroom/durations.py) for all of them."""
+    from warroom import durations
+
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    assert durations.countdown(now + timedelta(hours=23, minutes=59, seconds=30), now) == "in 23 h 59 min"
+    assert durations.countdown(now + timedelta(minutes=61), now) == "in 1 h 01 min"
+    assert durations.countdown(now - timedelta(minutes=61), now) == "due 1 h 01 min ago"
+    assert durations.countdown(now + timedelta(hours=1, seconds=9), now, seconds_within=24 * 3600) == "in 1:00:09"
+    assert countdown(now + timedelta(minutes=29, seconds=11), now) == durations.countdown(now + timedelta(minutes=29, seconds=11), now)
+
+
 def test_the_reader_hands_on_a_board_only_when_something_shown_changed(home, clock, monkeypatch):
     from warroom.services import library
     from warroom.store.changes import Changes

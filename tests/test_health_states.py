@@ -188,3 +188,42 @@ def test_a_failure_inside_a_configured_maintenance_window_is_maintenance_not_an_
     with store.read() as session:
         view = health.status(session, cfg, clock.now())
     assert next(s for s in view.suppliers if s.id == "nlcloud").maintenance is True
+
+
+def test_a_child_stays_down_via_its_parent_while_it_recovers_after_the_parent(world, clock):
+    """The parent heals first; the child's first, unconfirmed "up" check left it down with its
+    `via` cleared: down on its own, so CaseFlow's own playbook was suggested and the board said
+    `▼ CaseFlow SaaS down (HTTP 200)`."""
+    store, cfg, round_, events = world
+    for _ in range(12):  # six minutes down together: past CaseFlow's own trigger window
+        round_("nlcloud", HTTP_DOWN)
+        round_("casesaas", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+    for _ in range(2):  # NLCloud is confirmed up first; CaseFlow's first up check is not yet confirmed
+        round_("nlcloud", HTTP_UP)
+        clock.advance(timedelta(seconds=30))
+    round_("casesaas", HTTP_UP)
+    with store.read() as session:
+        by_id = {s.id: s for s in health.status(session, cfg, clock.now()).suppliers}
+    assert (by_id["nlcloud"].state, by_id["casesaas"].state, by_id["casesaas"].via) == ("up", "down", "nlcloud")
+    clock.advance(timedelta(seconds=30))
+    round_("casesaas", HTTP_UP)
+    assert {e["data"]["playbook"] for e in events("playbook.suggested")} == {"cloud-hosting-outage"}
+    child = [(e["data"]["from"], e["data"]["to"]) for e in events("supplier.state") if e["data"]["supplier"] == "casesaas"]
+    assert child == [("unknown", "down"), ("down", "up")]
+
+
+def test_a_child_still_down_after_its_parent_healed_is_down_on_its_own(world, clock):
+    """`via` follows the parents each round: still failing once the parent is up is its own outage."""
+    store, cfg, round_, events = world
+    for _ in range(2):
+        round_("nlcloud", HTTP_DOWN)
+        round_("casesaas", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+    for _ in range(2):
+        round_("nlcloud", HTTP_UP)
+        clock.advance(timedelta(seconds=30))
+    round_("casesaas", HTTP_DOWN)
+    with store.read() as session:
+        by_id = {s.id: s for s in health.status(session, cfg, clock.now()).suppliers}
+    assert (by_id["casesaas"].state, by_id["casesaas"].via) == ("down", None)

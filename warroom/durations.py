@@ -1,9 +1,10 @@
-"""Durations as people write them in playbooks: `30s`, `10m`, `2h`, `1d` (and `1h30m`)."""
+"""Durations as people write them in playbooks: `30s`, `10m`, `2h`, `1d` (and `1h30m`); and a
+deadline as every screen says it (`countdown`)."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Each unit at most once, largest first: `1h30m`, never `5m5m` or `1s1h` (a duration says one
@@ -52,3 +53,19 @@ def format(delta: timedelta) -> str:
 def scaled(delta: timedelta, speed: float) -> timedelta:
     """A playbook time in a drill run `speed` times faster (one rounding, the same everywhere)."""
     return delta if speed == 1 else delta / speed
+
+
+def countdown(due: datetime, now: datetime, *, seconds_within: int = 120) -> str:
+    """A deadline as every screen words it (board, wall, room): `in 29 min`, `in 1 h 05 min`,
+    `due 3 min ago`; with minutes and seconds within `seconds_within` of it (`in 1:59`, or
+    `in 1:00:09` on the wall, which counts every second). Rounded down: it never comes sooner
+    than it says."""
+    seconds = int((due - now).total_seconds())
+    left = abs(seconds)
+    if left >= seconds_within:
+        minutes = left // 60
+        said = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    else:
+        hours, rest = divmod(left, 3600)
+        said = f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:d}:{rest % 60:02d}"
+    return f"due {said} ago" if seconds < 0 else f"in {said}"

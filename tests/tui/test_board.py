@@ -106,8 +106,14 @@ def test_a_big_screen_shows_every_panel_with_room_to_spare(home, clock):
     def check(app):
         screen = app.screen
         suppliers, services = screen.query_one("#suppliers"), screen.query_one("#services")
-        assert services.display and services.region.height >= 40  # the column is the layout's, not its text's
-        assert suppliers.region.height >= 40 and suppliers.region.width >= 120
+        # As tall as their rows (no empty rows under the suppliers), side by side; the register the rest.
+        assert services.display and services.region.height == suppliers.region.height
+        from warroom.tui.board import services_lines
+
+        tallest = max(suppliers.row_count + 3, len(services_lines(app.board_data.status.services)) + 2)
+        assert suppliers.region.height <= tallest and suppliers.region.width >= 120
+        register = screen.query_one("#register")
+        assert register.region.height - 3 >= register.row_count
         shown = "".join(strip.text for strip in suppliers.render_lines(suppliers.region.reset_offset))
         assert "…" not in shown  # room for every name and cause in full
         assert suppliers.region.bottom <= screen.query_one("#incidents").region.y  # nothing overlaps
@@ -147,7 +153,7 @@ def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, 
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
             titles = [c.title for c in app.get_system_commands(app.screen)]
-            assert {"Help", "Quit", "Library", "Filter", "Playbooks"} <= set(titles)
+            assert {"Help", "Quit", "Library", "Filter"} <= set(titles) and "Playbooks" not in titles  # `l`, not a hidden twin
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -322,7 +328,7 @@ def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the
             await read_now(app, pilot, lambda: "2 late steps" in owed() and "1 decision overdue" in owed(), what="the counts")
             assert "L1 FIRED · ack (duty-officer) · 1h01m ago" in owed()
             topline = str(app.screen.query_one("#topline", Static).render())
-            assert f"⚠ #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
+            assert f"⚠ DRILL #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
 
     asyncio.run(scenario())
     status = run_cli("status", "--json", home=home.root)
@@ -539,27 +545,50 @@ def test_the_focused_panel_has_an_accent_border_and_the_others_do_not(home, cloc
 
 
 def test_columns_fit_their_content_at_120_columns_and_the_register_is_a_table(home, clock):
-    """Item 9: names cut at 22 characters while space stood empty; the register a run-on paragraph."""
+    """Item 9: names cut at 22 characters while space stood empty; the register a run-on paragraph.
+    Then: the Suppliers panel kept ~12 empty rows while the register showed 6 of 9; a down
+    supplier whose status page disagrees showed `status pa…` instead of its cause; service names
+    were cut (`Benefits portal (applic…`)."""
+    from tests.test_health_states import PAGE_OK
+
     configure(home)
     cfg = library.config(home)
     for supplier in cfg.suppliers:
-        record(home, clock, supplier.id, HTTP_DOWN if supplier.id == "nlcloud" else HTTP_UP)
+        if supplier.id != "nlcloud":
+            record(home, clock, supplier.id, HTTP_UP)
+    store = home.open_store()
+    with store.write() as session:  # NLCloud down, its status page saying all is well
+        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+        health.record(session, supplier=cfg.supplier("nlcloud"), observation=observe([HTTP_DOWN, PAGE_OK]), now=clock.now(),
+                      config=cfg, playbooks=[], holder="t", origin={})
+    store.dispose()
 
     async def scenario():
         app = board_app(home, clock)
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.screen.query_one("#suppliers", DataTable)
             await until(pilot, lambda: app.board_data is not None and table.row_count == len(cfg.suppliers), what="the board")
+            await pilot.pause()
             for supplier in cfg.suppliers:
                 assert str(table.get_cell(supplier.id, "name")) == supplier.name  # none cut
-            assert str(table.get_cell("nlcloud", "note")) == "HTTP 503"
+            note = str(table.get_cell("nlcloud", "note"))
+            assert note.startswith("HTTP 503"), note  # the cause first, the notes after it
+            assert table.region.height <= table.row_count + 3, "no empty rows under the suppliers"  # header and border
             register = app.screen.query_one("#register", DataTable)
             assert register.row_count == len(cfg.fallbacks())
+            assert register.region.height - 3 >= register.row_count, "every fallback in view"
             assert [str(c) for c in register.ordered_columns] and [c.label.plain for c in register.ordered_columns] == [
                 "fallback", "supplier", "owner", "last exercised", "due", "active"]
             services = app.screen.query_one("#services", Static)
             lines = ["".join(s.text for s in [strip]) for strip in services.render_lines(services.region.reset_offset)]
             assert not any(line.strip().startswith(("payments", "(applications")) for line in lines)  # no name wraps
+            await pilot.resize_terminal(160, 40)  # at 120 the suppliers' names and the services' cannot both be whole
+            await until(pilot, lambda: services.region.width >= 47, what="the services panel wider")
+            await pilot.pause()
+            shown = "\n".join("".join(s.text for s in strip) for strip in services.render_lines(services.region.reset_offset))
+            for service in app.board_data.status.services:
+                if service.state != "up":
+                    assert service.name in shown, service.name  # none cut
 
     asyncio.run(scenario())
 
@@ -581,7 +610,7 @@ def test_at_80_by_24_the_clock_the_owed_level_the_services_hit_and_help_quit_lib
             await pilot.pause()
             topline = app.screen.query_one("#topline", Static)
             shown = "".join(s.text for s in topline.render_lines(topline.region.reset_offset))
-            assert shown.lstrip().startswith("Sun 14:00 CET") and f"#{incident_id} L1 FIRED" in shown
+            assert shown.lstrip().startswith("Sun 14:00 CET") and f"DRILL #{incident_id} L1 FIRED" in shown
             assert "services hit" in str(app.screen.query_one("#suppliers").border_title)
             keys = {k.key: k for k in app.screen.query(FooterKey)}
             for key in ("question_mark", "q", "l"):
@@ -685,3 +714,134 @@ def test_a_database_deleted_under_the_tui_is_said_and_no_action_vanishes_into_it
             assert any("nothing was done: the database" in n.message for n in app._notifications)
 
     asyncio.run(scenario())
+
+
+def test_a_child_recovering_after_its_parent_is_not_announced_as_down_on_its_own(home, clock):
+    """After NLCloud healed, CaseFlow's first (unconfirmed) up check made the board toast
+    `▼ CaseFlow SaaS down (HTTP 200)`: its `via` was cleared while it was still down."""
+    configure(home)
+    for _ in range(2):
+        record(home, clock, "nlcloud", HTTP_DOWN)
+        record(home, clock, "casesaas", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
+
+    def casesaas(app):
+        return next(s for s in app.board_data.status.suppliers if s.id == "casesaas")
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and casesaas(app).via == "nlcloud", what="the board")
+            for _ in range(2):
+                record(home, clock, "nlcloud", HTTP_UP)
+                clock.advance(timedelta(seconds=30))
+            record(home, clock, "casesaas", HTTP_UP)
+            await until(pilot, lambda: casesaas(app).detail == "HTTP 200", what="CaseFlow's first up check read")
+            clock.advance(timedelta(seconds=30))
+            record(home, clock, "casesaas", HTTP_UP)
+            await until(pilot, lambda: casesaas(app).state == "up", what="CaseFlow up")
+            await until(pilot, lambda: any("CaseFlow" in n.message for n in app._notifications), what="CaseFlow's recovery told")
+            told = " | ".join(n.message for n in app._notifications)
+            assert "down" not in told and "▲ CaseFlow" in told, told
+
+    asyncio.run(scenario())
+
+
+def test_a_dialog_shows_its_whole_question_on_a_small_terminal(home, clock):
+    """A confirmation cut its own question: "Start a LIVE incident from cloud-hosting-outage? (NLCl"."""
+    from warroom.tui.dialogs import AskText, Choose, Confirm
+
+    configure(home)
+    question = ("Start a LIVE incident from cloud-hosting-outage? (NLCloud Hosting B.V. down for 6 min: "
+                "playbook cloud-hosting-outage suggested) and the monitor this TUI started stops too")
+
+    def shown(screen) -> str:
+        label = screen.query("Label").first()
+        return " ".join("".join(s.text for s in strip).strip() for strip in label.render_lines(label.region.reset_offset))
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            for dialog in (Confirm(question), AskText(question), Choose(question, [("a", "one"), ("b", "two")])):
+                app.push_screen(dialog)
+                await until(pilot, lambda d=dialog: app.screen is d and len(d.query("Label")) > 0 and d.query("Label").first().region.width > 0, what="the dialog")
+                await pilot.pause()
+                assert " ".join(shown(dialog).split()) == question, type(dialog).__name__
+                box, label = dialog.query_one("Vertical"), dialog.query("Label").first()
+                assert box.region.x >= 0 and box.region.right <= 80, type(dialog).__name__
+                assert label.region.right <= box.content_region.right, type(dialog).__name__  # wrapped, not cut
+                app.pop_screen()
+
+    asyncio.run(scenario())
+
+
+def test_changes_read_in_separate_transactions_within_two_seconds_are_one_line(home, clock):
+    """The monitor writes each supplier in its own transaction: a heal gave three toasts."""
+    configure(home)
+    for supplier in ("nlcloud", "paybank", "mailco"):
+        record(home, clock, supplier, HTTP_UP)
+
+    def state(app, supplier: str) -> str:
+        return next(s.state for s in app.board_data.status.suppliers if s.id == supplier)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            for supplier in ("paybank", "mailco"):
+                for _ in range(2):  # confirmed down: each round its own transaction, each read on its own
+                    clock.advance(timedelta(seconds=30))
+                    record(home, clock, supplier, HTTP_DOWN)
+                await until(pilot, lambda s=supplier: state(app, s) == "down", what=f"{supplier} down on the board")
+            await until(pilot, lambda: app._notifications, what="the changes told")
+            await pilot.pause(0.5)
+            (note,) = app._notifications
+            assert "PayBank" in note.message and "MailCo" in note.message and note.severity == "error"
+
+    asyncio.run(scenario())
+
+
+def test_a_start_says_its_outcome_in_the_room_it_lands_in_not_over_its_entry_line(home, clock):
+    """`incident #1 started (DRILL)` was a toast over the room's entry line."""
+    from tests.tui.test_library import rounds
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            await pilot.press("D")
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the new drill's room")
+            notice = app.screen.query_one("#notice", Static)
+            await until(pilot, lambda: "started (DRILL)" in str(notice.render()), what="the outcome in the room")
+            await actions_landed(app)
+            assert not any("started" in n.message for n in app._notifications)
+
+    asyncio.run(scenario())
+
+
+def test_help_says_what_each_screen_does_once_and_does_not_contradict_it():
+    """`Everywhere: q Quit` while q in a room goes back; the supplier, risks, MSEL and review
+    screens were missing; the room said `enter Details` four times and `q / esc` twice."""
+    from warroom.tui.help import keys_of, sections
+    from warroom.tui.msel import MselScreen
+    from warroom.tui.review import ReviewScreen
+    from warroom.tui.watch import RisksScreen, SupplierScreen
+
+    shown = dict(sections())
+    for screen, title in ((SupplierScreen, "Supplier"), (RisksScreen, "Risks"), (MselScreen, "MSEL"), (ReviewScreen, "After-action review")):
+        (found,) = [t for t in shown if t.startswith(title)]
+        assert shown[found] == keys_of(screen) and shown[found], title
+    for title, keys in sections():
+        plain = [(k.replace(" ", ""), w) for k, w in keys]
+        assert len(plain) == len(set(plain)), title
+        unqualified = [k for k, w in plain if not w.endswith(")")]
+        assert len(unqualified) == len(set(unqualified)), (title, unqualified)
+    room = [k for k, w in shown["Incident room"]]
+    assert room.count("enter") == 1
+    (quit_,) = [w for k, w in shown["Everywhere"] if k == "q"]
+    assert "Incident room" in quit_

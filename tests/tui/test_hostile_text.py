@@ -305,7 +305,7 @@ def test_the_library_shows_hostile_playbooks_and_their_problems_as_written(home,
         app = make_app(home, clock=clock)
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("p")
+            await pilot.press("l")
             await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
             screen = app.screen
             table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview-text")

@@ -38,7 +38,7 @@ def test_start_a_drill_from_the_library_and_see_problems_inline(home, clock):
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("p")
+            await pilot.press("l")
             await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
             screen = app.screen
             table = screen.query_one("#playbooks", DataTable)
@@ -72,7 +72,8 @@ def test_a_suggestion_can_be_started_and_state_changes_are_announced(home, clock
             bar = app.screen.query_one("#suggestion", Static)
             await until(pilot, lambda: bar.has_class("shown"), what="the suggestion bar")
             assert 'playbook "quick-drill" suggested' in str(bar.render())
-            assert any("NLCloud Hosting B.V. down" in n.message for n in app._notifications)
+            await until(pilot, lambda: any("NLCloud Hosting B.V. down" in n.message for n in app._notifications),
+                        what="the change told (changes are gathered for 2 s)")
             await pilot.press("D")
             await until(pilot, lambda: app.board_data.status.incidents, what="the suggested drill")
             await until(pilot, lambda: getattr(app.screen, "incident_id", None) == app.board_data.status.incidents[0].id, what="its room")

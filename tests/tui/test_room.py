@@ -255,6 +255,57 @@ def test_a_resolved_incident_stops_ageing_and_counts_nothing_down(home, clock):
     asyncio.run(scenario())
 
 
+def test_a_resolved_incident_stops_ageing_on_the_board_and_the_wall(home, clock):
+    """The room stopped its clock at resolve; the board's row kept ageing (2:10 two hours on)."""
+    from warroom.tui.wall import WallScreen
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")
+    clock.advance(timedelta(minutes=10))
+    act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
+    clock.advance(timedelta(hours=2))
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            (incident,) = app.board_data.status.incidents
+            assert incident.ended_at is not None and incident.next_escalation is None
+            table = app.screen.query_one("#incidents", DataTable)
+            await until(pilot, lambda: table.row_count == 1, what="the row")
+            row = [str(c) for c in table.get_row_at(0)]
+            assert "0:10" in row and "2:10" not in row, row
+        wall = make_app(home, clock=clock, wall=True)
+        async with wall.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: isinstance(wall.screen, WallScreen) and wall.screen.data is not None, what="the wall")
+            shown = str(wall.screen.query_one("#wallincidents", Static).render())
+            assert "RESOLVED" in shown and "next: L" not in shown, shown  # nothing counts down on a resolved incident
+
+    asyncio.run(scenario())
+
+
+def test_the_room_words_its_next_deadline_as_the_board_does(home, clock):
+    """`(in 29m)` in the room, `in 29 min` on the board: one formatter."""
+    from warroom import durations
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the board")
+            (incident,) = app.board_data.status.incidents
+            assert incident.next_escalation is not None
+            words = durations.countdown(incident.next_escalation.due_at, clock.now())
+            assert str(app.screen.query_one("#incidents", DataTable).get_cell(str(incident_id), "next")).endswith(words)
+            room = await open_room(app, pilot, incident_id)
+            await until(pilot, lambda: "next L" in banner(room), what="the banner")
+            assert f"({words})" in banner(room), banner(room)
+
+    asyncio.run(scenario())
+
+
 def test_live_and_drill_rooms_cannot_be_confused(home, clock):
     configure(home)
     live = start_incident(home, clock, mode="live")
@@ -332,7 +383,10 @@ def test_keys_act_on_the_focused_panel_only_and_the_room_moves_by_keyboard(home,
             assert room.query_one("#steps", DataTable).cursor_row == 1
             await pilot.press("k")
             assert room.query_one("#steps", DataTable).cursor_row == 0
-            await pilot.press("2", "e")
+            await pilot.press("2", "a")  # `a` activates on the Fallbacks panel beside it: here it does nothing
+            await actions_landed(app)
+            assert kinds(home) == before and room.view.ladder[0].state == "fired"
+            await pilot.press("e")
             await until(pilot, lambda: room.view.ladder[0].state == "acknowledged", what="the ack from the ladder")
             await pilot.press("j", "e")  # L2 has not fired: said here, in the war-room's zone, before the service is asked
             assert "has not fired yet: due 15:00 CET" in notice(room), notice(room)
@@ -387,6 +441,8 @@ def test_enter_opens_the_details_a_coordinator_needs(home, clock):
             assert "Confirm the outage" in step and "Ask: scope, cause, ETA" in step
             assert "Service desk +31 20 000 0100" in step, "the supplier's contacts from warroom.toml"
             pane = app.screen.query_one("#details")
+            # The pane covers the room's banner: its own title says which incident, and that it is a drill.
+            assert f"#{incident_id}" in str(pane.border_title) and "DRILL" in str(pane.border_title), pane.border_title
             assert pane.max_scroll_y > 0
             await pilot.press("end")
             assert pane.scroll_y == pane.max_scroll_y, "it scrolls by keyboard"

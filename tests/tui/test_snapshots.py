@@ -77,7 +77,7 @@ def test_library(snap_compare, moment, size):
 
     async def library_shown(pilot) -> None:
         await loaded(pilot)
-        await pilot.press("p")
+        await pilot.press("l")
         await until_painted(pilot, lambda app: isinstance(app.screen, PlaybooksScreen) and app.screen.entries
                             and "cloud-hosting-outage (v3)" in str(app.screen.query_one("#preview-text").render()))
 

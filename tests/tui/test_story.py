@@ -155,7 +155,7 @@ def test_the_library_preview_scrolls_by_keyboard_and_end_garbles_nothing(home, c
         app = make_app(home, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("p")
+            await pilot.press("l")
             await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
             screen = app.screen
             table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview")

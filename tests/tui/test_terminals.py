@@ -88,7 +88,7 @@ def test_with_the_mouse_off_nothing_asks_the_terminal_for_mouse_reports(home):
         term = Terminal(WARROOM + flags + ["--home", str(home.root)], env=ENV)
         try:
             term.wait_for(b"NLCloud", timeout=60)
-            sent = term.send(b"p")  # the keyboard alone reaches everything: the playbook library
+            sent = term.send(b"l")  # the keyboard alone reaches everything: the playbook library
             term.wait_for(b"cloud-hosting-outage", after=sent, timeout=30)
             runs[bool(flags)] = b"".join(data for _, data in term.chunks)
         finally:
@@ -120,8 +120,8 @@ def test_inside_gnu_screen_the_board_draws_and_keys_work(home, tmp_path):
         # screen's hardcopy keeps one byte a cell (the symbols come out mangled): read the words.
         wait_for(lambda: shows("NLCloud") and re.search(r"DOWN\s+NLCloud Hosting", copy.read_text(errors="replace")),
                  timeout=30, what="NLCloud down on the board")
-        screen("-X", "stuff", "p")
-        wait_for(lambda: shows("cloud-hosting-outage"), timeout=30, what="the playbook library after p")
+        screen("-X", "stuff", "l")
+        wait_for(lambda: shows("cloud-hosting-outage"), timeout=30, what="the playbook library after l")
         screen("-X", "stuff", "\x1b")  # escape: back to the board
         wait_for(lambda: shows("Crucial services") or shows("Suppliers"), timeout=30, what="the board again")
     finally:

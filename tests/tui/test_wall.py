@@ -82,7 +82,7 @@ def test_the_wall_shows_what_is_owed_and_live_and_drill_apart_with_the_clock_fir
             title = wall.query_one("#walltitle", Static)
             await until(pilot, lambda: str(title.render()).startswith("14:03 CET"), what="the clock first")
             line = "".join(s.text for s in title.render_lines(title.region.reset_offset))
-            assert f"#{drill} L1 FIRED" in line  # before the title, so 80 columns keep it
+            assert f"DRILL #{drill} L1 FIRED" in line  # before the title, so 80 columns keep it
             assert live
 
     asyncio.run(scenario())

@@ -73,11 +73,23 @@ def record(
         row.state, row.since = step.state, now
     row.candidate, row.streak = step.candidate, step.streak
     row.detail, row.latency_ms, row.checked_at = observation.detail, observation.latency_ms, now
-    row.via = via if row.state == "down" else None
+    row.via = _via(row, via, observation.state, step.changed)
     row.disagreement = observation.disagreement
     session.add(row)
     _suggest(session, supplier, row, now, playbooks, origin)
     return change
+
+
+def _via(row: SupplierState, failing: str | None, observed: str, changed: bool) -> str | None:
+    """Which parent a down supplier is down through, from the parents each round. A child whose
+    check already answers again while it is still (unconfirmed) down keeps the parent that took it
+    down: it is recovering with it, not down on its own (which would alarm and suggest its own
+    playbook). Still failing once no parent fails is its own outage."""
+    if row.state != "down":
+        return None
+    if observed == "down" or changed:
+        return failing
+    return row.via
 
 
 def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict) -> None:
@@ -214,10 +226,11 @@ def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident
         overdue = sum(1 for o in owed.open_decisions(playbook, answered[incident.id], incident.opened_at, now, active, incident.speed) if o.overdue)
         out.append(views.OpenIncident(id=incident.id, mode=Mode(incident.mode), title=incident.title, status=IncidentStatus(incident.status),
                                       opened_at=incident.opened_at,
-                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt else None,
+                                      next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt and active else None,
                                       opened_by=incident.opened_by,
                                       fired_unacknowledged=tuple(fired.get(incident.id, ())),
                                       late_steps=late.get(incident.id, 0) if active else 0,
                                       overdue_decisions=overdue,
-                                      supplier=playbook.trigger.supplier if playbook.trigger else None))
+                                      supplier=playbook.trigger.supplier if playbook.trigger else None,
+                                      ended_at=incident.resolved_at or incident.closed_at))
     return tuple(out)

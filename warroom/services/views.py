@@ -109,6 +109,11 @@ class FiredLevel:
     notify: tuple[str, ...]
 
 
+def age(opened_at: datetime, ended_at: datetime | None, now: datetime) -> timedelta:
+    """How long an incident has run: until it ended, not until now (a resolved one does not age)."""
+    return (ended_at or now) - opened_at
+
+
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
     id: int
@@ -123,6 +128,10 @@ class OpenIncident:
     late_steps: int = 0
     overdue_decisions: int = 0
     supplier: str | None = None  # the supplier whose trigger the playbook answers, if it has one
+    ended_at: datetime | None = None  # resolved (or closed without that): its clock stops there
+
+    def age(self, now: datetime) -> timedelta:
+        return age(self.opened_at, self.ended_at, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +245,7 @@ class IncidentSummary:
         return self.resolved_at or self.closed_at
 
     def age(self, now: datetime) -> timedelta:
-        """How long it has run: until it ended, not until now (a closed incident does not age)."""
-        return (self.ended_at or now) - self.opened_at
+        return age(self.opened_at, self.ended_at, now)
 
 
 @dataclass(frozen=True, slots=True)

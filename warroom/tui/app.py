@@ -14,6 +14,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom.clock import Clock, SystemClock
@@ -233,7 +234,7 @@ class WarroomApp(App):
 
     @work(thread=True, group="act", exit_on_error=False)
     def act(self, command: commands.Command, report: Callable[[str, bool], None] | None = None,
-            landed: Callable[[commands.Outcome], None] | None = None) -> None:
+            landed: Callable[[commands.Outcome], object] | None = None) -> None:
         """Run one command as its CLI command runs it (prepared, then one write transaction), off
         the UI loop. Refusals (an observer, an illegal transition) become a notification, never a
         crash; what happened, a short one. A screen that shows outcomes next to the action passes
@@ -305,15 +306,32 @@ class WarroomApp(App):
             literal.notify(self, f"{event.worker.name} failed: {type(error).__name__}: {error}", severity="error", timeout=15)
 
     def start(self, command: commands.StartIncident) -> None:
-        """Start an incident and land in its room: whoever started it has work there."""
-        self.act(command, landed=lambda outcome: self.open_room(int(outcome.value)) if outcome.value is not None else None)
+        """Start an incident and land in its room: whoever started it has work there, and reads
+        the outcome on the room's notice line (a notification covered its entry line)."""
+        def refused(message: str, done: bool) -> None:
+            if not done:
+                literal.notify(self, message, severity="error", timeout=8)
 
-    def open_room(self, incident_id: int) -> None:
+        async def landed(outcome: commands.Outcome) -> None:
+            if outcome.value is None:
+                literal.notify(self, outcome.message)
+                return
+            from warroom.tui.room import IncidentScreen
+
+            await self.open_room(int(outcome.value))
+            if isinstance(self.screen, IncidentScreen):
+                self.screen.say(outcome.message)
+
+        self.act(command, report=refused, landed=landed)
+
+    def open_room(self, incident_id: int) -> AwaitMount:
+        """Push the incident's room; awaiting the result waits until it is mounted."""
         from warroom.tui.room import IncidentScreen
 
         self.open_incident = incident_id
-        self.push_screen(IncidentScreen(incident_id, self.clock, self.zone, self.role))
+        mounted = self.push_screen(IncidentScreen(incident_id, self.clock, self.zone, self.role))
         self._reload.set()
+        return mounted
 
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen

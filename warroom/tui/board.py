@@ -5,7 +5,7 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from warroom import text
+from warroom import durations, text
 from warroom.clock import Clock
 from warroom.services import commands, views
 from warroom.symbols import SERVICE, SUPPLIER, spark
@@ -100,8 +100,9 @@ def in_order(suppliers: Sequence[views.SupplierView]) -> list[views.SupplierView
 
 
 def supplier_note(s: views.SupplierView) -> str:
-    """The notes first (an active fallback, a disagreeing status page, stale), then the cause of a
-    supplier that is not up: the notes must not hide why it is down."""
+    """For a supplier that is not up, its cause first, then the notes (an active fallback, a
+    disagreeing status page, stale): a narrow column cuts the notes, never why it is down. For
+    one that is up, the notes, or its last check's detail when there are none."""
     notes = []
     if s.fallback:
         notes.append(f"fallback {s.fallback.id}" + (" (DRILL)" if s.fallback.mode == "drill" else ""))
@@ -109,7 +110,9 @@ def supplier_note(s: views.SupplierView) -> str:
         notes.append("status page disagrees")
     if s.stale and s.state != "unknown":
         notes.append("stale")
-    if s.state != "up" or not notes:
+    if s.state != "up":
+        notes.insert(0, s.detail)
+    elif not notes:
         notes.append(s.detail)
     via = f"via {text.line(s.via)}: " if s.via else ""
     return via + "; ".join(text.line(n) for n in notes)
@@ -146,15 +149,9 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
 
 
 def countdown(due: datetime | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
-    """Minutes while the deadline is far, minutes and seconds when it is near (or just past)."""
-    if not due:
-        return "no escalation pending"
-    seconds = int((due - now).total_seconds())
-    if abs(seconds) >= seconds_within:
-        return f"due {-seconds // 60} min ago" if seconds < 0 else f"in {seconds // 60} min"  # never later than it says
-    if seconds < 0:
-        return f"due {-seconds // 60:d}:{-seconds % 60:02d} ago"
-    return f"in {seconds // 60:d}:{seconds % 60:02d}"
+    """Minutes while the deadline is far, minutes and seconds when it is near (or just past):
+    `durations.countdown`, the one wording of a deadline on every screen."""
+    return durations.countdown(due, now, seconds_within=seconds_within) if due else "no escalation pending"
 
 
 def next_escalation(i: views.OpenIncident, now: datetime) -> str:
@@ -195,6 +192,24 @@ def owed_text(i: views.OpenIncident, now: datetime) -> str:
     return " · ".join(parts)
 
 
+def most_urgent(incidents: Sequence[views.OpenIncident], now: datetime, *, pending: bool = False) -> Content:
+    """The headline's most pressing thing (the board's top line and the wall's title): a fired
+    level nobody acknowledged, with its incident's mode (a drill's says DRILL, in the drill's
+    yellow), else with `pending` the next escalation due; nothing when none."""
+    fired = [i for i in incidents if i.fired_unacknowledged]
+    if fired:
+        i = fired[0]
+        more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
+        colour = "red" if i.mode == Mode.LIVE else "yellow"
+        return literal.template(f"[b reverse {colour}] ⚠ $mode #$id $what$more [/]  ", mode=str(i.mode).upper(), id=i.id,
+                                what=fired_all(i.fired_unacknowledged, now), more=more)
+    waiting = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
+    if pending and waiting:
+        i = waiting[0]
+        return literal.template("[b]next: $mode #$id $what[/b]  ", mode=str(i.mode).upper(), id=i.id, what=next_escalation(i, now))
+    return Content("")
+
+
 def mode_cell(mode: str) -> Text:
     word, style = MODE_STYLE[str(mode)]
     return Text(word, style=style, no_wrap=True, end="")
@@ -204,12 +219,12 @@ def incident_row(i: views.OpenIncident, now: datetime, title_width: int = TITLE_
     # The title is cut like a supplier's name: its padding or length must not push status,
     # elapsed time, what is owed and the next escalation off the screen.
     owed = owed_text(i, now)
-    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), i.status, elapsed(i.opened_at, now),
+    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), i.status, elapsed(i.age(now)),
             Text(f"⚠ {owed}", style="bold red", no_wrap=True, end="") if owed else "—", next_escalation(i, now))
 
 
-def elapsed(opened: datetime, now: datetime) -> str:
-    minutes = int((now - opened).total_seconds()) // 60
+def elapsed(age: timedelta) -> str:
+    minutes = int(age.total_seconds()) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
@@ -231,8 +246,11 @@ def register_row(r: views.RegisterEntry, zone: ZoneInfo) -> tuple[str | Text, ..
     return (r.id, r.supplier, r.owner, exercised, due, active)
 
 
+ANNOUNCE_AFTER = 2.0  # seconds over which supplier changes are gathered into one notification
+
+
 def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
-    """Supplier state changes seen in one read, as one line: a burst is one notification."""
+    """Supplier state changes seen over a short while, as one line: a burst is one notification."""
     parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
              for s, _before in changes]
     shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
@@ -248,7 +266,6 @@ class BoardScreen(QuietTexts, Screen):
         Binding("q", "app.quit", "Quit"),
         Binding("enter", "open_incident", "Open", priority=True),  # before a table's own enter: the board's, from any panel
         Binding("l", "playbooks", "Library"),
-        Binding("p", "playbooks", "Playbooks", show=False),
         # Priority: handled as the key arrives, so the keys typed right after it reach the filter
         # line (as a table's key bubbling up, they went to the table in a burst or a paste).
         Binding("slash", "filter", "Filter", priority=True),
@@ -272,6 +289,9 @@ class BoardScreen(QuietTexts, Screen):
         self.filter_text = ""
         self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from uptime.follow_uptime
         self._tables_ready = False
+        # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
+        self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
+        self._announcing = False
 
     @property
     def warroom(self) -> WarroomApp:
@@ -453,7 +473,14 @@ class BoardScreen(QuietTexts, Screen):
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
         if self.data is not None and self._tables_ready:
+            self._size_services(self.data.status, services_lines(self.data.status.services), event.size.width)
             self._show_tables(self.data)
+
+    def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
+        """As wide as its lines where the suppliers' full text leaves room (again on a resize)."""
+        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
+        left = (width or self.size.width) - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
+        self.query_one("#services", Static).styles.width = min(wanted, max(32, left))
 
     def _fit(self, width: int, height: int) -> None:
         self.set_class(width < NARROW, "narrow")
@@ -472,18 +499,7 @@ class BoardScreen(QuietTexts, Screen):
         """The clock first, then what is owed or the next escalation, then who you are and the
         title: cut from the right, what matters most stays at 80 columns."""
         clock = f"{now.astimezone(self.zone):%a %H:%M %Z}"  # the day and the time: the date would push the owed level out
-        urgent = Content("")
-        incidents = self.data.status.incidents if self.data else ()
-        fired = [i for i in incidents if i.fired_unacknowledged]
-        if fired:
-            i = fired[0]
-            more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
-            urgent = literal.template("[b reverse red] ⚠ #$id $what$more [/]  ", id=i.id, what=fired_all(i.fired_unacknowledged, now), more=more)
-        else:
-            pending = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
-            if pending:
-                i = pending[0]
-                urgent = literal.template("[b]next: #$id $what[/b]  ", id=i.id, what=next_escalation(i, now))
+        urgent = most_urgent(self.data.status.incidents if self.data else (), now, pending=True)
         # Who you act as before the war-room's name: every key acts in your name.
         return Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
 
@@ -496,13 +512,24 @@ class BoardScreen(QuietTexts, Screen):
             self._show_incidents(self.data, now)
 
     def _announce_changes(self, before: views.Board | None, data: views.Board) -> None:
-        """One notification for what changed state in one read (a burst is one line), never for a
-        supplier's first check (unknown → up is no news), nor for those down via a parent."""
+        """Changes are collected for ANNOUNCE_AFTER seconds and said in one line: the monitor
+        writes each supplier in its own transaction, so one heal arrives over several reads. Never
+        for a supplier's first check (unknown → up is no news), nor for those down via a parent."""
         if before is None:
             return
         old = {s.id: (s.state, s.via) for s in before.status.suppliers}
-        changed = [(s, old[s.id][0]) for s in data.status.suppliers
-                   if s.id in old and old[s.id] != (s.state, s.via) and not s.via and not (old[s.id][0] == "unknown" and s.state == "up")]
+        for s in data.status.suppliers:
+            if s.id in old and old[s.id] != (s.state, s.via):
+                self._changes[s.id] = (self._changes[s.id][0] if s.id in self._changes else old[s.id], s)
+        if self._changes and not self._announcing:
+            self._announcing = True
+            self.set_timer(ANNOUNCE_AFTER, self._say_changes)
+
+    def _say_changes(self) -> None:
+        self._announcing = False
+        pending, self._changes = self._changes, {}
+        changed = [(s, first[0]) for first, s in pending.values()
+                   if first != (s.state, s.via) and not s.via and not (first[0] == "unknown" and s.state == "up")]
         if changed:
             message, severity = changes_line(changed)
             literal.notify(self.app, message, severity=severity, timeout=8)
@@ -539,11 +566,8 @@ class BoardScreen(QuietTexts, Screen):
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
         status = data.status
-        services = self.query_one("#services", Static)
         lines = services_lines(status.services)
-        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
-        left = self.size.width - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
-        services.styles.width = min(wanted, max(32, left))
+        self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
         self._put("#topline", self._topline(self.clock.now()), layout=False)
@@ -606,6 +630,18 @@ class BoardScreen(QuietTexts, Screen):
             title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
         self._title("#suppliers", title)
         self._title("#services", f"Crucial services hit ({hit})")
+        self._size_main(len(status.suppliers), len(services_lines(status.services)))
+
+    def _size_main(self, suppliers: int, services: int) -> None:
+        """The suppliers and services as tall as their rows (app.tcss caps it), so the incidents
+        and the register below get the rest: at 120×40 the Suppliers panel kept ~12 empty rows
+        while the register showed 6 of 9. A short terminal keeps the old split (the layout's)."""
+        main = self.query_one("#main")
+        if self.has_class("short"):
+            main.styles.height = "1fr"
+            return
+        filter_line = 1 if self.query_one("#filter").has_class("shown") else 0
+        main.styles.height = max(suppliers + 3 + filter_line, services + 2)  # a header, a border above and below
 
     def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
         """Each column of the supplier table as wide as its widest text (or its label)."""

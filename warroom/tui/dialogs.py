@@ -1,5 +1,6 @@
 """Small modal dialogs that return a value: a reason (or note), and a yes/no confirmation. A
-question names ids and titles from config and playbooks: it is shown as written."""
+question names ids and titles from config and playbooks: it is shown as written, wrapped (a
+Label is as wide as its text unless told otherwise: the box cut its own question)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ class AskText(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     AskText { align: center middle; }
-    AskText > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    AskText > Vertical { width: 76; max-width: 90%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
+    AskText Label { width: 100%; }
     AskText #why { color: $error; height: auto; }
     """
     BINDINGS = [("escape", "cancel", "Cancel")]
@@ -46,7 +48,8 @@ class AskText(ModalScreen[str | None]):
 class Confirm(ModalScreen[bool]):
     DEFAULT_CSS = """
     Confirm { align: center middle; }
-    Confirm > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    Confirm > Vertical { width: 76; max-width: 90%; height: auto; max-height: 90%; border: thick $warning; background: $surface; padding: 1 2; }
+    Confirm Label { width: 100%; }
     """
     BINDINGS = [("y", "answer(True)", "Yes"), ("n", "answer(False)", "No"), ("escape", "answer(False)", "No")]
 
@@ -69,7 +72,8 @@ class Choose(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     Choose { align: center middle; }
-    Choose > Vertical { width: 76; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    Choose > Vertical { width: 76; max-width: 90%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
+    Choose Label { width: 100%; }
     Choose OptionList { height: auto; max-height: 12; margin-top: 1; }
     """
     BINDINGS = [("escape", "cancel", "Cancel"), *((str(n), f"pick({n - 1})", "") for n in range(1, 10))]

@@ -26,8 +26,45 @@ def key_name(key: str) -> str:
 
 def keys_of(screen_class: type[Screen] | type) -> list[tuple[str, str]]:
     """(keys, description) for each action a class binds, in its order, then the keys its panels
-    bind themselves (HELP_KEYS: the room's panels own their keys)."""
-    return keys_in(getattr(screen_class, "BINDINGS", [])) + list(getattr(screen_class, "HELP_KEYS", []))
+    bind themselves (HELP_KEYS: the room's panels own their keys), each said once."""
+    return once(keys_in(getattr(screen_class, "BINDINGS", [])) + list(getattr(screen_class, "HELP_KEYS", [])))
+
+
+def once(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each key said once: the same key and action on several panels (`enter Details (Steps)`,
+    `… (Escalation)`) is one line, and a second line for a key already said without a panel
+    (`q / esc back to the board` after `q/esc Board`) goes. A key that does different things on
+    different panels (`x Skip (Steps)`, `x Stand down (Fallbacks)`) keeps a line for each."""
+    groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    plain_keys: set[str] = set()
+    for key, what in keys:
+        norm = key.replace(" ", "")
+        base, where = what, ""
+        if what.endswith(")") and " (" in what:
+            base, where = what[:-1].split(" (", 1)
+        elif norm in plain_keys:
+            continue
+        else:
+            plain_keys.add(norm)
+        groups.setdefault((norm, base), []).append((key, what, where))
+    out = []
+    for (_norm, base), seen in groups.items():
+        key, what, _ = seen[0]
+        if len(seen) > 1:
+            wheres = [w for _, _, w in seen if w]
+            what = f"{base} (any panel)" if "any panel" in wheres or not wheres else f"{base} ({', '.join(dict.fromkeys(wheres))})"
+        out.append((key, what))
+    return out
+
+
+def overridden(app_keys: list[tuple[str, str]], screens: list[tuple[str, type]]) -> list[tuple[str, str]]:
+    """An app key a screen binds to something else says so (`q Quit` while q in a room goes back)."""
+    out = []
+    for key, what in app_keys:
+        other = [f"{title.split(' (')[0]}: {b.description}" for title, cls in screens for b in Binding.make_bindings(getattr(cls, "BINDINGS", []))
+                 if key in (b.key, key_name(b.key)) and b.description and b.description != what]
+        out.append((key, f"{what} (in {'; '.join(dict.fromkeys(other))})" if other else what))
+    return out
 
 
 def keys_in(bindings: list[BindingType]) -> list[tuple[str, str]]:
@@ -48,11 +85,19 @@ def sections() -> list[tuple[str, list[tuple[str, str]]]]:
     from warroom.tui.app import WarroomApp
     from warroom.tui.board import BoardScreen
     from warroom.tui.library import PlaybooksScreen
+    from warroom.tui.msel import MselScreen
+    from warroom.tui.review import ReviewScreen
     from warroom.tui.room import IncidentScreen
     from warroom.tui.wall import WallScreen
+    from warroom.tui.watch import RisksScreen, SupplierScreen
 
+    screens: list[tuple[str, type]] = [
+        ("Board", BoardScreen), ("Incident room", IncidentScreen), ("Playbooks", PlaybooksScreen),
+        ("Supplier (i on the board)", SupplierScreen), ("Risks (R on the board)", RisksScreen),
+        ("MSEL (m in a drill's room)", MselScreen), ("After-action review (v in a room)", ReviewScreen),
+    ]
     everywhere = [
-        *keys_of(WarroomApp),
+        *overridden(keys_of(WarroomApp), screens),
         (key_name(WarroomApp.COMMAND_PALETTE_BINDING), "Find incidents, suppliers, playbooks, actions"),
         ("tab", "Next panel (shift+tab: the one before)"),
         ("↑ ↓", "Move in a list; scroll a panel"),
@@ -63,9 +108,7 @@ def sections() -> list[tuple[str, list[tuple[str, str]]]]:
     lists = list(Rows.__dict__.get("BINDINGS", []))  # keys a list of ours adds to a table's own (j/k, say)
     return [
         *([("Lists (every screen)", keys_in(lists))] if lists else []),
-        ("Board", keys_of(BoardScreen)),
-        ("Incident room", keys_of(IncidentScreen)),
-        ("Playbooks", keys_of(PlaybooksScreen)),
+        *((title, keys_of(cls)) for title, cls in screens),
         ("Everywhere", everywhere),
         ("Wall view (--wall)", keys_of(WallScreen)),
         ("This help", keys_of(HelpScreen)),

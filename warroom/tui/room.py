@@ -26,6 +26,7 @@ from warroom import text
 from warroom.clock import Clock
 from warroom.services import commands, views
 from warroom.tui import details, literal
+from warroom.tui.board import MODE_MARK, countdown
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.tui.reports import REPORT_KEY, report_rows
@@ -64,7 +65,7 @@ class StepsPanel(Rows):
 
 
 class LadderPanel(Rows):
-    BINDINGS = _moving(Binding("e", "screen.ack", "Ack"), Binding("a", "screen.ack", "Ack", show=False))
+    BINDINGS = _moving(Binding("e", "screen.ack", "Ack"))
 
 
 class FallbacksPanel(Rows):
@@ -230,8 +231,7 @@ class IncidentScreen(QuietTexts, Screen):
         if not pending:
             return Content(" · no escalation pending")
         e = pending[0]
-        left = max(0, int((e.due_at - now).total_seconds()) // 60)
-        return Content(f" · next L{e.level} {self._t(e.due_at)} (in {left}m)")
+        return Content(f" · next L{e.level} {self._t(e.due_at)} ({countdown(e.due_at, now)})")
 
     def show(self, view: views.IncidentView) -> None:
         self.view = view
@@ -404,8 +404,8 @@ class IncidentScreen(QuietTexts, Screen):
             return
         row = next(e for e in self.view.ladder if str(e.level) == level)
         if row.state == "pending":  # said here, in the room's zone, before the service is asked
-            left = max(0, int((row.due_at - self.clock.now()).total_seconds()) // 60)
-            self.say(f"L{row.level} has not fired yet: due {self._t(row.due_at)} {self._zone_name(row.due_at)}, in {left}m", False)
+            left = countdown(row.due_at, self.clock.now())
+            self.say(f"L{row.level} has not fired yet: due {self._t(row.due_at)} {self._zone_name(row.due_at)}, {left}", False)
             return
         self._act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
@@ -607,4 +607,6 @@ class IncidentScreen(QuietTexts, Screen):
         page = built(key) if built is not None else None
         if page is not None:
             title, body = page
-            self.app.push_screen(Details(title, body))
+            # The pane covers the banner: its title keeps the incident's number and mode in view.
+            incident = self.view.incident
+            self.app.push_screen(Details(Content.assemble(MODE_MARK[incident.mode], f" #{incident.id} · ", title), body))

@@ -19,7 +19,7 @@ from warroom.clock import Clock
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER
 from warroom.tui import literal
-from warroom.tui.board import MODE_MARK, STATE_STYLE, countdown, fired_all, in_order, owed_text
+from warroom.tui.board import MODE_MARK, STATE_STYLE, countdown, in_order, most_urgent, owed_text
 from warroom.tui.quiet import QuietTexts
 
 HIGH_CONTRAST = Theme(
@@ -72,9 +72,7 @@ def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Co
 
 def headline(title: str, zone: ZoneInfo, incidents: Sequence[views.OpenIncident], now: datetime) -> Content:
     """The clock first, then the most pressing thing owed, then the title: cut from the right."""
-    fired = [i for i in incidents if i.fired_unacknowledged]
-    urgent = literal.template("[b reverse red] ⚠ #$id $what [/]  ", id=fired[0].id, what=fired_all(fired[0].fired_unacknowledged, now)) if fired else Content("")
-    return Content.assemble((f"{now.astimezone(zone):%H:%M %Z}", "bold"), "  ", urgent, literal.plain(f"{title} · wall", "bold"))
+    return Content.assemble((f"{now.astimezone(zone):%H:%M %Z}", "bold"), "  ", most_urgent(incidents, now), literal.plain(f"{title} · wall", "bold"))
 
 
 class WallScreen(QuietTexts, Screen):
