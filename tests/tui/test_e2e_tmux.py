@@ -174,7 +174,7 @@ def test_demo_drill_runs_a_compressed_drill_by_itself_in_a_real_terminal(tmp_pat
     try:
         see(lambda: re.search(r"#1\s+░ DRILL ░\s+Primary clou", screen()), 60, "the demo's drill on the board")
         # Its first inject breaks NLCloud in the simulator three seconds in; the monitor sees it fall.
-        see(lambda: re.search(r"▼ down\s+NLCloud Hosting B\.V\.", screen()), 60, "the drill's fault to bring NLCloud down")
+        see(lambda: re.search(r"▼ DOWN\s+NLCloud Hosting B\.V\.", screen()), 60, "the drill's fault to bring NLCloud down")
         see(lambda: "inject 2" in screen() or "Call centre" in screen(), 60, "the second inject announced")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
