@@ -142,6 +142,27 @@ def test_time_to_open_runs_from_the_supplier_change_the_trigger_matched(room, cl
     assert opening.seconds == 180 and opening.source == fell["seq"] and opening.result == "no target"
 
 
+def test_a_decision_taken_in_time_and_logged_late_with_at_is_met(room, clock):
+    """A decision by phone at 13:15, logged at 13:40 with `--at 13:15`: due 20 min after the opening
+    (13:20), it was taken on time, and the inject that expected it was answered 13 min after it fired."""
+    store, cfg, people, start, read = room
+    incident = start()
+    opened = clock.now()
+    clock.advance(timedelta(minutes=2))
+    with store.write() as session:
+        drills.record(session, drills.scripted(session, incident, 2), error=None, now=clock.now(), actor=people["alice"],
+                      by_monitor=True, holder=HOLDER)
+    clock.advance(timedelta(minutes=38))
+    with store.write() as session:
+        incidents.log(session, incident_id=incident, text="Fail over to the secondary DC", kind="decision", decision="failover",
+                      now=clock.now(), actor=people["alice"], occurred_at=opened + timedelta(minutes=15))
+    r = read(incident)
+    [decision] = r.decisions
+    assert decision.made and decision.at == opened + timedelta(minutes=15) and decision.late_seconds is None
+    [inject] = [i for i in r.injects if i.expect == "failover"]
+    assert inject.expect_seconds == 13 * 60
+
+
 def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, clock):
     store, cfg, people, start, read = room
     incident = start(by="alice")
