@@ -186,6 +186,23 @@ def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, cl
         assert "journalists" not in json.dumps(to_json(incidents.show(session, incident, cfg, clock.now())))
 
 
+@pytest.mark.parametrize("role,sees", [("coordinator", False), ("facilitator", True), ("commander", True)])
+def test_playbook_show_keeps_the_drill_script_from_players(home, role, sees):
+    config = tomllib.loads(home.config_path.read_text())
+    config["people"][ME] = {"name": "Me", "role": role}
+    home.config_path.write_text(tomli_w.dumps(config))
+    write_playbooks(home)
+    shown = run_cli("playbook", "show", "drill-e2e", home=home.root)
+    data = run_cli("playbook", "show", "drill-e2e", "--json", home=home.root)
+    assert shown.returncode == 0 and data.returncode == 0, shown.stderr + data.stderr
+    for out in (shown.stdout, data.stdout):
+        assert ("journalists" in out) == sees and ("nlcloud=down" in shown.stdout) == sees
+    assert ("2 scripted injects (the facilitator's MSEL)" in shown.stdout) != sees
+    assert "Fail over?" in shown.stdout  # the rest of the playbook is everyone's
+    if not sees:
+        assert json.loads(data.stdout)["drill"] == {"injects": [], "scripted_injects": 2}
+
+
 def test_comparing_the_drills_of_a_playbook_shows_each_and_the_actions_still_open(room, clock):
     store, cfg, people, start, read = room
     first = start()
