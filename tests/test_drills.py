@@ -193,7 +193,8 @@ def test_a_monitor_killed_mid_drill_fires_each_inject_once_and_late_ones_say_how
     assert [(r["n"], r["state"]) for r in msel["injects"]] == [(1, "fired"), (2, "fired"), (3, "fired")]
     assert msel["injects"][1]["late_seconds"] == fired[1]["data"]["late_seconds"]
     cli(home, "incident", "resolve", str(incident))
-    wait_for(lambda: modes(simulator)["paybank"] == "up", timeout=30, what="paybank healed")
+    wait_for(lambda: rows(home, "drill.healed"), timeout=30, what="paybank healed")  # its event follows the simulator call
+    assert modes(simulator)["paybank"] == "up"
     assert len(rows(home, "drill.healed")) == 1 and len(rows(home, "drill.inject")) == 3
 
 
