@@ -65,8 +65,9 @@ def test_a_drill_where_nothing_was_done_misses_every_target_and_touches_nothing(
         incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=people["alice"])
     r = read(incident)
     measures = {m.name: m for m in r.measures}
-    assert measures["acknowledge"].result == "missed" and measures["acknowledge"].seconds is None and measures["acknowledge"].by_seconds is None
-    assert measures["fallback"].result == "missed"
+    # Never acknowledged, no fallback: the drill ended before either happened, so neither has a time.
+    assert measures["acknowledge"].result == "not reached" and measures["acknowledge"].seconds is None and measures["acknowledge"].by_seconds is None
+    assert measures["fallback"].result == "not reached"
     assert measures["resolve"].result == "missed" and measures["resolve"].by_seconds == 3600  # 2 h against 1 h
     assert measures["open"].result == "not measured"  # no supplier fell before the drill opened
     assert {s.id: s.result for s in r.steps} == {"confirm": "untouched", "assess": "untouched", "inform": "untouched"}
@@ -381,3 +382,19 @@ def test_a_compressed_drills_export_counts_its_targets_at_its_speed(room, clock)
     due = {t["target"]: t["due_at"] for t in timeline.playbook["targets"]}
     assert due["acknowledge_within"] == iso(clock.now() + timedelta(seconds=30))  # 5 min of scenario time, ten times faster
     assert due["resolve_within"] == iso(clock.now() + timedelta(minutes=6))
+
+
+def test_the_review_labels_wall_clock_and_scenario_time_and_an_ended_drill_did_not_reach_what_never_happened(room, clock, home):
+    store, cfg, people, start, read = room
+    incident = start(speed=4)  # confirm due 2 min of scenario time: 30 s of wall-clock
+    clock.advance(timedelta(seconds=90))
+    with store.write() as session:
+        incidents.step(session, incident_id=incident, step_id="confirm", action="done", note=None, now=clock.now(), actor=people["alice"])
+        incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=people["alice"])
+    shown = run_cli("review", str(incident), home=home.root)
+    assert shown.returncode == 0, shown.stderr
+    assert "confirm                  late (4m scenario (1m wall) late)" in shown.stdout, shown.stdout
+    assert "acknowledge              —                    not reached" in shown.stdout, shown.stdout
+    measures = {m["name"]: m for m in json.loads(run_cli("review", str(incident), "--json", home=home.root).stdout)["measures"]}
+    assert measures["acknowledge"]["result"] == measures["fallback"]["result"] == "not reached"
+    assert measures["resolve"]["result"] == "met"  # 90 s × 4 = 6 min, within the hour

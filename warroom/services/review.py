@@ -41,7 +41,7 @@ class Measure:
     seconds: float | None  # wall-clock, from the opening (open: from the supplier.state change)
     scenario_seconds: float | None
     target_seconds: float | None  # scenario time, as the playbook says
-    result: str  # met | missed | pending | no target | not measured
+    result: str  # met | missed | not reached (the drill ended first) | pending | no target | not measured
     by_seconds: float | None  # scenario seconds under (met) or over (missed) the target
     source: int | None  # the seq measured to (or from, for open)
 
@@ -178,8 +178,10 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
             result, by = ("met" if scenario <= limit_s else "missed"), round(abs(limit_s - scenario), 3)
         elif running and _seconds(start, now) * speed <= limit_s:
             result, by = "pending", None
+        elif running:
+            result, by = "missed", None  # its time passed while the drill runs
         else:
-            result, by = "missed", None  # it never happened within the target
+            result, by = "not reached", None  # the drill ended before it happened: no time to measure
         return Measure(name, target, at, seconds, scenario, limit_s, result, by, source)
 
     measures = [_open_measure(session, incident, playbook, measure)]
@@ -205,7 +207,7 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
     observations = tuple(Observation(e["seq"], e["when"], e["actor"], _data(e).get("kind", ""), _data(e).get("text", ""),
                                      _data(e).get("target"), _data(e).get("step")) for e in own if e["kind"] == "review.observation")
     actions = _actions(own, incident.id)
-    judged = [m for m in measures if m.result in ("met", "missed")]
+    judged = [m for m in measures if m.result in ("met", "missed", "not reached")]
     wall = _seconds(opened, clock_end)
     return Review(
         incident=incident.id, playbook=incident.playbook_id, mode=incident.mode, title=incident.title, status=incident.status, speed=speed,
