@@ -12,6 +12,7 @@ from tests.conftest import ROOT, assert_clean_failure, run_cli
 from warroom import identity
 from warroom.config import Config
 from warroom.playbooks.schema import Playbook
+from warroom.services import actors
 
 
 def test_list_prints_one_playbook_a_line_id_first(home):
@@ -33,6 +34,7 @@ def test_list_json_and_a_broken_file_does_not_hide_the_others(home):
 
 
 def test_show_renders_steps_ladder_fallbacks_and_injects(home):
+    as_commander(home)  # the drill script is the facilitator's (or commander's) to read
     result = run_cli("playbook", "show", "payment-processor-payday", home=home.root)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -121,6 +123,6 @@ def test_the_preview_gives_every_authored_text_one_line():
         "steps": [{"id": "s", "title": "Assess\nforged step"}], "decisions": [{"id": "d", "question": "Go?\rforged question"}],
         "drill": {"injects": [{"at": "1m", "message": "Press\nforged inject"}]},
     })
-    lines = describe(playbook, Config()).split("\n")
+    lines = describe(playbook, Config(), actors.resolve(Config(), "alice", {})).split("\n")
     assert not [text for text in lines if text.startswith("forged")]
     assert "  ┆ forged summary" in lines  # the summary keeps its lines, marked as its own

@@ -65,8 +65,9 @@ def test_a_drill_where_nothing_was_done_misses_every_target_and_touches_nothing(
         incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=people["alice"])
     r = read(incident)
     measures = {m.name: m for m in r.measures}
-    assert measures["acknowledge"].result == "missed" and measures["acknowledge"].seconds is None and measures["acknowledge"].by_seconds is None
-    assert measures["fallback"].result == "missed"
+    # Never acknowledged, no fallback: the drill ended before either happened, so neither has a time.
+    assert measures["acknowledge"].result == "not reached" and measures["acknowledge"].seconds is None and measures["acknowledge"].by_seconds is None
+    assert measures["fallback"].result == "not reached"
     assert measures["resolve"].result == "missed" and measures["resolve"].by_seconds == 3600  # 2 h against 1 h
     assert measures["open"].result == "not measured"  # no supplier fell before the drill opened
     assert {s.id: s.result for s in r.steps} == {"confirm": "untouched", "assess": "untouched", "inform": "untouched"}
@@ -142,6 +143,27 @@ def test_time_to_open_runs_from_the_supplier_change_the_trigger_matched(room, cl
     assert opening.seconds == 180 and opening.source == fell["seq"] and opening.result == "no target"
 
 
+def test_a_decision_taken_in_time_and_logged_late_with_at_is_met(room, clock):
+    """A decision by phone at 13:15, logged at 13:40 with `--at 13:15`: due 20 min after the opening
+    (13:20), it was taken on time, and the inject that expected it was answered 13 min after it fired."""
+    store, cfg, people, start, read = room
+    incident = start()
+    opened = clock.now()
+    clock.advance(timedelta(minutes=2))
+    with store.write() as session:
+        drills.record(session, drills.scripted(session, incident, 2), error=None, now=clock.now(), actor=people["alice"],
+                      by_monitor=True, holder=HOLDER)
+    clock.advance(timedelta(minutes=38))
+    with store.write() as session:
+        incidents.log(session, incident_id=incident, text="Fail over to the secondary DC", kind="decision", decision="failover",
+                      now=clock.now(), actor=people["alice"], occurred_at=opened + timedelta(minutes=15))
+    r = read(incident)
+    [decision] = r.decisions
+    assert decision.made and decision.at == opened + timedelta(minutes=15) and decision.late_seconds is None
+    [inject] = [i for i in r.injects if i.expect == "failover"]
+    assert inject.expect_seconds == 13 * 60
+
+
 def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, clock):
     store, cfg, people, start, read = room
     incident = start(by="alice")
@@ -163,6 +185,23 @@ def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, cl
     with store.read() as session:
         assert [d.ref for d in escalation.pending(session) if d.kind == "inject"] == ["1"]  # held: the monitor leaves it
         assert "journalists" not in json.dumps(to_json(incidents.show(session, incident, cfg, clock.now())))
+
+
+@pytest.mark.parametrize("role,sees", [("coordinator", False), ("facilitator", True), ("commander", True)])
+def test_playbook_show_keeps_the_drill_script_from_players(home, role, sees):
+    config = tomllib.loads(home.config_path.read_text())
+    config["people"][ME] = {"name": "Me", "role": role}
+    home.config_path.write_text(tomli_w.dumps(config))
+    write_playbooks(home)
+    shown = run_cli("playbook", "show", "drill-e2e", home=home.root)
+    data = run_cli("playbook", "show", "drill-e2e", "--json", home=home.root)
+    assert shown.returncode == 0 and data.returncode == 0, shown.stderr + data.stderr
+    for out in (shown.stdout, data.stdout):
+        assert ("journalists" in out) == sees and ("nlcloud=down" in shown.stdout) == sees
+    assert ("2 scripted injects (the facilitator's MSEL)" in shown.stdout) != sees
+    assert "Fail over?" in shown.stdout  # the rest of the playbook is everyone's
+    if not sees:
+        assert json.loads(data.stdout)["drill"] == {"injects": [], "scripted_injects": 2}
 
 
 def test_comparing_the_drills_of_a_playbook_shows_each_and_the_actions_still_open(room, clock):
@@ -343,3 +382,19 @@ def test_a_compressed_drills_export_counts_its_targets_at_its_speed(room, clock)
     due = {t["target"]: t["due_at"] for t in timeline.playbook["targets"]}
     assert due["acknowledge_within"] == iso(clock.now() + timedelta(seconds=30))  # 5 min of scenario time, ten times faster
     assert due["resolve_within"] == iso(clock.now() + timedelta(minutes=6))
+
+
+def test_the_review_labels_wall_clock_and_scenario_time_and_an_ended_drill_did_not_reach_what_never_happened(room, clock, home):
+    store, cfg, people, start, read = room
+    incident = start(speed=4)  # confirm due 2 min of scenario time: 30 s of wall-clock
+    clock.advance(timedelta(seconds=90))
+    with store.write() as session:
+        incidents.step(session, incident_id=incident, step_id="confirm", action="done", note=None, now=clock.now(), actor=people["alice"])
+        incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=people["alice"])
+    shown = run_cli("review", str(incident), home=home.root)
+    assert shown.returncode == 0, shown.stderr
+    assert "confirm                  late (4m scenario (1m wall) late)" in shown.stdout, shown.stdout
+    assert "acknowledge              —                    not reached" in shown.stdout, shown.stdout
+    measures = {m["name"]: m for m in json.loads(run_cli("review", str(incident), "--json", home=home.root).stdout)["measures"]}
+    assert measures["acknowledge"]["result"] == measures["fallback"]["result"] == "not reached"
+    assert measures["resolve"]["result"] == "met"  # 90 s × 4 = 6 min, within the hour

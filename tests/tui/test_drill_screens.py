@@ -141,6 +141,35 @@ def test_the_review_screen_of_a_resolved_drill_records_an_observation(home, cloc
     asyncio.run(scenario())
 
 
+def test_the_review_screen_says_which_clock_a_late_step_is_in_and_what_the_ended_drill_never_reached(home, clock):
+    from datetime import timedelta
+
+    as_role(home, "coordinator")
+    cfg = library.config(home)
+    alice = actors.resolve(cfg, "alice", {})
+    store = home.open_store()
+    with store.write() as session:
+        incident_id = incidents.start(session, playbook=library.find(home, cfg, "drill-e2e"), mode="drill", now=clock.now(), actor=alice,
+                                      speed=4).id  # confirm due 2 min of scenario time: 30 s of wall-clock
+    clock.advance(timedelta(seconds=90))
+    with store.write() as session:
+        incidents.step(session, incident_id=incident_id, step_id="confirm", action="done", note=None, now=clock.now(), actor=alice)
+        incidents.transition(session, incident_id=incident_id, to="resolved", now=clock.now(), actor=alice)
+    store.dispose()
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40)) as pilot:
+            app.open_room(incident_id)
+            await pilot.pause()
+            await pilot.press("v")
+            await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
+                        what="the review")
+            assert "4m scenario (1m wall)" in shown(app.screen) and "not reached" in shown(app.screen)
+
+    asyncio.run(scenario())
+
+
 def test_during_a_drill_the_boards_break_key_is_a_logged_inject_of_that_drill(tmp_path, clock):
     from tests.conftest import Process, wait_for
     from tests.test_simulate_set import modes_of

@@ -98,3 +98,33 @@ def test_dismissing_a_suggestion_is_logged(home, clock):
 
     asyncio.run(scenario())
     assert "playbook.dismissed" in kinds(home) and last_data(home, "playbook.dismissed")["playbook"] == "quick-drill"
+
+
+def test_a_players_library_preview_counts_the_drill_injects_and_a_facilitators_shows_them(home, clock):
+    import tomllib
+
+    import tomli_w
+
+    from tests.test_drills import DRILL
+    from warroom import identity
+
+    (home.playbooks_dir / "drill-e2e.toml").write_text(tomli_w.dumps(DRILL))
+    config = tomllib.loads(home.config_path.read_text())
+
+    async def preview_as(role: str) -> str:
+        config["people"][identity.os_user()] = {"name": "Me", "role": role}
+        home.config_path.write_text(tomli_w.dumps(config))
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 50)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            screen = app.screen
+            screen.query_one("#playbooks", DataTable).move_cursor(row=next(i for i, e in enumerate(screen.entries) if e["id"] == "drill-e2e"))
+            await pilot.pause()
+            return str(screen.query_one("#preview-text", Static).render())
+
+    player = asyncio.run(preview_as("coordinator"))
+    assert "2 scripted injects (the facilitator's MSEL)" in player and "journalists" not in player and "nlcloud=down" not in player
+    facilitator = asyncio.run(preview_as("facilitator"))
+    assert "journalists" in facilitator and "fault nlcloud=down" in facilitator and "scripted injects" not in facilitator

@@ -70,14 +70,18 @@ def validate(env: Env, files: tuple[Path, ...]) -> None:
 @pass_env
 def show(env: Env, playbook_id: str, as_json: bool) -> None:
     """A readable preview of one playbook: trigger, targets, steps, ladder, fallbacks, injects."""
-    from warroom.services import library
+    from warroom.services import actors, library
 
     cfg = library.config(env.home)
     found = library.find(env.home, cfg, playbook_id)
+    actor = actors.current(cfg)
     if as_json:
-        echo_json(found.model_dump(mode="json", by_alias=True))
+        data = found.model_dump(mode="json", by_alias=True)
+        if not library.sees_script(actor):  # players must not read the drill script: only how long it is
+            data["drill"] = {"injects": [], "scripted_injects": len(found.drill.injects)}
+        echo_json(data)
     else:
-        echo(library.describe(found, cfg))
+        echo(library.describe(found, cfg, actor))
 
 
 @playbook.command()

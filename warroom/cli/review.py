@@ -76,6 +76,14 @@ def _span(seconds: float | None) -> str:
     return durations.format(timedelta(seconds=whole)) if whole else "0s"
 
 
+def _both(seconds: float | None, speed: float) -> str:
+    """A measured wall-clock span in the playbook's (scenario) time too, so it reads against the
+    targets: `4m scenario (12s wall)`. A drill at speed 1 has one time."""
+    if seconds is None or speed == 1:
+        return _span(seconds)
+    return f"{_span(round(seconds * speed, 3))} scenario ({_span(seconds)} wall)"
+
+
 def _render(r, zone: str) -> str:
     from warroom.clock import local
 
@@ -94,26 +102,26 @@ def _render(r, zone: str) -> str:
         lines.append(line(f"  {m.name:<24} {took:<20} {m.result}{by}{target}"))
     lines += ["", "Steps"]
     for s in r.steps:
-        late = f" ({_span(s.late_seconds)} late)" if s.late_seconds else ""
+        late = f" ({_both(s.late_seconds, r.speed)} late)" if s.late_seconds else ""
         lines.append(line(f"  {s.id:<24} {s.result}{late}" + (f" at {t(s.at)}" if s.at else "")))
     if r.decisions:
         lines += ["", "Decisions"]
         for d in r.decisions:
-            state = f"made at {t(d.at)}" + (f" ({_span(d.late_seconds)} late)" if d.late_seconds else "") if d.made else "MISSING"
+            state = f"made at {t(d.at)}" + (f" ({_both(d.late_seconds, r.speed)} late)" if d.late_seconds else "") if d.made else "MISSING"
             lines.append(line(f"  {d.id:<24} {state}"))
     if r.injects:
         lines += ["", "Injects (time to the team's first response; to what it expects)"]
         for i in r.injects:
             name = f"inject {i.n}" if i.n is not None else f"ad hoc #{i.seq}"
-            expect = f"; {i.expect} after {_span(i.expect_seconds)}" if i.expect and i.expect_seconds is not None else \
+            expect = f"; {i.expect} after {_both(i.expect_seconds, r.speed)}" if i.expect and i.expect_seconds is not None else \
                 f"; {i.expect} never" if i.expect else ""
             failed = f"  FAULT FAILED: {i.error}" if i.error else ""
-            lines.append(line(f"  {name:<12} at {t(i.at)}  first response after {_span(i.first_response_seconds)}{expect}{failed}"))
+            lines.append(line(f"  {name:<12} at {t(i.at)}  first response after {_both(i.first_response_seconds, r.speed)}{expect}{failed}"))
     if r.escalations:
         lines += ["", "Escalation"]
         for e in r.escalations:
-            fired = (f"fired {t(e.fired_at)}" + (f" ({_span(e.late_seconds)} late)" if e.late else "")) if e.fired_at else "not fired"
-            acked = f", acknowledged by {e.acked_by} after {_span(e.ack_seconds)}" if e.acked_at else ", not acknowledged" if e.fired_at else ""
+            fired = (f"fired {t(e.fired_at)}" + (f" ({_both(e.late_seconds, r.speed)} late)" if e.late else "")) if e.fired_at else "not fired"
+            acked = f", acknowledged by {e.acked_by} after {_both(e.ack_seconds, r.speed)}" if e.acked_at else ", not acknowledged" if e.fired_at else ""
             lines.append(line(f"  L{e.level} {fired}{acked}"))
     if r.observations:
         lines += ["", "Observations"]
@@ -140,7 +148,7 @@ def _render_comparison(c, zone: str) -> str:
         cells = []
         for r in c.drills:
             m = next((m for m in r.measures if m.name == name), None)
-            mark = {"met": "✔", "missed": "✘"}.get(m.result, "") if m else ""
+            mark = {"met": "✔", "missed": "✘", "not reached": "✘"}.get(m.result, "") if m else ""
             cells.append(f"{(_span(m.scenario_seconds) if m else '') + mark:>12}")
         lines.append(line(f"  {name:<24}" + "".join(cells)))
     lines.append(f"  {'targets met':<24}" + "".join(f"{f'{r.targets_met}/{r.targets_total}':>12}" for r in c.drills))

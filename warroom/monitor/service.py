@@ -31,7 +31,6 @@ from warroom.services import drills, escalation, health, lease, library, outbox,
 from warroom.services.actors import Actor
 from warroom.symbols import SUPPLIER
 from warroom.text import line
-from warroom.vocabulary import SimulatorMode
 
 log = logging.getLogger("warroom.monitor")
 
@@ -55,6 +54,8 @@ class Monitor:
         self.concurrency, self.lease_ttl, self.renew_every = concurrency, timedelta(seconds=lease_ttl), renew_every
         self.origin = identity.origin()
         self._system = Actor("system", "the monitor", "system", self.origin)
+        self._settled: set[tuple[int, datetime]] = set()  # ended drills with nothing left to heal: not read again
+        self._heal_failures: set[tuple[int, str, str]] = set()  # reported once each
         self.zone = ZoneInfo(self.config.settings.timezone)
         self.store = home.open_store()
         self.leading = False
@@ -215,18 +216,38 @@ class Monitor:
             return
         if event:
             self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+            return
+
+        def left_broken():
+            with self.store.read() as session:
+                return drills.left_broken(session, chosen, error)
+
+        # Refused (the drill ended, the inject was held or fired meanwhile) after its fault was set:
+        # no event says the supplier is broken, so nothing would heal it. Set it up again now.
+        supplier = await asyncio.to_thread(left_broken)
+        if supplier is not None:
+            failed = await asyncio.to_thread(drills.heal, supplier, self.config)
+            self.say(f"drill #{chosen.incident_id}: inject {chosen.n} was not recorded; simulated {text.line(supplier)} "
+                     + ("set up again" if failed is None else f"could NOT be set up again: {text.line(failed)}"))
 
     async def _heal(self) -> None:
         """A drill resolved or closed leaves no simulated supplier broken: each one its faults set
-        is set up again, and that is logged. A simulator that does not answer is tried again."""
+        is set up again, and that is logged. Drills with nothing left to heal are remembered and not
+        read again; a simulator call that fails is reported and tried next round, and never keeps
+        another drill's supplier from being healed."""
         def unhealed():
             with self.store.read() as session:
-                return drills.unhealed(session)
+                return drills.unhealed(session, self._settled)
 
-        for incident_id, supplier in await asyncio.to_thread(unhealed):
-            from warroom.services import simulator
-
-            await asyncio.to_thread(simulator.set_mode, self.config, supplier, SimulatorMode.UP)  # raises: reported once, tried next round
+        found = await asyncio.to_thread(unhealed)
+        self._settled |= found.settled
+        for incident_id, supplier in found.pending:
+            failed = await asyncio.to_thread(drills.heal, supplier, self.config)
+            if failed is not None:
+                if (incident_id, supplier, failed) not in self._heal_failures:  # once, not every second
+                    self._heal_failures.add((incident_id, supplier, failed))
+                    self.say(f"drill #{incident_id}: simulated {text.line(supplier)} could not be healed, trying again: {text.line(failed)}")
+                continue
 
             def record(incident_id=incident_id, supplier=supplier):
                 with self.store.write() as session:

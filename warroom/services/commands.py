@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from warroom.errors import BadInput
 from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
 
 if TYPE_CHECKING:
@@ -60,10 +61,21 @@ class _NoPreparation:
 
 
 def execute(store: Store, command: Command, ctx: Context) -> Outcome:
-    """Prepare outside the lock, then one write transaction."""
+    """Prepare outside the lock, then one write transaction; then, outside it again, whatever a
+    refused command must undo of what it did before (a simulated fault no event records)."""
     ready = command.prepare(ctx)
-    with store.write() as session:
-        return ready.run(session, ctx)
+    try:
+        with store.write() as session:
+            return ready.run(session, ctx)
+    except _Refused as refused:
+        refused.undo(ctx)
+        raise
+
+
+class _Refused(Exception):
+    """Raised by `run` when nothing was recorded but something outside the store was already done."""
+
+    def undo(self, ctx: Context) -> None: ...
 
 
 def context(home: Home, config: Config, now: datetime) -> Context:
@@ -266,15 +278,35 @@ class _RecordInject(_NoPreparation):
     error: str | None
 
     def run(self, session: Session, ctx: Context) -> Outcome:
-        from warroom.errors import BadInput
         from warroom.services import drills
 
         event = drills.record(session, self.plan, error=self.error, now=ctx.now, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
         if event is None:
-            raise BadInput(f"inject {self.plan.n} was fired or skipped meanwhile, or the drill ended; nothing was recorded")  # type: ignore[attr-defined]
+            what = f"inject {self.plan.n}" if self.plan.n is not None else "the inject"  # type: ignore[attr-defined]
+            raise _InjectRefused(f"{what} was fired or skipped meanwhile, or the drill ended; nothing was recorded",
+                                 drills.left_broken(session, self.plan, self.error))  # type: ignore[arg-type]
         if self.error:
             return Outcome(f"inject recorded as #{event['seq']}, but its fault failed: {self.error}", event["seq"], error=self.error)
         return Outcome(f"inject fired: #{event['seq']}", event["seq"])
+
+
+class _InjectRefused(_Refused, BadInput):
+    """An inject `record` refused after its fault was set: the supplier is set up again at once, so
+    no simulated supplier is left broken by an inject no event records."""
+
+    def __init__(self, message: str, supplier: str | None) -> None:
+        super().__init__(message)
+        self.message, self.supplier = message, supplier
+
+    def undo(self, ctx: Context) -> None:
+        from warroom.services import drills
+
+        if self.supplier is None:
+            return
+        failed = drills.heal(self.supplier, ctx.config)
+        said = (f"simulated {self.supplier} set up again" if failed is None
+                else f"simulated {self.supplier} could NOT be set up again ({failed}): heal it by hand")
+        self.args = (f"{self.message}; {said}",)
 
 
 @dataclass(frozen=True)

@@ -246,17 +246,13 @@ def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], o
 
 # ── healing: a drill that ends leaves no simulated supplier broken ─────────────────────────────
 
-def unhealed(session: Session) -> list[tuple[int, str]]:
-    """(drill, supplier) for each simulated supplier an ended drill broke and nothing has healed,
-    unless a drill still running broke it too."""
-    drills = session.exec(select(Incident).where(Incident.mode == "drill")).all()
-    ended = {i.id for i in drills if i.id is not None and i.status not in ACTIVE}
-    running = {i.id for i in drills if i.id is not None and i.status in ACTIVE}
-    if not ended:
-        return []
+def _faults(session: Session, incident_ids: set[int]) -> tuple[dict[int, dict[str, str]], set[str]]:
+    """Each drill's simulated suppliers as its recorded faults last set them, and the heal keys taken."""
     broken: dict[int, dict[str, str]] = {}
     healed: set[str] = set()
-    for event in session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", "drill.healed")), col(Event.incident_id).in_(ended | running))
+    if not incident_ids:
+        return broken, healed
+    for event in session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", "drill.healed")), col(Event.incident_id).in_(incident_ids))
                               .order_by(col(Event.seq))).all():
         data = json.loads(event.data)
         if event.kind == "drill.healed":
@@ -265,9 +261,65 @@ def unhealed(session: Session) -> list[tuple[int, str]]:
         fault = data.get("fault") if isinstance(data, dict) else None
         if event.incident_id is not None and isinstance(fault, dict) and not data.get("error"):
             broken.setdefault(event.incident_id, {})[str(fault.get("supplier"))] = str(fault.get("mode"))
-    still = {s for i in running for s, m in broken.get(i, {}).items() if m != "up"}
-    return [(i, s) for i in sorted(ended) for s, m in sorted(broken.get(i, {}).items())
-            if m != "up" and s not in still and heal_key(i, s) not in healed]
+    return broken, healed
+
+
+def _running(session: Session) -> set[int]:
+    return {i for i in session.exec(select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))).all() if i is not None}
+
+
+def _held_broken(session: Session, running: set[int]) -> set[str]:
+    """The simulated suppliers a running drill's recorded faults leave broken."""
+    broken, _ = _faults(session, running)
+    return {s for i in running for s, m in broken.get(i, {}).items() if m != "up"}
+
+
+@dataclass(frozen=True, slots=True)
+class Unhealed:
+    pending: list[tuple[int, str]]  # (drill, supplier) to set up again
+    settled: set[tuple[int, datetime]]  # (drill, when it ended): nothing of it is left to heal; skip it from now on
+
+
+def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = frozenset()) -> Unhealed:
+    """(drill, supplier) for each simulated supplier an ended drill broke and nothing has healed,
+    unless a drill still running broke it too. Drills `settled` before (keyed by when they ended,
+    so one reopened and ended again is looked at afresh) are not read again: the monitor asks
+    every second, and ended drills only accumulate."""
+    ended: dict[int, datetime] = {}
+    for incident in session.exec(select(Incident).where(Incident.mode == "drill", col(Incident.status).not_in(ACTIVE))).all():
+        end = incident.resolved_at or incident.closed_at or incident.opened_at
+        if incident.id is not None and (incident.id, end) not in settled:
+            ended[incident.id] = end
+    if not ended:
+        return Unhealed([], set())
+    broken, healed = _faults(session, set(ended))
+    still = _held_broken(session, _running(session))
+    pending = [(i, s) for i in sorted(ended) for s, m in sorted(broken.get(i, {}).items())
+               if m != "up" and s not in still and heal_key(i, s) not in healed]
+    waiting = {i for i in ended for s, m in broken.get(i, {}).items() if m != "up" and heal_key(i, s) not in healed}
+    return Unhealed(pending, {(i, end) for i, end in ended.items() if i not in waiting})
+
+
+def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
+    """After `record` refused an inject whose fault was already set (the drill ended, the inject was
+    held or fired meanwhile): the supplier to set up again at once, for no event says it is broken
+    and nothing would ever heal it. None when its fault did not take, was `up`, or a running
+    drill's recorded fault holds that supplier broken (the same inject, fired by someone else)."""
+    if plan.fault is None or error is not None or plan.fault[1] == "up":
+        return None
+    return None if plan.fault[0] in _held_broken(session, _running(session)) else plan.fault[0]
+
+
+def heal(supplier: str, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> str | None:
+    """Set a simulated supplier up again (outside any transaction): None, or why it failed."""
+    from warroom.errors import WarroomError
+    from warroom.services import simulator
+
+    try:
+        (set_mode or simulator.set_mode)(config, supplier, SimulatorMode.UP)
+    except WarroomError as exc:
+        return str(exc)
+    return None
 
 
 def record_healed(session: Session, *, incident_id: int, supplier: str, now: datetime, holder: str, origin: dict) -> dict | None:

@@ -142,10 +142,17 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     return path
 
 
-def describe(playbook: Playbook, cfg: Config) -> str:
+def sees_script(actor: actors.Actor) -> bool:
+    """Who may read a playbook's drill script before any drill exists: a facilitator, or the
+    commander (who may start one and so be its facilitator). Players must not know what is coming."""
+    return actor.role in ("facilitator", "commander")
+
+
+def describe(playbook: Playbook, cfg: Config, actor: actors.Actor) -> str:
     """A readable preview: what an author or coordinator checks before starting it. Every text an
     author wrote is one line (control characters shown), so no title can add a line of its own;
-    only the summary keeps its lines, each indented under the first."""
+    only the summary keeps its lines, each indented under the first. The drill's injects are shown
+    only to whom `sees_script`; the others read how many there are."""
     fmt = durations.format
     lines = [f"{playbook.id} (v{playbook.version}) · severity {playbook.severity}", line(playbook.title)]
     if playbook.summary:
@@ -180,7 +187,10 @@ def describe(playbook: Playbook, cfg: Config) -> str:
         lines += ["", "Decisions"]
         for d in playbook.decisions:
             lines.append(f"  {d.id:<22} {line(d.question)}" + (f"  [by {fmt(d.by)}]" if d.by else ""))
-    if playbook.drill.injects:
+    if playbook.drill.injects and not sees_script(actor):
+        count = len(playbook.drill.injects)
+        lines += ["", "Drill injects", f"  {count} scripted inject{'s' if count != 1 else ''} (the facilitator's MSEL)"]
+    elif playbook.drill.injects:
         lines += ["", "Drill injects"]
         for inject in sorted(playbook.drill.injects, key=lambda i: i.at):
             what = []

@@ -41,7 +41,7 @@ class Measure:
     seconds: float | None  # wall-clock, from the opening (open: from the supplier.state change)
     scenario_seconds: float | None
     target_seconds: float | None  # scenario time, as the playbook says
-    result: str  # met | missed | pending | no target | not measured
+    result: str  # met | missed | not reached (the drill ended first) | pending | no target | not measured
     by_seconds: float | None  # scenario seconds under (met) or over (missed) the target
     source: int | None  # the seq measured to (or from, for open)
 
@@ -178,8 +178,10 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
             result, by = ("met" if scenario <= limit_s else "missed"), round(abs(limit_s - scenario), 3)
         elif running and _seconds(start, now) * speed <= limit_s:
             result, by = "pending", None
+        elif running:
+            result, by = "missed", None  # its time passed while the drill runs
         else:
-            result, by = "missed", None  # it never happened within the target
+            result, by = "not reached", None  # the drill ended before it happened: no time to measure
         return Measure(name, target, at, seconds, scenario, limit_s, result, by, source)
 
     measures = [_open_measure(session, incident, playbook, measure)]
@@ -205,7 +207,7 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
     observations = tuple(Observation(e["seq"], e["when"], e["actor"], _data(e).get("kind", ""), _data(e).get("text", ""),
                                      _data(e).get("target"), _data(e).get("step")) for e in own if e["kind"] == "review.observation")
     actions = _actions(own, incident.id)
-    judged = [m for m in measures if m.result in ("met", "missed")]
+    judged = [m for m in measures if m.result in ("met", "missed", "not reached")]
     wall = _seconds(opened, clock_end)
     return Review(
         incident=incident.id, playbook=incident.playbook_id, mode=incident.mode, title=incident.title, status=incident.status, speed=speed,
@@ -252,11 +254,24 @@ def _step(step, own: list[dict], opened: datetime, speed: float) -> StepResult:
 
 def _decision(decision, own: list[dict], opened: datetime, speed: float) -> DecisionResult:
     due = opened + durations.scaled(decision.by, speed) if decision.by else None
-    made = next((e for e in own if e["kind"] == "decision.logged" and _data(e).get("decision") == decision.id), None)
-    if made is None:
+    logged = [e for e in own if e["kind"] == "decision.logged" and _data(e).get("decision") == decision.id]
+    if not logged:
         return DecisionResult(decision.id, decision.question, due, False, None, None, None)
-    late = _seconds(due, made["when"]) if due else None
-    return DecisionResult(decision.id, decision.question, due, True, made["when"], late if late and late > 0 else None, made["seq"])
+    # Measured when it was taken (a decision by phone, logged later with --at), as reporting does.
+    when, seq = min((_occurred(e), e["seq"]) for e in logged)
+    late = _seconds(due, when) if due else None
+    return DecisionResult(decision.id, decision.question, due, True, when, late if late and late > 0 else None, seq)
+
+
+def _occurred(event: dict) -> datetime:
+    """When a log entry says it happened (`occurred_at`), else when it was recorded."""
+    occurred = _data(event).get("occurred_at")
+    if isinstance(occurred, str):
+        try:
+            return parse_iso(occurred)
+        except ValueError:
+            pass
+    return event["when"]
 
 
 def _inject(event: dict, own: list[dict]) -> InjectResult:
@@ -265,9 +280,12 @@ def _inject(event: dict, own: list[dict]) -> InjectResult:
     response = next((e for e in after if e["actor"] != "system" and e["kind"].startswith(RESPONSES)), None)
     expect = data.get("expect")
     answer = None
+    answered: datetime | None = None
     if isinstance(expect, str):
         answer = next((e for e in after if (e["kind"] == "step.done" and _data(e).get("step") == expect)
                        or (e["kind"] == "decision.logged" and _data(e).get("decision") == expect)), None)
+        if answer is not None:  # a decision counts from when it was taken (--at), never before the inject
+            answered = max(event["when"], _occurred(answer)) if answer["kind"] == "decision.logged" else answer["when"]
     fault = data.get("fault")
     return InjectResult(
         seq=event["seq"], n=data.get("inject"), at=event["when"], message=data.get("message"),
@@ -275,7 +293,7 @@ def _inject(event: dict, own: list[dict]) -> InjectResult:
         late_seconds=data.get("late_seconds"), error=data.get("error"),
         first_response_seconds=_seconds(event["when"], response["when"]) if response else None,
         first_response_seq=response["seq"] if response else None,
-        expect=expect, expect_seconds=_seconds(event["when"], answer["when"]) if answer else None, expect_seq=answer["seq"] if answer else None,
+        expect=expect, expect_seconds=_seconds(event["when"], answered) if answered else None, expect_seq=answer["seq"] if answer else None,
     )
 
 

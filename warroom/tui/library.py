@@ -75,9 +75,10 @@ class PlaybooksScreen(Screen):
 
     @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def load(self) -> None:
-        from warroom.services import library
+        from warroom.services import actors, library
 
         config = library.config(self.warroom.home)
+        actor = actors.current(config)  # a player's preview counts the drill's injects, never shows them
         entries = []
         for entry in library.library(self.warroom.home, config):
             playbook = entry.playbook if not entry.problems else None
@@ -86,7 +87,7 @@ class PlaybooksScreen(Screen):
                 "id": entry.playbook.id if entry.playbook else entry.shown,
                 "severity": entry.playbook.severity if entry.playbook else "—",
                 "ok": playbook is not None,
-                "preview": preview(library.describe(playbook, config) if playbook else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems)),
+                "preview": preview(library.describe(playbook, config, actor) if playbook else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems)),
             })
         self.app.call_from_thread(self._show, entries)
 

@@ -36,6 +36,13 @@ def span(seconds: float | None) -> str:
     return durations.format(timedelta(seconds=whole)) if whole else "0s"
 
 
+def both(seconds: float | None, speed: float) -> str:
+    """A measured wall-clock span in scenario time too, to read against the targets: `4m scenario (12s wall)`."""
+    if seconds is None or speed == 1:
+        return span(seconds)
+    return f"{span(seconds * speed)} scenario ({span(seconds)} wall)"
+
+
 class ReviewScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Room"),
@@ -95,10 +102,10 @@ class ReviewScreen(Screen):
             (m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
                       span(m.target_seconds) if m.target_seconds is not None else "—"))
             for m in r.measures])
-        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, span(s.late_seconds) if s.late_seconds else "")) for s in r.steps])
+        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, both(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
-            (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", span(i.first_response_seconds),
-                          f"{i.expect} {span(i.expect_seconds)}" if i.expect else "—",
+            (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", both(i.first_response_seconds, r.speed),
+                          f"{i.expect} {both(i.expect_seconds, r.speed)}" if i.expect else "—",
                           text.words(" — ".join(x for x in (i.message or "", f"fault {i.fault}" if i.fault else "") if x))))
             for i in r.injects])
         record = [(f"o{o.seq}", (o.kind, f"target {o.target}" if o.target else f"step {o.step}", text.words(o.text))) for o in r.observations]
