@@ -117,7 +117,7 @@ def test_a_players_library_preview_counts_the_drill_injects_and_a_facilitators_s
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 50)) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("p")
+            await pilot.press("l")
             await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
             screen = app.screen
             screen.query_one("#playbooks", DataTable).move_cursor(row=next(i for i, e in enumerate(screen.entries) if e["id"] == "drill-e2e"))

@@ -28,7 +28,8 @@ def test_the_demo_board_says_what_to_try_until_hidden_and_then_never_again(tmp_p
             await until(pilot, lambda: hint.shown, what="the first-run hint")
             shown = str(hint.render())
             assert "f breaks NLCloud Hosting B.V." in shown and "h hides this" in shown
-            assert hint.region.height >= 2 and hint.region.y + hint.region.height <= 23  # above the footer, whole
+            await until(pilot, lambda: hint.region.height >= 2, what="the hint laid out")
+            assert hint.region.y + hint.region.height <= 23  # above the footer, whole
             await pilot.press("h")
             await until(pilot, lambda: not hint.shown, what="the hint to go")
             assert not hint.region.height
