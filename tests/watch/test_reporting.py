@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_nis2_deadlines_run_from_the_significance_decision_and_a_missed_one_esca
     clocks = {c.id: c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting}
     assert clocks["nis2-early-warning"].due_at == judged + timedelta(hours=24)
     assert clocks["nis2-notification"].due_at == judged + timedelta(hours=72)
-    assert clocks["nis2-final-report"].due_at == datetime(2026, 12, 29, 14, 30, tzinfo=UTC) == add_months(judged, 1)
+    assert clocks["nis2-final-report"].due_at == datetime(2026, 12, 29, 14, 30, tzinfo=UTC) == add_months(judged, 1, "Europe/Amsterdam")
     assert clocks["nis2-early-warning"].state == "pending" and not clocks["nis2-early-warning"].drill
     assert clocks["nis2-early-warning"].recipient == "The sector's CSIRT; for central government the NCSC"
 
@@ -235,3 +236,27 @@ def test_a_real_monitor_fires_a_missed_report_once_and_the_log_still_verifies(ho
     assert next(c for c in view["reporting"] if c["id"] == "nis2-early-warning")["state"] == "pending"
     assert len([e for e in event_rows(home, "report.overdue") if e["data"]["obligation"] == "quick-warning"]) == 1
     assert "event log verified" in cli_ok(home, "verify")
+
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.mark.parametrize(("opened_local", "due_local"), [
+    (datetime(2027, 1, 31, 0, 30, tzinfo=AMS), datetime(2027, 2, 28, 0, 30, tzinfo=AMS)),  # no 31 February: the month's last day
+    (datetime(2027, 3, 10, 12, 0, tzinfo=AMS), datetime(2027, 4, 10, 12, 0, tzinfo=AMS)),  # CET to CEST: still noon
+    (datetime(2027, 10, 31, 0, 30, tzinfo=AMS), datetime(2027, 11, 30, 0, 30, tzinfo=AMS)),  # CEST on the day before, CET after
+    (datetime(2028, 1, 31, 0, 30, tzinfo=AMS), datetime(2028, 2, 29, 0, 30, tzinfo=AMS)),  # a leap year
+    (datetime(2028, 2, 29, 9, 15, tzinfo=AMS), datetime(2028, 3, 29, 9, 15, tzinfo=AMS)),
+])
+def test_a_months_clock_counts_on_the_war_rooms_calendar(world, clock, opened_local, due_local):
+    """A final report due a month after the opening falls on the same local day and time a calendar
+    month later (the month's last day when shorter), however the UTC offset moves in between."""
+    home, config, store, me, write, read = world
+    clock.set(opened_local)
+    quick = library.find(home, config, "quick-drill")
+    incident = write(lambda s: incidents.start(s, playbook=quick, mode="live", now=clock.now(), actor=me)).id
+    final = next(c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting if c.id == "nis2-final-report")
+    assert final.due_at == due_local
+    assert final.due_at.astimezone(AMS).replace(tzinfo=None) == due_local.replace(tzinfo=None)
+    deadline = next(d for d in read(lambda s: escalation.pending(s, config)) if d.ref == "nis2-final-report")
+    assert deadline.due_at == due_local
