@@ -260,3 +260,46 @@ def test_a_months_clock_counts_on_the_war_rooms_calendar(world, clock, opened_lo
     assert final.due_at.astimezone(AMS).replace(tzinfo=None) == due_local.replace(tzinfo=None)
     deadline = next(d for d in read(lambda s: escalation.pending(s, config)) if d.ref == "nis2-final-report")
     assert deadline.due_at == due_local
+
+
+def test_a_resolved_incident_keeps_its_reporting_clocks_and_a_closed_one_says_what_was_never_sent(world, clock):
+    """The NIS2 final report is due a month after significance, typically after resolution: a
+    resolved incident's report clocks still run and escalate once; closing stops them, and the
+    clocks then say which reports were never sent, without escalating."""
+    home, config, store, me, write, read = world
+    opened = clock.now()
+    incident = _start(world, clock)
+    write(lambda s: incidents.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
+    for report in ("nis2-early-warning", "nis2-notification", "cer-notification", "cer-detailed-report"):
+        write(lambda s, r=report: reporting.mark_sent(s, incident_id=incident, obligation_id=r, note=None, now=clock.now(), actor=me, config=config))
+    clock.advance(timedelta(days=3))
+    write(lambda s: incidents.transition(s, incident_id=incident, to="resolved", now=clock.now(), actor=me))
+    deadlines = [d for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident]
+    assert [(d.kind, d.ref) for d in deadlines] == [("report", "nis2-final-report")]
+    assert deadlines[0].due_at == datetime(2026, 12, 29, 13, 0, tzinfo=UTC) == opened.replace(month=12, day=29)
+
+    clock.set(deadlines[0].due_at + timedelta(minutes=1))
+    final = next(c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting if c.id == "nis2-final-report")
+    assert final.state == "overdue" and final.running
+    event = write(lambda s: escalation.fire(s, deadlines[0], now=clock.now(), config=config, holder=HOLDER, origin=ORIGIN))
+    assert event is not None and event["kind"] == "report.overdue" and event["data"]["obligation"] == "nis2-final-report"
+    assert write(lambda s: escalation.fire(s, deadlines[0], now=clock.now(), config=config, holder=HOLDER, origin=ORIGIN)) is None
+    assert [d for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident] == []
+
+    # Closed with the final report still unsent: no clock runs, and the report says it was never sent.
+    write(lambda s: incidents.transition(s, incident_id=incident, to="closed", now=clock.now(), actor=me))
+    final = next(c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting if c.id == "nis2-final-report")
+    assert final.state == "unsent" and not final.running
+    listed = run_cli("report", "list", str(incident), home=home.root)
+    assert listed.returncode == 0, listed.stderr
+    row = next(r for r in listed.stdout.splitlines() if r.startswith("nis2-final-report"))
+    assert "unsent" in row and "never sent: the incident was closed" in row
+
+
+def test_a_resolved_incident_escalates_a_report_that_comes_due_after_resolution(world, clock):
+    home, config, store, me, write, read = world
+    incident = _start(world, clock)
+    write(lambda s: incidents.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
+    write(lambda s: incidents.transition(s, incident_id=incident, to="resolved", now=clock.now(), actor=me))
+    refs = {d.ref for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident}
+    assert refs == {"nis2-early-warning", "nis2-notification", "nis2-final-report", "cer-notification", "cer-detailed-report"}
