@@ -105,6 +105,23 @@ def due(session: Session, incidents: Sequence[Incident], config: Config) -> list
     return out
 
 
+def next_reports(session: Session, incidents: Sequence[Incident], config: Config, now: datetime) -> dict[int, views.NextReport]:
+    """Each incident's most pressing running report clock: the earliest overdue, else the next due
+    (the board's owed text and `status --json`). One query for all the incidents."""
+    from warroom.services.incidents import snapshot
+
+    events = _events(session, [i.id for i in incidents if i.id is not None])
+    out = {}
+    for incident in incidents:
+        assert incident.id is not None
+        running = [c for c in clocks(snapshot(incident), config, incident, events[incident.id], now) if c.running and c.due_at is not None]
+        if running:
+            first = min(running, key=lambda c: (c.state != "overdue", c.due_at))
+            assert first.due_at is not None
+            out[incident.id] = views.NextReport(obligation=first.id, due_at=first.due_at, overdue=first.state == "overdue")
+    return out
+
+
 def overdue(session: Session, incident: Incident, obligation_id: str, config: Config, now: datetime) -> tuple[str, str, dict[str, Any], list[str]] | None:
     """(event kind, summary, data, notify targets) of a missed report, or None when it no longer applies."""
     clock = next((c for c in of(session, incident, config, now) if c.id == obligation_id), None)

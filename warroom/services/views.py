@@ -101,6 +101,16 @@ class NextLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class NextReport:
+    """An incident's most pressing legal report (services/reporting.py): the earliest overdue one,
+    else the next one due."""
+
+    obligation: str
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FiredLevel:
     """A level of the ladder that fired and nobody has acknowledged: owed, so on every face."""
 
@@ -123,6 +133,7 @@ class OpenIncident:
     late_steps: int = 0
     overdue_decisions: int = 0
     supplier: str | None = None  # the supplier whose trigger the playbook answers, if it has one
+    next_report: NextReport | None = None  # the legal report clock to watch (overdue first), if one runs
 
 
 @dataclass(frozen=True, slots=True)
