@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
+from warroom import durations
 from warroom.fields import Duration, Model, Slug
 
 
@@ -42,13 +43,14 @@ class Obligation(Model):
             raise ValueError("give either due (like 24h) or months (like 1), not both or neither")
         return self
 
-    def due_at(self, moment: datetime, zone: str) -> datetime:
+    def due_at(self, moment: datetime, zone: str, speed: float = 1.0) -> datetime:
         """When the report is due, as a UTC instant; `months` count on the calendar of `zone` (the
-        war-room's), so a month later is the same local day and time whatever the clocks did between."""
+        war-room's), so a month later is the same local day and time whatever the clocks did between.
+        A drill run `speed` times faster runs the span that much faster, as it does its steps."""
         if self.months is not None:
-            return add_months(moment, self.months, zone)
+            return moment + durations.scaled(add_months(moment, self.months, zone) - moment, speed)
         assert self.due is not None  # the validator says one is given
-        return moment + self.due
+        return moment + durations.scaled(self.due, speed)
 
 
 def add_months(when: datetime, months: int, zone: str) -> datetime:

@@ -303,3 +303,18 @@ def test_a_resolved_incident_escalates_a_report_that_comes_due_after_resolution(
     write(lambda s: incidents.transition(s, incident_id=incident, to="resolved", now=clock.now(), actor=me))
     refs = {d.ref for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident}
     assert refs == {"nis2-early-warning", "nis2-notification", "nis2-final-report", "cer-notification", "cer-detailed-report"}
+
+
+def test_a_compressed_drill_runs_its_reporting_clocks_at_its_speed(world, clock):
+    """A drill at --speed 60 runs an hour's scenario in a minute: 24 h are due in 24 min, and the
+    month (29 Nov 14:00 to 29 Dec 14:00 in Amsterdam: 30 days) in 12 h."""
+    home, config, store, me, write, read = world
+    quick = library.find(home, config, "quick-drill")
+    opened = clock.now()
+    drill = write(lambda s: incidents.start(s, playbook=quick, mode="drill", now=clock.now(), actor=me, speed=60)).id
+    clocks = {c.id: c for c in read(lambda s: incidents.show(s, drill, config, clock.now())).reporting}
+    assert clocks["nis2-early-warning"].due_at == opened + timedelta(minutes=24)
+    assert clocks["nis2-notification"].due_at == opened + timedelta(minutes=72)
+    assert clocks["nis2-final-report"].due_at == opened + timedelta(hours=12)
+    deadlines = {d.ref: d.due_at for d in read(lambda s: escalation.pending(s, config)) if d.kind == "report"}
+    assert deadlines["nis2-final-report"] == opened + timedelta(hours=12)

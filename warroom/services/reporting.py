@@ -61,7 +61,7 @@ def clocks(playbook: Playbook, config: Config, incident: Incident, events: Itera
     for o in obligations(playbook, config):
         waits_for = o.significance if o.significance in expected else None
         start = (decided.get(waits_for) if waits_for else incident.opened_at)
-        due = o.due_at(start, config.settings.timezone) if start else None
+        due = o.due_at(start, config.settings.timezone, incident.speed) if start else None
         done = sent.get(o.id)
         state = "sent" if done else "waiting" if due is None else "unsent" if not live else "overdue" if now is not None and now > due else "pending"
         out.append(views.ReportClock(
