@@ -141,3 +141,27 @@ def test_a_late_report_reaches_the_board_and_status_json_gives_the_next_report(h
     (shown,) = json.loads(status.stdout)["incidents"]
     assert shown["next_report"]["obligation"] == "nis2-early-warning" and shown["next_report"]["overdue"] is False  # the CLI reads real time, before it was due
     assert shown["next_report"]["due_at"] == (opened + timedelta(hours=24)).isoformat().replace("+00:00", "Z").replace("13:00:00", "13:00:00.000000")
+
+
+def test_the_room_of_a_closed_incident_says_which_reports_were_never_sent(home, clock):
+    from tests.conftest import run_cli
+    from tests.test_incidents import configure
+    from tests.tui.test_room import open_room, start_incident
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")  # the clocks run from the opening
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 45)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            for to in ("resolve", "close"):
+                done = run_cli("incident", to, str(incident_id), home=home.root)
+                assert done.returncode == 0, done.stderr
+            decisions = room.query_one("#decisions", Rows)
+            reports = lambda: [tuple(str(c) for c in cells) for key, cells in decisions._shown.items() if key.startswith("report:")]  # noqa: E731
+            await until(pilot, lambda: room.view is not None and room.view.incident.status == "closed" and reports(), what="the closed room")
+            shown = reports()
+            assert len(shown) == 5 and all(r[2].endswith("(never sent: the incident was closed)") for r in shown), shown
+
+    asyncio.run(scenario())
