@@ -9,10 +9,12 @@ and the calendar arithmetic, no I/O."""
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
+from warroom import durations
 from warroom.fields import Duration, Model, Slug
 
 
@@ -41,19 +43,27 @@ class Obligation(Model):
             raise ValueError("give either due (like 24h) or months (like 1), not both or neither")
         return self
 
-    def due_at(self, moment: datetime) -> datetime:
+    def due_at(self, moment: datetime, zone: str, speed: float = 1.0) -> datetime:
+        """When the report is due, as a UTC instant; `months` count on the calendar of `zone` (the
+        war-room's), so a month later is the same local day and time whatever the clocks did between.
+        A drill run `speed` times faster runs the span that much faster, as it does its steps."""
         if self.months is not None:
-            return add_months(moment, self.months)
+            return moment + durations.scaled(add_months(moment, self.months, zone) - moment, speed)
         assert self.due is not None  # the validator says one is given
-        return moment + self.due
+        return moment + durations.scaled(self.due, speed)
 
 
-def add_months(when: datetime, months: int) -> datetime:
-    """The same time of day `months` calendar months later; the month's last day when it is shorter
-    (31 January + 1 month = 28 or 29 February)."""
-    index = when.month - 1 + months
-    year, month = when.year + index // 12, index % 12 + 1
-    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+def add_months(when: datetime, months: int, zone: str) -> datetime:
+    """The same local time of day `months` calendar months later in `zone`; the month's last day when
+    it is shorter (31 January + 1 month = 28 or 29 February). Counted on the local calendar because a
+    month in UTC is a different day or hour near midnight and across a change to or from summer time."""
+    here = when.astimezone(ZoneInfo(zone))
+    index = here.month - 1 + months
+    year, month = here.year + index // 12, index % 12 + 1
+    # A wall time that does not exist that day (skipped by summer time) reads with the earlier
+    # offset (fold 0): an hour later than written, never earlier than the law allows.
+    later = here.replace(year=year, month=month, day=min(here.day, calendar.monthrange(year, month)[1]), fold=0)
+    return later.astimezone(UTC)
 
 
 def merged(home: list[Obligation], playbook: list[Obligation]) -> list[Obligation]:

@@ -109,3 +109,59 @@ def test_the_room_shows_each_report_still_to_send_with_its_deadline(home, clock)
             ]
 
     asyncio.run(scenario())
+
+
+def test_a_late_report_reaches_the_board_and_status_json_gives_the_next_report(home, clock):
+    import json
+
+    from tests.conftest import run_cli
+    from tests.test_incidents import configure
+    from tests.tui.test_board import read_now
+    from tests.tui.test_room import start_incident
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")  # no significance decision: the clocks run from the opening
+    opened = clock.now()
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the incident")
+            owed = lambda: cell(app, "#incidents", str(incident_id), "owed")  # noqa: E731
+            assert "report" not in owed()
+            clock.advance(timedelta(hours=25))  # the 24 h reports are an hour late
+            await read_now(app, pilot, lambda: "· report nis2-early-war" in owed(), what="the late report on the board")  # the cell cuts the rest
+            from warroom.tui.board import owed_text
+
+            assert owed_text(app.board_data.status.incidents[0], clock.now()).endswith(" · report nis2-early-warning late")
+
+    asyncio.run(scenario())
+    status = run_cli("status", "--json", home=home.root)
+    assert status.returncode == 0, status.stderr
+    (shown,) = json.loads(status.stdout)["incidents"]
+    assert shown["next_report"]["obligation"] == "nis2-early-warning" and shown["next_report"]["overdue"] is False  # the CLI reads real time, before it was due
+    assert shown["next_report"]["due_at"] == (opened + timedelta(hours=24)).isoformat().replace("+00:00", "Z").replace("13:00:00", "13:00:00.000000")
+
+
+def test_the_room_of_a_closed_incident_says_which_reports_were_never_sent(home, clock):
+    from tests.conftest import run_cli
+    from tests.test_incidents import configure
+    from tests.tui.test_room import open_room, start_incident
+
+    configure(home)
+    incident_id = start_incident(home, clock, mode="live")  # the clocks run from the opening
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 45)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            for to in ("resolve", "close"):
+                done = run_cli("incident", to, str(incident_id), home=home.root)
+                assert done.returncode == 0, done.stderr
+            decisions = room.query_one("#decisions", Rows)
+            reports = lambda: [tuple(str(c) for c in cells) for key, cells in decisions._shown.items() if key.startswith("report:")]  # noqa: E731
+            await until(pilot, lambda: room.view is not None and room.view.incident.status == "closed" and reports(), what="the closed room")
+            shown = reports()
+            assert len(shown) == 5 and all(r[2].endswith("(never sent: the incident was closed)") for r in shown), shown
+
+    asyncio.run(scenario())

@@ -85,11 +85,14 @@ def test_uptime_and_outages_match_the_timeline_worked_out_by_hand(recorded, cloc
     # Unknown time is never counted as up: uptime is over the watched, unplanned time only.
     known = want["up"] + want["degraded"] + want["down"]
     assert found.uptime == pytest.approx(100 * (want["up"] + want["degraded"]) / known)
+    # The outage on the 7th ran 10:10–16:10 in the log, but nobody watched 11:00–15:00: it is 50 min +
+    # 70 min = 2 h long, and the 4 h unwatched inside it are said apart, never added to it.
     if window == "24h":
-        assert (found.outages, found.mttr_seconds, found.longest_outage_seconds) == (1, 6 * 3600, 6 * 3600)
+        assert (found.outages, found.mttr_seconds, found.longest_outage_seconds) == (1, 2 * 3600, 2 * 3600)
         assert found.uptime == pytest.approx(100 * (9 * 60 + 7 * 60 + 50) / (9 * 60 + 7 * 60 + 50 + 50 + 70))  # up 01:10–10:10, 16:10–24:00
-    else:  # 2 h on the 5th; 6 h on the 7th, across the monitor gap (the log never said it recovered)
-        assert (found.outages, found.mttr_seconds, found.longest_outage_seconds) == (2, 4 * 3600, 6 * 3600)
+    else:  # 2 h on the 5th (06:10–08:10); 2 h known on the 7th, across the monitor gap (the log never said it recovered)
+        assert (found.outages, found.mttr_seconds, found.longest_outage_seconds) == (2, 2 * 3600, 2 * 3600)
+    assert found.outage_unknown_seconds == 4 * 3600
     assert found.ongoing_outage is False
 
 
@@ -103,9 +106,13 @@ def test_an_outage_under_way_counts_to_now_and_a_stopped_monitor_turns_to_unknow
         fresh = history.availability(session, config, END + 30 * TEN)["nlcloud"]  # 05:00
         later = history.availability(session, config, END + 30 * TEN + 4 * H)["nlcloud"]  # 09:00, no monitor since 04:50
     store.dispose()
-    assert fresh["24h"].ongoing_outage and fresh["24h"].outages == 2 and fresh["24h"].longest_outage_seconds == 6 * 3600  # 00:10 → 05:00 is shorter
-    assert fresh["24h"].mttr_seconds == 6 * 3600  # only outages that ended
-    assert later["24h"].ongoing_outage and later["24h"].longest_outage_seconds == (8 * H + timedelta(minutes=50)).total_seconds()  # to 09:00
+    assert fresh["24h"].ongoing_outage and fresh["24h"].outages == 2
+    assert fresh["24h"].longest_outage_seconds == (4 * H + 5 * TEN).total_seconds()  # 00:10 → 05:00, watched throughout
+    assert fresh["24h"].mttr_seconds == 2 * 3600  # only outages that ended: the 7th's, 2 h watched
+    # At 09:00 the outage still runs in the log, but it was watched only to 04:50: 4 h 40 min long,
+    # and 4 h 10 min of it unknown (plus the 4 h gap inside the 7th's).
+    assert later["24h"].ongoing_outage and later["24h"].longest_outage_seconds == (4 * H + 4 * TEN).total_seconds()
+    assert later["24h"].outage_unknown_seconds == (4 * H + TEN + 4 * H).total_seconds()
     # Nobody watched since the round at 04:50: unknown, not down (and certainly not up). The 30-day window
     # moved 4 h on (4 h less of the unknown before the first round) and gained 4 h 10 min unwatched.
     assert later["30d"].unknown_seconds == fresh["30d"].unknown_seconds - 4 * 3600 + (4 * H + TEN).total_seconds()
@@ -125,8 +132,27 @@ def test_status_json_gives_each_supplier_its_availability_without_dropping_a_con
     assert {"id", "state", "since", "via", "maintenance"} <= nlcloud.keys()  # DESIGN §6: only added to
     assert set(nlcloud["availability"]) == {"24h", "30d", "90d"}
     day_ = nlcloud["availability"]["24h"]
-    assert day_["uptime"] == 100.0 and day_["outages"] == 0 and day_["mttr_seconds"] is None
+    assert day_["uptime"] == 100.0 and day_["outages"] == 0 and day_["mttr_seconds"] is None and day_["outage_unknown_seconds"] == 0
     assert day_["unknown_seconds"] == pytest.approx(22 * 3600, abs=120)  # the 22 hours before the first round
     assert suppliers["paybank"]["availability"]["30d"]["uptime"] is None  # never watched: no figure, not 100 %
     text = run_cli("status", home=home.root)
     assert "30 d 100.00 %" in text.stdout
+
+
+def test_an_outage_wholly_inside_a_maintenance_window_is_no_outage(home, clock):
+    """nlcloud goes down for an hour inside its maintenance window (6 Dec 21:00 – 7 Dec 01:00 UTC):
+    the time counts as maintenance, so neither the down time nor an outage nor an MTTR shows."""
+    _ten_minute_nlcloud(home)
+    r = Recorder(home, clock)
+    r.rounds("nlcloud", "up", day(6, 18), day(6, 22), TEN)
+    r.rounds("nlcloud", "down", day(6, 22), day(6, 23), TEN)      # down confirmed 22:10, inside the window
+    r.rounds("nlcloud", "up", day(6, 23), day(7, 3), TEN)         # up confirmed 23:10
+    r.close()
+    config = library.config(home)
+    store = home.open_store()
+    with store.read() as session:
+        found = history.availability(session, config, day(7, 3))["nlcloud"]["24h"]
+    store.dispose()
+    assert (found.down_seconds, found.maintenance_seconds, found.up_seconds) == (0, 4 * 3600, 5 * 3600)  # up 18:00–21:00, 01:00–03:00
+    assert (found.outages, found.mttr_seconds, found.longest_outage_seconds, found.ongoing_outage) == (0, None, None, False)
+    assert found.uptime == 100.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_nis2_deadlines_run_from_the_significance_decision_and_a_missed_one_esca
     clocks = {c.id: c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting}
     assert clocks["nis2-early-warning"].due_at == judged + timedelta(hours=24)
     assert clocks["nis2-notification"].due_at == judged + timedelta(hours=72)
-    assert clocks["nis2-final-report"].due_at == datetime(2026, 12, 29, 14, 30, tzinfo=UTC) == add_months(judged, 1)
+    assert clocks["nis2-final-report"].due_at == datetime(2026, 12, 29, 14, 30, tzinfo=UTC) == add_months(judged, 1, "Europe/Amsterdam")
     assert clocks["nis2-early-warning"].state == "pending" and not clocks["nis2-early-warning"].drill
     assert clocks["nis2-early-warning"].recipient == "The sector's CSIRT; for central government the NCSC"
 
@@ -235,3 +236,85 @@ def test_a_real_monitor_fires_a_missed_report_once_and_the_log_still_verifies(ho
     assert next(c for c in view["reporting"] if c["id"] == "nis2-early-warning")["state"] == "pending"
     assert len([e for e in event_rows(home, "report.overdue") if e["data"]["obligation"] == "quick-warning"]) == 1
     assert "event log verified" in cli_ok(home, "verify")
+
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.mark.parametrize(("opened_local", "due_local"), [
+    (datetime(2027, 1, 31, 0, 30, tzinfo=AMS), datetime(2027, 2, 28, 0, 30, tzinfo=AMS)),  # no 31 February: the month's last day
+    (datetime(2027, 3, 10, 12, 0, tzinfo=AMS), datetime(2027, 4, 10, 12, 0, tzinfo=AMS)),  # CET to CEST: still noon
+    (datetime(2027, 10, 31, 0, 30, tzinfo=AMS), datetime(2027, 11, 30, 0, 30, tzinfo=AMS)),  # CEST on the day before, CET after
+    (datetime(2028, 1, 31, 0, 30, tzinfo=AMS), datetime(2028, 2, 29, 0, 30, tzinfo=AMS)),  # a leap year
+    (datetime(2028, 2, 29, 9, 15, tzinfo=AMS), datetime(2028, 3, 29, 9, 15, tzinfo=AMS)),
+])
+def test_a_months_clock_counts_on_the_war_rooms_calendar(world, clock, opened_local, due_local):
+    """A final report due a month after the opening falls on the same local day and time a calendar
+    month later (the month's last day when shorter), however the UTC offset moves in between."""
+    home, config, store, me, write, read = world
+    clock.set(opened_local)
+    quick = library.find(home, config, "quick-drill")
+    incident = write(lambda s: incidents.start(s, playbook=quick, mode="live", now=clock.now(), actor=me)).id
+    final = next(c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting if c.id == "nis2-final-report")
+    assert final.due_at == due_local
+    assert final.due_at.astimezone(AMS).replace(tzinfo=None) == due_local.replace(tzinfo=None)
+    deadline = next(d for d in read(lambda s: escalation.pending(s, config)) if d.ref == "nis2-final-report")
+    assert deadline.due_at == due_local
+
+
+def test_a_resolved_incident_keeps_its_reporting_clocks_and_a_closed_one_says_what_was_never_sent(world, clock):
+    """The NIS2 final report is due a month after significance, typically after resolution: a
+    resolved incident's report clocks still run and escalate once; closing stops them, and the
+    clocks then say which reports were never sent, without escalating."""
+    home, config, store, me, write, read = world
+    opened = clock.now()
+    incident = _start(world, clock)
+    write(lambda s: incidents.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
+    for report in ("nis2-early-warning", "nis2-notification", "cer-notification", "cer-detailed-report"):
+        write(lambda s, r=report: reporting.mark_sent(s, incident_id=incident, obligation_id=r, note=None, now=clock.now(), actor=me, config=config))
+    clock.advance(timedelta(days=3))
+    write(lambda s: incidents.transition(s, incident_id=incident, to="resolved", now=clock.now(), actor=me))
+    deadlines = [d for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident]
+    assert [(d.kind, d.ref) for d in deadlines] == [("report", "nis2-final-report")]
+    assert deadlines[0].due_at == datetime(2026, 12, 29, 13, 0, tzinfo=UTC) == opened.replace(month=12, day=29)
+
+    clock.set(deadlines[0].due_at + timedelta(minutes=1))
+    final = next(c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting if c.id == "nis2-final-report")
+    assert final.state == "overdue" and final.running
+    event = write(lambda s: escalation.fire(s, deadlines[0], now=clock.now(), config=config, holder=HOLDER, origin=ORIGIN))
+    assert event is not None and event["kind"] == "report.overdue" and event["data"]["obligation"] == "nis2-final-report"
+    assert write(lambda s: escalation.fire(s, deadlines[0], now=clock.now(), config=config, holder=HOLDER, origin=ORIGIN)) is None
+    assert [d for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident] == []
+
+    # Closed with the final report still unsent: no clock runs, and the report says it was never sent.
+    write(lambda s: incidents.transition(s, incident_id=incident, to="closed", now=clock.now(), actor=me))
+    final = next(c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting if c.id == "nis2-final-report")
+    assert final.state == "unsent" and not final.running
+    listed = run_cli("report", "list", str(incident), home=home.root)
+    assert listed.returncode == 0, listed.stderr
+    row = next(r for r in listed.stdout.splitlines() if r.startswith("nis2-final-report"))
+    assert "unsent" in row and "never sent: the incident was closed" in row
+
+
+def test_a_resolved_incident_escalates_a_report_that_comes_due_after_resolution(world, clock):
+    home, config, store, me, write, read = world
+    incident = _start(world, clock)
+    write(lambda s: incidents.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
+    write(lambda s: incidents.transition(s, incident_id=incident, to="resolved", now=clock.now(), actor=me))
+    refs = {d.ref for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident}
+    assert refs == {"nis2-early-warning", "nis2-notification", "nis2-final-report", "cer-notification", "cer-detailed-report"}
+
+
+def test_a_compressed_drill_runs_its_reporting_clocks_at_its_speed(world, clock):
+    """A drill at --speed 60 runs an hour's scenario in a minute: 24 h are due in 24 min, and the
+    month (29 Nov 14:00 to 29 Dec 14:00 in Amsterdam: 30 days) in 12 h."""
+    home, config, store, me, write, read = world
+    quick = library.find(home, config, "quick-drill")
+    opened = clock.now()
+    drill = write(lambda s: incidents.start(s, playbook=quick, mode="drill", now=clock.now(), actor=me, speed=60)).id
+    clocks = {c.id: c for c in read(lambda s: incidents.show(s, drill, config, clock.now())).reporting}
+    assert clocks["nis2-early-warning"].due_at == opened + timedelta(minutes=24)
+    assert clocks["nis2-notification"].due_at == opened + timedelta(minutes=72)
+    assert clocks["nis2-final-report"].due_at == opened + timedelta(hours=12)
+    deadlines = {d.ref: d.due_at for d in read(lambda s: escalation.pending(s, config)) if d.kind == "report"}
+    assert deadlines["nis2-final-report"] == opened + timedelta(hours=12)

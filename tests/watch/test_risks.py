@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -95,6 +96,12 @@ notify = ["duty"]
 '''
 
 
+def _today() -> date:
+    """Today as `warroom risks` reads it: on the war-room's calendar (the landscape keeps the default
+    zone), not the machine's, which differ around midnight."""
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+
+
 def _ok(home, *args: str) -> str:
     result = run_cli(*args, home=home.root)
     assert result.returncode == 0, (args, result.stderr)
@@ -103,7 +110,7 @@ def _ok(home, *args: str) -> str:
 
 @pytest.fixture
 def landscape(home):
-    today = date.today()
+    today = _today()
     home.config_path.write_text(LANDSCAPE.format(contract_end=today + timedelta(days=30), reviewed=today - timedelta(days=800)), encoding="utf-8")
     shutil.rmtree(home.playbooks_dir)
     home.playbooks_dir.mkdir()
@@ -133,7 +140,7 @@ def test_the_landscape_is_ranked_by_the_weights_and_every_factor_is_explained(la
     assert cloud["outside_eu"]["why"] == "outside the EU: US"  # IE is in the EU; its US parent is not
     bank = {f["factor"]: f for f in ranked[1]["factors"]}
     assert bank["fallback_failed"]["why"] == "last exercise failed: bank-manual"
-    assert bank["contract_ending"]["why"].startswith(f"contract ends {date.today() + timedelta(days=30)} (in 30 days); exit plan last reviewed")
+    assert bank["contract_ending"]["why"].startswith(f"contract ends {_today() + timedelta(days=30)} (in 30 days); exit plan last reviewed")
     assert "fallback_never_exercised" not in bank and "no_fallback" not in bank
     assert [f["factor"] for f in ranked[3]["factors"]] == ["fallback_never_exercised"]
     for r in ranked:
@@ -157,8 +164,8 @@ def test_a_changed_weight_in_the_config_changes_the_order(landscape):
 
 def test_a_reviewed_exit_plan_takes_the_contract_factor_away(landscape):
     text = landscape.config_path.read_text(encoding="utf-8")
-    stale = str(date.today() - timedelta(days=800))
-    landscape.config_path.write_text(text.replace(f"reviewed = {stale}", f"reviewed = {date.today() - timedelta(days=10)}"), encoding="utf-8")
+    stale = str(_today() - timedelta(days=800))
+    landscape.config_path.write_text(text.replace(f"reviewed = {stale}", f"reviewed = {_today() - timedelta(days=10)}"), encoding="utf-8")
     bank = next(r for r in _ranking(landscape) if r["id"] == "bank")
     assert bank["score"] == 50 and "contract_ending" not in {f["factor"] for f in bank["factors"]}
 
@@ -179,3 +186,24 @@ def test_availability_and_certificate_factors_say_their_numbers():
     assert found["certificate"].points == 10 and "2026-12-02" in found["certificate"].why
     worse = factors(Facts(**{**{f: getattr(facts, f) for f in facts.__slots__}, "uptime_30d": 12.0}), Risk(), date(2026, 11, 29))
     assert next(f for f in worse if f.factor == "availability").count == 10  # capped: one bad month does not drown the rest
+
+
+def test_a_contract_ends_on_the_war_rooms_calendar_at_half_past_midnight(home, clock):
+    """At 23:30 UTC on 29 November it is 00:30 on the 30th in Amsterdam: a contract ending on
+    30 December is 30 days away, as the war-room counts (the test's fixed clock, not the machine's)."""
+    from warroom.services import library
+    from warroom.services import risk as risk_service
+
+    clock.set(datetime(2026, 11, 29, 23, 30, tzinfo=ZoneInfo("UTC")))
+    home.config_path.write_text(LANDSCAPE.format(contract_end=date(2026, 12, 30), reviewed=date(2024, 9, 1)), encoding="utf-8")
+    shutil.rmtree(home.playbooks_dir)
+    home.playbooks_dir.mkdir()
+    config = library.config(home)
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            ranked = risk_service.ranking(session, config, clock.now())
+    finally:
+        store.dispose()
+    bank = {f.factor: f for f in next(r for r in ranked if r.id == "bank").factors}
+    assert bank["contract_ending"].why.startswith("contract ends 2026-12-30 (in 30 days); exit plan last reviewed 2024-09-01")

@@ -76,7 +76,8 @@ def report_list(env: Env, incident_id: int, as_json: bool) -> None:
     for c in clocks:
         due = local(c.due_at, zone, "%Y-%m-%d %H:%M") if c.due_at else f"when the {c.starts} is logged"
         mark = "DRILL " if c.drill else ""
-        echo(f"{mark}{line(c.id):<28} {c.state:<8} due {due}  to {line(c.recipient)}")
+        never = "  — never sent: the incident was closed" if c.state == "unsent" else ""
+        echo(f"{mark}{line(c.id):<28} {c.state:<8} due {due}  to {line(c.recipient)}{never}")
     if not clocks:
         echo("no reporting obligations (add [[reporting]] to warroom.toml or the playbook)")
 

@@ -9,8 +9,11 @@ The rules, as a sourcing officer may ask for them:
 - Uptime is available time over known, non-maintenance time (up + degraded + down); None when
   there is none.
 - An outage is a confirmed `down` episode of the log, from the event that made the supplier down
-  to the event that ended it (a monitor gap in between does not split it), clipped to the window;
-  MTTR is the mean length of those that ended, the longest counts one still under way.
+  to the event that ended it (a monitor gap in between does not split it), clipped to the window.
+  Its length is only the time it was watched and outside maintenance (the down time uptime
+  counts); unwatched time inside it is reported apart (`outage_unknown_seconds`), and an episode
+  with no such time (wholly in maintenance or unwatched) is no outage. MTTR is the mean length of
+  those that ended, the longest counts one still under way.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Availability:
     mttr_seconds: float | None  # mean time to recover, over the outages that ended
     longest_outage_seconds: float | None
     ongoing_outage: bool
+    outage_unknown_seconds: float = 0.0  # unwatched time inside the outages, left out of their lengths
 
 
 def merge(spans: Sequence[Span]) -> list[Span]:
@@ -61,6 +65,9 @@ def compute(*, start_state: str, changes: Sequence[tuple[datetime, str]], watche
     totals = {"up": 0.0, "degraded": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0}
     # One sweep over the elementary segments, a pointer into each sorted list.
     state, c, w, m = start_state, 0, 0, 0
+    # Outages, built in the same sweep: [known down seconds, unknown seconds inside, ended].
+    episodes: list[list] = []
+    current: list | None = None
     for a, b in zip(points, points[1:], strict=False):
         while c < len(changes) and changes[c][0] <= a:
             state = changes[c][1]
@@ -76,25 +83,27 @@ def compute(*, start_state: str, changes: Sequence[tuple[datetime, str]], watche
         else:
             shown = state if state in totals else "unknown"
         totals[shown] += (b - a).total_seconds()
+        if state == "down":
+            if current is None:
+                current = [0.0, 0.0, False]
+                episodes.append(current)
+            if shown in ("down", "unknown"):  # maintenance inside an outage is neither
+                current[0 if shown == "down" else 1] += (b - a).total_seconds()
+        elif current is not None:
+            current[2], current = True, None
     known = totals["up"] + totals["degraded"] + totals["down"]
     uptime = round(100.0 * (totals["up"] + totals["degraded"]) / known, 6) if known else None  # no 100.00000000000001
 
-    episodes: list[tuple[float, bool]] = []  # (seconds, ended)
-    began = since if start_state == "down" else None
-    for at, state in changes:
-        if state == "down" and began is None:
-            began = at
-        elif state != "down" and began is not None:
-            episodes.append(((at - began).total_seconds(), True))
-            began = None
-    if began is not None:
-        episodes.append(((until - began).total_seconds(), False))
-    ended = [s for s, done in episodes if done]
+    # An outage is as long as it was watched and not planned: a monitor gap inside it is said apart
+    # (outage_unknown_seconds), and one wholly inside maintenance or unwatched is no outage.
+    episodes = [e for e in episodes if e[0] > 0]
+    ended = [s for s, _, done in episodes if done]
     return Availability(
         window_seconds=(until - since).total_seconds(),
         up_seconds=totals["up"], degraded_seconds=totals["degraded"], down_seconds=totals["down"],
         maintenance_seconds=totals["maintenance"], unknown_seconds=totals["unknown"], uptime=uptime,
         outages=len(episodes), mttr_seconds=sum(ended) / len(ended) if ended else None,
-        longest_outage_seconds=max((s for s, _ in episodes), default=None),
-        ongoing_outage=bool(episodes) and not episodes[-1][1],
+        longest_outage_seconds=max((s for s, _, _ in episodes), default=None),
+        ongoing_outage=bool(episodes) and not episodes[-1][2],
+        outage_unknown_seconds=sum(u for _, u, _ in episodes),
     )

@@ -43,12 +43,14 @@ class Deadline:
 
 
 def pending(session: Session, config: Config | None = None) -> list[Deadline]:
-    """Every deadline of the active incidents that has not fired yet."""
-    incidents = session.exec(select(Incident).where(Incident.status.in_(ACTIVE))).all()
-    if not incidents:
+    """Every deadline of the active incidents that has not fired yet, and the reporting clocks of
+    resolved ones too (a final report is due after resolution; reporting.RUNNING)."""
+    reporting_on = session.exec(select(Incident).where(Incident.status.in_(reporting.RUNNING))).all()
+    incidents = [i for i in reporting_on if i.status in ACTIVE]
+    if not reporting_on:
         return []
     ids = [i.id for i in incidents]
-    fired = set(session.exec(select(Event.key).where(Event.incident_id.in_(ids), Event.key.is_not(None))).all())
+    fired = set(session.exec(select(Event.key).where(Event.incident_id.in_([i.id for i in reporting_on]), Event.key.is_not(None))).all())
     out = [
         Deadline("escalation", e.incident_id, str(e.level), e.due_at)
         for e in session.exec(select(Escalation).where(Escalation.incident_id.in_(ids), Escalation.fired_at.is_(None), Escalation.cancelled.is_(False))).all()
@@ -64,7 +66,7 @@ def pending(session: Session, config: Config | None = None) -> list[Deadline]:
                 for o in owed.open_decisions(snapshot(incident), answered[incident.id], incident.opened_at, None, True, incident.speed)
                 if o.due_at is not None]
     if config is not None:  # reporting clocks (NIS2, CER) may come from the home's config as well as the playbook
-        out += [Deadline("report", i, o, due) for i, o, due in reporting.due(session, incidents, config)]
+        out += [Deadline("report", i, o, due) for i, o, due in reporting.due(session, reporting_on, config)]
     # A drill's scripted injects: the monitor fires them through services/drills.py, not fire() below.
     out += [Deadline("inject", incident_id, str(n), due) for incident_id, n, due in drills.pending(list(incidents), fired)]
     return [d for d in out if d.key not in fired]
@@ -75,7 +77,7 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     its notifications. None when it no longer applies or already fired."""
     lease.require(session, holder=holder, now=now)
     incident = session.get(Incident, deadline.incident_id)
-    if incident is None or incident.status not in ACTIVE or deadline.kind == "inject":
+    if incident is None or deadline.kind == "inject" or incident.status not in (reporting.RUNNING if deadline.kind == "report" else ACTIVE):
         return None
     late = round((now - deadline.due_at).total_seconds(), 1)  # one figure for the summary and the data
     # The monitor fires within about a second of a deadline; later than that, no monitor was running

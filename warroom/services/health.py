@@ -190,12 +190,14 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
             else "unknown" if any(by_id[d].state == "unknown" for d in v.depends_on) else "up",
             through=through,
         ))
-    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session, now))
+    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session, now, config))
 
 
-def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident, ...]:
+def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[views.OpenIncident, ...]:
     """Incidents not yet closed, each with its next escalation deadline and what it owes: levels
-    fired and not acknowledged, late steps, overdue decisions (counted as the room counts them)."""
+    fired and not acknowledged, late steps, overdue decisions (counted as the room counts them), and
+    its most pressing legal report clock."""
+    from warroom.services import reporting
     from warroom.services.incidents import snapshot
 
     incidents = session.exec(select(Incident).where(Incident.status != "closed").order_by(col(Incident.id))).all()
@@ -217,6 +219,7 @@ def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident
         if owed.is_late(step.status, step.due_at, now, True):
             late[step.incident_id] = late.get(step.incident_id, 0) + 1
     answered = owed.decided(session, [i for i in ids if i is not None])
+    reports = reporting.next_reports(session, incidents, config, now)
     out = []
     for incident in incidents:
         assert incident.id is not None  # read from the table
@@ -232,5 +235,6 @@ def _open_incidents(session: Session, now: datetime) -> tuple[views.OpenIncident
                                       late_steps=late.get(incident.id, 0) if active else 0,
                                       overdue_decisions=overdue,
                                       supplier=playbook.trigger.supplier if playbook.trigger else None,
-                                      ended_at=incident.resolved_at or incident.closed_at))
+                                      ended_at=incident.resolved_at or incident.closed_at,
+                                      next_report=reports.get(incident.id)))
     return tuple(out)

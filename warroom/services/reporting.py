@@ -26,7 +26,10 @@ from warroom.store import eventlog
 from warroom.store.models import Event, Incident
 
 KINDS = ("decision.logged", "report.sent", "report.overdue")
-ACTIVE = ("open", "stabilised")
+RUNNING = ("open", "stabilised", "resolved")
+"""The statuses in which a report clock runs and escalates. A resolved incident's are kept: the NIS2
+final report is typically due weeks after resolution. Closing stops them (a closed incident cannot be
+changed, so no report can be recorded sent); a report left unsent then reads `unsent`, never sent."""
 
 
 def obligations(playbook: Playbook, config: Config) -> list[Obligation]:
@@ -35,7 +38,9 @@ def obligations(playbook: Playbook, config: Config) -> list[Obligation]:
 
 def clocks(playbook: Playbook, config: Config, incident: Incident, events: Iterable[dict[str, Any]], now: datetime | None) -> tuple[views.ReportClock, ...]:
     """Each obligation's clock for one incident, from its events (dicts with kind and data). Without
-    `now`, no clock is called overdue (the monitor asks only which deadlines exist)."""
+    `now`, no clock is called overdue (the monitor asks only which deadlines exist). Clocks run while
+    the incident is open, stabilised or resolved (RUNNING); on a closed incident a started report
+    that was not sent is `unsent`, and does not escalate."""
     decided: dict[str, datetime] = {}
     sent: dict[str, tuple[datetime, str]] = {}
     missed: dict[str, datetime] = {}
@@ -51,14 +56,14 @@ def clocks(playbook: Playbook, config: Config, incident: Incident, events: Itera
         elif e["kind"] == "report.overdue":
             missed.setdefault(str(data.get("obligation")), at)
     expected = {d.id for d in playbook.decisions}
-    live = incident.status in ACTIVE
+    live = incident.status in RUNNING
     out = []
     for o in obligations(playbook, config):
         waits_for = o.significance if o.significance in expected else None
         start = (decided.get(waits_for) if waits_for else incident.opened_at)
-        due = o.due_at(start) if start else None
+        due = o.due_at(start, config.settings.timezone, incident.speed) if start else None
         done = sent.get(o.id)
-        state = "sent" if done else "waiting" if due is None else "overdue" if now is not None and now > due else "pending"
+        state = "sent" if done else "waiting" if due is None else "unsent" if not live else "overdue" if now is not None and now > due else "pending"
         out.append(views.ReportClock(
             id=o.id, title=o.title, recipient=o.recipient, content=tuple(o.content),
             starts=f"decision {waits_for}" if waits_for else "opening", started_at=start, due_at=due, state=state,
@@ -86,7 +91,7 @@ def of(session: Session, incident: Incident, config: Config, now: datetime) -> t
 
 
 def due(session: Session, incidents: Sequence[Incident], config: Config) -> list[tuple[int, str, datetime]]:
-    """(incident, obligation, due) of every running clock of the active incidents not yet escalated."""
+    """(incident, obligation, due) of every running clock of the incidents (open to resolved: RUNNING) not yet escalated."""
     from warroom.services.incidents import snapshot
 
     ids = [i.id for i in incidents if i.id is not None]
@@ -97,6 +102,23 @@ def due(session: Session, incidents: Sequence[Incident], config: Config) -> list
         for clock in clocks(snapshot(incident), config, incident, events[incident.id], None):
             if clock.running and clock.escalated_at is None and clock.due_at is not None:
                 out.append((incident.id, clock.id, clock.due_at))
+    return out
+
+
+def next_reports(session: Session, incidents: Sequence[Incident], config: Config, now: datetime) -> dict[int, views.NextReport]:
+    """Each incident's most pressing running report clock: the earliest overdue, else the next due
+    (the board's owed text and `status --json`). One query for all the incidents."""
+    from warroom.services.incidents import snapshot
+
+    events = _events(session, [i.id for i in incidents if i.id is not None])
+    out = {}
+    for incident in incidents:
+        assert incident.id is not None
+        running = [c for c in clocks(snapshot(incident), config, incident, events[incident.id], now) if c.running and c.due_at is not None]
+        if running:
+            first = min(running, key=lambda c: (c.state != "overdue", c.due_at))
+            assert first.due_at is not None
+            out[incident.id] = views.NextReport(obligation=first.id, due_at=first.due_at, overdue=first.state == "overdue")
     return out
 
 

@@ -101,6 +101,16 @@ class NextLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class NextReport:
+    """An incident's most pressing legal report (services/reporting.py): the earliest overdue one,
+    else the next one due."""
+
+    obligation: str
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FiredLevel:
     """A level of the ladder that fired and nobody has acknowledged: owed, so on every face."""
 
@@ -128,6 +138,7 @@ class OpenIncident:
     late_steps: int = 0
     overdue_decisions: int = 0
     supplier: str | None = None  # the supplier whose trigger the playbook answers, if it has one
+    next_report: NextReport | None = None  # the legal report clock to watch (overdue first), if one runs
     ended_at: datetime | None = None  # resolved (or closed without that): its clock stops there
 
     def age(self, now: datetime) -> timedelta:

@@ -183,12 +183,14 @@ def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
 
 
 def owed_text(i: views.OpenIncident, now: datetime) -> str:
-    """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions."""
+    """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions, a late legal report."""
     parts = [fired_all(i.fired_unacknowledged, now)] if i.fired_unacknowledged else []
     if i.late_steps:
         parts.append(plural(i.late_steps, "late step", "late steps"))
     if i.overdue_decisions:
         parts.append(plural(i.overdue_decisions, "decision overdue", "decisions overdue"))
+    if i.next_report is not None and i.next_report.overdue:  # an id is a slug: nothing to escape
+        parts.append(f"report {i.next_report.obligation} late")
     return " · ".join(parts)
 
 

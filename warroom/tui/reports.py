@@ -16,17 +16,17 @@ REPORT_KEY = "report:"  # a reporting clock's row among the room's decisions
 
 def report_rows(clocks: tuple[ReportClock, ...], now: datetime, zone: ZoneInfo) -> list[tuple[str, tuple[str, str, str]]]:
     """The incident room's rows for its legal reporting clocks (under the open decisions): every
-    late report, the next one due, and how many more (`warroom report list ID` has them all)."""
+    late report (on a closed incident, every one never sent), the next one due, and how many more (`warroom report list ID` has them all)."""
     open_ = [c for c in clocks if c.state != "sent"]
     running = sorted((c for c in open_ if c.due_at is not None), key=lambda c: c.due_at or now)
-    shown = [c for c in running if c.state == "overdue"] + [c for c in running if c.state != "overdue"][:1]
+    shown = [c for c in running if c.state in ("overdue", "unsent")] + [c for c in running if c.state == "pending"][:1]
     rows = []
     for c in shown:
         assert c.due_at is not None
         left = (c.due_at - now).total_seconds()
         when = ("!late " if c.state == "overdue" else "") + f"{c.due_at.astimezone(zone):%a %H:%M}"
-        rows.append((f"{REPORT_KEY}{c.id}", (f"report {c.id}", when,
-                                              f"→ {c.recipient} ({'in ' + span(left) if left >= 0 else span(-left) + ' late'})")))
+        told = "never sent: the incident was closed" if c.state == "unsent" else "in " + span(left) if left >= 0 else span(-left) + " late"
+        rows.append((f"{REPORT_KEY}{c.id}", (f"report {c.id}", when, f"→ {c.recipient} ({told})")))
     rest = [c.id for c in open_ if c not in shown]
     if rest:
         rows.append((f"{REPORT_KEY}more", ("reports", "", f"{len(rest)} more: {', '.join(rest)} (warroom report list)")))

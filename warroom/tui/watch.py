@@ -54,6 +54,9 @@ def availability_lines(windows: dict[str, Availability] | None) -> list[Content]
         lines.append(Content(f"  {name:<5}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
                              f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
     lines.append(Content.styled("  unknown: no monitor watched. Uptime leaves maintenance windows out", "dim"))
+    gaps = {name: a.outage_unknown_seconds for name, a in windows.items() if a.outage_unknown_seconds}
+    if gaps:  # an outage's length is its watched time; say what nobody saw of it
+        lines.append(Content.styled("  outages leave out unwatched time inside them: " + ", ".join(f"{span(s)} ({n})" for n, s in gaps.items()), "dim"))
     return lines
 
 
