@@ -17,20 +17,13 @@ def risks(env: Env, as_json: bool) -> None:
     """Every supplier ranked by risk, highest first, each factor shown with its weight: crucial services
     that depend on it, criticality, fallbacks, contract and exit plan, jurisdiction, certificate,
     availability. The weights are [risk.weights] in warroom.toml."""
-    from warroom.clock import SystemClock
-    from warroom.services import library
+    from warroom.cli.incidents import reading
     from warroom.services import risk as risk_service
     from warroom.services.views import to_json
 
-    home = env.home.require()
-    config = library.config(home)
-    now = SystemClock().now()
-    store = home.open_store()
-    try:
-        with store.read() as session:
-            ranked = risk_service.ranking(session, config, now)
-    finally:
-        store.dispose()
+    with reading(env) as read:
+        config, now = read.config, read.now
+        ranked = risk_service.ranking(read.session, config, now)
     if as_json:
         echo_json({"at": to_json(now), "weights": config.risk.weights.model_dump(mode="json"), "suppliers": to_json(ranked)})
         return
@@ -56,19 +49,14 @@ def report() -> None:
 @pass_env
 def report_list(env: Env, incident_id: int, as_json: bool) -> None:
     """Each reporting obligation of the incident: to whom, due when, and whether it was sent."""
-    from warroom.clock import SystemClock, local
-    from warroom.services import incidents, library, reporting
+    from warroom.cli.incidents import reading
+    from warroom.clock import local
+    from warroom.services import incidents, reporting
     from warroom.services.views import to_json
 
-    home = env.home.require()
-    config = library.config(home)
-    now = SystemClock().now()
-    store = home.open_store()
-    try:
-        with store.read() as session:
-            clocks = reporting.of(session, incidents.get(session, incident_id), config, now)
-    finally:
-        store.dispose()
+    with reading(env) as read:
+        config = read.config
+        clocks = reporting.of(read.session, incidents.get(read.session, incident_id), config, read.now)
     if as_json:
         echo_json(to_json(clocks))
         return
