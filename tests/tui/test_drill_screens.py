@@ -206,3 +206,32 @@ def test_during_a_drill_the_boards_break_key_is_a_logged_inject_of_that_drill(tm
     (inject,) = rows(home, "drill.inject")
     assert inject["incident"] == incident_id and inject["data"]["fault"] == {"supplier": "paybank", "mode": "down"}
     assert inject["data"]["inject"] is None and inject["actor"] == ME
+
+
+def test_in_a_room_an_inject_is_said_on_the_notice_line_not_over_the_entry_line(home, clock):
+    """A toast at the bottom covered the entry line a player was typing in (and hid it from a test
+    that waited for it to take the focus)."""
+    from textual.widgets import Static
+
+    from tests.tui.test_room import open_room
+
+    as_role(home, "coordinator")
+    incident_id = start_drill(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            room = await open_room(app, pilot, incident_id)
+            cfg = library.config(home)
+            store = home.open_store()
+            with store.write() as session:
+                plan = drills.scripted(session, incident_id, 1)
+                drills.record(session, plan, error=None, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
+            store.dispose()
+            notice = room.query_one("#notice", Static)
+            await until(pilot, lambda: f"DRILL #{incident_id}" in str(notice.render()) and SCRIPT[0] in str(notice.render()),
+                        what="the inject on the room's notice line")
+            assert not any(f"DRILL #{incident_id}" in n.message for n in app._notifications)
+
+    asyncio.run(scenario())

@@ -123,9 +123,9 @@ def test_escape_sequences_in_a_log_entry_reach_a_real_terminal_as_symbols(tmp_pa
     assert logged.returncode == 0, logged.stderr
     socket = f"warroom-e2e-{uuid.uuid4().hex[:8]}"  # a tmux server of this test's own
 
-    # The environment as os.environ has it: under pytest the process's own environment also holds
-    # COLUMNS=80 and LINES=24 (put there, not in os.environ), which the app would take as its size.
-    environment = dict(os.environ)
+    # Not the COLUMNS and LINES a test runner (an xdist worker) may have put in the environment,
+    # which the app would take for its size: the terminal's size is tmux's.
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
     def tmux(*args: str) -> str:
         return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, env=environment).stdout

@@ -1,5 +1,6 @@
 """Drill injects reach every coordinator: each inject fired while the app runs is a notification on
-whatever screen is open (the room's log has it too). Those fired before the app started are in the
+whatever screen is open (the room's log has it too): in a room, on its notice line, since a toast
+there covers the entry line a player is typing in. Those fired before the app started are in the
 log, not announced again."""
 
 from __future__ import annotations
@@ -19,5 +20,10 @@ class Announcer:
         if self.seen is not None:
             for inject in board.injects:
                 if inject.seq > self.seen:
-                    literal.notify(app, f"DRILL #{inject.incident}: {inject.summary.removeprefix('[DRILL] ')}", severity="warning", timeout=20)
+                    message = f"DRILL #{inject.incident}: {inject.summary.removeprefix('[DRILL] ')}"
+                    say = getattr(app.screen, "say", None)  # the incident room's notice line
+                    if say is not None:
+                        say(message, mark="⚑ ")
+                    else:
+                        literal.notify(app, message, severity="warning", timeout=20)
         self.seen = max(newest, self.seen or 0)

@@ -346,13 +346,13 @@ class IncidentScreen(QuietTexts, Screen):
 
     # ── feedback next to the action ────────────────────────────────────────────────────────────
 
-    def say(self, message: str, done: bool = True) -> None:
-        """An outcome or a refusal, on the line under the panels: where the eye is, never over the
-        entry line (a notification covers it)."""
+    def say(self, message: str, done: bool = True, mark: str | None = None) -> None:
+        """An outcome or a refusal (or a drill's inject: `mark`), on the line under the panels:
+        where the eye is, never over the entry line (a notification covers it)."""
         notice = self.query_one("#notice", Static)
         notice.set_class(not done, "error")
         stamp = self._t(self.clock.now(), "%H:%M")
-        notice.update(Content.assemble((("✔ " if done else "✖ "), "bold"), literal.plain(f"{message} ({stamp})")))
+        notice.update(Content.assemble(((mark or ("✔ " if done else "✖ ")), "bold"), literal.plain(f"{message} ({stamp})")))
 
     def _act(self, command: commands.Command, then=None) -> None:
         def report(message: str, done: bool) -> None:
