@@ -315,7 +315,7 @@ def test_a_coordinator_logs_in_sees_the_board_and_acts_as_themselves(site):
         # the focus (and keys of the room would act on the steps). A digit, which no key of the room
         # is, shows when it has: `l` and a digit until something shows, then the line is cleared.
         def entry() -> str:
-            found = re.search(r"▼\s*▎▊  (.*?)\s*▎▊  rationale", screen())
+            found = re.search(r"▼\s*▎[^▊]*▊  (.*?)\s*▎▊  rationale", screen())  # an "answers …" offer may stand between
             return "" if found is None or "type and press enter" in found.group(1) else found.group(1)
 
         def entry_focused() -> bool:
