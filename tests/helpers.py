@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from warroom.home import Home
 from warroom.store import eventlog
@@ -97,3 +103,18 @@ if __name__ == "__main__":  # python -m tests.helpers HOME WRITER COUNT [GO_FILE
             time.sleep(0.005)
     append_many(store, count, writer=writer)
     store.dispose()
+
+
+@contextmanager
+def immutable(path: Path, *, otherwise: str) -> Iterator[None]:
+    """`path` unwritable even for root (chattr +i), undone afterwards; skipped where chattr is
+    missing or refused (`otherwise`: what covers the case then)."""
+    if shutil.which("chattr") is None:
+        pytest.skip(f"chattr (e2fsprogs) is not installed; {otherwise}")
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i does not work here ({made.stderr.strip()}); {otherwise}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -359,13 +358,8 @@ def test_the_board_shows_what_another_process_did(db_home, clock):
 
     from textual.widgets import DataTable
 
+    from tests.tui.test_board import until
     from warroom.tui.app import make_app
-
-    async def until(pilot, condition, what: str) -> None:
-        deadline = time.monotonic() + 10
-        while not condition():
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            await pilot.pause(0.05)
 
     one_person(db_home)
 

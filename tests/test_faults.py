@@ -25,6 +25,7 @@ import pytest
 import tomli_w
 
 from tests.conftest import ROOT, Process, assert_clean_failure, run_cli, wait_for
+from tests.helpers import immutable
 from tests.test_monitor import set_mode, sim_home, simulator  # noqa: F401  (fixtures)
 
 PLAYBOOK = "cloud-hosting-outage"
@@ -279,15 +280,8 @@ def read_only(path: Path):
         finally:
             os.chmod(path, 0o600)
         return
-    if shutil.which("chattr") is None:
-        pytest.skip("root ignores file modes, and chattr (e2fsprogs) is not installed")
-    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"root ignores file modes, and chattr +i does not work here ({made.stderr.strip()})")
-    try:
+    with immutable(path, otherwise="root ignores file modes"):
         yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def test_a_read_only_database_refuses_writes_with_one_line_and_still_reads(root):

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.conftest import ROOT, assert_clean_failure, run_cli, tmpfs, wait_for
+from tests.helpers import immutable
 from warroom.store.chain import canonical
 
 PLAYBOOK = "cloud-hosting-outage"
@@ -117,15 +118,8 @@ def unwritable(path: Path, how: str):
             path.rmdir()
             saved.rename(path)
     elif how == "immutable":
-        if shutil.which("chattr") is None:
-            pytest.skip("chattr is not installed")
-        made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-        if made.returncode != 0:
-            pytest.skip(f"chattr +i does not work here ({made.stderr.strip()}); the directory case covers it")
-        try:
+        with immutable(path, otherwise="the directory case covers it"):
             yield
-        finally:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
     else:  # read-only
         if os.geteuid() == 0:
             pytest.skip("root writes to a 0400 file anyway; the immutable and directory cases cover root")
