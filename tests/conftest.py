@@ -61,7 +61,7 @@ def tmpfs(where: Path, size: str, without_root: str) -> Iterator[Path]:
     try:
         yield where
     finally:
-        subprocess.run(["umount", str(where)], check=True)
+        subprocess.run(["umount", "-l", str(where)], check=True)  # lazily: a child process may still hold a file there
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:

@@ -10,7 +10,6 @@ import collections
 import json
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from tests.conftest import ROOT, Process, assert_clean_failure, run_cli, wait_for
+from tests.conftest import ROOT, Process, assert_clean_failure, run_cli, tmpfs, wait_for
 from tests.helpers import immutable
 from tests.test_monitor import set_mode, sim_home, simulator  # noqa: F401  (fixtures)
 
@@ -211,18 +210,9 @@ def test_sigkill_while_firing_escalations_and_checking_fires_each_deadline_once(
 @pytest.fixture
 def small_filesystem(tmp_path):
     """A real 8 MiB tmpfs; skipped where none can be mounted."""
-    where = tmp_path / "small"
-    where.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root); the witness's full-disk case is covered "
-                    "for any user by a file size limit in tests/test_witness.py")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(where)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "small", "8m", "mounting a small tmpfs needs root (CI runs as root); the witness's full-disk case is "
+               "covered for any user by a file size limit in tests/test_witness.py") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=True)
 
 
 def fill(where: Path, leave: int) -> Path:

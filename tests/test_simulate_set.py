@@ -4,7 +4,6 @@ simulator that never answers and one that is not there."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 
 import pytest
@@ -66,14 +65,11 @@ def test_a_simulator_that_never_answers_is_an_error_within_seconds(home_with_sim
     silent = hostile.Server(hostile.never_answers)
     try:
         home = home_with_simulator_at(silent.port)
-        started = time.monotonic()
-        result = run_cli("simulate", "set", "nlcloud", "down", home=home.root)
-        took = time.monotonic() - started
+        result = run_cli("simulate", "set", "nlcloud", "down", home=home.root, timeout=30)  # a hang fails as TimeoutExpired
     finally:
         silent.close()
     assert_clean_failure(result, 1)
     assert f"the simulator at http://127.0.0.1:{silent.port} did not answer within 3 s" in result.stderr
-    assert took < 15, took  # the timeout, not a hang (a process start included)
 
 
 def test_a_simulator_that_is_not_there_is_an_error(home_with_simulator_at):

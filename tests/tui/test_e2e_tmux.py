@@ -68,8 +68,7 @@ def test_the_demo_story_against_the_clock(tmp_path):
         left = STORY_SECONDS - (time.monotonic() - broken_at)
         see('playbook "cloud-hosting-outage"', max(left, 0.1), f"the suggestion within {STORY_SECONDS} s of the key")
         suggested_after = time.monotonic() - broken_at
-        print(f"the suggestion {suggested_after:.1f} s after the key")
-        assert suggested_after < STORY_SECONDS, f"the suggestion took {suggested_after:.0f} s"
+        print(f"the suggestion {suggested_after:.1f} s after the key")  # the wait above fails beyond STORY_SECONDS
         keys("D")  # start the suggested playbook as a drill
 
         def in_room() -> bool:
