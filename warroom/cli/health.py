@@ -43,17 +43,13 @@ def check(env: Env, once: bool, as_json: bool) -> None:
 def status(env: Env, as_json: bool) -> None:
     """Suppliers (state, since, via parent, maintenance) and the crucial services they hit."""
     from warroom import symbols
-    from warroom.clock import SystemClock, local
-    from warroom.services import health, history, library
+    from warroom.cli.incidents import reading
+    from warroom.clock import local
+    from warroom.services import health, history
 
-    home = env.home.require()
-    config = library.config(home)
-    store = home.open_store()
-    try:
-        with store.read() as session:
-            view = history.attach(session, config, health.status(session, config, SystemClock().now()))
-    finally:
-        store.dispose()
+    with reading(env) as read:
+        config = read.config
+        view = history.attach(read.session, config, health.status(read.session, config, read.now))
     if as_json:
         echo_json(to_json(view))
         return

@@ -10,7 +10,7 @@ import click
 
 from warroom.cli import Env
 from warroom.cli.incidents import reading
-from warroom.cli.output import echo, echo_json
+from warroom.cli.output import echo, echo_json, entry
 from warroom.cli.params import INCIDENT, SEQ, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
@@ -66,14 +66,11 @@ def review(ctx: click.Context, incident_id: int | None, as_json: bool, playbook_
 
 
 def _span(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
     from datetime import timedelta
 
-    from warroom import durations
+    from warroom.services.incidents import span
 
-    whole = round(seconds)
-    return durations.format(timedelta(seconds=whole)) if whole else "0s"
+    return "—" if seconds is None else span(timedelta(seconds=round(seconds)))
 
 
 def _both(seconds: float | None, speed: float) -> str:
@@ -126,11 +123,13 @@ def _render(r, zone: str) -> str:
     if r.observations:
         lines += ["", "Observations"]
         for o in r.observations:
-            lines.append(line(f"  {o.kind:<12} ({'target ' + o.target if o.target else 'step ' + str(o.step)}) {o.text} — {o.by}"))
+            lead = line(f"  {o.kind:<12} ({'target ' + o.target if o.target else 'step ' + str(o.step)}) ")
+            lines.append(lead + entry(f"{o.text} — {o.by}", len(lead)))  # a person's words: wrapped, each line marked
     if r.actions:
         lines += ["", "Improvement plan"]
         for a in r.actions:
-            lines.append(line(f"  #{a.seq:<6} {a.status:<12} {a.owner}, due {a.due}: {a.text}"))
+            lead = line(f"  #{a.seq:<6} {a.status:<12} {a.owner}, due {a.due}: ")
+            lines.append(lead + entry(a.text, len(lead)))
     return "\n".join(lines)
 
 
@@ -154,7 +153,8 @@ def _render_comparison(c, zone: str) -> str:
     lines.append(f"  {'targets met':<24}" + "".join(f"{f'{r.targets_met}/{r.targets_total}':>12}" for r in c.drills))
     lines += ["", "Corrective actions of earlier drills still open" if c.open_actions else "No corrective action of an earlier drill is open"]
     for a in c.open_actions:
-        lines.append(line(f"  #{a.seq:<6} (drill #{a.incident}) {a.status:<12} {a.owner}, due {a.due}: {a.text}"))
+        lead = line(f"  #{a.seq:<6} (drill #{a.incident}) {a.status:<12} {a.owner}, due {a.due}: ")
+        lines.append(lead + entry(a.text, len(lead)))
     return "\n".join(lines)
 
 

@@ -286,10 +286,13 @@ def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = 
     so one reopened and ended again is looked at afresh) are not read again: the monitor asks
     every second, and ended drills only accumulate."""
     ended: dict[int, datetime] = {}
-    for incident in session.exec(select(Incident).where(Incident.mode == "drill", col(Incident.status).not_in(ACTIVE))).all():
-        end = incident.resolved_at or incident.closed_at or incident.opened_at
-        if incident.id is not None and (incident.id, end) not in settled:
-            ended[incident.id] = end
+    # Four columns, not the rows with their playbook snapshots: this runs every second.
+    for incident_id, resolved_at, closed_at, opened_at in session.exec(
+            select(Incident.id, Incident.resolved_at, Incident.closed_at, Incident.opened_at)
+            .where(Incident.mode == "drill", col(Incident.status).not_in(ACTIVE))).all():
+        end = resolved_at or closed_at or opened_at
+        if incident_id is not None and (incident_id, end) not in settled:
+            ended[incident_id] = end
     if not ended:
         return Unhealed([], set())
     broken, healed = _faults(session, set(ended))

@@ -45,7 +45,8 @@ class Deadline:
 def pending(session: Session, config: Config | None = None) -> list[Deadline]:
     """Every deadline of the active incidents that has not fired yet, and the reporting clocks of
     resolved ones too (a final report is due after resolution; reporting.RUNNING)."""
-    reporting_on = session.exec(select(Incident).where(Incident.status.in_(reporting.RUNNING))).all()
+    # Without the config no reporting clock is read: the resolved incidents are not needed then.
+    reporting_on = session.exec(select(Incident).where(Incident.status.in_(reporting.RUNNING if config is not None else ACTIVE))).all()
     incidents = [i for i in reporting_on if i.status in ACTIVE]
     if not reporting_on:
         return []

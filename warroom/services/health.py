@@ -161,7 +161,6 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
     suppliers = []
     for s in config.suppliers:
         row = rows.get(s.id)
-        interval = s.interval or config.settings.interval
         checked = row.checked_at if row else None
         fallback = active.get(s.id)
         suppliers.append(views.SupplierView(
@@ -172,7 +171,7 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
             detail=row.detail if row else "never checked",
             latency_ms=row.latency_ms if row else None,
             checked_at=checked,
-            stale=checked is None or now - checked > 3 * interval + timedelta(seconds=10),
+            stale=checked is None or now - checked > history.tolerance(s, config),  # as unwatched in the availability
             maintenance=in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
             disagreement=row.disagreement if row else None,
             services=tuple(hits.get(s.id, ())),

@@ -68,8 +68,3 @@ def open_decisions(playbook: Playbook, decided: Iterable[str], opened_at: dateti
 def is_late(status: str, due_at: datetime | None, now: datetime, live: bool) -> bool:
     """A step is late while its incident is live, it is unfinished and its due time has passed."""
     return live and status in UNFINISHED and due_at is not None and now > due_at
-
-
-def late_steps(steps: Iterable[tuple[str, str, datetime | None]], now: datetime, live: bool) -> list[str]:
-    """The ids of the late steps among (id, status, due_at)."""
-    return [step_id for step_id, status, due_at in steps if is_late(status, due_at, now, live)]

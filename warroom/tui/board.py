@@ -226,7 +226,7 @@ def incident_row(i: views.OpenIncident, now: datetime, title_width: int = TITLE_
 
 
 def elapsed(age: timedelta) -> str:
-    minutes = int(age.total_seconds()) // 60
+    minutes = max(0, int(age.total_seconds())) // 60  # a clock a second behind another host's never shows -0:01
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 

@@ -26,7 +26,7 @@ from warroom import text
 from warroom.clock import Clock
 from warroom.services import commands, views
 from warroom.tui import details, literal
-from warroom.tui.board import MODE_MARK, countdown
+from warroom.tui.board import MODE_MARK, countdown, elapsed
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.tui.reports import REPORT_KEY, report_rows
@@ -47,11 +47,6 @@ NARROW = 100  # columns below which the room shows one panel at a time
 TYPING_ACTIONS = {"entry_tab", "entry_answers", "leave_entry", "filter_done", "filter_clear"}  # the lines' own keys, which act on the screen
 DETAILS_MARGIN = 6  # the details page's border, padding and scroll bar
 LOG_LINES = 6  # the log keeps at least this many lines (border and header included)
-
-
-def elapsed(delta) -> str:
-    minutes = max(0, int(delta.total_seconds())) // 60
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def _moving(*extra: Binding) -> list[BindingType]:
@@ -524,8 +519,7 @@ class IncidentScreen(QuietTexts, Screen):
             return
         self.answering = decision
         self.query_one("#kind", Select).value = LogKind.DECISION.value
-        self.query_one("#answers", Static).update(literal.template("[b]answers $d[/b] ▸", d=decision))
-        self.query_one("#answers").display = True
+        self._show_answers()
         self.action_focus_log()
 
     def action_entry_tab(self) -> None:

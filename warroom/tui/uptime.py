@@ -18,24 +18,19 @@ def follow_uptime(board: BoardScreen) -> None:
 
     def read() -> None:
         app = cast("WarroomApp", board.app)
-        from warroom.errors import WarroomError
-        from warroom.services import history, library
+        from warroom.services import history
 
-        try:
-            config = library.config(app.home)
-            store = app.home.open_store()
-        except WarroomError:
+        # The app's own config and store, once loaded: no second parse and connection a minute.
+        if not app._loaded.wait(30) or app._home_store is None or app._home_config is None:
             return  # the board says what is wrong with the home already
-        try:
-            with store.read() as session:
-                found = history.availability(session, config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
-        finally:
-            store.dispose()
+        with app._home_store.read() as session:
+            found = history.availability(session, app._home_config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
         app.call_from_thread(shown, {k: v["30d"].uptime for k, v in found.items()})
 
     def shown(uptime: dict[str, float | None]) -> None:
+        changed = uptime != board.uptime
         board.uptime = uptime
-        if board.data is not None:
+        if changed and board.data is not None:  # a whole board repaint only when a figure moved
             board.show(board.data, board.trends, board.troubles)
 
     def start() -> None:
