@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -663,10 +664,10 @@ class BoardScreen(QuietTexts, Screen):
         incidents = data.status.incidents
         table = self.query_one("#incidents", Rows)
         plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
-        natural = [max([len(c if isinstance(c, str) else c.plain) for _, row in plain for c in [row[n]]] + [len(label)])
+        natural = [max([cell_len(c) if isinstance(c, str) else c.cell_len for _, row in plain for c in [row[n]]] + [len(label)])
                    for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next"))]
         widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
-        rows = [(str(i.id), incident_row(i, now, title_width=widths[2])) for i in incidents]
-        rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows]
+        # Built once (this runs every second), then cut to the widths: the title as incident_row would cut it.
+        rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in plain]
         self._sized(table, rows, widths)
         self._title("#incidents", f"Incidents ({len(incidents)})")
