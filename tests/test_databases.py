@@ -196,6 +196,50 @@ def test_the_reader_shows_what_another_process_did(db_home, clock):
         store.dispose()
 
 
+def test_0008_adds_the_certificate_end_and_the_per_supplier_event_index_and_takes_them_away(db_home, clock):
+    """Down to 0007 and up again on a log with a supplier's state in it: the row keeps its state,
+    its certificate end is unknown (NULL) until a round reads one, and the one-supplier read of the
+    supplier screen has its index."""
+    from datetime import timedelta
+
+    from sqlalchemy import inspect
+
+    from tests.helpers import downgrade
+    from warroom.health.states import Observation
+    from warroom.services import health, lease, library
+    from warroom.store import migrate
+
+    config = library.config(db_home)
+    nlcloud = config.supplier("nlcloud")
+    engine = _store(db_home).engine
+
+    def record(ends):
+        with _store(db_home).write() as session:
+            lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+            health.record(session, supplier=nlcloud, observation=Observation("up", 5.0, "fine", "ok", certificate_not_after=ends),
+                          now=clock.now(), config=config, playbooks=[], holder="t", origin={})
+
+    def shape() -> tuple[bool, bool]:
+        found = inspect(engine)
+        return ("certificate_not_after" in {c["name"] for c in found.get_columns("supplier_state")},
+                "ix_event_object_kind_at" in {i["name"] for i in found.get_indexes("event")})
+
+    ends = clock.now() + timedelta(days=20)
+    record(ends)
+    assert shape() == (True, True)
+    downgrade(engine, "0007")
+    assert shape() == (False, False)
+    assert sql(db_home, "SELECT supplier_id, state FROM supplier_state") == [("nlcloud", "up")]
+    migrate.upgrade(engine)
+    assert shape() == (True, True)
+    assert sql(db_home, "SELECT supplier_id, state, certificate_not_after FROM supplier_state") == [("nlcloud", "up", None)]
+    record(ends)
+    clock.advance(timedelta(seconds=30))
+    record(None)  # a round that read no certificate keeps the last one's
+    assert sql(db_home, "SELECT certificate_not_after FROM supplier_state") == [(ends.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),)]
+    assert "state tables match the events" in cli(db_home, "verify")
+
+
 # ── PostgreSQL only ────────────────────────────────────────────────────────────────────────────
 
 @pytest.fixture

@@ -317,7 +317,9 @@ class RiskWeights(Model):
     outside_eu: float = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Its jurisdiction, its parent's, or a data location is outside the EU."""
     certificate: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
-    """Its TLS certificate has expired or expires within the check's warn_days."""
+    """Its TLS certificate (as its tls check last read it) expires within [risk] certificate_horizon."""
+    certificate_expired: float = Field(25, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    """Its TLS certificate (as its tls check last read it) has expired."""
     availability: float = Field(5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per percentage point that its 30-day uptime falls short of the target (at most 10 points counted)."""
 
@@ -329,6 +331,8 @@ class Risk(Model):
     """A contract ending within this long counts as ending soon."""
     exit_plan_valid: PositiveDuration = "365d"  # type: ignore[assignment]
     """An exit plan reviewed longer ago than this counts as not reviewed."""
+    certificate_horizon: PositiveDuration = "30d"  # type: ignore[assignment]
+    """A TLS certificate ending within this long counts as expiring (weight `certificate`)."""
     availability_target: float = Field(99.9, gt=0, le=100)
     """The 30-day uptime (percent) a supplier is expected to reach."""
 

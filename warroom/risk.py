@@ -37,7 +37,7 @@ class Facts:
     exit_plan: bool
     exit_plan_reviewed: date | None
     outside_eu: tuple[str, ...]  # country codes outside the EU among its jurisdictions and data locations
-    certificate: str | None  # what its TLS check last said of an expired or expiring certificate
+    certificate_not_after: datetime | None  # when its TLS certificate ends, as its tls check last read it
     uptime_30d: float | None
 
 
@@ -52,7 +52,7 @@ class Factor:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    rank: int
+    rank: int | None  # None: scored alone, not ranked against the others (the supplier screen)
     id: str
     name: str
     criticality: str
@@ -81,8 +81,9 @@ def carried_services(config: Config) -> dict[str, tuple[tuple[str, str | None], 
     return {k: tuple(sorted(v.items())) for k, v in out.items()}
 
 
-def factors(facts: Facts, risk: Risk, today: date) -> list[Factor]:
-    """Each factor that applies to the supplier, with its points."""
+def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor]:
+    """Each factor that applies to the supplier, with its points. `today` is the war-room's calendar
+    day (contracts end on it); `now` the instant a certificate's end is counted against."""
     w = risk.weights
     out: list[Factor] = []
 
@@ -116,8 +117,12 @@ def factors(facts: Facts, risk: Risk, today: date) -> list[Factor]:
             add("contract_ending", w.contract_ending, 1, f"{ends}; {plan}")
     if facts.outside_eu:
         add("outside_eu", w.outside_eu, 1, "outside the EU: " + ", ".join(facts.outside_eu))
-    if facts.certificate:
-        add("certificate", w.certificate, 1, facts.certificate)
+    ends = facts.certificate_not_after
+    if ends is not None and ends <= now:
+        add("certificate_expired", w.certificate_expired, 1, f"TLS certificate expired {ends:%Y-%m-%d %H:%M} UTC ({(now - ends).days} days ago)")
+    elif ends is not None and ends - now <= risk.certificate_horizon:
+        add("certificate", w.certificate, 1,
+            f"TLS certificate expires {ends:%Y-%m-%d %H:%M} UTC (in {(ends - now).days} days, within {risk.certificate_horizon.days} days)")
     if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
         short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)
         add("availability", w.availability, short,
@@ -126,12 +131,14 @@ def factors(facts: Facts, risk: Risk, today: date) -> list[Factor]:
     return sorted(out, key=lambda f: -f.points)
 
 
-def rank(all_facts: Iterable[Facts], risk: Risk, now: datetime | date) -> tuple[Ranked, ...]:
+def score(facts: Facts, risk: Risk, today: date, now: datetime) -> tuple[float, tuple[Factor, ...]]:
+    """One supplier's score and the factors that make it."""
+    found = factors(facts, risk, today, now)
+    return round(sum(f.points for f in found), 2), tuple(found)
+
+
+def rank(all_facts: Iterable[Facts], risk: Risk, today: date, now: datetime) -> tuple[Ranked, ...]:
     """Every supplier, highest score first; ties by criticality, then id (so the order is stable)."""
-    today = now.date() if isinstance(now, datetime) else now
-    scored = []
-    for facts in all_facts:
-        found = factors(facts, risk, today)
-        scored.append((round(sum(f.points for f in found), 2), facts, found))
-    scored.sort(key=lambda t: (-t[0], CRITICALITY_ORDER.get(t[1].criticality, 9), t[1].id))
-    return tuple(Ranked(i + 1, f.id, f.name, f.criticality, score, tuple(found)) for i, (score, f, found) in enumerate(scored))
+    scored = [(*score(facts, risk, today, now), facts) for facts in all_facts]
+    scored.sort(key=lambda t: (-t[0], CRITICALITY_ORDER.get(t[2].criticality, 9), t[2].id))
+    return tuple(Ranked(i + 1, f.id, f.name, f.criticality, points, found) for i, (points, found, f) in enumerate(scored))

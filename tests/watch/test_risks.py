@@ -174,18 +174,39 @@ def test_risks_on_a_missing_home_exits_2(tmp_path):
     assert_clean_failure(run_cli("risks", home=tmp_path / "nowhere"), 2)
 
 
+NOON = datetime(2026, 11, 29, 12, 0, tzinfo=ZoneInfo("UTC"))
+
+
 def test_availability_and_certificate_factors_say_their_numbers():
     from warroom.config import Risk
     from warroom.risk import Facts, factors
 
     facts = Facts(id="x", name="X", criticality="normal", services=(), fallbacks=(), contract_end=None, exit_plan=False,
-                  exit_plan_reviewed=None, outside_eu=(), certificate="certificate expires in 3 days (2026-12-02)", uptime_30d=97.4)
-    found = {f.factor: f for f in factors(facts, Risk(), date(2026, 11, 29))}
+                  exit_plan_reviewed=None, outside_eu=(), certificate_not_after=NOON + timedelta(days=3), uptime_30d=97.4)
+    found = {f.factor: f for f in factors(facts, Risk(), NOON.date(), NOON)}
     assert found["availability"].count == 2.5 and found["availability"].points == 12.5
     assert found["availability"].why == "30-day uptime 97.400 % is 2.500 points below the 99.9 % target"
-    assert found["certificate"].points == 10 and "2026-12-02" in found["certificate"].why
-    worse = factors(Facts(**{**{f: getattr(facts, f) for f in facts.__slots__}, "uptime_30d": 12.0}), Risk(), date(2026, 11, 29))
+    assert found["certificate"].points == 10 and found["certificate"].why == "TLS certificate expires 2026-12-02 12:00 UTC (in 3 days, within 30 days)"
+    worse = factors(Facts(**{**{f: getattr(facts, f) for f in facts.__slots__}, "uptime_30d": 12.0}), Risk(), NOON.date(), NOON)
     assert next(f for f in worse if f.factor == "availability").count == 10  # capped: one bad month does not drown the rest
+
+
+@pytest.mark.parametrize("ends,horizon,expected", [
+    (NOON + timedelta(days=29), "30d", ("certificate", 10)),
+    (NOON + timedelta(days=31), "30d", None),  # beyond the horizon
+    (NOON + timedelta(days=31), "60d", ("certificate", 10)),  # the config's horizon decides
+    (NOON - timedelta(seconds=1), "30d", ("certificate_expired", 25)),
+    (None, "30d", None),  # never read
+])
+def test_the_certificate_factor_counts_the_stored_end_against_the_clock(ends, horizon, expected):
+    from warroom.config import Risk
+    from warroom.risk import Facts, factors
+
+    facts = Facts(id="x", name="X", criticality="normal", services=(), fallbacks=(), contract_end=None, exit_plan=False,
+                  exit_plan_reviewed=None, outside_eu=(), certificate_not_after=ends, uptime_30d=None)
+    found = [(f.factor, f.points) for f in factors(facts, Risk(certificate_horizon=horizon), NOON.date(), NOON)
+             if f.factor.startswith("certificate")]
+    assert found == ([expected] if expected else [])
 
 
 def test_a_contract_ends_on_the_war_rooms_calendar_at_half_past_midnight(home, clock):

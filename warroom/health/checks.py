@@ -305,7 +305,7 @@ async def _tls(check: Check, client: httpx.AsyncClient, began: float) -> Result:
         reason = exc.verify_message or str(exc.reason)
         if "expired" in reason:
             ends = await _certificate_expiry(host, port)
-            return Result("tls", "down", None, f"certificate expired {ends:%Y-%m-%d}" if ends else "certificate expired", "tls")
+            return Result("tls", "down", None, f"certificate expired {ends:%Y-%m-%d}" if ends else "certificate expired", "tls", not_after=ends)
         if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
             return Result("tls", "down", None, f"certificate is not valid for {host}", "tls")
         return Result("tls", "down", None, f"certificate not trusted: {reason}", "tls")
@@ -317,8 +317,8 @@ async def _tls(check: Check, client: httpx.AsyncClient, began: float) -> Result:
     ends = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), UTC)
     days = (ends - datetime.now(UTC)).days
     if days < check.warn_days:
-        return Result("tls", "degraded", latency, f"certificate expires in {days} days ({ends:%Y-%m-%d})", "tls-expiring")
-    return Result("tls", "up", latency, f"certificate valid {days} more days", "ok")
+        return Result("tls", "degraded", latency, f"certificate expires in {days} days ({ends:%Y-%m-%d})", "tls-expiring", not_after=ends)
+    return Result("tls", "up", latency, f"certificate valid {days} more days", "ok", not_after=ends)
 
 
 _RUNNERS = {"http": _http, "statuspage": _statuspage, "tcp": _tcp, "tls": _tls}

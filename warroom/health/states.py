@@ -29,6 +29,7 @@ class Result:
     latency_ms: float | None
     detail: str
     cause: str  # machine-readable: ok, http-status, timeout, refused, reset, tls, dns, protocol, slow, statuspage, …
+    not_after: datetime | None = None  # a tls check's certificate end, when it could read the certificate
 
 
 def worst(states: Iterable[str]) -> str:
@@ -44,6 +45,7 @@ class Observation:
     detail: str
     cause: str
     disagreement: str | None = None
+    certificate_not_after: datetime | None = None  # the earliest end of the certificates its tls checks read
 
 
 def in_maintenance(supplier: Supplier, now: datetime) -> bool:
@@ -77,7 +79,8 @@ def observe(results: list[Result], *, maintenance_window: bool = False) -> Obser
         state, detail = "maintenance", f"maintenance ({detail})"
     elif announced and state == "up":
         detail = f"{detail}; maintenance announced"
-    return Observation(state, latency, detail, deciding.cause, disagreement)
+    ends = [r.not_after for r in results if r.not_after is not None]
+    return Observation(state, latency, detail, deciding.cause, disagreement, min(ends, default=None))
 
 
 @dataclass(frozen=True)

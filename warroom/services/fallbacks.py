@@ -96,16 +96,19 @@ def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: 
     return current
 
 
-def register(session: Session, config: Config, now: datetime) -> tuple[views.RegisterEntry, ...]:
-    """Every fallback with its owner, whether it is active, when it was last exercised and how it went."""
+def register(session: Session, config: Config, now: datetime, *, supplier: str | None = None) -> tuple[views.RegisterEntry, ...]:
+    """Every fallback with its owner, whether it is active, when it was last exercised and how it went;
+    with `supplier`, only that supplier's fallbacks."""
     out = []
-    for fallback_id, (supplier, fallback) in config.fallbacks().items():
+    for fallback_id, (covered, fallback) in config.fallbacks().items():
+        if supplier is not None and covered.id != supplier:
+            continue
         last = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id)
                             .order_by(col(FallbackActivation.activated_at).desc())).first()
         active = last if last is not None and last.deactivated_at is None else None
         overdue = fallback.test_every is not None and (last is None or now - last.activated_at > fallback.test_every)
         out.append(views.RegisterEntry(
-            id=fallback_id, title=fallback.title, supplier=supplier.id, kind=fallback.kind, owner=fallback.owner,
+            id=fallback_id, title=fallback.title, supplier=covered.id, kind=fallback.kind, owner=fallback.owner,
             needs_decision=fallback.needs_decision,
             active=views.Activation(incident=active.incident_id, since=active.activated_at, mode=active.mode, by=active.activated_by) if active else None,
             last_exercised=views.Exercise(at=last.activated_at, mode=last.mode, incident=last.incident_id, result=last.result,

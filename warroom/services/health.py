@@ -75,6 +75,8 @@ def record(
     row.detail, row.latency_ms, row.checked_at = observation.detail, observation.latency_ms, now
     row.via = _via(row, via, observation.state, step.changed)
     row.disagreement = observation.disagreement
+    if observation.certificate_not_after is not None:  # a round that could not read it leaves what the last one read
+        row.certificate_not_after = observation.certificate_not_after
     session.add(row)
     _suggest(session, supplier, row, now, playbooks, origin)
     return change

@@ -2,9 +2,10 @@
 board's uptime column and the supplier screen. The arithmetic is warroom.health.availability's.
 
 Three cheap reads whatever the log's size: the `supplier.state` events of the longest window
-(index on kind and time), the spans in which the monitor watched each supplier (index on their
-end), and the current states. The state at a window's start is the `from` of the first change
-after it, so no event before the window is ever read."""
+(index on kind and time; for a few suppliers, on object, kind and time), the spans in which the
+monitor watched each supplier (index on their end), and the current states. The state at a
+window's start is the `from` of the first change after it, so no event before the window is ever
+read."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def watched(session: Session, *, supplier: Supplier, config: Config, now: dateti
 
 def availability(session: Session, config: Config, now: datetime, *, windows: dict[str, timedelta] = WINDOWS,
                  only: list[str] | None = None) -> dict[str, dict[str, Availability]]:
-    """supplier id → window name → its availability ending now."""
+    """supplier id → window name → its availability ending now. With `only`, those suppliers' rows
+    alone are read (their events by object, their spans by supplier), not the landscape's."""
     suppliers = [s for s in config.suppliers if only is None or s.id in only]
     if not suppliers:
         return {}
@@ -54,6 +56,8 @@ def availability(session: Session, config: Config, now: datetime, *, windows: di
     # walk the kind index through the whole year instead of the (kind, at) index over the window.
     query = (select(Event.at, Event.data).where(Event.kind == "supplier.state", col(Event.at) >= iso(earliest))
              .order_by(col(Event.at), col(Event.seq)))
+    if only is not None:  # a few suppliers (the supplier screen): their own changes, by the (object, kind, at) index
+        query = query.where(col(Event.object).in_([f"supplier:{i}" for i in sorted(ids)]))
     for at, data in session.exec(query).all():
         fields = json.loads(data)
         supplier_id = fields.get("supplier")
@@ -64,6 +68,8 @@ def availability(session: Session, config: Config, now: datetime, *, windows: di
     # Columns, not WatchSpan objects: a year of a thousand suppliers is 90,000 rows, and building
     # ORM objects for them took most of the time.
     span_rows = select(WatchSpan.supplier_id, WatchSpan.first_at, WatchSpan.last_at).where(col(WatchSpan.last_at) >= earliest - timedelta(days=1))
+    if only is not None:
+        span_rows = span_rows.where(col(WatchSpan.supplier_id).in_(sorted(ids)))
     for supplier_id, first_at, last_at in session.exec(span_rows).all():
         if supplier_id in ids:
             spans.setdefault(supplier_id, []).append((first_at, last_at))

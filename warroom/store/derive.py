@@ -12,7 +12,7 @@ An incident's steps and ladder come from the playbook snapshot its row keeps, wh
 A row is a dict of column → value in its stored spelling (instants as clock.iso text). What the
 events cannot fix is UNCHECKED, and `unchecked()` says where that is:
 - always: supplier_state's per-round fields (detail, latency_ms, checked_at, candidate, streak,
-  via, disagreement). Every check round rewrites them; only a change of the confirmed state (state,
+  via, disagreement, certificate_not_after). Every check round rewrites them; only a change of the confirmed state (state,
   since) is an event.
 - in logs written before the events carried it: the playbook snapshot (unbound before
   `snapshot_sha256`: the steps and ladder are then derived from the stored snapshot as it is), and
@@ -326,7 +326,8 @@ def _fallback_of(step_id: str, unlisted: set[str]) -> str | None:
 
 def _supplier_row(supplier: Any, state: Any, since: Any) -> dict[str, Any]:
     return {"supplier_id": supplier, "state": state, "since": since, "detail": UNCHECKED, "latency_ms": UNCHECKED,
-            "checked_at": UNCHECKED, "candidate": UNCHECKED, "streak": UNCHECKED, "via": UNCHECKED, "disagreement": UNCHECKED}
+            "checked_at": UNCHECKED, "candidate": UNCHECKED, "streak": UNCHECKED, "via": UNCHECKED, "disagreement": UNCHECKED,
+            "certificate_not_after": UNCHECKED}
 
 
 def _incidents(ids: list[int]) -> str:

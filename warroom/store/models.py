@@ -39,7 +39,9 @@ class Event(SQLModel, table=True):
     """One entry of the append-only, hash-chained log (DESIGN §3, §6). Database triggers refuse
     UPDATE and DELETE; `warroom verify` recomputes every hash."""
 
-    __table_args__ = (Index("ix_event_incident_seq", "incident_id", "seq"), Index("ix_event_kind_at", "kind", "at"))
+    # object_kind_at: one supplier's state changes over a window (the supplier screen), not every supplier's (0008)
+    __table_args__ = (Index("ix_event_incident_seq", "incident_id", "seq"), Index("ix_event_kind_at", "kind", "at"),
+                      Index("ix_event_object_kind_at", "object", "kind", "at"))
 
     seq: int = Field(primary_key=True)
     at: str  # UTC, clock.iso: kept as text so the hashed spelling is the stored one
@@ -94,6 +96,9 @@ class SupplierState(SQLModel, table=True):
     streak: int = 0  # how many consecutive rounds agreed on the candidate
     via: str | None = None  # the parent supplier it is down through, if any
     disagreement: str | None = None  # what its status page says that our probe contradicts
+    # When its TLS certificate ends (not-after), as the latest round that read one saw it: kept while
+    # the host is unreachable (an outage does not change the certificate), for the risk view.
+    certificate_not_after: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class HealthSample(SQLModel, table=True):

@@ -63,7 +63,10 @@ def availability_lines(windows: dict[str, Availability] | None) -> list[Content]
 def factor_lines(ranked: Ranked | None) -> list[Content]:
     if ranked is None:
         return [Content("  not ranked")]
-    lines = [literal.template("  rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)", rank=ranked.rank, score=f"{ranked.score:g}")]
+    if ranked.rank is None:  # scored alone (the supplier screen): its rank is on the risk screen (R)
+        lines = [literal.template("  score [b]$score[/b] (points = weight × count; its rank: the risk screen, R)", score=f"{ranked.score:g}")]
+    else:
+        lines = [literal.template("  rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)", rank=ranked.rank, score=f"{ranked.score:g}")]
     for f in ranked.factors:
         lines.append(literal.template("  $factor $sum  $why", factor=f"{f.factor:<25}", sum=f"{f.weight:>5g} × {f.count:<5g} = {f.points:>6g}", why=f.why))
     if not ranked.factors:
@@ -175,8 +178,8 @@ class SupplierScreen(Screen):
             with store.read() as session:
                 status = health.status(session, config, now)
                 windows = history.availability(session, config, now, only=[supplier.id]).get(supplier.id)
-                register = [e for e in fallbacks.register(session, config, now) if e.supplier == supplier.id]
-                ranked = next((r for r in risk_service.ranking(session, config, now) if r.id == supplier.id), None)
+                register = list(fallbacks.register(session, config, now, supplier=supplier.id))
+                ranked = risk_service.one(session, config, now, supplier.id)  # not the landscape's ranking: no rank
         finally:
             store.dispose()
         view = next(s for s in status.suppliers if s.id == supplier.id)
