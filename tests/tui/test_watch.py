@@ -28,6 +28,18 @@ def _history(home, clock) -> None:
     r.close()
 
 
+def _ranked(home, clock) -> dict:
+    from warroom.services import library
+    from warroom.services import risk as risk_service
+
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            return {r.id: r for r in risk_service.ranking(session, library.config(home), clock.now())}
+    finally:
+        store.dispose()
+
+
 def test_the_board_shows_30_day_uptime_when_wide_and_i_opens_the_supplier(home, clock):
     end = clock.now()
     _history(home, clock)
@@ -56,6 +68,10 @@ def test_the_board_shows_30_day_uptime_when_wide_and_i_opens_the_supplier(home, 
             assert f"  {'24h':<5}{expected:>9}  {1:>7}  1 h 00 min    1 h 00 min        0 s" in shown  # one outage of an hour, all watched
             assert "secondary-dc  Stand-by data centre (own hosting, Groningen) · NEVER EXERCISED ⚠" in shown
             assert "fallback_never_exercised" in shown
+            # Scored alone, not ranked against the landscape: the score the ranking gives, and no rank.
+            risk_part = shown[shown.index("\nRisk\n"):]
+            assert f"  score {_ranked(home, clock)['nlcloud'].score:g} (points = weight × count; its rank: the risk screen, R)" in risk_part
+            assert "rank " not in risk_part.replace("its rank:", "")
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, BoardScreen), what="back on the board")
 
