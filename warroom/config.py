@@ -179,10 +179,13 @@ Country = Annotated[str, AfterValidator(_country), WithJsonSchema({"type": "stri
 """An ISO 3166-1 alpha-2 country code; whether it is in the EU is derived (warroom.countries)."""
 
 
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
 def _day(value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DAY.match(value):  # not fromisoformat's other shapes: 20270630, 2027-W26-3
         try:
             return date.fromisoformat(value)
         except ValueError:
@@ -361,12 +364,21 @@ class Config(Model):
         return {f.id: (s, f) for s in self.suppliers for f in s.fallbacks}
 
 
-def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list[str]:
-    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners."""
+def cross_check(config: Config, shown: str, locator: tomlsource.Locator, now: datetime | None = None) -> list[str]:
+    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners;
+    with `now`, an exit plan reviewed after today (on the war-room's calendar)."""
     problems: list[str] = []
 
     def at(path: tuple, message: str) -> None:
         problems.append(tomlsource.problem(shown, locator, path, message))
+
+    if now is not None:
+        # A review cannot be dated after today: 2062 for 2026 would keep a stale plan "fresh" for decades.
+        today = now.astimezone(ZoneInfo(config.settings.timezone)).date()
+        for i, supplier in enumerate(config.suppliers):
+            plan = supplier.sourcing.exit_plan
+            if plan is not None and plan.reviewed is not None and plan.reviewed > today:
+                at(("suppliers", i, "sourcing", "exit_plan", "reviewed"), f"{plan.reviewed} is in the future (today is {today})")
 
     supplier_ids: set[str] = set()
     fallback_ids: set[str] = set()
@@ -422,11 +434,12 @@ def _in_cycle(start: str, parents: dict[str, list[str]]) -> bool:
     return False
 
 
-def load_config(path: Path, shown: str | None = None) -> Config:
-    """The home's warroom.toml, validated; InvalidFile lists every problem with its line."""
+def load_config(path: Path, shown: str | None = None, *, now: datetime | None = None) -> Config:
+    """The home's warroom.toml, validated; InvalidFile lists every problem with its line. With `now`,
+    what can only be wrong at a moment (a review dated in the future) is checked against it."""
     shown = shown or path.name
     config, locator = tomlsource.load(path, shown, Config)
-    problems = cross_check(config, shown, locator)
+    problems = cross_check(config, shown, locator, now)
     if problems:
         raise InvalidFile(problems)
     return config

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 
 from warroom import durations
-from warroom.fields import Duration, Model, Slug
+from warroom.fields import Model, PositiveDuration, Slug
 
 
 class Obligation(Model):
@@ -25,13 +25,14 @@ class Obligation(Model):
     """The report, as the law names it: "Early warning (Cyberbeveiligingswet art. 23 / NIS2)"."""
     recipient: str
     """Who receives it: the sector's CSIRT, the NCSC, the supervisory authority."""
-    due: Duration | None = None
+    due: PositiveDuration | None = None  # type: ignore[assignment]
     """Due this long after the significance moment (24h, 72h). Give `due` or `months`."""
     months: int | None = Field(None, ge=1, le=120)
     """Due this many calendar months after the significance moment (a final report: 1)."""
     significance: Slug | None = None
     """The playbook decision whose logged decision marks the incident significant; the clock runs from
-    when it was taken. Left out, or not a decision of the incident's playbook: from the opening."""
+    when it was taken. Left out, or not a decision of the incident's playbook: from the opening. In a
+    playbook it must be one of its decisions."""
     content: list[str] = []
     """What the report must contain; the drafted report (`export --format report`) has a section for each."""
     notify: list[Slug] = []

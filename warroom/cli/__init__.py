@@ -5,22 +5,48 @@ quick commands stay fast."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from warroom.errors import InvalidFile, WarroomError
+from warroom.clock import Clock, MovableClock, SystemClock
+from warroom.errors import BadInput, InvalidFile, WarroomError
+
+NOW_VARIABLE = "WARROOM_NOW"
+
+
+def reading_clock(value: str | None) -> Clock:
+    """The clock of the commands that only read or check (status, risks, report list, incident
+    show, review, playbook validate): the system's, or the instant $WARROOM_NOW names (ISO 8601 with
+    an offset), so a script or a test can ask "as of when". A command that records something never
+    takes it: the log's times are the real ones, not set by hand."""
+    if not value:
+        return SystemClock()
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        from warroom.text import line
+
+        raise BadInput(f"{NOW_VARIABLE}: {line(repr(value[:60]))} is not an instant with a UTC offset, like 2026-11-29T12:00:00+00:00")
+    return MovableClock(when)
 
 
 @dataclass
 class Env:
-    """What every command gets: the home it works on, and how the TUI meets the terminal."""
+    """What every command gets: the home it works on, how the TUI meets the terminal, and the clock
+    the reading commands read (reading_clock)."""
 
     home_option: Path | None
     db: str | None
     mouse: bool = True
+    clock: Clock = field(default_factory=SystemClock)
 
     @property
     def home(self):
@@ -45,7 +71,7 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
     """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
 
     Without a command, opens the war-room's board in the terminal."""
-    ctx.obj = Env(home_option, db, mouse=not no_mouse)
+    ctx.obj = Env(home_option, db, mouse=not no_mouse, clock=reading_clock(os.environ.get(NOW_VARIABLE)))
     if ctx.invoked_subcommand is None:
         from warroom.tui import app
 

@@ -36,16 +36,17 @@ class Reading:
 
 @contextmanager
 def reading(env: Env) -> Iterator[Reading]:
-    """The home's config and one read transaction: what every command that shows something needs."""
-    from warroom.clock import SystemClock
+    """The home's config and one read transaction at the reading commands' clock (env.clock: the
+    system's, or $WARROOM_NOW): what every command that shows something needs."""
     from warroom.services import library
 
+    now = env.clock.now()
     home = env.home.require()
-    config = library.config(home)
+    config = library.config(home, now)
     store = home.open_store()
     try:
         with store.read() as session:
-            yield Reading(config, SystemClock().now(), session)
+            yield Reading(config, now, session)
     finally:
         store.dispose()
 
