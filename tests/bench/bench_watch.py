@@ -7,6 +7,10 @@ disk:
 - the board's own read (services.board.board), which the history must not slow down: the board
   reads only the 30-day figure, once a minute, in a thread (tui/uptime.follow_uptime).
 
+Measured: the three windows and the 90-day window alone for every supplier (`status --json`), the
+30-day figure (the board's minute read), the risk view, and the supplier screen's read of one
+supplier (its status row, its availability, its fallbacks, its score: no ranking of the rest).
+
 The year: every supplier checked by a monitor that stopped for an hour every day (365 watch spans a
 supplier) and changing state every six days on average (about 120 supplier.state events a supplier),
 one year of it. Built by direct inserts into a migrated home, since the reads do not depend on the
@@ -99,7 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     from warroom.clock import iso
     from warroom.home import Home
-    from warroom.services import board, history, library, risk
+    from warroom.services import board, fallbacks, health, history, library, risk
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "home"
@@ -118,6 +122,13 @@ def main() -> None:
             db.execute("SELECT supplier_id, state FROM supplier_state").fetchall()
             db.close()
 
+        def supplier_screen(session, config, supplier_id: str) -> None:
+            """What tui/watch.SupplierScreen.load reads."""
+            health.status(session, config, NOW)
+            history.availability(session, config, NOW, only=[supplier_id])
+            fallbacks.register(session, config, NOW, supplier=supplier_id)
+            risk.one(session, config, NOW, supplier_id)
+
         def read(action):
             def run() -> None:
                 with store.read() as session:
@@ -129,21 +140,29 @@ def main() -> None:
             "board": timed(read(lambda s: board.board(s, config, NOW)), args.runs),
             "history": timed(read(lambda s: history.availability(s, config, NOW)), args.runs),
             "month": timed(read(lambda s: history.availability(s, config, NOW, windows={"30d": history.WINDOWS["30d"]})), args.runs),
+            "quarter": timed(read(lambda s: history.availability(s, config, NOW, windows={"90d": history.WINDOWS["90d"]})), args.runs),
             "risk": timed(read(lambda s: risk.ranking(s, config, NOW)), args.runs),
+            "supplier": timed(read(lambda s: supplier_screen(s, config, "sim-0500")), args.runs),
         }
         with store.read() as session:
             plan = session.connection().exec_driver_sql(
                 "EXPLAIN QUERY PLAN SELECT at, data FROM event WHERE kind = 'supplier.state' AND at >= ? ORDER BY at, seq", (since,)).fetchall()
+            one_plan = session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT at, data FROM event WHERE kind = 'supplier.state' AND at >= ? AND object IN (?) ORDER BY at, seq",
+                (since, "supplier:sim-0500")).fetchall()
         store.dispose()
     f = figures
     print(f"\nlong-term watch benchmark ({args.suppliers} suppliers, a year of history, median of {args.runs})\n")
     print("| measure | warroom (ms) | bare sqlite3, same rows (ms) | ratio | board read (ms) | ratio to the board read |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, key in (("availability 24 h / 30 d / 90 d, every supplier", "history"),
-                      ("30-day uptime only (the board's minute read)", "month"), ("risk view (`warroom risks`)", "risk")):
+                      ("90-day uptime only, every supplier", "quarter"),
+                      ("30-day uptime only (the board's minute read)", "month"), ("risk view (`warroom risks`)", "risk"),
+                      ("supplier screen, one supplier (`i`: status, availability, fallbacks, score)", "supplier")):
         print(f"| {name} | {f[key] * 1000:.0f} | {f['floor'] * 1000:.0f} | {f[key] / f['floor']:.1f}× | {f['board'] * 1000:.0f} | "
               f"{f[key] / f['board']:.1f}× |")
     print("\nquery plan of the state-change read:", "; ".join(str(row[-1]) for row in plan))
+    print("query plan of one supplier's state changes:", "; ".join(str(row[-1]) for row in one_plan))
 
 
 if __name__ == "__main__":
