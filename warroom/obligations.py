@@ -25,7 +25,7 @@ class Obligation(Model):
     """The report, as the law names it: "Early warning (Cyberbeveiligingswet art. 23 / NIS2)"."""
     recipient: str
     """Who receives it: the sector's CSIRT, the NCSC, the supervisory authority."""
-    due: PositiveDuration | None = None  # type: ignore[assignment]
+    due: PositiveDuration | None = None
     """Due this long after the significance moment (24h, 72h). Give `due` or `months`."""
     months: int | None = Field(None, ge=1, le=120)
     """Due this many calendar months after the significance moment (a final report: 1)."""

@@ -117,12 +117,12 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
             add("contract_ending", w.contract_ending, 1, f"{ends}; {plan}")
     if facts.outside_eu:
         add("outside_eu", w.outside_eu, 1, "outside the EU: " + ", ".join(facts.outside_eu))
-    ends = facts.certificate_not_after
-    if ends is not None and ends <= now:
-        add("certificate_expired", w.certificate_expired, 1, f"TLS certificate expired {ends:%Y-%m-%d %H:%M} UTC ({(now - ends).days} days ago)")
-    elif ends is not None and ends - now <= risk.certificate_horizon:
+    expiry = facts.certificate_not_after
+    if expiry is not None and expiry <= now:
+        add("certificate_expired", w.certificate_expired, 1, f"TLS certificate expired {expiry:%Y-%m-%d %H:%M} UTC ({(now - expiry).days} days ago)")
+    elif expiry is not None and expiry - now <= risk.certificate_horizon:
         add("certificate", w.certificate, 1,
-            f"TLS certificate expires {ends:%Y-%m-%d %H:%M} UTC (in {(ends - now).days} days, within {risk.certificate_horizon.days} days)")
+            f"TLS certificate expires {expiry:%Y-%m-%d %H:%M} UTC (in {(expiry - now).days} days, within {risk.certificate_horizon.days} days)")
     if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
         short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)
         add("availability", w.availability, short,

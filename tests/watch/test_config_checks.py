@@ -17,7 +17,6 @@ from tests.test_incidents import configure
 from tests.test_validation_cli import _snapshot
 from tests.watch.test_sourcing_config import _with_sourcing
 
-
 PLAYBOOK_STEP = 'id = "now"\ntitle = "Now"\n\n[[steps]]\nid = "confirm"\ntitle = "Confirm"\n\n'
 
 
