@@ -310,3 +310,84 @@ def test_a_heal_that_fails_for_one_drill_still_heals_another_drills_supplier(dri
             assert drills.unhealed(session, found.settled).settled == set()  # settled drills are not read again
     finally:
         store.dispose()
+
+
+# ── drills never leak into live work ───────────────────────────────────────────────────────────
+
+LIVE = dict(DRILL, id="live-nlcloud", title="NLCloud down for real", trigger={"supplier": "nlcloud", "state": "down", "for": "1s"},
+            drill={"injects": []})
+EXERCISE = {**{k: v for k, v in DRILL.items() if k != "trigger"}, "id": "exercise", "title": "An exercise that breaks NLCloud",
+            "drill": {"injects": []}}
+
+
+def supplier_row(home, supplier: str) -> dict:
+    connection = sqlite3.connect(f"file:{home.db_path}?mode=ro", uri=True)
+    try:
+        state, since, checked = connection.execute("SELECT state, since, checked_at FROM supplier_state WHERE supplier_id = ?", (supplier,)).fetchone()
+    finally:
+        connection.close()
+    return {"state": state, "since": parse_iso(since), "checked_at": parse_iso(checked)}
+
+
+def test_a_drill_fault_on_a_live_incidents_supplier_never_reaches_the_live_incident(drill_home, simulator, monitors):
+    """A live incident watches nlcloud; a drill breaks nlcloud in the simulator. The monitor records
+    the fall and the recovery marked with the drill's id; the live incident's timeline, export and
+    report draft leave them out, as do the availability history, the risk view and the playbook
+    suggestions; the drill's own export keeps them."""
+    home = drill_home
+    for playbook in (LIVE, EXERCISE):
+        (home.playbooks_dir / f"{playbook['id']}.toml").write_text(tomli_w.dumps(playbook))
+    monitors(home)
+    wait_for(lambda: any(r["data"].get("supplier") == "nlcloud" and r["data"].get("to") == "up" for r in rows(home, "supplier.state")),
+             what="the monitor to see nlcloud up")
+
+    def nlcloud(status):
+        return next(s for s in status["suppliers"] if s["id"] == "nlcloud")
+
+    before = nlcloud(json.loads(cli(home, "status", "--json")))
+    risks_before = {r["id"]: r for r in json.loads(cli(home, "risks", "--json"))["suppliers"]}
+    live = int(cli(home, "incident", "start", "live-nlcloud"))
+    drill = int(cli(home, "incident", "start", "exercise", "--drill"))
+    cli(home, "drill", "inject", str(drill), "--fault", "nlcloud=down")
+
+    down = wait_for(lambda: [r for r in rows(home, "supplier.state") if r["data"].get("supplier") == "nlcloud" and r["data"]["to"] == "down"],
+                    timeout=30, what="the monitor to record nlcloud down")[0]
+    assert down["data"]["drill"] == drill and down["summary"].startswith(f"[DRILL #{drill}] ")
+    assert down["data"]["alarm"] is False
+    status = json.loads(cli(home, "status", "--json"))
+    assert nlcloud(status)["state"] == "down" and nlcloud(status)["drill"] == drill  # the board's state, said to be a drill's
+    assert all("drill" not in s for s in status["suppliers"] if s["id"] != "nlcloud")
+    assert f"down DRILL #{drill}" in cli(home, "status")
+    # The live playbook's trigger (nlcloud down for 1 s) holds for several rounds: it suggests nothing.
+    wait_for(lambda: supplier_row(home, "nlcloud")["checked_at"] > down["at"] + timedelta(seconds=3), timeout=30,
+             what="three more rounds of nlcloud down")
+    assert rows(home, "playbook.suggested") == []
+
+    cli(home, "incident", "resolve", str(drill))
+    healed = wait_for(lambda: rows(home, "drill.healed"), timeout=30, what="the drill's fault healed")[0]
+    recovered = wait_for(lambda: [r for r in rows(home, "supplier.state")
+                                  if r["data"].get("supplier") == "nlcloud" and r["seq"] > healed["seq"] and r["data"]["to"] == "up"],
+                         timeout=30, what="nlcloud to recover")[0]
+    assert recovered["data"]["drill"] == drill and "DRILL" in recovered["summary"]  # the recovery from a drill's fault is the drill's too
+    marked = {r["seq"] for r in rows(home, "supplier.state") if r["data"].get("drill") == drill}
+    assert {down["seq"], recovered["seq"]} <= marked
+
+    exported = json.loads(cli(home, "export", str(live), "--format", "json"))
+    assert not marked & {e["seq"] for e in exported["events"]}
+    assert not [e for e in exported["events"] if "DRILL" in e["summary"]]
+    assert marked & {e["seq"] for e in json.loads(cli(home, "incident", "show", str(live), "--json"))["events"]} == set()
+    draft = cli(home, "export", str(live), "--format", "report", "--obligation", "nis2-early-warning")
+    assert "DRILL" not in draft and not any(f"(#{seq})" in draft for seq in marked)
+    own = json.loads(cli(home, "export", str(drill), "--format", "json"))
+    assert marked <= {e["seq"] for e in own["events"] if e["kind"] == "supplier.state"}  # the drill's own export keeps them
+
+    after = nlcloud(json.loads(cli(home, "status", "--json")))
+    for window in ("24h", "30d", "90d"):
+        then, now = before["availability"][window], after["availability"][window]
+        assert now["outages"] == then["outages"] == 0 and now["down_seconds"] == then["down_seconds"] == 0, window
+        assert now["uptime"] == then["uptime"] and now["longest_outage_seconds"] is None, window
+        assert now["exercised_seconds"] == pytest.approx((recovered["at"] - down["at"]).total_seconds(), abs=0.01), window
+    assert "drill" not in after
+    risks_after = {r["id"]: r for r in json.loads(cli(home, "risks", "--json"))["suppliers"]}
+    assert risks_after["nlcloud"] == risks_before["nlcloud"]
+    assert run_cli("verify", home=home.root).returncode == 0

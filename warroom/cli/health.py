@@ -57,6 +57,7 @@ def status(env: Env, as_json: bool) -> None:
     echo("Suppliers")
     for s in view.suppliers:
         state = f"down via {line(s.via)}" if s.via else s.state
+        state += f" DRILL #{s.drill}" if s.drill is not None else ""  # a drill's fault, not an outage
         latency = f"{s.latency_ms:,.0f} ms" if s.latency_ms is not None else "—"
         since = local(s.since, zone, "%Y-%m-%d %H:%M") if s.since else ""
         flags = " (stale: no recent check)" if s.stale else ""

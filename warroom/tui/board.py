@@ -116,7 +116,8 @@ def supplier_note(s: views.SupplierView) -> str:
     elif not notes:
         notes.append(s.detail)
     via = f"via {text.line(s.via)}: " if s.via else ""
-    return via + "; ".join(text.line(n) for n in notes)
+    drill = f"DRILL #{s.drill}: " if s.drill is not None else ""  # a drill's fault, not an outage: said first
+    return drill + via + "; ".join(text.line(n) for n in notes)
 
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
@@ -254,10 +255,11 @@ ANNOUNCE_AFTER = 2.0  # seconds over which supplier changes are gathered into on
 
 def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
     """Supplier state changes seen over a short while, as one line: a burst is one notification."""
-    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
+    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" [DRILL #{s.drill}]" if s.drill is not None else "")
+             + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
              for s, _before in changes]
     shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
-    states = {s.state for s, _ in changes}
+    states = {s.state for s, _ in changes if s.drill is None}  # a drill's fault is no alarm
     severity: SeverityLevel = "error" if "down" in states else "warning" if states - {"up"} else "information"
     return " · ".join(shown), severity
 
