@@ -51,6 +51,15 @@ def belongs(data: Any, incident_id: int | None) -> bool:
     return drill is None or drill == incident_id
 
 
+def in_timeline(data: Any, involved: set[str] | frozenset[str], incident_id: int | None) -> bool:
+    """Whether a `supplier.state` change is in this incident's timeline: a change of a supplier it
+    involves that `belongs` to it, or one this drill caused (an ad-hoc fault's supplier too)."""
+    if not isinstance(data, dict):
+        return False
+    drill = mark_of(data)
+    return drill == incident_id if drill is not None else data.get("supplier") in involved
+
+
 def faults(session: Session, incident_ids: set[int]) -> tuple[dict[int, dict[str, str]], set[str]]:
     """Each drill's simulated suppliers as its recorded faults last set them, and the heal keys taken."""
     broken: dict[int, dict[str, str]] = {}

@@ -50,7 +50,8 @@ class _Events:
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
     involved: frozenset[str]
-    incident_id: int | None = None  # a drill's own marked changes belong to it, no other's (drillmarks.belongs)
+    incident_id: int | None = None  # a drill's own marked changes belong to it, no other's (drillmarks.in_timeline)
+    drill: bool = False
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -70,11 +71,9 @@ class _Events:
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         connection = self.session.connection()
         mine = eventlog.matching(connection, *own)
-        if suppliers is None or not self.involved:
+        if suppliers is None or not (self.involved or self.drill):
             return mine
-        theirs = (r for r in eventlog.matching(connection, *suppliers)
-                  if isinstance(r["data"], dict) and r["data"].get("supplier") in self.involved
-                  and drillmarks.belongs(r["data"], self.incident_id))
+        theirs = (r for r in eventlog.matching(connection, *suppliers) if drillmarks.in_timeline(r["data"], self.involved, self.incident_id))
         return heapq.merge(mine, theirs, key=lambda r: r["seq"])
 
 
@@ -95,7 +94,8 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
         own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
         suppliers += [_EVENT.c.at >= iso(since)] if since else []
         suppliers += [_EVENT.c.at < iso(until)] if until else []
-    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)), incident.id)
+    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)), incident.id,
+                     incident.mode == "drill")
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
         state=_state(session, incident, config, now, events), playbook=_playbook(incident, playbook),

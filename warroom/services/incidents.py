@@ -224,7 +224,7 @@ def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
 def timeline(session: Session, incident: Incident, config: Config) -> list[dict[str, Any]]:
     """The incident's events plus the supplier.state events of the suppliers it involves, between
     its opening and its closing, in seq order (DESIGN §6); a change a drill caused only in that
-    drill's (drillmarks.belongs)."""
+    drill's (drillmarks.in_timeline)."""
     connection = session.connection()
     own = list(eventlog.records(connection, incident_id=incident.id))
     involved = involved_suppliers(snapshot(incident), config)
@@ -233,8 +233,7 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                 table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
     suppliers = [eventlog.record_of(r) for r in connection.execute(query)]
-    suppliers = [r for r in suppliers if isinstance(r["data"], dict) and r["data"].get("supplier") in involved
-                 and drillmarks.belongs(r["data"], incident.id)]
+    suppliers = [r for r in suppliers if drillmarks.in_timeline(r["data"], involved, incident.id)]
     return sorted(own + suppliers, key=lambda r: r["seq"])
 
 
