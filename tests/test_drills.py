@@ -473,6 +473,7 @@ def test_every_export_of_a_drill_says_drill(ladder_home):
     import io
 
     home, cfg, store, drill, live = ladder_home
+    cli(home, "step", str(drill), "confirm", "done", "--note", "by phone")  # a person's event: its summary does not say DRILL
     for fmt, says in (("md", f"#{drill}: A ladder of two (DRILL)"), ("html", ">DRILL<"), ("sitrep", "**DRILL (exercise)**")):
         assert says in cli(home, "export", str(drill), "--format", fmt), fmt
     draft = cli(home, "export", str(drill), "--format", "report", "--obligation", "nis2-early-warning")
