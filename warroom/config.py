@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -358,6 +359,12 @@ class Config(Model):
 
     def supplier(self, supplier_id: str) -> Supplier | None:
         return next((s for s in self.suppliers if s.id == supplier_id), None)
+
+    def reached(self, targets: Iterable[str], *, drill: bool) -> list[str]:
+        """The notify targets an incident's message names and reaches: every one for a live
+        incident; for a drill only those marked `drills = true` (a drill never names or pages anyone
+        who is not playing). The one rule for the log, the webhooks, the room, the board and the exports."""
+        return [t for t in targets if not drill or (t in self.notify and self.notify[t].drills)]
 
     def fallbacks(self) -> dict[str, tuple[Supplier, Fallback]]:
         """Every fallback of the register by id, with the supplier it covers."""

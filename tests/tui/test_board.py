@@ -322,11 +322,11 @@ def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the
         async with app.run_test(size=(160, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the incident")
             owed = lambda: cell(app, "#incidents", str(incident_id), "owed")  # noqa: E731
-            await until(pilot, lambda: "L1 FIRED · ack (duty-officer) · 0m ago" in owed(), what="the fired level on the board")
+            await until(pilot, lambda: "L1 FIRED · ack (no drill targets) · 0m ago" in owed(), what="the fired level on the board")
             assert "1 late step" in owed()  # `confirm` was due 3 s after the start
             clock.advance(timedelta(minutes=61))  # `failover` was due within the hour; `assess` too
             await read_now(app, pilot, lambda: "2 late steps" in owed() and "1 decision overdue" in owed(), what="the counts")
-            assert "L1 FIRED · ack (duty-officer) · 1h01m ago" in owed()
+            assert "L1 FIRED · ack (no drill targets) · 1h01m ago" in owed()  # a drill's: duty-officer is not marked for drills
             topline = str(app.screen.query_one("#topline", Static).render())
             assert f"⚠ DRILL #{incident_id} L1 FIRED" in topline and topline.index("FIRED") < topline.index("war-room")
 
@@ -334,10 +334,10 @@ def test_a_fired_unacknowledged_level_late_steps_and_overdue_decisions_reach_the
     status = run_cli("status", "--json", home=home.root)
     assert status.returncode == 0, status.stderr
     (shown,) = json.loads(status.stdout)["incidents"]
-    assert [f["level"] for f in shown["fired_unacknowledged"]] == [1] and shown["fired_unacknowledged"][0]["notify"] == ["duty-officer"]
+    assert [f["level"] for f in shown["fired_unacknowledged"]] == [1] and shown["fired_unacknowledged"][0]["notify"] == []
     assert shown["late_steps"] == 2 and shown["overdue_decisions"] == 1 and shown["next_escalation"]["level"] == 2  # added, none renamed
     said = run_cli("status", home=home.root).stdout
-    assert "! L1 fired at" in said and "not acknowledged (duty-officer) · 2 late steps · 1 decision overdue" in said
+    assert "! L1 fired at" in said and "not acknowledged (no drill targets) · 2 late steps · 1 decision overdue" in said
 
 
 def test_suppliers_not_up_come_first_and_stand_out_without_colour_and_failed_minutes_show(home, clock):

@@ -74,7 +74,7 @@ def test_the_wall_shows_what_is_owed_and_live_and_drill_apart_with_the_clock_fir
             panel = wall.query_one("#wallincidents", Static)
             await until(pilot, lambda: "L1 FIRED" in str(panel.render()), what="the fired level on the wall")
             shown = str(panel.render())
-            assert "⚠ L1 FIRED · ack (duty-officer) · 3m ago · 1 late step" in shown
+            assert "⚠ L1 FIRED · ack (no drill targets) · 3m ago · 1 late step" in shown  # a drill's: duty-officer is not marked for drills
             content = panel.visual if hasattr(panel, "visual") else panel.render()
             spans = {shown[s.start:s.end].strip(): str(s.style) for s in content.spans}
             assert "reverse" in spans["‼ LIVE ‼"] and "red" in spans["‼ LIVE ‼"]

@@ -57,6 +57,7 @@ def status(env: Env, as_json: bool) -> None:
     echo("Suppliers")
     for s in view.suppliers:
         state = f"down via {line(s.via)}" if s.via else s.state
+        state += f" DRILL #{s.drill}" if s.drill is not None else ""  # a drill's fault, not an outage
         latency = f"{s.latency_ms:,.0f} ms" if s.latency_ms is not None else "—"
         since = local(s.since, zone, "%Y-%m-%d %H:%M") if s.since else ""
         flags = " (stale: no recent check)" if s.stale else ""
@@ -72,7 +73,8 @@ def status(env: Env, as_json: bool) -> None:
         for i in view.incidents:
             nxt = f"  next escalation L{i.next_escalation.level} at {local(i.next_escalation.due_at, zone)}" if i.next_escalation else ""
             echo(f"  #{i.id:<4} {i.mode.upper():<5} {i.status:<10} {line(i.title)}{nxt}")
-            owed = [f"L{f.level} fired at {local(f.fired_at, zone)}, not acknowledged ({', '.join(line(n) for n in f.notify)})"
+            nobody = "no drill targets" if i.mode == "drill" else "—"  # a drill names only targets marked for drills
+            owed = [f"L{f.level} fired at {local(f.fired_at, zone)}, not acknowledged ({', '.join(line(n) for n in f.notify) or nobody})"
                     for f in i.fired_unacknowledged]
             owed += [f"{i.late_steps} late step{'s' if i.late_steps != 1 else ''}"] if i.late_steps else []
             owed += [f"{i.overdue_decisions} decision{'s' if i.overdue_decisions != 1 else ''} overdue"] if i.overdue_decisions else []

@@ -5,7 +5,9 @@ JSON).
 
 A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return, which some strip
 first) as a formula: such a cell gets a leading apostrophe, which spreadsheets show as text. The
-text is otherwise exactly as recorded, so the csv module reads every cell back as written."""
+text is otherwise exactly as recorded, so the csv module reads every cell back as written; but in
+a drill's export every summary that does not say so already starts with "[DRILL] ", for a row
+copied out of a drill's spreadsheet must not pass for live work (the data cell is as recorded)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from warroom.export.model import Timeline
 COLUMNS = ("seq", "at", "kind", "actor", "summary", "data")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 1000
+_SAYS_DRILL = ("[DRILL", "DRILL")  # how the log's own drill summaries begin
 
 
 def cell(text: str) -> str:
@@ -32,6 +35,7 @@ def render(timeline: Timeline, out: TextIO) -> None:
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     rows = []
     cells: dict[str, str] = {}  # kind or actor → its cell: 100,000 events have a few of each
+    drill = timeline.incident.get("mode") == "drill"
     for e in timeline.events:
         stored = dict.get(e, "_stored")  # the stored JSON text, as it is; the same value
         kind, actor, summary = e["kind"], e["actor"], e["summary"]
@@ -40,6 +44,8 @@ def render(timeline: Timeline, out: TextIO) -> None:
             kind_cell, actor_cell = cell(kind), cell(actor)
             if len(cells) < 1000:
                 cells[kind], cells[actor] = kind_cell, actor_cell
+        if drill and not summary.startswith(_SAYS_DRILL):
+            summary = "[DRILL] " + summary
         rows.append((e["seq"], e["at"], kind_cell, actor_cell, "'" + summary if summary.startswith(_FORMULA) else summary,
                      stored[1] if stored else dumps(e["data"])))
         if len(rows) >= _BATCH:

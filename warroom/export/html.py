@@ -25,6 +25,7 @@ _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
 _BMP_NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff]")
 _BATCH = 500
+_NOBODY = {"drill": "no drill targets", "live": "—"}  # a drill's ladder names only targets marked for drills (Config.reached)
 
 
 def _noncharacter(value: str) -> bool:
@@ -183,7 +184,7 @@ def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
         contacts = "<br>".join(h(c["name"]) + (f" ({h(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         late = f" ({shown.span(e['late_seconds'])} late)" if e.get("late_seconds") else ""
         acked = f"{_time(clock, e['acked_at'])} by {who(e['acked_by'], timeline.people)}" if e["acked_at"] else "—"
-        out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(", ".join(e["notify"]))}</td><td class="time">{_time(clock, e["due_at"])}</td>'
+        out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(", ".join(e["notify"]) or _NOBODY[timeline.incident["mode"]])}</td><td class="time">{_time(clock, e["due_at"])}</td>'
                    f'<td>{h(e["state"])}</td><td class="time">{_time(clock, e["fired_at"])}{h(late)}</td><td>{acked}</td></tr>\n')
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 

@@ -39,15 +39,17 @@ def _situation(timeline: Timeline, clock: shown.Clock) -> list[str]:
             via = f" (through {md(s['via'])})" if s.get("via") else ""
             since = f", since {clock.format(s['since'], '%H:%M')} ({_ago(now, s['since'])})" if s.get("since") else ""
             fallback = f"; fallback **{md(s['fallback']['id'])}** active" if s.get("fallback") else ""
-            lines.append(f"- **{md(s['name'])}** ({md(s['id'])}): **{s['state'].upper()}**{via}{since} — {md(s.get('detail') or '')}{fallback}")
+            drill = f" [DRILL #{s['drill']}: a drill's fault, not an outage]" if s.get("drill") is not None else ""
+            lines.append(f"- **{md(s['name'])}** ({md(s['id'])}): **{s['state'].upper()}**{drill}{via}{since} — {md(s.get('detail') or '')}{fallback}")
     else:
         lines.append("Every supplier the war-room watches is up (or not checked yet).")
     hit = [v for v in situation.get("services", []) if v["state"] in ("down", "degraded", "maintenance")]
+    drilled = {s["id"] for s in situation.get("suppliers", []) if s.get("drill") is not None}
     lines.append("")
     if hit:
         lines += ["Crucial services hit:", ""]
         for v in hit:
-            through = ", ".join(f"{md(t['supplier'])} {t['state']}" for t in v["through"])
+            through = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t["supplier"] in drilled else "") for t in v["through"])
             lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {v['state'].upper()} — through {through}")
     else:
         lines.append("No crucial service is hit right now.")
@@ -157,7 +159,7 @@ def _next_escalation(timeline: Timeline, clock: shown.Clock) -> list[str]:
         contacts = "; ".join(md(c["name"]) + (f" ({md(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         due = (f"was due at {clock.format(e['due_at'], '%H:%M')} ({_ago(timeline.generated_at, e['due_at'])}) and has not fired: is the monitor running?"
                if timeline.generated_at > e["due_at"] else f"is due at {clock.format(e['due_at'], '%H:%M')} ({_ago(timeline.generated_at, e['due_at'])})")
-        lines.append(f"- Level {e['level']} {due} Notify: {contacts or md(', '.join(e['notify']))}. {md(e['message'])}")
+        lines.append(f"- Level {e['level']} {due} Notify: {contacts or md(', '.join(e['notify'])) or ('no drill targets' if timeline.incident['mode'] == 'drill' else 'nobody')}. {md(e['message'])}")
     elif not waiting:
         lines.append("No escalation is pending" + (" (the incident is resolved: the ladder stopped)." if timeline.incident["resolved_at"] else "."))
     return lines + [""]

@@ -5,6 +5,10 @@ The rules, as a sourcing officer may ask for them:
 - Time is known only while a monitor watched the supplier (`watched` spans: consecutive check
   rounds no further apart than the check tolerance). Time nobody watched is unknown, never up.
 - Inside a configured maintenance window time counts as maintenance, whatever was seen.
+- A drill's fault is not the supplier's outage: from a state change a drill caused (marked in the
+  log) until the drill's recovery, time counts as "exercised" — known to be a drill, not up, not
+  down. Like maintenance it is left out of uptime, and it makes and ends no outage. (Counting it
+  as the state before the fault would pretend to know what a simulated supplier did meanwhile.)
 - Otherwise the confirmed state (the `supplier.state` events) decides. Degraded counts as available.
 - Uptime is available time over known, non-maintenance time (up + degraded + down); None when
   there is none.
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 Span = tuple[datetime, datetime]
+EXERCISED = "exercised"  # the state of a supplier a drill's fault holds broken (history.py maps it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,7 @@ class Availability:
     longest_outage_seconds: float | None
     ongoing_outage: bool
     outage_unknown_seconds: float = 0.0  # unwatched time inside the outages, left out of their lengths
+    exercised_seconds: float = 0.0  # watched while a drill's fault held it (not up, not down: a drill)
 
 
 def merge(spans: Sequence[Span]) -> list[Span]:
@@ -62,7 +68,7 @@ def compute(*, start_state: str, changes: Sequence[tuple[datetime, str]], watche
     seen = merge([(max(a, since), min(b, until)) for a, b in watched if b > since and a < until])
     planned = merge([(max(a, since), min(b, until)) for a, b in maintenance if b > since and a < until])
     points = sorted({since, until, *(at for at, _ in changes), *(p for span in seen + planned for p in span)})
-    totals = {"up": 0.0, "degraded": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0}
+    totals = {"up": 0.0, "degraded": 0.0, "down": 0.0, "maintenance": 0.0, "unknown": 0.0, EXERCISED: 0.0}
     # One sweep over the elementary segments, a pointer into each sorted list.
     state, c, w, m = start_state, 0, 0, 0
     # Outages, built in the same sweep: [known down seconds, unknown seconds inside, ended].
@@ -105,5 +111,5 @@ def compute(*, start_state: str, changes: Sequence[tuple[datetime, str]], watche
         outages=len(episodes), mttr_seconds=sum(ended) / len(ended) if ended else None,
         longest_outage_seconds=max((s for s, _, _ in episodes), default=None),
         ongoing_outage=bool(episodes) and not episodes[-1][2],
-        outage_unknown_seconds=sum(u for _, u, _ in episodes),
+        outage_unknown_seconds=sum(u for _, u, _ in episodes), exercised_seconds=totals[EXERCISED],
     )

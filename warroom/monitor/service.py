@@ -247,6 +247,16 @@ class Monitor:
                 if (incident_id, supplier, failed) not in self._heal_failures:  # once, not every second
                     self._heal_failures.add((incident_id, supplier, failed))
                     self.say(f"drill #{incident_id}: simulated {text.line(supplier)} could not be healed, trying again: {text.line(failed)}")
+
+                    def failure(incident_id=incident_id, supplier=supplier, failed=failed):
+                        with self.store.write() as session:  # in the drill's timeline too, once (its key)
+                            return drills.record_heal_failed(session, incident_id=incident_id, supplier=supplier, error=failed,
+                                                             now=self.clock.now(), holder=self.holder, origin=self.origin)
+
+                    try:
+                        await asyncio.to_thread(failure)
+                    except lease.NotLeader:
+                        return
                 continue
 
             def record(incident_id=incident_id, supplier=supplier):
@@ -309,7 +319,8 @@ class Monitor:
             return
         if change:
             how = f"down via {text.line(change.via)}" if change.via else change.after
-            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {SUPPLIER[change.after]} {text.line(supplier.id)} {how} ({text.line(observation.detail)})")
+            drill = f"[DRILL #{change.drill}] " if change.drill is not None else ""
+            self.say(f"{now.astimezone(self.zone):%H:%M:%S} {drill}{SUPPLIER[change.after]} {text.line(supplier.id)} {how} ({text.line(observation.detail)})")
 
     def _record(self, supplier: Supplier, observation, now: datetime):
         with self.store.write() as session:

@@ -28,7 +28,7 @@ from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.playbooks.schema import Inject
-from warroom.services import lease, views
+from warroom.services import drillmarks, lease, views
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, scaled, snapshot, span
 from warroom.store import eventlog
@@ -49,8 +49,8 @@ def hold_key(incident_id: int, n: int) -> str:
     return f"inject-hold:{incident_id}:{n}"
 
 
-def heal_key(incident_id: int, supplier: str) -> str:
-    return f"drill-heal:{incident_id}:{supplier}"
+heal_key = drillmarks.heal_key
+_faults = drillmarks.faults
 
 
 def planned_at(incident: Incident, inject: Inject) -> datetime:
@@ -246,24 +246,6 @@ def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], o
 
 # ── healing: a drill that ends leaves no simulated supplier broken ─────────────────────────────
 
-def _faults(session: Session, incident_ids: set[int]) -> tuple[dict[int, dict[str, str]], set[str]]:
-    """Each drill's simulated suppliers as its recorded faults last set them, and the heal keys taken."""
-    broken: dict[int, dict[str, str]] = {}
-    healed: set[str] = set()
-    if not incident_ids:
-        return broken, healed
-    for event in session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", "drill.healed")), col(Event.incident_id).in_(incident_ids))
-                              .order_by(col(Event.seq))).all():
-        data = json.loads(event.data)
-        if event.kind == "drill.healed":
-            healed.add(event.key or "")
-            continue
-        fault = data.get("fault") if isinstance(data, dict) else None
-        if event.incident_id is not None and isinstance(fault, dict) and not data.get("error"):
-            broken.setdefault(event.incident_id, {})[str(fault.get("supplier"))] = str(fault.get("mode"))
-    return broken, healed
-
-
 def _running(session: Session) -> set[int]:
     return {i for i in session.exec(select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))).all() if i is not None}
 
@@ -332,6 +314,23 @@ def record_healed(session: Session, *, incident_id: int, supplier: str, now: dat
                                object=f"incident:{incident_id}/fault:{supplier}",
                                summary=f"[DRILL] drill over: simulated {supplier} healed (up)", data={"supplier": supplier, "mode": "up"},
                                key=heal_key(incident_id, supplier))
+    except eventlog.Duplicate:
+        return None
+
+
+def heal_failed_key(incident_id: int, supplier: str) -> str:
+    return f"drill-heal-failed:{incident_id}:{supplier}"
+
+
+def record_heal_failed(session: Session, *, incident_id: int, supplier: str, error: str, now: datetime, holder: str, origin: dict) -> dict | None:
+    """A heal the simulator refused, in the drill's timeline for its coordinators to see (the
+    monitor tries again every round until `drill.healed`): once per drill and supplier."""
+    lease.require(session, holder=holder, now=now)
+    try:
+        return eventlog.append(session, at=now, kind="drill.heal_failed", actor=SYSTEM, origin=origin, incident_id=incident_id,
+                               object=f"incident:{incident_id}/fault:{supplier}",
+                               summary=f"[DRILL] drill over, but simulated {supplier} could NOT be healed: {error} (trying again every second)",
+                               data={"supplier": supplier, "mode": "up", "error": error}, key=heal_failed_key(incident_id, supplier))
     except eventlog.Duplicate:
         return None
 

@@ -84,20 +84,22 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     # The monitor fires within about a second of a deadline; later than that, no monitor was running
     # or it was stalled, and the log must say so rather than pretend it fired on time.
     lateness = f" (fired {span(timedelta(seconds=round(late)))} late)" if late >= 2 else ""
-    marker = "[DRILL] " if incident.mode == "drill" else ""
+    drill = incident.mode == "drill"
+    marker = "[DRILL] " if drill else ""
     if deadline.kind == "escalation":
         level = session.get(Escalation, (incident.id, int(deadline.ref)))
         if level is None or level.fired_at or level.cancelled:
             return None
-        targets = json.loads(level.notify)
+        targets = config.reached(json.loads(level.notify), drill=drill)
         names = ", ".join(config.notify[t].name if t in config.notify else t for t in targets)
-        kind, summary = "escalation.due", f"{marker}L{level.level} due: notify {names}{lateness}" + (f" — {level.message}" if level.message else "")
+        who = f"notify {names}" if targets else "no drill targets to notify"  # none: the ladder names no one marked for drills
+        kind, summary = "escalation.due", f"{marker}L{level.level} due: {who}{lateness}" + (f" — {level.message}" if level.message else "")
         data = {"level": level.level, "notify": targets, "message": level.message, "due_at": iso(level.due_at), "late_seconds": late}
     elif deadline.kind == "step":
         step = session.get(IncidentStep, (incident.id, deadline.ref))
         if step is None or step.status not in owed.UNFINISHED:
             return None
-        targets = _late_work_targets(session, incident)
+        targets = _late_work_targets(session, incident, config)
         kind, summary = "step.overdue", f"{marker}step {step.step_id} overdue: {step.title}{lateness}"
         data = {"step": step.step_id, "due_at": iso(deadline.due_at), "late_seconds": late, "notify": targets}
     elif deadline.kind == "report":
@@ -106,11 +108,11 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
             return None
         kind, summary, data, targets = missed
         summary += lateness
-        targets = targets or _late_work_targets(session, incident)
+        targets = config.reached(targets, drill=drill) if targets else _late_work_targets(session, incident, config)
         data["notify"] = targets
     else:
         kind, summary = "decision.overdue", f"{marker}decision {deadline.ref} overdue: {_question(incident, deadline.ref)}{lateness}"
-        targets = _late_work_targets(session, incident)
+        targets = _late_work_targets(session, incident, config)
         data = {"decision": deadline.ref, "due_at": iso(deadline.due_at), "late_seconds": late, "notify": targets}
     try:
         event = eventlog.append(session, at=now, kind=kind, actor=SYSTEM, origin=origin, incident_id=incident.id,
@@ -124,11 +126,12 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     return event
 
 
-def _late_work_targets(session: Session, incident: Incident) -> list[str]:
-    """Late work goes to whoever the ladder has reached (level 1 if it has not fired yet)."""
+def _late_work_targets(session: Session, incident: Incident, config: Config) -> list[str]:
+    """Late work goes to whoever the ladder has reached (level 1 if it has not fired yet); in a
+    drill, to those of them marked for drills."""
     levels = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
     reached = [lv for lv in levels if lv.fired_at] or levels[:1]
-    return json.loads(reached[-1].notify) if reached else []
+    return config.reached(json.loads(reached[-1].notify), drill=incident.mode == "drill") if reached else []
 
 
 def _question(incident: Incident, decision_id: str) -> str:

@@ -26,7 +26,7 @@ from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import health, incidents, owed, reporting
+from warroom.services import drillmarks, health, incidents, owed, reporting
 from warroom.services.views import to_json
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -42,13 +42,16 @@ _ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
 @dataclass
 class _Events:
     """The timeline's events (DESIGN §6): the incident's own, and the state changes of the
-    suppliers its playbook involves between its opening and its closing, merged in seq order.
+    suppliers its playbook involves between its opening and its closing (a drill's marked changes
+    in that drill's only), merged in seq order.
     Each iteration reads the database afresh, in keyset batches, within the caller's transaction."""
 
     session: Session
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
     involved: frozenset[str]
+    incident_id: int | None = None  # a drill's own marked changes belong to it, no other's (drillmarks.in_timeline)
+    drill: bool = False
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -68,10 +71,9 @@ class _Events:
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         connection = self.session.connection()
         mine = eventlog.matching(connection, *own)
-        if suppliers is None or not self.involved:
+        if suppliers is None or not (self.involved or self.drill):
             return mine
-        theirs = (r for r in eventlog.matching(connection, *suppliers)
-                  if isinstance(r["data"], dict) and r["data"].get("supplier") in self.involved)
+        theirs = (r for r in eventlog.matching(connection, *suppliers) if drillmarks.in_timeline(r["data"], self.involved, self.incident_id))
         return heapq.merge(mine, theirs, key=lambda r: r["seq"])
 
 
@@ -92,7 +94,8 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
         own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
         suppliers += [_EVENT.c.at >= iso(since)] if since else []
         suppliers += [_EVENT.c.at < iso(until)] if until else []
-    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)))
+    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)), incident.id,
+                     incident.mode == "drill")
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
         state=_state(session, incident, config, now, events), playbook=_playbook(incident, playbook),
@@ -128,15 +131,16 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                                .order_by(FallbackActivation.activated_at)).all()
     register = config.fallbacks()
     live = incident.status in owed.LIVE
+    drill = incident.mode == "drill"  # a drill's ladder names only targets marked for drills (Config.reached)
     when = lambda value: iso(value) if value else None  # noqa: E731
     return {
         "steps": [{"id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": when(s.due_at),
                    "overdue": owed.is_late(s.status, s.due_at, now, live),
                    "changed_at": when(s.changed_at), "changed_by": s.changed_by, "note": s.note} for s in steps],
-        "ladder": [{"level": e.level, "notify": json.loads(e.notify), "message": e.message, "due_at": iso(e.due_at),
+        "ladder": [{"level": e.level, "notify": config.reached(json.loads(e.notify), drill=drill), "message": e.message, "due_at": iso(e.due_at),
                     "state": "cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
                     "fired_at": when(e.fired_at), "late_seconds": e.late_seconds, "acked_at": when(e.acked_at), "acked_by": e.acked_by,
-                    "contacts": [_contact(config, n) for n in json.loads(e.notify)]} for e in ladder],
+                    "contacts": [_contact(config, n) for n in config.reached(json.loads(e.notify), drill=drill)]} for e in ladder],
         "fallbacks": [{"id": f, "title": register[f][1].title if f in register else f, "supplier": register[f][0].id if f in register else None,
                        "owner": register[f][1].owner if f in register else None,
                        "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import EllipsisType
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, String, case, delete, func, type_coerce
@@ -16,7 +17,7 @@ from warroom.clock import iso
 from warroom.config import Config, Supplier
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
 from warroom.playbooks.schema import Playbook
-from warroom.services import history, lease, owed, views
+from warroom.services import drillmarks, history, lease, owed, views
 from warroom.store import eventlog
 from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
 from warroom.vocabulary import Mode
@@ -30,6 +31,7 @@ class Change:
     after: str
     via: str | None
     alarm: bool
+    drill: int | None = None  # the drill whose fault caused it (services/drillmarks.py)
 
 
 def record(
@@ -59,16 +61,23 @@ def record(
     via = failing_parent(supplier, parents) if observation.state == "down" else None
     step = confirm(row.state, row.candidate, row.streak, observation.state, config.settings.confirm, first=first)
     change = None
+    drill = None
     if step.changed:
-        alarm = step.state in ("down", "degraded") and via is None
-        change = Change(supplier.id, row.state, step.state, via, alarm)
+        # A drill's fault, not the supplier: marked, so that no live work counts it (drillmarks.py).
+        drill = drillmarks.cause(session, supplier.id, None if first else row.since)
+        alarm = step.state in ("down", "degraded") and via is None and drill is None
+        change = Change(supplier.id, row.state, step.state, via, alarm, drill)
         how = f"down via {via}" if via else step.state
+        data: dict[str, Any] = {"supplier": supplier.id, "from": row.state, "to": step.state, "cause": observation.cause,
+                                "detail": observation.detail, "via": via, "alarm": alarm, "latency_ms": observation.latency_ms,
+                                "disagreement": observation.disagreement}
+        if drill is not None:
+            data["drill"] = drill
         eventlog.append(
             session, at=now, kind="supplier.state", actor="system", origin=origin, object=f"supplier:{supplier.id}",
-            summary=f"{symbols.SUPPLIER[step.state]} {supplier.name} {how} ({observation.detail})",
-            data={"supplier": supplier.id, "from": row.state, "to": step.state, "cause": observation.cause,
-                  "detail": observation.detail, "via": via, "alarm": alarm, "latency_ms": observation.latency_ms,
-                  "disagreement": observation.disagreement},
+            summary=(f"[DRILL #{drill}] " if drill is not None else "")
+            + f"{symbols.SUPPLIER[step.state]} {supplier.name} {how} ({observation.detail})",
+            data=data,
         )
         row.state, row.since = step.state, now
     row.candidate, row.streak = step.candidate, step.streak
@@ -78,7 +87,7 @@ def record(
     if observation.certificate_not_after is not None:  # a round that could not read it leaves what the last one read
         row.certificate_not_after = observation.certificate_not_after
     session.add(row)
-    _suggest(session, supplier, row, now, playbooks, origin)
+    _suggest(session, supplier, row, now, playbooks, origin, drill if step.changed else ...)
     return change
 
 
@@ -94,16 +103,23 @@ def _via(row: SupplierState, failing: str | None, observed: str, changed: bool) 
     return row.via
 
 
-def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict) -> None:
+def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict,
+             drill: int | EllipsisType | None = ...) -> None:
     """One `playbook.suggested` per episode: the key names the episode by when the state began.
     A supplier down via its parent suggests nothing of its own: the parent's playbook is the
-    answer, as it raises no alarm of its own (DESIGN §3)."""
+    answer, as it raises no alarm of its own (DESIGN §3). Nor does a state a drill caused: a drill
+    never proposes live work. `drill` is the mark of the change that set the state when this round
+    recorded it (... : read it from that change's event, only once a trigger holds)."""
     if row.via:
         return
     for playbook in playbooks:
         trigger = playbook.trigger
         if not trigger or trigger.supplier != supplier.id or row.state != trigger.state or now - row.since < trigger.for_:
             continue
+        if drill is ...:
+            drill = drillmarks.current(session, supplier.id, row.since)
+        if drill is not None:
+            return
         try:
             eventlog.append(
                 session, at=now, kind="playbook.suggested", actor="system", origin=origin, object=f"playbook:{playbook.id}",
@@ -160,6 +176,8 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
     for v in config.services:
         for d in v.depends_on:
             hits.setdefault(d, []).append(v.id)
+    # Only a state that is not up can be a drill's: those alone are looked up, in one read.
+    drilled = drillmarks.states(session, {r.supplier_id: r.since for r in rows.values() if r.state not in ("up", "unknown")})
     suppliers = []
     for s in config.suppliers:
         row = rows.get(s.id)
@@ -179,6 +197,7 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
             services=tuple(hits.get(s.id, ())),
             fallback=views.ActiveFallback(id=fallback.fallback_id, since=fallback.activated_at, incident=fallback.incident_id,
                                           mode=fallback.mode) if fallback else None,
+            drill=drilled.get(s.id),
         ))
     by_id = {s.id: s for s in suppliers}
     services = []
@@ -205,6 +224,7 @@ def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[vi
     if not incidents:
         return ()
     ids = [i.id for i in incidents]
+    modes = {i.id: i.mode for i in incidents}
     nexts: dict[int, Escalation] = {}
     fired: dict[int, list[views.FiredLevel]] = {}
     for level in session.exec(select(Escalation).where(col(Escalation.incident_id).in_(ids), col(Escalation.cancelled).is_(False))
@@ -212,8 +232,8 @@ def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[vi
         if level.fired_at is None:
             nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
         elif level.acked_at is None:
-            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(level=level.level, fired_at=level.fired_at,
-                                                                              notify=tuple(json.loads(level.notify))))
+            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(level=level.level, fired_at=level.fired_at, notify=tuple(
+                config.reached(json.loads(level.notify), drill=modes[level.incident_id] == "drill"))))
     late: dict[int, int] = {}
     for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(owed.UNFINISHED),
                                                         col(IncidentStep.due_at).is_not(None))).all():

@@ -5,7 +5,10 @@ Three cheap reads whatever the log's size: the `supplier.state` events of the lo
 (index on kind and time; for a few suppliers, on object, kind and time), the spans in which the
 monitor watched each supplier (index on their end), and the current states. The state at a
 window's start is the `from` of the first change after it, so no event before the window is ever
-read."""
+read.
+
+A change a drill's fault caused (drillmarks.py) starts time counted as "exercised", not as the
+state the simulated supplier showed; the drill's recovery to `up` ends it."""
 
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from warroom.clock import iso, parse_iso
 from warroom.config import Config, Supplier
-from warroom.health.availability import Availability, compute
-from warroom.services import views
+from warroom.health.availability import EXERCISED, Availability, compute
+from warroom.services import drillmarks, views
 from warroom.store.models import Event, SupplierState, WatchSpan
 
 WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": timedelta(days=90)}
@@ -62,7 +65,10 @@ def availability(session: Session, config: Config, now: datetime, *, windows: di
         fields = json.loads(data)
         supplier_id = fields.get("supplier")
         if supplier_id in ids:
-            changes.setdefault(supplier_id, []).append((parse_iso(at), str(fields.get("from")), str(fields.get("to"))))
+            to = str(fields.get("to"))
+            if drillmarks.mark_of(fields) is not None and to != "up":
+                to = EXERCISED  # a drill's fault, not the supplier's outage: time apart (health/availability.py)
+            changes.setdefault(supplier_id, []).append((parse_iso(at), str(fields.get("from")), to))
     current = {r.supplier_id: r.state for r in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(ids))).all()}
     spans: dict[str, list[tuple[datetime, datetime]]] = {}
     # Columns, not WatchSpan objects: a year of a thousand suppliers is 90,000 rows, and building

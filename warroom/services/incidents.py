@@ -18,7 +18,7 @@ from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
-from warroom.services import limits, owed, views
+from warroom.services import drillmarks, limits, owed, views
 from warroom.services.actors import Actor
 from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
@@ -223,7 +223,8 @@ def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
 
 def timeline(session: Session, incident: Incident, config: Config) -> list[dict[str, Any]]:
     """The incident's events plus the supplier.state events of the suppliers it involves, between
-    its opening and its closing, in seq order (DESIGN §6)."""
+    its opening and its closing, in seq order (DESIGN §6); a change a drill caused only in that
+    drill's (drillmarks.in_timeline)."""
     connection = session.connection()
     own = list(eventlog.records(connection, incident_id=incident.id))
     involved = involved_suppliers(snapshot(incident), config)
@@ -232,7 +233,7 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                 table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
     suppliers = [eventlog.record_of(r) for r in connection.execute(query)]
-    suppliers = [r for r in suppliers if isinstance(r["data"], dict) and r["data"].get("supplier") in involved]
+    suppliers = [r for r in suppliers if drillmarks.in_timeline(r["data"], involved, incident.id)]
     return sorted(own + suppliers, key=lambda r: r["seq"])
 
 
@@ -263,10 +264,10 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
             role=roles.get(s.step_id) if s.source == "playbook" else None,
         ) for s in steps),
         ladder=tuple(views.LevelView(
-            level=e.level, notify=tuple(json.loads(e.notify)), message=e.message, due_at=e.due_at,
+            level=e.level, notify=tuple(config.reached(json.loads(e.notify), drill=incident.mode == "drill")), message=e.message, due_at=e.due_at,
             state="cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
             fired_at=e.fired_at, late_seconds=e.late_seconds, acked_at=e.acked_at, acked_by=e.acked_by,
-            contacts=tuple(_contact(config, t) for t in json.loads(e.notify)),
+            contacts=tuple(_contact(config, t) for t in config.reached(json.loads(e.notify), drill=incident.mode == "drill")),
         ) for e in ladder),
         fallbacks=tuple(views.IncidentFallback(
             id=f, title=register[f][1].title if f in register else f, needs_decision=register[f][1].needs_decision if f in register else False,

@@ -20,12 +20,10 @@ MAX_BACKOFF = timedelta(minutes=5)
 
 def enqueue(session: Session, *, config: Config, incident: Incident, event: dict, targets: list[str], now: datetime) -> int:
     queued = 0
-    for target in targets:
+    drill = incident.mode == "drill"
+    for target in config.reached(targets, drill=drill):  # a drill never pages someone who is not playing (issue 12)
         spec = config.notify.get(target)
         if spec is None or not spec.webhook:
-            continue
-        drill = incident.mode == "drill"
-        if drill and not spec.drills:  # a drill never pages someone who is not playing (issue 12)
             continue
         summary = event["summary"] if not drill or event["summary"].startswith("[DRILL]") else f"[DRILL] {event['summary']}"
         payload = {

@@ -19,7 +19,7 @@ from warroom import durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import incidents, limits
+from warroom.services import drillmarks, incidents, limits
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
@@ -229,8 +229,8 @@ def _open_measure(session: Session, incident: Incident, playbook, measure) -> Me
     for row in session.connection().execute(query):
         record = eventlog.record_of(row)
         data = record["data"] if isinstance(record["data"], dict) else {}
-        if data.get("supplier") != trigger.supplier:
-            continue
+        if data.get("supplier") != trigger.supplier or not drillmarks.belongs(data, incident.id):
+            continue  # another drill's fault opens no incident of this one
         if data.get("to") == trigger.state:
             found = measure("open", None, incident.opened_at, record["seq"], start=parse_iso(record["at"]))
             return found

@@ -76,6 +76,8 @@ class SupplierView:
     # Window ("24h", "30d", "90d") → uptime, outages, MTTR: read only where asked (`status`, the
     # supplier screen), never on the board's several reads a second.
     availability: dict[str, Availability] | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
+    # The drill whose fault caused the state shown (a DRILL state, not an outage); only when one did.
+    drill: int | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,8 @@ def supplier_note(s: views.SupplierView) -> str:
     elif not notes:
         notes.append(s.detail)
     via = f"via {text.line(s.via)}: " if s.via else ""
-    return via + "; ".join(text.line(n) for n in notes)
+    drill = f"DRILL #{s.drill}: " if s.drill is not None else ""  # a drill's fault, not an outage: said first
+    return drill + via + "; ".join(text.line(n) for n in notes)
 
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
@@ -165,27 +166,30 @@ def ago(then: datetime, now: datetime) -> str:
     return f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m ago"
 
 
-def fired_text(level: views.FiredLevel, now: datetime) -> str:
-    """`L2 FIRED · ack (cio) · 3m ago`: a level that fired and that its people have not acknowledged."""
-    return f"L{level.level} FIRED · ack ({', '.join(level.notify) or '—'}) · {ago(level.fired_at, now)}"
+def fired_text(level: views.FiredLevel, now: datetime, nobody: str = "—") -> str:
+    """`L2 FIRED · ack (cio) · 3m ago`: a level that fired and that its people have not acknowledged.
+    `nobody`: what a level that names no one says (a drill's: "no drill targets")."""
+    return f"L{level.level} FIRED · ack ({', '.join(level.notify) or nobody}) · {ago(level.fired_at, now)}"
 
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
+def fired_all(levels: Sequence[views.FiredLevel], now: datetime, mode: str = Mode.LIVE) -> str:
     """Every fired, unacknowledged level in one phrase: `L1, L2 FIRED · ack (duty-officer; cio) · 3m ago`
-    (since the first fired)."""
+    (since the first fired). A drill's levels name only targets marked for drills (Config.reached)."""
+    nobody = "no drill targets" if mode == Mode.DRILL else "—"
     if len(levels) == 1:
-        return fired_text(levels[0], now)
-    owed = "; ".join(", ".join(level.notify) or "—" for level in levels)
+        return fired_text(levels[0], now, nobody)
+    owed = "; ".join(", ".join(level.notify) or nobody for level in levels)
+    owed = nobody if all(not level.notify for level in levels) else owed
     return f"{', '.join(f'L{level.level}' for level in levels)} FIRED · ack ({owed}) · {ago(min(level.fired_at for level in levels), now)}"
 
 
 def owed_text(i: views.OpenIncident, now: datetime) -> str:
     """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions, a late legal report."""
-    parts = [fired_all(i.fired_unacknowledged, now)] if i.fired_unacknowledged else []
+    parts = [fired_all(i.fired_unacknowledged, now, i.mode)] if i.fired_unacknowledged else []
     if i.late_steps:
         parts.append(plural(i.late_steps, "late step", "late steps"))
     if i.overdue_decisions:
@@ -205,7 +209,7 @@ def most_urgent(incidents: Sequence[views.OpenIncident], now: datetime, *, pendi
         more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
         colour = "red" if i.mode == Mode.LIVE else "yellow"
         return literal.template(f"[b reverse {colour}] ⚠ $mode #$id $what$more [/]  ", mode=str(i.mode).upper(), id=i.id,
-                                what=fired_all(i.fired_unacknowledged, now), more=more)
+                                what=fired_all(i.fired_unacknowledged, now, i.mode), more=more)
     waiting = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
     if pending and waiting:
         i = waiting[0]
@@ -254,10 +258,11 @@ ANNOUNCE_AFTER = 2.0  # seconds over which supplier changes are gathered into on
 
 def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
     """Supplier state changes seen over a short while, as one line: a burst is one notification."""
-    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
+    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" [DRILL #{s.drill}]" if s.drill is not None else "")
+             + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
              for s, _before in changes]
     shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
-    states = {s.state for s, _ in changes}
+    states = {s.state for s, _ in changes if s.drill is None}  # a drill's fault is no alarm
     severity: SeverityLevel = "error" if "down" in states else "warning" if states - {"up"} else "information"
     return " · ".join(shown), severity
 

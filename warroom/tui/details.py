@@ -79,6 +79,8 @@ class About:
         lines.append(Content.styled("\nNotify", "bold"))
         for c in e.contacts or e.notify:
             lines.append(Content.assemble("  ☎ ", literal.plain(c)))
+        if not e.notify:
+            lines.append(literal.plain("  no drill targets" if self.view.incident.mode == "drill" else "  —"))
         self._history(lines, lambda d: str(d.get("level")) == key)
         return literal.plain(f"Escalation L{e.level}"), Content("\n").join(lines)
 

@@ -57,6 +57,10 @@ def availability_lines(windows: dict[str, Availability] | None) -> list[Content]
     gaps = {name: a.outage_unknown_seconds for name, a in windows.items() if a.outage_unknown_seconds}
     if gaps:  # an outage's length is its watched time; say what nobody saw of it
         lines.append(Content.styled("  outages leave out unwatched time inside them: " + ", ".join(f"{span(s)} ({n})" for n, s in gaps.items()), "dim"))
+    drilled = {name: a.exercised_seconds for name, a in windows.items() if a.exercised_seconds}
+    if drilled:  # a drill's fault is no outage: said apart, like maintenance
+        lines.append(Content.styled("  DRILL: broken by a drill's fault, left out of uptime and outages: "
+                                    + ", ".join(f"{span(s)} ({n})" for n, s in drilled.items()), "dim"))
     return lines
 
 
