@@ -38,8 +38,14 @@ if TYPE_CHECKING:
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
 _EVENT = Event.__table__
 _ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
-REVIEWED = ("html", "md")
-"""The formats that carry the after-action review, when the incident has one."""
+READS: dict[str, frozenset[str]] = {
+    "json": frozenset(), "csv": frozenset(), "md": frozenset({"state", "review"}), "html": frozenset({"state", "review"}),
+    "sitrep": frozenset({"state", "situation"}), "report": frozenset({"state", "reporting", "situation"}),
+}
+"""What each format reads besides the events and the summary; the rest is not worked out for it.
+The reporting clocks and the situation read every decision of the incident (tens of thousands in a
+long one), and the review every event: a JSON or CSV export needs none of them."""
+EVERYTHING = frozenset({"state", "reporting", "situation", "review"})
 
 
 @dataclass
@@ -79,10 +85,12 @@ class _Events:
 
 
 def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,
-             since: datetime | None = None, until: datetime | None = None, reviewed: bool = False) -> Timeline:
-    """The read model of one incident's export; `since`/`until` cut a window by recorded time;
-    `reviewed` adds the after-action review (services/review.py, as `warroom review ID --json` has
-    it) of a drill, or of any incident the evaluators have written about."""
+             since: datetime | None = None, until: datetime | None = None, fmt: str | None = None) -> Timeline:
+    """The read model of one incident's export; `since`/`until` cut a window by recorded time. With
+    `fmt`, only what that format shows (READS) is worked out. The after-action review
+    (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
+    incident the evaluators have written about."""
+    reads = READS.get(fmt, EVERYTHING) if fmt is not None else EVERYTHING
     incident = incidents.get(session, incident_id)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
@@ -100,10 +108,10 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
     events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)))
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
-        state=_state(session, incident, config, now, events), playbook=_playbook(incident, playbook),
-        situation=to_json(health.status(session, config, now)), people=_people(config),
+        state=_state(session, incident, config, now, "reporting" in reads) if "state" in reads else {}, playbook=_playbook(incident, playbook),
+        situation=to_json(health.status(session, config, now)) if "situation" in reads else {}, people=_people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
-        review=_review(session, incident, config, now) if reviewed else None,
+        review=_review(session, incident, config, now) if "review" in reads else None,
     )
 
 
@@ -134,9 +142,9 @@ def _window(session: Session, incident_id: int, since: datetime | None, until: d
     return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
 
-def _state(session: Session, incident: Incident, config: Config, now: datetime, events: _Events) -> dict[str, Any]:
-    """Steps, ladder, fallbacks and open decisions now, as `incident show` has them; the decisions
-    taken are read from the decision events, not held."""
+def _state(session: Session, incident: Incident, config: Config, now: datetime, clocks: bool = True) -> dict[str, Any]:
+    """Steps, ladder, fallbacks and open decisions now, as `incident show` has them, and (`clocks`)
+    the legal reporting clocks; the decisions taken are read from the decision events, not held."""
     playbook = incidents.snapshot(incident)
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)).all()
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
@@ -164,7 +172,7 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                             "due_at": when(o.due_at), "overdue": o.overdue}
                            for o in owed.open_decisions(playbook, owed.decided(session, [incident.id])[incident.id],
                                                         incident.opened_at, now, live, incident.speed)],
-        "reporting": to_json(reporting.of(session, incident, config, now)),  # the legal reporting clocks (NIS2, CER)
+        **({"reporting": to_json(reporting.of(session, incident, config, now))} if clocks else {}),  # the legal reporting clocks (NIS2, CER)
     }
 
 
@@ -237,7 +245,7 @@ def export(session: Session, incident_id: int, config: Config, now: datetime, fm
     Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
     from warroom.text import line
 
-    view = timeline(session, incident_id, config, now, user=user, since=since, until=until, reviewed=fmt in REVIEWED)
+    view = timeline(session, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
     if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
         named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
         raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")
