@@ -120,7 +120,7 @@ class IncidentScreen(QuietTexts, Screen):
         # Out of the footer (the command palette and help list them): the room's footer is full.
         Binding("m", "msel", "MSEL (drill facilitator)", show=False),
         Binding("v", "review", "After-action review", show=False),
-        Binding("E", "export", "Export to a file (md, html, json, csv, sitrep, report)", show=False),
+        Binding("E", "export", "Export to a file", show=False),
     ]
 
     HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions"),
