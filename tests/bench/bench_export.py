@@ -3,7 +3,7 @@ child process: start-up included), each time as a ratio to `sqlite3 -json` dumpi
 (the incident's own events, seq order) in the same run on the same disk, and each export's peak
 memory (the child's maximum resident set size, from wait4). Targets: ratio ≤ 3, peak < 200 MB.
 
-    uv run python -m tests.bench.bench_export [--events 100000] [--runs 3] [--before DIR]
+    uv run python -m tests.bench.bench_export [--events 100000] [--runs 3] [--before DIR] [--home DIR]
 
 --before DIR also times the same exports by another source tree of warroom (say, `git archive
 main | tar -x -C DIR`), interleaved with these, so that a change is measured against the code
@@ -76,15 +76,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", type=Path, help="another warroom source tree, timed in the same run")
+    parser.add_argument("--home", type=Path, help="a home this benchmark built before (kept from an earlier run): not built again")
     args = parser.parse_args()
     sqlite = shutil.which("sqlite3")
     if sqlite is None:
         raise SystemExit("the sqlite3 command-line shell is needed for the baseline (Debian package: sqlite3)")
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "home"
-        began = time.perf_counter()
-        build(root, args.events)
-        print(f"built an incident of {args.events:,} events in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        root = args.home or Path(folder) / "home"
+        if args.home is None:
+            began = time.perf_counter()
+            build(root, args.events)
+            print(f"built an incident of {args.events:,} events in {time.perf_counter() - began:.0f} s", file=sys.stderr)
         out = Path(folder) / "out"
         baseline = [sqlite, "-json", str(root / "warroom.db"), "SELECT * FROM event WHERE incident_id = 1 ORDER BY seq"]
         rows = []
