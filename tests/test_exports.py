@@ -22,7 +22,7 @@ from tests.conftest import assert_clean_failure, run_cli
 from tests.test_incidents import ME, configure
 from warroom.clock import MovableClock
 from warroom.health.states import Observation
-from warroom.services import actors, escalation, fallbacks, health, homes, incidents, lease, library
+from warroom.services import actors, escalation, fallbacks, health, homes, incidents, lease, library, review
 from warroom.store import chain
 
 ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
@@ -80,6 +80,9 @@ def _work(home) -> None:
     for to in ("stabilised", "resolved", "closed"):
         clock.advance(timedelta(minutes=1))
         write(lambda s, to=to: incidents.transition(s, incident_id=first, to=to, now=clock.now(), actor=me))
+    clock.advance(timedelta(minutes=5))  # the evaluators' record, after the drill
+    write(lambda s: review.observe(s, incident_id=first, kind="improvement", text_=AWKWARD, target=None, step="confirm", now=clock.now(), actor=me))
+    write(lambda s: review.add_action(s, incident_id=first, text_=AWKWARD, owner=NAME, due="2026-12-15", now=clock.now(), actor=me))
     store.dispose()
 
 
@@ -435,10 +438,10 @@ def test_the_sitrep_briefs_someone_who_saw_nothing(root):
 
 # ── HTML ───────────────────────────────────────────────────────────────────────────────────────
 
-def _html(root: Path) -> tuple[str, object]:
+def _html(root: Path, incident: str = "1") -> tuple[str, object]:
     import html5lib
 
-    export(root, "1", "--format", "html", "-o", str(root / "e.html"))
+    export(root, incident, "--format", "html", "-o", str(root / "e.html"))
     text = (root / "e.html").read_text(encoding="utf-8")
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
     return text, parser.parse(text)
@@ -455,6 +458,30 @@ def test_html_parses_as_html5_with_every_text_escaped(root):
     for section in ("summary", "decisions", "escalations", "fallbacks", "health", "timeline", "integrity"):
         assert tree.find(f".//section[@id='{section}']") is not None, section
     assert "Europe/Amsterdam" in text and "Verified" in text
+
+
+def test_html_of_a_drill_carries_its_after_action_review_escaped(root):
+    text, tree = _html(root)
+    section = tree.find(".//section[@id='review']")
+    assert section is not None and section.find("h2").text == "After-action review"
+    said = "".join(section.itertext())
+    assert "Targets met: " in said and "Times against targets" in said and "acknowledge" in said
+    cells = ["".join(td.itertext()) for td in section.iter("td")]
+    observation = next(c for c in cells if c.startswith('Fail over "now"'))
+    assert "<script>alert(1)</script> &amp; 🚒" in observation and "\\u202eevil" in observation and "\x1b" not in observation
+    assert "step confirm" in cells and "improvement" in cells and "2026-12-15" in cells and NAME in cells and "open" in cells
+    assert text.index('id="review"') < text.index('id="decisions"'), "the review reads before the detail"
+    other, other_tree = _html(root, "2")  # live, and no one evaluated it: no review
+    assert other_tree.find(".//section[@id='review']") is None and "After-action review" not in other
+
+
+def test_markdown_of_a_drill_carries_its_after_action_review(root):
+    export(root, "1", "--format", "md", "-o", str(root / "e.md"))
+    text = (root / "e.md").read_text(encoding="utf-8")
+    review_part = text[text.index("## After-action review"):text.index("## Decisions")]
+    assert "### Times against targets" in review_part and "### Corrective actions (improvement plan)" in review_part
+    assert "third \\<script\\>alert(1)\\</script\\>" in review_part and "| step confirm |" in review_part
+    assert "\x1b" not in review_part and "\n| " in review_part
 
 
 def test_html_fetches_nothing(root):

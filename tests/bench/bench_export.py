@@ -3,7 +3,11 @@ child process: start-up included), each time as a ratio to `sqlite3 -json` dumpi
 (the incident's own events, seq order) in the same run on the same disk, and each export's peak
 memory (the child's maximum resident set size, from wait4). Targets: ratio ≤ 3, peak < 200 MB.
 
-    uv run python -m tests.bench.bench_export [--events 100000] [--runs 3]
+    uv run python -m tests.bench.bench_export [--events 100000] [--runs 3] [--before DIR] [--home DIR]
+
+--before DIR also times the same exports by another source tree of warroom (say, `git archive
+main | tar -x -C DIR`), interleaved with these, so that a change is measured against the code
+before it in one run on one machine.
 """
 
 from __future__ import annotations
@@ -55,10 +59,10 @@ def build(root: Path, events: int) -> None:
     store.dispose()
 
 
-def timed(command: list[str], stdout=None) -> tuple[float, int]:
-    """Wall time and the child's peak resident memory in bytes."""
+def timed(command: list[str], stdout=None, cwd: Path | None = None) -> tuple[float, int]:
+    """Wall time and the child's peak resident memory in bytes (`python -m` imports from `cwd` first)."""
     began = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - began
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -71,34 +75,44 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another warroom source tree, timed in the same run")
+    parser.add_argument("--home", type=Path, help="a home this benchmark built before (kept from an earlier run): not built again")
     args = parser.parse_args()
     sqlite = shutil.which("sqlite3")
     if sqlite is None:
         raise SystemExit("the sqlite3 command-line shell is needed for the baseline (Debian package: sqlite3)")
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "home"
-        began = time.perf_counter()
-        build(root, args.events)
-        print(f"built an incident of {args.events:,} events in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        root = args.home or Path(folder) / "home"
+        if args.home is None:
+            began = time.perf_counter()
+            build(root, args.events)
+            print(f"built an incident of {args.events:,} events in {time.perf_counter() - began:.0f} s", file=sys.stderr)
         out = Path(folder) / "out"
         baseline = [sqlite, "-json", str(root / "warroom.db"), "SELECT * FROM event WHERE incident_id = 1 ORDER BY seq"]
         rows = []
         for fmt in FORMATS:
             command = [sys.executable, "-m", "warroom", "--home", str(root), "export", "1", "--format", fmt, "-o", str(out)]
-            ours, floor, peaks = [], [], []
+            ours, floor, peaks, before, before_peaks = [], [], [], [], []
             for _ in range(args.runs):  # interleaved, so that a busy moment on the machine hits both
                 with open(Path(folder) / "floor.json", "wb") as sink:
                     floor.append(timed(baseline, sink)[0])
                 seconds, peak = timed(command)
                 ours.append(seconds)
                 peaks.append(peak)
+                if args.before is not None:
+                    seconds, peak = timed(command, cwd=args.before.resolve())
+                    before.append(seconds)
+                    before_peaks.append(peak)
             size = out.stat().st_size
-            rows.append((fmt, statistics.median(ours), statistics.median(floor), max(peaks), size))
+            rows.append((fmt, statistics.median(ours), statistics.median(floor), max(peaks), size,
+                         statistics.median(before) if before else None, max(before_peaks) if before_peaks else None))
     print(f"\nexport benchmark ({os.cpu_count()} cores, one incident of {args.events:,} events, median of {args.runs} runs, CLI start-up included)\n")
-    print("| format | warroom export (s) | sqlite3 -json, same rows (s) | ratio (target ≤ 3) | peak memory (target < 200 MB) | file |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for fmt, ours, floor, peak, size in rows:
-        print(f"| {fmt} | {ours:.2f} | {floor:.2f} | {ours / floor:.1f}× | {peak / 1e6:.0f} MB | {size / 1e6:.1f} MB |")
+    print("| format | warroom export (s) | sqlite3 -json, same rows (s) | ratio (target ≤ 3) | peak memory (target < 200 MB) | file |"
+          + (" before: ratio | before: peak |" if args.before else ""))
+    print("| --- | --- | --- | --- | --- | --- |" + (" --- | --- |" if args.before else ""))
+    for fmt, ours, floor, peak, size, before, before_peak in rows:
+        then = f" {before / floor:.1f}× | {before_peak / 1e6:.0f} MB |" if before is not None and before_peak is not None else ""
+        print(f"| {fmt} | {ours:.2f} | {floor:.2f} | {ours / floor:.1f}× | {peak / 1e6:.0f} MB | {size / 1e6:.1f} MB |{then}")
 
 
 if __name__ == "__main__":

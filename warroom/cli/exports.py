@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -57,17 +56,21 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
                 raise BadInput(f"--{name}: {exc}") from None
     _check_output(output, every)
     signer, unsigned = exports.signer(home) if fmt == "json" else (None, None)
+    user = identity.os_user()
     store = home.open_store()
     try:
         with store.read() as session:
             ids = exports.incident_ids(session) if every else [incident_id]
             for number in ids:
-                view = exports.timeline(session, number, config, now, user=identity.os_user(), **window)
                 target = output / f"incident-{number}.{EXTENSIONS[fmt]}" if every else output
-                if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
-                    named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
-                    raise BadInput(f"incident #{number} has no reporting obligation {line(obligation)!r} (obligations: {named})")
-                chain = _write(view, fmt, target, signer, exports, obligation)
+                try:
+                    if target is None:
+                        with data_out() as out:
+                            chain = exports.export(session, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, **window)
+                    else:
+                        chain = exports.export(session, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, **window)
+                except exports.CannotWrite as exc:
+                    raise BadInput(f"-o {exc}") from None
                 if target is not None:
                     echo(f"exported incident #{number} ({fmt}) to {line(target)}")
                 if chain is not None and not chain["verified"]:
@@ -92,33 +95,12 @@ def _check_output(output: Path | None, every: bool) -> None:
         except OSError as exc:
             raise BadInput(f"-o {line(output)}: cannot create the folder ({exc.strerror})") from None
         return
-    if output.is_dir():
-        raise BadInput(f"-o {line(output)}: is a folder; name a file")
-    if os.path.lexists(output) and not output.is_file():
-        raise BadInput(f"-o {line(output)}: not a regular file; name a new or regular file")
-    if not output.parent.is_dir():
-        raise BadInput(f"-o {line(output)}: the folder {line(output.parent)} does not exist")
+    from warroom.services import exports
 
-
-def _write(view, fmt: str, target: Path | None, signer, exports, obligation: str | None = None):
-    """Render to stdout, or to a temporary file renamed over `target` once it is whole: a reader
-    never sees half an export, and a failed one leaves the old file as it was."""
-    from warroom.errors import BadInput
-
-    if target is None:
-        with data_out() as out:
-            return exports.render(view, fmt, out, signer, obligation)
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        with open(partial, "x", encoding="utf-8", newline="") as out:
-            chain = exports.render(view, fmt, out, signer, obligation)
-        os.replace(partial, target)
-    except OSError as exc:
-        raise BadInput(f"-o {line(target)}: cannot write ({exc.strerror})") from None
-    finally:
-        if partial.exists():
-            partial.unlink()
-    return chain
+        exports.check_target(output)
+    except exports.CannotWrite as exc:
+        raise BadInput(f"-o {exc}") from None
 
 
 COMMANDS = [export]

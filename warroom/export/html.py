@@ -17,7 +17,7 @@ from html import escape
 from typing import Any, TextIO
 
 from warroom import text
-from warroom.export import shown
+from warroom.export import reviewed, shown
 from warroom.export.markdown import key_times
 from warroom.export.model import Tally, Timeline
 
@@ -38,6 +38,7 @@ STYLE = """
 * { box-sizing: border-box; }
 body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans", sans-serif; color: var(--ink); margin: 2rem auto; max-width: 72rem; padding: 0 1.25rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h3 { font-size: 1rem; margin: 1.2rem 0 .3rem; break-after: avoid; }
 h2 { font-size: 1.2rem; border-bottom: 2px solid var(--ink); padding-bottom: .15rem; margin: 2rem 0 .6rem; break-after: avoid; }
 p.meta, .muted { color: var(--muted); }
 .badge { display: inline-block; font-weight: 700; letter-spacing: .06em; padding: .05rem .5rem; border: 2px solid currentColor; border-radius: .25rem; }
@@ -147,6 +148,22 @@ def _summary(timeline: Timeline, clock: shown.Clock) -> str:
                    f'<td class="time">due {_time(clock, target["due_at"])}</td><td></td></tr>\n')
     out.append("</tbody>\n</table>\n</section>\n")
     return "".join(out)
+
+
+def _review(timeline: Timeline, clock: shown.Clock) -> str:
+    """The after-action review, when the incident has one: its numbers as `warroom review` has them."""
+    if timeline.review is None:
+        return ""
+    out = ['<section id="review">\n<h2>After-action review</h2>\n', f"<p>{h(reviewed.totals(timeline.review))}</p>\n"]
+    for table in reviewed.tables(timeline.review, clock, timeline.people):
+        out.append(f'<h3 id="{table.id}">{h(table.title)}</h3>\n')
+        if not table.rows:
+            out.append(f'<p class="muted">{h(table.empty)}</p>\n')
+            continue
+        out.append("<table>\n<thead><tr>" + "".join(f'<th scope="col">{h(c)}</th>' for c in table.columns) + "</tr></thead>\n<tbody>\n")
+        out.extend("<tr>" + "".join(f"<td>{h(cell)}</td>" for cell in row) + "</tr>\n" for row in table.rows)
+        out.append("</tbody>\n</table>\n")
+    return "".join(out) + "</section>\n"
 
 
 def _decisions(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
@@ -269,6 +286,7 @@ def render(timeline: Timeline, out: TextIO) -> None:
     clock = shown.Clock(timeline.timezone)
     out.write(_head(timeline, clock))
     out.write(_summary(timeline, clock))
+    out.write(_review(timeline, clock))
     _decisions(timeline, clock, out)
     out.write(_escalations(timeline, clock))
     out.write(_fallbacks(timeline, clock))

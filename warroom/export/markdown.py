@@ -14,7 +14,7 @@ import sys
 from typing import Any, TextIO
 
 from warroom import text
-from warroom.export import shown
+from warroom.export import reviewed, shown
 from warroom.export.model import Tally, Timeline
 
 _SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
@@ -98,6 +98,22 @@ def key_times_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
     return lines + [""]
 
 
+def review_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
+    """The after-action review, when the incident has one."""
+    if timeline.review is None:
+        return []
+    lines = ["## After-action review", "", md(reviewed.totals(timeline.review)), ""]
+    for table in reviewed.tables(timeline.review, clock, timeline.people):
+        lines += [f"### {table.title}", ""]
+        if not table.rows:
+            lines += [table.empty, ""]
+            continue
+        lines += ["| " + " | ".join(table.columns) + " |", "|" + " --- |" * len(table.columns)]
+        lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in table.rows]
+        lines.append("")
+    return lines
+
+
 def decisions(timeline: Timeline, clock: shown.Clock) -> list[str]:
     lines = ["## Decisions", "", "| Time | Who | Decision | Rationale |", "| --- | --- | --- | --- |"]
     people = shown.people_index(timeline.people)
@@ -150,7 +166,7 @@ def chain_lines(tally: Tally) -> list[str]:
 def render(timeline: Timeline, out: TextIO) -> None:
     clock = shown.Clock(timeline.timezone)
     out.write("\n".join(header(timeline, clock, "Incident report") + summary(timeline, clock) + key_times_lines(timeline, clock)
-                        + decisions(timeline, clock)) + "\n")
+                        + review_lines(timeline, clock) + decisions(timeline, clock)) + "\n")
     tally = Tally(timeline.stream, timeline.starts())
     activity_log(timeline, clock, out, tally)
     out.write("\n".join(chain_lines(tally)))

@@ -57,6 +57,7 @@ class Timeline:
     timezone: str = "UTC"
     generated_at: str = ""
     generated_by: str = ""
+    review: dict[str, Any] | None = None  # the after-action review (services.review, as JSON) of a drill, or of an incident evaluated
 
     @property
     def stream(self) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
@@ -37,6 +38,14 @@ if TYPE_CHECKING:
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
 _EVENT = Event.__table__
 _ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
+READS: dict[str, frozenset[str]] = {
+    "json": frozenset(), "csv": frozenset(), "md": frozenset({"state", "review"}), "html": frozenset({"state", "review"}),
+    "sitrep": frozenset({"state", "situation"}), "report": frozenset({"state", "reporting", "situation"}),
+}
+"""What each format reads besides the events and the summary; the rest is not worked out for it.
+The reporting clocks and the situation read every decision of the incident (tens of thousands in a
+long one), and the review every event: a JSON or CSV export needs none of them."""
+EVERYTHING = frozenset({"state", "reporting", "situation", "review"})
 
 
 @dataclass
@@ -78,8 +87,12 @@ class _Events:
 
 
 def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,
-             since: datetime | None = None, until: datetime | None = None) -> Timeline:
-    """The read model of one incident's export; `since`/`until` cut a window by recorded time."""
+             since: datetime | None = None, until: datetime | None = None, fmt: str | None = None) -> Timeline:
+    """The read model of one incident's export; `since`/`until` cut a window by recorded time. With
+    `fmt`, only what that format shows (READS) is worked out. The after-action review
+    (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
+    incident the evaluators have written about."""
+    reads = READS.get(fmt, EVERYTHING) if fmt is not None else EVERYTHING
     incident = incidents.get(session, incident_id)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
@@ -98,10 +111,21 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
                      incident.mode == "drill")
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
-        state=_state(session, incident, config, now, events), playbook=_playbook(incident, playbook),
-        situation=to_json(health.status(session, config, now)), people=_people(config),
+        state=_state(session, incident, config, now, "reporting" in reads) if "state" in reads else {}, playbook=_playbook(incident, playbook),
+        situation=to_json(health.status(session, config, now)) if "situation" in reads else {}, people=_people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
+        review=_review(session, incident, config, now) if "review" in reads else None,
     )
+
+
+def _review(session: Session, incident: Incident, config: Config, now: datetime) -> dict[str, Any] | None:
+    from warroom.services import review
+
+    written = session.connection().execute(core_select(_EVENT.c.seq).where(
+        _EVENT.c.incident_id == incident.id, _EVENT.c.kind.in_(("review.observation", "review.action"))).limit(1)).first()
+    if incident.mode != "drill" and written is None:
+        return None
+    return to_json(review.review(session, incident.id, config, now))
 
 
 def _window(session: Session, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
@@ -121,9 +145,9 @@ def _window(session: Session, incident_id: int, since: datetime | None, until: d
     return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
 
-def _state(session: Session, incident: Incident, config: Config, now: datetime, events: _Events) -> dict[str, Any]:
-    """Steps, ladder, fallbacks and open decisions now, as `incident show` has them; the decisions
-    taken are read from the decision events, not held."""
+def _state(session: Session, incident: Incident, config: Config, now: datetime, clocks: bool = True) -> dict[str, Any]:
+    """Steps, ladder, fallbacks and open decisions now, as `incident show` has them, and (`clocks`)
+    the legal reporting clocks; the decisions taken are read from the decision events, not held."""
     playbook = incidents.snapshot(incident)
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)).all()
     ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
@@ -152,7 +176,7 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                             "due_at": when(o.due_at), "overdue": o.overdue}
                            for o in owed.open_decisions(playbook, owed.decided(session, [incident.id])[incident.id],
                                                         incident.opened_at, now, live, incident.speed)],
-        "reporting": to_json(reporting.of(session, incident, config, now)),  # the legal reporting clocks (NIS2, CER)
+        **({"reporting": to_json(reporting.of(session, incident, config, now))} if clocks else {}),  # the legal reporting clocks (NIS2, CER)
     }
 
 
@@ -192,6 +216,77 @@ def render(timeline: Timeline, fmt: str, out: Any, signer: document.Signer | Non
         return None
     module.render(timeline, out)
     return None
+
+
+class CannotWrite(BadInput):
+    """The place an export should go cannot take it (a folder, a missing folder, no permission).
+    Said as `PATH: why`: the CLI puts `-o` before it, the room shows it as it is."""
+
+
+class Exists(CannotWrite):
+    """The file is there already and the caller did not say to replace it."""
+
+
+def check_target(target: Path) -> None:
+    """Refuse a place the export cannot go, before anything is read."""
+    from warroom.text import line
+
+    if target.is_dir():
+        raise CannotWrite(f"{line(target)}: is a folder; name a file")
+    if os.path.lexists(target) and not target.is_file():
+        raise CannotWrite(f"{line(target)}: not a regular file; name a new or regular file")
+    if not target.parent.is_dir():
+        raise CannotWrite(f"{line(target)}: the folder {line(target.parent)} does not exist")
+
+
+def export(session: Session, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
+           signer: document.Signer | None = None, obligation: str | None = None, since: datetime | None = None,
+           until: datetime | None = None, replace: bool = True) -> dict[str, Any] | None:
+    """One incident's export in `fmt`, to a text stream or a file: what `warroom export` and the
+    incident room's export both run. A file is written beside its target and renamed onto it once
+    whole, so a reader never sees half an export and a failed one leaves the old file as it was;
+    with `replace` False an existing file is refused (Exists), even one that appeared meanwhile.
+    Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
+    from warroom.text import line
+
+    view = timeline(session, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
+    if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
+        named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
+        raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")
+    if not isinstance(target, Path):
+        return render(view, fmt, target, signer, obligation)
+    check_target(target)
+    if not replace and os.path.lexists(target):
+        raise Exists(f"{line(target)}: already exists")
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with open(partial, "x", encoding="utf-8", newline="") as out:
+            chain = render(view, fmt, out, signer, obligation)
+        if replace:
+            os.replace(partial, target)
+        else:
+            _place_new(partial, target)
+    except FileExistsError:
+        raise Exists(f"{line(target)}: already exists") from None
+    except OSError as exc:
+        raise CannotWrite(f"{line(target)}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if os.path.lexists(partial):
+            partial.unlink()
+    return chain
+
+
+def _place_new(partial: Path, target: Path) -> None:
+    """Give the whole file its name only if nothing has that name: a hard link fails when the name
+    is taken, whoever took it since the caller looked."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: look, then rename
+        if os.path.lexists(target):
+            raise FileExistsError(target) from None
+        os.replace(partial, target)
 
 
 def incident_ids(session: Session) -> list[int]:

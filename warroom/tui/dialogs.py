@@ -24,14 +24,15 @@ class AskText(ModalScreen[str | None]):
     """
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, *, required: bool = False, placeholder: str = ""):
+    def __init__(self, question: str, *, required: bool = False, placeholder: str = "", value: str = ""):
+        """`value`: an answer to start from (a default to accept with Enter, or edit)."""
         super().__init__()
-        self.question, self.required, self.placeholder = question, required, placeholder
+        self.question, self.required, self.placeholder, self.value = question, required, placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(literal.plain(self.question))
-            yield Input(placeholder=self.placeholder, id="answer")
+            yield Input(self.value, placeholder=self.placeholder, id="answer")
             yield Label("", id="why")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

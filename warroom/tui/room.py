@@ -120,6 +120,7 @@ class IncidentScreen(QuietTexts, Screen):
         # Out of the footer (the command palette and help list them): the room's footer is full.
         Binding("m", "msel", "MSEL (drill facilitator)", show=False),
         Binding("v", "review", "After-action review", show=False),
+        Binding("E", "export", "Export to a file", show=False),
     ]
 
     HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions"),
@@ -471,6 +472,12 @@ class IncidentScreen(QuietTexts, Screen):
         from warroom.tui.review import ReviewScreen
 
         self.app.push_screen(ReviewScreen(self.incident_id, self.clock, self.zone))
+
+    def action_export(self) -> None:
+        from warroom.tui import exporting
+
+        if self.view is not None:
+            exporting.start(self.warroom, self.view)
 
     # ── the entry line ─────────────────────────────────────────────────────────────────────────
 
