@@ -71,20 +71,32 @@ def until(start: float) -> None:
         time.sleep(min(left, 0.5))
 
 
-def writer(root: str, number: str, rate: str, seconds: str, start: str) -> None:
-    """A scripted coordinator, `scribe-N`: logs a decision every 1/rate s on a fixed timeline (a late
-    one is not made up by bunching). Prints [token, commit time, latency, error] per decision."""
+def ready() -> float:
+    """Say so once everything is imported and open; the start instant the bench then sends (so a
+    slow start on a loaded host is not made up by a burst)."""
+    print("ready", flush=True)
+    return float(sys.stdin.readline())
+
+
+def finish(out) -> None:
+    print(json.dumps({"out": out, "cpu": time.process_time()}))
+
+
+def writer(root: str, number: str, rate: str, seconds: str) -> None:
+    """A scripted coordinator, `scribe-N`: logs a decision every 1/rate s on a fixed timeline from the
+    start instant. Prints [token, commit time, latency, error] per decision."""
     from warroom.clock import SystemClock
     from warroom.home import Home
     from warroom.services import actors, commands, library
     from warroom.vocabulary import LogKind
 
-    n, period, t0 = int(number), 1 / float(rate), float(start)
+    n, period = int(number), 1 / float(rate)
     home = Home(Path(root), os.environ.get("WARROOM_DB"))
     config = library.config(home)
     actor = actors.resolve(config, f"scribe-{n}", ORIGIN)
     store = home.open_store()
     clock, out = SystemClock(), []
+    t0 = ready()
     until(t0)
     k = 0
     while (due := t0 + k * period) < t0 + float(seconds):
@@ -99,12 +111,12 @@ def writer(root: str, number: str, rate: str, seconds: str, start: str) -> None:
             out.append([name, time.monotonic(), time.perf_counter() - began, f"{type(exc).__name__}: {exc}"])
         k += 1
     store.dispose()
-    print(json.dumps(out))
+    finish(out)
 
 
-def floor_writer(target: str, rate: str, seconds: str, start: str) -> None:
+def floor_writer(target: str, rate: str, seconds: str) -> None:
     """Bare sqlite3 (WAL, synchronous=FULL) or bare psycopg: one INSERT a transaction, timed."""
-    period, t0 = 1 / float(rate), float(start)
+    period = 1 / float(rate)
     if target.startswith("postgresql"):
         import psycopg
 
@@ -129,6 +141,7 @@ def floor_writer(target: str, rate: str, seconds: str, start: str) -> None:
             connection.execute("INSERT INTO bare_event (at, actor, summary, data) VALUES (?, ?, ?, ?)",
                                (str(time.time()), "floor", f"decision {k}", json.dumps({"n": k})))
             connection.execute("COMMIT")
+    t0 = ready()
     until(t0)
     out, k = [], 0
     while (due := t0 + k * period) < t0 + float(seconds):
@@ -138,10 +151,10 @@ def floor_writer(target: str, rate: str, seconds: str, start: str) -> None:
         out.append(time.perf_counter() - began)
         k += 1
     connection.close()
-    print(json.dumps(out))
+    finish(out)
 
 
-def poller(root: str, seconds: str, start: str) -> None:
+def poller(root: str, seconds: str) -> None:
     """The visibility floor: every 0.25 s, the log's rows after the last seen; the time each token
     was first read. No rendering, no read model: what any reader at the TUI's cadence pays."""
     from sqlalchemy import text
@@ -152,8 +165,9 @@ def poller(root: str, seconds: str, start: str) -> None:
     with store.read() as session:
         last = session.connection().execute(text("SELECT coalesce(max(seq), 0) FROM event")).scalar()
     seen: dict[str, float] = {}
-    until(float(start))
-    end = float(start) + float(seconds) + 5
+    start = ready()
+    until(start)
+    end = start + float(seconds) + 5
     while time.monotonic() < end:
         with store.read() as session:
             rows = session.connection().execute(text("SELECT seq, summary FROM event WHERE seq > :s ORDER BY seq"), {"s": last}).all()
@@ -164,7 +178,7 @@ def poller(root: str, seconds: str, start: str) -> None:
                 seen.setdefault(name, at)
         time.sleep(0.25)
     store.dispose()
-    print(json.dumps(seen))
+    finish(seen)
 
 
 # ── the TUIs: each on a pty, its screen kept by pyte ──────────────────────────────────────────
@@ -276,11 +290,10 @@ def cpu_seconds(pid: int) -> float:
 # ── one run on one database ───────────────────────────────────────────────────────────────────
 
 def make_home(root: Path, base: str, suppliers: int, url: str | None) -> Path:
+    from tests.bench.bench_tui_wire import PLAYBOOK, landscape
     from warroom.clock import SystemClock
     from warroom.services import actors, homes, library
     from warroom.services import incidents as incident_service
-
-    from tests.bench.bench_tui_wire import PLAYBOOK, landscape
 
     clock = SystemClock()
     home = homes.create(root, clock=clock, actor="bench", origin=ORIGIN, config_text=landscape(base, suppliers), db_url=url)
@@ -334,40 +347,42 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         screens = Screens(tuis)
         for n, tui in enumerate(tuis):  # the board, then enter: the incident room of incident #1
             try:
-                wait(lambda: screens.shows(tui, "Simulated supplier 1 unavai"), 180, f"TUI {n} never showed the board's incident")
+                wait(lambda tui=tui: screens.shows(tui, "Simulated supplier 1 unavai"), 180, f"TUI {n} never showed the board's incident")
                 tui.send(b"\r")
-                wait(lambda: screens.shows(tui, "log entry"), 60, f"TUI {n} never opened the incident room")
+                wait(lambda tui=tui: screens.shows(tui, "log entry"), 60, f"TUI {n} never opened the incident room")
             except TimeoutError:
                 print(tui.text(), file=sys.stderr)
                 raise
         print(f"[{label}] {args.tuis} TUIs in the room; logging for {args.minutes} min", file=sys.stderr)
         seconds = args.minutes * 60
-        start = time.monotonic() + 3
         per_writer = args.rate / args.writers
-        children = [subprocess.Popen(child_command("writer", str(home), str(n), str(per_writer), str(seconds), str(start)),
-                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) for n in range(args.writers)]
-        floor = subprocess.Popen(child_command("floor", floor_target, "2", str(seconds), str(start)), cwd=ROOT, env=env,
-                                 stdout=subprocess.PIPE, text=True)
-        poll = subprocess.Popen(child_command("poller", str(home), str(seconds), str(start)), cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, text=True)
+
+        def spawn(*argv: str) -> subprocess.Popen:
+            return subprocess.Popen(child_command(*argv), cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+        children = [spawn("writer", str(home), str(n), str(per_writer), str(seconds)) for n in range(args.writers)]
+        floor = spawn("floor", floor_target, "2", str(seconds))
+        poll = spawn("poller", str(home), str(seconds))
         children += [floor, poll]
+        for p in children:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError("a writer did not start")
+        start = time.monotonic() + 1
+        for p in children:
+            p.stdin.write(f"{start}\n")
+            p.stdin.flush()
         until(start)
         cpu0, host0 = {p: cpu_seconds(p) for p in [os.getpid(), monitor.pid, *(t.proc.pid for t in tuis)]}, host_cpu()
         wall0 = time.monotonic()
         rss: list[int] = []
-        writer_cpu = {}
         while time.monotonic() < start + seconds:
             time.sleep(min(5, max(0.1, start + seconds - time.monotonic())))
             rss += [r for t in tuis if (r := t.rss_kb()) is not None]
-            for p in children:
-                writer_cpu[p.pid] = max(writer_cpu.get(p.pid, 0.0), cpu_seconds(p.pid))
         cpu1, host1, wall1 = {p: cpu_seconds(p) for p in cpu0}, host_cpu(), time.monotonic()
-        results = []
-        for p in children[:args.writers]:
-            out, _ = p.communicate(timeout=120)
-            results += json.loads(out)
-        floor_latencies = json.loads(floor.communicate(timeout=120)[0])
-        polled = json.loads(poll.communicate(timeout=120)[0])
+        outputs = [json.loads(p.communicate(timeout=120)[0]) for p in children]
+        ready_cpu = sum(o["cpu"] for o in outputs)  # each child's CPU, start-up included (the log's own run is most of it)
+        results = [r for o in outputs[:args.writers] for r in o["out"]]
+        floor_latencies, polled = outputs[-2]["out"], outputs[-1]["out"]
         done = {r[0]: r[1] for r in results if r[3] is None}
         # Let every TUI catch up with the last decision (or give up after 15 s: what it has not shown is never seen).
         last = max(done, key=done.get) if done else None
@@ -422,7 +437,7 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         "append": [r[2] for r in results if r[3] is None], "floor_append": floor_latencies,
         "rss": rss, "final_rss": final_rss,
         "host_busy": busy / total if total else 0.0, "elapsed": elapsed,
-        "cpu": {"TUIs (all)": tui_cpu, "monitor": cpu1[monitor.pid] - cpu0[monitor.pid], "writers + floor + poller": sum(writer_cpu.values()),
+        "cpu": {"TUIs (all)": tui_cpu, "monitor": cpu1[monitor.pid] - cpu0[monitor.pid], "writers + floor + poller (start-up included)": ready_cpu,
                 "this process (pyte)": cpu1[os.getpid()] - cpu0[os.getpid()]},
     }
 
