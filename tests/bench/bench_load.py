@@ -196,12 +196,15 @@ def poller(root: str, seconds: str) -> None:
 # ── the TUIs: each on a pty, its screen kept by pyte ──────────────────────────────────────────
 
 class Tui:
-    def __init__(self, home: Path, env: dict[str, str]):
+    """A program on a pty of its own, whose screen pyte keeps: `seen` is when each token first stood
+    on the screen (not merely in the byte stream: a repaint may write it in pieces, or move it)."""
+
+    def __init__(self, command: list[str], env: dict[str, str]):
         import pyte
 
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.proc = subprocess.Popen([sys.executable, "-m", "warroom", "--home", str(home)], cwd=ROOT, env={**env, **ENV},
+        self.proc = subprocess.Popen(command, cwd=ROOT, env={**env, **ENV},
                                      stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
         os.close(slave)
         self.fd = master
@@ -355,7 +358,7 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         wait(lambda: scalar(home, url, "SELECT count(*) FROM supplier_state")[0][0] >= args.suppliers, 180,
              "the monitor never checked every supplier", step=1)
         print(f"[{label}] every supplier checked; starting {args.tuis} TUIs", file=sys.stderr)
-        tuis = [Tui(home, env) for _ in range(args.tuis)]
+        tuis = [Tui([sys.executable, "-m", "warroom", "--home", str(home)], env) for _ in range(args.tuis)]
         screens = Screens(tuis)
         for n, tui in enumerate(tuis):  # the board, then enter: the incident room of incident #1
             try:
