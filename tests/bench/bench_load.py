@@ -204,8 +204,10 @@ class Tui:
 
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.proc = subprocess.Popen(command, cwd=ROOT, env={**env, **ENV},
-                                     stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
+        # setsid --ctty: a session of its own whose controlling terminal is this pty, as an SSH login
+        # has; hanging it up (close) sends SIGHUP to the TUI and to a monitor its keeper started.
+        self.proc = subprocess.Popen(["setsid", "--ctty", *command], cwd=ROOT, env={**env, **ENV},
+                                     stdin=slave, stdout=slave, stderr=slave, close_fds=True)
         os.close(slave)
         self.fd = master
         self.screen = pyte.Screen(COLUMNS, LINES)
@@ -237,14 +239,36 @@ class Tui:
             return None
         return None
 
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+    def session(self) -> list[int]:
+        """Every process of the TUI's session: the TUI, and a monitor its keeper started."""
+        found = []
+        for entry in Path("/proc").iterdir():
             try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == self.proc.pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return found
+
+    def close(self) -> None:
+        """Hang up, as a dropped SSH link does; then whatever of the session is left is ended."""
+        members = self.session()
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        deadline = time.monotonic() + 15
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in members):
+                self.proc.poll()
+                time.sleep(0.2)
+            for pid in members:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 5
+        self.proc.wait()
 
 
 class Screens:
