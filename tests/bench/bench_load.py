@@ -433,6 +433,10 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
                 pass
         screens.stop()
         final_rss = [r for t in tuis if (r := t.rss_kb()) is not None]
+        behind = [t for t in tuis if last is not None and last not in t.seen]
+        if behind:  # what a TUI that never caught up shows at the end: the evidence, not a guess
+            print(f"[{label}] {len(behind)} of {len(tuis)} TUIs never showed the last decision; the first one's screen:\n{behind[0].text()}",
+                  file=sys.stderr)
     finally:
         if screens is not None:
             screens.stop()
