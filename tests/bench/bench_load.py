@@ -213,6 +213,7 @@ class Tui:
         self.screen = pyte.Screen(COLUMNS, LINES)
         self.stream = pyte.ByteStream(self.screen)
         self.seen: dict[str, float] = {}  # token → monotonic time of the first frame showing it
+        self.chunks: list[tuple[float, bytes]] = []  # output kept unread while the load runs
         self.ended = False
 
     def feed(self, data: bytes, at: float) -> None:
@@ -251,33 +252,48 @@ class Tui:
         return found
 
     def close(self) -> None:
-        """Hang up, as a dropped SSH link does; then whatever of the session is left is ended."""
-        members = self.session()
+        close_all([self])
+
+
+def close_all(tuis: list[Tui]) -> None:
+    """Hang every TUI up at once, as a dropped SSH link does; then end whatever is left of their
+    sessions (a monitor a TUI's keeper started among them)."""
+    members = [pid for t in tuis for pid in t.session()]
+    for tui in tuis:
         try:
-            os.close(self.fd)
+            os.close(tui.fd)
         except OSError:
             pass
-        deadline = time.monotonic() + 15
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in members):
-                self.proc.poll()
-                time.sleep(0.2)
-            for pid in members:
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
-            deadline = time.monotonic() + 5
-        self.proc.wait()
+    deadline = time.monotonic() + 15
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in members):
+            for tui in tuis:
+                tui.proc.poll()
+            time.sleep(0.2)
+        for pid in members:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+    for tui in tuis:
+        tui.proc.wait()
 
 
 class Screens:
-    """One thread reading every TUI's output as it comes, so each frame is timed when it arrives."""
+    """One thread reading every TUI's output as it comes, so each frame is timed when it arrives.
+
+    Live, it feeds each screen at once (to wait for the board and the room). While the load runs
+    it only keeps each chunk with its arrival time, and `replay` feeds them afterwards: emulating
+    twenty screens in Python costs more CPU than this host spares, and a reader that falls behind
+    fills the pty, blocks the TUI's writes and freezes its screen (an earlier version measured
+    its own lag). Reading promptly is all sshd does for a real coordinator."""
 
     def __init__(self, tuis: list[Tui]):
         self.tuis = {t.fd: t for t in tuis}
         self.lock = threading.Lock()
         self.stopped = False
+        self.live = True
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -294,10 +310,24 @@ class Screens:
                     data = b""
                 at = time.monotonic()
                 with self.lock:
-                    if data:
+                    if not data:
+                        self.tuis[fd].ended = True
+                    elif self.live:
                         self.tuis[fd].feed(data, at)
                     else:
-                        self.tuis[fd].ended = True
+                        self.tuis[fd].chunks.append((at, data))
+
+    def record(self) -> None:
+        with self.lock:
+            self.live = False
+
+    def replay(self) -> None:
+        """Feed every kept chunk to its screen, timed by its arrival."""
+        with self.lock:
+            for tui in self.tuis.values():
+                for at, data in tui.chunks:
+                    tui.feed(data, at)
+                tui.chunks.clear()
 
     def shows(self, tui: Tui, text: str) -> bool:
         with self.lock:
@@ -411,6 +441,7 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         for p in children:
             p.stdin.write(f"{start}\n")
             p.stdin.flush()
+        screens.record()
         until(start)
         cpu0, host0 = {p: cpu_seconds(p) for p in [os.getpid(), monitor.pid, *(t.proc.pid for t in tuis)]}, host_cpu()
         wall0 = time.monotonic()
@@ -424,14 +455,11 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         results = [r for o in outputs[:args.writers] for r in o["out"]]
         floor_latencies, polled = outputs[-2]["out"], outputs[-1]["out"]
         done = {r[0]: r[1] for r in results if r[3] is None}
-        # Let every TUI catch up with the last decision (or give up after 15 s: what it has not shown is never seen).
+        # 15 s more for the TUIs to catch up with the last decisions: what they have not shown by then is never seen.
         last = max(done, key=done.get) if done else None
-        if last:
-            try:
-                wait(lambda: all(last in t.seen for t in tuis), 15, "")
-            except TimeoutError:
-                pass
+        time.sleep(15)
         screens.stop()
+        screens.replay()
         final_rss = [r for t in tuis if (r := t.rss_kb()) is not None]
         behind = [t for t in tuis if last is not None and last not in t.seen]
         if behind:  # what a TUI that never caught up shows at the end: the evidence, not a guess
@@ -440,8 +468,7 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
     finally:
         if screens is not None:
             screens.stop()
-        for tui in tuis:
-            tui.close()
+        close_all(tuis)
         for p in children:
             if p.poll() is None:
                 p.kill()
@@ -482,7 +509,7 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         "rss": rss, "final_rss": final_rss,
         "host_busy": busy / total if total else 0.0, "elapsed": elapsed,
         "cpu": {"TUIs (all)": tui_cpu, "monitor": cpu1[monitor.pid] - cpu0[monitor.pid], "writers + floor + poller (start-up included)": ready_cpu,
-                "this process (pyte)": cpu1[os.getpid()] - cpu0[os.getpid()]},
+                "this process (reading the ptys)": cpu1[os.getpid()] - cpu0[os.getpid()]},
     }
 
 
