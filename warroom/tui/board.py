@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from warroom import durations, text
 from warroom.clock import Clock
-from warroom.services import commands, views
+from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.hint import FirstRunHint
@@ -454,6 +454,7 @@ class BoardScreen(QuietTexts, Screen):
     def action_accept(self, mode: str) -> None:
         """Start the newest suggestion. A LIVE start is asked first, as the library's `L` asks: it
         pages people and cannot be taken back; a drill starts at once."""
+        from warroom.services import commands
         from warroom.tui.dialogs import Confirm
 
         waiting = self.data.suggestions if self.data else ()
@@ -483,6 +484,8 @@ class BoardScreen(QuietTexts, Screen):
         self.app.push_screen(RisksScreen())
 
     def action_dismiss_suggestion(self) -> None:
+        from warroom.services import commands
+
         waiting = self.data.suggestions if self.data else ()
         if waiting:
             self.warroom.act(commands.DismissSuggestion(waiting[0].seq))
