@@ -20,7 +20,7 @@ from warroom.home import Home
 from warroom.services import views
 from warroom.store import glance
 
-_WAIT_SECONDS = 0.2
+_WAIT_SECONDS = 1.0  # a hung file system delays the first frame by this at most; the full read then meets it
 _CRITICALITIES = ("vital", "important", "normal")
 
 

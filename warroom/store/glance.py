@@ -15,7 +15,7 @@ from urllib.parse import quote
 from warroom.clock import parse_iso
 from warroom.store.migrate import HEAD
 
-_WAIT_SECONDS = 0.2  # a first look never waits on a lock: the full read will
+_WAIT_SECONDS = 1.0  # a first look waits for a lock this long at most: the full read waits its full time
 
 
 @dataclass(frozen=True, slots=True)
