@@ -136,12 +136,13 @@ class Home:
             playbooks = []
         for path in playbooks:
             check(path)
-        from warroom.store.engine import sqlite_path
+        if self.db_url is not None:  # a SQLite copy named with --db (the home's own file was checked above)
+            from warroom.store.engine import sqlite_path
 
-        database = sqlite_path(self.url)
-        if database is not None and not self.own_database:
-            check(database.parent)
-            check(database)
+            database = sqlite_path(self.url)
+            if database is not None and not self.own_database:
+                check(database.parent)
+                check(database)
         return found
 
     def refuse_unsafe(self) -> None:

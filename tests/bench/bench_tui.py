@@ -1,15 +1,17 @@
-"""TUI benchmark: time to first paint of `warroom` on a home with 1,000 incidents and 1,000,000
-events, as a ratio to a bare Textual app showing one DataTable, both started the same way in the
-same run through a real pseudo-terminal (target ratio <= 1.5). First paint = the first frame
-that shows the app's own text.
+"""TUI benchmark: time to content of `warroom` on a home of 200 suppliers (each with a recorded
+state), 1,000 incidents and 1,000,000 events, as a ratio to a bare Textual app showing one DataTable,
+both started the same way in the same run through a real 120x40 pseudo-terminal (target ratio <=
+1.5). Content = the first supplier row with its state word on screen (not the panel's title, which
+is painted before any data); for the bare app, its first DataTable row.
 
-    uv run python -m tests.bench.bench_tui [--events 1000000] [--incidents 1000] [--runs 5]
+    uv run python -m tests.bench.bench_tui [--events 1000000] [--incidents 1000] [--suppliers 200] [--runs 5] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -39,26 +41,59 @@ Bare().run()
 '''
 
 
-def first_paint(command: list[str], marker: bytes, env: dict, timeout: float = 60) -> float:
-    """Seconds from exec to the first output containing `marker`, in a 120x40 pty."""
+_ESCAPE = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78cDEHM])")
+
+
+def first_content(command: list[str], row: re.Pattern[bytes], env: dict, timeout: float = 60) -> float:
+    """Seconds from exec to the first output whose text, escapes taken out, matches `row`, in a
+    120x40 pty. Textual writes a line's cells together, so a row and its state word arrive as one
+    run of text between cursor moves."""
     term = Terminal(command, env=env)
+    deadline = time.perf_counter() + timeout
     try:
-        return term.wait_for(marker, timeout=timeout) - term.started
+        with term._arrived:
+            while True:
+                seen = b""
+                for at, data in term.chunks:
+                    seen += data
+                    if row.search(_ESCAPE.sub(b"", seen)):
+                        return at - term.started
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError(f"no row matching {row.pattern!r} within {timeout} s; the last output: {seen[-3000:]!r}")
+                term._arrived.wait(left)
     finally:
         term.close()
 
 
-def build_home(root: Path, events: int, incidents_count: int) -> None:
+# The board's first supplier row: a state symbol and word, then a supplier's name, on one line.
+OURS = re.compile(rb"(up|down|degraded|maintenance|unknown) +Simulated supplier \d+")
+FLOOR = re.compile(rb"bare-baseline +up")
+
+
+def build_home(root: Path, events: int, incidents_count: int, suppliers: int) -> None:
+    from tests.bench.bench_tui_wire import PLAYBOOK, landscape
     from warroom.clock import MovableClock
-    from warroom.services import actors, homes, incidents, library
+    from warroom.health.states import Observation
+    from warroom.services import actors, health, homes, incidents, lease, library
     from warroom.store import eventlog
 
     clock = MovableClock(datetime(2026, 1, 1, tzinfo=UTC))
-    home = homes.create(root, clock=clock, actor="bench", origin={})
+    home = homes.create(root, clock=clock, actor="bench", origin={}, config_text=landscape("http://127.0.0.1:9", suppliers))
+    for bundled in home.playbooks_dir.glob("*.toml"):
+        bundled.unlink()  # they name the example's suppliers, not these
+    (home.playbooks_dir / "bench-outage.toml").write_text(PLAYBOOK)
     config = library.config(home)
-    playbook = library.find(home, config, "cloud-hosting-outage")
+    playbook = library.find(home, config, "bench-outage")
     actor = actors.resolve(config, "alice", {})
     store = home.open_store()
+    with store.write() as session:  # every supplier with a confirmed state; the lease held, so the TUI starts no monitor
+        lease.take(session, holder="bench-idle", now=clock.now(), ttl=timedelta(days=3650), gap_after=timedelta(days=3650), origin={})
+        for _ in range(config.settings.confirm):
+            for n, supplier in enumerate(config.suppliers):
+                state = "down" if n % 17 == 0 else "up"
+                health.record(session, supplier=supplier, observation=Observation(state, 20.0, f"probe says {state}", "bench"), now=clock.now(),
+                              config=config, playbooks=[], holder="bench-idle", origin={})
     made = 0
     with store.write() as session:
         for _ in range(incidents_count):
@@ -78,26 +113,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--incidents", type=int, default=1000)
+    parser.add_argument("--suppliers", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="build the home in DIR and keep it; a home already there is used as it is")
     args = parser.parse_args()
     env = {"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "home"
+        root = args.keep or Path(tmp) / "home"
         began = time.perf_counter()
-        build_home(root, args.events, args.incidents)
+        if not (root / "warroom.db").exists():
+            build_home(root, args.events, args.incidents, args.suppliers)
         built = time.perf_counter() - began
         bare_script = Path(tmp) / "bare.py"
         bare_script.write_text(BARE)
         ours, bare = [], []
         for _ in range(args.runs):  # interleaved, so load on the shared machine hits both alike
-            bare.append(first_paint([sys.executable, str(bare_script)], b"bare-baseline", env))
-            ours.append(first_paint([sys.executable, "-m", "warroom", "--home", str(root)], b"Suppliers", env))
+            bare.append(first_content([sys.executable, str(bare_script)], FLOOR, env))
+            ours.append(first_content([sys.executable, "-m", "warroom", "--home", str(root)], OURS, env))
         size = subprocess.run(["du", "-sh", str(root / "warroom.db")], capture_output=True, text=True).stdout.split()[0]
     o, b = statistics.median(ours), statistics.median(bare)
-    print(f"TUI first paint ({os.cpu_count()} cores; home: {args.incidents:,} incidents, {args.events:,} events, database {size}, built in {built:.0f} s; median of {args.runs})\n")
-    print("| measure | warroom | bare Textual app with one DataTable | ratio (target) |")
+    print(f"TUI time to content ({os.cpu_count()} cores, 120x40 pty; home: {args.suppliers:,} suppliers, {args.incidents:,} incidents, "
+          f"{args.events:,} events, database {size}, built in {built:.0f} s; median of {args.runs})\n")
+    print("| measure | warroom | bare Textual app, one DataTable | ratio (target) |")
     print("| --- | --- | --- | --- |")
-    print(f"| time to first paint | {o:.2f} s | {b:.2f} s | {o / b:.2f} (≤ 1.5) |")
+    print(f"| first supplier row with its state on screen (bare: its first row) | {o:.2f} s | {b:.2f} s | {o / b:.2f} (≤ 1.5) |")
 
 
 if __name__ == "__main__":

@@ -57,8 +57,34 @@ class Env:
 
 pass_env = click.make_pass_decorator(Env)
 
+# Which module defines each command. A command's module (and the services it imports at its top) is
+# imported only when that command runs, so `warroom log` does not pay for the exports, the review,
+# the demo and the simulator (click's documented lazy-loading group).
+LAZY = {
+    "init": "homes", "verify": "homes", "doctor": "homes", "backup": "homes", "restore": "homes", "schema": "homes",
+    "playbook": "playbooks",
+    "check": "health", "status": "health", "monitor": "health", "simulate": "health",
+    "incident": "incidents", "step": "incidents", "escalation": "incidents", "fallback": "incidents", "fallbacks": "incidents",
+    "log": "incidents", "suggestion": "incidents",
+    "drill": "drills", "review": "review", "export": "exports", "demo": "demo", "risks": "watch", "report": "watch",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            from importlib import import_module
+
+            module = import_module(f"warroom.cli.{LAZY[cmd_name]}")
+            for command in module.COMMANDS:
+                self.commands.setdefault(command.name, command)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help="War-room home (default: $WARROOM_HOME, then the user data dir).")
 @click.option("--db", metavar="URL", envvar="WARROOM_DB", show_envvar=True,
               help="Database URL instead of the home's own SQLite file: postgresql+psycopg://… for a war-room shared by several sites.")
@@ -76,17 +102,6 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
         from warroom.tui import app
 
         return app.run(ctx.obj.home.require(), wall=wall, mouse=ctx.obj.mouse)  # its status: not 0 after a crash
-
-
-def _register() -> None:
-    from warroom.cli import demo, drills, exports, health, homes, incidents, playbooks, review, watch
-
-    for module in (homes, playbooks, health, incidents, drills, review, exports, demo, watch):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 class _Warnings(logging.Handler):

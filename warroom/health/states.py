@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from warroom.config import Supplier
+if TYPE_CHECKING:
+    from warroom.config import Supplier  # the board's first look (services/glance.py) uses this module without the config's models
 
 RANK = {"up": 0, "maintenance": 1, "unknown": 2, "degraded": 3, "down": 4}
 FAILING = ("degraded", "down", "unknown")

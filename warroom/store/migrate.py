@@ -6,14 +6,18 @@ start-up time matters to a coordinator opening the TUI in a hurry."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 HEAD = "0008"  # the newest revision in migrations/versions; a test keeps the two in step
 _SCRIPTS = Path(__file__).parent / "migrations"
 
 
 def current(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
@@ -39,6 +43,7 @@ def upgrade(engine: Engine, target: str = "head") -> None:
         raise DatabaseDamaged(f"the database's schema is at revision {found!r}, which this warroom does not know "
                               "(made by a newer version, or altered); nothing was changed: use the warroom that made it, or check it with warroom verify")
     from alembic import command
+    from sqlalchemy import text
 
     config = _config()
     with engine.connect() as connection:

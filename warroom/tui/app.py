@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
-from warroom.services import commands, views
+from warroom.services import views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
 from warroom.tui.palette import FINDERS
@@ -28,6 +28,7 @@ from warroom.vocabulary import SimulatorMode
 if TYPE_CHECKING:
     from warroom.config import Config
     from warroom.monitor.keeper import MonitorKeeper
+    from warroom.services import commands  # imported when an action runs: its many dataclasses are not the first frame's
     from warroom.store.engine import Store
     from warroom.tui.reader import BoardRead  # the reader imports SQLAlchemy: in the watcher thread, after the first frame
 
@@ -241,6 +242,7 @@ class WarroomApp(App):
         `report` (message, whether it was done), called on the UI loop, instead; `landed` is called
         there with the outcome of a command that was done (a start opens the new incident's room)."""
         from warroom.errors import WarroomError
+        from warroom.services import commands
 
         def tell(message: object, done: bool, timeout: float | None = None) -> None:
             if report is not None:
@@ -278,7 +280,7 @@ class WarroomApp(App):
         """Break a simulated supplier, or heal it (the demo's and the drill facilitator's key):
         `warroom simulate set` in a key."""
         from warroom.errors import WarroomError
-        from warroom.services import simulator
+        from warroom.services import commands, simulator
 
         if not self._loaded.wait(30) or self._home_config is None:
             literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")

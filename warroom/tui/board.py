@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from warroom import durations, text
 from warroom.clock import Clock
-from warroom.services import commands, views
+from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.hint import FirstRunHint
@@ -341,6 +341,22 @@ class BoardScreen(QuietTexts, Screen):
         if self.data is not None:  # the first read came before the tables had their columns
             early, self.data = self.data, None
             self.show(early, self.trends, self.troubles)
+        else:
+            self._first_look()
+
+    def _first_look(self) -> None:
+        """Content in the first frame: the suppliers and the services they hit, read now from the
+        database with the standard library (services/glance.py), while the full read waits for
+        SQLAlchemy to load after the frame. `data` stays None: the full read is the first one."""
+        from warroom.services import glance
+
+        status = glance.status(self.warroom.home, self.clock.now())
+        if status is None:
+            return
+        lines = services_lines(status.services)
+        self._size_services(status, lines)
+        self._put("#services", Content("\n").join(lines), layout=False)
+        self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()))
 
     def on_screen_resume(self) -> None:
         self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
@@ -443,6 +459,7 @@ class BoardScreen(QuietTexts, Screen):
     def action_accept(self, mode: str) -> None:
         """Start the newest suggestion. A LIVE start is asked first, as the library's `L` asks: it
         pages people and cannot be taken back; a drill starts at once."""
+        from warroom.services import commands
         from warroom.tui.dialogs import Confirm
 
         waiting = self.data.suggestions if self.data else ()
@@ -472,6 +489,8 @@ class BoardScreen(QuietTexts, Screen):
         self.app.push_screen(RisksScreen())
 
     def action_dismiss_suggestion(self) -> None:
+        from warroom.services import commands
+
         waiting = self.data.suggestions if self.data else ()
         if waiting:
             self.warroom.act(commands.DismissSuggestion(waiting[0].seq))
@@ -502,6 +521,8 @@ class BoardScreen(QuietTexts, Screen):
         """A problem line over the board; an empty text takes it away."""
         self._put("#problem", literal.block(text))
         self.query_one("#problem").set_class(bool(text), "shown")
+        if text and self.data is None and self._tables_ready:  # the first look's rows go with what could not be loaded
+            self.query_one("#suppliers", Rows).sync([])
 
     def _topline(self, now: datetime) -> Content:
         """The clock first, then what is owed or the next escalation, then who you are and the

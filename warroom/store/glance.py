@@ -1,0 +1,65 @@
+"""A first look at the suppliers' states through the standard library's sqlite3, read-only: what the
+board shows in its first frame, before SQLAlchemy is imported (about a second on two cores).
+
+It is a real read of the file as it is now (never a saved snapshot), and it is only a first look:
+the app's watcher takes over with its full read. It declines (None), rather than guess, whenever
+the file is not at the schema this warroom knows, or cannot be read at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from warroom.clock import parse_iso
+from warroom.store.migrate import HEAD
+
+_WAIT_SECONDS = 1.0  # a first look waits for a lock this long at most: the full read waits its full time
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    state: str
+    since: object  # datetime
+    via: str | None
+    detail: str
+    latency_ms: float | None
+    checked_at: object  # datetime | None
+    disagreement: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRow:
+    fallback_id: str
+    since: object  # datetime
+    incident_id: int
+    mode: str
+
+
+def states(database: Path) -> tuple[dict[str, StateRow], dict[str, ActiveRow]] | None:
+    """Each supplier's recorded state and its active fallback, in one read transaction; None when
+    the file cannot be read now or is at another schema."""
+    try:
+        connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=_WAIT_SECONDS, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        connection.execute("BEGIN")  # both tables from one moment
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        if version is None or version[0] != HEAD:
+            return None
+        rows = {
+            r[0]: StateRow(r[1], parse_iso(r[2]), r[3], r[4], r[5], parse_iso(r[6]) if r[6] is not None else None, r[7])
+            for r in connection.execute("SELECT supplier_id, state, since, via, detail, latency_ms, checked_at, disagreement FROM supplier_state")
+        }
+        active = {
+            r[0]: ActiveRow(r[1], parse_iso(r[2]), r[3], r[4])
+            for r in connection.execute("SELECT supplier_id, fallback_id, activated_at, incident_id, mode FROM fallback_activation "
+                                        "WHERE deactivated_at IS NULL ORDER BY id")  # as the full read meets them
+        }
+        return rows, active
+    except (sqlite3.Error, ValueError):
+        return None
+    finally:
+        connection.close()
