@@ -187,6 +187,15 @@ def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, cl
         assert "journalists" not in json.dumps(to_json(incidents.show(session, incident, cfg, clock.now())))
 
 
+@pytest.mark.parametrize("user,said", [("carol", "carol is a coordinator"), ("olga", "olga is an observer")])
+def test_the_msel_refusal_names_the_role_with_its_article(room, clock, user, said):
+    store, cfg, people, start, read = room
+    incident = start(by="alice")
+    with store.read() as session, pytest.raises(BadInput) as refused:
+        drills.msel(session, incident_id=incident, actor=actors.resolve(cfg, user, {}), now=clock.now())
+    assert said in str(refused.value)  # olga is not in [people]: an observer
+
+
 @pytest.mark.parametrize("role,sees", [("coordinator", False), ("facilitator", True), ("commander", True)])
 def test_playbook_show_keeps_the_drill_script_from_players(home, role, sees):
     config = tomllib.loads(home.config_path.read_text())

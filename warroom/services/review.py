@@ -19,7 +19,7 @@ from warroom import durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import incidents, limits
+from warroom.services import incidents, limits, owed
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
@@ -254,24 +254,13 @@ def _step(step, own: list[dict], opened: datetime, speed: float) -> StepResult:
 
 def _decision(decision, own: list[dict], opened: datetime, speed: float) -> DecisionResult:
     due = opened + durations.scaled(decision.by, speed) if decision.by else None
-    logged = [e for e in own if e["kind"] == "decision.logged" and _data(e).get("decision") == decision.id]
-    if not logged:
+    # When it was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it.
+    taken = owed.decided_at((e["when"], e["data"], e["seq"]) for e in own if e["kind"] == "decision.logged").get(decision.id)
+    if taken is None:
         return DecisionResult(decision.id, decision.question, due, False, None, None, None)
-    # Measured when it was taken (a decision by phone, logged later with --at), as reporting does.
-    when, seq = min((_occurred(e), e["seq"]) for e in logged)
+    when, seq = taken
     late = _seconds(due, when) if due else None
     return DecisionResult(decision.id, decision.question, due, True, when, late if late and late > 0 else None, seq)
-
-
-def _occurred(event: dict) -> datetime:
-    """When a log entry says it happened (`occurred_at`), else when it was recorded."""
-    occurred = _data(event).get("occurred_at")
-    if isinstance(occurred, str):
-        try:
-            return parse_iso(occurred)
-        except ValueError:
-            pass
-    return event["when"]
 
 
 def _inject(event: dict, own: list[dict]) -> InjectResult:
@@ -283,9 +272,9 @@ def _inject(event: dict, own: list[dict]) -> InjectResult:
     answered: datetime | None = None
     if isinstance(expect, str):
         answer = next((e for e in after if (e["kind"] == "step.done" and _data(e).get("step") == expect)
-                       or (e["kind"] == "decision.logged" and _data(e).get("decision") == expect)), None)
+                       or (e["kind"] == "decision.logged" and owed.decision_of(e["data"]) == expect)), None)
         if answer is not None:  # a decision counts from when it was taken (--at), never before the inject
-            answered = max(event["when"], _occurred(answer)) if answer["kind"] == "decision.logged" else answer["when"]
+            answered = max(event["when"], owed.taken_at(answer["data"], answer["when"])) if answer["kind"] == "decision.logged" else answer["when"]
     fault = data.get("fault")
     return InjectResult(
         seq=event["seq"], n=data.get("inject"), at=event["when"], message=data.get("message"),
