@@ -16,7 +16,7 @@ from tests.tui.test_room import kinds, open_room
 from warroom import identity
 from warroom.services import actors, drills, incidents, library
 from warroom.tui.app import make_app
-from warroom.tui.dialogs import AskText
+from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.msel import MselScreen
 from warroom.tui.review import ReviewScreen
 
@@ -133,6 +133,9 @@ def test_the_review_screen_of_a_resolved_drill_records_an_observation(home, cloc
             assert "untouched" in shown(review) and "acknowledge" in shown(review)
             review.query_one("#rsteps", DataTable).focus()
             await pilot.press("i")
+            await until(pilot, lambda: isinstance(app.screen, Choose) and app.screen.choices[0][0] == "step:confirm",
+                        what="the selected step, offered first")
+            await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, AskText), what="the question")
             await pilot.press(*"Nobody confirmed", "enter")
             await until(pilot, lambda: "review.observation" in kinds(home), what="the observation")
@@ -260,7 +263,6 @@ def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_a
     from textual.widgets._footer import FooterKey
 
     from tests.test_drills import rows
-    from warroom.tui.dialogs import Choose
     from warroom.tui.help import sections
 
     as_role(home, "coordinator")
@@ -271,8 +273,11 @@ def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_a
         app = make_app(home, clock=clock)
         async with app.run_test(size=(160, 45)) as pilot:
             review = await open_review(app, pilot, incident_id)
-            footer = {k.key: str(k.description) for k in review.query(FooterKey)}
-            assert footer.get("g") == "Strength" and footer.get("s") == "Action status"
+            def footer() -> dict[str, str]:
+                return {k.key: str(k.description) for k in review.query(FooterKey)}
+
+            await until(pilot, lambda: "s" in footer(), what="the footer's keys")
+            assert footer()["g"] == "Strength" and footer()["s"] == "Action status" and footer()["n"] == "Corrective action"
             (help_keys,) = [keys for title, keys in sections() if title.startswith("After-action review")]
             assert ("s", "Move a corrective action: open, in progress, done") in help_keys
             assert ("g", "Observe a strength, tied to a target or a step") in help_keys
