@@ -73,3 +73,41 @@ def test_an_altered_decision_row_neither_closes_the_decision_nor_crashes_the_mon
         assert board[0].overdue_decisions == 1
     finally:
         store.dispose()
+
+
+def test_the_review_and_the_reporting_clocks_read_when_a_decision_was_taken_by_one_rule(home, clock):
+    """A decision taken by phone and logged later counts from when it was taken, the earliest of two
+    entries wins, in the review and the reporting clocks alike; an entry whose `occurred_at` was
+    altered into something else than a time counts from its recording in both (the clocks raised)."""
+    from tests.watch.test_reporting import PLAYBOOK
+    from warroom.services import reporting, review
+
+    configure(home)
+    (home.playbooks_dir / "data-breach.toml").write_text(PLAYBOOK, encoding="utf-8")
+    cfg = library.config(home)
+    store = home.open_store()
+    me = actors.resolve(cfg, ME, {})
+    try:
+        with store.write() as session:
+            incident = incidents.start(session, playbook=library.find(home, cfg, "data-breach"), mode="live", now=clock.now(), actor=me)
+        opened = clock.now()
+        clock.advance(timedelta(hours=1))
+        with store.write() as session:
+            incidents.log(session, incident_id=incident.id, text="Significant", kind="decision", decision="significant", now=clock.now(),
+                          actor=me, occurred_at=opened + timedelta(minutes=30))
+            second = incidents.log(session, incident_id=incident.id, text="Significant, said by phone", kind="decision",
+                                   decision="significant", now=clock.now(), actor=me, occurred_at=opened + timedelta(minutes=20))
+
+        def both():
+            with store.read() as session:
+                (decision,) = review.review(session, incident.id, cfg, clock.now()).decisions
+                started = {c.starts: c.started_at for c in reporting.of(session, session.get(type(incident), incident.id), cfg, clock.now())}
+            return decision, started["decision significant"]
+
+        decision, started = both()
+        assert decision.at == started == opened + timedelta(minutes=20) and decision.seq == second["seq"]
+        attack(home.root, ("UPDATE event SET data = json_set(data, '$.occurred_at', '10:05') WHERE kind = 'decision.logged'", ()))
+        decision, started = both()
+        assert decision.at == started == opened + timedelta(hours=1)
+    finally:
+        store.dispose()

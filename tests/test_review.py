@@ -187,6 +187,15 @@ def test_players_never_read_an_upcoming_inject_and_the_facilitator_does(room, cl
         assert "journalists" not in json.dumps(to_json(incidents.show(session, incident, cfg, clock.now())))
 
 
+@pytest.mark.parametrize("user,said", [("carol", "carol is a coordinator"), ("olga", "olga is an observer")])
+def test_the_msel_refusal_names_the_role_with_its_article(room, clock, user, said):
+    store, cfg, people, start, read = room
+    incident = start(by="alice")
+    with store.read() as session, pytest.raises(BadInput) as refused:
+        drills.msel(session, incident_id=incident, actor=actors.resolve(cfg, user, {}), now=clock.now())
+    assert said in str(refused.value)  # olga is not in [people]: an observer
+
+
 @pytest.mark.parametrize("role,sees", [("coordinator", False), ("facilitator", True), ("commander", True)])
 def test_playbook_show_keeps_the_drill_script_from_players(home, role, sees):
     config = tomllib.loads(home.config_path.read_text())
@@ -211,9 +220,9 @@ def test_comparing_the_drills_of_a_playbook_shows_each_and_the_actions_still_ope
     with store.write() as session:
         incidents.transition(session, incident_id=first, to="resolved", now=clock.now(), actor=people["alice"])
         action = review.add_action(session, incident_id=first, text_="Put the desk's number on the card", owner="carol", due="2026-12-15",
-                                   now=clock.now(), actor=people["alice"])["seq"]
+                                   now=clock.now(), actor=people["alice"], config=cfg)["seq"]
         done = review.add_action(session, incident_id=first, text_="Test the DNS switch", owner="alice", due="2026-12-01",
-                                 now=clock.now(), actor=people["alice"])["seq"]
+                                 now=clock.now(), actor=people["alice"], config=cfg)["seq"]
         review.set_action_status(session, incident_id=first, action=done, status="done", now=clock.now(), actor=people["alice"])
         review.observe(session, incident_id=first, kind="improvement", text_="Nobody acknowledged", target="acknowledge_within", step=None,
                        now=clock.now(), actor=people["frank"])
@@ -229,6 +238,41 @@ def test_comparing_the_drills_of_a_playbook_shows_each_and_the_actions_still_ope
     assert [a.seq for a in c.open_actions] == [action]
     (observation,) = c.drills[0].observations
     assert observation.kind == "improvement" and observation.target == "acknowledge_within" and observation.by == "frank"
+
+
+def test_the_comparison_shows_wall_clock_beside_scenario_time_and_keeps_every_earlier_open_action(room, clock, home):
+    store, cfg, people, start, read = room
+    alice = people["alice"]
+
+    def drill(speed: float, minutes: int, actions: list[tuple[str, str]]) -> tuple[int, list[int]]:
+        incident = start(speed=speed)
+        clock.advance(timedelta(minutes=minutes))
+        seqs = []
+        with store.write() as session:
+            incidents.transition(session, incident_id=incident, to="resolved", now=clock.now(), actor=alice)
+            for said, status in actions:
+                seq = review.add_action(session, incident_id=incident, text_=said, owner="carol", due="2026-12-15", now=clock.now(),
+                                        actor=alice, config=cfg)["seq"]
+                if status != "open":
+                    review.set_action_status(session, incident_id=incident, action=seq, status=status, now=clock.now(), actor=alice)
+                seqs.append(seq)
+        return incident, seqs
+
+    first, (card,) = drill(1, 20, [("Put the desk's number on the card", "open")])
+    second, (dns, _) = drill(4, 10, [("Test the DNS switch", "in-progress"), ("Print the ladder", "done")])
+    third, _ = drill(2, 15, [("Not an earlier drill's", "open")])
+    shown = run_cli("review", "--playbook", "drill-e2e", home=home.root)
+    assert shown.returncode == 0, shown.stderr
+    (resolve,) = [x for x in shown.stdout.splitlines() if x.startswith("  resolve ")]
+    assert resolve.split()[1:] == ["20m", "(20m)", "✔", "40m", "(10m)", "✔", "30m", "(15m)", "✔"], resolve
+    assert "scenario time (wall-clock)" in shown.stdout
+    assert f"#{card:<6} (drill #{first}) open" in shown.stdout and f"#{dns:<6} (drill #{second}) in-progress" in shown.stdout
+    assert "Print the ladder" not in shown.stdout and "Not an earlier drill's" not in shown.stdout
+    data = json.loads(run_cli("review", "--playbook", "drill-e2e", "--json", home=home.root).stdout)
+    (row,) = [m for m in data["measures"] if m["name"] == "resolve"]
+    assert [(d["incident"], d["speed"], d["wall_seconds"], d["scenario_seconds"], d["result"]) for d in row["drills"]] == [
+        (first, 1, 1200, 1200, "met"), (second, 4, 600, 2400, "met"), (third, 2, 900, 1800, "met")]
+    assert [a["seq"] for a in data["open_actions"]] == [card, dns]
 
 
 # ── the CLI: bad input is one line, exit 2, nothing recorded ───────────────────────────────────
@@ -284,6 +328,12 @@ def count_events(home) -> int:
     (("review", "{drill}", "observe", "praise", "Calm", "--step", "confirm"), "'praise' is not one of"),
     (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "tomorrow"), "'tomorrow' is not a date"),
     (("review", "{drill}", "action", "Fix it", "--due", "2026-12-01"), "Missing option '--owner'"),
+    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2026-1-5"), "'2026-1-5' is not a date (write YYYY-MM-DD"),
+    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "20261215"), "'20261215' is not a date"),
+    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2026-02-30"), "'2026-02-30' is not a date"),
+    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2020-01-01"), "--due 2020-01-01 is before incident #"),
+    (("review", "{drill}", "observe", "strength", "Calm", "--target", "stabilise_within"),
+     "sets no stabilise_within (its targets: acknowledge_within, fallback_within, resolve_within)"),
     (("review", "{drill}", "action-status", "1", "done"), "#1 is not a corrective action of incident"),
     (("review", "observe", "strength", "x"), "'observe' is not a number"),
 ], ids=lambda v: v if isinstance(v, str) else None)
@@ -295,6 +345,37 @@ def test_bad_input_to_the_drill_and_review_commands_is_one_line_exit_2_and_recor
     assert message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) <= 4 and not result.stdout  # click's usage errors add their usage and hint lines
     assert count_events(home) == before
+
+
+def test_a_corrective_actions_owner_is_a_person_of_the_war_room(home):
+    """With [people] set, the owner must be one of them (the refusal names them); nothing is recorded."""
+    config = tomllib.loads(home.config_path.read_text())
+    config["people"][ME] = {"name": "Me", "role": "commander"}
+    home.config_path.write_text(tomli_w.dumps(config))
+    write_playbooks(home)
+    drill = run_cli("incident", "start", "drill-e2e", "--drill", home=home.root)
+    assert drill.returncode == 0, drill.stderr
+    before = count_events(home)
+    refused = run_cli("review", drill.stdout.strip(), "action", "Fix it", "--owner", "carl", "--due", "2030-01-01", home=home.root)
+    assert_clean_failure(refused, 2)
+    people = ", ".join(sorted(config["people"]))
+    assert f"--owner 'carl' is not in [people] of warroom.toml (people: {people})" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and count_events(home) == before
+    ok = run_cli("review", drill.stdout.strip(), "action", "Fix it", "--owner", "carol", "--due", "2030-01-01", home=home.root)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_actions_recorded_before_the_checks_still_read_as_they_were(room, clock):
+    """An owner nobody in [people] now and a due date no longer accepted stay in the plan as written."""
+    store, cfg, people, start, read = room
+    incident = start()
+    with store.write() as session:
+        old = eventlog.append(session, at=clock.now(), kind="review.action", actor="alice", origin=ORIGIN, incident_id=incident,
+                              object=f"incident:{incident}/review", summary="corrective action",
+                              data={"text": "Call the desk", "owner": "bob", "due": "2026-1-5", "status": "open"})
+        review.set_action_status(session, incident_id=incident, action=old["seq"], status="in-progress", now=clock.now(), actor=people["alice"])
+    (action,) = read(incident).actions
+    assert (action.owner, action.due, action.status) == ("bob", "2026-1-5", "in-progress")
 
 
 def test_the_review_commands_record_observations_and_actions_and_show_them(cli_home):

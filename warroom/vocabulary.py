@@ -75,3 +75,11 @@ class SimulatorMode(StrEnum):
 
 def words(enum: type[StrEnum]) -> list[str]:
     return [member.value for member in enum]
+
+
+class ActionStatus(StrEnum):
+    """Where a corrective action of the improvement plan (the after-action review) stands."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"

@@ -16,7 +16,7 @@ from tests.tui.test_room import kinds, open_room
 from warroom import identity
 from warroom.services import actors, drills, incidents, library
 from warroom.tui.app import make_app
-from warroom.tui.dialogs import AskText
+from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.msel import MselScreen
 from warroom.tui.review import ReviewScreen
 
@@ -133,6 +133,9 @@ def test_the_review_screen_of_a_resolved_drill_records_an_observation(home, cloc
             assert "untouched" in shown(review) and "acknowledge" in shown(review)
             review.query_one("#rsteps", DataTable).focus()
             await pilot.press("i")
+            await until(pilot, lambda: isinstance(app.screen, Choose) and app.screen.choices[0][0] == "step:confirm",
+                        what="the selected step, offered first")
+            await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, AskText), what="the question")
             await pilot.press(*"Nobody confirmed", "enter")
             await until(pilot, lambda: "review.observation" in kinds(home), what="the observation")
@@ -233,5 +236,127 @@ def test_in_a_room_an_inject_is_said_on_the_notice_line_not_over_the_entry_line(
             await until(pilot, lambda: f"DRILL #{incident_id}" in str(notice.render()) and SCRIPT[0] in str(notice.render()),
                         what="the inject on the room's notice line")
             assert not any(f"DRILL #{incident_id}" in n.message for n in app._notifications)
+
+    asyncio.run(scenario())
+
+
+def resolved_drill(home, clock) -> int:
+    incident_id = start_drill(home, clock)
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        incidents.transition(session, incident_id=incident_id, to="resolved", now=clock.now(), actor=actors.resolve(cfg, "alice", {}))
+    store.dispose()
+    return incident_id
+
+
+async def open_review(app, pilot, incident_id: int) -> ReviewScreen:
+    app.open_room(incident_id)
+    await pilot.pause()
+    await pilot.press("v")
+    await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.result is not None, timeout=30, what="the review")
+    return app.screen
+
+
+def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_an_actions_status(home, clock):
+    """As `review ID observe … --target/--step` and `review ID action-status` do, through the same commands."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.test_drills import rows
+    from warroom.tui.help import sections
+
+    as_role(home, "coordinator")
+    incident_id = resolved_drill(home, clock)
+    people = sorted(tomllib.loads(home.config_path.read_text())["people"])
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 45)) as pilot:
+            review = await open_review(app, pilot, incident_id)
+            def footer() -> dict[str, str]:
+                return {k.key: str(k.description) for k in review.query(FooterKey)}
+
+            await until(pilot, lambda: "s" in footer(), what="the footer's keys")
+            assert footer()["g"] == "Strength" and footer()["s"] == "Action status" and footer()["n"] == "Corrective action"
+            (help_keys,) = [keys for title, keys in sections() if title.startswith("After-action review")]
+            assert ("s", "Move a corrective action: open, in progress, done") in help_keys
+            assert ("g", "Observe a strength, tied to a target or a step") in help_keys
+
+            # A strength about the target under the cursor: the resolve row, offered first.
+            measures = review.query_one("#measures", DataTable)
+            measures.focus()
+            measures.move_cursor(row=[m.name for m in review.result.measures].index("resolve"))
+            await pilot.press("g")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="what the observation is about")
+            assert app.screen.choices[0] == ("target:resolve_within", "target resolve_within")
+            assert [c for c, _ in app.screen.choices] == ["target:resolve_within", "target:acknowledge_within", "target:fallback_within",
+                                                          "step:confirm", "step:assess", "step:inform"]  # the playbook sets no stabilise_within
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the observation's text")
+            await pilot.press(*"Resolved in time", "enter")
+            await until(pilot, lambda: rows(home, "review.observation"), timeout=30, what="the observation")
+
+            # An area for improvement about a step, picked by its number.
+            await pilot.press("i")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="what the observation is about")
+            await pilot.press("5")  # step assess
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the observation's text")
+            await pilot.press(*"Nobody assessed", "enter")
+            await until(pilot, lambda: len(rows(home, "review.observation")) == 2, timeout=30, what="the second observation")
+            first, second = (r["data"] for r in rows(home, "review.observation"))
+            assert (first["kind"], first["target"], first["step"]) == ("strength", "resolve_within", None)
+            assert (second["kind"], second["target"], second["step"]) == ("improvement", None, "assess")
+
+            # A corrective action: its owner picked from [people]; then its status moved.
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the action's text")
+            await pilot.press(*"Put the desk on the card", "enter")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the owner")
+            assert [c for c, _ in app.screen.choices] == people
+            await pilot.press(str(people.index("carol") + 1))
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the due date")
+            await pilot.press(*"2030-01-15", "enter")
+            await until(pilot, lambda: rows(home, "review.action"), timeout=30, what="the action")
+            (action,) = rows(home, "review.action")
+            assert (action["data"]["owner"], action["data"]["due"]) == ("carol", "2030-01-15")
+            record = review.query_one("#record", DataTable)
+            await until(pilot, lambda: f"a{action['seq']}" in [k.value for k in record.rows], timeout=30, what="the action on screen")
+            record.focus()
+            record.move_cursor(row=record.get_row_index(f"a{action['seq']}"))
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the new status")
+            assert [c for c, _ in app.screen.choices] == ["in-progress", "done"]
+            await pilot.press("1")
+            await until(pilot, lambda: rows(home, "review.action.status"), timeout=30, what="the status change")
+            assert rows(home, "review.action.status")[0]["data"] == {"action": action["seq"], "status": "in-progress"}
+            await until(pilot, lambda: "carol, due 2030-01-15, in-progress" in shown(review), timeout=30, what="the new status on screen")
+
+    asyncio.run(scenario())
+
+
+def test_an_ended_drills_review_is_read_again_when_an_event_arrives_not_on_a_timer(home, clock):
+    as_role(home, "coordinator")
+    ended = resolved_drill(home, clock)
+    running = start_drill(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40)) as pilot:
+            review = await open_review(app, pilot, ended)
+            assert review.ticker is None  # nothing on a clock
+            cfg = library.config(home)
+            store = home.open_store()  # another evaluator, in another process's place
+            with store.write() as session:
+                from warroom.services import review as service
+
+                service.observe(session, incident_id=ended, kind="strength", text_="Calm handover", target=None, step="confirm",
+                                now=clock.now(), actor=actors.resolve(cfg, "alice", {}))
+            store.dispose()
+            await until(pilot, lambda: "Calm handover" in shown(review), timeout=30, what="the observation read on its arrival")
+            assert review.ticker is None
+            await pilot.press("escape", "escape")
+            await until(pilot, lambda: not isinstance(app.screen, ReviewScreen), what="the board")
+            live = await open_review(app, pilot, running)
+            assert live.ticker is not None  # a running drill's times move with the clock
 
     asyncio.run(scenario())

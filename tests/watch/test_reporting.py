@@ -318,3 +318,19 @@ def test_a_compressed_drill_runs_its_reporting_clocks_at_its_speed(world, clock)
     assert clocks["nis2-final-report"].due_at == opened + timedelta(hours=12)
     deadlines = {d.ref: d.due_at for d in read(lambda s: escalation.pending(s, config)) if d.kind == "report"}
     assert deadlines["nis2-final-report"] == opened + timedelta(hours=12)
+
+
+def test_a_missed_reports_summary_says_when_it_was_due_in_the_war_rooms_time(world, clock):
+    """Like every other summary, in the configured zone (Europe/Amsterdam), not a raw UTC instant."""
+    from warroom.clock import iso
+
+    home, config, store, me, write, read = world
+    quick = library.find(home, config, "quick-drill")
+    write(lambda s: incidents.start(s, playbook=quick, mode="live", now=clock.now(), actor=me))
+    deadline = next(d for d in read(lambda s: escalation.pending(s, config)) if d.kind == "report" and d.ref == "cer-notification")
+    clock.set(deadline.due_at + timedelta(minutes=1))
+    event = write(lambda s: escalation.fire(s, deadline, now=clock.now(), config=config, holder=HOLDER, origin=ORIGIN))
+    due = deadline.due_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert config.settings.timezone == "Europe/Amsterdam" and due.utcoffset()
+    assert f"was due {due:%Y-%m-%d %H:%M} CET" in event["summary"], event["summary"]
+    assert iso(deadline.due_at) not in event["summary"] and event["data"]["due_at"] == iso(deadline.due_at)  # the data stays UTC

@@ -15,6 +15,7 @@ from warroom.cli.params import INCIDENT, SEQ, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
 from warroom.text import line
+from warroom.vocabulary import ActionStatus
 
 
 class _Review(click.Group):
@@ -134,23 +135,24 @@ def _render(r, zone: str) -> str:
 
 
 def _render_comparison(c, zone: str) -> str:
+    """A column a drill: each measure in scenario time (what the targets are written in) and, in
+    brackets, the wall-clock time it took (a drill at --speed 4 took a quarter of it)."""
     from warroom.clock import local
 
-    names: list[str] = []
-    for r in c.drills:
-        names += [m.name for m in r.measures if m.name not in names]
-    lines = [line(f"Drills of {c.playbook}: {len(c.drills)}"), ""]
-    header = f"  {'measure':<24}" + "".join(f"{'#' + str(r.incident):>12}" for r in c.drills)
-    lines.append(header)
-    lines.append(f"  {'opened':<24}" + "".join(f"{local(r.opened_at, zone, '%m-%d %H:%M'):>12}" for r in c.drills))
-    for name in names:
+    width = 20
+    lines = [line(f"Drills of {c.playbook}: {len(c.drills)}"), "  each time: scenario time (wall-clock); ✔ target met, ✘ missed", ""]
+    lines.append(f"  {'measure':<24}" + "".join(f"{'#' + str(r.incident):>{width}}" for r in c.drills))
+    lines.append(f"  {'opened':<24}" + "".join(f"{local(r.opened_at, zone, '%m-%d %H:%M'):>{width}}" for r in c.drills))
+    lines.append(f"  {'speed':<24}" + "".join(f"{f'{r.speed:g}×':>{width}}" for r in c.drills))
+    lines.append(f"  {'duration':<24}" + "".join(f"{f'{_span(r.scenario_seconds)} ({_span(r.wall_seconds)})':>{width}}" for r in c.drills))
+    for m in c.measures:
         cells = []
-        for r in c.drills:
-            m = next((m for m in r.measures if m.name == name), None)
-            mark = {"met": "✔", "missed": "✘", "not reached": "✘"}.get(m.result, "") if m else ""
-            cells.append(f"{(_span(m.scenario_seconds) if m else '') + mark:>12}")
-        lines.append(line(f"  {name:<24}" + "".join(cells)))
-    lines.append(f"  {'targets met':<24}" + "".join(f"{f'{r.targets_met}/{r.targets_total}':>12}" for r in c.drills))
+        for d in m.drills:
+            mark = {"met": " ✔", "missed": " ✘", "not reached": " ✘"}.get(d.result or "", "")
+            took = f"{_span(d.scenario_seconds)} ({_span(d.wall_seconds)})" if d.wall_seconds is not None else "—" if d.result else ""
+            cells.append(f"{took + mark:>{width}}")
+        lines.append(line(f"  {m.name:<24}" + "".join(cells)))
+    lines.append(f"  {'targets met':<24}" + "".join(f"{f'{r.targets_met}/{r.targets_total}':>{width}}" for r in c.drills))
     lines += ["", "Corrective actions of earlier drills still open" if c.open_actions else "No corrective action of an earlier drill is open"]
     for a in c.open_actions:
         lead = line(f"  #{a.seq:<6} (drill #{a.incident}) {a.status:<12} {a.owner}, due {a.due}: ")
@@ -190,7 +192,7 @@ def action(ctx: click.Context, text: str, owner: str, due: str) -> None:
 
 @review.command("action-status")
 @click.argument("action_id", metavar="ACTION", type=SEQ)
-@click.argument("status", type=click.Choice(["open", "in-progress", "done"]))
+@click.argument("status", type=click.Choice([s.value for s in ActionStatus]))
 @click.pass_context
 def action_status(ctx: click.Context, action_id: int, status: str) -> None:
     """Track a corrective action: open, in-progress or done."""

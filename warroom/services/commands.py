@@ -368,7 +368,7 @@ class AddAction(_NoPreparation):
         from warroom.services import review
 
         event = review.add_action(session, incident_id=self.incident_id, text_=self.text, owner=self.owner, due=self.due, now=ctx.now,
-                                  actor=ctx.actor)
+                                  actor=ctx.actor, config=ctx.config)
         return Outcome(f"corrective action #{event['seq']} recorded", event["seq"])
 
 

@@ -64,7 +64,8 @@ def is_facilitator(actor: Actor, incident: Incident) -> bool:
 
 def require_facilitator(actor: Actor, incident: Incident, doing: str) -> None:
     if not is_facilitator(actor, incident):
-        raise BadInput(f"only the drill's facilitator can {doing}: {actor.user} is a {actor.role} "
+        article = "an" if actor.role[:1] in "aeiou" else "a"  # an observer, a coordinator
+        raise BadInput(f"only the drill's facilitator can {doing}: {actor.user} is {article} {actor.role} "
                        f"(the facilitator is whoever started drill #{incident.id}, {incident.opened_by}, or a facilitator in [people])")
 
 

@@ -1,6 +1,6 @@
-"""What an incident owes: the one rule for when an expected decision counts as made and when a step
-is late. The room, the board, the monitor, the exports and the reporting clocks all read it here, so
-a value on one screen never contradicts another."""
+"""What an incident owes: the one rule for when an expected decision counts as made (and when it was
+taken) and when a step is late. The room, the board, the monitor, the exports, the reporting clocks
+and the after-action review all read it here, so a value on one screen never contradicts another."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from warroom import durations
+from warroom.clock import parse_iso
 from warroom.playbooks.schema import Decision, Playbook
 from warroom.store.models import Event
 
@@ -40,6 +42,37 @@ def decided(session: Session, incident_ids: Sequence[int]) -> dict[int, set[str]
             answered = None
         if answered and incident_id in out:
             out[incident_id].add(answered)
+    return out
+
+
+def taken_at(data: object, recorded_at: datetime) -> datetime:
+    """When a log entry says it was taken (`occurred_at`: a decision by phone at 10:05, logged at
+    10:20), else when it was recorded. An `occurred_at` that is not a stored instant (an altered
+    row) is not believed: the recording time stands, and the chain check reports the row."""
+    occurred = data.get("occurred_at") if isinstance(data, dict) else None
+    if isinstance(occurred, str):
+        try:
+            return parse_iso(occurred)
+        except ValueError:
+            pass
+    return recorded_at
+
+
+Ref = TypeVar("Ref")
+
+
+def decided_at(entries: Iterable[tuple[datetime, object, Ref]]) -> dict[str, tuple[datetime, Ref]]:
+    """Each expected decision the `decision.logged` entries answer (recorded at, data, a reference
+    the caller keeps: its seq), with when it was first taken and the entry that says so (the
+    earlier one of two taken at the same time). Entries are given in log order."""
+    out: dict[str, tuple[datetime, Ref]] = {}
+    for recorded, data, ref in entries:
+        answered = decision_of(data)
+        if answered is None:
+            continue
+        when = taken_at(data, recorded)
+        if answered not in out or when < out[answered][0]:
+            out[answered] = (when, ref)
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
-from warroom.clock import iso, parse_iso
+from warroom.clock import iso, local, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.obligations import Obligation, merged
@@ -41,20 +41,19 @@ def clocks(playbook: Playbook, config: Config, incident: Incident, events: Itera
     `now`, no clock is called overdue (the monitor asks only which deadlines exist). Clocks run while
     the incident is open, stabilised or resolved (RUNNING); on a closed incident a started report
     that was not sent is `unsent`, and does not escalate."""
-    decided: dict[str, datetime] = {}
     sent: dict[str, tuple[datetime, str]] = {}
     missed: dict[str, datetime] = {}
+    logged: list[tuple[datetime, object, None]] = []
     for e in events:
         data = e["data"] if isinstance(e["data"], dict) else {}
         at = e["at"] if isinstance(e["at"], datetime) else parse_iso(e["at"])
-        answered = owed.decision_of(data) if e["kind"] == "decision.logged" else None
-        if answered:
-            when = parse_iso(data["occurred_at"]) if data.get("occurred_at") else at
-            decided[answered] = min(when, decided.get(answered, when))
+        if e["kind"] == "decision.logged":
+            logged.append((at, e["data"], None))
         elif e["kind"] == "report.sent" and data.get("obligation") not in sent:
             sent[data["obligation"]] = (at, str(e["actor"]))
         elif e["kind"] == "report.overdue":
             missed.setdefault(str(data.get("obligation")), at)
+    decided = {answered: when for answered, (when, _) in owed.decided_at(logged).items()}  # when each was taken: owed's rule
     expected = {d.id for d in playbook.decisions}
     live = incident.status in RUNNING
     out = []
@@ -131,7 +130,7 @@ def overdue(session: Session, incident: Incident, obligation_id: str, config: Co
 
     obligation = next(o for o in obligations(snapshot(incident), config) if o.id == obligation_id)
     marker = "[DRILL] " if incident.mode == "drill" else ""
-    summary = f"{marker}report {obligation.id} overdue: {obligation.title} to {obligation.recipient} was due {iso(clock.due_at)}"
+    summary = f"{marker}report {obligation.id} overdue: {obligation.title} to {obligation.recipient} was due {local(clock.due_at, config.settings.timezone, '%Y-%m-%d %H:%M %Z')}"
     data = {"obligation": obligation.id, "recipient": obligation.recipient, "due_at": iso(clock.due_at),
             "late_seconds": round((now - clock.due_at).total_seconds(), 1)}
     return "report.overdue", summary, data, list(obligation.notify)

@@ -9,8 +9,10 @@ drill run 10× faster is met by an acknowledgement within one wall-clock minute.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
@@ -19,13 +21,14 @@ from warroom import durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
-from warroom.services import drillmarks, incidents, limits
+from warroom.services import drillmarks, incidents, limits, owed
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
+from warroom.vocabulary import ActionStatus
 
 OBSERVATION_KINDS = ("strength", "improvement")
-ACTION_STATUSES = ("open", "in-progress", "done")
+ACTION_STATUSES = tuple(ActionStatus)
 TARGETS = ("acknowledge_within", "fallback_within", "stabilise_within", "resolve_within")
 LATE_AFTER_SECONDS = 2  # a deadline the monitor fired within this is on time (as escalation.fire says)
 # What counts as the team answering: a person doing something in the incident (not the monitor,
@@ -254,24 +257,13 @@ def _step(step, own: list[dict], opened: datetime, speed: float) -> StepResult:
 
 def _decision(decision, own: list[dict], opened: datetime, speed: float) -> DecisionResult:
     due = opened + durations.scaled(decision.by, speed) if decision.by else None
-    logged = [e for e in own if e["kind"] == "decision.logged" and _data(e).get("decision") == decision.id]
-    if not logged:
+    # When it was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it.
+    taken = owed.decided_at((e["when"], e["data"], e["seq"]) for e in own if e["kind"] == "decision.logged").get(decision.id)
+    if taken is None:
         return DecisionResult(decision.id, decision.question, due, False, None, None, None)
-    # Measured when it was taken (a decision by phone, logged later with --at), as reporting does.
-    when, seq = min((_occurred(e), e["seq"]) for e in logged)
+    when, seq = taken
     late = _seconds(due, when) if due else None
     return DecisionResult(decision.id, decision.question, due, True, when, late if late and late > 0 else None, seq)
-
-
-def _occurred(event: dict) -> datetime:
-    """When a log entry says it happened (`occurred_at`), else when it was recorded."""
-    occurred = _data(event).get("occurred_at")
-    if isinstance(occurred, str):
-        try:
-            return parse_iso(occurred)
-        except ValueError:
-            pass
-    return event["when"]
 
 
 def _inject(event: dict, own: list[dict]) -> InjectResult:
@@ -283,9 +275,9 @@ def _inject(event: dict, own: list[dict]) -> InjectResult:
     answered: datetime | None = None
     if isinstance(expect, str):
         answer = next((e for e in after if (e["kind"] == "step.done" and _data(e).get("step") == expect)
-                       or (e["kind"] == "decision.logged" and _data(e).get("decision") == expect)), None)
+                       or (e["kind"] == "decision.logged" and owed.decision_of(e["data"]) == expect)), None)
         if answer is not None:  # a decision counts from when it was taken (--at), never before the inject
-            answered = max(event["when"], _occurred(answer)) if answer["kind"] == "decision.logged" else answer["when"]
+            answered = max(event["when"], owed.taken_at(answer["data"], answer["when"])) if answer["kind"] == "decision.logged" else answer["when"]
     fault = data.get("fault")
     return InjectResult(
         seq=event["seq"], n=data.get("inject"), at=event["when"], message=data.get("message"),
@@ -337,9 +329,14 @@ def observe(session: Session, *, incident_id: int, kind: str, text_: str, target
         raise BadInput("the observation is empty")
     if (target is None) == (step is None):
         raise BadInput("tie the observation to one target (--target) or one step (--step)")
+    playbook = incidents.snapshot(incident)
     if target is not None and target not in TARGETS:
         raise BadInput(f"--target {text.line(target, 40)!r} is not a target ({', '.join(TARGETS)})")
-    steps = [s.id for s in incidents.snapshot(incident).steps]
+    targets = set_targets(playbook)
+    if target is not None and target not in targets:
+        raise BadInput(f"--target: playbook {incident.playbook_id} of incident #{incident_id} sets no {target} "
+                       f"(its targets: {', '.join(targets) or 'none'})")
+    steps = [s.id for s in playbook.steps]
     if step is not None and step not in steps:
         raise BadInput(f"--step: incident #{incident_id} has no step {text.line(step, 40)!r} (steps: {', '.join(steps)})")
     about = f"target {target}" if target else f"step {step}"
@@ -348,7 +345,15 @@ def observe(session: Session, *, incident_id: int, kind: str, text_: str, target
                            data={"kind": kind, "text": text_, "target": target, "step": step})
 
 
-def add_action(session: Session, *, incident_id: int, text_: str, owner: str, due: str, now: datetime, actor: Actor) -> dict:
+def set_targets(playbook) -> list[str]:
+    """The targets a playbook sets (what an observation can be tied to), in TARGETS order."""
+    return [t for t in TARGETS if getattr(playbook.targets, t) is not None]
+
+
+def add_action(session: Session, *, incident_id: int, text_: str, owner: str, due: str, now: datetime, actor: Actor,
+               config: Config) -> dict:
+    """A corrective action, owned by a person of [people] (anyone when [people] is empty, as for a
+    fallback's owner), due on a date (YYYY-MM-DD, in the war-room's zone) not before the incident began."""
     actor.require("add a corrective action")
     limits.check_text(text_, "the action")
     limits.check_text(owner, "the owner")
@@ -357,13 +362,25 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
         raise BadInput("the corrective action is empty")
     if not owner.strip():
         raise BadInput("--owner is empty: every corrective action has someone responsible")
-    try:
-        day = datetime.strptime(due, "%Y-%m-%d").date()
-    except ValueError:
-        raise BadInput(f"--due {text.line(due, 40)!r} is not a date (YYYY-MM-DD)") from None
+    if config.people and owner not in config.people:
+        raise BadInput(f"--owner {text.line(owner, 40)!r} is not in [people] of warroom.toml (people: {', '.join(sorted(config.people))})")
+    day = _day(due)
+    began = incident.opened_at.astimezone(ZoneInfo(config.settings.timezone)).date()
+    if day < began:
+        raise BadInput(f"--due {day.isoformat()} is before incident #{incident_id} began ({began.isoformat()})")
     return eventlog.append(session, at=now, kind="review.action", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"corrective action for {owner}, due {day.isoformat()}: {text_}",
                            data={"text": text_, "owner": owner, "due": day.isoformat(), "status": "open"})
+
+
+def _day(due: str) -> date:
+    """`YYYY-MM-DD` exactly: strptime alone took `2026-1-5`, and fromisoformat takes `20260105`."""
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", due) is None:
+            raise ValueError
+        return date.fromisoformat(due)
+    except ValueError:
+        raise BadInput(f"--due {text.line(due, 40)!r} is not a date (write YYYY-MM-DD, like 2026-12-15)") from None
 
 
 def set_action_status(session: Session, *, incident_id: int, action: int, status: str, now: datetime, actor: Actor) -> dict:
@@ -382,10 +399,28 @@ def set_action_status(session: Session, *, incident_id: int, action: int, status
 # ── improvement over time: every drill of a playbook ───────────────────────────────────────────
 
 @dataclass(frozen=True, slots=True)
+class Compared:
+    """One measure of one drill in the comparison: both clocks, since drills run at different speeds."""
+
+    incident: int
+    speed: float
+    wall_seconds: float | None
+    scenario_seconds: float | None
+    result: str | None  # None: the drill has no such measure (a fallback it never named)
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedMeasure:
+    name: str
+    drills: tuple[Compared, ...]  # one a drill, in the comparison's order
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
     playbook: str
     drills: tuple[Review, ...]  # oldest first
-    open_actions: tuple[Action, ...]  # corrective actions of every drill but the latest still open
+    measures: tuple[ComparedMeasure, ...]  # each measure across the drills, wall-clock and scenario time
+    open_actions: tuple[Action, ...]  # corrective actions of every drill but the latest not yet done
 
 
 def compare(session: Session, playbook_id: str, config: Config, now: datetime) -> Comparison:
@@ -395,5 +430,15 @@ def compare(session: Session, playbook_id: str, config: Config, now: datetime) -
         known = sorted(set(session.exec(select(Incident.playbook_id).where(Incident.mode == "drill")).all()))
         raise BadInput(f"no drill of playbook {text.line(playbook_id, 64)!r} (drilled playbooks: {', '.join(known) or 'none'})")
     reviews = tuple(_review(session, d, config, now) for d in drills)
+    names: list[str] = []
+    for r in reviews:
+        names += [m.name for m in r.measures if m.name not in names]
+    measures = []
+    for name in names:
+        cells = []
+        for r in reviews:
+            m = next((m for m in r.measures if m.name == name), None)
+            cells.append(Compared(r.incident, r.speed, m.seconds if m else None, m.scenario_seconds if m else None, m.result if m else None))
+        measures.append(ComparedMeasure(name, tuple(cells)))
     still = tuple(a for r in reviews[:-1] for a in r.actions if a.status != "done")
-    return Comparison(playbook_id, reviews, still)
+    return Comparison(playbook_id, reviews, tuple(measures), still)

@@ -370,11 +370,14 @@ class WarroomApp(App):
         gc.collect()
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
+        from warroom.tui.review import ReviewScreen
         from warroom.tui.room import IncidentScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, IncidentScreen) and screen.incident_id == message.view.incident.id:
                 screen.show(message.view)
+            elif isinstance(screen, ReviewScreen) and screen.incident_id == message.view.incident.id:
+                screen.refresh_review()  # an observation or an action arrived: read the review again
 
     def on_monitor_started(self, message: MonitorStarted) -> None:
         literal.notify(self, f"no monitor was running: started one (pid {message.pid}); it stops when you quit", timeout=6)

@@ -1,6 +1,6 @@
 """The after-action review screen: the measured times against the playbook's targets, the steps,
-injects and escalations, and the evaluators' record (observations tied to a step, corrective
-actions). Reached from the room of a resolved or closed incident with `v`; every number comes from
+injects and escalations, and the evaluators' record (observations tied to a target or a step,
+corrective actions and their status). Reached from the room of a resolved or closed incident with `v`; every number comes from
 `services/review.py`, as `warroom review ID` prints it."""
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from warroom import durations, text
 from warroom.clock import Clock
 from warroom.services import commands
 from warroom.tui import literal
-from warroom.tui.dialogs import AskText
+from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.quiet import Rows
 
 if TYPE_CHECKING:
@@ -46,14 +47,19 @@ def both(seconds: float | None, speed: float) -> str:
 class ReviewScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Room"),
-        Binding("g", "observe('strength')", "Strength (step)"),
-        Binding("i", "observe('improvement')", "Improvement (step)"),
-        Binding("n", "action", "Corrective action"),
+        Binding("g", "observe('strength')", "Strength", tooltip="Observe a strength, tied to a target or a step"),
+        Binding("i", "observe('improvement')", "Improvement", tooltip="Observe an area for improvement, tied to a target or a step"),
+        Binding("n", "action", "Corrective action", tooltip="Add a corrective action: what, its owner, its due date"),
+        Binding("s", "action_status", "Action status", tooltip="Move a corrective action: open, in progress, done"),
     ]
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo):
         super().__init__()
         self.incident_id, self.clock, self.zone = incident_id, clock, zone
+        self.result: Review | None = None
+        # Only a running incident's review moves with the clock (pending targets, its duration); an
+        # ended one changes when an event arrives, which the app says (refresh_review on IncidentChanged).
+        self.ticker: Timer | None = None
 
     @property
     def warroom(self) -> WarroomApp:
@@ -75,7 +81,6 @@ class ReviewScreen(Screen):
                                 ("#record", "Observations and improvement plan")):
             self.query_one(table_id).border_title = title
         self.refresh_review()
-        self.set_interval(2.0, self.refresh_review)
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def refresh_review(self) -> None:
@@ -94,6 +99,12 @@ class ReviewScreen(Screen):
         self.app.call_from_thread(self.show, result)
 
     def show(self, r: Review) -> None:
+        self.result = r
+        if r.ended_at is None and self.ticker is None:
+            self.ticker = self.set_interval(2.0, self.refresh_review)
+        elif r.ended_at is not None and self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
         faster = f" · {r.speed:g}× faster" if r.speed != 1 else ""
         self.query_one("#reviewline", Static).update(Content.assemble(
             literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
@@ -112,37 +123,94 @@ class ReviewScreen(Screen):
         record += [(f"a{a.seq}", (f"action #{a.seq}", f"{a.owner}, due {a.due}, {a.status}", text.words(a.text))) for a in r.actions]
         self.query_one("#record", Rows).sync(record)
 
+    # ── the evaluators' record, through the commands `warroom review ID observe|action|action-status` run ──
+
+    def _about(self) -> list[tuple[str, str]]:
+        """What an observation can be tied to: the playbook's targets (those it sets) and its steps;
+        the row under the cursor of the focused panel first, so Enter takes it."""
+        r = self.result
+        if r is None:
+            return []
+        targets = list(dict.fromkeys(m.target for m in r.measures if m.target and m.target_seconds is not None))
+        choices = [(f"target:{t}", f"target {t}") for t in targets] + [(f"step:{s.id}", f"step {s.id}: {s.title}") for s in r.steps]
+        focused = self.focused
+        here = None
+        if isinstance(focused, Rows) and focused.id == "rsteps" and focused.selected_key:
+            here = f"step:{focused.selected_key}"
+        elif isinstance(focused, Rows) and focused.id == "measures" and focused.selected_key:
+            here = next((f"target:{m.target}" for m in r.measures if m.name == focused.selected_key and m.target), None)
+        return sorted(choices, key=lambda c: c[0] != here)
+
     def action_observe(self, kind: str) -> None:
-        step = self.query_one("#rsteps", Rows).selected_key
-        if step is None:
+        choices = self._about()
+        if not choices:
             return
 
-        def answered(said: str | None) -> None:
-            if said:
-                self.warroom.act(commands.Observe(self.incident_id, kind, said, None, step))
-                self.refresh_review()
+        def about(picked: str | None) -> None:
+            if not picked:
+                return
+            what, _, ref = picked.partition(":")
 
-        self.app.push_screen(AskText(f"{kind.capitalize()} about step {step}:", required=True), answered)
+            def answered(said: str | None) -> None:
+                if said:
+                    self.warroom.act(commands.Observe(self.incident_id, kind, said, ref if what == "target" else None,
+                                                      ref if what == "step" else None))
+
+            self.app.push_screen(AskText(f"{kind.capitalize()} about {what} {ref}:", required=True), answered)
+
+        self.app.push_screen(Choose(f"{kind.capitalize()}: about which target or step?", choices), about)
 
     def action_action(self) -> None:
         asked: list[str] = []
 
-        def ask(question: str, then) -> None:
-            self.app.push_screen(AskText(question, required=True), then)
+        def ask(question: str, then, placeholder: str = "") -> None:
+            self.app.push_screen(AskText(question, required=True, placeholder=placeholder), then)
 
         def got_due(due: str | None) -> None:
-            if due:
+            if due:  # the service checks the date and the owner, as for `warroom review ID action`
                 self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
-                self.refresh_review()
 
         def got_owner(owner: str | None) -> None:
             if owner:
                 asked.append(owner)
-                ask("Due date (YYYY-MM-DD):", got_due)
+                ask("Due date:", got_due, "YYYY-MM-DD")
 
         def got_text(said: str | None) -> None:
-            if said:
-                asked.append(said)
+            if not said:
+                return
+            asked.append(said)
+            people = self.warroom._home_config.people if self.warroom._home_config is not None else {}
+            if people:  # an owner is one of [people]: picked, not typed
+                self.app.push_screen(Choose("Who owns it?", [(user, f"{user}: {p.name} ({p.role})") for user, p in sorted(people.items())]),
+                                     got_owner)
+            else:
                 ask("Who owns it?", got_owner)
 
         ask("Corrective action:", got_text)
+
+    def action_action_status(self) -> None:
+        from warroom.vocabulary import ActionStatus
+
+        actions = {f"a{a.seq}": a for a in self.result.actions} if self.result else {}
+        if not actions:
+            self.notify("no corrective action yet (n adds one)", severity="warning")
+            return
+
+        def move(key: str | None) -> None:
+            if key is None:
+                return
+            action = actions[key]
+
+            def picked(status: str | None) -> None:
+                if status:
+                    self.warroom.act(commands.ActionStatus(self.incident_id, action.seq, status))
+
+            self.app.push_screen(Choose(f"Corrective action #{action.seq} is {action.status}; now:",
+                                        [(s.value, s.value) for s in ActionStatus if s != action.status]), picked)
+
+        selected = self.query_one("#record", Rows).selected_key
+        if selected in actions and self.focused is self.query_one("#record", Rows):
+            move(selected)
+        else:
+            self.app.push_screen(Choose("Which corrective action?", [(k, f"#{a.seq} {a.status}: {text.words(a.text)}") for k, a in actions.items()]),
+                                 move)
