@@ -155,12 +155,9 @@ def make_engine(url: str) -> Engine:
     def _say_which_file(context) -> None:
         # SQLAlchemy's message carries the SQL and its parameters (the log entry's text). What a
         # person needs is which file failed, and why, in one line.
-        code = getattr(context.original_exception, "sqlite_errorcode", None)
-        reason = _file_error(code, Path(parsed.database)) if code is not None else None
-        if reason:
-            kind = DatabaseDamaged if code & 0xFF in _DAMAGED else WarroomError
-            raise kind(f"the database {parsed.database} {reason} ({context.original_exception}); "
-                       "nothing was recorded") from None
+        failure = file_failure(context.original_exception, parsed.database)
+        if failure is not None:
+            raise failure from None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -168,6 +165,16 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def file_failure(exc: BaseException, database: str) -> WarroomError | None:
+    """The error to raise for a SQLite error of the file `database` itself, naming it; None for others."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _file_error(code, Path(database)) if code is not None else None
+    if not reason:
+        return None
+    kind = DatabaseDamaged if code & 0xFF in _DAMAGED else WarroomError
+    return kind(f"the database {database} {reason} ({exc}); nothing was recorded")
 
 
 def _name_connection_failures(engine: Engine, shown: str) -> None:
