@@ -65,3 +65,55 @@ def test_a_writers_lock_held_for_ever_is_a_clear_failure_not_a_hang(home, monkey
         store.dispose()
     with sqlite3.connect(home.db_path) as connection:
         assert connection.execute("SELECT count(*) FROM event WHERE kind = 'test.event'").fetchone()[0] == 1
+
+
+def _drawn(queue_file) -> int:
+    """How many places the writers' queue has handed out (its counter, bytes 0-7)."""
+    import struct
+
+    raw = queue_file.read_bytes()[:8] if queue_file.exists() else b""
+    return struct.unpack("<Q", raw)[0] if len(raw) == 8 else 0
+
+
+def test_the_writers_lock_goes_to_writers_in_the_order_they_came(home):
+    """The flock alone is not fair: the writer that has just let go asks again at once while the
+    others sleep between polls, so one busy writer could append many times while another waited.
+    Here the first writer asks again as soon as it lets go, and must wait behind the two that came
+    while it wrote."""
+    import threading
+    import time
+
+    from warroom.store import engine
+
+    lock = home.db_path.with_name(home.db_path.name + ".writer-lock")
+    queue_file = home.db_path.with_name(home.db_path.name + ".writer-queue")
+    order: list[str] = []
+    release = threading.Event()
+
+    def writer(name: str, hold: threading.Event | None = None) -> None:
+        with engine._writer_queue(lock):
+            order.append(name)
+            if hold is not None:
+                hold.wait(30)
+
+    def until(condition) -> None:
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, "the writers did not line up"
+            time.sleep(0.001)
+
+    first = threading.Thread(target=writer, args=("a", release))
+    first.start()
+    until(lambda: order == ["a"])
+    start = _drawn(queue_file)
+    others = []
+    for name, place in (("b", start + 1), ("c", start + 2)):
+        others.append(threading.Thread(target=writer, args=(name,)))
+        others[-1].start()
+        until(lambda place=place: _drawn(queue_file) >= place)  # b is in the queue before c comes
+    release.set()
+    first.join(30)
+    writer("a")  # at once, as a busy writer does
+    for thread in others:
+        thread.join(30)
+    assert order == ["a", "b", "c", "a"]

@@ -172,3 +172,19 @@ def test_simulate_on_a_port_in_use_fails_cleanly(simulator):
     result = run_cli("simulate", "--port", port, timeout=30)
     assert_clean_failure(result, 1)
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+
+
+def test_the_monitor_lowers_its_cpu_priority_and_says_so(sim_home, monitors):
+    """On two cores a check round competes with the TUIs' key presses: the monitor gives way (nice 10
+    by default, --nice to choose), and its log says at what priority it runs."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    monitor = monitors(sim_home)
+    wait_for(lambda: monitor.said("running at nice"), what="the monitor to say its priority")
+    assert os.getpriority(os.PRIO_PROCESS, monitor.proc.pid) == min(19, mine + 10)
+    assert monitor.said(f"monitor: running at nice {min(19, mine + 10)}")
+    kept = Process("--home", str(sim_home.root), "monitor", "--nice", "0")
+    try:
+        wait_for(lambda: kept.said("running at the priority it was started with"), what="the second monitor to say its priority")
+        assert os.getpriority(os.PRIO_PROCESS, kept.proc.pid) == mine
+    finally:
+        kept.stop()

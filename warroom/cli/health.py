@@ -92,16 +92,19 @@ def status(env: Env, as_json: bool) -> None:
 
 
 @click.command()
+@click.option("--nice", "nice", type=click.IntRange(0, 19), default=10, show_default=True,
+              help="Lower the monitor's CPU priority by this much, so TUIs on the same cores answer keys first (0: keep it).")
 @pass_env
-def monitor(env: Env) -> None:
+def monitor(env: Env, nice: int) -> None:
     """Run the health checks (and later escalation deadlines and injects) while holding the lease.
     Start one per host as a service; a second one stands by and takes over within seconds."""
     import asyncio
     import signal
 
-    from warroom.monitor.service import Monitor
+    from warroom.monitor.service import Monitor, lower_priority
 
     home = env.home.require()
+    echo(f"monitor: {lower_priority(nice)}")
 
     async def main() -> None:
         stop = asyncio.Event()

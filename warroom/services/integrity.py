@@ -3,6 +3,8 @@ state tables rebuilt from the events (store/statecheck.py)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -70,27 +72,62 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
 
 
 def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, tables: statecheck.TableCheck) -> Report:
+    sqlite = store.engine.dialect.name == "sqlite"
+    # SQLite's integrity check reads the whole file in C without the GIL: on a connection of its
+    # own, in a thread, beside the walk (which is Python, on the other core). Its verdict still
+    # comes first, as when it ran before the walk: a damaged file is named as damaged.
+    with ThreadPoolExecutor(1, thread_name_prefix="warroom integrity check") as pool:
+        checked = pool.submit(_integrity_problems, store) if sqlite else None
+        try:
+            walked = _walk(store, witness, tables)
+        except BaseException:
+            if checked is not None:
+                _require_integrity(checked)
+            raise
+        if checked is not None:
+            _require_integrity(checked)
+    count, head_seq, head_hash, cached, streams, newest, held, torn = walked
+    integrity = "database integrity ok" if sqlite else "append-only and state-table guards in place"
+    report = _verify_witness(witness, own_database, count, head_seq, head_hash, cached, streams, newest, held, torn)
+    return replace(report, integrity=integrity)
+
+
+def _integrity_problems(store: Store) -> list[str]:
+    with store.engine.connect() as connection:
+        return [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+
+
+def _require_integrity(checked: Future) -> None:
+    try:
+        problems = checked.result()
+    except DatabaseError as exc:
+        raise LogAltered(f"database damaged: {exc.orig}") from None
+    except DatabaseDamaged as exc:
+        raise LogAltered(f"database damaged: {exc}") from None
+    if problems != ["ok"]:
+        raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
+
+
+def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
     try:
         # One snapshot for the walk and the tables: SQLite's read transaction is one already;
         # PostgreSQL's default (read committed) would let a commit land between the two.
         options = {"isolation_level": "REPEATABLE READ"} if store.engine.dialect.name == "postgresql" else {}
         with store.engine.connect().execution_options(**options) as connection:
             tables.begin(connection)
-            if store.engine.dialect.name == "sqlite":
-                problems = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
-                if problems != ["ok"]:
-                    raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
-            else:
+            if store.engine.dialect.name != "sqlite":
                 _require_guards(connection)
             count, head_seq, head_hash = 0, 0, chain.GENESIS
             streams: dict[str, tuple[int, str]] = {}
-            for item in chain.walk(eventlog.records(connection)):
-                if isinstance(item, chain.Break):
-                    raise LogAltered(f"event log altered at {item}")
-                tables.feed(item)
-                count, head_seq, head_hash = count + 1, item["seq"], item["hash"]
-                for stream in chain.streams_of(item.get("incident_id"), item.get("data")):
-                    streams[stream] = (item["seq"], item["hash"])
+            feed, item = tables.feed, None
+            with closing(eventlog.stored(connection)) as events:  # its cursor closed here, whatever stops the walk
+                for item in chain.walk(events, streams):
+                    if type(item) is chain.Break:
+                        raise LogAltered(f"event log altered at {item}")
+                    feed(item)
+                    count += 1
+            if count:
+                head_seq, head_hash = item["seq"], item["hash"]
             tables.end()  # in the walk's read transaction: events and rows of one moment
             cached = {stream: (seq, hash_) for stream, seq, hash_ in connection.execute(text("SELECT stream, seq, hash FROM stream_head"))}
             newest, held, torn = _witnessed(witness, connection, head_seq)
@@ -102,9 +139,7 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
         # A stored value no honest write makes (a BLOB for text, JSON nested beyond reason, a
         # time that is not one) stops the reading itself: that is an altered database too.
         raise LogAltered(f"database altered: a stored value cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
-    integrity = "database integrity ok" if store.engine.dialect.name == "sqlite" else "append-only and state-table guards in place"
-    report = _verify_witness(witness, own_database, count, head_seq, head_hash, cached, streams, newest, held, torn)
-    return replace(report, integrity=integrity)
+    return count, head_seq, head_hash, cached, streams, newest, held, torn
 
 
 def _verify_witness(witness, own_database, count, head_seq, head_hash, cached, streams, newest, held, torn) -> Report:

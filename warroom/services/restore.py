@@ -101,7 +101,7 @@ def restore(home: Home, source: Path, *, clock: Clock, actor: str, origin: dict[
         finally:
             staged.dispose()
     finally:
-        for leftover in (staging, *(staging.with_name(staging.name + end) for end in ("-wal", "-shm", ".writer-lock"))):
+        for leftover in (staging, *(staging.with_name(staging.name + end) for end in ("-wal", "-shm", ".writer-lock", ".writer-queue"))):
             leftover.unlink(missing_ok=True)
     return Restored(report.head_seq, report.witnessed_seq, lost, tuple(kept), event["seq"])
 

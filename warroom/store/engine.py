@@ -11,8 +11,10 @@ write also sends a NOTIFY, which is how other processes learn of it (store/chang
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +27,7 @@ from sqlmodel import Session
 
 from warroom import files
 from warroom.errors import BadInput, DatabaseDamaged, WarroomError
+from warroom.store import queue
 
 if TYPE_CHECKING:
     from warroom.witness import Witness
@@ -152,12 +155,9 @@ def make_engine(url: str) -> Engine:
     def _say_which_file(context) -> None:
         # SQLAlchemy's message carries the SQL and its parameters (the log entry's text). What a
         # person needs is which file failed, and why, in one line.
-        code = getattr(context.original_exception, "sqlite_errorcode", None)
-        reason = _file_error(code, Path(parsed.database)) if code is not None else None
-        if reason:
-            kind = DatabaseDamaged if code & 0xFF in _DAMAGED else WarroomError
-            raise kind(f"the database {parsed.database} {reason} ({context.original_exception}); "
-                       "nothing was recorded") from None
+        failure = file_failure(context.original_exception, parsed.database)
+        if failure is not None:
+            raise failure from None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -165,6 +165,16 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def file_failure(exc: BaseException, database: str) -> WarroomError | None:
+    """The error to raise for a SQLite error of the file `database` itself, naming it; None for others."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _file_error(code, Path(database)) if code is not None else None
+    if not reason:
+        return None
+    kind = DatabaseDamaged if code & 0xFF in _DAMAGED else WarroomError
+    return kind(f"the database {database} {reason} ({exc}); nothing was recorded")
 
 
 def _name_connection_failures(engine: Engine, shown: str) -> None:
@@ -183,7 +193,7 @@ def _name_connection_failures(engine: Engine, shown: str) -> None:
 
 
 def _lock_file(lock_path: Path) -> int | None:
-    """The writers' lock file, opened without following a link planted in its place (in a shared
+    """The writers' lock file (or their queue's), opened without following a link planted in its place (in a shared
     home another member could point it anywhere) and only if it is a regular file. Its creator
     shares it like the database it guards; others just use it (flock needs no write access)."""
     flags = os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -201,7 +211,7 @@ def _lock_file(lock_path: Path) -> int | None:
         os.close(fd)
         return None
     if info.st_uid == os.geteuid():
-        database = lock_path.with_name(lock_path.name.removesuffix(".writer-lock"))
+        database = lock_path.with_name(lock_path.name.removesuffix(".writer-lock").removesuffix(".writer-queue"))
         try:
             os.fchmod(fd, stat.S_IMODE(database.stat().st_mode))
         except OSError:
@@ -216,7 +226,8 @@ def _writer_queue(lock_path: Path | None) -> Iterator[None]:
     SQLite's busy handler polls with sleeps of up to 100 ms and is not woken when the lock frees,
     which made the p99 of an append under four writers 20x its median. The flock is polled at a
     millisecond's grain instead, and for no longer than SQLite would wait. Writers on other hosts (PostgreSQL) and
-    foreign tools still meet SQLite's own lock, so correctness never depends on this."""
+    foreign tools still meet SQLite's own lock, so correctness never depends on this. The flock is
+    not fair, so writers first line up in store/queue.py, which hands it on in order of arrival."""
     if lock_path is None:
         yield
         return
@@ -224,11 +235,26 @@ def _writer_queue(lock_path: Path | None) -> Iterator[None]:
     if fd is None:
         yield  # SQLite's own lock still serialises writers, only less promptly
         return
+    seconds = BUSY_TIMEOUT_MS / 1000
+    line = _lock_file(lock_path.with_name(lock_path.name.removesuffix(".writer-lock") + ".writer-queue"))
     try:
-        files.lock_within(fd, BUSY_TIMEOUT_MS / 1000, f"the writers' lock {lock_path.name}")
-        yield
+        with queue.turn(line if line is not None and _writable(line) else None, time.monotonic() + seconds):
+            files.lock_within(fd, seconds, f"the writers' lock {lock_path.name}")
+            try:
+                yield
+            finally:
+                os.close(fd)  # releases the lock, before the place in the queue: the next in line finds it free
+                fd = None
     finally:
-        os.close(fd)  # releases the lock
+        if fd is not None:
+            os.close(fd)
+        if line is not None:
+            os.close(line)
+
+
+def _writable(fd: int) -> bool:
+    """The queue's counter must be written; a member who may only read the file writes unordered."""
+    return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDWR
 
 
 class Store:

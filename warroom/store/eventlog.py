@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import json
 import json.scanner
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from warroom.clock import iso
 from warroom.errors import DatabaseDamaged
-from warroom.store import chain
+from warroom.store import chain, engine
 from warroom.store.models import Event, StreamHead
 
 _JSON_FIELDS = ("origin", "data", "links")
@@ -160,7 +162,44 @@ def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int 
         after = last
 
 
+def stored(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every event in seq order as `matching` gives them (lazy records with their stored JSON
+    text), for reading the whole log: on SQLite through the driver's own cursor in batches
+    (fetchmany), one query and no row objects of SQLAlchemy's, memory flat at millions of events."""
+    if connection.dialect.name != "sqlite":
+        yield from matching(connection, batch=batch)
+        return
+    n = len(_PLAIN)
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        try:
+            cursor.execute(_ALL)
+            rows = cursor.fetchmany(batch)
+        except sqlite3.Error as exc:
+            raise _failure(connection, exc) from None
+        while rows:
+            for row in rows:
+                record = _Lazy(zip(_PLAIN, row, strict=False))
+                record["_stored"] = row[n:]
+                yield record
+            try:
+                rows = cursor.fetchmany(batch)
+            except sqlite3.Error as exc:
+                raise _failure(connection, exc) from None
+    finally:
+        cursor.close()
+
+
+def _failure(connection: Connection, exc: sqlite3.Error) -> Exception:
+    """What SQLAlchemy would have raised for an error of the driver's own cursor: the file named
+    where the file failed (engine.file_failure), SQLAlchemy's wrapper of the error otherwise."""
+    failure = engine.file_failure(exc, str(connection.engine.url.database))
+    return failure if failure is not None else DBAPIError.instance(_ALL, (), exc, sqlite3.Error)
+
+
 _PLAIN = tuple(c.name for c in _EVENT.columns if c.name not in _JSON_FIELDS)
+_ALL = f"SELECT {', '.join((*_PLAIN, *_JSON_FIELDS))} FROM event ORDER BY seq"  # our own column names
 _MATCHING = core_select(*(_EVENT.c[name] for name in (*_PLAIN, *_JSON_FIELDS))).order_by(_EVENT.c.seq)  # seq first
 
 
