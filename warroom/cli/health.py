@@ -99,9 +99,12 @@ def monitor(env: Env) -> None:
     import asyncio
     import signal
 
+    from warroom.monitor import alive
     from warroom.monitor.service import Monitor
 
     home = env.home.require()
+    # Its descriptor is never closed: until this process ends, no TUI's keeper starts another monitor here.
+    alive.hold(home.root)
 
     async def main() -> None:
         stop = asyncio.Event()
