@@ -103,15 +103,16 @@ def monitor(env: Env) -> None:
     from warroom.monitor.service import Monitor
 
     home = env.home.require()
-    # Its descriptor is never closed: until this process ends, no TUI's keeper starts another monitor here.
-    alive.hold(home.root)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, stop.set)
-        await Monitor(home, say=echo).run(stop)
+        monitor = Monitor(home, say=echo)  # a home it cannot run in is refused before anything is made in it
+        # Its descriptor is never closed: until this process ends, no TUI's keeper starts another monitor here.
+        alive.hold(home.root)
+        await monitor.run(stop)
 
     asyncio.run(main())
 
