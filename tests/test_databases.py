@@ -121,6 +121,41 @@ def test_several_processes_appending_at_once_make_one_linear_chain(db_home, tmp_
         assert sum(1 for a, b in zip(records, records[1:], strict=False) if a["actor"] != b["actor"]) > 3, "the writers did not overlap"
 
 
+def test_verify_while_a_writer_appends_raises_no_false_alarm_and_still_catches_a_cut_log(db_home, tmp_path):
+    """A commit (and its witness line) landing between verify's snapshot and its reading of
+    witness.log must not read as a truncation; a log really cut short still must."""
+    from warroom.errors import LogAltered
+    from warroom.services import integrity
+
+    go = tmp_path / "go"
+    environment = {**os.environ, **({"WARROOM_DB": db_home.db_url} if db_home.db_url else {})}
+    writer = subprocess.Popen([sys.executable, "-m", "tests.helpers", str(db_home.root), "w", "1000000", str(go)], cwd=ROOT,
+                              env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: go.with_name("go.w").exists(), timeout=60, what="the writer to be ready")
+        go.touch()
+        wait_for(lambda: integrity.verify_home(db_home).head_seq > 20, timeout=30, what="the writer to be appending")
+        heads = []
+        for _ in range(30):
+            report = integrity.verify_home(db_home)  # LogAltered here is the false alarm
+            heads.append(report.head_seq)
+        assert writer.poll() is None, writer.stderr.read() if writer.stderr else ""
+        assert len(set(heads)) > 20, f"the writer did not keep appending while verify ran: heads {heads}"
+    finally:
+        writer.kill()
+        writer.wait()
+    append_many(_store(db_home), 1, writer="last")  # witnessed as it returns (the killed writer's last may not be)
+    (head,) = sql(db_home, "SELECT max(seq) FROM event")[0]
+    assert integrity.verify_home(db_home).witnessed_seq == head
+    if db_home.db_url:
+        sql(db_home, f"SET session_replication_role = replica; DELETE FROM event WHERE seq = {head}")
+    else:
+        sql(db_home, "DROP TRIGGER event_no_delete")
+        sql(db_home, f"DELETE FROM event WHERE seq = {head}")
+    with pytest.raises(LogAltered, match=f"event log truncated: seq {head} to {head} were witnessed"):
+        integrity.verify_home(db_home)
+
+
 def test_an_incident_through_the_cli_then_its_export_verifies_on_its_own(db_home, tmp_path):
     one_person(db_home)
     incident = cli(db_home, "incident", "start", "cloud-hosting-outage", "--drill")

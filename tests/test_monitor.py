@@ -188,3 +188,73 @@ def test_the_monitor_lowers_its_cpu_priority_and_says_so(sim_home, monitors):
         assert os.getpriority(os.PRIO_PROCESS, kept.proc.pid) == mine
     finally:
         kept.stop()
+
+
+def test_keepers_leave_a_starved_monitor_alone_and_start_exactly_one_when_it_dies(sim_home, monitors):
+    """A monitor stopped (SIGSTOP: alive, its lease going stale, as under CPU starvation) must not
+    be joined by one per TUI; once it is dead, the keepers together start exactly one."""
+    import threading
+    from datetime import timedelta
+
+    from warroom.monitor.keeper import GRACE, MonitorKeeper
+    from warroom.services import lease
+
+    host = os.uname().nodename
+    store = sim_home.open_store()
+    keepers = [MonitorKeeper(sim_home) for _ in range(5)]
+
+    def renewed() -> datetime:
+        with store.read() as session:
+            return lease.current(session).renewed_at
+
+    def stale() -> datetime:  # a moment at which the lease as it stands looks abandoned
+        with store.read() as session:
+            return lease.current(session).expires_at + GRACE + timedelta(seconds=1)
+
+    def all_at_once() -> list[bool]:  # as a host's TUIs do, each on its own thread
+        barrier, started = threading.Barrier(len(keepers)), []
+        now = stale()
+
+        def one(keeper):
+            barrier.wait()
+            started.append(keeper.ensure(store, now))
+
+        threads = [threading.Thread(target=one, args=(k,)) for k in keepers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        return started
+
+    first = monitors(sim_home)
+    stopped = []
+    try:
+        wait_for(lambda: lease_holder(sim_home) == f"{host}:{first.proc.pid}", what="the first monitor to lead")
+        os.kill(first.proc.pid, signal.SIGSTOP)
+        stopped.append(first.proc.pid)
+        assert all_at_once() == [False] * 5, "a monitor was started beside a live (stopped) one"
+        assert all(k.child is None for k in keepers)
+        before = renewed()
+        os.kill(first.proc.pid, signal.SIGCONT)
+        stopped.remove(first.proc.pid)
+        wait_for(lambda: renewed() > before, timeout=20, what="the continued monitor to renew its lease")
+        assert lease_holder(sim_home) == f"{host}:{first.proc.pid}"
+
+        first.stop(signal.SIGKILL)
+        assert all_at_once().count(True) == 1, "not exactly one monitor started after the only one died"
+        (keeper,) = [k for k in keepers if k.child is not None]
+        child = keeper.child.pid
+        wait_for(lambda: lease_holder(sim_home) == f"{host}:{child}", timeout=30, what="the new monitor to take the lease")
+        # The one a keeper started is guarded the same way, from its first moment to its last.
+        os.kill(child, signal.SIGSTOP)
+        stopped.append(child)
+        assert all_at_once() == [False] * 5
+        os.kill(child, signal.SIGCONT)
+        stopped.remove(child)
+        assert sum(k.child is not None for k in keepers) == 1
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+        for keeper in keepers:
+            keeper.stop()
+        store.dispose()

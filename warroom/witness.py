@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import fcntl
 import json
 import logging
 import os
@@ -316,25 +317,73 @@ class Witness:
         """Every witnessed head, in file order; LogAltered at the first unreadable line. A last line
         cut short (no newline, no record) is yielded as Torn: an interrupted write, not tampering.
         Signatures are checked by check_signature, for the entries that decide (~50 µs each)."""
-        if not self.path.exists():
+        with self.as_it_stands() as lines:
+            yield from lines.entries()
+
+    def as_it_stands(self) -> Lines:
+        """witness.log as it stands now, read later: the lines whole at this moment and no later
+        ones. verify takes this before its database snapshot, so that every line it reads witnesses
+        an event committed before the snapshot: one a writer commits and witnesses meanwhile would
+        otherwise read as witnessed but missing."""
+        return Lines(self.path)
+
+
+class Lines:
+    """A witness file's lines up to the size it had when opened (see Witness.as_it_stands). A
+    problem opening it is raised when the lines are read, in its turn among verify's findings."""
+
+    def __init__(self, path: Path):
+        self.name, self.fd, self.size, self.problem = path.name, None, 0, None
+        if not path.exists():
             return
         try:  # non-blocking, and a regular file only: a FIFO planted here must not hang verify
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
-            raise LogAltered(f"{self.path.name} cannot be read ({exc.strerror}): the witness cannot be checked") from None
+            self.problem = LogAltered(f"{self.name} cannot be read ({exc.strerror}): the witness cannot be checked")
+            return
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
-            raise LogAltered(f"{self.path.name} is not a regular file: the witness cannot be checked")
+            self.problem = LogAltered(f"{self.name} is not a regular file: the witness cannot be checked")
+            return
         os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb") as lines:
+        self.fd = fd
+        try:  # measured under the writers' lock, so that no line is caught half written
+            files.lock_within(fd, 2, shown(path))
+        except WarroomError:
+            pass  # a writer that hangs holding it: a line it left half written reads as torn, a warning
+        self.size = os.fstat(fd).st_size
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def entries(self) -> Iterator[Entry | Torn]:
+        if self.problem is not None:
+            raise self.problem
+        if self.fd is None:
+            return
+        read = 0
+        with os.fdopen(os.dup(self.fd), "rb") as lines:
             for number, text in enumerate(lines, start=1):
+                if read >= self.size:
+                    return  # written after this file was taken as it stood
+                text = text[: self.size - read]
+                read += len(text)
                 entry = _parse(text, number)
                 if entry is not None:
                     yield entry
                 elif not text.endswith(b"\n") and len(text) <= LONGEST_LINE:
-                    yield Torn(self.path.name, number)
+                    yield Torn(self.name, number)
                 else:
-                    raise LogAltered(f"{self.path.name}:{number}: unreadable witness record (the witness file was altered)")
+                    raise LogAltered(f"{self.name}:{number}: unreadable witness record (the witness file was altered)")
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> Lines:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
 
 
 def _key_bytes(path: Path) -> bytes:

@@ -101,6 +101,7 @@ def monitor(env: Env, nice: int) -> None:
     import asyncio
     import signal
 
+    from warroom.monitor import alive
     from warroom.monitor.service import Monitor, lower_priority
 
     home = env.home.require()
@@ -111,7 +112,10 @@ def monitor(env: Env, nice: int) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, stop.set)
-        await Monitor(home, say=echo).run(stop)
+        monitor = Monitor(home, say=echo)  # a home it cannot run in is refused before anything is made in it
+        # Its descriptor is never closed: until this process ends, no TUI's keeper starts another monitor here.
+        alive.hold(home.root)
+        await monitor.run(stop)
 
     asyncio.run(main())
 

@@ -4,7 +4,8 @@ When nobody holds the monitor lease, the TUI starts `warroom monitor` as a child
 its own UI loop, where a check round would stall the screen. The child shares the TUI's session,
 so when the SSH connection drops it gets the same SIGHUP, stops and releases the lease; another
 TUI (or the `warroom monitor` service) then takes over within seconds. On a clean exit the TUI
-stops its child, which releases the lease at once."""
+stops its child, which releases the lease at once. A stale lease alone never starts one: while a
+monitor process is alive on this host, however late its lease, none is started (alive.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 
 from warroom import identity
 from warroom.home import Home
+from warroom.monitor import alive
 from warroom.services import lease
 from warroom.store.engine import Store
 
@@ -59,16 +61,25 @@ class MonitorKeeper:
             current = lease.current(session)
         if current is not None and current.expires_at + GRACE > now:
             return False
-        log = _log_file(log_path(self.home), 0o600)
+        # A late lease is not a dead monitor: one starved of CPU is alive, and another (from each
+        # TUI on the host) would only starve it more.
+        claim = alive.claim(self.home.root)
+        if claim is None:
+            return False
         try:
-            # The same database as this TUI: with --db, the child must not check and write into the home's own file.
-            database = ["--db", self.home.db_url] if self.home.db_url else []
-            self.child = subprocess.Popen(
-                [sys.executable, "-m", "warroom", "--home", str(self.home.root), *database, "monitor"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            )
+            log = _log_file(log_path(self.home), 0o600)
+            try:
+                # The same database as this TUI: with --db, the child must not check and write into the home's own file.
+                database = ["--db", self.home.db_url] if self.home.db_url else []
+                self.child = subprocess.Popen(
+                    [sys.executable, "-m", "warroom", "--home", str(self.home.root), *database, "monitor"],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                    pass_fds=() if claim.fd is None else (claim.fd,),  # the child holds the start lock for its life
+                )
+            finally:
+                os.close(log)
         finally:
-            os.close(log)
+            claim.close()
         return True
 
     def stop(self, timeout: float = 10.0) -> None:

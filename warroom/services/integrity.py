@@ -15,7 +15,7 @@ from warroom.errors import DatabaseDamaged, LogAltered
 from warroom.home import Home
 from warroom.store import chain, eventlog, migrate, statecheck
 from warroom.store.engine import Store
-from warroom.witness import Entry, Torn, Witness
+from warroom.witness import Entry, Lines, Torn, Witness
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,10 @@ def _require_integrity(checked: Future) -> None:
 
 
 def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
+    # The witness as it stands before the snapshot begins: every line in it then witnesses an event
+    # committed before the snapshot, so it is in the snapshot unless the log was cut. Read after,
+    # a writer's commit and witness line in between would look like a truncation.
+    witnessed = witness.as_it_stands() if witness is not None else None
     try:
         # One snapshot for the walk and the tables: SQLite's read transaction is one already;
         # PostgreSQL's default (read committed) would let a commit land between the two.
@@ -130,7 +134,7 @@ def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
                 head_seq, head_hash = item["seq"], item["hash"]
             tables.end()  # in the walk's read transaction: events and rows of one moment
             cached = {stream: (seq, hash_) for stream, seq, hash_ in connection.execute(text("SELECT stream, seq, hash FROM stream_head"))}
-            newest, held, torn = _witnessed(witness, connection, head_seq)
+            newest, held, torn = _witnessed(witness, witnessed, connection, head_seq)
     except DatabaseError as exc:
         raise LogAltered(f"database damaged: {exc.orig}") from None
     except DatabaseDamaged as exc:
@@ -139,6 +143,9 @@ def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
         # A stored value no honest write makes (a BLOB for text, JSON nested beyond reason, a
         # time that is not one) stops the reading itself: that is an altered database too.
         raise LogAltered(f"database altered: a stored value cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+    finally:
+        if witnessed is not None:
+            witnessed.close()
     return count, head_seq, head_hash, cached, streams, newest, held, torn
 
 
@@ -177,7 +184,7 @@ def _require_guards(connection) -> None:
                          "(the log and state tables were left unguarded; restore the schema and check the log)")
 
 
-def _witnessed(witness: Witness | None, connection, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:
+def _witnessed(witness: Witness | None, lines: Lines | None, connection, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:
     """Every witnessed head the database holds compared with the event at its seq; then the newest
     witnessed head, the newest one at or below the database's head, and a torn last line.
 
@@ -187,11 +194,11 @@ def _witnessed(witness: Witness | None, connection, stored_head: int) -> tuple[E
     against the stored hashes (the walk has just proven them consistent); a signature is checked
     where a line disagrees (to say which side was altered) and for the newest lines kept."""
     newest = held = torn = None
-    if witness is None:
+    if witness is None or lines is None:
         return None, None, None
     witness.check_home_key()
     batch: list[Entry] = []
-    for entry in witness.entries():
+    for entry in lines.entries():
         if isinstance(entry, Torn):
             torn = entry
             continue

@@ -1,0 +1,105 @@
+"""Whether a monitor process is alive on this host: the kernel's word, where the lease can only say
+when a monitor was last seen.
+
+Every `warroom monitor` holds a shared flock on `monitor.lock` in the home for its life, and the
+kernel frees it when the process dies, however it dies. A keeper (keeper.py) that finds the lease
+stale starts a monitor only when no process holds that lock: a monitor starved of CPU renews its
+lease late but is alive, and is left alone. (Under load, twenty TUIs each started their own; the
+lease and the writers' lock they then fought over starved the first one further.)
+
+Keepers start one at a time under `monitor-start.lock`, and hand that lock to the monitor they
+start, which holds it for its life: from the start until the child holds its own lock, no other
+keeper can start another. On one host this is exact. Across hosts (a PostgreSQL war-room) each
+host starts at most one, and the lease decides which of them checks."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+import time
+from pathlib import Path
+
+LIFE = "monitor.lock"
+START = "monitor-start.lock"
+
+
+def _open(path: Path) -> int | None:
+    """A lock file, read-only (flock needs no more), created shared like the home's other files;
+    never through a link planted in its place, and only a regular file. None when it cannot be."""
+    group = bool(path.parent.stat().st_mode & stat.S_IRWXG)
+    mode = 0o640 if group else 0o600
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != mode:
+        try:
+            os.fchmod(fd, mode)  # the other members' keepers must be able to open it (a umask may have narrowed it)
+        except OSError:
+            pass
+    return fd
+
+
+def _try(fd: int, how: int) -> bool:
+    try:
+        fcntl.flock(fd, how | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def hold(root: Path, within: float = 5.0) -> int | None:
+    """Mark this process as a live monitor until it exits: the open, shared-locked `monitor.lock`,
+    to be kept open (never closed) for the process's life. A keeper probing the lock holds it for a
+    moment only, so the wait is short. None when the file cannot be used: keepers then have only
+    the lease to go by."""
+    fd = _open(root / LIFE)
+    if fd is None:
+        return None
+    deadline = time.monotonic() + within
+    while not _try(fd, fcntl.LOCK_SH):
+        if time.monotonic() > deadline:
+            os.close(fd)
+            return None
+        time.sleep(0.001)
+    return fd
+
+
+class Claim:
+    """The right to start one monitor. `fd` is the start lock, for the child to inherit and hold;
+    None where the lock files cannot be used (then the lease alone decides, as before them)."""
+
+    def __init__(self, fd: int | None):
+        self.fd = fd
+
+    def close(self) -> None:
+        """Our copy of the start lock; a child given it keeps holding it."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def claim(root: Path) -> Claim | None:
+    """A Claim when no monitor process is alive on this host and no keeper is starting one; None
+    otherwise, however stale the lease looks."""
+    start = _open(root / START)
+    if start is None:
+        return Claim(None)
+    if not _try(start, fcntl.LOCK_EX):
+        os.close(start)
+        return None  # another keeper is starting one, or the one it started is alive
+    life = _open(root / LIFE)
+    if life is None:
+        return Claim(start)
+    try:
+        if not _try(life, fcntl.LOCK_EX):
+            os.close(start)
+            return None  # a monitor is alive
+    finally:
+        os.close(life)  # the probe's lock goes with it
+    return Claim(start)
