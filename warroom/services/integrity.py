@@ -118,6 +118,9 @@ def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
         # PostgreSQL's default (read committed) would let a commit land between the two.
         options = {"isolation_level": "REPEATABLE READ"} if store.engine.dialect.name == "postgresql" else {}
         with store.engine.connect().execution_options(**options) as connection:
+            # Begun before the first read: the walk reads through the driver's own cursor, which
+            # SQLAlchemy's lazy BEGIN never sees, and without it each read took its own snapshot.
+            connection.begin()
             tables.begin(connection)
             if store.engine.dialect.name != "sqlite":
                 _require_guards(connection)
