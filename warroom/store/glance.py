@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,18 +24,18 @@ _WAIT_SECONDS = 1.0  # a first look waits for a lock this long at most: the full
 @dataclass(frozen=True, slots=True)
 class StateRow:
     state: str
-    since: object  # datetime
+    since: datetime
     via: str | None
     detail: str
     latency_ms: float | None
-    checked_at: object  # datetime | None
+    checked_at: datetime | None
     disagreement: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class ActiveRow:
     fallback_id: str
-    activated_at: object  # datetime
+    activated_at: datetime
     incident_id: int
     mode: str
 
