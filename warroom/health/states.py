@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from warroom.config import Supplier  # the board's first look (services/glance.py) uses this module without the config's models
+    from warroom.config import Supplier
 
 RANK = {"up": 0, "maintenance": 1, "unknown": 2, "degraded": 3, "down": 4}
 FAILING = ("degraded", "down", "unknown")
@@ -50,8 +50,29 @@ class Observation:
     certificate_not_after: datetime | None = None  # the earliest end of the certificates its tls checks read
 
 
-def in_maintenance(supplier: Supplier, now: datetime) -> bool:
+class _Window(Protocol):
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+class _Planned(Protocol):
+    """What has maintenance windows: a config.Supplier, or the board's first look's plain reading
+    of one (services/glance.py, before the config's models are imported)."""
+
+    @property
+    def maintenance(self) -> Sequence[_Window]: ...
+
+
+def in_maintenance(supplier: _Planned, now: datetime) -> bool:
     return any(window.start <= now < window.end for window in supplier.maintenance)
+
+
+def tolerance(interval: timedelta) -> timedelta:
+    """How far apart two rounds of a supplier checked every `interval` may be and the time between
+    them still count as watched: the board's "stale" rule (three intervals and ten seconds of slack)."""
+    return 3 * interval + timedelta(seconds=10)
 
 
 def observe(results: list[Result], *, maintenance_window: bool = False) -> Observation:

@@ -29,6 +29,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from warroom.clock import iso
+from warroom.services.drillrule import caused, mark_of, setting_at  # the rules over plain rows: the board's first look shares them
 from warroom.store.models import Event, Incident
 
 RUNNING = ("open", "stabilised")
@@ -36,12 +37,6 @@ RUNNING = ("open", "stabilised")
 
 def heal_key(incident_id: int, supplier: str) -> str:
     return f"drill-heal:{incident_id}:{supplier}"
-
-
-def mark_of(data: Any) -> int | None:
-    """The drill that caused this `supplier.state` change, from its data; None: a real change."""
-    drill = data.get("drill") if isinstance(data, dict) else None
-    return drill if isinstance(drill, int) and not isinstance(drill, bool) else None
 
 
 def belongs(data: Any, incident_id: int | None) -> bool:
@@ -123,19 +118,10 @@ def current(session: Session, supplier_id: str, since: datetime) -> int | None:
 def states(session: Session, since: dict[str, datetime]) -> dict[str, int]:
     """supplier → drill, for each supplier (id → when its current state began) whose current state a
     drill caused. One read however many: the board asks several times a second, only about the
-    suppliers that are not up."""
+    suppliers that are not up (drillrule.asked)."""
     if not since:
         return {}
-    wanted = {f"supplier:{s}": iso(at) for s, at in since.items()}
-    out: dict[str, int] = {}
-    for at, obj, data in session.exec(select(Event.at, Event.object, Event.data)
-                                           .where(Event.kind == "supplier.state", col(Event.at).in_(sorted(set(wanted.values()))))
-                                           .order_by(col(Event.seq))).all():
-        if wanted.get(obj) == at:
-            drill = mark_of(json.loads(data))
-            supplier = obj.removeprefix("supplier:")
-            if drill is None:
-                out.pop(supplier, None)
-            else:
-                out[supplier] = drill
-    return out
+    wanted = setting_at(since)
+    return caused(wanted, session.exec(select(Event.at, Event.object, Event.data)
+                                       .where(Event.kind == "supplier.state", col(Event.at).in_(sorted(set(wanted.values()))))
+                                       .order_by(col(Event.seq))).all())

@@ -2,22 +2,26 @@
 read without the ORM and without the configuration's models (SQLAlchemy, SQLModel and pydantic
 take about a second to import on two cores, which the first frame should not wait for).
 
-The rows are what the full read (services/health.status) would show for these suppliers, from
-the same sources: the file's recorded states and active fallbacks, and the config's names,
-intervals and maintenance windows. Anything that does not read plainly (an invalid or unusual
+The rows are what the full read (services/health.status) shows for these suppliers, built by the
+same builder (services/blast.py) with the same drill-mark rule (services/drillrule.py) from the same
+sources: the file's recorded states, active fallbacks and the `supplier.state` events that set
+those states, and the config's names, intervals, maintenance windows and services. This module
+only reads warroom.toml plainly. Anything that does not read plainly (an invalid or unusual
 config, a database at another schema, a lock) makes this decline with None: the full read, a
 moment later, says what is wrong. Nothing here is ever shown in place of that read."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from warroom import durations, files
-from warroom.health.states import worst
 from warroom.home import Home
-from warroom.services import views
+from warroom.services import blast, drillrule, views
 from warroom.store import glance
 
 _WAIT_SECONDS = 1.0  # a hung file system delays the first frame by this at most; the full read then meets it
@@ -28,80 +32,93 @@ class _Unusual(Exception):
     """The config holds something this plain reading does not follow: leave it to the full read."""
 
 
-def status(home: Home, now: datetime) -> views.Status | None:
+@dataclass(frozen=True, slots=True)
+class Look:
+    status: views.Status
+    timezone: ZoneInfo  # settings.timezone: the board shows when each state began in it, as the full read does
+
+
+def status(home: Home, now: datetime) -> Look | None:
     """The suppliers and the crucial services they hit, as the board lists them (no incidents: the
-    full read brings those), or None to wait for the full read."""
+    full read brings those), with the war-room's time zone; or None to wait for the full read."""
     if home.db_url is not None:  # PostgreSQL, or a copy named with --db: the normal path alone
         return None
     try:
         home.require()
         raw = tomllib.loads(files.read_bytes(home.config_path, "warroom.toml", limit=1_000_000, what="a config",
                                              deadline=_WAIT_SECONDS).decode("utf-8"))
-        read = glance.states(home.db_path)
+        settings = _table(raw.get("settings", {}))
+        interval = _duration(settings.get("interval", "30s"))
+        zone = ZoneInfo(_text(settings.get("timezone", "Europe/Amsterdam")))  # config.Settings' default
+        suppliers = [_supplier(entry) for entry in _list(raw.get("suppliers", []))]
+        services = [_service(entry) for entry in _list(raw.get("services", []))]
+        if len({s.id for s in suppliers}) != len(suppliers):
+            raise _Unusual("duplicate supplier ids")
+        read = glance.states(home.db_path, _marks_asked)
         if read is None:
             return None
-        return _status(raw, *read, now)
+        rows, active, events = read
+        shown, carried = blast.build(suppliers=suppliers, services=services, interval=interval, rows=rows, active=active,
+                                     drills=drillrule.caused(_marks_asked(rows), events), now=now)
+        return Look(views.Status(at=now, suppliers=shown, services=carried, incidents=()), zone)
     except Exception:  # _Unusual or anything else: the full read meets it and says so
         return None
 
 
-def _status(raw: dict[str, Any], rows: dict[str, glance.StateRow], active: dict[str, glance.ActiveRow], now: datetime) -> views.Status:
-    settings = _table(raw.get("settings", {}))
-    interval = _duration(settings.get("interval", "30s"))
-    hits: dict[str, list[str]] = {}
-    for service in _list(raw.get("services", [])):
-        for supplier_id in _list(_table(service).get("depends_on", [])):
-            hits.setdefault(_text(supplier_id), []).append(_text(service.get("id")))
-    shown = []
-    for entry in _list(raw.get("suppliers", [])):
-        s = _table(entry)
-        sid, name = _text(s.get("id")), _text(s.get("name"))
-        criticality = s.get("criticality", "normal")
-        if criticality not in _CRITICALITIES:
-            raise _Unusual(criticality)
-        tolerance = 3 * (_duration(s["interval"]) if "interval" in s else interval) + timedelta(seconds=10)  # history.tolerance
-        row, fallback = rows.get(sid), active.get(sid)
-        checked = row.checked_at if row else None
-        shown.append(views.SupplierView(
-            id=sid, name=name, criticality=criticality,
-            state=row.state if row else "unknown",
-            since=row.since if row else None,  # type: ignore[arg-type]
-            via=row.via if row else None,
-            detail=row.detail if row else "never checked",
-            latency_ms=row.latency_ms if row else None,
-            checked_at=checked,  # type: ignore[arg-type]
-            stale=checked is None or now - checked > tolerance,  # type: ignore[operator]
-            maintenance=_in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
-            disagreement=row.disagreement if row else None,
-            services=tuple(hits.get(sid, ())),
-            fallback=views.ActiveFallback(id=fallback.fallback_id, since=fallback.since, incident=fallback.incident_id,  # type: ignore[arg-type]
-                                          mode=fallback.mode) if fallback else None,
-        ))
-    by_id = {s.id: s for s in shown}
-    if len(by_id) != len(shown):
-        raise _Unusual("duplicate supplier ids")
-    services = []
-    for entry in _list(raw.get("services", [])):  # as health.status builds them
-        v = _table(entry)
-        depends_on = [by_id[d] for d in v["depends_on"]]
-        through = tuple(views.Through(supplier=d.id, state=d.state, via=d.via) for d in depends_on if d.state in ("down", "degraded", "maintenance"))
-        services.append(views.ServiceView(
-            id=_text(v["id"]), name=_text(v["name"]), sector=_text(v["sector"]),
-            state=worst(t.state for t in through) if through else "unknown" if any(d.state == "unknown" for d in depends_on) else "up",
-            through=through,
-        ))
-    return views.Status(at=now, suppliers=tuple(shown), services=tuple(services), incidents=())
+def _marks_asked(rows: Mapping[str, glance.StateRow]) -> dict[str, str]:
+    """Where the drill marks of these states are read (the full read asks drillmarks.states alike)."""
+    return drillrule.setting_at(drillrule.asked(rows))
 
 
-def _in_maintenance(supplier: dict[str, Any], now: datetime) -> bool:
-    found = False
-    for entry in _list(supplier.get("maintenance", [])):
-        window = _table(entry)
-        start, end = window.get("start"), window.get("end")
-        if not (isinstance(start, datetime) and isinstance(end, datetime) and start.tzinfo and end.tzinfo):
-            raise _Unusual("a maintenance window without its UTC offsets")
-        found = found or start <= now < end
-    return found
+@dataclass(frozen=True, slots=True)
+class _Window:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Supplier:
+    """What the board needs of a supplier of warroom.toml (blast.SupplierEntry)."""
+
+    id: str
+    name: str
+    criticality: str
+    interval: timedelta | None
+    maintenance: tuple[_Window, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Service:
+    """What the board needs of a crucial service (blast.ServiceEntry)."""
+
+    id: str
+    name: str
+    sector: str
+    depends_on: tuple[str, ...]
+
+
+def _supplier(entry: object) -> _Supplier:
+    s = _table(entry)
+    criticality = s.get("criticality", "normal")
+    if criticality not in _CRITICALITIES:
+        raise _Unusual(criticality)
+    return _Supplier(id=_text(s.get("id")), name=_text(s.get("name")), criticality=criticality,
+                     interval=_duration(s["interval"]) if "interval" in s else None,
+                     maintenance=tuple(_window(w) for w in _list(s.get("maintenance", []))))
+
+
+def _window(entry: object) -> _Window:
+    window = _table(entry)
+    start, end = window.get("start"), window.get("end")
+    if not (isinstance(start, datetime) and isinstance(end, datetime) and start.tzinfo and end.tzinfo):
+        raise _Unusual("a maintenance window without its UTC offsets")
+    return _Window(start, end)
+
+
+def _service(entry: object) -> _Service:
+    v = _table(entry)
+    return _Service(id=_text(v.get("id")), name=_text(v.get("name")), sector=_text(v.get("sector")),
+                    depends_on=tuple(_text(d) for d in _list(v.get("depends_on"))))
 
 
 def _duration(value: object) -> timedelta:

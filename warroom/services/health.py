@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 from warroom import durations, symbols
 from warroom.clock import iso
 from warroom.config import Config, Supplier
-from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
+from warroom.health.states import Observation, confirm, failing_parent
 from warroom.playbooks.schema import Playbook
-from warroom.services import drillmarks, history, lease, owed, views
+from warroom.services import blast, drillmarks, drillrule, history, lease, owed, views
 from warroom.store import eventlog
 from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
 from warroom.vocabulary import Mode
@@ -171,46 +171,11 @@ def status(session: Session, config: Config, now: datetime) -> views.Status:
     """The blast-radius read model behind `warroom status` and the board. Built without checks or
     copies: the board reads it several times a second at a thousand suppliers."""
     rows = {r.supplier_id: r for r in session.exec(select(SupplierState)).all()}
-    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(col(FallbackActivation.deactivated_at).is_(None))).all()}
-    hits: dict[str, list[str]] = {}
-    for v in config.services:
-        for d in v.depends_on:
-            hits.setdefault(d, []).append(v.id)
-    # Only a state that is not up can be a drill's: those alone are looked up, in one read.
-    drilled = drillmarks.states(session, {r.supplier_id: r.since for r in rows.values() if r.state not in ("up", "unknown")})
-    suppliers = []
-    for s in config.suppliers:
-        row = rows.get(s.id)
-        checked = row.checked_at if row else None
-        fallback = active.get(s.id)
-        suppliers.append(views.SupplierView(
-            id=s.id, name=s.name, criticality=s.criticality,
-            state=row.state if row else "unknown",
-            since=row.since if row else None,
-            via=row.via if row else None,
-            detail=row.detail if row else "never checked",
-            latency_ms=row.latency_ms if row else None,
-            checked_at=checked,
-            stale=checked is None or now - checked > history.tolerance(s, config),  # as unwatched in the availability
-            maintenance=in_maintenance(s, now) or (row is not None and row.state == "maintenance"),
-            disagreement=row.disagreement if row else None,
-            services=tuple(hits.get(s.id, ())),
-            fallback=views.ActiveFallback(id=fallback.fallback_id, since=fallback.activated_at, incident=fallback.incident_id,
-                                          mode=fallback.mode) if fallback else None,
-            drill=drilled.get(s.id),
-        ))
-    by_id = {s.id: s for s in suppliers}
-    services = []
-    for v in config.services:
-        through = tuple(views.Through(supplier=d, state=by_id[d].state, via=by_id[d].via)
-                        for d in v.depends_on if by_id[d].state in ("down", "degraded", "maintenance"))
-        services.append(views.ServiceView(
-            id=v.id, name=v.name, sector=v.sector,
-            state=worst(t.state for t in through) if through
-            else "unknown" if any(by_id[d].state == "unknown" for d in v.depends_on) else "up",
-            through=through,
-        ))
-    return views.Status(at=now, suppliers=tuple(suppliers), services=tuple(services), incidents=_open_incidents(session, now, config))
+    active = {a.supplier_id: a for a in session.exec(select(FallbackActivation).where(col(FallbackActivation.deactivated_at).is_(None))
+                                                     .order_by(col(FallbackActivation.id))).all()}  # as the first look meets them
+    suppliers, services = blast.build(suppliers=config.suppliers, services=config.services, interval=config.settings.interval, rows=rows,
+                                      active=active, drills=drillmarks.states(session, drillrule.asked(rows)), now=now)
+    return views.Status(at=now, suppliers=suppliers, services=services, incidents=_open_incidents(session, now, config))
 
 
 def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[views.OpenIncident, ...]:

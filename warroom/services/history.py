@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from warroom.clock import iso, parse_iso
 from warroom.config import Config, Supplier
+from warroom.health import states
 from warroom.health.availability import EXERCISED, Availability, compute
 from warroom.services import drillmarks, views
 from warroom.store.models import Event, SupplierState, WatchSpan
@@ -29,8 +30,8 @@ WINDOWS = {"24h": timedelta(hours=24), "30d": timedelta(days=30), "90d": timedel
 
 def tolerance(supplier: Supplier, config: Config) -> timedelta:
     """How far apart two rounds may be and the time between them still count as watched: the
-    board's "stale" rule (three intervals and ten seconds of slack)."""
-    return 3 * (supplier.interval or config.settings.interval) + timedelta(seconds=10)
+    board's "stale" rule (health/states.tolerance)."""
+    return states.tolerance(supplier.interval or config.settings.interval)
 
 
 def watched(session: Session, *, supplier: Supplier, config: Config, now: datetime) -> None:

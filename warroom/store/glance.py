@@ -1,4 +1,5 @@
-"""A first look at the suppliers' states through the standard library's sqlite3, read-only: what the
+"""A first look at the suppliers' states, their active fallbacks and the events that set those
+states (where a drill's mark is read), through the standard library's sqlite3, read-only: what the
 board shows in its first frame, before SQLAlchemy is imported (about a second on two cores).
 
 It is a real read of the file as it is now (never a saved snapshot), and it is only a first look:
@@ -8,7 +9,9 @@ the file is not at the schema this warroom knows, or cannot be read at once."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,31 +24,34 @@ _WAIT_SECONDS = 1.0  # a first look waits for a lock this long at most: the full
 @dataclass(frozen=True, slots=True)
 class StateRow:
     state: str
-    since: object  # datetime
+    since: datetime
     via: str | None
     detail: str
     latency_ms: float | None
-    checked_at: object  # datetime | None
+    checked_at: datetime | None
     disagreement: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class ActiveRow:
     fallback_id: str
-    since: object  # datetime
+    activated_at: datetime
     incident_id: int
     mode: str
 
 
-def states(database: Path) -> tuple[dict[str, StateRow], dict[str, ActiveRow]] | None:
-    """Each supplier's recorded state and its active fallback, in one read transaction; None when
-    the file cannot be read now or is at another schema."""
+def states(database: Path, asked: Callable[[Mapping[str, StateRow]], Mapping[str, str]],
+           ) -> tuple[dict[str, StateRow], dict[str, ActiveRow], list[tuple[str, str, str]]] | None:
+    """Each supplier's recorded state, its active fallback, and the `supplier.state` events (at,
+    object, data) recorded at the instants `asked` names from the states (event object → stored
+    instant: where services/drillrule reads a drill's mark), in log order, all in one read
+    transaction; None when the file cannot be read now or is at another schema."""
     try:
         connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=_WAIT_SECONDS, isolation_level=None)
     except sqlite3.Error:
         return None
     try:
-        connection.execute("BEGIN")  # both tables from one moment
+        connection.execute("BEGIN")  # every table from one moment
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         if version is None or version[0] != HEAD:
             return None
@@ -58,7 +64,10 @@ def states(database: Path) -> tuple[dict[str, StateRow], dict[str, ActiveRow]] |
             for r in connection.execute("SELECT supplier_id, fallback_id, activated_at, incident_id, mode FROM fallback_activation "
                                         "WHERE deactivated_at IS NULL ORDER BY id")  # as the full read meets them
         }
-        return rows, active
+        instants = sorted(set(asked(rows).values()))
+        events = connection.execute("SELECT at, object, data FROM event WHERE kind = 'supplier.state' "  # the (kind, at) index
+                                    f"AND at IN ({','.join('?' * len(instants))}) ORDER BY seq", instants).fetchall() if instants else []
+        return rows, active, events
     except (sqlite3.Error, ValueError):
         return None
     finally:

@@ -350,9 +350,10 @@ class BoardScreen(QuietTexts, Screen):
         SQLAlchemy to load after the frame. `data` stays None: the full read is the first one."""
         from warroom.services import glance
 
-        status = glance.status(self.warroom.home, self.clock.now())
-        if status is None:
+        look = glance.status(self.warroom.home, self.clock.now())
+        if look is None:
             return
+        status, self.zone = look.status, look.timezone  # the full read's set_identity says the same zone
         lines = services_lines(status.services)
         self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)
