@@ -1,0 +1,60 @@
+"""The language a process speaks, and catalogues that are complete and compiled (issue 14)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from warroom import i18n
+from warroom.locale import catalogue
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({}, None),
+    ({"LANG": "nl_NL.UTF-8"}, "nl"),  # a locale the host need not have generated
+    ({"LANG": "nl_BE"}, "nl"),
+    ({"LANG": "en_GB.UTF-8"}, "en"),
+    ({"LANG": "fr_FR.UTF-8"}, None),
+    ({"LANG": "C.UTF-8"}, "en"),
+    ({"LANG": "nl_NL.UTF-8", "LC_ALL": "C"}, "en"),  # LC_ALL outranks LANG
+    ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "nl_NL@euro"}, "nl"),
+    ({"LANGUAGE": "fr:nl", "LANG": "en_US.UTF-8"}, "nl"),  # a preference list: the first we have
+    ({"LANGUAGE": "fr", "LANG": "nl_NL.UTF-8"}, "nl"),  # none we have in it: the next variable decides
+])
+def test_the_environment_names_the_language(environ, expected):
+    assert i18n.from_environment(environ) == expected
+
+
+def test_flag_outranks_setting_outranks_environment():
+    try:
+        assert i18n.choose(override="en", setting="nl", environ={"LANG": "nl_NL"}) == "en"
+        assert i18n.choose(setting="nl", environ={"LANG": "en_GB"}) == "nl"
+        assert i18n.choose(environ={"LANG": "nl_NL.UTF-8"}) == "nl"
+        assert i18n.choose(environ={}) == "en"
+        with pytest.raises(ValueError, match="language must be one of en, nl"):
+            i18n.use("de")
+    finally:
+        i18n.use("en")
+
+
+def test_every_marked_string_has_a_dutch_translation_and_the_catalogue_is_compiled():
+    assert catalogue.problems() == []
+
+
+def test_a_missing_translation_is_named_with_where_it_stands(tmp_path, monkeypatch):
+    source = tmp_path / "pkg"
+    source.mkdir()
+    (source / "m.py").write_text('from warroom.i18n import _\nSHOWN = _("a string nobody translated")\n')
+    monkeypatch.setattr(catalogue, "PACKAGE", source)
+    found = catalogue.problems()
+    assert any("a string nobody translated" in line and "m.py:2" in line for line in found), found
+
+
+def test_the_compiled_catalogue_ships_in_the_wheel(tmp_path):
+    """The .mo files are package data: a wheel built from the tree carries them."""
+    built = subprocess.run(["uv", "build", "--wheel", "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    import zipfile
+    wheel = next(tmp_path.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "warroom/locale/nl/LC_MESSAGES/warroom.mo" in names, [n for n in names if "locale" in n]

@@ -1,0 +1,116 @@
+"""The translators' tool: extract every marked string from the package, merge it into each
+language's `.po`, compile the `.mo` that ships, and check that nothing is missing or stale.
+
+    uv run python -m warroom.locale.catalogue update   # new strings appear in nl's .po, untranslated
+    uv run python -m warroom.locale.catalogue compile  # .po → .mo, after translating
+    uv run python -m warroom.locale.catalogue check    # what tests/test_i18n.py asserts
+
+Translators keep to warroom/locale/GLOSSARY.md. Babel does the extraction (Python's `ast`, so a
+marked string is found wherever it stands) and writes the catalogues; the keywords are i18n's."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from warroom.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, DEFAULT
+
+PACKAGE = Path(__file__).parent.parent
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+
+
+def template() -> Catalog:
+    """Every marked string in the package, with where it stands."""
+    pot = Catalog(project="warroom", domain=DOMAIN)
+    for filename, lineno, message, comments, context in extract_from_dir(
+            PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
+        pot.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
+    return pot
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str) -> Path:
+    return po_path(lang).with_suffix(".mo")
+
+
+def load(lang: str) -> Catalog:
+    path = po_path(lang)
+    if not path.exists():
+        return Catalog(locale=lang, domain=DOMAIN, project="warroom")
+    with path.open("rb") as f:
+        return read_po(f, locale=lang, domain=DOMAIN)
+
+
+def compiled(catalog: Catalog) -> bytes:
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+def translated() -> list[str]:
+    return [lang for lang in LANGUAGES if lang != DEFAULT]
+
+
+def update() -> None:
+    pot = template()
+    for lang in translated():
+        catalog = load(lang)
+        catalog.update(pot, no_fuzzy_matching=True, update_creation_date=False)
+        po_path(lang).parent.mkdir(parents=True, exist_ok=True)
+        with po_path(lang).open("wb") as f:
+            write_po(f, catalog, width=100, omit_header=False, sort_output=False, include_previous=False)
+
+
+def compile_all() -> None:
+    for lang in translated():
+        mo_path(lang).write_bytes(compiled(load(lang)))
+
+
+def problems() -> list[str]:
+    """What is missing or stale, one line each: what the test asserts is empty."""
+    pot = template()
+    found: list[str] = []
+    for lang in translated():
+        catalog = load(lang)
+        for message in pot:
+            if not message.id:
+                continue
+            have = catalog.get(message.id, message.context)
+            where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
+            if have is None:
+                found.append(f"{lang}: not in {po_path(lang).name} (run `update`): {message.id!r} at {where}")
+            elif have.fuzzy or not (all(have.string) if isinstance(have.string, tuple) else have.string):
+                found.append(f"{lang}: no translation: {message.id!r} at {where}")
+        if not mo_path(lang).exists() or mo_path(lang).read_bytes() != compiled(catalog):
+            found.append(f"{lang}: {mo_path(lang)} is stale (run `compile`)")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "check"
+    if command == "update":
+        update()
+    elif command == "compile":
+        compile_all()
+    elif command == "check":
+        found = problems()
+        for line in found:
+            print(line)
+        return 1 if found else 0
+    else:
+        print(f"usage: python -m warroom.locale.catalogue update|compile|check, not {command!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
