@@ -2,8 +2,9 @@
 the playbook's targets, with the evaluators' observations and the corrective actions of the
 improvement plan, which are events too.
 
-Every number is read from the incident's timeline (services/incidents.timeline), never from the
-state tables, so a review can be recomputed from an export. Times are measured in wall-clock
+Every number is read from the incident's events (its timeline, services/incidents.timeline), never
+from the state tables, so a review can be recomputed from an export. Only the events it measures are
+read, once, in seq order: a 100,000-event drill is mostly log entries and reminders it never looks at. Times are measured in wall-clock
 seconds and reported in scenario time too (wall-clock × the drill's speed): a target of `10m` in a
 drill run 10× faster is met by an acknowledgement within one wall-clock minute."""
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -34,6 +36,20 @@ LATE_AFTER_SECONDS = 2  # a deadline the monitor fired within this is on time (a
 # What counts as the team answering: a person doing something in the incident (not the monitor,
 # not the facilitator's script, not the evaluators).
 RESPONSES = ("step.", "decision.logged", "escalation.acknowledged", "fallback.", "incident.stabilised", "incident.resolved")
+_EVENT = Event.__table__  # type: ignore[attr-defined]  # SQLModel's table, declared by SQLAlchemy at run time
+# The events a review measures, of all an incident holds (a long drill's log entries and monitor
+# reminders are most of them): the SQL only narrows, _Seen.add decides as the review always did.
+# Free log entries and the monitor's deadlines without a level are never read (the spelling is
+# eventlog's canonical JSON).
+_MEASURED = or_(
+    _EVENT.c.kind.in_(("escalation.acknowledged", "fallback.activated", "incident.stabilised", "incident.resolved", "drill.inject",
+                       "review.observation", "review.action", "review.action.status")),
+    and_(_EVENT.c.kind.startswith("step.", autoescape=True), _EVENT.c.kind != "step.overdue"),
+    and_(_EVENT.c.kind == "decision.logged", _EVENT.c.data.contains('"decision"', autoescape=True)),
+    and_(_EVENT.c.kind == "escalation.due", _EVENT.c.data.contains('"level"', autoescape=True)),
+)
+_RESPONDED = and_(_EVENT.c.actor != "system", or_(*(_EVENT.c.kind.startswith(r, autoescape=True) for r in RESPONSES)))
+_KEEP_TAKEN = 256  # decision entries held before they are folded to the earliest of each decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +177,7 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
     assert incident.id is not None
     playbook = incidents.snapshot(incident)
     speed = incident.speed
-    events = incidents.timeline(session, incident, config)
     opened = incident.opened_at
-    own = [e for e in events if e.get("incident_id") == incident.id]
-    for e in own:
-        e["when"] = parse_iso(e["at"])
     ended = incident.resolved_at or incident.closed_at
     running = ended is None
     clock_end = ended or now
@@ -187,36 +199,33 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
             result, by = "not reached", None  # the drill ended before it happened: no time to measure
         return Measure(name, target, at, seconds, scenario, limit_s, result, by, source)
 
+    seen = _Seen(playbook, incident.id)
+    for e in eventlog.matching(session.connection(), _EVENT.c.incident_id == incident.id, _MEASURED):
+        seen.add(e)
     measures = [_open_measure(session, incident, playbook, measure)]
-    ack = next((e for e in own if e["kind"] == "escalation.acknowledged"), None)
-    measures.append(measure("acknowledge", "acknowledge_within", ack["when"] if ack else None, ack["seq"] if ack else None))
-    seen: set[str] = set()
-    for e in own:
-        fallback = _data(e).get("fallback")
-        if e["kind"] == "fallback.activated" and isinstance(fallback, str) and fallback not in seen:
-            seen.add(fallback)
-            measures.append(measure(f"fallback:{fallback}", "fallback_within", e["when"], e["seq"]))
-    if not seen:
+    ack = seen.ack
+    measures.append(measure("acknowledge", "acknowledge_within", ack[0] if ack else None, ack[1] if ack else None))
+    for fallback, (when, seq) in seen.fallbacks.items():
+        measures.append(measure(f"fallback:{fallback}", "fallback_within", when, seq))
+    if not seen.fallbacks:
         measures.append(measure("fallback", "fallback_within", None, None))
-    stable = next((e for e in own if e["kind"] in ("incident.stabilised", "incident.resolved")), None)
-    measures.append(measure("stabilise", "stabilise_within", stable["when"] if stable else None, stable["seq"] if stable else None))
-    resolved = next((e for e in own if e["kind"] == "incident.resolved"), None)
-    measures.append(measure("resolve", "resolve_within", resolved["when"] if resolved else None, resolved["seq"] if resolved else None))
+    stable, resolved = seen.stable, seen.resolved
+    measures.append(measure("stabilise", "stabilise_within", stable[0] if stable else None, stable[1] if stable else None))
+    measures.append(measure("resolve", "resolve_within", resolved[0] if resolved else None, resolved[1] if resolved else None))
 
-    steps = tuple(_step(s, own, opened, speed) for s in playbook.steps)
-    decisions = tuple(_decision(d, own, opened, speed) for d in playbook.decisions)
-    injects = tuple(_inject(e, own) for e in own if e["kind"] == "drill.inject")
-    escalations = _escalations(own, playbook, opened, speed)
-    observations = tuple(Observation(e["seq"], e["when"], e["actor"], _data(e).get("kind", ""), _data(e).get("text", ""),
-                                     _data(e).get("target"), _data(e).get("step")) for e in own if e["kind"] == "review.observation")
-    actions = _actions(own, incident.id)
+    steps = tuple(_step(s, seen, opened, speed) for s in playbook.steps)
+    taken = seen.taken()
+    decisions = tuple(_decision(d, taken.get(d.id), opened, speed) for d in playbook.decisions)
+    responses = _responses(session, incident.id, [i.seq for i in seen.injects])
+    injects = tuple(_inject(i, responses[i.seq]) for i in seen.injects)
+    escalations = _escalations(seen, playbook, opened, speed)
     judged = [m for m in measures if m.result in ("met", "missed", "not reached")]
     wall = _seconds(opened, clock_end)
     return Review(
         incident=incident.id, playbook=incident.playbook_id, mode=incident.mode, title=incident.title, status=incident.status, speed=speed,
         opened_at=opened, ended_at=ended, wall_seconds=wall, scenario_seconds=round(wall * speed, 3), measures=tuple(measures),
-        steps=steps, decisions=decisions, injects=injects, escalations=escalations, observations=observations, actions=actions,
-        targets_met=sum(m.result == "met" for m in judged), targets_total=len(judged),
+        steps=steps, decisions=decisions, injects=injects, escalations=escalations, observations=tuple(seen.observations),
+        actions=tuple(Action(**a) for a in seen.actions.values()), targets_met=sum(m.result == "met" for m in judged), targets_total=len(judged),
     )
 
 
@@ -226,7 +235,7 @@ def _open_measure(session: Session, incident: Incident, playbook, measure) -> Me
     trigger = playbook.trigger
     if trigger is None:
         return Measure("open", None, incident.opened_at, None, None, None, "not measured", None, None)
-    table = Event.__table__  # type: ignore[attr-defined]
+    table = _EVENT
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                      table.c.at <= iso(incident.opened_at)).order_by(table.c.seq.desc()).limit(500)
     for row in session.connection().execute(query):
@@ -241,24 +250,125 @@ def _open_measure(session: Session, incident: Incident, playbook, measure) -> Me
     return Measure("open", None, incident.opened_at, None, None, None, "not measured", None, None)
 
 
-def _step(step, own: list[dict], opened: datetime, speed: float) -> StepResult:
+
+@dataclass(slots=True)
+class _Inject:
+    seq: int
+    when: datetime
+    data: dict
+    answer: tuple[str, datetime, dict, int] | None = None  # the step done or decision logged its `expect` names: kind, when, data, seq
+
+
+class _Seen:
+    """What the review keeps of the incident's events, read once in seq order: the first of each
+    thing it measures, the last of each step, and what it lists (injects, observations, actions)."""
+
+    def __init__(self, playbook, incident_id: int) -> None:
+        self.incident_id = incident_id
+        self.steps = {s.id for s in playbook.steps}
+        self.decisions = {d.id for d in playbook.decisions}
+        self.ack: tuple[datetime, int] | None = None
+        self.acked: dict[object, dict] = {}  # level → the first acknowledgement of it
+        self.fired: dict[object, dict] = {}  # level → the first escalation.due of it
+        self.fallbacks: dict[str, tuple[datetime, int]] = {}  # the first activation of each, in order
+        self.stable: tuple[datetime, int] | None = None
+        self.resolved: tuple[datetime, int] | None = None
+        self.step_last: dict[str, datetime] = {}
+        self.step_final: dict[str, tuple[str, datetime]] = {}  # the last done or skipped
+        self.entries: list[tuple[datetime, object, int]] = []  # decision.logged answering an expected decision
+        self.injects: list[_Inject] = []
+        self.awaiting: dict[str, list[_Inject]] = {}  # expect → injects not yet answered
+        self.observations: list[Observation] = []
+        self.actions: dict[int, dict] = {}
+
+    def add(self, e: dict) -> None:
+        kind = e["kind"]
+        data = _data(e)
+        when = parse_iso(e["at"])
+        if kind == "escalation.acknowledged":
+            self.ack = self.ack or (when, e["seq"])
+            self.acked.setdefault(_level(data), {"when": when, "actor": e["actor"]})
+        elif kind == "escalation.due":
+            self.fired.setdefault(_level(data), {"when": when, "data": data})
+        elif kind == "fallback.activated":
+            fallback = data.get("fallback")
+            if isinstance(fallback, str) and fallback not in self.fallbacks:
+                self.fallbacks[fallback] = (when, e["seq"])
+        elif kind in ("incident.stabilised", "incident.resolved"):
+            self.stable = self.stable or (when, e["seq"])
+            if kind == "incident.resolved":
+                self.resolved = self.resolved or (when, e["seq"])
+        elif kind == "drill.inject":
+            inject = _Inject(e["seq"], when, data)
+            self.injects.append(inject)
+            if isinstance(data.get("expect"), str):
+                self.awaiting.setdefault(data["expect"], []).append(inject)
+        elif kind == "review.observation":
+            self.observations.append(Observation(e["seq"], when, e["actor"], data.get("kind", ""), data.get("text", ""), data.get("target"),
+                                                 data.get("step")))
+        elif kind == "review.action":
+            self.actions[e["seq"]] = {"seq": e["seq"], "incident": self.incident_id, "at": when, "by": e["actor"], "text": data.get("text", ""),
+                                      "owner": data.get("owner", ""), "due": data.get("due", ""), "status": data.get("status", "open")}
+        elif kind == "review.action.status" and data.get("action") in self.actions:
+            self.actions[data["action"]]["status"] = data.get("status", "open")
+        elif kind.startswith("step.") and kind != "step.overdue":
+            step = data.get("step")
+            if isinstance(step, str) and step in self.steps:
+                self.step_last[step] = when
+                if kind in ("step.done", "step.skipped"):
+                    self.step_final[step] = (kind, when)
+            if kind == "step.done" and isinstance(step, str):
+                self._answer(step, kind, when, data, e["seq"])
+        elif kind == "decision.logged":
+            decision = owed.decision_of(e["data"])
+            if decision in self.decisions:
+                self.entries.append((when, e["data"], e["seq"]))
+                if len(self.entries) > _KEEP_TAKEN:
+                    self.entries = self._folded()
+            if decision is not None:
+                self._answer(decision, kind, when, data, e["seq"])
+
+    def _answer(self, expected: str, kind: str, when: datetime, data: dict, seq: int) -> None:
+        for inject in self.awaiting.pop(expected, ()):
+            inject.answer = (kind, when, data, seq)
+
+    def _folded(self) -> list[tuple[datetime, object, int]]:
+        """The entries owed.decided_at would pick from, in log order: the earliest taken of each decision."""
+        kept = {seq for _, seq in owed.decided_at(self.entries).values()}
+        return [entry for entry in self.entries if entry[2] in kept]
+
+    def taken(self) -> dict[str, tuple[datetime, int]]:
+        """When each expected decision was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it."""
+        return owed.decided_at(self.entries)
+
+
+def _level(data: dict) -> object:
+    """An escalation event's level as the review compares it (`== level`): unhashable values, from an altered row, match none."""
+    level = data.get("level")
+    try:
+        hash(level)
+    except TypeError:
+        return None
+    return level
+
+
+def _step(step, seen: _Seen, opened: datetime, speed: float) -> StepResult:
     due = opened + durations.scaled(step.due, speed) if step.due else None
-    mine = [e for e in own if e["kind"].startswith("step.") and e["kind"] != "step.overdue" and _data(e).get("step") == step.id]
-    final = next((e for e in reversed(mine) if e["kind"] in ("step.done", "step.skipped")), None)
+    final = seen.step_final.get(step.id)
     if final is None:
-        return StepResult(step.id, step.title, due, "started" if mine else "untouched", mine[-1]["when"] if mine else None, None)
-    if final["kind"] == "step.skipped":
-        return StepResult(step.id, step.title, due, "skipped", final["when"], None)
+        last = seen.step_last.get(step.id)
+        return StepResult(step.id, step.title, due, "started" if last else "untouched", last, None)
+    kind, when = final
+    if kind == "step.skipped":
+        return StepResult(step.id, step.title, due, "skipped", when, None)
     if due is None:
-        return StepResult(step.id, step.title, due, "done", final["when"], None)
-    late = _seconds(due, final["when"])
-    return StepResult(step.id, step.title, due, "late" if late > 0 else "on time", final["when"], late if late > 0 else None)
+        return StepResult(step.id, step.title, due, "done", when, None)
+    late = _seconds(due, when)
+    return StepResult(step.id, step.title, due, "late" if late > 0 else "on time", when, late if late > 0 else None)
 
 
-def _decision(decision, own: list[dict], opened: datetime, speed: float) -> DecisionResult:
+def _decision(decision, taken: tuple[datetime, int] | None, opened: datetime, speed: float) -> DecisionResult:
     due = opened + durations.scaled(decision.by, speed) if decision.by else None
-    # When it was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it.
-    taken = owed.decided_at((e["when"], e["data"], e["seq"]) for e in own if e["kind"] == "decision.logged").get(decision.id)
     if taken is None:
         return DecisionResult(decision.id, decision.question, due, False, None, None, None)
     when, seq = taken
@@ -266,35 +376,55 @@ def _decision(decision, own: list[dict], opened: datetime, speed: float) -> Deci
     return DecisionResult(decision.id, decision.question, due, True, when, late if late and late > 0 else None, seq)
 
 
-def _inject(event: dict, own: list[dict]) -> InjectResult:
-    data = _data(event)
-    after = [e for e in own if e["seq"] > event["seq"]]
-    response = next((e for e in after if e["actor"] != "system" and e["kind"].startswith(RESPONSES)), None)
+def _responses(session: Session, incident_id: int, injects: list[int]) -> dict[int, tuple[datetime, int] | None]:
+    """The team's first response after each inject (seqs ascending): what a person did next in the
+    incident. One indexed look-up at most per inject, each starting where the last one's answer
+    lies beyond: an inject before that answer has the same one, and none after an unanswered one."""
+    connection = session.connection()
+    out: dict[int, tuple[datetime, int] | None] = {}
+    found: tuple[datetime, int] | None = None
+    for seq in injects:
+        if out and (found is None or found[1] > seq):
+            out[seq] = found
+            continue
+        found, after = None, seq
+        while found is None:
+            row = connection.execute(core_select(_EVENT.c.seq, _EVENT.c.at, _EVENT.c.kind, _EVENT.c.actor).where(
+                _EVENT.c.incident_id == incident_id, _EVENT.c.seq > after, _RESPONDED).order_by(_EVENT.c.seq).limit(1)).first()
+            if row is None:
+                break
+            if row.actor != "system" and row.kind.startswith(RESPONSES):  # LIKE may ignore case: the kind decides
+                found = (parse_iso(row.at), row.seq)
+            after = row.seq
+        out[seq] = found
+    return out
+
+
+def _inject(inject: _Inject, response: tuple[datetime, int] | None) -> InjectResult:
+    data = inject.data
     expect = data.get("expect")
-    answer = None
     answered: datetime | None = None
-    if isinstance(expect, str):
-        answer = next((e for e in after if (e["kind"] == "step.done" and _data(e).get("step") == expect)
-                       or (e["kind"] == "decision.logged" and owed.decision_of(e["data"]) == expect)), None)
-        if answer is not None:  # a decision counts from when it was taken (--at), never before the inject
-            answered = max(event["when"], owed.taken_at(answer["data"], answer["when"])) if answer["kind"] == "decision.logged" else answer["when"]
+    if inject.answer is not None:  # a decision counts from when it was taken (--at), never before the inject
+        kind, when, answer_data, _ = inject.answer
+        answered = max(inject.when, owed.taken_at(answer_data, when)) if kind == "decision.logged" else when
     fault = data.get("fault")
     return InjectResult(
-        seq=event["seq"], n=data.get("inject"), at=event["when"], message=data.get("message"),
+        seq=inject.seq, n=data.get("inject"), at=inject.when, message=data.get("message"),
         fault=f"{fault.get('supplier')}={fault.get('mode')}" if isinstance(fault, dict) else None,
         late_seconds=data.get("late_seconds"), error=data.get("error"),
-        first_response_seconds=_seconds(event["when"], response["when"]) if response else None,
-        first_response_seq=response["seq"] if response else None,
-        expect=expect, expect_seconds=_seconds(event["when"], answered) if answered else None, expect_seq=answer["seq"] if answer else None,
+        first_response_seconds=_seconds(inject.when, response[0]) if response else None,
+        first_response_seq=response[1] if response else None,
+        expect=expect, expect_seconds=_seconds(inject.when, answered) if answered else None,
+        expect_seq=inject.answer[3] if inject.answer else None,
     )
 
 
-def _escalations(own: list[dict], playbook, opened: datetime, speed: float) -> tuple[EscalationResult, ...]:
+def _escalations(seen: _Seen, playbook, opened: datetime, speed: float) -> tuple[EscalationResult, ...]:
     out = []
     for level, rung in enumerate(playbook.ladder(), start=1):
-        fired = next((e for e in own if e["kind"] == "escalation.due" and _data(e).get("level") == level), None)
-        acked = next((e for e in own if e["kind"] == "escalation.acknowledged" and _data(e).get("level") == level), None)
-        late = _data(fired).get("late_seconds") if fired else None
+        fired = seen.fired.get(level)
+        acked = seen.acked.get(level)
+        late = fired["data"].get("late_seconds") if fired else None
         out.append(EscalationResult(
             level=level, due_at=opened + durations.scaled(rung.after, speed), fired_at=fired["when"] if fired else None,
             late_seconds=late, late=isinstance(late, (int, float)) and late >= LATE_AFTER_SECONDS,
@@ -302,18 +432,6 @@ def _escalations(own: list[dict], playbook, opened: datetime, speed: float) -> t
             ack_seconds=_seconds(fired["when"], acked["when"]) if fired and acked else None,
         ))
     return tuple(out)
-
-
-def _actions(own: list[dict], incident_id: int) -> tuple[Action, ...]:
-    actions: dict[int, dict] = {}
-    for e in own:
-        data = _data(e)
-        if e["kind"] == "review.action":
-            actions[e["seq"]] = {"seq": e["seq"], "incident": incident_id, "at": e["when"], "by": e["actor"], "text": data.get("text", ""),
-                                 "owner": data.get("owner", ""), "due": data.get("due", ""), "status": data.get("status", "open")}
-        elif e["kind"] == "review.action.status" and data.get("action") in actions:
-            actions[data["action"]]["status"] = data.get("status", "open")
-    return tuple(Action(**a) for a in actions.values())
 
 
 # ── the evaluators' record: observations and the improvement plan ──────────────────────────────
