@@ -67,6 +67,7 @@ def _work(home) -> None:
     write(lambda s: escalation.acknowledge(s, incident_id=first, level=1, now=clock.now(), actor=me))
     second = write(lambda s: incidents.start(s, playbook=quick, mode="live", now=clock.now(), actor=me)).id
     write(lambda s: incidents.log(s, incident_id=second, text="other incident", kind="observation", now=clock.now(), actor=me))
+    write(lambda s: incidents.log(s, incident_id=second, text="=HYPERLINK(\"http://x\")", kind="observation", now=clock.now(), actor=me))
     clock.advance(timedelta(minutes=1))
     write(lambda s: incidents.log(s, incident_id=first, text=AWKWARD, kind="decision", decision="failover", rationale=AWKWARD,
                                   now=clock.now(), actor=me, occurred_at=clock.now() - timedelta(seconds=30)))
@@ -82,7 +83,7 @@ def _work(home) -> None:
         write(lambda s, to=to: incidents.transition(s, incident_id=first, to=to, now=clock.now(), actor=me))
     clock.advance(timedelta(minutes=5))  # the evaluators' record, after the drill
     write(lambda s: review.observe(s, incident_id=first, kind="improvement", text_=AWKWARD, target=None, step="confirm", now=clock.now(), actor=me))
-    write(lambda s: review.add_action(s, incident_id=first, text_=AWKWARD, owner=NAME, due="2026-12-15", now=clock.now(), actor=me))
+    write(lambda s: review.add_action(s, incident_id=first, text_=AWKWARD, owner=ME, due="2026-12-15", now=clock.now(), actor=me, config=cfg))
     store.dispose()
 
 
@@ -391,9 +392,15 @@ def test_csv_reads_back_equal_with_the_csv_module_and_runs_no_formula(root):
     assert rows[0] == ["seq", "at", "kind", "actor", "summary", "data"]
     assert len(rows) == len(events) + 1
     for row, event in zip(rows[1:], events, strict=True):
-        assert row == [str(event["seq"]), event["at"], event["kind"], event["actor"], cell(event["summary"]), row[5]]
+        # Incident 1 is a drill: a summary that does not say so already is marked, as a row pasted
+        # alone into a spreadsheet must still say it was an exercise.
+        said = event["summary"] if event["summary"].startswith(("[DRILL", "DRILL")) else "[DRILL] " + event["summary"]
+        assert row == [str(event["seq"]), event["at"], event["kind"], event["actor"], cell(said), row[5]]
         assert json.loads(row[5]) == event["data"]
-    formulas = [row[4] for row in rows[1:] if row[4].lstrip("'").startswith("=")]
+    assert any(row[4].startswith("[DRILL] = note") for row in rows[1:])
+    export(root, "2", "--format", "csv", "-o", str(root / "live.csv"))  # a live incident's summaries are as written
+    live = list(csv.reader(io.StringIO((root / "live.csv").read_text(encoding="utf-8-sig"), newline="")))
+    formulas = [row[4] for row in live[1:] if row[4].lstrip("'").startswith("=")]
     assert formulas and all(f.startswith("'=") for f in formulas)
     assert any(AWKWARD in row[4] for row in rows[1:])  # the text as typed: newlines, quotes, control characters
 
@@ -469,7 +476,7 @@ def test_html_of_a_drill_carries_its_after_action_review_escaped(root):
     cells = ["".join(td.itertext()) for td in section.iter("td")]
     observation = next(c for c in cells if c.startswith('Fail over "now"'))
     assert "<script>alert(1)</script> &amp; 🚒" in observation and "\\u202eevil" in observation and "\x1b" not in observation
-    assert "step confirm" in cells and "improvement" in cells and "2026-12-15" in cells and NAME in cells and "open" in cells
+    assert "step confirm" in cells and "improvement" in cells and "2026-12-15" in cells and ME in cells and "open" in cells
     assert text.index('id="review"') < text.index('id="decisions"'), "the review reads before the detail"
     other, other_tree = _html(root, "2")  # live, and no one evaluated it: no review
     assert other_tree.find(".//section[@id='review']") is None and "After-action review" not in other
