@@ -205,7 +205,8 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
 
     steps = tuple(_step(s, own, opened, speed) for s in playbook.steps)
     decisions = tuple(_decision(d, own, opened, speed) for d in playbook.decisions)
-    injects = tuple(_inject(e, own) for e in own if e["kind"] == "drill.inject")
+    failed = drillmarks.inject_errors((e["seq"], e["kind"], e["data"]) for e in own)
+    injects = tuple(_inject(e, own, failed.get(e["seq"])) for e in own if e["kind"] == "drill.inject")
     escalations = _escalations(own, playbook, opened, speed)
     observations = tuple(Observation(e["seq"], e["when"], e["actor"], _data(e).get("kind", ""), _data(e).get("text", ""),
                                      _data(e).get("target"), _data(e).get("step")) for e in own if e["kind"] == "review.observation")
@@ -266,7 +267,7 @@ def _decision(decision, own: list[dict], opened: datetime, speed: float) -> Deci
     return DecisionResult(decision.id, decision.question, due, True, when, late if late and late > 0 else None, seq)
 
 
-def _inject(event: dict, own: list[dict]) -> InjectResult:
+def _inject(event: dict, own: list[dict], error: str | None) -> InjectResult:
     data = _data(event)
     after = [e for e in own if e["seq"] > event["seq"]]
     response = next((e for e in after if e["actor"] != "system" and e["kind"].startswith(RESPONSES)), None)
@@ -282,7 +283,7 @@ def _inject(event: dict, own: list[dict]) -> InjectResult:
     return InjectResult(
         seq=event["seq"], n=data.get("inject"), at=event["when"], message=data.get("message"),
         fault=f"{fault.get('supplier')}={fault.get('mode')}" if isinstance(fault, dict) else None,
-        late_seconds=data.get("late_seconds"), error=data.get("error"),
+        late_seconds=data.get("late_seconds"), error=error,
         first_response_seconds=_seconds(event["when"], response["when"]) if response else None,
         first_response_seq=response["seq"] if response else None,
         expect=expect, expect_seconds=_seconds(event["when"], answered) if answered else None, expect_seq=answer["seq"] if answer else None,
