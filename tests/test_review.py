@@ -112,10 +112,10 @@ def test_an_escalation_and_an_inject_fired_late_say_so_in_the_review(room, clock
         escalation.fire(session, deadlines[("escalation", "1")], now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN)
     with store.write() as session:
         plan = drills.scripted(session, incident, 1)
-        event = drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER)
+        event = drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER)
     assert event["data"]["late_seconds"] == 570 and "fired 9m30s late" in event["summary"]
     with store.write() as session:  # fired once: the key is taken
-        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+        assert drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
     clock.advance(timedelta(seconds=40))
     with store.write() as session:
         escalation.acknowledge(session, incident_id=incident, level=1, now=clock.now(), actor=people["carol"])
@@ -151,7 +151,7 @@ def test_a_decision_taken_in_time_and_logged_late_with_at_is_met(room, clock):
     opened = clock.now()
     clock.advance(timedelta(minutes=2))
     with store.write() as session:
-        drills.record(session, drills.scripted(session, incident, 2), error=None, now=clock.now(), actor=people["alice"],
+        drills.record(session, drills.scripted(session, incident, 2), now=clock.now(), actor=people["alice"],
                       by_monitor=True, holder=HOLDER)
     clock.advance(timedelta(minutes=38))
     with store.write() as session:
@@ -448,7 +448,7 @@ def test_a_held_inject_is_left_alone_by_the_monitor_even_when_held_after_it_look
     with store.write() as session:
         drills.hold(session, incident_id=incident, n=1, now=clock.now(), actor=people["frank"])
     with store.write() as session:
-        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+        assert drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
     with store.read() as session:
         assert drills.scripted(session, incident, 1) is None and drills.scripted(session, incident, 1, held_too=True) is not None
 
