@@ -92,7 +92,7 @@ def test_a_compressed_drill_end_to_end_with_a_real_monitor_and_the_real_simulato
     message, fault = injects
     assert message["data"]["message"] == "Press office: journalists are calling" and message["actor"] == "system"
     assert fault["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and "error" not in fault["data"]
-    assert modes(simulator)["nlcloud"] == "down"
+    wait_for(lambda: modes(simulator)["nlcloud"] == "down", what="the fault set (after its inject is recorded)")
     down = wait_for(lambda: [r for r in rows(home, "supplier.state") if r["data"].get("supplier") == "nlcloud" and r["data"]["to"] == "down"],
                     timeout=30, what="the monitor to record nlcloud down")
     timeline = json.loads(cli(home, "incident", "show", str(incident), "--json"))["events"]
@@ -189,7 +189,8 @@ def test_a_monitor_killed_mid_drill_fires_each_inject_once_and_late_ones_say_how
     for late in fired[1:]:
         assert late["data"]["late_seconds"] >= 3, late
         assert f"fired {round(late['data']['late_seconds'])}s late" in late["summary"], late["summary"]
-    assert rows(home, "drill.inject_failed") == [] and modes(simulator)["paybank"] == "down"
+    wait_for(lambda: modes(simulator)["paybank"] == "down", what="the fault set (after its inject is recorded)")
+    assert rows(home, "drill.inject_failed") == []
     msel = json.loads(cli(home, "drill", "msel", str(incident), "--json"))
     assert [(r["n"], r["state"]) for r in msel["injects"]] == [(1, "fired"), (2, "fired"), (3, "fired")]
     assert msel["injects"][1]["late_seconds"] == fired[1]["data"]["late_seconds"]

@@ -56,6 +56,9 @@ class Monitor:
         self._system = Actor("system", "the monitor", "system", self.origin)
         self._settled: set[tuple[int, datetime]] = set()  # ended drills with nothing left to heal: not read again
         self._heal_failures: set[tuple[int, str, str]] = set()  # reported once each
+        # Injects due together are recorded in the order they were due (a fair lock, taken in the
+        # order the scheduler starts their jobs); their simulator calls run after, side by side.
+        self._injecting = asyncio.Lock()
         self.zone = ZoneInfo(self.config.settings.timezone)
         self.store = home.open_store()
         self.leading = False
@@ -206,7 +209,8 @@ class Monitor:
                 return chosen, drills.record(session, chosen, now=self.clock.now(), actor=self._system, by_monitor=True, holder=self.holder)
 
         try:
-            chosen, event = await asyncio.to_thread(record)
+            async with self._injecting:
+                chosen, event = await asyncio.to_thread(record)
         except lease.NotLeader:
             return
         if chosen is None or event is None:
