@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
@@ -90,8 +91,8 @@ def test_a_compressed_drill_end_to_end_with_a_real_monitor_and_the_real_simulato
     injects = wait_for(lambda: len(rows(home, "drill.inject")) == 2 and rows(home, "drill.inject"), timeout=30, what="both injects")
     message, fault = injects
     assert message["data"]["message"] == "Press office: journalists are calling" and message["actor"] == "system"
-    assert fault["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and fault["data"]["error"] is None
-    assert modes(simulator)["nlcloud"] == "down"
+    assert fault["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and "error" not in fault["data"]
+    wait_for(lambda: modes(simulator)["nlcloud"] == "down", what="the fault set (after its inject is recorded)")
     down = wait_for(lambda: [r for r in rows(home, "supplier.state") if r["data"].get("supplier") == "nlcloud" and r["data"]["to"] == "down"],
                     timeout=30, what="the monitor to record nlcloud down")
     timeline = json.loads(cli(home, "incident", "show", str(incident), "--json"))["events"]
@@ -188,7 +189,8 @@ def test_a_monitor_killed_mid_drill_fires_each_inject_once_and_late_ones_say_how
     for late in fired[1:]:
         assert late["data"]["late_seconds"] >= 3, late
         assert f"fired {round(late['data']['late_seconds'])}s late" in late["summary"], late["summary"]
-    assert fired[2]["data"]["error"] is None and modes(simulator)["paybank"] == "down"
+    wait_for(lambda: modes(simulator)["paybank"] == "down", what="the fault set (after its inject is recorded)")
+    assert rows(home, "drill.inject_failed") == []
     msel = json.loads(cli(home, "drill", "msel", str(incident), "--json"))
     assert [(r["n"], r["state"]) for r in msel["injects"]] == [(1, "fired"), (2, "fired"), (3, "fired")]
     assert msel["injects"][1]["late_seconds"] == fired[1]["data"]["late_seconds"]
@@ -208,11 +210,32 @@ def test_a_simulator_that_does_not_answer_is_a_clear_error_and_a_logged_failure(
     result = run_cli("drill", "inject", incident, "--fault", "nlcloud=down", home=home.root, timeout=20)
     assert_clean_failure(result, 1)
     assert "the simulator at http://127.0.0.1:9 did not answer" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    (logged,) = rows(home, "drill.inject")
-    assert logged["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and "did not answer" in logged["data"]["error"]
-    assert "NOT set down" in logged["summary"]
+    (logged,) = rows(home, "drill.inject")  # recorded before the simulator was called
+    assert logged["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"} and "error" not in logged["data"]
+    (failed,) = rows(home, "drill.inject_failed")  # and what became of it, after
+    assert failed["data"]["inject_seq"] == logged["seq"] and failed["data"]["fault"] == logged["data"]["fault"]
+    assert "did not answer" in failed["data"]["error"] and "NOT set down" in failed["summary"] and failed["incident"] == int(incident)
     seq = cli(home, "drill", "inject", incident, "--message", "Still going")  # the drill goes on
     assert rows(home, "drill.inject")[-1]["seq"] == int(seq)
+    # Every reader finds the error in the failure's event: the MSEL, the review, the timeline and its export.
+    (adhoc, _) = json.loads(cli(home, "drill", "msel", incident, "--json"))["injects"][-2:]
+    assert "did not answer" in adhoc["error"]
+    (reviewed, _) = json.loads(cli(home, "review", incident, "--json"))["injects"]
+    assert reviewed["seq"] == logged["seq"] and "did not answer" in reviewed["error"]
+    assert "FAULT FAILED: the simulator at http://127.0.0.1:9 did not answer" in cli(home, "review", incident)
+    exported = json.loads(cli(home, "export", incident, "--format", "json"))
+    assert [e["seq"] for e in exported["events"] if e["kind"] == "drill.inject_failed"] == [failed["seq"]]
+    from tests.test_exports import validate
+
+    validate(exported)
+    from warroom.services import drillmarks
+
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            assert drillmarks.holders(session) == {}  # a fault that did not take holds nothing broken
+    finally:
+        store.dispose()
 
 
 def test_every_bundled_playbook_carries_a_drill_script_for_a_one_hour_exercise():
@@ -237,9 +260,9 @@ def test_every_bundled_playbook_carries_a_drill_script_for_a_one_hour_exercise()
         assert sum(i.expect in answers for i in injects) >= 4, f"{path.name}: too few injects say what answers them"
 
 
-def test_a_fault_whose_inject_is_refused_after_it_was_set_is_healed_at_once(drill_home, simulator):
-    """The facilitator's fault is set in the simulator, then the drill ends before its event is
-    written: nothing records the supplier broken, so nothing would ever heal it. It is set up again."""
+def test_an_inject_refused_because_the_drill_ended_meanwhile_sets_no_fault(drill_home, simulator):
+    """The facilitator's inject is checked, then the drill ends before its event is written: it is
+    refused, and the simulator was never called (the event comes first), so nothing is left broken."""
     from warroom.errors import BadInput
     from warroom.services import actors, commands, library
 
@@ -247,16 +270,16 @@ def test_a_fault_whose_inject_is_refused_after_it_was_set_is_healed_at_once(dril
     incident = int(cli(home, "incident", "start", "drill-e2e", "--drill"))
     cfg = library.config(home)
     ctx = commands.Context(home, cfg, actors.resolve(cfg, ME, {}), datetime.now(UTC))
-    ready = commands.FireInject(incident, None, "casesaas=down").prepare(ctx)  # checked, and its fault set
-    assert modes(simulator)["casesaas"] == "down"
+    ready = commands.FireInject(incident, None, "casesaas=down").prepare(ctx)  # checked
+    assert modes(simulator).get("casesaas", "up") == "up"  # and not set yet
     cli(home, "incident", "resolve", str(incident))  # meanwhile
     store = home.open_store()
     try:
-        with pytest.raises(BadInput, match="nothing was recorded; simulated casesaas set up again"):
+        with pytest.raises(BadInput, match=r"the drill ended; nothing was recorded$"):
             commands.execute(store, ready, ctx)
     finally:
         store.dispose()
-    assert modes(simulator)["casesaas"] == "up" and rows(home, "drill.inject") == []
+    assert modes(simulator).get("casesaas", "up") == "up" and rows(home, "drill.inject") == []
 
 
 def test_an_inject_fired_twice_at_once_is_not_healed_by_the_one_refused(drill_home, simulator):
@@ -291,7 +314,7 @@ def test_a_heal_that_fails_for_one_drill_still_heals_another_drills_supplier(dri
     store = home.open_store()
     try:
         with store.write() as session:
-            drills.record(session, drills.Plan(first, None, "", ("retired-supplier", "down"), None, None), error=None,
+            drills.record(session, drills.Plan(first, None, "", ("retired-supplier", "down"), None, None),
                           now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}), by_monitor=False)
         cli(home, "incident", "resolve", str(first))
         second = int(cli(home, "incident", "start", "drill-e2e", "--drill"))
@@ -499,7 +522,7 @@ def test_a_heal_the_simulator_does_not_answer_is_in_the_drills_timeline_once(dri
     store = home.open_store()
     try:
         with store.write() as session:  # its fault took, while the simulator answered
-            drills.record(session, drills.Plan(incident, None, "", ("casesaas", "down"), None, None), error=None,
+            drills.record(session, drills.Plan(incident, None, "", ("casesaas", "down"), None, None),
                           now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}), by_monitor=False)
     finally:
         store.dispose()
@@ -519,3 +542,183 @@ def test_a_heal_the_simulator_does_not_answer_is_in_the_drills_timeline_once(dri
     wait_for(lambda: again.said("could not be healed, trying again"), timeout=90, what="the next monitor's attempt")
     assert len(rows(home, "drill.heal_failed")) == 1 and rows(home, "drill.healed") == []
     assert run_cli("verify", home=home.root).returncode == 0
+
+
+# ── an inject's fault in flight: the fall the monitor sees meanwhile is the drill's ────────────
+
+class HoldingSimulator:
+    """A real HTTP server on 127.0.0.1 in front of the real simulator: the home's `simulator`, so
+    every control call passes through it (checks still go to the simulator itself). A PUT of the
+    held supplier and mode is held until the test releases it: passed on at once (the fault takes
+    while its answer is in flight) or only on release (`forward_first=False`). A held answer is
+    chunked whitespace every half second, so the caller's read timeout never ends the wait."""
+
+    def __init__(self, simulator: str, supplier: str, mode: str, *, forward_first: bool = True):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.arrived, self.released, self.answered = threading.Event(), threading.Event(), threading.Event()
+        holding = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _forward(self, body: bytes | None) -> tuple[int, bytes]:
+                request = urllib.request.Request(f"{simulator}{self.path}", data=body, method=self.command,
+                                                 headers={"Content-Type": "application/json"} if body is not None else {})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        return response.status, response.read()
+                except urllib.error.HTTPError as refused:
+                    return refused.code, refused.read()
+
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._answer(*self._forward(None))
+
+            def do_PUT(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path != f"/_control/{supplier}" or json.loads(body).get("mode") != mode or holding.arrived.is_set():
+                    self._answer(*self._forward(body))
+                    return
+                answer = self._forward(body) if forward_first else None
+                holding.arrived.set()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    while not holding.released.wait(0.5):  # a heartbeat, not synchronisation
+                        self.wfile.write(b"1\r\n \r\n")
+                        self.wfile.flush()
+                    status, text = answer or self._forward(body)
+                    self.wfile.write(f"{len(text):x}\r\n".encode() + text + b"\r\n0\r\n\r\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the caller is gone (killed)
+                holding.answered.set()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def close(self) -> None:
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def holding(drill_home, simulator):
+    """Make a HoldingSimulator the home's simulator: holding(supplier, mode, forward_first=True)."""
+    import re
+
+    made: list[HoldingSimulator] = []
+
+    def make(supplier: str, mode: str, *, forward_first: bool = True) -> HoldingSimulator:
+        proxy = HoldingSimulator(simulator, supplier, mode, forward_first=forward_first)
+        made.append(proxy)
+        config = drill_home.config_path.read_text()
+        drill_home.config_path.write_text(re.sub(r'simulator = "http://127.0.0.1:\d+"', f'simulator = "{proxy.url}"', config))
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.close()
+
+
+def falls(home, supplier: str) -> list[dict]:
+    return [r for r in rows(home, "supplier.state") if r["data"].get("supplier") == supplier and r["data"]["to"] == "down"]
+
+
+@pytest.mark.timeout(300)
+def test_a_fall_seen_while_an_ad_hoc_fault_is_in_flight_is_the_drills_though_the_firing_process_is_killed(drill_home, simulator, monitors, holding):
+    """`drill inject --fault nlcloud=down`: the simulator takes the fault, its answer does not come,
+    and the monitor confirms the fall meanwhile. Then the firing process is killed before it could
+    write anything more. The fall is still the drill's: its inject was in the log before the call."""
+    home = drill_home
+    (home.playbooks_dir / "exercise.toml").write_text(tomli_w.dumps(EXERCISE))
+    proxy = holding("nlcloud", "down")
+    monitors(home)
+    wait_for(lambda: any(r["data"].get("supplier") == "nlcloud" and r["data"]["to"] == "up" for r in rows(home, "supplier.state")),
+             timeout=90, what="the monitor to see nlcloud up")
+    drill = int(cli(home, "incident", "start", "exercise", "--drill"))
+    firing = Process("--home", str(home.root), "drill", "inject", str(drill), "--fault", "nlcloud=down")
+    wait_for(proxy.arrived.is_set, timeout=60, what="the inject's call to reach the simulator")
+    assert modes(simulator)["nlcloud"] == "down"  # the fault took; its answer is on its way
+    down = wait_for(lambda: falls(home, "nlcloud"), timeout=90, what="the monitor to record nlcloud down")[0]
+    assert firing.proc.poll() is None, firing.lines  # still waiting for the simulator's answer
+    firing.stop(signal.SIGKILL)
+    proxy.release()
+
+    assert down["data"].get("drill") == drill and down["summary"].startswith(f"[DRILL #{drill}] "), down
+    (inject,) = rows(home, "drill.inject")
+    assert inject["seq"] < down["seq"] and inject["data"]["fault"] == {"supplier": "nlcloud", "mode": "down"}
+    assert rows(home, "drill.inject_failed") == []
+    nlcloud = next(s for s in json.loads(cli(home, "status", "--json"))["suppliers"] if s["id"] == "nlcloud")
+    assert nlcloud["drill"] == drill
+    assert rows(home, "playbook.suggested") == []  # drill-e2e's trigger (nlcloud down 1 m) saw no outage
+
+    cli(home, "incident", "resolve", str(drill))  # the recorded fault is healed as any other
+    healed = wait_for(lambda: rows(home, "drill.healed"), timeout=90, what="nlcloud healed")[0]
+    assert modes(simulator)["nlcloud"] == "up"
+    recovered = wait_for(lambda: [r for r in rows(home, "supplier.state") if r["data"].get("supplier") == "nlcloud"
+                                  and r["seq"] > healed["seq"] and r["data"]["to"] == "up"], timeout=90, what="nlcloud to recover")[0]
+    assert recovered["data"].get("drill") == drill
+    assert run_cli("verify", home=home.root).returncode == 0
+
+
+@pytest.mark.timeout(300)
+def test_a_fall_seen_while_the_monitors_scripted_fault_is_in_flight_is_the_drills(drill_home, simulator, monitors, holding):
+    """The monitor fires a scripted fault inject; while the simulator's answer is held, the same
+    monitor's checks confirm the fall: marked, for the inject was recorded first."""
+    home = drill_home
+    playbook = {**EXERCISE, "id": "scripted-fault", "drill": {"injects": [{"at": "1m", "fault": {"supplier": "paybank", "mode": "down"}}]}}
+    (home.playbooks_dir / "scripted-fault.toml").write_text(tomli_w.dumps(playbook))
+    proxy = holding("paybank", "down")
+    monitor = monitors(home)
+    wait_for(lambda: any(r["data"].get("supplier") == "paybank" and r["data"]["to"] == "up" for r in rows(home, "supplier.state")),
+             timeout=90, what="the monitor to see paybank up")
+    drill = int(cli(home, "incident", "start", "scripted-fault", "--drill", "--speed", str(SPEED)))  # the inject 1 s in
+    wait_for(proxy.arrived.is_set, timeout=60, what="the monitor's call to reach the simulator")
+    down = wait_for(lambda: falls(home, "paybank"), timeout=90, what="the monitor to record paybank down")[0]
+    assert not proxy.answered.is_set()  # the monitor's own inject is still in flight
+    proxy.release()
+    assert down["data"].get("drill") == drill and down["summary"].startswith(f"[DRILL #{drill}] "), down
+    (inject,) = rows(home, "drill.inject")
+    assert inject["seq"] < down["seq"] and inject["actor"] == "system"
+    wait_for(proxy.answered.is_set, timeout=30, what="the held answer to be delivered")
+    assert rows(home, "drill.inject_failed") == [] and not monitor.said("NOT set")
+
+
+@pytest.mark.timeout(300)
+def test_a_fault_that_lands_after_its_drill_ended_and_was_healed_is_set_up_again(drill_home, simulator, monitors, holding):
+    """The inject is recorded, the drill ends and the monitor heals it, and only then does the
+    simulator take the fault: the firing process sets the supplier up again and says so."""
+    home = drill_home
+    (home.playbooks_dir / "exercise.toml").write_text(tomli_w.dumps(EXERCISE))
+    proxy = holding("casesaas", "down", forward_first=False)
+    monitors(home)
+    drill = int(cli(home, "incident", "start", "exercise", "--drill"))
+    firing = Process("--home", str(home.root), "drill", "inject", str(drill), "--fault", "casesaas=down")
+    wait_for(proxy.arrived.is_set, timeout=60, what="the inject's call to reach the simulator")
+    cli(home, "incident", "resolve", str(drill))
+    wait_for(lambda: rows(home, "drill.healed"), timeout=90, what="the monitor to heal the recorded fault")
+    proxy.release()  # the fault lands now, after the heal
+    assert firing.proc.wait(timeout=60) == 0, firing.lines
+    wait_for(lambda: any("the drill ended meanwhile: simulated casesaas set up again" in line for line in firing.lines), timeout=10,
+             what="the firing process to say so")
+    assert modes(simulator)["casesaas"] == "up"

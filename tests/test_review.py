@@ -112,10 +112,10 @@ def test_an_escalation_and_an_inject_fired_late_say_so_in_the_review(room, clock
         escalation.fire(session, deadlines[("escalation", "1")], now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN)
     with store.write() as session:
         plan = drills.scripted(session, incident, 1)
-        event = drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER)
+        event = drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER)
     assert event["data"]["late_seconds"] == 570 and "fired 9m30s late" in event["summary"]
     with store.write() as session:  # fired once: the key is taken
-        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+        assert drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
     clock.advance(timedelta(seconds=40))
     with store.write() as session:
         escalation.acknowledge(session, incident_id=incident, level=1, now=clock.now(), actor=people["carol"])
@@ -151,7 +151,7 @@ def test_a_decision_taken_in_time_and_logged_late_with_at_is_met(room, clock):
     opened = clock.now()
     clock.advance(timedelta(minutes=2))
     with store.write() as session:
-        drills.record(session, drills.scripted(session, incident, 2), error=None, now=clock.now(), actor=people["alice"],
+        drills.record(session, drills.scripted(session, incident, 2), now=clock.now(), actor=people["alice"],
                       by_monitor=True, holder=HOLDER)
     clock.advance(timedelta(minutes=38))
     with store.write() as session:
@@ -448,7 +448,7 @@ def test_a_held_inject_is_left_alone_by_the_monitor_even_when_held_after_it_look
     with store.write() as session:
         drills.hold(session, incident_id=incident, n=1, now=clock.now(), actor=people["frank"])
     with store.write() as session:
-        assert drills.record(session, plan, error=None, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
+        assert drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=True, holder=HOLDER) is None
     with store.read() as session:
         assert drills.scripted(session, incident, 1) is None and drills.scripted(session, incident, 1, held_too=True) is not None
 
@@ -479,3 +479,42 @@ def test_the_review_labels_wall_clock_and_scenario_time_and_an_ended_drill_did_n
     measures = {m["name"]: m for m in json.loads(run_cli("review", str(incident), "--json", home=home.root).stdout)["measures"]}
     assert measures["acknowledge"]["result"] == measures["fallback"]["result"] == "not reached"
     assert measures["resolve"]["result"] == "met"  # 90 s × 4 = 6 min, within the hour
+
+
+def test_an_injects_failed_fault_is_read_from_its_own_event_and_from_injects_recorded_before_that(room, home, clock):
+    """An inject is recorded before its fault is set; a fault the simulator did not take is a
+    later `drill.inject_failed`. Injects recorded before that existed carry `error` themselves (as
+    written then, hash and all): the MSEL, the review and the drill marks read both alike."""
+    from warroom.services import drillmarks
+
+    store, cfg, people, start, read = room
+    incident = start()
+    old_error = "the simulator at http://127.0.0.1:9 did not answer"
+    with store.write() as session:  # exactly as drills.record wrote a failed fault before
+        old = eventlog.append(session, at=clock.now(), kind="drill.inject", actor="alice", origin={}, incident_id=incident,
+                              object=f"incident:{incident}/inject:ad-hoc", result=f"failed: {old_error}",
+                              summary=f"[DRILL] ad-hoc inject by Alice: simulated nlcloud NOT set down: {old_error}",
+                              data={"inject": None, "message": None, "fault": {"supplier": "nlcloud", "mode": "down"}, "expect": None,
+                                    "planned_at": None, "late_seconds": None, "error": old_error})
+        assert drillmarks.holders(session) == {}
+    clock.advance(timedelta(seconds=5))
+    plan = drills.Plan(incident, None, "", ("paybank", "down"), None, None)
+    with store.write() as session:
+        new = drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=False)
+        assert "error" not in new["data"] and drillmarks.holders(session) == {"paybank": incident}  # held from the moment it is recorded
+    with store.write() as session:
+        failed = drills.record_failed(session, plan, new, error="refused: HTTP 500", now=clock.now(), actor=people["alice"], by_monitor=False)
+        assert failed["data"] == {"inject": None, "inject_seq": new["seq"], "fault": {"supplier": "paybank", "mode": "down"}, "error": "refused: HTTP 500"}
+        assert drills.record_failed(session, plan, new, error="again", now=clock.now(), actor=people["alice"], by_monitor=False) is None  # once
+        assert drillmarks.holders(session) == {}  # it did not take: nothing is held
+    clock.advance(timedelta(seconds=5))
+    with store.write() as session:
+        took = drills.record(session, drills.Plan(incident, None, "", ("eidgate", "down"), None, None), now=clock.now(), actor=people["alice"], by_monitor=False)
+        assert drillmarks.holders(session) == {"eidgate": incident}
+    with store.read() as session:
+        msel = drills.msel(session, incident_id=incident, actor=people["alice"], now=clock.now())
+    assert [(r.fault, r.error) for r in msel.injects if r.n is None] == [("nlcloud=down", old_error), ("paybank=down", "refused: HTTP 500"),
+                                                                          ("eidgate=down", None)]
+    assert [(i.seq, i.error) for i in read(incident).injects] == [(old["seq"], old_error), (new["seq"], "refused: HTTP 500"), (took["seq"], None)]
+    result = run_cli("review", str(incident), home=home.root)
+    assert result.returncode == 0 and f"FAULT FAILED: {old_error}" in result.stdout and "FAULT FAILED: refused: HTTP 500" in result.stdout

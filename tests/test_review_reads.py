@@ -21,7 +21,7 @@ def test_a_review_holds_none_of_the_free_log_entries_and_still_counts_them_as_re
     opened = clock.now()
     clock.advance(timedelta(minutes=2))
     with store.write() as session:  # inject 2 expects the decision `failover`
-        inject = drills.record(session, drills.scripted(session, incident, 2), error=None, now=clock.now(), actor=people["frank"],
+        inject = drills.record(session, drills.scripted(session, incident, 2), now=clock.now(), actor=people["frank"],
                                by_monitor=True, holder="test")
     clock.advance(timedelta(seconds=30))
     with store.write() as session:

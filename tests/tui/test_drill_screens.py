@@ -104,7 +104,7 @@ def test_a_fired_inject_is_announced_to_a_coordinator_on_the_board(home, clock):
             store = home.open_store()
             with store.write() as session:
                 plan = drills.scripted(session, incident_id, 1)
-                drills.record(session, plan, error=None, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
+                drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
             store.dispose()
             await until(pilot, lambda: any(f"DRILL #{incident_id}" in n.message and SCRIPT[0] in n.message for n in app._notifications),
                         what="the inject's notification")
@@ -230,7 +230,7 @@ def test_in_a_room_an_inject_is_said_on_the_notice_line_not_over_the_entry_line(
             store = home.open_store()
             with store.write() as session:
                 plan = drills.scripted(session, incident_id, 1)
-                drills.record(session, plan, error=None, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
+                drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
             store.dispose()
             notice = room.query_one("#notice", Static)
             await until(pilot, lambda: f"DRILL #{incident_id}" in str(notice.render()) and SCRIPT[0] in str(notice.render()),

@@ -79,7 +79,7 @@ def test_a_drills_fault_marks_the_fall_and_the_recovery_and_nothing_else(world, 
     rounds("up", T0 + 10 * M)
     live = write(lambda s: incidents.start(s, playbook=books["live-nlcloud"], mode="live", now=clock.now(), actor=me)).id
     drill = write(lambda s: incidents.start(s, playbook=books["exercise"], mode="drill", now=clock.now(), actor=me)).id
-    write(lambda s: drills.record(s, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), error=None, now=clock.now(), actor=me,
+    write(lambda s: drills.record(s, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), now=clock.now(), actor=me,
                                   by_monitor=False))
     rounds("down", T0 + 15 * M)                                  # down confirmed at 10:11, the drill's
     status = read(lambda s: health.status(s, config, clock.now()))

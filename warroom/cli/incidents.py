@@ -57,7 +57,8 @@ def context(env: Env) -> commands.Context:
     from warroom.services import library
 
     home = env.home.require()
-    return commands.context(home, library.config(home), SystemClock().now())
+    clock = SystemClock()
+    return commands.context(home, library.config(home), clock.now(), clock)
 
 
 def act(command: commands.Command, ctx: commands.Context) -> None:
@@ -69,6 +70,8 @@ def act(command: commands.Command, ctx: commands.Context) -> None:
     finally:
         store.dispose()
     echo(str(outcome.value) if outcome.value is not None else outcome.message)
+    if outcome.notice and not outcome.error and outcome.value is not None:
+        echo(outcome.message, err=True)
     if outcome.error:  # recorded, and the record says it failed: the script must learn it too
         from warroom.errors import WarroomError
 

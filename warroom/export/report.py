@@ -13,7 +13,7 @@ from warroom.export import shown
 from warroom.export.markdown import header, md
 from warroom.export.model import Timeline
 
-HAPPENED = ("incident.opened", "supplier.state", "drill.inject", "incident.stabilised", "incident.resolved", "incident.closed")
+HAPPENED = ("incident.opened", "supplier.state", "drill.inject", "drill.inject_failed", "incident.stabilised", "incident.resolved", "incident.closed")
 MEASURES = ("step.done", "step.skipped", "fallback.activated", "fallback.deactivated", "decision.logged", "escalation.acknowledged", "report.sent")
 
 

@@ -21,7 +21,7 @@ KIND_WORDS = {
     "step.started": "step started", "step.done": "step done", "step.skipped": "step skipped", "step.overdue": "step overdue",
     "escalation.due": "escalation", "escalation.acknowledged": "escalation acknowledged",
     "fallback.activated": "fallback on", "fallback.deactivated": "fallback off", "decision.logged": "log",
-    "supplier.state": "supplier health", "drill.inject": "inject",
+    "supplier.state": "supplier health", "drill.inject": "inject", "drill.inject_failed": "inject failed",
 }
 
 

@@ -13,7 +13,8 @@ from warroom.export.markdown import md
 from warroom.export.model import Timeline
 
 ACTIONS = ("incident.opened", "incident.stabilised", "incident.resolved", "incident.closed", "step.done", "step.skipped",
-           "escalation.acknowledged", "fallback.activated", "fallback.deactivated", "decision.logged", "drill.inject")
+           "escalation.acknowledged", "fallback.activated", "fallback.deactivated", "decision.logged", "drill.inject",
+           "drill.inject_failed")
 SHOWN_ACTIONS = 25
 _TARGETS = {"acknowledge_within": "Acknowledge the first escalation", "fallback_within": "Have a fallback in place",
             "stabilise_within": "Stabilise the situation", "resolve_within": "Resolve the incident"}

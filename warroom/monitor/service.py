@@ -55,6 +55,9 @@ class Monitor:
         self._system = Actor("system", "the monitor", "system", self.origin)
         self._settled: set[tuple[int, datetime]] = set()  # ended drills with nothing left to heal: not read again
         self._heal_failures: set[tuple[int, str, str]] = set()  # reported once each
+        # Injects due together are recorded in the order they were due (a fair lock, taken in the
+        # order the scheduler starts their jobs); their simulator calls run after, side by side.
+        self._injecting = asyncio.Lock()
         self.zone = ZoneInfo(self.config.settings.timezone)
         self.store = home.open_store()
         self.leading = False
@@ -198,40 +201,32 @@ class Monitor:
     # ── a drill's injects, and healing what its faults broke ──────────────────────────────────
 
     async def _fire_inject(self, deadline) -> None:
-        """A scripted inject whose time has come: its fault tried in the simulator (never inside a
-        transaction: the simulator may not answer), then its event, once (the key decides)."""
-        def plan():
-            with self.store.read() as session:
-                return drills.scripted(session, deadline.incident_id, int(deadline.ref))
-
-        chosen = await asyncio.to_thread(plan)
-        if chosen is None:
-            return
-        error = await asyncio.to_thread(drills.deliver, chosen, self.config)
-
+        """A scripted inject whose time has come: its event first, once (the key decides), then its
+        fault set in the simulator (never inside a transaction: the simulator may not answer). The
+        event comes first so that the fall this monitor then sees is already the drill's."""
         def record():
             with self.store.write() as session:
-                return drills.record(session, chosen, error=error, now=self.clock.now(), actor=self._system, by_monitor=True, holder=self.holder)
+                chosen = drills.scripted(session, deadline.incident_id, int(deadline.ref))
+                if chosen is None:
+                    return None, None
+                return chosen, drills.record(session, chosen, now=self.clock.now(), actor=self._system, by_monitor=True, holder=self.holder)
 
         try:
-            event = await asyncio.to_thread(record)
+            async with self._injecting:
+                chosen, event = await asyncio.to_thread(record)
         except lease.NotLeader:
             return
-        if event:
-            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+        if chosen is None or event is None:
             return
-
-        def left_broken():
-            with self.store.read() as session:
-                return drills.left_broken(session, chosen, error)
-
-        # Refused (the drill ended, the inject was held or fired meanwhile) after its fault was set:
-        # no event says the supplier is broken, so nothing would heal it. Set it up again now.
-        supplier = await asyncio.to_thread(left_broken)
-        if supplier is not None:
-            failed = await asyncio.to_thread(drills.heal, supplier, self.config)
-            self.say(f"drill #{chosen.incident_id}: inject {chosen.n} was not recorded; simulated {text.line(supplier)} "
-                     + ("set up again" if failed is None else f"could NOT be set up again: {text.line(failed)}"))
+        self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+        if chosen.fault is None:
+            return
+        done = await asyncio.to_thread(drills.carry_out, self.store, chosen, event, self.config, now=self.clock.now, actor=self._system, by_monitor=True)
+        if done.error is not None:
+            self.say(f"drill #{chosen.incident_id}: inject {chosen.n}: simulated {text.line(chosen.fault[0])} NOT set {chosen.fault[1]}: {text.line(done.error)}")
+        elif done.healed is not None:
+            self.say(f"drill #{chosen.incident_id} ended while inject {chosen.n} was set; simulated {text.line(done.healed)} "
+                     + ("set up again" if done.heal_error is None else f"could NOT be set up again: {text.line(done.heal_error)}"))
 
     async def _heal(self) -> None:
         """A drill resolved or closed leaves no simulated supplier broken: each one its faults set

@@ -21,6 +21,7 @@ from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from warroom.clock import Clock
     from warroom.config import Config
     from warroom.home import Home
     from warroom.playbooks.schema import Playbook
@@ -36,6 +37,10 @@ class Context:
     config: Config
     actor: Actor
     now: datetime
+    clock: Clock | None = None  # for what is recorded after a call outside the store (None: at `now`)
+
+    def later(self) -> datetime:
+        return self.clock.now() if self.clock is not None else self.now
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Outcome:
     message: str
     value: int | str | None = None
     error: str | None = None  # recorded, but it failed at run time (a simulator that did not answer): exit 1
+    notice: bool = False  # the message matters beside the value a script reads (the CLI says it on stderr)
 
 
 class Command(Protocol):
@@ -61,28 +67,21 @@ class _NoPreparation:
 
 
 def execute(store: Store, command: Command, ctx: Context) -> Outcome:
-    """Prepare outside the lock, then one write transaction; then, outside it again, whatever a
-    refused command must undo of what it did before (a simulated fault no event records)."""
+    """Prepare outside the lock, then one write transaction; then, outside it again, whatever the
+    recorded action still has to do outside the store (`after`: a drill's fault set in the
+    simulator, only once its inject is in the log)."""
     ready = command.prepare(ctx)
-    try:
-        with store.write() as session:
-            return ready.run(session, ctx)
-    except _Refused as refused:
-        refused.undo(ctx)
-        raise
+    with store.write() as session:
+        outcome = ready.run(session, ctx)
+    after = getattr(ready, "after", None)
+    return outcome if after is None else after(store, ctx, outcome)
 
 
-class _Refused(Exception):
-    """Raised by `run` when nothing was recorded but something outside the store was already done."""
-
-    def undo(self, ctx: Context) -> None: ...
-
-
-def context(home: Home, config: Config, now: datetime) -> Context:
+def context(home: Home, config: Config, now: datetime, clock: Clock | None = None) -> Context:
     """The context of whoever runs this process: the OS user, as [people] maps them."""
     from warroom.services import actors
 
-    return Context(home, config, actors.current(config), now)
+    return Context(home, config, actors.current(config), now, clock)
 
 
 @dataclass(frozen=True)
@@ -231,7 +230,7 @@ def _read(ctx: Context, use):
 @dataclass(frozen=True)
 class FireInject:
     """An ad-hoc inject into a running drill (`drill inject`; the board's break/heal key in a
-    drill): checked, its fault set in the simulator outside any transaction, then recorded."""
+    drill): checked, recorded, then its fault set in the simulator outside any transaction."""
 
     name: ClassVar[str] = "inject"
     incident_id: int
@@ -243,7 +242,7 @@ class FireInject:
 
         plan = _read(ctx, lambda s: drills.adhoc(s, incident_id=self.incident_id, message=self.message, fault=self.fault,
                                                   config=ctx.config, actor=ctx.actor))
-        return _RecordInject(plan, drills.deliver(plan, ctx.config))
+        return _RecordInject(plan)
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         return self.prepare(ctx).run(session, ctx)
@@ -264,49 +263,43 @@ class FireScripted:
             drills.choose(session, incident_id=self.incident_id, n=self.n, actor=ctx.actor, doing="fire")
             return drills.scripted(session, self.incident_id, self.n, held_too=True)
 
-        chosen = _read(ctx, plan)
-        return _RecordInject(chosen, drills.deliver(chosen, ctx.config))
+        return _RecordInject(_read(ctx, plan))
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         return self.prepare(ctx).run(session, ctx)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _RecordInject(_NoPreparation):
+    """The inject's event first (it claims the inject, and from then on its drill holds the fault's
+    supplier), the simulator after (`after`): a fall the monitor sees is always the drill's."""
+
     name: ClassVar[str] = "inject"
-    plan: object  # drills.Plan
-    error: str | None
+    plan: object  # drills.Plan, or None: fired, skipped or ended before it was read
+    event: dict | None = None
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         from warroom.services import drills
 
-        event = drills.record(session, self.plan, error=self.error, now=ctx.now, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
+        event = drills.record(session, self.plan, now=ctx.now, actor=ctx.actor, by_monitor=False) if self.plan is not None else None  # type: ignore[arg-type]
         if event is None:
-            what = f"inject {self.plan.n}" if self.plan.n is not None else "the inject"  # type: ignore[attr-defined]
-            raise _InjectRefused(f"{what} was fired or skipped meanwhile, or the drill ended; nothing was recorded",
-                                 drills.left_broken(session, self.plan, self.error))  # type: ignore[arg-type]
-        if self.error:
-            return Outcome(f"inject recorded as #{event['seq']}, but its fault failed: {self.error}", event["seq"], error=self.error)
+            what = f"inject {self.plan.n}" if self.plan is not None and self.plan.n is not None else "the inject"  # type: ignore[attr-defined]
+            raise BadInput(f"{what} was fired or skipped meanwhile, or the drill ended; nothing was recorded")
+        self.event = event
         return Outcome(f"inject fired: #{event['seq']}", event["seq"])
 
-
-class _InjectRefused(_Refused, BadInput):
-    """An inject `record` refused after its fault was set: the supplier is set up again at once, so
-    no simulated supplier is left broken by an inject no event records."""
-
-    def __init__(self, message: str, supplier: str | None) -> None:
-        super().__init__(message)
-        self.message, self.supplier = message, supplier
-
-    def undo(self, ctx: Context) -> None:
+    def after(self, store: Store, ctx: Context, outcome: Outcome) -> Outcome:
         from warroom.services import drills
 
-        if self.supplier is None:
-            return
-        failed = drills.heal(self.supplier, ctx.config)
-        said = (f"simulated {self.supplier} set up again" if failed is None
-                else f"simulated {self.supplier} could NOT be set up again ({failed}): heal it by hand")
-        self.args = (f"{self.message}; {said}",)
+        assert self.event is not None
+        done = drills.carry_out(store, self.plan, self.event, ctx.config, now=ctx.later, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
+        if done.error:
+            return Outcome(f"inject recorded as #{self.event['seq']}, but its fault failed: {done.error}", self.event["seq"], error=done.error)
+        if done.healed is not None:
+            said = (f"simulated {done.healed} set up again" if done.heal_error is None
+                    else f"simulated {done.healed} could NOT be set up again ({done.heal_error}): heal it by hand")
+            return Outcome(f"{outcome.message}, but the drill ended meanwhile: {said}", outcome.value, error=done.heal_error, notice=True)
+        return outcome
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,12 @@ summary says DRILL, so that every reader can tell it apart:
   or its fault set `up` again): the change that set the supplier's current state was marked and
   did not go to `up`.
 
-Both are read from the event log (`drill.inject`, `drill.healed`, and the `supplier.state` event
+A fault holds its supplier from the moment its `drill.inject` event is recorded, which is before
+the simulator is asked to set it (services/drills.py), so no fall can be confirmed in between
+unmarked; a fault the simulator did not take is a `drill.inject_failed` event after it (or, in
+events recorded before those existed, the inject's own `error`), and holds nothing from then on.
+
+Both are read from the event log (`drill.inject`, `drill.inject_failed`, `drill.healed`, and the `supplier.state` event
 that set the current state), never from a process's memory, so a restarted monitor marks alike.
 They are read only when a change is about to be recorded, which is rare: a round that changes
 nothing reads nothing here.
@@ -23,6 +28,7 @@ playbook suggestions leave it out; the drill's own timeline, export and review k
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +39,7 @@ from warroom.services.drillrule import caused, mark_of, setting_at  # the rules 
 from warroom.store.models import Event, Incident
 
 RUNNING = ("open", "stabilised")
+INJECT_FAILED = "drill.inject_failed"
 
 
 def heal_key(incident_id: int, supplier: str) -> str:
@@ -55,21 +62,40 @@ def in_timeline(data: Any, involved: set[str] | frozenset[str], incident_id: int
     return drill == incident_id if drill is not None else data.get("supplier") in involved
 
 
+def inject_errors(events: Iterable[tuple[int, str, Any]]) -> dict[int, str]:
+    """inject seq → why the simulator did not take its fault, from (seq, kind, data) of a drill's
+    events: its `drill.inject_failed` event, or the inject's own `error` (recorded so before the
+    failure was an event of its own)."""
+    out: dict[int, str] = {}
+    for seq, kind, data in events:
+        if not isinstance(data, dict):
+            continue
+        error = data.get("error")
+        if kind == "drill.inject" and isinstance(error, str) and error:
+            out[seq] = error
+        elif kind == INJECT_FAILED and isinstance(data.get("inject_seq"), int) and isinstance(error, str):
+            out[data["inject_seq"]] = error
+    return out
+
+
 def faults(session: Session, incident_ids: set[int]) -> tuple[dict[int, dict[str, str]], set[str]]:
-    """Each drill's simulated suppliers as its recorded faults last set them, and the heal keys taken."""
+    """Each drill's simulated suppliers as its recorded faults last set them (a fault the simulator
+    did not take sets nothing), and the heal keys taken."""
     broken: dict[int, dict[str, str]] = {}
     healed: set[str] = set()
     if not incident_ids:
         return broken, healed
-    for event in session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", "drill.healed")), col(Event.incident_id).in_(incident_ids))
-                              .order_by(col(Event.seq))).all():
-        data = json.loads(event.data)
-        if event.kind == "drill.healed":
-            healed.add(event.key or "")
+    rows = [(e.seq, e.kind, e.incident_id, e.key, json.loads(e.data))
+            for e in session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", INJECT_FAILED, "drill.healed")),
+                                                      col(Event.incident_id).in_(incident_ids)).order_by(col(Event.seq))).all()]
+    failed = inject_errors((seq, kind, data) for seq, kind, _, _, data in rows)
+    for seq, kind, incident_id, key, data in rows:
+        if kind == "drill.healed":
+            healed.add(key or "")
             continue
         fault = data.get("fault") if isinstance(data, dict) else None
-        if event.incident_id is not None and isinstance(fault, dict) and not data.get("error"):
-            broken.setdefault(event.incident_id, {})[str(fault.get("supplier"))] = str(fault.get("mode"))
+        if kind == "drill.inject" and incident_id is not None and isinstance(fault, dict) and seq not in failed:
+            broken.setdefault(incident_id, {})[str(fault.get("supplier"))] = str(fault.get("mode"))
     return broken, healed
 
 

@@ -9,9 +9,16 @@ how late. Firing, skipping and holding each claim a unique event key, so an inje
 however many monitors or facilitators act at once.
 
 Breaking a supplier is a call to the simulator (services/simulator.py), which may not answer: it
-is made outside any transaction, with a short timeout, and its failure is recorded in the inject's
-event (`error`) instead of holding the drill. Players never read the script: only `msel()` shows
-injects that have not fired, and it refuses anyone but a facilitator."""
+is made outside any transaction, with a short timeout, and never holds the drill. The inject's
+event is recorded FIRST (`record`: it claims the inject's key and names the fault), the simulator
+is called after (`deliver`), and a call that failed is an event of its own after that
+(`record_failed`, `drill.inject_failed`). So the log holds the fault before the supplier can fall,
+and the monitor marks the fall as the drill's however slow the call or the writes (drillmarks); a
+process killed in between leaves a recorded fault that either took (its fall marked) or did not
+(harmless: healing when the drill ends sets the supplier up, which it already is).
+
+Players never read the script: only `msel()` shows injects that have not fired, and it refuses
+anyone but a facilitator."""
 
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -34,6 +41,9 @@ from warroom.services.incidents import get, scaled, snapshot, span
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
 from warroom.vocabulary import SimulatorMode, words
+
+if TYPE_CHECKING:
+    from warroom.store.engine import Store
 
 ACTIVE = ("open", "stabilised")
 SYSTEM = "system"
@@ -139,9 +149,10 @@ def scripted(session: Session, incident_id: int, n: int, *, held_too: bool = Fal
     return Plan(incident_id, n, inject.message, fault, inject.expect, planned_at(incident, inject))
 
 
-def record(session: Session, plan: Plan, *, error: str | None, now: datetime, actor: Actor, by_monitor: bool, holder: str | None = None) -> dict | None:
-    """The inject's `drill.inject` event, after its fault (if any) was tried: `error` says why the
-    simulator did not take it. None when a scripted inject was fired or skipped meanwhile."""
+def record(session: Session, plan: Plan, *, now: datetime, actor: Actor, by_monitor: bool, holder: str | None = None) -> dict | None:
+    """The inject's `drill.inject` event, BEFORE its fault (if any) is set (`deliver`): from here on
+    the drill holds that supplier broken. None, and nothing is to be set, when the drill ended or
+    a scripted inject was fired, skipped or (for the monitor) held meanwhile."""
     if holder is not None:
         lease.require(session, holder=holder, now=now)
     incident = get(session, plan.incident_id)
@@ -163,17 +174,41 @@ def record(session: Session, plan: Plan, *, error: str | None, now: datetime, ac
         parts.append(plan.message)
     if plan.fault:
         supplier, mode = plan.fault
-        parts.append(f"simulated {supplier} set {mode}" if error is None else f"simulated {supplier} NOT set {mode}: {error}")
+        parts.append(f"sets simulated {supplier} {mode}")
+    # No `error`: whether the simulator took the fault is known only after this is recorded (record_failed).
     data: dict[str, Any] = {"inject": plan.n, "message": plan.message or None,
                             "fault": {"supplier": plan.fault[0], "mode": plan.fault[1]} if plan.fault else None,
                             "expect": plan.expect, "planned_at": iso(plan.planned_at) if plan.planned_at else None,
-                            "late_seconds": late, "error": error}
+                            "late_seconds": late}
     try:
         return eventlog.append(session, at=now, kind="drill.inject", actor=actor.user if not by_monitor else SYSTEM, origin=actor.origin,
-                               incident_id=incident.id, object=f"incident:{incident.id}/inject:{plan.n or 'ad-hoc'}",
-                               summary=f"[DRILL] {what}: " + " — ".join(parts), data=data,
-                               key=due_key(plan.incident_id, plan.n) if plan.n is not None else None,
-                               result="ok" if error is None else f"failed: {error}")
+                               incident_id=incident.id, object=_object(plan), summary=f"[DRILL] {what}: " + " — ".join(parts), data=data,
+                               key=due_key(plan.incident_id, plan.n) if plan.n is not None else None)
+    except eventlog.Duplicate:
+        return None
+
+
+def _object(plan: Plan) -> str:
+    return f"incident:{plan.incident_id}/inject:{plan.n or 'ad-hoc'}"
+
+
+def failed_key(inject_seq: int) -> str:
+    return f"drill-inject-failed:{inject_seq}"
+
+
+def record_failed(session: Session, plan: Plan, inject: dict, *, error: str, now: datetime, actor: Actor, by_monitor: bool) -> dict | None:
+    """The simulator did not take the fault of `inject` (its recorded event): from here on the
+    drill holds nothing broken by it. Recorded whatever became of the drill or the lease since:
+    it is what happened to an inject already in the log. Once per inject (its key)."""
+    assert plan.fault is not None
+    supplier, mode = plan.fault
+    what = f"inject {plan.n}" if plan.n is not None else "ad-hoc inject"
+    try:
+        return eventlog.append(session, at=now, kind=drillmarks.INJECT_FAILED, actor=actor.user if not by_monitor else SYSTEM, origin=actor.origin,
+                               incident_id=plan.incident_id, object=_object(plan),
+                               summary=f"[DRILL] {what} (#{inject['seq']}): simulated {supplier} NOT set {mode}: {error}",
+                               data={"inject": plan.n, "inject_seq": inject["seq"], "fault": {"supplier": supplier, "mode": mode}, "error": error},
+                               key=failed_key(inject["seq"]), result=f"failed: {error}")
     except eventlog.Duplicate:
         return None
 
@@ -245,6 +280,33 @@ def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], o
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of a recorded inject's fault: `error` (None: the simulator took it), and the
+    supplier set up again because its drill ended meanwhile (`healed`, or `heal_error` why not)."""
+
+    error: str | None = None
+    healed: str | None = None
+    heal_error: str | None = None
+
+
+def carry_out(store: Store, plan: Plan, event: dict, config: Config, *, now: Callable[[], datetime], actor: Actor, by_monitor: bool,
+              set_mode: Callable[[Config, str, str], object] | None = None) -> Delivery:
+    """The rest of an inject `record` wrote: its fault set in the simulator (outside any
+    transaction), then the failure recorded if it did not take, or the supplier set up again if
+    the drill ended while the call was in flight. The monitor and every command fire through this."""
+    error = deliver(plan, config, set_mode)
+    if error is not None:
+        with store.write() as session:
+            record_failed(session, plan, event, error=error, now=now(), actor=actor, by_monitor=by_monitor)
+        return Delivery(error)
+    with store.read() as session:
+        supplier = left_broken(session, plan, None)
+    if supplier is None:
+        return Delivery()
+    return Delivery(None, supplier, heal(supplier, config, set_mode))
+
+
 # ── healing: a drill that ends leaves no simulated supplier broken ─────────────────────────────
 
 def _running(session: Session) -> set[int]:
@@ -287,13 +349,16 @@ def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = 
 
 
 def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
-    """After `record` refused an inject whose fault was already set (the drill ended, the inject was
-    held or fired meanwhile): the supplier to set up again at once, for no event says it is broken
-    and nothing would ever heal it. None when its fault did not take, was `up`, or a running
-    drill's recorded fault holds that supplier broken (the same inject, fired by someone else)."""
+    """After a recorded inject's fault was set: the supplier to set up again at once when its drill
+    ended while the call was in flight (healing may have run before the fault landed, and would
+    not run again). None when the fault did not take, was `up`, the drill still runs, or another
+    running drill's recorded fault holds that supplier broken."""
     if plan.fault is None or error is not None or plan.fault[1] == "up":
         return None
-    return None if plan.fault[0] in _held_broken(session, _running(session)) else plan.fault[0]
+    running = _running(session)
+    if plan.incident_id in running:
+        return None
+    return None if plan.fault[0] in _held_broken(session, running) else plan.fault[0]
 
 
 def heal(supplier: str, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> str | None:
@@ -346,6 +411,8 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
         raise BadInput(f"incident #{incident_id} is live, not a drill: it has no MSEL")
     require_facilitator(actor, incident, "read the MSEL")
     keys = _keys(session, incident_id)
+    errors = drillmarks.inject_errors((e.seq, e.kind, json.loads(e.data)) for e in session.exec(
+        select(Event).where(Event.incident_id == incident_id, col(Event.kind).in_(("drill.inject", drillmarks.INJECT_FAILED)))).all())
     rows = []
     for n, inject in enumerate(snapshot(incident).drill.injects, start=1):
         done, held = keys.get(due_key(incident_id, n)), keys.get(hold_key(incident_id, n))
@@ -356,7 +423,7 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
             fault=f"{inject.fault.supplier}={inject.fault.mode}" if inject.fault else None, expect=inject.expect, state=state,
             actual_at=parse_iso(done.at) if done is not None and done.kind == "drill.inject" else None,
             late_seconds=data.get("late_seconds") if done is not None and done.kind == "drill.inject" else None,
-            error=data.get("error") if isinstance(data, dict) else None,
+            error=errors.get(done.seq) if done is not None else None,
         ))
     for event in session.exec(select(Event).where(Event.incident_id == incident_id, Event.kind == "drill.inject", col(Event.key).is_(None))
                               .order_by(col(Event.seq))).all():
@@ -364,14 +431,15 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
         fault = data.get("fault") if isinstance(data, dict) else None
         rows.append(views.MselRow(n=None, at=None, planned_at=None, message=data.get("message") or "",
                                   fault=f"{fault.get('supplier')}={fault.get('mode')}" if isinstance(fault, dict) else None,
-                                  expect=None, state="fired", actual_at=parse_iso(event.at), late_seconds=None, error=data.get("error")))
+                                  expect=None, state="fired", actual_at=parse_iso(event.at), late_seconds=None, error=errors.get(event.seq)))
     return views.Msel(incident=incident_id, speed=incident.speed, opened_at=incident.opened_at, now=now, injects=tuple(rows))
 
 
 
 def fired(session: Session, limit: int = 20) -> tuple[views.InjectNote, ...]:
-    """The newest injects fired in drills still running, oldest first: what the screens announce."""
+    """The newest injects fired in drills still running, and faults of theirs the simulator did not
+    take, oldest first: what the screens announce."""
     running = select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))
-    events = session.exec(select(Event).where(Event.kind == "drill.inject", col(Event.incident_id).in_(running))
+    events = session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", drillmarks.INJECT_FAILED)), col(Event.incident_id).in_(running))
                           .order_by(col(Event.seq).desc()).limit(limit)).all()
     return tuple(views.InjectNote(seq=e.seq, incident=e.incident_id or 0, at=parse_iso(e.at), summary=e.summary) for e in reversed(events))

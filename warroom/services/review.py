@@ -43,7 +43,7 @@ _EVENT = Event.__table__  # type: ignore[attr-defined]  # SQLModel's table, decl
 # eventlog's canonical JSON).
 _MEASURED = or_(
     _EVENT.c.kind.in_(("escalation.acknowledged", "fallback.activated", "incident.stabilised", "incident.resolved", "drill.inject",
-                       "review.observation", "review.action", "review.action.status")),
+                       drillmarks.INJECT_FAILED, "review.observation", "review.action", "review.action.status")),
     and_(_EVENT.c.kind.startswith("step.", autoescape=True), _EVENT.c.kind != "step.overdue"),
     and_(_EVENT.c.kind == "decision.logged", _EVENT.c.data.contains('"decision"', autoescape=True)),
     and_(_EVENT.c.kind == "escalation.due", _EVENT.c.data.contains('"level"', autoescape=True)),
@@ -217,7 +217,8 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
     taken = seen.taken()
     decisions = tuple(_decision(d, taken.get(d.id), opened, speed) for d in playbook.decisions)
     responses = _responses(session, incident.id, [i.seq for i in seen.injects])
-    injects = tuple(_inject(i, responses[i.seq]) for i in seen.injects)
+    failed = drillmarks.inject_errors(seen.failures)
+    injects = tuple(_inject(i, responses[i.seq], failed.get(i.seq)) for i in seen.injects)
     escalations = _escalations(seen, playbook, opened, speed)
     judged = [m for m in measures if m.result in ("met", "missed", "not reached")]
     wall = _seconds(opened, clock_end)
@@ -280,6 +281,7 @@ class _Seen:
         self.awaiting: dict[str, list[_Inject]] = {}  # expect → injects not yet answered
         self.observations: list[Observation] = []
         self.actions: dict[int, dict] = {}
+        self.failures: list[tuple[int, str, object]] = []  # what drillmarks.inject_errors reads
 
     def add(self, e: dict) -> None:
         kind = e["kind"]
@@ -298,7 +300,10 @@ class _Seen:
             self.stable = self.stable or (when, e["seq"])
             if kind == "incident.resolved":
                 self.resolved = self.resolved or (when, e["seq"])
+        elif kind == drillmarks.INJECT_FAILED:
+            self.failures.append((e["seq"], kind, data))
         elif kind == "drill.inject":
+            self.failures.append((e["seq"], kind, data))  # an inject recorded before failures were events of their own
             inject = _Inject(e["seq"], when, data)
             self.injects.append(inject)
             if isinstance(data.get("expect"), str):
@@ -400,7 +405,7 @@ def _responses(session: Session, incident_id: int, injects: list[int]) -> dict[i
     return out
 
 
-def _inject(inject: _Inject, response: tuple[datetime, int] | None) -> InjectResult:
+def _inject(inject: _Inject, response: tuple[datetime, int] | None, error: str | None) -> InjectResult:
     data = inject.data
     expect = data.get("expect")
     answered: datetime | None = None
@@ -411,7 +416,7 @@ def _inject(inject: _Inject, response: tuple[datetime, int] | None) -> InjectRes
     return InjectResult(
         seq=inject.seq, n=data.get("inject"), at=inject.when, message=data.get("message"),
         fault=f"{fault.get('supplier')}={fault.get('mode')}" if isinstance(fault, dict) else None,
-        late_seconds=data.get("late_seconds"), error=data.get("error"),
+        late_seconds=data.get("late_seconds"), error=error,
         first_response_seconds=_seconds(inject.when, response[0]) if response else None,
         first_response_seq=response[1] if response else None,
         expect=expect, expect_seconds=_seconds(inject.when, answered) if answered else None,

@@ -257,7 +257,7 @@ class WarroomApp(App):
             tell(f"nothing was done: {self._gone}", False)
             return
         try:
-            outcome = commands.execute(self._home_store, command, commands.context(self.home, self._home_config, self.clock.now()))
+            outcome = commands.execute(self._home_store, command, commands.context(self.home, self._home_config, self.clock.now(), self.clock))
         except WarroomError as exc:
             tell(exc, False, 8)
             return
@@ -290,7 +290,7 @@ class WarroomApp(App):
             if drills:  # during a drill, a break is an inject of the newest drill: logged, and healed when it ends
                 mode = SimulatorMode.UP if simulator.modes(self._home_config).get(supplier_id, "up") != "up" else SimulatorMode.DOWN
                 outcome = commands.execute(self._home_store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),  # type: ignore[arg-type]
-                                           commands.context(self.home, self._home_config, self.clock.now()))
+                                           commands.context(self.home, self._home_config, self.clock.now(), self.clock))
                 literal.notify(self, outcome.message, severity="error" if outcome.error else "information")
                 self._reload.set()
                 return
