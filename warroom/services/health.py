@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from warroom import durations, symbols
 from warroom.clock import iso
-from warroom.config import Config, Supplier
+from warroom.config import Config, Supplier, notified
 from warroom.health.states import Observation, confirm, failing_parent, in_maintenance, worst
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, history, lease, owed, views
@@ -232,8 +232,10 @@ def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[vi
         if level.fired_at is None:
             nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
         elif level.acked_at is None:
-            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(level=level.level, fired_at=level.fired_at, notify=tuple(
-                config.reached(json.loads(level.notify), drill=modes[level.incident_id] == "drill"))))
+            drill = modes[level.incident_id] == "drill"
+            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(
+                level=level.level, fired_at=level.fired_at, notify=tuple(reached := config.reached(json.loads(level.notify), drill=drill)),
+                who=notified(reached, drill=drill)))
     late: dict[int, int] = {}
     for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(owed.UNFINISHED),
                                                         col(IncidentStep.due_at).is_not(None))).all():
