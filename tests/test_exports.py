@@ -82,7 +82,7 @@ def _work(home) -> None:
         write(lambda s, to=to: incidents.transition(s, incident_id=first, to=to, now=clock.now(), actor=me))
     clock.advance(timedelta(minutes=5))  # the evaluators' record, after the drill
     write(lambda s: review.observe(s, incident_id=first, kind="improvement", text_=AWKWARD, target=None, step="confirm", now=clock.now(), actor=me))
-    write(lambda s: review.add_action(s, incident_id=first, text_=AWKWARD, owner=NAME, due="2026-12-15", now=clock.now(), actor=me))
+    write(lambda s: review.add_action(s, incident_id=first, text_=AWKWARD, owner=NAME, due="2026-12-15", now=clock.now(), actor=me, config=cfg.model_copy(update={"people": {}})))  # an owner of any name: a home without [people]
     store.dispose()
 
 

@@ -168,7 +168,7 @@ def test_the_review_screen_says_which_clock_a_late_step_is_in_and_what_the_ended
             await pilot.press("v")
             await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
                         what="the review")
-            assert "4m scenario (1m wall)" in shown(app.screen) and "not reached" in shown(app.screen)
+            assert "4m scenario (1m wall-clock)" in shown(app.screen) and "not reached" in shown(app.screen)
 
     asyncio.run(scenario())
 

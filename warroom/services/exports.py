@@ -223,8 +223,9 @@ class Exists(CannotWrite):
     """The file is there already and the caller did not say to replace it."""
 
 
-def check_target(target: Path) -> None:
-    """Refuse a place the export cannot go, before anything is read."""
+def check_target(target: Path, replace: bool = True) -> None:
+    """Refuse a place the export cannot go (and, unless `replace`, a file already there), before
+    anything is read: `export` checks first, and the incident room before it asks for the key."""
     from warroom.text import line
 
     if target.is_dir():
@@ -233,6 +234,8 @@ def check_target(target: Path) -> None:
         raise CannotWrite(f"{line(target)}: not a regular file; name a new or regular file")
     if not target.parent.is_dir():
         raise CannotWrite(f"{line(target)}: the folder {line(target.parent)} does not exist")
+    if not replace and os.path.lexists(target):
+        raise Exists(f"{line(target)}: already exists")
 
 
 def export(session: Session, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
@@ -245,15 +248,14 @@ def export(session: Session, incident_id: int, config: Config, now: datetime, fm
     Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
     from warroom.text import line
 
+    if isinstance(target, Path):
+        check_target(target, replace)  # a bad path fails fast, before the timeline is read
     view = timeline(session, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
     if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
         named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
         raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")
     if not isinstance(target, Path):
         return render(view, fmt, target, signer, obligation)
-    check_target(target)
-    if not replace and os.path.lexists(target):
-        raise Exists(f"{line(target)}: already exists")
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         with open(partial, "x", encoding="utf-8", newline="") as out:

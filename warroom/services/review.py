@@ -9,15 +9,13 @@ drill run 10× faster is met by an acknowledgement within one wall-clock minute.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from warroom import durations, text
+from warroom import clock, durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
@@ -365,7 +363,7 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
     if config.people and owner not in config.people:
         raise BadInput(f"--owner {text.line(owner, 40)!r} is not in [people] of warroom.toml (people: {', '.join(sorted(config.people))})")
     day = _day(due)
-    began = incident.opened_at.astimezone(ZoneInfo(config.settings.timezone)).date()
+    began = clock.today(incident.opened_at, config.settings.timezone)
     if day < began:
         raise BadInput(f"--due {day.isoformat()} is before incident #{incident_id} began ({began.isoformat()})")
     return eventlog.append(session, at=now, kind="review.action", actor=actor.user, origin=actor.origin, incident_id=incident.id,
@@ -374,11 +372,8 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
 
 
 def _day(due: str) -> date:
-    """`YYYY-MM-DD` exactly: strptime alone took `2026-1-5`, and fromisoformat takes `20260105`."""
     try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", due) is None:
-            raise ValueError
-        return date.fromisoformat(due)
+        return clock.parse_day(due)
     except ValueError:
         raise BadInput(f"--due {text.line(due, 40)!r} is not a date (write YYYY-MM-DD, like 2026-12-15)") from None
 
