@@ -387,6 +387,10 @@ def test_the_review_commands_record_observations_and_actions_and_show_them(cli_h
     assert [r.returncode for r in ok] == [0, 0], [r.stderr for r in ok]
     action = ok[1].stdout.strip()
     assert run_cli("review", drill, "action-status", action, "in-progress", home=home.root).returncode == 0
+    again = run_cli("review", drill, "action-status", action, "in-progress", home=home.root)  # a no-op: refused, nothing logged
+    assert again.returncode == 2 and f"#{action} is in-progress already" in again.stderr and len(again.stderr.splitlines()) == 1, again.stderr
+    events = json.loads(run_cli("incident", "show", drill, "--json", home=home.root).stdout)["events"]
+    assert [e["kind"] for e in events].count("review.action.status") == 1
     shown = run_cli("review", drill, home=home.root)
     assert shown.returncode == 0 and "strength     (step confirm) Calm handover" in shown.stdout
     assert f"#{action:<6} in-progress  carol, due 2026-12-15: Add the desk's number" in shown.stdout

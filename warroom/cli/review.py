@@ -16,7 +16,7 @@ from warroom.cli.params import INCIDENT, SEQ, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
 from warroom.text import line
-from warroom.vocabulary import ActionStatus
+from warroom.vocabulary import ActionStatus, words
 
 
 class _Review(click.Group):
@@ -178,13 +178,13 @@ def action(ctx: click.Context, text: str, owner: str, due: str) -> None:
 
 @review.command("action-status")
 @click.argument("action_id", metavar="ACTION", type=SEQ)
-@click.argument("status", type=click.Choice([s.value for s in ActionStatus]))
+@click.argument("status", type=click.Choice(words(ActionStatus)))
 @click.pass_context
 def action_status(ctx: click.Context, action_id: int, status: str) -> None:
     """Track a corrective action: open, in-progress or done."""
     from warroom.cli.incidents import act, context
 
-    act(commands.ActionStatus(_incident(ctx), action_id, status), context(ctx.obj))
+    act(commands.SetActionStatus(_incident(ctx), action_id, status), context(ctx.obj))
 
 
 COMMANDS = [review]

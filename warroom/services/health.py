@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import EllipsisType
-from typing import Any, cast
+from enum import Enum
+from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, String, case, delete, func, type_coerce
 from sqlmodel import Session, col, select
@@ -87,7 +87,7 @@ def record(
     if observation.certificate_not_after is not None:  # a round that could not read it leaves what the last one read
         row.certificate_not_after = observation.certificate_not_after
     session.add(row)
-    _suggest(session, supplier, row, now, playbooks, origin, drill if step.changed else ...)
+    _suggest(session, supplier, row, now, playbooks, origin, drill if step.changed else UNREAD)
     return change
 
 
@@ -103,20 +103,28 @@ def _via(row: SupplierState, failing: str | None, observed: str, changed: bool) 
     return row.via
 
 
+class _Unread(Enum):
+    UNREAD = "unread"
+
+
+UNREAD = _Unread.UNREAD
+"""A drill mark not read yet: the state was set by an earlier round, so its change's event says (drillmarks.current)."""
+
+
 def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict,
-             drill: int | EllipsisType | None = ...) -> None:
+             drill: int | Literal[_Unread.UNREAD] | None = UNREAD) -> None:
     """One `playbook.suggested` per episode: the key names the episode by when the state began.
     A supplier down via its parent suggests nothing of its own: the parent's playbook is the
     answer, as it raises no alarm of its own (DESIGN §3). Nor does a state a drill caused: a drill
     never proposes live work. `drill` is the mark of the change that set the state when this round
-    recorded it (... : read it from that change's event, only once a trigger holds)."""
+    recorded it (UNREAD: read it from that change's event, only once a trigger holds)."""
     if row.via:
         return
     for playbook in playbooks:
         trigger = playbook.trigger
         if not trigger or trigger.supplier != supplier.id or row.state != trigger.state or now - row.since < trigger.for_:
             continue
-        if drill is ...:
+        if drill is UNREAD:
             drill = drillmarks.current(session, supplier.id, row.since)
         if drill is not None:
             return

@@ -9,6 +9,7 @@ drill run 10× faster is met by an acknowledgement within one wall-clock minute.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,10 +24,10 @@ from warroom.services import drillmarks, incidents, limits, owed
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
-from warroom.vocabulary import ActionStatus
+from warroom.vocabulary import ActionStatus, words
 
 OBSERVATION_KINDS = ("strength", "improvement")
-ACTION_STATUSES = tuple(ActionStatus)
+ACTION_STATUSES = tuple(words(ActionStatus))
 TARGETS = ("acknowledge_within", "fallback_within", "stabilise_within", "resolve_within")
 LATE_AFTER_SECONDS = 2  # a deadline the monitor fired within this is on time (as escalation.fire says)
 # What counts as the team answering: a person doing something in the incident (not the monitor,
@@ -386,9 +387,22 @@ def set_action_status(session: Session, *, incident_id: int, action: int, status
     row = session.get(Event, action)
     if row is None or row.incident_id != incident_id or row.kind != "review.action":
         raise BadInput(f"#{action} is not a corrective action of incident #{incident_id} (warroom review {incident_id} lists them)")
+    if status == (now_is := _action_status(session, incident_id, action, row)):
+        raise BadInput(f"corrective action #{action} is {now_is} already: nothing to change")
     return eventlog.append(session, at=now, kind="review.action.status", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"corrective action #{action}: {status}",
                            data={"action": action, "status": status})
+
+
+def _action_status(session: Session, incident_id: int, action: int, row: Event) -> str:
+    """Where a corrective action stands now: its own status, moved by its latest review.action.status."""
+    status = json.loads(row.data).get("status", "open")
+    for e in session.exec(select(Event).where(Event.incident_id == incident_id, Event.kind == "review.action.status", col(Event.seq) > action)
+                          .order_by(col(Event.seq))).all():
+        data = json.loads(e.data)
+        if isinstance(data, dict) and data.get("action") == action:
+            status = data.get("status", status)
+    return status
 
 
 # ── improvement over time: every drill of a playbook ───────────────────────────────────────────

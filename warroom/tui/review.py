@@ -178,7 +178,7 @@ class ReviewScreen(Screen):
         ask("Corrective action:", got_text)
 
     def action_action_status(self) -> None:
-        from warroom.vocabulary import ActionStatus
+        from warroom.vocabulary import ActionStatus, words
 
         actions = {f"a{a.seq}": a for a in self.result.actions} if self.result else {}
         if not actions:
@@ -192,10 +192,10 @@ class ReviewScreen(Screen):
 
             def picked(status: str | None) -> None:
                 if status:
-                    self.warroom.act(commands.ActionStatus(self.incident_id, action.seq, status))
+                    self.warroom.act(commands.SetActionStatus(self.incident_id, action.seq, status))
 
             self.app.push_screen(Choose(f"Corrective action #{action.seq} is {action.status}; now:",
-                                        [(s.value, s.value) for s in ActionStatus if s != action.status]), picked)
+                                        [(s, s) for s in words(ActionStatus)]), picked)  # the current one is refused by the service, as from the CLI
 
         selected = self.query_one("#record", Rows).selected_key
         if selected in actions and self.focused is self.query_one("#record", Rows):
