@@ -19,6 +19,7 @@ from warroom.tui.app import make_app
 from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.msel import MselScreen
 from warroom.tui.review import ReviewScreen
+from warroom.tui.room import IncidentScreen
 
 ME = identity.os_user()
 SCRIPT = ("Press office: journalists are calling", "nlcloud=down")
@@ -114,22 +115,13 @@ def test_a_fired_inject_is_announced_to_a_coordinator_on_the_board(home, clock):
 
 def test_the_review_screen_of_a_resolved_drill_records_an_observation(home, clock):
     as_role(home, "coordinator")
-    incident_id = start_drill(home, clock)
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        incidents.transition(session, incident_id=incident_id, to="resolved", now=clock.now(), actor=actors.resolve(cfg, "alice", {}))
-    store.dispose()
+    incident_id = resolved_drill(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40)) as pilot:
-            app.open_room(incident_id)
-            await pilot.pause()
-            await pilot.press("v")
-            await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
-                        what="the review")
-            review = app.screen
+            review = await open_review(app, pilot, incident_id)
+            await until(pilot, lambda: review.query_one("#rsteps", DataTable).row_count == 3, what="the review's steps")
             assert "untouched" in shown(review) and "acknowledge" in shown(review)
             review.query_one("#rsteps", DataTable).focus()
             await pilot.press("i")
@@ -252,7 +244,7 @@ def resolved_drill(home, clock) -> int:
 
 async def open_review(app, pilot, incident_id: int) -> ReviewScreen:
     app.open_room(incident_id)
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.is_mounted, what="the room")
     await pilot.press("v")
     await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.result is not None, timeout=30, what="the review")
     return app.screen
