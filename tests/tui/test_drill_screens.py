@@ -317,8 +317,13 @@ def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_a
             record.move_cursor(row=record.get_row_index(f"a{action['seq']}"))
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, Choose), what="the new status")
-            assert [c for c, _ in app.screen.choices] == ["in-progress", "done"]
-            await pilot.press("1")
+            assert [c for c, _ in app.screen.choices] == ["open", "in-progress", "done"]
+            await pilot.press("1")  # its status now: the service refuses the no-op, as for `review ID action-status`, and the room says so
+            await until(pilot, lambda: any("is open already" in str(n.message) for n in app._notifications), timeout=30, what="the refusal")
+            assert not rows(home, "review.action.status")
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the new status")
+            await pilot.press("2")
             await until(pilot, lambda: rows(home, "review.action.status"), timeout=30, what="the status change")
             assert rows(home, "review.action.status")[0]["data"] == {"action": action["seq"], "status": "in-progress"}
             await until(pilot, lambda: "carol, due 2030-01-15, in-progress" in shown(review), timeout=30, what="the new status on screen")
