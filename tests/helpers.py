@@ -118,3 +118,18 @@ def immutable(path: Path, *, otherwise: str) -> Iterator[None]:
         yield
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def transactions(store):
+    """`write(action)` and `read(action)`: run `action(session)` in one write (or read) transaction
+    of `store`, as a service call runs, and return what it returns."""
+
+    def write(action):
+        with store.write() as session:
+            return action(session)
+
+    def read(action):
+        with store.read() as session:
+            return action(session)
+
+    return write, read

@@ -580,3 +580,18 @@ def test_chromium_prints_the_html_to_pdf_without_a_network_request(root, tmp_pat
     hosts = _print_to_pdf(chromium, root / "e.html", pdf, tmp_path / "profile2")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
     assert [h for h in hosts if not h.endswith(CHROMIUM_OWN)] == []
+
+
+def test_a_bad_export_path_fails_before_the_timeline_is_read(home, clock, tmp_path):
+    """exports.export checks where the file goes first: a missing folder is named even for an
+    incident that does not exist (whose read would fail otherwise), as the room and the CLI rely on."""
+    from warroom.services import exports
+
+    configure(home)
+    config = library.config(home)
+    store = home.open_store()
+    try:
+        with store.read() as session, pytest.raises(exports.CannotWrite, match="does not exist"):
+            exports.export(session, 999_999, config, clock.now(), "md", tmp_path / "missing" / "x.md", user=ME)
+    finally:
+        store.dispose()

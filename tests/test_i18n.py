@@ -1,7 +1,6 @@
 """The language a process speaks, and catalogues that are complete and compiled (issue 14)."""
 
 import subprocess
-import sys
 
 import pytest
 

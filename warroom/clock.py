@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Protocol
 
@@ -84,3 +85,19 @@ def local(when: datetime | str | None, zone: str, fmt: str = "%H:%M") -> str:
     if not when:
         return "—"
     return (parse_iso(when) if isinstance(when, str) else when).astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def today(when: datetime, zone: str) -> date:
+    """The day `when` falls on, on the war-room's calendar (its configured time zone): the day a
+    contract ends, an exit plan was reviewed, a corrective action is due."""
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo(zone)).date()
+
+
+def parse_day(text: str) -> date:
+    """A calendar day written `YYYY-MM-DD` exactly (ValueError otherwise): `date.fromisoformat`
+    alone also takes `20260105` and `2026-W01-1`, and strptime takes `2026-1-5`."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError(f"{text!r} is not written YYYY-MM-DD")
+    return date.fromisoformat(text)

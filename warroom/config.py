@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from warroom import countries, tomlsource
+from warroom import clock, countries, tomlsource
 from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
 from warroom.obligations import Obligation
@@ -180,15 +180,12 @@ Country = Annotated[str, AfterValidator(_country), WithJsonSchema({"type": "stri
 """An ISO 3166-1 alpha-2 country code; whether it is in the EU is derived (warroom.countries)."""
 
 
-_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
 def _day(value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str) and _DAY.match(value):  # not fromisoformat's other shapes: 20270630, 2027-W26-3
+    if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            return clock.parse_day(value)
         except ValueError:
             pass
     raise PydanticCustomError("day", "{value} is not a date: write it like 2027-06-30 (no quotes, no time)", {"value": repr(value)})
@@ -366,9 +363,19 @@ class Config(Model):
         who is not playing). The one rule for the log, the webhooks, the room, the board and the exports."""
         return [t for t in targets if not drill or (t in self.notify and self.notify[t].drills)]
 
+    def who(self, targets: Iterable[str], *, drill: bool) -> str:
+        """Who a level notifies, as every face and export shows it (see `nobody`)."""
+        return notified(self.reached(targets, drill=drill), drill=drill)
+
     def fallbacks(self) -> dict[str, tuple[Supplier, Fallback]]:
         """Every fallback of the register by id, with the supplier it covers."""
         return {f.id: (s, f) for s in self.suppliers for f in s.fallbacks}
+
+
+def notified(reached: Iterable[str], *, drill: bool) -> str:
+    """The targets a level reaches (`Config.reached`), or what a level that reaches no one says:
+    a drill's ladder names only targets marked for drills, so its empty level says so; a live one says "—"."""
+    return ", ".join(reached) or ("no drill targets" if drill else "—")
 
 
 def cross_check(config: Config, shown: str, locator: tomlsource.Locator, now: datetime | None = None) -> list[str]:
@@ -381,7 +388,7 @@ def cross_check(config: Config, shown: str, locator: tomlsource.Locator, now: da
 
     if now is not None:
         # A review cannot be dated after today: 2062 for 2026 would keep a stale plan "fresh" for decades.
-        today = now.astimezone(ZoneInfo(config.settings.timezone)).date()
+        today = clock.today(now, config.settings.timezone)
         for i, supplier in enumerate(config.suppliers):
             plan = supplier.sourcing.exit_plan
             if plan is not None and plan.reviewed is not None and plan.reviewed > today:

@@ -50,6 +50,20 @@ def format(delta: timedelta) -> str:
     return "".join(parts)
 
 
+def spoken(seconds: float | None) -> str:
+    """A measured span as a person says it, to the nearest second: `4m`, `0s`; `—` when not measured."""
+    return "—" if seconds is None else format(timedelta(seconds=round(seconds)))
+
+
+def scenario(seconds: float | None, speed: float) -> str:
+    """A measured wall-clock span of a drill in scenario time too, to read against the playbook's
+    targets: `4m scenario (1m wall-clock)` at speed 4; a drill at speed 1 has one time, `4m`.
+    The one spelling for the review screen, `warroom review` and the exports."""
+    if seconds is None or speed == 1:
+        return spoken(seconds)
+    return f"{spoken(seconds * speed)} scenario ({spoken(seconds)} wall-clock)"
+
+
 def scaled(delta: timedelta, speed: float) -> timedelta:
     """A playbook time in a drill run `speed` times faster (one rounding, the same everywhere)."""
     return delta if speed == 1 else delta / speed

@@ -19,6 +19,7 @@ from warroom.tui.app import make_app
 from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.msel import MselScreen
 from warroom.tui.review import ReviewScreen
+from warroom.tui.room import IncidentScreen
 
 ME = identity.os_user()
 SCRIPT = ("Press office: journalists are calling", "nlcloud=down")
@@ -114,22 +115,13 @@ def test_a_fired_inject_is_announced_to_a_coordinator_on_the_board(home, clock):
 
 def test_the_review_screen_of_a_resolved_drill_records_an_observation(home, clock):
     as_role(home, "coordinator")
-    incident_id = start_drill(home, clock)
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        incidents.transition(session, incident_id=incident_id, to="resolved", now=clock.now(), actor=actors.resolve(cfg, "alice", {}))
-    store.dispose()
+    incident_id = resolved_drill(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40)) as pilot:
-            app.open_room(incident_id)
-            await pilot.pause()
-            await pilot.press("v")
-            await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
-                        what="the review")
-            review = app.screen
+            review = await open_review(app, pilot, incident_id)
+            await until(pilot, lambda: review.query_one("#rsteps", DataTable).row_count == 3, what="the review's steps")
             assert "untouched" in shown(review) and "acknowledge" in shown(review)
             review.query_one("#rsteps", DataTable).focus()
             await pilot.press("i")
@@ -168,7 +160,7 @@ def test_the_review_screen_says_which_clock_a_late_step_is_in_and_what_the_ended
             await pilot.press("v")
             await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
                         what="the review")
-            assert "4m scenario (1m wall)" in shown(app.screen) and "not reached" in shown(app.screen)
+            assert "4m scenario (1m wall-clock)" in shown(app.screen) and "not reached" in shown(app.screen)
 
     asyncio.run(scenario())
 
@@ -252,7 +244,7 @@ def resolved_drill(home, clock) -> int:
 
 async def open_review(app, pilot, incident_id: int) -> ReviewScreen:
     app.open_room(incident_id)
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.is_mounted, what="the room")
     await pilot.press("v")
     await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.result is not None, timeout=30, what="the review")
     return app.screen
@@ -325,8 +317,13 @@ def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_a
             record.move_cursor(row=record.get_row_index(f"a{action['seq']}"))
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, Choose), what="the new status")
-            assert [c for c, _ in app.screen.choices] == ["in-progress", "done"]
-            await pilot.press("1")
+            assert [c for c, _ in app.screen.choices] == ["open", "in-progress", "done"]
+            await pilot.press("1")  # its status now: the service refuses the no-op, as for `review ID action-status`, and the room says so
+            await until(pilot, lambda: any("is open already" in str(n.message) for n in app._notifications), timeout=30, what="the refusal")
+            assert not rows(home, "review.action.status")
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the new status")
+            await pilot.press("2")
             await until(pilot, lambda: rows(home, "review.action.status"), timeout=30, what="the status change")
             assert rows(home, "review.action.status")[0]["data"] == {"action": action["seq"], "status": "in-progress"}
             await until(pilot, lambda: "carol, due 2030-01-15, in-progress" in shown(review), timeout=30, what="the new status on screen")

@@ -95,6 +95,19 @@ def test_a_bad_warroom_now_is_one_line_and_exit_2(home):
         assert_clean_failure(result, 2)
         assert result.stderr.strip().endswith("is not an instant with a UTC offset, like 2026-11-29T12:00:00+00:00"), result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+    # A command that records never reads it: the log's times are the real ones, whatever the variable says.
+    configure(home)
+    started = run_cli("incident", "start", "quick-drill", home=home.root, env={"WARROOM_NOW": "yesterday"})
+    assert started.returncode == 0, started.stderr
+
+
+def test_export_reads_at_the_clis_fixed_clock(home):
+    configure(home)
+    incident = run_cli("incident", "start", "quick-drill", home=home.root).stdout.strip()
+    when = "2030-01-02T03:04:05+00:00"
+    exported = run_cli("export", incident, "--format", "json", home=home.root, env={"WARROOM_NOW": when})
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["export"]["generated_at"] == "2030-01-02T03:04:05.000000Z"
 
 
 def test_risks_and_report_list_read_at_the_clis_fixed_clock(home):

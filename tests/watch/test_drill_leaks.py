@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import tomli_w
 
+from tests.helpers import transactions
 from tests.test_incidents import ME, configure
 from warroom.health.states import Observation
 from warroom.services import actors, drills, health, history, incidents, lease, library, review
@@ -36,13 +37,7 @@ def world(home, clock):
     store = home.open_store()
     me = actors.resolve(config, ME, ORIGIN)
 
-    def write(action):
-        with store.write() as session:
-            return action(session)
-
-    def read(action):
-        with store.read() as session:
-            return action(session)
+    write, read = transactions(store)
 
     def rounds(state: str, until: datetime) -> None:
         """A round of nlcloud every minute from the clock's time while before `until` (confirm = 2)."""

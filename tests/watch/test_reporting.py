@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import assert_clean_failure, run_cli
+from tests.helpers import transactions
 from tests.test_incidents import ME, configure
 from warroom.obligations import add_months
 from warroom.services import actors, escalation, incidents, lease, library, reporting
@@ -47,13 +48,7 @@ def world(home, clock):
     store = home.open_store()
     me = actors.resolve(config, ME, ORIGIN)
 
-    def write(action):
-        with store.write() as session:
-            return action(session)
-
-    def read(action):
-        with store.read() as session:
-            return action(session)
+    write, read = transactions(store)
 
     write(lambda s: lease.take(s, holder=HOLDER, now=clock.now(), ttl=timedelta(days=90), gap_after=timedelta(days=90), origin=ORIGIN))
     yield home, config, store, me, write, read

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import click
@@ -19,10 +20,11 @@ NOW_VARIABLE = "WARROOM_NOW"
 
 
 def reading_clock(value: str | None) -> Clock:
-    """The clock of the commands that only read or check (status, risks, report list, incident
-    show, review, playbook validate): the system's, or the instant $WARROOM_NOW names (ISO 8601 with
-    an offset), so a script or a test can ask "as of when". A command that records something never
-    takes it: the log's times are the real ones, not set by hand."""
+    """The clock of the commands that only read or check (status, fallbacks, risks, incident list and
+    show, suggestion list, drill msel, report list, review, export, playbook validate): the system's,
+    or the instant $WARROOM_NOW names (ISO 8601 with an offset), so a script or a test can ask "as of
+    when". Only they read the variable (Env.clock, asked for by `reading`), so a command that records
+    something neither takes it nor fails on a bad one: the log's times are the real ones."""
     if not value:
         return SystemClock()
     from datetime import datetime
@@ -46,7 +48,11 @@ class Env:
     home_option: Path | None
     db: str | None
     mouse: bool = True
-    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def clock(self) -> Clock:
+        """$WARROOM_NOW, read when a reading command first asks (a bad value stops it, exit 2)."""
+        return reading_clock(os.environ.get(NOW_VARIABLE))
 
     @property
     def home(self):
@@ -97,7 +103,7 @@ def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool
     """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
 
     Without a command, opens the war-room's board in the terminal."""
-    ctx.obj = Env(home_option, db, mouse=not no_mouse, clock=reading_clock(os.environ.get(NOW_VARIABLE)))
+    ctx.obj = Env(home_option, db, mouse=not no_mouse)
     if ctx.invoked_subcommand is None:
         from warroom.tui import app
 

@@ -28,7 +28,7 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
            obligation: str | None) -> None:
     """Export an incident's timeline. Reads only: the database is not changed."""
     from warroom import identity
-    from warroom.clock import SystemClock, parse_when
+    from warroom.clock import parse_when
     from warroom.errors import BadInput
     from warroom.services import exports, library
 
@@ -45,7 +45,7 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
         raise click.UsageError("--format report drafts one incident's report: give its ID, not --all")
     home = env.home.require()
     config = library.config(home)
-    now = SystemClock().now()
+    now = env.clock.now()  # a reading command: "due in 5m", the report's clocks, as of $WARROOM_NOW when set
     zone = config.settings.timezone
     window = {}
     for name, value in (("since", since), ("until", until)):

@@ -73,8 +73,7 @@ def status(env: Env, as_json: bool) -> None:
         for i in view.incidents:
             nxt = f"  next escalation L{i.next_escalation.level} at {local(i.next_escalation.due_at, zone)}" if i.next_escalation else ""
             echo(f"  #{i.id:<4} {i.mode.upper():<5} {i.status:<10} {line(i.title)}{nxt}")
-            nobody = "no drill targets" if i.mode == "drill" else "—"  # a drill names only targets marked for drills
-            owed = [f"L{f.level} fired at {local(f.fired_at, zone)}, not acknowledged ({', '.join(line(n) for n in f.notify) or nobody})"
+            owed = [f"L{f.level} fired at {local(f.fired_at, zone)}, not acknowledged ({line(f.who)})"
                     for f in i.fired_unacknowledged]
             owed += [f"{i.late_steps} late step{'s' if i.late_steps != 1 else ''}"] if i.late_steps else []
             owed += [f"{i.overdue_decisions} decision{'s' if i.overdue_decisions != 1 else ''} overdue"] if i.overdue_decisions else []

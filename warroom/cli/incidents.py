@@ -149,8 +149,7 @@ def _render(view: IncidentView, zone: str) -> str:
         lines += ["", "Escalation"]
         for level in view.ladder:
             extra = {"acknowledged": f" by {line(level.acked_by)}", "fired": f" at {t(level.fired_at, True)}"}.get(level.state, f" due {t(level.due_at, True)}")
-            notify = ", ".join(level.notify) or ("no drill targets" if i.mode == "drill" else "—")  # Config.reached
-            lines.append(f"  L{level.level} {line(notify):<36} {level.state}{extra}")
+            lines.append(f"  L{level.level} {line(level.who):<36} {level.state}{extra}")
     if view.fallbacks:
         lines += ["", "Fallbacks"]
         for f in view.fallbacks:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from warroom import durations
 from warroom.cli import Env
 from warroom.cli.incidents import reading
 from warroom.cli.output import echo, echo_json, entry
@@ -15,7 +16,7 @@ from warroom.cli.params import INCIDENT, SEQ, TEXT
 from warroom.services import commands
 from warroom.services.views import to_json
 from warroom.text import line
-from warroom.vocabulary import ActionStatus
+from warroom.vocabulary import ActionStatus, words
 
 
 class _Review(click.Group):
@@ -66,22 +67,6 @@ def review(ctx: click.Context, incident_id: int | None, as_json: bool, playbook_
     echo(_render(result, zone) if incident_id is not None else _render_comparison(result, zone))
 
 
-def _span(seconds: float | None) -> str:
-    from datetime import timedelta
-
-    from warroom.services.incidents import span
-
-    return "—" if seconds is None else span(timedelta(seconds=round(seconds)))
-
-
-def _both(seconds: float | None, speed: float) -> str:
-    """A measured wall-clock span in the playbook's (scenario) time too, so it reads against the
-    targets: `4m scenario (12s wall)`. A drill at speed 1 has one time."""
-    if seconds is None or speed == 1:
-        return _span(seconds)
-    return f"{_span(round(seconds * speed, 3))} scenario ({_span(seconds)} wall)"
-
-
 def _render(r, zone: str) -> str:
     from warroom.clock import local
 
@@ -90,36 +75,36 @@ def _render(r, zone: str) -> str:
 
     faster = f", {r.speed:g}× faster" if r.speed != 1 else ""
     lines = [line(f"Review of #{r.incident} {r.mode.upper()} · {r.title} · {r.status.upper()}{faster}"),
-             f"wall-clock {_span(r.wall_seconds)}, scenario time {_span(r.scenario_seconds)}"
+             f"wall-clock {durations.spoken(r.wall_seconds)}, scenario time {durations.spoken(r.scenario_seconds)}"
              + ("" if r.ended_at else " (still running)"),
-             f"targets met: {r.targets_met} of {r.targets_total}", "", "Times (scenario time; wall-clock in brackets)"]
+             f"targets met: {r.targets_met} of {r.targets_total}", "", "Times (in scenario time, against the targets)"]
     for m in r.measures:
-        target = f" target {_span(m.target_seconds)}" if m.target_seconds is not None else ""
-        by = f" by {_span(m.by_seconds)}" if m.by_seconds is not None else ""
-        took = f"{_span(m.scenario_seconds)} ({_span(m.seconds)})" if m.seconds is not None else "—"
+        target = f" target {durations.spoken(m.target_seconds)}" if m.target_seconds is not None else ""
+        by = f" by {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""
+        took = durations.scenario(m.seconds, r.speed)
         lines.append(line(f"  {m.name:<24} {took:<20} {m.result}{by}{target}"))
     lines += ["", "Steps"]
     for s in r.steps:
-        late = f" ({_both(s.late_seconds, r.speed)} late)" if s.late_seconds else ""
+        late = f" ({durations.scenario(s.late_seconds, r.speed)} late)" if s.late_seconds else ""
         lines.append(line(f"  {s.id:<24} {s.result}{late}" + (f" at {t(s.at)}" if s.at else "")))
     if r.decisions:
         lines += ["", "Decisions"]
         for d in r.decisions:
-            state = f"made at {t(d.at)}" + (f" ({_both(d.late_seconds, r.speed)} late)" if d.late_seconds else "") if d.made else "MISSING"
+            state = f"made at {t(d.at)}" + (f" ({durations.scenario(d.late_seconds, r.speed)} late)" if d.late_seconds else "") if d.made else "MISSING"
             lines.append(line(f"  {d.id:<24} {state}"))
     if r.injects:
         lines += ["", "Injects (time to the team's first response; to what it expects)"]
         for i in r.injects:
             name = f"inject {i.n}" if i.n is not None else f"ad hoc #{i.seq}"
-            expect = f"; {i.expect} after {_both(i.expect_seconds, r.speed)}" if i.expect and i.expect_seconds is not None else \
+            expect = f"; {i.expect} after {durations.scenario(i.expect_seconds, r.speed)}" if i.expect and i.expect_seconds is not None else \
                 f"; {i.expect} never" if i.expect else ""
             failed = f"  FAULT FAILED: {i.error}" if i.error else ""
-            lines.append(line(f"  {name:<12} at {t(i.at)}  first response after {_both(i.first_response_seconds, r.speed)}{expect}{failed}"))
+            lines.append(line(f"  {name:<12} at {t(i.at)}  first response after {durations.scenario(i.first_response_seconds, r.speed)}{expect}{failed}"))
     if r.escalations:
         lines += ["", "Escalation"]
         for e in r.escalations:
-            fired = (f"fired {t(e.fired_at)}" + (f" ({_both(e.late_seconds, r.speed)} late)" if e.late else "")) if e.fired_at else "not fired"
-            acked = f", acknowledged by {e.acked_by} after {_both(e.ack_seconds, r.speed)}" if e.acked_at else ", not acknowledged" if e.fired_at else ""
+            fired = (f"fired {t(e.fired_at)}" + (f" ({durations.scenario(e.late_seconds, r.speed)} late)" if e.late else "")) if e.fired_at else "not fired"
+            acked = f", acknowledged by {e.acked_by} after {durations.scenario(e.ack_seconds, r.speed)}" if e.acked_at else ", not acknowledged" if e.fired_at else ""
             lines.append(line(f"  L{e.level} {fired}{acked}"))
     if r.observations:
         lines += ["", "Observations"]
@@ -139,17 +124,18 @@ def _render_comparison(c, zone: str) -> str:
     brackets, the wall-clock time it took (a drill at --speed 4 took a quarter of it)."""
     from warroom.clock import local
 
-    width = 20
-    lines = [line(f"Drills of {c.playbook}: {len(c.drills)}"), "  each time: scenario time (wall-clock); ✔ target met, ✘ missed", ""]
+    width = max([20, *(len(durations.scenario(r.wall_seconds, r.speed)) + 2 for r in c.drills),
+                 *(len(durations.scenario(d.wall_seconds, d.speed)) + 4 for m in c.measures for d in m.drills)])
+    lines = [line(f"Drills of {c.playbook}: {len(c.drills)}"), "  each time in scenario time (and wall-clock, when the drill ran faster); ✔ target met, ✘ missed", ""]
     lines.append(f"  {'measure':<24}" + "".join(f"{'#' + str(r.incident):>{width}}" for r in c.drills))
     lines.append(f"  {'opened':<24}" + "".join(f"{local(r.opened_at, zone, '%m-%d %H:%M'):>{width}}" for r in c.drills))
     lines.append(f"  {'speed':<24}" + "".join(f"{f'{r.speed:g}×':>{width}}" for r in c.drills))
-    lines.append(f"  {'duration':<24}" + "".join(f"{f'{_span(r.scenario_seconds)} ({_span(r.wall_seconds)})':>{width}}" for r in c.drills))
+    lines.append(f"  {'duration':<24}" + "".join(f"{durations.scenario(r.wall_seconds, r.speed):>{width}}" for r in c.drills))
     for m in c.measures:
         cells = []
         for d in m.drills:
             mark = {"met": " ✔", "missed": " ✘", "not reached": " ✘"}.get(d.result or "", "")
-            took = f"{_span(d.scenario_seconds)} ({_span(d.wall_seconds)})" if d.wall_seconds is not None else "—" if d.result else ""
+            took = durations.scenario(d.wall_seconds, d.speed) if d.wall_seconds is not None else "—" if d.result else ""
             cells.append(f"{took + mark:>{width}}")
         lines.append(line(f"  {m.name:<24}" + "".join(cells)))
     lines.append(f"  {'targets met':<24}" + "".join(f"{f'{r.targets_met}/{r.targets_total}':>{width}}" for r in c.drills))
@@ -192,13 +178,13 @@ def action(ctx: click.Context, text: str, owner: str, due: str) -> None:
 
 @review.command("action-status")
 @click.argument("action_id", metavar="ACTION", type=SEQ)
-@click.argument("status", type=click.Choice([s.value for s in ActionStatus]))
+@click.argument("status", type=click.Choice(words(ActionStatus)))
 @click.pass_context
 def action_status(ctx: click.Context, action_id: int, status: str) -> None:
     """Track a corrective action: open, in-progress or done."""
     from warroom.cli.incidents import act, context
 
-    act(commands.ActionStatus(_incident(ctx), action_id, status), context(ctx.obj))
+    act(commands.SetActionStatus(_incident(ctx), action_id, status), context(ctx.obj))
 
 
 COMMANDS = [review]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from warroom import durations
 from warroom.export import shown
 
 
@@ -18,19 +19,10 @@ class Table(NamedTuple):
     empty: str  # said instead of an empty table
 
 
-def _span(seconds: float | None, speed: float = 1) -> str:
-    """A measured span, in scenario time too when the drill ran faster: `4m (1m wall-clock)`."""
-    if seconds is None:
-        return "—"
-    if speed == 1:
-        return shown.span(seconds)
-    return f"{shown.span(seconds * speed)} ({shown.span(seconds)} wall-clock)"
-
-
 def totals(review: dict[str, Any]) -> str:
     speed = review.get("speed") or 1
     faster = f", run {speed:g}× faster than real time" if speed != 1 else ""
-    return (f"Targets met: {review['targets_met']} of {review['targets_total']}. Duration {_span(review['wall_seconds'], speed)}{faster}. "
+    return (f"Targets met: {review['targets_met']} of {review['targets_total']}. Duration {durations.scenario(review['wall_seconds'], speed)}{faster}. "
             "Measured from the event log against the playbook's targets; times after the opening are in scenario time.")
 
 
@@ -38,23 +30,23 @@ def tables(review: dict[str, Any], clock: shown.Clock, people: list[dict[str, An
     speed = review.get("speed") or 1
     when = clock.time
     measures = [(m["name"], m["result"] + (f" by {shown.span(m['by_seconds'])}" if m.get("by_seconds") is not None else ""),
-                 _span(m["scenario_seconds"]) if m.get("scenario_seconds") is not None else "—",
-                 _span(m["target_seconds"]) if m.get("target_seconds") is not None else "—", when(m["at"]) if m.get("at") else "—")
+                 durations.spoken(m["scenario_seconds"]) if m.get("scenario_seconds") is not None else "—",
+                 durations.spoken(m["target_seconds"]) if m.get("target_seconds") is not None else "—", when(m["at"]) if m.get("at") else "—")
                 for m in review.get("measures", [])]
     steps = [(s["id"], s["title"], s["result"], when(s["due_at"]) if s.get("due_at") else "—", when(s["at"]) if s.get("at") else "—",
-              _span(s["late_seconds"], speed) if s.get("late_seconds") else "") for s in review.get("steps", [])]
+              durations.scenario(s["late_seconds"], speed) if s.get("late_seconds") else "") for s in review.get("steps", [])]
     decisions = [(d["id"], d["question"], "made" if d["made"] else "not made", when(d["due_at"]) if d.get("due_at") else "—",
-                  when(d["at"]) if d.get("at") else "—", _span(d["late_seconds"], speed) if d.get("late_seconds") else "")
+                  when(d["at"]) if d.get("at") else "—", durations.scenario(d["late_seconds"], speed) if d.get("late_seconds") else "")
                  for d in review.get("decisions", [])]
     injects = [(str(i["n"]) if i.get("n") is not None else "ad hoc", when(i["at"]),
                 " — ".join(x for x in (i.get("message") or "", f"fault {i['fault']}" if i.get("fault") else "") if x) or "—",
-                _span(i["first_response_seconds"], speed) if i.get("first_response_seconds") is not None else "none",
-                (f"{i['expect']}: " + (_span(i["expect_seconds"], speed) if i.get("expect_seconds") is not None else "not answered"))
+                durations.scenario(i["first_response_seconds"], speed) if i.get("first_response_seconds") is not None else "none",
+                (f"{i['expect']}: " + (durations.scenario(i["expect_seconds"], speed) if i.get("expect_seconds") is not None else "not answered"))
                 if i.get("expect") else "—") for i in review.get("injects", [])]
     escalations = [(str(e["level"]), when(e["due_at"]) if e.get("due_at") else "—",
                     (when(e["fired_at"]) + (" (late)" if e.get("late") else "")) if e.get("fired_at") else "not fired",
                     f"{when(e['acked_at'])} by {shown.person(e.get('acked_by'), people)}" if e.get("acked_at") else "—",
-                    _span(e["ack_seconds"], speed) if e.get("ack_seconds") is not None else "—") for e in review.get("escalations", [])]
+                    durations.scenario(e["ack_seconds"], speed) if e.get("ack_seconds") is not None else "—") for e in review.get("escalations", [])]
     observations = [(o["kind"], f"target {o['target']}" if o.get("target") else f"step {o['step']}" if o.get("step") else "the drill",
                      o["text"], shown.person(o["by"], people), clock.stamp(o["at"])) for o in review.get("observations", [])]
     actions = [(str(a["seq"]), a["text"], a["owner"], a["due"], a["status"]) for a in review.get("actions", [])]

@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from warroom.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, DEFAULT
+from warroom.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).parent.parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}

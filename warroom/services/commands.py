@@ -366,7 +366,7 @@ class AddAction(_NoPreparation):
 
 
 @dataclass(frozen=True)
-class ActionStatus(_NoPreparation):
+class SetActionStatus(_NoPreparation):
     name: ClassVar[str] = "action-status"
     incident_id: int
     action: int
@@ -409,7 +409,7 @@ class RecordReportSent(_NoPreparation):
 
 
 __all__ = [
-    "AcknowledgeEscalation", "ActionStatus", "ActivateFallback", "AddAction", "Command", "Context", "DeactivateFallback",
+    "AcknowledgeEscalation", "ActivateFallback", "AddAction", "Command", "Context", "DeactivateFallback",
     "DismissSuggestion", "FireInject", "FireScripted", "HoldInject", "LogEntry", "MarkStep", "Observe", "Outcome",
-    "RecordReportSent", "SkipInject", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
+    "RecordReportSent", "SetActionStatus", "SkipInject", "StartFromPlaybook", "StartIncident", "Transition", "context", "execute",
 ]

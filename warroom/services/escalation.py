@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from warroom.clock import iso, local
-from warroom.config import Config
+from warroom.config import Config, notified
 from warroom.errors import BadInput
 from warroom.services import drills, lease, outbox, owed, reporting
 from warroom.services.actors import Actor
@@ -92,7 +92,7 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
             return None
         targets = config.reached(json.loads(level.notify), drill=drill)
         names = ", ".join(config.notify[t].name if t in config.notify else t for t in targets)
-        who = f"notify {names}" if targets else "no drill targets to notify"  # none: the ladder names no one marked for drills
+        who = f"notify {names}" if targets else f"{notified(targets, drill=drill)} to notify"  # none: a drill's ladder names no one marked for drills
         kind, summary = "escalation.due", f"{marker}L{level.level} due: {who}{lateness}" + (f" — {level.message}" if level.message else "")
         data = {"level": level.level, "notify": targets, "message": level.message, "due_at": iso(level.due_at), "late_seconds": late}
     elif deadline.kind == "step":

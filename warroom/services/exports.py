@@ -8,7 +8,6 @@ read it; `verify_file` checks an export with nothing but the file and a public k
 from __future__ import annotations
 
 import heapq
-import json
 import os
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from warroom.home import Home
 from warroom.services import drillmarks, health, incidents, owed, reporting
 from warroom.services.views import to_json
 from warroom.store import eventlog
-from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+from warroom.store.models import Event, FallbackActivation, Incident, IncidentStep
 
 if TYPE_CHECKING:
     from warroom.export import verify as checker
@@ -150,21 +149,18 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
     the legal reporting clocks; the decisions taken are read from the decision events, not held."""
     playbook = incidents.snapshot(incident)
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)).all()
-    ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(Escalation.level)).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident.id)
                                .order_by(FallbackActivation.activated_at)).all()
     register = config.fallbacks()
     live = incident.status in owed.LIVE
-    drill = incident.mode == "drill"  # a drill's ladder names only targets marked for drills (Config.reached)
     when = lambda value: iso(value) if value else None  # noqa: E731
     return {
         "steps": [{"id": s.step_id, "title": s.title, "source": s.source, "status": s.status, "due_at": when(s.due_at),
                    "overdue": owed.is_late(s.status, s.due_at, now, live),
                    "changed_at": when(s.changed_at), "changed_by": s.changed_by, "note": s.note} for s in steps],
-        "ladder": [{"level": e.level, "notify": config.reached(json.loads(e.notify), drill=drill), "message": e.message, "due_at": iso(e.due_at),
-                    "state": "cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
+        "ladder": [{"level": e.level, "notify": list(e.notify), "message": e.message, "due_at": iso(e.due_at), "state": e.state,
                     "fired_at": when(e.fired_at), "late_seconds": e.late_seconds, "acked_at": when(e.acked_at), "acked_by": e.acked_by,
-                    "contacts": [_contact(config, n) for n in config.reached(json.loads(e.notify), drill=drill)]} for e in ladder],
+                    "contacts": [_contact(config, n) for n in e.notify]} for e in incidents.ladder(session, incident, config)],
         "fallbacks": [{"id": f, "title": register[f][1].title if f in register else f, "supplier": register[f][0].id if f in register else None,
                        "owner": register[f][1].owner if f in register else None,
                        "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),
@@ -181,7 +177,7 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
 
 
 def _contact(config: Config, target: str) -> dict[str, Any]:
-    found = config.notify.get(target)
+    found = config.notify.get(target)  # the export's contact is structured: `incident show` joins the same into one string
     return {"id": target, "name": found.name if found else target, "phone": found.phone if found else None}
 
 
@@ -227,8 +223,9 @@ class Exists(CannotWrite):
     """The file is there already and the caller did not say to replace it."""
 
 
-def check_target(target: Path) -> None:
-    """Refuse a place the export cannot go, before anything is read."""
+def check_target(target: Path, replace: bool = True) -> None:
+    """Refuse a place the export cannot go (and, unless `replace`, a file already there), before
+    anything is read: `export` checks first, and the incident room before it asks for the key."""
     from warroom.text import line
 
     if target.is_dir():
@@ -237,6 +234,8 @@ def check_target(target: Path) -> None:
         raise CannotWrite(f"{line(target)}: not a regular file; name a new or regular file")
     if not target.parent.is_dir():
         raise CannotWrite(f"{line(target)}: the folder {line(target.parent)} does not exist")
+    if not replace and os.path.lexists(target):
+        raise Exists(f"{line(target)}: already exists")
 
 
 def export(session: Session, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
@@ -249,15 +248,14 @@ def export(session: Session, incident_id: int, config: Config, now: datetime, fm
     Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
     from warroom.text import line
 
+    if isinstance(target, Path):
+        check_target(target, replace)  # a bad path fails fast, before the timeline is read
     view = timeline(session, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
     if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
         named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
         raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")
     if not isinstance(target, Path):
         return render(view, fmt, target, signer, obligation)
-    check_target(target)
-    if not replace and os.path.lexists(target):
-        raise Exists(f"{line(target)}: already exists")
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         with open(partial, "x", encoding="utf-8", newline="") as out:

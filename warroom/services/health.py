@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import EllipsisType
-from typing import Any, cast
+from enum import Enum
+from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, String, case, delete, func, type_coerce
 from sqlmodel import Session, col, select
 
 from warroom import durations, symbols
 from warroom.clock import iso
-from warroom.config import Config, Supplier
+from warroom.config import Config, Supplier, notified
 from warroom.health.states import Observation, confirm, failing_parent
 from warroom.playbooks.schema import Playbook
 from warroom.services import blast, drillmarks, drillrule, history, lease, owed, views
@@ -87,7 +87,7 @@ def record(
     if observation.certificate_not_after is not None:  # a round that could not read it leaves what the last one read
         row.certificate_not_after = observation.certificate_not_after
     session.add(row)
-    _suggest(session, supplier, row, now, playbooks, origin, drill if step.changed else ...)
+    _suggest(session, supplier, row, now, playbooks, origin, drill if step.changed else UNREAD)
     return change
 
 
@@ -103,20 +103,28 @@ def _via(row: SupplierState, failing: str | None, observed: str, changed: bool) 
     return row.via
 
 
+class _Unread(Enum):
+    UNREAD = "unread"
+
+
+UNREAD = _Unread.UNREAD
+"""A drill mark not read yet: the state was set by an earlier round, so its change's event says (drillmarks.current)."""
+
+
 def _suggest(session: Session, supplier: Supplier, row: SupplierState, now: datetime, playbooks: list[Playbook], origin: dict,
-             drill: int | EllipsisType | None = ...) -> None:
+             drill: int | Literal[_Unread.UNREAD] | None = UNREAD) -> None:
     """One `playbook.suggested` per episode: the key names the episode by when the state began.
     A supplier down via its parent suggests nothing of its own: the parent's playbook is the
     answer, as it raises no alarm of its own (DESIGN §3). Nor does a state a drill caused: a drill
     never proposes live work. `drill` is the mark of the change that set the state when this round
-    recorded it (... : read it from that change's event, only once a trigger holds)."""
+    recorded it (UNREAD: read it from that change's event, only once a trigger holds)."""
     if row.via:
         return
     for playbook in playbooks:
         trigger = playbook.trigger
         if not trigger or trigger.supplier != supplier.id or row.state != trigger.state or now - row.since < trigger.for_:
             continue
-        if drill is ...:
+        if drill is UNREAD:
             drill = drillmarks.current(session, supplier.id, row.since)
         if drill is not None:
             return
@@ -197,8 +205,10 @@ def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[vi
         if level.fired_at is None:
             nexts[level.incident_id] = level  # ordered latest first: the earliest pending level wins
         elif level.acked_at is None:
-            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(level=level.level, fired_at=level.fired_at, notify=tuple(
-                config.reached(json.loads(level.notify), drill=modes[level.incident_id] == "drill"))))
+            drill = modes[level.incident_id] == "drill"
+            fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(
+                level=level.level, fired_at=level.fired_at, notify=tuple(reached := config.reached(json.loads(level.notify), drill=drill)),
+                who=notified(reached, drill=drill)))
     late: dict[int, int] = {}
     for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(owed.UNFINISHED),
                                                         col(IncidentStep.due_at).is_not(None))).all():

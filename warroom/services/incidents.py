@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from warroom import durations, text
 from warroom.clock import iso, parse_iso
-from warroom.config import Config
+from warroom.config import Config, notified
 from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, limits, owed, views
@@ -247,7 +247,6 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
     difference = None if broken else statecheck.incident_difference(session.connection(), incident_id, events)
     problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
-    ladder = session.exec(select(Escalation).where(Escalation.incident_id == incident_id).order_by(col(Escalation.level))).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
     details = {st.id: st.details for st in playbook.steps}
     roles = {st.id: st.role for st in playbook.steps}
@@ -263,12 +262,7 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
             changed_at=s.changed_at, changed_by=s.changed_by, note=s.note, details=details.get(s.step_id, "") if s.source == "playbook" else "",
             role=roles.get(s.step_id) if s.source == "playbook" else None,
         ) for s in steps),
-        ladder=tuple(views.LevelView(
-            level=e.level, notify=tuple(config.reached(json.loads(e.notify), drill=incident.mode == "drill")), message=e.message, due_at=e.due_at,
-            state="cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
-            fired_at=e.fired_at, late_seconds=e.late_seconds, acked_at=e.acked_at, acked_by=e.acked_by,
-            contacts=tuple(_contact(config, t) for t in config.reached(json.loads(e.notify), drill=incident.mode == "drill")),
-        ) for e in ladder),
+        ladder=ladder(session, incident, config),
         fallbacks=tuple(views.IncidentFallback(
             id=f, title=register[f][1].title if f in register else f, needs_decision=register[f][1].needs_decision if f in register else False,
             active=any(a.fallback_id == f and a.deactivated_at is None for a in activations),
@@ -284,6 +278,20 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
                         for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
         reporting=_reporting().clocks(playbook, config, incident, events, now),
     )
+
+
+def ladder(session: Session, incident: Incident, config: Config) -> tuple[views.LevelView, ...]:
+    """The escalation ladder as it stands; a drill's levels name only targets marked for drills (Config.reached)."""
+    drill = incident.mode == "drill"
+    levels = []
+    for e in session.exec(select(Escalation).where(Escalation.incident_id == incident.id).order_by(col(Escalation.level))).all():
+        reached = config.reached(json.loads(e.notify), drill=drill)
+        levels.append(views.LevelView(
+            level=e.level, notify=tuple(reached), message=e.message, due_at=e.due_at,
+            state="cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
+            fired_at=e.fired_at, late_seconds=e.late_seconds, acked_at=e.acked_at, acked_by=e.acked_by,
+            contacts=tuple(_contact(config, t) for t in reached), who=notified(reached, drill=drill)))
+    return tuple(levels)
 
 
 def _contact(config: Config, target: str) -> str:

@@ -10,16 +10,15 @@ drill run 10× faster is met by an acknowledgement within one wall-clock minute.
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from warroom import durations, text
+from warroom import clock, durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
@@ -27,10 +26,10 @@ from warroom.services import drillmarks, incidents, limits, owed
 from warroom.services.actors import Actor
 from warroom.store import eventlog
 from warroom.store.models import Event, Incident
-from warroom.vocabulary import ActionStatus
+from warroom.vocabulary import ActionStatus, words
 
 OBSERVATION_KINDS = ("strength", "improvement")
-ACTION_STATUSES = tuple(ActionStatus)
+ACTION_STATUSES = tuple(words(ActionStatus))
 TARGETS = ("acknowledge_within", "fallback_within", "stabilise_within", "resolve_within")
 LATE_AFTER_SECONDS = 2  # a deadline the monitor fired within this is on time (as escalation.fire says)
 # What counts as the team answering: a person doing something in the incident (not the monitor,
@@ -488,7 +487,7 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
     if config.people and owner not in config.people:
         raise BadInput(f"--owner {text.line(owner, 40)!r} is not in [people] of warroom.toml (people: {', '.join(sorted(config.people))})")
     day = _day(due)
-    began = incident.opened_at.astimezone(ZoneInfo(config.settings.timezone)).date()
+    began = clock.today(incident.opened_at, config.settings.timezone)
     if day < began:
         raise BadInput(f"--due {day.isoformat()} is before incident #{incident_id} began ({began.isoformat()})")
     return eventlog.append(session, at=now, kind="review.action", actor=actor.user, origin=actor.origin, incident_id=incident.id,
@@ -497,11 +496,8 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
 
 
 def _day(due: str) -> date:
-    """`YYYY-MM-DD` exactly: strptime alone took `2026-1-5`, and fromisoformat takes `20260105`."""
     try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", due) is None:
-            raise ValueError
-        return date.fromisoformat(due)
+        return clock.parse_day(due)
     except ValueError:
         raise BadInput(f"--due {text.line(due, 40)!r} is not a date (write YYYY-MM-DD, like 2026-12-15)") from None
 
@@ -514,9 +510,22 @@ def set_action_status(session: Session, *, incident_id: int, action: int, status
     row = session.get(Event, action)
     if row is None or row.incident_id != incident_id or row.kind != "review.action":
         raise BadInput(f"#{action} is not a corrective action of incident #{incident_id} (warroom review {incident_id} lists them)")
+    if status == (now_is := _action_status(session, incident_id, action, row)):
+        raise BadInput(f"corrective action #{action} is {now_is} already: nothing to change")
     return eventlog.append(session, at=now, kind="review.action.status", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"corrective action #{action}: {status}",
                            data={"action": action, "status": status})
+
+
+def _action_status(session: Session, incident_id: int, action: int, row: Event) -> str:
+    """Where a corrective action stands now: its own status, moved by its latest review.action.status."""
+    status = json.loads(row.data).get("status", "open")
+    for e in session.exec(select(Event).where(Event.incident_id == incident_id, Event.kind == "review.action.status", col(Event.seq) > action)
+                          .order_by(col(Event.seq))).all():
+        data = json.loads(e.data)
+        if isinstance(data, dict) and data.get("action") == action:
+            status = data.get("status", status)
+    return status
 
 
 # ── improvement over time: every drill of a playbook ───────────────────────────────────────────

@@ -5,11 +5,10 @@ end) and the 30-day history, scored by warroom.risk."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from warroom import risk
+from warroom import clock, risk
 from warroom.config import Config
 from warroom.services import fallbacks, history
 from warroom.store.models import SupplierState
@@ -44,7 +43,7 @@ def facts(session: Session, config: Config, now: datetime, *, only: str | None =
 
 
 def _today(config: Config, now: datetime):
-    return now.astimezone(ZoneInfo(config.settings.timezone)).date()  # a contract ends on the war-room's calendar
+    return clock.today(now, config.settings.timezone)  # a contract ends on the war-room's calendar
 
 
 def ranking(session: Session, config: Config, now: datetime) -> tuple[risk.Ranked, ...]:

@@ -119,6 +119,7 @@ class FiredLevel:
     level: int
     fired_at: datetime
     notify: tuple[str, ...]
+    who: str = ""  # the notify targets as shown, or what a level that reaches no one says (config.notified)
 
 
 def age(opened_at: datetime, ended_at: datetime | None, now: datetime) -> timedelta:
@@ -312,6 +313,7 @@ class LevelView:
     acked_at: datetime | None
     acked_by: str | None
     contacts: tuple[str, ...] = ()  # each notify target as the config names it, with phone and e-mail
+    who: str = ""  # the notify targets as shown, or what a level that reaches no one says (config.notified)
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,6 +233,18 @@ class WarroomApp(App):
             changes.close()
             store.dispose()
 
+    def loaded_home(self, timeout: float = 30) -> tuple[Config, Store] | None:
+        """The war-room's config and store, once loaded (a screen's worker waits here, never the UI
+        loop); None when the home could not be loaded: the board says why."""
+        if not self._loaded.wait(timeout) or self._home_config is None or self._home_store is None:
+            return None
+        return self._home_config, self._home_store
+
+    @property
+    def home_config(self) -> Config | None:
+        """The war-room's config when loaded (None before, or when it could not be)."""
+        return self._home_config
+
     @work(thread=True, group="act", exit_on_error=False)
     def act(self, command: commands.Command, report: Callable[[str, bool], None] | None = None,
             landed: Callable[[commands.Outcome], object] | None = None) -> None:

@@ -166,30 +166,27 @@ def ago(then: datetime, now: datetime) -> str:
     return f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m ago"
 
 
-def fired_text(level: views.FiredLevel, now: datetime, nobody: str = "—") -> str:
-    """`L2 FIRED · ack (cio) · 3m ago`: a level that fired and that its people have not acknowledged.
-    `nobody`: what a level that names no one says (a drill's: "no drill targets")."""
-    return f"L{level.level} FIRED · ack ({', '.join(level.notify) or nobody}) · {ago(level.fired_at, now)}"
+def fired_text(level: views.FiredLevel, now: datetime) -> str:
+    """`L2 FIRED · ack (cio) · 3m ago`: a level that fired and that its people have not acknowledged."""
+    return f"L{level.level} FIRED · ack ({level.who}) · {ago(level.fired_at, now)}"
 
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def fired_all(levels: Sequence[views.FiredLevel], now: datetime, mode: str = Mode.LIVE) -> str:
+def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
     """Every fired, unacknowledged level in one phrase: `L1, L2 FIRED · ack (duty-officer; cio) · 3m ago`
-    (since the first fired). A drill's levels name only targets marked for drills (Config.reached)."""
-    nobody = "no drill targets" if mode == Mode.DRILL else "—"
+    (since the first fired). A level that reaches no one says so once (`who`, config.notified)."""
     if len(levels) == 1:
-        return fired_text(levels[0], now, nobody)
-    owed = "; ".join(", ".join(level.notify) or nobody for level in levels)
-    owed = nobody if all(not level.notify for level in levels) else owed
+        return fired_text(levels[0], now)
+    owed = "; ".join(level.who for level in levels) if any(level.notify for level in levels) else levels[0].who
     return f"{', '.join(f'L{level.level}' for level in levels)} FIRED · ack ({owed}) · {ago(min(level.fired_at for level in levels), now)}"
 
 
 def owed_text(i: views.OpenIncident, now: datetime) -> str:
     """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions, a late legal report."""
-    parts = [fired_all(i.fired_unacknowledged, now, i.mode)] if i.fired_unacknowledged else []
+    parts = [fired_all(i.fired_unacknowledged, now)] if i.fired_unacknowledged else []
     if i.late_steps:
         parts.append(plural(i.late_steps, "late step", "late steps"))
     if i.overdue_decisions:
@@ -209,7 +206,7 @@ def most_urgent(incidents: Sequence[views.OpenIncident], now: datetime, *, pendi
         more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
         colour = "red" if i.mode == Mode.LIVE else "yellow"
         return literal.template(f"[b reverse {colour}] ⚠ $mode #$id $what$more [/]  ", mode=str(i.mode).upper(), id=i.id,
-                                what=fired_all(i.fired_unacknowledged, now, i.mode), more=more)
+                                what=fired_all(i.fired_unacknowledged, now), more=more)
     waiting = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
     if pending and waiting:
         i = waiting[0]

@@ -80,7 +80,7 @@ class About:
         for c in e.contacts or e.notify:
             lines.append(Content.assemble("  ☎ ", literal.plain(c)))
         if not e.notify:
-            lines.append(literal.plain("  no drill targets" if self.view.incident.mode == "drill" else "  —"))
+            lines.append(literal.plain(f"  {e.who}"))
         self._history(lines, lambda d: str(d.get("level")) == key)
         return literal.plain(f"Escalation L{e.level}"), Content("\n").join(lines)
 

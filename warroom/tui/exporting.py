@@ -84,17 +84,16 @@ def _write(app: WarroomApp, incident_id: int, fmt: str, obligation: str | None, 
     from warroom.services import exports
 
     shown = text.line(str(target))
-    if not app._loaded.wait(30) or app._home_config is None or app._home_store is None:
+    if (home := app.loaded_home()) is None:
         literal.notify(app, "nothing was exported: the war-room could not be loaded (the board says why)", severity="error")
         return
+    config, store = home
     try:
-        exports.check_target(target)
-        if not replace and os.path.lexists(target):
-            raise exports.Exists(shown)
+        exports.check_target(target, replace)
         signer, unsigned = exports.signer(app.home) if fmt == "json" else (None, None)
         literal.notify(app, f"exporting incident #{incident_id} ({fmt}) to {shown} …", timeout=3)
-        with app._home_store.read() as session:
-            chain = exports.export(session, incident_id, app._home_config, app.clock.now(), fmt, target, user=identity.os_user(),
+        with store.read() as session:
+            chain = exports.export(session, incident_id, config, app.clock.now(), fmt, target, user=identity.os_user(),
                                    signer=signer, obligation=obligation, replace=replace)
     except exports.Exists:
         def answered(yes: bool | None) -> None:

@@ -60,11 +60,12 @@ class MselScreen(Screen):
         from warroom.services import actors, drills
 
         app = self.warroom
-        if not app._loaded.wait(30) or app._home_store is None or app._home_config is None:
+        if (home := app.loaded_home()) is None:
             return
+        config, store = home
         try:
-            with app._home_store.read() as session:
-                msel = drills.msel(session, incident_id=self.incident_id, actor=actors.current(app._home_config), now=self.clock.now())
+            with store.read() as session:
+                msel = drills.msel(session, incident_id=self.incident_id, actor=actors.current(config), now=self.clock.now())
         except WarroomError as exc:
             self.app.call_from_thread(self._refused, str(exc))
             return

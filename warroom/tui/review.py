@@ -5,7 +5,6 @@ corrective actions and their status). Reached from the room of a resolved or clo
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
@@ -30,18 +29,6 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 
-def span(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    return durations.format(timedelta(seconds=whole)) if whole else "0s"
-
-
-def both(seconds: float | None, speed: float) -> str:
-    """A measured wall-clock span in scenario time too, to read against the targets: `4m scenario (12s wall)`."""
-    if seconds is None or speed == 1:
-        return span(seconds)
-    return f"{span(seconds * speed)} scenario ({span(seconds)} wall)"
 
 
 class ReviewScreen(Screen):
@@ -57,6 +44,7 @@ class ReviewScreen(Screen):
         super().__init__()
         self.incident_id, self.clock, self.zone = incident_id, clock, zone
         self.result: Review | None = None
+        self.targets: list[str] = []  # what an observation can be tied to: the targets the playbook sets (review.set_targets)
         # Only a running incident's review moves with the clock (pending targets, its duration); an
         # ended one changes when an event arrives, which the app says (refresh_review on IncidentChanged).
         self.ticker: Timer | None = None
@@ -85,21 +73,23 @@ class ReviewScreen(Screen):
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def refresh_review(self) -> None:
         from warroom.errors import WarroomError
-        from warroom.services import review
+        from warroom.services import incidents, review
 
         app = self.warroom
-        if not app._loaded.wait(30) or app._home_store is None or app._home_config is None:
+        if (home := app.loaded_home()) is None:
             return
+        config, store = home
         try:
-            with app._home_store.read() as session:
-                result = review.review(session, self.incident_id, app._home_config, self.clock.now())
+            with store.read() as session:
+                result = review.review(session, self.incident_id, config, self.clock.now())
+                targets = review.set_targets(incidents.snapshot(incidents.get(session, self.incident_id)))
         except WarroomError as exc:
             self.app.call_from_thread(self.query_one("#reviewline", Static).update, literal.plain(str(exc), "bold"))
             return
-        self.app.call_from_thread(self.show, result)
+        self.app.call_from_thread(self.show, result, targets)
 
-    def show(self, r: Review) -> None:
-        self.result = r
+    def show(self, r: Review, targets: list[str]) -> None:
+        self.result, self.targets = r, targets
         if r.ended_at is None and self.ticker is None:
             self.ticker = self.set_interval(2.0, self.refresh_review)
         elif r.ended_at is not None and self.ticker is not None:
@@ -108,15 +98,15 @@ class ReviewScreen(Screen):
         faster = f" · {r.speed:g}× faster" if r.speed != 1 else ""
         self.query_one("#reviewline", Static).update(Content.assemble(
             literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
-            literal.plain(f" · wall-clock {span(r.wall_seconds)}, scenario {span(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
+            literal.plain(f" · wall-clock {durations.spoken(r.wall_seconds)}, scenario {durations.spoken(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
         self.query_one("#measures", Rows).sync([
-            (m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
-                      span(m.target_seconds) if m.target_seconds is not None else "—"))
+            (m.name, (m.name, durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), m.result + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
+                      durations.spoken(m.target_seconds) if m.target_seconds is not None else "—"))
             for m in r.measures])
-        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, both(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
+        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, durations.scenario(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
-            (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", both(i.first_response_seconds, r.speed),
-                          f"{i.expect} {both(i.expect_seconds, r.speed)}" if i.expect else "—",
+            (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", durations.scenario(i.first_response_seconds, r.speed),
+                          f"{i.expect} {durations.scenario(i.expect_seconds, r.speed)}" if i.expect else "—",
                           text.words(" — ".join(x for x in (i.message or "", f"fault {i.fault}" if i.fault else "") if x))))
             for i in r.injects])
         record = [(f"o{o.seq}", (o.kind, f"target {o.target}" if o.target else f"step {o.step}", text.words(o.text))) for o in r.observations]
@@ -131,8 +121,7 @@ class ReviewScreen(Screen):
         r = self.result
         if r is None:
             return []
-        targets = list(dict.fromkeys(m.target for m in r.measures if m.target and m.target_seconds is not None))
-        choices = [(f"target:{t}", f"target {t}") for t in targets] + [(f"step:{s.id}", f"step {s.id}: {s.title}") for s in r.steps]
+        choices = [(f"target:{t}", f"target {t}") for t in self.targets] + [(f"step:{s.id}", f"step {s.id}: {s.title}") for s in r.steps]
         focused = self.focused
         here = None
         if isinstance(focused, Rows) and focused.id == "rsteps" and focused.selected_key:
@@ -179,7 +168,7 @@ class ReviewScreen(Screen):
             if not said:
                 return
             asked.append(said)
-            people = self.warroom._home_config.people if self.warroom._home_config is not None else {}
+            people = self.warroom.home_config.people if self.warroom.home_config is not None else {}
             if people:  # an owner is one of [people]: picked, not typed
                 self.app.push_screen(Choose("Who owns it?", [(user, f"{user}: {p.name} ({p.role})") for user, p in sorted(people.items())]),
                                      got_owner)
@@ -189,7 +178,7 @@ class ReviewScreen(Screen):
         ask("Corrective action:", got_text)
 
     def action_action_status(self) -> None:
-        from warroom.vocabulary import ActionStatus
+        from warroom.vocabulary import ActionStatus, words
 
         actions = {f"a{a.seq}": a for a in self.result.actions} if self.result else {}
         if not actions:
@@ -203,10 +192,10 @@ class ReviewScreen(Screen):
 
             def picked(status: str | None) -> None:
                 if status:
-                    self.warroom.act(commands.ActionStatus(self.incident_id, action.seq, status))
+                    self.warroom.act(commands.SetActionStatus(self.incident_id, action.seq, status))
 
             self.app.push_screen(Choose(f"Corrective action #{action.seq} is {action.status}; now:",
-                                        [(s.value, s.value) for s in ActionStatus if s != action.status]), picked)
+                                        [(s, s) for s in words(ActionStatus)]), picked)  # the current one is refused by the service, as from the CLI
 
         selected = self.query_one("#record", Rows).selected_key
         if selected in actions and self.focused is self.query_one("#record", Rows):

@@ -245,11 +245,10 @@ class IncidentScreen(QuietTexts, Screen):
             steps.append((st.id, (STEP_MARK[st.status], st.id, due, text.words(st.title))))
         self.query_one("#steps", Rows).sync(steps)
         ladder = []
-        not_live = view.incident.mode == "drill"  # a drill's ladder names only targets marked for drills
         for e in view.ladder:
             state = {"acknowledged": f"✔ {e.acked_by}", "fired": f"FIRED {self._t(e.fired_at)}", "cancelled": "cancelled"}.get(
                 e.state, f"due {self._t(e.due_at)}")
-            ladder.append((str(e.level), (f"L{e.level}", state, ", ".join(e.notify) or ("no drill targets" if not_live else "—"))))
+            ladder.append((str(e.level), (f"L{e.level}", state, e.who)))
         self.query_one("#ladder", Rows).sync(ladder)
         self.query_one("#fallbacks", Rows).sync([
             (f.id, (f.id, f"ACTIVE since {self._t(f.activations[-1].activated_at)}" if f.active and f.activations else

@@ -21,10 +21,11 @@ def follow_uptime(board: BoardScreen) -> None:
         from warroom.services import history
 
         # The app's own config and store, once loaded: no second parse and connection a minute.
-        if not app._loaded.wait(30) or app._home_store is None or app._home_config is None:
+        if (home := app.loaded_home()) is None:
             return  # the board says what is wrong with the home already
-        with app._home_store.read() as session:
-            found = history.availability(session, app._home_config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
+        config, store = home
+        with store.read() as session:
+            found = history.availability(session, config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
         app.call_from_thread(shown, {k: v["30d"].uptime for k, v in found.items()})
 
     def shown(uptime: dict[str, float | None]) -> None:
