@@ -49,10 +49,6 @@ def hold_key(incident_id: int, n: int) -> str:
     return f"inject-hold:{incident_id}:{n}"
 
 
-heal_key = drillmarks.heal_key
-_faults = drillmarks.faults
-
-
 def planned_at(incident: Incident, inject: Inject) -> datetime:
     return incident.opened_at + scaled(incident, inject.at)
 
@@ -247,16 +243,6 @@ def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], o
 
 # ── healing: a drill that ends leaves no simulated supplier broken ─────────────────────────────
 
-def _running(session: Session) -> set[int]:
-    return {i for i in session.exec(select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))).all() if i is not None}
-
-
-def _held_broken(session: Session, running: set[int]) -> set[str]:
-    """The simulated suppliers a running drill's recorded faults leave broken."""
-    broken, _ = _faults(session, running)
-    return {s for i in running for s, m in broken.get(i, {}).items() if m != "up"}
-
-
 @dataclass(frozen=True, slots=True)
 class Unhealed:
     pending: list[tuple[int, str]]  # (drill, supplier) to set up again
@@ -264,26 +250,15 @@ class Unhealed:
 
 
 def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = frozenset()) -> Unhealed:
-    """(drill, supplier) for each simulated supplier an ended drill broke and nothing has healed,
-    unless a drill still running broke it too. Drills `settled` before (keyed by when they ended,
+    """(drill, supplier) for each simulated supplier an ended drill holds broken (drillmarks' rule),
+    unless a drill still running holds it too. Drills `settled` before (keyed by when they ended,
     so one reopened and ended again is looked at afresh) are not read again: the monitor asks
     every second, and ended drills only accumulate."""
-    ended: dict[int, datetime] = {}
-    # Four columns, not the rows with their playbook snapshots: this runs every second.
-    for incident_id, resolved_at, closed_at, opened_at in session.exec(
-            select(Incident.id, Incident.resolved_at, Incident.closed_at, Incident.opened_at)
-            .where(Incident.mode == "drill", col(Incident.status).not_in(ACTIVE))).all():
-        end = resolved_at or closed_at or opened_at
-        if incident_id is not None and (incident_id, end) not in settled:
-            ended[incident_id] = end
-    if not ended:
+    drills = drillmarks.read(session, settled)
+    if not drills.ended:
         return Unhealed([], set())
-    broken, healed = _faults(session, set(ended))
-    still = _held_broken(session, _running(session))
-    pending = [(i, s) for i in sorted(ended) for s, m in sorted(broken.get(i, {}).items())
-               if m != "up" and s not in still and heal_key(i, s) not in healed]
-    waiting = {i for i in ended for s, m in broken.get(i, {}).items() if m != "up" and heal_key(i, s) not in healed}
-    return Unhealed(pending, {(i, end) for i, end in ended.items() if i not in waiting})
+    still = drills.held_by_running()
+    return Unhealed([(i, s) for i, s in drills.unhealed() if s not in still], drills.settled())
 
 
 def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
@@ -293,7 +268,7 @@ def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
     drill's recorded fault holds that supplier broken (the same inject, fired by someone else)."""
     if plan.fault is None or error is not None or plan.fault[1] == "up":
         return None
-    return None if plan.fault[0] in _held_broken(session, _running(session)) else plan.fault[0]
+    return None if plan.fault[0] in drillmarks.read(session, ended=False).held_by_running() else plan.fault[0]
 
 
 def heal(supplier: str, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> str | None:
@@ -314,7 +289,7 @@ def record_healed(session: Session, *, incident_id: int, supplier: str, now: dat
         return eventlog.append(session, at=now, kind="drill.healed", actor=SYSTEM, origin=origin, incident_id=incident_id,
                                object=f"incident:{incident_id}/fault:{supplier}",
                                summary=f"[DRILL] drill over: simulated {supplier} healed (up)", data={"supplier": supplier, "mode": "up"},
-                               key=heal_key(incident_id, supplier))
+                               key=drillmarks.heal_key(incident_id, supplier))
     except eventlog.Duplicate:
         return None
 
