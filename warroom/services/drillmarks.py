@@ -151,7 +151,9 @@ class Marks:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def holders(self, session: Session) -> dict[str, int]:
-        token = (session.exec(select(func.max(Event.seq)).where(col(Event.kind).in_(_DRILL_EVENTS))).one(),
+        # The newest of each kind apart: each one step of the kind index, however long the history.
+        newest = [select(func.max(Event.seq)).where(Event.kind == kind).scalar_subquery() for kind in _DRILL_EVENTS]
+        token = (tuple(session.exec(select(*newest)).one()),
                  tuple(session.exec(select(Incident.id, Incident.status).where(Incident.mode == "drill", col(Incident.status).in_(RUNNING))
                                     .order_by(col(Incident.id))).all()))
         with self._lock:
@@ -199,10 +201,11 @@ def states(session: Session, since: dict[str, datetime]) -> dict[str, int]:
         return {}
     wanted = {f"supplier:{s}": iso(at) for s, at in since.items()}
     out: dict[str, int] = {}
-    for at, obj, data in session.exec(select(Event.at, Event.object, Event.data)
-                                           .where(col(Event.object).in_(sorted(wanted)), Event.kind == "supplier.state",
-                                                  col(Event.at).in_(sorted(set(wanted.values()))), col(Event.data).like(_MARKED))
-                                           .order_by(col(Event.seq))).all():
+    # Not ordered in SQL: ORDER BY seq would walk the kind index through every change ever recorded.
+    found = session.exec(select(Event.seq, Event.at, Event.object, Event.data)
+                         .where(col(Event.object).in_(sorted(wanted)), Event.kind == "supplier.state",
+                                col(Event.at).in_(sorted(set(wanted.values()))), col(Event.data).like(_MARKED))).all()
+    for _, at, obj, data in sorted(found):
         if wanted.get(obj) == at:
             drill = mark_of(json.loads(data))
             if drill is not None:
