@@ -189,3 +189,38 @@ def test_the_monitors_shared_marks_see_a_fault_recorded_after_they_were_read(wor
     write(lambda s: drills.record_healed(s, incident_id=drill, supplier="nlcloud", now=clock.now(), holder=HOLDER, origin=ORIGIN))
     assert read(lambda s: marks.holders(s)) == {}
     assert read(lambda s: drills.unhealed(s)).pending == []
+
+
+def test_a_first_round_that_changes_every_supplier_reads_the_drills_faults_once(home, clock):
+    """A fresh monitor's first round changes every supplier: with the monitor's one Marks, the drills'
+    faults are read once, not once per change (and, with a drill running, they are read at all)."""
+    from sqlalchemy import event as sa_event
+
+    from warroom.services import drillmarks
+
+    configure(home)
+    clock.set(T0)
+    config = library.config(home)
+    me = actors.resolve(config, ME, ORIGIN)
+    store = home.open_store()
+    statements: list[str] = []
+    sa_event.listen(store.engine, "before_cursor_execute", lambda conn, cursor, sql, *a: statements.append(sql))
+    marks = drillmarks.Marks()
+    try:
+        with store.write() as session:
+            drill = incidents.start(session, playbook=library.find(home, config, "quick-drill"), mode="drill", now=clock.now(), actor=me).id
+            drills.record(session, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), error=None, now=clock.now(), actor=me,
+                          by_monitor=False)
+            lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=2), gap_after=timedelta(days=400), origin=ORIGIN)
+        statements.clear()
+        changes = []
+        for supplier in config.suppliers:
+            with store.write() as session:
+                changes.append(health.record(session, supplier=supplier, observation=Observation("down", None, "test down", "test"),
+                                             now=clock.now(), config=config, playbooks=[], holder=HOLDER, origin=ORIGIN, marks=marks))
+    finally:
+        store.dispose()
+    assert len(config.suppliers) > 3 and all(c is not None for c in changes)
+    assert [c.supplier for c in changes if c.drill == drill] == ["nlcloud"]
+    faults_read = [s for s in statements if "FROM event" in s and "event.incident_id IN" in s]  # the drills' inject and heal events
+    assert len(faults_read) == 1, faults_read
