@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select  # five columns: more than sqlmodel's select types
 from sqlmodel import Session, col, select
 
 from warroom.clock import iso
@@ -113,10 +114,11 @@ def read(session: Session, settled: Iterable[tuple[int, datetime]] = frozenset()
     skip = set(settled)
     running: set[int] = set()
     over: dict[int, datetime] = {}
-    query = select(Incident.id, Incident.status, Incident.resolved_at, Incident.closed_at, Incident.opened_at).where(Incident.mode == "drill")
+    query = core_select(col(Incident.id), col(Incident.status), col(Incident.resolved_at), col(Incident.closed_at), col(Incident.opened_at)).where(
+        col(Incident.mode) == "drill")
     if not ended:
         query = query.where(col(Incident.status).in_(RUNNING))
-    for incident_id, status, resolved_at, closed_at, opened_at in session.exec(query).all():
+    for incident_id, status, resolved_at, closed_at, opened_at in session.execute(query).all():
         if incident_id is None:
             continue
         if status in RUNNING:
@@ -181,7 +183,7 @@ def cause(session: Session, supplier_id: str, since: datetime | None, marks: Mar
     broken, or the drill whose marked change set its current state at `since`, unless that state
     was `up`; None: a real change), and whether the state it leaves was a drill's."""
     before = _setting(session, supplier_id, since) if since is not None else None
-    left = mark_of(before) is not None and before.get("to") != "up"
+    left = isinstance(before, dict) and mark_of(before) is not None and before.get("to") != "up"
     held = (marks or Marks()).holders(session).get(supplier_id)
     if held is not None:
         return held, left
