@@ -502,21 +502,21 @@ def test_an_injects_failed_fault_is_read_from_its_own_event_and_from_injects_rec
                               summary=f"[DRILL] ad-hoc inject by Alice: simulated nlcloud NOT set down: {old_error}",
                               data={"inject": None, "message": None, "fault": {"supplier": "nlcloud", "mode": "down"}, "expect": None,
                                     "planned_at": None, "late_seconds": None, "error": old_error})
-        assert drillmarks.holders(session) == {}
+        assert drillmarks.read(session).holders() == {}
     clock.advance(timedelta(seconds=5))
     plan = drills.Plan(incident, None, "", ("paybank", "down"), None, None)
     with store.write() as session:
         new = drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=False)
-        assert "error" not in new["data"] and drillmarks.holders(session) == {"paybank": incident}  # held from the moment it is recorded
+        assert "error" not in new["data"] and drillmarks.read(session).holders() == {"paybank": incident}  # held from the moment it is recorded
     with store.write() as session:
         failed = drills.record_failed(session, plan, new, error="refused: HTTP 500", now=clock.now(), actor=people["alice"], by_monitor=False)
         assert failed["data"] == {"inject": None, "inject_seq": new["seq"], "fault": {"supplier": "paybank", "mode": "down"}, "error": "refused: HTTP 500"}
         assert drills.record_failed(session, plan, new, error="again", now=clock.now(), actor=people["alice"], by_monitor=False) is None  # once
-        assert drillmarks.holders(session) == {}  # it did not take: nothing is held
+        assert drillmarks.read(session).holders() == {}  # it did not take: nothing is held
     clock.advance(timedelta(seconds=5))
     with store.write() as session:
         took = drills.record(session, drills.Plan(incident, None, "", ("eidgate", "down"), None, None), now=clock.now(), actor=people["alice"], by_monitor=False)
-        assert drillmarks.holders(session) == {"eidgate": incident}
+        assert drillmarks.read(session).holders() == {"eidgate": incident}
     with store.read() as session:
         msel = drills.msel(session, incident_id=incident, actor=people["alice"], now=clock.now())
     assert [(r.fault, r.error) for r in msel.injects if r.n is None] == [("nlcloud=down", old_error), ("paybank=down", "refused: HTTP 500"),

@@ -7,10 +7,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sqlmodel import select
 
 from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
 from tests.test_hostile_suppliers import toml_string
-from tests.test_incidents import Hook, cli_ok, configure, event_rows
+from tests.test_incidents import ME, Hook, cli_ok, configure, event_rows
 from warroom.clock import SystemClock
 from warroom.config import NotifyTarget
 from warroom.services import library, outbox
@@ -79,3 +80,42 @@ def test_a_message_to_an_unusable_url_fails_alone_and_the_others_are_delivered_o
         assert failed[target]["data"]["attempts"] == 1 and failed[target]["data"]["final"] is False
         assert rows[target][2], rows[target]
     assert "Traceback" not in "\n".join(monitor.lines), monitor.lines
+
+
+def test_a_drill_marked_state_change_says_drill_once_in_its_webhook_message(home, clock):
+    """A change a drill's fault caused begins "[DRILL #N] "; the webhook text says DRILL once, as the
+    CSV export does (one rule: vocabulary.says_drill)."""
+    import json
+    from datetime import timedelta
+
+    from warroom.health.states import Observation
+    from warroom.services import actors, drills, health, incidents, lease
+    from warroom.store.models import Outbox
+
+    configure(home)
+    cfg = library.config(home)
+    cfg = cfg.model_copy(update={"notify": {**cfg.notify, "hooked": NotifyTarget.model_construct(name="Hooked", webhook="http://127.0.0.1:9/hook",
+                                                                                       drills=True)}})
+    origin = {"host": "test", "terminal": None, "ssh_client": None}
+    me = actors.resolve(cfg, ME, origin)
+    store = home.open_store()
+    try:
+        with store.write() as session:
+            drill = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(), actor=me).id
+            drills.record(session, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), now=clock.now(), actor=me,
+                          by_monitor=False)
+        for _ in range(3):
+            with store.write() as session:
+                lease.take(session, holder="t", now=clock.now(), ttl=timedelta(days=1), gap_after=timedelta(days=1), origin=origin)
+                health.record(session, supplier=cfg.supplier("nlcloud"), observation=Observation("down", None, "test down", "test"),
+                              now=clock.now(), config=cfg, playbooks=[], holder="t", origin=origin)
+            clock.advance(timedelta(minutes=1))
+        change = [e for e in event_rows(home, "supplier.state") if e["data"].get("drill") == drill][-1]
+        assert change["summary"].startswith(f"[DRILL #{drill}] ")
+        with store.write() as session:
+            assert outbox.enqueue(session, config=cfg, incident=session.get(Incident, drill), event=change, targets=["hooked"], now=clock.now()) == 1
+        with store.read() as session:
+            payload = json.loads(session.exec(select(Outbox.payload)).one())
+    finally:
+        store.dispose()
+    assert payload["summary"] == change["summary"], payload["summary"]  # not "[DRILL] [DRILL #N] …"

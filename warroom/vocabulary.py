@@ -83,3 +83,17 @@ class ActionStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in-progress"
     DONE = "done"
+
+
+DRILL_TAG = "[DRILL]"
+
+
+def says_drill(summary: str) -> bool:
+    """Whether a summary already says DRILL: the log's own drill summaries begin "[DRILL]" or
+    "[DRILL #12]". Every reader that adds the tag asks this, so none says it twice."""
+    return summary.startswith(("[DRILL]", "[DRILL #"))
+
+
+def drill_said(summary: str) -> str:
+    """A drill's summary as a reader outside warroom must see it: saying DRILL, once."""
+    return summary if says_drill(summary) else f"{DRILL_TAG} {summary}"

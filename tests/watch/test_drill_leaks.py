@@ -113,3 +113,109 @@ def test_a_drills_fault_marks_the_fall_and_the_recovery_and_nothing_else(world, 
     opened = next(m for m in read(lambda s: review.review(s, during, config, end)).measures if m.name == "open")
     assert opened.result == "not measured" and opened.source is None
     assert next(v for v in read(lambda s: health.status(s, config, end)).suppliers if v.id == "nlcloud").drill is None
+
+
+def _fault(write, drill, me, clock, mode="down"):
+    write(lambda s: drills.record(s, drills.Plan(drill, None, "", ("nlcloud", mode), None, None), now=clock.now(), actor=me,
+                                  by_monitor=False))
+
+
+def test_a_window_that_starts_mid_drill_starts_exercised_not_down(world, clock):
+    config, books, me, write, read, rounds = world
+    rounds("up", T0 + 10 * M)
+    drill = write(lambda s: incidents.start(s, playbook=books["exercise"], mode="drill", now=clock.now(), actor=me)).id
+    _fault(write, drill, me, clock)
+    rounds("down", T0 + 20 * M)                                  # down confirmed at 09:11, the drill's
+    write(lambda s: incidents.transition(s, incident_id=drill, to="resolved", now=clock.now(), actor=me))
+    write(lambda s: drills.record_healed(s, incident_id=drill, supplier="nlcloud", now=clock.now(), holder=HOLDER, origin=ORIGIN))
+    rounds("up", T0 + 40 * M)                                    # the drill's recovery, confirmed at 09:21
+    end = clock.now()
+    # A window starting at 09:15: mid-drill. Its first six minutes are the drill's, not an outage.
+    found = read(lambda s: history.availability(s, config, end, windows={"w": end - (T0 + 15 * M)}))["nlcloud"]["w"]
+    assert found.down_seconds == 0 and found.outages == 0
+    assert found.exercised_seconds == 360 and found.up_seconds == 19 * 60
+    recovery = _changes(read)[-1]  # the recovery says the state it left was the drill's
+    assert recovery["data"].get("drill") == drill and recovery["data"].get("from_drill") is True
+
+
+def test_a_current_state_a_drill_set_counts_exercised_with_no_change_in_the_window(world, clock):
+    config, books, me, write, read, rounds = world
+    rounds("up", T0 + 10 * M)
+    drill = write(lambda s: incidents.start(s, playbook=books["exercise"], mode="drill", now=clock.now(), actor=me)).id
+    _fault(write, drill, me, clock)
+    rounds("down", T0 + 15 * M)
+    # The drill ends and its heal keeps failing: nlcloud stays down, a drill's state, for long.
+    write(lambda s: incidents.transition(s, incident_id=drill, to="resolved", now=clock.now(), actor=me))
+    rounds("down", T0 + 60 * M)
+    end = clock.now()
+    assert _changes(read)[-1]["data"].get("drill") == drill
+    found = read(lambda s: history.availability(s, config, end, windows={"10m": timedelta(minutes=10)}))["nlcloud"]["10m"]
+    assert found.down_seconds == 0 and found.outages == 0 and found.exercised_seconds == 600
+    # A later real change still reads it right: the monitor's marks, shared by every round, see the heal.
+    write(lambda s: drills.record_healed(s, incident_id=drill, supplier="nlcloud", now=clock.now(), holder=HOLDER, origin=ORIGIN))
+    assert next(v for v in read(lambda s: health.status(s, config, clock.now())).suppliers if v.id == "nlcloud").drill == drill
+
+
+def test_the_monitors_shared_marks_see_a_fault_recorded_after_they_were_read(world, clock):
+    """One Marks for every round (as the monitor keeps one): read once, and again only once a drill
+    event is new, so a fault recorded after the first read still marks the fall it causes."""
+    from warroom.services import drillmarks
+
+    config, books, me, write, read, rounds = world
+    marks = drillmarks.Marks()
+    supplier = config.supplier("nlcloud")
+
+    def round_(state):
+        write(lambda s: lease.take(s, holder=HOLDER, now=clock.now(), ttl=timedelta(days=2), gap_after=timedelta(days=400), origin=ORIGIN))
+        write(lambda s: health.record(s, supplier=supplier, observation=Observation(state, 10.0 if state == "up" else None, f"test {state}", "test"),
+                                      now=clock.now(), config=config, playbooks=[], holder=HOLDER, origin=ORIGIN, marks=marks))
+        clock.advance(M)
+
+    for _ in range(3):
+        round_("up")
+    assert read(lambda s: marks.holders(s)) == {}
+    drill = write(lambda s: incidents.start(s, playbook=books["exercise"], mode="drill", now=clock.now(), actor=me)).id
+    _fault(write, drill, me, clock)
+    for _ in range(3):
+        round_("down")
+    assert [(c["data"]["to"], c["data"].get("drill")) for c in _changes(read)] == [("up", None), ("down", drill)]
+    write(lambda s: incidents.transition(s, incident_id=drill, to="resolved", now=clock.now(), actor=me))
+    assert read(lambda s: marks.holders(s)) == {"nlcloud": drill}  # ended, not healed: still held
+    write(lambda s: drills.record_healed(s, incident_id=drill, supplier="nlcloud", now=clock.now(), holder=HOLDER, origin=ORIGIN))
+    assert read(lambda s: marks.holders(s)) == {}
+    assert read(lambda s: drills.unhealed(s)).pending == []
+
+
+def test_a_first_round_that_changes_every_supplier_reads_the_drills_faults_once(home, clock):
+    """A fresh monitor's first round changes every supplier: with the monitor's one Marks, the drills'
+    faults are read once, not once per change (and, with a drill running, they are read at all)."""
+    from sqlalchemy import event as sa_event
+
+    from warroom.services import drillmarks
+
+    configure(home)
+    clock.set(T0)
+    config = library.config(home)
+    me = actors.resolve(config, ME, ORIGIN)
+    store = home.open_store()
+    statements: list[str] = []
+    sa_event.listen(store.engine, "before_cursor_execute", lambda conn, cursor, sql, *a: statements.append(sql))
+    marks = drillmarks.Marks()
+    try:
+        with store.write() as session:
+            drill = incidents.start(session, playbook=library.find(home, config, "quick-drill"), mode="drill", now=clock.now(), actor=me).id
+            drills.record(session, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), now=clock.now(), actor=me,
+                          by_monitor=False)
+            lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=2), gap_after=timedelta(days=400), origin=ORIGIN)
+        statements.clear()
+        changes = []
+        for supplier in config.suppliers:
+            with store.write() as session:
+                changes.append(health.record(session, supplier=supplier, observation=Observation("down", None, "test down", "test"),
+                                             now=clock.now(), config=config, playbooks=[], holder=HOLDER, origin=ORIGIN, marks=marks))
+    finally:
+        store.dispose()
+    assert len(config.suppliers) > 3 and all(c is not None for c in changes)
+    assert [c.supplier for c in changes if c.drill == drill] == ["nlcloud"]
+    faults_read = [s for s in statements if "FROM event" in s and "event.incident_id IN" in s]  # the drills' inject and heal events
+    assert len(faults_read) == 1, faults_read

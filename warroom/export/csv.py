@@ -16,11 +16,11 @@ import json
 from typing import TextIO
 
 from warroom.export.model import Timeline
+from warroom.vocabulary import drill_said
 
 COLUMNS = ("seq", "at", "kind", "actor", "summary", "data")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 1000
-_SAYS_DRILL = ("[DRILL", "DRILL")  # how the log's own drill summaries begin
 
 
 def cell(text: str) -> str:
@@ -44,8 +44,8 @@ def render(timeline: Timeline, out: TextIO) -> None:
             kind_cell, actor_cell = cell(kind), cell(actor)
             if len(cells) < 1000:
                 cells[kind], cells[actor] = kind_cell, actor_cell
-        if drill and not summary.startswith(_SAYS_DRILL):
-            summary = "[DRILL] " + summary
+        if drill:
+            summary = drill_said(summary)
         rows.append((e["seq"], e["at"], kind_cell, actor_cell, "'" + summary if summary.startswith(_FORMULA) else summary,
                      stored[1] if stored else dumps(e["data"])))
         if len(rows) >= _BATCH:

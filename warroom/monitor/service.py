@@ -26,7 +26,7 @@ from warroom.health import checks
 from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
 from warroom.playbooks.schema import Playbook
-from warroom.services import drills, escalation, health, lease, library, outbox, views
+from warroom.services import drillmarks, drills, escalation, health, lease, library, outbox, views
 from warroom.services.actors import Actor
 from warroom.symbols import SUPPLIER
 from warroom.text import line
@@ -53,6 +53,7 @@ class Monitor:
         self.concurrency, self.lease_ttl, self.renew_every = concurrency, timedelta(seconds=lease_ttl), renew_every
         self.origin = identity.origin()
         self._system = Actor("system", "the monitor", "system", self.origin)
+        self._marks = drillmarks.Marks()  # who holds which supplier broken: read again only once a drill event or status is new
         self._settled: set[tuple[int, datetime]] = set()  # ended drills with nothing left to heal: not read again
         self._heal_failures: set[tuple[int, str, str]] = set()  # reported once each
         # Injects due together are recorded in the order they were due (a fair lock, taken in the
@@ -323,7 +324,7 @@ class Monitor:
     def _record(self, supplier: Supplier, observation, now: datetime):
         with self.store.write() as session:
             return health.record(session, supplier=supplier, observation=observation, now=now, config=self.config,
-                                 playbooks=self.playbooks, holder=self.holder, origin=self.origin)
+                                 playbooks=self.playbooks, holder=self.holder, origin=self.origin, marks=self._marks)
 
     async def _prune(self) -> None:
         """Latency samples older than [settings] history go; events never do (health.prune touches

@@ -59,10 +59,6 @@ def hold_key(incident_id: int, n: int) -> str:
     return f"inject-hold:{incident_id}:{n}"
 
 
-heal_key = drillmarks.heal_key
-_faults = drillmarks.faults
-
-
 def planned_at(incident: Incident, inject: Inject) -> datetime:
     return incident.opened_at + scaled(incident, inject.at)
 
@@ -196,9 +192,10 @@ def failed_key(inject_seq: int) -> str:
     return f"drill-inject-failed:{inject_seq}"
 
 
-def record_failed(session: Session, plan: Plan, inject: dict, *, error: str, now: datetime, actor: Actor, by_monitor: bool) -> dict | None:
+def record_failed(session: Session, plan: Plan, inject: dict, *, error: str, now: datetime, actor: Actor, by_monitor: bool,
+                  maybe_set: bool = False) -> dict | None:
     """The simulator did not take the fault of `inject` (its recorded event): from here on the
-    drill holds nothing broken by it. Recorded whatever became of the drill or the lease since:
+    drill holds nothing broken by it, unless it `maybe_set` it (no answer came: drillmarks.not_taken). Recorded whatever became of the drill or the lease since:
     it is what happened to an inject already in the log. Once per inject (its key)."""
     assert plan.fault is not None
     supplier, mode = plan.fault
@@ -206,8 +203,11 @@ def record_failed(session: Session, plan: Plan, inject: dict, *, error: str, now
     try:
         return eventlog.append(session, at=now, kind=drillmarks.INJECT_FAILED, actor=actor.user if not by_monitor else SYSTEM, origin=actor.origin,
                                incident_id=plan.incident_id, object=_object(plan),
-                               summary=f"[DRILL] {what} (#{inject['seq']}): simulated {supplier} NOT set {mode}: {error}",
-                               data={"inject": plan.n, "inject_seq": inject["seq"], "fault": {"supplier": supplier, "mode": mode}, "error": error},
+                               summary=(f"[DRILL] {what} (#{inject['seq']}): simulated {supplier} perhaps set {mode}, no answer came "
+                                        f"(held as the drill's until it ends): {error}" if maybe_set else
+                                        f"[DRILL] {what} (#{inject['seq']}): simulated {supplier} NOT set {mode}: {error}"),
+                               data={"inject": plan.n, "inject_seq": inject["seq"], "fault": {"supplier": supplier, "mode": mode}, "error": error,
+                                     **({"maybe_set": True} if maybe_set else {})},
                                key=failed_key(inject["seq"]), result=f"failed: {error}")
     except eventlog.Duplicate:
         return None
@@ -266,8 +266,9 @@ def skip(session: Session, *, incident_id: int, n: int, now: datetime, actor: Ac
                            data={"inject": n}, key=due_key(incident_id, n))
 
 
-def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> str | None:
-    """Break the plan's supplier in the simulator (outside any transaction): None, or why it failed."""
+def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> tuple[str, bool] | None:
+    """Break the plan's supplier in the simulator (outside any transaction): None, or why it failed
+    and whether the fault may have been set all the same (the call went out, no answer came)."""
     if plan.fault is None:
         return None
     from warroom.errors import WarroomError
@@ -275,8 +276,10 @@ def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], o
 
     try:
         (set_mode or simulator.set_mode)(config, plan.fault[0], plan.fault[1])  # type: ignore[arg-type]
+    except simulator.Unconfirmed as exc:
+        return str(exc), True
     except WarroomError as exc:
-        return str(exc)
+        return str(exc), False
     return None
 
 
@@ -295,10 +298,11 @@ def carry_out(store: Store, plan: Plan, event: dict, config: Config, *, now: Cal
     """The rest of an inject `record` wrote: its fault set in the simulator (outside any
     transaction), then the failure recorded if it did not take, or the supplier set up again if
     the drill ended while the call was in flight. The monitor and every command fire through this."""
-    error = deliver(plan, config, set_mode)
-    if error is not None:
+    failed = deliver(plan, config, set_mode)
+    if failed is not None:
+        error, maybe_set = failed
         with store.write() as session:
-            record_failed(session, plan, event, error=error, now=now(), actor=actor, by_monitor=by_monitor)
+            record_failed(session, plan, event, error=error, maybe_set=maybe_set, now=now(), actor=actor, by_monitor=by_monitor)
         return Delivery(error)
     with store.read() as session:
         supplier = left_broken(session, plan, None)
@@ -309,16 +313,6 @@ def carry_out(store: Store, plan: Plan, event: dict, config: Config, *, now: Cal
 
 # ── healing: a drill that ends leaves no simulated supplier broken ─────────────────────────────
 
-def _running(session: Session) -> set[int]:
-    return {i for i in session.exec(select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))).all() if i is not None}
-
-
-def _held_broken(session: Session, running: set[int]) -> set[str]:
-    """The simulated suppliers a running drill's recorded faults leave broken."""
-    broken, _ = _faults(session, running)
-    return {s for i in running for s, m in broken.get(i, {}).items() if m != "up"}
-
-
 @dataclass(frozen=True, slots=True)
 class Unhealed:
     pending: list[tuple[int, str]]  # (drill, supplier) to set up again
@@ -326,26 +320,15 @@ class Unhealed:
 
 
 def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = frozenset()) -> Unhealed:
-    """(drill, supplier) for each simulated supplier an ended drill broke and nothing has healed,
-    unless a drill still running broke it too. Drills `settled` before (keyed by when they ended,
+    """(drill, supplier) for each simulated supplier an ended drill holds broken (drillmarks' rule),
+    unless a drill still running holds it too. Drills `settled` before (keyed by when they ended,
     so one reopened and ended again is looked at afresh) are not read again: the monitor asks
     every second, and ended drills only accumulate."""
-    ended: dict[int, datetime] = {}
-    # Four columns, not the rows with their playbook snapshots: this runs every second.
-    for incident_id, resolved_at, closed_at, opened_at in session.exec(
-            select(Incident.id, Incident.resolved_at, Incident.closed_at, Incident.opened_at)
-            .where(Incident.mode == "drill", col(Incident.status).not_in(ACTIVE))).all():
-        end = resolved_at or closed_at or opened_at
-        if incident_id is not None and (incident_id, end) not in settled:
-            ended[incident_id] = end
-    if not ended:
+    drills = drillmarks.read(session, settled)
+    if not drills.ended:
         return Unhealed([], set())
-    broken, healed = _faults(session, set(ended))
-    still = _held_broken(session, _running(session))
-    pending = [(i, s) for i in sorted(ended) for s, m in sorted(broken.get(i, {}).items())
-               if m != "up" and s not in still and heal_key(i, s) not in healed]
-    waiting = {i for i in ended for s, m in broken.get(i, {}).items() if m != "up" and heal_key(i, s) not in healed}
-    return Unhealed(pending, {(i, end) for i, end in ended.items() if i not in waiting})
+    still = drills.held_by_running()
+    return Unhealed([(i, s) for i, s in drills.unhealed() if s not in still], drills.settled())
 
 
 def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
@@ -355,10 +338,7 @@ def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
     running drill's recorded fault holds that supplier broken."""
     if plan.fault is None or error is not None or plan.fault[1] == "up":
         return None
-    running = _running(session)
-    if plan.incident_id in running:
-        return None
-    return None if plan.fault[0] in _held_broken(session, running) else plan.fault[0]
+    return None if plan.fault[0] in drillmarks.read(session, ended=False).held_by_running() else plan.fault[0]
 
 
 def heal(supplier: str, config: Config, set_mode: Callable[[Config, str, str], object] | None = None) -> str | None:
@@ -379,7 +359,7 @@ def record_healed(session: Session, *, incident_id: int, supplier: str, now: dat
         return eventlog.append(session, at=now, kind="drill.healed", actor=SYSTEM, origin=origin, incident_id=incident_id,
                                object=f"incident:{incident_id}/fault:{supplier}",
                                summary=f"[DRILL] drill over: simulated {supplier} healed (up)", data={"supplier": supplier, "mode": "up"},
-                               key=heal_key(incident_id, supplier))
+                               key=drillmarks.heal_key(incident_id, supplier))
     except eventlog.Duplicate:
         return None
 

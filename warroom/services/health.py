@@ -44,9 +44,11 @@ def record(
     playbooks: list[Playbook],
     holder: str,
     origin: dict[str, Any],
+    marks: drillmarks.Marks | None = None,
 ) -> Change | None:
     """Record one round for one supplier: sample, confirmation, state change event, suggestions.
-    Raises lease.NotLeader (and records nothing) unless `holder` holds the monitor lease."""
+    Raises lease.NotLeader (and records nothing) unless `holder` holds the monitor lease. `marks`:
+    who holds which supplier broken for a drill, read once for many rounds (the monitor's)."""
     lease.require(session, holder=holder, now=now)
     session.add(HealthSample(supplier_id=supplier.id, at=now, state=observation.state, latency_ms=observation.latency_ms))
     history.watched(session, supplier=supplier, config=config, now=now)
@@ -64,7 +66,7 @@ def record(
     drill = None
     if step.changed:
         # A drill's fault, not the supplier: marked, so that no live work counts it (drillmarks.py).
-        drill = drillmarks.cause(session, supplier.id, None if first else row.since)
+        drill, left = drillmarks.cause(session, supplier.id, None if first else row.since, marks)
         alarm = step.state in ("down", "degraded") and via is None and drill is None
         change = Change(supplier.id, row.state, step.state, via, alarm, drill)
         how = f"down via {via}" if via else step.state
@@ -73,6 +75,8 @@ def record(
                                 "disagreement": observation.disagreement}
         if drill is not None:
             data["drill"] = drill
+        if left:
+            data["from_drill"] = True  # the state it leaves was a drill's: history counts the time before as exercised
         eventlog.append(
             session, at=now, kind="supplier.state", actor="system", origin=origin, object=f"supplier:{supplier.id}",
             summary=(f"[DRILL #{drill}] " if drill is not None else "")

@@ -8,7 +8,9 @@ window's start is the `from` of the first change after it, so no event before th
 read.
 
 A change a drill's fault caused (drillmarks.py) starts time counted as "exercised", not as the
-state the simulated supplier showed; the drill's recovery to `up` ends it."""
+state the simulated supplier showed; the drill's recovery to `up` ends it. The recovery says it
+left a drill's state (`from_drill`), so a window that begins mid-drill begins exercised too; and a
+current state a drill set (drillmarks.states) is exercised when no change falls in the windows."""
 
 from __future__ import annotations
 
@@ -66,11 +68,21 @@ def availability(session: Session, config: Config, now: datetime, *, windows: di
         fields = json.loads(data)
         supplier_id = fields.get("supplier")
         if supplier_id in ids:
-            to = str(fields.get("to"))
-            if drillmarks.mark_of(fields) is not None and to != "up":
+            to, frm = str(fields.get("to")), str(fields.get("from"))
+            marked = drillmarks.mark_of(fields) is not None
+            if marked and to != "up":
                 to = EXERCISED  # a drill's fault, not the supplier's outage: time apart (health/availability.py)
-            changes.setdefault(supplier_id, []).append((parse_iso(at), str(fields.get("from")), to))
-    current = {r.supplier_id: r.state for r in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(ids))).all()}
+            if drillmarks.from_drill(fields) or (marked and to == "up"):  # (a log written before `from_drill`: a marked recovery)
+                frm = EXERCISED  # it left a drill's state: a window starting before it starts exercised
+            changes.setdefault(supplier_id, []).append((parse_iso(at), frm, to))
+    rows = session.exec(select(SupplierState.supplier_id, SupplierState.state, SupplierState.since)
+                        .where(col(SupplierState.supplier_id).in_(ids))).all()
+    current = {supplier_id: state for supplier_id, state, _ in rows}
+    # A state no change in the windows explains: a drill's when a drill's marked change set it (an
+    # ended drill whose heal keeps failing), read only for those suppliers that are not up.
+    quiet = {supplier_id: since for supplier_id, state, since in rows if supplier_id not in changes and state not in ("up", "unknown")}
+    for supplier_id in drillmarks.states(session, quiet):
+        current[supplier_id] = EXERCISED
     spans: dict[str, list[tuple[datetime, datetime]]] = {}
     # Columns, not WatchSpan objects: a year of a thousand suppliers is 90,000 rows, and building
     # ORM objects for them took most of the time.

@@ -13,6 +13,7 @@ from warroom.clock import iso
 from warroom.config import Config
 from warroom.store import eventlog
 from warroom.store.models import Incident, Outbox
+from warroom.vocabulary import drill_said
 
 EXPIRE_AFTER = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -25,7 +26,7 @@ def enqueue(session: Session, *, config: Config, incident: Incident, event: dict
         spec = config.notify.get(target)
         if spec is None or not spec.webhook:
             continue
-        summary = event["summary"] if not drill or event["summary"].startswith("[DRILL]") else f"[DRILL] {event['summary']}"
+        summary = drill_said(event["summary"]) if drill else event["summary"]
         payload = {
             "warroom": config.settings.title, "mode": incident.mode, "drill": drill, "event": event["kind"], "summary": summary,
             "incident": {"id": incident.id, "title": incident.title, "playbook": incident.playbook_id, "status": incident.status},

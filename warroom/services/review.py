@@ -241,7 +241,7 @@ def _open_measure(session: Session, incident: Incident, playbook, measure) -> Me
     for row in session.connection().execute(query):
         record = eventlog.record_of(row)
         data = record["data"] if isinstance(record["data"], dict) else {}
-        if data.get("supplier") != trigger.supplier or not drillmarks.belongs(data, incident.id):
+        if data.get("supplier") != trigger.supplier or not drillmarks.in_timeline(data, {trigger.supplier}, incident.id):
             continue  # another drill's fault opens no incident of this one
         if data.get("to") == trigger.state:
             found = measure("open", None, incident.opened_at, record["seq"], start=parse_iso(record["at"]))

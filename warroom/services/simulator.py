@@ -20,6 +20,10 @@ from warroom.vocabulary import SimulatorMode, words
 TIMEOUT_SECONDS = 3.0
 
 
+class Unconfirmed(WarroomError):
+    """The request went out and no answer came: the simulator may have acted on it."""
+
+
 def base_url(config: Config) -> str:
     if not config.settings.simulator:
         raise BadInput("this home names no simulator: set [settings] simulator in warroom.toml (warroom init --demo does)")
@@ -43,10 +47,12 @@ def _call(client: httpx.Client, base: str, method: str, path: str, json: dict | 
     """One request to the control API; its JSON answer, or a WarroomError that says what went wrong."""
     try:
         response = client.request(method, f"{base}{path}", json=json)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # nothing was sent
+        raise WarroomError(f"the simulator at {text.line(base)} did not answer: {text.line(exc, 200) or type(exc).__name__}") from None
     except httpx.TimeoutException:
-        raise WarroomError(f"the simulator at {text.line(base)} did not answer within {TIMEOUT_SECONDS:g} s") from None
+        raise Unconfirmed(f"the simulator at {text.line(base)} did not answer within {TIMEOUT_SECONDS:g} s") from None
     except httpx.HTTPError as exc:
-        raise WarroomError(f"the simulator at {text.line(base)} did not answer: {text.line(exc, 200)}") from None
+        raise Unconfirmed(f"the simulator at {text.line(base)} did not answer: {text.line(exc, 200)}") from None
     if response.status_code != 200:
         raise WarroomError(f"the simulator at {text.line(base)} refused: HTTP {response.status_code} {text.line(response.text, 200)}")
     try:
