@@ -87,7 +87,8 @@ def status(env: Env, as_json: bool) -> None:
     else:
         echo("Crucial services hit")
     for v in hit:
-        through = ", ".join(line(t.supplier) + (f" (via {line(t.via)})" if t.via else "") + f" {t.state}" for t in v.through)
+        through = ", ".join(line(t.supplier) + (f" (via {line(t.via)})" if t.via else "") + f" {t.state}"
+                            + (f" DRILL #{t.drill}" if t.drill is not None else "") for t in v.through)
         echo(f"  {symbols.SUPPLIER[v.state]} {line(v.sector).upper():<8} {line(v.name)}: {through}")
 
 

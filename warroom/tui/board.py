@@ -145,7 +145,8 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
         if not hit:
             lines.append(Content("  all services up"))
         for v in hit:
-            through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") for t in v.through) or "not checked yet"
+            through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") + (f" DRILL #{t.drill}" if t.drill is not None else "")
+                                for t in v.through) or "not checked yet"
             lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v.state], name=v.name, through=through))
     return lines
 
