@@ -371,21 +371,14 @@ class Config(Model):
         return {f.id: (s, f) for s in self.suppliers for f in s.fallbacks}
 
 
-def cross_check(config: Config, shown: str, locator: tomlsource.Locator, now: datetime | None = None) -> list[str]:
-    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners;
-    with `now`, an exit plan reviewed after today (on the war-room's calendar)."""
+def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list[str]:
+    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners.
+    (An exit plan reviewed after today is no config error: a host clock behind would stop the
+    war-room. The risk view does not count such a review, and says so; doctor warns.)"""
     problems: list[str] = []
 
     def at(path: tuple, message: str) -> None:
         problems.append(tomlsource.problem(shown, locator, path, message))
-
-    if now is not None:
-        # A review cannot be dated after today: 2062 for 2026 would keep a stale plan "fresh" for decades.
-        today = now.astimezone(ZoneInfo(config.settings.timezone)).date()
-        for i, supplier in enumerate(config.suppliers):
-            plan = supplier.sourcing.exit_plan
-            if plan is not None and plan.reviewed is not None and plan.reviewed > today:
-                at(("suppliers", i, "sourcing", "exit_plan", "reviewed"), f"{plan.reviewed} is in the future (today is {today})")
 
     supplier_ids: set[str] = set()
     fallback_ids: set[str] = set()
@@ -441,12 +434,11 @@ def _in_cycle(start: str, parents: dict[str, list[str]]) -> bool:
     return False
 
 
-def load_config(path: Path, shown: str | None = None, *, now: datetime | None = None) -> Config:
-    """The home's warroom.toml, validated; InvalidFile lists every problem with its line. With `now`,
-    what can only be wrong at a moment (a review dated in the future) is checked against it."""
+def load_config(path: Path, shown: str | None = None) -> Config:
+    """The home's warroom.toml, validated; InvalidFile lists every problem with its line."""
     shown = shown or path.name
     config, locator = tomlsource.load(path, shown, Config)
-    problems = cross_check(config, shown, locator, now)
+    problems = cross_check(config, shown, locator)
     if problems:
         raise InvalidFile(problems)
     return config

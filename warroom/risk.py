@@ -108,12 +108,16 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
     if failed:
         add("fallback_failed", w.fallback_failed, len(failed), "last exercise failed: " + ", ".join(failed))
     if facts.contract_end is not None and facts.contract_end - today <= risk.contract_horizon:
-        plan_fresh = facts.exit_plan_reviewed is not None and today - facts.exit_plan_reviewed <= risk.exit_plan_valid
+        reviewed = facts.exit_plan_reviewed
+        # A review dated after today is no review (a typo, or this host's clock behind): not counted.
+        ahead = reviewed is not None and reviewed > today
+        plan_fresh = reviewed is not None and not ahead and today - reviewed <= risk.exit_plan_valid
         if not plan_fresh:
             left = (facts.contract_end - today).days
             ends = f"contract ended {facts.contract_end} ({-left} days ago)" if left < 0 else f"contract ends {facts.contract_end} (in {left} days)"
-            plan = ("no exit plan" if not facts.exit_plan else "exit plan never reviewed" if facts.exit_plan_reviewed is None
-                    else f"exit plan last reviewed {facts.exit_plan_reviewed}")
+            plan = ("no exit plan" if not facts.exit_plan else "exit plan never reviewed" if reviewed is None
+                    else f"exit plan review dated {reviewed}, after today: not counted" if ahead
+                    else f"exit plan last reviewed {reviewed}")
             add("contract_ending", w.contract_ending, 1, f"{ends}; {plan}")
     if facts.outside_eu:
         add("outside_eu", w.outside_eu, 1, "outside the EU: " + ", ".join(facts.outside_eu))
