@@ -339,6 +339,8 @@ class Risk(Model):
     """A TLS certificate ending within this long counts as expiring (weight `certificate`)."""
     availability_target: float = Field(99.9, gt=0, le=100)
     """The 30-day uptime (percent) a supplier is expected to reach."""
+    availability_watched: float = Field(50, ge=0, le=100, allow_inf_nan=False)
+    """The share (percent) of the 30 days a monitor must have watched a supplier before its uptime is scored."""
 
 
 class Config(Model):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from warroom.config import Config, Risk
+from warroom.health.availability import span
 
 CRITICALITY_ORDER = {"vital": 0, "important": 1, "normal": 2}
 AVAILABILITY_CAP = 10.0  # percentage points of shortfall counted at most: one bad month must not drown the rest
@@ -39,6 +40,7 @@ class Facts:
     outside_eu: tuple[str, ...]  # country codes outside the EU among its jurisdictions and data locations
     certificate_not_after: datetime | None  # when its TLS certificate ends, as its tls check last read it
     uptime_30d: float | None
+    watched_30d: float | None = None  # seconds of the 30 days a monitor watched it (None: not known, scored as is)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,14 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
     elif expiry is not None and expiry - now <= risk.certificate_horizon:
         add("certificate", w.certificate, 1,
             f"TLS certificate expires {expiry:%Y-%m-%d %H:%M} UTC (in {(expiry - now).days} days, within {risk.certificate_horizon.days} days)")
-    if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
+    month = 30 * 86400
+    thin = facts.watched_30d is not None and facts.watched_30d < month * risk.availability_watched / 100
+    if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target and thin and w.availability:
+        # An uptime over a few watched minutes is no 30-day uptime: said, not scored.
+        out.append(Factor("availability", w.availability, 0, 0.0,
+                          f"not enough history (watched {span(facts.watched_30d or 0)} of 30 d, under {risk.availability_watched:g} %): "
+                          f"uptime {facts.uptime_30d:.3f} % not scored"))
+    elif facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
         short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)
         add("availability", w.availability, short,
             f"30-day uptime {facts.uptime_30d:.3f} % is {risk.availability_target - facts.uptime_30d:.3f} points below the {risk.availability_target} % target"
