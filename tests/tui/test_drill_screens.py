@@ -8,7 +8,7 @@ import asyncio
 import tomllib
 
 import tomli_w
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from tests.test_drills import DRILL
 from tests.tui.test_board import until
@@ -315,7 +315,14 @@ def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_a
             assert [c for c, _ in app.screen.choices] == people
             await pilot.press(str(people.index("carol") + 1))
             await until(pilot, lambda: isinstance(app.screen, AskText), what="the due date")
-            await pilot.press(*"2030-01-15", "enter")
+            # No 29 February in 2027: asked again with what was typed kept, the text and owner too,
+            # and the message names the due date, not a command-line flag.
+            await pilot.press(*"2027-02-29", "enter")
+            await until(pilot, lambda: any("is not a date" in str(n.message) for n in app._notifications), what="the refusal")
+            (said,) = [str(n.message) for n in app._notifications if "is not a date" in str(n.message)]
+            assert said.startswith("due date '2027-02-29' is not a date") and "--due" not in said, said
+            assert isinstance(app.screen, AskText) and app.screen.query_one(Input).value == "2027-02-29"
+            await pilot.press(*["backspace"] * 10, *"2030-01-15", "enter")
             await until(pilot, lambda: rows(home, "review.action"), timeout=30, what="the action")
             (action,) = rows(home, "review.action")
             assert (action["data"]["owner"], action["data"]["due"]) == ("carol", "2030-01-15")

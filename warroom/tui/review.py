@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from warroom import durations, text
 from warroom.clock import Clock
+from warroom.errors import BadInput
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
@@ -163,12 +164,21 @@ class ReviewScreen(Screen):
     def action_action(self) -> None:
         asked: list[str] = []
 
-        def ask(question: str, then, placeholder: str = "") -> None:
-            self.app.push_screen(AskText(question, required=True, placeholder=placeholder), then)
+        def ask(question: str, then, placeholder: str = "", value: str = "") -> None:
+            self.app.push_screen(AskText(question, required=True, placeholder=placeholder, value=value), then)
 
         def got_due(due: str | None) -> None:
-            if due:  # the service checks the date and the owner, as for `warroom review ID action`
-                self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
+            if not due:
+                return
+            from warroom.services.review import due_day
+
+            try:  # not a date: asked again with it kept, the text and owner too (the service checks again)
+                due_day(due)
+            except BadInput as exc:
+                self.notify(str(exc), severity="error")
+                ask("Due date:", got_due, "YYYY-MM-DD", due)
+                return
+            self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
 
         def got_owner(owner: str | None) -> None:
             if owner:
