@@ -10,6 +10,7 @@ import tomllib
 import tomli_w
 from textual.widgets import DataTable, Input, Static
 
+from tests.conftest import run_cli
 from tests.test_drills import DRILL
 from tests.tui.test_board import until
 from tests.tui.test_room import kinds, open_room
@@ -73,17 +74,22 @@ def test_a_players_tui_never_shows_an_upcoming_inject(home, clock):
 def test_a_facilitators_msel_shows_every_inject_and_skips_one(home, clock):
     as_role(home, "facilitator")
     incident_id = start_drill(home, clock)
+    added = run_cli("drill", "inject", str(incident_id), "--message", "Phone the press desk", home=home.root)
+    assert added.returncode == 0, added.stderr
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40)) as pilot:
             await open_room(app, pilot, incident_id)
             await pilot.press("m")
-            await until(pilot, lambda: isinstance(app.screen, MselScreen) and app.screen.query_one("#msel", DataTable).row_count == 2,
+            await until(pilot, lambda: isinstance(app.screen, MselScreen) and app.screen.query_one("#msel", DataTable).row_count == 3,
                         what="the MSEL's injects")
             msel = app.screen
             text = shown(msel)
             assert SCRIPT[0] in text and "fault nlcloud=down" in text and "upcoming" in text
+            table = msel.query_one("#msel", DataTable)
+            (by_hand,) = [table.get_row_at(i) for i in range(table.row_count) if "Phone the press desk" in str(table.get_row_at(i)[-1])]
+            assert str(by_hand[0]) == "+" and "+: added by hand, not scripted" in text  # never a cut "ad"
             msel.query_one("#msel", DataTable).focus()
             await pilot.press("x")  # skip the first
             await until(pilot, lambda: "drill.skipped" in kinds(home), what="the skip")
