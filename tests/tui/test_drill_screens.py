@@ -373,3 +373,26 @@ def test_an_ended_drills_review_is_read_again_when_an_event_arrives_not_on_a_tim
             assert live.ticker is not None  # a running drill's times move with the clock
 
     asyncio.run(scenario())
+
+
+def test_the_reviews_results_fit_80_columns_cut_with_an_ellipsis(home, clock):
+    """At 80×24 the "Times against targets" result column was clipped mid-word (`not mea`): a
+    result too wide for the panel is cut with `…`, never silently."""
+    as_role(home, "coordinator")
+    ended = resolved_drill(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            review = await open_review(app, pilot, ended)
+            table = review.query_one("#measures", DataTable)
+            await until(pilot, lambda: table.row_count == len(review.result.measures), what="the measures")
+            wanted = {m.name: m.result for m in review.result.measures}
+            shown_rows = {name: [str(c) for c in table.get_row(name)] for name in wanted}
+            results = [cells[3] for cells in shown_rows.values()]
+            shown_widths = sum(c.get_render_width(table) for c in table.columns.values())
+            assert shown_widths <= table.size.width, (shown_widths, table.size.width, results)
+            assert any(r.endswith("…") for r in results), results
+            assert all(cells[3].endswith("…") or cells[3].startswith(wanted[name]) for name, cells in shown_rows.items()), shown_rows
+
+    asyncio.run(scenario())

@@ -24,7 +24,7 @@ from warroom.errors import BadInput
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
-from warroom.tui.quiet import Rows
+from warroom.tui.quiet import Rows, cut, fit
 
 if TYPE_CHECKING:
     from warroom.services.review import Review
@@ -99,6 +99,10 @@ class ReviewScreen(Screen):
             return
         self.app.call_from_thread(self.show, result)
 
+    def on_resize(self) -> None:
+        if self.result is not None:  # the measures' cuts follow the panel's width
+            self.call_after_refresh(self.show, self.result)
+
     def show(self, r: Review) -> None:
         self.result = r
         if r.ended_at is None and self.ticker is None:
@@ -110,10 +114,17 @@ class ReviewScreen(Screen):
         self.query_one("#reviewline", Static).update(Content.assemble(
             literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
             literal.plain(f" · wall-clock {span(r.wall_seconds)}, scenario {span(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
-        self.query_one("#measures", Rows).sync([
-            (m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
-                      span(m.target_seconds) if m.target_seconds is not None else "—"))
-            for m in r.measures])
+        measures = self.query_one("#measures", Rows)
+        rows = [(m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
+                          span(m.target_seconds) if m.target_seconds is not None else "—"))
+                for m in r.measures]
+        if measures.size.width and rows:  # a narrow panel (80 columns) cuts with `…`, never clips mid-word unseen
+            natural = [max(len(label), *(len(cells[i]) for _, cells in rows)) for i, label in enumerate(("measure", "scenario", "wall", "result", "target"))]
+            widths = fit(natural, measures.size.width - 2 * measures.cell_padding * len(natural), [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])
+            rows = [(key, tuple(cut(c, w) for c, w in zip(cells, widths, strict=True))) for key, cells in rows]
+            if tuple(c.content_width for c in measures.columns.values()) != tuple(widths):
+                measures.refit(widths)  # no column keeps a width that no longer fits
+        measures.sync(rows)
         self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, both(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
             (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", both(i.first_response_seconds, r.speed),
