@@ -115,7 +115,7 @@ class ReviewScreen(Screen):
             literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
             literal.plain(f" · wall-clock {span(r.wall_seconds)}, scenario {span(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
         measures = self.query_one("#measures", Rows)
-        rows = [(m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
+        rows: list[tuple[str, tuple[str, ...]]] = [(m.name, (m.name, span(m.scenario_seconds), span(m.seconds), m.result + (f" {span(m.by_seconds)}" if m.by_seconds is not None else ""),
                           span(m.target_seconds) if m.target_seconds is not None else "—"))
                 for m in r.measures]
         if measures.size.width and rows:  # a narrow panel (80 columns) cuts with `…`, never clips mid-word unseen
