@@ -36,11 +36,12 @@ def span(seconds: float | None) -> str:
 def availability_lines(windows: dict[str, Availability] | None) -> list[Content]:
     if not windows:
         return [Content("  no history yet")]
-    lines = [Content.styled(f"  {'':<5}{'uptime':>9}  {'outages':>7}  {'MTTR':>10}  {'longest':>12}  {'unknown':>9}  {'maint.':>9}", "bold")]
+    # 67 cells: the supplier screen's panel at 80 columns holds it on one line (73 wrapped a lone `s`)
+    lines = [Content.styled(f"  {'':<4}{'uptime':>9} {'outages':>7} {'MTTR':>10} {'longest':>12} {'unknown':>9} {'maint.':>9}", "bold")]
     for name, a in windows.items():
         longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
-        lines.append(Content(f"  {name:<5}{uptime_text(a, short=True):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
-                             f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
+        lines.append(Content(f"  {name:<4}{uptime_text(a, short=True):>9} {a.outages:>7} {span(a.mttr_seconds):>10} {longest:>12} "
+                             f"{span(a.unknown_seconds):>9} {span(a.maintenance_seconds):>9}"))
     lines.append(Content.styled("  unknown: no monitor watched. Uptime leaves maintenance windows out", "dim"))
     thin = {name: a.watched_seconds for name, a in windows.items() if a.uptime is not None and a.coverage < FULLY_WATCHED}
     if thin:  # an uptime over minutes of a month is no monthly uptime: say how little it rests on
