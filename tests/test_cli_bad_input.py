@@ -211,3 +211,15 @@ def test_an_observer_cannot_write_a_playbook(home):
     result = run_cli("playbook", "new", "water-board-outage", home=home.root)
     one_line_failure(result, 2, "observer cannot")
     assert not (home.playbooks_dir / "water-board-outage.toml").exists()
+
+
+def test_an_unknown_incident_lists_only_the_open_and_stabilised_ones(home):
+    """A resolved drill is no "open incident": the refusal names only those still being worked."""
+    configure(home)
+    worked = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    calm = cli_ok(home, "incident", "start", "quick-drill")
+    done = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    cli_ok(home, "incident", "stabilise", calm)
+    cli_ok(home, "incident", "resolve", done)
+    message = one_line_failure(run_cli("incident", "show", "999", home=home.root), 2, "no incident #999")
+    assert f"(open or stabilised incidents: #{worked}, #{calm})" in message, message

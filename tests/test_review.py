@@ -333,7 +333,7 @@ def count_events(home) -> int:
     (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2026-1-5"), "'2026-1-5' is not a date (write YYYY-MM-DD"),
     (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "20261215"), "'20261215' is not a date"),
     (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2026-02-30"), "'2026-02-30' is not a date"),
-    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2020-01-01"), "--due 2020-01-01 is before incident #"),
+    (("review", "{drill}", "action", "Fix it", "--owner", "carol", "--due", "2020-01-01"), "due date 2020-01-01 is before incident #"),
     (("review", "{drill}", "observe", "strength", "Calm", "--target", "stabilise_within"),
      "sets no stabilise_within (its targets: acknowledge_within, fallback_within, resolve_within)"),
     (("review", "{drill}", "action-status", "1", "done"), "#1 is not a corrective action of incident"),

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from warroom import clock, countries, tomlsource
@@ -301,27 +301,27 @@ class RiskWeights(Model):
     """Points each risk factor adds to a supplier's score (`warroom risks`). Zero switches a factor off;
     at most MAX_WEIGHT, so scores stay finite and comparable (1e308 made every score inf, a tie)."""
 
-    service: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    service: StrictFloat = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per crucial service that depends on the supplier, directly or through a supplier it carries (depends_on)."""
-    vital: float = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    vital: StrictFloat = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """A supplier whose criticality is vital."""
-    important: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    important: StrictFloat = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """A supplier whose criticality is important."""
-    no_fallback: float = Field(25, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    no_fallback: StrictFloat = Field(25, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """No fallback in the register at all."""
-    fallback_never_exercised: float = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    fallback_never_exercised: StrictFloat = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per fallback that no drill or incident has ever exercised."""
-    fallback_failed: float = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    fallback_failed: StrictFloat = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per fallback whose last exercise failed."""
-    contract_ending: float = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    contract_ending: StrictFloat = Field(20, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """The contract ends within the horizon and there is no exit plan reviewed within `exit_plan_valid`."""
-    outside_eu: float = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    outside_eu: StrictFloat = Field(15, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Its jurisdiction, its parent's, or a data location is outside the EU."""
-    certificate: float = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    certificate: StrictFloat = Field(10, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Its TLS certificate (as its tls check last read it) expires within [risk] certificate_horizon."""
-    certificate_expired: float = Field(25, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    certificate_expired: StrictFloat = Field(25, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Its TLS certificate (as its tls check last read it) has expired."""
-    availability: float = Field(5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    availability: StrictFloat = Field(5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     """Per percentage point that its 30-day uptime falls short of the target (at most 10 points counted)."""
 
 
@@ -334,8 +334,10 @@ class Risk(Model):
     """An exit plan reviewed longer ago than this counts as not reviewed."""
     certificate_horizon: PositiveDuration = "30d"  # type: ignore[assignment]
     """A TLS certificate ending within this long counts as expiring (weight `certificate`)."""
-    availability_target: float = Field(99.9, gt=0, le=100)
+    availability_target: StrictFloat = Field(99.9, gt=0, le=100, allow_inf_nan=False)
     """The 30-day uptime (percent) a supplier is expected to reach."""
+    availability_watched: StrictFloat = Field(50, ge=0, le=100, allow_inf_nan=False)
+    """The share (percent) of the 30 days a monitor must have watched a supplier before its uptime is scored."""
 
 
 class Config(Model):
@@ -378,21 +380,14 @@ def notified(reached: Iterable[str], *, drill: bool) -> str:
     return ", ".join(reached) or ("no drill targets" if drill else "—")
 
 
-def cross_check(config: Config, shown: str, locator: tomlsource.Locator, now: datetime | None = None) -> list[str]:
-    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners;
-    with `now`, an exit plan reviewed after today (on the war-room's calendar)."""
+def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list[str]:
+    """Problems no single field shows: duplicate ids, unknown or circular dependencies, unknown owners.
+    (An exit plan reviewed after today is no config error: a host clock behind would stop the
+    war-room. The risk view does not count such a review, and says so; doctor warns.)"""
     problems: list[str] = []
 
     def at(path: tuple, message: str) -> None:
         problems.append(tomlsource.problem(shown, locator, path, message))
-
-    if now is not None:
-        # A review cannot be dated after today: 2062 for 2026 would keep a stale plan "fresh" for decades.
-        today = clock.today(now, config.settings.timezone)
-        for i, supplier in enumerate(config.suppliers):
-            plan = supplier.sourcing.exit_plan
-            if plan is not None and plan.reviewed is not None and plan.reviewed > today:
-                at(("suppliers", i, "sourcing", "exit_plan", "reviewed"), f"{plan.reviewed} is in the future (today is {today})")
 
     supplier_ids: set[str] = set()
     fallback_ids: set[str] = set()
@@ -448,12 +443,11 @@ def _in_cycle(start: str, parents: dict[str, list[str]]) -> bool:
     return False
 
 
-def load_config(path: Path, shown: str | None = None, *, now: datetime | None = None) -> Config:
-    """The home's warroom.toml, validated; InvalidFile lists every problem with its line. With `now`,
-    what can only be wrong at a moment (a review dated in the future) is checked against it."""
+def load_config(path: Path, shown: str | None = None) -> Config:
+    """The home's warroom.toml, validated; InvalidFile lists every problem with its line."""
     shown = shown or path.name
     config, locator = tomlsource.load(path, shown, Config)
-    problems = cross_check(config, shown, locator, now)
+    problems = cross_check(config, shown, locator)
     if problems:
         raise InvalidFile(problems)
     return config

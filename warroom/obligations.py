@@ -12,7 +12,7 @@ import calendar
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from warroom import durations
 from warroom.fields import Model, PositiveDuration, Slug
@@ -27,7 +27,7 @@ class Obligation(Model):
     """Who receives it: the sector's CSIRT, the NCSC, the supervisory authority."""
     due: PositiveDuration | None = None
     """Due this long after the significance moment (24h, 72h). Give `due` or `months`."""
-    months: int | None = Field(None, ge=1, le=120)
+    months: StrictInt | None = Field(None, ge=1, le=120)  # strict: TOML's true is no 1
     """Due this many calendar months after the significance moment (a final report: 1)."""
     significance: Slug | None = None
     """The playbook decision whose logged decision marks the incident significant; the clock runs from

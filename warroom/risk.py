@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from warroom.config import Config, Risk
+from warroom.health.availability import span
 
 CRITICALITY_ORDER = {"vital": 0, "important": 1, "normal": 2}
 AVAILABILITY_CAP = 10.0  # percentage points of shortfall counted at most: one bad month must not drown the rest
@@ -39,6 +40,7 @@ class Facts:
     outside_eu: tuple[str, ...]  # country codes outside the EU among its jurisdictions and data locations
     certificate_not_after: datetime | None  # when its TLS certificate ends, as its tls check last read it
     uptime_30d: float | None
+    watched_30d: float | None = None  # seconds of the 30 days a monitor watched it (None: not known, scored as is)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +110,16 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
     if failed:
         add("fallback_failed", w.fallback_failed, len(failed), "last exercise failed: " + ", ".join(failed))
     if facts.contract_end is not None and facts.contract_end - today <= risk.contract_horizon:
-        plan_fresh = facts.exit_plan_reviewed is not None and today - facts.exit_plan_reviewed <= risk.exit_plan_valid
+        reviewed = facts.exit_plan_reviewed
+        # A review dated after today is no review (a typo, or this host's clock behind): not counted.
+        ahead = reviewed is not None and reviewed > today
+        plan_fresh = reviewed is not None and not ahead and today - reviewed <= risk.exit_plan_valid
         if not plan_fresh:
             left = (facts.contract_end - today).days
             ends = f"contract ended {facts.contract_end} ({-left} days ago)" if left < 0 else f"contract ends {facts.contract_end} (in {left} days)"
-            plan = ("no exit plan" if not facts.exit_plan else "exit plan never reviewed" if facts.exit_plan_reviewed is None
-                    else f"exit plan last reviewed {facts.exit_plan_reviewed}")
+            plan = ("no exit plan" if not facts.exit_plan else "exit plan never reviewed" if reviewed is None
+                    else f"exit plan review dated {reviewed}, after today: not counted" if ahead
+                    else f"exit plan last reviewed {reviewed}")
             add("contract_ending", w.contract_ending, 1, f"{ends}; {plan}")
     if facts.outside_eu:
         add("outside_eu", w.outside_eu, 1, "outside the EU: " + ", ".join(facts.outside_eu))
@@ -123,7 +129,14 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
     elif expiry is not None and expiry - now <= risk.certificate_horizon:
         add("certificate", w.certificate, 1,
             f"TLS certificate expires {expiry:%Y-%m-%d %H:%M} UTC (in {(expiry - now).days} days, within {risk.certificate_horizon.days} days)")
-    if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
+    month = 30 * 86400
+    thin = facts.watched_30d is not None and facts.watched_30d < month * risk.availability_watched / 100
+    if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target and thin and w.availability:
+        # An uptime over a few watched minutes is no 30-day uptime: said, not scored.
+        out.append(Factor("availability", w.availability, 0, 0.0,
+                          f"not enough history (watched {span(facts.watched_30d or 0)} of 30 d, under {risk.availability_watched:g} %): "
+                          f"uptime {facts.uptime_30d:.3f} % not scored"))
+    elif facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
         short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)
         add("availability", w.availability, short,
             f"30-day uptime {facts.uptime_30d:.3f} % is {risk.availability_target - facts.uptime_30d:.3f} points below the {risk.availability_target} % target"

@@ -187,6 +187,8 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key (a typo? unknown keys are refused so nothing is silently dropped)"
     if kind == "missing":
         return "required key is missing"
+    if kind == "finite_number":  # nan then failed every bound: "less than or equal to 100" said nothing
+        return "must be a finite number (not nan or inf)"
     return msg.removeprefix("Value error, ")
 
 

@@ -8,8 +8,9 @@ import asyncio
 import tomllib
 
 import tomli_w
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
+from tests.conftest import run_cli
 from tests.test_drills import DRILL
 from tests.tui.test_board import until
 from tests.tui.test_room import kinds, open_room
@@ -74,17 +75,22 @@ def test_a_players_tui_never_shows_an_upcoming_inject(home, clock):
 def test_a_facilitators_msel_shows_every_inject_and_skips_one(home, clock):
     as_role(home, "facilitator")
     incident_id = start_drill(home, clock)
+    added = run_cli("drill", "inject", str(incident_id), "--message", "Phone the press desk", home=home.root)
+    assert added.returncode == 0, added.stderr
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40)) as pilot:
             await open_room(app, pilot, incident_id)
             await pilot.press("m")
-            await until(pilot, lambda: isinstance(app.screen, MselScreen) and app.screen.query_one("#msel", DataTable).row_count == 2,
+            await until(pilot, lambda: isinstance(app.screen, MselScreen) and app.screen.query_one("#msel", DataTable).row_count == 3,
                         what="the MSEL's injects")
             msel = app.screen
             text = shown(msel)
             assert SCRIPT[0] in text and "fault nlcloud=down" in text and "upcoming" in text
+            table = msel.query_one("#msel", DataTable)
+            (by_hand,) = [table.get_row_at(i) for i in range(table.row_count) if "Phone the press desk" in str(table.get_row_at(i)[-1])]
+            assert str(by_hand[0]) == "+" and "+: added by hand, not scripted" in text  # never a cut "ad"
             msel.query_one("#msel", DataTable).focus()
             await pilot.press("x")  # skip the first
             await until(pilot, lambda: "drill.skipped" in kinds(home), what="the skip")
@@ -307,7 +313,14 @@ def test_the_review_screen_ties_an_observation_to_a_target_or_a_step_and_moves_a
             assert [c for c, _ in app.screen.choices] == people
             await pilot.press(str(people.index("carol") + 1))
             await until(pilot, lambda: isinstance(app.screen, AskText), what="the due date")
-            await pilot.press(*"2030-01-15", "enter")
+            # No 29 February in 2027: asked again with what was typed kept, the text and owner too,
+            # and the message names the due date, not a command-line flag.
+            await pilot.press(*"2027-02-29", "enter")
+            await until(pilot, lambda: any("is not a date" in str(n.message) for n in app._notifications), what="the refusal")
+            (said,) = [str(n.message) for n in app._notifications if "is not a date" in str(n.message)]
+            assert said.startswith("due date '2027-02-29' is not a date") and "--due" not in said, said
+            assert isinstance(app.screen, AskText) and app.screen.query_one(Input).value == "2027-02-29"
+            await pilot.press(*["backspace"] * 10, *"2030-01-15", "enter")
             await until(pilot, lambda: rows(home, "review.action"), timeout=30, what="the action")
             (action,) = rows(home, "review.action")
             assert (action["data"]["owner"], action["data"]["due"]) == ("carol", "2030-01-15")
@@ -355,5 +368,28 @@ def test_an_ended_drills_review_is_read_again_when_an_event_arrives_not_on_a_tim
             await until(pilot, lambda: not isinstance(app.screen, ReviewScreen), what="the board")
             live = await open_review(app, pilot, running)
             assert live.ticker is not None  # a running drill's times move with the clock
+
+    asyncio.run(scenario())
+
+
+def test_the_reviews_results_fit_80_columns_cut_with_an_ellipsis(home, clock):
+    """At 80×24 the "Times against targets" result column was clipped mid-word (`not mea`): a
+    result too wide for the panel is cut with `…`, never silently."""
+    as_role(home, "coordinator")
+    ended = resolved_drill(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            review = await open_review(app, pilot, ended)
+            table = review.query_one("#measures", DataTable)
+            await until(pilot, lambda: table.row_count == len(review.result.measures), what="the measures")
+            wanted = {m.name: m.result for m in review.result.measures}
+            shown_rows = {name: [str(c) for c in table.get_row(name)] for name in wanted}
+            results = [cells[3] for cells in shown_rows.values()]
+            shown_widths = sum(c.get_render_width(table) for c in table.columns.values())
+            assert shown_widths <= table.size.width, (shown_widths, table.size.width, results)
+            assert any(r.endswith("…") for r in results), results
+            assert all(cells[3].endswith("…") or cells[3].startswith(wanted[name]) for name, cells in shown_rows.items()), shown_rows
 
     asyncio.run(scenario())

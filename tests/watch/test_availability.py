@@ -136,7 +136,8 @@ def test_status_json_gives_each_supplier_its_availability_without_dropping_a_con
     assert day_["unknown_seconds"] == pytest.approx(22 * 3600, abs=120)  # the 22 hours before the first round
     assert suppliers["paybank"]["availability"]["30d"]["uptime"] is None  # never watched: no figure, not 100 %
     text = run_cli("status", home=home.root)
-    assert "30 d 100.00 %" in text.stdout
+    # 2 hours watched of 30 days: the figure says how little it rests on, never a bare 100 %
+    assert "30 d 100.00 % (watched 2 h 00 min)" in text.stdout, text.stdout
 
 
 def test_an_outage_wholly_inside_a_maintenance_window_is_no_outage(home, clock):
@@ -156,3 +157,28 @@ def test_an_outage_wholly_inside_a_maintenance_window_is_no_outage(home, clock):
     assert (found.down_seconds, found.maintenance_seconds, found.up_seconds) == (0, 4 * 3600, 5 * 3600)  # up 18:00–21:00, 01:00–03:00
     assert (found.outages, found.mttr_seconds, found.longest_outage_seconds, found.ongoing_outage) == (0, None, None, False)
     assert found.uptime == 100.0
+
+
+def test_an_uptime_over_two_watched_hours_is_not_scored_as_a_30_day_uptime(home, clock):
+    """nlcloud watched for 2 hours, down for one of them: its 30-day uptime (50 %) rests on 2 h of
+    30 d, under [risk] availability_watched (50 % by default): the risk view says so and scores
+    nothing for it; with availability_watched = 0 the same uptime is scored."""
+    now = SystemClock().now().replace(microsecond=0)
+    _ten_minute_nlcloud(home)
+    r = Recorder(home, clock)
+    r.rounds("nlcloud", "up", now - 2 * H, now - H, TEN)
+    r.rounds("nlcloud", "down", now - H, now, TEN)
+    r.close()
+
+    def availability() -> dict | None:
+        found = json.loads(run_cli("risks", "--json", home=home.root).stdout)
+        nlcloud = next(s for s in found["suppliers"] if s["id"] == "nlcloud")
+        return next((f for f in nlcloud["factors"] if f["factor"] == "availability"), None)
+
+    thin = availability()
+    assert thin is not None and thin["points"] == 0 and thin["why"].startswith("not enough history (watched 2 h "), thin
+    text = home.config_path.read_text(encoding="utf-8")
+    assert "\n[risk]\n" not in text
+    home.config_path.write_text(text + "\n[risk]\navailability_watched = 0\n", encoding="utf-8")
+    scored = availability()
+    assert scored is not None and scored["points"] > 0 and scored["why"].startswith("30-day uptime "), scored

@@ -56,22 +56,33 @@ def test_a_reporting_deadline_of_no_time_is_refused_in_a_playbook(home):
         "playbooks/now.toml:12: reporting[0].due: must be longer than 0s, like 30s"], result.stderr
 
 
-def test_an_exit_plan_reviewed_after_today_is_refused_at_the_clis_clock(home):
-    """The example's nlcloud plan was reviewed on 12 February 2026: on the 11th that is in the
-    future; at 23:30 UTC on the 11th it is already the 12th in Amsterdam, and the review is today."""
+def test_an_exit_plan_reviewed_after_today_is_not_counted_and_refuses_nothing(home):
+    """The example's nlcloud plan was reviewed on 12 February 2026: on 1 January that is after today.
+    A host clock behind must not stop the war-room: the config is accepted, the risk view does not
+    count that review (and says so), doctor warns. On the 12th in Amsterdam the review counts."""
     text = home.config_path.read_text(encoding="utf-8")
-    line = _line_of(text, "reviewed = 2026-02-12\n")
-    expected = f"warroom.toml:{line}: suppliers[0].sourcing.exit_plan.reviewed: 2026-02-12 is in the future (today is 2026-02-11)"
-    _refused(home, expected, env={"WARROOM_NOW": "2026-02-11T12:00:00+00:00"})
-    for when in ("2026-02-11T23:30:00+00:00", "2026-02-12T00:00:00+01:00"):
-        result = run_cli("playbook", "validate", home=home.root, env={"WARROOM_NOW": when})
-        assert result.returncode == 0, (when, result.stderr)
-    # Without $WARROOM_NOW, today is the system's: a review dated next week is refused now.
+    home.config_path.write_text(text.replace("contract_end = 2027-03-31\n", "contract_end = 2026-03-31\n", 1), encoding="utf-8")
+    early = {"WARROOM_NOW": "2026-01-01T00:00:00+01:00"}
+    for args in (("status",), ("playbook", "validate")):
+        result = run_cli(*args, home=home.root, env=early)
+        assert result.returncode == 0, (args, result.stderr)
+    risks = run_cli("risks", home=home.root, env=early)
+    assert risks.returncode == 0, risks.stderr
+    assert "exit plan review dated 2026-02-12, after today: not counted" in risks.stdout, risks.stdout
+    later = run_cli("risks", home=home.root, env={"WARROOM_NOW": "2026-02-11T23:30:00+00:00"})
+    assert later.returncode == 0 and "after today" not in later.stdout and "2026-02-12" not in later.stdout, later.stdout
+    # doctor reads the system's clock: a review dated next week is warned about.
     ahead = (datetime.now(ZoneInfo("Europe/Amsterdam")) + timedelta(days=7)).date()
     home.config_path.write_text(text.replace("reviewed = 2026-02-12\n", f"reviewed = {ahead}\n"), encoding="utf-8")
-    result = run_cli("status", home=home.root)
-    assert_clean_failure(result, 2)
-    assert f"warroom.toml:{line}: suppliers[0].sourcing.exit_plan.reviewed: {ahead} is in the future" in result.stderr
+    doctor = run_cli("doctor", "--offline", home=home.root)
+    assert f"nlcloud: exit plan review dated {ahead}, after today" in doctor.stdout, doctor.stdout
+
+
+def test_a_clock_out_of_range_is_refused_in_one_line(home):
+    for when in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00"):
+        result = run_cli("risks", home=home.root, env={"WARROOM_NOW": when})
+        assert_clean_failure(result, 2)
+        assert "WARROOM_NOW" in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 @pytest.mark.parametrize("written", ['"2027-W26-3"', '"20270630"', '"2027-06-31"', "20270630", "2027-06-30T00:00:00"])

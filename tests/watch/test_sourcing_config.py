@@ -85,8 +85,11 @@ def test_a_bad_fact_is_refused_with_file_line_and_field_and_nothing_changes(home
     ('[risk.weights]\nvital = -5\n', "risk.weights.vital: Input should be greater than or equal to 0"),
     ('[risk.weights]\nvitall = 5\n', "risk.weights.vitall: unknown key"),
     ('[risk.weights]\nservice = 1e308\n', "risk.weights.service: Input should be less than or equal to 1000"),  # every score inf
-    ('[risk.weights]\nservice = inf\n', "risk.weights.service: Input should be a finite number"),
+    ('[risk.weights]\nservice = inf\n', "risk.weights.service: must be a finite number (not nan or inf)"),
     ('[risk]\navailability_target = 120\n', "risk.availability_target: Input should be less than or equal to 100"),
+    ('[risk]\navailability_target = nan\n', "risk.availability_target: must be a finite number (not nan or inf)"),
+    ('[risk.weights]\nservice = true\n', "risk.weights.service: Input should be a valid number"),  # TOML's true is no 1
+    ('[[reporting]]\nid = "x"\ntitle = "X"\nrecipient = "R"\nmonths = true\n', "reporting[5].months: Input should be a valid integer"),
     ('[risk]\ncontract_horizon = "half a year"\n', "risk.contract_horizon: 'half a year' is not a duration"),
 ])
 def test_bad_risk_settings_are_refused_with_their_line(home, weights, expected):

@@ -37,6 +37,15 @@ def reading_clock(value: str | None) -> Clock:
         from warroom.text import line
 
         raise BadInput(f"{NOW_VARIABLE}: {line(repr(value[:60]))} is not an instant with a UTC offset, like 2026-11-29T12:00:00+00:00")
+    from datetime import UTC, timedelta
+
+    try:  # the views reach a year either side of now (availability windows, horizons): keep that in range
+        when.astimezone(UTC) + timedelta(days=366)
+        when.astimezone(UTC) - timedelta(days=366)
+    except OverflowError:
+        from warroom.text import line
+
+        raise BadInput(f"{NOW_VARIABLE}: {line(repr(value[:60]))} is out of range: name an instant between years 2 and 9998") from None
     return MovableClock(when)
 
 

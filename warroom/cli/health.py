@@ -7,6 +7,7 @@ import click
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json
 from warroom.cli.params import PORT, TEXT
+from warroom.health.availability import uptime_text
 from warroom.services.views import to_json
 from warroom.text import line
 from warroom.vocabulary import SimulatorMode, words
@@ -61,8 +62,8 @@ def status(env: Env, as_json: bool) -> None:
         latency = f"{s.latency_ms:,.0f} ms" if s.latency_ms is not None else "—"
         since = local(s.since, zone, "%Y-%m-%d %H:%M") if s.since else ""
         flags = " (stale: no recent check)" if s.stale else ""
-        month = s.availability["30d"].uptime if s.availability else None
-        flags += f"  30 d {month:.2f} %" if month is not None else ""
+        month = s.availability["30d"] if s.availability else None
+        flags += f"  30 d {uptime_text(month)}" if month is not None and month.uptime is not None else ""
         if s.fallback:
             flags += f"  [fallback {line(s.fallback.id)} active since {local(s.fallback.since, zone)}, #{s.fallback.incident}]"
         echo(f"  {symbols.SUPPLIER[s.state]} {line(s.id):<16} {state:<22} {latency:>9}  since {since or '—'}  {line(s.detail)}{flags}")
@@ -86,7 +87,8 @@ def status(env: Env, as_json: bool) -> None:
     else:
         echo("Crucial services hit")
     for v in hit:
-        through = ", ".join(line(t.supplier) + (f" (via {line(t.via)})" if t.via else "") + f" {t.state}" for t in v.through)
+        through = ", ".join(line(t.supplier) + (f" (via {line(t.via)})" if t.via else "") + f" {t.state}"
+                            + (f" DRILL #{t.drill}" if t.drill is not None else "") for t in v.through)
         echo(f"  {symbols.SUPPLIER[v.state]} {line(v.sector).upper():<8} {line(v.name)}: {through}")
 
 

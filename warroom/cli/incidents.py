@@ -42,7 +42,7 @@ def reading(env: Env) -> Iterator[Reading]:
 
     now = env.clock.now()
     home = env.home.require()
-    config = library.config(home, now)
+    config = library.config(home)
     store = home.open_store()
     try:
         with store.read() as session:

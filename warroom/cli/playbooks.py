@@ -54,7 +54,7 @@ def validate(env: Env, files: tuple[Path, ...]) -> None:
     from warroom.errors import InvalidFile
     from warroom.services import library
 
-    ok, problems = library.validate(env.home, list(files), env.clock.now())
+    ok, problems = library.validate(env.home, list(files))
     for shown in ok:
         echo(f"ok  {line(shown)}")
     real = [p for p in problems if not p.startswith("note: ")]

@@ -12,6 +12,7 @@ from warroom.config import notified
 from warroom.export import shown
 from warroom.export.markdown import md
 from warroom.export.model import Timeline
+from warroom.health.states import worst as _worst
 
 ACTIONS = ("incident.opened", "incident.stabilised", "incident.resolved", "incident.closed", "step.done", "step.skipped",
            "escalation.acknowledged", "fallback.activated", "fallback.deactivated", "decision.logged", "drill.inject",
@@ -34,7 +35,14 @@ def _situation(timeline: Timeline, clock: shown.Clock) -> list[str]:
     lines = ["## 1. Situation now", ""]
     if timeline.playbook.get("summary", "").strip():
         lines += [f"Scenario: {md(timeline.playbook['summary'].strip())}", ""]
-    suppliers = [s for s in situation.get("suppliers", []) if s["state"] in ("down", "degraded", "maintenance")]
+    # A live incident's commander must not read a drill's fault as the situation: drill-held suppliers
+    # (and the services hit only through them) leave the picture, named once as an exercise.
+    own = timeline.incident["id"] if timeline.incident.get("mode") == "drill" else None
+    exercised = {s["id"]: s["drill"] for s in situation.get("suppliers", []) if s.get("drill") is not None and s["drill"] != own}
+    suppliers = [s for s in situation.get("suppliers", []) if s["state"] in ("down", "degraded", "maintenance") and s["id"] not in exercised]
+    for drill in sorted(set(exercised.values())):
+        ids = ", ".join(md(i) for i, d in exercised.items() if d == drill)
+        lines += [f"Drill #{drill} is exercising {ids} (not an outage, not part of this incident).", ""]
     if suppliers:
         lines += ["Suppliers not up:", ""]
         for s in suppliers:
@@ -45,14 +53,19 @@ def _situation(timeline: Timeline, clock: shown.Clock) -> list[str]:
             lines.append(f"- **{md(s['name'])}** ({md(s['id'])}): **{s['state'].upper()}**{drill}{via}{since} — {md(s.get('detail') or '')}{fallback}")
     else:
         lines.append("Every supplier the war-room watches is up (or not checked yet).")
-    hit = [v for v in situation.get("services", []) if v["state"] in ("down", "degraded", "maintenance")]
+    hit = []
+    for v in situation.get("services", []):
+        through = [t for t in v["through"] if t["supplier"] not in exercised]
+        if v["state"] in ("down", "degraded", "maintenance") and through:
+            state = v["state"] if through == v["through"] else _worst(t["state"] for t in through)
+            hit.append((v, state, through))
     drilled = {s["id"] for s in situation.get("suppliers", []) if s.get("drill") is not None}
     lines.append("")
     if hit:
         lines += ["Crucial services hit:", ""]
-        for v in hit:
-            through = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t["supplier"] in drilled else "") for t in v["through"])
-            lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {v['state'].upper()} — through {through}")
+        for v, state, through in hit:
+            via = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t["supplier"] in drilled else "") for t in through)
+            lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {state.upper()} — through {via}")
     else:
         lines.append("No crucial service is hit right now.")
     return lines + [""]

@@ -120,7 +120,7 @@ def build(*, suppliers: Sequence[SupplierEntry], services: Sequence[ServiceEntry
     by_id = {s.id: s for s in shown}
     carried = []
     for v in services:
-        through = tuple(views.Through(supplier=d, state=by_id[d].state, via=by_id[d].via) for d in v.depends_on if by_id[d].state in HITTING)
+        through = tuple(views.Through(supplier=d, state=by_id[d].state, via=by_id[d].via, drill=by_id[d].drill) for d in v.depends_on if by_id[d].state in HITTING)
         carried.append(views.ServiceView(
             id=v.id, name=v.name, sector=v.sector,
             state=worst(t.state for t in through) if through

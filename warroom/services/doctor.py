@@ -71,6 +71,7 @@ def examine(home: Home, now: datetime, *, network: bool = True) -> list[Finding]
     findings += _database(home, witness, now, config)
     if config is not None:
         findings += _timezone(config, now)
+        findings += _reviews_ahead(config, now)
     findings += _disk(home)
     if config is not None and network:
         findings += asyncio.run(_reachable(config))
@@ -282,6 +283,15 @@ def _timezone(config: Config, now: datetime) -> list[Finding]:
     local = now.astimezone(ZoneInfo(zone))
     offset = local.strftime("%z")
     return [Finding("ok", f"times are shown in {shown(zone)} (now {local:%H:%M %Z}, UTC{offset[:3]}:{offset[3:]}); they are stored in UTC")]
+
+
+def _reviews_ahead(config: Config, now: datetime) -> list[Finding]:
+    """An exit plan reviewed after today (a typo, or this host's clock behind): the risk view does not count it."""
+    today = now.astimezone(ZoneInfo(config.settings.timezone)).date()
+    return [Finding("warning", f"{shown(s.id)}: exit plan review dated {s.sourcing.exit_plan.reviewed}, after today ({today}): "
+                               "the risk view does not count it (is the date, or this host's clock, wrong?)")
+            for s in config.suppliers
+            if s.sourcing.exit_plan is not None and s.sourcing.exit_plan.reviewed is not None and s.sourcing.exit_plan.reviewed > today]
 
 
 def _disk(home: Home) -> list[Finding]:

@@ -49,8 +49,8 @@ def _parse_snapshot(text: str) -> Playbook:
 def get(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        open_ids = [str(i) for i in session.exec(select(Incident.id).where(Incident.status != "closed")).all()]
-        raise BadInput(f"no incident #{incident_id} (open incidents: {', '.join('#' + i for i in open_ids) or 'none'})")
+        open_ids = [str(i) for i in session.exec(select(Incident.id).where(col(Incident.status).in_(("open", "stabilised")))).all()]
+        raise BadInput(f"no incident #{incident_id} (open or stabilised incidents: {', '.join('#' + i for i in open_ids) or 'none'})")
     return incident
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from warroom import durations, tomlsource
-from warroom.clock import SystemClock
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile, WarroomError
 from warroom.fields import slug_problem
@@ -24,11 +22,10 @@ from warroom.text import block, line
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
 
-def config(home: Home, now: datetime | None = None) -> Config:
-    """The home's warroom.toml, once the home is known to be safe to trust; checked against `now` (a
-    review dated in the future), the caller's clock, or the system's when it has none."""
+def config(home: Home) -> Config:
+    """The home's warroom.toml, once the home is known to be safe to trust."""
     home.require()
-    return load_config(home.config_path, "warroom.toml", now=now or SystemClock().now())
+    return load_config(home.config_path, "warroom.toml")
 
 
 def _home_files(home: Home) -> list[tuple[Path, str]]:
@@ -50,7 +47,7 @@ def find(home: Home, cfg: Config, playbook_id: str) -> Playbook:
     return loader.find(library(home, cfg), playbook_id)
 
 
-def validate(home: Home, files: list[Path], now: datetime | None = None) -> tuple[list[str], list[str]]:
+def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
     """(files that are valid, problems). No files: the config and every playbook of the home.
 
     Given files are checked against the home's config and, for duplicate ids, against its library."""
@@ -64,7 +61,7 @@ def validate(home: Home, files: list[Path], now: datetime | None = None) -> tupl
     else:
         checked_refs = True
         try:
-            cfg = config(home, now)
+            cfg = config(home)
         except InvalidFile as exc:
             return [], exc.problems
     targets = [(p, name_of(p)) for p in files] if files else _home_files(home)

@@ -486,20 +486,22 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
         raise BadInput("--owner is empty: every corrective action has someone responsible")
     if config.people and owner not in config.people:
         raise BadInput(f"--owner {text.line(owner, 40)!r} is not in [people] of warroom.toml (people: {', '.join(sorted(config.people))})")
-    day = _day(due)
+    day = due_day(due)
     began = clock.today(incident.opened_at, config.settings.timezone)
     if day < began:
-        raise BadInput(f"--due {day.isoformat()} is before incident #{incident_id} began ({began.isoformat()})")
+        raise BadInput(f"due date {day.isoformat()} is before incident #{incident_id} began ({began.isoformat()})")
     return eventlog.append(session, at=now, kind="review.action", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"corrective action for {owner}, due {day.isoformat()}: {text_}",
                            data={"text": text_, "owner": owner, "due": day.isoformat(), "status": "open"})
 
 
-def _day(due: str) -> date:
+def due_day(due: str) -> date:
+    """A corrective action's due date, `YYYY-MM-DD` exactly: strptime alone took `2026-1-5`, and
+    fromisoformat takes `20260105`. The message names the due date, not a face's flag or field."""
     try:
         return clock.parse_day(due)
     except ValueError:
-        raise BadInput(f"--due {text.line(due, 40)!r} is not a date (write YYYY-MM-DD, like 2026-12-15)") from None
+        raise BadInput(f"due date {text.line(due, 40)!r} is not a date (write YYYY-MM-DD, like 2026-12-15)") from None
 
 
 def set_action_status(session: Session, *, incident_id: int, action: int, status: str, now: datetime, actor: Actor) -> dict:

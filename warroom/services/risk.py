@@ -37,7 +37,7 @@ def facts(session: Session, config: Config, now: datetime, *, only: str | None =
             fallbacks=tuple(by_supplier.get(s.id, ())), contract_end=s.sourcing.contract_end,
             exit_plan=plan is not None, exit_plan_reviewed=plan.reviewed if plan else None,
             outside_eu=tuple(s.sourcing.outside_eu()), certificate_not_after=certificate,
-            uptime_30d=month[s.id]["30d"].uptime,
+            uptime_30d=month[s.id]["30d"].uptime, watched_30d=month[s.id]["30d"].watched_seconds,
         ))
     return out
 

@@ -85,6 +85,8 @@ class Through:
     supplier: str
     state: str
     via: str | None
+    # The drill whose fault holds that supplier in this state (SupplierView.drill): a drill's hit, not an outage.
+    drill: int | None = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass(frozen=True, slots=True)

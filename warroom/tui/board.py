@@ -121,7 +121,7 @@ def supplier_note(s: views.SupplierView) -> str:
 
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
-                 *, name_width: int = 200, note_width: int = 400, uptime: float | None = None) -> tuple[str | Text, ...]:
+                 *, name_width: int = 200, note_width: int = 400, uptime: str | None = None) -> tuple[str | Text, ...]:
     since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     name = cut(text.line(s.name), name_width)  # cut what is shown, escapes included
     shown_name: str | Text = name if s.state == "up" and not s.via else Text(name, style="bold", no_wrap=True, end="")
@@ -129,9 +129,10 @@ def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None
     return (state_cell(s), shown_name, latency_cell(s.state, trend, troubles), since, cut(note, note_width))
 
 
-def uptime_note(uptime: float | None) -> str:
-    """The 30-day uptime before the notes, on a board wide enough for it (warroom/tui/watch.py)."""
-    return f"30 d {uptime:.2f} % · " if uptime is not None else ""
+def uptime_note(uptime: str | None) -> str:
+    """The 30-day uptime (availability.uptime_text, short: `~` when not nearly all the window was
+    watched) before the notes, on a board wide enough for it (warroom/tui/watch.py)."""
+    return f"30 d {uptime} · " if uptime is not None else ""
 
 
 def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
@@ -145,7 +146,8 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
         if not hit:
             lines.append(Content("  all services up"))
         for v in hit:
-            through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") for t in v.through) or "not checked yet"
+            through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") + (f" DRILL #{t.drill}" if t.drill is not None else "")
+                                for t in v.through) or "not checked yet"
             lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v.state], name=v.name, through=through))
     return lines
 
@@ -292,7 +294,7 @@ class BoardScreen(QuietTexts, Screen):
         self.trends: Trends = {}
         self.troubles: Troubles = {}
         self.filter_text = ""
-        self.uptime: dict[str, float | None] = {}  # 30-day uptime by supplier, from uptime.follow_uptime
+        self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
         self._tables_ready = False
         # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
         self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
@@ -679,7 +681,7 @@ class BoardScreen(QuietTexts, Screen):
         latency = max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0)
         return [max(states, len("◆ DEGRADED")), max(names, len("supplier")), max(latency, len("latency/minute")), 5, max(notes, len("cause"))]
 
-    def _uptime_shown(self) -> dict[str, float | None]:
+    def _uptime_shown(self) -> dict[str, str | None]:
         from warroom.tui.uptime import WIDE
 
         return self.uptime if self.size.width >= WIDE else {}

@@ -82,14 +82,16 @@ class MselScreen(Screen):
         self.msel = msel
         faster = f" · {msel.speed:g}× faster" if msel.speed != 1 else ""
         upcoming = sum(r.state == "upcoming" for r in msel.injects)
-        self.query_one("#mselline", Static).update(Content(f"MSEL of drill #{msel.incident}{faster} · {upcoming} upcoming"))
+        # "+" in the # column: an inject added by hand (`drill inject`), not one of the script's numbered ones.
+        adhoc = " · +: added by hand, not scripted" if any(r.n is None for r in msel.injects) else ""
+        self.query_one("#mselline", Static).update(Content(f"MSEL of drill #{msel.incident}{faster} · {upcoming} upcoming{adhoc}"))
         rows = []
         for r in msel.injects:
             what = " — ".join(x for x in (r.message, f"fault {r.fault}" if r.fault else "", f"expect {r.expect}" if r.expect else "") if x)
             if r.error:
                 what += f"  FAILED: {r.error}"
             key = str(r.n) if r.n is not None else f"adhoc-{r.actual_at}"
-            rows.append((key, (str(r.n) if r.n is not None else "ad", f"+{durations.format(r.at)}" if r.at is not None else "ad hoc",
+            rows.append((key, (str(r.n) if r.n is not None else "+", f"+{durations.format(r.at)}" if r.at is not None else "ad hoc",
                                self._t(r.planned_at), self._t(r.actual_at), r.state, text.words(what))))
         self.query_one("#msel", Rows).sync(rows)
 

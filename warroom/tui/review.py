@@ -19,10 +19,11 @@ from textual.widgets import Footer, Static
 
 from warroom import durations, text
 from warroom.clock import Clock
+from warroom.errors import BadInput
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
-from warroom.tui.quiet import Rows
+from warroom.tui.quiet import Rows, cut, fit
 
 if TYPE_CHECKING:
     from warroom.services.review import Review
@@ -88,6 +89,10 @@ class ReviewScreen(Screen):
             return
         self.app.call_from_thread(self.show, result, targets)
 
+    def on_resize(self) -> None:
+        if self.result is not None:  # the measures' cuts follow the panel's width
+            self.call_after_refresh(self.show, self.result, self.targets)
+
     def show(self, r: Review, targets: list[str]) -> None:
         self.result, self.targets = r, targets
         if r.ended_at is None and self.ticker is None:
@@ -99,10 +104,17 @@ class ReviewScreen(Screen):
         self.query_one("#reviewline", Static).update(Content.assemble(
             literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
             literal.plain(f" · wall-clock {durations.spoken(r.wall_seconds)}, scenario {durations.spoken(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
-        self.query_one("#measures", Rows).sync([
-            (m.name, (m.name, durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), m.result + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
-                      durations.spoken(m.target_seconds) if m.target_seconds is not None else "—"))
-            for m in r.measures])
+        measures = self.query_one("#measures", Rows)
+        rows: list[tuple[str, tuple[str, ...]]] = [(m.name, (m.name, durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), m.result + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
+                          durations.spoken(m.target_seconds) if m.target_seconds is not None else "—"))
+                for m in r.measures]
+        if measures.size.width and rows:  # a narrow panel (80 columns) cuts with `…`, never clips mid-word unseen
+            natural = [max(len(label), *(len(cells[i]) for _, cells in rows)) for i, label in enumerate(("measure", "scenario", "wall", "result", "target"))]
+            widths = fit(natural, measures.size.width - 2 * measures.cell_padding * len(natural), [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])
+            rows = [(key, tuple(cut(c, w) for c, w in zip(cells, widths, strict=True))) for key, cells in rows]
+            if tuple(c.content_width for c in measures.columns.values()) != tuple(widths):
+                measures.refit(widths)  # no column keeps a width that no longer fits
+        measures.sync(rows)
         self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, durations.scenario(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
             (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", durations.scenario(i.first_response_seconds, r.speed),
@@ -152,12 +164,21 @@ class ReviewScreen(Screen):
     def action_action(self) -> None:
         asked: list[str] = []
 
-        def ask(question: str, then, placeholder: str = "") -> None:
-            self.app.push_screen(AskText(question, required=True, placeholder=placeholder), then)
+        def ask(question: str, then, placeholder: str = "", value: str = "") -> None:
+            self.app.push_screen(AskText(question, required=True, placeholder=placeholder, value=value), then)
 
         def got_due(due: str | None) -> None:
-            if due:  # the service checks the date and the owner, as for `warroom review ID action`
-                self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
+            if not due:
+                return
+            from warroom.services.review import due_day
+
+            try:  # not a date: asked again with it kept, the text and owner too (the service checks again)
+                due_day(due)
+            except BadInput as exc:
+                self.notify(str(exc), severity="error")
+                ask("Due date:", got_due, "YYYY-MM-DD", due)
+                return
+            self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
 
         def got_owner(owner: str | None) -> None:
             if owner:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from warroom.health.availability import uptime_text
+
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
     from warroom.tui.board import BoardScreen
@@ -26,9 +28,9 @@ def follow_uptime(board: BoardScreen) -> None:
         config, store = home
         with store.read() as session:
             found = history.availability(session, config, board.clock.now(), windows={"30d": history.WINDOWS["30d"]})
-        app.call_from_thread(shown, {k: v["30d"].uptime for k, v in found.items()})
+        app.call_from_thread(shown, {k: uptime_text(v["30d"], short=True) if v["30d"].uptime is not None else None for k, v in found.items()})
 
-    def shown(uptime: dict[str, float | None]) -> None:
+    def shown(uptime: dict[str, str | None]) -> None:
         changed = uptime != board.uptime
         board.uptime = uptime
         if changed and board.data is not None:  # a whole board repaint only when a figure moved

@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from warroom.health.availability import FULLY_WATCHED, uptime_text
+from warroom.health.availability import span as availability_span
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
 from warroom.tui.quiet import Rows
@@ -27,33 +29,23 @@ if TYPE_CHECKING:
 
 
 def span(seconds: float | None) -> str:
-    """A duration as a person reads it: 2 h 05 min, 3 d 4 h, 40 s."""
-    if seconds is None:
-        return "—"
-    s = int(seconds)
-    if s < 60:
-        return f"{s} s"
-    minutes, hours, days = s // 60, s // 3600, s // 86400
-    if days:
-        return f"{days} d {hours % 24} h"
-    if hours:
-        return f"{hours} h {minutes % 60:02d} min"
-    return f"{minutes} min"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f} %"
+    """A duration as a person reads it (availability.span), or — for none."""
+    return "—" if seconds is None else availability_span(seconds)
 
 
 def availability_lines(windows: dict[str, Availability] | None) -> list[Content]:
     if not windows:
         return [Content("  no history yet")]
-    lines = [Content.styled(f"  {'':<5}{'uptime':>9}  {'outages':>7}  {'MTTR':>10}  {'longest':>12}  {'unknown':>9}  {'maint.':>9}", "bold")]
+    # 67 cells: the supplier screen's panel at 80 columns holds it on one line (73 wrapped a lone `s`)
+    lines = [Content.styled(f"  {'':<4}{'uptime':>9} {'outages':>7} {'MTTR':>10} {'longest':>12} {'unknown':>9} {'maint.':>9}", "bold")]
     for name, a in windows.items():
         longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
-        lines.append(Content(f"  {name:<5}{percent(a.uptime):>9}  {a.outages:>7}  {span(a.mttr_seconds):>10}  {longest:>12}  "
-                             f"{span(a.unknown_seconds):>9}  {span(a.maintenance_seconds):>9}"))
+        lines.append(Content(f"  {name:<4}{uptime_text(a, short=True):>9} {a.outages:>7} {span(a.mttr_seconds):>10} {longest:>12} "
+                             f"{span(a.unknown_seconds):>9} {span(a.maintenance_seconds):>9}"))
     lines.append(Content.styled("  unknown: no monitor watched. Uptime leaves maintenance windows out", "dim"))
+    thin = {name: a.watched_seconds for name, a in windows.items() if a.uptime is not None and a.coverage < FULLY_WATCHED}
+    if thin:  # an uptime over minutes of a month is no monthly uptime: say how little it rests on
+        lines.append(Content.styled("  ~: only part of the window watched: " + ", ".join(f"{span(s)} ({n})" for n, s in thin.items()), "dim"))
     gaps = {name: a.outage_unknown_seconds for name, a in windows.items() if a.outage_unknown_seconds}
     if gaps:  # an outage's length is its watched time; say what nobody saw of it
         lines.append(Content.styled("  outages leave out unwatched time inside them: " + ", ".join(f"{span(s)} ({n})" for n, s in gaps.items()), "dim"))
