@@ -101,3 +101,26 @@ def test_changes_notices_another_connections_commit_and_nothing_else(home, clock
     assert changes.poll() is False
     changes.close()
     store.dispose()
+
+
+def test_a_core_write_appends_to_the_same_chain_and_witnesses_only_what_it_committed(home, clock):
+    # Store.write_core (what `warroom log` uses, no ORM) and Store.write (an ORM session) append to
+    # one chain through one append. Its connection's info outlives the transaction (the pool keeps
+    # the connection): a rolled-back append's head must never be witnessed by a later write.
+    store = home.open_store()
+    append_many(store, 3)
+    with store.write_core() as connection:
+        core = eventlog.append(connection, at=clock.now(), kind="test.core", actor="t", summary="core", origin=ORIGIN, object="x")
+    witnessed = [e.seq for e in home.witness().entries()]
+    assert witnessed[-1] == core["seq"]
+    with pytest.raises(RuntimeError), store.write_core() as connection:
+        eventlog.append(connection, at=clock.now(), kind="test.core", actor="t", summary="rolled back", origin=ORIGIN, object="x")
+        raise RuntimeError("after the append, before the commit")
+    with store.write_core():
+        pass  # appends nothing: witnesses nothing
+    assert [e.seq for e in home.witness().entries()] == witnessed
+    with store.write() as session:
+        after = eventlog.append(session, at=clock.now(), kind="test.orm", actor="t", summary="orm", origin=ORIGIN, object="x")
+    assert after["seq"] == core["seq"] + 1 and after["prev_hash"] == core["hash"]
+    report = integrity.verify(store, home.witness(), own_database=True)
+    assert report.events == after["seq"] and report.witnessed_seq == after["seq"]

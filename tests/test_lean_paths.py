@@ -21,6 +21,12 @@ def _python(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# What a log entry does not need: the ORM and SQLModel (it appends through Core), the table models,
+# the read models, the playbooks' models and loader, and the incidents' service module.
+NOT_FOR_A_WRITE = ("sqlmodel", "sqlalchemy.orm", "warroom.store.models", "warroom.services.views", "warroom.services.incidents",
+                   "warroom.playbooks.schema", "warroom.playbooks.loader")
+
+
 def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
     configure(home)
     incident = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
@@ -30,12 +36,24 @@ def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
         f"try:\n    main(['--home', {str(home.root)!r}, 'log', {incident!r}, 'a lean entry'])\n"
         "except SystemExit as done:\n    assert done.code == 0, done.code\n"
         "print(json.dumps({'alembic': 'alembic' in sys.modules,\n"
-        "                  'commands': sorted(m for m in sys.modules if m.startswith('warroom.cli.'))}))"
+        "                  'commands': sorted(m for m in sys.modules if m.startswith('warroom.cli.')),\n"
+        f"                  'loaded': sorted(m for m in {NOT_FOR_A_WRITE!r} if m in sys.modules)}}))"
     )
     assert seen["alembic"] is False
     assert seen["commands"] == ["warroom.cli.incidents", "warroom.cli.output", "warroom.cli.params"]
+    assert seen["loaded"] == []  # appended through Core: no ORM, no table models, no read models, no playbook models
     shown = run_cli("incident", "show", incident, "--json", home=home.root)
     assert "a lean entry" in shown.stdout  # it was written
+
+
+def test_the_write_path_imports_cryptography_only_to_sign_and_the_orm_not_at_all():
+    # A coordinator's write in a group home is witnessed by the monitor: their process never signs.
+    seen = _python(
+        "import json, sys\n"
+        "import warroom.witness, warroom.home, warroom.store.engine, warroom.store.eventlog, warroom.services.logbook\n"
+        "print(json.dumps(sorted(m for m in ('cryptography', 'sqlmodel', 'sqlalchemy.orm', 'warroom.store.models') if m in sys.modules)))"
+    )
+    assert seen == []
 
 
 def test_the_lazy_commands_are_every_command_of_their_modules():

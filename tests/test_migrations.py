@@ -48,9 +48,18 @@ def test_the_models_and_the_migrations_describe_the_same_schema(home):
     from sqlmodel import SQLModel
 
     import warroom.store.models  # noqa: F401  (registers the tables)
+    from warroom.store import tables  # the event log's Core tables, which the models map onto
 
     store = home.open_store()
     with store.engine.connect() as connection:
-        drift = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata)
+        drift = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), [SQLModel.metadata, tables.metadata])
     store.dispose()
     assert drift == [], f"models and migrations differ; write a migration: {drift}"
+
+
+def test_the_event_models_are_the_core_tables_every_column_of_them():
+    from warroom.store import models, tables
+
+    for model, table in ((models.Event, tables.EVENT), (models.StreamHead, tables.STREAM_HEAD)):
+        assert model.__table__ is table
+        assert list(model.model_fields) == list(table.c.keys())

@@ -64,6 +64,12 @@ def scenario(seconds: float | None, speed: float) -> str:
     return f"{spoken(seconds * speed)} scenario ({spoken(seconds)} wall-clock)"
 
 
+def span(delta: timedelta) -> str:
+    """A stretch of time to the second, as a person reads it: `1h5m`, `0s`."""
+    seconds = int(delta.total_seconds())
+    return format(timedelta(seconds=seconds)) if seconds else "0s"
+
+
 def scaled(delta: timedelta, speed: float) -> timedelta:
     """A playbook time in a drill run `speed` times faster (one rounding, the same everywhere)."""
     return delta if speed == 1 else delta / speed

@@ -77,12 +77,20 @@ def _depth_change(fragment: str, in_string: str | None) -> tuple[int, str | None
 
 
 class Locator:
-    """The line of every table and key in a TOML text, by field path."""
+    """The line of every table and key in a TOML text, by field path. The text is scanned when a
+    line is first asked for: only a file with a problem needs one, and every command reads the config."""
 
     def __init__(self, text: str):
-        self.lines: dict[Path_, int] = {}
+        self._text: str | None = text
+        self._lines: dict[Path_, int] = {}
         self._arrays: dict[Path_, int] = {}  # array-of-tables path → index of its current element
-        self._scan(text)
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        if self._text is not None:
+            text, self._text = self._text, None
+            self._scan(text)
+        return self._lines
 
     def line_of(self, path: Path_) -> int:
         """The line of `path`, or of its nearest ancestor that the file spells out (1 if none)."""
@@ -115,20 +123,20 @@ class Locator:
                     array = parent + (keys[-1],)
                     index = self._arrays.get(array, -1) + 1
                     self._arrays[array] = index
-                    self.lines.setdefault(array, lineno)
+                    self._lines.setdefault(array, lineno)
                     table = array + (index,)
                 else:
                     table = parent + (keys[-1],)
-                self.lines[table] = lineno
+                self._lines[table] = lineno
                 continue
             key = _KEY.match(row)
             if key:
                 path = table + tuple(_split_key(key.group(1)))
-                self.lines[path] = lineno
+                self._lines[path] = lineno
                 value = row[key.end() :]
                 if value.lstrip().startswith("{"):  # inline table: its keys sit on this row
                     for part in re.findall(rf"[{{,]\s*({_BARE})\s*=", value):
-                        self.lines[path + (part,)] = lineno
+                        self._lines[path + (part,)] = lineno
                 change, in_string = _depth_change(value, None)
                 depth += change
 

@@ -30,15 +30,15 @@ import syslog
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from warroom import files
 from warroom.errors import BadInput, InvalidFile, LogAltered, WarroomError
 from warroom.store.chain import canonical
 from warroom.text import line as shown
+
+if TYPE_CHECKING:  # cryptography is imported where a key is used: a coordinator's write that the monitor witnesses needs none
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 problems = logging.getLogger("warroom.witness")
 
@@ -51,6 +51,9 @@ class WitnessProblem(Exception):
 
 def generate_key(key_path: Path, pub_path: Path) -> None:
     """A new key pair; the private half readable by its owner only (the account that signs), never overwritten."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -67,6 +70,10 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 def _public_key(path: Path, failure) -> Ed25519PublicKey:
     """The Ed25519 public key in `path`, or `failure(why)` raised, why said in a few words."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = serialization.load_pem_public_key(_key_bytes(path))
     except InvalidFile as exc:
@@ -161,6 +168,10 @@ class Witness:
             data = _key_bytes(self.key_path)
         except InvalidFile as exc:
             raise WitnessProblem(f"{exc}, so the head cannot be signed") from None
+        from cryptography.exceptions import UnsupportedAlgorithm
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         try:
             key = serialization.load_pem_private_key(data, password=None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
@@ -263,6 +274,8 @@ class Witness:
 
     @staticmethod
     def _genuine(entry: Entry, public: Ed25519PublicKey) -> bool:
+        from cryptography.exceptions import InvalidSignature
+
         try:
             public.verify(entry.sig, _signed_body(entry.seq, entry.hash, entry.at))
         except InvalidSignature:
@@ -299,12 +312,16 @@ class Witness:
         """With --key: the home's own warroom.pub must be that key, or the home's key pair was replaced."""
         if self.given_key is None:
             return
+        from cryptography.hazmat.primitives import serialization
+
         given = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         home = self._home_public().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         if given != home:
             raise LogAltered(f"{self.pub_path.name} is not the key {shown(self.given_key)}: the home's key pair was replaced")
 
     def check_signature(self, entry: Entry) -> None:
+        from cryptography.exceptions import InvalidSignature
+
         try:
             self.public.verify(entry.sig, _signed_body(entry.seq, entry.hash, entry.at))
         except InvalidSignature:

@@ -17,7 +17,6 @@ from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json, entry
 from warroom.cli.params import INCIDENT, LEVEL, SEQ, SPEED, TEXT
 from warroom.services import commands
-from warroom.services.views import to_json
 from warroom.text import line
 from warroom.vocabulary import FallbackResult, LogKind, Mode, StepAction, words
 from warroom.vocabulary import Status as IncidentStatus
@@ -49,6 +48,12 @@ def reading(env: Env) -> Iterator[Reading]:
             yield Reading(config, now, session)
     finally:
         store.dispose()
+
+
+def to_json(value: Any) -> Any:
+    from warroom.services.views import to_json  # the read models: not loaded by a write
+
+    return to_json(value)
 
 
 def context(env: Env) -> commands.Context:

@@ -4,7 +4,8 @@ both run them through `execute`, so the two faces cannot drift apart (DESIGN §4
 
 A command reads what it needs from files in `prepare`, before the write lock is taken (a playbook
 library is read and validated there, not while every other writer waits), which gives the
-command to run; that does its one transaction in `run`.
+command to run; that does its one transaction in `run`: in an ORM session, or, for a command whose
+`core` is true, in a Core connection (Store.write_core), so that it never loads the ORM.
 
 This module is light to import (the services it calls are imported when a command runs): the TUI's
 screens build commands before its first frame is painted."""
@@ -19,6 +20,7 @@ from warroom.errors import BadInput
 from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlmodel import Session
 
     from warroom.clock import Clock
@@ -71,7 +73,7 @@ def execute(store: Store, command: Command, ctx: Context) -> Outcome:
     recorded action still has to do outside the store (`after`: a drill's fault set in the
     simulator, only once its inject is in the log)."""
     ready = command.prepare(ctx)
-    with store.write() as session:
+    with store.write_core() if getattr(ready, "core", False) else store.write() as session:
         outcome = ready.run(session, ctx)
     after = getattr(ready, "after", None)
     return outcome if after is None else after(store, ctx, outcome)
@@ -153,6 +155,7 @@ class Transition(_NoPreparation):
 @dataclass(frozen=True)
 class LogEntry(_NoPreparation):
     name: ClassVar[str] = "log"
+    core: ClassVar[bool] = True  # Core only: `warroom log` answers without importing the ORM
     incident_id: int
     text: str
     kind: LogKind = LogKind.DECISION
@@ -161,10 +164,10 @@ class LogEntry(_NoPreparation):
     corrects: int | None = None
     occurred_at: datetime | None = None
 
-    def run(self, session: Session, ctx: Context) -> Outcome:
-        from warroom.services import incidents
+    def run(self, session: Session | Connection, ctx: Context) -> Outcome:
+        from warroom.services import logbook
 
-        event = incidents.log(session, incident_id=self.incident_id, text=self.text, kind=self.kind, now=ctx.now, actor=ctx.actor,
+        event = logbook.log(session, incident_id=self.incident_id, text=self.text, kind=self.kind, now=ctx.now, actor=ctx.actor,
                               rationale=self.rationale, decision=self.decision, corrects=self.corrects, occurred_at=self.occurred_at)
         answers = f", answers {self.decision}" if self.decision else ""
         # The event's number, not `#n`: `#1` is how the war-room names an incident.

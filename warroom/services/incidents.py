@@ -16,13 +16,15 @@ from sqlmodel import Session, col, select
 from warroom import durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config, notified
+from warroom.durations import span
 from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, limits, owed, views
 from warroom.services.actors import Actor
+from warroom.services.logbook import log  # noqa: F401  (the decision log's entries: callers name them here too)
 from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
-from warroom.vocabulary import LogKind, Mode, StepAction, transition_refusal, words
+from warroom.vocabulary import Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
 _STAMPS = {"stabilised": "stabilised_at", "resolved": "resolved_at", "closed": "closed_at"}  # the rules: vocabulary.LIFECYCLE
@@ -37,11 +39,11 @@ def _event(session: Session, incident: Incident, actor: Actor, now: datetime, ev
 
 def snapshot(incident: Incident) -> Playbook:
     """The playbook as the incident ran it (not as the file says today)."""
-    return _parse_snapshot(incident.playbook)
+    return parse_snapshot(incident.playbook)
 
 
 @lru_cache(maxsize=4096)
-def _parse_snapshot(text: str) -> Playbook:
+def parse_snapshot(text: str) -> Playbook:
     # A snapshot never changes and Playbook is frozen: parse each once, not on every deadline sync.
     return Playbook.model_validate(json.loads(text))
 
@@ -156,48 +158,7 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
     return incident
 
 
-def log(
-    session: Session, *, incident_id: int, text: str, kind: str, now: datetime, actor: Actor,
-    rationale: str | None = None, decision: str | None = None, corrects: int | None = None, occurred_at: datetime | None = None,
-) -> dict:
-    """A log entry. `occurred_at` is when it happened when that differs from now (a decision by phone)."""
-    actor.require("write to the decision log")
-    limits.check_text(text, "the log entry")
-    limits.check_text(rationale, "the rationale")
-    incident = get(session, incident_id)
-    require_open(incident, "log to it")
-    if kind not in words(LogKind):
-        raise BadInput(f"--kind {kind!r} is not one of {', '.join(words(LogKind))}")
-    if not text.strip():
-        raise BadInput("the log entry is empty")
-    if decision is not None:
-        expected = [d.id for d in snapshot(incident).decisions]
-        if decision not in expected:
-            raise BadInput(f"--decision {decision!r} is not an expected decision of this incident (expected: {', '.join(expected) or 'none'})")
-    if corrects is not None:
-        old = session.get(Event, corrects)
-        if old is None or old.incident_id != incident_id or old.kind != "decision.logged":
-            raise BadInput(f"--corrects {corrects}: seq {corrects} is not a log entry of incident #{incident_id}")
-    occurred = occurred_at or now
-    if occurred > now + timedelta(minutes=1):
-        raise BadInput(f"--at: that is {span(occurred - now)} in the future")
-    if occurred < incident.opened_at - timedelta(days=30):
-        raise BadInput(f"--at: that is {span(incident.opened_at - occurred)} before the incident opened (more than 30 days)")
-    data: dict[str, Any] = {"kind": kind, "text": text, "rationale": rationale, "occurred_at": iso(occurred)}
-    if decision:
-        data["decision"] = decision
-    if corrects is not None:
-        data["corrects"] = corrects
-    summary = (f"correction of #{corrects}: " if corrects is not None else "") + text + (f" — rationale: {rationale}" if rationale else "")
-    return _event(session, incident, actor, now, "decision.logged", summary, f"log:{kind}", **data)
-
-
 # ── read models ────────────────────────────────────────────────────────────────────────────────
-
-def span(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    return durations.format(timedelta(seconds=seconds)) if seconds else "0s"
-
 
 def summary(incident: Incident) -> views.IncidentSummary:
     assert incident.id is not None  # read from the table

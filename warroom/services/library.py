@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
-
-import tomli_w
+from typing import TYPE_CHECKING, Any
 
 from warroom import durations, tomlsource
 from warroom.config import Config, load_config
@@ -14,10 +12,12 @@ from warroom.errors import BadInput, InvalidFile, WarroomError
 from warroom.fields import slug_problem
 from warroom.files import folder_entries, name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
-from warroom.playbooks import loader
-from warroom.playbooks.schema import Playbook
 from warroom.services import actors
 from warroom.text import block, line
+
+if TYPE_CHECKING:
+    from warroom.playbooks import loader
+    from warroom.playbooks.schema import Playbook
 
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
@@ -40,10 +40,14 @@ def _home_files(home: Home) -> list[tuple[Path, str]]:
 
 def library(home: Home, cfg: Config) -> list[loader.PlaybookFile]:
     """Every playbook of the home, valid or not, each with its problems."""
+    from warroom.playbooks import loader  # the playbooks' models: not loaded by a command that reads only the config
+
     return loader.load_library(_home_files(home), cfg)
 
 
 def find(home: Home, cfg: Config, playbook_id: str) -> Playbook:
+    from warroom.playbooks import loader
+
     return loader.find(library(home, cfg), playbook_id)
 
 
@@ -67,6 +71,8 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
     targets = [(p, name_of(p)) for p in files] if files else _home_files(home)
     wanted = {os.path.realpath(p) for p, _ in targets}
     others = [(p, s) for p, s in _home_files(home) if os.path.realpath(p) not in wanted] if checked_refs else []
+    from warroom.playbooks import loader
+
     entries = loader.load_library(targets + others, cfg)
     mine = [e for e in entries if os.path.realpath(e.path) in wanted]
     if not checked_refs:
@@ -127,6 +133,11 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     taken = [e.playbook.id for e in library(home, cfg) if e.playbook]
     if playbook_id in taken:
         raise BadInput(f"a playbook with id {playbook_id!r} exists already (nothing was changed)")
+    import tomli_w
+
+    from warroom.playbooks import loader
+    from warroom.playbooks.schema import Playbook
+
     text = SCHEMA_LINE + tomli_w.dumps(skeleton(playbook_id, cfg))
     # The skeleton must itself pass the validator it invites authors to use.
     locator = tomlsource.Locator(text)

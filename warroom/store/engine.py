@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlmodel import Session
 
 from warroom import files
 from warroom.errors import BadInput, DatabaseDamaged, WarroomError
 from warroom.store import queue
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlmodel import Session
+
     from warroom.witness import Witness
 
 BUSY_TIMEOUT_MS = 30_000
@@ -264,7 +266,7 @@ class Store:
     recorded, and a command reporting failure would invite a duplicate on retry. The witness
     reports its own problems (see warroom.witness)."""
 
-    def __init__(self, engine: Engine, after_write: Callable[[Session], None] | None = None, witness: Witness | None = None):
+    def __init__(self, engine: Engine, after_write: Callable[[Session | Connection], None] | None = None, witness: Witness | None = None):
         self.engine = engine
         self.after_write = after_write
         self.witness = witness
@@ -273,32 +275,59 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        from sqlmodel import Session
+
         with Session(self.engine) as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction holding the write lock from its first statement; commits on success."""
+        from sqlmodel import Session
+
         with _writer_queue(self._lock_path), Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
-            if self.engine.dialect.name == "postgresql":
-                session.execute(_PG_WRITE)  # the same one-writer rule, across hosts; and others are told at commit
-            try:
+            with self._committed(session, session.rollback, session.commit):
                 yield session
-                session.commit()
-            except OperationalError as exc:
-                session.rollback()
-                if "locked" in str(exc):
-                    raise WarroomError("the database stayed locked by another process for 30 s; nothing was recorded, try again") from None
-                raise
-            except BaseException:
-                session.rollback()
-                raise
-            head = session.info.get("head")
-            if self.witness is not None and head:
-                self.witness.record_or_warn(*head)
-            if self.after_write:
-                self.after_write(session)
+            self._witness(session.info.pop("head", None), session)
+
+    @contextmanager
+    def write_core(self) -> Iterator[Connection]:
+        """`write` without the ORM: the same lock, transaction and witness, on a Core connection, for
+        a write that needs no ORM (a log entry: `warroom log` never imports SQLModel)."""
+        with _writer_queue(self._lock_path), self.engine.connect() as connection:
+            connection = connection.execution_options(**{_WRITE: True})
+            connection.info.pop("head", None)  # info lives with the pooled connection: no head of an earlier transaction
+            try:
+                connection.begin()
+                with self._committed(connection, connection.rollback, connection.commit):
+                    yield connection
+                head = connection.info.pop("head", None)
+            finally:
+                connection.info.pop("head", None)  # a rolled-back append's head is never witnessed later
+            self._witness(head, connection)
+
+    @contextmanager
+    def _committed(self, writer: Session | Connection, rollback: Callable[[], None], commit: Callable[[], None]) -> Iterator[None]:
+        if self.engine.dialect.name == "postgresql":
+            writer.execute(_PG_WRITE)  # the same one-writer rule, across hosts; and others are told at commit
+        try:
+            yield
+            commit()
+        except OperationalError as exc:
+            rollback()
+            if "locked" in str(exc):
+                raise WarroomError("the database stayed locked by another process for 30 s; nothing was recorded, try again") from None
+            raise
+        except BaseException:
+            rollback()
+            raise
+
+    def _witness(self, head: tuple[int, str, str] | None, writer: Session | Connection) -> None:
+        if self.witness is not None and head:
+            self.witness.record_or_warn(*head)
+        if self.after_write:
+            self.after_write(writer)
 
     def newest_head(self) -> tuple[int, str, str] | None:
         """(seq, hash, at) of the newest event, as the witness records it; None for an empty log."""

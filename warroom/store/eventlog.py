@@ -1,6 +1,7 @@
-"""Appending to and reading the event log. Appends happen inside `Store.write()` (BEGIN IMMEDIATE on
-SQLite, the writers' advisory lock on PostgreSQL), so reading the head and inserting the next event
-cannot interleave with another process, on this host or another."""
+"""Appending to and reading the event log. Appends happen inside `Store.write()` or
+`Store.write_core()` (BEGIN IMMEDIATE on SQLite, the writers' advisory lock on PostgreSQL), so
+reading the head and inserting the next event cannot interleave with another process, on this host
+or another. Core only (store/tables.py): a write that needs no ORM never imports it."""
 
 from __future__ import annotations
 
@@ -9,21 +10,22 @@ import json.scanner
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from warroom.clock import iso
 from warroom.errors import DatabaseDamaged
 from warroom.store import chain, engine
-from warroom.store.models import Event, StreamHead
+from warroom.store.tables import EVENT as _EVENT
+from warroom.store.tables import STREAM_HEAD as _STREAM_HEAD
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _JSON_FIELDS = ("origin", "data", "links")
-_EVENT = Event.__table__
-_STREAM_HEAD = StreamHead.__table__
 _HEAD = core_select(_EVENT.c.seq, _EVENT.c.hash).order_by(_EVENT.c.seq.desc()).limit(1)
 _KEY_USED = core_select(_EVENT.c.seq).where(_EVENT.c.key == bindparam("key"))
 _STREAM_HEADS = core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.seq, _STREAM_HEAD.c.hash).where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True)))
@@ -41,14 +43,19 @@ class Duplicate(Exception):
     written; the transaction is still usable."""
 
 
-def head(session: Session) -> tuple[int, str]:
+def connection_of(writer: Session | Connection) -> Connection:
+    """The connection of a write transaction: Store.write_core's own, or an ORM session's."""
+    return writer if isinstance(writer, Connection) else writer.connection()
+
+
+def head(writer: Session | Connection) -> tuple[int, str]:
     """(seq, hash) of the newest event; (0, GENESIS) for an empty log."""
-    row = session.connection().execute(_HEAD).first()
+    row = connection_of(writer).execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
 
 def append(
-    session: Session,
+    writer: Session | Connection,
     *,
     at: datetime,
     kind: str,
@@ -62,6 +69,7 @@ def append(
     key: str | None = None,
 ) -> dict[str, Any]:
     """Append one event to the chain and return it as stored (a record dict, hash included).
+    `writer`: the transaction of Store.write (an ORM session) or of Store.write_core (a connection).
 
     Raises Duplicate, before writing anything, when `key` was used before. Plain SQL statements
     rather than the ORM's unit of work: this runs under the write lock, so every microsecond here
@@ -70,11 +78,12 @@ def append(
     # The state rows this event explains go first: the ORM would otherwise flush them at some
     # later query, after events appended since, and the database refuses rows that come late
     # (a playbook step after its incident logged more than its opening). Nothing pending: free.
-    session.flush()
-    connection = session.connection()
+    if not isinstance(writer, Connection):
+        writer.flush()
+    connection = connection_of(writer)
     if key is not None and connection.execute(_KEY_USED, {"key": key}).first() is not None:
         raise Duplicate(key)
-    seq, prev_hash = head(session)
+    seq, prev_hash = head(connection)
     streams = chain.streams_of(incident_id, data)
     cached = connection.execute(_STREAM_HEADS, {"streams": streams}).all() if streams else []
     heads = {stream: hash_ for stream, _, hash_ in cached}
@@ -107,7 +116,7 @@ def append(
             connection.execute(_MOVE_HEAD, {"which": stream, "to_seq": record["seq"], "to_hash": record["hash"]})
         else:
             connection.execute(_NEW_HEAD, {"stream": stream, "seq": record["seq"], "hash": record["hash"]})
-    session.info["head"] = (record["seq"], record["hash"], record["at"])
+    writer.info["head"] = (record["seq"], record["hash"], record["at"])  # what the store witnesses after the commit
     return record
 
 

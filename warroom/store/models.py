@@ -16,6 +16,7 @@ from sqlalchemy import Column, Index, String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from warroom.clock import iso, parse_iso
+from warroom.store import tables
 
 
 class UTCDateTime(TypeDecorator):
@@ -37,38 +38,37 @@ def utc_column(**kwargs) -> Column:
 
 class Event(SQLModel, table=True):
     """One entry of the append-only, hash-chained log (DESIGN §3, §6). Database triggers refuse
-    UPDATE and DELETE; `warroom verify` recomputes every hash."""
+    UPDATE and DELETE; `warroom verify` recomputes every hash. Mapped onto the Core table the append
+    writes through (store/tables.py): its columns are defined there, once."""
 
-    # object_kind_at: one supplier's state changes over a window (the supplier screen), not every supplier's (0008)
-    __table_args__ = (Index("ix_event_incident_seq", "incident_id", "seq"), Index("ix_event_kind_at", "kind", "at"),
-                      Index("ix_event_object_kind_at", "object", "kind", "at"))
+    __table__ = tables.EVENT
 
-    seq: int = Field(primary_key=True)
-    at: str  # UTC, clock.iso: kept as text so the hashed spelling is the stored one
-    kind: str = Field(index=True)  # dotted: incident.opened, supplier.state, …
-    actor: str  # OS user, or "system" for the monitor
-    incident_id: int | None = None
-    object: str  # what it is about: "incident:12/step:confirm", "supplier:nlcloud"
-    result: str  # "ok", or what went wrong ("refused: …", "failed: …")
-    origin: str  # canonical JSON: host, terminal, ssh client address
-    summary: str
-    data: str  # canonical JSON
-    key: str | None = Field(default=None, unique=True)  # idempotency: one escalation fires once
-    links: str  # canonical JSON: stream → hash of that stream's previous event
-    prev_hash: str
-    hash: str = Field(unique=True)
-    scheme: int | None = None  # how `hash` is computed (store/chain.py); None: scheme 1, written before this column
+    seq: int = Field(sa_column=tables.EVENT.c.seq)
+    at: str = Field(sa_column=tables.EVENT.c.at)
+    kind: str = Field(sa_column=tables.EVENT.c.kind)
+    actor: str = Field(sa_column=tables.EVENT.c.actor)
+    incident_id: int | None = Field(default=None, sa_column=tables.EVENT.c.incident_id)
+    object: str = Field(sa_column=tables.EVENT.c.object)
+    result: str = Field(sa_column=tables.EVENT.c.result)
+    origin: str = Field(sa_column=tables.EVENT.c.origin)
+    summary: str = Field(sa_column=tables.EVENT.c.summary)
+    data: str = Field(sa_column=tables.EVENT.c.data)
+    key: str | None = Field(default=None, sa_column=tables.EVENT.c.key)
+    links: str = Field(sa_column=tables.EVENT.c.links)
+    prev_hash: str = Field(sa_column=tables.EVENT.c.prev_hash)
+    hash: str = Field(sa_column=tables.EVENT.c.hash)
+    scheme: int | None = Field(default=None, sa_column=tables.EVENT.c.scheme)
 
 
 class StreamHead(SQLModel, table=True):
     """The newest event of each stream: a cache for appending, rebuilt by nothing, trusted by no one
     (verify recomputes the heads from the events themselves)."""
 
-    __tablename__ = "stream_head"
+    __table__ = tables.STREAM_HEAD
 
-    stream: str = Field(primary_key=True)
-    seq: int
-    hash: str
+    stream: str = Field(sa_column=tables.STREAM_HEAD.c.stream)
+    seq: int = Field(sa_column=tables.STREAM_HEAD.c.seq)
+    hash: str = Field(sa_column=tables.STREAM_HEAD.c.hash)
 
 
 class Lease(SQLModel, table=True):
