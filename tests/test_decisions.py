@@ -39,7 +39,7 @@ def test_show_json_gives_the_room_its_facts(home):
     """Step details from the playbook, a fallback's supplier and checklist, who a level notifies and
     how to reach them, and the involved suppliers' contacts from warroom.toml (added fields)."""
     configure(home)
-    incident_id = cli_ok(home, "incident", "start", "cloud-hosting-outage", "--drill")
+    incident_id = cli_ok(home, "incident", "start", "cloud-hosting-outage")  # live: its ladder names every target
     view = json.loads(cli_ok(home, "incident", "show", incident_id, "--json"))
     assert any(s["details"] for s in view["steps"])
     fallback = next(f for f in view["fallbacks"] if f["id"] == "secondary-dc")

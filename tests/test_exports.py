@@ -394,7 +394,7 @@ def test_csv_reads_back_equal_with_the_csv_module_and_runs_no_formula(root):
     for row, event in zip(rows[1:], events, strict=True):
         # Incident 1 is a drill: a summary that does not say so already is marked, as a row pasted
         # alone into a spreadsheet must still say it was an exercise.
-        said = event["summary"] if event["summary"].startswith(("[DRILL", "DRILL")) else "[DRILL] " + event["summary"]
+        said = event["summary"] if event["summary"].startswith(("[DRILL]", "[DRILL #")) else "[DRILL] " + event["summary"]
         assert row == [str(event["seq"]), event["at"], event["kind"], event["actor"], cell(said), row[5]]
         assert json.loads(row[5]) == event["data"]
     assert any(row[4].startswith("[DRILL] = note") for row in rows[1:])

@@ -147,7 +147,7 @@ def screen_text(app) -> list[str]:
 def test_hostile_names_and_titles_show_as_written_on_the_board_and_in_the_room(home, clock):
     hostile_home(home)
     rounds(home, clock, "nlcloud", HTTP_DOWN, 4)  # down long enough for a playbook to be suggested: the bar names it
-    incident_id = start_incident(home, clock, playbook="hostile")
+    incident_id = start_incident(home, clock, playbook="hostile", mode="live")  # live: its ladder names the (hostile) target
     fire_first_level(home, clock, incident_id)
     before = kinds(home)
 

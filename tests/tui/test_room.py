@@ -423,6 +423,8 @@ def test_a_stand_down_asks_how_it_went_and_the_register_keeps_it(home, clock):
 
 def test_enter_opens_the_details_a_coordinator_needs(home, clock):
     configure(home)
+    # A drill names only targets marked for drills: the duty officer is, so the level says whom to call.
+    home.config_path.write_text(home.config_path.read_text().replace("[notify.duty-officer]\n", "[notify.duty-officer]\ndrills = true\n", 1))
     incident_id = start_incident(home, clock)
     act_as_me(home, clock, lambda s, cfg, me: incidents.log(s, incident_id=incident_id, text="Call the CIO\nthen the press office [b]now[/b]",
                                                            kind="action", now=clock.now(), actor=me))

@@ -20,7 +20,7 @@ def board(session: Session, config: Config, now: datetime) -> views.Board:
 
 
 _STATES: Table = SupplierState.__table__  # type: ignore[attr-defined]
-_EVENTS: Table = Event.__table__  # type: ignore[attr-defined]
+_EVENTS: Table = Event.__table__
 _STATE = _STATES.c
 # Portable SQL (SQLite and PostgreSQL alike): the newest seq, and each supplier's shown state in a
 # fixed order, compared as rows rather than glued into one string by a dialect's own aggregate;

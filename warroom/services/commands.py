@@ -74,7 +74,7 @@ def execute(store: Store, command: Command, ctx: Context) -> Outcome:
     simulator, only once its inject is in the log)."""
     ready = command.prepare(ctx)
     with store.write_core() if getattr(ready, "core", False) else store.write() as session:
-        outcome = ready.run(session, ctx)
+        outcome = ready.run(session, ctx)  # type: ignore[arg-type]  # a `core` command runs on the Core connection write_core gives
     after = getattr(ready, "after", None)
     return outcome if after is None else after(store, ctx, outcome)
 

@@ -190,7 +190,7 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     own = list(eventlog.records(connection, incident_id=incident.id))
     involved = involved_suppliers(snapshot(incident), config)
     until = iso(incident.closed_at) if incident.closed_at else "9999"
-    table = Event.__table__  # type: ignore[attr-defined]  # SQLModel's table, declared by SQLAlchemy at run time
+    table = Event.__table__  # SQLModel's table, declared by SQLAlchemy at run time
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                 table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
     suppliers = [eventlog.record_of(r) for r in connection.execute(query)]
