@@ -216,6 +216,25 @@ def test_a_first_round_that_changes_every_supplier_reads_the_drills_faults_once(
     finally:
         store.dispose()
     assert len(config.suppliers) > 3 and all(c is not None for c in changes)
-    assert [c.supplier for c in changes if c.drill == drill] == ["nlcloud"]
+    assert [c.supplier for c in changes if c.drill == drill] == ["nlcloud", "casesaas"]  # casesaas falls via nlcloud, which the drill holds
     faults_read = [s for s in statements if "FROM event" in s and "event.incident_id IN" in s]  # the drills' inject and heal events
     assert len(faults_read) == 1, faults_read
+
+
+def test_a_dependant_down_via_a_parent_a_drill_holds_is_the_drills_too(world, clock):
+    """A drill's fault on nlcloud takes CaseFlow (which depends on it) down with it: that fall is
+    the drill's as much as nlcloud's, or it would count as CaseFlow's outage in live work."""
+    config, books, me, write, read, rounds = world
+    rounds("up", T0 + 5 * M)
+    drill = write(lambda s: incidents.start(s, playbook=books["exercise"], mode="drill", now=clock.now(), actor=me)).id
+    _fault(write, drill, me, clock)
+    rounds("down", T0 + 10 * M)
+    casesaas = config.supplier("casesaas")
+    assert "nlcloud" in casesaas.depends_on
+    for _ in range(3):
+        write(lambda s: health.record(s, supplier=casesaas, observation=Observation("down", None, "test down", "test"),
+                                      now=clock.now(), config=config, playbooks=list(books.values()), holder=HOLDER, origin=ORIGIN))
+        clock.advance(M)
+    fell = [c for c in _changes(read) if c["data"]["supplier"] == "casesaas" and c["data"]["to"] == "down"]
+    assert fell and fell[0]["data"]["via"] == "nlcloud", fell
+    assert fell[0]["data"].get("drill") == drill and fell[0]["summary"].startswith(f"[DRILL #{drill}] "), fell[0]

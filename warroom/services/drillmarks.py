@@ -212,13 +212,16 @@ def _setting(session: Session, supplier_id: str, since: datetime) -> Any:
     return json.loads(found) if found is not None else None
 
 
-def cause(session: Session, supplier_id: str, since: datetime | None, marks: Marks | None = None) -> tuple[int | None, bool]:
+def cause(session: Session, supplier_id: str, since: datetime | None, marks: Marks | None = None,
+          via: str | None = None) -> tuple[int | None, bool]:
     """As a change of this supplier is recorded: the drill to mark it with (the drill holding it
-    broken, or the drill whose marked change set its current state at `since`, unless that state
-    was `up`; None: a real change), and whether the state it leaves was a drill's."""
+    broken, or holding broken the parent it is down `via` — a drill's fault takes its dependants
+    down with it —, or the drill whose marked change set its current state at `since`, unless that
+    state was `up`; None: a real change), and whether the state it leaves was a drill's."""
     before = _setting(session, supplier_id, since) if since is not None else None
     left = isinstance(before, dict) and mark_of(before) is not None and before.get("to") != "up"
-    held = (marks or Marks()).holders(session).get(supplier_id)
+    holders = (marks or Marks()).holders(session)
+    held = holders.get(supplier_id, holders.get(via) if via is not None else None)
     if held is not None:
         return held, left
     return (mark_of(before) if left else None), left

@@ -66,7 +66,7 @@ def record(
     drill = None
     if step.changed:
         # A drill's fault, not the supplier: marked, so that no live work counts it (drillmarks.py).
-        drill, left = drillmarks.cause(session, supplier.id, None if first else row.since, marks)
+        drill, left = drillmarks.cause(session, supplier.id, None if first else row.since, marks, via)
         alarm = step.state in ("down", "degraded") and via is None and drill is None
         change = Change(supplier.id, row.state, step.state, via, alarm, drill)
         how = f"down via {via}" if via else step.state
