@@ -60,12 +60,42 @@ def demo(env: Env, fresh: bool, drill: bool) -> int:
         else:
             homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
         quicken_playbooks(root / "playbooks")  # every run: a demo home made by an older version gets them too
+        end_demo_drills(Home(root))  # an earlier demo's drill, left running when it was killed, is not this demo's
         if drill:
             _start_drill(Home(root))
-        return app.run(Home(root), mouse=env.mouse)
+        try:
+            return app.run(Home(root), mouse=env.mouse)
+        finally:
+            if drill:
+                end_demo_drills(Home(root))  # a demo's drill lasts one demo; the next monitor heals what it broke
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
+
+
+def end_demo_drills(home) -> list[int]:
+    """Resolve the drills a demo started (its playbook at its speed) that are still running: the
+    ids. A drill a person started by hand in the demo home is left alone."""
+    from sqlmodel import col, select
+
+    from warroom.clock import SystemClock
+    from warroom.services import commands, library
+    from warroom.store.models import Incident
+    from warroom.vocabulary import Status
+
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            running = [i.id for i in session.exec(select(Incident).where(
+                Incident.mode == "drill", Incident.playbook_id == DEMO_DRILL, Incident.speed == DEMO_SPEED,
+                col(Incident.status).in_(("open", "stabilised")))).all()]
+        if running:
+            ctx = commands.context(home, library.config(home), SystemClock().now())
+            for incident_id in running:
+                commands.execute(store, commands.Transition(incident_id, Status.RESOLVED, "the demo that ran this drill has ended"), ctx)
+    finally:
+        store.dispose()
+    return running
 
 
 def _start_drill(home) -> None:
