@@ -76,19 +76,16 @@ def demo(env: Env, fresh: bool, drill: bool) -> int:
 def end_demo_drills(home) -> list[int]:
     """Resolve the drills a demo started (its playbook at its speed) that are still running: the
     ids. A drill a person started by hand in the demo home is left alone."""
-    from sqlmodel import col, select
-
     from warroom.clock import SystemClock
-    from warroom.services import commands, library
-    from warroom.store.models import Incident
-    from warroom.vocabulary import Status
+    from warroom.services import commands, incidents, library
+    from warroom.vocabulary import Mode, Status
 
     store = home.open_store()
     try:
         with store.read() as session:
-            running = [i.id for i in session.exec(select(Incident).where(
-                Incident.mode == "drill", Incident.playbook_id == DEMO_DRILL, Incident.speed == DEMO_SPEED,
-                col(Incident.status).in_(("open", "stabilised")))).all()]
+            running = sorted(i.id for i in incidents.listing(session)
+                             if i.mode is Mode.DRILL and i.playbook == DEMO_DRILL and i.speed == DEMO_SPEED
+                             and i.status in (Status.OPEN, Status.STABILISED))
         if running:
             ctx = commands.context(home, library.config(home), SystemClock().now())
             for incident_id in running:
