@@ -266,9 +266,8 @@ class Store:
     recorded, and a command reporting failure would invite a duplicate on retry. The witness
     reports its own problems (see warroom.witness)."""
 
-    def __init__(self, engine: Engine, after_write: Callable[[Session | Connection], None] | None = None, witness: Witness | None = None):
+    def __init__(self, engine: Engine, witness: Witness | None = None):
         self.engine = engine
-        self.after_write = after_write
         self.witness = witness
         path = sqlite_path(str(engine.url))
         self._lock_path = path.with_name(path.name + ".writer-lock") if path else None
@@ -289,7 +288,7 @@ class Store:
             session.connection(execution_options={_WRITE: True})
             with self._committed(session, session.rollback, session.commit):
                 yield session
-            self._witness(session.info.pop("head", None), session)
+            self._witness(session.info.pop("head", None))
 
     @contextmanager
     def write_core(self) -> Iterator[Connection]:
@@ -305,7 +304,7 @@ class Store:
                 head = connection.info.pop("head", None)
             finally:
                 connection.info.pop("head", None)  # a rolled-back append's head is never witnessed later
-            self._witness(head, connection)
+            self._witness(head)
 
     @contextmanager
     def _committed(self, writer: Session | Connection, rollback: Callable[[], None], commit: Callable[[], None]) -> Iterator[None]:
@@ -323,11 +322,9 @@ class Store:
             rollback()
             raise
 
-    def _witness(self, head: tuple[int, str, str] | None, writer: Session | Connection) -> None:
+    def _witness(self, head: tuple[int, str, str] | None) -> None:
         if self.witness is not None and head:
             self.witness.record_or_warn(*head)
-        if self.after_write:
-            self.after_write(writer)
 
     def newest_head(self) -> tuple[int, str, str] | None:
         """(seq, hash, at) of the newest event, as the witness records it; None for an empty log."""
