@@ -15,7 +15,7 @@ import fcntl
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -286,7 +286,7 @@ class Store:
 
         with _writer_queue(self._lock_path), Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
-            with self._committed(session, session.rollback, session.commit):
+            with self._committed(session):
                 yield session
             self._witness(session.info.pop("head", None))
 
@@ -296,30 +296,30 @@ class Store:
         a write that needs no ORM (a log entry: `warroom log` never imports SQLModel)."""
         with _writer_queue(self._lock_path), self.engine.connect() as connection:
             connection = connection.execution_options(**{_WRITE: True})
-            connection.info.pop("head", None)  # info lives with the pooled connection: no head of an earlier transaction
             try:
                 connection.begin()
-                with self._committed(connection, connection.rollback, connection.commit):
+                with self._committed(connection):
                     yield connection
-                head = connection.info.pop("head", None)
             finally:
-                connection.info.pop("head", None)  # a rolled-back append's head is never witnessed later
+                # info lives with the pooled connection: taken away whatever happens, so a rolled-back
+                # append's head is never witnessed by a later transaction
+                head = connection.info.pop("head", None)
             self._witness(head)
 
     @contextmanager
-    def _committed(self, writer: Session | Connection, rollback: Callable[[], None], commit: Callable[[], None]) -> Iterator[None]:
+    def _committed(self, writer: Session | Connection) -> Iterator[None]:
         if self.engine.dialect.name == "postgresql":
             writer.execute(_PG_WRITE)  # the same one-writer rule, across hosts; and others are told at commit
         try:
             yield
-            commit()
+            writer.commit()
         except OperationalError as exc:
-            rollback()
+            writer.rollback()
             if "locked" in str(exc):
                 raise WarroomError("the database stayed locked by another process for 30 s; nothing was recorded, try again") from None
             raise
         except BaseException:
-            rollback()
+            writer.rollback()
             raise
 
     def _witness(self, head: tuple[int, str, str] | None) -> None:
