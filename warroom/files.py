@@ -125,13 +125,14 @@ def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float
     return outcome["data"]  # type: ignore[return-value]
 
 
-def lock_within(fd: int, seconds: float, what: str) -> None:
+def lock_within(fd: int, seconds: float, what: str, *, since: float | None = None) -> None:
     """An exclusive flock on `fd`, polled at a millisecond's grain for at most `seconds`: a plain
     blocking flock waits for ever on a process that holds the lock and hangs, or on anyone who can
-    read the file and takes it on purpose (flock needs no more). WarroomError names `what`."""
+    read the file and takes it on purpose (flock needs no more). The seconds count from `since` (a
+    time.monotonic()) when the caller has already waited for part of them. WarroomError names `what`."""
     from warroom.errors import WarroomError
 
-    deadline = time.monotonic() + seconds
+    deadline = (time.monotonic() if since is None else since) + seconds
     pause = 0.0005
     while True:
         try:

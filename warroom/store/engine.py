@@ -240,8 +240,9 @@ def _writer_queue(lock_path: Path | None) -> Iterator[None]:
     seconds = BUSY_TIMEOUT_MS / 1000
     line = _lock_file(lock_path.with_name(lock_path.name.removesuffix(".writer-lock") + ".writer-queue"))
     try:
-        with queue.turn(line if line is not None and _writable(line) else None, time.monotonic() + seconds):
-            files.lock_within(fd, seconds, f"the writers' lock {lock_path.name}")
+        since = time.monotonic()  # one wait of `seconds` in all, in the queue and then for the lock
+        with queue.turn(line if line is not None and _writable(line) else None, since + seconds):
+            files.lock_within(fd, seconds, f"the writers' lock {lock_path.name}", since=since)
             try:
                 yield
             finally:
