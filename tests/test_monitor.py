@@ -249,9 +249,12 @@ def test_keepers_leave_a_starved_monitor_alone_and_start_exactly_one_when_it_die
         os.kill(child, signal.SIGSTOP)
         stopped.append(child)
         assert all_at_once() == [False] * 5
+        before = renewed()
         os.kill(child, signal.SIGCONT)
         stopped.remove(child)
-        assert sum(k.child is not None for k in keepers) == 1
+        wait_for(lambda: renewed() > before, timeout=20, what="the continued monitor to renew its lease")
+        assert lease_holder(sim_home) == f"{host}:{child}", "another monitor took the lease from the stopped one"
+        assert [k.child.pid for k in keepers if k.child is not None] == [child]
     finally:
         for pid in stopped:
             os.kill(pid, signal.SIGCONT)
