@@ -117,13 +117,12 @@ def test_the_writers_lock_goes_to_writers_in_the_order_they_came(home):
 
     from warroom.store import engine
 
-    lock = home.db_path.with_name(home.db_path.name + ".writer-lock")
     queue_file = home.db_path.with_name(home.db_path.name + ".writer-queue")
     order: list[str] = []
     release = threading.Event()
 
     def writer(name: str, hold: threading.Event | None = None) -> None:
-        with engine._writer_queue(lock):
+        with engine._writer_queue(home.db_path):
             order.append(name)
             if hold is not None:
                 hold.wait(30)

@@ -16,33 +16,22 @@ from __future__ import annotations
 
 import fcntl
 import os
-import stat
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warroom import files
+
+if TYPE_CHECKING:
+    from warroom.home import Home
 
 LIFE = "monitor.lock"
 START = "monitor-start.lock"
 
 
-def _open(path: Path) -> int | None:
-    """A lock file, read-only (flock needs no more), created shared like the home's other files;
-    never through a link planted in its place, and only a regular file. None when it cannot be."""
-    group = bool(path.parent.stat().st_mode & stat.S_IRWXG)
-    mode = 0o640 if group else 0o600
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
-    except OSError:
-        return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != mode:
-        try:
-            os.fchmod(fd, mode)  # the other members' keepers must be able to open it (a umask may have narrowed it)
-        except OSError:
-            pass
-    return fd
+def _open(home: Home, name: str) -> int | None:
+    """A lock file of the home, read-only (flock needs no more), shared like the home's other files."""
+    opened = files.open_lock(home.root / name, 0o640 if home.group_shared else 0o600, write=False)
+    return None if opened is None else opened[0]
 
 
 def _try(fd: int, how: int) -> bool:
@@ -53,12 +42,12 @@ def _try(fd: int, how: int) -> bool:
     return True
 
 
-def hold(root: Path, within: float = 5.0) -> int | None:
+def hold(home: Home, within: float = 5.0) -> int | None:
     """Mark this process as a live monitor until it exits: the open, shared-locked `monitor.lock`,
     to be kept open (never closed) for the process's life. A keeper probing the lock holds it for a
     moment only, so the wait is short. None when the file cannot be used: keepers then have only
     the lease to go by."""
-    fd = _open(root / LIFE)
+    fd = _open(home, LIFE)
     if fd is None:
         return None
     deadline = time.monotonic() + within
@@ -84,16 +73,16 @@ class Claim:
             self.fd = None
 
 
-def claim(root: Path) -> Claim | None:
+def claim(home: Home) -> Claim | None:
     """A Claim when no monitor process is alive on this host and no keeper is starting one; None
     otherwise, however stale the lease looks."""
-    start = _open(root / START)
+    start = _open(home, START)
     if start is None:
         return Claim(None)
     if not _try(start, fcntl.LOCK_EX):
         os.close(start)
         return None  # another keeper is starting one, or the one it started is alive
-    life = _open(root / LIFE)
+    life = _open(home, LIFE)
     if life is None:
         return Claim(start)
     try:
