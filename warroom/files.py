@@ -159,18 +159,20 @@ def open_lock(path: Path, mode: int, *, write: bool = True) -> tuple[int, bool] 
     return fd, writable
 
 
-def lock_within(fd: int, seconds: float, what: str, *, since: float | None = None) -> None:
-    """An exclusive flock on `fd`, polled at a millisecond's grain for at most `seconds`: a plain
-    blocking flock waits for ever on a process that holds the lock and hangs, or on anyone who can
-    read the file and takes it on purpose (flock needs no more). The seconds count from `since` (a
-    time.monotonic()) when the caller has already waited for part of them. WarroomError names `what`."""
+def lock_within(fd: int, seconds: float, what: str, *, since: float | None = None, shared: bool = False) -> None:
+    """An exclusive flock on `fd` (a shared one when `shared`), polled at a millisecond's grain for at
+    most `seconds`: a plain blocking flock waits for ever on a process that holds the lock and hangs,
+    or on anyone who can read the file and takes it on purpose (flock needs no more). The seconds
+    count from `since` (a time.monotonic()) when the caller has already waited for part of them.
+    WarroomError names `what`."""
     from warroom.errors import WarroomError
 
     deadline = (time.monotonic() if since is None else since) + seconds
+    how = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     pause = 0.0005
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, how | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             if time.monotonic() > deadline:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-import time
 from typing import TYPE_CHECKING
 
 from warroom import files
+from warroom.errors import WarroomError
 
 if TYPE_CHECKING:
     from warroom.home import Home
@@ -50,12 +50,11 @@ def hold(home: Home, within: float = 5.0) -> int | None:
     fd = _open(home, LIFE)
     if fd is None:
         return None
-    deadline = time.monotonic() + within
-    while not _try(fd, fcntl.LOCK_SH):
-        if time.monotonic() > deadline:
-            os.close(fd)
-            return None
-        time.sleep(0.001)
+    try:
+        files.lock_within(fd, within, LIFE, shared=True)
+    except WarroomError:
+        os.close(fd)
+        return None
     return fd
 
 
