@@ -67,6 +67,38 @@ def test_a_writers_lock_held_for_ever_is_a_clear_failure_not_a_hang(home, monkey
         assert connection.execute("SELECT count(*) FROM event WHERE kind = 'test.event'").fetchone()[0] == 1
 
 
+def test_a_writer_waits_the_busy_timeout_once_in_all_not_once_in_the_queue_and_again_for_the_lock(home, monkeypatch):
+    """A writer behind a stuck writer waits in the queue and then for the writers' lock: the two
+    waits share one deadline, the one its message names."""
+    import fcntl
+    import os
+    import time
+
+    import pytest
+
+    from tests.helpers import append_many
+    from warroom.errors import WarroomError
+    from warroom.store import engine, queue
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 2000)
+    store = home.open_store()
+    append_many(store, 1)  # creates the lock and queue files
+    ahead = os.open(f"{home.db_path}.writer-queue", os.O_RDWR)
+    holder = os.open(f"{home.db_path}.writer-lock", os.O_RDONLY)
+    try:
+        assert queue._draw(ahead, time.monotonic() + 5) is not None  # a writer ahead in the queue that never leaves it
+        fcntl.flock(holder, fcntl.LOCK_EX)  # and holds the writers' lock
+        started = time.monotonic()
+        with pytest.raises(WarroomError, match=r"held by another process for 2 s"):
+            append_many(store, 1, start=1)
+        waited = time.monotonic() - started
+    finally:
+        os.close(ahead)
+        os.close(holder)
+        store.dispose()
+    assert waited < 3.5, f"waited {waited:.1f} s for a busy timeout of 2 s"
+
+
 def _drawn(queue_file) -> int:
     """How many places the writers' queue has handed out (its counter, bytes 0-7)."""
     import struct
@@ -85,13 +117,12 @@ def test_the_writers_lock_goes_to_writers_in_the_order_they_came(home):
 
     from warroom.store import engine
 
-    lock = home.db_path.with_name(home.db_path.name + ".writer-lock")
     queue_file = home.db_path.with_name(home.db_path.name + ".writer-queue")
     order: list[str] = []
     release = threading.Event()
 
     def writer(name: str, hold: threading.Event | None = None) -> None:
-        with engine._writer_queue(lock):
+        with engine._writer_queue(home.db_path):
             order.append(name)
             if hold is not None:
                 hold.wait(30)

@@ -249,12 +249,46 @@ def test_keepers_leave_a_starved_monitor_alone_and_start_exactly_one_when_it_die
         os.kill(child, signal.SIGSTOP)
         stopped.append(child)
         assert all_at_once() == [False] * 5
+        before = renewed()
         os.kill(child, signal.SIGCONT)
         stopped.remove(child)
-        assert sum(k.child is not None for k in keepers) == 1
+        wait_for(lambda: renewed() > before, timeout=20, what="the continued monitor to renew its lease")
+        assert lease_holder(sim_home) == f"{host}:{child}", "another monitor took the lease from the stopped one"
+        assert [k.child.pid for k in keepers if k.child is not None] == [child]
     finally:
         for pid in stopped:
             os.kill(pid, signal.SIGCONT)
         for keeper in keepers:
             keeper.stop()
+        store.dispose()
+
+
+def test_a_monitor_on_one_database_leaves_a_keeper_of_another_in_the_same_home_free_to_start_its_own(sim_home, monitors):
+    """The monitor's life and start locks are the database's, not the home's: a monitor of the
+    home's own file must not keep a TUI opened with --db on another file of the home monitorless."""
+    from datetime import timedelta
+
+    from warroom.home import Home
+    from warroom.monitor.keeper import MonitorKeeper
+
+    host = os.uname().nodename
+    other = sim_home.root / "other.db"
+    assert run_cli("backup", str(other), home=sim_home.root).returncode == 0
+    service = monitors(sim_home)
+    wait_for(lambda: lease_holder(sim_home) == f"{host}:{service.proc.pid}", what="the home's monitor to lead")
+    elsewhere = Home(sim_home.root, f"sqlite:///{other}")
+    store = elsewhere.open_store()
+    keeper = MonitorKeeper(elsewhere)
+    try:
+        assert keeper.ensure(store, datetime.now(UTC) + timedelta(hours=1)), "no monitor started for the other database"
+        child = keeper.child.pid
+        wait_for(lambda: lease_holder(sim_home, other) == f"{host}:{child}", timeout=30, what="its monitor to lead in the other database")
+        assert lease_holder(sim_home) == f"{host}:{service.proc.pid}"
+        own = sim_home.open_store()
+        try:  # the home's own database is still guarded by its own monitor's lock
+            assert not MonitorKeeper(sim_home).ensure(own, datetime.now(UTC) + timedelta(hours=1)), "a second monitor beside the live one"
+        finally:
+            own.dispose()
+    finally:
+        keeper.stop()
         store.dispose()

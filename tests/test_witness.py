@@ -236,6 +236,17 @@ def test_a_torn_last_line_is_reported_as_torn_and_the_next_write_repairs_it(root
     assert len(witness_lines(root)) == len(lines) + 1
 
 
+def test_the_witness_as_it_stood_reads_the_same_lines_every_time(root):
+    from warroom.witness import Lines
+
+    assert start_incident(root).returncode == 0
+    with Lines(root / "witness.log") as lines:
+        first = list(lines.entries())
+        again = list(lines.entries())
+    assert len(first) == len(witness_lines(root)) > 0
+    assert again == first
+
+
 def test_a_bad_line_that_is_not_the_last_is_still_tampering(root):
     assert start_incident(root).returncode == 0
     path = root / "witness.log"

@@ -125,17 +125,54 @@ def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float
     return outcome["data"]  # type: ignore[return-value]
 
 
-def lock_within(fd: int, seconds: float, what: str) -> None:
-    """An exclusive flock on `fd`, polled at a millisecond's grain for at most `seconds`: a plain
-    blocking flock waits for ever on a process that holds the lock and hangs, or on anyone who can
-    read the file and takes it on purpose (flock needs no more). WarroomError names `what`."""
+def open_regular(path: Path, flags: int, mode: int) -> int | None:
+    """`path` opened with `flags` and created with `mode` if missing, never through a link planted in
+    its place (in a shared home another member could point it anywhere) and only if it is a regular
+    file (a FIFO opens at once, non-blocking, and is then refused); None when it cannot be."""
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def open_lock(path: Path, mode: int, *, write: bool = True) -> tuple[int, bool] | None:
+    """A lock file that holds no data, for flock: (its descriptor, whether it is open for writing),
+    or None when it cannot be used. Read-write when `write` and allowed, read-only otherwise (flock
+    needs no more). Its owner gives it `mode`, which a umask may have narrowed at creation: the
+    others who share it must be able to open it."""
+    fd = open_regular(path, os.O_RDWR, mode) if write else None
+    writable = fd is not None
+    if fd is None:
+        fd = open_regular(path, os.O_RDONLY, mode)
+        if fd is None:
+            return None
+    info = os.fstat(fd)
+    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != mode:
+        try:
+            os.fchmod(fd, mode)
+        except OSError:
+            pass
+    return fd, writable
+
+
+def lock_within(fd: int, seconds: float, what: str, *, since: float | None = None, shared: bool = False) -> None:
+    """An exclusive flock on `fd` (a shared one when `shared`), polled at a millisecond's grain for at
+    most `seconds`: a plain blocking flock waits for ever on a process that holds the lock and hangs,
+    or on anyone who can read the file and takes it on purpose (flock needs no more). The seconds
+    count from `since` (a time.monotonic()) when the caller has already waited for part of them.
+    WarroomError names `what`."""
     from warroom.errors import WarroomError
 
-    deadline = time.monotonic() + seconds
+    deadline = (time.monotonic() if since is None else since) + seconds
+    how = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     pause = 0.0005
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, how | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             if time.monotonic() > deadline:

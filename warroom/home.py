@@ -257,8 +257,10 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
             # is this site's beginning, not one that went missing.
             (root / WITNESS).touch()
         else:
-            for name in (DATABASE + "-wal", DATABASE + "-shm", DATABASE + ".writer-lock", DATABASE + ".writer-queue"):
-                claim(root / name)
+            from warroom.store.engine import SIDECARS
+
+            for end in SIDECARS:
+                claim(root / (DATABASE + end))
             create_private_file(claim(home.db_path), group_shared=group is not None)
         for path in [p for p in root.rglob("*") if p.is_file()]:
             if gid is not None:

@@ -377,6 +377,7 @@ class Lines:
         if self.fd is None:
             return
         read = 0
+        os.lseek(self.fd, 0, os.SEEK_SET)  # the dup shares the offset: a second reading starts at the top too
         with os.fdopen(os.dup(self.fd), "rb") as lines:
             for number, text in enumerate(lines, start=1):
                 if read >= self.size:

@@ -115,7 +115,7 @@ def monitor(env: Env, nice: int) -> None:
             loop.add_signal_handler(sig, stop.set)
         monitor = Monitor(home, say=echo)  # a home it cannot run in is refused before anything is made in it
         # Its descriptor is never closed: until this process ends, no TUI's keeper starts another monitor here.
-        alive.hold(home.root)
+        alive.hold(home)
         await monitor.run(stop)
 
     asyncio.run(main())

@@ -1,48 +1,51 @@
 """Whether a monitor process is alive on this host: the kernel's word, where the lease can only say
 when a monitor was last seen.
 
-Every `warroom monitor` holds a shared flock on `monitor.lock` in the home for its life, and the
-kernel frees it when the process dies, however it dies. A keeper (keeper.py) that finds the lease
-stale starts a monitor only when no process holds that lock: a monitor starved of CPU renews its
-lease late but is alive, and is left alone. (Under load, twenty TUIs each started their own; the
-lease and the writers' lock they then fought over starved the first one further.)
+Every `warroom monitor` holds a shared flock on its database's life lock for its life (beside a
+SQLite file `warroom.db`, `warroom.db.monitor-lock`; in the home, `monitor.lock`, for a server
+database), and the kernel frees it when the process dies, however it dies. A keeper (keeper.py)
+that finds the lease stale starts a monitor only when no process holds that lock: a monitor
+starved of CPU renews its lease late but is alive, and is left alone. (Under load, twenty TUIs
+each started their own; the lease and the writers' lock they then fought over starved the first
+one further.)
 
-Keepers start one at a time under `monitor-start.lock`, and hand that lock to the monitor they
-start, which holds it for its life: from the start until the child holds its own lock, no other
-keeper can start another. On one host this is exact. Across hosts (a PostgreSQL war-room) each
-host starts at most one, and the lease decides which of them checks."""
+Keepers start one at a time under the start lock (`warroom.db.monitor-start-lock`, or
+`monitor-start.lock`), and hand that lock to the monitor they start, which holds it for its life:
+from the start until the child holds its own lock, no other keeper can start another. On one host
+this is exact. Across hosts (a PostgreSQL war-room) each host starts at most one, and the lease
+decides which of them checks."""
 
 from __future__ import annotations
 
 import fcntl
 import os
-import stat
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-LIFE = "monitor.lock"
-START = "monitor-start.lock"
+from warroom import files
+from warroom.errors import WarroomError
+from warroom.store.engine import sqlite_path
+
+if TYPE_CHECKING:
+    from warroom.home import Home
+
+# Each (its name in the home, for a server database; the end of its name beside a SQLite file)
+LIFE = ("monitor.lock", ".monitor-lock")
+START = ("monitor-start.lock", ".monitor-start-lock")
 
 
-def _open(path: Path) -> int | None:
-    """A lock file, read-only (flock needs no more), created shared like the home's other files;
-    never through a link planted in its place, and only a regular file. None when it cannot be."""
-    group = bool(path.parent.stat().st_mode & stat.S_IRWXG)
-    mode = 0o640 if group else 0o600
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
-    except OSError:
-        return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != mode:
-        try:
-            os.fchmod(fd, mode)  # the other members' keepers must be able to open it (a umask may have narrowed it)
-        except OSError:
-            pass
-    return fd
+def lock_path(home: Home, which: tuple[str, str]) -> Path:
+    """The LIFE or START lock of the home's database: beside a SQLite file and named after it, as
+    its writers' lock is (a TUI opened with --db on another file is another war-room, whose keeper
+    a monitor of this one must not hold back); in the home for a server database."""
+    database = sqlite_path(home.url)
+    return home.root / which[0] if database is None else database.with_name(database.name + which[1])
+
+
+def _open(home: Home, which: tuple[str, str]) -> int | None:
+    """A lock file, read-only (flock needs no more), shared like the home's other files."""
+    opened = files.open_lock(lock_path(home, which), 0o640 if home.group_shared else 0o600, write=False)
+    return None if opened is None else opened[0]
 
 
 def _try(fd: int, how: int) -> bool:
@@ -53,20 +56,19 @@ def _try(fd: int, how: int) -> bool:
     return True
 
 
-def hold(root: Path, within: float = 5.0) -> int | None:
-    """Mark this process as a live monitor until it exits: the open, shared-locked `monitor.lock`,
+def hold(home: Home, within: float = 5.0) -> int | None:
+    """Mark this process as a live monitor until it exits: the open, shared-locked life lock,
     to be kept open (never closed) for the process's life. A keeper probing the lock holds it for a
     moment only, so the wait is short. None when the file cannot be used: keepers then have only
     the lease to go by."""
-    fd = _open(root / LIFE)
+    fd = _open(home, LIFE)
     if fd is None:
         return None
-    deadline = time.monotonic() + within
-    while not _try(fd, fcntl.LOCK_SH):
-        if time.monotonic() > deadline:
-            os.close(fd)
-            return None
-        time.sleep(0.001)
+    try:
+        files.lock_within(fd, within, "the monitor's life lock", shared=True)
+    except WarroomError:
+        os.close(fd)
+        return None
     return fd
 
 
@@ -84,16 +86,16 @@ class Claim:
             self.fd = None
 
 
-def claim(root: Path) -> Claim | None:
+def claim(home: Home) -> Claim | None:
     """A Claim when no monitor process is alive on this host and no keeper is starting one; None
     otherwise, however stale the lease looks."""
-    start = _open(root / START)
+    start = _open(home, START)
     if start is None:
         return Claim(None)
     if not _try(start, fcntl.LOCK_EX):
         os.close(start)
         return None  # another keeper is starting one, or the one it started is alive
-    life = _open(root / LIFE)
+    life = _open(home, LIFE)
     if life is None:
         return Claim(start)
     try:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
-import stat
 import subprocess
 import sys
 from datetime import datetime, timedelta
 
-from warroom import identity
+from warroom import files, identity
 from warroom.home import Home
 from warroom.monitor import alive
 from warroom.services import lease
@@ -34,14 +33,12 @@ def log_path(home: Home):
 def _log_file(path, mode: int) -> int:
     """The child's log, appended to; /dev/null when it is not a regular file of ours (a FIFO planted
     there would hang the TUI's open, a link would send our lines into someone's file)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
-    except OSError:
+    fd = files.open_regular(path, os.O_WRONLY | os.O_APPEND, mode)
+    if fd is None:
         return os.open(os.devnull, os.O_WRONLY)
-    info = os.fstat(fd)
     # Ours alone: in a shared home another member could have put a file (or, refused above, a
     # link) there for our monitor to append its lines to.
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+    if os.fstat(fd).st_uid != os.geteuid():
         os.close(fd)
         return os.open(os.devnull, os.O_WRONLY)
     os.set_blocking(fd, True)
@@ -63,7 +60,7 @@ class MonitorKeeper:
             return False
         # A late lease is not a dead monitor: one starved of CPU is alive, and another (from each
         # TUI on the host) would only starve it more.
-        claim = alive.claim(self.home.root)
+        claim = alive.claim(self.home)
         if claim is None:
             return False
         try:

@@ -55,7 +55,7 @@ class Monitor:
         self._system = Actor("system", "the monitor", "system", self.origin)
         self._marks = drillmarks.Marks()  # who holds which supplier broken: read again only once a drill event or status is new
         self._settled: set[tuple[int, datetime]] = set()  # ended drills with nothing left to heal: not read again
-        self._heal_failures: set[tuple[int, str, str]] = set()  # reported once each
+        self._heal_failures: set[tuple[int, str]] = set()  # (drill, supplier) failing to heal, reported once: as its event's key
         # Injects due together are recorded in the order they were due (a fair lock, taken in the
         # order the scheduler starts their jobs); their simulator calls run after, side by side.
         self._injecting = asyncio.Lock()
@@ -243,8 +243,8 @@ class Monitor:
         for incident_id, supplier in found.pending:
             failed = await asyncio.to_thread(drills.heal, supplier, self.config)
             if failed is not None:
-                if (incident_id, supplier, failed) not in self._heal_failures:  # once, not every second
-                    self._heal_failures.add((incident_id, supplier, failed))
+                if (incident_id, supplier) not in self._heal_failures:  # once, not every second (nor per error text: unbounded)
+                    self._heal_failures.add((incident_id, supplier))
                     self.say(f"drill #{incident_id}: simulated {text.line(supplier)} could not be healed, trying again: {text.line(failed)}")
 
                     def failure(incident_id=incident_id, supplier=supplier, failed=failed):
@@ -257,6 +257,7 @@ class Monitor:
                     except lease.NotLeader:
                         return
                 continue
+            self._heal_failures.discard((incident_id, supplier))
 
             def record(incident_id=incident_id, supplier=supplier):
                 with self.store.write() as session:

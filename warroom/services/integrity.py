@@ -76,13 +76,18 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
     # SQLite's integrity check reads the whole file in C without the GIL: on a connection of its
     # own, in a thread, beside the walk (which is Python, on the other core). Its verdict still
     # comes first, as when it ran before the walk: a damaged file is named as damaged.
+    checking: list = []  # the check's driver connection, to interrupt it
     with ThreadPoolExecutor(1, thread_name_prefix="warroom integrity check") as pool:
-        checked = pool.submit(_integrity_problems, store) if sqlite else None
+        checked = pool.submit(_integrity_problems, store, checking) if sqlite else None
         try:
             walked = _walk(store, witness, tables)
-        except BaseException:
+        except Exception:
             if checked is not None:
                 _require_integrity(checked)
+            raise
+        except BaseException:  # Ctrl-C: stop the check too, rather than wait for it to read the whole file
+            for connection in checking:
+                connection.interrupt()
             raise
         if checked is not None:
             _require_integrity(checked)
@@ -92,18 +97,21 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
     return replace(report, integrity=integrity)
 
 
-def _integrity_problems(store: Store) -> list[str]:
+def _integrity_problems(store: Store, checking: list) -> list[str]:
     with store.engine.connect() as connection:
+        checking.append(connection.connection.driver_connection)
         return [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+
+
+def _damaged(exc: DatabaseError | DatabaseDamaged) -> LogAltered:
+    return LogAltered(f"database damaged: {exc.orig if isinstance(exc, DatabaseError) else exc}")
 
 
 def _require_integrity(checked: Future) -> None:
     try:
         problems = checked.result()
-    except DatabaseError as exc:
-        raise LogAltered(f"database damaged: {exc.orig}") from None
-    except DatabaseDamaged as exc:
-        raise LogAltered(f"database damaged: {exc}") from None
+    except (DatabaseError, DatabaseDamaged) as exc:
+        raise _damaged(exc) from None
     if problems != ["ok"]:
         raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
 
@@ -138,10 +146,8 @@ def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
             tables.end()  # in the walk's read transaction: events and rows of one moment
             cached = {stream: (seq, hash_) for stream, seq, hash_ in connection.execute(text("SELECT stream, seq, hash FROM stream_head"))}
             newest, held, torn = _witnessed(witness, witnessed, connection, head_seq)
-    except DatabaseError as exc:
-        raise LogAltered(f"database damaged: {exc.orig}") from None
-    except DatabaseDamaged as exc:
-        raise LogAltered(f"database damaged: {exc}") from None
+    except (DatabaseError, DatabaseDamaged) as exc:
+        raise _damaged(exc) from None
     except (RecursionError, MemoryError, TypeError, ValueError, UnicodeError) as exc:
         # A stored value no honest write makes (a BLOB for text, JSON nested beyond reason, a
         # time that is not one) stops the reading itself: that is an altered database too.

@@ -50,7 +50,7 @@ class Restored:
 
 def restore(home: Home, source: Path, *, clock: Clock, actor: str, origin: dict[str, Any]) -> Restored:
     from warroom.services import integrity
-    from warroom.store.engine import sqlite_path, writers_held
+    from warroom.store.engine import SIDECARS, sqlite_path, writers_held
 
     home.require()
     if not home.own_database or sqlite_path(home.url) is None:
@@ -101,7 +101,7 @@ def restore(home: Home, source: Path, *, clock: Clock, actor: str, origin: dict[
         finally:
             staged.dispose()
     finally:
-        for leftover in (staging, *(staging.with_name(staging.name + end) for end in ("-wal", "-shm", ".writer-lock", ".writer-queue"))):
+        for leftover in (staging, *(staging.with_name(staging.name + end) for end in SIDECARS)):
             leftover.unlink(missing_ok=True)
     return Restored(report.head_seq, report.witnessed_seq, lost, tuple(kept), event["seq"])
 

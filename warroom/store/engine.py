@@ -11,11 +11,10 @@ write also sends a NOTIFY, which is how other processes learn of it (store/chang
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -194,35 +193,22 @@ def _name_connection_failures(engine: Engine, shown: str) -> None:
                                "it in text; remove it from what was given (a playbook, the config, an entry); nothing was recorded") from None
 
 
-def _lock_file(lock_path: Path) -> int | None:
-    """The writers' lock file (or their queue's), opened without following a link planted in its place (in a shared
-    home another member could point it anywhere) and only if it is a regular file. Its creator
-    shares it like the database it guards; others just use it (flock needs no write access)."""
-    flags = os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+WRITER_LOCK, WRITER_QUEUE = ".writer-lock", ".writer-queue"
+SIDECARS = ("-wal", "-shm", WRITER_LOCK, WRITER_QUEUE)  # the files SQLite and our writers keep beside a database, by the ends of their names
+
+
+def _lock_file(database: Path, end: str) -> tuple[int, bool] | None:
+    """The writers' lock file (or their queue's) beside `database`, and whether it is open for
+    writing. Its creator shares it like the database it guards; others just use it."""
     try:
-        fd = os.open(lock_path, os.O_RDWR | flags, 0o600)
-    except PermissionError:
-        try:
-            fd = os.open(lock_path, os.O_RDONLY | flags)
-        except OSError:
-            return None
+        mode = stat.S_IMODE(database.stat().st_mode)
     except OSError:
-        return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    if info.st_uid == os.geteuid():
-        database = lock_path.with_name(lock_path.name.removesuffix(".writer-lock").removesuffix(".writer-queue"))
-        try:
-            os.fchmod(fd, stat.S_IMODE(database.stat().st_mode))
-        except OSError:
-            pass
-    return fd
+        mode = 0o600
+    return files.open_lock(database.with_name(database.name + end), mode)
 
 
 @contextmanager
-def _writer_queue(lock_path: Path | None) -> Iterator[None]:
+def _writer_queue(database: Path | None) -> Iterator[None]:
     """Queue this host's writers in the kernel before they ask SQLite for the write lock.
 
     SQLite's busy handler polls with sleeps of up to 100 ms and is not woken when the lock frees,
@@ -230,33 +216,28 @@ def _writer_queue(lock_path: Path | None) -> Iterator[None]:
     millisecond's grain instead, and for no longer than SQLite would wait. Writers on other hosts (PostgreSQL) and
     foreign tools still meet SQLite's own lock, so correctness never depends on this. The flock is
     not fair, so writers first line up in store/queue.py, which hands it on in order of arrival."""
-    if lock_path is None:
-        yield
-        return
-    fd = _lock_file(lock_path)
-    if fd is None:
+    lock = _lock_file(database, WRITER_LOCK) if database is not None else None
+    if database is None or lock is None:
         yield  # SQLite's own lock still serialises writers, only less promptly
         return
+    fd, held = lock[0], True
     seconds = BUSY_TIMEOUT_MS / 1000
-    line = _lock_file(lock_path.with_name(lock_path.name.removesuffix(".writer-lock") + ".writer-queue"))
+    line = _lock_file(database, WRITER_QUEUE)
     try:
-        with queue.turn(line if line is not None and _writable(line) else None, time.monotonic() + seconds):
-            files.lock_within(fd, seconds, f"the writers' lock {lock_path.name}")
+        since = time.monotonic()  # one wait of `seconds` in all, in the queue and then for the lock
+        # The queue's counter must be written; a member who may only read the file writes unordered.
+        with queue.turn(line[0] if line is not None and line[1] else None, since + seconds):
+            files.lock_within(fd, seconds, f"the writers' lock {database.name}{WRITER_LOCK}", since=since)
             try:
                 yield
             finally:
                 os.close(fd)  # releases the lock, before the place in the queue: the next in line finds it free
-                fd = None
+                held = False
     finally:
-        if fd is not None:
+        if held:
             os.close(fd)
         if line is not None:
-            os.close(line)
-
-
-def _writable(fd: int) -> bool:
-    """The queue's counter must be written; a member who may only read the file writes unordered."""
-    return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDWR
+            os.close(line[0])
 
 
 class Store:
@@ -266,12 +247,10 @@ class Store:
     recorded, and a command reporting failure would invite a duplicate on retry. The witness
     reports its own problems (see warroom.witness)."""
 
-    def __init__(self, engine: Engine, after_write: Callable[[Session | Connection], None] | None = None, witness: Witness | None = None):
+    def __init__(self, engine: Engine, witness: Witness | None = None):
         self.engine = engine
-        self.after_write = after_write
         self.witness = witness
-        path = sqlite_path(str(engine.url))
-        self._lock_path = path.with_name(path.name + ".writer-lock") if path else None
+        self._database = sqlite_path(str(engine.url))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -285,49 +264,47 @@ class Store:
         """One write transaction holding the write lock from its first statement; commits on success."""
         from sqlmodel import Session
 
-        with _writer_queue(self._lock_path), Session(self.engine, expire_on_commit=False) as session:
+        with _writer_queue(self._database), Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
-            with self._committed(session, session.rollback, session.commit):
+            with self._committed(session):
                 yield session
-            self._witness(session.info.pop("head", None), session)
+            self._witness(session.info.pop("head", None))
 
     @contextmanager
     def write_core(self) -> Iterator[Connection]:
         """`write` without the ORM: the same lock, transaction and witness, on a Core connection, for
         a write that needs no ORM (a log entry: `warroom log` never imports SQLModel)."""
-        with _writer_queue(self._lock_path), self.engine.connect() as connection:
+        with _writer_queue(self._database), self.engine.connect() as connection:
             connection = connection.execution_options(**{_WRITE: True})
-            connection.info.pop("head", None)  # info lives with the pooled connection: no head of an earlier transaction
             try:
                 connection.begin()
-                with self._committed(connection, connection.rollback, connection.commit):
+                with self._committed(connection):
                     yield connection
-                head = connection.info.pop("head", None)
             finally:
-                connection.info.pop("head", None)  # a rolled-back append's head is never witnessed later
-            self._witness(head, connection)
+                # info lives with the pooled connection: taken away whatever happens, so a rolled-back
+                # append's head is never witnessed by a later transaction
+                head = connection.info.pop("head", None)
+            self._witness(head)
 
     @contextmanager
-    def _committed(self, writer: Session | Connection, rollback: Callable[[], None], commit: Callable[[], None]) -> Iterator[None]:
+    def _committed(self, writer: Session | Connection) -> Iterator[None]:
         if self.engine.dialect.name == "postgresql":
             writer.execute(_PG_WRITE)  # the same one-writer rule, across hosts; and others are told at commit
         try:
             yield
-            commit()
+            writer.commit()
         except OperationalError as exc:
-            rollback()
+            writer.rollback()
             if "locked" in str(exc):
                 raise WarroomError("the database stayed locked by another process for 30 s; nothing was recorded, try again") from None
             raise
         except BaseException:
-            rollback()
+            writer.rollback()
             raise
 
-    def _witness(self, head: tuple[int, str, str] | None, writer: Session | Connection) -> None:
+    def _witness(self, head: tuple[int, str, str] | None) -> None:
         if self.witness is not None and head:
             self.witness.record_or_warn(*head)
-        if self.after_write:
-            self.after_write(writer)
 
     def newest_head(self) -> tuple[int, str, str] | None:
         """(seq, hash, at) of the newest event, as the witness records it; None for an empty log."""
@@ -358,5 +335,5 @@ def create_private_file(path: Path, group_shared: bool) -> None:
 def writers_held(database: Path) -> Iterator[None]:
     """Keep this host's warroom writers waiting, their witnessing included (a writer witnesses
     before it leaves the queue), while a restore swaps the log and its witness under them."""
-    with _writer_queue(database.with_name(database.name + ".writer-lock")):
+    with _writer_queue(database):
         yield

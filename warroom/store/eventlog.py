@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import json.scanner
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -156,15 +156,12 @@ def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int 
     links), which chain.stored_hash hashes and an export copies without encoding them again.
     The columns are selected in that order (plain ones, seq first, then the JSON texts), so that
     a row splits into the two by position."""
-    n = len(_PLAIN)
     while True:
         rows = connection.execute(_MATCHING.where(_EVENT.c.seq > after, *criteria).limit(batch)).fetchall()
         if not rows:
             return
         for row in rows:
-            record = _Lazy(zip(_PLAIN, row, strict=False))  # the plain columns; the JSON texts follow them
-            record["_stored"] = row[n:]
-            yield record
+            yield _record(row)
         last = row[0]
         if not isinstance(last, int):
             return
@@ -178,7 +175,6 @@ def stored(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]
     if connection.dialect.name != "sqlite":
         yield from matching(connection, batch=batch)
         return
-    n = len(_PLAIN)
     driver = connection.connection.driver_connection
     cursor = driver.cursor()
     try:
@@ -189,9 +185,7 @@ def stored(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]
             raise _failure(connection, exc) from None
         while rows:
             for row in rows:
-                record = _Lazy(zip(_PLAIN, row, strict=False))
-                record["_stored"] = row[n:]
-                yield record
+                yield _record(row)
             try:
                 rows = cursor.fetchmany(batch)
             except sqlite3.Error as exc:
@@ -207,9 +201,18 @@ def _failure(connection: Connection, exc: sqlite3.Error) -> Exception:
     return failure if failure is not None else DBAPIError.instance(_ALL, (), exc, sqlite3.Error)
 
 
+def _record(row: Sequence[Any]) -> dict[str, Any]:
+    """A row of `_COLUMNS` as a lazy record: the plain columns by name; the JSON texts, which follow
+    them, kept as stored under `_stored`."""
+    record = _Lazy(zip(_PLAIN, row, strict=False))
+    record["_stored"] = row[len(_PLAIN):]
+    return record
+
+
 _PLAIN = tuple(c.name for c in _EVENT.columns if c.name not in _JSON_FIELDS)
-_ALL = f"SELECT {', '.join((*_PLAIN, *_JSON_FIELDS))} FROM event ORDER BY seq"  # our own column names
-_MATCHING = core_select(*(_EVENT.c[name] for name in (*_PLAIN, *_JSON_FIELDS))).order_by(_EVENT.c.seq)  # seq first
+_COLUMNS = (*_PLAIN, *_JSON_FIELDS)  # seq first; `matching` and `stored` select these, in this order
+_ALL = f"SELECT {', '.join(_COLUMNS)} FROM event ORDER BY seq"  # our own column names
+_MATCHING = core_select(*(_EVENT.c[name] for name in _COLUMNS)).order_by(_EVENT.c.seq)
 
 
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())

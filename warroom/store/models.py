@@ -5,7 +5,7 @@ Derived from the events, so `verify` rebuilds and compares them (store/derive.py
 refuse the changes no service makes (migration 0004): `incident`, `incident_step`, `escalation`,
 `fallback_activation`, and the confirmed state (state, since) of `supplier_state`.
 Operational, not derived: `lease` (who runs the monitor), `health_sample` (latency history,
-pruned), `outbox` (webhook delivery), `stream_head` (an append cache) and supplier_state's
+pruned), `outbox` (webhook delivery), `stream_head` (an append cache, Core only: tables.py) and supplier_state's
 per-round fields. Their changes are not events, so nothing can check them against the log."""
 
 from __future__ import annotations
@@ -58,17 +58,6 @@ class Event(SQLModel, table=True):
     prev_hash: str = Field(sa_column=tables.EVENT.c.prev_hash)
     hash: str = Field(sa_column=tables.EVENT.c.hash)
     scheme: int | None = Field(default=None, sa_column=tables.EVENT.c.scheme)
-
-
-class StreamHead(SQLModel, table=True):
-    """The newest event of each stream: a cache for appending, rebuilt by nothing, trusted by no one
-    (verify recomputes the heads from the events themselves)."""
-
-    __table__ = tables.STREAM_HEAD
-
-    stream: str = Field(sa_column=tables.STREAM_HEAD.c.stream)
-    seq: int = Field(sa_column=tables.STREAM_HEAD.c.seq)
-    hash: str = Field(sa_column=tables.STREAM_HEAD.c.hash)
 
 
 class Lease(SQLModel, table=True):
