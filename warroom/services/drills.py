@@ -304,7 +304,7 @@ def carry_out(store: Store, plan: Plan, event: dict, config: Config, *, now: Cal
             record_failed(session, plan, event, error=error, maybe_set=maybe_set, now=now(), actor=actor, by_monitor=by_monitor)
         return Delivery(error)
     with store.read() as session:
-        supplier = left_broken(session, plan, None)
+        supplier = left_broken(session, plan)
     if supplier is None:
         return Delivery()
     return Delivery(None, supplier, heal(supplier, config, set_mode))
@@ -330,12 +330,12 @@ def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = 
     return Unhealed([(i, s) for i, s in drills.unhealed() if s not in still], drills.settled())
 
 
-def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
+def left_broken(session: Session, plan: Plan) -> str | None:
     """After a recorded inject's fault was set: the supplier to set up again at once when its drill
     ended while the call was in flight (healing may have run before the fault landed, and would
-    not run again). None when the fault did not take, was `up`, the drill still runs, or another
-    running drill's recorded fault holds that supplier broken."""
-    if plan.fault is None or error is not None or plan.fault[1] == "up":
+    not run again). Asked only once the fault took; None when it was `up`, the drill still runs, or
+    another running drill's recorded fault holds that supplier broken."""
+    if plan.fault is None or plan.fault[1] == "up":
         return None
     return None if plan.fault[0] in drillmarks.read(session, ended=False).held_by_running() else plan.fault[0]
 
