@@ -485,7 +485,7 @@ def test_a_drills_escalation_names_and_notifies_only_targets_marked_for_drills(l
         pages = [(json.loads(m.payload)["incident"]["id"], m.target) for m in outbox.due(session, clock.now())]
         shown = incidents.show(session, drill, cfg, clock.now())
         status = health.status(session, cfg, clock.now())
-        exported = exports.timeline(session, drill, cfg, clock.now(), user=ME).state
+        exported = exports.timeline(session, drill, cfg, clock.now(), user=ME, fmt="md").state
     assert {t for i, t in pages if i == drill} == {"cio"} and {t for i, t in pages if i == live} == {"duty-officer", "cio"}
     assert [(level.notify, len(level.contacts)) for level in shown.ladder] == [((), 0), (("cio",), 1)]
     owed = next(i for i in status.incidents if i.id == drill).fired_unacknowledged

@@ -465,7 +465,7 @@ def test_a_compressed_drills_export_counts_its_targets_at_its_speed(room, clock)
 
     incident = start(speed=10)
     with store.read() as session:
-        timeline = exports.timeline(session, incident, cfg, clock.now(), user="alice")
+        timeline = exports.timeline(session, incident, cfg, clock.now(), user="alice", fmt="md")
     due = {t["target"]: t["due_at"] for t in timeline.playbook["targets"]}
     assert due["acknowledge_within"] == iso(clock.now() + timedelta(seconds=30))  # 5 min of scenario time, ten times faster
     assert due["resolve_within"] == iso(clock.now() + timedelta(minutes=6))

@@ -44,7 +44,6 @@ READS: dict[str, frozenset[str]] = {
 """What each format reads besides the events and the summary; the rest is not worked out for it.
 The reporting clocks and the situation read every decision of the incident (tens of thousands in a
 long one), and the review every event: a JSON or CSV export needs none of them."""
-EVERYTHING = frozenset({"state", "reporting", "situation", "review"})
 
 
 @dataclass
@@ -86,12 +85,12 @@ class _Events:
 
 
 def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,
-             since: datetime | None = None, until: datetime | None = None, fmt: str | None = None) -> Timeline:
-    """The read model of one incident's export; `since`/`until` cut a window by recorded time. With
-    `fmt`, only what that format shows (READS) is worked out. The after-action review
+             since: datetime | None = None, until: datetime | None = None, fmt: str) -> Timeline:
+    """The read model of one incident's export; `since`/`until` cut a window by recorded time. Only
+    what the format `fmt` shows (READS) is worked out. The after-action review
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
     incident the evaluators have written about."""
-    reads = READS.get(fmt, EVERYTHING) if fmt is not None else EVERYTHING
+    reads = READS[fmt]
     incident = incidents.get(session, incident_id)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
