@@ -28,14 +28,14 @@ from warroom.export.model import Timeline, Window
 from warroom.home import Home
 from warroom.services import drillmarks, health, incidents, owed, reporting
 from warroom.services.views import to_json
-from warroom.store import eventlog
-from warroom.store.models import Event, FallbackActivation, Incident, IncidentStep
+from warroom.store import eventlog, tables
+from warroom.store.models import FallbackActivation, Incident, IncidentStep
 
 if TYPE_CHECKING:
     from warroom.export import verify as checker
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
-_EVENT = Event.__table__
+_EVENT = tables.EVENT
 _ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
 READS: dict[str, frozenset[str]] = {
     "json": frozenset(), "csv": frozenset(), "md": frozenset({"state", "review"}), "html": frozenset({"state", "review"}),

@@ -22,8 +22,8 @@ from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, limits, owed, views
 from warroom.services.actors import Actor
 from warroom.services.logbook import log  # noqa: F401  (the decision log's entries: callers name them here too)
-from warroom.store import chain, derive, eventlog, statecheck
-from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+from warroom.store import chain, derive, eventlog, statecheck, tables
+from warroom.store.models import Escalation, FallbackActivation, Incident, IncidentStep
 from warroom.vocabulary import Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -190,7 +190,7 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     own = list(eventlog.records(connection, incident_id=incident.id))
     involved = involved_suppliers(snapshot(incident), config)
     until = iso(incident.closed_at) if incident.closed_at else "9999"
-    table = Event.__table__  # SQLModel's table, declared by SQLAlchemy at run time
+    table = tables.EVENT
     query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
                                 table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
     suppliers = [eventlog.record_of(r) for r in connection.execute(query)]

@@ -24,7 +24,7 @@ from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services import drillmarks, incidents, limits, owed
 from warroom.services.actors import Actor
-from warroom.store import eventlog
+from warroom.store import eventlog, tables
 from warroom.store.models import Event, Incident
 from warroom.vocabulary import ActionStatus, words
 
@@ -35,7 +35,7 @@ LATE_AFTER_SECONDS = 2  # a deadline the monitor fired within this is on time (a
 # What counts as the team answering: a person doing something in the incident (not the monitor,
 # not the facilitator's script, not the evaluators).
 RESPONSES = ("step.", "decision.logged", "escalation.acknowledged", "fallback.", "incident.stabilised", "incident.resolved")
-_EVENT = Event.__table__  # SQLModel's table, declared by SQLAlchemy at run time
+_EVENT = tables.EVENT  # the Core table the Event model is mapped onto
 # The events a review measures, of all an incident holds (a long drill's log entries and monitor
 # reminders are most of them): the SQL only narrows, _Seen.add decides as the review always did.
 # Free log entries and the monitor's deadlines without a level are never read (the spelling is
