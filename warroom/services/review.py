@@ -48,7 +48,6 @@ _MEASURED = or_(
     and_(_EVENT.c.kind == "escalation.due", _EVENT.c.data.contains('"level"', autoescape=True)),
 )
 _RESPONDED = and_(_EVENT.c.actor != "system", or_(*(_EVENT.c.kind.startswith(r, autoescape=True) for r in RESPONSES)))
-_KEEP_TAKEN = 256  # decision entries held before they are folded to the earliest of each decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +212,7 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
     measures.append(measure("resolve", "resolve_within", resolved[0] if resolved else None, resolved[1] if resolved else None))
 
     steps = tuple(_step(s, seen, opened, speed) for s in playbook.steps)
-    taken = seen.taken()
-    decisions = tuple(_decision(d, taken.get(d.id), opened, speed) for d in playbook.decisions)
+    decisions = tuple(_decision(d, seen.taken.get(d.id), opened, speed) for d in playbook.decisions)
     responses = _responses(session, incident.id, [i.seq for i in seen.injects])
     failed = drillmarks.inject_errors(seen.failures)
     injects = tuple(_inject(i, responses[i.seq], failed.get(i.seq)) for i in seen.injects)
@@ -275,7 +273,8 @@ class _Seen:
         self.resolved: tuple[datetime, int] | None = None
         self.step_last: dict[str, datetime] = {}
         self.step_final: dict[str, tuple[str, datetime]] = {}  # the last done or skipped
-        self.entries: list[tuple[datetime, object, int]] = []  # decision.logged answering an expected decision
+        # When each expected decision was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it.
+        self.taken: dict[str, tuple[datetime, int]] = {}
         self.injects: list[_Inject] = []
         self.awaiting: dict[str, list[_Inject]] = {}  # expect → injects not yet answered
         self.observations: list[Observation] = []
@@ -326,24 +325,13 @@ class _Seen:
         elif kind == "decision.logged":
             decision = owed.decision_of(e["data"])
             if decision in self.decisions:
-                self.entries.append((when, e["data"], e["seq"]))
-                if len(self.entries) > _KEEP_TAKEN:
-                    self.entries = self._folded()
+                owed.earliest(self.taken, when, e["data"], e["seq"])
             if decision is not None:
                 self._answer(decision, kind, when, data, e["seq"])
 
     def _answer(self, expected: str, kind: str, when: datetime, data: dict, seq: int) -> None:
         for inject in self.awaiting.pop(expected, ()):
             inject.answer = (kind, when, data, seq)
-
-    def _folded(self) -> list[tuple[datetime, object, int]]:
-        """The entries owed.decided_at would pick from, in log order: the earliest taken of each decision."""
-        kept = {seq for _, seq in owed.decided_at(self.entries).values()}
-        return [entry for entry in self.entries if entry[2] in kept]
-
-    def taken(self) -> dict[str, tuple[datetime, int]]:
-        """When each expected decision was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it."""
-        return owed.decided_at(self.entries)
 
 
 def _level(data: dict) -> object:
