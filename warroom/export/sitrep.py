@@ -12,7 +12,6 @@ from warroom.config import notified
 from warroom.export import shown
 from warroom.export.markdown import md
 from warroom.export.model import Timeline
-from warroom.health.states import worst as _worst
 
 ACTIONS = ("incident.opened", "incident.stabilised", "incident.resolved", "incident.closed", "step.done", "step.skipped",
            "escalation.acknowledged", "fallback.activated", "fallback.deactivated", "decision.logged", "drill.inject",
@@ -53,18 +52,12 @@ def _situation(timeline: Timeline, clock: shown.Clock) -> list[str]:
             lines.append(f"- **{md(s['name'])}** ({md(s['id'])}): **{s['state'].upper()}**{drill}{via}{since} — {md(s.get('detail') or '')}{fallback}")
     else:
         lines.append("Every supplier the war-room watches is up (or not checked yet).")
-    hit = []
-    for v in situation.get("services", []):
-        through = [t for t in v["through"] if t["supplier"] not in exercised]
-        if v["state"] in ("down", "degraded", "maintenance") and through:
-            state = v["state"] if through == v["through"] else _worst(t["state"] for t in through)
-            hit.append((v, state, through))
-    drilled = {s["id"] for s in situation.get("suppliers", []) if s.get("drill") is not None}
+    hit = shown.services_hit(situation, own)
     lines.append("")
     if hit:
         lines += ["Crucial services hit:", ""]
         for v, state, through in hit:
-            via = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t["supplier"] in drilled else "") for t in through)
+            via = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t.get("drill") is not None else "") for t in through)
             lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {state.upper()} — through {via}")
     else:
         lines.append("No crucial service is hit right now.")
