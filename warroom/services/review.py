@@ -313,7 +313,8 @@ class _Seen:
             self.actions[e["seq"]] = {"seq": e["seq"], "incident": self.incident_id, "at": when, "by": e["actor"], "text": data.get("text", ""),
                                       "owner": data.get("owner", ""), "due": data.get("due", ""), "status": data.get("status", "open")}
         elif kind == "review.action.status" and data.get("action") in self.actions:
-            self.actions[data["action"]]["status"] = data.get("status", "open")
+            action = self.actions[data["action"]]
+            action["status"] = _moved(action["status"], action["seq"], data)
         elif kind.startswith("step.") and kind != "step.overdue":
             step = data.get("step")
             if isinstance(step, str) and step in self.steps:
@@ -512,9 +513,15 @@ def _action_status(session: Session, incident_id: int, action: int, row: Event) 
     status = json.loads(row.data).get("status", "open")
     for e in session.exec(select(Event).where(Event.incident_id == incident_id, Event.kind == "review.action.status", col(Event.seq) > action)
                           .order_by(col(Event.seq))).all():
-        data = json.loads(e.data)
-        if isinstance(data, dict) and data.get("action") == action:
-            status = data.get("status", status)
+        status = _moved(status, action, json.loads(e.data))
+    return status
+
+
+def _moved(status: str, action: int, data: object) -> str:
+    """A corrective action's status after one `review.action.status` event: the review and a change
+    replay them alike. One about another action, or an altered row naming no status, leaves it."""
+    if isinstance(data, dict) and data.get("action") == action:
+        return data.get("status", status)
     return status
 
 
