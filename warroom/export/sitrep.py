@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from warroom.config import notified
 from warroom.export import shown
 from warroom.export.markdown import md
 from warroom.export.model import Timeline
@@ -167,7 +166,7 @@ def _next_escalation(timeline: Timeline, clock: shown.Clock) -> list[str]:
         contacts = "; ".join(md(c["name"]) + (f" ({md(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         due = (f"was due at {clock.format(e['due_at'], '%H:%M')} ({_ago(timeline.generated_at, e['due_at'])}) and has not fired: is the monitor running?"
                if timeline.generated_at > e["due_at"] else f"is due at {clock.format(e['due_at'], '%H:%M')} ({_ago(timeline.generated_at, e['due_at'])})")
-        lines.append(f"- Level {e['level']} {due} Notify: {contacts or md(notified(e['notify'], drill=timeline.incident['mode'] == 'drill'))}. {md(e['message'])}")
+        lines.append(f"- Level {e['level']} {due} Notify: {contacts or md(e['who'])}. {md(e['message'])}")
     elif not waiting:
         lines.append("No escalation is pending" + (" (the incident is resolved: the ladder stopped)." if timeline.incident["resolved_at"] else "."))
     return lines + [""]
