@@ -19,7 +19,7 @@ from warroom.config import Config, notified
 from warroom.durations import span
 from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
-from warroom.services import drillmarks, limits, owed, views
+from warroom.services import drillmarks, limits, ongoing, owed, views
 from warroom.services.actors import Actor
 from warroom.services.logbook import log  # noqa: F401  (the decision log's entries: callers name them here too)
 from warroom.store import chain, derive, eventlog, statecheck, tables
@@ -51,8 +51,7 @@ def parse_snapshot(text: str) -> Playbook:
 def get(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        open_ids = [str(i) for i in session.exec(select(Incident.id).where(col(Incident.status).in_(("open", "stabilised")))).all()]
-        raise BadInput(f"no incident #{incident_id} (open or stabilised incidents: {', '.join('#' + i for i in open_ids) or 'none'})")
+        raise ongoing.no_incident(session.connection(), incident_id)
     return incident
 
 

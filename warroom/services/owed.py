@@ -12,13 +12,13 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
-from warroom import durations
+from warroom import durations, vocabulary
 from warroom.clock import parse_iso
 from warroom.playbooks.schema import Decision, Playbook
 from warroom.store.models import Event
 
 UNFINISHED = ("pending", "started")  # a step in these states can still be late
-LIVE = ("open", "stabilised")  # a resolved incident owes nothing more
+LIVE = vocabulary.ONGOING  # a resolved incident owes nothing more
 
 
 def decision_of(data: object) -> str | None:
