@@ -18,7 +18,7 @@ from tests.test_drills import DRILL
 from warroom import identity
 from warroom.clock import iso
 from warroom.errors import BadInput
-from warroom.services import actors, drills, escalation, incidents, lease, library, review
+from warroom.services import actors, drills, escalation, incidents, lease, library, logbook, review
 from warroom.services.views import to_json
 from warroom.store import eventlog
 
@@ -156,7 +156,7 @@ def test_a_decision_taken_in_time_and_logged_late_with_at_is_met(room, clock):
                       by_monitor=True, holder=HOLDER)
     clock.advance(timedelta(minutes=38))
     with store.write() as session:
-        incidents.log(session, incident_id=incident, text="Fail over to the secondary DC", kind="decision", decision="failover",
+        logbook.log(session, incident_id=incident, text="Fail over to the secondary DC", kind="decision", decision="failover",
                       now=clock.now(), actor=people["alice"], occurred_at=opened + timedelta(minutes=15))
     r = read(incident)
     [decision] = r.decisions

@@ -21,7 +21,6 @@ from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, limits, ongoing, owed, views
 from warroom.services.actors import Actor
-from warroom.services.logbook import log  # noqa: F401  (the decision log's entries: callers name them here too)
 from warroom.store import chain, derive, eventlog, statecheck, tables
 from warroom.store.models import Escalation, FallbackActivation, Incident, IncidentStep
 from warroom.vocabulary import Mode, StepAction, transition_refusal, words
