@@ -26,7 +26,7 @@ from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import drillmarks, health, incidents, owed, reporting
+from warroom.services import health, incidents, owed, reporting
 from warroom.services.views import to_json
 from warroom.store import eventlog, tables
 from warroom.store.models import FallbackActivation, Incident, IncidentStep
@@ -48,17 +48,14 @@ long one), and the review every event: a JSON or CSV export needs none of them."
 
 @dataclass
 class _Events:
-    """The timeline's events (DESIGN §6): the incident's own, and the state changes of the
-    suppliers its playbook involves between its opening and its closing (a drill's marked changes
-    in that drill's only), merged in seq order.
-    Each iteration reads the database afresh, in keyset batches, within the caller's transaction."""
+    """The timeline's events (incidents.TimelineQuery, the one rule), perhaps cut to a window,
+    merged in seq order. Each iteration reads the database afresh, in keyset batches, within the
+    caller's transaction."""
 
     session: Session
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
-    involved: frozenset[str]
-    incident_id: int | None = None  # a drill's own marked changes belong to it, no other's (drillmarks.in_timeline)
-    drill: bool = False
+    rule: incidents.TimelineQuery
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -78,9 +75,9 @@ class _Events:
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         connection = self.session.connection()
         mine = eventlog.matching(connection, *own)
-        if suppliers is None or not (self.involved or self.drill):
+        if suppliers is None or not (self.rule.involved or self.rule.drill):
             return mine
-        theirs = (r for r in eventlog.matching(connection, *suppliers) if drillmarks.in_timeline(r["data"], self.involved, self.incident_id))
+        theirs = (r for r in eventlog.matching(connection, *suppliers) if self.rule.keeps(r["data"]))
         return heapq.merge(mine, theirs, key=lambda r: r["seq"])
 
 
@@ -95,18 +92,15 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
     playbook = incidents.snapshot(incident)
-    own = [_EVENT.c.incident_id == incident.id]
-    closing = iso(incident.closed_at) if incident.closed_at else "9999"
-    suppliers = [_EVENT.c.kind == "supplier.state", _EVENT.c.incident_id.is_(None),
-                 _EVENT.c.at >= iso(incident.opened_at), _EVENT.c.at <= closing]
+    rule = incidents.timeline_query(incident, config)
+    own, suppliers = list(rule.own), list(rule.suppliers)
     window = None
     if since is not None or until is not None:
         window = _window(session, incident.id, since, until)
         own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
         suppliers += [_EVENT.c.at >= iso(since)] if since else []
         suppliers += [_EVENT.c.at < iso(until)] if until else []
-    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)), incident.id,
-                     incident.mode == "drill")
+    events = _Events(session, own, suppliers, rule)
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
         state=_state(session, incident, config, now, "reporting" in reads) if "state" in reads else {}, playbook=_playbook(incident, playbook),

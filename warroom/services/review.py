@@ -2,7 +2,8 @@
 the playbook's targets, with the evaluators' observations and the corrective actions of the
 improvement plan, which are events too.
 
-Every number is read from the incident's events (its timeline, services/incidents.timeline), never
+Every number is read from the event log (the incident's own events that _MEASURED names, and its
+trigger supplier's last change before the opening, by the timeline's rule drillmarks.in_timeline), never
 from the state tables, so a review can be recomputed from an export. Only the events it measures are
 read, once, in seq order: a 100,000-event drill is mostly log entries and reminders it never looks at. Times are measured in wall-clock
 seconds and reported in scenario time too (wall-clock × the drill's speed): a target of `10m` in a
