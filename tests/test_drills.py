@@ -16,6 +16,7 @@ import pytest
 import tomli_w
 
 from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
+from tests.helpers import record_fault
 from warroom import identity
 from warroom.clock import parse_iso
 from warroom.demo import demo_config
@@ -314,8 +315,7 @@ def test_a_heal_that_fails_for_one_drill_still_heals_another_drills_supplier(dri
     store = home.open_store()
     try:
         with store.write() as session:
-            drills.record(session, drills.Plan(first, None, "", ("retired-supplier", "down"), None, None),
-                          now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}), by_monitor=False)
+            record_fault(session, first, "retired-supplier", "down", now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}))
         cli(home, "incident", "resolve", str(first))
         second = int(cli(home, "incident", "start", "drill-e2e", "--drill"))
         cli(home, "drill", "inject", str(second), "--fault", "casesaas=down")
@@ -520,7 +520,7 @@ def test_a_heal_the_simulator_does_not_answer_is_in_the_drills_timeline_once(dri
     import re
 
     from tests.test_exports import validate
-    from warroom.services import actors, drills, library
+    from warroom.services import actors, library
 
     home = drill_home
     incident = int(cli(home, "incident", "start", "drill-e2e", "--drill"))
@@ -528,8 +528,7 @@ def test_a_heal_the_simulator_does_not_answer_is_in_the_drills_timeline_once(dri
     store = home.open_store()
     try:
         with store.write() as session:  # its fault took, while the simulator answered
-            drills.record(session, drills.Plan(incident, None, "", ("casesaas", "down"), None, None),
-                          now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}), by_monitor=False)
+            record_fault(session, incident, "casesaas", "down", now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}))
     finally:
         store.dispose()
     home.config_path.write_text(re.sub(r'simulator = "http://127.0.0.1:\d+"', 'simulator = "http://127.0.0.1:9"', home.config_path.read_text()))

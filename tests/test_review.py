@@ -14,6 +14,7 @@ import pytest
 import tomli_w
 
 from tests.conftest import assert_clean_failure, run_cli
+from tests.helpers import fault_plan, record_fault
 from tests.test_drills import DRILL
 from warroom import identity
 from warroom.clock import iso
@@ -504,9 +505,9 @@ def test_an_injects_failed_fault_is_read_from_its_own_event_and_from_injects_rec
                                     "planned_at": None, "late_seconds": None, "error": old_error})
         assert drillmarks.read(session).holders() == {}
     clock.advance(timedelta(seconds=5))
-    plan = drills.Plan(incident, None, "", ("paybank", "down"), None, None)
+    plan = fault_plan(incident, "paybank", "down")
     with store.write() as session:
-        new = drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=False)
+        new = record_fault(session, incident, "paybank", "down", now=clock.now(), actor=people["alice"])
         assert "error" not in new["data"] and drillmarks.read(session).holders() == {"paybank": incident}  # held from the moment it is recorded
     with store.write() as session:
         failed = drills.record_failed(session, plan, new, error="refused: HTTP 500", now=clock.now(), actor=people["alice"], by_monitor=False)
@@ -515,7 +516,7 @@ def test_an_injects_failed_fault_is_read_from_its_own_event_and_from_injects_rec
         assert drillmarks.read(session).holders() == {}  # it did not take: nothing is held
     clock.advance(timedelta(seconds=5))
     with store.write() as session:
-        took = drills.record(session, drills.Plan(incident, None, "", ("eidgate", "down"), None, None), now=clock.now(), actor=people["alice"], by_monitor=False)
+        took = record_fault(session, incident, "eidgate", "down", now=clock.now(), actor=people["alice"])
         assert drillmarks.read(session).holders() == {"eidgate": incident}
     with store.read() as session:
         msel = drills.msel(session, incident_id=incident, actor=people["alice"], now=clock.now())
