@@ -6,38 +6,28 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import Process, run_cli, wait_for
+from tests.conftest import run_cli
+from tests.helpers import use_simulator
 from tests.test_health_states import HTTP_DOWN
 from tests.test_incidents import configure
 from tests.tui.test_board import record
 
 
-def _drill_holds_paybank(home, clock) -> tuple[str, str]:
-    import tomllib
-
-    import tomli_w
-
+def _drill_holds_paybank(home, clock, simulator: str) -> tuple[str, str]:
     configure(home)
-    simulator = Process("simulate", "--port", "0")
-    try:
-        port = int(wait_for(lambda: next((said for said in simulator.lines if said.isdigit()), None), what="the simulator's port"))
-        config = tomllib.loads(home.config_path.read_text())
-        config["settings"]["simulator"] = f"http://127.0.0.1:{port}"
-        home.config_path.write_text(tomli_w.dumps(config))
-        live = run_cli("incident", "start", "quick-drill", home=home.root).stdout.strip()
-        drill = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
-        assert live.isdigit() and drill.isdigit()
-        done = run_cli("drill", "inject", drill, "--fault", "paybank=down", home=home.root)
-        assert done.returncode == 0, done.stderr
-        for _ in range(2):
-            record(home, clock, "paybank", HTTP_DOWN)
-    finally:
-        simulator.stop()
+    use_simulator(home, simulator)
+    live = run_cli("incident", "start", "quick-drill", home=home.root).stdout.strip()
+    drill = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
+    assert live.isdigit() and drill.isdigit()
+    done = run_cli("drill", "inject", drill, "--fault", "paybank=down", home=home.root)
+    assert done.returncode == 0, done.stderr
+    for _ in range(2):
+        record(home, clock, "paybank", HTTP_DOWN)
     return live, drill
 
 
-def test_a_live_sitrep_does_not_show_a_drills_outage_and_status_marks_drill_hits(home, clock):
-    live, drill = _drill_holds_paybank(home, clock)
+def test_a_live_sitrep_does_not_show_a_drills_outage_and_status_marks_drill_hits(home, clock, simulator):
+    live, drill = _drill_holds_paybank(home, clock, simulator)
     status = json.loads(run_cli("status", "--json", home=home.root).stdout)
     paybank = next(s for s in status["suppliers"] if s["id"] == "paybank")
     assert paybank["state"] == "down" and paybank["drill"] == int(drill)
