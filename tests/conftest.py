@@ -160,3 +160,15 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.delenv("WARROOM_HOME", raising=False)
     monkeypatch.delenv("WARROOM_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+# ── drills ──
+
+
+@pytest.fixture
+def simulator() -> Iterator[str]:
+    """A real supplier simulator (`warroom simulate`) on a free loopback port: its URL."""
+    sim = Process("simulate", "--port", "0")
+    port = int(wait_for(lambda: next((said for said in sim.lines if said.isdigit()), None), what="the simulator's port"))
+    yield f"http://127.0.0.1:{port}"
+    sim.stop()

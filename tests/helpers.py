@@ -14,6 +14,34 @@ import pytest
 from warroom.home import Home
 from warroom.store import eventlog
 
+# ── drills ──
+
+
+def fault_plan(drill: int, supplier: str, mode: str):
+    """An ad-hoc fault of a drill, as `warroom drill inject --fault SUPPLIER=MODE` plans it."""
+    from warroom.services import drills
+
+    return drills.Plan(drill, None, "", (supplier, mode), None, None)
+
+
+def record_fault(session, drill: int, supplier: str, mode: str, *, now: datetime, actor) -> dict | None:
+    """That fault's `drill.inject` event, recorded by a person (from then on the drill holds the supplier)."""
+    from warroom.services import drills
+
+    return drills.record(session, fault_plan(drill, supplier, mode), now=now, actor=actor, by_monitor=False)
+
+
+def use_simulator(home: Home, url: str) -> None:
+    """Point the home's config at the simulator at `url` (settings.simulator)."""
+    import tomllib
+
+    import tomli_w
+
+    config = tomllib.loads(home.config_path.read_text())
+    config.setdefault("settings", {})["simulator"] = url
+    home.config_path.write_text(tomli_w.dumps(config))
+
+
 ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
 START = datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
 

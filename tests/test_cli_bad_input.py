@@ -221,5 +221,6 @@ def test_an_unknown_incident_lists_only_the_open_and_stabilised_ones(home):
     done = cli_ok(home, "incident", "start", "quick-drill", "--drill")
     cli_ok(home, "incident", "stabilise", calm)
     cli_ok(home, "incident", "resolve", done)
-    message = one_line_failure(run_cli("incident", "show", "999", home=home.root), 2, "no incident #999")
-    assert f"(open or stabilised incidents: #{worked}, #{calm})" in message, message
+    for command in (("incident", "show", "999"), ("log", "999", "x")):
+        message = one_line_failure(run_cli(*command, home=home.root), 2, "no incident #999")
+        assert f"(open or stabilised incidents: #{worked}, #{calm})" in message, (command, message)

@@ -220,7 +220,7 @@ ANY_TEXT = st.text(st.one_of(st.characters(exclude_categories=("Cs",)), st.sampl
 def test_generated_text_is_printed_without_control_characters(home, clock, entries, title, detail):
     from warroom.health.states import Result, observe
     from warroom.playbooks.schema import Playbook
-    from warroom.services import actors, health, incidents, lease, library
+    from warroom.services import actors, health, incidents, lease, library, logbook
 
     config = tomllib.loads(home.config_path.read_text())
     if config.pop("people", None) is not None:
@@ -235,7 +235,7 @@ def test_generated_text_is_printed_without_control_characters(home, clock, entri
         with store.write() as session:
             incident = incidents.start(session, playbook=playbook, mode="drill", now=clock.now(), actor=me)
             for entry in entries:
-                incidents.log(session, incident_id=incident.id, text=entry, kind="observation", now=clock.now(), actor=me, rationale=entry)
+                logbook.log(session, incident_id=incident.id, text=entry, kind="observation", now=clock.now(), actor=me, rationale=entry)
             lease.take(session, holder="test", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
             for state in ("down", "up", "down"):  # changes of state, each an event in the incident's timeline
                 for _ in range(cfg.settings.confirm):

@@ -16,6 +16,7 @@ import pytest
 import tomli_w
 
 from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
+from tests.helpers import record_fault, use_simulator
 from warroom import identity
 from warroom.clock import parse_iso
 from warroom.demo import demo_config
@@ -36,14 +37,6 @@ DRILL = {
         {"at": "2m", "fault": {"supplier": "nlcloud", "mode": "down"}, "expect": "failover"},
     ]},
 }
-
-
-@pytest.fixture
-def simulator():
-    sim = Process("simulate", "--port", "0")
-    port = int(wait_for(lambda: next((said for said in sim.lines if said.isdigit()), None), what="the simulator's port"))
-    yield f"http://127.0.0.1:{port}"
-    sim.stop()
 
 
 @pytest.fixture
@@ -202,10 +195,7 @@ def test_a_monitor_killed_mid_drill_fires_each_inject_once_and_late_ones_say_how
 
 def test_a_simulator_that_does_not_answer_is_a_clear_error_and_a_logged_failure(drill_home):
     home = drill_home
-    text = home.config_path.read_text()
-    import re
-
-    home.config_path.write_text(re.sub(r'simulator = "http://127.0.0.1:\d+"', 'simulator = "http://127.0.0.1:9"', text))
+    use_simulator(home, "http://127.0.0.1:9")
     incident = cli(home, "incident", "start", "drill-e2e", "--drill")
     result = run_cli("drill", "inject", incident, "--fault", "nlcloud=down", home=home.root, timeout=20)
     assert_clean_failure(result, 1)
@@ -314,8 +304,7 @@ def test_a_heal_that_fails_for_one_drill_still_heals_another_drills_supplier(dri
     store = home.open_store()
     try:
         with store.write() as session:
-            drills.record(session, drills.Plan(first, None, "", ("retired-supplier", "down"), None, None),
-                          now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}), by_monitor=False)
+            record_fault(session, first, "retired-supplier", "down", now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}))
         cli(home, "incident", "resolve", str(first))
         second = int(cli(home, "incident", "start", "drill-e2e", "--drill"))
         cli(home, "drill", "inject", str(second), "--fault", "casesaas=down")
@@ -485,7 +474,7 @@ def test_a_drills_escalation_names_and_notifies_only_targets_marked_for_drills(l
         pages = [(json.loads(m.payload)["incident"]["id"], m.target) for m in outbox.due(session, clock.now())]
         shown = incidents.show(session, drill, cfg, clock.now())
         status = health.status(session, cfg, clock.now())
-        exported = exports.timeline(session, drill, cfg, clock.now(), user=ME).state
+        exported = exports.timeline(session, drill, cfg, clock.now(), user=ME, fmt="md").state
     assert {t for i, t in pages if i == drill} == {"cio"} and {t for i, t in pages if i == live} == {"duty-officer", "cio"}
     assert [(level.notify, len(level.contacts)) for level in shown.ladder] == [((), 0), (("cio",), 1)]
     owed = next(i for i in status.incidents if i.id == drill).fired_unacknowledged
@@ -517,10 +506,9 @@ def test_a_heal_the_simulator_does_not_answer_is_in_the_drills_timeline_once(dri
     """The simulator is gone when the drill ends: the monitor records `drill.heal_failed` with the
     error in the drill's timeline (once, not every round), keeps trying, and the export with it
     verifies and fits the export schema."""
-    import re
 
     from tests.test_exports import validate
-    from warroom.services import actors, drills, library
+    from warroom.services import actors, library
 
     home = drill_home
     incident = int(cli(home, "incident", "start", "drill-e2e", "--drill"))
@@ -528,11 +516,10 @@ def test_a_heal_the_simulator_does_not_answer_is_in_the_drills_timeline_once(dri
     store = home.open_store()
     try:
         with store.write() as session:  # its fault took, while the simulator answered
-            drills.record(session, drills.Plan(incident, None, "", ("casesaas", "down"), None, None),
-                          now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}), by_monitor=False)
+            record_fault(session, incident, "casesaas", "down", now=datetime.now(UTC), actor=actors.resolve(cfg, ME, {}))
     finally:
         store.dispose()
-    home.config_path.write_text(re.sub(r'simulator = "http://127.0.0.1:\d+"', 'simulator = "http://127.0.0.1:9"', home.config_path.read_text()))
+    use_simulator(home, "http://127.0.0.1:9")
     cli(home, "incident", "resolve", str(incident))
     monitor = monitors(home)
     failed = wait_for(lambda: rows(home, "drill.heal_failed"), timeout=90, what="the failed heal in the log")
@@ -638,15 +625,13 @@ class HoldingSimulator:
 @pytest.fixture
 def holding(drill_home, simulator):
     """Make a HoldingSimulator the home's simulator: holding(supplier, mode, forward_first=True)."""
-    import re
 
     made: list[HoldingSimulator] = []
 
     def make(supplier: str, mode: str, *, forward_first: bool = True, silent: bool = False) -> HoldingSimulator:
         proxy = HoldingSimulator(simulator, supplier, mode, forward_first=forward_first, silent=silent)
         made.append(proxy)
-        config = drill_home.config_path.read_text()
-        drill_home.config_path.write_text(re.sub(r'simulator = "http://127.0.0.1:\d+"', f'simulator = "{proxy.url}"', config))
+        use_simulator(drill_home, proxy.url)
         return proxy
 
     yield make

@@ -22,7 +22,7 @@ from tests.conftest import assert_clean_failure, run_cli
 from tests.test_incidents import ME, configure
 from warroom.clock import MovableClock
 from warroom.health.states import Observation
-from warroom.services import actors, escalation, fallbacks, health, homes, incidents, lease, library, review
+from warroom.services import actors, escalation, fallbacks, health, homes, incidents, lease, library, logbook, review
 from warroom.store import chain
 
 ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
@@ -66,15 +66,15 @@ def _work(home) -> None:
     write(lambda s: escalation.fire(s, deadline, now=clock.now(), config=cfg, holder=HOLDER, origin=ORIGIN))
     write(lambda s: escalation.acknowledge(s, incident_id=first, level=1, now=clock.now(), actor=me))
     second = write(lambda s: incidents.start(s, playbook=quick, mode="live", now=clock.now(), actor=me)).id
-    write(lambda s: incidents.log(s, incident_id=second, text="other incident", kind="observation", now=clock.now(), actor=me))
-    write(lambda s: incidents.log(s, incident_id=second, text="=HYPERLINK(\"http://x\")", kind="observation", now=clock.now(), actor=me))
+    write(lambda s: logbook.log(s, incident_id=second, text="other incident", kind="observation", now=clock.now(), actor=me))
+    write(lambda s: logbook.log(s, incident_id=second, text="=HYPERLINK(\"http://x\")", kind="observation", now=clock.now(), actor=me))
     clock.advance(timedelta(minutes=1))
-    write(lambda s: incidents.log(s, incident_id=first, text=AWKWARD, kind="decision", decision="failover", rationale=AWKWARD,
+    write(lambda s: logbook.log(s, incident_id=first, text=AWKWARD, kind="decision", decision="failover", rationale=AWKWARD,
                                   now=clock.now(), actor=me, occurred_at=clock.now() - timedelta(seconds=30)))
     write(lambda s: fallbacks.activate(s, incident_id=first, fallback_id="secondary-dc", reason=AWKWARD, now=clock.now(), actor=me, config=cfg))
     clock.advance(timedelta(minutes=1))
     for n in range(3):
-        write(lambda s, n=n: incidents.log(s, incident_id=first, text=f"= note {n}", kind="observation", now=clock.now(), actor=me))
+        write(lambda s, n=n: logbook.log(s, incident_id=first, text=f"= note {n}", kind="observation", now=clock.now(), actor=me))
     observe("up")
     observe("up")
     write(lambda s: fallbacks.deactivate(s, incident_id=first, fallback_id="secondary-dc", reason="back", result="worked", now=clock.now(), actor=me))

@@ -18,7 +18,7 @@ from tests import hostile
 from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
 from warroom import identity
 from warroom.errors import BadInput
-from warroom.services import actors, escalation, fallbacks, incidents, lease, library, outbox
+from warroom.services import actors, escalation, fallbacks, incidents, lease, library, logbook, outbox
 
 ME = identity.os_user()  # the OS user running the tests: root in CI, anyone on a laptop
 
@@ -166,14 +166,14 @@ def test_roles_in_the_services(home, clock):
         for attempt in (
             lambda s, a: incidents.start(s, playbook=playbook, mode="live", now=clock.now(), actor=a),
             lambda s, a: incidents.step(s, incident_id=incident.id, step_id="confirm", action="done", note=None, now=clock.now(), actor=a),
-            lambda s, a: incidents.log(s, incident_id=incident.id, text="x", kind="observation", now=clock.now(), actor=a),
+            lambda s, a: logbook.log(s, incident_id=incident.id, text="x", kind="observation", now=clock.now(), actor=a),
             lambda s, a: fallbacks.activate(s, incident_id=incident.id, fallback_id="secondary-dc", reason="x", now=clock.now(), actor=a, config=cfg),
             lambda s, a: incidents.transition(s, incident_id=incident.id, to="resolved", now=clock.now(), actor=a),
         ):
             with pytest.raises(BadInput, match="observer cannot"), store.write() as session:
                 attempt(session, roles[user])
     with store.write() as session:  # a scribe and a coordinator may act
-        incidents.log(session, incident_id=incident.id, text="noted", kind="observation", now=clock.now(), actor=roles["bob"])
+        logbook.log(session, incident_id=incident.id, text="noted", kind="observation", now=clock.now(), actor=roles["bob"])
         incidents.step(session, incident_id=incident.id, step_id="confirm", action="done", note=None, now=clock.now(), actor=roles["carol"])
     with store.read() as session:
         view = incidents.show(session, incident.id, cfg, clock.now())
@@ -242,7 +242,7 @@ def test_deadlines_are_absolute_and_fire_once_saying_how_late(ladder, clock):
 def test_a_logged_decision_closes_its_deadline(ladder, clock):
     store, cfg, incident, me, pending, fire = ladder
     with store.write() as session:
-        incidents.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
+        logbook.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
     assert ("decision", "failover") not in pending()
 
 

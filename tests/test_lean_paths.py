@@ -182,7 +182,7 @@ def _record(home, clock, supplier_id: str, result, rounds: int = 2) -> None:
         record(home, clock, supplier_id, result)
 
 
-def test_the_first_look_shows_every_cell_the_full_read_shows(home, clock):
+def test_the_first_look_shows_every_cell_the_full_read_shows(home, clock, simulator):
     """A drill holds paybank down (DRILL #n), nlcloud is down for real and casesaas down through it,
     eidgate is in maintenance (announced and configured), hyperscale up inside a configured window,
     netlink and mailco last checked long ago (stale), an active drill fallback on nlcloud, and the
@@ -193,41 +193,35 @@ def test_the_first_look_shows_every_cell_the_full_read_shows(home, clock):
 
     import tomli_w
 
-    from tests.conftest import Process, wait_for
     from tests.test_health_states import PAGE_MAINT
     from warroom.clock import iso
 
     configure(home)
-    simulator = Process("simulate", "--port", "0")
-    try:
-        port = int(wait_for(lambda: next((said for said in simulator.lines if said.isdigit()), None), what="the simulator's port"))
-        config = tomllib.loads(home.config_path.read_text())
-        config["settings"]["simulator"] = f"http://127.0.0.1:{port}"
-        window = {"start": clock.now() - timedelta(hours=1), "end": clock.now() + timedelta(days=1)}
-        for supplier in config["suppliers"]:
-            if supplier["id"] in ("eidgate", "hyperscale"):
-                supplier["maintenance"] = [window]
-            if supplier["id"] == "mailco":
-                supplier["interval"] = "10s"
-        home.config_path.write_text(tomli_w.dumps(config))
-        _record(home, clock, "mailco", HTTP_UP)
-        _record(home, clock, "netlink", HTTP_DOWN)
-        clock.advance(timedelta(minutes=10))  # past their tolerance: stale
-        drill = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
-        assert drill.isdigit()
-        for args in (("drill", "inject", drill, "--fault", "paybank=down"),
-                     ("log", drill, "Fail over to the stand-by site", "--kind", "decision"),
-                     ("fallback", "activate", drill, "secondary-dc", "--reason", "the exercise")):
-            done = run_cli(*args, home=home.root)
-            assert done.returncode == 0, (args, done.stderr)
-        _record(home, clock, "paybank", HTTP_DOWN)  # the drill's fault: marked with the drill
-        _record(home, clock, "nlcloud", HTTP_DOWN)
-        _record(home, clock, "casesaas", HTTP_DOWN)  # down via nlcloud
-        _record(home, clock, "eidgate", PAGE_MAINT)
-        _record(home, clock, "hyperscale", HTTP_UP)
-        _record(home, clock, "caredata", HTTP_UP)
-    finally:
-        simulator.stop()
+    config = tomllib.loads(home.config_path.read_text())
+    config["settings"]["simulator"] = simulator
+    window = {"start": clock.now() - timedelta(hours=1), "end": clock.now() + timedelta(days=1)}
+    for supplier in config["suppliers"]:
+        if supplier["id"] in ("eidgate", "hyperscale"):
+            supplier["maintenance"] = [window]
+        if supplier["id"] == "mailco":
+            supplier["interval"] = "10s"
+    home.config_path.write_text(tomli_w.dumps(config))
+    _record(home, clock, "mailco", HTTP_UP)
+    _record(home, clock, "netlink", HTTP_DOWN)
+    clock.advance(timedelta(minutes=10))  # past their tolerance: stale
+    drill = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
+    assert drill.isdigit()
+    for args in (("drill", "inject", drill, "--fault", "paybank=down"),
+                 ("log", drill, "Fail over to the stand-by site", "--kind", "decision"),
+                 ("fallback", "activate", drill, "secondary-dc", "--reason", "the exercise")):
+        done = run_cli(*args, home=home.root)
+        assert done.returncode == 0, (args, done.stderr)
+    _record(home, clock, "paybank", HTTP_DOWN)  # the drill's fault: marked with the drill
+    _record(home, clock, "nlcloud", HTTP_DOWN)
+    _record(home, clock, "casesaas", HTTP_DOWN)  # down via nlcloud
+    _record(home, clock, "eidgate", PAGE_MAINT)
+    _record(home, clock, "hyperscale", HTTP_UP)
+    _record(home, clock, "caredata", HTTP_UP)
     done = subprocess.run([sys.executable, "-c", FIRST_AND_FULL, str(home.root), iso(clock.now())], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr

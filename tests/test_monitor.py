@@ -19,14 +19,6 @@ from warroom.services import library
 
 
 @pytest.fixture
-def simulator():
-    sim = Process("simulate", "--port", "0")
-    port = int(wait_for(lambda: next((said for said in sim.lines if said.isdigit()), None), what="the simulator's port"))
-    yield f"http://127.0.0.1:{port}"
-    sim.stop()
-
-
-@pytest.fixture
 def sim_home(tmp_path, simulator, clock):
     from warroom.services import homes
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from tests.test_incidents import ME, configure
 from tests.test_tamper import attack
-from warroom.services import actors, escalation, health, incidents, library, views
+from warroom.services import actors, escalation, health, incidents, library, logbook, views
 
 
 def _start(home, clock, speed: float):
@@ -41,7 +41,7 @@ def test_the_boards_counts_are_the_rooms_flags_in_a_compressed_drill(home, clock
         assert (late, overdue) == (2, 1)  # confirm (3 s) and assess (6 min) late, failover overdue
         assert (board["late_steps"], board["overdue_decisions"]) == (late, overdue)
         with store.write() as session:
-            incidents.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
+            logbook.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
         board, room = _board_and_room(store, cfg, incident.id, clock.now())
         assert room["open_decisions"] == [] and board["overdue_decisions"] == 0
     finally:
@@ -63,7 +63,7 @@ def test_an_altered_decision_row_neither_closes_the_decision_nor_crashes_the_mon
     store, cfg, incident, me = _start(home, clock, speed=1)
     try:
         with store.write() as session:
-            incidents.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
+            logbook.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
         # someone edits the row into a list holding the object: not a decision any more
         attack(home.root, ("UPDATE event SET data = ? WHERE kind = 'decision.logged'", (json.dumps([{"decision": "failover"}]),)))
         with store.read() as session:
@@ -93,9 +93,9 @@ def test_the_review_and_the_reporting_clocks_read_when_a_decision_was_taken_by_o
         opened = clock.now()
         clock.advance(timedelta(hours=1))
         with store.write() as session:
-            incidents.log(session, incident_id=incident.id, text="Significant", kind="decision", decision="significant", now=clock.now(),
+            logbook.log(session, incident_id=incident.id, text="Significant", kind="decision", decision="significant", now=clock.now(),
                           actor=me, occurred_at=opened + timedelta(minutes=30))
-            second = incidents.log(session, incident_id=incident.id, text="Significant, said by phone", kind="decision",
+            second = logbook.log(session, incident_id=incident.id, text="Significant, said by phone", kind="decision",
                                    decision="significant", now=clock.now(), actor=me, occurred_at=opened + timedelta(minutes=20))
 
         def both():

@@ -14,11 +14,12 @@ import pytest
 import tomli_w
 
 from tests.conftest import assert_clean_failure, run_cli
+from tests.helpers import fault_plan, record_fault
 from tests.test_drills import DRILL
 from warroom import identity
 from warroom.clock import iso
 from warroom.errors import BadInput
-from warroom.services import actors, drills, escalation, incidents, lease, library, review
+from warroom.services import actors, drills, escalation, incidents, lease, library, logbook, review
 from warroom.services.views import to_json
 from warroom.store import eventlog
 
@@ -156,7 +157,7 @@ def test_a_decision_taken_in_time_and_logged_late_with_at_is_met(room, clock):
                       by_monitor=True, holder=HOLDER)
     clock.advance(timedelta(minutes=38))
     with store.write() as session:
-        incidents.log(session, incident_id=incident, text="Fail over to the secondary DC", kind="decision", decision="failover",
+        logbook.log(session, incident_id=incident, text="Fail over to the secondary DC", kind="decision", decision="failover",
                       now=clock.now(), actor=people["alice"], occurred_at=opened + timedelta(minutes=15))
     r = read(incident)
     [decision] = r.decisions
@@ -465,7 +466,7 @@ def test_a_compressed_drills_export_counts_its_targets_at_its_speed(room, clock)
 
     incident = start(speed=10)
     with store.read() as session:
-        timeline = exports.timeline(session, incident, cfg, clock.now(), user="alice")
+        timeline = exports.timeline(session, incident, cfg, clock.now(), user="alice", fmt="md")
     due = {t["target"]: t["due_at"] for t in timeline.playbook["targets"]}
     assert due["acknowledge_within"] == iso(clock.now() + timedelta(seconds=30))  # 5 min of scenario time, ten times faster
     assert due["resolve_within"] == iso(clock.now() + timedelta(minutes=6))
@@ -504,9 +505,9 @@ def test_an_injects_failed_fault_is_read_from_its_own_event_and_from_injects_rec
                                     "planned_at": None, "late_seconds": None, "error": old_error})
         assert drillmarks.read(session).holders() == {}
     clock.advance(timedelta(seconds=5))
-    plan = drills.Plan(incident, None, "", ("paybank", "down"), None, None)
+    plan = fault_plan(incident, "paybank", "down")
     with store.write() as session:
-        new = drills.record(session, plan, now=clock.now(), actor=people["alice"], by_monitor=False)
+        new = record_fault(session, incident, "paybank", "down", now=clock.now(), actor=people["alice"])
         assert "error" not in new["data"] and drillmarks.read(session).holders() == {"paybank": incident}  # held from the moment it is recorded
     with store.write() as session:
         failed = drills.record_failed(session, plan, new, error="refused: HTTP 500", now=clock.now(), actor=people["alice"], by_monitor=False)
@@ -515,7 +516,7 @@ def test_an_injects_failed_fault_is_read_from_its_own_event_and_from_injects_rec
         assert drillmarks.read(session).holders() == {}  # it did not take: nothing is held
     clock.advance(timedelta(seconds=5))
     with store.write() as session:
-        took = drills.record(session, drills.Plan(incident, None, "", ("eidgate", "down"), None, None), now=clock.now(), actor=people["alice"], by_monitor=False)
+        took = record_fault(session, incident, "eidgate", "down", now=clock.now(), actor=people["alice"])
         assert drillmarks.read(session).holders() == {"eidgate": incident}
     with store.read() as session:
         msel = drills.msel(session, incident_id=incident, actor=people["alice"], now=clock.now())

@@ -8,7 +8,7 @@ import tracemalloc
 from datetime import timedelta
 
 from tests.test_review import room  # noqa: F401  # the fixture: a home with the drill playbooks and a facilitator
-from warroom.services import drills, escalation, incidents
+from warroom.services import drills, escalation, incidents, logbook
 from warroom.services.limits import MAX_TEXT
 
 ENTRIES = 300  # free log entries, each as long as one may be, text and rationale: ~20 MB stored
@@ -26,7 +26,7 @@ def test_a_review_holds_none_of_the_free_log_entries_and_still_counts_them_as_re
     clock.advance(timedelta(seconds=30))
     with store.write() as session:
         for n in range(ENTRIES):
-            entry = incidents.log(session, incident_id=incident, text=f"{n} {LONG}", kind="observation", rationale=LONG,
+            entry = logbook.log(session, incident_id=incident, text=f"{n} {LONG}", kind="observation", rationale=LONG,
                                   now=clock.now() + timedelta(milliseconds=n), actor=people["carol"])
             if n == 0:
                 first = entry
@@ -35,7 +35,7 @@ def test_a_review_holds_none_of_the_free_log_entries_and_still_counts_them_as_re
         for level in escalation.pending(session):
             if level.kind == "escalation":
                 escalation.fire(session, level, now=clock.now(), config=cfg, holder="test", origin={"host": "test"})
-        taken = incidents.log(session, incident_id=incident, text="Fail over", kind="decision", decision="failover", now=clock.now(),
+        taken = logbook.log(session, incident_id=incident, text="Fail over", kind="decision", decision="failover", now=clock.now(),
                               actor=people["alice"])
         incidents.step(session, incident_id=incident, step_id="confirm", action="done", note=None, now=clock.now(), actor=people["alice"])
     tracemalloc.start()

@@ -21,7 +21,7 @@ from warroom.config import Config
 from warroom.errors import LogAltered
 from warroom.health.states import Observation
 from warroom.home import Home
-from warroom.services import actors, escalation, fallbacks, health, homes, incidents, integrity, lease, library, outbox, suggestions
+from warroom.services import actors, escalation, fallbacks, health, homes, incidents, integrity, lease, library, logbook, outbox, suggestions
 from warroom.store import chain, eventlog, migrate, statecheck
 from warroom.store.engine import Store, create_private_file, make_engine
 
@@ -70,11 +70,11 @@ def work_through(store: Store, cfg: Config, clock: MovableClock, home: Home) -> 
     write(lambda s: fallbacks.deactivate(s, incident_id=first, fallback_id="secondary-dc", reason="back", result="worked", now=clock.now(), actor=me))
     clock.advance(timedelta(minutes=2))
     write(lambda s: fallbacks.activate(s, incident_id=first, fallback_id="secondary-dc", reason="down again", now=clock.now(), actor=me, config=cfg))
-    seq = write(lambda s: incidents.log(s, incident_id=first, text="NLCloud says 6 hours", kind="observation", now=clock.now(), actor=me,
+    seq = write(lambda s: logbook.log(s, incident_id=first, text="NLCloud says 6 hours", kind="observation", now=clock.now(), actor=me,
                                         occurred_at=clock.now() - timedelta(minutes=1)))["seq"]
-    write(lambda s: incidents.log(s, incident_id=first, text="Fail over", kind="decision", decision="failover", rationale="too long",
+    write(lambda s: logbook.log(s, incident_id=first, text="Fail over", kind="decision", decision="failover", rationale="too long",
                                   corrects=None, now=clock.now(), actor=me))
-    write(lambda s: incidents.log(s, incident_id=first, text="NLCloud says 8 hours", kind="observation", corrects=seq, now=clock.now(), actor=me))
+    write(lambda s: logbook.log(s, incident_id=first, text="NLCloud says 8 hours", kind="observation", corrects=seq, now=clock.now(), actor=me))
     observe("down")  # down for 2 minutes now: the quick drill's trigger suggests it
     with store.read() as session:
         (suggested,) = suggestions.pending(session, clock.now())

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import Process, assert_clean_failure, run_cli, wait_for
+from tests.helpers import record_fault
 from tests.test_hostile_suppliers import toml_string
 from tests.test_incidents import ME, Hook, cli_ok, configure, event_rows
 from warroom.clock import SystemClock
@@ -89,7 +90,7 @@ def test_a_drill_marked_state_change_says_drill_once_in_its_webhook_message(home
     from datetime import timedelta
 
     from warroom.health.states import Observation
-    from warroom.services import actors, drills, health, incidents, lease
+    from warroom.services import actors, health, incidents, lease
     from warroom.store.models import Outbox
 
     configure(home)
@@ -102,8 +103,7 @@ def test_a_drill_marked_state_change_says_drill_once_in_its_webhook_message(home
     try:
         with store.write() as session:
             drill = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(), actor=me).id
-            drills.record(session, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), now=clock.now(), actor=me,
-                          by_monitor=False)
+            record_fault(session, drill, "nlcloud", "down", now=clock.now(), actor=me)
         for _ in range(3):
             with store.write() as session:
                 lease.take(session, holder="t", now=clock.now(), ttl=timedelta(days=1), gap_after=timedelta(days=1), origin=origin)

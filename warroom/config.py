@@ -365,10 +365,6 @@ class Config(Model):
         who is not playing). The one rule for the log, the webhooks, the room, the board and the exports."""
         return [t for t in targets if not drill or (t in self.notify and self.notify[t].drills)]
 
-    def who(self, targets: Iterable[str], *, drill: bool) -> str:
-        """Who a level notifies, as every face and export shows it (see `nobody`)."""
-        return notified(self.reached(targets, drill=drill), drill=drill)
-
     def fallbacks(self) -> dict[str, tuple[Supplier, Fallback]]:
         """Every fallback of the register by id, with the supplier it covers."""
         return {f.id: (s, f) for s in self.suppliers for f in s.fallbacks}

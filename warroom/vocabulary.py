@@ -19,6 +19,9 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+ONGOING = (Status.OPEN.value, Status.STABILISED.value)  # still being worked: a resolved incident owes nothing more
+
+
 LIFECYCLE = {Status.STABILISED: ({Status.OPEN}, "only an open incident can be stabilised"),
              Status.RESOLVED: ({Status.OPEN, Status.STABILISED}, "it is already resolved or closed"),
              Status.CLOSED: ({Status.RESOLVED}, "resolve it first")}

@@ -205,34 +205,29 @@ def press_fault_on(app, pilot, supplier_id: str):
     return pilot.press("f")
 
 
-def test_f_and_simulate_set_drive_the_same_simulator(tmp_path, clock):
-    from tests.conftest import Process, wait_for
+def test_f_and_simulate_set_drive_the_same_simulator(tmp_path, clock, simulator):
     from tests.test_simulate_set import modes_of
     from warroom.demo import demo_config
     from warroom.services import homes
 
-    sim = Process("simulate", "--port", "0")
-    try:
-        port = int(wait_for(lambda: next((line for line in sim.lines if line.isdigit()), None), what="the simulator's port"))
-        base = f"http://127.0.0.1:{port}"
-        home = homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port))
+    base = simulator
+    port = int(base.rsplit(":", 1)[1])
+    home = homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port))
 
-        async def scenario():
-            app = make_app(home, clock=clock)
-            async with app.run_test(size=(120, 40), notifications=True) as pilot:
-                await until(pilot, lambda: app.board_data is not None, what="the board")
-                await press_fault_on(app, pilot, "paybank")
-                await until(pilot, lambda: modes_of(base).get("paybank") == "down", what="paybank broken in the simulator")
-                await until(pilot, lambda: any(n.message == "simulated paybank: broken (down)" for n in app._notifications), what="the note")
-                slow = await asyncio.to_thread(run_cli, "simulate", "set", "paybank", "degraded", home=home.root)
-                assert slow.returncode == 0, slow.stderr
-                assert modes_of(base)["paybank"] == "degraded"
-                await press_fault_on(app, pilot, "paybank")  # not up: f heals it
-                await until(pilot, lambda: modes_of(base).get("paybank") == "up", what="paybank healed")
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await press_fault_on(app, pilot, "paybank")
+            await until(pilot, lambda: modes_of(base).get("paybank") == "down", what="paybank broken in the simulator")
+            await until(pilot, lambda: any(n.message == "simulated paybank: broken (down)" for n in app._notifications), what="the note")
+            slow = await asyncio.to_thread(run_cli, "simulate", "set", "paybank", "degraded", home=home.root)
+            assert slow.returncode == 0, slow.stderr
+            assert modes_of(base)["paybank"] == "degraded"
+            await press_fault_on(app, pilot, "paybank")  # not up: f heals it
+            await until(pilot, lambda: modes_of(base).get("paybank") == "up", what="paybank healed")
 
-        asyncio.run(scenario())
-    finally:
-        sim.stop()
+    asyncio.run(scenario())
 
 
 def test_f_with_a_silent_simulator_says_what_the_command_says(tmp_path, clock):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from tests.test_incidents import ME, configure
-from warroom.services import actors, incidents, library
+from warroom.services import actors, incidents, library, logbook
 from warroom.tui.details import HISTORY_INDENT, About
 
 LONG = ("Phoned NLCloud's service desk: they confirm a power failure in the Amsterdam data centre, no ETA yet, "
@@ -24,7 +24,7 @@ def view_with_history(home, clock):
         with store.write() as session:
             incidents.step(session, incident_id=incident.id, step_id="confirm", action="done", note=LONG, now=clock.now(), actor=me)
         with store.write() as session:
-            incidents.log(session, incident_id=incident.id, text="Fail over\x1b[2J now", kind="decision", decision="failover",
+            logbook.log(session, incident_id=incident.id, text="Fail over\x1b[2J now", kind="decision", decision="failover",
                           rationale=LONG, now=clock.now(), actor=me)
         with store.read() as session:
             return incidents.show(session, incident.id, cfg, clock.now())

@@ -171,37 +171,32 @@ def test_the_review_screen_says_which_clock_a_late_step_is_in_and_what_the_ended
     asyncio.run(scenario())
 
 
-def test_during_a_drill_the_boards_break_key_is_a_logged_inject_of_that_drill(tmp_path, clock):
-    from tests.conftest import Process, wait_for
+def test_during_a_drill_the_boards_break_key_is_a_logged_inject_of_that_drill(tmp_path, clock, simulator):
     from tests.test_simulate_set import modes_of
     from tests.tui.test_board import press_fault_on
     from warroom.demo import demo_config
     from warroom.services import homes
 
-    sim = Process("simulate", "--port", "0")
-    try:
-        port = int(wait_for(lambda: next((line for line in sim.lines if line.isdigit()), None), what="the simulator's port"))
-        base = f"http://127.0.0.1:{port}"
-        home = homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port, commander=ME))
-        (home.playbooks_dir / "drill-e2e.toml").write_text(tomli_w.dumps(DRILL))
-        cfg = library.config(home)
-        store = home.open_store()
-        with store.write() as session:
-            incident_id = incidents.start(session, playbook=library.find(home, cfg, "drill-e2e"), mode="drill", now=clock.now(),
-                                          actor=actors.resolve(cfg, ME, {})).id
-        store.dispose()
+    base = simulator
+    port = int(base.rsplit(":", 1)[1])
+    home = homes.create(tmp_path / "home", clock=clock, actor="alice", origin={}, config_text=demo_config(port, commander=ME))
+    (home.playbooks_dir / "drill-e2e.toml").write_text(tomli_w.dumps(DRILL))
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        incident_id = incidents.start(session, playbook=library.find(home, cfg, "drill-e2e"), mode="drill", now=clock.now(),
+                                      actor=actors.resolve(cfg, ME, {})).id
+    store.dispose()
 
-        async def scenario():
-            app = make_app(home, clock=clock)
-            async with app.run_test(size=(140, 40), notifications=True) as pilot:
-                await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the drill on the board")
-                await press_fault_on(app, pilot, "paybank")
-                await until(pilot, lambda: modes_of(base).get("paybank") == "down", what="paybank broken in the simulator")
-                await until(pilot, lambda: "drill.inject" in kinds(home), what="the break logged as an inject")
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the drill on the board")
+            await press_fault_on(app, pilot, "paybank")
+            await until(pilot, lambda: modes_of(base).get("paybank") == "down", what="paybank broken in the simulator")
+            await until(pilot, lambda: "drill.inject" in kinds(home), what="the break logged as an inject")
 
-        asyncio.run(scenario())
-    finally:
-        sim.stop()
+    asyncio.run(scenario())
     from tests.test_drills import rows
 
     (inject,) = rows(home, "drill.inject")

@@ -15,7 +15,7 @@ from tests.helpers import immutable
 from tests.test_incidents import configure
 from tests.tui.test_board import until
 from tests.tui.test_room import act_as_me, open_room, start_incident
-from warroom.services import incidents
+from warroom.services import logbook
 from warroom.tui.app import make_app
 from warroom.tui.dialogs import AskText, Choose, Confirm
 
@@ -25,7 +25,7 @@ AWKWARD = 'Fail over "now", 5 < 6 & 7; a, comma\nsecond line 🚒 مرحبا =1+
 def _worked(home, clock) -> int:
     configure(home)
     incident_id = start_incident(home, clock)
-    act_as_me(home, clock, lambda session, cfg, me: incidents.log(session, incident_id=incident_id, text=AWKWARD, kind="decision",
+    act_as_me(home, clock, lambda session, cfg, me: logbook.log(session, incident_id=incident_id, text=AWKWARD, kind="decision",
                                                                   rationale=AWKWARD, now=clock.now(), actor=me))
     return incident_id
 

@@ -391,7 +391,7 @@ class RunningRoom:
 
 def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
     from warroom import text
-    from warroom.services import actors, incidents, library
+    from warroom.services import actors, library, logbook
 
     configure(home)
     incident_id = start_incident(home, clock)
@@ -423,7 +423,7 @@ def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
         seqs = []
         for entry in entries:
             with store.write() as session:
-                seqs.append(incidents.log(session, incident_id=incident_id, text=entry, kind="observation", now=clock.now(), actor=me)["seq"])
+                seqs.append(logbook.log(session, incident_id=incident_id, text=entry, kind="observation", now=clock.now(), actor=me)["seq"])
         running.call(lambda: shown_and_clicked(seqs))
         assert kinds(home) == before + ["decision.logged"] * len(entries)
 

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from tests.test_incidents import configure
 from tests.tui.test_board import actions_landed, until
 from warroom import identity
-from warroom.services import actors, fallbacks, incidents, library
+from warroom.services import actors, fallbacks, incidents, library, logbook
 from warroom.tui.app import make_app
 from warroom.tui.board import BoardScreen
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
@@ -426,7 +426,7 @@ def test_enter_opens_the_details_a_coordinator_needs(home, clock):
     # A drill names only targets marked for drills: the duty officer is, so the level says whom to call.
     home.config_path.write_text(home.config_path.read_text().replace("[notify.duty-officer]\n", "[notify.duty-officer]\ndrills = true\n", 1))
     incident_id = start_incident(home, clock)
-    act_as_me(home, clock, lambda s, cfg, me: incidents.log(s, incident_id=incident_id, text="Call the CIO\nthen the press office [b]now[/b]",
+    act_as_me(home, clock, lambda s, cfg, me: logbook.log(s, incident_id=incident_id, text="Call the CIO\nthen the press office [b]now[/b]",
                                                            kind="action", now=clock.now(), actor=me))
 
     async def scenario():

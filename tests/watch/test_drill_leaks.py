@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import tomli_w
 
-from tests.helpers import transactions
+from tests.helpers import record_fault, transactions
 from tests.test_incidents import ME, configure
 from warroom.health.states import Observation
 from warroom.services import actors, drills, health, history, incidents, lease, library, review
@@ -74,8 +74,7 @@ def test_a_drills_fault_marks_the_fall_and_the_recovery_and_nothing_else(world, 
     rounds("up", T0 + 10 * M)
     live = write(lambda s: incidents.start(s, playbook=books["live-nlcloud"], mode="live", now=clock.now(), actor=me)).id
     drill = write(lambda s: incidents.start(s, playbook=books["exercise"], mode="drill", now=clock.now(), actor=me)).id
-    write(lambda s: drills.record(s, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), now=clock.now(), actor=me,
-                                  by_monitor=False))
+    write(lambda s: record_fault(s, drill, "nlcloud", "down", now=clock.now(), actor=me))
     rounds("down", T0 + 15 * M)                                  # down confirmed at 10:11, the drill's
     status = read(lambda s: health.status(s, config, clock.now()))
     assert next(v for v in status.suppliers if v.id == "nlcloud").drill == drill
@@ -116,8 +115,7 @@ def test_a_drills_fault_marks_the_fall_and_the_recovery_and_nothing_else(world, 
 
 
 def _fault(write, drill, me, clock, mode="down"):
-    write(lambda s: drills.record(s, drills.Plan(drill, None, "", ("nlcloud", mode), None, None), now=clock.now(), actor=me,
-                                  by_monitor=False))
+    write(lambda s: record_fault(s, drill, "nlcloud", mode, now=clock.now(), actor=me))
 
 
 def test_a_window_that_starts_mid_drill_starts_exercised_not_down(world, clock):
@@ -204,8 +202,7 @@ def test_a_first_round_that_changes_every_supplier_reads_the_drills_faults_once(
     try:
         with store.write() as session:
             drill = incidents.start(session, playbook=library.find(home, config, "quick-drill"), mode="drill", now=clock.now(), actor=me).id
-            drills.record(session, drills.Plan(drill, None, "", ("nlcloud", "down"), None, None), now=clock.now(), actor=me,
-                          by_monitor=False)
+            record_fault(session, drill, "nlcloud", "down", now=clock.now(), actor=me)
             lease.take(session, holder=HOLDER, now=clock.now(), ttl=timedelta(days=2), gap_after=timedelta(days=400), origin=ORIGIN)
         statements.clear()
         changes = []

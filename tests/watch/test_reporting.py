@@ -17,7 +17,7 @@ from tests.conftest import assert_clean_failure, run_cli
 from tests.helpers import transactions
 from tests.test_incidents import ME, configure
 from warroom.obligations import add_months
-from warroom.services import actors, escalation, incidents, lease, library, reporting
+from warroom.services import actors, escalation, incidents, lease, library, logbook, reporting
 
 ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
 HOLDER = "test-monitor"
@@ -74,7 +74,7 @@ def test_nis2_deadlines_run_from_the_significance_decision_and_a_missed_one_esca
     # Logged at 15:00, taken by phone at 14:30: the clocks run from 14:30.
     clock.advance(timedelta(hours=2))
     judged = opened + timedelta(hours=1, minutes=30)
-    write(lambda s: incidents.log(s, incident_id=incident, text="Significant: case files of 2,000 citizens", kind="decision", now=clock.now(),
+    write(lambda s: logbook.log(s, incident_id=incident, text="Significant: case files of 2,000 citizens", kind="decision", now=clock.now(),
                                   actor=me, decision="significant", occurred_at=judged))
     clocks = {c.id: c for c in read(lambda s: incidents.show(s, incident, config, clock.now())).reporting}
     assert clocks["nis2-early-warning"].due_at == judged + timedelta(hours=24)
@@ -124,7 +124,7 @@ def test_the_drafted_report_cites_only_events_of_the_signed_timeline(world, cloc
     incident = _start(world, clock)
     clock.advance(timedelta(minutes=20))
     write(lambda s: incidents.step(s, incident_id=incident, step_id="confirm", action="done", note="confirmed by phone", now=clock.now(), actor=me))
-    write(lambda s: incidents.log(s, incident_id=incident, text="Significant: case files exposed", kind="decision", now=clock.now(),
+    write(lambda s: logbook.log(s, incident_id=incident, text="Significant: case files exposed", kind="decision", now=clock.now(),
                                   actor=me, decision="significant"))
     result = run_cli("export", str(incident), "--format", "report", "--obligation", "nis2-early-warning", home=home.root)
     assert result.returncode == 0, result.stderr
@@ -264,7 +264,7 @@ def test_a_resolved_incident_keeps_its_reporting_clocks_and_a_closed_one_says_wh
     home, config, store, me, write, read = world
     opened = clock.now()
     incident = _start(world, clock)
-    write(lambda s: incidents.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
+    write(lambda s: logbook.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
     for report in ("nis2-early-warning", "nis2-notification", "cer-notification", "cer-detailed-report"):
         write(lambda s, r=report: reporting.mark_sent(s, incident_id=incident, obligation_id=r, note=None, now=clock.now(), actor=me, config=config))
     clock.advance(timedelta(days=3))
@@ -294,7 +294,7 @@ def test_a_resolved_incident_keeps_its_reporting_clocks_and_a_closed_one_says_wh
 def test_a_resolved_incident_escalates_a_report_that_comes_due_after_resolution(world, clock):
     home, config, store, me, write, read = world
     incident = _start(world, clock)
-    write(lambda s: incidents.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
+    write(lambda s: logbook.log(s, incident_id=incident, text="Significant", kind="decision", now=clock.now(), actor=me, decision="significant"))
     write(lambda s: incidents.transition(s, incident_id=incident, to="resolved", now=clock.now(), actor=me))
     refs = {d.ref for d in read(lambda s: escalation.pending(s, config)) if d.incident_id == incident}
     assert refs == {"nis2-early-warning", "nis2-notification", "nis2-final-report", "cer-notification", "cer-detailed-report"}

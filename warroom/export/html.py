@@ -17,7 +17,6 @@ from html import escape
 from typing import Any, TextIO
 
 from warroom import text
-from warroom.config import notified
 from warroom.export import reviewed, shown
 from warroom.export.markdown import key_times
 from warroom.export.model import Tally, Timeline
@@ -201,7 +200,7 @@ def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
         contacts = "<br>".join(h(c["name"]) + (f" ({h(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         late = f" ({shown.span(e['late_seconds'])} late)" if e.get("late_seconds") else ""
         acked = f"{_time(clock, e['acked_at'])} by {who(e['acked_by'], timeline.people)}" if e["acked_at"] else "—"
-        out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(notified(e["notify"], drill=timeline.incident["mode"] == "drill"))}</td><td class="time">{_time(clock, e["due_at"])}</td>'
+        out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(e["who"])}</td><td class="time">{_time(clock, e["due_at"])}</td>'
                    f'<td>{h(e["state"])}</td><td class="time">{_time(clock, e["fired_at"])}{h(late)}</td><td>{acked}</td></tr>\n')
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 

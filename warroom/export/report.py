@@ -53,17 +53,12 @@ def render(timeline: Timeline, out: TextIO, obligation: str) -> None:
         lines += [f"Scenario: {md(summary)}", ""]
     lines += happened or ["- nothing recorded yet"]
     lines += ["", "## 2. Impact on services", ""]
-    drilled = {s["id"]: s["drill"] for s in timeline.situation.get("suppliers", []) if s.get("drill") is not None}
-    hit = []
-    for v in timeline.situation.get("services", []):
-        # A supplier a drill broke hits no service of a live incident's report; a drill's says DRILL.
-        through = [t for t in v["through"] if drill or t["supplier"] not in drilled]
-        if v["state"] in ("down", "degraded", "maintenance") and through:
-            hit.append((v, through))
-    for v, through in hit:
-        named = ", ".join(f"{md(t['supplier'])} {t['state']}" + (f" [DRILL #{drilled[t['supplier']]}]" if t["supplier"] in drilled else "")
+    # A supplier a drill broke hits no service of a live incident's report, nor another drill's; a drill's own says DRILL.
+    hit = shown.services_hit(timeline.situation, i["id"] if drill else None)
+    for v, state, through in hit:
+        named = ", ".join(f"{md(t['supplier'])} {t['state']}" + (f" [DRILL #{t['drill']}]" if t.get("drill") is not None else "")
                           for t in through)
-        lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {v['state']} — through {named}")
+        lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {state} — through {named}")
     if not hit:
         lines.append("- No crucial service is hit at the time of drafting; describe the impact while it lasted.")
     lines += ["", "## 3. Measures taken", ""]

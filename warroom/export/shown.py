@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from warroom import durations
 from warroom.clock import parse_iso
 from warroom.export.model import Events
+from warroom.health.states import worst
 
 ROLE_WORDS = {"commander": "Commander", "coordinator": "Coordinator", "scribe": "Scribe", "observer": "Observer"}
 KIND_WORDS = {
@@ -111,6 +112,22 @@ def between(later: str | None, earlier: str | None) -> float | None:
         return (parse_iso(later) - parse_iso(earlier)).total_seconds() if later and earlier else None
     except ValueError:
         return None
+
+
+def services_hit(situation: dict[str, Any], own_drill: int | None) -> list[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
+    """(service, state, through) for each crucial service hit, as an incident's export shows it: a
+    supplier a drill holds counts only in that drill's own export (`own_drill`; None for a live
+    incident), never in a live one's or another drill's, and the service's state is then the worst
+    of what is left."""
+    hit = []
+    for service in situation.get("services", []):
+        through = [t for t in service["through"] if t.get("drill") is None or t.get("drill") == own_drill]
+        if not through:
+            continue
+        state = service["state"] if len(through) == len(service["through"]) else worst(t["state"] for t in through)
+        if state in ("down", "degraded", "maintenance"):
+            hit.append((service, state, through))
+    return hit
 
 
 def person(user: str | None, people: list[dict[str, Any]]) -> str:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from warroom.config import notified
 from warroom.export import shown
 from warroom.export.markdown import md
 from warroom.export.model import Timeline
-from warroom.health.states import worst as _worst
 
 ACTIONS = ("incident.opened", "incident.stabilised", "incident.resolved", "incident.closed", "step.done", "step.skipped",
            "escalation.acknowledged", "fallback.activated", "fallback.deactivated", "decision.logged", "drill.inject",
@@ -53,18 +51,12 @@ def _situation(timeline: Timeline, clock: shown.Clock) -> list[str]:
             lines.append(f"- **{md(s['name'])}** ({md(s['id'])}): **{s['state'].upper()}**{drill}{via}{since} — {md(s.get('detail') or '')}{fallback}")
     else:
         lines.append("Every supplier the war-room watches is up (or not checked yet).")
-    hit = []
-    for v in situation.get("services", []):
-        through = [t for t in v["through"] if t["supplier"] not in exercised]
-        if v["state"] in ("down", "degraded", "maintenance") and through:
-            state = v["state"] if through == v["through"] else _worst(t["state"] for t in through)
-            hit.append((v, state, through))
-    drilled = {s["id"] for s in situation.get("suppliers", []) if s.get("drill") is not None}
+    hit = shown.services_hit(situation, own)
     lines.append("")
     if hit:
         lines += ["Crucial services hit:", ""]
         for v, state, through in hit:
-            via = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t["supplier"] in drilled else "") for t in through)
+            via = ", ".join(f"{md(t['supplier'])} {t['state']}" + (" [DRILL]" if t.get("drill") is not None else "") for t in through)
             lines.append(f"- **{md(v['name'])}** ({md(v['sector'])}): {state.upper()} — through {via}")
     else:
         lines.append("No crucial service is hit right now.")
@@ -174,7 +166,7 @@ def _next_escalation(timeline: Timeline, clock: shown.Clock) -> list[str]:
         contacts = "; ".join(md(c["name"]) + (f" ({md(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         due = (f"was due at {clock.format(e['due_at'], '%H:%M')} ({_ago(timeline.generated_at, e['due_at'])}) and has not fired: is the monitor running?"
                if timeline.generated_at > e["due_at"] else f"is due at {clock.format(e['due_at'], '%H:%M')} ({_ago(timeline.generated_at, e['due_at'])})")
-        lines.append(f"- Level {e['level']} {due} Notify: {contacts or md(notified(e['notify'], drill=timeline.incident['mode'] == 'drill'))}. {md(e['message'])}")
+        lines.append(f"- Level {e['level']} {due} Notify: {contacts or md(e['who'])}. {md(e['message'])}")
     elif not waiting:
         lines.append("No escalation is pending" + (" (the incident is resolved: the ladder stopped)." if timeline.incident["resolved_at"] else "."))
     return lines + [""]

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from warroom.config import Config
 from warroom.services import drills, fallbacks, health, suggestions, views
-from warroom.store.models import Event, SupplierState
+from warroom.store import tables
+from warroom.store.models import SupplierState
 
 
 def board(session: Session, config: Config, now: datetime) -> views.Board:
@@ -20,7 +21,7 @@ def board(session: Session, config: Config, now: datetime) -> views.Board:
 
 
 _STATES: Table = SupplierState.__table__  # type: ignore[attr-defined]
-_EVENTS: Table = Event.__table__
+_EVENTS = tables.EVENT
 _STATE = _STATES.c
 # Portable SQL (SQLite and PostgreSQL alike): the newest seq, and each supplier's shown state in a
 # fixed order, compared as rows rather than glued into one string by a dialect's own aggregate;

@@ -2,7 +2,7 @@
 
 A drill's `fault` inject really breaks a simulated supplier, and the monitor really records the
 fall. That `supplier.state` event then carries the drill's id in its data (`"drill": 12`) and its
-summary says DRILL (`says_drill`), so that every reader can tell it apart:
+summary says DRILL (vocabulary.says_drill), so that every reader can tell it apart:
 
 - the change is marked when a drill holds that supplier broken as it is recorded (`Drills.holds`,
   the one rule, which healing uses too): its last successful fault on it was not `up`, and the
@@ -43,14 +43,12 @@ from sqlalchemy import select as core_select  # five columns: more than sqlmodel
 from sqlmodel import Session, col, select
 
 from warroom.clock import iso
+from warroom.services import owed
 from warroom.services.drillrule import caused, mark_of, setting_at  # the rules over plain rows: the board's first look shares them
 from warroom.store.models import Event, Incident
-from warroom.vocabulary import says_drill
 
-__all__ = ["RUNNING", "Drills", "Marks", "cause", "current", "from_drill", "heal_key", "in_timeline", "mark_of", "read",
-           "says_drill", "states"]
+__all__ = ["Drills", "Marks", "cause", "current", "from_drill", "heal_key", "in_timeline", "mark_of", "read", "states"]
 
-RUNNING = ("open", "stabilised")
 INJECT_FAILED = "drill.inject_failed"
 _DRILL_EVENTS = ("drill.inject", INJECT_FAILED, "drill.healed")
 
@@ -150,11 +148,11 @@ def read(session: Session, settled: Iterable[tuple[int, datetime]] = frozenset()
     query = core_select(col(Incident.id), col(Incident.status), col(Incident.resolved_at), col(Incident.closed_at), col(Incident.opened_at)).where(
         col(Incident.mode) == "drill")
     if not ended:
-        query = query.where(col(Incident.status).in_(RUNNING))
+        query = query.where(col(Incident.status).in_(owed.LIVE))
     for incident_id, status, resolved_at, closed_at, opened_at in session.execute(query).all():
         if incident_id is None:
             continue
-        if status in RUNNING:
+        if status in owed.LIVE:
             running.add(incident_id)
         elif (incident_id, end := resolved_at or closed_at or opened_at) not in skip:
             over[incident_id] = end
@@ -190,7 +188,7 @@ class Marks:
         # The newest of each kind apart: each one step of the kind index, however long the history.
         newest = [select(func.max(Event.seq)).where(Event.kind == kind).scalar_subquery() for kind in _DRILL_EVENTS]
         token = (tuple(session.exec(select(*newest)).one()),
-                 tuple(session.exec(select(Incident.id, Incident.status).where(Incident.mode == "drill", col(Incident.status).in_(RUNNING))
+                 tuple(session.exec(select(Incident.id, Incident.status).where(Incident.mode == "drill", col(Incident.status).in_(owed.LIVE))
                                     .order_by(col(Incident.id))).all()))
         with self._lock:
             if token == self._token:

@@ -35,7 +35,7 @@ from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.playbooks.schema import Inject
-from warroom.services import drillmarks, lease, views
+from warroom.services import drillmarks, lease, owed, views
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, scaled, snapshot, span
 from warroom.store import eventlog
@@ -45,7 +45,6 @@ from warroom.vocabulary import SimulatorMode, words
 if TYPE_CHECKING:
     from warroom.store.engine import Store
 
-ACTIVE = ("open", "stabilised")
 SYSTEM = "system"
 LATE_AFTER_SECONDS = 2  # as escalation deadlines: within this, the monitor fired it on time
 
@@ -78,7 +77,7 @@ def require_facilitator(actor: Actor, incident: Incident, doing: str) -> None:
 def require_drill(incident: Incident, doing: str) -> None:
     if incident.mode != "drill":
         raise BadInput(f"cannot {doing}: incident #{incident.id} is live, not a drill (injects are for drills only)")
-    if incident.status not in ACTIVE:
+    if incident.status not in owed.LIVE:
         raise BadInput(f"cannot {doing}: drill #{incident.id} is {incident.status}")
 
 
@@ -134,7 +133,7 @@ def scripted(session: Session, incident_id: int, n: int, *, held_too: bool = Fal
     """Scripted inject n of a drill, when it may still fire (None: fired, skipped, the drill ended,
     or held, unless `held_too`: the facilitator firing a held inject)."""
     incident = session.get(Incident, incident_id)
-    if incident is None or incident.mode != "drill" or incident.status not in ACTIVE:
+    if incident is None or incident.mode != "drill" or incident.status not in owed.LIVE:
         return None
     injects = snapshot(incident).drill.injects
     keys = _keys(session, incident_id)
@@ -152,7 +151,7 @@ def record(session: Session, plan: Plan, *, now: datetime, actor: Actor, by_moni
     if holder is not None:
         lease.require(session, holder=holder, now=now)
     incident = get(session, plan.incident_id)
-    if incident.status not in ACTIVE:
+    if incident.status not in owed.LIVE:
         return None
     if by_monitor and plan.n is not None and hold_key(plan.incident_id, plan.n) in _keys(session, plan.incident_id):
         return None  # held since the monitor read it: only the facilitator fires it now
@@ -305,7 +304,7 @@ def carry_out(store: Store, plan: Plan, event: dict, config: Config, *, now: Cal
             record_failed(session, plan, event, error=error, maybe_set=maybe_set, now=now(), actor=actor, by_monitor=by_monitor)
         return Delivery(error)
     with store.read() as session:
-        supplier = left_broken(session, plan, None)
+        supplier = left_broken(session, plan)
     if supplier is None:
         return Delivery()
     return Delivery(None, supplier, heal(supplier, config, set_mode))
@@ -331,12 +330,12 @@ def unhealed(session: Session, settled: set[tuple[int, datetime]] | frozenset = 
     return Unhealed([(i, s) for i, s in drills.unhealed() if s not in still], drills.settled())
 
 
-def left_broken(session: Session, plan: Plan, error: str | None) -> str | None:
+def left_broken(session: Session, plan: Plan) -> str | None:
     """After a recorded inject's fault was set: the supplier to set up again at once when its drill
     ended while the call was in flight (healing may have run before the fault landed, and would
-    not run again). None when the fault did not take, was `up`, the drill still runs, or another
-    running drill's recorded fault holds that supplier broken."""
-    if plan.fault is None or error is not None or plan.fault[1] == "up":
+    not run again). Asked only once the fault took; None when it was `up`, the drill still runs, or
+    another running drill's recorded fault holds that supplier broken."""
+    if plan.fault is None or plan.fault[1] == "up":
         return None
     return None if plan.fault[0] in drillmarks.read(session, ended=False).held_by_running() else plan.fault[0]
 
@@ -419,7 +418,7 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
 def fired(session: Session, limit: int = 20) -> tuple[views.InjectNote, ...]:
     """The newest injects fired in drills still running, and faults of theirs the simulator did not
     take, oldest first: what the screens announce."""
-    running = select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(ACTIVE))
+    running = select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(owed.LIVE))
     events = session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", drillmarks.INJECT_FAILED)), col(Event.incident_id).in_(running))
                           .order_by(col(Event.seq).desc()).limit(limit)).all()
     return tuple(views.InjectNote(seq=e.seq, incident=e.incident_id or 0, at=parse_iso(e.at), summary=e.summary) for e in reversed(events))

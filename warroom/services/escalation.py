@@ -22,7 +22,6 @@ from warroom.services.incidents import get, require_open, snapshot, span
 from warroom.store import eventlog
 from warroom.store.models import Escalation, Event, Incident, IncidentStep
 
-ACTIVE = ("open", "stabilised")
 SYSTEM = "system"
 
 
@@ -46,8 +45,8 @@ def pending(session: Session, config: Config | None = None) -> list[Deadline]:
     """Every deadline of the active incidents that has not fired yet, and the reporting clocks of
     resolved ones too (a final report is due after resolution; reporting.RUNNING)."""
     # Without the config no reporting clock is read: the resolved incidents are not needed then.
-    reporting_on = session.exec(select(Incident).where(Incident.status.in_(reporting.RUNNING if config is not None else ACTIVE))).all()
-    incidents = [i for i in reporting_on if i.status in ACTIVE]
+    reporting_on = session.exec(select(Incident).where(Incident.status.in_(reporting.RUNNING if config is not None else owed.LIVE))).all()
+    incidents = [i for i in reporting_on if i.status in owed.LIVE]
     if not reporting_on:
         return []
     ids = [i.id for i in incidents]
@@ -78,7 +77,7 @@ def fire(session: Session, deadline: Deadline, *, now: datetime, config: Config,
     its notifications. None when it no longer applies or already fired."""
     lease.require(session, holder=holder, now=now)
     incident = session.get(Incident, deadline.incident_id)
-    if incident is None or deadline.kind == "inject" or incident.status not in (reporting.RUNNING if deadline.kind == "report" else ACTIVE):
+    if incident is None or deadline.kind == "inject" or incident.status not in (reporting.RUNNING if deadline.kind == "report" else owed.LIVE):
         return None
     late = round((now - deadline.due_at).total_seconds(), 1)  # one figure for the summary and the data
     # The monitor fires within about a second of a deadline; later than that, no monitor was running

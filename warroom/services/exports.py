@@ -26,16 +26,16 @@ from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import drillmarks, health, incidents, owed, reporting
+from warroom.services import health, incidents, owed, reporting
 from warroom.services.views import to_json
-from warroom.store import eventlog
-from warroom.store.models import Event, FallbackActivation, Incident, IncidentStep
+from warroom.store import eventlog, tables
+from warroom.store.models import FallbackActivation, Incident, IncidentStep
 
 if TYPE_CHECKING:
     from warroom.export import verify as checker
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
-_EVENT = Event.__table__
+_EVENT = tables.EVENT
 _ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
 READS: dict[str, frozenset[str]] = {
     "json": frozenset(), "csv": frozenset(), "md": frozenset({"state", "review"}), "html": frozenset({"state", "review"}),
@@ -44,22 +44,18 @@ READS: dict[str, frozenset[str]] = {
 """What each format reads besides the events and the summary; the rest is not worked out for it.
 The reporting clocks and the situation read every decision of the incident (tens of thousands in a
 long one), and the review every event: a JSON or CSV export needs none of them."""
-EVERYTHING = frozenset({"state", "reporting", "situation", "review"})
 
 
 @dataclass
 class _Events:
-    """The timeline's events (DESIGN §6): the incident's own, and the state changes of the
-    suppliers its playbook involves between its opening and its closing (a drill's marked changes
-    in that drill's only), merged in seq order.
-    Each iteration reads the database afresh, in keyset batches, within the caller's transaction."""
+    """The timeline's events (incidents.TimelineQuery, the one rule), perhaps cut to a window,
+    merged in seq order. Each iteration reads the database afresh, in keyset batches, within the
+    caller's transaction."""
 
     session: Session
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
-    involved: frozenset[str]
-    incident_id: int | None = None  # a drill's own marked changes belong to it, no other's (drillmarks.in_timeline)
-    drill: bool = False
+    rule: incidents.TimelineQuery
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -79,35 +75,32 @@ class _Events:
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         connection = self.session.connection()
         mine = eventlog.matching(connection, *own)
-        if suppliers is None or not (self.involved or self.drill):
+        if suppliers is None or not (self.rule.involved or self.rule.drill):
             return mine
-        theirs = (r for r in eventlog.matching(connection, *suppliers) if drillmarks.in_timeline(r["data"], self.involved, self.incident_id))
+        theirs = (r for r in eventlog.matching(connection, *suppliers) if self.rule.keeps(r["data"]))
         return heapq.merge(mine, theirs, key=lambda r: r["seq"])
 
 
 def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,
-             since: datetime | None = None, until: datetime | None = None, fmt: str | None = None) -> Timeline:
-    """The read model of one incident's export; `since`/`until` cut a window by recorded time. With
-    `fmt`, only what that format shows (READS) is worked out. The after-action review
+             since: datetime | None = None, until: datetime | None = None, fmt: str) -> Timeline:
+    """The read model of one incident's export; `since`/`until` cut a window by recorded time. Only
+    what the format `fmt` shows (READS) is worked out. The after-action review
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
     incident the evaluators have written about."""
-    reads = READS.get(fmt, EVERYTHING) if fmt is not None else EVERYTHING
+    reads = READS[fmt]
     incident = incidents.get(session, incident_id)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
     playbook = incidents.snapshot(incident)
-    own = [_EVENT.c.incident_id == incident.id]
-    closing = iso(incident.closed_at) if incident.closed_at else "9999"
-    suppliers = [_EVENT.c.kind == "supplier.state", _EVENT.c.incident_id.is_(None),
-                 _EVENT.c.at >= iso(incident.opened_at), _EVENT.c.at <= closing]
+    rule = incidents.timeline_query(incident, config)
+    own, suppliers = list(rule.own), list(rule.suppliers)
     window = None
     if since is not None or until is not None:
         window = _window(session, incident.id, since, until)
         own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
         suppliers += [_EVENT.c.at >= iso(since)] if since else []
         suppliers += [_EVENT.c.at < iso(until)] if until else []
-    events = _Events(session, own, suppliers, frozenset(incidents.involved_suppliers(playbook, config)), incident.id,
-                     incident.mode == "drill")
+    events = _Events(session, own, suppliers, rule)
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
         state=_state(session, incident, config, now, "reporting" in reads) if "state" in reads else {}, playbook=_playbook(incident, playbook),
@@ -160,7 +153,7 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                    "changed_at": when(s.changed_at), "changed_by": s.changed_by, "note": s.note} for s in steps],
         "ladder": [{"level": e.level, "notify": list(e.notify), "message": e.message, "due_at": iso(e.due_at), "state": e.state,
                     "fired_at": when(e.fired_at), "late_seconds": e.late_seconds, "acked_at": when(e.acked_at), "acked_by": e.acked_by,
-                    "contacts": [_contact(config, n) for n in e.notify]} for e in incidents.ladder(session, incident, config)],
+                    "contacts": [_contact(config, n) for n in e.notify], "who": e.who} for e in incidents.ladder(session, incident, config)],
         "fallbacks": [{"id": f, "title": register[f][1].title if f in register else f, "supplier": register[f][0].id if f in register else None,
                        "owner": register[f][1].owner if f in register else None,
                        "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,11 +20,10 @@ from warroom.config import Config, notified
 from warroom.durations import span
 from warroom.errors import BadInput, LogAltered
 from warroom.playbooks.schema import Playbook
-from warroom.services import drillmarks, limits, owed, views
+from warroom.services import drillmarks, limits, ongoing, owed, views
 from warroom.services.actors import Actor
-from warroom.services.logbook import log  # noqa: F401  (the decision log's entries: callers name them here too)
-from warroom.store import chain, derive, eventlog, statecheck
-from warroom.store.models import Escalation, Event, FallbackActivation, Incident, IncidentStep
+from warroom.store import chain, derive, eventlog, statecheck, tables
+from warroom.store.models import Escalation, FallbackActivation, Incident, IncidentStep
 from warroom.vocabulary import Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -51,8 +51,7 @@ def parse_snapshot(text: str) -> Playbook:
 def get(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        open_ids = [str(i) for i in session.exec(select(Incident.id).where(col(Incident.status).in_(("open", "stabilised")))).all()]
-        raise BadInput(f"no incident #{incident_id} (open or stabilised incidents: {', '.join('#' + i for i in open_ids) or 'none'})")
+        raise ongoing.no_incident(session.connection(), incident_id)
     return incident
 
 
@@ -182,20 +181,42 @@ def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
     return involved
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineQuery:
+    """The one rule of an incident's timeline (DESIGN §6): its own events, and the supplier.state
+    changes of the suppliers its playbook involves between its opening and its closing; a change a
+    drill caused only in that drill's (drillmarks.in_timeline). `incident show` reads it here, the
+    exports through services/exports.py (which cut a window of it)."""
+
+    own: tuple[Any, ...]  # criteria on the event table
+    suppliers: tuple[Any, ...]
+    involved: frozenset[str]
+    incident_id: int | None
+    drill: bool
+
+    def keeps(self, data: Any) -> bool:
+        """Whether a supplier.state change the `suppliers` criteria found is in the timeline."""
+        return drillmarks.in_timeline(data, self.involved, self.incident_id)
+
+
+def timeline_query(incident: Incident, config: Config) -> TimelineQuery:
+    table = tables.EVENT
+    closing = iso(incident.closed_at) if incident.closed_at else "9999"
+    return TimelineQuery(own=(table.c.incident_id == incident.id,),
+                         suppliers=(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
+                                    table.c.at >= iso(incident.opened_at), table.c.at <= closing),
+                         involved=frozenset(involved_suppliers(snapshot(incident), config)), incident_id=incident.id,
+                         drill=incident.mode == "drill")
+
+
 def timeline(session: Session, incident: Incident, config: Config) -> list[dict[str, Any]]:
-    """The incident's events plus the supplier.state events of the suppliers it involves, between
-    its opening and its closing, in seq order (DESIGN §6); a change a drill caused only in that
-    drill's (drillmarks.in_timeline)."""
+    """The incident's timeline (TimelineQuery), whole, in seq order."""
     connection = session.connection()
-    own = list(eventlog.records(connection, incident_id=incident.id))
-    involved = involved_suppliers(snapshot(incident), config)
-    until = iso(incident.closed_at) if incident.closed_at else "9999"
-    table = Event.__table__  # SQLModel's table, declared by SQLAlchemy at run time
-    query = core_select(table).where(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
-                                table.c.at >= iso(incident.opened_at), table.c.at <= until).order_by(table.c.seq)
-    suppliers = [eventlog.record_of(r) for r in connection.execute(query)]
-    suppliers = [r for r in suppliers if drillmarks.in_timeline(r["data"], involved, incident.id)]
-    return sorted(own + suppliers, key=lambda r: r["seq"])
+    query = timeline_query(incident, config)
+    seq = tables.EVENT.c.seq
+    own = [eventlog.record_of(r) for r in connection.execute(core_select(tables.EVENT).where(*query.own).order_by(seq))]
+    suppliers = [eventlog.record_of(r) for r in connection.execute(core_select(tables.EVENT).where(*query.suppliers).order_by(seq))]
+    return sorted(own + [r for r in suppliers if query.keeps(r["data"])], key=lambda r: r["seq"])
 
 
 def show(session: Session, incident_id: int, config: Config, now: datetime) -> views.IncidentView:

@@ -16,7 +16,7 @@ from sqlalchemy import text as sql
 from warroom.clock import iso, parse_iso
 from warroom.durations import span
 from warroom.errors import BadInput
-from warroom.services import limits
+from warroom.services import limits, ongoing
 from warroom.store import eventlog
 from warroom.vocabulary import LogKind, words
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from warroom.services.actors import Actor
 
 _INCIDENT = sql("SELECT status, opened_at, playbook FROM incident WHERE id = :id")
-_OPEN = sql("SELECT id FROM incident WHERE status != 'closed' ORDER BY id")
 _ENTRY = sql("SELECT incident_id, kind FROM event WHERE seq = :seq")
 
 
@@ -43,8 +42,7 @@ def log(
     connection = eventlog.connection_of(writer)
     row = connection.execute(_INCIDENT, {"id": incident_id}).first()
     if row is None:
-        open_ids = [f"#{i}" for (i,) in connection.execute(_OPEN)]
-        raise BadInput(f"no incident #{incident_id} (open incidents: {', '.join(open_ids) or 'none'})")
+        raise ongoing.no_incident(connection, incident_id)
     status, opened_at, playbook = row[0], parse_iso(row[1]), row[2]
     if status == "closed":
         raise BadInput(f"cannot log to it: incident #{incident_id} is closed")

@@ -12,13 +12,13 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
-from warroom import durations
+from warroom import durations, vocabulary
 from warroom.clock import parse_iso
 from warroom.playbooks.schema import Decision, Playbook
 from warroom.store.models import Event
 
 UNFINISHED = ("pending", "started")  # a step in these states can still be late
-LIVE = ("open", "stabilised")  # a resolved incident owes nothing more
+LIVE = vocabulary.ONGOING  # a resolved incident owes nothing more
 
 
 def decision_of(data: object) -> str | None:
@@ -67,13 +67,19 @@ def decided_at(entries: Iterable[tuple[datetime, object, Ref]]) -> dict[str, tup
     earlier one of two taken at the same time). Entries are given in log order."""
     out: dict[str, tuple[datetime, Ref]] = {}
     for recorded, data, ref in entries:
-        answered = decision_of(data)
-        if answered is None:
-            continue
-        when = taken_at(data, recorded)
-        if answered not in out or when < out[answered][0]:
-            out[answered] = (when, ref)
+        earliest(out, recorded, data, ref)
     return out
+
+
+def earliest(taken: dict[str, tuple[datetime, Ref]], recorded: datetime, data: object, ref: Ref) -> None:
+    """decided_at's rule for one more entry, in log order: `taken` keeps when each decision was
+    first taken and the entry that says so (the earlier of two taken at the same time)."""
+    answered = decision_of(data)
+    if answered is None:
+        return
+    when = taken_at(data, recorded)
+    if answered not in taken or when < taken[answered][0]:
+        taken[answered] = (when, ref)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 the playbook's targets, with the evaluators' observations and the corrective actions of the
 improvement plan, which are events too.
 
-Every number is read from the incident's events (its timeline, services/incidents.timeline), never
+Every number is read from the event log (the incident's own events that _MEASURED names, and its
+trigger supplier's last change before the opening, by the timeline's rule drillmarks.in_timeline), never
 from the state tables, so a review can be recomputed from an export. Only the events it measures are
 read, once, in seq order: a 100,000-event drill is mostly log entries and reminders it never looks at. Times are measured in wall-clock
 seconds and reported in scenario time too (wall-clock × the drill's speed): a target of `10m` in a
@@ -24,7 +25,7 @@ from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.services import drillmarks, incidents, limits, owed
 from warroom.services.actors import Actor
-from warroom.store import eventlog
+from warroom.store import eventlog, tables
 from warroom.store.models import Event, Incident
 from warroom.vocabulary import ActionStatus, words
 
@@ -35,7 +36,7 @@ LATE_AFTER_SECONDS = 2  # a deadline the monitor fired within this is on time (a
 # What counts as the team answering: a person doing something in the incident (not the monitor,
 # not the facilitator's script, not the evaluators).
 RESPONSES = ("step.", "decision.logged", "escalation.acknowledged", "fallback.", "incident.stabilised", "incident.resolved")
-_EVENT = Event.__table__  # SQLModel's table, declared by SQLAlchemy at run time
+_EVENT = tables.EVENT  # the Core table the Event model is mapped onto
 # The events a review measures, of all an incident holds (a long drill's log entries and monitor
 # reminders are most of them): the SQL only narrows, _Seen.add decides as the review always did.
 # Free log entries and the monitor's deadlines without a level are never read (the spelling is
@@ -48,7 +49,6 @@ _MEASURED = or_(
     and_(_EVENT.c.kind == "escalation.due", _EVENT.c.data.contains('"level"', autoescape=True)),
 )
 _RESPONDED = and_(_EVENT.c.actor != "system", or_(*(_EVENT.c.kind.startswith(r, autoescape=True) for r in RESPONSES)))
-_KEEP_TAKEN = 256  # decision entries held before they are folded to the earliest of each decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +213,7 @@ def _review(session: Session, incident: Incident, config: Config, now: datetime)
     measures.append(measure("resolve", "resolve_within", resolved[0] if resolved else None, resolved[1] if resolved else None))
 
     steps = tuple(_step(s, seen, opened, speed) for s in playbook.steps)
-    taken = seen.taken()
-    decisions = tuple(_decision(d, taken.get(d.id), opened, speed) for d in playbook.decisions)
+    decisions = tuple(_decision(d, seen.taken.get(d.id), opened, speed) for d in playbook.decisions)
     responses = _responses(session, incident.id, [i.seq for i in seen.injects])
     failed = drillmarks.inject_errors(seen.failures)
     injects = tuple(_inject(i, responses[i.seq], failed.get(i.seq)) for i in seen.injects)
@@ -275,7 +274,8 @@ class _Seen:
         self.resolved: tuple[datetime, int] | None = None
         self.step_last: dict[str, datetime] = {}
         self.step_final: dict[str, tuple[str, datetime]] = {}  # the last done or skipped
-        self.entries: list[tuple[datetime, object, int]] = []  # decision.logged answering an expected decision
+        # When each expected decision was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it.
+        self.taken: dict[str, tuple[datetime, int]] = {}
         self.injects: list[_Inject] = []
         self.awaiting: dict[str, list[_Inject]] = {}  # expect → injects not yet answered
         self.observations: list[Observation] = []
@@ -314,7 +314,8 @@ class _Seen:
             self.actions[e["seq"]] = {"seq": e["seq"], "incident": self.incident_id, "at": when, "by": e["actor"], "text": data.get("text", ""),
                                       "owner": data.get("owner", ""), "due": data.get("due", ""), "status": data.get("status", "open")}
         elif kind == "review.action.status" and data.get("action") in self.actions:
-            self.actions[data["action"]]["status"] = data.get("status", "open")
+            action = self.actions[data["action"]]
+            action["status"] = _moved(action["status"], action["seq"], data)
         elif kind.startswith("step.") and kind != "step.overdue":
             step = data.get("step")
             if isinstance(step, str) and step in self.steps:
@@ -326,24 +327,13 @@ class _Seen:
         elif kind == "decision.logged":
             decision = owed.decision_of(e["data"])
             if decision in self.decisions:
-                self.entries.append((when, e["data"], e["seq"]))
-                if len(self.entries) > _KEEP_TAKEN:
-                    self.entries = self._folded()
+                owed.earliest(self.taken, when, e["data"], e["seq"])
             if decision is not None:
                 self._answer(decision, kind, when, data, e["seq"])
 
     def _answer(self, expected: str, kind: str, when: datetime, data: dict, seq: int) -> None:
         for inject in self.awaiting.pop(expected, ()):
             inject.answer = (kind, when, data, seq)
-
-    def _folded(self) -> list[tuple[datetime, object, int]]:
-        """The entries owed.decided_at would pick from, in log order: the earliest taken of each decision."""
-        kept = {seq for _, seq in owed.decided_at(self.entries).values()}
-        return [entry for entry in self.entries if entry[2] in kept]
-
-    def taken(self) -> dict[str, tuple[datetime, int]]:
-        """When each expected decision was taken (a decision by phone, logged later with --at): owed's rule, as reporting reads it."""
-        return owed.decided_at(self.entries)
 
 
 def _level(data: dict) -> object:
@@ -524,9 +514,15 @@ def _action_status(session: Session, incident_id: int, action: int, row: Event) 
     status = json.loads(row.data).get("status", "open")
     for e in session.exec(select(Event).where(Event.incident_id == incident_id, Event.kind == "review.action.status", col(Event.seq) > action)
                           .order_by(col(Event.seq))).all():
-        data = json.loads(e.data)
-        if isinstance(data, dict) and data.get("action") == action:
-            status = data.get("status", status)
+        status = _moved(status, action, json.loads(e.data))
+    return status
+
+
+def _moved(status: str, action: int, data: object) -> str:
+    """A corrective action's status after one `review.action.status` event: the review and a change
+    replay them alike. One about another action, or an altered row naming no status, leaves it."""
+    if isinstance(data, dict) and data.get("action") == action:
+        return data.get("status", status)
     return status
 
 
