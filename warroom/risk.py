@@ -62,6 +62,12 @@ class Ranked:
     factors: tuple[Factor, ...]  # only those that apply, biggest first
 
 
+def review_ahead(reviewed: date | None, today: date) -> bool:
+    """An exit-plan review dated after today is no review (a typo, or this host's clock behind): the
+    risk view does not count it, and `warroom doctor` warns of it."""
+    return reviewed is not None and reviewed > today
+
+
 def carried_services(config: Config) -> dict[str, tuple[tuple[str, str | None], ...]]:
     """supplier → the crucial services that depend on it, directly (None) or through a supplier that
     runs on it (depends_on, at any depth; named is the service's own supplier that leads to it)."""
@@ -111,8 +117,7 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
         add("fallback_failed", w.fallback_failed, len(failed), "last exercise failed: " + ", ".join(failed))
     if facts.contract_end is not None and facts.contract_end - today <= risk.contract_horizon:
         reviewed = facts.exit_plan_reviewed
-        # A review dated after today is no review (a typo, or this host's clock behind): not counted.
-        ahead = reviewed is not None and reviewed > today
+        ahead = review_ahead(reviewed, today)
         plan_fresh = reviewed is not None and not ahead and today - reviewed <= risk.exit_plan_valid
         if not plan_fresh:
             left = (facts.contract_end - today).days
