@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from warroom import identity
+from warroom.health.states import Result
 from warroom.home import Home
 from warroom.store import eventlog
 
@@ -40,6 +42,57 @@ def use_simulator(home: Home, url: str) -> None:
     config = tomllib.loads(home.config_path.read_text())
     config.setdefault("settings", {})["simulator"] = url
     home.config_path.write_text(tomli_w.dumps(config))
+
+
+# ── watch ──
+
+HTTP_DOWN = Result("http", "down", None, "HTTP 503", "http-status")
+HTTP_UP = Result("http", "up", 40.0, "HTTP 200", "ok")
+
+ME = identity.os_user()  # the OS user running the tests: root in CI, anyone on a laptop
+
+QUICK = {
+    "id": "quick-drill", "title": "Quick drill", "fallbacks": ["secondary-dc"],
+    "trigger": {"supplier": "nlcloud", "state": "down", "for": "1m"},
+    "targets": {"acknowledge_within": "1m"},
+    "steps": [{"id": "confirm", "title": "Confirm", "due": "3s"}, {"id": "assess", "title": "Assess", "due": "1h"}],
+    "escalation": [{"after": "2s", "notify": ["duty-officer"], "message": "war-room opened"},
+                   {"after": "1h", "notify": ["cio"]}],
+    "decisions": [{"id": "failover", "question": "Fail over?", "by": "1h"}],
+}
+
+
+def configure(home, *, people: bool = False, webhook: str | None = None) -> None:
+    """One-person home (no [people]) unless asked, a webhook on the duty officer, the quick playbook."""
+    import tomllib
+
+    import tomli_w
+
+    config = tomllib.loads(home.config_path.read_text())
+    if not people:
+        config.pop("people", None)
+        for supplier in config["suppliers"]:
+            for f in supplier.get("fallbacks", []):
+                f["owner"] = ME
+    if webhook:
+        config["notify"]["duty-officer"]["webhook"] = webhook
+        config["notify"]["duty-officer"]["drills"] = True  # the quick playbook runs as a drill, which pages only drill targets
+    home.config_path.write_text(tomli_w.dumps(config))
+    (home.playbooks_dir / "quick-drill.toml").write_text(tomli_w.dumps(QUICK))
+
+
+def record(home, clock, supplier_id: str, result: Result) -> None:
+    """One check round's result for a supplier, recorded as the monitor records it (holding the lease)."""
+    from warroom.health.states import observe
+    from warroom.services import health, lease, library
+
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
+        health.record(session, supplier=cfg.supplier(supplier_id), observation=observe([result]), now=clock.now(),
+                      config=cfg, playbooks=[], holder="t", origin={})
+    store.dispose()
 
 
 ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}

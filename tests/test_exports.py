@@ -595,3 +595,21 @@ def test_a_bad_export_path_fails_before_the_timeline_is_read(home, clock, tmp_pa
             exports.export(session, 999_999, config, clock.now(), "md", tmp_path / "missing" / "x.md", user=ME)
     finally:
         store.dispose()
+
+
+def test_the_review_by_cell_rounds_as_every_other_review_time():
+    """59.6 s over a target read `by 59s` in the export and `1m` on the review screen: one rounding now."""
+    from warroom import durations
+    from warroom.export import reviewed, shown
+
+    measure = {"name": "acknowledge", "result": "missed", "by_seconds": 59.6, "scenario_seconds": 359.6, "target_seconds": 300, "at": None}
+    targets = reviewed.tables({"measures": [measure]}, shown.Clock("Europe/Amsterdam"), [])[0]
+    assert targets.rows == [("acknowledge", "missed by 1m", "6m", "5m", "—")]
+    assert durations.spoken(59.6) == "1m"
+
+
+def test_one_spelling_of_a_duration_spelt_out():
+    from warroom import durations
+
+    assert [durations.readable(s) for s in (40.9, 60, 7 * 60 + 59, 3600 + 5 * 60, 86399, 3 * 86400 + 4 * 3600 + 59)] == [
+        "40 s", "1 min", "7 min", "1 h 05 min", "23 h 59 min", "3 d 4 h"]

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from tests.helpers import HTTP_DOWN, HTTP_UP  # still importable from here
 from warroom.health.states import Result, confirm, observe
 from warroom.services import health, lease, library
 from warroom.services.views import Through
 from warroom.store import eventlog
 
-HTTP_DOWN = Result("http", "down", None, "HTTP 503", "http-status")
-HTTP_UP = Result("http", "up", 40.0, "HTTP 200", "ok")
 PAGE_OK = Result("statuspage", "up", 30.0, "status page: All Systems Operational", "statuspage")
 PAGE_MAJOR = Result("statuspage", "down", 30.0, "status page: Partial System Outage", "statuspage")
 PAGE_MAINT = Result("statuspage", "maintenance", 30.0, "status page: Service Under Maintenance", "statuspage")
@@ -50,6 +49,14 @@ def test_no_flapping_on_alternating_results():
 
 HOLDER = "test-monitor"
 ORIGIN = {"host": "test"}
+
+
+def both_down(round_, clock, *, rounds: int) -> None:
+    """NLCloud and CaseFlow (hosted on it) fail together for `rounds` check rounds, 30 s apart."""
+    for _ in range(rounds):
+        round_("nlcloud", HTTP_DOWN)
+        round_("casesaas", HTTP_DOWN)
+        clock.advance(timedelta(seconds=30))
 
 
 @pytest.fixture
@@ -92,10 +99,7 @@ def test_one_event_per_real_change_after_confirmation(world, clock):
 
 def test_child_of_a_down_parent_is_down_via_it_without_an_alarm(world, clock):
     store, cfg, round_, events = world
-    for _ in range(2):
-        round_("nlcloud", HTTP_DOWN)
-        round_("casesaas", HTTP_DOWN)
-        clock.advance(timedelta(seconds=30))
+    both_down(round_, clock, rounds=2)
     child = [e for e in events("supplier.state") if e["data"]["supplier"] == "casesaas"][-1]
     assert (child["data"]["to"], child["data"]["via"], child["data"]["alarm"]) == ("down", "nlcloud", False)
     assert "down via nlcloud" in child["summary"]
@@ -195,10 +199,7 @@ def test_a_child_stays_down_via_its_parent_while_it_recovers_after_the_parent(wo
     `via` cleared: down on its own, so CaseFlow's own playbook was suggested and the board said
     `▼ CaseFlow SaaS down (HTTP 200)`."""
     store, cfg, round_, events = world
-    for _ in range(12):  # six minutes down together: past CaseFlow's own trigger window
-        round_("nlcloud", HTTP_DOWN)
-        round_("casesaas", HTTP_DOWN)
-        clock.advance(timedelta(seconds=30))
+    both_down(round_, clock, rounds=12)  # six minutes down together: past CaseFlow's own trigger window
     for _ in range(2):  # NLCloud is confirmed up first; CaseFlow's first up check is not yet confirmed
         round_("nlcloud", HTTP_UP)
         clock.advance(timedelta(seconds=30))
@@ -216,10 +217,7 @@ def test_a_child_stays_down_via_its_parent_while_it_recovers_after_the_parent(wo
 def test_a_child_still_down_after_its_parent_healed_is_down_on_its_own(world, clock):
     """`via` follows the parents each round: still failing once the parent is up is its own outage."""
     store, cfg, round_, events = world
-    for _ in range(2):
-        round_("nlcloud", HTTP_DOWN)
-        round_("casesaas", HTTP_DOWN)
-        clock.advance(timedelta(seconds=30))
+    both_down(round_, clock, rounds=2)
     for _ in range(2):
         round_("nlcloud", HTTP_UP)
         clock.advance(timedelta(seconds=30))

@@ -57,3 +57,23 @@ def test_the_compiled_catalogue_ships_in_the_wheel(tmp_path):
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "warroom/locale/nl/LC_MESSAGES/warroom.mo" in names, [n for n in names if "locale" in n]
+    # Babel is the catalogue tool's, a developer's: an installed war-room does not require it.
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if line.startswith("Requires-Dist:")]
+    assert requires and not any("babel" in line.lower() for line in requires), requires
+
+
+def test_no_module_of_the_package_imports_the_catalogue_tool_or_babel():
+    """Every module but the developer tool itself loads without Babel, which an installation lacks (the
+    migration scripts run only inside Alembic, so they are not imported here)."""
+    import sys
+    code = (
+        "import importlib, pkgutil, sys, warroom\n"
+        "for m in pkgutil.walk_packages(warroom.__path__, 'warroom.'):\n"
+        "    if m.name != 'warroom.locale.catalogue' and not m.name.endswith('__main__') and '.migrations' not in m.name:\n"
+        "        importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] == 'babel' or n == 'warroom.locale.catalogue'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

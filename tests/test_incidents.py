@@ -8,44 +8,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-import tomllib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import tomli_w
 
 from tests import hostile
 from tests.conftest import ROOT, assert_clean_failure, run_cli, wait_for
-from warroom import identity
+from tests.helpers import ME, QUICK, configure  # noqa: F401  # still importable from here
 from warroom.errors import BadInput
 from warroom.services import actors, escalation, fallbacks, incidents, lease, library, logbook, outbox
-
-ME = identity.os_user()  # the OS user running the tests: root in CI, anyone on a laptop
-
-QUICK = {
-    "id": "quick-drill", "title": "Quick drill", "fallbacks": ["secondary-dc"],
-    "trigger": {"supplier": "nlcloud", "state": "down", "for": "1m"},
-    "targets": {"acknowledge_within": "1m"},
-    "steps": [{"id": "confirm", "title": "Confirm", "due": "3s"}, {"id": "assess", "title": "Assess", "due": "1h"}],
-    "escalation": [{"after": "2s", "notify": ["duty-officer"], "message": "war-room opened"},
-                   {"after": "1h", "notify": ["cio"]}],
-    "decisions": [{"id": "failover", "question": "Fail over?", "by": "1h"}],
-}
-
-
-def configure(home, *, people: bool = False, webhook: str | None = None) -> None:
-    """One-person home (no [people]) unless asked, a webhook on the duty officer, the quick playbook."""
-    config = tomllib.loads(home.config_path.read_text())
-    if not people:
-        config.pop("people", None)
-        for supplier in config["suppliers"]:
-            for f in supplier.get("fallbacks", []):
-                f["owner"] = ME
-    if webhook:
-        config["notify"]["duty-officer"]["webhook"] = webhook
-        config["notify"]["duty-officer"]["drills"] = True  # the quick playbook runs as a drill, which pages only drill targets
-    home.config_path.write_text(tomli_w.dumps(config))
-    (home.playbooks_dir / "quick-drill.toml").write_text(tomli_w.dumps(QUICK))
 
 
 def cli_ok(home, *args) -> str:

@@ -10,9 +10,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT, run_cli
-from tests.test_health_states import HTTP_DOWN, HTTP_UP
-from tests.test_incidents import configure
-from tests.tui.test_board import record
+from tests.helpers import HTTP_DOWN, HTTP_UP, configure, record
 
 
 def _python(code: str) -> dict:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from warroom import clock, countries, tomlsource
+from warroom import clock, countries, defaults, tomlsource
 from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
 from warroom.obligations import Obligation
@@ -77,9 +77,9 @@ def _usable_host(value: str, host: str) -> None:
 class Settings(Model):
     title: str = "war-room"
     """The war-room's name, shown at the top of every screen."""
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = defaults.TIMEZONE
     """IANA time zone in which times are shown (they are stored in UTC)."""
-    interval: PositiveDuration = "30s"  # type: ignore[assignment]
+    interval: PositiveDuration = defaults.INTERVAL  # type: ignore[assignment]
     """Default time between two checks of one supplier."""
     confirm: int = Field(2, ge=1, le=20)
     """Consecutive agreeing check rounds before a supplier's state changes (no flapping)."""
@@ -235,7 +235,7 @@ class Supplier(Model):
     """Short id used everywhere else (`depends_on`, playbook triggers, faults)."""
     name: str
     """The supplier's name as the crisis team knows it."""
-    criticality: Literal["vital", "important", "normal"] = "normal"
+    criticality: defaults.Criticality = defaults.CRITICALITY
     """How much the crucial services lean on it."""
     contacts: list[str] = []
     """Service desk, account manager: whoever the team must call."""

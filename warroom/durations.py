@@ -65,9 +65,25 @@ def scenario(seconds: float | None, speed: float) -> str:
 
 
 def span(delta: timedelta) -> str:
-    """A stretch of time to the second, as a person reads it: `1h5m`, `0s`."""
+    """A stretch of time to the second, rounded down, in the compact spelling: `1h5m`, `0s`
+    (`spoken` is the same spelling rounded to the nearest second)."""
     seconds = int(delta.total_seconds())
     return format(timedelta(seconds=seconds)) if seconds else "0s"
+
+
+def readable(seconds: float) -> str:
+    """A duration spelt out, rounded down: `40 s`, `7 min`, `2 h 05 min`, `3 d 4 h`. The one home
+    of this spelling (countdown's hours and minutes are its)."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s >= 86400:
+        return f"{s // 86400} d {s // 3600 % 24} h"
+    return _hours_minutes(s // 60)
+
+
+def _hours_minutes(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def scaled(delta: timedelta, speed: float) -> timedelta:
@@ -83,8 +99,7 @@ def countdown(due: datetime, now: datetime, *, seconds_within: int = 120) -> str
     seconds = int((due - now).total_seconds())
     left = abs(seconds)
     if left >= seconds_within:
-        minutes = left // 60
-        said = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+        said = _hours_minutes(left // 60)  # readable's spelling, in hours past a day: `in 25 h 00 min`
     else:
         hours, rest = divmod(left, 3600)
         said = f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:d}:{rest % 60:02d}"

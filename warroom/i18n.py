@@ -1,19 +1,13 @@
-"""The language every text a person reads is shown in: English or Dutch, chosen once per process.
+"""The language a process will speak: English or Dutch, chosen once per process.
 
 DESIGN: every text a person reads comes from gettext catalogues; event data stays language-neutral
 (kinds and ids), so one log renders in either language, and text people typed is never translated.
 
-Who decides, first that speaks:
-1. `--lang` on a command (`choose(override=…)`);
-2. the war-room's `[settings] language`, so a whole war-room reads one language;
-3. the user's own `LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`, in gettext's order. Only the name is
-   read, never the host's locale database: `LANG=nl_NL.UTF-8` gives Dutch on a host where that
-   locale was never generated (SSH passes LANG through `AcceptEnv`, README: Deployment over SSH);
-4. English.
-
-Marking: `_("text")` translates now; `N_("text")` marks a module-level constant for extraction and
-leaves it English, to be translated where it is shown (`_(CONSTANT)`), because constants are built
-at import time, before the language is chosen. `ngettext` chooses a plural form by count.
+What exists: `choose()` decides from an explicit override or setting, else the user's own `LANGUAGE`,
+`LC_ALL`, `LC_MESSAGES`, `LANG` in gettext's order (only the name is read, never the host's locale
+database: `LANG=nl_NL.UTF-8` gives Dutch on a host where that locale was never generated), else
+English; `_`, `N_`, `ngettext` and `pgettext` translate through the chosen catalogue. The faces do
+not call it yet and no shown string is marked yet (issue 14).
 
 The catalogues live in `warroom/locale/<lang>/LC_MESSAGES/warroom.po`; their compiled `.mo` files
 ship in the package. tests/test_i18n.py fails when a marked string has no Dutch translation or a
@@ -63,7 +57,7 @@ def _language_of(name: str) -> str:
 
 
 def choose(*, override: str | None = None, setting: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """Decide the process's language (see the module's docstring for who decides) and use it."""
+    """Decide the process's language, first that speaks: override, setting, environment, English; and use it."""
     lang = override or setting or from_environment(environ) or DEFAULT
     use(lang)
     return lang

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from warroom import durations
 from warroom.config import Config, Risk
-from warroom.health.availability import span
 
 CRITICALITY_ORDER = {"vital": 0, "important": 1, "normal": 2}
 AVAILABILITY_CAP = 10.0  # percentage points of shortfall counted at most: one bad month must not drown the rest
@@ -60,6 +60,12 @@ class Ranked:
     criticality: str
     score: float
     factors: tuple[Factor, ...]  # only those that apply, biggest first
+
+
+def review_ahead(reviewed: date | None, today: date) -> bool:
+    """An exit-plan review dated after today is no review (a typo, or this host's clock behind): the
+    risk view does not count it, and `warroom doctor` warns of it."""
+    return reviewed is not None and reviewed > today
 
 
 def carried_services(config: Config) -> dict[str, tuple[tuple[str, str | None], ...]]:
@@ -111,8 +117,7 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
         add("fallback_failed", w.fallback_failed, len(failed), "last exercise failed: " + ", ".join(failed))
     if facts.contract_end is not None and facts.contract_end - today <= risk.contract_horizon:
         reviewed = facts.exit_plan_reviewed
-        # A review dated after today is no review (a typo, or this host's clock behind): not counted.
-        ahead = reviewed is not None and reviewed > today
+        ahead = review_ahead(reviewed, today)
         plan_fresh = reviewed is not None and not ahead and today - reviewed <= risk.exit_plan_valid
         if not plan_fresh:
             left = (facts.contract_end - today).days
@@ -134,7 +139,7 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
     if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target and thin and w.availability:
         # An uptime over a few watched minutes is no 30-day uptime: said, not scored.
         out.append(Factor("availability", w.availability, 0, 0.0,
-                          f"not enough history (watched {span(facts.watched_30d or 0)} of 30 d, under {risk.availability_watched:g} %): "
+                          f"not enough history (watched {durations.readable(facts.watched_30d or 0)} of 30 d, under {risk.availability_watched:g} %): "
                           f"uptime {facts.uptime_30d:.3f} % not scored"))
     elif facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
         short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)

@@ -10,8 +10,7 @@ from datetime import timedelta
 from textual.widgets import DataTable, Static
 
 from tests.conftest import run_cli
-from tests.test_health_states import HTTP_DOWN, HTTP_UP
-from tests.test_incidents import configure
+from tests.helpers import HTTP_DOWN, HTTP_UP, configure, record  # record: still importable from here
 from warroom.health.states import observe
 from warroom.services import health, lease, library
 from warroom.tui.app import make_app
@@ -24,16 +23,6 @@ async def until(pilot, condition, timeout: float = 10.0, what: str = "condition"
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
-
-
-def record(home, clock, supplier_id: str, result) -> None:
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        lease.take(session, holder="t", now=clock.now(), ttl=timedelta(hours=1), gap_after=timedelta(days=1), origin={})
-        health.record(session, supplier=cfg.supplier(supplier_id), observation=observe([result]), now=clock.now(),
-                      config=cfg, playbooks=[], holder="t", origin={})
-    store.dispose()
 
 
 def cell(app, table_id: str, row: str, column: str) -> str:

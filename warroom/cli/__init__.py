@@ -20,8 +20,8 @@ NOW_VARIABLE = "WARROOM_NOW"
 
 
 def reading_clock(value: str | None) -> Clock:
-    """The clock of the commands that only read or check (status, fallbacks, risks, incident list and
-    show, suggestion list, drill msel, report list, review, export, playbook validate): the system's,
+    """The clock of the commands that only read (status, fallbacks, risks, incident list and show,
+    suggestion list, drill msel, report list, review, export): the system's,
     or the instant $WARROOM_NOW names (ISO 8601 with an offset), so a script or a test can ask "as of
     when". Only they read the variable (Env.clock, asked for by `reading`), so a command that records
     something neither takes it nor fails on a bad one: the log's times are the real ones."""

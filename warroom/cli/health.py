@@ -7,7 +7,7 @@ import click
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json
 from warroom.cli.params import PORT, TEXT
-from warroom.health.availability import uptime_text
+from warroom.health.shown import uptime_text
 from warroom.services.views import to_json
 from warroom.text import line
 from warroom.vocabulary import SimulatorMode, words

@@ -29,7 +29,7 @@ def totals(review: dict[str, Any]) -> str:
 def tables(review: dict[str, Any], clock: shown.Clock, people: list[dict[str, Any]]) -> list[Table]:
     speed = review.get("speed") or 1
     when = clock.time
-    measures = [(m["name"], m["result"] + (f" by {shown.span(m['by_seconds'])}" if m.get("by_seconds") is not None else ""),
+    measures = [(m["name"], m["result"] + (f" by {durations.spoken(m['by_seconds'])}" if m.get("by_seconds") is not None else ""),
                  durations.spoken(m["scenario_seconds"]) if m.get("scenario_seconds") is not None else "—",
                  durations.spoken(m["target_seconds"]) if m.get("target_seconds") is not None else "—", when(m["at"]) if m.get("at") else "—")
                 for m in review.get("measures", [])]

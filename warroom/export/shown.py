@@ -103,8 +103,8 @@ class Clock:
 
 
 def span(seconds: float) -> str:
-    """A duration as a person says it: 1h30m, 45s."""
-    return durations.format(timedelta(seconds=int(abs(seconds))))
+    """How long, whichever way (`in`/`ago` say which), rounded down: durations.span's `1h30m`, `45s`."""
+    return durations.span(timedelta(seconds=abs(seconds)))
 
 
 def between(later: str | None, earlier: str | None) -> float | None:

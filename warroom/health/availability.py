@@ -56,32 +56,6 @@ class Availability:
         return self.watched_seconds / self.window_seconds if self.window_seconds > 0 else 0.0
 
 
-FULLY_WATCHED = 0.99  # below this share of its window watched, an uptime is shown with how much was watched
-
-
-def span(seconds: float) -> str:
-    """A duration as a person reads it: 2 h 05 min, 3 d 4 h, 40 s."""
-    s = int(seconds)
-    if s < 60:
-        return f"{s} s"
-    minutes, hours, days = s // 60, s // 3600, s // 86400
-    if days:
-        return f"{days} d {hours % 24} h"
-    if hours:
-        return f"{hours} h {minutes % 60:02d} min"
-    return f"{minutes} min"
-
-
-def uptime_text(a: Availability, *, short: bool = False) -> str:
-    """The uptime as a person reads it, with how little was watched when that is not (nearly) all
-    the window: `100.00 % (watched 3 min)`; `short`: `~100.00 %` (a narrow column's mark)."""
-    if a.uptime is None:
-        return "—"
-    if a.coverage >= FULLY_WATCHED:
-        return f"{a.uptime:.2f} %"
-    return f"~{a.uptime:.2f} %" if short else f"{a.uptime:.2f} % (watched {span(a.watched_seconds)})"
-
-
 def merge(spans: Sequence[Span]) -> list[Span]:
     """Overlapping or touching spans joined, in order."""
     out: list[Span] = []

@@ -50,22 +50,24 @@ class Observation:
     certificate_not_after: datetime | None = None  # the earliest end of the certificates its tls checks read
 
 
-class _Window(Protocol):
+class Window(Protocol):
+    """A span of planned unavailability (config.Maintenance, or the first look's plain reading of one)."""
+
     @property
     def start(self) -> datetime: ...
     @property
     def end(self) -> datetime: ...
 
 
-class _Planned(Protocol):
+class Planned(Protocol):
     """What has maintenance windows: a config.Supplier, or the board's first look's plain reading
     of one (services/glance.py, before the config's models are imported)."""
 
     @property
-    def maintenance(self) -> Sequence[_Window]: ...
+    def maintenance(self) -> Sequence[Window]: ...
 
 
-def in_maintenance(supplier: _Planned, now: datetime) -> bool:
+def in_maintenance(supplier: Planned, now: datetime) -> bool:
     return any(window.start <= now < window.end for window in supplier.maintenance)
 
 

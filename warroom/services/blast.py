@@ -13,20 +13,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from warroom.health.states import in_maintenance, tolerance, worst
+from warroom.health.states import Planned, in_maintenance, tolerance, worst
 from warroom.services import views
 
 HITTING = ("down", "degraded", "maintenance")  # a supplier in one of these states hits the services on it
 
 
-class Window(Protocol):
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-
-
-class SupplierEntry(Protocol):
+class SupplierEntry(Planned, Protocol):
     """A supplier of warroom.toml (config.Supplier, or the first look's plain reading of it)."""
 
     @property
@@ -37,8 +30,6 @@ class SupplierEntry(Protocol):
     def criticality(self) -> str: ...
     @property
     def interval(self) -> timedelta | None: ...
-    @property
-    def maintenance(self) -> Sequence[Window]: ...
 
 
 class ServiceEntry(Protocol):

@@ -12,9 +12,9 @@ screens build commands before its first frame is painted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from warroom.errors import BadInput
 from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
@@ -53,17 +53,30 @@ class Outcome:
     value: int | str | None = None
     error: str | None = None  # recorded, but it failed at run time (a simulator that did not answer): exit 1
     notice: bool = False  # the message matters beside the value a script reads (the CLI says it on stderr)
+    event: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # what `run` recorded, for `after`
 
 
 class Command(Protocol):
     name: ClassVar[str]
+    core: ClassVar[bool]  # true: `run` is given a Core connection (Store.write_core), not an ORM session
 
     def prepare(self, ctx: Context) -> Command: ...
 
     def run(self, session: Session, ctx: Context) -> Outcome: ...
 
+    def after(self, store: Store, ctx: Context, outcome: Outcome) -> Outcome: ...
 
-class _NoPreparation:
+
+class _Plain:
+    """What most commands are: run in an ORM session, nothing to do after it."""
+
+    core: ClassVar[bool] = False
+
+    def after(self, store: Store, ctx: Context, outcome: Outcome) -> Outcome:
+        return outcome
+
+
+class _NoPreparation(_Plain):
     def prepare(self, ctx: Context) -> Command:
         return self  # type: ignore[return-value]
 
@@ -73,10 +86,9 @@ def execute(store: Store, command: Command, ctx: Context) -> Outcome:
     recorded action still has to do outside the store (`after`: a drill's fault set in the
     simulator, only once its inject is in the log)."""
     ready = command.prepare(ctx)
-    with store.write_core() if getattr(ready, "core", False) else store.write() as session:
-        outcome = ready.run(session, ctx)  # type: ignore[arg-type]  # a `core` command runs on the Core connection write_core gives
-    after = getattr(ready, "after", None)
-    return outcome if after is None else after(store, ctx, outcome)
+    with store.write_core() if ready.core else store.write() as session:
+        outcome = ready.run(session, ctx)  # type: ignore[arg-type]  # a `core` command's run takes the Core connection write_core gives
+    return ready.after(store, ctx, outcome)
 
 
 def context(home: Home, config: Config, now: datetime, clock: Clock | None = None) -> Context:
@@ -87,7 +99,7 @@ def context(home: Home, config: Config, now: datetime, clock: Clock | None = Non
 
 
 @dataclass(frozen=True)
-class StartIncident:
+class StartIncident(_Plain):
     """Start an incident from a playbook of the home's library, by id."""
 
     name: ClassVar[str] = "start"
@@ -231,7 +243,7 @@ def _read(ctx: Context, use):
 
 
 @dataclass(frozen=True)
-class FireInject:
+class FireInject(_Plain):
     """An ad-hoc inject into a running drill (`drill inject`; the board's break/heal key in a
     drill): checked, recorded, then its fault set in the simulator outside any transaction."""
 
@@ -252,7 +264,7 @@ class FireInject:
 
 
 @dataclass(frozen=True)
-class FireScripted:
+class FireScripted(_Plain):
     """Fire scripted inject N of a drill now (held, or early): the facilitator's `drill fire`."""
 
     name: ClassVar[str] = "fire"
@@ -272,14 +284,13 @@ class FireScripted:
         return self.prepare(ctx).run(session, ctx)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _RecordInject(_NoPreparation):
     """The inject's event first (it claims the inject, and from then on its drill holds the fault's
     supplier), the simulator after (`after`): a fall the monitor sees is always the drill's."""
 
     name: ClassVar[str] = "inject"
     plan: object  # drills.Plan, or None: fired, skipped or ended before it was read
-    event: dict | None = None
 
     def run(self, session: Session, ctx: Context) -> Outcome:
         from warroom.services import drills
@@ -288,16 +299,16 @@ class _RecordInject(_NoPreparation):
         if event is None:
             what = f"inject {self.plan.n}" if self.plan is not None and self.plan.n is not None else "the inject"  # type: ignore[attr-defined]
             raise BadInput(f"{what} was fired or skipped meanwhile, or the drill ended; nothing was recorded")
-        self.event = event
-        return Outcome(f"inject fired: #{event['seq']}", event["seq"])
+        return Outcome(f"inject fired: #{event['seq']}", event["seq"], event=event)
 
     def after(self, store: Store, ctx: Context, outcome: Outcome) -> Outcome:
         from warroom.services import drills
 
-        assert self.event is not None
-        done = drills.carry_out(store, self.plan, self.event, ctx.config, now=ctx.later, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
+        event = outcome.event
+        assert event is not None  # run recorded it, or raised
+        done = drills.carry_out(store, self.plan, event, ctx.config, now=ctx.later, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
         if done.error:
-            return Outcome(f"inject recorded as #{self.event['seq']}, but its fault failed: {done.error}", self.event["seq"], error=done.error)
+            return Outcome(f"inject recorded as #{event['seq']}, but its fault failed: {done.error}", event["seq"], error=done.error)
         if done.healed is not None:
             said = (f"simulated {done.healed} set up again" if done.heal_error is None
                     else f"simulated {done.healed} could NOT be set up again ({done.heal_error}): heal it by hand")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from warroom import durations
+from warroom import clock, durations, risk
 from warroom.clock import parse_iso
 from warroom.config import Config
 from warroom.errors import InvalidFile, LogAltered, WarroomError
@@ -287,11 +287,11 @@ def _timezone(config: Config, now: datetime) -> list[Finding]:
 
 def _reviews_ahead(config: Config, now: datetime) -> list[Finding]:
     """An exit plan reviewed after today (a typo, or this host's clock behind): the risk view does not count it."""
-    today = now.astimezone(ZoneInfo(config.settings.timezone)).date()
+    today = clock.today(now, config.settings.timezone)
     return [Finding("warning", f"{shown(s.id)}: exit plan review dated {s.sourcing.exit_plan.reviewed}, after today ({today}): "
                                "the risk view does not count it (is the date, or this host's clock, wrong?)")
             for s in config.suppliers
-            if s.sourcing.exit_plan is not None and s.sourcing.exit_plan.reviewed is not None and s.sourcing.exit_plan.reviewed > today]
+            if s.sourcing.exit_plan is not None and risk.review_ahead(s.sourcing.exit_plan.reviewed, today)]
 
 
 def _disk(home: Home) -> list[Finding]:

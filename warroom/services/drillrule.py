@@ -11,18 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from warroom.clock import iso
 
-
-class _Recorded(Protocol):
-    """A supplier's recorded state, as the ORM's SupplierState and store/glance.StateRow carry it."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def since(self) -> datetime: ...
+if TYPE_CHECKING:
+    from warroom.services.blast import StateRow  # the one protocol of a recorded state
 
 
 def mark_of(data: Any) -> int | None:
@@ -31,7 +25,7 @@ def mark_of(data: Any) -> int | None:
     return drill if isinstance(drill, int) and not isinstance(drill, bool) else None
 
 
-def asked(rows: Mapping[str, _Recorded]) -> dict[str, datetime]:
+def asked(rows: Mapping[str, StateRow]) -> dict[str, datetime]:
     """supplier → when its current state began, for the suppliers whose state the board asks a
     drill mark of: only a state that is not up (nor unknown) can be a drill's. An up state that a
     drill's marked recovery set is the supplier back in service, shown as such."""

@@ -12,20 +12,20 @@ moment later, says what is wrong. Nothing here is ever shown in place of that re
 
 from __future__ import annotations
 
+import time
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from warroom import durations, files
+from warroom import defaults, durations, files
+from warroom.errors import WarroomError
 from warroom.home import Home
 from warroom.services import blast, drillrule, views
 from warroom.store import glance
 
-_WAIT_SECONDS = 1.0  # a hung file system delays the first frame by this at most; the full read then meets it
-_CRITICALITIES = ("vital", "important", "normal")
+_WAIT_SECONDS = 1.0  # the config's read and the database's together delay the first frame this much at most
 
 
 class _Unusual(Exception):
@@ -44,30 +44,31 @@ def status(home: Home, now: datetime) -> Look | None:
     if home.db_url is not None:  # PostgreSQL, or a copy named with --db: the normal path alone
         return None
     try:
+        deadline = time.monotonic() + _WAIT_SECONDS  # one wait for both reads: a hung file system, then a lock
         home.require()
         raw = tomllib.loads(files.read_bytes(home.config_path, "warroom.toml", limit=1_000_000, what="a config",
                                              deadline=_WAIT_SECONDS).decode("utf-8"))
         settings = _table(raw.get("settings", {}))
-        interval = _duration(settings.get("interval", "30s"))
-        zone = ZoneInfo(_text(settings.get("timezone", "Europe/Amsterdam")))  # config.Settings' default
+        interval = _duration(settings.get("interval", defaults.INTERVAL))
+        zone = ZoneInfo(_text(settings.get("timezone", defaults.TIMEZONE)))
         suppliers = [_supplier(entry) for entry in _list(raw.get("suppliers", []))]
         services = [_service(entry) for entry in _list(raw.get("services", []))]
         if len({s.id for s in suppliers}) != len(suppliers):
             raise _Unusual("duplicate supplier ids")
-        read = glance.states(home.db_path, _marks_asked)
+        # Where the drill marks of the states are read (the full read asks drillmarks.states alike).
+        read = glance.states(home.db_path, lambda rows: drillrule.setting_at(drillrule.asked(rows)),
+                             wait=max(0.0, deadline - time.monotonic()))
         if read is None:
             return None
-        rows, active, events = read
+        rows, active, events, asked = read
         shown, carried = blast.build(suppliers=suppliers, services=services, interval=interval, rows=rows, active=active,
-                                     drills=drillrule.caused(_marks_asked(rows), events), now=now)
+                                     drills=drillrule.caused(asked, events), now=now)
         return Look(views.Status(at=now, suppliers=shown, services=carried, incidents=()), zone)
-    except Exception:  # _Unusual or anything else: the full read meets it and says so
+    # What a plain read of files people write can raise (a missing or unreadable home or file, bad
+    # TOML or UTF-8, an unknown zone, a value of another type, one this reading does not follow):
+    # the full read meets it and says so. Anything else is a bug, and shows as one.
+    except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError, WarroomError, _Unusual):
         return None
-
-
-def _marks_asked(rows: Mapping[str, glance.StateRow]) -> dict[str, str]:
-    """Where the drill marks of these states are read (the full read asks drillmarks.states alike)."""
-    return drillrule.setting_at(drillrule.asked(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +100,8 @@ class _Service:
 
 def _supplier(entry: object) -> _Supplier:
     s = _table(entry)
-    criticality = s.get("criticality", "normal")
-    if criticality not in _CRITICALITIES:
+    criticality = s.get("criticality", defaults.CRITICALITY)
+    if criticality not in defaults.CRITICALITIES:
         raise _Unusual(criticality)
     return _Supplier(id=_text(s.get("id")), name=_text(s.get("name")), criticality=criticality,
                      interval=_duration(s["interval"]) if "interval" in s else None,
@@ -122,8 +123,6 @@ def _service(entry: object) -> _Service:
 
 
 def _duration(value: object) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
     parsed = durations.parse(_text(value))
     if parsed <= timedelta(0):
         raise _Unusual(value)

@@ -72,7 +72,7 @@ def availability(session: Session, config: Config, now: datetime, *, windows: di
             marked = drillmarks.mark_of(fields) is not None
             if marked and to != "up":
                 to = EXERCISED  # a drill's fault, not the supplier's outage: time apart (health/availability.py)
-            if drillmarks.from_drill(fields) or (marked and to == "up"):  # (a log written before `from_drill`: a marked recovery)
+            if drillmarks.from_drill(fields):
                 frm = EXERCISED  # it left a drill's state: a window starting before it starts exercised
             changes.setdefault(supplier_id, []).append((parse_iso(at), frm, to))
     rows = session.exec(select(SupplierState.supplier_id, SupplierState.state, SupplierState.since)

@@ -18,8 +18,6 @@ from urllib.parse import quote
 from warroom.clock import parse_iso
 from warroom.store.migrate import HEAD
 
-_WAIT_SECONDS = 1.0  # a first look waits for a lock this long at most: the full read waits its full time
-
 
 @dataclass(frozen=True, slots=True)
 class StateRow:
@@ -40,14 +38,15 @@ class ActiveRow:
     mode: str
 
 
-def states(database: Path, asked: Callable[[Mapping[str, StateRow]], Mapping[str, str]],
-           ) -> tuple[dict[str, StateRow], dict[str, ActiveRow], list[tuple[str, str, str]]] | None:
-    """Each supplier's recorded state, its active fallback, and the `supplier.state` events (at,
+def states(database: Path, asked: Callable[[Mapping[str, StateRow]], Mapping[str, str]], *, wait: float,
+           ) -> tuple[dict[str, StateRow], dict[str, ActiveRow], list[tuple[str, str, str]], Mapping[str, str]] | None:
+    """Each supplier's recorded state, its active fallback, the `supplier.state` events (at,
     object, data) recorded at the instants `asked` names from the states (event object → stored
-    instant: where services/drillrule reads a drill's mark), in log order, all in one read
-    transaction; None when the file cannot be read now or is at another schema."""
+    instant: where services/drillrule reads a drill's mark), in log order, and that mapping itself,
+    all in one read transaction; None when the file cannot be read now (a lock held longer than
+    `wait` seconds: the full read waits its full time) or is at another schema."""
     try:
-        connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=_WAIT_SECONDS, isolation_level=None)
+        connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=wait, isolation_level=None)
     except sqlite3.Error:
         return None
     try:
@@ -64,10 +63,11 @@ def states(database: Path, asked: Callable[[Mapping[str, StateRow]], Mapping[str
             for r in connection.execute("SELECT supplier_id, fallback_id, activated_at, incident_id, mode FROM fallback_activation "
                                         "WHERE deactivated_at IS NULL ORDER BY id")  # as the full read meets them
         }
-        instants = sorted(set(asked(rows).values()))
+        wanted = asked(rows)
+        instants = sorted(set(wanted.values()))
         events = connection.execute("SELECT at, object, data FROM event WHERE kind = 'supplier.state' "  # the (kind, at) index
                                     f"AND at IN ({','.join('?' * len(instants))}) ORDER BY seq", instants).fetchall() if instants else []
-        return rows, active, events
+        return rows, active, events, wanted
     except (sqlite3.Error, ValueError):
         return None
     finally:

@@ -130,7 +130,7 @@ def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None
 
 
 def uptime_note(uptime: str | None) -> str:
-    """The 30-day uptime (availability.uptime_text, short: `~` when not nearly all the window was
+    """The 30-day uptime (health.shown.uptime_text, short: `~` when not nearly all the window was
     watched) before the notes, on a board wide enough for it (warroom/tui/watch.py)."""
     return f"30 d {uptime} · " if uptime is not None else ""
 

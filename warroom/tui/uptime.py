@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from warroom.health.availability import uptime_text
+from warroom.health.shown import uptime_text
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp

@@ -15,8 +15,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from warroom.health.availability import FULLY_WATCHED, uptime_text
-from warroom.health.availability import span as availability_span
+from warroom import durations
+from warroom.health.shown import FULLY_WATCHED, uptime_text
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
 from warroom.tui.quiet import Rows
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 
 def span(seconds: float | None) -> str:
-    """A duration as a person reads it (availability.span), or — for none."""
-    return "—" if seconds is None else availability_span(seconds)
+    """A duration spelt out (durations.readable), or — for none."""
+    return "—" if seconds is None else durations.readable(seconds)
 
 
 def availability_lines(windows: dict[str, Availability] | None) -> list[Content]:
