@@ -393,3 +393,30 @@ def test_the_reviews_results_fit_80_columns_cut_with_an_ellipsis(home, clock):
             assert all(cells[3].endswith("…") or cells[3].startswith(wanted[name]) for name, cells in shown_rows.items()), shown_rows
 
     asyncio.run(scenario())
+
+
+def test_a_due_date_that_looks_like_markup_is_refused_as_written_and_the_app_goes_on(home, clock):
+    """The refusal quotes what was typed: as markup, `[@click=app.quit]` was a link that quits."""
+    as_role(home, "coordinator")
+    incident_id = resolved_drill(home, clock)
+    people = sorted(tomllib.loads(home.config_path.read_text())["people"])
+    typed = "[@click=app.quit]x"
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
+            await open_review(app, pilot, incident_id)
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the action's text")
+            await pilot.press(*"Put the desk on the card", "enter")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the owner")
+            await pilot.press(str(people.index("carol") + 1))
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the due date")
+            await pilot.press(*typed, "enter")
+            await until(pilot, lambda: any("is not a date" in str(n.message) for n in app._notifications), what="the refusal")
+            (note,) = [n for n in app._notifications if "is not a date" in str(n.message)]
+            assert typed in str(note.message) and note.markup is False
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, AskText)
+
+    asyncio.run(scenario())

@@ -175,7 +175,7 @@ class ReviewScreen(Screen):
             try:  # not a date: asked again with it kept, the text and owner too (the service checks again)
                 due_day(due)
             except BadInput as exc:
-                self.notify(str(exc), severity="error")
+                literal.notify(self.app, exc, severity="error")
                 ask("Due date:", got_due, "YYYY-MM-DD", due)
                 return
             self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
