@@ -44,6 +44,17 @@ def start_drill(home, clock) -> int:
     return created.id
 
 
+def fire_scripted(home, clock, incident_id: int, n: int = 1, *more: int) -> None:
+    """Scripted inject n (and `more`), fired by alice as a facilitator does, in one transaction."""
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        for each in (n, *more):
+            plan = drills.scripted(session, incident_id, each)
+            drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
+    store.dispose()
+
+
 def shown(screen) -> str:
     """Every cell of every table and every line of text on a screen."""
     out = [str(s.render()) for s in screen.query(Static)]
@@ -418,5 +429,24 @@ def test_a_due_date_that_looks_like_markup_is_refused_as_written_and_the_app_goe
             assert typed in str(note.message) and note.markup is False
             await pilot.pause()
             assert app.is_running and isinstance(app.screen, AskText)
+
+    asyncio.run(scenario())
+
+
+def test_injects_arriving_in_one_read_are_all_said_on_the_rooms_notice_line(home, clock):
+    """Each inject replaced the one notice line: of two fired together only the last showed."""
+    as_role(home, "coordinator")
+    incident_id = start_drill(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            room = await open_room(app, pilot, incident_id)
+            fire_scripted(home, clock, incident_id, 1, 2)
+            notice = room.query_one("#notice", Static)
+            await until(pilot, lambda: "sets simulated nlcloud down" in str(notice.render()), what="the injects on the notice line")
+            assert "(+1 more, in the log)" in str(notice.render()), str(notice.render())
+            assert not any(f"DRILL #{incident_id}" in n.message for n in app._notifications)
 
     asyncio.run(scenario())
