@@ -608,10 +608,7 @@ class BoardScreen(QuietTexts, Screen):
         self._show_incidents(data, self.clock.now())
         register = self.query_one("#register", Rows)
         rows = [(r.id, register_row(r, self.zone)) for r in data.fallbacks]
-        labels = ("fallback", "supplier", "owner", "last exercised", "due", "active")
-        natural = [max([len(str(row[n])) for _, row in rows] + [len(label)]) for n, label in enumerate(labels)]
-        widths = fit(natural, self._panel_width("#register", len(rows)) - 2 * len(natural), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
-        self._sized(register, [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows], widths)
+        register.sync_fitted(rows, self._panel_width("#register", len(rows)), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
         self._title("#register", f"Fallback register ({len(data.fallbacks)})")
 
     def _panel_width(self, selector: str, rows: int) -> int:
@@ -627,14 +624,6 @@ class BoardScreen(QuietTexts, Screen):
         scrolls = rows + 1 > room  # the header takes a line
         return max(20, int(width) - 2 - (2 if scrolls else 0))
 
-    @staticmethod
-    def _sized(table: Rows, rows: Sequence[tuple[str, Sequence[str | Text]]], widths: Sequence[int]) -> None:
-        """Cells come cut to widths that fit the panel; when those widths change (a resize, a
-        longer name) the table starts again at them, so no column keeps a width that no longer fits."""
-        if tuple(c.content_width for c in table.columns.values()) != tuple(widths):
-            table.refit(widths)
-        table.sync(rows)
-
     def _show_suppliers(self, data: views.Board) -> None:
         status = data.status
         wanted = self.filter_text.casefold().strip()
@@ -645,7 +634,7 @@ class BoardScreen(QuietTexts, Screen):
         uptime = self._uptime_shown()
         rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4],
                                     uptime=uptime.get(s.id))) for s in shown]
-        self._sized(table, rows, widths)
+        table.sync_at(rows, widths)
         counts: dict[str, int] = {}
         for s in status.suppliers:
             if s.state != "up":
@@ -695,5 +684,5 @@ class BoardScreen(QuietTexts, Screen):
         widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
         # Built once (this runs every second), then cut to the widths: the title as incident_row would cut it.
         rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in plain]
-        self._sized(table, rows, widths)
+        table.sync_at(rows, widths)
         self._title("#incidents", f"Incidents ({len(incidents)})")

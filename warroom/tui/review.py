@@ -23,7 +23,7 @@ from warroom.errors import BadInput
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
-from warroom.tui.quiet import Rows, cut, fit
+from warroom.tui.quiet import Rows
 
 if TYPE_CHECKING:
     from warroom.services.review import Review
@@ -108,13 +108,7 @@ class ReviewScreen(Screen):
         rows: list[tuple[str, tuple[str, ...]]] = [(m.name, (m.name, durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), m.result + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
                           durations.spoken(m.target_seconds) if m.target_seconds is not None else "—"))
                 for m in r.measures]
-        if measures.size.width and rows:  # a narrow panel (80 columns) cuts with `…`, never clips mid-word unseen
-            natural = [max(len(label), *(len(cells[i]) for _, cells in rows)) for i, label in enumerate(("measure", "scenario", "wall", "result", "target"))]
-            widths = fit(natural, measures.size.width - 2 * measures.cell_padding * len(natural), [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])
-            rows = [(key, tuple(cut(c, w) for c, w in zip(cells, widths, strict=True))) for key, cells in rows]
-            if tuple(c.content_width for c in measures.columns.values()) != tuple(widths):
-                measures.refit(widths)  # no column keeps a width that no longer fits
-        measures.sync(rows)
+        measures.sync_fitted(rows, measures.size.width, [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])  # 80 columns cut with `…`
         self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, durations.scenario(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
             (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", durations.scenario(i.first_response_seconds, r.speed),
