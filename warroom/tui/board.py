@@ -4,7 +4,7 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
@@ -295,6 +295,7 @@ class BoardScreen(QuietTexts, Screen):
         self.troubles: Troubles = {}
         self.filter_text = ""
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
+        self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
         # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
         self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
@@ -333,7 +334,7 @@ class BoardScreen(QuietTexts, Screen):
         self.set_interval(1.0, self._tick)
         from warroom.tui.uptime import follow_uptime
 
-        follow_uptime(self)
+        self._uptime_resized = follow_uptime(self)
         self._fit(self.size.width, self.size.height)
         self._tables_ready = True
         self.query_one("#suppliers").focus()
@@ -499,6 +500,7 @@ class BoardScreen(QuietTexts, Screen):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
             self._size_services(self.data.status, services_lines(self.data.status.services), event.size.width)
             self._show_tables(self.data)
