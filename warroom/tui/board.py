@@ -297,6 +297,7 @@ class BoardScreen(QuietTexts, Screen):
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
         self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
+        self._service_lines: list[Content] = []  # the services panel's lines, made once a read (the layout counts them)
         # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
         self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
         self._announcing = False
@@ -354,7 +355,7 @@ class BoardScreen(QuietTexts, Screen):
         if look is None:
             return
         status, self.zone = look.status, look.timezone  # the full read's set_identity says the same zone
-        lines = services_lines(status.services)
+        self._service_lines = lines = services_lines(status.services)
         self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)
         self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()))
@@ -502,7 +503,7 @@ class BoardScreen(QuietTexts, Screen):
         self._fit(event.size.width, event.size.height)
         self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
-            self._size_services(self.data.status, services_lines(self.data.status.services), event.size.width)
+            self._size_services(self.data.status, self._service_lines, event.size.width)
             self._show_tables(self.data)
 
     def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
@@ -597,7 +598,7 @@ class BoardScreen(QuietTexts, Screen):
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
         status = data.status
-        lines = services_lines(status.services)
+        self._service_lines = lines = services_lines(status.services)
         self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
@@ -650,7 +651,7 @@ class BoardScreen(QuietTexts, Screen):
             title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
         self._title("#suppliers", title)
         self._title("#services", f"Crucial services hit ({hit})")
-        self._size_main(len(status.suppliers), len(services_lines(status.services)))
+        self._size_main(len(status.suppliers), len(self._service_lines))
 
     def _size_main(self, suppliers: int, services: int) -> None:
         """The suppliers and services as tall as their rows (app.tcss caps it), so the incidents
