@@ -130,3 +130,20 @@ def test_a_folder_that_cannot_be_written_is_one_line_and_the_room_goes_on(home, 
     with immutable(locked, otherwise="the missing folder case covers a refused place"):
         asyncio.run(scenario())
     assert not (locked / "x.html").exists()
+
+
+def test_an_empty_path_is_refused_as_a_missing_file_not_a_missing_reason(home, clock):
+    """Every required question said "A reason is required: it is logged as a decision." (of a path)."""
+    incident_id = _worked(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_room(app, pilot, incident_id)
+            asked = await _export(app, pilot, "1", "")
+            await pilot.press("enter")
+            why = asked.query_one("#why")
+            await until(pilot, lambda: str(why.render()), what="the refusal")
+            assert str(why.render()) == "Name the file to write (esc cancels)." and app.screen is asked
+
+    asyncio.run(scenario())

@@ -151,15 +151,18 @@ class ReviewScreen(Screen):
                     self.warroom.act(commands.Observe(self.incident_id, kind, said, ref if what == "target" else None,
                                                       ref if what == "step" else None))
 
-            self.app.push_screen(AskText(f"{kind.capitalize()} about {what} {ref}:", required=True), answered)
+            self.app.push_screen(AskText(f"{kind.capitalize()} about {what} {ref}:", required=True,
+                                         refusal="Say what was observed: the review records it (esc cancels)."), answered)
 
         self.app.push_screen(Choose(f"{kind.capitalize()}: about which target or step?", choices), about)
 
     def action_action(self) -> None:
         asked: list[str] = []
 
-        def ask(question: str, then, placeholder: str = "", value: str = "") -> None:
-            self.app.push_screen(AskText(question, required=True, placeholder=placeholder, value=value), then)
+        def ask(question: str, then, refusal: str, placeholder: str = "", value: str = "") -> None:
+            self.app.push_screen(AskText(question, required=True, refusal=refusal, placeholder=placeholder, value=value), then)
+
+        due_needed = "A due date is required, as YYYY-MM-DD (esc cancels)."
 
         def got_due(due: str | None) -> None:
             if not due:
@@ -170,14 +173,14 @@ class ReviewScreen(Screen):
                 due_day(due)
             except BadInput as exc:
                 literal.notify(self.app, exc, severity="error")
-                ask("Due date:", got_due, "YYYY-MM-DD", due)
+                ask("Due date:", got_due, due_needed, "YYYY-MM-DD", due)
                 return
             self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
 
         def got_owner(owner: str | None) -> None:
             if owner:
                 asked.append(owner)
-                ask("Due date:", got_due, "YYYY-MM-DD")
+                ask("Due date:", got_due, due_needed, "YYYY-MM-DD")
 
         def got_text(said: str | None) -> None:
             if not said:
@@ -188,9 +191,9 @@ class ReviewScreen(Screen):
                 self.app.push_screen(Choose("Who owns it?", [(user, f"{user}: {p.name} ({p.role})") for user, p in sorted(people.items())]),
                                      got_owner)
             else:
-                ask("Who owns it?", got_owner)
+                ask("Who owns it?", got_owner, "Name who owns it (esc cancels).")
 
-        ask("Corrective action:", got_text)
+        ask("Corrective action:", got_text, "Say what is to be done (esc cancels).")
 
     def action_action_status(self) -> None:
         from warroom.vocabulary import ActionStatus, words

@@ -435,7 +435,7 @@ class IncidentScreen(QuietTexts, Screen):
             activate(reason)
 
         question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
-        self.app.push_screen(AskText(question, required=needs), answered)
+        self.app.push_screen(AskText(question, required=needs, refusal="A reason is required: it is logged as a decision."), answered)
 
     def action_stand_down(self) -> None:
         fallback_id = self._selected("#fallbacks")
