@@ -27,8 +27,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.bench.bench_load import Screens, Tui
-from tests.bench.bench_tui_wire import Landscape, p99, set_mode
+from tests.bench.bench_load import Screens, Tui, percentile
+from tests.bench.bench_tui_wire import Landscape, set_mode
 
 NAME = re.compile(r"Simulated supplier \d+")
 
@@ -159,8 +159,8 @@ def main() -> None:
     for name in (*live, "every key"):
         ours = live.get(name, every_live)
         floor = idle.get(name, every_idle)
-        print(f"| {name} | {p99(ours) * 1e3:.0f} ms ({statistics.median(ours) * 1e3:.0f}) | {p99(floor) * 1e3:.0f} ms "
-              f"({statistics.median(floor) * 1e3:.0f}) | {p99(ours) / p99(floor):.2f}× |")
+        print(f"| {name} | {percentile(ours, 99) * 1e3:.0f} ms ({statistics.median(ours) * 1e3:.0f}) | {percentile(floor, 99) * 1e3:.0f} ms "
+              f"({statistics.median(floor) * 1e3:.0f}) | {percentile(ours, 99) / percentile(floor, 99):.2f}× |")
     print("\nTarget: p99 ≤ 100 ms and ≤ 1.5× the idle app's. The monitor runs as `warroom monitor` does (nice 10 by default).")
 
 
