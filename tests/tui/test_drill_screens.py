@@ -20,7 +20,6 @@ from warroom.tui.app import make_app
 from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.msel import MselScreen
 from warroom.tui.review import ReviewScreen
-from warroom.tui.room import IncidentScreen
 
 ME = identity.os_user()
 SCRIPT = ("Press office: journalists are calling", "nlcloud=down")
@@ -118,12 +117,7 @@ def test_a_fired_inject_is_announced_to_a_coordinator_on_the_board(home, clock):
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40), notifications=True) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
-            cfg = library.config(home)
-            store = home.open_store()
-            with store.write() as session:
-                plan = drills.scripted(session, incident_id, 1)
-                drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
-            store.dispose()
+            fire_scripted(home, clock, incident_id)
             await until(pilot, lambda: any(f"DRILL #{incident_id}" in n.message and SCRIPT[0] in n.message for n in app._notifications),
                         what="the inject's notification")
 
@@ -172,11 +166,8 @@ def test_the_review_screen_says_which_clock_a_late_step_is_in_and_what_the_ended
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40)) as pilot:
-            app.open_room(incident_id)
-            await pilot.pause()
-            await pilot.press("v")
-            await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
-                        what="the review")
+            await open_review(app, pilot, incident_id)
+            await until(pilot, lambda: app.screen.query_one("#rsteps", DataTable).row_count == 3, what="the review's steps")
             assert "4m scenario (1m wall-clock)" in shown(app.screen) and "not reached" in shown(app.screen)
 
     asyncio.run(scenario())
@@ -235,12 +226,7 @@ def test_in_a_room_an_inject_is_said_on_the_notice_line_not_over_the_entry_line(
         async with app.run_test(size=(140, 40), notifications=True) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
             room = await open_room(app, pilot, incident_id)
-            cfg = library.config(home)
-            store = home.open_store()
-            with store.write() as session:
-                plan = drills.scripted(session, incident_id, 1)
-                drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
-            store.dispose()
+            fire_scripted(home, clock, incident_id)
             notice = room.query_one("#notice", Static)
             await until(pilot, lambda: f"DRILL #{incident_id}" in str(notice.render()) and SCRIPT[0] in str(notice.render()),
                         what="the inject on the room's notice line")
@@ -260,8 +246,8 @@ def resolved_drill(home, clock) -> int:
 
 
 async def open_review(app, pilot, incident_id: int) -> ReviewScreen:
-    app.open_room(incident_id)
-    await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.is_mounted, what="the room")
+    """The room (from the board, as a coordinator opens it), then its review, once read."""
+    await open_room(app, pilot, incident_id)
     await pilot.press("v")
     await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.result is not None, timeout=30, what="the review")
     return app.screen

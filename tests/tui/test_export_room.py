@@ -102,6 +102,8 @@ def test_an_existing_file_is_replaced_only_when_confirmed_and_a_typed_path_is_da
             await pilot.press("y")
             await until(pilot, lambda: any(n.startswith("exported") for n in notes(app)), timeout=60, what="the export's note")
             assert f"exported incident #{incident_id} (md) to {target}" in notes(app), "the path as typed, not read as markup"
+            (note,) = [n for n in app._notifications if str(n.message).startswith("exported")]
+            assert note.markup is False, "the stored text alone is the same whether Textual reads it as markup or not"
 
     asyncio.run(scenario())
     assert target.read_text(encoding="utf-8").startswith("# ")
