@@ -95,6 +95,36 @@ def record(home, clock, supplier_id: str, result: Result) -> None:
     store.dispose()
 
 
+# ── tui ──
+
+
+def start_incident(home, clock, playbook: str = "cloud-hosting-outage", mode: str = "drill") -> int:
+    """An incident started by this OS user through the services, as `incident start` does."""
+    from warroom.services import actors, incidents, library
+
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        created = incidents.start(session, playbook=library.find(home, cfg, playbook), mode=mode, now=clock.now(),
+                                  actor=actors.resolve(cfg, ME, {}))
+    store.dispose()
+    return created.id
+
+
+def act_as_me(home, clock, do):
+    """Something this OS user does (another coordinator meanwhile, in a TUI test), through the
+    services in one transaction: do(session, config, actor); what it returns."""
+    from warroom.services import actors, library
+
+    cfg = library.config(home)
+    store = home.open_store()
+    try:
+        with store.write() as session:
+            return do(session, cfg, actors.resolve(cfg, ME, {}))
+    finally:
+        store.dispose()
+
+
 ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
 START = datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
 import termios
 import threading
 import time
+from collections.abc import Callable
 
 
 class Terminal:
@@ -48,9 +50,15 @@ class Terminal:
         os.write(self.fd, keys)
         return at
 
-    def wait_for(self, marker: bytes, *, after: float = 0.0, timeout: float = 60) -> float:
+    def wait_for(self, marker: bytes | re.Pattern[bytes] | Callable[[bytes], object], *, after: float = 0.0, timeout: float = 60) -> float:
         """The arrival time of the first output after `after` whose text (joined across chunks)
-        contains `marker`."""
+        contains `marker`, matches it (a compiled pattern), or satisfies it (a function of that text)."""
+        if isinstance(marker, bytes):
+            holds: Callable[[bytes], object] = marker.__contains__
+        elif isinstance(marker, re.Pattern):
+            holds = marker.search
+        else:
+            holds = marker
         deadline = time.perf_counter() + timeout
         with self._arrived:
             while True:
@@ -59,12 +67,12 @@ class Terminal:
                     if at < after:
                         continue
                     seen += data
-                    if marker in seen:
+                    if holds(seen):
                         return at
                 left = deadline - time.perf_counter()
                 if left <= 0:
                     tail = b"".join(data for _, data in self.chunks[-20:])[-3000:]
-                    raise TimeoutError(f"no output containing {marker!r} within {timeout} s; the last output: {tail!r}")
+                    raise TimeoutError(f"no output holding {marker!r} within {timeout} s; the last output: {tail!r}")
                 self._arrived.wait(left)
 
     def bytes_between(self, start: float, end: float) -> int:

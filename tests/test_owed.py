@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from tests.helpers import start_incident
 from tests.test_incidents import ME, configure
 from tests.test_tamper import attack
 from warroom.services import actors, escalation, health, incidents, library, logbook, views
@@ -81,27 +82,27 @@ def test_the_review_and_the_reporting_clocks_read_when_a_decision_was_taken_by_o
     altered into something else than a time counts from its recording in both (the clocks raised)."""
     from tests.watch.test_reporting import PLAYBOOK
     from warroom.services import reporting, review
+    from warroom.store.models import Incident
 
     configure(home)
     (home.playbooks_dir / "data-breach.toml").write_text(PLAYBOOK, encoding="utf-8")
+    incident_id = start_incident(home, clock, "data-breach", mode="live")
+    opened = clock.now()
     cfg = library.config(home)
     store = home.open_store()
     me = actors.resolve(cfg, ME, {})
     try:
-        with store.write() as session:
-            incident = incidents.start(session, playbook=library.find(home, cfg, "data-breach"), mode="live", now=clock.now(), actor=me)
-        opened = clock.now()
         clock.advance(timedelta(hours=1))
         with store.write() as session:
-            logbook.log(session, incident_id=incident.id, text="Significant", kind="decision", decision="significant", now=clock.now(),
+            logbook.log(session, incident_id=incident_id, text="Significant", kind="decision", decision="significant", now=clock.now(),
                           actor=me, occurred_at=opened + timedelta(minutes=30))
-            second = logbook.log(session, incident_id=incident.id, text="Significant, said by phone", kind="decision",
+            second = logbook.log(session, incident_id=incident_id, text="Significant, said by phone", kind="decision",
                                    decision="significant", now=clock.now(), actor=me, occurred_at=opened + timedelta(minutes=20))
 
         def both():
             with store.read() as session:
-                (decision,) = review.review(session, incident.id, cfg, clock.now()).decisions
-                started = {c.starts: c.started_at for c in reporting.of(session, session.get(type(incident), incident.id), cfg, clock.now())}
+                (decision,) = review.review(session, incident_id, cfg, clock.now()).decisions
+                started = {c.starts: c.started_at for c in reporting.of(session, session.get(Incident, incident_id), cfg, clock.now())}
             return decision, started["decision significant"]
 
         decision, started = both()

@@ -358,26 +358,6 @@ def cpu_seconds(pid: int) -> float:
 
 # ── one run on one database ───────────────────────────────────────────────────────────────────
 
-def make_home(root: Path, base: str, suppliers: int, url: str | None) -> Path:
-    from tests.bench.bench_tui_wire import PLAYBOOK, landscape
-    from warroom.clock import SystemClock
-    from warroom.services import actors, homes, library
-    from warroom.services import incidents as incident_service
-
-    clock = SystemClock()
-    home = homes.create(root, clock=clock, actor="bench", origin=ORIGIN, config_text=landscape(base, suppliers), db_url=url)
-    for bundled in home.playbooks_dir.glob("*.toml"):
-        bundled.unlink()  # they name the example's suppliers, not these
-    (home.playbooks_dir / "bench-outage.toml").write_text(PLAYBOOK)
-    config = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        incident_service.start(session, playbook=library.find(home, config, "bench-outage"), mode="live", now=clock.now(),
-                               actor=actors.resolve(config, "bench", ORIGIN))
-    store.dispose()
-    return home.root
-
-
 def scalar(home: Path, url: str | None, sql: str):
     from sqlalchemy import text
 
@@ -401,7 +381,9 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
         env["WARROOM_DB"] = url
     else:
         env.pop("WARROOM_DB", None)
-    home = make_home(work / "home", base, args.suppliers, url)
+    from tests.bench.bench_tui_wire import make_home
+
+    home = make_home(work, base, args.suppliers, 1, url=url, mode="live")
     print(f"[{label}] home ready; starting the monitor", file=sys.stderr)
     monitor = subprocess.Popen([sys.executable, "-m", "warroom", "--home", str(home), "monitor"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

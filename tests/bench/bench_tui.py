@@ -49,19 +49,8 @@ def first_content(command: list[str], row: re.Pattern[bytes], env: dict, timeout
     120x40 pty. Textual writes a line's cells together, so a row and its state word arrive as one
     run of text between cursor moves."""
     term = Terminal(command, env=env)
-    deadline = time.perf_counter() + timeout
     try:
-        with term._arrived:
-            while True:
-                seen = b""
-                for at, data in term.chunks:
-                    seen += data
-                    if row.search(_ESCAPE.sub(b"", seen)):
-                        return at - term.started
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    raise TimeoutError(f"no row matching {row.pattern!r} within {timeout} s; the last output: {seen[-3000:]!r}")
-                term._arrived.wait(left)
+        return term.wait_for(lambda seen: row.search(_ESCAPE.sub(b"", seen)), timeout=timeout) - term.started
     finally:
         term.close()
 

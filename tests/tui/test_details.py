@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from tests.test_incidents import ME, configure
-from warroom.services import actors, incidents, library, logbook
+from tests.helpers import act_as_me, start_incident
+from tests.test_incidents import configure
+from warroom.services import incidents, logbook
 from warroom.tui.details import HISTORY_INDENT, About
 
 LONG = ("Phoned NLCloud's service desk: they confirm a power failure in the Amsterdam data centre, no ETA yet, "
@@ -15,21 +16,12 @@ LONG = ("Phoned NLCloud's service desk: they confirm a power failure in the Amst
 
 def view_with_history(home, clock):
     configure(home)
-    cfg = library.config(home)
-    store = home.open_store()
-    me = actors.resolve(cfg, ME, {})
-    try:
-        with store.write() as session:
-            incident = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(), actor=me)
-        with store.write() as session:
-            incidents.step(session, incident_id=incident.id, step_id="confirm", action="done", note=LONG, now=clock.now(), actor=me)
-        with store.write() as session:
-            logbook.log(session, incident_id=incident.id, text="Fail over\x1b[2J now", kind="decision", decision="failover",
-                          rationale=LONG, now=clock.now(), actor=me)
-        with store.read() as session:
-            return incidents.show(session, incident.id, cfg, clock.now())
-    finally:
-        store.dispose()
+    incident_id = start_incident(home, clock, "quick-drill")
+    act_as_me(home, clock, lambda session, cfg, me: incidents.step(session, incident_id=incident_id, step_id="confirm", action="done",
+                                                                   note=LONG, now=clock.now(), actor=me))
+    act_as_me(home, clock, lambda session, cfg, me: logbook.log(session, incident_id=incident_id, text="Fail over\x1b[2J now", kind="decision",
+                                                                  decision="failover", rationale=LONG, now=clock.now(), actor=me))
+    return act_as_me(home, clock, lambda session, cfg, me: incidents.show(session, incident_id, cfg, clock.now()))
 
 
 def test_history_lines_wrap_under_their_own_column_at_80_columns(home, clock):

@@ -20,7 +20,6 @@ from warroom.tui.app import make_app
 from warroom.tui.dialogs import AskText, Choose
 from warroom.tui.msel import MselScreen
 from warroom.tui.review import ReviewScreen
-from warroom.tui.room import IncidentScreen
 
 ME = identity.os_user()
 SCRIPT = ("Press office: journalists are calling", "nlcloud=down")
@@ -42,6 +41,17 @@ def start_drill(home, clock) -> int:
                                   actor=actors.resolve(cfg, "alice", {}))
     store.dispose()
     return created.id
+
+
+def fire_scripted(home, clock, incident_id: int, n: int = 1, *more: int) -> None:
+    """Scripted inject n (and `more`), fired by alice as a facilitator does, in one transaction."""
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        for each in (n, *more):
+            plan = drills.scripted(session, incident_id, each)
+            drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
+    store.dispose()
 
 
 def shown(screen) -> str:
@@ -107,12 +117,7 @@ def test_a_fired_inject_is_announced_to_a_coordinator_on_the_board(home, clock):
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40), notifications=True) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
-            cfg = library.config(home)
-            store = home.open_store()
-            with store.write() as session:
-                plan = drills.scripted(session, incident_id, 1)
-                drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
-            store.dispose()
+            fire_scripted(home, clock, incident_id)
             await until(pilot, lambda: any(f"DRILL #{incident_id}" in n.message and SCRIPT[0] in n.message for n in app._notifications),
                         what="the inject's notification")
 
@@ -161,11 +166,8 @@ def test_the_review_screen_says_which_clock_a_late_step_is_in_and_what_the_ended
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(140, 40)) as pilot:
-            app.open_room(incident_id)
-            await pilot.pause()
-            await pilot.press("v")
-            await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.query_one("#rsteps", DataTable).row_count == 3,
-                        what="the review")
+            await open_review(app, pilot, incident_id)
+            await until(pilot, lambda: app.screen.query_one("#rsteps", DataTable).row_count == 3, what="the review's steps")
             assert "4m scenario (1m wall-clock)" in shown(app.screen) and "not reached" in shown(app.screen)
 
     asyncio.run(scenario())
@@ -219,12 +221,7 @@ def test_in_a_room_an_inject_is_said_on_the_notice_line_not_over_the_entry_line(
         async with app.run_test(size=(140, 40), notifications=True) as pilot:
             await until(pilot, lambda: app.board_data is not None, what="the board")
             room = await open_room(app, pilot, incident_id)
-            cfg = library.config(home)
-            store = home.open_store()
-            with store.write() as session:
-                plan = drills.scripted(session, incident_id, 1)
-                drills.record(session, plan, now=clock.now(), actor=actors.resolve(cfg, "alice", {}), by_monitor=False)
-            store.dispose()
+            fire_scripted(home, clock, incident_id)
             notice = room.query_one("#notice", Static)
             await until(pilot, lambda: f"DRILL #{incident_id}" in str(notice.render()) and SCRIPT[0] in str(notice.render()),
                         what="the inject on the room's notice line")
@@ -244,8 +241,8 @@ def resolved_drill(home, clock) -> int:
 
 
 async def open_review(app, pilot, incident_id: int) -> ReviewScreen:
-    app.open_room(incident_id)
-    await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.is_mounted, what="the room")
+    """The room (from the board, as a coordinator opens it), then its review, once read."""
+    await open_room(app, pilot, incident_id)
     await pilot.press("v")
     await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.result is not None, timeout=30, what="the review")
     return app.screen
@@ -386,5 +383,51 @@ def test_the_reviews_results_fit_80_columns_cut_with_an_ellipsis(home, clock):
             assert shown_widths <= table.size.width, (shown_widths, table.size.width, results)
             assert any(r.endswith("…") for r in results), results
             assert all(cells[3].endswith("…") or cells[3].startswith(wanted[name]) for name, cells in shown_rows.items()), shown_rows
+
+    asyncio.run(scenario())
+
+
+def test_a_due_date_that_looks_like_markup_is_refused_as_written_and_the_app_goes_on(home, clock):
+    """The refusal quotes what was typed: as markup, `[@click=app.quit]` was a link that quits."""
+    as_role(home, "coordinator")
+    incident_id = resolved_drill(home, clock)
+    people = sorted(tomllib.loads(home.config_path.read_text())["people"])
+    typed = "[@click=app.quit]x"
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
+            await open_review(app, pilot, incident_id)
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the action's text")
+            await pilot.press(*"Put the desk on the card", "enter")
+            await until(pilot, lambda: isinstance(app.screen, Choose), what="the owner")
+            await pilot.press(str(people.index("carol") + 1))
+            await until(pilot, lambda: isinstance(app.screen, AskText), what="the due date")
+            await pilot.press(*typed, "enter")
+            await until(pilot, lambda: any("is not a date" in str(n.message) for n in app._notifications), what="the refusal")
+            (note,) = [n for n in app._notifications if "is not a date" in str(n.message)]
+            assert typed in str(note.message) and note.markup is False
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, AskText)
+
+    asyncio.run(scenario())
+
+
+def test_injects_arriving_in_one_read_are_all_said_on_the_rooms_notice_line(home, clock):
+    """Each inject replaced the one notice line: of two fired together only the last showed."""
+    as_role(home, "coordinator")
+    incident_id = start_drill(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            room = await open_room(app, pilot, incident_id)
+            fire_scripted(home, clock, incident_id, 1, 2)
+            notice = room.query_one("#notice", Static)
+            await until(pilot, lambda: "sets simulated nlcloud down" in str(notice.render()), what="the injects on the notice line")
+            assert "(+1 more, in the log)" in str(notice.render()), str(notice.render())
+            assert not any(f"DRILL #{incident_id}" in n.message for n in app._notifications)
 
     asyncio.run(scenario())

@@ -102,6 +102,8 @@ def test_an_existing_file_is_replaced_only_when_confirmed_and_a_typed_path_is_da
             await pilot.press("y")
             await until(pilot, lambda: any(n.startswith("exported") for n in notes(app)), timeout=60, what="the export's note")
             assert f"exported incident #{incident_id} (md) to {target}" in notes(app), "the path as typed, not read as markup"
+            (note,) = [n for n in app._notifications if str(n.message).startswith("exported")]
+            assert note.markup is False, "the stored text alone is the same whether Textual reads it as markup or not"
 
     asyncio.run(scenario())
     assert target.read_text(encoding="utf-8").startswith("# ")
@@ -130,3 +132,20 @@ def test_a_folder_that_cannot_be_written_is_one_line_and_the_room_goes_on(home, 
     with immutable(locked, otherwise="the missing folder case covers a refused place"):
         asyncio.run(scenario())
     assert not (locked / "x.html").exists()
+
+
+def test_an_empty_path_is_refused_as_a_missing_file_not_a_missing_reason(home, clock):
+    """Every required question said "A reason is required: it is logged as a decision." (of a path)."""
+    incident_id = _worked(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_room(app, pilot, incident_id)
+            asked = await _export(app, pilot, "1", "")
+            await pilot.press("enter")
+            why = asked.query_one("#why")
+            await until(pilot, lambda: str(why.render()), what="the refusal")
+            assert str(why.render()) == "Name the file to write (esc cancels)." and app.screen is asked
+
+    asyncio.run(scenario())

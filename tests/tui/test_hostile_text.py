@@ -28,10 +28,9 @@ from tests.test_health_states import HTTP_DOWN
 from tests.test_incidents import configure
 from tests.tui.test_board import record, until
 from tests.tui.test_library import rounds
-from tests.tui.test_room import kinds, open_room, start_incident
+from tests.tui.test_room import kinds, open_library, open_room, start_incident
 from warroom.health.checks import Result
 from warroom.tui.app import make_app
-from warroom.tui.library import PlaybooksScreen
 from warroom.tui.wall import WallScreen
 
 CLICK_STEP = "[@click=screen.step('done')]click me[/]"
@@ -304,9 +303,7 @@ def test_the_library_shows_hostile_playbooks_and_their_problems_as_written(home,
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("l")
-            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            await open_library(app, pilot)
             screen = app.screen
             table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview-text")
             table.move_cursor(row=next(i for i, e in enumerate(screen.entries) if e["id"] == "hostile"))

@@ -10,11 +10,10 @@ from textual.widgets import DataTable, Static
 from tests.test_health_states import HTTP_DOWN, HTTP_UP
 from tests.test_incidents import configure
 from tests.tui.test_board import until
-from tests.tui.test_room import kinds, last_data
+from tests.tui.test_room import kinds, last_data, open_library
 from warroom.health.states import observe
 from warroom.services import health, lease, library
 from warroom.tui.app import make_app
-from warroom.tui.library import PlaybooksScreen
 
 
 def rounds(home, clock, supplier_id, result, count: int, every=timedelta(seconds=30)) -> None:
@@ -37,9 +36,7 @@ def test_start_a_drill_from_the_library_and_see_problems_inline(home, clock):
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("l")
-            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            await open_library(app, pilot)
             screen = app.screen
             table = screen.query_one("#playbooks", DataTable)
             broken = next(i for i, e in enumerate(screen.entries) if e["id"] == "playbooks/broken.toml")
@@ -116,9 +113,7 @@ def test_a_players_library_preview_counts_the_drill_injects_and_a_facilitators_s
         home.config_path.write_text(tomli_w.dumps(config))
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 50)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("l")
-            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            await open_library(app, pilot)
             screen = app.screen
             screen.query_one("#playbooks", DataTable).move_cursor(row=next(i for i, e in enumerate(screen.entries) if e["id"] == "drill-e2e"))
             await pilot.pause()

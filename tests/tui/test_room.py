@@ -10,24 +10,15 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Input, Static
 
+from tests.helpers import act_as_me, start_incident
 from tests.test_incidents import configure
 from tests.tui.test_board import actions_landed, until
-from warroom import identity
 from warroom.services import actors, fallbacks, incidents, library, logbook
 from warroom.tui.app import make_app
 from warroom.tui.board import BoardScreen
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
+from warroom.tui.quiet import Rows
 from warroom.tui.room import IncidentScreen
-
-
-def start_incident(home, clock, playbook="cloud-hosting-outage", mode="drill") -> int:
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        created = incidents.start(session, playbook=library.find(home, cfg, playbook), mode=mode, now=clock.now(),
-                                  actor=actors.resolve(cfg, identity.os_user(), {}))
-    store.dispose()
-    return created.id
 
 
 def kinds(home) -> list[str]:
@@ -44,15 +35,6 @@ def last_data(home, kind: str) -> dict:
         return json.loads(connection.execute("SELECT data FROM event WHERE kind = ? ORDER BY seq DESC", (kind,)).fetchone()[0])
     finally:
         connection.close()
-
-
-def act_as_me(home, clock, do) -> None:
-    """Something another coordinator does meanwhile, through the services."""
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        do(session, cfg, actors.resolve(cfg, identity.os_user(), {}))
-    store.dispose()
 
 
 def fire_first_level(home, clock, incident_id: int) -> None:
@@ -82,10 +64,25 @@ def footer_keys(app) -> set[str]:
 
 
 async def open_room(app, pilot, incident_id: int) -> IncidentScreen:
-    await until(pilot, lambda: app.board_data is not None and app.board_data.status.incidents, what="the incident on the board")
-    app.screen.set_focus(app.screen.query_one("#incidents", DataTable))
+    """The incident's room, opened as a coordinator does: its row on the board, then enter."""
+    await until(pilot, lambda: app.board_data is not None and str(incident_id) in app.screen.query_one("#incidents", Rows)._shown,
+                what="the incident on the board")
+    table = app.screen.query_one("#incidents", Rows)
+    app.screen.set_focus(table)
+    table.move_cursor(row=list(table._shown).index(str(incident_id)))
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
+    assert app.screen.incident_id == incident_id
+    return app.screen
+
+
+async def open_library(app, pilot):
+    """The playbook library, opened from the board with `l`, once it lists its playbooks."""
+    from warroom.tui.library import PlaybooksScreen
+
+    await until(pilot, lambda: app.board_data is not None, what="the board")
+    await pilot.press("l")
+    await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
     return app.screen
 
 
@@ -234,12 +231,18 @@ def test_a_fallback_activation_logged_as_a_decision_closes_the_decision_it_names
     asyncio.run(scenario())
 
 
-def test_a_resolved_incident_stops_ageing_and_counts_nothing_down(home, clock):
+def resolved_two_hours_on(home, clock) -> int:
+    """A live incident resolved after 10 minutes, read two hours later: its clock must have stopped at 0:10."""
     configure(home)
     incident_id = start_incident(home, clock, mode="live")
     clock.advance(timedelta(minutes=10))
     act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
     clock.advance(timedelta(hours=2))
+    return incident_id
+
+
+def test_a_resolved_incident_stops_ageing_and_counts_nothing_down(home, clock):
+    incident_id = resolved_two_hours_on(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)
@@ -259,11 +262,7 @@ def test_a_resolved_incident_stops_ageing_on_the_board_and_the_wall(home, clock)
     """The room stopped its clock at resolve; the board's row kept ageing (2:10 two hours on)."""
     from warroom.tui.wall import WallScreen
 
-    configure(home)
-    incident_id = start_incident(home, clock, mode="live")
-    clock.advance(timedelta(minutes=10))
-    act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
-    clock.advance(timedelta(hours=2))
+    resolved_two_hours_on(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.tui.test_board import until
+from tests.tui.test_room import open_library
 from warroom import hints
 from warroom.demo import demo_config
 from warroom.services import homes
@@ -147,7 +148,6 @@ def test_a_name_that_looks_like_markup_is_found_and_shown_as_written(tmp_path, c
 def test_the_library_preview_scrolls_by_keyboard_and_end_garbles_nothing(home, clock):
     from textual.widgets import DataTable
 
-    from warroom.tui.library import PlaybooksScreen
 
     def shown(preview) -> str:
         return str(preview.query_one("#preview-text").render())
@@ -155,9 +155,7 @@ def test_the_library_preview_scrolls_by_keyboard_and_end_garbles_nothing(home, c
     async def scenario() -> None:
         app = make_app(home, clock=clock)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await pilot.press("l")
-            await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen) and app.screen.entries, what="the library")
+            await open_library(app, pilot)
             screen = app.screen
             table, preview = screen.query_one("#playbooks", DataTable), screen.query_one("#preview")
             await pilot.press("end")  # on the list: it used to scroll sideways, to the tails of the ids

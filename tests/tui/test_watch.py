@@ -94,9 +94,14 @@ def test_the_board_shows_30_day_uptime_when_wide_and_i_opens_the_supplier(home, 
 
         async with make_app(home, clock=clock).run_test(size=(100, 40)) as pilot:  # narrow: the column folds away
             narrow = pilot.app
-            # The uptime is shown (or not) in the same call that sets it: nothing to wait for after.
-            await until(pilot, lambda: narrow.screen.uptime.get("nlcloud") is not None and narrow.board_data is not None, what="the uptime read")
+            await until(pilot, lambda: narrow.board_data is not None, what="the board")
+            # Not shown, and not read either: 30 days of every supplier is no read for a column not shown.
             assert not cell(narrow, "#suppliers", "nlcloud", "note").startswith("30 d")
+            assert narrow.screen.uptime == {} and not [w for w in narrow.workers if w.group == "uptime"]
+            await pilot.resize_terminal(140, 40)  # grown wide: read at once, not a minute later
+            await until(pilot, lambda: narrow.screen.uptime.get("nlcloud") is not None, what="the uptime read")
+            # The uptime is shown (or not) in the same call that sets it: nothing to wait for after.
+            assert cell(narrow, "#suppliers", "nlcloud", "note").startswith(f"30 d ~{expected}")
 
     asyncio.run(scenario())
 

@@ -262,14 +262,15 @@ class WarroomApp(App):
             else:
                 literal.notify(self, message, severity="information" if done else "error", timeout=timeout)
 
-        if not self._loaded.wait(30) or self._home_config is None or self._home_store is None:
+        if (home := self.loaded_home()) is None:
             tell("nothing was done: the war-room could not be loaded (the board says why)", False)
             return
+        config, store = home
         if self._gone:
             tell(f"nothing was done: {self._gone}", False)
             return
         try:
-            outcome = commands.execute(self._home_store, command, commands.context(self.home, self._home_config, self.clock.now(), self.clock))
+            outcome = commands.execute(store, command, commands.context(self.home, config, self.clock.now(), self.clock))
         except WarroomError as exc:
             tell(exc, False, 8)
             return
@@ -294,19 +295,20 @@ class WarroomApp(App):
         from warroom.errors import WarroomError
         from warroom.services import commands, simulator
 
-        if not self._loaded.wait(30) or self._home_config is None:
+        if (home := self.loaded_home()) is None:
             literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")
             return
+        config, store = home
         drills = [i.id for i in self.board_data.status.incidents if i.mode == "drill"] if self.board_data else []
         try:
             if drills:  # during a drill, a break is an inject of the newest drill: logged, and healed when it ends
-                mode = SimulatorMode.UP if simulator.modes(self._home_config).get(supplier_id, "up") != "up" else SimulatorMode.DOWN
-                outcome = commands.execute(self._home_store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),  # type: ignore[arg-type]
-                                           commands.context(self.home, self._home_config, self.clock.now(), self.clock))
+                mode = SimulatorMode.UP if simulator.modes(config).get(supplier_id, "up") != "up" else SimulatorMode.DOWN
+                outcome = commands.execute(store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),  # type: ignore[arg-type]
+                                           commands.context(self.home, config, self.clock.now(), self.clock))
                 literal.notify(self, outcome.message, severity="error" if outcome.error else "information")
                 self._reload.set()
                 return
-            mode = simulator.toggle(self._home_config, supplier_id)
+            mode = simulator.toggle(config, supplier_id)
         except WarroomError as exc:
             literal.notify(self, exc, severity="error", timeout=8)
             return

@@ -4,7 +4,7 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
@@ -295,7 +295,9 @@ class BoardScreen(QuietTexts, Screen):
         self.troubles: Troubles = {}
         self.filter_text = ""
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
+        self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
+        self._service_lines: list[Content] = []  # the services panel's lines, made once a read (the layout counts them)
         # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
         self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
         self._announcing = False
@@ -333,7 +335,7 @@ class BoardScreen(QuietTexts, Screen):
         self.set_interval(1.0, self._tick)
         from warroom.tui.uptime import follow_uptime
 
-        follow_uptime(self)
+        self._uptime_resized = follow_uptime(self)
         self._fit(self.size.width, self.size.height)
         self._tables_ready = True
         self.query_one("#suppliers").focus()
@@ -353,7 +355,7 @@ class BoardScreen(QuietTexts, Screen):
         if look is None:
             return
         status, self.zone = look.status, look.timezone  # the full read's set_identity says the same zone
-        lines = services_lines(status.services)
+        self._service_lines = lines = services_lines(status.services)
         self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)
         self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()))
@@ -499,8 +501,9 @@ class BoardScreen(QuietTexts, Screen):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
-            self._size_services(self.data.status, services_lines(self.data.status.services), event.size.width)
+            self._size_services(self.data.status, self._service_lines, event.size.width)
             self._show_tables(self.data)
 
     def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
@@ -595,7 +598,7 @@ class BoardScreen(QuietTexts, Screen):
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
         status = data.status
-        lines = services_lines(status.services)
+        self._service_lines = lines = services_lines(status.services)
         self._size_services(status, lines)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data)
@@ -608,10 +611,7 @@ class BoardScreen(QuietTexts, Screen):
         self._show_incidents(data, self.clock.now())
         register = self.query_one("#register", Rows)
         rows = [(r.id, register_row(r, self.zone)) for r in data.fallbacks]
-        labels = ("fallback", "supplier", "owner", "last exercised", "due", "active")
-        natural = [max([len(str(row[n])) for _, row in rows] + [len(label)]) for n, label in enumerate(labels)]
-        widths = fit(natural, self._panel_width("#register", len(rows)) - 2 * len(natural), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
-        self._sized(register, [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in rows], widths)
+        register.sync_fitted(rows, self._panel_width("#register", len(rows)), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
         self._title("#register", f"Fallback register ({len(data.fallbacks)})")
 
     def _panel_width(self, selector: str, rows: int) -> int:
@@ -627,14 +627,6 @@ class BoardScreen(QuietTexts, Screen):
         scrolls = rows + 1 > room  # the header takes a line
         return max(20, int(width) - 2 - (2 if scrolls else 0))
 
-    @staticmethod
-    def _sized(table: Rows, rows: Sequence[tuple[str, Sequence[str | Text]]], widths: Sequence[int]) -> None:
-        """Cells come cut to widths that fit the panel; when those widths change (a resize, a
-        longer name) the table starts again at them, so no column keeps a width that no longer fits."""
-        if tuple(c.content_width for c in table.columns.values()) != tuple(widths):
-            table.refit(widths)
-        table.sync(rows)
-
     def _show_suppliers(self, data: views.Board) -> None:
         status = data.status
         wanted = self.filter_text.casefold().strip()
@@ -645,7 +637,7 @@ class BoardScreen(QuietTexts, Screen):
         uptime = self._uptime_shown()
         rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4],
                                     uptime=uptime.get(s.id))) for s in shown]
-        self._sized(table, rows, widths)
+        table.sync_at(rows, widths)
         counts: dict[str, int] = {}
         for s in status.suppliers:
             if s.state != "up":
@@ -659,7 +651,7 @@ class BoardScreen(QuietTexts, Screen):
             title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
         self._title("#suppliers", title)
         self._title("#services", f"Crucial services hit ({hit})")
-        self._size_main(len(status.suppliers), len(services_lines(status.services)))
+        self._size_main(len(status.suppliers), len(self._service_lines))
 
     def _size_main(self, suppliers: int, services: int) -> None:
         """The suppliers and services as tall as their rows (app.tcss caps it), so the incidents
@@ -695,5 +687,5 @@ class BoardScreen(QuietTexts, Screen):
         widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
         # Built once (this runs every second), then cut to the widths: the title as incident_row would cut it.
         rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in plain]
-        self._sized(table, rows, widths)
+        table.sync_at(rows, widths)
         self._title("#incidents", f"Incidents ({len(incidents)})")

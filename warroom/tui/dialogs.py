@@ -14,7 +14,8 @@ from warroom.tui import literal
 
 
 class AskText(ModalScreen[str | None]):
-    """One line of text; Enter gives it, Escape cancels. `required` refuses an empty answer."""
+    """One line of text; Enter gives it, Escape cancels. `required` refuses an empty answer, saying
+    `refusal`: what is missing, in the words of the question asked."""
 
     DEFAULT_CSS = """
     AskText { align: center middle; }
@@ -24,10 +25,11 @@ class AskText(ModalScreen[str | None]):
     """
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, *, required: bool = False, placeholder: str = "", value: str = ""):
+    def __init__(self, question: str, *, required: bool = False, refusal: str = "An answer is required (esc cancels).", placeholder: str = "",
+                 value: str = ""):
         """`value`: an answer to start from (a default to accept with Enter, or edit)."""
         super().__init__()
-        self.question, self.required, self.placeholder, self.value = question, required, placeholder, value
+        self.question, self.required, self.refusal, self.placeholder, self.value = question, required, refusal, placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -38,7 +40,7 @@ class AskText(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if self.required and not text:
-            self.query_one("#why", Label).update(Content("A reason is required: it is logged as a decision."))
+            self.query_one("#why", Label).update(Content(self.refusal))
             return
         self.dismiss(text)
 

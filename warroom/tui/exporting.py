@@ -67,7 +67,7 @@ def start(app: WarroomApp, view: IncidentView) -> None:
                 run(app, incident_id, fmt, obligation, target_of(typed, folder))
 
         app.push_screen(AskText(f"Export incident #{incident_id} ({fmt}) to which file? (enter writes it, esc cancels)",
-                                required=True, value=str(folder / file_name(incident_id, fmt, obligation))), placed)
+                                required=True, refusal="Name the file to write (esc cancels).", value=str(folder / file_name(incident_id, fmt, obligation))), placed)
 
     app.push_screen(Choose(f"Export incident #{incident_id} as:", options), chosen)
 

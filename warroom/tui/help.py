@@ -26,35 +26,13 @@ def key_name(key: str) -> str:
 
 def keys_of(screen_class: type[Screen] | type) -> list[tuple[str, str]]:
     """(keys, description) for each action a class binds, in its order, then the keys its panels
-    bind themselves (HELP_KEYS: the room's panels own their keys), each said once."""
+    bind themselves (HELP_KEYS: the room's panels own their keys, grouped there), each said once."""
     return once(keys_in(getattr(screen_class, "BINDINGS", [])) + list(getattr(screen_class, "HELP_KEYS", [])))
 
 
 def once(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Each key said once: the same key and action on several panels (`enter Details (Steps)`,
-    `… (Escalation)`) is one line, and a second line for a key already said without a panel
-    (`q / esc back to the board` after `q/esc Board`) goes. A key that does different things on
-    different panels (`x Skip (Steps)`, `x Stand down (Fallbacks)`) keeps a line for each."""
-    groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-    plain_keys: set[str] = set()
-    for key, what in keys:
-        norm = key.replace(" ", "")
-        base, where = what, ""
-        if what.endswith(")") and " (" in what:
-            base, where = what[:-1].split(" (", 1)
-        elif norm in plain_keys:
-            continue
-        else:
-            plain_keys.add(norm)
-        groups.setdefault((norm, base), []).append((key, what, where))
-    out = []
-    for (_norm, base), seen in groups.items():
-        key, what, _ = seen[0]
-        if len(seen) > 1:
-            wheres = [w for _, _, w in seen if w]
-            what = f"{base} (any panel)" if "any panel" in wheres or not wheres else f"{base} ({', '.join(dict.fromkeys(wheres))})"
-        out.append((key, what))
-    return out
+    """Each line said once: a screen's keys may list a panel's key its bindings list too."""
+    return list(dict.fromkeys(keys))
 
 
 def overridden(app_keys: list[tuple[str, str]], screens: list[tuple[str, type]]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from textual.app import App
 
 from warroom.services import views
 from warroom.tui import literal
+from warroom.tui.room import IncidentScreen
 
 
 class Announcer:
@@ -18,12 +19,13 @@ class Announcer:
     def announce(self, app: App, board: views.Board) -> None:
         newest = max((i.seq for i in board.injects), default=0)
         if self.seen is not None:
-            for inject in board.injects:
-                if inject.seq > self.seen:
-                    message = f"DRILL #{inject.incident}: {inject.summary.removeprefix('[DRILL] ')}"
-                    say = getattr(app.screen, "say", None)  # the incident room's notice line
-                    if say is not None:
-                        say(message, mark="⚑ ")
-                    else:
-                        literal.notify(app, message, severity="warning", timeout=20)
+            fresh = sorted((i for i in board.injects if i.seq > self.seen), key=lambda i: i.seq)
+            said = [f"DRILL #{i.incident}: {i.summary.removeprefix('[DRILL] ')}" for i in fresh]
+            if said and isinstance(app.screen, IncidentScreen):
+                # One notice line: each say() replaces it, so injects read together are said once.
+                more = f" (+{len(said) - 1} more, in the log)" if len(said) > 1 else ""
+                app.screen.say(said[-1] + more, mark="⚑ ")
+            else:
+                for message in said:
+                    literal.notify(app, message, severity="warning", timeout=20)
         self.seen = max(newest, self.seen or 0)

@@ -135,6 +135,25 @@ class Rows(DataTable):
             column.content_width = width
         self._refit_selected = selected
 
+    def sync_at(self, rows: Sequence[tuple[str, Sequence[Cell]]], widths: Sequence[int]) -> None:
+        """Rows whose cells the caller cut to `widths`; when those change (a resize, a longer
+        name) the table starts again at them, so no column keeps a width that no longer fits."""
+        if tuple(c.content_width for c in self.columns.values()) != tuple(widths):
+            self.refit(widths)
+        self.sync(rows)
+
+    def sync_fitted(self, rows: Sequence[tuple[str, Sequence[Cell]]], width: int, shrink: Sequence[tuple[int, int]]) -> None:
+        """Rows shown in `width` cells: each column as wide as its label and cells, unless they do
+        not fit; then the columns in `shrink` give up space (`fit`) and their cells are cut with
+        `…`, never clipped mid-word unseen."""
+        if width <= 0:  # not laid out yet: nothing to fit to
+            self.sync(rows)
+            return
+        labels = [label for label, *_ in self._column_spec]
+        natural = [max([cell_len(label)] + [literal.cell(cells[n]).cell_len for _, cells in rows]) for n, label in enumerate(labels)]
+        widths = fit(natural, width - 2 * self.cell_padding * len(natural), shrink)
+        self.sync_at([(key, tuple(cut_cell(c, w) for c, w in zip(cells, widths, strict=True))) for key, cells in rows], widths)
+
     def _restore_cursor(self) -> None:
         selected, self._refit_selected = self._refit_selected, None
         if selected is not None and selected in self._shown:

@@ -23,7 +23,7 @@ from warroom.errors import BadInput
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
-from warroom.tui.quiet import Rows, cut, fit
+from warroom.tui.quiet import Rows
 
 if TYPE_CHECKING:
     from warroom.services.review import Review
@@ -108,13 +108,7 @@ class ReviewScreen(Screen):
         rows: list[tuple[str, tuple[str, ...]]] = [(m.name, (m.name, durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), m.result + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
                           durations.spoken(m.target_seconds) if m.target_seconds is not None else "—"))
                 for m in r.measures]
-        if measures.size.width and rows:  # a narrow panel (80 columns) cuts with `…`, never clips mid-word unseen
-            natural = [max(len(label), *(len(cells[i]) for _, cells in rows)) for i, label in enumerate(("measure", "scenario", "wall", "result", "target"))]
-            widths = fit(natural, measures.size.width - 2 * measures.cell_padding * len(natural), [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])
-            rows = [(key, tuple(cut(c, w) for c, w in zip(cells, widths, strict=True))) for key, cells in rows]
-            if tuple(c.content_width for c in measures.columns.values()) != tuple(widths):
-                measures.refit(widths)  # no column keeps a width that no longer fits
-        measures.sync(rows)
+        measures.sync_fitted(rows, measures.size.width, [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])  # 80 columns cut with `…`
         self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, durations.scenario(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
             (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", durations.scenario(i.first_response_seconds, r.speed),
@@ -157,15 +151,18 @@ class ReviewScreen(Screen):
                     self.warroom.act(commands.Observe(self.incident_id, kind, said, ref if what == "target" else None,
                                                       ref if what == "step" else None))
 
-            self.app.push_screen(AskText(f"{kind.capitalize()} about {what} {ref}:", required=True), answered)
+            self.app.push_screen(AskText(f"{kind.capitalize()} about {what} {ref}:", required=True,
+                                         refusal="Say what was observed: the review records it (esc cancels)."), answered)
 
         self.app.push_screen(Choose(f"{kind.capitalize()}: about which target or step?", choices), about)
 
     def action_action(self) -> None:
         asked: list[str] = []
 
-        def ask(question: str, then, placeholder: str = "", value: str = "") -> None:
-            self.app.push_screen(AskText(question, required=True, placeholder=placeholder, value=value), then)
+        def ask(question: str, then, refusal: str, placeholder: str = "", value: str = "") -> None:
+            self.app.push_screen(AskText(question, required=True, refusal=refusal, placeholder=placeholder, value=value), then)
+
+        due_needed = "A due date is required, as YYYY-MM-DD (esc cancels)."
 
         def got_due(due: str | None) -> None:
             if not due:
@@ -175,15 +172,15 @@ class ReviewScreen(Screen):
             try:  # not a date: asked again with it kept, the text and owner too (the service checks again)
                 due_day(due)
             except BadInput as exc:
-                self.notify(str(exc), severity="error")
-                ask("Due date:", got_due, "YYYY-MM-DD", due)
+                literal.notify(self.app, exc, severity="error")
+                ask("Due date:", got_due, due_needed, "YYYY-MM-DD", due)
                 return
             self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
 
         def got_owner(owner: str | None) -> None:
             if owner:
                 asked.append(owner)
-                ask("Due date:", got_due, "YYYY-MM-DD")
+                ask("Due date:", got_due, due_needed, "YYYY-MM-DD")
 
         def got_text(said: str | None) -> None:
             if not said:
@@ -194,9 +191,9 @@ class ReviewScreen(Screen):
                 self.app.push_screen(Choose("Who owns it?", [(user, f"{user}: {p.name} ({p.role})") for user, p in sorted(people.items())]),
                                      got_owner)
             else:
-                ask("Who owns it?", got_owner)
+                ask("Who owns it?", got_owner, "Name who owns it (esc cancels).")
 
-        ask("Corrective action:", got_text)
+        ask("Corrective action:", got_text, "Say what is to be done (esc cancels).")
 
     def action_action_status(self) -> None:
         from warroom.vocabulary import ActionStatus, words

@@ -100,11 +100,17 @@ def entry_row(event: views.EventView) -> tuple[str, str]:
 
 
 def _panel_keys() -> list[tuple[str, str]]:
-    """The panels' keys for the help screen, each with the panel it belongs to."""
+    """The panels' keys for the help screen, each with the panels it belongs to: the same key and
+    action on several panels is one line (`enter Details (any panel)`); a key that does different
+    things on different panels (`x Skip (Steps)`, `x Stand down (Fallbacks)`) a line for each."""
     panels = (("Steps", StepsPanel), ("Escalation", LadderPanel), ("Fallbacks", FallbacksPanel), ("Decisions", DecisionsPanel),
               ("any panel", LogPanel))
-    return [(b.key, f"{b.description} ({name})") for name, widget in panels for b in widget.BINDINGS
-            if isinstance(b, Binding) and b.show]
+    where: dict[tuple[str, str], list[str]] = {}
+    for name, widget in panels:
+        for b in widget.BINDINGS:
+            if isinstance(b, Binding) and b.show:
+                where.setdefault((b.key, b.description), []).append(name)
+    return [(key, f"{what} ({'any panel' if 'any panel' in names else ', '.join(names)})") for (key, what), names in where.items()]
 
 
 class IncidentScreen(QuietTexts, Screen):
@@ -123,8 +129,8 @@ class IncidentScreen(QuietTexts, Screen):
         Binding("E", "export", "Export to a file", show=False),
     ]
 
-    HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions"),
-                 ("q / esc", "back to the board")]  # keys that are the panels' own bindings, not the screen's
+    # Keys that are the panels' own bindings, not the screen's (q/esc are the screen's: its bindings say them).
+    HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions")]
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
         super().__init__()
@@ -429,7 +435,7 @@ class IncidentScreen(QuietTexts, Screen):
             activate(reason)
 
         question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
-        self.app.push_screen(AskText(question, required=needs), answered)
+        self.app.push_screen(AskText(question, required=needs, refusal="A reason is required: it is logged as a decision."), answered)
 
     def action_stand_down(self) -> None:
         fallback_id = self._selected("#fallbacks")

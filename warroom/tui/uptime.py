@@ -1,7 +1,9 @@
-"""The board's 30-day uptime figures: read now and once a minute in a thread, through the services."""
+"""The board's 30-day uptime figures: read in a thread, through the services, once a minute while
+the board is wide enough to show them (and at once when it grows so wide); never below that."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from warroom.health.shown import uptime_text
@@ -14,9 +16,12 @@ UPTIME_SECONDS = 60.0  # the board's 30-day figure moves slowly: read it once a 
 WIDE = 130  # the board shows the figure only this wide or wider
 
 
-def follow_uptime(board: BoardScreen) -> None:
-    """Give the board each supplier's 30-day uptime, read now and once a minute in a thread. The
-    board's hook: it calls this on mount and shows `board.uptime` when wide enough."""
+def follow_uptime(board: BoardScreen) -> Callable[[int], None]:
+    """Give the board each supplier's 30-day uptime, read now and once a minute in a thread while
+    it is WIDE: 30 days of every supplier's history is no read to make for a column not shown.
+    The board's hook: it calls this on mount and shows `board.uptime` when wide enough; it calls
+    what this returns with its new width on a resize, which reads at once when it grew wide."""
+    wide = False
 
     def read() -> None:
         app = cast("WarroomApp", board.app)
@@ -37,7 +42,17 @@ def follow_uptime(board: BoardScreen) -> None:
             board.show(board.data, board.trends, board.troubles)
 
     def start() -> None:
-        board.run_worker(read, thread=True, group="uptime", exclusive=True, exit_on_error=False)
+        nonlocal wide
+        wide = board.size.width >= WIDE
+        if wide:
+            board.run_worker(read, thread=True, group="uptime", exclusive=True, exit_on_error=False)
+
+    def resized(width: int) -> None:
+        nonlocal wide
+        if width >= WIDE and not wide:
+            start()
+        wide = width >= WIDE
 
     start()
     board.set_interval(UPTIME_SECONDS, start)
+    return resized

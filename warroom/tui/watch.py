@@ -98,16 +98,13 @@ class RisksScreen(Screen):
 
     @work(thread=True, exclusive=True, group="risks", exit_on_error=False)
     def load(self) -> None:
-        from warroom.services import library
         from warroom.services import risk as risk_service
 
-        config = library.config(self.warroom.home)
-        store = self.warroom.home.open_store()
-        try:
-            with store.read() as session:
-                ranked = risk_service.ranking(session, config, self.warroom.clock.now())
-        finally:
-            store.dispose()
+        if (home := self.warroom.loaded_home()) is None:
+            return  # the board says what is wrong with the home already
+        config, store = home
+        with store.read() as session:
+            ranked = risk_service.ranking(session, config, self.warroom.clock.now())
         self.app.call_from_thread(self._show, ranked)
 
     def _show(self, ranked: tuple[Ranked, ...]) -> None:
@@ -160,24 +157,23 @@ class SupplierScreen(Screen):
 
     @work(thread=True, exclusive=True, group="supplier", exit_on_error=False)
     def load(self) -> None:
-        from warroom.services import fallbacks, health, history, library
+        from warroom.services import fallbacks, health, history
         from warroom.services import risk as risk_service
 
-        config = library.config(self.warroom.home)
+        if (home := self.warroom.loaded_home()) is None:
+            self.app.call_from_thread(self._put, Content("the war-room could not be loaded (the board says why)"))
+            return
+        config, store = home
         supplier = config.supplier(self.supplier_id)
         if supplier is None:
             self.app.call_from_thread(self._put, Content(f"no supplier {self.supplier_id!r} in warroom.toml"))
             return
         now = self.warroom.clock.now()
-        store = self.warroom.home.open_store()
-        try:
-            with store.read() as session:
-                status = health.status(session, config, now)
-                windows = history.availability(session, config, now, only=[supplier.id]).get(supplier.id)
-                register = list(fallbacks.register(session, config, now, supplier=supplier.id))
-                ranked = risk_service.one(session, config, now, supplier.id)  # not the landscape's ranking: no rank
-        finally:
-            store.dispose()
+        with store.read() as session:
+            status = health.status(session, config, now)
+            windows = history.availability(session, config, now, only=[supplier.id]).get(supplier.id)
+            register = list(fallbacks.register(session, config, now, supplier=supplier.id))
+            ranked = risk_service.one(session, config, now, supplier.id)  # not the landscape's ranking: no rank
         view = next(s for s in status.suppliers if s.id == supplier.id)
         zone = config.settings.timezone
         width = self.app.size.width - 6  # the border, padding and scroll bar
