@@ -9,7 +9,6 @@ from textual.app import App
 
 from warroom.services import views
 from warroom.tui import literal
-from warroom.tui.room import IncidentScreen
 
 
 class Announcer:
@@ -20,6 +19,8 @@ class Announcer:
         newest = max((i.seq for i in board.injects), default=0)
         if self.seen is not None:
             fresh = sorted((i for i in board.injects if i.seq > self.seen), key=lambda i: i.seq)
+            from warroom.tui.room import IncidentScreen  # the room's module is not the first frame's (tests/test_lean_paths.py)
+
             said = [f"DRILL #{i.incident}: {i.summary.removeprefix('[DRILL] ')}" for i in fresh]
             if said and isinstance(app.screen, IncidentScreen):
                 # One notice line: each say() replaces it, so injects read together are said once.
