@@ -57,15 +57,16 @@ def test_the_compiled_catalogue_ships_in_the_wheel(tmp_path):
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "warroom/locale/nl/LC_MESSAGES/warroom.mo" in names, [n for n in names if "locale" in n]
-    # Babel is the catalogue tool's, a developer's: an installed war-room does not require it.
+    # Babel formats Dutch dates and numbers at run time, so an installed war-room requires it.
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if line.startswith("Requires-Dist:")]
-    assert requires and not any("babel" in line.lower() for line in requires), requires
+    assert any(line.lower().startswith("requires-dist: babel") for line in requires), requires
 
 
 def test_no_module_of_the_package_imports_the_catalogue_tool_or_babel():
-    """Every module but the developer tool itself loads without Babel, which an installation lacks (the
-    migration scripts run only inside Alembic, so they are not imported here)."""
+    """Importing the package loads neither Babel nor the translators' tool: Babel is imported only
+    when Dutch is formatted, so an English command does not pay for it (the migration scripts run
+    only inside Alembic, so they are not imported here)."""
     import sys
     code = (
         "import importlib, pkgutil, sys, warroom\n"
@@ -77,3 +78,67 @@ def test_no_module_of_the_package_imports_the_catalogue_tool_or_babel():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_dates_and_numbers_are_formatted_the_dutch_way_under_nl():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    when = datetime(2026, 11, 30, 14, 3, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    try:
+        i18n.use("nl")
+        assert (i18n.weekday_time(when), i18n.long_date(when), i18n.number(1234.5, decimals=1)) == ("ma 14:03", "maandag 30 november 2026", "1.234,5")
+        i18n.use("en")
+        assert (i18n.weekday_time(when), i18n.long_date(when), i18n.number(1234.5, decimals=1)) == ("Mon 14:03", "Monday 30 November 2026", "1,234.5")
+    finally:
+        i18n.use("en")
+
+
+@pytest.mark.parametrize(("args", "setting", "environ", "expected"), [
+    (["--lang", "nl", "status"], None, {}, "nl"),
+    (["--lang=nl", "status"], "en", {"LANG": "en_GB"}, "nl"),  # the flag outranks the war-room's setting
+    (["status"], "nl", {"LANG": "en_GB.UTF-8"}, "nl"),  # the setting outranks the user's LANG
+    (["status"], None, {"LANG": "nl_NL.UTF-8"}, "nl"),
+    (["status", "--lang", "nl"], None, {}, "en"),  # after the command's name it is the command's, not ours
+    (["status"], "de", {"LANG": "nl_NL"}, "nl"),  # a setting we do not have says nothing here (the config's load reports it)
+])
+def test_the_cli_chooses_flag_then_setting_then_environment(tmp_path, args, setting, environ, expected):
+    from warroom.cli import speak
+
+    home = tmp_path / "home"
+    home.mkdir()
+    if setting:
+        (home / "warroom.toml").write_text(f'[settings]\nlanguage = "{setting}"\n')
+    try:
+        assert speak(["--home", str(home), *args], environ) == expected
+    finally:
+        i18n.use("en")
+
+
+def test_a_config_that_is_a_fifo_or_not_toml_leaves_the_choice_to_the_environment(tmp_path):
+    import os
+
+    from warroom.cli import speak
+
+    fifo, broken = tmp_path / "fifo", tmp_path / "broken"
+    for home in (fifo, broken):
+        home.mkdir()
+    os.mkfifo(fifo / "warroom.toml")
+    (broken / "warroom.toml").write_bytes(b"[settings\\xff")
+    try:
+        for home in (fifo, broken):
+            assert speak(["--home", str(home)], {"LANG": "nl_NL.UTF-8"}) == "nl"
+    finally:
+        i18n.use("en")
+
+
+def test_a_language_the_config_does_not_know_is_one_line_naming_the_field(tmp_path):
+    from tests.conftest import run_cli
+
+    home = tmp_path / "home"
+    assert run_cli("init", str(home)).returncode == 0
+    config = home / "warroom.toml"
+    config.write_text(config.read_text().replace("[settings]\n", '[settings]\nlanguage = "de"\n', 1))
+    done = run_cli("status", home=home)
+    assert done.returncode == 2
+    assert "warroom.toml:" in done.stderr and "language" in done.stderr and "Traceback" not in done.stderr, done.stderr

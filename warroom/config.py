@@ -89,6 +89,8 @@ class Settings(Model):
     """Base URL of the supplier simulator (`warroom simulate`) that drill fault injects drive."""
     group: str | None = None
     """OS group that shares the home with its owner; without it the home is the owner's alone."""
+    language: Literal["en", "nl"] | None = None
+    """The war-room's language for every screen, message and report (`nl` Dutch, `en` English); without it each user's LANG decides. `--lang` overrides it for one command."""
 
     @field_validator("timezone")
     @classmethod

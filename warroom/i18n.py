@@ -6,8 +6,17 @@ DESIGN: every text a person reads comes from gettext catalogues; event data stay
 What exists: `choose()` decides from an explicit override or setting, else the user's own `LANGUAGE`,
 `LC_ALL`, `LC_MESSAGES`, `LANG` in gettext's order (only the name is read, never the host's locale
 database: `LANG=nl_NL.UTF-8` gives Dutch on a host where that locale was never generated), else
-English; `_`, `N_`, `ngettext` and `pgettext` translate through the chosen catalogue. The faces do
-not call it yet and no shown string is marked yet (issue 14).
+English; `_`, `N_`, `ngettext` and `pgettext` translate through the chosen catalogue. The CLI
+chooses once, before any command runs (`--lang`, then `[settings] language` of the home, then the
+environment), and every face (the TUI, the monitor's webhook messages, the exports) speaks what it
+chose.
+
+How a string is marked: `_("text {name}").format(name=...)` where it is shown (never an f-string,
+whose words a translator cannot see); a module-level constant is marked `N_("text")` and translated
+with `_()` where it is shown, because the language is chosen after modules are imported. A word of
+the vocabulary (a state, a status, a mode) is `word(value, context)`: the stored value stays English.
+Times and numbers shown to people go through `weekday_time`, `date_time` and `number`, which speak
+Babel's Dutch under `nl`.
 
 The catalogues live in `warroom/locale/<lang>/LC_MESSAGES/warroom.po`; their compiled `.mo` files
 ship in the package. tests/test_i18n.py fails when a marked string has no Dutch translation or a
@@ -18,6 +27,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 LANGUAGES = ("en", "nl")
@@ -90,4 +100,50 @@ def pgettext(context: str, message: str) -> str:
 
 
 def N_(message: str) -> str:
+    """Marks a string for the catalogue where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+def word(value: str, context: str) -> str:
+    """A stored vocabulary word (`down`, `open`, `drill`) as shown: translated in its context, the
+    value itself unchanged in events, JSON and scripts."""
+    return _translation.pgettext(context, value)
+
+
+def _babel_locale() -> str:
+    return {"nl": "nl_NL"}.get(_current, "en_GB")
+
+
+def weekday_time(when: datetime) -> str:
+    """`Mon 14:03` / `ma 14:03`: when is already in the zone it is shown in."""
+    if _current == DEFAULT:
+        return f"{when:%a %H:%M}"
+    from babel.dates import format_datetime
+
+    return format_datetime(when, "EEE HH:mm", tzinfo=when.tzinfo, locale=_babel_locale())
+
+
+def date_time(when: datetime, *, seconds: bool = False, zone_name: bool = False) -> str:
+    """`2026-11-30 14:03` (ISO order in both languages: a log's times sort as text), `:ss` and the
+    zone's abbreviation when asked; only the abbreviation is the locale's."""
+    text = f"{when:%Y-%m-%d %H:%M:%S}" if seconds else f"{when:%Y-%m-%d %H:%M}"
+    return f"{text} {when:%Z}" if zone_name else text
+
+
+def long_date(when: datetime) -> str:
+    """`Monday 30 November 2026` / `maandag 30 november 2026`: the date in a report's running text."""
+    if _current == DEFAULT:
+        return f"{when:%A} {when.day} {when:%B %Y}"
+    from babel.dates import format_date
+
+    return format_date(when, "EEEE d MMMM y", locale=_babel_locale())
+
+
+def number(value: float, *, decimals: int = 0) -> str:
+    """`1,234.5` / `1.234,5`."""
+    if _current == DEFAULT:
+        return f"{value:,.{decimals}f}"
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_babel_locale())

@@ -15,6 +15,7 @@ import click
 
 from warroom.clock import Clock, MovableClock, SystemClock
 from warroom.errors import BadInput, InvalidFile, WarroomError
+from warroom.i18n import LANGUAGES
 
 NOW_VARIABLE = "WARROOM_NOW"
 
@@ -106,9 +107,10 @@ class LazyGroup(click.Group):
 @click.option("--wall", is_flag=True, help="Open the read-only wall view (projector) instead of the board.")
 @click.option("--no-mouse", is_flag=True, help="Leave the mouse to the terminal (to select and copy text); every action has a key.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of this command's screens, messages and reports (default: the war-room's [settings] language, then $LANG).")
 @click.version_option(package_name="warroom")
 @click.pass_context
-def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool) -> int | None:
+def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool, lang: str | None) -> int | None:
     """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
 
     Without a command, opens the war-room's board in the terminal."""
@@ -128,6 +130,43 @@ class _Warnings(logging.Handler):
         error(f"warroom: warning: {record.getMessage()}")
 
 
+def _option(args: list[str], name: str) -> str | None:
+    """The value of a global option (`--name VALUE` or `--name=VALUE`) before the command's name,
+    read before click parses: the language must be chosen before click writes its first word."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg[len(name) + 1:]
+        if not arg.startswith("-") and (i == 0 or args[i - 1] not in ("--home", "--db", "--lang")):
+            return None  # the command's name: what follows is the command's own
+    return None
+
+
+def speak(args: list[str], environ: dict[str, str] | None = None) -> str:
+    """Choose this process's language: `--lang`, then the home's `[settings] language`, then the
+    user's environment (i18n.choose). The home's file is only peeked at: a file that cannot be read
+    or parsed says nothing here, and the command that loads it reports what is wrong with it."""
+    from warroom import i18n
+
+    env = os.environ if environ is None else environ
+    override = _option(args, "--lang")
+    setting = None
+    try:
+        import tomllib
+
+        from warroom import files
+        from warroom.home import CONFIG, default_root
+
+        root = Path(_option(args, "--home") or env.get("WARROOM_HOME") or default_root())
+        raw = files.read_bytes(root / CONFIG, CONFIG, limit=1 << 20, what="a config")  # a FIFO or a hung mount is not waited on
+        value = tomllib.loads(raw.decode("utf-8")).get("settings", {}).get("language")
+        setting = value if value in LANGUAGES else None
+    except (WarroomError, ValueError, AttributeError):
+        pass
+    return i18n.choose(override=override if override in LANGUAGES else None, setting=setting, environ=env)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a WarroomError becomes its message and exit code, never a traceback. Every
     message goes out through warroom.cli.output, as one line."""
@@ -139,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         witness_log.addHandler(_Warnings())
     debug = "--debug" in args
     try:
+        speak(args)
         code = cli.main(args=args, prog_name="warroom", standalone_mode=False)
     except click.ClickException as exc:
         click_error(exc)

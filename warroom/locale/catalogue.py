@@ -4,6 +4,8 @@ language's `.po`, compile the `.mo` that ships, and check that nothing is missin
     uv run python -m warroom.locale.catalogue update   # new strings appear in nl's .po, untranslated
     uv run python -m warroom.locale.catalogue compile  # .po → .mo, after translating
     uv run python -m warroom.locale.catalogue check    # what tests/test_i18n.py asserts
+    uv run python -m warroom.locale.catalogue take nl OTHER.po...  # translations from other copies (two
+                                                    # branches' .po after a merge): then update, compile
 
 Translators keep to warroom/locale/GLOSSARY.md. Babel does the extraction (Python's `ast`, so a
 marked string is found wherever it stands) and writes the catalogues; the keywords are i18n's."""
@@ -95,19 +97,45 @@ def problems() -> list[str]:
     return found
 
 
+def take(lang: str, others: list[Path]) -> list[str]:
+    """Bring into `lang`'s catalogue the translations other copies of it hold (git's two sides of a
+    conflicted .po): an entry this one lacks or has untranslated is taken; where both translated one
+    string differently, this one's stays and the clash is returned, one line each, to be settled by
+    the glossary."""
+    catalog = load(lang)
+    clashes: list[str] = []
+    for other in others:
+        with other.open("rb") as f:
+            theirs = read_po(f, locale=lang, domain=DOMAIN)
+        for message in theirs:
+            if not message.id or not message.string:
+                continue
+            mine = catalog.get(message.id, message.context)
+            if mine is None or not mine.string or mine.fuzzy:
+                catalog[message.id] = message  # context travels with the message
+            elif mine.string != message.string:
+                clashes.append(f"{message.id!r}: kept {mine.string!r}, not {message.string!r}")
+    with po_path(lang).open("wb") as f:
+        write_po(f, catalog, width=100, omit_header=False, sort_output=False, include_previous=False)
+    return clashes
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "update":
         update()
     elif command == "compile":
         compile_all()
+    elif command == "take" and len(argv) >= 3:
+        for line in take(argv[1], [Path(a) for a in argv[2:]]):
+            print(line)
     elif command == "check":
         found = problems()
         for line in found:
             print(line)
         return 1 if found else 0
     else:
-        print(f"usage: python -m warroom.locale.catalogue update|compile|check, not {command!r}", file=sys.stderr)
+        print(f"usage: python -m warroom.locale.catalogue update|compile|check|take, not {command!r}", file=sys.stderr)
         return 2
     return 0
 
