@@ -104,6 +104,11 @@ def N_(message: str) -> str:
     return message
 
 
+def C_(context: str, message: str) -> str:
+    """Marks a word with its context for the catalogue (warroom/words.py); `word()` translates it."""
+    return message
+
+
 def word(value: str, context: str) -> str:
     """A stored vocabulary word (`down`, `open`, `drill`) as shown: translated in its context, the
     value itself unchanged in events, JSON and scripts."""

@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from warroom.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).parent.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "C_": ((1, "c"), 2)}
 
 
 def template() -> Catalog:
