@@ -54,7 +54,7 @@ class Terminal:
         """The arrival time of the first output after `after` whose text (joined across chunks)
         contains `marker`, matches it (a compiled pattern), or satisfies it (a function of that text)."""
         if isinstance(marker, bytes):
-            holds: Callable[[bytes], object] = marker.__contains__
+            holds: Callable[[bytes], object] = lambda text: marker in text  # noqa: E731 (marker.__contains__ would ask the reverse)
         elif isinstance(marker, re.Pattern):
             holds = marker.search
         else:
