@@ -156,10 +156,30 @@ def db_args(home) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.delenv("WARROOM_HOME", raising=False)
     monkeypatch.delenv("WARROOM_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    # English unless a test asks for Dutch: a developer's LANG=nl_NL must not turn the suite's CLI
+    # subprocesses Dutch, and a test that chose Dutch in-process must not leave it to the next.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    yield
+    from warroom import i18n
+
+    i18n.use(i18n.DEFAULT)
+
+
+@pytest.fixture
+def dutch() -> Iterator[None]:
+    """This process speaks Dutch for the test (as `--lang nl` makes the CLI choose): in-process
+    faces, the TUI under Pilot and the exports. A CLI subprocess takes `--lang nl` or LANG."""
+    from warroom import i18n
+
+    i18n.use("nl")
+    yield
+    i18n.use(i18n.DEFAULT)
 
 
 # ── drills ──
