@@ -13,7 +13,7 @@ import pytest
 import tomli_w
 
 from tests.conftest import run_cli, tmpfs, wait_for
-from tests.test_monitor import lease_holder, set_mode, sim_home, simulator  # noqa: F401  (fixtures)
+from tests.test_monitor import lease_holder, set_mode, sim_home  # noqa: F401  (fixtures)
 from warroom.clock import MovableClock, iso
 
 

@@ -25,7 +25,7 @@ import tomli_w
 
 from tests.conftest import ROOT, Process, assert_clean_failure, run_cli, tmpfs, wait_for
 from tests.helpers import immutable
-from tests.test_monitor import set_mode, sim_home, simulator  # noqa: F401  (fixtures)
+from tests.test_monitor import set_mode, sim_home  # noqa: F401  (fixtures)
 
 PLAYBOOK = "cloud-hosting-outage"
 

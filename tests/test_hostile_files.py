@@ -21,7 +21,7 @@ import pytest
 import tomli_w
 
 from tests.conftest import ROOT, wait_for
-from tests.test_monitor import lease_holder, samples_between, sim_home, simulator  # noqa: F401 (fixtures)
+from tests.test_monitor import lease_holder, samples_between, sim_home  # noqa: F401 (fixtures)
 from warroom.clock import iso
 from warroom.text import is_safe
 

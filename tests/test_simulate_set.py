@@ -10,7 +10,7 @@ import pytest
 
 from tests import hostile
 from tests.conftest import assert_clean_failure, run_cli
-from tests.test_monitor import sim_home, simulator  # noqa: F401  (fixtures)
+from tests.test_monitor import sim_home  # noqa: F401  (fixtures)
 from warroom.demo import demo_config
 from warroom.services import library
 from warroom.services import simulator as simulator_service
