@@ -43,7 +43,7 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
     if demo:
         from warroom.demo import quicken_playbooks
 
-        quicken_playbooks(root / "playbooks")
+        quicken_playbooks(root / "playbooks", lang or "en")
     echo(f"created war-room home {line(root)}")
     echo(f"  edit {line(root / 'warroom.toml')} for your suppliers, services, people and notify targets")
     echo(f"  playbooks in {line(root / 'playbooks')}; check them with: warroom --home {line(root)} playbook validate")
