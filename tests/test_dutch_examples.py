@@ -6,10 +6,18 @@ has Dutch config and playbooks and its drill still runs."""
 from __future__ import annotations
 
 import filecmp
+import json
+import os
+import re
+import subprocess
+import sys
 import tomllib
+import uuid
 from pathlib import Path
 
-from tests.conftest import ROOT, run_cli
+import pytest
+
+from tests.conftest import ROOT, need_tool, run_cli, wait_for
 from warroom import identity
 from warroom.config import load_config
 from warroom.home import bundled_playbooks, example_config
@@ -199,3 +207,52 @@ def test_the_readme_tells_how_the_language_is_chosen():
     section = section[: section.index("\n## ", 1)]
     for said in ("[settings] language", "--lang", "LANG", "GLOSSARY.md", "catalogue update", "init --lang nl", "demo --lang nl"):
         assert said in section, said
+
+
+@pytest.mark.xdist_group("terminals")  # a real terminal with a TUI and its monitor: one at a time
+def test_the_dutch_demo_and_its_drill_in_a_real_terminal_then_the_english_one_in_the_same_home(tmp_path):
+    """`LANG=nl_NL.UTF-8 warroom demo --drill` in tmux: the Dutch home, its drill's Dutch playbook
+    and injects on screen; then `warroom demo --lang en` in the same home is English again."""
+    need_tool("tmux", "tmux")
+    home = tmp_path / "demo"
+    socket = f"warroom-nl-{uuid.uuid4().hex[:8]}"  # a tmux server of this test's own
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    settings = tmp_path / "tmux.conf"
+    settings.write_text("set -g default-size 120x40\n")
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, env=environment).stdout
+
+    def see(test, what: str, timeout: float = 90) -> None:
+        try:
+            wait_for(test, timeout=timeout, what=what)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}; the screen was:\n{tmux('capture-pane', '-t', 'demo', '-p')}") from None
+
+    def screen() -> str:
+        return tmux("capture-pane", "-t", "demo", "-p")
+
+    def ended() -> bool:
+        return "demo" not in tmux("list-sessions", "-F", "#{session_name}")
+
+    try:
+        tmux("-f", str(settings), "new-session", "-d", "-s", "demo",
+             f"cd {ROOT} && LANG=nl_NL.UTF-8 {sys.executable} -m warroom --home {home} demo --drill")
+        see(lambda: "Crisiskamer ministerie van Sociale Zaken (demo)" in screen(), "the Dutch demo's board")
+        see(lambda: re.search(r"#1\s.*Uitval van de primaire", screen()), "the demo's drill, its playbook in Dutch")
+        see(lambda: "Klantcontactcentrum" in screen() or "inject 2" in screen(), "the drill's second inject", timeout=120)
+        tmux("kill-session", "-t", "demo")
+        wait_for(ended, timeout=30, what="the Dutch demo to end")
+        assert tomllib.loads((home / "warroom.toml").read_text(encoding="utf-8"))["settings"]["language"] == "nl"
+        assert _dutch(home / "playbooks")
+
+        tmux("-f", str(settings), "new-session", "-d", "-s", "demo", f"cd {ROOT} && {sys.executable} -m warroom --home {home} demo --lang en")
+        see(lambda: "Ministry of Social Affairs" in screen(), "the English demo's board in the same home")
+        assert "language" not in tomllib.loads((home / "warroom.toml").read_text(encoding="utf-8"))["settings"]
+        assert not _dutch(home / "playbooks")
+    finally:
+        tmux("kill-server")
+    listed = run_cli("incident", "list", "--json", home=home)
+    (drill,) = json.loads(listed.stdout)
+    assert drill["playbook"] == "cloud-hosting-outage" and drill["status"] in ("resolved", "open")
+    assert run_cli("verify", home=home).returncode == 0

@@ -139,7 +139,7 @@ _COMMENTS = {
         "header": ": elke leverancier wordt nagebootst door `warroom simulate` op loopback.",
         "interval": "de demo controleert vaak, zodat een storing binnen enkele seconden te zien is",
         "simulator": "een leverancier laten uitvallen: curl -X PUT {base}/_control/nlcloud -d '{{\"mode\": \"down\"}}'",
-        "you": "uzelf, die de demo draait",
+        "you": "uzelf: u draait de demo",
         "trigger": "van de demo: het meegeleverde draaiboek wacht langer",
     },
 }

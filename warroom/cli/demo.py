@@ -24,7 +24,8 @@ def demo_root() -> Path:
               help=f"Also start a compressed drill ({DEMO_DRILL}, {DEMO_SPEED:g}× faster) that runs by itself: watch its injects arrive "
                    "and its faults break suppliers; press m in its room for the script, v for the review.")
 @click.option("--lang", type=click.Choice(LANGUAGES),
-              help="Language of the demo: its screens, and its home's config and playbooks (default: the language chosen for this command, then $LANG).")
+              help="Language of the demo: its screens, and its home's config and playbooks (default: as for any command: warroom --lang, "
+                   "the --home's [settings] language, then $LANG).")
 @pass_env
 def demo(env: Env, fresh: bool, drill: bool, lang: str | None) -> int:
     """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
