@@ -187,7 +187,7 @@ def test_the_demo_home_in_dutch_has_dutch_config_and_playbooks_and_its_drill_run
     assert run_cli("verify", home=root).returncode == 0
 
 
-def test_a_dutch_demo_leaves_a_home_of_the_administrators_own_playbook_alone(tmp_path):
+def test_a_demo_in_another_language_leaves_a_playbook_of_the_homes_own_alone(tmp_path):
     from warroom.cli.demo import prepare
 
     root = tmp_path / "demo"

@@ -4,7 +4,8 @@ Generated from the example config, so the demo shows the same suppliers, service
 playbooks an administrator starts from; only the check URLs, the simulator address, a quicker
 check interval and the playbooks' shorter trigger windows differ: a newcomer who breaks a supplier
 sees the whole story (break, detect, suggest) within a minute, not after the bundled playbooks'
-realistic five or thirty minutes."""
+realistic five or thirty minutes. In Dutch (`lang="nl"`) it is made from the Dutch example config
+and playbooks, which have the English ones' ids."""
 
 from __future__ import annotations
 
