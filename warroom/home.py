@@ -31,17 +31,21 @@ def default_root() -> Path:
     return Path(user_data_dir("warroom", appauthor=False))
 
 
-def bundled_playbooks() -> Path:
-    """The example playbooks: inside the wheel when installed, the repository's playbooks/ otherwise."""
+def bundled_playbooks(lang: str = "en") -> Path:
+    """The example playbooks: inside the wheel when installed, the repository's playbooks/ otherwise.
+    English ones at the top; each other language's in a folder of its name (`nl/`), with the same
+    file names and ids, so a home, a drill or a script names a scenario the same in every language."""
     package = Path(__file__).parent
     for candidate in (package / "_bundled" / "playbooks", package.parent / "playbooks"):
         if candidate.is_dir():
-            return candidate
+            return candidate if lang == "en" else candidate / lang
     raise FileNotFoundError("the bundled playbooks are missing from this installation")
 
 
-def example_config() -> Path:
-    return Path(__file__).parent / "examples" / CONFIG
+def example_config(lang: str = "en") -> Path:
+    """The example warroom.toml; another language's beside it in a folder of its name (same ids)."""
+    examples = Path(__file__).parent / "examples"
+    return examples / CONFIG if lang == "en" else examples / lang / CONFIG
 
 
 _FOUND_SAFE: set[tuple[Path, str | None]] = set()  # homes this process checked and found safe
@@ -192,12 +196,14 @@ def _group_id(name: str) -> int:
 
 
 def init(root: Path, *, group: str | None = None, config_text: str | None = None, made: list[Path] | None = None,
-         db_url: str | None = None) -> Home:
+         db_url: str | None = None, lang: str | None = None) -> Home:
     """Create a home: config, playbooks, schemas, key pair and database, private to the owner (and
     group). `made` collects every path this creates (and the database's companions to come), so a
     failure later on can take them away again with `unmake`: a half-made home is worse than none.
     `db_url`: a PostgreSQL database the home uses instead of a file of its own (a site of a war-room
-    shared by several); it is created (migrated) when the home is first opened."""
+    shared by several); it is created (migrated) when the home is first opened. `lang`: the language
+    chosen for the home: its example config and playbooks in that language, and the config's
+    `[settings] language` saying so; without it, the English examples and no setting."""
     from warroom.config import Config
     from warroom.playbooks.schema import Playbook
     from warroom.store.engine import create_private_file, sqlite_path
@@ -240,13 +246,15 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
             if gid is not None:
                 os.chown(folder, -1, gid)
             os.chmod(folder, mode)
-        config = config_text if config_text is not None else example_config().read_text(encoding="utf-8")
+        config = config_text if config_text is not None else example_config(lang or "en").read_text(encoding="utf-8")
+        if lang and "\nlanguage = " not in config:
+            config = config.replace("[settings]\n", f'[settings]\nlanguage = "{lang}"\n', 1)
         if group:
             config = config.replace("[settings]\n", f'[settings]\ngroup = "{group}"\n', 1)
         claim(home.config_path).write_text(config, encoding="utf-8")
         claim(root / CONFIG_SCHEMA).write_text(json.dumps(Config.model_json_schema(), indent=2) + "\n", encoding="utf-8")
         claim(root / PLAYBOOKS / PLAYBOOK_SCHEMA).write_text(json.dumps(Playbook.model_json_schema(), indent=2) + "\n", encoding="utf-8")
-        for source in sorted(bundled_playbooks().glob("*.toml")):
+        for source in sorted(bundled_playbooks(lang or "en").glob("*.toml")):
             shutil.copyfile(source, claim(root / PLAYBOOKS / source.name))
         from warroom.witness import generate_key
 

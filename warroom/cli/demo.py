@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.i18n import LANGUAGES
 
-DEMO_MARK = "# The demo war-room"
 DEMO_DRILL, DEMO_SPEED = "cloud-hosting-outage", 20.0  # its 50-minute script in two and a half minutes
 
 
@@ -23,28 +23,27 @@ def demo_root() -> Path:
 @click.option("--drill", "drill", is_flag=True,
               help=f"Also start a compressed drill ({DEMO_DRILL}, {DEMO_SPEED:g}× faster) that runs by itself: watch its injects arrive "
                    "and its faults break suppliers; press m in its room for the script, v for the review.")
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help="Language of the demo: its screens, and its home's config and playbooks (default: as for any command: warroom --lang, "
+                   "the --home's [settings] language, then $LANG).")
 @pass_env
-def demo(env: Env, fresh: bool, drill: bool) -> int:
+def demo(env: Env, fresh: bool, drill: bool, lang: str | None) -> int:
     """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
-    import os
     import shutil
     import subprocess
     import sys
 
-    from warroom import files, identity
-    from warroom.clock import SystemClock
-    from warroom.demo import demo_config, dependencies, quicken_playbooks
-    from warroom.errors import BadInput, WarroomError
+    from warroom import i18n
+    from warroom.demo import dependencies
+    from warroom.errors import WarroomError
     from warroom.home import Home
-    from warroom.services import homes
-    from warroom.tomlsource import MAX_BYTES
     from warroom.tui import app
 
+    if lang:
+        i18n.use(lang)  # the language was chosen before click parsed `demo --lang`
+    lang = i18n.current()
     root = env.home_option or demo_root()
-    config = root / "warroom.toml"
-    if os.path.lexists(config) and DEMO_MARK.encode() not in files.read_bytes(
-            config, files.name_of(config), limit=MAX_BYTES, what="a playbook or config"):
-        raise BadInput(f"{root} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)")
+    refuse_other_homes(root)
     if fresh and root.exists():
         shutil.rmtree(root)
     depends = [f"--depends={child}={','.join(parents)}" for child, parents in dependencies().items()]
@@ -54,12 +53,7 @@ def demo(env: Env, fresh: bool, drill: bool) -> int:
         port = simulator.stdout.readline().strip()
         if not port.isdigit():
             raise WarroomError("the supplier simulator did not start")
-        text = demo_config(int(port), commander=identity.os_user())
-        if (root / "warroom.toml").exists():
-            (root / "warroom.toml").write_text(text, encoding="utf-8")  # the simulator's port differs each run
-        else:
-            homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text)
-        quicken_playbooks(root / "playbooks")  # every run: a demo home made by an older version gets them too
+        prepare(root, int(port), lang)
         end_demo_drills(Home(root))  # an earlier demo's drill, left running when it was killed, is not this demo's
         if drill:
             _start_drill(Home(root))
@@ -71,6 +65,47 @@ def demo(env: Env, fresh: bool, drill: bool) -> int:
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
+
+
+def refuse_other_homes(root: Path) -> None:
+    """BadInput when `root` is a war-room home that a demo did not make: the demo rewrites its config."""
+    import os
+
+    from warroom import files
+    from warroom.demo import DEMO_MARKS
+    from warroom.errors import BadInput
+    from warroom.tomlsource import MAX_BYTES
+
+    config = root / "warroom.toml"
+    if not os.path.lexists(config):
+        return
+    text = files.read_bytes(config, files.name_of(config), limit=MAX_BYTES, what="a playbook or config")
+    if not any(mark.encode() in text for mark in DEMO_MARKS):
+        raise BadInput(f"{root} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)")
+
+
+def prepare(root: Path, port: int, lang: str) -> None:
+    """The demo home at `root`, speaking `lang`, its suppliers served by the simulator at `port`:
+    made the first time; its config written again each run (the simulator's port differs), and its
+    bundled playbooks put in `lang` when the previous demo spoke another language."""
+    from warroom import files, identity
+    from warroom.clock import SystemClock
+    from warroom.demo import demo_config, language_of, quicken_playbooks, replace_playbooks
+    from warroom.services import homes
+    from warroom.tomlsource import MAX_BYTES
+
+    text = demo_config(port, commander=identity.os_user(), lang=lang)
+    config = root / "warroom.toml"
+    if config.exists():
+        before = files.read_bytes(config, files.name_of(config), limit=MAX_BYTES, what="a playbook or config").decode("utf-8", "replace")
+        if language_of(before) != lang:
+            replace_playbooks(root / "playbooks", lang)
+        config.write_text(text, encoding="utf-8")
+    else:
+        # English makes the home as it always has (no language setting); Dutch's config says nl itself.
+        homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), config_text=text,
+                     lang=None if lang == "en" else lang)
+    quicken_playbooks(root / "playbooks", lang)  # every run: a demo home made by an older version gets them too
 
 
 def end_demo_drills(home) -> list[int]:

@@ -9,6 +9,7 @@ import click
 from warroom.cli import Env, pass_env
 from warroom.cli.output import echo, echo_json
 from warroom.cli.params import TEXT
+from warroom.i18n import LANGUAGES
 from warroom.text import line
 
 
@@ -17,24 +18,32 @@ from warroom.text import line
 @click.option("--group", type=TEXT, help="OS group that shares the home (folder 3770, files 0660; the key 0600, its owner signs); default: owner only.")
 @click.option("--demo", is_flag=True, help="Point every supplier at the simulator (warroom simulate).")
 @click.option("--simulator-port", default=None, type=click.IntRange(1, 65535), help="With --demo: the simulator's port (default 47800).")
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help="Language of the home: its example config and playbooks, and [settings] language (default: English examples, no setting).")
 @pass_env
-def init(env: Env, directory: Path | None, group: str | None, demo: bool, simulator_port: int | None) -> None:
+def init(env: Env, directory: Path | None, group: str | None, demo: bool, simulator_port: int | None, lang: str | None) -> None:
     """Create a war-room home with example config and playbooks."""
-    from warroom import identity
+    from warroom import i18n, identity
     from warroom.clock import SystemClock
     from warroom.services import homes
 
+    # `warroom --lang nl init` asks for a Dutch home as `init --lang nl` does; the user's LANG alone
+    # does not: a home's language is the administrator's choice for every user, made on purpose.
+    lang = lang or click.get_current_context().find_root().params.get("lang")
+    if lang:
+        i18n.use(lang)  # init --lang nl speaks Dutch too, though the language was chosen before click parsed it
     root = directory or env.home.root
     config_text = None
     if demo:
         from warroom.demo import DEMO_PORT, demo_config
 
-        config_text = demo_config(simulator_port or DEMO_PORT, commander=identity.os_user())
-    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text, db_url=env.db)
+        config_text = demo_config(simulator_port or DEMO_PORT, commander=identity.os_user(), lang=lang or "en")
+    homes.create(root, clock=SystemClock(), actor=identity.os_user(), origin=identity.origin(), group=group, config_text=config_text,
+                 db_url=env.db, lang=lang)
     if demo:
         from warroom.demo import quicken_playbooks
 
-        quicken_playbooks(root / "playbooks")
+        quicken_playbooks(root / "playbooks", lang or "en")
     echo(f"created war-room home {line(root)}")
     echo(f"  edit {line(root / 'warroom.toml')} for your suppliers, services, people and notify targets")
     echo(f"  playbooks in {line(root / 'playbooks')}; check them with: warroom --home {line(root)} playbook validate")

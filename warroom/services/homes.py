@@ -13,12 +13,13 @@ from warroom.store import eventlog
 
 
 def create(root: Path, *, clock: Clock, actor: str, origin: dict[str, Any], group: str | None = None, config_text: str | None = None,
-           db_url: str | None = None) -> homes.Home:
+           db_url: str | None = None, lang: str | None = None) -> homes.Home:
     """All or nothing: a home whose files were made but whose first event could not be recorded is
-    taken away again, so no half-made home (an empty warroom.db) is left for the next command."""
+    taken away again, so no half-made home (an empty warroom.db) is left for the next command.
+    `lang`: the language chosen for it (its example config and playbooks, and the setting)."""
     made: list[Path] = []
     try:
-        home = homes.init(root, group=group, config_text=config_text, made=made, db_url=db_url)
+        home = homes.init(root, group=group, config_text=config_text, made=made, db_url=db_url, lang=lang)
         store = home.open_store(new=True)
         try:
             with store.write() as session:
