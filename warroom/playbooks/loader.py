@@ -14,7 +14,6 @@ from warroom.errors import BadInput, InvalidFile
 from warroom.i18n import N_, _
 from warroom.playbooks.schema import Playbook
 
-
 _USED_BY = {"step": N_("duplicate id {id} (already used by a step)"), "decision": N_("duplicate id {id} (already used by a decision)")}
 _UNKNOWN_TARGET = N_("unknown notify target {target} (define [notify.{name}] in warroom.toml)")
 
