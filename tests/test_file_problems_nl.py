@@ -114,7 +114,7 @@ PYDANTIC_CASES = [
     ('[[services]]\nid = "s"\nname = "S"\nsector = "care"\ndepends_on = []\n', "services[0].depends_on", "too_short",
      "Lijst moet na validatie minstens 1 element bevatten, niet 0"),
     ('[[suppliers]]\nid = "a"\nname = "A"\n[[suppliers.maintenance]]\nstart = "tomorrow"\nend = 2026-12-07T22:00:00+01:00\n',
-     "suppliers[0].maintenance[0].start", "datetime_from_date_parsing", "Invoer moet een geldige datum-tijd of datum zijn ("),
+     "suppliers[0].maintenance[0].start", "datetime_from_date_parsing", "Invoer moet een geldige datum-tijd of datum zijn (de invoer is te kort)"),
     ('[settings]\ntitel = "x"\n', "settings.titel", "extra_forbidden", "onbekende sleutel (een tikfout?"),
     ('[[suppliers]]\nid = "a"\n', "suppliers[0].name", "missing", "verplichte sleutel ontbreekt"),
 ]

@@ -78,6 +78,30 @@ FIELD_TYPES = (C_("pydantic collection", "List"), C_("pydantic collection", "Dic
                C_("pydantic collection", "Tuple"), C_("pydantic collection", "Data"))
 
 
+# Why a date or time did not parse (the `{error}` of date_parsing and datetime_parsing), as
+# pydantic's date parser says it; one not here stays English inside the translated sentence.
+PARSER_ERRORS = {text: text for text in (
+    N_("input is too short"),
+    N_("input is too long"),
+    N_("unexpected extra characters at the end of the input"),
+    N_("invalid character in year"),
+    N_("invalid character in month"),
+    N_("invalid character in day"),
+    N_("invalid character in hour"),
+    N_("invalid character in minute"),
+    N_("invalid character in second"),
+    N_("invalid date separator, expected `-`"),
+    N_("invalid time separator, expected `:`"),
+    N_("invalid datetime separator, expected `T`, `t`, `_` or space"),
+    N_("month value is outside expected range of 1-12"),
+    N_("day value is outside expected range"),
+    N_("hour value is outside expected range of 0-23"),
+    N_("minute value is outside expected range of 0-59"),
+    N_("second value is outside expected range of 0-59"),
+    N_("invalid timezone sign"),
+)}
+
+
 def _said(value: Any) -> str:
     """A ctx value as pydantic writes it into its message: `1`, `0.5`, `'a' or 'b'`."""
     return str(value)
@@ -96,6 +120,8 @@ def message(error: dict[str, Any]) -> str:
             if "field_type" in said:
                 said["field_type"] = i18n.pgettext(_COLLECTION, said["field_type"]) if said["field_type"] in FIELD_TYPES else said["field_type"]
             return template(int(ctx[count])).format(**said)
+        if said.get("error") in PARSER_ERRORS:
+            said["error"] = _(said["error"])
         if kind in ("literal_error", "enum") and "expected" in said:
             said["expected"] = _alternatives(said["expected"])
         return _(MESSAGES[kind]).format(**said)
