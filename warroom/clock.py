@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Protocol
 
+from warroom.i18n import _
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -68,12 +70,12 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
             return when
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a time: write 10:05, 2026-11-29 10:05 or 2026-11-29T10:05+01:00") from None
+        raise ValueError(_("{text} is not a time: write 10:05, 2026-11-29 10:05 or 2026-11-29T10:05+01:00").format(text=repr(text))) from None
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=local)
     try:
         parsed.astimezone(UTC)  # the stored spelling; at the calendar's ends there is none
     except OverflowError:
-        raise ValueError(f"{text!r} is out of range: write a time near the incident, like 10:05 or 2026-11-29 10:05") from None
+        raise ValueError(_("{text} is out of range: write a time near the incident, like 10:05 or 2026-11-29 10:05").format(text=repr(text))) from None
     return parsed
 
 
@@ -99,5 +101,5 @@ def parse_day(text: str) -> date:
     """A calendar day written `YYYY-MM-DD` exactly (ValueError otherwise): `date.fromisoformat`
     alone also takes `20260105` and `2026-W01-1`, and strptime takes `2026-1-5`."""
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise ValueError(f"{text!r} is not written YYYY-MM-DD")
+        raise ValueError(_("{text} is not written YYYY-MM-DD").format(text=repr(text)))
     return date.fromisoformat(text)

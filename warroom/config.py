@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from warroom import clock, countries, defaults, tomlsource
 from warroom.errors import InvalidFile
 from warroom.fields import AwareDatetime, Model, PositiveDuration, Slug
+from warroom.i18n import N_, _
 from warroom.obligations import Obligation
 
 Role = Literal["commander", "coordinator", "scribe", "facilitator", "observer"]
@@ -37,18 +38,18 @@ def usable_url(value: str) -> str:
     would otherwise fail every round of the monitor instead of once, in the file, at its line."""
     bad = next((i for i, c in enumerate(value) if not c.isprintable() or c.isspace()), None)
     if bad is not None:
-        raise ValueError(f"{value!r} holds an invisible, space or control character (U+{ord(value[bad]):04X} at "
-                         f"character {bad + 1}); type the address again")
+        raise ValueError(_("{value} holds an invisible, space or control character ({code} at character {position}); "
+                           "type the address again").format(value=repr(value), code=f"U+{ord(value[bad]):04X}", position=bad + 1))
     try:
         parts = urlsplit(value)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a usable URL ({exc})") from None
+        raise ValueError(_("{value} is not a usable URL ({reason})").format(value=repr(value), reason=exc)) from None
     try:
         port = parts.port
     except ValueError:
         port = 0
     if port == 0:
-        raise ValueError(f"{value!r} is not a usable URL: its port must be a number from 1 to 65535")
+        raise ValueError(_("{value} is not a usable URL: its port must be a number from 1 to 65535").format(value=repr(value)))
     host = parts.hostname
     if host:
         _usable_host(value, host)
@@ -60,7 +61,7 @@ def _usable_host(value: str, host: str) -> None:
         try:
             ipaddress.IPv4Address(host)
         except ValueError:
-            raise ValueError(f"{value!r}: {host!r} is not an IPv4 address") from None
+            raise ValueError(_("{value}: {host} is not an IPv4 address").format(value=repr(value), host=repr(host))) from None
         return
     if ":" in host:  # an IPv6 literal, which urlsplit has checked
         return
@@ -71,7 +72,8 @@ def _usable_host(value: str, host: str) -> None:
 
             idna.encode(host)
     except (UnicodeError, ValueError) as exc:
-        raise ValueError(f"{value!r}: {host!r} is not a host name that can be looked up ({exc})") from None
+        raise ValueError(_("{value}: {host} is not a host name that can be looked up ({reason})")
+                         .format(value=repr(value), host=repr(host), reason=exc)) from None
 
 
 class Settings(Model):
@@ -98,7 +100,7 @@ class Settings(Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a known time zone (like Europe/Amsterdam)") from None
+            raise ValueError(_("{value} is not a known time zone (like Europe/Amsterdam)").format(value=repr(value))) from None
         return value
 
 
@@ -128,14 +130,14 @@ class Check(Model):
         parts = urlsplit(self.url)
         if parts.scheme not in _SCHEMES[self.kind] or not parts.hostname:
             spelled = {"http": "http(s)://host/path", "statuspage": "https://host/api/v2/status.json", "tcp": "tcp://host:port", "tls": "tls://host:port"}
-            raise ValueError(f"a {self.kind} check needs a url like {spelled[self.kind]}, not {self.url!r}")
+            raise ValueError(_("a {kind} check needs a url like {example}, not {url}").format(kind=self.kind, example=spelled[self.kind], url=repr(self.url)))
         if self.kind in ("tcp", "tls"):
             try:
                 port = parts.port
             except ValueError:
                 port = None
             if port is None:
-                raise ValueError(f"{self.url!r} needs a port, like {self.kind}://host:443")
+                raise ValueError(_("{url} needs a port, like {example}").format(url=repr(self.url), example=f"{self.kind}://host:443"))
         return self
 
 
@@ -167,7 +169,7 @@ class Maintenance(Model):
     @model_validator(mode="after")
     def _ends_after_start(self) -> Maintenance:
         if self.end <= self.start:
-            raise ValueError("end must come after start")
+            raise ValueError(_("end must come after start"))
         return self
 
 
@@ -190,7 +192,7 @@ def _day(value: object) -> date:
             return clock.parse_day(value)
         except ValueError:
             pass
-    raise PydanticCustomError("day", "{value} is not a date: write it like 2027-06-30 (no quotes, no time)", {"value": repr(value)})
+    raise PydanticCustomError("day", _("{value} is not a date: write it like 2027-06-30 (no quotes, no time)"), {"value": repr(value)})
 
 
 Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date", "examples": ["2027-06-30"]})]
@@ -292,7 +294,7 @@ class NotifyTarget(Model):
             return None
         usable_url(value)
         if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError(_("{value} is not an http(s) URL").format(value=repr(value)))
         return value
 
 
@@ -372,10 +374,15 @@ class Config(Model):
         return {f.id: (s, f) for s in self.suppliers for f in s.fallbacks}
 
 
-def notified(reached: Iterable[str], *, drill: bool) -> str:
+_NO_DRILL_TARGETS = N_("no drill targets")
+
+
+def notified(reached: Iterable[str], *, drill: bool, shown: bool = False) -> str:
     """The targets a level reaches (`Config.reached`), or what a level that reaches no one says:
-    a drill's ladder names only targets marked for drills, so its empty level says so; a live one says "—"."""
-    return ", ".join(reached) or ("no drill targets" if drill else "—")
+    a drill's ladder names only targets marked for drills, so its empty level says so; a live one says "—".
+    English as event summaries store it; `shown`: in the reader's language (a screen, an export)."""
+    empty = (_(_NO_DRILL_TARGETS) if shown else _NO_DRILL_TARGETS) if drill else "—"
+    return ", ".join(reached) or empty
 
 
 def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list[str]:
@@ -391,40 +398,40 @@ def cross_check(config: Config, shown: str, locator: tomlsource.Locator) -> list
     fallback_ids: set[str] = set()
     for i, supplier in enumerate(config.suppliers):
         if supplier.id in supplier_ids:
-            at(("suppliers", i, "id"), f"duplicate supplier id {supplier.id!r}")
+            at(("suppliers", i, "id"), _("duplicate supplier id {id}").format(id=repr(supplier.id)))
         supplier_ids.add(supplier.id)
         for j, fallback in enumerate(supplier.fallbacks):
             if fallback.id in fallback_ids:
-                at(("suppliers", i, "fallbacks", j, "id"), f"duplicate fallback id {fallback.id!r}")
+                at(("suppliers", i, "fallbacks", j, "id"), _("duplicate fallback id {id}").format(id=repr(fallback.id)))
             fallback_ids.add(fallback.id)
             if config.people and fallback.owner not in config.people:
-                at(("suppliers", i, "fallbacks", j, "owner"), f"{fallback.owner!r} is not in [people]")
+                at(("suppliers", i, "fallbacks", j, "owner"), _("{owner} is not in [people]").format(owner=repr(fallback.owner)))
     for i, supplier in enumerate(config.suppliers):
         for parent in supplier.depends_on:
             if parent not in supplier_ids:
-                at(("suppliers", i, "depends_on"), f"unknown supplier {parent!r}")
+                at(("suppliers", i, "depends_on"), _("unknown supplier {id}").format(id=repr(parent)))
             elif parent == supplier.id:
-                at(("suppliers", i, "depends_on"), "a supplier cannot depend on itself")
+                at(("suppliers", i, "depends_on"), _("a supplier cannot depend on itself"))
     parents = {s.id: [p for p in s.depends_on if p in supplier_ids] for s in config.suppliers}
     for i, supplier in enumerate(config.suppliers):
         if _in_cycle(supplier.id, parents):
-            at(("suppliers", i, "depends_on"), f"circular dependency through {supplier.id!r}")
+            at(("suppliers", i, "depends_on"), _("circular dependency through {id}").format(id=repr(supplier.id)))
     service_ids: set[str] = set()
     for i, service in enumerate(config.services):
         if service.id in service_ids:
-            at(("services", i, "id"), f"duplicate service id {service.id!r}")
+            at(("services", i, "id"), _("duplicate service id {id}").format(id=repr(service.id)))
         service_ids.add(service.id)
         for supplier_id in service.depends_on:
             if supplier_id not in supplier_ids:
-                at(("services", i, "depends_on"), f"unknown supplier {supplier_id!r}")
+                at(("services", i, "depends_on"), _("unknown supplier {id}").format(id=repr(supplier_id)))
     obligation_ids: set[str] = set()
     for i, obligation in enumerate(config.reporting):
         if obligation.id in obligation_ids:
-            at(("reporting", i, "id"), f"duplicate obligation id {obligation.id!r}")
+            at(("reporting", i, "id"), _("duplicate obligation id {id}").format(id=repr(obligation.id)))
         obligation_ids.add(obligation.id)
         for j, target in enumerate(obligation.notify):
             if target not in config.notify:
-                at(("reporting", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}])")
+                at(("reporting", i, "notify", j), _("unknown notify target {target} (define [notify.{name}])").format(target=repr(target), name=target))
     return problems
 
 

@@ -12,7 +12,8 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, PlainSerialize
 from pydantic import BaseModel as _BaseModel
 from pydantic_core import PydanticCustomError
 
-from warroom import durations
+from warroom import durations, i18n
+from warroom.i18n import _
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
@@ -33,9 +34,10 @@ MAX_ID = 64
 def slug_problem(value: str) -> str | None:
     """Why `value` is no id, or None when it is one."""
     if len(value) > MAX_ID:
-        return f"{value[:40]!r}… ({len(value):,} characters) is too long for an id: at most {MAX_ID} characters"
+        return _("{start}… ({length} characters) is too long for an id: at most {most} characters").format(
+            start=repr(value[:40]), length=i18n.number(len(value)), most=MAX_ID)
     if not _SLUG.match(value):
-        return f"{value!r} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage"
+        return _("{value} is not an id: use lower-case letters, digits and single hyphens, like cloud-hosting-outage").format(value=repr(value))
     return None
 
 
@@ -57,13 +59,13 @@ def _duration(value: object) -> timedelta:
 
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
-        raise PydanticCustomError("positive", "must be longer than 0s, like 30s")
+        raise PydanticCustomError("positive", _("must be longer than 0s, like 30s"))
     return value
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise PydanticCustomError("aware", "needs a UTC offset, like 2026-12-06T22:00:00+01:00")
+        raise PydanticCustomError("aware", _("needs a UTC offset, like 2026-12-06T22:00:00+01:00"))
     return value
 
 

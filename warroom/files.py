@@ -18,18 +18,37 @@ import threading
 import time
 from pathlib import Path
 
+from warroom import i18n
 from warroom.errors import InvalidFile
+from warroom.i18n import N_, _
 from warroom.text import line
 
 DEADLINE = 3.0  # seconds: a local file of a few KB takes microseconds; anything slower is stuck
 
+# What is in a file's place: (test, what it says where a file was expected, where a folder was).
 _KINDS = [
-    (stat.S_ISDIR, "is a directory, not a file"),
-    (stat.S_ISFIFO, "is a FIFO, not a regular file"),
-    (stat.S_ISCHR, "is a character device, not a regular file"),
-    (stat.S_ISBLK, "is a block device, not a regular file"),
-    (stat.S_ISSOCK, "is a socket, not a regular file"),
+    (stat.S_ISDIR, N_("is a directory, not a file"), ""),
+    (stat.S_ISFIFO, N_("is a FIFO, not a regular file"), N_("is a FIFO, not a folder")),
+    (stat.S_ISCHR, N_("is a character device, not a regular file"), N_("is a character device, not a folder")),
+    (stat.S_ISBLK, N_("is a block device, not a regular file"), N_("is a block device, not a folder")),
+    (stat.S_ISSOCK, N_("is a socket, not a regular file"), N_("is a socket, not a folder")),
+    (stat.S_ISREG, "", N_("is a regular file, not a folder")),
 ]
+_OTHER_KIND = N_("is not a regular file")
+_OTHER_KIND_FOLDER = N_("is not a regular file, not a folder")
+# What the callers say a file is meant to be (`what`), for the size message in their language.
+_WHATS = (N_("a playbook or config"), N_("a config"), N_("a playbook"), N_("an export"), N_("a CA file"), N_("a key file"),
+          N_("the hints file"), N_("the monitor's life lock"))
+
+
+def _said(what: str) -> str:
+    """A caller's `what` in the chosen language when it is one of _WHATS; a file's name as it is."""
+    return _(what) if what in _WHATS else what
+
+
+def _figure(text: str) -> str:
+    """A decimal figure (`2.5` MB, `3` s) as the chosen language writes it: `2,5` in Dutch."""
+    return text if i18n.current() == i18n.DEFAULT else text.replace(".", ",")
 
 
 def name_of(path: Path | str) -> str:
@@ -39,7 +58,11 @@ def name_of(path: Path | str) -> str:
 
 
 def _not_regular(mode: int) -> str:
-    return next((why for test, why in _KINDS if test(mode)), "is not a regular file")
+    return _(next((why for test, why, _folder in _KINDS if why and test(mode)), _OTHER_KIND))
+
+
+def _not_folder(mode: int) -> str:
+    return _(next((why for test, _file, why in _KINDS if why and test(mode)), _OTHER_KIND_FOLDER))
 
 
 def _describe(path: Path) -> str | None:
@@ -53,22 +76,23 @@ def _read(path: Path, shown: str, limit: int, what: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise InvalidFile([f"{shown}: no such file"]) from None
+        raise InvalidFile([_("{file}: no such file").format(file=shown)]) from None
     except PermissionError:
-        raise InvalidFile([f"{shown}: permission denied"]) from None
+        raise InvalidFile([_("{file}: permission denied").format(file=shown)]) from None
     except OSError as exc:
         kind = _describe(path) if exc.errno == errno.ENXIO else None  # what open says of a socket
         if kind:
             raise InvalidFile([f"{shown}: {kind}"]) from None
         if exc.errno == errno.ELOOP:
-            raise InvalidFile([f"{shown}: a loop of symbolic links"]) from None
-        raise InvalidFile([f"{shown}: cannot open: {exc.strerror}"]) from None
+            raise InvalidFile([_("{file}: a loop of symbolic links").format(file=shown)]) from None
+        raise InvalidFile([_("{file}: cannot open: {reason}").format(file=shown, reason=exc.strerror)]) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InvalidFile([f"{shown}: {_not_regular(info.st_mode)}"])
         if info.st_size > limit:
-            raise InvalidFile([f"{shown}: file is {info.st_size / 1e6:.1f} MB; {what} must be under {limit / 1e6:g} MB"])
+            raise InvalidFile([_("{file}: file is {size} MB; {what} must be under {limit} MB").format(
+                file=shown, size=_figure(f"{info.st_size / 1e6:.1f}"), what=_said(what), limit=_figure(f"{limit / 1e6:g}"))])
         chunks, count = [], 0
         while count <= limit:  # a size of 0 can be a lie (/proc), and a file can grow while read
             chunk = os.read(fd, limit + 1 - count)
@@ -77,10 +101,11 @@ def _read(path: Path, shown: str, limit: int, what: str) -> bytes:
             chunks.append(chunk)
             count += len(chunk)
         if count > limit:
-            raise InvalidFile([f"{shown}: file is over {limit / 1e6:g} MB; {what} must be under {limit / 1e6:g} MB"])
+            raise InvalidFile([_("{file}: file is over {limit} MB; {what} must be under {limit} MB").format(
+                file=shown, what=_said(what), limit=_figure(f"{limit / 1e6:g}"))])
         return b"".join(chunks)
     except OSError as exc:
-        raise InvalidFile([f"{shown}: cannot read: {exc.strerror}"]) from None
+        raise InvalidFile([_("{file}: cannot read: {reason}").format(file=shown, reason=exc.strerror)]) from None
     finally:
         os.close(fd)
 
@@ -92,14 +117,14 @@ def folder_entries(path: Path, shown: str, suffix: str) -> list[str]:
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISDIR(mode):
-            kind = "is a regular file" if stat.S_ISREG(mode) else _not_regular(mode).split(",")[0]
-            raise InvalidFile([f"{shown}: {kind}, not a folder"])
+            raise InvalidFile([f"{shown}: {_not_folder(mode)}"])
         names = os.listdir(path)
     except FileNotFoundError:
-        raise InvalidFile([f"{shown}: no such folder"]) from None
+        raise InvalidFile([_("{file}: no such folder").format(file=shown)]) from None
     except OSError as exc:
-        why = "a loop of symbolic links" if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}"
-        raise InvalidFile([f"{shown}: {why}"]) from None
+        if exc.errno == errno.ELOOP:
+            raise InvalidFile([_("{file}: a loop of symbolic links").format(file=shown)]) from None
+        raise InvalidFile([_("{file}: cannot be read: {reason}").format(file=shown, reason=exc.strerror)]) from None
     return sorted(name for name in names if name.endswith(suffix) and not name.startswith("."))
 
 
@@ -119,7 +144,8 @@ def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float
     reader.start()
     reader.join(deadline)
     if reader.is_alive():
-        raise InvalidFile([f"{shown}: could not be read within {deadline:g} s (a hung network file system?)"])
+        raise InvalidFile([_("{file}: could not be read within {seconds} s (a hung network file system?)").format(
+            file=shown, seconds=_figure(f"{deadline:g}"))])
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["data"]  # type: ignore[return-value]
@@ -176,6 +202,7 @@ def lock_within(fd: int, seconds: float, what: str, *, since: float | None = Non
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise WarroomError(f"{what} has been held by another process for {seconds:g} s; nothing was recorded, try again") from None
+                raise WarroomError(_("{what} has been held by another process for {seconds} s; nothing was recorded, try again").format(
+                    what=_said(what), seconds=_figure(f"{seconds:g}"))) from None
             time.sleep(pause)
             pause = min(pause * 2, 0.002)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from warroom import text
 from warroom.errors import BadInput, DatabaseDamaged, WarroomError
+from warroom.i18n import _
 
 CONFIG = "warroom.toml"
 DATABASE = "warroom.db"
@@ -39,7 +40,7 @@ def bundled_playbooks(lang: str = "en") -> Path:
     for candidate in (package / "_bundled" / "playbooks", package.parent / "playbooks"):
         if candidate.is_dir():
             return candidate if lang == "en" else candidate / lang
-    raise FileNotFoundError("the bundled playbooks are missing from this installation")
+    raise FileNotFoundError(_("the bundled playbooks are missing from this installation"))
 
 
 def example_config(lang: str = "en") -> Path:
@@ -97,7 +98,7 @@ class Home:
         require_utf8(self.root)
         if not os.path.lexists(self.config_path):  # anything else there is named by the config's own reader
             shown = text.line(self.root, 200)  # a path is whatever was typed, 100 KB included
-            raise BadInput(f"no war-room home at {shown} (create one: warroom init {shown})")
+            raise BadInput(_("no war-room home at {path} (create one: warroom init {path})").format(path=shown))
         if (self.root, self.db_url) not in _FOUND_SAFE:  # a command asks several times; the files are walked once
             self.refuse_unsafe()
             _FOUND_SAFE.add((self.root, self.db_url))
@@ -105,7 +106,8 @@ class Home:
 
     def unsafe(self) -> list[str]:
         """Each file or folder that decides what this home does or proves, and that anyone on the
-        host may write to, as a one-line message with the chmod that fixes it.
+        host may write to, as a one-line message with the chmod that fixes it (refuse_unsafe says
+        that the home is refused for it).
 
         Anyone who can write warroom.toml can make themselves commander; playbooks decide what an
         incident asks; the key, warroom.pub and witness.log are the proof against truncation; the
@@ -124,8 +126,8 @@ class Home:
             if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                 return  # a FIFO or a device among the playbooks: the loader refuses to read it
             found.append(
-                f"refusing to open the war-room home: {text.line(path)} can be written by anyone on this host "
-                f"(mode {stat.S_IMODE(mode):04o}); run: chmod o-w {text.line(shlex.quote(str(path)))}"
+                _("{path} can be written by anyone on this host (mode {mode}); run: chmod o-w {quoted}")
+                .format(path=text.line(path), mode=f"{stat.S_IMODE(mode):04o}", quoted=text.line(shlex.quote(str(path))))
             )
 
         above = {p for start in (Path(os.path.abspath(self.root)), self.root.resolve()) for p in start.parents}
@@ -152,7 +154,7 @@ class Home:
     def refuse_unsafe(self) -> None:
         found = self.unsafe()
         if found:
-            raise BadInput(found[0])
+            raise BadInput(_("refusing to open the war-room home: {problem}").format(problem=found[0]))
 
     def open_store(self, *, new: bool = False):
         """The migrated database of a safe home; every write is witnessed. Only `new` (init, which
@@ -163,12 +165,12 @@ class Home:
         self.require()
         path = sqlite_path(self.url)
         if path is not None and not path.exists():
-            raise BadInput(f"no database at {path} (create a home with: warroom init)")
+            raise BadInput(_("no database at {path} (create a home with: warroom init)").format(path=path))
         if path is not None and not new and _empty(path):
             # SQLite takes an empty file for a new database: a truncated log would silently start
             # again from incident #1, its history gone and nobody told.
-            raise WarroomError(f"the database {path} is empty (0 bytes): its log is gone; restore it from a backup "
-                               "(nothing was changed; only warroom init creates a database)")
+            raise WarroomError(_("the database {path} is empty (0 bytes): its log is gone; restore it from a backup "
+                                 "(nothing was changed; only warroom init creates a database)").format(path=path))
         from sqlalchemy.exc import DatabaseError
 
         engine = make_engine(self.url)
@@ -176,7 +178,8 @@ class Home:
             migrate.upgrade(engine)
         except DatabaseError as exc:
             engine.dispose()
-            raise DatabaseDamaged(f"the database {path or self.url} cannot be read: {exc.orig}; check it with: warroom verify") from None
+            raise DatabaseDamaged(_("the database {path} cannot be read: {reason}; check it with: warroom verify")
+                                  .format(path=path or self.url, reason=exc.orig)) from None
         return Store(engine, witness=self.witness() if self.own_database else None)
 
 
@@ -192,7 +195,7 @@ def _group_id(name: str) -> int:
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:
-        raise BadInput(f"--group: no such group {name!r} on this host") from None
+        raise BadInput(_("--group: no such group {name} on this host").format(name=repr(name))) from None
 
 
 def init(root: Path, *, group: str | None = None, config_text: str | None = None, made: list[Path] | None = None,
@@ -210,8 +213,8 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
 
     made = [] if made is None else made
     if db_url is not None and sqlite_path(db_url) is not None:
-        raise BadInput("init creates the home's own SQLite database; --db with init names a PostgreSQL database "
-                       "(postgresql+psycopg://host/db) for the home to use instead")
+        raise BadInput(_("init creates the home's own SQLite database; --db with init names a PostgreSQL database "
+                         "(postgresql+psycopg://host/db) for the home to use instead"))
 
     def claim(path: Path) -> Path:
         if not os.path.lexists(path):
@@ -222,7 +225,7 @@ def init(root: Path, *, group: str | None = None, config_text: str | None = None
     home = Home(root, db_url)
     for name in (CONFIG, DATABASE, KEY):
         if (root / name).exists():
-            raise BadInput(f"{root} is already a war-room home ({name} exists); nothing was changed")
+            raise BadInput(_("{path} is already a war-room home ({name} exists); nothing was changed").format(path=root, name=name))
     home.refuse_unsafe()
     gid = _group_id(group) if group else None
     # A group home is sticky: members share the files, but only an owner may rename or delete
@@ -303,5 +306,5 @@ def require_utf8(root: Path) -> None:
     except (UnicodeDecodeError, UnicodeEncodeError):
         from warroom.files import name_of
 
-        raise BadInput(f"the war-room home {name_of(root)}: its path is not valid UTF-8 (shown with \ufffd), and "
-                       "warroom needs one that is: rename the folder") from None
+        raise BadInput(_("the war-room home {path}: its path is not valid UTF-8 (shown with {mark}), and "
+                         "warroom needs one that is: rename the folder").format(path=name_of(root), mark="\ufffd")) from None

@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from warroom import files
+from warroom import files, i18n, pydantic_messages
 from warroom.errors import InvalidFile
+from warroom.i18n import N_, _
 from warroom.text import line
 
 MAX_BYTES = 1_000_000  # a playbook or config is a few KB; anything near this is a mistake, not a file
@@ -30,6 +31,49 @@ _KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
 _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?")
 _PART = re.compile(_KEY_PART)
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_AT_END = "(at end of document)"
+
+# tomllib's messages (Python 3.11 to 3.13), reworded in the chosen language; one that is not here
+# (a newer Python's) keeps tomllib's English. A group is the file's own text (a key, a character).
+_SYNTAX = [(re.compile(pattern), template) for pattern, template in (
+    (r"Invalid statement", N_("invalid statement")),
+    (r"Expected newline or end of document after a statement", N_("expected a new line or the end of the file after a statement")),
+    (r"Expected (?P<expected>'.*')", N_("expected {expected}")),
+    (r"Found invalid character (?P<char>.+)", N_("invalid character {char}")),
+    (r"Illegal character (?P<char>.+)", N_("invalid character {char}")),
+    (r"Cannot declare (?P<key>.+) twice", N_("{key} is declared twice")),
+    (r"Cannot overwrite a value", N_("a value cannot be overwritten (is a key there twice?)")),
+    (r"Expected '\]' at the end of a table declaration", N_("expected ']' at the end of a table header")),
+    (r"Expected '\]\]' at the end of an array declaration", N_("expected ']]' at the end of an array of tables header")),
+    (r"Cannot mutate immutable namespace (?P<key>.+)", N_("{key} is already defined and cannot be extended")),
+    (r"Cannot redefine namespace (?P<key>.+)", N_("{key} cannot be defined again")),
+    (r"Expected '=' after a key in a key/value pair", N_("expected '=' after a key")),
+    (r"Invalid initial character for a key part", N_("invalid first character of a key")),
+    (r"Unclosed array", N_("array not closed")),
+    (r"Duplicate inline table key (?P<key>.+)", N_("key {key} appears twice in an inline table")),
+    (r"Unclosed inline table", N_("inline table not closed")),
+    (r"Unescaped '\\' in a string", N_("a lone '\\' in a string (write '\\\\')")),
+    (r"Invalid hex value", N_("invalid hexadecimal value")),
+    (r"Escaped character is not a Unicode scalar value", N_("escaped character is not a Unicode scalar value")),
+    (r"Unterminated string", N_("string not closed")),
+    (r"Invalid date or datetime", N_("invalid date or date-time")),
+    (r"Invalid value", N_("invalid value")),
+)]
+
+
+def _syntax_reason(message: str) -> str:
+    """tomllib's message without its position, in the chosen language when it is one we know."""
+    reason = _AT.sub("", message).strip()
+    if i18n.current() == i18n.DEFAULT:
+        return reason
+    end = reason.endswith(_AT_END)
+    reason = reason.removesuffix(_AT_END).strip() if end else reason
+    for pattern, template in _SYNTAX:
+        found = pattern.fullmatch(reason)
+        if found:
+            reason = _(template).format(**found.groupdict())
+            break
+    return _("{reason} (at the end of the file)").format(reason=reason) if end else reason
 
 
 def format_path(path: Path_) -> str:
@@ -148,18 +192,19 @@ def read_text(path: Path, shown: str) -> str:
     device or a hung mount is named, never waited on."""
     raw = files.read_bytes(path, shown, limit=MAX_BYTES, what="a playbook or config")
     if not raw.strip():
-        raise InvalidFile([f"{shown}: file is empty"])
+        raise InvalidFile([_("{file}: file is empty").format(file=shown)])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InvalidFile([f"{shown}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"]) from None
+        raise InvalidFile([_("{file}:{line}: not UTF-8 text (byte {byte} at offset {offset}); save the file as UTF-8")
+                           .format(file=shown, line=line, byte=f"0x{raw[exc.start]:02x}", offset=exc.start)]) from None
 
 
 def _too_deep(shown: str) -> InvalidFile:
     # tomllib parses nested arrays and inline tables by recursion: a few hundred `[` in 1 KB
     # exhaust the interpreter's stack. That is one bad file, never a crash of whoever reads it.
-    return InvalidFile([f"{shown}: nested too deeply (arrays or tables inside each other, hundreds of levels)"])
+    return InvalidFile([_("{file}: nested too deeply (arrays or tables inside each other, hundreds of levels)").format(file=shown)])
 
 
 _LONG_NUMBER = re.compile(rf"(?<![\w\"'.])[+-]?[0-9_]{{{sys.get_int_max_str_digits() + 1},}}")  # not in a string
@@ -171,7 +216,8 @@ def _too_long(text: str, shown: str) -> InvalidFile:
     found = _LONG_NUMBER.search(text)
     where = f"{shown}:{text.count(chr(10), 0, found.start()) + 1}" if found else shown
     digits = sys.get_int_max_str_digits()
-    return InvalidFile([f"{where}: a number of more than {digits:,} digits; no field takes one (a mistake, or a hostile file)"])
+    return InvalidFile([_("{where}: a number of more than {digits} digits; no field takes one (a mistake, or a hostile file)")
+                        .format(where=where, digits=i18n.number(digits))])
 
 
 def parse(text: str, shown: str) -> dict[str, Any]:
@@ -183,8 +229,7 @@ def parse(text: str, shown: str) -> dict[str, Any]:
         message = str(exc)
         at = _AT.search(message)
         where = f"{shown}:{at.group(1)}:{at.group(2)}" if at else shown
-        reason = _AT.sub("", message).strip()
-        raise InvalidFile([f"{where}: TOML syntax error: {reason}"]) from None
+        raise InvalidFile([_("{where}: TOML syntax error: {reason}").format(where=where, reason=_syntax_reason(message))]) from None
     except ValueError:  # after TOMLDecodeError, which is one
         raise _too_long(text, shown) from None
 
@@ -192,12 +237,14 @@ def parse(text: str, shown: str) -> dict[str, Any]:
 def _message(error: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
     if kind == "extra_forbidden":
-        return "unknown key (a typo? unknown keys are refused so nothing is silently dropped)"
+        return _("unknown key (a typo? unknown keys are refused so nothing is silently dropped)")
     if kind == "missing":
-        return "required key is missing"
+        return _("required key is missing")
     if kind == "finite_number":  # nan then failed every bound: "less than or equal to 100" said nothing
-        return "must be a finite number (not nan or inf)"
-    return msg.removeprefix("Value error, ")
+        return _("must be a finite number (not nan or inf)")
+    if kind == "value_error":  # our validators' own words, already in the chosen language
+        return msg.removeprefix("Value error, ")
+    return pydantic_messages.message(error)
 
 
 def problem(shown: str, locator: Locator, path: Path_, message: str) -> str:

@@ -162,7 +162,7 @@ def speak(args: list[str], environ: dict[str, str] | None = None) -> str:
         raw = files.read_bytes(root / CONFIG, CONFIG, limit=1 << 20, what="a config")  # a FIFO or a hung mount is not waited on
         value = tomllib.loads(raw.decode("utf-8")).get("settings", {}).get("language")
         setting = value if value in LANGUAGES else None
-    except (WarroomError, ValueError, AttributeError):
+    except (WarroomError, ValueError, AttributeError, RecursionError):  # RecursionError: a nesting bomb
         pass
     return i18n.choose(override=override if override in LANGUAGES else None, setting=setting, environ=env)
 

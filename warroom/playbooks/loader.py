@@ -11,7 +11,11 @@ from pathlib import Path
 from warroom import tomlsource
 from warroom.config import Config
 from warroom.errors import BadInput, InvalidFile
+from warroom.i18n import N_, _
 from warroom.playbooks.schema import Playbook
+
+_USED_BY = {"step": N_("duplicate id {id} (already used by a step)"), "decision": N_("duplicate id {id} (already used by a decision)")}
+_UNKNOWN_TARGET = N_("unknown notify target {target} (define [notify.{name}] in warroom.toml)")
 
 
 @dataclass
@@ -32,40 +36,40 @@ def cross_check(playbook: Playbook, config: Config, shown: str, locator: tomlsou
 
     suppliers = {s.id for s in config.suppliers}
     if playbook.trigger and playbook.trigger.supplier not in suppliers:
-        at(("trigger", "supplier"), f"unknown supplier {playbook.trigger.supplier!r} (not in warroom.toml)")
+        at(("trigger", "supplier"), _("unknown supplier {id} (not in warroom.toml)").format(id=repr(playbook.trigger.supplier)))
     register = config.fallbacks()
     for i, fallback_id in enumerate(playbook.fallbacks):
         if fallback_id not in register:
-            at(("fallbacks", i), f"unknown fallback {fallback_id!r} (not in the fallback register of warroom.toml)")
+            at(("fallbacks", i), _("unknown fallback {id} (not in the fallback register of warroom.toml)").format(id=repr(fallback_id)))
     seen: dict[str, str] = {}
     for kind, items in (("step", playbook.steps), ("decision", playbook.decisions)):
         for i, item in enumerate(items):
             if item.id in seen:
-                at((f"{kind}s", i, "id"), f"duplicate id {item.id!r} (already used by a {seen[item.id]})")
+                at((f"{kind}s", i, "id"), _(_USED_BY[seen[item.id]]).format(id=repr(item.id)))
             seen[item.id] = kind
     afters: set = set()
     for i, level in enumerate(playbook.escalation):
         if level.after in afters:
-            at(("escalation", i, "after"), "two levels fire at the same time; merge their notify lists")
+            at(("escalation", i, "after"), _("two levels fire at the same time; merge their notify lists"))
         afters.add(level.after)
         for j, target in enumerate(level.notify):
             if target not in config.notify:
-                at(("escalation", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}] in warroom.toml)")
+                at(("escalation", i, "notify", j), _(_UNKNOWN_TARGET).format(target=repr(target), name=target))
     for i, inject in enumerate(playbook.drill.injects):
         if inject.fault and inject.fault.supplier not in suppliers:
-            at(("drill", "injects", i, "fault", "supplier"), f"unknown supplier {inject.fault.supplier!r} (not in warroom.toml)")
+            at(("drill", "injects", i, "fault", "supplier"), _("unknown supplier {id} (not in warroom.toml)").format(id=repr(inject.fault.supplier)))
         if inject.expect and inject.expect not in seen:
-            at(("drill", "injects", i, "expect"), f"{inject.expect!r} is neither a step nor a decision of this playbook")
+            at(("drill", "injects", i, "expect"), _("{id} is neither a step nor a decision of this playbook").format(id=repr(inject.expect)))
     reported: set[str] = set()
     for i, obligation in enumerate(playbook.reporting):
         if obligation.id in reported:
-            at(("reporting", i, "id"), f"duplicate obligation id {obligation.id!r}")
+            at(("reporting", i, "id"), _("duplicate obligation id {id}").format(id=repr(obligation.id)))
         reported.add(obligation.id)
         if obligation.significance and seen.get(obligation.significance) != "decision":
-            at(("reporting", i, "significance"), f"{obligation.significance!r} is not a decision of this playbook")
+            at(("reporting", i, "significance"), _("{id} is not a decision of this playbook").format(id=repr(obligation.significance)))
         for j, target in enumerate(obligation.notify):
             if target not in config.notify:
-                at(("reporting", i, "notify", j), f"unknown notify target {target!r} (define [notify.{target}] in warroom.toml)")
+                at(("reporting", i, "notify", j), _(_UNKNOWN_TARGET).format(target=repr(target), name=target))
     return problems
 
 
@@ -91,7 +95,8 @@ def load_library(paths: list[tuple[Path, str]], config: Config) -> list[Playbook
     for playbook_id, same in by_id.items():
         for entry in same if len(same) > 1 else []:
             others = ", ".join(other.shown for other in same if other is not entry)
-            entry.problems.append(tomlsource.problem(entry.shown, entry.locator, ("id",), f"duplicate playbook id {playbook_id!r} (also in {others})"))
+            entry.problems.append(tomlsource.problem(entry.shown, entry.locator, ("id",),
+                                                     _("duplicate playbook id {id} (also in {files})").format(id=repr(playbook_id), files=others)))
     return entries
 
 
@@ -105,4 +110,4 @@ def find(entries: list[PlaybookFile], playbook_id: str) -> Playbook:
     if found:
         return found[0].playbook
     known = sorted(e.playbook.id for e in entries if e.playbook and not e.problems)
-    raise BadInput(f"unknown playbook {playbook_id!r} (known: {', '.join(known) or 'none'})")
+    raise BadInput(_("unknown playbook {id} (known: {ids})").format(id=repr(playbook_id), ids=", ".join(known) or _("none")))

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from warroom.config import Role
 from warroom.fields import Duration, Model, Slug
+from warroom.i18n import _
 from warroom.obligations import Obligation
 
 FaultMode = Literal["up", "degraded", "down", "hang", "flap", "minor", "major"]
@@ -89,7 +90,7 @@ class Inject(Model):
     @model_validator(mode="after")
     def _says_or_does(self) -> Inject:
         if not self.message and self.fault is None:
-            raise ValueError("an inject needs a message, a fault, or both")
+            raise ValueError(_("an inject needs a message, a fault, or both"))
         return self
 
 
