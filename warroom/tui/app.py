@@ -303,7 +303,7 @@ class WarroomApp(App):
         try:
             if drills:  # during a drill, a break is an inject of the newest drill: logged, and healed when it ends
                 mode = SimulatorMode.UP if simulator.modes(config).get(supplier_id, "up") != "up" else SimulatorMode.DOWN
-                outcome = commands.execute(store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),  # type: ignore[arg-type]
+                outcome = commands.execute(store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),
                                            commands.context(self.home, config, self.clock.now(), self.clock))
                 literal.notify(self, outcome.message, severity="error" if outcome.error else "information")
                 self._reload.set()
