@@ -76,12 +76,13 @@ def compose(event: Mapping[str, Any]) -> str | None:
         return None
 
 
-def decision_text(data: Mapping[str, Any], fallback: str) -> str:
-    """What a logged decision says (the decisions table of a report): what the person typed, or for
-    the decision a fallback's activation records, the war-room's own words in the chosen language."""
-    text = data.get("text")
+def decision_text(data: Mapping[str, Any], fallback: str) -> Any:
+    """What a logged decision says (the decisions table of a report): what the person typed (as
+    stored, whatever it is; `fallback` when there is none), or for the decision a fallback's
+    activation records, the war-room's own words in the chosen language."""
+    text = data.get("text", fallback)
     if not isinstance(text, str):
-        return fallback
+        return text
     ident = data.get("fallback")
     if isinstance(ident, str) and text == f"Activate fallback {ident}":
         return _("Activate fallback {fallback}").format(fallback=ident)

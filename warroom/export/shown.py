@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from warroom import durations, i18n
+from warroom import durations, eventtext, i18n
 from warroom.clock import parse_iso
 from warroom.export.model import Events
 from warroom.health.states import worst
@@ -189,4 +189,4 @@ def decisions(events: Events) -> Iterator[Decision]:
         if data.get("kind", "decision") != "decision":
             continue
         occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
-        yield Decision(e["seq"], e["actor"], e["at"], occurred, data.get("text", e["summary"]), data.get("rationale"), data.get("corrects"))
+        yield Decision(e["seq"], e["actor"], e["at"], occurred, eventtext.decision_text(data, e["summary"]), data.get("rationale"), data.get("corrects"))
