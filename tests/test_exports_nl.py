@@ -23,10 +23,10 @@ ENGLISH_SITREP = ("# Situation report", "## 1. Situation now", "## 2. Objectives
                   "## 5. Fallbacks", "## 6. Open steps", "## 7. Next escalation", "Prepared ", "Times are in", "| Role | Name | OS user |")
 
 
-def _export(root: Path, fmt: str, name: str, *lang: str) -> str:
-    result = run_cli(*lang, "export", "1", "--format", fmt, "-o", str(root / name), home=root)
+def _export(home: Path, fmt: str, name: str, *lang: str) -> str:
+    result = run_cli(*lang, "export", "1", "--format", fmt, "-o", str(home / name), home=home)
     assert result.returncode == 0, result.stderr
-    return (root / name).read_text(encoding="utf-8")
+    return (home / name).read_text(encoding="utf-8")
 
 
 def test_the_markdown_report_in_dutch(root):  # noqa: F811
