@@ -15,6 +15,7 @@ import tomli_w
 from tests.conftest import run_cli, wait_for
 from tests.test_exports import AWKWARD, root, template  # noqa: F401  (the worked drill's home, as fixtures)
 from tests.test_incidents import Hook, cli_ok, configure, event_rows
+from tests.watch.test_reporting import _start, world  # noqa: F401  (a home with the example's NIS2 obligations)
 
 ENGLISH_MD = ("## Summary", "## Key times", "## After-action review", "## Decisions", "## Activity log", "## Integrity",
               "### Times against targets", "### Corrective actions", "Times are in", "Prepared ", "| Time | Who | What |",
@@ -87,7 +88,25 @@ def test_an_export_in_dutch_renders_and_verifies_the_same_as_in_english(root):  
     for lang in ((), ("--lang", "nl")):
         result = run_cli(*lang, "verify", "--export", str(root / "nl.json"), home=root)
         assert result.returncode == 0, result.stdout + result.stderr
+    assert "export ongeschonden: incident #1 Quick drill (oefening, gesloten)" in result.stdout and "elke hash klopt" in result.stdout
+    forged = json.loads((root / "nl.json").read_text(encoding="utf-8"))
+    forged["events"][0]["summary"] = "veranderd"
+    (root / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    refused = run_cli("--lang", "nl", "verify", "--export", str(root / "forged.json"), home=root)
+    assert refused.returncode == 3 and "hash" in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
     assert _export(root, "csv", "en.csv") == _export(root, "csv", "nl.csv", "--lang", "nl")
+
+
+def test_a_drafted_legal_report_in_dutch_cites_the_events_in_dutch(world, clock):  # noqa: F811
+    home = world[0]
+    incident = _start(world, clock)
+    result = run_cli("--lang", "nl", "export", str(incident), "--format", "report", "--obligation", "nis2-early-warning", home=home.root)
+    assert result.returncode == 0, result.stderr
+    draft = result.stdout
+    for heading in ("# CONCEPT ", "## 1. Wat er gebeurde", "## 2. Gevolgen voor de dienstverlening", "## 3. Genomen maatregelen",
+                    "## 4. Grensoverschrijdende gevolgen", "## 5. Wat deze melding moet bevatten", "**Aan:** ", "**Uiterlijk:** "):
+        assert heading in draft, heading
+    assert "geopend vanuit draaiboek data-breach" in draft and "## 1. What happened" not in draft and "DRAFT" not in draft
 
 
 def test_a_webhook_message_is_in_the_war_rooms_language(home, monitors):
