@@ -39,7 +39,7 @@ def test_the_markdown_report_in_dutch(root):  # noqa: F811
         assert english not in text, english
     assert "Tijden in Europe/Amsterdam" in text and "| Status | GESLOTEN |" in text and "| Modus | oefening |" in text
     assert "terugvaloptie secondary-dc ingezet" in text and "stap confirm afgerond" in text  # the activity log, said in Dutch
-    assert "gecontroleerd: elke hash klopt" in text
+    assert "ongeschonden: elke hash klopt" in text
     assert "| Terugvaloptie secondary-dc inzetten (seq " in text, "the decision a fallback records, in Dutch"
     assert "| confirm | Confirm | te laat |" in text and "| bevestigen | gehaald met 40s |" in text  # the review's words
     assert "third \\<script\\>alert(1)\\</script\\>" in text, "text people typed is shown as typed, escaped"

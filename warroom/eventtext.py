@@ -144,7 +144,15 @@ def _number(value: float) -> str:
 
 
 def _late(seconds: Any) -> str:
-    return durations.span(timedelta(seconds=round(float(seconds))))
+    """A span the data holds (seconds, as the summary rounds them), as the summary spells it."""
+    return _spoken(durations.span(timedelta(seconds=round(float(seconds)))))
+
+
+def _spoken(compact: str) -> str:
+    """A span in the summaries' compact spelling (`1h5m`, language-neutral) as a person reads it.
+    Today that spelling itself; the one place to say it the Dutch way (`1 u 5 min`) once
+    durations gains a shown spelling (durations.shown_span on nl-files' branch)."""
+    return compact
 
 
 # ── one builder a kind ─────────────────────────────────────────────────────────────────────────
@@ -185,7 +193,7 @@ def _step(kind, stored, data, event) -> str:
     values = {"step": data["step"], "status": words.shown(status, words.STEP_STATUS)}
     late = re.fullmatch(r" \((.+?) after its due time\): (.*)", rest, re.DOTALL) if status == "done" else None
     if late:
-        text = _("step {step} {status} ({late} after its due time): {title}").format(late=late[1], title=late[2], **values)
+        text = _("step {step} {status} ({late} after its due time): {title}").format(late=_spoken(late[1]), title=late[2], **values)
     else:
         text = _("step {step} {status}: {title}").format(title=_after(rest, ": "), **values)
     return _clause(text, data.get("note"))
@@ -209,7 +217,7 @@ def _lateness(rest: str, data: Mapping[str, Any]) -> tuple[str, str]:
     found = re.fullmatch(r"(.*) \(fired (.+?) late\)", rest, re.DOTALL)
     if found is None:
         return rest, ""
-    late = _late(data["late_seconds"]) if data.get("late_seconds") is not None else found[2]
+    late = _late(data["late_seconds"]) if data.get("late_seconds") is not None else _spoken(found[2])
     return found[1], " " + _("(fired {late} late)").format(late=late)
 
 
@@ -233,7 +241,7 @@ def _escalation_due(kind, stored, data, event) -> str:
 @_builds("escalation.acknowledged")
 def _acknowledged(kind, stored, data, event) -> str:
     found = _match(rf"L{int(data['level'])} acknowledged by (.*) \((.+?) after it fired\)", stored)
-    return _("L{level} acknowledged by {name} ({span} after it fired)").format(level=int(data["level"]), name=found[1], span=found[2])
+    return _("L{level} acknowledged by {name} ({span} after it fired)").format(level=int(data["level"]), name=found[1], span=_spoken(found[2]))
 
 
 @_builds("step.overdue")
@@ -328,7 +336,7 @@ def _suggested(kind, stored, data, event) -> str:
     if lasted != found[2]:
         raise _Misfit(found[2])
     return _('{name} {state} for {duration}: playbook "{playbook}" suggested').format(
-        name=found[1], state=words.shown(data["state"], words.SUPPLIER_STATE), duration=lasted, playbook=data["playbook"])
+        name=found[1], state=words.shown(data["state"], words.SUPPLIER_STATE), duration=_spoken(lasted), playbook=data["playbook"])
 
 
 @_builds("playbook.dismissed")
@@ -354,9 +362,9 @@ def _inject(kind, stored, data, event) -> str:
         if not rest:
             text = _("inject {n}").format(n=n)
         elif found := re.fullmatch(r" \(fired (.+?) late\)", rest):
-            text = _("inject {n} (fired {late} late)").format(n=n, late=_late(late) if late is not None else found[1])
+            text = _("inject {n} (fired {late} late)").format(n=n, late=_late(late) if late is not None else _spoken(found[1]))
         elif found := re.fullmatch(r" \(fired by (.*), (.+?) early\)", rest, re.DOTALL):
-            text = _("inject {n} (fired by {name}, {early} early)").format(n=n, name=found[1], early=_late(-late) if late is not None else found[2])
+            text = _("inject {n} (fired by {name}, {early} early)").format(n=n, name=found[1], early=_late(-late) if late is not None else _spoken(found[2]))
         else:
             text = _("inject {n} (fired by {name})").format(n=n, name=_before(_after(rest, " (fired by "), ")"))
     return f"{_('[DRILL]')} {text}: " + " — ".join(said)
