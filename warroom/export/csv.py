@@ -7,7 +7,11 @@ A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return,
 first) as a formula: such a cell gets a leading apostrophe, which spreadsheets show as text. The
 text is otherwise exactly as recorded, so the csv module reads every cell back as written; but in
 a drill's export every summary that does not say so already starts with "[DRILL] ", for a row
-copied out of a drill's spreadsheet must not pass for live work (the data cell is as recorded)."""
+copied out of a drill's spreadsheet must not pass for live work (the data cell is as recorded).
+
+The same in every language (issue 14): the column names, the kind and the data are a contract, and
+the summary is the stored English one, not what eventtext says in the war-room's language, for
+scripts compare it with the event log and the JSON export."""
 
 from __future__ import annotations
 

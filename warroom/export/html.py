@@ -16,10 +16,23 @@ import sys
 from html import escape
 from typing import Any, TextIO
 
-from warroom import text
+from warroom import eventtext, i18n, text, words
 from warroom.export import reviewed, shown
-from warroom.export.markdown import key_times
+from warroom.export.markdown import key_times, window_words
 from warroom.export.model import Tally, Timeline
+from warroom.i18n import N_, _
+
+# The texts translated inside f-strings above and below, where the catalogue's extractor cannot
+# see them (Python 3.11 reads an f-string as one token): marked here once for it.
+_IN_FSTRINGS = (
+    N_("Times are in {zone}. Prepared {when} by {who} from the war-room's event log."), N_('Summary'), N_('Key times'), N_('What'), N_('When'),
+    N_('After opening'), N_('due {when}'), N_('After-action review'), N_('Decisions'), N_('Correction of seq {seq}:'),
+    N_('No decisions were logged.'), N_('Still open:'), N_('Escalations'), N_('The playbook has no escalation ladder.'), N_('Fallbacks'),
+    N_('The playbook names no fallbacks.'), N_('not used'), N_('still active'), N_('Health changes of the suppliers involved'),
+    N_('No health changes were recorded while the incident was open.'), N_('Timeline'), N_('No events.'), N_('Verified'),
+    N_("every hash holds and the incident's events are complete."), N_('NOT VERIFIED'), N_('Integrity'), N_('Events'), N_('Chain head'), N_('none'),
+    N_('Check'),
+)
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
@@ -100,51 +113,71 @@ def _time(clock: shown.Clock, at: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") ->
 
 def _page_css(timeline: Timeline) -> str:
     i = timeline.incident
-    mode = "DRILL" if i["mode"] == "drill" else "LIVE"
-    running = css_string(f"{mode} · incident #{i['id']}: {i['title']}")
+    mode = words.shown(i["mode"], words.MODE).upper()
+    running = css_string(_("{mode} · incident #{id}: {title}").format(mode=mode, id=i["id"], title=i["title"]))
+    page, of = css_string(_("page") + " "), css_string(" " + _("of") + " ")
     return ("@page { size: A4; margin: 18mm 14mm 16mm;"
             f" @top-left {{ content: {running}; font: 8pt system-ui, sans-serif; color: #555; }}"
-            " @bottom-right { content: \"page \" counter(page) \" of \" counter(pages); font: 8pt system-ui, sans-serif; color: #555; } }")
+            f" @bottom-right {{ content: {page} counter(page) {of} counter(pages); font: 8pt system-ui, sans-serif; color: #555; }} }}")
+
+
+def _t(value: str) -> str:
+    """Our own words (a translation) as HTML: only what would be markup is escaped."""
+    return escape(value, quote=False)
+
+
+def _columns(*names: str) -> str:
+    return "".join(f'<th scope="col">{_t(name)}</th>' for name in names)
+
+
+def _by(when: str, person: str) -> str:
+    """`14:05 by Alice (alice)`: both already HTML."""
+    return _t(_("{when} by {who}")).format(when=when, who=person)
+
+
+def _state(state: object) -> str:
+    return words.shown(state, words.SUPPLIER_STATE) if isinstance(state, str) else "" if state is None else str(state)
 
 
 def _head(timeline: Timeline, clock: shown.Clock) -> str:
     i = timeline.incident
     mode = "drill" if i["mode"] == "drill" else "live"
+    badge = h(words.shown(mode, words.MODE).upper())
     window = ""
     if timeline.window:
-        w = timeline.window
-        since = f"from {h(clock.stamp(w.since))}" if w.since else "from the opening"
-        until = f"until {h(clock.stamp(w.until))}" if w.until else "until the export"
-        window = (f'<p class="meta"><strong>Window:</strong> only what was recorded {since} {until}; '
-                  "the incident's events in it are complete and unbroken.</p>\n")
+        window = ('<p class="meta">' + _t(_("**Window:** only what was recorded {window}; the incident's events in it are complete and unbroken.")
+                                         .format(window=window_words(timeline.window, clock))).replace("**", "<strong>", 1).replace("**", "</strong>", 1)
+                  + "</p>\n")
+    heading = _t(_("Incident #{id}: {title}").format(id=i["id"], title=i["title"]))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{i18n.current()}\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"warroom\">\n"
-        f"<title>Incident #{i['id']}: {h(i['title'])} ({mode.upper()})</title>\n"
+        f"<title>{heading} ({badge})</title>\n"
         f"<style>{STYLE}{_page_css(timeline)}\n</style>\n</head>\n<body>\n<header>\n"
-        f'<p><span class="badge {mode}">{mode.upper()}</span> <span class="badge">{h(i["status"].upper())}</span></p>\n'
-        f"<h1>Incident #{i['id']}: {h(i['title'])}</h1>\n"
-        f'<p class="meta">Times are in {h(clock.named(i["opened_at"]))}. Prepared {h(clock.stamp(timeline.generated_at))} by '
-        f"{who(timeline.generated_by, timeline.people)} from the war-room's event log.</p>\n{window}</header>\n<main>\n"
+        f'<p><span class="badge {mode}">{badge}</span> <span class="badge">{h(words.shown(i["status"], words.INCIDENT_STATUS).upper())}</span></p>\n'
+        f"<h1>{heading}</h1>\n"
+        f'<p class="meta">' + _("Times are in {zone}. Prepared {when} by {who} from the war-room's event log.").format(
+            zone=h(clock.named(i["opened_at"])), when=h(clock.stamp(timeline.generated_at)), who=who(timeline.generated_by, timeline.people))
+        + f"</p>\n{window}</header>\n<main>\n"
     )
 
 
 def _summary(timeline: Timeline, clock: shown.Clock) -> str:
     i, p = timeline.incident, timeline.playbook
-    facts = [("Status", i["status"]), ("Mode", "drill (exercise)" if i["mode"] == "drill" else "live"),
-             ("Playbook", f"{p.get('title', i['playbook'])} ({i['playbook']}, version {i['playbook_version']})"),
-             ("Severity", p.get("severity", "—")), ("Opened by", None)]
-    out = ['<section id="summary">\n<h2>Summary</h2>\n']
+    facts = [(_("Status"), words.shown(i["status"], words.INCIDENT_STATUS)),
+             (_("Mode"), _("drill (exercise)") if i["mode"] == "drill" else words.shown("live", words.MODE)),
+             (_("Playbook"), shown.playbook_line(p, i)), (_("Severity"), p.get("severity", "—")), (_("Opened by"), None)]
+    out = [f'<section id="summary">\n<h2>{_t(_("Summary"))}</h2>\n']
     if p.get("summary", "").strip():
         out.append(f"<p>{h(p['summary'].strip())}</p>\n")
-    out.append('<dl class="facts">' + "".join(f"<dt>{name}</dt><dd>{h(value) if value is not None else who(i['opened_by'], timeline.people)}</dd>" for name, value in facts) + "</dl>\n")
-    out.append('<h2>Key times</h2>\n<table>\n<thead><tr><th scope="col">What</th><th scope="col">When</th><th scope="col">After opening</th></tr></thead>\n<tbody>\n')
+    out.append('<dl class="facts">' + "".join(f"<dt>{h(name)}</dt><dd>{h(value) if value is not None else who(i['opened_by'], timeline.people)}</dd>" for name, value in facts) + "</dl>\n")
+    out.append(f'<h2>{_t(_("Key times"))}</h2>\n<table>\n<thead><tr>' + _columns(_("What"), _("When"), _("After opening")) + '</tr></thead>\n<tbody>\n')
     for what, when in key_times(timeline):
         after = shown.between(when, i["opened_at"])
-        out.append(f'<tr><td>{what}</td><td class="time">{_time(clock, when)}</td><td class="num">{shown.span(after) if after is not None else "—"}</td></tr>\n')
+        out.append(f'<tr><td>{h(what)}</td><td class="time">{_time(clock, when)}</td><td class="num">{shown.span(after) if after is not None else "—"}</td></tr>\n')
     for target in p.get("targets", []):
-        out.append(f"<tr><td>Target: {h(target['target'].replace('_', ' '))} {h(target['within'])}</td>"
-                   f'<td class="time">due {_time(clock, target["due_at"])}</td><td></td></tr>\n')
+        out.append(f"<tr><td>{h(shown.target_words(target))}</td>"
+                   f'<td class="time">{_t(_("due {when}")).format(when=_time(clock, target["due_at"]))}</td><td></td></tr>\n')
     out.append("</tbody>\n</table>\n</section>\n")
     return "".join(out)
 
@@ -153,7 +186,7 @@ def _review(timeline: Timeline, clock: shown.Clock) -> str:
     """The after-action review, when the incident has one: its numbers as `warroom review` has them."""
     if timeline.review is None:
         return ""
-    out = ['<section id="review">\n<h2>After-action review</h2>\n', f"<p>{h(reviewed.totals(timeline.review))}</p>\n"]
+    out = [f'<section id="review">\n<h2>{_t(_("After-action review"))}</h2>\n', f"<p>{h(reviewed.totals(timeline.review))}</p>\n"]
     for table in reviewed.tables(timeline.review, clock, timeline.people):
         out.append(f'<h3 id="{table.id}">{h(table.title)}</h3>\n')
         if not table.rows:
@@ -167,91 +200,96 @@ def _review(timeline: Timeline, clock: shown.Clock) -> str:
 
 def _decisions(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
     people = _who_index(timeline.people)
-    out.write('<section id="decisions">\n<h2>Decisions</h2>\n<table>\n<thead><tr><th scope="col">When</th><th scope="col">Who</th>'
-              '<th scope="col">Decision</th><th scope="col">Rationale</th></tr></thead>\n<tbody>\n')
+    out.write(f'<section id="decisions">\n<h2>{_t(_("Decisions"))}</h2>\n<table>\n<thead><tr>'
+              + _columns(_("When"), _("Who"), _("Decision"), _("Rationale")) + '</tr></thead>\n<tbody>\n')
     count = 0
     for d in shown.decisions(timeline.events):
         count += 1
-        logged = f' <span class="muted">(logged {_time(clock, d.at, "%H:%M:%S")})</span>' if d.occurred_at != d.at else ""
+        logged = (' <span class="muted">' + _t(_("(logged {time})")).format(time=_time(clock, d.at, "%H:%M:%S")) + "</span>"
+                  if d.occurred_at != d.at else "")
         what = h(d.text)
         if d.corrects is not None:
-            what = f"<em>Correction of seq {h(d.corrects)}:</em> {what}"
+            what = f"<em>{_t(_('Correction of seq {seq}:').format(seq=d.corrects))}</em> {what}"
+        seq = _t(_("seq {seq}").format(seq=d.seq))
         out.write(f'<tr><td class="time">{_time(clock, d.occurred_at, "%Y-%m-%d %H:%M")}{logged}</td><td>{people.get(d.actor) or who(d.actor, [])}</td>'
-                  f'<td>{what} <span class="muted">(seq {d.seq})</span></td><td>{h(d.rationale or "—")}</td></tr>\n')
+                  f'<td>{what} <span class="muted">({seq})</span></td><td>{h(d.rationale or "—")}</td></tr>\n')
     if not count:
-        out.write('<tr><td colspan="4">No decisions were logged.</td></tr>\n')
+        out.write(f'<tr><td colspan="4">{_t(_("No decisions were logged."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n")
     open_ = timeline.state.get("open_decisions", [])
     if open_:
-        out.write("<p><strong>Still open:</strong></p>\n<ul>\n" + "".join(
-            f"<li>{h(d['question'])} <span class=\"muted\">({h(d['id'])}{', due ' + _time(clock, d['due_at'], '%H:%M') if d['due_at'] else ''})</span></li>\n"
+        out.write(f"<p><strong>{_t(_('Still open:'))}</strong></p>\n<ul>\n" + "".join(
+            f"<li>{h(d['question'])} <span class=\"muted\">({h(d['id'])}{', ' + _t(_('due {when}')).format(when=_time(clock, d['due_at'], '%H:%M')) if d['due_at'] else ''})</span></li>\n"
             for d in open_) + "</ul>\n")
     out.write("</section>\n")
 
 
 def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
     ladder = timeline.state.get("ladder", [])
-    out = ['<section id="escalations">\n<h2>Escalations</h2>\n']
+    out = [f'<section id="escalations">\n<h2>{_t(_("Escalations"))}</h2>\n']
     if not ladder:
-        return out[0] + "<p>The playbook has no escalation ladder.</p>\n</section>\n"
-    out.append('<table>\n<thead><tr><th scope="col">Level</th><th scope="col">Notify</th><th scope="col">Due</th><th scope="col">State</th>'
-               '<th scope="col">Fired</th><th scope="col">Acknowledged</th></tr></thead>\n<tbody>\n')
+        return out[0] + f"<p>{_t(_('The playbook has no escalation ladder.'))}</p>\n</section>\n"
+    out.append('<table>\n<thead><tr>' + _columns(_("Level"), _("Notify"), _("Due"), _("State"), _("Fired"), _("Acknowledged"))
+               + '</tr></thead>\n<tbody>\n')
     for e in ladder:
         contacts = "<br>".join(h(c["name"]) + (f" ({h(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
-        late = f" ({shown.span(e['late_seconds'])} late)" if e.get("late_seconds") else ""
-        acked = f"{_time(clock, e['acked_at'])} by {who(e['acked_by'], timeline.people)}" if e["acked_at"] else "—"
+        late = " " + _("({span} late)").format(span=shown.span(e["late_seconds"])) if e.get("late_seconds") else ""
+        acked = _by(_time(clock, e["acked_at"]), who(e["acked_by"], timeline.people)) if e["acked_at"] else "—"
         out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(e["who"])}</td><td class="time">{_time(clock, e["due_at"])}</td>'
-                   f'<td>{h(e["state"])}</td><td class="time">{_time(clock, e["fired_at"])}{h(late)}</td><td>{acked}</td></tr>\n')
+                   f'<td>{h(words.shown(e["state"], words.LEVEL_STATE))}</td><td class="time">{_time(clock, e["fired_at"])}{h(late)}</td><td>{acked}</td></tr>\n')
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 
 
 def _fallbacks(timeline: Timeline, clock: shown.Clock) -> str:
     fallbacks = timeline.state.get("fallbacks", [])
-    out = ['<section id="fallbacks">\n<h2>Fallbacks</h2>\n']
+    out = [f'<section id="fallbacks">\n<h2>{_t(_("Fallbacks"))}</h2>\n']
     if not fallbacks:
-        return out[0] + "<p>The playbook names no fallbacks.</p>\n</section>\n"
-    out.append('<table>\n<thead><tr><th scope="col">Fallback</th><th scope="col">Activated</th><th scope="col">Reason</th>'
-               '<th scope="col">Stood down</th><th scope="col">Result</th></tr></thead>\n<tbody>\n')
+        return out[0] + f"<p>{_t(_('The playbook names no fallbacks.'))}</p>\n</section>\n"
+    out.append('<table>\n<thead><tr>' + _columns(_("Fallback"), _("Activated"), _("Reason"), _("Stood down"), _("Result"))
+               + '</tr></thead>\n<tbody>\n')
     for f in fallbacks:
         name = f"{h(f['title'])} <span class=\"muted\">({h(f['id'])})</span>"
         if not f["activations"]:
-            out.append(f'<tr><td>{name}</td><td colspan="4">not used</td></tr>\n')
+            out.append(f'<tr><td>{name}</td><td colspan="4">{_t(_("not used"))}</td></tr>\n')
         for a in f["activations"]:
-            down = f"{_time(clock, a['deactivated_at'])} by {who(a['deactivated_by'], timeline.people)}" if a["deactivated_at"] else "<strong>still active</strong>"
-            out.append(f"<tr><td>{name}</td><td>{_time(clock, a['activated_at'])} by {who(a['by'], timeline.people)}</td>"
-                       f"<td>{h(a['reason'] or '—')}</td><td>{down}</td><td>{h(a['result'] or '—')}</td></tr>\n")
+            down = (_by(_time(clock, a["deactivated_at"]), who(a["deactivated_by"], timeline.people)) if a["deactivated_at"]
+                    else f"<strong>{_t(_('still active'))}</strong>")
+            result = h(words.shown(a["result"], words.FALLBACK_RESULT)) if a["result"] else "—"
+            out.append(f"<tr><td>{name}</td><td>{_by(_time(clock, a['activated_at']), who(a['by'], timeline.people))}</td>"
+                       f"<td>{h(a['reason'] or '—')}</td><td>{down}</td><td>{result}</td></tr>\n")
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 
 
 def _health(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
-    out.write('<section id="health">\n<h2>Health changes of the suppliers involved</h2>\n<table>\n<thead><tr><th scope="col">When</th>'
-              '<th scope="col">Supplier</th><th scope="col">Change</th><th scope="col">Cause</th></tr></thead>\n<tbody>\n')
+    out.write(f'<section id="health">\n<h2>{_t(_("Health changes of the suppliers involved"))}</h2>\n<table>\n<thead><tr>'
+              + _columns(_("When"), _("Supplier"), _("Change"), _("Cause")) + '</tr></thead>\n<tbody>\n')
     count = 0
     for e in timeline.events.of(("supplier.state",)):
         if e["incident_id"] is not None:
             continue
         data = e["data"] if isinstance(e["data"], dict) else {}
         count += 1
-        via = f" via {h(data['via'])}" if data.get("via") else ""
+        via = " " + _t(_("via {supplier}").format(supplier=data["via"])) if data.get("via") else ""
         cause = " — ".join(h(x) for x in (data.get("cause"), data.get("detail")) if x)
         out.write(f'<tr><td class="time">{_time(clock, e["at"])}</td><td>{h(data.get("supplier"))}</td>'
-                  f'<td>{h(data.get("from"))} → <strong>{h(data.get("to"))}</strong>{via}</td><td>{cause or "—"}</td></tr>\n')
+                  f'<td>{h(_state(data.get("from")))} → <strong>{h(_state(data.get("to")))}</strong>{via}</td><td>{cause or "—"}</td></tr>\n')
     if not count:
-        out.write('<tr><td colspan="4">No health changes were recorded while the incident was open.</td></tr>\n')
+        out.write(f'<tr><td colspan="4">{_t(_("No health changes were recorded while the incident was open."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n</section>\n")
 
 
 def _timeline(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally) -> None:
     people = _who_index(timeline.people)
-    out.write('<section id="timeline" class="timeline">\n<h2>Timeline</h2>\n<p class="muted">Every event of the incident and the health changes '
-              "of the suppliers it involves, in the order they were recorded.</p>\n<table>\n<thead><tr><th scope=\"col\">Seq</th>"
-              '<th scope="col">Time</th><th scope="col">Who</th><th scope="col">Kind</th><th scope="col">What</th></tr></thead>\n<tbody>\n')
+    out.write(f'<section id="timeline" class="timeline">\n<h2>{_t(_("Timeline"))}</h2>\n<p class="muted">'
+              + _t(_("Every event of the incident and the health changes of the suppliers it involves, in the order they were recorded."))
+              + "</p>\n<table>\n<thead><tr>" + _columns(_("Seq"), _("Time"), _("Who"), _("Kind"), _("What")) + "</tr></thead>\n<tbody>\n")
+    said = eventtext.summary
     shown_once: dict[tuple[str, str], str] = {}  # (actor or kind, its text) → shown: 100,000 events have a few of each
 
     def once(what: str, value: Any) -> str:
         if type(value) is str and (what, value) in shown_once:
             return shown_once[what, value]
-        html = (people.get(value) or who(value, [])) if what == "actor" else h(shown.KIND_WORDS.get(value, value))
+        html = (people.get(value) or who(value, [])) if what == "actor" else h(shown.kind_word(value))
         if type(value) is str and len(shown_once) < 1000:
             shown_once[what, value] = html
         return html
@@ -259,26 +297,26 @@ def _timeline(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally)
     rows: list[str] = []
     for e in tally.over(timeline.events):
         rows.append(f'<tr><td class="num">{e["seq"]}</td><td class="time">{_time(clock, e["at"])}</td><td>{once("actor", e["actor"])}</td>'
-                    f'<td>{once("kind", e["kind"])}</td><td>{h(e["summary"])}</td></tr>\n')
+                    f'<td>{once("kind", e["kind"])}</td><td>{h(said(e))}</td></tr>\n')
         if len(rows) >= _BATCH:
             out.write("".join(rows))
             rows.clear()
     out.write("".join(rows))
     if not tally.count:
-        out.write('<tr><td colspan="5">No events.</td></tr>\n')
+        out.write(f'<tr><td colspan="5">{_t(_("No events."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n</section>\n")
 
 
 def _integrity(tally: Tally) -> str:
     if tally.problem is None:
-        verdict = '<span class="verified">Verified</span>: every hash holds and the incident\'s events are complete.'
+        verdict = f'<span class="verified">{_t(_("Verified"))}</span>: ' + _t(_("every hash holds and the incident's events are complete."))
     else:
-        verdict = f'<span class="broken">NOT VERIFIED</span>: {h(tally.problem)}'
-    return ('<section id="integrity">\n<h2>Integrity</h2>\n<dl class="facts">'
-            f"<dt>Events</dt><dd>{tally.count:,}</dd><dt>Chain head</dt><dd><code>{h(tally.head or 'none')}</code></dd>"
-            f"<dt>Check</dt><dd>{verdict}</dd></dl>\n"
-            "<p class=\"muted\">The signed JSON export of the same incident proves this on its own: "
-            "<code>warroom verify --export FILE.json --key warroom.pub</code>.</p>\n</section>\n")
+        verdict = f'<span class="broken">{_t(_("NOT VERIFIED"))}</span>: {h(tally.problem)}'
+    return (f'<section id="integrity">\n<h2>{_t(_("Integrity"))}</h2>\n<dl class="facts">'
+            f"<dt>{_t(_('Events'))}</dt><dd>{h(i18n.number(tally.count))}</dd><dt>{_t(_('Chain head'))}</dt><dd><code>{h(tally.head or _('none'))}</code></dd>"
+            f"<dt>{_t(_('Check'))}</dt><dd>{verdict}</dd></dl>\n"
+            '<p class="muted">' + _t(_("The signed JSON export of the same incident proves this on its own:"))
+            + " <code>warroom verify --export FILE.json --key warroom.pub</code>.</p>\n</section>\n")
 
 
 def render(timeline: Timeline, out: TextIO) -> None:
@@ -293,4 +331,5 @@ def render(timeline: Timeline, out: TextIO) -> None:
     tally = Tally(timeline.stream, timeline.starts())
     _timeline(timeline, clock, out, tally)
     out.write(_integrity(tally))
-    out.write(f'</main>\n<footer><p class="muted">warroom export · incident #{timeline.incident["id"]} · {tally.count:,} events</p></footer>\n</body>\n</html>\n')
+    footer = i18n.ngettext("warroom export · incident #{id} · {n} event", "warroom export · incident #{id} · {n} events", tally.count)
+    out.write(f'</main>\n<footer><p class="muted">{h(footer.format(id=timeline.incident["id"], n=i18n.number(tally.count)))}</p></footer>\n</body>\n</html>\n')

@@ -13,9 +13,17 @@ import re
 import sys
 from typing import Any, TextIO
 
-from warroom import text
+from warroom import eventtext, i18n, text, words
 from warroom.export import reviewed, shown
 from warroom.export.model import Tally, Timeline
+from warroom.i18n import N_, _
+
+# The texts translated inside f-strings above and below, where the catalogue's extractor cannot
+# see them (Python 3.11 reads an f-string as one token): marked here once for it.
+_IN_FSTRINGS = (
+    N_('Key times'), N_('What'), N_('When'), N_('After opening'), N_('due {when}'), N_('Decisions'), N_('Time'), N_('Who'), N_('Decision'),
+    N_('Rationale'), N_('seq {seq}'), N_('Still open: {decisions}'), N_('No events.'),
+)
 
 _SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
 _NEWLINES = re.compile(r"\r\n|\n|\r")
@@ -42,33 +50,38 @@ def _escaped(value: str) -> str:
 
 def header(timeline: Timeline, clock: shown.Clock, title: str) -> list[str]:
     i = timeline.incident
-    mode = "DRILL" if i["mode"] == "drill" else "LIVE"
+    mode = words.shown(i["mode"], words.MODE).upper()
     lines = [f"# {title} #{i['id']}: {md(i['title'])} ({mode})", ""]
-    lines.append(f"Times are in {clock.named(i['opened_at'])}. Prepared {clock.stamp(timeline.generated_at)} "
-                 f"by {md(shown.person(timeline.generated_by, timeline.people))} from the war-room's event log.")
+    lines.append(_("Times are in {zone}. Prepared {when} by {who} from the war-room's event log.").format(
+        zone=clock.named(i["opened_at"]), when=clock.stamp(timeline.generated_at),
+        who=md(shown.person(timeline.generated_by, timeline.people))))
     if timeline.window:
-        w = timeline.window
-        lines += ["", f"**Window:** only what was recorded {_window_words(w, clock)}; "
-                      "the incident's events in it are complete and unbroken."]
+        lines += ["", _("**Window:** only what was recorded {window}; the incident's events in it are complete and unbroken.").format(
+            window=window_words(timeline.window, clock))]
     return lines + [""]
 
 
-def _window_words(window: Any, clock: shown.Clock) -> str:
-    since = f"from {clock.stamp(window.since)}" if window.since else "from the opening"
-    until = f"until {clock.stamp(window.until)}" if window.until else "until the export"
-    return f"{since} {until}"
+def window_words(window: Any, clock: shown.Clock) -> str:
+    """Plain text: the HTML escapes it."""
+    if window.since and window.until:
+        return _("from {since} until {until}").format(since=clock.stamp(window.since), until=clock.stamp(window.until))
+    if window.since:
+        return _("from {since} until the export").format(since=clock.stamp(window.since))
+    if window.until:
+        return _("from the opening until {until}").format(until=clock.stamp(window.until))
+    return _("from the opening until the export")
 
 
 def summary(timeline: Timeline, clock: shown.Clock) -> list[str]:
     i, p = timeline.incident, timeline.playbook
     rows = [
-        ("Status", i["status"].upper()),
-        ("Mode", "drill (exercise)" if i["mode"] == "drill" else "live"),
-        ("Playbook", f"{p.get('title', i['playbook'])} ({i['playbook']}, version {i['playbook_version']})"),
-        ("Severity", p.get("severity", "—")),
-        ("Opened by", shown.person(i["opened_by"], timeline.people)),
+        (_("Status"), words.shown(i["status"], words.INCIDENT_STATUS).upper()),
+        (_("Mode"), _("drill (exercise)") if i["mode"] == "drill" else words.shown("live", words.MODE)),
+        (_("Playbook"), shown.playbook_line(p, i)),
+        (_("Severity"), p.get("severity", "—")),
+        (_("Opened by"), shown.person(i["opened_by"], timeline.people)),
     ]
-    lines = ["## Summary", ""]
+    lines = ["## " + _("Summary"), ""]
     if p.get("summary", "").strip():
         lines += [md(p["summary"].strip()), ""]
     lines += ["| | |", "| --- | --- |"] + [f"| {name} | {md(value)} |" for name, value in rows]
@@ -81,20 +94,20 @@ def key_times(timeline: Timeline) -> list[tuple[str, str | None]]:
     fired = [e["fired_at"] for e in state.get("ladder", []) if e["fired_at"]]
     acked = [e["acked_at"] for e in state.get("ladder", []) if e["acked_at"]]
     activated = [a["activated_at"] for f in state.get("fallbacks", []) for a in f["activations"]]
-    moments = [("Opened", i["opened_at"]), ("First escalation", min(fired, default=None)),
-               ("First escalation acknowledged", min(acked, default=None)), ("First fallback activated", min(activated, default=None)),
-               ("Stabilised", i["stabilised_at"]), ("Resolved", i["resolved_at"]), ("Closed", i["closed_at"])]
-    return [(what, when) for what, when in moments if when]
+    moments = [(N_("Opened"), i["opened_at"]), (N_("First escalation"), min(fired, default=None)),
+               (N_("First escalation acknowledged"), min(acked, default=None)), (N_("First fallback activated"), min(activated, default=None)),
+               (N_("Stabilised"), i["stabilised_at"]), (N_("Resolved"), i["resolved_at"]), (N_("Closed"), i["closed_at"])]
+    return [(_(what), when) for what, when in moments if when]
 
 
 def key_times_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
     opened = timeline.incident["opened_at"]
-    lines = ["## Key times", "", "| What | When | After opening |", "| --- | --- | --- |"]
+    lines = ["## " + _("Key times"), "", f"| {_('What')} | {_('When')} | {_('After opening')} |", "| --- | --- | --- |"]
     for what, when in key_times(timeline):
         after = shown.between(when, opened)
         lines.append(f"| {what} | {clock.stamp(when)} | {shown.span(after) if after is not None else '—'} |")
     for target in timeline.playbook.get("targets", []):
-        lines.append(f"| Target: {target['target'].replace('_', ' ')} {target['within']} | due {clock.stamp(target['due_at'])} | |")
+        lines.append(f"| {shown.target_words(target)} | {_('due {when}').format(when=clock.stamp(target['due_at']))} | |")
     return lines + [""]
 
 
@@ -102,7 +115,7 @@ def review_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
     """The after-action review, when the incident has one."""
     if timeline.review is None:
         return []
-    lines = ["## After-action review", "", md(reviewed.totals(timeline.review)), ""]
+    lines = ["## " + _("After-action review"), "", md(reviewed.totals(timeline.review)), ""]
     for table in reviewed.tables(timeline.review, clock, timeline.people):
         lines += [f"### {table.title}", ""]
         if not table.rows:
@@ -115,27 +128,29 @@ def review_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
 
 
 def decisions(timeline: Timeline, clock: shown.Clock) -> list[str]:
-    lines = ["## Decisions", "", "| Time | Who | Decision | Rationale |", "| --- | --- | --- | --- |"]
+    lines = ["## " + _("Decisions"), "", f"| {_('Time')} | {_('Who')} | {_('Decision')} | {_('Rationale')} |", "| --- | --- | --- | --- |"]
     people = shown.people_index(timeline.people)
     count = 0
     for d in shown.decisions(timeline.events):
         count += 1
         when = clock.format(d.occurred_at, "%Y-%m-%d %H:%M")
         if d.occurred_at != d.at:
-            when += f" (logged {clock.time(d.at)})"
-        what = f"correction of seq {d.corrects}: {d.text}" if d.corrects is not None else d.text
-        lines.append(f"| {when} | {md(people.get(d.actor, d.actor))} | {md(what)} (seq {d.seq}) | {md(d.rationale or '—')} |")
+            when += " " + _("(logged {time})").format(time=clock.time(d.at))
+        what = _("correction of seq {seq}: {text}").format(seq=d.corrects, text=d.text) if d.corrects is not None else d.text
+        lines.append(f"| {when} | {md(people.get(d.actor, d.actor))} | {md(what)} ({_('seq {seq}').format(seq=d.seq)}) | {md(d.rationale or '—')} |")
     if not count:
-        lines = lines[:2] + ["No decisions were logged."]
+        lines = lines[:2] + [_("No decisions were logged.")]
     open_ = timeline.state.get("open_decisions", [])
     if open_:
-        lines += ["", "Still open: " + "; ".join(f"{md(d['question'])} ({md(d['id'])})" for d in open_)]
+        lines += ["", _("Still open: {decisions}").format(decisions="; ".join(f"{md(d['question'])} ({md(d['id'])})" for d in open_))]
     return lines + [""]
 
 
 def activity_log(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally) -> None:
-    out.write("## Activity log\n\nIn the manner of an ICS 214 activity log: every event of the incident, and the health changes of "
-              "the suppliers it involves, in the order they were recorded.\n\n| Time | Who | What |\n| --- | --- | --- |\n")
+    out.write("## " + _("Activity log") + "\n\n" + _("In the manner of an ICS 214 activity log: every event of the incident, and the health "
+                                                       "changes of the suppliers it involves, in the order they were recorded.")
+              + f"\n\n| {_('Time')} | {_('Who')} | {_('What')} |\n| --- | --- | --- |\n")
+    said = eventtext.summary
     people = shown.people_index(timeline.people)
     who: dict[str, str] = {}  # actor → shown: a few people write 100,000 events
     time = clock.format
@@ -147,25 +162,30 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tal
             shown_actor = md(people.get(actor, actor))
             if type(actor) is str and len(who) < 1000:
                 who[actor] = shown_actor
-        rows.append(f"| {time(e['at'])} | {shown_actor} | {md(e['summary'])} |\n")
+        rows.append(f"| {time(e['at'])} | {shown_actor} | {md(said(e))} |\n")
         if len(rows) >= _BATCH:
             out.write("".join(rows))
             rows.clear()
     out.write("".join(rows))
     if not tally.count:
-        out.write("| | | No events. |\n")
+        out.write(f"| | | {_('No events.')} |\n")
     out.write("\n")
 
 
 def chain_lines(tally: Tally) -> list[str]:
-    state = "verified: every hash holds and the incident's events are complete" if tally.problem is None else f"NOT VERIFIED: {md(tally.problem)}"
-    return ["## Integrity", "", f"{tally.count:,} events; chain head `{tally.head or 'none'}`; {state}.",
-            "The signed JSON export of the same incident can be checked with `warroom verify --export FILE.json`.", ""]
+    if tally.problem is None:
+        line = i18n.ngettext("{n} event; chain head `{head}`; verified: every hash holds and the incident's events are complete.",
+                             "{n} events; chain head `{head}`; verified: every hash holds and the incident's events are complete.", tally.count)
+    else:
+        line = i18n.ngettext("{n} event; chain head `{head}`; NOT VERIFIED: {problem}.", "{n} events; chain head `{head}`; NOT VERIFIED: {problem}.",
+                             tally.count)
+    return ["## " + _("Integrity"), "", line.format(n=i18n.number(tally.count), head=tally.head or _("none"), problem=md(tally.problem)),
+            _("The signed JSON export of the same incident can be checked with `warroom verify --export FILE.json`."), ""]
 
 
 def render(timeline: Timeline, out: TextIO) -> None:
     clock = shown.Clock(timeline.timezone)
-    out.write("\n".join(header(timeline, clock, "Incident report") + summary(timeline, clock) + key_times_lines(timeline, clock)
+    out.write("\n".join(header(timeline, clock, _("Incident report")) + summary(timeline, clock) + key_times_lines(timeline, clock)
                         + review_lines(timeline, clock) + decisions(timeline, clock)) + "\n")
     tally = Tally(timeline.stream, timeline.starts())
     activity_log(timeline, clock, out, tally)

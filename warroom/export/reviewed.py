@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from warroom import durations
+from warroom import durations, i18n
 from warroom.export import shown
+from warroom.i18n import C_, _
+
+# A measure's result (services/review.py), marked with its context for the catalogue.
+RESULTS = (C_("target result", "met"), C_("target result", "missed"), C_("target result", "not reached"), C_("target result", "pending"),
+           C_("target result", "no target"), C_("target result", "not measured"))
+STEP_RESULTS = (C_("step result", "started"), C_("step result", "untouched"), C_("step result", "skipped"), C_("step result", "done"),
+                C_("step result", "late"), C_("step result", "on time"))
+MEASURES = (C_("measure", "open"), C_("measure", "acknowledge"), C_("measure", "stabilise"), C_("measure", "resolve"))
+"""A measure's name is the moment it measures (services/review.py); `fallback:ID` names a fallback, shown as it is."""
 
 
 class Table(NamedTuple):
@@ -21,45 +30,55 @@ class Table(NamedTuple):
 
 def totals(review: dict[str, Any]) -> str:
     speed = review.get("speed") or 1
-    faster = f", run {speed:g}× faster than real time" if speed != 1 else ""
-    return (f"Targets met: {review['targets_met']} of {review['targets_total']}. Duration {durations.scenario(review['wall_seconds'], speed)}{faster}. "
-            "Measured from the event log against the playbook's targets; times after the opening are in scenario time.")
+    values = {"met": review["targets_met"], "total": review["targets_total"], "duration": durations.scenario(review["wall_seconds"], speed),
+              "speed": f"{speed:g}" if i18n.current() == i18n.DEFAULT else i18n.number(speed, decimals=0 if speed == int(speed) else 1)}
+    if speed != 1:
+        said = _("Targets met: {met} of {total}. Duration {duration}, run {speed}× faster than real time. "
+                 "Measured from the event log against the playbook's targets; times after the opening are in scenario time.")
+    else:
+        said = _("Targets met: {met} of {total}. Duration {duration}. "
+                 "Measured from the event log against the playbook's targets; times after the opening are in scenario time.")
+    return said.format(**values)
 
 
 def tables(review: dict[str, Any], clock: shown.Clock, people: list[dict[str, Any]]) -> list[Table]:
     speed = review.get("speed") or 1
     when = clock.time
-    measures = [(m["name"], m["result"] + (f" by {durations.spoken(m['by_seconds'])}" if m.get("by_seconds") is not None else ""),
+    measures = [(i18n.word(m["name"], "measure"), (_("{result} by {span}").format(result=i18n.word(m["result"], "target result"), span=durations.spoken(m["by_seconds"]))
+                             if m.get("by_seconds") is not None else i18n.word(m["result"], "target result")),
                  durations.spoken(m["scenario_seconds"]) if m.get("scenario_seconds") is not None else "—",
                  durations.spoken(m["target_seconds"]) if m.get("target_seconds") is not None else "—", when(m["at"]) if m.get("at") else "—")
                 for m in review.get("measures", [])]
-    steps = [(s["id"], s["title"], s["result"], when(s["due_at"]) if s.get("due_at") else "—", when(s["at"]) if s.get("at") else "—",
+    steps = [(s["id"], s["title"], i18n.word(s["result"], "step result"), when(s["due_at"]) if s.get("due_at") else "—", when(s["at"]) if s.get("at") else "—",
               durations.scenario(s["late_seconds"], speed) if s.get("late_seconds") else "") for s in review.get("steps", [])]
-    decisions = [(d["id"], d["question"], "made" if d["made"] else "not made", when(d["due_at"]) if d.get("due_at") else "—",
+    decisions = [(d["id"], d["question"], _("made") if d["made"] else _("not made"), when(d["due_at"]) if d.get("due_at") else "—",
                   when(d["at"]) if d.get("at") else "—", durations.scenario(d["late_seconds"], speed) if d.get("late_seconds") else "")
                  for d in review.get("decisions", [])]
-    injects = [(str(i["n"]) if i.get("n") is not None else "ad hoc", when(i["at"]),
-                " — ".join(x for x in (i.get("message") or "", f"fault {i['fault']}" if i.get("fault") else "") if x) or "—",
-                durations.scenario(i["first_response_seconds"], speed) if i.get("first_response_seconds") is not None else "none",
-                (f"{i['expect']}: " + (durations.scenario(i["expect_seconds"], speed) if i.get("expect_seconds") is not None else "not answered"))
+    injects = [(str(i["n"]) if i.get("n") is not None else _("ad hoc"), when(i["at"]),
+                " — ".join(x for x in (i.get("message") or "", _("fault {fault}").format(fault=i["fault"]) if i.get("fault") else "") if x) or "—",
+                durations.scenario(i["first_response_seconds"], speed) if i.get("first_response_seconds") is not None else _("none"),
+                (f"{i['expect']}: " + (durations.scenario(i["expect_seconds"], speed) if i.get("expect_seconds") is not None else _("not answered")))
                 if i.get("expect") else "—") for i in review.get("injects", [])]
     escalations = [(str(e["level"]), when(e["due_at"]) if e.get("due_at") else "—",
-                    (when(e["fired_at"]) + (" (late)" if e.get("late") else "")) if e.get("fired_at") else "not fired",
-                    f"{when(e['acked_at'])} by {shown.person(e.get('acked_by'), people)}" if e.get("acked_at") else "—",
+                    (when(e["fired_at"]) + (" " + _("(late)") if e.get("late") else "")) if e.get("fired_at") else _("not fired"),
+                    _("{when} by {who}").format(when=when(e["acked_at"]), who=shown.person(e.get("acked_by"), people)) if e.get("acked_at") else "—",
                     durations.scenario(e["ack_seconds"], speed) if e.get("ack_seconds") is not None else "—") for e in review.get("escalations", [])]
-    observations = [(o["kind"], f"target {o['target']}" if o.get("target") else f"step {o['step']}" if o.get("step") else "the drill",
+    observations = [(i18n.word(o["kind"], "review observation"),
+                     _("target {target}").format(target=o["target"]) if o.get("target") else _("step {step}").format(step=o["step"]) if o.get("step")
+                     else _("the drill"),
                      o["text"], shown.person(o["by"], people), clock.stamp(o["at"])) for o in review.get("observations", [])]
-    actions = [(str(a["seq"]), a["text"], a["owner"], a["due"], a["status"]) for a in review.get("actions", [])]
+    actions = [(str(a["seq"]), a["text"], a["owner"], a["due"], i18n.word(a["status"], "corrective action")) for a in review.get("actions", [])]
     return [
-        Table("review-targets", "Times against targets", ("Measure", "Result", "Measured", "Target", "At"), measures, "No targets."),
-        Table("review-steps", "Steps", ("Step", "Title", "Result", "Due", "Done", "Late"), steps, "The playbook has no steps."),
-        Table("review-decisions", "Expected decisions", ("Decision", "Question", "Made", "Due", "Taken", "Late"), decisions,
-              "The playbook expects no decisions."),
-        Table("review-injects", "Injects", ("Inject", "At", "What", "First response", "Expected answer"), injects, "No injects were fired."),
-        Table("review-escalations", "Escalations", ("Level", "Due", "Fired", "Acknowledged", "Acknowledged after"), escalations,
-              "The playbook has no escalation ladder."),
-        Table("review-observations", "Observations", ("Kind", "About", "Observation", "By", "When"), observations,
-              "No observations were recorded."),
-        Table("review-actions", "Corrective actions (improvement plan)", ("Action", "What", "Owner", "Due", "Status"), actions,
-              "No corrective actions were recorded."),
+        Table("review-targets", _("Times against targets"), (_("Measure"), _("Result"), _("Measured"), _("Target"), _("At")), measures, _("No targets.")),
+        Table("review-steps", _("Steps"), (_("Step"), _("Title"), _("Result"), _("Due"), _("Done"), _("Late")), steps, _("The playbook has no steps.")),
+        Table("review-decisions", _("Expected decisions"), (_("Decision"), _("Question"), _("Made"), _("Due"), _("Taken"), _("Late")), decisions,
+              _("The playbook expects no decisions.")),
+        Table("review-injects", _("Injects"), (_("Inject"), _("At"), _("What"), _("First response"), _("Expected answer")), injects,
+              _("No injects were fired.")),
+        Table("review-escalations", _("Escalations"), (_("Level"), _("Due"), _("Fired"), _("Acknowledged"), _("Acknowledged after")), escalations,
+              _("The playbook has no escalation ladder.")),
+        Table("review-observations", _("Observations"), (_("Kind"), _("About"), _("Observation"), _("By"), _("When")), observations,
+              _("No observations were recorded.")),
+        Table("review-actions", _("Corrective actions (improvement plan)"), (_("Action"), _("What"), _("Owner"), _("Due"), _("Status")), actions,
+              _("No corrective actions were recorded.")),
     ]

@@ -11,19 +11,44 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from warroom import durations
+from warroom import durations, eventtext, i18n
 from warroom.clock import parse_iso
 from warroom.export.model import Events
 from warroom.health.states import worst
+from warroom.i18n import C_, N_, _
 
-ROLE_WORDS = {"commander": "Commander", "coordinator": "Coordinator", "scribe": "Scribe", "observer": "Observer"}
+ROLE_WORDS = {"commander": N_("Commander"), "coordinator": N_("Coordinator"), "scribe": N_("Scribe"), "observer": N_("Observer")}
 KIND_WORDS = {
-    "incident.opened": "opened", "incident.stabilised": "stabilised", "incident.resolved": "resolved", "incident.closed": "closed",
-    "step.started": "step started", "step.done": "step done", "step.skipped": "step skipped", "step.overdue": "step overdue",
-    "escalation.due": "escalation", "escalation.acknowledged": "escalation acknowledged",
-    "fallback.activated": "fallback on", "fallback.deactivated": "fallback off", "decision.logged": "log",
-    "supplier.state": "supplier health", "drill.inject": "inject", "drill.inject_failed": "inject failed",
+    "incident.opened": N_("opened"), "incident.stabilised": N_("stabilised"), "incident.resolved": N_("resolved"), "incident.closed": N_("closed"),
+    "step.started": N_("step started"), "step.done": N_("step done"), "step.skipped": N_("step skipped"), "step.overdue": N_("step overdue"),
+    "escalation.due": N_("escalation"), "escalation.acknowledged": N_("escalation acknowledged"),
+    "fallback.activated": N_("fallback on"), "fallback.deactivated": N_("fallback off"), "decision.logged": N_("log"),
+    "supplier.state": N_("supplier health"), "drill.inject": N_("inject"), "drill.inject_failed": N_("inject failed"),
 }
+"""The timeline's column of kinds: marked here, translated where shown (`kind_word`)."""
+TARGET_WORDS = {"acknowledge_within": C_("target", "acknowledge within"), "fallback_within": C_("target", "fallback within"),
+                "stabilise_within": C_("target", "stabilise within"), "resolve_within": C_("target", "resolve within")}
+
+
+def role_word(role: str) -> str:
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
+
+
+def kind_word(kind: str) -> str:
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
+def target_words(target: dict[str, Any]) -> str:
+    """`Target: acknowledge within 10m`: a playbook's target as the key times table names it (plain text)."""
+    name = target["target"]
+    named = i18n.word(TARGET_WORDS[name], "target") if name in TARGET_WORDS else name.replace("_", " ")
+    return _("Target: {target} {within}").format(target=named, within=target["within"])
+
+
+def playbook_line(playbook: dict[str, Any], incident: dict[str, Any]) -> str:
+    """`Quick drill (quick-drill, version 2)` (plain text)."""
+    return _("{title} ({id}, version {version})").format(title=playbook.get("title", incident["playbook"]), id=incident["playbook"],
+                                                         version=incident["playbook_version"])
 
 
 FULL = "%Y-%m-%d %H:%M:%S"
@@ -164,4 +189,4 @@ def decisions(events: Events) -> Iterator[Decision]:
         if data.get("kind", "decision") != "decision":
             continue
         occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
-        yield Decision(e["seq"], e["actor"], e["at"], occurred, data.get("text", e["summary"]), data.get("rationale"), data.get("corrects"))
+        yield Decision(e["seq"], e["actor"], e["at"], occurred, eventtext.decision_text(data, e["summary"]), data.get("rationale"), data.get("corrects"))

@@ -19,9 +19,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from warroom import i18n, words
 from warroom.errors import BadInput, LogAltered
 from warroom.export import document
 from warroom.export.model import Tally
+from warroom.i18n import _
 from warroom.text import line
 
 TOP = ("export", "incident", "window", "events", "chain", "signature")
@@ -44,16 +46,19 @@ class Report:
 
     def __str__(self) -> str:
         i = self.incident
-        lines = [f"export verified: incident #{i.get('id')} {line(i.get('title'))} ({line(i.get('mode'))}, {line(i.get('status'))})",
-                 f"events: {self.events:,} ({self.own:,} of the incident, {self.events - self.own:,} supplier state changes), every hash intact"]
+        shown = lambda value, context: line(words.shown(value, context) if isinstance(value, str) else value)  # noqa: E731
+        lines = [_("export verified: incident #{id} {title} ({mode}, {status})").format(
+                     id=i.get("id"), title=line(i.get("title")), mode=shown(i.get("mode"), words.MODE), status=shown(i.get("status"), words.INCIDENT_STATUS)),
+                 _("events: {events} ({own} of the incident, {others} supplier state changes), every hash intact").format(
+                     events=i18n.number(self.events), own=i18n.number(self.own), others=i18n.number(self.events - self.own))]
         if self.window:
             w = self.window
-            lines.append(f"window: since {line(w.get('since') or 'the opening')} until {line(w.get('until') or 'the export')}: "
-                         f"the incident's events complete from seq {w.get('first_seq')} to seq {w.get('last_seq')}")
+            lines.append(_("window: since {since} until {until}: the incident's events complete from seq {first} to seq {last}").format(
+                since=line(w.get("since") or _("the opening")), until=line(w.get("until") or _("the export")), first=w.get("first_seq"), last=w.get("last_seq")))
         else:
-            lines.append("the incident's events complete from its opening to the head")
-        lines.append(f"head: {self.head or 'none (no events)'}")
-        lines.append(f"signature: Ed25519, valid, by {line(self.key_name)} (key sha256 {self.key_sha256})")
+            lines.append(_("the incident's events complete from its opening to the head"))
+        lines.append(_("head: {head}").format(head=self.head or _("none (no events)")))
+        lines.append(_("signature: Ed25519, valid, by {key} (key sha256 {sha256})").format(key=line(self.key_name), sha256=self.key_sha256))
         return "\n".join(lines)
 
 
@@ -62,20 +67,22 @@ def parse(data: bytes, name: str) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
-        raise BadInput(f"{name}: not UTF-8 text (byte {exc.start}): not a warroom export") from None
+        raise BadInput(_("{name}: not UTF-8 text (byte {byte}): not a warroom export").format(name=name, byte=exc.start)) from None
     except json.JSONDecodeError as exc:
-        raise BadInput(f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): not a warroom export") from None
+        raise BadInput(_("{name}: not JSON (line {line}, column {column}: {problem}): not a warroom export").format(
+            name=name, line=exc.lineno, column=exc.colno, problem=exc.msg)) from None
     except ValueError as exc:
         raise BadInput(f"{name}: {exc}") from None
     except RecursionError:
-        raise BadInput(f"{name}: JSON nested too deep: not a warroom export") from None
+        raise BadInput(_("{name}: JSON nested too deep: not a warroom export").format(name=name)) from None
     if not isinstance(value, dict) or not isinstance(value.get("events"), list) or not isinstance(value.get("export"), dict):
-        raise BadInput(f"{name}: JSON, but not a warroom timeline export (no export and events)")
+        raise BadInput(_("{name}: JSON, but not a warroom timeline export (no export and events)").format(name=name))
     export = value["export"]
     if export.get("format") != document.FORMAT:
-        raise BadInput(f"{name}: not a warroom timeline export (format {line(repr(export.get('format')), 80)})")
+        raise BadInput(_("{name}: not a warroom timeline export (format {format})").format(name=name, format=line(repr(export.get("format")), 80)))
     if export.get("version") != document.VERSION or type(export.get("version")) is not int:
-        raise BadInput(f"{name}: export version {line(repr(export.get('version')), 40)}; this warroom reads version {document.VERSION}")
+        raise BadInput(_("{name}: export version {version}; this warroom reads version {known}").format(
+            name=name, version=line(repr(export.get("version")), 40), known=document.VERSION))
     return value
 
 
@@ -96,16 +103,16 @@ def check(doc: dict[str, Any], key: Ed25519PublicKey, key_name: str) -> Report:
     """Everything a file can prove, in the order that names the most precise failure first."""
     extra = [k for k in doc if k not in TOP]
     if extra:
-        raise LogAltered(f"the export has a field no export has ({line(repr(extra[0]), 80)}): added after it was written")
+        raise LogAltered(_("the export has a field no export has ({field}): added after it was written").format(field=line(repr(extra[0]), 80)))
     missing = [k for k in TOP if k not in doc]
     if missing:
-        raise LogAltered(f"the export has no {missing[0]} (removed?)")
+        raise LogAltered(_("the export has no {field} (removed?)").format(field=missing[0]))
     incident = doc["incident"]
     if not isinstance(incident, dict) or type(incident.get("id")) is not int:
-        raise LogAltered("the export's incident has no id")
+        raise LogAltered(_("the export's incident has no id"))
     window = doc["window"]
     if window is not None and not (isinstance(window, dict) and set(window) == {"since", "until", "first_seq", "last_seq", "after"}):
-        raise LogAltered("the export's window is not since, until, first_seq, last_seq, after")
+        raise LogAltered(_("the export's window is not since, until, first_seq, last_seq, after"))
     stream = f"incident:{incident['id']}"
     tally = Tally(stream, {stream: window["after"] if window else None})
     own: list[int] = []
@@ -125,24 +132,24 @@ def check(doc: dict[str, Any], key: Ed25519PublicKey, key_name: str) -> Report:
 def _check_shape(index: int, event: Any, incident_id: int) -> None:
     where = f"events[{index}]"
     if not isinstance(event, dict):
-        raise LogAltered(f"{where} is not an event")
+        raise LogAltered(_("{where} is not an event").format(where=where))
     if isinstance(event.get("seq"), int):
         where += f" (seq {event['seq']})"
     for name in document.EVENT_FIELDS:
         if name not in event:
-            raise LogAltered(f"{where} has no {name} (a field its hash covers was removed)")
+            raise LogAltered(_("{where} has no {field} (a field its hash covers was removed)").format(where=where, field=name))
         allowed = _TYPES[name]
         value = event[name]
         if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
             raise LogAltered(f"{where}: {name} is {type(value).__name__}, not {' or '.join(_json_type(t) for t in allowed)}")
     extra = [k for k in event if k not in document.EVENT_FIELDS]
     if extra:
-        raise LogAltered(f"{where} has a field no hash covers ({line(repr(extra[0]), 80)}): added after export")
+        raise LogAltered(_("{where} has a field no hash covers ({field}): added after export").format(where=where, field=line(repr(extra[0]), 80)))
     if event["incident_id"] is None:
         if event["kind"] != "supplier.state":
-            raise LogAltered(f"{where}: a {line(event['kind'], 80)} event of no incident is not part of an incident's timeline")
+            raise LogAltered(_("{where}: a {kind} event of no incident is not part of an incident's timeline").format(where=where, kind=line(event["kind"], 80)))
     elif event["incident_id"] != incident_id:
-        raise LogAltered(f"{where} belongs to incident #{event['incident_id']}, not to this export's #{incident_id}")
+        raise LogAltered(_("{where} belongs to incident #{other}, not to this export's #{id}").format(where=where, other=event["incident_id"], id=incident_id))
 
 
 def _json_type(kind: type) -> str:
@@ -154,42 +161,45 @@ def _check_window(window: dict[str, Any] | None, own: list[int]) -> None:
         return
     first, last = (own[0], own[-1]) if own else (None, None)
     if first != window["first_seq"]:
-        raise LogAltered(f"the window starts at seq {window['first_seq']}, but the export's first event of the incident is seq {first}")
+        raise LogAltered(_("the window starts at seq {window}, but the export's first event of the incident is seq {first}").format(
+            window=window["first_seq"], first=first))
     if last != window["last_seq"]:
-        raise LogAltered(f"the window ends at seq {window['last_seq']}, but the export's last event of the incident is seq {last}")
+        raise LogAltered(_("the window ends at seq {window}, but the export's last event of the incident is seq {last}").format(
+            window=window["last_seq"], last=last))
 
 
 def _check_chain(chain_object: Any, tally: Tally) -> None:
     if not isinstance(chain_object, dict) or "head" not in chain_object or "verified" not in chain_object:
-        raise LogAltered("the export's chain has no head or verified")
+        raise LogAltered(_("the export's chain has no head or verified"))
     if chain_object["head"] != tally.head:
-        raise LogAltered(f"chain.head {line(repr(chain_object['head']), 80)} is not the hash of the last event ({tally.head})")
+        raise LogAltered(_("chain.head {head} is not the hash of the last event ({last})").format(head=line(repr(chain_object["head"]), 80), last=tally.head))
     if chain_object["verified"] is not True:
-        raise LogAltered(f"the export says its events did not verify when it was written: {line(chain_object.get('problem'), 300)}")
+        raise LogAltered(_("the export says its events did not verify when it was written: {problem}").format(problem=line(chain_object.get("problem"), 300)))
 
 
 def _check_signature(doc: dict[str, Any], tally: Tally, key: Ed25519PublicKey, key_name: str) -> None:
     signature = doc["signature"]
     if signature is None:
-        raise LogAltered("NOT SIGNED: every hash and stream link holds, but nothing proves which war-room wrote it or that "
-                         "nothing was forged (an export is signed when the account that writes it can read warroom.key)")
+        raise LogAltered(_("NOT SIGNED: every hash and stream link holds, but nothing proves which war-room wrote it or that "
+                           "nothing was forged (an export is signed when the account that writes it can read warroom.key)"))
     if not isinstance(signature, dict) or not all(isinstance(signature.get(k), str) for k in ("algorithm", "key_sha256", "signed", "value")):
-        raise LogAltered("the signature is not algorithm, key_sha256, signed and value")
+        raise LogAltered(_("the signature is not algorithm, key_sha256, signed and value"))
     if signature["algorithm"] != "Ed25519":
-        raise LogAltered(f"the signature's algorithm is {line(repr(signature['algorithm']), 40)}, not Ed25519")
+        raise LogAltered(_("the signature's algorithm is {algorithm}, not Ed25519").format(algorithm=line(repr(signature["algorithm"]), 40)))
     expected = document.key_sha256(_raw(key))
     if signature["key_sha256"] != expected:
-        raise LogAltered(f"signed by another key (sha256 {line(signature['key_sha256'], 80)}), not by {line(key_name)} (sha256 {expected})")
+        raise LogAltered(_("signed by another key (sha256 {other}), not by {key} (sha256 {expected})").format(
+            other=line(signature["key_sha256"], 80), key=line(key_name), expected=expected))
     statement = document.statement(doc, tally.count, tally.hashes_sha256)
     signed = signature["signed"].encode("utf-8", "surrogatepass")
     if statement != signed:
-        raise LogAltered(f"the file does not match what was signed: {_what_differs(signed, statement)}")
+        raise LogAltered(_("the file does not match what was signed: {difference}").format(difference=_what_differs(signed, statement)))
     try:
         value = base64.b64decode(signature["value"], validate=True)
         key.verify(value, signed)
     except (InvalidSignature, binascii.Error, ValueError):
-        raise LogAltered(f"the signature does not hold for {line(key_name)}: the file was forged or altered, "
-                         "its hashes recomputed (a chain alone proves no authorship)") from None
+        raise LogAltered(_("the signature does not hold for {key}: the file was forged or altered, "
+                           "its hashes recomputed (a chain alone proves no authorship)").format(key=line(key_name))) from None
 
 
 def _what_differs(signed: bytes, statement: bytes) -> str:
@@ -197,16 +207,17 @@ def _what_differs(signed: bytes, statement: bytes) -> str:
         said = json.loads(signed)
         found = json.loads(statement)
     except ValueError:
-        return "the signed statement is unreadable"
+        return _("the signed statement is unreadable")
     if not isinstance(said, dict):
-        return "the signed statement is unreadable"
+        return _("the signed statement is unreadable")
     events, counted = said.get("events") or {}, found["events"]
     if isinstance(events, dict) and events.get("count") != counted["count"]:
-        return f"{counted['count']:,} events, but {events.get('count')!r} were signed: events were removed or added"
+        return _("{count} events, but {signed} were signed: events were removed or added").format(
+            count=i18n.number(counted["count"]), signed=repr(events.get("count")))
     for part in ("incident", "window", "export", "chain"):
         if json.dumps(said.get(part), sort_keys=True) != json.dumps(found.get(part), sort_keys=True):
-            return f"its {part} was changed after signing"
-    return "its events are not the ones signed: an event was replaced, removed or added"
+            return _("its {part} was changed after signing").format(part=part)
+    return _("its events are not the ones signed: an event was replaced, removed or added")
 
 
 def _raw(key: Ed25519PublicKey) -> bytes:

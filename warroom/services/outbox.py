@@ -1,6 +1,9 @@
 """Webhook notifications, through a persisted outbox: queued in the same transaction as the event
 that causes them, delivered by the monitor, retried with back-off until delivered or expired.
-A restart loses nothing; a failing or hanging webhook is recorded, never waited for."""
+A restart loses nothing; a failing or hanging webhook is recorded, never waited for.
+
+A message's text is in the war-room's language when it is queued (eventtext: English is the stored
+summary); its field names and the event's kind and data stay English, as in every export."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from warroom import eventtext
 from warroom.clock import iso
 from warroom.config import Config
 from warroom.store import eventlog
 from warroom.store.models import Incident, Outbox
-from warroom.vocabulary import drill_said
 
 EXPIRE_AFTER = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -26,7 +29,8 @@ def enqueue(session: Session, *, config: Config, incident: Incident, event: dict
         spec = config.notify.get(target)
         if spec is None or not spec.webhook:
             continue
-        summary = drill_said(event["summary"]) if drill else event["summary"]
+        said = eventtext.summary(event)
+        summary = eventtext.drill_marked(said) if drill else said
         payload = {
             "warroom": config.settings.title, "mode": incident.mode, "drill": drill, "event": event["kind"], "summary": summary,
             "incident": {"id": incident.id, "title": incident.title, "playbook": incident.playbook_id, "status": incident.status},
