@@ -149,10 +149,14 @@ def _late(seconds: Any) -> str:
 
 
 def _spoken(compact: str) -> str:
-    """A span in the summaries' compact spelling (`1h5m`, language-neutral) as a person reads it.
-    Today that spelling itself; the one place to say it the Dutch way (`1 u 5 min`) once
-    durations gains a shown spelling (durations.shown_span on nl-files' branch)."""
-    return compact
+    """A span in the summaries' compact spelling (`1h5m`, language-neutral) as a person reads it
+    (`1 u 5 min` in Dutch); a spelling that does not parse is shown as stored."""
+    if i18n.current() == i18n.DEFAULT:
+        return compact
+    try:
+        return durations.shown_span(durations.parse(compact))
+    except ValueError:
+        return compact
 
 
 # ── one builder a kind ─────────────────────────────────────────────────────────────────────────

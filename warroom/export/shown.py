@@ -128,8 +128,8 @@ class Clock:
 
 
 def span(seconds: float) -> str:
-    """How long, whichever way (`in`/`ago` say which), rounded down: durations.span's `1h30m`, `45s`."""
-    return durations.span(timedelta(seconds=abs(seconds)))
+    """How long, whichever way (`in`/`ago` say which), rounded down: durations.shown_span: `1h30m`, `45s` (Dutch `1 u 30 min`)."""
+    return durations.shown_span(timedelta(seconds=abs(seconds)))
 
 
 def between(later: str | None, earlier: str | None) -> float | None:
