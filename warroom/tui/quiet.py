@@ -24,6 +24,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
+from warroom.i18n import N_
 from warroom.tui import literal
 
 Cell = str | Text  # a str is anyone's text, shown as written; a Text is ours (see literal.cell)
@@ -63,7 +64,7 @@ def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]
 
 
 class Rows(DataTable):
-    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
+    BINDINGS = [Binding("j", "cursor_down", N_("Down"), show=False), Binding("k", "cursor_up", N_("Up"), show=False)]
     _only_cell: Coordinate | None = None  # a class default: DataTable.__init__ may refresh before ours runs
     _refit_selected: str | None = None  # the row the cursor was on when `refit` emptied the table
 
