@@ -27,7 +27,7 @@ from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.hint import FirstRunHint
-from warroom.tui.quiet import QuietTexts, Rows, cut, cut_cell, fit
+from warroom.tui.quiet import QuietTexts, Rows, cut, cut_cell, cut_words, fit
 from warroom.vocabulary import Mode
 
 if TYPE_CHECKING:
@@ -584,6 +584,7 @@ class BoardScreen(QuietTexts, Screen):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self.call_after_refresh(self._put_topline)  # cut to the new width once it is laid out
         self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
             self._size_services(self.data.status, self._service_lines, event.size.width)
@@ -591,9 +592,10 @@ class BoardScreen(QuietTexts, Screen):
 
     def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
         """As wide as its lines where the suppliers' full text leaves room (again on a resize)."""
-        wanted = max([line.cell_length + 4 for line in lines] + [len(_("Crucial services hit ({n})").format(n="00")) + 6])  # its title too
+        title = cell_len(_("Crucial services hit ({n})").format(n="00")) + 6  # its title whole (a Dutch one is longer)
+        wanted = max([line.cell_length + 4 for line in lines] + [title])
         left = (width or self.size.width) - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
-        self.query_one("#services", Static).styles.width = min(wanted, max(32, left))
+        self.query_one("#services", Static).styles.width = min(wanted, max(32, title, left))
 
     def _fit(self, width: int, height: int) -> None:
         self.set_class(width < NARROW, "narrow")
@@ -616,8 +618,12 @@ class BoardScreen(QuietTexts, Screen):
         here = now.astimezone(self.zone)
         clock = f"{i18n.weekday_time(here)} {here:%Z}"  # the day and the time: the date would push the owed level out
         urgent = most_urgent(self.data.status.incidents if self.data else (), now, pending=True)
-        # Who you act as before the war-room's name: every key acts in your name.
-        return Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
+        # Who you act as before the war-room's name: every key acts in your name. Cut after a whole word.
+        line = Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
+        return cut_words(line, self.query_one("#topline").content_region.width)
+
+    def _put_topline(self) -> None:
+        self._put("#topline", self._topline(self.clock.now()), layout=False)
 
     def _tick(self) -> None:
         """Once a second; the clock shows minutes, and countdowns show seconds only near their

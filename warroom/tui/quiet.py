@@ -49,6 +49,24 @@ def cut_cell(cell: Cell, width: int) -> Cell:
     return shown
 
 
+def cut_words(content: Content, width: int) -> Content:
+    """One line of at most `width` cells, cut after a whole word with `…` (a word is never split:
+    Dutch words are long, and a top line that ends in half a word reads as another word). A
+    `width` not known yet (0) cuts nothing: the widget's own ellipsis is the fallback."""
+    if width <= 0 or content.cell_length <= width:
+        return content
+    plain = content.plain
+    end, cells = 0, 0
+    for at, char in enumerate(plain):
+        if cells + 1 > width:  # no room for the `…` after this point
+            break
+        if char == " ":
+            end = at
+        cells += cell_len(char)
+    kept = content[:end].rstrip(" ·") if end else content[:0]  # no separator left hanging before the `…`
+    return Content.assemble(kept, "…")
+
+
 def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
     """Column widths: each as wide as its content, unless the total does not fit `available`;
     then the columns in `shrink` (index, least width), least important first, give up space."""

@@ -22,7 +22,7 @@ from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER
 from warroom.tui import literal
 from warroom.tui.board import MODE_MARK, STATE_STYLE, countdown, in_order, most_urgent, owed_text, sector_word, state_word
-from warroom.tui.quiet import QuietTexts
+from warroom.tui.quiet import QuietTexts, cut_words
 
 HIGH_CONTRAST = Theme(
     name="warroom-high-contrast", primary="#ffff00", secondary="#00ffff", warning="#ffff00", error="#ff3030",
@@ -51,10 +51,10 @@ def services(rows: Sequence[views.ServiceView]) -> Content:
                               for v in hit)
 
 
-def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Content:
+def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime, width: int = 0) -> Content:
     """Each incident: its mode as a block no one can mistake (LIVE red, DRILL hatched yellow), what
     it owes in red (fired levels nobody acknowledged, late steps, overdue decisions), and then its
-    next deadline counting down."""
+    next deadline counting down. Each line cut after a whole word to `width` when known."""
     if not incidents:
         return Content(_("no open incidents"))
     out = []
@@ -68,9 +68,9 @@ def incident_lines(incidents: Sequence[views.OpenIncident], now: datetime) -> Co
                                                                        id=i.id, title=i.title, deadline=deadline,
                                                                        status=words.shown(i.status, words.INCIDENT_STATUS).upper()))
         owed = owed_text(i, now)
+        out.append(cut_words(line, width))
         if owed:
-            line = Content.assemble(line, "\n", literal.template("  [b reverse red] ⚠ $owed [/]", owed=owed))
-        out.append(line)
+            out.append(cut_words(literal.template("  [b reverse red] ⚠ $owed [/]", owed=owed), width))
     return Content("\n").join(out)
 
 
@@ -107,6 +107,8 @@ class WallScreen(QuietTexts, Screen):
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.height < 40, "short")  # a small terminal: every line for the facts
+        if self.is_mounted:
+            self.call_after_refresh(self._tick, True)  # lines cut to the new width, once it is laid out
 
     def on_mount(self) -> None:
         self.set_class(self.size.height < 40, "short")
@@ -129,9 +131,13 @@ class WallScreen(QuietTexts, Screen):
         unless a new read changed which incidents are open or what they owe."""
         now = self.clock.now()
         incidents = self.data.status.incidents if self.data else ()
-        self._put("#walltitle", headline(self.title_text, self.zone, incidents, now), layout=False)
+        self._put("#walltitle", cut_words(headline(self.title_text, self.zone, incidents, now), self._width("#walltitle")), layout=False)
         if self.data:
-            self._put("#wallincidents", incident_lines(incidents, now), layout=layout)
+            self._put("#wallincidents", incident_lines(incidents, now, self._width("#wallincidents")), layout=layout)
+
+    def _width(self, selector: str) -> int:
+        """The cells a line of the widget has (0 before the first layout: nothing is cut then)."""
+        return self.query_one(selector).content_region.width
 
     def show(self, data: views.Board) -> None:
         self.data = data
