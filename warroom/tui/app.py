@@ -7,18 +7,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from warroom import i18n
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
+from warroom.i18n import N_, _
 from warroom.services import views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
@@ -31,6 +35,34 @@ if TYPE_CHECKING:
     from warroom.services import commands  # imported when an action runs: its many dataclasses are not the first frame's
     from warroom.store.engine import Store
     from warroom.tui.reader import BoardRead  # the reader imports SQLAlchemy: in the watcher thread, after the first frame
+
+
+# Textual's own words that reach a person (the footer's palette key, the palette's system commands
+# and its placeholder), marked here so the catalogue translates them: `_()` of a string Textual
+# wrote finds them. Its "No matches found" is drawn inside the palette, out of reach.
+TEXTUAL_WORDS = (
+    N_("palette"), N_("Open the command palette"), N_("Quit the app and return to the command prompt."), N_("Search for commands…"),
+    N_("Theme"), N_("Change the current theme"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+)
+
+
+def speak_bindings(node: DOMNode) -> None:
+    """The node's key descriptions (and tooltips) in the language spoken: the footer, Textual's,
+    shows `binding.description` as the class bound it at import, before the language was chosen,
+    so each node's own copy of its bindings is said again as the app registers it. The classes'
+    BINDINGS stay as marked (`N_`): a test process switches language between apps."""
+    if i18n.current() == i18n.DEFAULT:
+        return
+    bindings = node._bindings
+    bindings.key_to_bindings = {key: [said(binding) for binding in group] for key, group in bindings.key_to_bindings.items()}
+
+
+def said(binding: Binding) -> Binding:
+    return replace(binding, description=_(binding.description) if binding.description else "",
+                   tooltip=_(binding.tooltip) if binding.tooltip else "")
 
 
 class BoardChanged(Message):
@@ -68,13 +100,14 @@ class LoadFailed(Message):
 class WarroomApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
-    BINDINGS = [("q", "quit", "Quit"), ("question_mark", "help", "Help"), Binding("h", "dismiss_hint", "Hide hint")]
+    BINDINGS = [("q", "quit", N_("Quit")), ("question_mark", "help", N_("Help")), Binding("h", "dismiss_hint", N_("Hide hint"))]
     COMMANDS = App.COMMANDS | set(FINDERS)  # ctrl+p finds incidents, suppliers and playbooks by name
     FULL_COLLECTION_SECONDS = 60.0
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False,
                  freeze_heap: bool = False):
         super().__init__()
+        speak_bindings(self)  # the app's own keys, Textual's palette key among them: every screen's are said as they mount
         from warroom.tui.wall import HIGH_CONTRAST
 
         self.register_theme(HIGH_CONTRAST)
@@ -97,6 +130,14 @@ class WarroomApp(App):
 
         self.injects = Announcer()  # drill injects, told to whoever is at this screen
 
+    def _register(self, parent: DOMNode, *widgets, **kwargs):
+        """Every screen and widget passes here as it joins the app (Textual's one door for them,
+        private but the only one): its key descriptions are said in the language spoken before
+        a footer can show them."""
+        for widget in widgets:
+            speak_bindings(widget)
+        return super()._register(parent, *widgets, **kwargs)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         from warroom.tui import hint
 
@@ -116,7 +157,8 @@ class WarroomApp(App):
 
         if any(isinstance(screen, CommandPalette) for screen in self.screen_stack) or isinstance(self.screen, ModalScreen):
             return
-        super().action_command_palette()
+        if self.use_command_palette:  # Textual's own action, with its placeholder in the language spoken
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
 
     async def action_quit(self) -> None:
         """Quitting asks first: a `q` meant for a room that had not opened yet, or pressed on the
@@ -127,7 +169,8 @@ class WarroomApp(App):
         if isinstance(self.screen, Confirm):
             return
         started = self.keeper is not None and self.keeper.child is not None
-        question = "Quit warroom?" + (" The monitor it started stops too (another takes over if one runs)." if started else "")
+        question = (_("Quit warroom? The monitor it started stops too (another takes over if one runs).") if started
+                    else _("Quit warroom?"))
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -142,16 +185,18 @@ class WarroomApp(App):
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen):
-        """Every key action of the current screen is in the command palette too, by name."""
+        """Every key action of the current screen is in the command palette too, by name; Textual's
+        own commands in the language spoken (TEXTUAL_WORDS)."""
         from functools import partial
 
         from textual.app import SystemCommand
         from textual.binding import Binding
 
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:
-                yield SystemCommand(binding.description, f"key: {binding.key}", partial(screen.run_action, binding.action))
+                yield SystemCommand(_(binding.description), _("key: {key}").format(key=binding.key), partial(screen.run_action, binding.action))
 
     def get_default_screen(self):
         """The board (or the wall) is the app's own first screen: pushed over Textual's default
@@ -215,7 +260,8 @@ class WarroomApp(App):
                     self._reload.clear()
                     data, view = reader.poll(forced=forced, incident_id=self.open_incident)
                 except Exception as exc:
-                    problem = f"cannot read the war-room: {type(exc).__name__}: {exc} (still trying; run warroom verify)"
+                    problem = _("cannot read the war-room: {error}: {detail} (still trying; run warroom verify)").format(
+                        error=type(exc).__name__, detail=exc)
                     if problem != failing:
                         failing = problem
                         self.post_message(LoadFailed(problem))
@@ -263,11 +309,11 @@ class WarroomApp(App):
                 literal.notify(self, message, severity="information" if done else "error", timeout=timeout)
 
         if (home := self.loaded_home()) is None:
-            tell("nothing was done: the war-room could not be loaded (the board says why)", False)
+            tell(_("nothing was done: the war-room could not be loaded (the board says why)"), False)
             return
         config, store = home
         if self._gone:
-            tell(f"nothing was done: {self._gone}", False)
+            tell(_("nothing was done: {why}").format(why=self._gone), False)
             return
         try:
             outcome = commands.execute(store, command, commands.context(self.home, config, self.clock.now(), self.clock))
@@ -285,7 +331,7 @@ class WarroomApp(App):
         CLI does on stderr; the next write that can witness heals it."""
         witness = self._home_store.witness if self._home_store is not None else None
         if witness is not None and witness.problem:
-            self.call_from_thread(self.notify, f"recorded, but not witnessed: {witness.problem} (see warroom doctor)",
+            self.call_from_thread(self.notify, _("recorded, but not witnessed: {problem} (see warroom doctor)").format(problem=witness.problem),
                                   severity="warning", timeout=10, markup=False)
 
     @work(thread=True, group="fault", exit_on_error=False)
@@ -296,7 +342,7 @@ class WarroomApp(App):
         from warroom.services import commands, simulator
 
         if (home := self.loaded_home()) is None:
-            literal.notify(self, "nothing was done: the war-room could not be loaded (the board says why)", severity="error")
+            literal.notify(self, _("nothing was done: the war-room could not be loaded (the board says why)"), severity="error")
             return
         config, store = home
         drills = [i.id for i in self.board_data.status.incidents if i.mode == "drill"] if self.board_data else []
@@ -312,14 +358,16 @@ class WarroomApp(App):
         except WarroomError as exc:
             literal.notify(self, exc, severity="error", timeout=8)
             return
-        literal.notify(self, f"simulated {supplier_id}: {'healed (up)' if mode == SimulatorMode.UP else 'broken (down)'}")
+        literal.notify(self, (_("simulated {supplier}: healed (up)") if mode == SimulatorMode.UP else _("simulated {supplier}: broken (down)"))
+                       .format(supplier=supplier_id))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected error in any worker is shown, never swallowed: an action that silently
         did nothing is the worst thing a war-room tool can do."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            literal.notify(self, f"{event.worker.name} failed: {type(error).__name__}: {error}", severity="error", timeout=15)
+            literal.notify(self, _("{worker} failed: {error}: {detail}").format(worker=event.worker.name, error=type(error).__name__, detail=error),
+                           severity="error", timeout=15)
 
     def start(self, command: commands.StartIncident) -> None:
         """Start an incident and land in its room: whoever started it has work there, and reads
@@ -394,7 +442,7 @@ class WarroomApp(App):
                 screen.refresh_review()  # an observation or an action arrived: read the review again
 
     def on_monitor_started(self, message: MonitorStarted) -> None:
-        literal.notify(self, f"no monitor was running: started one (pid {message.pid}); it stops when you quit", timeout=6)
+        literal.notify(self, _("no monitor was running: started one (pid {pid}); it stops when you quit").format(pid=message.pid), timeout=6)
 
     def on_unmount(self) -> None:
         if self.keeper is not None:
@@ -444,8 +492,10 @@ def _gone(url: str, opened: tuple[int, int] | None) -> str | None:
     now = _file_identity(url)
     if now == opened:
         return None
-    what = "was deleted" if now is None else "was replaced by another file"
-    return f"the database {path} {what} while this TUI ran; quit and start warroom again (then run warroom verify)"
+    if now is None:
+        return _("the database {path} was deleted while this TUI ran; quit and start warroom again (then run warroom verify)").format(path=path)
+    return _("the database {path} was replaced by another file while this TUI ran; quit and start warroom again (then run warroom verify)"
+             ).format(path=path)
 
 
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:

@@ -4,7 +4,7 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
@@ -20,19 +20,22 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from warroom import durations, text
+from warroom import durations, i18n, text, words
 from warroom.clock import Clock
+from warroom.i18n import C_, N_, _, ngettext
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
 from warroom.tui.hint import FirstRunHint
-from warroom.tui.quiet import QuietTexts, Rows, cut, cut_cell, fit
+from warroom.tui.quiet import QuietTexts, Rows, cut, cut_cell, cut_words, fit
 from warroom.vocabulary import Mode
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 SECTORS = ("income", "care", "safety", "justice", "other")
+SECTOR = "sector"  # a crucial service's sector, a config value: shown translated, stored as written
+SECTOR_WORDS = (C_("sector", "income"), C_("sector", "care"), C_("sector", "safety"), C_("sector", "justice"), C_("sector", "other"))
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
 SHORT = 30  # below this height the incident and register panels keep fewer rows
 NAME_WIDTH = 22  # the least a supplier's name is cut to when the terminal is really too narrow
@@ -40,8 +43,46 @@ TITLE_WIDTH = 48  # long incident titles are cut so status, what is owed and the
 SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
 # LIVE and DRILL differ by word, symbol, colour and style: a live incident is a red block, a drill
 # a hatched yellow label. With NO_COLOR the reverse block and the hatching still tell them apart.
-MODE_STYLE = {"live": ("‼ LIVE ‼", "bold reverse red"), "drill": ("░ DRILL ░", "bold yellow")}
-MODE_MARK = {mode: Content.styled(f" {word} ", style) for mode, (word, style) in MODE_STYLE.items()}
+# The word is the mode's in the chosen language (`‼ ECHT ‼`, `░ OEFENING ░`), so these are made
+# when shown, never at import.
+MODE_FRAME = {"live": ("‼ {word} ‼", "bold reverse red"), "drill": ("░ {word} ░", "bold yellow")}
+
+
+def mode_word(mode: str) -> str:
+    """`LIVE` / `DRILL` (`ECHT` / `OEFENING`): a mode as its mark says it."""
+    return words.shown(str(mode), words.MODE).upper()
+
+
+class _ModeStyles(Mapping[str, tuple[str, str]]):
+    """mode → (its framed word, its style), the word in the language spoken when looked up."""
+
+    def __getitem__(self, mode: str) -> tuple[str, str]:
+        frame, style = MODE_FRAME[mode]
+        return frame.format(word=mode_word(mode)), style
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(MODE_FRAME)
+
+    def __len__(self) -> int:
+        return len(MODE_FRAME)
+
+
+class _ModeMarks(Mapping[str, Content]):
+    """mode → its mark as a styled block (` ‼ LIVE ‼ `), made in the language spoken."""
+
+    def __getitem__(self, mode: str) -> Content:
+        word, style = MODE_STYLE[mode]
+        return Content.styled(f" {word} ", style)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(MODE_FRAME)
+
+    def __len__(self) -> int:
+        return len(MODE_FRAME)
+
+
+MODE_STYLE: Mapping[str, tuple[str, str]] = _ModeStyles()
+MODE_MARK: Mapping[str, Content] = _ModeMarks()
 # Suppliers not up come first: down, degraded, unknown, maintenance, then up (config order within).
 STATE_RANK = {"down": 0, "degraded": 1, "unknown": 2, "maintenance": 3, "up": 4}
 STATE_STYLE = {"down": "bold reverse red", "degraded": "bold reverse yellow", "unknown": "bold italic", "maintenance": "dim", "up": "green"}
@@ -62,7 +103,7 @@ def latency_text(state: str, trend: list[float | None] | None, troubles: list[st
     # The latest minute that had an answer (a supplier checked every few minutes has gaps), the
     # minute under way before the first full one; nothing for a supplier that is down now.
     figure = next((v for v in reversed(full) if v is not None), under_way)
-    number = f"{figure:,.0f} ms" if figure is not None and state != "down" else "—"
+    number = f"{i18n.number(figure)} ms" if figure is not None and state != "down" else "—"
     return f"{number:>8} {spark(full, troubles[:-1] if troubles else None)}"
 
 
@@ -81,14 +122,20 @@ def state_cell(s: views.SupplierView) -> Text:
     """The state as symbol, word and colour: not up is upper case, bold and coloured, so a down row
     stands out without colour too."""
     if s.via:
-        shown = "▼ DOWN ↳"  # the parent it is down through leads the cause column
-    elif s.state == "up":
-        shown = f"{SUPPLIER[s.state]} up"
-    elif s.state == "maintenance":
-        shown = f"{SUPPLIER[s.state]} maintenance"
+        shown = f"▼ {state_word('down').upper()} ↳"  # the parent it is down through leads the cause column
+    elif s.state in ("up", "maintenance"):
+        shown = f"{SUPPLIER[s.state]} {state_word(s.state)}"
     else:
-        shown = f"{SUPPLIER.get(s.state, '?')} {s.state.upper()}"
+        shown = f"{SUPPLIER.get(s.state, '?')} {state_word(s.state).upper()}"
     return Text(shown, style=STATE_STYLE.get("down" if s.via else s.state, ""), no_wrap=True, end="")
+
+
+def state_word(state: str) -> str:
+    return words.shown(state, words.SUPPLIER_STATE)
+
+
+def sector_word(sector: str) -> str:
+    return i18n.word(sector, SECTOR)
 
 
 def rank(s: views.SupplierView) -> int:
@@ -106,17 +153,19 @@ def supplier_note(s: views.SupplierView) -> str:
     one that is up, the notes, or its last check's detail when there are none."""
     notes = []
     if s.fallback:
-        notes.append(f"fallback {s.fallback.id}" + (" (DRILL)" if s.fallback.mode == "drill" else ""))
+        notes.append(_("fallback {id} ({mode})").format(id=s.fallback.id, mode=mode_word(s.fallback.mode)) if s.fallback.mode == "drill"
+                     else _("fallback {id}").format(id=s.fallback.id))
     if s.disagreement:
-        notes.append("status page disagrees")
+        notes.append(_("status page disagrees"))
     if s.stale and s.state != "unknown":
-        notes.append("stale")
+        notes.append(_("stale"))
     if s.state != "up":
         notes.insert(0, s.detail)
     elif not notes:
         notes.append(s.detail)
-    via = f"via {text.line(s.via)}: " if s.via else ""
-    drill = f"DRILL #{s.drill}: " if s.drill is not None else ""  # a drill's fault, not an outage: said first
+    via = _("via {parent}: ").format(parent=text.line(s.via)) if s.via else ""
+    # A drill's fault, not an outage: said first.
+    drill = _("{drill} #{incident}: ").format(drill=mode_word("drill"), incident=s.drill) if s.drill is not None else ""
     return drill + via + "; ".join(text.line(n) for n in notes)
 
 
@@ -141,13 +190,14 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
         mine = [v for v in services if v.sector == sector]
         if not mine:
             continue
-        lines.append(literal.plain(sector.upper(), "bold"))
+        lines.append(literal.plain(sector_word(sector).upper(), "bold"))
         hit = [v for v in mine if v.state != "up"]
         if not hit:
-            lines.append(Content("  all services up"))
+            lines.append(Content("  " + _("all services up")))
         for v in hit:
-            through = ", ".join(t.supplier + (f" (via {t.via})" if t.via else "") + (f" DRILL #{t.drill}" if t.drill is not None else "")
-                                for t in v.through) or "not checked yet"
+            through = ", ".join(t.supplier + (" " + _("(via {parent})").format(parent=t.via) if t.via else "")
+                                + (f" {mode_word('drill')} #{t.drill}" if t.drill is not None else "")
+                                for t in v.through) or _("not checked yet")
             lines.append(literal.template("  $mark $name  [dim]$through[/dim]", mark=SERVICE[v.state], name=v.name, through=through))
     return lines
 
@@ -155,7 +205,7 @@ def services_lines(services: Sequence[views.ServiceView]) -> list[Content]:
 def countdown(due: datetime | None, now: datetime, seconds_within: int = SECONDS_WITHIN) -> str:
     """Minutes while the deadline is far, minutes and seconds when it is near (or just past):
     `durations.countdown`, the one wording of a deadline on every screen."""
-    return durations.countdown(due, now, seconds_within=seconds_within) if due else "no escalation pending"
+    return durations.countdown(due, now, seconds_within=seconds_within) if due else _("no escalation pending")
 
 
 def next_escalation(i: views.OpenIncident, now: datetime) -> str:
@@ -165,16 +215,14 @@ def next_escalation(i: views.OpenIncident, now: datetime) -> str:
 
 def ago(then: datetime, now: datetime) -> str:
     minutes = max(0, int((now - then).total_seconds()) // 60)
-    return f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m ago"
+    if minutes < 60:
+        return _("{minutes}m ago").format(minutes=minutes)
+    return _("{hours}h{minutes:02d}m ago").format(hours=minutes // 60, minutes=minutes % 60)
 
 
 def fired_text(level: views.FiredLevel, now: datetime) -> str:
     """`L2 FIRED · ack (cio) · 3m ago`: a level that fired and that its people have not acknowledged."""
-    return f"L{level.level} FIRED · ack ({level.who}) · {ago(level.fired_at, now)}"
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+    return _("L{levels} FIRED · ack ({who}) · {ago}").format(levels=level.level, who=level.who, ago=ago(level.fired_at, now))
 
 
 def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
@@ -183,18 +231,19 @@ def fired_all(levels: Sequence[views.FiredLevel], now: datetime) -> str:
     if len(levels) == 1:
         return fired_text(levels[0], now)
     owed = "; ".join(level.who for level in levels) if any(level.notify for level in levels) else levels[0].who
-    return f"{', '.join(f'L{level.level}' for level in levels)} FIRED · ack ({owed}) · {ago(min(level.fired_at for level in levels), now)}"
+    return _("L{levels} FIRED · ack ({who}) · {ago}").format(levels=", L".join(str(level.level) for level in levels), who=owed,
+                                                            ago=ago(min(level.fired_at for level in levels), now))
 
 
 def owed_text(i: views.OpenIncident, now: datetime) -> str:
     """What the incident owes now: fired levels nobody acknowledged, late steps, overdue decisions, a late legal report."""
     parts = [fired_all(i.fired_unacknowledged, now)] if i.fired_unacknowledged else []
     if i.late_steps:
-        parts.append(plural(i.late_steps, "late step", "late steps"))
+        parts.append(ngettext("{n} late step", "{n} late steps", i.late_steps).format(n=i.late_steps))
     if i.overdue_decisions:
-        parts.append(plural(i.overdue_decisions, "decision overdue", "decisions overdue"))
+        parts.append(ngettext("{n} decision overdue", "{n} decisions overdue", i.overdue_decisions).format(n=i.overdue_decisions))
     if i.next_report is not None and i.next_report.overdue:  # an id is a slug: nothing to escape
-        parts.append(f"report {i.next_report.obligation} late")
+        parts.append(_("report {obligation} late").format(obligation=i.next_report.obligation))
     return " · ".join(parts)
 
 
@@ -205,14 +254,15 @@ def most_urgent(incidents: Sequence[views.OpenIncident], now: datetime, *, pendi
     fired = [i for i in incidents if i.fired_unacknowledged]
     if fired:
         i = fired[0]
-        more = f" (+{len(fired) - 1} more)" if len(fired) > 1 else ""
+        more = " " + _("(+{n} more)").format(n=len(fired) - 1) if len(fired) > 1 else ""
         colour = "red" if i.mode == Mode.LIVE else "yellow"
-        return literal.template(f"[b reverse {colour}] ⚠ $mode #$id $what$more [/]  ", mode=str(i.mode).upper(), id=i.id,
+        return literal.template(f"[b reverse {colour}] ⚠ $mode #$id $what$more [/]  ", mode=mode_word(i.mode), id=i.id,
                                 what=fired_all(i.fired_unacknowledged, now), more=more)
     waiting = sorted((i for i in incidents if i.next_escalation), key=lambda i: i.next_escalation.due_at if i.next_escalation else now)
     if pending and waiting:
         i = waiting[0]
-        return literal.template("[b]next: $mode #$id $what[/b]  ", mode=str(i.mode).upper(), id=i.id, what=next_escalation(i, now))
+        # TRANSLATORS: our markup; $mode, $id and $what are filled in as text (the next escalation: `L2 in 4 min`).
+        return literal.template(_("[b]next: $mode #$id $what[/b]  "), mode=mode_word(i.mode), id=i.id, what=next_escalation(i, now))
     return Content("")
 
 
@@ -225,7 +275,7 @@ def incident_row(i: views.OpenIncident, now: datetime, title_width: int = TITLE_
     # The title is cut like a supplier's name: its padding or length must not push status,
     # elapsed time, what is owed and the next escalation off the screen.
     owed = owed_text(i, now)
-    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), i.status, elapsed(i.age(now)),
+    return (f"#{i.id}", mode_cell(i.mode), cut(text.words(i.title), title_width), words.shown(i.status, words.INCIDENT_STATUS), elapsed(i.age(now)),
             Text(f"⚠ {owed}", style="bold red", no_wrap=True, end="") if owed else "—", next_escalation(i, now))
 
 
@@ -237,19 +287,50 @@ def elapsed(age: timedelta) -> str:
 def register_row(r: views.RegisterEntry, zone: ZoneInfo) -> tuple[str | Text, ...]:
     """fallback, supplier, owner, last exercised and its result, when it is due, whether it is on."""
     last = r.last_exercised
-    exercised = f"{last.at.astimezone(zone):%Y-%m-%d} {last.result or last.mode}" if last else "—"
+    result = (words.shown(last.result, words.FALLBACK_RESULT) if last.result else words.shown(last.mode, words.MODE)) if last else ""
+    exercised = f"{last.at.astimezone(zone):%Y-%m-%d} {result}" if last else "—"
     due: str | Text
     if last is None:
-        due = Text("NEVER EXERCISED ⚠", style="bold red", no_wrap=True, end="")
+        due = Text(_("NEVER EXERCISED ⚠"), style="bold red", no_wrap=True, end="")
     elif r.overdue:
-        due = Text("⚠ overdue" + (f" since {r.due_at.astimezone(zone):%Y-%m-%d}" if r.due_at else ""), style="bold red", no_wrap=True, end="")
+        late = _("⚠ overdue since {date}").format(date=f"{r.due_at.astimezone(zone):%Y-%m-%d}") if r.due_at else _("⚠ overdue")
+        due = Text(late, style="bold red", no_wrap=True, end="")
     else:
-        due = f"due {r.due_at.astimezone(zone):%Y-%m-%d}" if r.due_at else "—"
+        due = _("due {date}").format(date=f"{r.due_at.astimezone(zone):%Y-%m-%d}") if r.due_at else "—"
     active: str | Text = "—"
     if r.active:
         word, style = MODE_STYLE[r.active.mode] if r.active.mode in MODE_STYLE else (r.active.mode.upper(), "bold")
-        active = Text(f"{word} ACTIVE #{r.active.incident}", style=style, no_wrap=True, end="")
+        active = Text(_("{mode} ACTIVE #{incident}").format(mode=word, incident=r.active.incident), style=style, no_wrap=True, end="")
     return (r.id, r.supplier, r.owner, exercised, due, active)
+
+
+# The tables' column labels: short words that mean other things elsewhere, so marked with their context.
+COLUMN = "board column"
+SUPPLIER_COLUMNS = (C_("board column", "state"), C_("board column", "supplier"), C_("board column", "latency/minute"),
+                    C_("board column", "since"), C_("board column", "cause"))
+INCIDENT_COLUMNS = ("#", C_("board column", "mode"), C_("board column", "incident"), C_("board column", "status"), C_("board column", "open"),
+                    C_("board column", "owed"), C_("board column", "next"))
+REGISTER_COLUMNS = (C_("board column", "fallback"), C_("board column", "supplier"), C_("board column", "owner"),
+                    C_("board column", "last exercised"), C_("board column", "due"), C_("board column", "active"))
+
+
+def column(label: str) -> str:
+    return i18n.pgettext(COLUMN, label)
+
+
+def whole_labels(shrink: Sequence[tuple[int, int]], labels: Sequence[str]) -> list[tuple[int, int]]:
+    """`fit`'s shrink list with each column's least width at least its label's longest word: a
+    narrow terminal cuts cells with `…`, never a header word in two (Dutch words are longer)."""
+    return [(index, max(least, *(cell_len(word) for word in labels[index].split()))) for index, least in shrink]
+
+
+def state_width() -> int:
+    """The state column as wide as its usual widest word (`◆ DEGRADED`, `◆ VERSTOORD`): it starts so."""
+    return cell_len(f"◆ {state_word('degraded').upper()}")
+
+
+def mode_width() -> int:
+    return max(cell_len(word) for word, _style in MODE_STYLE.values())
 
 
 ANNOUNCE_AFTER = 2.0  # seconds over which supplier changes are gathered into one notification
@@ -257,11 +338,12 @@ ANNOUNCE_AFTER = 2.0  # seconds over which supplier changes are gathered into on
 
 def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str, SeverityLevel]:
     """Supplier state changes seen over a short while, as one line: a burst is one notification."""
-    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {s.state}" + (f" [DRILL #{s.drill}]" if s.drill is not None else "")
+    parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {state_word(s.state)}"
+             + (f" [{mode_word('drill')} #{s.drill}]" if s.drill is not None else "")
              + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
              for s, _before in changes]
-    shown = parts[:4] + ([f"+{len(parts) - 4} more"] if len(parts) > 4 else [])
-    states = {s.state for s, _ in changes if s.drill is None}  # a drill's fault is no alarm
+    shown = parts[:4] + ([_("+{n} more").format(n=len(parts) - 4)] if len(parts) > 4 else [])
+    states = {s.state for s, _before in changes if s.drill is None}  # a drill's fault is no alarm
     severity: SeverityLevel = "error" if "down" in states else "warning" if states - {"up"} else "information"
     return " · ".join(shown), severity
 
@@ -269,20 +351,20 @@ def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str
 class BoardScreen(QuietTexts, Screen):
     # The order is the footer's: at 80 columns the first ones are what stays in view.
     BINDINGS = [
-        Binding("question_mark", "app.help", "Help"),
-        Binding("q", "app.quit", "Quit"),
-        Binding("enter", "open_incident", "Open", priority=True),  # before a table's own enter: the board's, from any panel
-        Binding("l", "playbooks", "Library"),
+        Binding("question_mark", "app.help", N_("Help")),
+        Binding("q", "app.quit", N_("Quit")),
+        Binding("enter", "open_incident", N_("Open"), priority=True),  # before a table's own enter: the board's, from any panel
+        Binding("l", "playbooks", N_("Library")),
         # Priority: handled as the key arrives, so the keys typed right after it reach the filter
         # line (as a table's key bubbling up, they went to the table in a burst or a paste).
-        Binding("slash", "filter", "Filter", priority=True),
-        Binding("s", "accept('live')", "Start live"),
-        Binding("D", "accept('drill')", "As drill"),
-        Binding("x", "dismiss_suggestion", "Dismiss"),
-        Binding("f", "fault", "Break/heal"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("i", "supplier", "Supplier details", show=False),  # warroom/tui/watch.py; in help and the palette
-        Binding("R", "risks", "Supplier risks", show=False),
+        Binding("slash", "filter", N_("Filter"), priority=True),
+        Binding("s", "accept('live')", N_("Start live")),
+        Binding("D", "accept('drill')", N_("As drill")),
+        Binding("x", "dismiss_suggestion", N_("Dismiss")),
+        Binding("f", "fault", N_("Break/heal")),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("i", "supplier", N_("Supplier details"), show=False),  # warroom/tui/watch.py; in help and the palette
+        Binding("R", "risks", N_("Supplier risks"), show=False),
     ]
 
     def __init__(self, clock: Clock):
@@ -308,30 +390,30 @@ class BoardScreen(QuietTexts, Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("warroom · loading…", id="topline")
+        yield Static(_("warroom · loading…"), id="topline")
         yield Static("", id="problem")
         with Horizontal(id="main"):
             with Vertical(id="supplierside"):
-                yield Input(placeholder="filter suppliers by name (esc clears)", id="filter")
+                yield Input(placeholder=_("filter suppliers by name (esc clears)"), id="filter")
                 yield Rows(id="suppliers", cursor_type="row", columns=(
-                    ("state", "state", len("◆ DEGRADED")), ("supplier", "name"), ("latency/minute", "latency"), ("since", "since"),
-                    ("cause", "note")))
+                    (column(SUPPLIER_COLUMNS[0]), "state", state_width()), (column(SUPPLIER_COLUMNS[1]), "name"),
+                    (column(SUPPLIER_COLUMNS[2]), "latency"), (column(SUPPLIER_COLUMNS[3]), "since"), (column(SUPPLIER_COLUMNS[4]), "note")))
             yield Static("", id="services")
+        labels = [column(label) for label in INCIDENT_COLUMNS]
         yield Rows(id="incidents", cursor_type="row", columns=(
-            ("#", "id"), ("mode", "mode", len("░ DRILL ░")), ("incident", "title"), ("status", "status"), ("open", "open"), ("owed", "owed"),
-            ("next", "next")))
-        yield Rows(id="register", cursor_type="row", columns=(
-            ("fallback", "id"), ("supplier", "supplier"), ("owner", "owner"), ("last exercised", "last"), ("due", "due"),
-            ("active", "active")))
+            (labels[0], "id"), (labels[1], "mode", mode_width()), (labels[2], "title"), (labels[3], "status"), (labels[4], "open"),
+            (labels[5], "owed"), (labels[6], "next")))
+        yield Rows(id="register", cursor_type="row", columns=tuple(
+            (column(label), key) for label, key in zip(REGISTER_COLUMNS, ("id", "supplier", "owner", "last", "due", "active"), strict=True)))
         yield Static("", id="suggestion")
         yield FirstRunHint()
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#suppliers").border_title = "Suppliers"
-        self.query_one("#incidents").border_title = "Incidents"
-        self.query_one("#services", Static).border_title = "Crucial services hit"
-        self.query_one("#register").border_title = "Fallback register"
+        self.query_one("#suppliers").border_title = _("Suppliers")
+        self.query_one("#incidents").border_title = _("Incidents")
+        self.query_one("#services", Static).border_title = _("Crucial services hit")
+        self.query_one("#register").border_title = _("Fallback register")
         self.set_interval(1.0, self._tick)
         from warroom.tui.uptime import follow_uptime
 
@@ -476,7 +558,8 @@ class BoardScreen(QuietTexts, Screen):
             if yes:
                 self.warroom.start(commands.StartIncident(newest.playbook, Mode.LIVE))
 
-        self.app.push_screen(Confirm(f"Start a LIVE incident from {newest.playbook}? ({newest.summary})"), confirmed)
+        self.app.push_screen(Confirm(_("Start a {live} incident from {playbook}? ({summary})").format(
+            live=mode_word("live"), playbook=newest.playbook, summary=newest.summary)), confirmed)
 
     def action_supplier(self) -> None:
         from warroom.tui.watch import SupplierScreen
@@ -501,6 +584,7 @@ class BoardScreen(QuietTexts, Screen):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self.call_after_refresh(self._put_topline)  # cut to the new width once it is laid out
         self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
             self._size_services(self.data.status, self._service_lines, event.size.width)
@@ -508,9 +592,10 @@ class BoardScreen(QuietTexts, Screen):
 
     def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
         """As wide as its lines where the suppliers' full text leaves room (again on a resize)."""
-        wanted = max([line.cell_length + 4 for line in lines] + [len("Crucial services hit (00)") + 6])  # its title too
+        title = cell_len(_("Crucial services hit ({n})").format(n="00")) + 6  # its title whole (a Dutch one is longer)
+        wanted = max([line.cell_length + 4 for line in lines] + [title])
         left = (width or self.size.width) - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
-        self.query_one("#services", Static).styles.width = min(wanted, max(32, left))
+        self.query_one("#services", Static).styles.width = min(wanted, max(32, title, left))
 
     def _fit(self, width: int, height: int) -> None:
         self.set_class(width < NARROW, "narrow")
@@ -530,10 +615,15 @@ class BoardScreen(QuietTexts, Screen):
     def _topline(self, now: datetime) -> Content:
         """The clock first, then what is owed or the next escalation, then who you are and the
         title: cut from the right, what matters most stays at 80 columns."""
-        clock = f"{now.astimezone(self.zone):%a %H:%M %Z}"  # the day and the time: the date would push the owed level out
+        here = now.astimezone(self.zone)
+        clock = f"{i18n.weekday_time(here)} {here:%Z}"  # the day and the time: the date would push the owed level out
         urgent = most_urgent(self.data.status.incidents if self.data else (), now, pending=True)
-        # Who you act as before the war-room's name: every key acts in your name.
-        return Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
+        # Who you act as before the war-room's name: every key acts in your name. Cut after a whole word.
+        line = Content.assemble(literal.plain(clock, "bold"), "  ", urgent, literal.template("$who  [b]$title[/b]", title=self.title_text, who=self.who))
+        return cut_words(line, self.query_one("#topline").content_region.width)
+
+    def _put_topline(self) -> None:
+        self._put("#topline", self._topline(self.clock.now()), layout=False)
 
     def _tick(self) -> None:
         """Once a second; the clock shows minutes, and countdowns show seconds only near their
@@ -575,7 +665,7 @@ class BoardScreen(QuietTexts, Screen):
         for i in data.status.incidents:
             if i.id not in known and i.opened_by != me:
                 word = MODE_STYLE[str(i.mode)][0]
-                literal.notify(self.app, f"{word} #{i.id} {text.words(i.title)} started by {i.opened_by}",
+                literal.notify(self.app, _("{mode} #{id} {title} started by {who}").format(mode=word, id=i.id, title=text.words(i.title), who=i.opened_by),
                                severity="error" if i.mode == Mode.LIVE else "warning", timeout=12)
 
     def _show_suggestion(self, data: views.Board) -> None:
@@ -584,7 +674,8 @@ class BoardScreen(QuietTexts, Screen):
         if waiting:
             newest = waiting[0]
             # What is suggested first; the keys are in the footer too, so a narrow screen cuts them here.
-            bar.update(literal.template("⚠ $at  $summary   [b]s[/b] live · [b]D[/b] drill · [b]x[/b] dismiss",
+            # TRANSLATORS: our markup; $at and $summary are filled in as text. s, D and x are the keys: keep them.
+            bar.update(literal.template(_("⚠ $at  $summary   [b]s[/b] live · [b]D[/b] drill · [b]x[/b] dismiss"),
                                         at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.summary))
         bar.set_class(bool(waiting), "shown")
 
@@ -611,8 +702,9 @@ class BoardScreen(QuietTexts, Screen):
         self._show_incidents(data, self.clock.now())
         register = self.query_one("#register", Rows)
         rows = [(r.id, register_row(r, self.zone)) for r in data.fallbacks]
-        register.sync_fitted(rows, self._panel_width("#register", len(rows)), [(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 12)])
-        self._title("#register", f"Fallback register ({len(data.fallbacks)})")
+        shrink = whole_labels([(3, 10), (2, 6), (0, 14), (1, 8), (4, 12), (5, 7)], [column(label) for label in REGISTER_COLUMNS])
+        register.sync_fitted(rows, self._panel_width("#register", len(rows)), shrink)
+        self._title("#register", _("Fallback register ({n})").format(n=len(data.fallbacks)))
 
     def _panel_width(self, selector: str, rows: int) -> int:
         """The width a table's cells can use: the panel's, less its border and (when its rows
@@ -642,15 +734,15 @@ class BoardScreen(QuietTexts, Screen):
         for s in status.suppliers:
             if s.state != "up":
                 counts[s.state] = counts.get(s.state, 0) + 1
-        states = " · ".join(f"{counts[state]} {state}" for state in sorted(counts, key=lambda state: STATE_RANK.get(state, 2)))
-        title = f"Suppliers ({len(status.suppliers)}) · {states or 'all up'}"
+        states = " · ".join(f"{counts[state]} {state_word(state)}" for state in sorted(counts, key=lambda state: STATE_RANK.get(state, 2)))
+        title = _("Suppliers ({n}) · {states}").format(n=len(status.suppliers), states=states or _("all up"))
         hit = sum(1 for v in status.services if v.state != "up")  # as the services panel lists them
         if self.has_class("narrow"):  # the services panel has folded away: its count stays in view
-            title += f" · {hit} services hit"
+            title += " · " + ngettext("{n} service hit", "{n} services hit", hit).format(n=hit)
         if wanted:
-            title += f" · filter: {text.line(self.filter_text)} ({len(shown)})"
+            title += " · " + _("filter: {text} ({n})").format(text=text.line(self.filter_text), n=len(shown))
         self._title("#suppliers", title)
-        self._title("#services", f"Crucial services hit ({hit})")
+        self._title("#services", _("Crucial services hit ({n})").format(n=hit))
         self._size_main(len(status.suppliers), len(self._service_lines))
 
     def _size_main(self, suppliers: int, services: int) -> None:
@@ -671,7 +763,8 @@ class BoardScreen(QuietTexts, Screen):
         notes = max((len(uptime_note(uptime.get(s.id)) + supplier_note(s)) for s in shown), default=5)
         states = max((state_cell(s).cell_len for s in shown), default=10)
         latency = max((latency_cell(s.state, self.trends.get(s.id), None).cell_len for s in shown), default=0)
-        return [max(states, len("◆ DEGRADED")), max(names, len("supplier")), max(latency, len("latency/minute")), 5, max(notes, len("cause"))]
+        labels = [cell_len(column(label)) for label in SUPPLIER_COLUMNS]
+        return [max(states, state_width(), labels[0]), max(names, labels[1]), max(latency, labels[2]), max(5, labels[3]), max(notes, labels[4])]
 
     def _uptime_shown(self) -> dict[str, str | None]:
         from warroom.tui.uptime import WIDE
@@ -682,10 +775,10 @@ class BoardScreen(QuietTexts, Screen):
         incidents = data.status.incidents
         table = self.query_one("#incidents", Rows)
         plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
-        natural = [max([cell_len(c) if isinstance(c, str) else c.cell_len for _, row in plain for c in [row[n]]] + [len(label)])
-                   for n, label in enumerate(("#", "░ DRILL ░", "incident", "status", "open", "owed", "next"))]
+        natural = [max([cell_len(c) if isinstance(c, str) else c.cell_len for _key, row in plain for c in [row[n]]] + [len(label)])
+                   for n, label in enumerate(("#", MODE_STYLE["drill"][0], *(column(label) for label in INCIDENT_COLUMNS[2:])))]
         widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
         # Built once (this runs every second), then cut to the widths: the title as incident_row would cut it.
         rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in plain]
         table.sync_at(rows, widths)
-        self._title("#incidents", f"Incidents ({len(incidents)})")
+        self._title("#incidents", _("Incidents ({n})").format(n=len(incidents)))

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from warroom.i18n import N_, _
 from warroom.tui import literal
 
 
@@ -23,13 +24,14 @@ class AskText(ModalScreen[str | None]):
     AskText Label { width: 100%; }
     AskText #why { color: $error; height: auto; }
     """
-    BINDINGS = [("escape", "cancel", "Cancel")]
+    BINDINGS = [("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, question: str, *, required: bool = False, refusal: str = "An answer is required (esc cancels).", placeholder: str = "",
-                 value: str = ""):
-        """`value`: an answer to start from (a default to accept with Enter, or edit)."""
+    def __init__(self, question: str, *, required: bool = False, refusal: str | None = None, placeholder: str = "", value: str = ""):
+        """`value`: an answer to start from (a default to accept with Enter, or edit). `refusal`
+        defaults to a general one, in the language spoken when the dialog is made."""
         super().__init__()
-        self.question, self.required, self.refusal, self.placeholder, self.value = question, required, refusal, placeholder, value
+        self.question, self.required, self.placeholder, self.value = question, required, placeholder, value
+        self.refusal = refusal if refusal is not None else _("An answer is required (esc cancels).")
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -54,7 +56,7 @@ class Confirm(ModalScreen[bool]):
     Confirm > Vertical { width: 76; max-width: 90%; height: auto; max-height: 90%; border: thick $warning; background: $surface; padding: 1 2; }
     Confirm Label { width: 100%; }
     """
-    BINDINGS = [("y", "answer(True)", "Yes"), ("n", "answer(False)", "No"), ("escape", "answer(False)", "No")]
+    BINDINGS = [("y", "answer(True)", N_("Yes")), ("n", "answer(False)", N_("No")), ("escape", "answer(False)", N_("No"))]
 
     def __init__(self, question: str):
         super().__init__()
@@ -63,7 +65,8 @@ class Confirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(literal.plain(self.question))
-            yield Label(Content.from_markup("[b]y[/b] yes    [b]n[/b] no"))
+            # TRANSLATORS: our markup; y and n are the keys (the same in every language): keep them.
+            yield Label(Content.from_markup(_("[b]y[/b] yes    [b]n[/b] no")))
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -79,7 +82,7 @@ class Choose(ModalScreen[str | None]):
     Choose Label { width: 100%; }
     Choose OptionList { height: auto; max-height: 12; margin-top: 1; }
     """
-    BINDINGS = [("escape", "cancel", "Cancel"), *((str(n), f"pick({n - 1})", "") for n in range(1, 10))]
+    BINDINGS = [("escape", "cancel", N_("Cancel")), *((str(n), f"pick({n - 1})", "") for n in range(1, 10))]
 
     def __init__(self, question: str, choices: list[tuple[str, str]]):
         """`choices`: (value, label), the first highlighted."""
@@ -115,8 +118,8 @@ class Details(ModalScreen[None]):
     Details { align: center middle; }
     Details > VerticalScroll { width: 100%; height: 1fr; border: round $accent; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [("escape", "close", "Close"), ("enter", "close", "Close"), ("q", "close", "Close"),
-                ("j", "scroll('down')", "Down"), ("k", "scroll('up')", "Up"), ("down", "scroll('down')", ""), ("up", "scroll('up')", ""),
+    BINDINGS = [("escape", "close", N_("Close")), ("enter", "close", N_("Close")), ("q", "close", N_("Close")),
+                ("j", "scroll('down')", N_("Down")), ("k", "scroll('up')", N_("Up")), ("down", "scroll('down')", ""), ("up", "scroll('up')", ""),
                 ("pagedown", "scroll('page_down')", ""), ("pageup", "scroll('page_up')", ""), ("space", "scroll('page_down')", ""),
                 ("home", "scroll('home')", ""), ("end", "scroll('end')", "")]
 

@@ -14,6 +14,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from warroom.i18n import N_, _
+
 KEY_WIDTH = 10
 SHOWN = {"question_mark": "?", "escape": "esc", "enter": "enter", "tab": "tab", "shift+tab": "shift+tab", "space": "space",
          "pageup": "pgup", "pagedown": "pgdn", "slash": "/", "up": "↑", "down": "↓", "left": "←", "right": "→"}
@@ -27,7 +29,7 @@ def key_name(key: str) -> str:
 def keys_of(screen_class: type[Screen] | type) -> list[tuple[str, str]]:
     """(keys, description) for each action a class binds, in its order, then the keys its panels
     bind themselves (HELP_KEYS: the room's panels own their keys, grouped there), each said once."""
-    return once(keys_in(getattr(screen_class, "BINDINGS", [])) + list(getattr(screen_class, "HELP_KEYS", [])))
+    return once(keys_in(getattr(screen_class, "BINDINGS", [])) + [(keys, _(what)) for keys, what in getattr(screen_class, "HELP_KEYS", [])])
 
 
 def once(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -39,21 +41,21 @@ def overridden(app_keys: list[tuple[str, str]], screens: list[tuple[str, type]])
     """An app key a screen binds to something else says so (`q Quit` while q in a room goes back)."""
     out = []
     for key, what in app_keys:
-        other = [f"{title.split(' (')[0]}: {b.description}" for title, cls in screens for b in Binding.make_bindings(getattr(cls, "BINDINGS", []))
-                 if key in (b.key, key_name(b.key)) and b.description and b.description != what]
-        out.append((key, f"{what} (in {'; '.join(dict.fromkeys(other))})" if other else what))
+        other = [f"{title.split(' (')[0]}: {_(b.description)}" for title, cls in screens for b in Binding.make_bindings(getattr(cls, "BINDINGS", []))
+                 if key in (b.key, key_name(b.key)) and b.description and _(b.description) != what]
+        out.append((key, _("{what} (in {where})").format(what=what, where="; ".join(dict.fromkeys(other))) if other else what))
     return out
 
 
 def keys_in(bindings: list[BindingType]) -> list[tuple[str, str]]:
     """(keys, description) for each described action; one action bound to several keys is one
-    line (`j/↓`)."""
+    line (`j/↓`). Descriptions are marked where they are bound (`N_`) and said here in the language spoken."""
     actions: dict[tuple[str, str], list[str]] = {}
     for binding in Binding.make_bindings(bindings):
         if not binding.description or binding.system:
             continue
         shown = binding.key_display or key_name(binding.key)
-        keys = actions.setdefault((binding.action, binding.tooltip or binding.description), [])  # a tooltip says more
+        keys = actions.setdefault((binding.action, _(binding.tooltip or binding.description)), [])  # a tooltip says more
         if shown not in keys:
             keys.append(shown)
     return [("/".join(keys), description) for (_action, description), keys in actions.items()]
@@ -70,26 +72,26 @@ def sections() -> list[tuple[str, list[tuple[str, str]]]]:
     from warroom.tui.watch import RisksScreen, SupplierScreen
 
     screens: list[tuple[str, type]] = [
-        ("Board", BoardScreen), ("Incident room", IncidentScreen), ("Playbooks", PlaybooksScreen),
-        ("Supplier (i on the board)", SupplierScreen), ("Risks (R on the board)", RisksScreen),
-        ("MSEL (m in a drill's room)", MselScreen), ("After-action review (v in a room)", ReviewScreen),
+        (_("Board"), BoardScreen), (_("Incident room"), IncidentScreen), (_("Playbooks"), PlaybooksScreen),
+        (_("Supplier (i on the board)"), SupplierScreen), (_("Risks (R on the board)"), RisksScreen),
+        (_("MSEL (m in a drill's room)"), MselScreen), (_("After-action review (v in a room)"), ReviewScreen),
     ]
     everywhere = [
         *overridden(keys_of(WarroomApp), screens),
-        (key_name(WarroomApp.COMMAND_PALETTE_BINDING), "Find incidents, suppliers, playbooks, actions"),
-        ("tab", "Next panel (shift+tab: the one before)"),
-        ("↑ ↓", "Move in a list; scroll a panel"),
-        ("pgup pgdn", "A page up or down"),
+        (key_name(WarroomApp.COMMAND_PALETTE_BINDING), _("Find incidents, suppliers, playbooks, actions")),
+        ("tab", _("Next panel (shift+tab: the one before)")),
+        ("↑ ↓", _("Move in a list; scroll a panel")),
+        ("pgup pgdn", _("A page up or down")),
     ]
     from warroom.tui.quiet import Rows
 
     lists = list(Rows.__dict__.get("BINDINGS", []))  # keys a list of ours adds to a table's own (j/k, say)
     return [
-        *([("Lists (every screen)", keys_in(lists))] if lists else []),
+        *([(_("Lists (every screen)"), keys_in(lists))] if lists else []),
         *((title, keys_of(cls)) for title, cls in screens),
-        ("Everywhere", everywhere),
-        ("Wall view (--wall)", keys_of(WallScreen)),
-        ("This help", keys_of(HelpScreen)),
+        (_("Everywhere"), everywhere),
+        (_("Wall view (--wall)"), keys_of(WallScreen)),
+        (_("This help"), keys_of(HelpScreen)),
     ]
 
 
@@ -119,12 +121,12 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen.wide Grid { grid-size: 2; }
     HelpScreen HelpSection { height: auto; }
     """
-    BINDINGS = [("escape", "dismiss", "Close"), ("question_mark", "dismiss", "Close")]
+    BINDINGS = [("escape", "dismiss", N_("Close")), ("question_mark", "dismiss", N_("Close"))]
     WIDE = 110  # from this width the sections stand in two columns
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = "Keys · esc closes · ↑↓ pgup pgdn scroll"
+            scroll.border_title = _("Keys · esc closes · ↑↓ pgup pgdn scroll")
             with Grid():
                 for title, keys in sections():
                     yield HelpSection(section_text(title, keys))

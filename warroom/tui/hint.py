@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from warroom import hints
+from warroom.i18n import N_, _
 from warroom.tui import literal
 
 if TYPE_CHECKING:
@@ -17,12 +18,13 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 # Our markup; the supplier's name (from warroom.toml) is filled in as text.
-TEXT = ("[b]Try it:[/b] [b]f[/b] breaks $first; soon a playbook is suggested: [b]D[/b] drills it; in its room "
+# TRANSLATORS: our markup; $first is a supplier's name, filled in as text. f, D, d, l and h are keys: keep them.
+TEXT = N_("[b]Try it:[/b] [b]f[/b] breaks $first; soon a playbook is suggested: [b]D[/b] drills it; in its room "
         "[b]d[/b] marks a step done, [b]l[/b] logs a decision · [b]h[/b] hides this")
 
 
 def hint_text(first: str) -> Content:
-    return literal.template(TEXT, first=first)
+    return literal.template(_(TEXT), first=first)
 
 
 class FirstRunHint(Static):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.app import App
 
+from warroom.i18n import _
 from warroom.services import views
 from warroom.tui import literal
 
@@ -19,12 +20,14 @@ class Announcer:
         newest = max((i.seq for i in board.injects), default=0)
         if self.seen is not None:
             fresh = sorted((i for i in board.injects if i.seq > self.seen), key=lambda i: i.seq)
+            from warroom.tui.board import mode_word
             from warroom.tui.room import IncidentScreen  # the room's module is not the first frame's (tests/test_lean_paths.py)
 
-            said = [f"DRILL #{i.incident}: {i.summary.removeprefix('[DRILL] ')}" for i in fresh]
+            said = [_("{drill} #{incident}: {summary}").format(drill=mode_word("drill"), incident=i.incident, summary=i.summary.removeprefix("[DRILL] "))
+                    for i in fresh]
             if said and isinstance(app.screen, IncidentScreen):
                 # One notice line: each say() replaces it, so injects read together are said once.
-                more = f" (+{len(said) - 1} more, in the log)" if len(said) > 1 else ""
+                more = " " + _("(+{n} more, in the log)").format(n=len(said) - 1) if len(said) > 1 else ""
                 app.screen.say(said[-1] + more, mark="⚑ ")
             else:
                 for message in said:

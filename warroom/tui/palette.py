@@ -16,7 +16,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from warroom import text
+from warroom import text, words
+from warroom.i18n import _
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
@@ -46,7 +47,7 @@ def select_supplier(app: WarroomApp, supplier_id: str) -> None:
     try:
         row = table.get_row_index(supplier_id)
     except Exception:  # not among the rows shown (a filter hides it): say so, never a crash
-        literal.notify(app, f"{supplier_id} is not shown on the board now", severity="warning")
+        literal.notify(app, _("{supplier} is not shown on the board now").format(supplier=supplier_id), severity="warning")
         return
     table.focus()
     table.move_cursor(row=row)
@@ -107,7 +108,10 @@ class IncidentFinder(_Finder):
         board = self.warroom.board_data
         if board is None:
             return []
-        return [(f"#{i.id} {i.title}", f"open the room of this {i.mode.upper()} incident ({i.status})", partial(open_incident, self.warroom, i.id))
+        from warroom.tui.board import mode_word
+
+        return [(f"#{i.id} {i.title}", _("open the room of this {mode} incident ({status})").format(
+                    mode=mode_word(i.mode), status=words.shown(i.status, words.INCIDENT_STATUS)), partial(open_incident, self.warroom, i.id))
                 for i in board.status.incidents]
 
     async def discover(self) -> Hits:
@@ -125,7 +129,8 @@ class SupplierFinder(_Finder):
         board = self.warroom.board_data
         if board is None:
             return []
-        return [(f"{s.name} ({s.id})", f"supplier, {s.state}: select it on the board", partial(select_supplier, self.warroom, s.id))
+        return [(f"{s.name} ({s.id})", _("supplier, {state}: select it on the board").format(state=words.shown(s.state, words.SUPPLIER_STATE)),
+                 partial(select_supplier, self.warroom, s.id))
                 for s in board.status.suppliers]
 
 
@@ -149,7 +154,7 @@ class PlaybookFinder(_Finder):
             return []  # the board says what is wrong with the home
 
     def candidates(self) -> list[tuple[str, str, Callable[[], object]]]:
-        return [(f"{title} ({pid})", "playbook: show it in the library", partial(show_playbook, self.warroom, pid))
+        return [(f"{title} ({pid})", _("playbook: show it in the library"), partial(show_playbook, self.warroom, pid))
                 for pid, title in self.playbooks]
 
 

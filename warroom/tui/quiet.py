@@ -24,6 +24,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
+from warroom.i18n import N_
 from warroom.tui import literal
 
 Cell = str | Text  # a str is anyone's text, shown as written; a Text is ours (see literal.cell)
@@ -48,6 +49,24 @@ def cut_cell(cell: Cell, width: int) -> Cell:
     return shown
 
 
+def cut_words(content: Content, width: int) -> Content:
+    """One line of at most `width` cells, cut after a whole word with `…` (a word is never split:
+    Dutch words are long, and a top line that ends in half a word reads as another word). A
+    `width` not known yet (0) cuts nothing: the widget's own ellipsis is the fallback."""
+    if width <= 0 or content.cell_length <= width:
+        return content
+    plain = content.plain
+    end, cells = 0, 0
+    for at, char in enumerate(plain):
+        if cells + 1 > width:  # no room for the `…` after this point
+            break
+        if char == " ":
+            end = at
+        cells += cell_len(char)
+    kept = content[:end].rstrip(" ·") if end else content[:0]  # no separator left hanging before the `…`
+    return Content.assemble(kept, "…")
+
+
 def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
     """Column widths: each as wide as its content, unless the total does not fit `available`;
     then the columns in `shrink` (index, least width), least important first, give up space."""
@@ -63,7 +82,7 @@ def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]
 
 
 class Rows(DataTable):
-    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
+    BINDINGS = [Binding("j", "cursor_down", N_("Down"), show=False), Binding("k", "cursor_up", N_("Up"), show=False)]
     _only_cell: Coordinate | None = None  # a class default: DataTable.__init__ may refresh before ours runs
     _refit_selected: str | None = None  # the row the cursor was on when `refit` emptied the table
 
