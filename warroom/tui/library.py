@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
-from warroom.i18n import N_, _
+from warroom.i18n import C_, N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
@@ -32,6 +32,10 @@ def preview(description: str) -> Content:
     return Content("\n").join(Content(text.line(row)) for row in description.split("\n"))
 
 
+# A playbook's severity as shown (the stored value stays English).
+SEVERITY = "playbook severity"
+MARKED = (C_("playbook severity", "low"), C_("playbook severity", "medium"), C_("playbook severity", "high"),
+          C_("playbook severity", "critical"))
 NARROW = 100  # below this width the preview goes under the list, at the full width
 
 
@@ -86,7 +90,7 @@ class PlaybooksScreen(Screen):
             entries.append({
                 "key": entry.playbook.id if entry.playbook else entry.shown,
                 "id": entry.playbook.id if entry.playbook else entry.shown,
-                "severity": entry.playbook.severity if entry.playbook else "—",
+                "severity": word(entry.playbook.severity, SEVERITY) if entry.playbook else "—",
                 "ok": playbook is not None,
                 "preview": preview(library.describe(playbook, config, actor) if playbook else _("Not valid, so it cannot be started:") + "\n\n" + "\n".join(entry.problems)),
             })

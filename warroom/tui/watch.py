@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 from warroom import durations
 from warroom import words as vocab
 from warroom.health.shown import FULLY_WATCHED, uptime_text
-from warroom.i18n import N_, _, ngettext
+from warroom.i18n import C_, N_, _, ngettext, word
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
 from warroom.tui.quiet import Rows
@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 
+
+# A supplier's criticality as shown (the stored value stays English).
+CRITICALITY = "supplier criticality"
+MARKED = (C_("supplier criticality", "vital"), C_("supplier criticality", "important"), C_("supplier criticality", "normal"))
 
 # The availability table's headings and the widths their values right-align in.
 AVAILABILITY_HEADS = (N_("uptime"), N_("outages"), N_("MTTR"), N_("longest"), N_("unknown"), N_("maint."))
@@ -130,7 +134,7 @@ class RisksScreen(Screen):
             return  # closed before the read came
         self.ranked = ranked
         table = self.query_one("#ranking", Rows)
-        table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", r.criticality)) for r in ranked])
+        table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", word(r.criticality, CRITICALITY))) for r in ranked])
         table.focus()
         self._factors()
 
@@ -210,7 +214,7 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     s = supplier.sourcing
     state = _("down via {via}").format(via=view.via) if view.via else vocab.shown(view.state, vocab.SUPPLIER_STATE)
     lines: list[Content] = [
-        literal.template("[b]$name[/b] ($id) · $crit", name=supplier.name, id=supplier.id, crit=supplier.criticality),
+        literal.template("[b]$name[/b] ($id) · $crit", name=supplier.name, id=supplier.id, crit=word(supplier.criticality, CRITICALITY)),
         literal.template(_("$mark $state since $since · $detail"), mark=SUPPLIER[view.state], state=state,
                          since=local(view.since, zone, "%Y-%m-%d %H:%M"), detail=view.detail),
         Content(""), Content.styled(_("Sourcing"), "bold"),
