@@ -170,7 +170,7 @@ class ReviewScreen(Screen):
         def about(picked: str | None) -> None:
             if not picked:
                 return
-            what, _, ref = picked.partition(":")
+            what, _colon, ref = picked.partition(":")
 
             def answered(said: str | None) -> None:
                 if said:
