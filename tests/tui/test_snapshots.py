@@ -96,3 +96,103 @@ def test_help(snap_compare, moment, size):
         await until_painted(pilot, lambda app: isinstance(app.screen, HelpScreen))
 
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=help_shown)
+
+
+# ── the review, and the room, library and review in Dutch (issue 14) ───────────────────────────
+
+REVIEWED = 1  # the moment's drill
+
+
+@pytest.fixture
+def reviewed(moment):
+    """The moment, its drill resolved a little later with an evaluator's observation and a corrective action."""
+    from datetime import timedelta
+
+    from warroom.services import actors, incidents, library
+    from warroom.services import review as review_service
+
+    home, clock = moment
+    config = library.config(home)
+    alice = actors.resolve(config, "alice", {})
+    clock.advance(timedelta(minutes=5))
+    store = home.open_store()
+    with store.write() as session:
+        incidents.transition(session, incident_id=REVIEWED, to="resolved", now=clock.now(), actor=alice)
+        review_service.observe(session, incident_id=REVIEWED, kind="improvement", text_="Nobody confirmed with PayBank in time",
+                               target=None, step="confirm", now=clock.now(), actor=alice)
+        review_service.observe(session, incident_id=REVIEWED, kind="strength", text_="Manual batch ready within the target",
+                               target="fallback_within", step=None, now=clock.now(), actor=alice)
+        review_service.add_action(session, incident_id=REVIEWED, text_="Put PayBank's operations desk in the duty roster", owner="alice",
+                                  due="2026-12-15", now=clock.now(), actor=alice, config=config)
+    store.dispose()
+    return home, clock
+
+
+def review_shown(app) -> bool:
+    from warroom.tui.review import ReviewScreen
+
+    screen = app.screen
+    return isinstance(screen, ReviewScreen) and screen.result is not None and screen.query_one("#record").row_count == 3
+
+
+async def open_review(pilot) -> None:
+    await loaded(pilot)
+    pilot.app.open_room(REVIEWED)
+    await until_painted(pilot, room_filled)
+    await pilot.press("v")
+    await until_painted(pilot, review_shown)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_review(snap_compare, reviewed, size):
+    home, clock = reviewed
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_review)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_incident_room_dutch(snap_compare, moment, dutch, size):
+    home, clock = moment
+
+    async def open_room(pilot) -> None:
+        await loaded(pilot)
+        pilot.app.open_room(2)
+        await until_painted(pilot, room_filled)
+        await pilot.pause()
+
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_drill_room_dutch(snap_compare, moment, dutch, size):
+    """The drill's room: its ladder fired, a fallback active, the reporting clocks under the decisions."""
+    home, clock = moment
+
+    async def open_room(pilot) -> None:
+        await loaded(pilot)
+        pilot.app.open_room(1)
+        await until_painted(pilot, room_filled)
+        await pilot.pause()
+
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_library_dutch(snap_compare, moment, dutch, size):
+    from warroom.tui.library import PlaybooksScreen
+
+    home, clock = moment
+
+    async def library_shown(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("l")
+        await until_painted(pilot, lambda app: isinstance(app.screen, PlaybooksScreen) and app.screen.entries
+                            and "cloud-hosting-outage (v3)" in str(app.screen.query_one("#preview-text").render()))
+
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=library_shown)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_review_dutch(snap_compare, reviewed, dutch, size):
+    home, clock = reviewed
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_review)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
+from warroom.i18n import C_, N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
@@ -31,6 +32,10 @@ def preview(description: str) -> Content:
     return Content("\n").join(Content(text.line(row)) for row in description.split("\n"))
 
 
+# A playbook's severity as shown (the stored value stays English).
+SEVERITY = "playbook severity"
+MARKED = (C_("playbook severity", "low"), C_("playbook severity", "medium"), C_("playbook severity", "high"),
+          C_("playbook severity", "critical"))
 NARROW = 100  # below this width the preview goes under the list, at the full width
 
 
@@ -40,10 +45,10 @@ class Preview(VerticalScroll):
 
 class PlaybooksScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Board"),
-        Binding("L", "start('live')", "Start LIVE"),
-        Binding("D", "start('drill')", "Start drill"),
-        Binding("tab", "app.focus_next", "Preview ↔ list (↑↓ pgup pgdn scroll it)", show=False),  # the line above says it
+        Binding("escape", "app.pop_screen", N_("Board")),
+        Binding("L", "start('live')", N_("Start LIVE")),
+        Binding("D", "start('drill')", N_("Start drill")),
+        Binding("tab", "app.focus_next", N_("Preview ↔ list (↑↓ pgup pgdn scroll it)"), show=False),  # the line above says it
     ]
 
     def __init__(self, select: str | None = None) -> None:
@@ -57,16 +62,16 @@ class PlaybooksScreen(Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("Playbooks · L start live · D drill · tab preview (↑↓ pgup pgdn) · esc back", id="libline")
+        yield Static(_("Playbooks · L start live · D drill · tab preview (↑↓ pgup pgdn) · esc back"), id="libline", markup=False)
         with Horizontal(id="library"):
-            yield Rows(id="playbooks", cursor_type="row", columns=(("playbook", "id"), ("severity", "severity"), ("checks", "checks")))
+            yield Rows(id="playbooks", cursor_type="row", columns=((_("playbook"), "id"), (_("severity"), "severity"), (_("checks"), "checks")))
             with Preview(id="preview"):
                 yield Static("", id="preview-text")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#playbooks").border_title = "Library"
-        self.query_one("#preview", Preview).border_title = "Preview"
+        self.query_one("#playbooks").border_title = _("Library")
+        self.query_one("#preview", Preview).border_title = _("Preview")
         self.set_class(self.size.width < NARROW, "narrow")
         self.load()
 
@@ -85,16 +90,16 @@ class PlaybooksScreen(Screen):
             entries.append({
                 "key": entry.playbook.id if entry.playbook else entry.shown,
                 "id": entry.playbook.id if entry.playbook else entry.shown,
-                "severity": entry.playbook.severity if entry.playbook else "—",
+                "severity": word(entry.playbook.severity, SEVERITY) if entry.playbook else "—",
                 "ok": playbook is not None,
-                "preview": preview(library.describe(playbook, config, actor) if playbook else "Not valid, so it cannot be started:\n\n" + "\n".join(entry.problems)),
+                "preview": preview(library.describe(playbook, config, actor) if playbook else _("Not valid, so it cannot be started:") + "\n\n" + "\n".join(entry.problems)),
             })
         self.app.call_from_thread(self._show, entries)
 
     def _show(self, entries: list[dict[str, Any]]) -> None:
         self.entries = entries
         table = self.query_one("#playbooks", Rows)
-        table.sync([(e["key"], (e["id"], e["severity"], "ok" if e["ok"] else "✖ problems")) for e in entries])
+        table.sync([(e["key"], (e["id"], e["severity"], _("ok") if e["ok"] else _("✖ problems"))) for e in entries])
         table.focus()
         chosen = next((n for n, e in enumerate(entries) if e["key"] == self.select), None)
         if chosen is not None:
@@ -117,13 +122,14 @@ class PlaybooksScreen(Screen):
         if entry is None:
             return
         if not entry["ok"]:
-            literal.notify(self.app, f"{entry['id']} has problems; fix them first (warroom playbook validate)", severity="error")
+            literal.notify(self.app, _("{playbook} has problems; fix them first (warroom playbook validate)").format(playbook=entry["id"]),
+                           severity="error")
             return
-        label = "a LIVE incident" if mode == "live" else "a DRILL"
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.warroom.start(commands.StartIncident(entry["id"], Mode(mode)))
                 self.app.pop_screen()
 
-        self.app.push_screen(Confirm(f"Start {label} from {entry['id']}?"), confirmed)
+        question = _("Start a LIVE incident from {playbook}?") if mode == "live" else _("Start a DRILL from {playbook}?")
+        self.app.push_screen(Confirm(question.format(playbook=entry["id"])), confirmed)

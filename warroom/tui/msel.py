@@ -16,8 +16,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from warroom import durations, text
+from warroom import durations, i18n, text
+from warroom import words as vocab
 from warroom.clock import Clock
+from warroom.i18n import N_, _
 from warroom.services import commands, views
 from warroom.tui import literal
 from warroom.tui.quiet import Rows
@@ -26,12 +28,17 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 
+def speed(value: float) -> str:
+    """A drill's speed as `{:g}` writes it (`2`, `1.5`), with the language's decimal sign."""
+    return i18n.number(value, decimals=len(f"{value:g}".partition(".")[2]))
+
+
 class MselScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Room"),
-        Binding("f", "by_hand('fire')", "Fire now"),
-        Binding("h", "by_hand('hold')", "Hold"),
-        Binding("x", "by_hand('skip')", "Skip"),  # x skips, as in the room's steps; j/k move
+        Binding("escape", "app.pop_screen", N_("Room")),
+        Binding("f", "by_hand('fire')", N_("Fire now")),
+        Binding("h", "by_hand('hold')", N_("Hold")),
+        Binding("x", "by_hand('skip')", N_("Skip")),  # x skips, as in the room's steps; j/k move
     ]
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo):
@@ -44,13 +51,13 @@ class MselScreen(Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"MSEL of drill #{self.incident_id} · loading…", id="mselline")
-        yield Rows(id="msel", cursor_type="row", columns=(("#", "n"), ("at", "at"), ("planned", "planned"), ("actual", "actual"),
-                                                          ("state", "state", 8), ("inject", "what")))
+        yield Static(_("MSEL of drill #{id} · loading…").format(id=self.incident_id), id="mselline")
+        yield Rows(id="msel", cursor_type="row", columns=(("#", "n"), (_("at"), "at"), (_("planned"), "planned"), (_("actual"), "actual"),
+                                                          (_("state"), "state", 8), (_("inject"), "what")))
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#msel").border_title = "Injects (facilitator only)"
+        self.query_one("#msel").border_title = _("Injects (facilitator only)")
         self.refresh_msel()
         self.set_interval(1.0, self.refresh_msel)
 
@@ -80,19 +87,22 @@ class MselScreen(Screen):
 
     def show(self, msel: views.Msel) -> None:
         self.msel = msel
-        faster = f" · {msel.speed:g}× faster" if msel.speed != 1 else ""
+        faster = " · " + _("{speed}× faster").format(speed=speed(msel.speed)) if msel.speed != 1 else ""
         upcoming = sum(r.state == "upcoming" for r in msel.injects)
         # "+" in the # column: an inject added by hand (`drill inject`), not one of the script's numbered ones.
-        adhoc = " · +: added by hand, not scripted" if any(r.n is None for r in msel.injects) else ""
-        self.query_one("#mselline", Static).update(Content(f"MSEL of drill #{msel.incident}{faster} · {upcoming} upcoming{adhoc}"))
+        adhoc = " · " + _("+: added by hand, not scripted") if any(r.n is None for r in msel.injects) else ""
+        # TRANSLATORS: "MSEL of drill #3 · 2× faster · 4 upcoming · +: added by hand"; {faster} and {adhoc} may be empty
+        self.query_one("#mselline", Static).update(Content(_("MSEL of drill #{id}{faster} · {n} upcoming{adhoc}").format(
+            id=msel.incident, faster=faster, n=upcoming, adhoc=adhoc)))
         rows = []
         for r in msel.injects:
-            what = " — ".join(x for x in (r.message, f"fault {r.fault}" if r.fault else "", f"expect {r.expect}" if r.expect else "") if x)
+            what = " — ".join(x for x in (r.message, _("fault {fault}").format(fault=r.fault) if r.fault else "",
+                                          _("expect {what}").format(what=r.expect) if r.expect else "") if x)
             if r.error:
-                what += f"  FAILED: {r.error}"
+                what += "  " + _("FAILED: {error}").format(error=r.error)
             key = str(r.n) if r.n is not None else f"adhoc-{r.actual_at}"
-            rows.append((key, (str(r.n) if r.n is not None else "+", f"+{durations.format(r.at)}" if r.at is not None else "ad hoc",
-                               self._t(r.planned_at), self._t(r.actual_at), r.state, text.words(what))))
+            rows.append((key, (str(r.n) if r.n is not None else "+", f"+{durations.format(r.at)}" if r.at is not None else _("ad hoc"),
+                               self._t(r.planned_at), self._t(r.actual_at), vocab.shown(r.state, vocab.INJECT_STATE), text.words(what))))
         self.query_one("#msel", Rows).sync(rows)
 
     def action_by_hand(self, verb: str) -> None:

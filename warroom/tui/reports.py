@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from warroom import i18n
+from warroom.i18n import _, ngettext
 from warroom.tui.watch import span
 
 if TYPE_CHECKING:
@@ -24,10 +26,15 @@ def report_rows(clocks: tuple[ReportClock, ...], now: datetime, zone: ZoneInfo) 
     for c in shown:
         assert c.due_at is not None
         left = (c.due_at - now).total_seconds()
-        when = ("!late " if c.state == "overdue" else "") + f"{c.due_at.astimezone(zone):%a %H:%M}"
-        told = "never sent: the incident was closed" if c.state == "unsent" else "in " + span(left) if left >= 0 else span(-left) + " late"
-        rows.append((f"{REPORT_KEY}{c.id}", (f"report {c.id}", when, f"→ {c.recipient} ({told})")))
+        when = i18n.weekday_time(c.due_at.astimezone(zone))
+        if c.state == "overdue":
+            when = _("!late {time}").format(time=when)
+        told = (_("never sent: the incident was closed") if c.state == "unsent" else
+                _("in {span}").format(span=span(left)) if left >= 0 else _("{span} late").format(span=span(-left)))
+        rows.append((f"{REPORT_KEY}{c.id}", (_("report {id}").format(id=c.id), when,
+                                             _("→ {recipient} ({said})").format(recipient=c.recipient, said=told))))
     rest = [c.id for c in open_ if c not in shown]
     if rest:
-        rows.append((f"{REPORT_KEY}more", ("reports", "", f"{len(rest)} more: {', '.join(rest)} (warroom report list)")))
+        rows.append((f"{REPORT_KEY}more", (_("reports"), "", ngettext("{n} more: {ids} (warroom report list)", "{n} more: {ids} (warroom report list)",
+                                                                      len(rest)).format(n=len(rest), ids=", ".join(rest)))))
     return rows

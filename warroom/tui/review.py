@@ -18,27 +18,47 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from warroom import durations, text
+from warroom import words as vocab
 from warroom.clock import Clock
 from warroom.errors import BadInput
+from warroom.i18n import C_, N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
+from warroom.tui.msel import speed
 from warroom.tui.quiet import Rows
 
 if TYPE_CHECKING:
     from warroom.services.review import Review
     from warroom.tui.app import WarroomApp
 
+# The review's own words (services/review.py): the stored values stay English, shown through word().
+MEASURE, RESULT, OBSERVATION, ACTION_STATUS = "review measure", "review result", "observation kind", "action status"
+MARKED = (
+    C_("review measure", "open"), C_("review measure", "acknowledge"), C_("review measure", "fallback"),
+    C_("review measure", "stabilise"), C_("review measure", "resolve"),
+    C_("review result", "met"), C_("review result", "missed"), C_("review result", "not reached"), C_("review result", "pending"),
+    C_("review result", "no target"), C_("review result", "not measured"), C_("review result", "on time"), C_("review result", "late"),
+    C_("review result", "done"), C_("review result", "skipped"), C_("review result", "started"), C_("review result", "untouched"),
+    C_("observation kind", "strength"), C_("observation kind", "improvement"),
+    C_("action status", "open"), C_("action status", "in-progress"), C_("action status", "done"),
+)
+KIND_TITLES = {"strength": N_("Strength"), "improvement": N_("Improvement")}
 
+
+def measure_name(name: str) -> str:
+    """`acknowledge`, `fallback:dns-backup` as shown: the measure's word translated, a fallback's id as written."""
+    kind, colon, which = name.partition(":")
+    return word(kind, MEASURE) + colon + which
 
 
 class ReviewScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Room"),
-        Binding("g", "observe('strength')", "Strength", tooltip="Observe a strength, tied to a target or a step"),
-        Binding("i", "observe('improvement')", "Improvement", tooltip="Observe an area for improvement, tied to a target or a step"),
-        Binding("n", "action", "Corrective action", tooltip="Add a corrective action: what, its owner, its due date"),
-        Binding("s", "action_status", "Action status", tooltip="Move a corrective action: open, in progress, done"),
+        Binding("escape", "app.pop_screen", N_("Room")),
+        Binding("g", "observe('strength')", N_("Strength"), tooltip=N_("Observe a strength, tied to a target or a step")),
+        Binding("i", "observe('improvement')", N_("Improvement"), tooltip=N_("Observe an area for improvement, tied to a target or a step")),
+        Binding("n", "action", N_("Corrective action"), tooltip=N_("Add a corrective action: what, its owner, its due date")),
+        Binding("s", "action_status", N_("Action status"), tooltip=N_("Move a corrective action: open, in progress, done")),
     ]
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo):
@@ -55,19 +75,19 @@ class ReviewScreen(Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Review of #{self.incident_id} · loading…", id="reviewline")
+        yield Static(_("Review of #{id} · loading…").format(id=self.incident_id), id="reviewline")
         with Horizontal(id="reviewtop"):
-            yield Rows(id="measures", cursor_type="row", columns=(("measure", "name"), ("scenario", "scenario"), ("wall", "wall"),
-                                                                   ("result", "result", 10), ("target", "target")))
-            yield Rows(id="rsteps", cursor_type="row", columns=(("step", "id"), ("result", "result", 9), ("late", "late")))
-        yield Rows(id="rinjects", cursor_type="row", columns=(("inject", "n"), ("first response", "first"), ("expect", "expect"),
-                                                               ("what", "what")))
-        yield Rows(id="record", cursor_type="row", columns=(("kind", "kind"), ("about", "about"), ("what", "what")))
+            yield Rows(id="measures", cursor_type="row", columns=((_("measure"), "name"), (_("scenario"), "scenario"), (_("wall"), "wall"),
+                                                                   (_("result"), "result", 10), (_("target"), "target")))
+            yield Rows(id="rsteps", cursor_type="row", columns=((_("step"), "id"), (_("result"), "result", 9), (_("late"), "late")))
+        yield Rows(id="rinjects", cursor_type="row", columns=((_("inject"), "n"), (_("first response"), "first"), (_("expect"), "expect"),
+                                                               (_("what"), "what")))
+        yield Rows(id="record", cursor_type="row", columns=((_("kind"), "kind"), (_("about"), "about"), (_("what"), "what")))
         yield Footer()
 
     def on_mount(self) -> None:
-        for table_id, title in (("#measures", "Times against targets"), ("#rsteps", "Steps"), ("#rinjects", "Injects"),
-                                ("#record", "Observations and improvement plan")):
+        for table_id, title in (("#measures", _("Times against targets")), ("#rsteps", _("Steps")), ("#rinjects", _("Injects")),
+                                ("#record", _("Observations and improvement plan"))):
             self.query_one(table_id).border_title = title
         self.refresh_review()
 
@@ -100,23 +120,28 @@ class ReviewScreen(Screen):
         elif r.ended_at is not None and self.ticker is not None:
             self.ticker.stop()
             self.ticker = None
-        faster = f" · {r.speed:g}× faster" if r.speed != 1 else ""
+        faster = " · " + _("{speed}× faster").format(speed=speed(r.speed)) if r.speed != 1 else ""
         self.query_one("#reviewline", Static).update(Content.assemble(
-            literal.plain(f"Review of #{r.incident} {r.mode.upper()} · {r.title}{faster}", "bold"),
-            literal.plain(f" · wall-clock {durations.spoken(r.wall_seconds)}, scenario {durations.spoken(r.scenario_seconds)} · targets met {r.targets_met}/{r.targets_total}")))
+            literal.plain(_("Review of #{id} {mode} · {title}{faster}").format(
+                id=r.incident, mode=vocab.shown(r.mode, vocab.MODE).upper(), title=r.title, faster=faster), "bold"),
+            literal.plain(" · " + _("wall-clock {wall}, scenario {scenario} · targets met {met}/{total}").format(
+                wall=durations.spoken(r.wall_seconds), scenario=durations.spoken(r.scenario_seconds), met=r.targets_met, total=r.targets_total))))
         measures = self.query_one("#measures", Rows)
-        rows: list[tuple[str, tuple[str, ...]]] = [(m.name, (m.name, durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), m.result + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
+        rows: list[tuple[str, tuple[str, ...]]] = [(m.name, (measure_name(m.name), durations.spoken(m.scenario_seconds), durations.spoken(m.seconds), word(m.result, RESULT) + (f" {durations.spoken(m.by_seconds)}" if m.by_seconds is not None else ""),
                           durations.spoken(m.target_seconds) if m.target_seconds is not None else "—"))
                 for m in r.measures]
         measures.sync_fitted(rows, measures.size.width, [(0, 6), (3, 6), (4, 4), (1, 4), (2, 4)])  # 80 columns cut with `…`
-        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, s.result, durations.scenario(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
+        self.query_one("#rsteps", Rows).sync([(s.id, (s.id, word(s.result, RESULT), durations.scenario(s.late_seconds, r.speed) if s.late_seconds else "")) for s in r.steps])
         self.query_one("#rinjects", Rows).sync([
-            (str(i.seq), (str(i.n) if i.n is not None else "ad hoc", durations.scenario(i.first_response_seconds, r.speed),
+            (str(i.seq), (str(i.n) if i.n is not None else _("ad hoc"), durations.scenario(i.first_response_seconds, r.speed),
                           f"{i.expect} {durations.scenario(i.expect_seconds, r.speed)}" if i.expect else "—",
-                          text.words(" — ".join(x for x in (i.message or "", f"fault {i.fault}" if i.fault else "") if x))))
+                          text.words(" — ".join(x for x in (i.message or "", _("fault {fault}").format(fault=i.fault) if i.fault else "") if x))))
             for i in r.injects])
-        record = [(f"o{o.seq}", (o.kind, f"target {o.target}" if o.target else f"step {o.step}", text.words(o.text))) for o in r.observations]
-        record += [(f"a{a.seq}", (f"action #{a.seq}", f"{a.owner}, due {a.due}, {a.status}", text.words(a.text))) for a in r.actions]
+        record = [(f"o{o.seq}", (word(o.kind, OBSERVATION), _("target {id}").format(id=o.target) if o.target else _("step {id}").format(id=o.step),
+                                 text.words(o.text))) for o in r.observations]
+        record += [(f"a{a.seq}", (_("action #{seq}").format(seq=a.seq),
+                                  _("{owner}, due {due}, {status}").format(owner=a.owner, due=a.due, status=word(a.status, ACTION_STATUS)),
+                                  text.words(a.text))) for a in r.actions]
         self.query_one("#record", Rows).sync(record)
 
     # ── the evaluators' record, through the commands `warroom review ID observe|action|action-status` run ──
@@ -127,7 +152,8 @@ class ReviewScreen(Screen):
         r = self.result
         if r is None:
             return []
-        choices = [(f"target:{t}", f"target {t}") for t in self.targets] + [(f"step:{s.id}", f"step {s.id}: {s.title}") for s in r.steps]
+        choices = ([(f"target:{t}", _("target {id}").format(id=t)) for t in self.targets]
+                   + [(f"step:{s.id}", _("step {id}: {title}").format(id=s.id, title=s.title)) for s in r.steps])
         focused = self.focused
         here = None
         if isinstance(focused, Rows) and focused.id == "rsteps" and focused.selected_key:
@@ -144,17 +170,19 @@ class ReviewScreen(Screen):
         def about(picked: str | None) -> None:
             if not picked:
                 return
-            what, _, ref = picked.partition(":")
+            what, _colon, ref = picked.partition(":")
 
             def answered(said: str | None) -> None:
                 if said:
                     self.warroom.act(commands.Observe(self.incident_id, kind, said, ref if what == "target" else None,
                                                       ref if what == "step" else None))
 
-            self.app.push_screen(AskText(f"{kind.capitalize()} about {what} {ref}:", required=True,
-                                         refusal="Say what was observed: the review records it (esc cancels)."), answered)
+            question = _("{kind} about target {id}:") if what == "target" else _("{kind} about step {id}:")
+            self.app.push_screen(AskText(question.format(kind=title, id=ref), required=True,
+                                         refusal=_("Say what was observed: the review records it (esc cancels).")), answered)
 
-        self.app.push_screen(Choose(f"{kind.capitalize()}: about which target or step?", choices), about)
+        title = _(KIND_TITLES[kind]) if kind in KIND_TITLES else kind.capitalize()
+        self.app.push_screen(Choose(_("{kind}: about which target or step?").format(kind=title), choices), about)
 
     def action_action(self) -> None:
         asked: list[str] = []
@@ -162,7 +190,7 @@ class ReviewScreen(Screen):
         def ask(question: str, then, refusal: str, placeholder: str = "", value: str = "") -> None:
             self.app.push_screen(AskText(question, required=True, refusal=refusal, placeholder=placeholder, value=value), then)
 
-        due_needed = "A due date is required, as YYYY-MM-DD (esc cancels)."
+        due_needed = _("A due date is required, as YYYY-MM-DD (esc cancels).")
 
         def got_due(due: str | None) -> None:
             if not due:
@@ -173,14 +201,14 @@ class ReviewScreen(Screen):
                 due_day(due)
             except BadInput as exc:
                 literal.notify(self.app, exc, severity="error")
-                ask("Due date:", got_due, due_needed, "YYYY-MM-DD", due)
+                ask(_("Due date:"), got_due, due_needed, _("YYYY-MM-DD"), due)
                 return
             self.warroom.act(commands.AddAction(self.incident_id, asked[0], asked[1], due))
 
         def got_owner(owner: str | None) -> None:
             if owner:
                 asked.append(owner)
-                ask("Due date:", got_due, due_needed, "YYYY-MM-DD")
+                ask(_("Due date:"), got_due, due_needed, _("YYYY-MM-DD"))
 
         def got_text(said: str | None) -> None:
             if not said:
@@ -188,19 +216,19 @@ class ReviewScreen(Screen):
             asked.append(said)
             people = self.warroom.home_config.people if self.warroom.home_config is not None else {}
             if people:  # an owner is one of [people]: picked, not typed
-                self.app.push_screen(Choose("Who owns it?", [(user, f"{user}: {p.name} ({p.role})") for user, p in sorted(people.items())]),
+                self.app.push_screen(Choose(_("Who owns it?"), [(user, f"{user}: {p.name} ({p.role})") for user, p in sorted(people.items())]),
                                      got_owner)
             else:
-                ask("Who owns it?", got_owner, "Name who owns it (esc cancels).")
+                ask(_("Who owns it?"), got_owner, _("Name who owns it (esc cancels)."))
 
-        ask("Corrective action:", got_text, "Say what is to be done (esc cancels).")
+        ask(_("Corrective action:"), got_text, _("Say what is to be done (esc cancels)."))
 
     def action_action_status(self) -> None:
         from warroom.vocabulary import ActionStatus, words
 
         actions = {f"a{a.seq}": a for a in self.result.actions} if self.result else {}
         if not actions:
-            self.notify("no corrective action yet (n adds one)", severity="warning")
+            self.notify(_("no corrective action yet (n adds one)"), severity="warning")
             return
 
         def move(key: str | None) -> None:
@@ -212,12 +240,13 @@ class ReviewScreen(Screen):
                 if status:
                     self.warroom.act(commands.SetActionStatus(self.incident_id, action.seq, status))
 
-            self.app.push_screen(Choose(f"Corrective action #{action.seq} is {action.status}; now:",
-                                        [(s, s) for s in words(ActionStatus)]), picked)  # the current one is refused by the service, as from the CLI
+            self.app.push_screen(Choose(_("Corrective action #{seq} is {status}; now:").format(seq=action.seq, status=word(action.status, ACTION_STATUS)),
+                                        [(s, word(s, ACTION_STATUS)) for s in words(ActionStatus)]), picked)  # the current one is refused by the service, as from the CLI
 
         selected = self.query_one("#record", Rows).selected_key
         if selected in actions and self.focused is self.query_one("#record", Rows):
             move(selected)
         else:
-            self.app.push_screen(Choose("Which corrective action?", [(k, f"#{a.seq} {a.status}: {text.words(a.text)}") for k, a in actions.items()]),
+            self.app.push_screen(Choose(_("Which corrective action?"), [(k, f"#{a.seq} {word(a.status, ACTION_STATUS)}: {text.words(a.text)}")
+                                                                         for k, a in actions.items()]),
                                  move)

@@ -23,7 +23,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, Static
 
 from warroom import text
+from warroom import words as vocab
 from warroom.clock import Clock
+from warroom.i18n import N_, _, ngettext
 from warroom.services import commands, views
 from warroom.tui import details, literal
 from warroom.tui.board import MODE_MARK, countdown, elapsed
@@ -37,12 +39,11 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 STEP_MARK = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
-KINDS = [(kind, kind) for kind in words(LogKind)]
-RESULTS = [(FallbackResult.WORKED.value, "worked: it carried the service"),
-           (FallbackResult.PARTIAL.value, "partly: it carried some of it"),
-           (FallbackResult.FAILED.value, "failed: it did not carry the service")]
+RESULTS = [(FallbackResult.WORKED.value, N_("worked: it carried the service")),
+           (FallbackResult.PARTIAL.value, N_("partly: it carried some of it")),
+           (FallbackResult.FAILED.value, N_("failed: it did not carry the service"))]
 PANELS = ("steps", "ladder", "fallbacks", "decisions")
-PANEL_NAMES = {"steps": "Steps", "ladder": "Escalation", "fallbacks": "Fallbacks", "decisions": "Decisions"}
+PANEL_NAMES = {"steps": N_("Steps"), "ladder": N_("Escalation"), "fallbacks": N_("Fallbacks"), "decisions": N_("Decisions")}
 NARROW = 100  # columns below which the room shows one panel at a time
 TYPING_ACTIONS = {"entry_tab", "entry_answers", "leave_entry", "filter_done", "filter_clear"}  # the lines' own keys, which act on the screen
 DETAILS_MARGIN = 6  # the details page's border, padding and scroll bar
@@ -50,27 +51,27 @@ LOG_LINES = 6  # the log keeps at least this many lines (border and header inclu
 
 
 def _moving(*extra: Binding) -> list[BindingType]:
-    return [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
-            Binding("enter", "screen.details", "Details"), *extra]
+    return [Binding("j", "cursor_down", N_("Down"), show=False), Binding("k", "cursor_up", N_("Up"), show=False),
+            Binding("enter", "screen.details", N_("Details")), *extra]
 
 
 class StepsPanel(Rows):
-    BINDINGS = _moving(Binding("s", "screen.step('start')", "Start"), Binding("d", "screen.step('done')", "Done"),
-                       Binding("x", "screen.step('skip')", "Skip"))
+    BINDINGS = _moving(Binding("s", "screen.step('start')", N_("Start")), Binding("d", "screen.step('done')", N_("Done")),
+                       Binding("x", "screen.step('skip')", N_("Skip")))
 
 
 class LadderPanel(Rows):
-    BINDINGS = _moving(Binding("e", "screen.ack", "Ack"))
+    BINDINGS = _moving(Binding("e", "screen.ack", N_("Ack")))
 
 
 class FallbacksPanel(Rows):
-    BINDINGS = _moving(Binding("a", "screen.activate", "Activate"), Binding("x", "screen.stand_down", "Stand down"))
+    BINDINGS = _moving(Binding("a", "screen.activate", N_("Activate")), Binding("x", "screen.stand_down", N_("Stand down")))
 
 
 class DecisionsPanel(Rows):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False),
-        Binding("d", "screen.decide", "Decide"), Binding("enter", "screen.details", "Details")]  # enter reads, as on every panel
+        Binding("j", "cursor_down", N_("Down"), show=False), Binding("k", "cursor_up", N_("Up"), show=False),
+        Binding("d", "screen.decide", N_("Decide")), Binding("enter", "screen.details", N_("Details"))]  # enter reads, as on every panel
 
 
 class LogPanel(Rows):
@@ -80,12 +81,12 @@ class LogPanel(Rows):
 class EntryInput(Input):
     """The entry line's fields: while typing, the footer says what tab, enter and esc do."""
 
-    BINDINGS = [Binding("tab", "screen.entry_tab", "rationale"), Binding("enter", "submit", "log"),
-                Binding("ctrl+t", "screen.entry_answers", "answers…"), Binding("escape", "screen.leave_entry", "cancel")]
+    BINDINGS = [Binding("tab", "screen.entry_tab", N_("rationale")), Binding("enter", "submit", N_("log")),
+                Binding("ctrl+t", "screen.entry_answers", N_("answers…")), Binding("escape", "screen.leave_entry", N_("cancel"))]
 
 
 class FilterInput(Input):
-    BINDINGS = [Binding("enter", "screen.filter_done", "apply"), Binding("escape", "screen.filter_clear", "clear")]
+    BINDINGS = [Binding("enter", "screen.filter_done", N_("apply")), Binding("escape", "screen.filter_clear", N_("clear"))]
 
 
 def entry_row(event: views.EventView) -> tuple[str, str]:
@@ -93,9 +94,10 @@ def entry_row(event: views.EventView) -> tuple[str, str]:
     answers; any other event's kind (step.done, escalation.due…)."""
     data = event.data if isinstance(event.data, dict) else {}
     if event.kind == "decision.logged":
-        kind = str(data.get("kind") or "entry")
+        kind = vocab.shown(data["kind"], vocab.LOG_KIND) if data.get("kind") else _("entry")
         answers = data.get("decision")
-        return kind, text.words(event.summary) + (f" · answers {text.line(str(answers))}" if answers else "")
+        said = text.words(event.summary)
+        return kind, _("{entry} · answers {decision}").format(entry=said, decision=text.line(str(answers))) if answers else said
     return event.kind, text.words(event.summary)
 
 
@@ -103,34 +105,44 @@ def _panel_keys() -> list[tuple[str, str]]:
     """The panels' keys for the help screen, each with the panels it belongs to: the same key and
     action on several panels is one line (`enter Details (any panel)`); a key that does different
     things on different panels (`x Skip (Steps)`, `x Stand down (Fallbacks)`) a line for each."""
-    panels = (("Steps", StepsPanel), ("Escalation", LadderPanel), ("Fallbacks", FallbacksPanel), ("Decisions", DecisionsPanel),
-              ("any panel", LogPanel))
+    anywhere = _("any panel")
+    panels = ((_(PANEL_NAMES["steps"]), StepsPanel), (_(PANEL_NAMES["ladder"]), LadderPanel), (_(PANEL_NAMES["fallbacks"]), FallbacksPanel),
+              (_(PANEL_NAMES["decisions"]), DecisionsPanel), (anywhere, LogPanel))
     where: dict[tuple[str, str], list[str]] = {}
     for name, widget in panels:
         for b in widget.BINDINGS:
             if isinstance(b, Binding) and b.show:
-                where.setdefault((b.key, b.description), []).append(name)
-    return [(key, f"{what} ({'any panel' if 'any panel' in names else ', '.join(names)})") for (key, what), names in where.items()]
+                where.setdefault((b.key, _(b.description)), []).append(name)
+    # TRANSLATORS: a key's action in the help, then the panels it works on: "Skip (Steps)"
+    return [(key, _("{action} ({panels})").format(action=what, panels=anywhere if anywhere in names else ", ".join(names)))
+            for (key, what), names in where.items()]
+
+
+class _HelpKeys:
+    """The room's HELP_KEYS, said in the language chosen when the help asks (after import)."""
+
+    def __get__(self, obj: object, owner: type) -> list[tuple[str, str]]:
+        return [*_panel_keys(), ("j / k", _("move in a panel")), ("1-4", _("Steps, Escalation, Fallbacks, Decisions"))]
 
 
 class IncidentScreen(QuietTexts, Screen):
     BINDINGS = [
-        Binding("q", "back", "Board"),
-        Binding("escape", "back", "Board", show=False),
-        Binding("l", "focus_log", "Log entry"),
-        Binding("slash", "filter", "Filter"),
+        Binding("q", "back", N_("Board")),
+        Binding("escape", "back", N_("Board"), show=False),
+        Binding("l", "focus_log", N_("Log entry")),
+        Binding("slash", "filter", N_("Filter")),
         *(Binding(str(n), f"panel('{p}')", PANEL_NAMES[p], show=False) for n, p in enumerate(PANELS, start=1)),
-        Binding("b", "transition('stabilised')", "Stabilised"),
-        Binding("r", "transition('resolved')", "Resolve"),
-        Binding("c", "transition('closed')", "Close"),
+        Binding("b", "transition('stabilised')", N_("Stabilised")),
+        Binding("r", "transition('resolved')", N_("Resolve")),
+        Binding("c", "transition('closed')", N_("Close")),
         # Out of the footer (the command palette and help list them): the room's footer is full.
-        Binding("m", "msel", "MSEL (drill facilitator)", show=False),
-        Binding("v", "review", "After-action review", show=False),
-        Binding("E", "export", "Export to a file", show=False),
+        Binding("m", "msel", N_("MSEL (drill facilitator)"), show=False),
+        Binding("v", "review", N_("After-action review"), show=False),
+        Binding("E", "export", N_("Export to a file"), show=False),
     ]
 
     # Keys that are the panels' own bindings, not the screen's (q/esc are the screen's: its bindings say them).
-    HELP_KEYS = [*_panel_keys(), ("j / k", "move in a panel"), ("1-4", "Steps, Escalation, Fallbacks, Decisions")]
+    HELP_KEYS = _HelpKeys()
 
     def __init__(self, incident_id: int, clock: Clock, zone: ZoneInfo, role: str):
         super().__init__()
@@ -153,28 +165,29 @@ class IncidentScreen(QuietTexts, Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"#{self.incident_id} · loading…", id="banner")
+        yield Static(_("#{id} · loading…").format(id=self.incident_id), id="banner")
         yield Static("", id="readonly")
         yield Static("", id="tabs")
         with Horizontal(id="roomtop"):
-            yield StepsPanel(id="steps", cursor_type="row", columns=(("", "mark"), ("step", "id"), ("due", "due"), ("title", "title")), fill="title")
+            yield StepsPanel(id="steps", cursor_type="row", columns=(("", "mark"), (_("step"), "id"), (_("due"), "due"), (_("title"), "title")), fill="title")
             with Vertical(id="side"):
-                yield LadderPanel(id="ladder", cursor_type="row", columns=(("level", "level"), ("state", "state"), ("notify", "notify")))
-                yield FallbacksPanel(id="fallbacks", cursor_type="row", columns=(("fallback", "id"), ("state", "state")))
-        yield DecisionsPanel(id="decisions", cursor_type="row", columns=(("decision", "id"), ("due", "due"), ("question", "question")), fill="question")
+                yield LadderPanel(id="ladder", cursor_type="row", columns=((_("level"), "level"), (_("state"), "state"), (_("notify"), "notify")))
+                yield FallbacksPanel(id="fallbacks", cursor_type="row", columns=((_("fallback"), "id"), (_("state"), "state")))
+        yield DecisionsPanel(id="decisions", cursor_type="row", columns=((_("decision"), "id"), (_("due"), "due"), (_("question"), "question")), fill="question")
         yield Static("", id="notice")
-        yield FilterInput(placeholder="filter the log: type, enter applies, esc clears", id="filter")
-        yield LogPanel(id="log", cursor_type="row", columns=(("time", "time"), ("who", "who"), ("kind", "kind"), ("what", "what")), fill="what")
+        yield FilterInput(placeholder=_("filter the log: type, enter applies, esc clears"), id="filter")
+        yield LogPanel(id="log", cursor_type="row", columns=((_("time"), "time"), (_("who"), "who"), (_("kind"), "kind"), (_("what"), "what")), fill="what")
         with Horizontal(id="entry"):
-            yield Select(KINDS, value=LogKind.DECISION.value, allow_blank=False, id="kind")
+            yield Select([(vocab.shown(kind, vocab.LOG_KIND), kind) for kind in words(LogKind)], value=LogKind.DECISION.value,
+                         allow_blank=False, id="kind")
             yield Static("", id="answers")
-            yield EntryInput(placeholder="log entry ▸ l, type and press enter", id="text")
-            yield EntryInput(placeholder="rationale (optional)", id="rationale")
+            yield EntryInput(placeholder=_("log entry ▸ l, type and press enter"), id="text")
+            yield EntryInput(placeholder=_("rationale (optional)"), id="rationale")
         yield Footer()
 
     def on_mount(self) -> None:
         for panel in (*PANELS, "log"):
-            self.query_one(f"#{panel}").border_title = PANEL_NAMES.get(panel, "Log")
+            self.query_one(f"#{panel}").border_title = _(PANEL_NAMES[panel]) if panel in PANEL_NAMES else _("Log")
         self.set_interval(1.0, self._tick)
         self._show_role()
         self._tables_ready = True
@@ -188,7 +201,7 @@ class IncidentScreen(QuietTexts, Screen):
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
-        banner.update(Content("READ-ONLY: you are an observer here; you can read everything and change nothing." if self.read_only else ""))
+        banner.update(Content(_("READ-ONLY: you are an observer here; you can read everything and change nothing.") if self.read_only else ""))
         banner.set_class(self.read_only, "shown")
         self.query_one("#entry").display = not self.read_only
 
@@ -214,12 +227,12 @@ class IncidentScreen(QuietTexts, Screen):
         drill = i.mode == "drill"
         banner.set_class(drill, "drill")
         banner.set_class(not drill, "live")
-        word = " EXERCISE — DRILL " if drill else " ● LIVE INCIDENT "
-        clock = f"{elapsed(i.age(now))}" + ("" if self.live else f" ({i.status})")
+        word = _(" EXERCISE — DRILL ") if drill else _(" ● LIVE INCIDENT ")
+        clock = f"{elapsed(i.age(now))}" + ("" if self.live else f" ({vocab.shown(i.status, vocab.INCIDENT_STATUS)})")
         # What must stay on an 80-column screen comes first: the mode, the clock, the next
         # escalation; the title last, cut when it must be.
         self._put("#banner", Content.assemble(
-            (word, "bold reverse"), f" #{i.id} · {clock}", self._next_escalation(now), " · ", literal.plain(i.status.upper(), "bold"),
+            (word, "bold reverse"), f" #{i.id} · {clock}", self._next_escalation(now), " · ", literal.plain(vocab.shown(i.status, vocab.INCIDENT_STATUS).upper(), "bold"),
             " · ", literal.plain(i.title)), layout=False)
 
     def _next_escalation(self, now: datetime) -> Content:
@@ -228,12 +241,12 @@ class IncidentScreen(QuietTexts, Screen):
         fired = [e for e in self.view.ladder if e.state == "fired"]
         if fired:
             e = fired[0]
-            return Content.assemble(" · ", (f"L{e.level} FIRED {self._t(e.fired_at)} · ack!", "bold"))
+            return Content.assemble(" · ", (_("L{level} FIRED {time} · ack!").format(level=e.level, time=self._t(e.fired_at)), "bold"))
         pending = [e for e in self.view.ladder if e.state == "pending"]
         if not pending:
-            return Content(" · no escalation pending")
+            return Content(" · " + _("no escalation pending"))
         e = pending[0]
-        return Content(f" · next L{e.level} {self._t(e.due_at)} ({countdown(e.due_at, now)})")
+        return Content(" · " + _("next L{level} {time} ({left})").format(level=e.level, time=self._t(e.due_at), left=countdown(e.due_at, now)))
 
     def show(self, view: views.IncidentView) -> None:
         self.view = view
@@ -245,27 +258,35 @@ class IncidentScreen(QuietTexts, Screen):
         for st in view.steps:
             due = ""
             if live and st.due_at and st.status in ("pending", "started"):
-                due = ("!late " if st.overdue else "") + self._t(st.due_at)
+                due = self._late(st.overdue, self._t(st.due_at))
             elif st.status in ("done", "skipped") and st.changed_at:
                 due = self._t(st.changed_at)
             steps.append((st.id, (STEP_MARK[st.status], st.id, due, text.words(st.title))))
         self.query_one("#steps", Rows).sync(steps)
         ladder = []
         for e in view.ladder:
-            state = {"acknowledged": f"✔ {e.acked_by}", "fired": f"FIRED {self._t(e.fired_at)}", "cancelled": "cancelled"}.get(
-                e.state, f"due {self._t(e.due_at)}")
+            state = (f"✔ {e.acked_by}" if e.state == "acknowledged" else
+                     _("FIRED {time}").format(time=self._t(e.fired_at)) if e.state == "fired" else
+                     vocab.shown(e.state, vocab.LEVEL_STATE) if e.state == "cancelled" else
+                     _("due {time}").format(time=self._t(e.due_at)))
             ladder.append((str(e.level), (f"L{e.level}", state, e.who)))
         self.query_one("#ladder", Rows).sync(ladder)
         self.query_one("#fallbacks", Rows).sync([
-            (f.id, (f.id, f"ACTIVE since {self._t(f.activations[-1].activated_at)}" if f.active and f.activations else
-                    "ACTIVE" if f.active else "available" + (" · needs a decision" if f.needs_decision else "")))
+            (f.id, (f.id, _("ACTIVE since {time}").format(time=self._t(f.activations[-1].activated_at)) if f.active and f.activations else
+                    _("ACTIVE") if f.active else _("available · needs a decision") if f.needs_decision else _("available")))
             for f in view.fallbacks])
         self.query_one("#decisions", Rows).sync([
-            (d.id, (d.id, ("!late " if d.overdue else "") + (self._t(d.due_at) if d.due_at and live else ""), text.words(d.question)))
+            (d.id, (d.id, self._late(d.overdue, self._t(d.due_at) if d.due_at and live else ""), text.words(d.question)))
             for d in view.open_decisions] + report_rows(view.reporting, self.clock.now(), self.zone))  # the legal reporting clocks
-        self._title("#decisions", f"Decisions · {len(view.open_decisions)} open" if view.open_decisions else "Decisions · none open")
+        opened = len(view.open_decisions)
+        self._title("#decisions", ngettext("Decisions · {n} open", "Decisions · {n} open", opened).format(n=opened) if opened
+                    else _("Decisions · none open"))
         self._show_log()
         self._arrange()
+
+    @staticmethod
+    def _late(late: bool, time: str) -> str:
+        return _("!late {time}").format(time=time) if late else time
 
     def _show_log(self) -> None:
         if self.view is None:
@@ -275,7 +296,7 @@ class IncidentScreen(QuietTexts, Screen):
         wanted = self.log_filter.casefold()
         log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, *entry_row(e))) for e in self.view.events
                   if not wanted or wanted in e.summary.casefold() or wanted in e.actor.casefold() or wanted in " ".join(entry_row(e)).casefold()])
-        self._title("#log", literal.template("Log · filter: $f (/ to change)", f=self.log_filter) if self.log_filter else "Log")
+        self._title("#log", literal.template(_("Log · filter: $f (/ to change)"), f=self.log_filter) if self.log_filter else _("Log"))
         if following and log.row_count:
             log.move_cursor(row=log.row_count - 1)
 
@@ -291,7 +312,7 @@ class IncidentScreen(QuietTexts, Screen):
         tabs.display = narrow
         if narrow:
             self._put("#tabs", Content.assemble(*(
-                (f" {n} {PANEL_NAMES[p]} ", "reverse bold" if p == self.current else "") for n, p in enumerate(PANELS, start=1))), layout=False)
+                (f" {n} {_(PANEL_NAMES[p])} ", "reverse bold" if p == self.current else "") for n, p in enumerate(PANELS, start=1))), layout=False)
         side_panels = ("ladder", "fallbacks")
         for panel in PANELS:
             self.query_one(f"#{panel}").display = not narrow or panel == self.current
@@ -396,7 +417,7 @@ class IncidentScreen(QuietTexts, Screen):
                 if note is not None:
                     self._act(commands.MarkStep(self.incident_id, step_id, StepAction.SKIP, note or None))
 
-            self.app.push_screen(AskText(f"Skip step {step_id}: why?", placeholder="a note for the log"), skipped)
+            self.app.push_screen(AskText(_("Skip step {step}: why?").format(step=step_id), placeholder=_("a note for the log")), skipped)
             return
         self._act(commands.MarkStep(self.incident_id, step_id, StepAction(action)))
 
@@ -407,7 +428,8 @@ class IncidentScreen(QuietTexts, Screen):
         row = next(e for e in self.view.ladder if str(e.level) == level)
         if row.state == "pending":  # said here, in the room's zone, before the service is asked
             left = countdown(row.due_at, self.clock.now())
-            self.say(f"L{row.level} has not fired yet: due {self._t(row.due_at)} {self._zone_name(row.due_at)}, {left}", False)
+            self.say(_("L{level} has not fired yet: due {time} {zone}, {left}").format(
+                level=row.level, time=self._t(row.due_at), zone=self._zone_name(row.due_at), left=left), False)
             return
         self._act(commands.AcknowledgeEscalation(self.incident_id, int(level)))
 
@@ -429,27 +451,29 @@ class IncidentScreen(QuietTexts, Screen):
                     if decision is not None:
                         activate(reason, decision or None)
 
-                self.app.push_screen(Choose(f"Activate {fallback_id}: does this answer an expected decision?",
-                                            [*open_decisions, ("", "none of these")]), chosen)
+                self.app.push_screen(Choose(_("Activate {fallback}: does this answer an expected decision?").format(fallback=fallback_id),
+                                            [*open_decisions, ("", _("none of these"))]), chosen)
                 return
             activate(reason)
 
-        question = f"Activate {fallback_id}: the reason (logged as a decision)" if needs else f"Activate {fallback_id}: why? (optional)"
-        self.app.push_screen(AskText(question, required=needs, refusal="A reason is required: it is logged as a decision."), answered)
+        question = (_("Activate {fallback}: the reason (logged as a decision)") if needs
+                    else _("Activate {fallback}: why? (optional)")).format(fallback=fallback_id)
+        self.app.push_screen(AskText(question, required=needs, refusal=_("A reason is required: it is logged as a decision.")), answered)
 
     def action_stand_down(self) -> None:
         fallback_id = self._selected("#fallbacks")
         if fallback_id is None or self.view is None:
             return
         if not any(f.id == fallback_id and f.active for f in self.view.fallbacks):
-            self.say(f"{fallback_id} is not active: nothing to stand down", False)
+            self.say(_("{fallback} is not active: nothing to stand down").format(fallback=fallback_id), False)
             return
 
         def answered(result: str | None) -> None:
             if result is not None:
                 self._act(commands.DeactivateFallback(self.incident_id, fallback_id, FallbackResult(result)))
 
-        self.app.push_screen(Choose(f"Stand down {fallback_id}: how did it go? (kept in the register)", RESULTS), answered)
+        self.app.push_screen(Choose(_("Stand down {fallback}: how did it go? (kept in the register)").format(fallback=fallback_id),
+                                    [(value, _(label)) for value, label in RESULTS]), answered)
 
     def action_transition(self, to: str) -> None:
         if self.view is None:
@@ -457,16 +481,20 @@ class IncidentScreen(QuietTexts, Screen):
         refusal = transition_refusal(self.view.incident.status, to)
         if refusal is None and to == "closed":
             active = [f.id for f in self.view.fallbacks if f.active]
-            refusal = f"fallback {', '.join(active)} is still active (stand it down first, saying how it went)" if active else None
+            refusal = ngettext("fallback {ids} is still active (stand it down first, saying how it went)",
+                               "fallback {ids} is still active (stand it down first, saying how it went)",
+                               len(active)).format(ids=", ".join(active)) if active else None
         if refusal:
-            self.say(f"cannot mark incident #{self.incident_id} {to}: {refusal}", False)
+            self.say(_("cannot mark incident #{id} {status}: {why}").format(
+                id=self.incident_id, status=vocab.shown(to, vocab.INCIDENT_STATUS), why=refusal), False)
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._act(commands.Transition(self.incident_id, IncidentStatus(to)))
 
-        self.app.push_screen(Confirm(f"Mark incident #{self.incident_id} {to}?"), confirmed)
+        self.app.push_screen(Confirm(_("Mark incident #{id} {status}?").format(id=self.incident_id, status=vocab.shown(to, vocab.INCIDENT_STATUS))),
+                             confirmed)
 
     def action_msel(self) -> None:
         from warroom.tui.msel import MselScreen
@@ -503,16 +531,16 @@ class IncidentScreen(QuietTexts, Screen):
         answers = self.query_one("#answers", Static)
         is_decision = self.query_one("#kind", Select).value == LogKind.DECISION.value
         if self.answering:
-            answers.update(literal.template("[b]answers $d[/b] ▸", d=self.answering))
+            answers.update(literal.template(_("[b]answers $d[/b] ▸"), d=self.answering))
         elif is_decision and self._open_decision_ids():
-            answers.update(Content("answers none (ctrl+t) ▸"))
+            answers.update(Content(_("answers none (ctrl+t) ▸")))
         answers.display = bool(self.answering) or (is_decision and bool(self._open_decision_ids()))
 
     def action_entry_answers(self) -> None:
         """Cycle the decision entry's answer: each open expected decision in turn, then none."""
         choices: list[str | None] = [None, *self._open_decision_ids()]
         if len(choices) == 1:
-            self.say("no expected decision is open", done=False)
+            self.say(_("no expected decision is open"), done=False)
             return
         self.query_one("#kind", Select).value = LogKind.DECISION.value
         at = choices.index(self.answering) if self.answering in choices else 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import durations
+from warroom import words as vocab
 from warroom.health.shown import FULLY_WATCHED, uptime_text
+from warroom.i18n import C_, N_, _, ngettext, word
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
 from warroom.tui.quiet import Rows
@@ -28,6 +31,15 @@ if TYPE_CHECKING:
 
 
 
+# A supplier's criticality as shown (the stored value stays English).
+CRITICALITY = "supplier criticality"
+MARKED = (C_("supplier criticality", "vital"), C_("supplier criticality", "important"), C_("supplier criticality", "normal"))
+
+# The availability table's headings and the widths their values right-align in.
+AVAILABILITY_HEADS = (N_("uptime"), N_("outages"), N_("MTTR"), N_("longest"), N_("unknown"), N_("maint."))
+AVAILABILITY_WIDTHS = (9, 7, 10, 12, 9, 9)
+
+
 def span(seconds: float | None) -> str:
     """A duration spelt out (durations.readable), or — for none."""
     return "—" if seconds is None else durations.readable(seconds)
@@ -35,45 +47,54 @@ def span(seconds: float | None) -> str:
 
 def availability_lines(windows: dict[str, Availability] | None) -> list[Content]:
     if not windows:
-        return [Content("  no history yet")]
-    # 67 cells: the supplier screen's panel at 80 columns holds it on one line (73 wrapped a lone `s`)
-    lines = [Content.styled(f"  {'':<4}{'uptime':>9} {'outages':>7} {'MTTR':>10} {'longest':>12} {'unknown':>9} {'maint.':>9}", "bold")]
+        return [Content("  " + _("no history yet"))]
+    # 67 cells in English: the supplier screen's panel at 80 columns holds it on one line (73 wrapped
+    # a lone `s`); a longer translated heading widens its own column only.
+    heads = [_(h) for h in AVAILABILITY_HEADS]
+    widths = [max(w, cell_len(h)) for w, h in zip(AVAILABILITY_WIDTHS, heads, strict=True)]
+
+    def row(first: str, cells: list[object]) -> str:
+        return f"  {first:<4}" + " ".join(f"{c!s:>{w}}" for c, w in zip(cells, widths, strict=True))
+
+    lines = [Content.styled(row("", list(heads)), "bold")]
     for name, a in windows.items():
-        longest = span(a.longest_outage_seconds) + (" ⚠ now" if a.ongoing_outage else "")
-        lines.append(Content(f"  {name:<4}{uptime_text(a, short=True):>9} {a.outages:>7} {span(a.mttr_seconds):>10} {longest:>12} "
-                             f"{span(a.unknown_seconds):>9} {span(a.maintenance_seconds):>9}"))
-    lines.append(Content.styled("  unknown: no monitor watched. Uptime leaves maintenance windows out", "dim"))
+        longest = span(a.longest_outage_seconds) + (" " + _("⚠ now") if a.ongoing_outage else "")
+        lines.append(Content(row(name, [uptime_text(a, short=True), a.outages, span(a.mttr_seconds), longest, span(a.unknown_seconds),
+                                        span(a.maintenance_seconds)])))
+    lines.append(Content.styled("  " + _("unknown: no monitor watched. Uptime leaves maintenance windows out"), "dim"))
     thin = {name: a.watched_seconds for name, a in windows.items() if a.uptime is not None and a.coverage < FULLY_WATCHED}
     if thin:  # an uptime over minutes of a month is no monthly uptime: say how little it rests on
-        lines.append(Content.styled("  ~: only part of the window watched: " + ", ".join(f"{span(s)} ({n})" for n, s in thin.items()), "dim"))
+        lines.append(Content.styled("  " + _("~: only part of the window watched: {spans}").format(
+            spans=", ".join(f"{span(s)} ({n})" for n, s in thin.items())), "dim"))
     gaps = {name: a.outage_unknown_seconds for name, a in windows.items() if a.outage_unknown_seconds}
     if gaps:  # an outage's length is its watched time; say what nobody saw of it
-        lines.append(Content.styled("  outages leave out unwatched time inside them: " + ", ".join(f"{span(s)} ({n})" for n, s in gaps.items()), "dim"))
+        lines.append(Content.styled("  " + _("outages leave out unwatched time inside them: {spans}").format(
+            spans=", ".join(f"{span(s)} ({n})" for n, s in gaps.items())), "dim"))
     drilled = {name: a.exercised_seconds for name, a in windows.items() if a.exercised_seconds}
     if drilled:  # a drill's fault is no outage: said apart, like maintenance
-        lines.append(Content.styled("  DRILL: broken by a drill's fault, left out of uptime and outages: "
-                                    + ", ".join(f"{span(s)} ({n})" for n, s in drilled.items()), "dim"))
+        lines.append(Content.styled("  " + _("DRILL: broken by a drill's fault, left out of uptime and outages: {spans}").format(
+            spans=", ".join(f"{span(s)} ({n})" for n, s in drilled.items())), "dim"))
     return lines
 
 
 def factor_lines(ranked: Ranked | None) -> list[Content]:
     if ranked is None:
-        return [Content("  not ranked")]
+        return [Content("  " + _("not ranked"))]
     if ranked.rank is None:  # scored alone (the supplier screen): its rank is on the risk screen (R)
-        lines = [literal.template("  score [b]$score[/b] (points = weight × count; its rank: the risk screen, R)", score=f"{ranked.score:g}")]
+        lines = [literal.template("  " + _("score [b]$score[/b] (points = weight × count; its rank: the risk screen, R)"), score=f"{ranked.score:g}")]
     else:
-        lines = [literal.template("  rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)", rank=ranked.rank, score=f"{ranked.score:g}")]
+        lines = [literal.template("  " + _("rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)"), rank=ranked.rank, score=f"{ranked.score:g}")]
     for f in ranked.factors:
         lines.append(literal.template("  $factor $sum  $why", factor=f"{f.factor:<25}", sum=f"{f.weight:>5g} × {f.count:<5g} = {f.points:>6g}", why=f.why))
     if not ranked.factors:
-        lines.append(Content("  no risk factor applies"))
+        lines.append(Content("  " + _("no risk factor applies")))
     return lines
 
 
 class RisksScreen(Screen):
     """Every supplier, highest risk first; the factors of the highlighted one beside them."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Board"), Binding("i", "details", "Supplier details")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Board")), Binding("i", "details", N_("Supplier details"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,16 +105,17 @@ class RisksScreen(Screen):
         return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("Supplier risk · highest first · weights from [risk.weights] in warroom.toml · i details · esc board",
+        yield Static(_("Supplier risk · highest first · weights from [risk.weights] in warroom.toml · i details · esc board"),
                      id="riskline", markup=False)
         with Horizontal(id="risks"):
-            yield Rows(id="ranking", cursor_type="row", columns=(("#", "rank"), ("supplier", "id"), ("score", "score"), ("criticality", "crit")))
+            yield Rows(id="ranking", cursor_type="row", columns=(("#", "rank"), (_("supplier"), "id"), (_("score"), "score"),
+                                                                 (_("criticality"), "crit")))
             yield Static("", id="factors")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#ranking").border_title = "Ranking"
-        self.query_one("#factors", Static).border_title = "Why"
+        self.query_one("#ranking").border_title = _("Ranking")
+        self.query_one("#factors", Static).border_title = _("Why")
         self.load()
 
     @work(thread=True, exclusive=True, group="risks", exit_on_error=False)
@@ -112,7 +134,7 @@ class RisksScreen(Screen):
             return  # closed before the read came
         self.ranked = ranked
         table = self.query_one("#ranking", Rows)
-        table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", r.criticality)) for r in ranked])
+        table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", word(r.criticality, CRITICALITY))) for r in ranked])
         table.focus()
         self._factors()
 
@@ -136,7 +158,7 @@ class RisksScreen(Screen):
 class SupplierScreen(Screen):
     """One supplier for the sourcing officer and the coordinator: state, facts, history, fallbacks, risk."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
 
     def __init__(self, supplier_id: str) -> None:
         super().__init__()
@@ -148,11 +170,11 @@ class SupplierScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="supplierdetail"):
-            yield Static("loading…", id="supplierfacts")
+            yield Static(_("loading…"), id="supplierfacts", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#supplierdetail").border_title = "Supplier"
+        self.query_one("#supplierdetail").border_title = _("Supplier")
         self.load()
 
     @work(thread=True, exclusive=True, group="supplier", exit_on_error=False)
@@ -161,12 +183,12 @@ class SupplierScreen(Screen):
         from warroom.services import risk as risk_service
 
         if (home := self.warroom.loaded_home()) is None:
-            self.app.call_from_thread(self._put, Content("the war-room could not be loaded (the board says why)"))
+            self.app.call_from_thread(self._put, Content(_("the war-room could not be loaded (the board says why)")))
             return
         config, store = home
         supplier = config.supplier(self.supplier_id)
         if supplier is None:
-            self.app.call_from_thread(self._put, Content(f"no supplier {self.supplier_id!r} in warroom.toml"))
+            self.app.call_from_thread(self._put, Content(_("no supplier {id} in warroom.toml").format(id=repr(self.supplier_id))))
             return
         now = self.warroom.clock.now()
         with store.read() as session:
@@ -190,42 +212,45 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     from warroom.clock import local
 
     s = supplier.sourcing
-    state = f"down via {view.via}" if view.via else view.state
+    state = _("down via {via}").format(via=view.via) if view.via else vocab.shown(view.state, vocab.SUPPLIER_STATE)
     lines: list[Content] = [
-        literal.template("[b]$name[/b] ($id) · $crit", name=supplier.name, id=supplier.id, crit=supplier.criticality),
-        literal.template("$mark $state since $since · $detail", mark=SUPPLIER[view.state], state=state,
+        literal.template("[b]$name[/b] ($id) · $crit", name=supplier.name, id=supplier.id, crit=word(supplier.criticality, CRITICALITY)),
+        literal.template(_("$mark $state since $since · $detail"), mark=SUPPLIER[view.state], state=state,
                          since=local(view.since, zone, "%Y-%m-%d %H:%M"), detail=view.detail),
-        Content(""), Content.styled("Sourcing", "bold"),
+        Content(""), Content.styled(_("Sourcing"), "bold"),
     ]
 
     def fact(label: str, value: object) -> None:
         if value not in (None, "", [], ()):  # a long value wraps under itself, not under the labels
-            lines.append(Content.assemble(f"  {label:<16} ", literal.hanging(value, " " * 19, width)))
+            lines.append(Content.assemble(f"  {_(label):<16} ", literal.hanging(value, " " * 19, width)))
 
     outside = s.outside_eu()
-    fact("jurisdiction", (s.country or "—") + (f" (parent {s.parent_country})" if s.parent_country else ""))
-    fact("data location", ", ".join(s.data_locations))
-    fact("outside the EU", ", ".join(outside) if outside else "none known" if s.country else "")
-    fact("contract ends", s.contract_end)
-    fact("notice", f"{s.notice.days} days" if s.notice else None)
-    fact("contract owner", s.contract_owner)
+    country = s.country or "—"
+    fact(N_("jurisdiction"), _("{country} (parent {parent})").format(country=country, parent=s.parent_country) if s.parent_country else country)
+    fact(N_("data location"), ", ".join(s.data_locations))
+    fact(N_("outside the EU"), ", ".join(outside) if outside else _("none known") if s.country else "")
+    fact(N_("contract ends"), s.contract_end)
+    fact(N_("notice"), ngettext("{n} day", "{n} days", s.notice.days).format(n=s.notice.days) if s.notice else None)
+    fact(N_("contract owner"), s.contract_owner)
     if s.exit_plan:
-        fact("exit plan", s.exit_plan.location)
-        fact("reviewed", s.exit_plan.reviewed or "never")  # its own line: a date never split from its word
+        fact(N_("exit plan"), s.exit_plan.location)
+        fact(N_("reviewed"), s.exit_plan.reviewed or _("never"))  # its own line: a date never split from its word
     else:
-        fact("exit plan", "none")
-    fact("certifications", ", ".join(s.certifications))
-    fact("notes", s.notes)
-    fact("depends on", ", ".join(supplier.depends_on))
-    fact("services", ", ".join(view.services))
-    lines += [Content(""), Content.styled("Availability", "bold"), *availability_lines(windows)]
-    lines += [Content(""), Content.styled("Fallbacks", "bold")]
+        fact(N_("exit plan"), _("none"))
+    fact(N_("certifications"), ", ".join(s.certifications))
+    fact(N_("notes"), s.notes)
+    fact(N_("depends on"), ", ".join(supplier.depends_on))
+    fact(N_("services"), ", ".join(view.services))
+    lines += [Content(""), Content.styled(_("Availability"), "bold"), *availability_lines(windows)]
+    lines += [Content(""), Content.styled(_("Fallbacks"), "bold")]
     for entry in register:
         last = entry.last_exercised
-        said = (f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({last.mode}, {last.result or 'no result said'})" if last
-                else "NEVER EXERCISED ⚠")
+        said = (_("last exercised {date} ({mode}, {result})").format(
+                    date=local(last.at, zone, "%Y-%m-%d"), mode=vocab.shown(last.mode, vocab.MODE),
+                    result=vocab.shown(last.result, vocab.FALLBACK_RESULT) if last.result else _("no result said")) if last
+                else _("NEVER EXERCISED ⚠"))
         lines.append(literal.template("  $id  $title · $said", id=entry.id, title=entry.title, said=said))
     if not register:
-        lines.append(Content("  none in the register ⚠"))
-    lines += [Content(""), Content.styled("Risk", "bold"), *factor_lines(ranked)]
+        lines.append(Content("  " + _("none in the register ⚠")))
+    lines += [Content(""), Content.styled(_("Risk"), "bold"), *factor_lines(ranked)]
     return Content("\n").join(lines)
