@@ -19,11 +19,11 @@ from warroom.i18n import C_, N_, _
 
 ROLE_WORDS = {"commander": N_("Commander"), "coordinator": N_("Coordinator"), "scribe": N_("Scribe"), "observer": N_("Observer")}
 KIND_WORDS = {
-    "incident.opened": N_("opened"), "incident.stabilised": N_("stabilised"), "incident.resolved": N_("resolved"), "incident.closed": N_("closed"),
-    "step.started": N_("step started"), "step.done": N_("step done"), "step.skipped": N_("step skipped"), "step.overdue": N_("step overdue"),
-    "escalation.due": N_("escalation"), "escalation.acknowledged": N_("escalation acknowledged"),
-    "fallback.activated": N_("fallback on"), "fallback.deactivated": N_("fallback off"), "decision.logged": N_("log"),
-    "supplier.state": N_("supplier health"), "drill.inject": N_("inject"), "drill.inject_failed": N_("inject failed"),
+    "incident.opened": C_("timeline kind", "opened"), "incident.stabilised": C_("timeline kind", "stabilised"), "incident.resolved": C_("timeline kind", "resolved"), "incident.closed": C_("timeline kind", "closed"),
+    "step.started": C_("timeline kind", "step started"), "step.done": C_("timeline kind", "step done"), "step.skipped": C_("timeline kind", "step skipped"), "step.overdue": C_("timeline kind", "step overdue"),
+    "escalation.due": C_("timeline kind", "escalation"), "escalation.acknowledged": C_("timeline kind", "escalation acknowledged"),
+    "fallback.activated": C_("timeline kind", "fallback on"), "fallback.deactivated": C_("timeline kind", "fallback off"), "decision.logged": C_("timeline kind", "log"),
+    "supplier.state": C_("timeline kind", "supplier health"), "drill.inject": C_("timeline kind", "inject"), "drill.inject_failed": C_("timeline kind", "inject failed"),
 }
 """The timeline's column of kinds: marked here, translated where shown (`kind_word`)."""
 TARGET_WORDS = {"acknowledge_within": C_("target", "acknowledge within"), "fallback_within": C_("target", "fallback within"),
@@ -35,7 +35,7 @@ def role_word(role: str) -> str:
 
 
 def kind_word(kind: str) -> str:
-    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+    return i18n.word(KIND_WORDS[kind], "timeline kind") if kind in KIND_WORDS else kind
 
 
 def target_words(target: dict[str, Any]) -> str:
