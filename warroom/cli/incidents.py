@@ -173,7 +173,8 @@ def _render(view: IncidentView, zone: str) -> str:
         for f in view.fallbacks:
             # TRANSLATORS: a fallback of an incident: activated now, or available to activate
             state = _("ACTIVE") if f.active else _("available")
-            lines.append(f"  {line(f.id):<20} {state}{_('  (needs a decision)') if f.needs_decision and not f.active else ''}")
+            needs = _("  (needs a decision)") if f.needs_decision and not f.active else ""
+            lines.append(f"  {line(f.id):<20} {state}{needs}")
     if view.open_decisions:
         lines += ["", _("Open decisions")]
         for d in view.open_decisions:
