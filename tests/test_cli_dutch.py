@@ -156,9 +156,41 @@ def test_the_other_tables_speak_dutch(busy_home):
     # The log's summaries are rendered by the event summaries' own module; the CLI's words are these:
     assert english_words(head, ("Steps", "Escalation", "Fallbacks", "opened", "available", "due", "DRILL", "STABILISED")) == []
     fallbacks = dutch("fallbacks", how="flag", home=busy_home.root, env=NOW).stdout
-    assert "eigenaar" in fallbacks and "NOOIT BEOEFEND" in fallbacks and "owner" not in fallbacks
+    assert "eigenaar" in fallbacks and "NOOIT GEOEFEND" in fallbacks and "owner" not in fallbacks
     review = dutch("review", "1", how="flag", home=busy_home.root, env=NOW).stdout
     assert review.startswith("Evaluatie van #1 OEFENING") and "normen gehaald:" in review and "Stappen" in review
     assert english_words(review, ("Review", "targets met", "Steps", "wall-clock")) == []
     risks = dutch("risks", how="flag", home=busy_home.root, env=NOW).stdout
     assert risks.startswith("Risico per leverancier, hoogste eerst")
+
+
+def test_an_interrupted_command_says_so_in_dutch(tmp_path):
+    """Ctrl-C on a serving command: click turns it into an abort, main() says it in one line."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-m", "warroom", "--lang", "nl", "simulate", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "WARROOM_HOME": str(tmp_path)})
+    try:
+        assert server.stdout.readline().strip().isdigit()  # serving: its port, printed when it listens
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode == 1
+    assert err.rstrip("\n").endswith("\nwarroom: afgebroken"), err
+    assert "simulator op http://127.0.0.1:" in err and "aborted" not in err
+
+
+def test_the_ssh_door_refuses_in_dutch():
+    import os
+    import subprocess
+    import sys
+
+    refused = subprocess.run([sys.executable, "-m", "warroom.cli.ssh"], capture_output=True, text=True, timeout=60,
+                             env={**os.environ, **DUTCH_ENV, "SSH_ORIGINAL_COMMAND": "init /tmp/elsewhere"})
+    assert_clean_failure(refused, 2)
+    assert refused.stderr.startswith("warroom-ssh: 'init' is niet toegestaan via SSH: het verandert bestanden of diensten"), refused.stderr
+    assert refused.stderr.count("\n") == 1 and "not allowed" not in refused.stderr
