@@ -115,7 +115,7 @@ CLICK_WORDS = (
     N_("{name} {filename!r} does not exist."), N_("{name} {filename!r} is a file."),
     N_("{name} {filename!r} is a directory."), N_("{name} {filename!r} is not readable."),
     N_("{name} {filename!r} is not writable."), N_("file"), N_("directory"), N_("path"),
-    N_("env var: {var}"), N_("default: {default}"), N_("required"), N_("Aborted!"),
+    N_("Choose from:\n\t{choices}"), N_("env var: {var}"), N_("default: {default}"), N_("required"), N_("Aborted!"),
     ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1),
     ngettext("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments.", 1),
     ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}.", 1),
