@@ -38,7 +38,7 @@ def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
         f"                  'loaded': sorted(m for m in {NOT_FOR_A_WRITE!r} if m in sys.modules)}}))"
     )
     assert seen["alembic"] is False
-    assert seen["commands"] == ["warroom.cli.incidents", "warroom.cli.output", "warroom.cli.params"]
+    assert seen["commands"] == ["warroom.cli.incidents", "warroom.cli.language", "warroom.cli.output", "warroom.cli.params"]
     assert seen["loaded"] == []  # appended through Core: no ORM, no table models, no read models, no playbook models
     shown = run_cli("incident", "show", incident, "--json", home=home.root)
     assert "a lean entry" in shown.stdout  # it was written

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import click
 
+from warroom.cli.language import Group, speak_click
 from warroom.clock import Clock, MovableClock, SystemClock
 from warroom.errors import BadInput, InvalidFile, WarroomError
-from warroom.i18n import LANGUAGES
+from warroom.i18n import LANGUAGES, N_, _
 
 NOW_VARIABLE = "WARROOM_NOW"
 
@@ -37,7 +38,8 @@ def reading_clock(value: str | None) -> Clock:
     if when is None or when.tzinfo is None:
         from warroom.text import line
 
-        raise BadInput(f"{NOW_VARIABLE}: {line(repr(value[:60]))} is not an instant with a UTC offset, like 2026-11-29T12:00:00+00:00")
+        raise BadInput(_("{variable}: {value} is not an instant with a UTC offset, like 2026-11-29T12:00:00+00:00").format(
+            variable=NOW_VARIABLE, value=line(repr(value[:60]))))
     from datetime import UTC, timedelta
 
     try:  # the views reach a year either side of now (availability windows, horizons): keep that in range
@@ -46,7 +48,8 @@ def reading_clock(value: str | None) -> Clock:
     except OverflowError:
         from warroom.text import line
 
-        raise BadInput(f"{NOW_VARIABLE}: {line(repr(value[:60]))} is out of range: name an instant between years 2 and 9998") from None
+        raise BadInput(_("{variable}: {value} is out of range: name an instant between years 2 and 9998").format(
+            variable=NOW_VARIABLE, value=line(repr(value[:60])))) from None
     return MovableClock(when)
 
 
@@ -86,7 +89,7 @@ LAZY = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY})
 
@@ -100,20 +103,21 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help="War-room home (default: $WARROOM_HOME, then the user data dir).")
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             help=N_("warroom: a terminal war-room for crisis teams whose IT suppliers fail.\n\n"
+                     "Without a command, opens the war-room's board in the terminal."))
+@click.option("--home", "home_option", type=click.Path(path_type=Path, file_okay=False), help=N_("War-room home (default: $WARROOM_HOME, then the user data dir)."))
 @click.option("--db", metavar="URL", envvar="WARROOM_DB", show_envvar=True,
-              help="Database URL instead of the home's own SQLite file: postgresql+psycopg://… for a war-room shared by several sites.")
-@click.option("--wall", is_flag=True, help="Open the read-only wall view (projector) instead of the board.")
-@click.option("--no-mouse", is_flag=True, help="Leave the mouse to the terminal (to select and copy text); every action has a key.")
-@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of this command's screens, messages and reports (default: the war-room's [settings] language, then $LANG).")
+              help=N_("Database URL instead of the home's own SQLite file: postgresql+psycopg://… for a war-room shared by several sites."))
+@click.option("--wall", is_flag=True, help=N_("Open the read-only wall view (projector) instead of the board."))
+@click.option("--no-mouse", is_flag=True, help=N_("Leave the mouse to the terminal (to select and copy text); every action has a key."))
+@click.option("--debug", is_flag=True, help=N_("Show tracebacks of unexpected errors."))
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help=N_("Language of this command's screens, messages and reports (default: the war-room's [settings] language, then $LANG)."))
 @click.version_option(package_name="warroom")
 @click.pass_context
 def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool, lang: str | None) -> int | None:
-    """warroom: a terminal war-room for crisis teams whose IT suppliers fail.
-
-    Without a command, opens the war-room's board in the terminal."""
+    # The help is marked for the catalogue (language.Command translates it when shown), not a docstring.
     ctx.obj = Env(home_option, db, mouse=not no_mouse)
     if ctx.invoked_subcommand is None:
         from warroom.tui import app
@@ -127,7 +131,7 @@ class _Warnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from warroom.cli.output import error
 
-        error(f"warroom: warning: {record.getMessage()}")
+        error(_("warroom: warning: {message}").format(message=record.getMessage()))
 
 
 def _option(args: list[str], name: str) -> str | None:
@@ -178,13 +182,13 @@ def main(argv: list[str] | None = None) -> None:
         witness_log.addHandler(_Warnings())
     debug = "--debug" in args
     try:
-        speak(args)
+        speak_click(speak(args))
         code = cli.main(args=args, prog_name="warroom", standalone_mode=False)
     except click.ClickException as exc:
         click_error(exc)
         code = exc.exit_code
     except click.exceptions.Abort:
-        error("warroom: aborted")
+        error(_("warroom: aborted"))
         code = 1
     except InvalidFile as exc:
         for line in exc.problems:
@@ -194,13 +198,13 @@ def main(argv: list[str] | None = None) -> None:
         error(f"warroom: {exc}")
         code = exc.exit_code
     except KeyboardInterrupt:
-        error("warroom: interrupted")
+        error(_("warroom: interrupted"))
         code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:
         if debug:
             raise
-        error(f"warroom: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+        error(_("warroom: internal error: {kind}: {message} (run again with --debug for the traceback)").format(kind=type(exc).__name__, message=exc))
         code = 1
     sys.exit(code if isinstance(code, int) else 0)

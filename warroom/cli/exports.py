@@ -7,42 +7,43 @@ from pathlib import Path
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.language import Command
 from warroom.cli.output import data_out, echo
 from warroom.cli.params import INCIDENT, TEXT
 from warroom.export import EXTENSIONS, FORMATS
+from warroom.i18n import N_, _
 from warroom.text import line
 
 
-@click.command("export")
+@click.command("export", cls=Command, help=N_("Export an incident's timeline. Reads only: the database is not changed."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT, required=False)
-@click.option("--all", "every", is_flag=True, help="Every incident, one file each, into the folder -o names.")
+@click.option("--all", "every", is_flag=True, help=N_("Every incident, one file each, into the folder -o names."))
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
-              help="json (signed, verifiable), html (screen and print), md (report), csv (one event a row), sitrep (shift handover), "
-                   "report (a draft legal report: --obligation NAME).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (with --all: this folder) instead of stdout.")
-@click.option("--since", metavar="TIME", type=TEXT, help="Only what was recorded at or after TIME (10:05, 2026-11-29 10:05, ISO 8601).")
-@click.option("--until", metavar="TIME", type=TEXT, help="Only what was recorded before TIME.")
-@click.option("--obligation", metavar="NAME", type=TEXT, help="With --format report: the reporting obligation to draft (warroom report list ID).")
+              help=N_("json (signed, verifiable), html (screen and print), md (report), csv (one event a row), sitrep (shift handover), "
+                      "report (a draft legal report: --obligation NAME)."))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help=N_("Write to this file (with --all: this folder) instead of stdout."))
+@click.option("--since", metavar="TIME", type=TEXT, help=N_("Only what was recorded at or after TIME (10:05, 2026-11-29 10:05, ISO 8601)."))
+@click.option("--until", metavar="TIME", type=TEXT, help=N_("Only what was recorded before TIME."))
+@click.option("--obligation", metavar="NAME", type=TEXT, help=N_("With --format report: the reporting obligation to draft (warroom report list ID)."))
 @pass_env
 def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Path | None, since: str | None, until: str | None,
            obligation: str | None) -> None:
-    """Export an incident's timeline. Reads only: the database is not changed."""
     from warroom import identity
     from warroom.clock import parse_when
     from warroom.errors import BadInput
     from warroom.services import exports, library
 
     if every == (incident_id is not None):
-        raise click.UsageError("give an incident ID or --all, not both" if every else "give an incident ID, or --all")
+        raise click.UsageError(_("give an incident ID or --all, not both") if every else _("give an incident ID, or --all"))
     if every and output is None:
-        raise click.UsageError("--all writes one file per incident: name their folder with -o DIR")
+        raise click.UsageError(_("--all writes one file per incident: name their folder with -o DIR"))
     if (fmt == "report") != (obligation is not None):
         from warroom.errors import BadInput
 
-        raise BadInput("--format report drafts one obligation: name it with --obligation NAME" if obligation is None
-                       else "--obligation goes with --format report")
+        raise BadInput(_("--format report drafts one obligation: name it with --obligation NAME") if obligation is None
+                       else _("--obligation goes with --format report"))
     if fmt == "report" and every:
-        raise click.UsageError("--format report drafts one incident's report: give its ID, not --all")
+        raise click.UsageError(_("--format report drafts one incident's report: give its ID, not --all"))
     home = env.home.require()
     config = library.config(home)
     now = env.clock.now()  # a reading command: "due in 5m", the report's clocks, as of $WARROOM_NOW when set
@@ -72,13 +73,14 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
                 except exports.CannotWrite as exc:
                     raise BadInput(f"-o {exc}") from None
                 if target is not None:
-                    echo(f"exported incident #{number} ({fmt}) to {line(target)}")
+                    echo(_("exported incident #{id} ({format}) to {path}").format(id=number, format=fmt, path=line(target)))
                 if chain is not None and not chain["verified"]:
-                    echo(f"warroom: warning: incident #{number}: its events do not verify ({line(chain['problem'])}); the export says so", err=True)
+                    echo(_("warroom: warning: incident #{id}: its events do not verify ({problem}); the export says so").format(
+                        id=number, problem=line(chain['problem'])), err=True)
     finally:
         store.dispose()
     if unsigned:
-        echo(f"warroom: warning: {line(unsigned)}", err=True)
+        echo(_("warroom: warning: {message}").format(message=line(unsigned)), err=True)
 
 
 def _check_output(output: Path | None, every: bool) -> None:
@@ -89,11 +91,11 @@ def _check_output(output: Path | None, every: bool) -> None:
         return
     if every:
         if output.exists() and not output.is_dir():
-            raise BadInput(f"-o {line(output)}: not a folder (--all writes one file per incident into it)")
+            raise BadInput(_("-o {path}: not a folder (--all writes one file per incident into it)").format(path=line(output)))
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise BadInput(f"-o {line(output)}: cannot create the folder ({exc.strerror})") from None
+            raise BadInput(_("-o {path}: cannot create the folder ({reason})").format(path=line(output), reason=exc.strerror)) from None
         return
     from warroom.services import exports
 

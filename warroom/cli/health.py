@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import click
 
+from warroom import words as vocabulary
 from warroom.cli import Env, pass_env
-from warroom.cli.output import echo, echo_json
+from warroom.cli.language import Command, Group
+from warroom.cli.output import echo, echo_json, widest
 from warroom.cli.params import PORT, TEXT
 from warroom.health.shown import uptime_text
+from warroom.i18n import N_, _, ngettext, number
 from warroom.services.views import to_json
 from warroom.text import line
 from warroom.vocabulary import SimulatorMode, words
 
 
-@click.command()
-@click.option("--once", is_flag=True, required=True, help="Check every supplier once now (the monitor checks continuously).")
-@click.option("--json", "as_json", is_flag=True, help="JSON: a list of objects with id, state, latency_ms, detail, checked_at.")
+def _state(state: str, via: str | None) -> str:
+    """A supplier's state as shown: `down via PARENT` when a supplier it runs on is what is down."""
+    shown = vocabulary.shown(state, vocabulary.SUPPLIER_STATE)
+    return _("{state} via {parent}").format(state=shown, parent=line(via)) if via else shown
+
+
+def _latency(ms: float | None) -> str:
+    return _("{ms} ms").format(ms=number(ms)) if ms is not None else "—"
+
+
+@click.command(cls=Command, help=N_("Check every supplier once and print what each is now, without waiting for confirmation. "
+                                    "Down suppliers are data, not failure: the exit code is 0."))
+@click.option("--once", is_flag=True, required=True, help=N_("Check every supplier once now (the monitor checks continuously)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON: a list of objects with id, state, latency_ms, detail, checked_at."))
 @pass_env
 def check(env: Env, once: bool, as_json: bool) -> None:
-    """Check every supplier once and print what each is now, without waiting for confirmation.
-    Down suppliers are data, not failure: the exit code is 0."""
     import asyncio
 
     from warroom.monitor.service import check_once
@@ -31,18 +43,15 @@ def check(env: Env, once: bool, as_json: bool) -> None:
     from warroom.symbols import SUPPLIER
 
     for row in rows:
-        latency = f"{row.latency_ms:,.0f} ms" if row.latency_ms is not None else "—"
-        state = f"down via {line(row.via)}" if row.via else row.state
-        echo(f"{SUPPLIER[row.state]} {line(row.id):<16} {state:<22} {latency:>9}  {line(row.detail)}")
+        echo(f"{SUPPLIER[row.state]} {line(row.id):<16} {_state(row.state, row.via):<22} {_latency(row.latency_ms):>9}  {line(row.detail)}")
         if row.disagreement:
             echo(f"  ! {line(row.disagreement)}")
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="JSON: suppliers, services hit.")
+@click.command(cls=Command, help=N_("Suppliers (state, since, via parent, maintenance) and the crucial services they hit."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON: suppliers, services hit."))
 @pass_env
 def status(env: Env, as_json: bool) -> None:
-    """Suppliers (state, since, via parent, maintenance) and the crucial services they hit."""
     from warroom import symbols
     from warroom.cli.incidents import reading
     from warroom.clock import local
@@ -55,50 +64,61 @@ def status(env: Env, as_json: bool) -> None:
         echo_json(to_json(view))
         return
     zone = config.settings.timezone
-    echo("Suppliers")
+    echo(_("Suppliers"))
+    drill_mark = vocabulary.shown("drill", vocabulary.MODE).upper()
     for s in view.suppliers:
-        state = f"down via {line(s.via)}" if s.via else s.state
-        state += f" DRILL #{s.drill}" if s.drill is not None else ""  # a drill's fault, not an outage
-        latency = f"{s.latency_ms:,.0f} ms" if s.latency_ms is not None else "—"
+        state = _state(s.state, s.via)
+        state += f" {drill_mark} #{s.drill}" if s.drill is not None else ""  # a drill's fault, not an outage
         since = local(s.since, zone, "%Y-%m-%d %H:%M") if s.since else ""
-        flags = " (stale: no recent check)" if s.stale else ""
+        flags = _(" (stale: no recent check)") if s.stale else ""
         month = s.availability["30d"] if s.availability else None
-        flags += f"  30 d {uptime_text(month)}" if month is not None and month.uptime is not None else ""
+        flags += _("  30 d {uptime}").format(uptime=uptime_text(month)) if month is not None and month.uptime is not None else ""
         if s.fallback:
-            flags += f"  [fallback {line(s.fallback.id)} active since {local(s.fallback.since, zone)}, #{s.fallback.incident}]"
-        echo(f"  {symbols.SUPPLIER[s.state]} {line(s.id):<16} {state:<22} {latency:>9}  since {since or '—'}  {line(s.detail)}{flags}")
+            flags += _("  [fallback {id} active since {when}, #{incident}]").format(
+                id=line(s.fallback.id), when=local(s.fallback.since, zone), incident=s.fallback.incident)
+        echo(f"  {symbols.SUPPLIER[s.state]} {line(s.id):<16} {state:<22} {_latency(s.latency_ms):>9}  "
+             + _("since {when}").format(when=since or '—') + f"  {line(s.detail)}{flags}")
         if s.disagreement:
             echo(f"      ! {line(s.disagreement)}")
     if view.incidents:
-        echo("Incidents")
+        from warroom.vocabulary import Mode, Status
+
+        echo(_("Incidents"))
+        modes, statuses = widest(vocabulary.MODE, Mode), widest(vocabulary.INCIDENT_STATUS, Status)
         for i in view.incidents:
-            nxt = f"  next escalation L{i.next_escalation.level} at {local(i.next_escalation.due_at, zone)}" if i.next_escalation else ""
-            echo(f"  #{i.id:<4} {i.mode.upper():<5} {i.status:<10} {line(i.title)}{nxt}")
-            owed = [f"L{f.level} fired at {local(f.fired_at, zone)}, not acknowledged ({line(f.who)})"
+            nxt = _("  next escalation L{level} at {when}").format(
+                level=i.next_escalation.level, when=local(i.next_escalation.due_at, zone)) if i.next_escalation else ""
+            mode = vocabulary.shown(i.mode, vocabulary.MODE).upper()
+            status = vocabulary.shown(i.status, vocabulary.INCIDENT_STATUS)
+            echo(f"  #{i.id:<4} {mode:<{modes}} {status:<{statuses}} {line(i.title)}{nxt}")
+            owed = [_("L{level} fired at {when}, not acknowledged ({who})").format(level=f.level, when=local(f.fired_at, zone), who=line(f.who))
                     for f in i.fired_unacknowledged]
-            owed += [f"{i.late_steps} late step{'s' if i.late_steps != 1 else ''}"] if i.late_steps else []
-            owed += [f"{i.overdue_decisions} decision{'s' if i.overdue_decisions != 1 else ''} overdue"] if i.overdue_decisions else []
+            owed += [ngettext("{n} late step", "{n} late steps", i.late_steps).format(n=i.late_steps)] if i.late_steps else []
+            owed += [ngettext("{n} decision overdue", "{n} decisions overdue", i.overdue_decisions).format(n=i.overdue_decisions)] \
+                if i.overdue_decisions else []
             if owed:
                 echo(f"        ! {' · '.join(owed)}")
     hit = [v for v in view.services if v.through]
     unknown = [v for v in view.services if v.state == "unknown"]
     if not hit:
-        echo("Crucial services: all up" if not unknown else f"Crucial services: none known to be hit; {len(unknown)} not known (suppliers never checked)")
+        echo(_("Crucial services: all up") if not unknown else ngettext(
+            "Crucial services: none known to be hit; {n} not known (suppliers never checked)",
+            "Crucial services: none known to be hit; {n} not known (suppliers never checked)", len(unknown)).format(n=len(unknown)))
     else:
-        echo("Crucial services hit")
+        echo(_("Crucial services hit"))
     for v in hit:
-        through = ", ".join(line(t.supplier) + (f" (via {line(t.via)})" if t.via else "") + f" {t.state}"
-                            + (f" DRILL #{t.drill}" if t.drill is not None else "") for t in v.through)
+        through = ", ".join(line(t.supplier) + (_(" (via {parent})").format(parent=line(t.via)) if t.via else "")
+                            + f" {vocabulary.shown(t.state, vocabulary.SUPPLIER_STATE)}"
+                            + (f" {drill_mark} #{t.drill}" if t.drill is not None else "") for t in v.through)
         echo(f"  {symbols.SUPPLIER[v.state]} {line(v.sector).upper():<8} {line(v.name)}: {through}")
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Run the health checks (and later escalation deadlines and injects) while holding the lease. "
+                                    "Start one per host as a service; a second one stands by and takes over within seconds."))
 @click.option("--nice", "nice", type=click.IntRange(0, 19), default=10, show_default=True,
-              help="Lower the monitor's CPU priority by this much, so TUIs on the same cores answer keys first (0: keep it).")
+              help=N_("Lower the monitor's CPU priority by this much, so TUIs on the same cores answer keys first (0: keep it)."))
 @pass_env
 def monitor(env: Env, nice: int) -> None:
-    """Run the health checks (and later escalation deadlines and injects) while holding the lease.
-    Start one per host as a service; a second one stands by and takes over within seconds."""
     import asyncio
     import signal
 
@@ -106,7 +126,7 @@ def monitor(env: Env, nice: int) -> None:
     from warroom.monitor.service import Monitor, lower_priority
 
     home = env.home.require()
-    echo(f"monitor: {lower_priority(nice)}")
+    echo(_("monitor: {priority}").format(priority=lower_priority(nice)))
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -131,29 +151,29 @@ def _dependencies(ctx: click.Context, param: click.Parameter, given: tuple[str, 
         child, equals, parents = value.partition("=")
         names = [p.strip() for p in parents.split(",")]
         if not equals or not slug.match(child.strip()) or not all(slug.match(p) for p in names):
-            raise click.BadParameter(f"{line(value, 60)!r}: write CHILD=PARENT or CHILD=PARENT,PARENT (supplier ids)", ctx, param)
+            raise click.BadParameter(_("{value}: write CHILD=PARENT or CHILD=PARENT,PARENT (supplier ids)").format(value=repr(line(value, 60))), ctx, param)
         found.setdefault(child.strip(), []).extend(names)
     return found
 
 
-@click.group(invoke_without_command=True)
-@click.option("--port", default=None, type=PORT, help="Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one).")
-@click.option("--suppliers", default=0, type=click.IntRange(0, 100_000), help="Pre-register N simulated suppliers sim-0001…")
+@click.group(cls=Group, invoke_without_command=True,
+             help=N_("Serve simulated suppliers on 127.0.0.1, with a control API to break them; or, with `set`, "
+                     "break or heal one in the simulator the home names."))
+@click.option("--port", default=None, type=PORT, help=N_("Port on 127.0.0.1 (default: the demo port, 47800; 0 picks a free one)."))
+@click.option("--suppliers", default=0, type=click.IntRange(0, 100_000), help=N_("Pre-register N simulated suppliers sim-0001…"))
 @click.option("--depends", "depends_on", multiple=True, type=TEXT, callback=_dependencies, metavar="CHILD=PARENT[,PARENT]",
-              help="CHILD runs on PARENT: while PARENT is down (or hangs) CHILD's health fails too, as warroom.toml's depends_on says. Repeatable.")
+              help=N_("CHILD runs on PARENT: while PARENT is down (or hangs) CHILD's health fails too, as warroom.toml's depends_on says. Repeatable."))
 @click.pass_context
 def simulate(ctx: click.Context, port: int | None, suppliers: int, depends_on: dict[str, list[str]]) -> None:
-    """Serve simulated suppliers on 127.0.0.1, with a control API to break them; or, with `set`,
-    break or heal one in the simulator the home names."""
     if ctx.invoked_subcommand is not None:
         if port is not None or suppliers or depends_on:
-            raise click.UsageError("--port, --suppliers and --depends are for serving; `simulate set` uses the home's [settings] simulator")
+            raise click.UsageError(_("--port, --suppliers and --depends are for serving; `simulate set` uses the home's [settings] simulator"))
         return
     from warroom.demo import DEMO_PORT
     from warroom.health.simulator import serve
 
     def ready(bound: int) -> None:
-        echo(f"simulator on http://127.0.0.1:{bound} (GET /s/ID/health, /s/ID/api/v2/status.json; PUT /_control/ID)", err=True)
+        echo(_("simulator on http://127.0.0.1:{port} (GET /s/ID/health, /s/ID/api/v2/status.json; PUT /_control/ID)").format(port=bound), err=True)
         echo(str(bound))
 
     try:
@@ -161,21 +181,20 @@ def simulate(ctx: click.Context, port: int | None, suppliers: int, depends_on: d
     except OSError as exc:
         from warroom.errors import WarroomError
 
-        raise WarroomError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+        raise WarroomError(_("cannot serve on 127.0.0.1:{port}: {reason}").format(port=port, reason=exc.strerror)) from None
 
 
-@simulate.command("set")
+@simulate.command("set", help=N_("Make a simulated supplier up, degraded, down, hang, flap, or report a minor or major incident "
+                                   "on its status page (the board's f breaks and heals)."))
 @click.argument("supplier_id", metavar="SUPPLIER", type=TEXT)
 @click.argument("mode", type=click.Choice(words(SimulatorMode)))
 @pass_env
 def simulate_set(env: Env, supplier_id: str, mode: str) -> None:
-    """Make a simulated supplier up, degraded, down, hang, flap, or report a minor or major incident
-    on its status page (the board's f breaks and heals)."""
     from warroom.services import library, simulator
 
     config = library.config(env.home.require())
     simulator.set_mode(config, supplier_id, SimulatorMode(mode))
-    echo(f"simulated {line(supplier_id)}: {mode}")
+    echo(_("simulated {supplier}: {mode}").format(supplier=line(supplier_id), mode=mode))
 
 
 COMMANDS = [check, status, monitor, simulate]

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.language import Command
 from warroom.cli.output import echo, echo_json
 from warroom.cli.params import TEXT
-from warroom.i18n import LANGUAGES
+from warroom.i18n import LANGUAGES, N_, _
 from warroom.text import line
 
 
@@ -49,17 +50,16 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
     echo(f"  playbooks in {line(root / 'playbooks')}; check them with: warroom --home {line(root)} playbook validate")
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Check the hash chain, the database's integrity and the signed witness; or an exported "
+                                    "timeline alone. Exit 3 if altered."))
 @click.option("--export", "export_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Verify an exported timeline (JSON) on its own: its hashes, its incident's stream links, its signature.")
+              help=N_("Verify an exported timeline (JSON) on its own: its hashes, its incident's stream links, its signature."))
 @click.option("--key", "key", type=click.Path(path_type=Path, dir_okay=False),
-              help="Check the witness (or the export's signature) against this public key (a copy of warroom.pub kept off the host), not the home's own.")
+              help=N_("Check the witness (or the export's signature) against this public key (a copy of warroom.pub kept off the host), not the home's own."))
 @click.option("--copy", "copy", is_flag=True,
-              help="The database is a copy (a pg_dump restored into a scratch database): witnessed later events are expected, not a truncation.")
+              help=N_("The database is a copy (a pg_dump restored into a scratch database): witnessed later events are expected, not a truncation."))
 @pass_env
 def verify(env: Env, export_file: Path | None, key: Path | None, copy: bool) -> None:
-    """Check the hash chain, the database's integrity and the signed witness; or an exported
-    timeline alone. Exit 3 if altered."""
     if export_file is not None:
         from warroom.services import exports
 
@@ -71,16 +71,15 @@ def verify(env: Env, export_file: Path | None, key: Path | None, copy: bool) -> 
     report = integrity.verify_home(env.home.require(), key, copy=copy)
     echo(str(report))
     for warning in report.warnings:
-        echo(f"warroom: warning: {line(warning)}", err=True)
+        echo(_("warroom: warning: {message}").format(message=line(warning)), err=True)
 
 
-@click.command()
-@click.option("--offline", is_flag=True, help="Skip the quick check round against the suppliers and the simulator.")
+@click.command(cls=Command, help=N_("Check a home and say what to fix: files others can write, config and playbooks, the signing key and "
+                                    "the witness, the monitor's lease, the clock, disk space, sample retention, suppliers answering. "
+                                    "One finding a line; exit 1 if anything needs fixing."))
+@click.option("--offline", is_flag=True, help=N_("Skip the quick check round against the suppliers and the simulator."))
 @click.pass_context
 def doctor(ctx: click.Context, offline: bool) -> None:
-    """Check a home and say what to fix: files others can write, config and playbooks, the signing key and
-    the witness, the monitor's lease, the clock, disk space, sample retention, suppliers answering.
-    One finding a line; exit 1 if anything needs fixing."""
     from warroom.clock import SystemClock
     from warroom.services import doctor as checks
 
@@ -91,11 +90,10 @@ def doctor(ctx: click.Context, offline: bool) -> None:
         ctx.exit(1)
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Write a consistent copy of the database while others keep working."))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_env
 def backup(env: Env, file: Path) -> None:
-    """Write a consistent copy of the database while others keep working."""
     from warroom.errors import BadInput
     from warroom.store.backup import backup as copy
     from warroom.store.engine import sqlite_path
@@ -103,18 +101,18 @@ def backup(env: Env, file: Path) -> None:
     home = env.home.require()
     source = sqlite_path(home.url)
     if source is None:
-        raise BadInput("backup copies a SQLite database; for PostgreSQL use pg_dump")
+        raise BadInput(_("backup copies a SQLite database; for PostgreSQL use pg_dump"))
     home.open_store().dispose()  # refuses an unsafe or missing database, migrates an old one
     copy(source, file)
-    echo(f"backup written to {line(file)}; check it with: warroom --home {line(home.root)} --db sqlite:///{line(file.resolve())} verify")
+    echo(_("backup written to {file}; check it with: {command}").format(
+        file=line(file), command=f"warroom --home {line(home.root)} --db sqlite:///{line(file.resolve())} verify"))
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Put a backup in place of the home's database: verified first; the database and witness.log as "
+                                    "they were are kept beside them; a new witness starts with the restore's own event. Stop the monitor first."))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_env
 def restore(env: Env, file: Path) -> None:
-    """Put a backup in place of the home's database: verified first; the database and witness.log as
-    they were are kept beside them; a new witness starts with the restore's own event. Stop the monitor first."""
     from warroom import identity
     from warroom.clock import SystemClock
     from warroom.services import restore as restoring
@@ -124,10 +122,9 @@ def restore(env: Env, file: Path) -> None:
         echo(text)
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Print the JSON Schema of a playbook or of warroom.toml."))
 @click.argument("kind", type=click.Choice(["playbook", "config"]))
 def schema(kind: str) -> None:
-    """Print the JSON Schema of a playbook or of warroom.toml."""
     if kind == "playbook":
         from warroom.playbooks.schema import Playbook as model
     else:

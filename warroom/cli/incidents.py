@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from warroom import words as vocabulary
 from warroom.cli import Env, pass_env
-from warroom.cli.output import echo, echo_json, entry
+from warroom.cli.language import Command, Group
+from warroom.cli.output import echo, echo_json, entry, widest
 from warroom.cli.params import INCIDENT, LEVEL, SEQ, SPEED, TEXT
+from warroom.i18n import N_, _
 from warroom.services import commands
 from warroom.text import line
 from warroom.vocabulary import FallbackResult, LogKind, Mode, StepAction, words
@@ -83,27 +86,26 @@ def act(command: commands.Command, ctx: commands.Context) -> None:
         raise WarroomError(outcome.message)
 
 
-@click.group()
+@click.group(cls=Group, help=N_("Start, list, show and move incidents through open → stabilised → resolved → closed."))
 def incident() -> None:
-    """Start, list, show and move incidents through open → stabilised → resolved → closed."""
+    pass
 
 
-@incident.command()
+@incident.command(help=N_("Start an incident from a playbook; prints only the new incident's id."))
 @click.argument("playbook_id", metavar="PLAYBOOK", type=TEXT)
-@click.option("--drill", is_flag=True, help="Run it as a drill (fixed at start).")
+@click.option("--drill", is_flag=True, help=N_("Run it as a drill (fixed at start)."))
 @click.option("--speed", type=SPEED, default=1.0, metavar="N",
-              help="A drill only: run every playbook time (steps, ladder, decisions, injects, targets) N times faster.")
+              help=N_("A drill only: run every playbook time (steps, ladder, decisions, injects, targets) N times faster."))
 @pass_env
 def start(env: Env, playbook_id: str, drill: bool, speed: float) -> None:
-    """Start an incident from a playbook; prints only the new incident's id."""
+    # Each command's help is marked N_() in its decorator (language.Command shows it translated).
     act(commands.StartIncident(playbook_id, Mode.DRILL if drill else Mode.LIVE, speed), context(env))
 
 
-@incident.command("list")
+@incident.command("list", help=N_("Every incident, newest first."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
 def list_(env: Env, as_json: bool) -> None:
-    """Every incident, newest first."""
     from warroom.services import incidents
 
     with reading(env) as w:
@@ -114,16 +116,18 @@ def list_(env: Env, as_json: bool) -> None:
     from warroom.clock import local
 
     zone = w.config.settings.timezone
+    modes, statuses = widest(vocabulary.MODE, Mode), widest(vocabulary.INCIDENT_STATUS, IncidentStatus)
     for r in rows:
-        echo(f"#{r.id:<4} {r.mode.upper():<5} {r.status:<10} {local(r.opened_at, zone, '%Y-%m-%d %H:%M')}  {line(r.title)}")
+        mode = vocabulary.shown(r.mode, vocabulary.MODE).upper()
+        status = vocabulary.shown(r.status, vocabulary.INCIDENT_STATUS)
+        echo(f"#{r.id:<4} {mode:<{modes}} {status:<{statuses}} {local(r.opened_at, zone, '%Y-%m-%d %H:%M')}  {line(r.title)}")
 
 
-@incident.command()
+@incident.command(help=N_("The incident's state and its timeline."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
-@click.option("--json", "as_json", is_flag=True, help="The export's JSON shape plus steps, ladder, fallbacks, open decisions.")
+@click.option("--json", "as_json", is_flag=True, help=N_("The export's JSON shape plus steps, ladder, fallbacks, open decisions."))
 @pass_env
 def show(env: Env, incident_id: int, as_json: bool) -> None:
-    """The incident's state and its timeline."""
     from warroom.services import incidents
 
     with reading(env) as w:
@@ -142,110 +146,123 @@ def _render(view: IncidentView, zone: str) -> str:
         return local(when, zone, "%H:%M:%S" if seconds else "%H:%M")
 
     i = view.incident
-    faster = f" · {i.speed:g}× faster" if i.speed != 1 else ""
-    lines = [f"#{i.id} {i.mode.upper()}{faster} · {line(i.title)} · {i.status.upper()} · "
-             f"opened {local(i.opened_at, zone, '%Y-%m-%d %H:%M %Z')} by {line(i.opened_by)}", "", "Steps"]
+    mode = vocabulary.shown(i.mode, vocabulary.MODE).upper()
+    faster = _(" · {speed}× faster").format(speed=f"{i.speed:g}") if i.speed != 1 else ""
+    status = vocabulary.shown(i.status, vocabulary.INCIDENT_STATUS).upper()
+    lines = [_("#{id} {mode}{faster} · {title} · {status} · opened {when} by {who}").format(
+        id=i.id, mode=mode, faster=faster, title=line(i.title), status=status,
+        when=local(i.opened_at, zone, '%Y-%m-%d %H:%M %Z'), who=line(i.opened_by)), "", _("Steps")]
     marks = {"pending": "☐", "started": "▶", "done": "✔", "skipped": "–"}
+    overdue = _("  !overdue")
     for s in view.steps:
-        late = "  !overdue" if s.overdue else ""
-        due = f"  due {t(s.due_at)}" if s.due_at and s.status in ("pending", "started") else ""
+        late = overdue if s.overdue else ""
+        due = _("  due {time}").format(time=t(s.due_at)) if s.due_at and s.status in ("pending", "started") else ""
         lines.append(f"  {marks[s.status]} {line(s.id):<20} {line(s.title)}{due}{late}")
     if view.ladder:
-        lines += ["", "Escalation"]
+        lines += ["", _("Escalation")]
         for level in view.ladder:
-            extra = {"acknowledged": f" by {line(level.acked_by)}", "fired": f" at {t(level.fired_at, True)}"}.get(level.state, f" due {t(level.due_at, True)}")
-            lines.append(f"  L{level.level} {line(level.who):<36} {level.state}{extra}")
+            if level.state == "acknowledged":
+                extra = _(" by {who}").format(who=line(level.acked_by))
+            elif level.state == "fired":
+                extra = _(" at {time}").format(time=t(level.fired_at, True))
+            else:
+                extra = _(" due {time}").format(time=t(level.due_at, True))
+            lines.append(f"  L{level.level} {line(level.who):<36} {vocabulary.shown(level.state, vocabulary.LEVEL_STATE)}{extra}")
     if view.fallbacks:
-        lines += ["", "Fallbacks"]
+        lines += ["", _("Fallbacks")]
         for f in view.fallbacks:
-            lines.append(f"  {line(f.id):<20} {'ACTIVE' if f.active else 'available'}{'  (needs a decision)' if f.needs_decision and not f.active else ''}")
+            # TRANSLATORS: a fallback of an incident: activated now, or available to activate
+            state = _("ACTIVE") if f.active else _("available")
+            needs = _("  (needs a decision)") if f.needs_decision and not f.active else ""
+            lines.append(f"  {line(f.id):<20} {state}{needs}")
     if view.open_decisions:
-        lines += ["", "Open decisions"]
+        lines += ["", _("Open decisions")]
         for d in view.open_decisions:
-            lines.append(f"  {line(d.id):<20} {line(d.question)}" + ("  !overdue" if d.overdue else ""))
-    lines += ["", "Log"]
+            lines.append(f"  {line(d.id):<20} {line(d.question)}" + (overdue if d.overdue else ""))
+    lines += ["", _("Log")]
     for e in view.events:
         row = f"  {e.seq:>6}  {t(e.at, True)}  {line(e.actor):<8} "
         lines.append(row + entry(e.summary, len(row)))
     lines.append("")
-    lines.append("chain: verified, complete" if view.chain.verified else f"chain: NOT VERIFIED: {line(view.chain.problem)}")
+    lines.append(_("chain: verified, complete") if view.chain.verified
+                 else _("chain: NOT VERIFIED: {problem}").format(problem=line(view.chain.problem)))
     return "\n".join(lines)
+
+
+TRANSITION_HELP = {
+    IncidentStatus.STABILISED: N_("Mark the incident stabilised."),
+    IncidentStatus.RESOLVED: N_("Mark the incident resolved."),
+    IncidentStatus.CLOSED: N_("Mark the incident closed."),
+}
 
 
 def _transition(to: IncidentStatus):
     @click.argument("incident_id", metavar="ID", type=INCIDENT)
-    @click.option("--note", type=TEXT, help="Why, in a few words.")
+    @click.option("--note", type=TEXT, help=N_("Why, in a few words."))
     @pass_env
     def command(env: Env, incident_id: int, note: str | None) -> None:
         act(commands.Transition(incident_id, to, note), context(env))
 
-    command.__doc__ = f"Mark the incident {to}."
     return command
 
 
-incident.command("stabilise")(_transition(IncidentStatus.STABILISED))
-incident.command("resolve")(_transition(IncidentStatus.RESOLVED))
-incident.command("close")(_transition(IncidentStatus.CLOSED))
+for _name, _to in (("stabilise", IncidentStatus.STABILISED), ("resolve", IncidentStatus.RESOLVED), ("close", IncidentStatus.CLOSED)):
+    incident.command(_name, help=TRANSITION_HELP[_to])(_transition(_to))
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Start, finish or skip a step of an incident."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("step_id", metavar="STEP", type=TEXT)
 @click.argument("action", type=click.Choice(words(StepAction)))
-@click.option("--note", type=TEXT, help="What was done, or why it was skipped.")
+@click.option("--note", type=TEXT, help=N_("What was done, or why it was skipped."))
 @pass_env
 def step(env: Env, incident_id: int, step_id: str, action: str, note: str | None) -> None:
-    """Start, finish or skip a step of an incident."""
     act(commands.MarkStep(incident_id, step_id, StepAction(action), note), context(env))
 
 
-@click.group()
+@click.group(cls=Group, help=N_("The escalation ladder."))
 def escalation() -> None:
-    """The escalation ladder."""
+    pass
 
 
-@escalation.command()
+@escalation.command(help=N_("Acknowledge a fired escalation level (records who)."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("level", type=LEVEL)
 @pass_env
 def ack(env: Env, incident_id: int, level: int) -> None:
-    """Acknowledge a fired escalation level (records who)."""
     act(commands.AcknowledgeEscalation(incident_id, level), context(env))
 
 
-@click.group()
+@click.group(cls=Group, help=N_("Activate or stand down a fallback of the register during an incident."))
 def fallback() -> None:
-    """Activate or stand down a fallback of the register during an incident."""
+    pass
 
 
-@fallback.command()
+@fallback.command(help=N_("Switch to a fallback; its activation steps join the incident's checklist."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("fallback_id", metavar="FALLBACK", type=TEXT)
-@click.option("--reason", type=TEXT, help="Why; required (and logged as a decision) where the register says needs_decision.")
+@click.option("--reason", type=TEXT, help=N_("Why; required (and logged as a decision) where the register says needs_decision."))
 @click.option("--decision", "decision_id", metavar="DECISION_ID", type=TEXT,
-              help="The playbook's expected decision this activation answers: the reason is logged as it, which closes it.")
+              help=N_("The playbook's expected decision this activation answers: the reason is logged as it, which closes it."))
 @pass_env
 def activate(env: Env, incident_id: int, fallback_id: str, reason: str | None, decision_id: str | None) -> None:
-    """Switch to a fallback; its activation steps join the incident's checklist."""
     act(commands.ActivateFallback(incident_id, fallback_id, reason, decision_id), context(env))
 
 
-@fallback.command()
+@fallback.command(help=N_("Stand a fallback down, saying how it went."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("fallback_id", metavar="FALLBACK", type=TEXT)
-@click.option("--reason", type=TEXT, help="Why it is stood down.")
-@click.option("--result", type=click.Choice(words(FallbackResult)), help="How it went: kept in the register.")
+@click.option("--reason", type=TEXT, help=N_("Why it is stood down."))
+@click.option("--result", type=click.Choice(words(FallbackResult)), help=N_("How it went: kept in the register."))
 @pass_env
 def deactivate(env: Env, incident_id: int, fallback_id: str, reason: str | None, result: str | None) -> None:
-    """Stand a fallback down, saying how it went."""
     act(commands.DeactivateFallback(incident_id, fallback_id, FallbackResult(result) if result else None, reason), context(env))
 
 
-@click.command("fallbacks")
+@click.command("fallbacks", cls=Command, help=N_("The fallback register: owner, active, last exercised and result, overdue."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
 def fallbacks_(env: Env, as_json: bool) -> None:
-    """The fallback register: owner, active, last exercised and result, overdue."""
     from warroom.services import fallbacks
 
     with reading(env) as w:
@@ -258,25 +275,30 @@ def fallbacks_(env: Env, as_json: bool) -> None:
     zone = w.config.settings.timezone
     for r in rows:
         last = r.last_exercised
-        how = f"{last.mode} #{last.incident}" + (f", {last.result}" if last.result else ", no result said") if last else ""
-        note = f": {last.note}" if last and last.note else ""
-        exercised = f"last exercised {local(last.at, zone, '%Y-%m-%d')} ({how}{note})" if last else "NEVER EXERCISED"
-        flags = " ⚠ overdue (past test_every)" if r.overdue and last else ""
-        active = f"  ACTIVE since {local(r.active.since, zone, '%Y-%m-%d %H:%M')} (#{r.active.incident})" if r.active else ""
-        echo(f"{line(r.id):<22} {line(r.supplier):<11} owner {line(r.owner):<7} {exercised}{flags}{active}")
+        if last:
+            how = f"{vocabulary.shown(last.mode, vocabulary.MODE)} #{last.incident}" + (
+                f", {vocabulary.shown(last.result, vocabulary.FALLBACK_RESULT)}" if last.result else _(", no result said"))
+            note = f": {last.note}" if last.note else ""
+            exercised = _("last exercised {date} ({how})").format(date=local(last.at, zone, '%Y-%m-%d'), how=how + note)
+        else:
+            exercised = _("NEVER EXERCISED")
+        flags = _(" ⚠ overdue (past test_every)") if r.overdue and last else ""
+        active = _("  ACTIVE since {when} (#{incident})").format(
+            when=local(r.active.since, zone, '%Y-%m-%d %H:%M'), incident=r.active.incident) if r.active else ""
+        echo(_("{id} {supplier} owner {owner} {exercised}").format(
+            id=f"{line(r.id):<22}", supplier=f"{line(r.supplier):<11}", owner=f"{line(r.owner):<7}", exercised=exercised) + flags + active)
 
 
-@click.command("log")
+@click.command("log", cls=Command, help=N_("Add to the decision log; prints the entry's seq (what --corrects names)."))
 @click.argument("incident_id", metavar="ID", type=INCIDENT)
 @click.argument("text", type=TEXT)
 @click.option("--kind", default=LogKind.DECISION.value, type=click.Choice(words(LogKind)))
-@click.option("--rationale", type=TEXT, help="Why it was decided.")
-@click.option("--decision", "decision_id", metavar="DECISION_ID", type=TEXT, help="The playbook's expected decision this answers.")
-@click.option("--corrects", type=SEQ, metavar="SEQ", help="The log entry (seq) this corrects; the old one stays.")
-@click.option("--at", "at", metavar="TIME", type=TEXT, help="When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601.")
+@click.option("--rationale", type=TEXT, help=N_("Why it was decided."))
+@click.option("--decision", "decision_id", metavar="DECISION_ID", type=TEXT, help=N_("The playbook's expected decision this answers."))
+@click.option("--corrects", type=SEQ, metavar="SEQ", help=N_("The log entry (seq) this corrects; the old one stays."))
+@click.option("--at", "at", metavar="TIME", type=TEXT, help=N_("When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601."))
 @pass_env
 def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None, decision_id: str | None, corrects: int | None, at: str | None) -> None:
-    """Add to the decision log; prints the entry's seq (what --corrects names)."""
     from warroom.clock import parse_when
     from warroom.errors import BadInput
 
@@ -288,16 +310,15 @@ def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None
     act(commands.LogEntry(incident_id, text, LogKind(kind), rationale, decision_id, corrects, occurred), ctx)
 
 
-@click.group()
+@click.group(cls=Group, help=N_("The playbooks the monitor suggests when a trigger holds (the board's suggestion bar)."))
 def suggestion() -> None:
-    """The playbooks the monitor suggests when a trigger holds (the board's suggestion bar)."""
+    pass
 
 
-@suggestion.command("list")
-@click.option("--json", "as_json", is_flag=True, help="JSON: a list of objects with seq, at, playbook, supplier, summary.")
+@suggestion.command("list", help=N_("Suggestions of the last day nobody has answered, newest first: seq (what dismiss takes), playbook, why."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON: a list of objects with seq, at, playbook, supplier, summary."))
 @pass_env
 def suggestion_list(env: Env, as_json: bool) -> None:
-    """Suggestions of the last day nobody has answered, newest first: seq (what dismiss takes), playbook, why."""
     from warroom.services import suggestions
 
     with reading(env) as w:
@@ -311,11 +332,10 @@ def suggestion_list(env: Env, as_json: bool) -> None:
         echo(f"{r.seq:>6}  {local(r.at, w.config.settings.timezone, '%Y-%m-%d %H:%M')}  {line(r.playbook):<28} {line(r.summary)}")
 
 
-@suggestion.command()
+@suggestion.command(help=N_("Dismiss a suggestion without starting its playbook (logged, with who): the board's x."))
 @click.argument("seq", metavar="ID", type=SEQ)
 @pass_env
 def dismiss(env: Env, seq: int) -> None:
-    """Dismiss a suggestion without starting its playbook (logged, with who): the board's x."""
     act(commands.DismissSuggestion(seq), context(env))
 
 

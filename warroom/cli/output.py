@@ -45,6 +45,14 @@ def entry(value: object, column: int, width: int | None = None) -> str:
     return ("\n" + continued(column)).join(pieces)
 
 
+def widest(context: str, values) -> int:
+    """The width of a column of stored words as shown (words.shown): in English what the column
+    always was, in Dutch as wide as its longest word, so the columns after it still line up."""
+    from warroom import words
+
+    return max(len(words.shown(str(v), context)) for v in values)
+
+
 def inert(message: str) -> str:
     """`message` with our newlines kept and every other control character shown as a symbol; lone
     surrogates (undecodable bytes of an argument) shown as escapes rather than failing to print."""

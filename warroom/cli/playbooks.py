@@ -7,21 +7,22 @@ from pathlib import Path
 import click
 
 from warroom.cli import Env, pass_env
+from warroom.cli.language import Group
 from warroom.cli.output import echo, echo_json, error
 from warroom.cli.params import TEXT
+from warroom.i18n import N_, ngettext
 from warroom.text import line
 
 
-@click.group()
+@click.group(cls=Group, help=N_("The playbook library: list, validate, show, new."))
 def playbook() -> None:
-    """The playbook library: list, validate, show, new."""
+    pass
 
 
-@playbook.command("list")
-@click.option("--json", "as_json", is_flag=True, help="JSON: a list of objects.")
+@playbook.command("list", help=N_("One playbook a line, id first. Broken files are named on stderr; the rest still list."))
+@click.option("--json", "as_json", is_flag=True, help=N_("JSON: a list of objects."))
 @pass_env
 def list_(env: Env, as_json: bool) -> None:
-    """One playbook a line, id first. Broken files are named on stderr; the rest still list."""
     from warroom.services import library
 
     home = env.home
@@ -43,14 +44,14 @@ def list_(env: Env, as_json: bool) -> None:
             echo(f"{line(e.playbook.id):<32} {e.playbook.severity:<8} {line(e.playbook.title)}")
     for e in entries:
         if e.problems:
-            error(f"{e.shown}: not listed, {len(e.problems)} problem(s); see: warroom playbook validate")
+            error(ngettext("{file}: not listed, {n} problem(s); see: warroom playbook validate",
+                           "{file}: not listed, {n} problem(s); see: warroom playbook validate", len(e.problems)).format(file=e.shown, n=len(e.problems)))
 
 
-@playbook.command()
+@playbook.command(help=N_("Check playbooks (default: the config and every playbook of the home). Exit 2 on any problem."))
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @pass_env
 def validate(env: Env, files: tuple[Path, ...]) -> None:
-    """Check playbooks (default: the config and every playbook of the home). Exit 2 on any problem."""
     from warroom.errors import InvalidFile
     from warroom.services import library
 
@@ -61,15 +62,14 @@ def validate(env: Env, files: tuple[Path, ...]) -> None:
     for problem in problems:
         error(problem)
     if real:
-        raise InvalidFile([f"{len(real)} problem(s) found"])
+        raise InvalidFile([ngettext("{n} problem(s) found", "{n} problem(s) found", len(real)).format(n=len(real))])
 
 
-@playbook.command()
+@playbook.command(help=N_("A readable preview of one playbook: trigger, targets, steps, ladder, fallbacks, injects."))
 @click.argument("playbook_id", metavar="ID", type=TEXT)
-@click.option("--json", "as_json", is_flag=True, help="The playbook as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("The playbook as JSON."))
 @pass_env
 def show(env: Env, playbook_id: str, as_json: bool) -> None:
-    """A readable preview of one playbook: trigger, targets, steps, ladder, fallbacks, injects."""
     from warroom.services import actors, library
 
     cfg = library.config(env.home)
@@ -84,11 +84,10 @@ def show(env: Env, playbook_id: str, as_json: bool) -> None:
         echo(library.describe(found, cfg, actor))
 
 
-@playbook.command()
+@playbook.command(help=N_("Write a valid skeleton playbook ID into the home, to edit."))
 @click.argument("playbook_id", metavar="ID", type=TEXT)
 @pass_env
 def new(env: Env, playbook_id: str) -> None:
-    """Write a valid skeleton playbook ID into the home, to edit."""
     from warroom.services import library
 
     path = library.new(env.home, playbook_id)

@@ -20,6 +20,8 @@ import os
 import shlex
 import sys
 
+from warroom.i18n import N_, _
+
 # Subcommand → the sub-subcommands allowed (None: all of them).
 ALLOWED: dict[str, frozenset[str] | None] = {
     "status": None, "check": None, "fallbacks": None, "verify": None, "doctor": None, "schema": None,
@@ -29,7 +31,7 @@ ALLOWED: dict[str, frozenset[str] | None] = {
 }
 # Options before the subcommand, or alone (the board).
 GLOBAL = frozenset({"--wall", "--no-mouse", "--help", "-h", "--version"})
-FOR_THE_ADMINISTRATOR = "it changes files or services on the war-room host; ask the administrator"
+FOR_THE_ADMINISTRATOR = N_("it changes files or services on the war-room host; ask the administrator")
 
 
 class Refused(Exception):
@@ -43,44 +45,49 @@ def arguments(line: str | None) -> list[str]:
     try:
         words = shlex.split(line)
     except ValueError as exc:
-        raise Refused(f"the command line cannot be read ({exc})") from None
+        raise Refused(_("the command line cannot be read ({reason})").format(reason=exc)) from None
     if words and words[0] == "warroom":
         words = words[1:]
     position = 0
     while position < len(words) and words[position].startswith("-"):
         if words[position] not in GLOBAL:
-            raise Refused(f"option {words[position]!r} is not allowed over SSH (allowed before the command: {', '.join(sorted(GLOBAL))})")
+            raise Refused(_("option {option} is not allowed over SSH (allowed before the command: {allowed})").format(
+                option=repr(words[position]), allowed=", ".join(sorted(GLOBAL))))
         position += 1
     if position == len(words):
         return words
     command, rest = words[position], words[position + 1 :]
     if command not in ALLOWED:
-        why = FOR_THE_ADMINISTRATOR if command in ("init", "backup", "restore", "monitor", "simulate", "demo") else "no such command"
-        raise Refused(f"{command!r} is not allowed over SSH: {why} (allowed: {', '.join(sorted(ALLOWED))})")
+        why = _(FOR_THE_ADMINISTRATOR) if command in ("init", "backup", "restore", "monitor", "simulate", "demo") else _("no such command")
+        raise Refused(_("{command} is not allowed over SSH: {why} (allowed: {allowed})").format(
+            command=repr(command), why=why, allowed=", ".join(sorted(ALLOWED))))
     allowed = ALLOWED[command]
     sub = next((w for w in rest if not w.startswith("-")), None)
     if allowed is not None and sub is not None and sub not in allowed:
-        raise Refused(f"{command} {sub!r} is not allowed over SSH: {FOR_THE_ADMINISTRATOR} (allowed: {', '.join(sorted(allowed))})")
+        raise Refused(_("{command} is not allowed over SSH: {why} (allowed: {allowed})").format(
+            command=f"{command} {sub!r}", why=_(FOR_THE_ADMINISTRATOR), allowed=", ".join(sorted(allowed))))
     for word in rest if command == "export" else []:
         if word == "--":
             break
         if word.startswith(("-o", "--output")):
-            raise Refused(f"{command} {word!r} is not allowed over SSH: it writes a file on the war-room host; "
-                          "print to your side instead: ssh HOST warroom export ID --format md > timeline.md")
+            raise Refused(_("{command} is not allowed over SSH: it writes a file on the war-room host; "
+                            "print to your side instead: ssh HOST warroom export ID --format md > timeline.md").format(command=f"{command} {word!r}"))
     return words
 
 
 def main() -> None:
     from warroom.cli import main as warroom
+    from warroom.cli import speak
     from warroom.cli.output import error
 
+    speak([])  # the refusals below speak the war-room's language too ([settings] language, then LANG)
     try:
         args = arguments(os.environ.get("SSH_ORIGINAL_COMMAND"))
     except Refused as exc:
         error(f"warroom-ssh: {exc}")
         sys.exit(2)
     if not [a for a in args if a not in ("--wall", "--no-mouse")] and not sys.stdin.isatty():
-        error("warroom-ssh: the board needs a terminal: log in with ssh -t, or give a command (ssh HOST warroom status)")
+        error(_("warroom-ssh: the board needs a terminal: log in with ssh -t, or give a command (ssh HOST warroom status)"))
         sys.exit(2)
     warroom(args)
 
