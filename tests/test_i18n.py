@@ -142,3 +142,14 @@ def test_a_language_the_config_does_not_know_is_one_line_naming_the_field(tmp_pa
     done = run_cli("status", home=home)
     assert done.returncode == 2
     assert "warroom.toml:" in done.stderr and "language" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_string_marked_inside_an_f_string_reaches_the_catalogue(tmp_path, monkeypatch):
+    """Babel's tokenizer sees an f-string as one token before Python 3.12: the parser finds what it misses."""
+    source = tmp_path / "pkg"
+    source.mkdir()
+    (source / "m.py").write_text('from warroom.i18n import _, C_\nSHOWN = f"<h2>{_(\'Hidden heading\')}</h2>{C_(\'mode\', \'hidden word\')}"\n')
+    monkeypatch.setattr(catalogue, "PACKAGE", source)
+    found = catalogue.problems()
+    assert any("Hidden heading" in line and "m.py:2" in line for line in found), found
+    assert any("hidden word" in line for line in found), found

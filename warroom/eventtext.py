@@ -25,16 +25,8 @@ from typing import Any
 
 from warroom import durations, i18n, symbols, words
 from warroom.clock import parse_iso
-from warroom.i18n import C_, N_, _
+from warroom.i18n import C_, _
 from warroom.vocabulary import says_drill
-
-# The texts translated inside f-strings above and below, where the catalogue's extractor cannot
-# see them (Python 3.11 reads an f-string as one token): marked here once for it.
-_IN_FSTRINGS = (
-    N_('[DRILL]'), N_('[DRILL #{drill}]'), N_('facilitator {name} held a scripted inject'), N_('facilitator {name} skipped a scripted inject'),
-    N_('drill over: simulated {supplier} healed ({state})'),
-    N_('drill over, but simulated {supplier} could NOT be healed: {error} (trying again every second)'),
-)
 
 _DRILL = "[DRILL] "
 

@@ -20,19 +20,7 @@ from warroom import eventtext, i18n, text, words
 from warroom.export import reviewed, shown
 from warroom.export.markdown import key_times, window_words
 from warroom.export.model import Tally, Timeline
-from warroom.i18n import N_, _
-
-# The texts translated inside f-strings above and below, where the catalogue's extractor cannot
-# see them (Python 3.11 reads an f-string as one token): marked here once for it.
-_IN_FSTRINGS = (
-    N_("Times are in {zone}. Prepared {when} by {who} from the war-room's event log."), N_('Summary'), N_('Key times'), N_('What'), N_('When'),
-    N_('After opening'), N_('due {when}'), N_('After-action review'), N_('Decisions'), N_('Correction of seq {seq}:'),
-    N_('No decisions were logged.'), N_('Still open:'), N_('Escalations'), N_('The playbook has no escalation ladder.'), N_('Fallbacks'),
-    N_('The playbook names no fallbacks.'), N_('not used'), N_('still active'), N_('Health changes of the suppliers involved'),
-    N_('No health changes were recorded while the incident was open.'), N_('Timeline'), N_('No events.'), N_('Verified'),
-    N_("every hash holds and the incident's events are complete."), N_('NOT VERIFIED'), N_('Integrity'), N_('Events'), N_('Chain head'), N_('none'),
-    N_('Check'),
-)
+from warroom.i18n import _
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")

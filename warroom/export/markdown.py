@@ -18,13 +18,6 @@ from warroom.export import reviewed, shown
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import N_, _
 
-# The texts translated inside f-strings above and below, where the catalogue's extractor cannot
-# see them (Python 3.11 reads an f-string as one token): marked here once for it.
-_IN_FSTRINGS = (
-    N_('Key times'), N_('What'), N_('When'), N_('After opening'), N_('due {when}'), N_('Decisions'), N_('Time'), N_('Who'), N_('Decision'),
-    N_('Rationale'), N_('seq {seq}'), N_('Still open: {decisions}'), N_('No events.'),
-)
-
 _SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _BATCH = 500

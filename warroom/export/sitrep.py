@@ -14,12 +14,6 @@ from warroom.export.markdown import md
 from warroom.export.model import Timeline
 from warroom.i18n import N_, _
 
-# The texts translated inside f-strings above and below, where the catalogue's extractor cannot
-# see them (Python 3.11 reads an f-string as one token): marked here once for it.
-_IN_FSTRINGS = (
-    N_('[DRILL]'), N_('Time'), N_('Who'), N_('Action'), N_('Role'), N_('Name'), N_('OS user'),
-)
-
 ACTIONS = ("incident.opened", "incident.stabilised", "incident.resolved", "incident.closed", "step.done", "step.skipped",
            "escalation.acknowledged", "fallback.activated", "fallback.deactivated", "decision.logged", "drill.inject",
            "drill.inject_failed")
