@@ -153,7 +153,8 @@ def test_the_other_tables_speak_dutch(busy_home):
     assert head.startswith("#1 OEFENING · ") and "· GESTABILISEERD · geopend " in head and "\nStappen\n" in head and "uiterlijk" in head
     assert "\nOpschaling\n" in head and "\nTerugvalopties\n" in head and "beschikbaar  (vraagt een besluit)" in head
     assert log.endswith("keten: ongeschonden, volledig\n")
-    # The log's summaries are rendered by the event summaries' own module; the CLI's words are these:
+    # The log's summaries are said in Dutch from each event's kind and data (warroom/eventtext.py)
+    assert "incident #1 gestabiliseerd (was open)" in log and "stabilised (was open)" not in log, log
     assert english_words(head, ("Steps", "Escalation", "Fallbacks", "opened", "available", "due", "DRILL", "STABILISED")) == []
     fallbacks = dutch("fallbacks", how="flag", home=busy_home.root, env=NOW).stdout
     assert "eigenaar" in fallbacks and "NOOIT GEOEFEND" in fallbacks and "owner" not in fallbacks

@@ -182,7 +182,7 @@ def _render(view: IncidentView, zone: str) -> str:
     lines += ["", _("Log")]
     for e in view.events:
         row = f"  {e.seq:>6}  {t(e.at, True)}  {line(e.actor):<8} "
-        lines.append(row + entry(e.summary, len(row)))
+        lines.append(row + entry(e.said(view.incident.id), len(row)))
     lines.append("")
     lines.append(_("chain: verified, complete") if view.chain.verified
                  else _("chain: NOT VERIFIED: {problem}").format(problem=line(view.chain.problem)))

@@ -278,6 +278,13 @@ class EventView:
     hash: str
     origin: Any = dataclasses.field(default=None, metadata=OMITTED_WHEN_NONE)  # where it was done from: host, terminal, SSH client
 
+    def said(self, incident_id: int) -> str:
+        """The summary as people read it in the chosen language (eventtext): the stored one in English."""
+        from warroom import eventtext
+        from warroom.clock import iso
+
+        return eventtext.summary({"kind": self.kind, "summary": self.summary, "data": self.data, "at": iso(self.at), "incident_id": incident_id})
+
 
 @dataclass(frozen=True, slots=True)
 class ChainState:

@@ -39,7 +39,7 @@ class About:
             lines.append(Content("  " + _("nothing yet")))
         for e in events:
             head = Content.assemble(f"  {self._t(e.at, '%H:%M:%S')}  ", literal.plain(e.actor), "  ")
-            lines.append(Content.assemble(head, self._wrapped(e.summary, HISTORY_INDENT, first=head.cell_length)))
+            lines.append(Content.assemble(head, self._wrapped(e.said(self.view.incident.id), HISTORY_INDENT, first=head.cell_length)))
 
     def _contacts(self, lines: list[Content], suppliers: list[views.SupplierContacts]) -> None:
         for s in suppliers:

@@ -89,16 +89,16 @@ class FilterInput(Input):
     BINDINGS = [Binding("enter", "screen.filter_done", N_("apply")), Binding("escape", "screen.filter_clear", N_("clear"))]
 
 
-def entry_row(event: views.EventView) -> tuple[str, str]:
+def entry_row(event: views.EventView, incident_id: int) -> tuple[str, str]:
     """A log row's kind and text: an entry's own kind (decision, note…) and the expected decision it
     answers; any other event's kind (step.done, escalation.due…)."""
     data = event.data if isinstance(event.data, dict) else {}
     if event.kind == "decision.logged":
         kind = vocab.shown(data["kind"], vocab.LOG_KIND) if data.get("kind") else _("entry")
         answers = data.get("decision")
-        said = text.words(event.summary)
+        said = text.words(event.said(incident_id))
         return kind, _("{entry} · answers {decision}").format(entry=said, decision=text.line(str(answers))) if answers else said
-    return event.kind, text.words(event.summary)
+    return event.kind, text.words(event.said(incident_id))
 
 
 def _panel_keys() -> list[tuple[str, str]]:
@@ -294,8 +294,8 @@ class IncidentScreen(QuietTexts, Screen):
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
         wanted = self.log_filter.casefold()
-        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, *entry_row(e))) for e in self.view.events
-                  if not wanted or wanted in e.summary.casefold() or wanted in e.actor.casefold() or wanted in " ".join(entry_row(e)).casefold()])
+        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, *entry_row(e, self.incident_id))) for e in self.view.events
+                  if not wanted or wanted in e.said(self.incident_id).casefold() or wanted in e.actor.casefold() or wanted in " ".join(entry_row(e, self.incident_id)).casefold()])
         self._title("#log", literal.template(_("Log · filter: $f (/ to change)"), f=self.log_filter) if self.log_filter else _("Log"))
         if following and log.row_count:
             log.move_cursor(row=log.row_count - 1)
