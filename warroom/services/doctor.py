@@ -158,8 +158,7 @@ def _files(home: Home) -> tuple[Config | None, list[Finding]]:
     from warroom.services import library
 
     ok, problems = library.validate(home, [])
-    notes = ("note: ", _("note: "))
-    found = [Finding("problem", shown(p)) for p in problems if not p.startswith(notes)]
+    found = [Finding("problem", shown(p)) for p in problems if not p.startswith("note: ")]
     try:
         config = library.config(home)
     except InvalidFile:
