@@ -123,3 +123,28 @@ def test_the_lifecycle_refuses_in_dutch(dutch):
     assert transition_refusal("closed", "resolved") == "het is gesloten (het is al opgelost of gesloten)"
     assert transition_refusal("open", "closed") == "het is open (los het eerst op)"
     assert transition_refusal("open", "resolved") is None
+
+
+def test_verify_reports_in_dutch(home):
+    result = run_cli("--lang", "nl", "verify", home=home.root)
+    assert result.returncode == 0, result.stderr
+    assert "logboek gecontroleerd: 1 gebeurtenis, hashketen ongeschonden, integriteit van de database in orde" in result.stdout, result.stdout
+    assert "toestandstabellen kloppen met de gebeurtenissen" in result.stdout, result.stdout
+    assert "event log verified" not in result.stdout and "state tables match" not in result.stdout, result.stdout
+
+
+def test_playbook_show_in_dutch(home):
+    configure(home)
+    result = run_cli("--lang", "nl", "playbook", "show", "quick-drill", home=home.root)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for dutch in ("Aanleiding     nlcloud onbereikbaar gedurende 1m", "Normen", "bevestigen binnen 1m", "Stappen", "Opschaling", "Besluiten"):
+        assert dutch in out, out
+    for english in ("Trigger", "Targets", "Steps", "Escalation", "Decisions", "acknowledge within"):
+        assert english not in out, out
+
+
+def test_the_monitor_says_its_priority_in_dutch(dutch):
+    from warroom.monitor.service import lower_priority
+
+    assert lower_priority(0).startswith("draait met de prioriteit waarmee het gestart is (nice ")

@@ -156,6 +156,7 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     return path
 
 
+_LABELS = (N_("Trigger"), N_("Targets"), N_("Fallbacks"))
 # A playbook's targets as `describe` names them (its field names, spaced).
 TARGET_NAMES = {"acknowledge_within": N_("acknowledge within"), "fallback_within": N_("fallback within"),
                 "stabilise_within": N_("stabilise within"), "resolve_within": N_("resolve within")}
@@ -174,9 +175,10 @@ def describe(playbook: Playbook, cfg: Config, actor: actors.Actor) -> str:
     only to whom `sees_script`; the others read how many there are."""
     fmt = durations.format
 
-    def label(word: str, first: bool = True) -> str:  # a column of labels: eleven wide, or one past a longer word
-        said = _(word)
-        return f"{said if first else '':<{max(10, len(said))}} "
+    width = max(10, *(len(_(w)) for w in _LABELS))  # one column of labels, however long the language's words
+
+    def label(word: str, first: bool = True) -> str:
+        return f"{_(word) if first else '':<{width}} "
 
     lines = [_("{playbook} (v{version}) · severity {severity}").format(playbook=playbook.id, version=playbook.version, severity=playbook.severity),
              line(playbook.title)]
@@ -185,15 +187,15 @@ def describe(playbook: Playbook, cfg: Config, actor: actors.Actor) -> str:
     lines.append("")
     if playbook.trigger:
         t = playbook.trigger
-        lines.append(label(N_("Trigger")) + _("{supplier} {state} for {span}").format(
+        lines.append(label(_LABELS[0]) + _("{supplier} {state} for {span}").format(
             supplier=t.supplier, state=shown_words.shown(t.state, shown_words.SUPPLIER_STATE), span=fmt(t.for_)))
     targets = [(n, getattr(playbook.targets, n)) for n in type(playbook.targets).model_fields]
     targets = [(n, v) for n, v in targets if v is not None]
     if targets:
-        lines.append(label(N_("Targets")) + " · ".join(f"{_(TARGET_NAMES[n]) if n in TARGET_NAMES else n.replace('_', ' ')} {fmt(v)}" for n, v in targets))
+        lines.append(label(_LABELS[1]) + " · ".join(f"{_(TARGET_NAMES[n]) if n in TARGET_NAMES else n.replace('_', ' ')} {fmt(v)}" for n, v in targets))
     register = cfg.fallbacks()
     for i, fallback_id in enumerate(playbook.fallbacks):
-        head = label(N_("Fallbacks"), i == 0)
+        head = label(_LABELS[2], i == 0)
         if fallback_id in register:
             supplier, f = register[fallback_id]
             said = (_("{fallback}: {title} (covers {supplier}; owner {owner}, needs a decision)") if f.needs_decision
