@@ -75,8 +75,12 @@ def test_doctor_speaks_dutch(home):
     for english in ("no file of the home", "playbooks are valid", "times are shown in", "free on the home's file system"):
         assert english not in out, out
     # The level column is as wide as the longest Dutch level word, so the findings line up.
-    starts = {line.index(line.split(maxsplit=2)[-1]) for line in out.splitlines() if line.startswith(("in orde", "probleem"))}
-    assert len(starts) == 1, out
+    levels = ("in orde", "waarschuwing", "probleem")
+    starts = set()
+    for line in out.splitlines():
+        level = next(word for word in levels if line.startswith(word + " "))
+        starts.add(len(line) - len(line[len(level):].lstrip()))
+    assert starts == {len("waarschuwing") + 1}, out
 
 
 def test_doctor_stays_english_without_lang(home):
