@@ -16,6 +16,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from warroom import durations
 from warroom.fields import Model, PositiveDuration, Slug
+from warroom.i18n import _
 
 
 class Obligation(Model):
@@ -41,7 +42,7 @@ class Obligation(Model):
     @model_validator(mode="after")
     def _one_due(self) -> Obligation:
         if (self.due is None) == (self.months is None):
-            raise ValueError("give either due (like 24h) or months (like 1), not both or neither")
+            raise ValueError(_("give either due (like 24h) or months (like 1), not both or neither"))
         return self
 
     def due_at(self, moment: datetime, zone: str, speed: float = 1.0) -> datetime:

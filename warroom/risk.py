@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from warroom import durations
 from warroom.config import Config, Risk
+from warroom.i18n import _, ngettext, number
 
 CRITICALITY_ORDER = {"vital": 0, "important": 1, "normal": 2}
 AVAILABILITY_CAP = 10.0  # percentage points of shortfall counted at most: one bad month must not drown the rest
@@ -49,7 +50,7 @@ class Factor:
     weight: float
     count: float  # how many times the weight applies
     points: float  # weight × count
-    why: str  # the facts behind it, in words
+    why: str  # the facts behind it, in words (in the language the process speaks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,53 +101,68 @@ def factors(facts: Facts, risk: Risk, today: date, now: datetime) -> list[Factor
             out.append(Factor(name, weight, count, round(weight * count, 2), why))
 
     if facts.services:
-        named = ", ".join(s if via is None else f"{s} (via {via})" for s, via in facts.services)
+        named = ", ".join(s if via is None else _("{service} (via {supplier})").format(service=s, supplier=via) for s, via in facts.services)
         n = len(facts.services)
-        add("service", w.service, n, f"{n} crucial service{'s depend' if n > 1 else ' depends'} on it: {named}")
+        add("service", w.service, n, ngettext("{n} crucial service depends on it: {named}", "{n} crucial services depend on it: {named}", n).format(n=n, named=named))
     if facts.criticality == "vital":
-        add("vital", w.vital, 1, "criticality vital")
+        add("vital", w.vital, 1, _("criticality vital"))
     elif facts.criticality == "important":
-        add("important", w.important, 1, "criticality important")
+        add("important", w.important, 1, _("criticality important"))
     if not facts.fallbacks:
-        add("no_fallback", w.no_fallback, 1, "no fallback in the register")
+        add("no_fallback", w.no_fallback, 1, _("no fallback in the register"))
     never = [f.id for f in facts.fallbacks if not f.exercised]
     if never:
-        add("fallback_never_exercised", w.fallback_never_exercised, len(never), "never exercised: " + ", ".join(never))
+        add("fallback_never_exercised", w.fallback_never_exercised, len(never), _("never exercised: {fallbacks}").format(fallbacks=", ".join(never)))
     failed = [f.id for f in facts.fallbacks if f.last_result == "failed"]
     if failed:
-        add("fallback_failed", w.fallback_failed, len(failed), "last exercise failed: " + ", ".join(failed))
+        add("fallback_failed", w.fallback_failed, len(failed), _("last exercise failed: {fallbacks}").format(fallbacks=", ".join(failed)))
     if facts.contract_end is not None and facts.contract_end - today <= risk.contract_horizon:
         reviewed = facts.exit_plan_reviewed
         ahead = review_ahead(reviewed, today)
         plan_fresh = reviewed is not None and not ahead and today - reviewed <= risk.exit_plan_valid
         if not plan_fresh:
             left = (facts.contract_end - today).days
-            ends = f"contract ended {facts.contract_end} ({-left} days ago)" if left < 0 else f"contract ends {facts.contract_end} (in {left} days)"
-            plan = ("no exit plan" if not facts.exit_plan else "exit plan never reviewed" if reviewed is None
-                    else f"exit plan review dated {reviewed}, after today: not counted" if ahead
-                    else f"exit plan last reviewed {reviewed}")
+            ends = (ngettext("contract ended {day} ({n} day ago)", "contract ended {day} ({n} days ago)", -left) if left < 0
+                    else ngettext("contract ends {day} (in {n} day)", "contract ends {day} (in {n} days)", left)).format(day=facts.contract_end, n=abs(left))
+            plan = (_("no exit plan") if not facts.exit_plan else _("exit plan never reviewed") if reviewed is None
+                    else _("exit plan review dated {day}, after today: not counted").format(day=reviewed) if ahead
+                    else _("exit plan last reviewed {day}").format(day=reviewed))
             add("contract_ending", w.contract_ending, 1, f"{ends}; {plan}")
     if facts.outside_eu:
-        add("outside_eu", w.outside_eu, 1, "outside the EU: " + ", ".join(facts.outside_eu))
+        add("outside_eu", w.outside_eu, 1, _("outside the EU: {countries}").format(countries=", ".join(facts.outside_eu)))
     expiry = facts.certificate_not_after
     if expiry is not None and expiry <= now:
-        add("certificate_expired", w.certificate_expired, 1, f"TLS certificate expired {expiry:%Y-%m-%d %H:%M} UTC ({(now - expiry).days} days ago)")
+        days = (now - expiry).days
+        add("certificate_expired", w.certificate_expired, 1,
+            ngettext("TLS certificate expired {at} UTC ({n} day ago)", "TLS certificate expired {at} UTC ({n} days ago)", days).format(at=f"{expiry:%Y-%m-%d %H:%M}", n=days))
     elif expiry is not None and expiry - now <= risk.certificate_horizon:
+        days, horizon = (expiry - now).days, risk.certificate_horizon.days
         add("certificate", w.certificate, 1,
-            f"TLS certificate expires {expiry:%Y-%m-%d %H:%M} UTC (in {(expiry - now).days} days, within {risk.certificate_horizon.days} days)")
+            ngettext("TLS certificate expires {at} UTC (in {n} day, within {horizon} days)", "TLS certificate expires {at} UTC (in {n} days, within {horizon} days)",
+                     days).format(at=f"{expiry:%Y-%m-%d %H:%M}", n=days, horizon=horizon))
     month = 30 * 86400
     thin = facts.watched_30d is not None and facts.watched_30d < month * risk.availability_watched / 100
     if facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target and thin and w.availability:
         # An uptime over a few watched minutes is no 30-day uptime: said, not scored.
         out.append(Factor("availability", w.availability, 0, 0.0,
-                          f"not enough history (watched {durations.readable(facts.watched_30d or 0)} of 30 d, under {risk.availability_watched:g} %): "
-                          f"uptime {facts.uptime_30d:.3f} % not scored"))
+                          _("not enough history (watched {span} of 30 d, under {watched} %): uptime {uptime} % not scored").format(
+                              span=durations.readable(facts.watched_30d or 0), watched=_g(risk.availability_watched), uptime=number(facts.uptime_30d, decimals=3))))
     elif facts.uptime_30d is not None and facts.uptime_30d < risk.availability_target:
         short = min(round(risk.availability_target - facts.uptime_30d, 3), AVAILABILITY_CAP)
+        said = (_("30-day uptime {uptime} % is {below} points below the {target} % target (at most {cap} counted)") if short == AVAILABILITY_CAP
+                else _("30-day uptime {uptime} % is {below} points below the {target} % target"))
         add("availability", w.availability, short,
-            f"30-day uptime {facts.uptime_30d:.3f} % is {risk.availability_target - facts.uptime_30d:.3f} points below the {risk.availability_target} % target"
-            + (f" (at most {AVAILABILITY_CAP:g} counted)" if short == AVAILABILITY_CAP else ""))
+            said.format(uptime=number(facts.uptime_30d, decimals=3), below=number(risk.availability_target - facts.uptime_30d, decimals=3),
+                        target=_g(risk.availability_target, plain=False), cap=_g(AVAILABILITY_CAP)))
     return sorted(out, key=lambda f: -f.points)
+
+
+def _g(value: float, *, plain: bool = True) -> str:
+    """A setting's number as written (`99.9`, `10`): `:g` (or plain `str` when not `plain`), with a Dutch decimal comma under nl."""
+    from warroom import i18n
+
+    said = f"{value:g}" if plain else str(value)
+    return said.replace(".", ",") if i18n.current() == "nl" else said
 
 
 def score(facts: Facts, risk: Risk, today: date, now: datetime) -> tuple[float, tuple[Factor, ...]]:

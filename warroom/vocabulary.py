@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from warroom import words as shown_words
+from warroom.i18n import N_, _
+
 
 class Mode(StrEnum):
     LIVE = "live"
@@ -22,19 +25,23 @@ class Status(StrEnum):
 ONGOING = (Status.OPEN.value, Status.STABILISED.value)  # still being worked: a resolved incident owes nothing more
 
 
-LIFECYCLE = {Status.STABILISED: ({Status.OPEN}, "only an open incident can be stabilised"),
-             Status.RESOLVED: ({Status.OPEN, Status.STABILISED}, "it is already resolved or closed"),
-             Status.CLOSED: ({Status.RESOLVED}, "resolve it first")}
+LIFECYCLE = {Status.STABILISED: ({Status.OPEN}, N_("only an open incident can be stabilised")),
+             Status.RESOLVED: ({Status.OPEN, Status.STABILISED}, N_("it is already resolved or closed")),
+             Status.CLOSED: ({Status.RESOLVED}, N_("resolve it first"))}
 """The lifecycle's rules: the statuses an incident may come from to reach each, and what to tell
-whoever asks for anything else. The service enforces them; the TUI asks them before it confirms."""
+whoever asks for anything else (marked for the catalogue, said in the chosen language by
+`transition_refusal`). The service enforces them; the TUI asks them before it confirms."""
 
 
 def transition_refusal(current: str, to: str) -> str | None:
     """Why an incident that is `current` cannot be marked `to`, or None when it can."""
     if to not in LIFECYCLE:
-        return f"an incident cannot be marked {to!r} (only {', '.join(LIFECYCLE)})"
+        return _("an incident cannot be marked {to!r} (only {statuses})").format(to=to, statuses=", ".join(LIFECYCLE))
     allowed, hint = LIFECYCLE[Status(to)]
-    return None if current in allowed else f"it is {current} ({hint})"
+    if current in allowed:
+        return None
+    # TRANSLATORS: {status} is the incident's status word; {hint} says what to do instead.
+    return _("it is {status} ({hint})").format(status=shown_words.shown(current, shown_words.INCIDENT_STATUS), hint=_(hint))
 
 
 class LogKind(StrEnum):

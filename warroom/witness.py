@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from warroom import files
 from warroom.errors import BadInput, InvalidFile, LogAltered, WarroomError
+from warroom.i18n import _
 from warroom.store.chain import canonical
 from warroom.text import line as shown
 
@@ -65,7 +66,7 @@ def generate_key(key_path: Path, pub_path: Path) -> None:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """A public key given on the command line (kept off the host); BadInput naming it otherwise."""
-    return _public_key(path, lambda why: BadInput(f"--key: {why}"))
+    return _public_key(path, lambda why: BadInput(_("--key: {why}").format(why=why)))
 
 
 def _public_key(path: Path, failure) -> Ed25519PublicKey:
@@ -79,9 +80,9 @@ def _public_key(path: Path, failure) -> Ed25519PublicKey:
     except InvalidFile as exc:
         raise failure(str(exc)) from None
     except (ValueError, UnsupportedAlgorithm):
-        raise failure(f"{shown(path)} is not a PEM public key (like the home's warroom.pub)") from None
+        raise failure(_("{file} is not a PEM public key (like the home's warroom.pub)").format(file=shown(path))) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise failure(f"{shown(path)} is not an Ed25519 public key")
+        raise failure(_("{file} is not an Ed25519 public key").format(file=shown(path)))
     return key
 
 
@@ -102,7 +103,8 @@ class Torn:
     line: int
 
     def __str__(self) -> str:
-        return f"{self.name}:{self.line}: torn last line (a write cut short, by a full disk or a crash); ignored, the next witnessed write removes it"
+        return _("{file}:{line}: torn last line (a write cut short, by a full disk or a crash); ignored, the next witnessed write removes it").format(
+            file=self.name, line=self.line)
 
 
 def _signed_body(seq: int, hash_: str, at: str) -> bytes:
@@ -161,13 +163,13 @@ class Witness:
             return self._signer
         name = shown(self.key_path)
         if not self.key_path.exists():
-            raise WitnessProblem(f"{name} is missing, so the head cannot be signed")
+            raise WitnessProblem(_("{file} is missing, so the head cannot be signed").format(file=name))
         if not os.access(self.key_path, os.R_OK) and self.key_belongs_elsewhere():
             return None
         try:
             data = _key_bytes(self.key_path)
         except InvalidFile as exc:
-            raise WitnessProblem(f"{exc}, so the head cannot be signed") from None
+            raise WitnessProblem(_("{problem}, so the head cannot be signed").format(problem=exc)) from None
         from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -175,9 +177,9 @@ class Witness:
         try:
             key = serialization.load_pem_private_key(data, password=None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
-            raise WitnessProblem(f"{name} is not a private key, so the head cannot be signed") from None
+            raise WitnessProblem(_("{file} is not a private key, so the head cannot be signed").format(file=name)) from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise WitnessProblem(f"{name} is not an Ed25519 key, so the head cannot be signed")
+            raise WitnessProblem(_("{file} is not an Ed25519 key, so the head cannot be signed").format(file=name))
         self._signer = key
         return key
 
@@ -195,7 +197,7 @@ class Witness:
         try:
             fd, created = self._open()
         except OSError as exc:
-            raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+            raise WitnessProblem(_("{file} cannot be written ({error})").format(file=name, error=exc.strerror)) from None
         try:
             # One writer at a time, so that a line written in several pieces is never interleaved,
             # and a torn tail found here is no other writer's line in progress.
@@ -204,7 +206,7 @@ class Witness:
             except WarroomError as exc:
                 raise WitnessProblem(str(exc)) from None
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise WitnessProblem(f"{name} is not a regular file")
+                raise WitnessProblem(_("{file} is not a regular file").format(file=name))
             start, last = self._tail(fd)
             if last is not None and last.seq >= seq and self._genuine(last, key.public_key()):
                 self._cover(last.seq, fd)  # a newer head is witnessed already, and covers this one
@@ -216,10 +218,10 @@ class Witness:
                     os.ftruncate(fd, start)  # whole lines or none: a half line would read as tampering
                 except OSError:
                     pass  # verify reports what is left as a torn last line, and the next writer cuts it
-                raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+                raise WitnessProblem(_("{file} cannot be written ({error})").format(file=name, error=exc.strerror)) from None
             self._cover(seq, fd)
         except OSError as exc:
-            raise WitnessProblem(f"{name} cannot be written ({exc.strerror})") from None
+            raise WitnessProblem(_("{file} cannot be written ({error})").format(file=name, error=exc.strerror)) from None
         finally:
             os.close(fd)
         if created and seq > 1:
@@ -267,7 +269,7 @@ class Witness:
         if not tail.endswith(b"\n"):
             cut = tail.rfind(b"\n") + 1
             if len(tail) - cut > LONGEST_LINE:
-                raise WitnessProblem(f"{shown(self.path)} ends in something that is no witness line: check it with warroom verify")
+                raise WitnessProblem(_("{file} ends in something that is no witness line: check it with warroom verify").format(file=shown(self.path)))
             os.ftruncate(fd, size - (len(tail) - cut))
             size, tail = size - (len(tail) - cut), tail[:cut]
         return size, _parse(tail[tail.rfind(b"\n", 0, len(tail) - 1) + 1 :], 0)
@@ -305,8 +307,8 @@ class Witness:
 
     def _home_public(self) -> Ed25519PublicKey:
         if not self.pub_path.exists():
-            raise LogAltered(f"{self.pub_path} is missing: the witness cannot be checked")
-        return _public_key(self.pub_path, lambda why: LogAltered(f"{why}: the witness cannot be checked"))
+            raise LogAltered(_("{file} is missing: the witness cannot be checked").format(file=self.pub_path))
+        return _public_key(self.pub_path, lambda why: LogAltered(_("{why}: the witness cannot be checked").format(why=why)))
 
     def check_home_key(self) -> None:
         """With --key: the home's own warroom.pub must be that key, or the home's key pair was replaced."""
@@ -317,7 +319,7 @@ class Witness:
         given = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         home = self._home_public().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         if given != home:
-            raise LogAltered(f"{self.pub_path.name} is not the key {shown(self.given_key)}: the home's key pair was replaced")
+            raise LogAltered(_("{file} is not the key {key}: the home's key pair was replaced").format(file=self.pub_path.name, key=shown(self.given_key)))
 
     def check_signature(self, entry: Entry) -> None:
         from cryptography.exceptions import InvalidSignature
@@ -326,9 +328,10 @@ class Witness:
             self.public.verify(entry.sig, _signed_body(entry.seq, entry.hash, entry.at))
         except InvalidSignature:
             if self.given_key:
-                raise LogAltered(f"{self.path.name}:{entry.line}: the witness record for seq {entry.seq} is not signed by "
-                                 f"{shown(self.given_key)} (forged, or re-signed with another key)") from None
-            raise LogAltered(f"{self.path.name}:{entry.line}: witness record for seq {entry.seq} has a bad signature (forged or altered)") from None
+                raise LogAltered(_("{file}:{line}: the witness record for seq {seq} is not signed by {key} (forged, or re-signed with another key)").format(
+                    file=self.path.name, line=entry.line, seq=entry.seq, key=shown(self.given_key))) from None
+            raise LogAltered(_("{file}:{line}: witness record for seq {seq} has a bad signature (forged or altered)").format(
+                file=self.path.name, line=entry.line, seq=entry.seq)) from None
 
     def entries(self) -> Iterator[Entry | Torn]:
         """Every witnessed head, in file order; LogAltered at the first unreadable line. A last line
@@ -390,7 +393,7 @@ class Lines:
                 elif not text.endswith(b"\n") and len(text) <= LONGEST_LINE:
                     yield Torn(self.name, number)
                 else:
-                    raise LogAltered(f"{self.name}:{number}: unreadable witness record (the witness file was altered)")
+                    raise LogAltered(_("{file}:{line}: unreadable witness record (the witness file was altered)").format(file=self.name, line=number))
 
     def close(self) -> None:
         if self.fd is not None:

@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from warroom import durations, identity, notify, text
+from warroom import durations, identity, notify, text, words
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
 from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
+from warroom.i18n import _, number
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, drills, escalation, health, lease, library, outbox, views
 from warroom.services.actors import Actor
@@ -97,7 +98,7 @@ class Monitor:
                 await asyncio.to_thread(self._release)
             await self.clients.aclose()
             self.store.dispose()
-            self.say(f"monitor {text.line(self.holder)}: stopped")
+            self.say(_("monitor {holder}: stopped").format(holder=text.line(self.holder)))
 
     def _load_playbooks(self) -> None:
         """The valid playbooks, whose triggers the checks watch. A broken file is named and left
@@ -106,13 +107,14 @@ class Monitor:
             entries = library.library(self.home, self.config)
         except Exception as exc:
             log.debug("loading the playbooks failed", exc_info=exc)
-            self.say(line(f"playbooks not loaded ({type(exc).__name__}: {exc}); checking without their triggers"))
+            self.say(line(_("playbooks not loaded ({error}); checking without their triggers").format(error=f"{type(exc).__name__}: {exc}")))
             return
         self.playbooks = [e.playbook for e in entries if e.playbook and not e.problems]
         for entry in entries:
             if entry.problems:
-                more = f" (and {len(entry.problems) - 1} more: warroom playbook validate)" if len(entry.problems) > 1 else ""
-                self.say(line(f"playbook not loaded: {entry.problems[0]}{more}"))
+                said = (_("playbook not loaded: {problem} (and {n} more: warroom playbook validate)") if len(entry.problems) > 1
+                        else _("playbook not loaded: {problem}"))
+                self.say(line(said.format(problem=entry.problems[0], n=len(entry.problems) - 1)))
 
     # ── the lease ──────────────────────────────────────────────────────────────────────────────
 
@@ -121,9 +123,9 @@ class Monitor:
         if taken.ok and not self.leading:
             self._start_checking()
         elif not taken.ok and self.leading:
-            self._stop_checking(f"lost the lease to {taken.holder}")
+            self._stop_checking(_("lost the lease to {holder}").format(holder=taken.holder))
         elif not taken.ok and taken.holder != self._announced:
-            self.say(f"standing by: {text.line(taken.holder)} runs the monitor")
+            self.say(_("standing by: {holder} runs the monitor").format(holder=text.line(taken.holder)))
         self._announced = taken.holder
 
     def _take(self) -> lease.Taken:
@@ -147,7 +149,7 @@ class Monitor:
             spread = n / count * interval
             self.scheduler.add_job(self._check, "interval", seconds=interval, args=[supplier], id=f"check:{supplier.id}",
                                    next_run_time=now + timedelta(seconds=spread), replace_existing=True)
-        self.say(f"monitor {text.line(self.holder)}: holding the lease, checking {len(self.config.suppliers)} suppliers")
+        self.say(_("monitor {holder}: holding the lease, checking {n} suppliers").format(holder=text.line(self.holder), n=len(self.config.suppliers)))
 
         self.scheduler.add_job(self._sync_deadlines, "interval", seconds=1, id="lead:deadlines", next_run_time=now, replace_existing=True)
         self.scheduler.add_job(self._deliver, "interval", seconds=1, id="lead:outbox", next_run_time=now, replace_existing=True)
@@ -160,7 +162,7 @@ class Monitor:
         for job in self.scheduler.get_jobs():
             if job.id.startswith(("check:", "deadline:", "lead:")):
                 job.remove()
-        self.say(f"monitor {text.line(self.holder)}: stopped checking ({text.line(why)})")
+        self.say(_("monitor {holder}: stopped checking ({why})").format(holder=text.line(self.holder), why=text.line(why)))
 
     # ── deadlines: escalation levels, late steps and decisions ─────────────────────────────────
 
@@ -224,10 +226,12 @@ class Monitor:
             return
         done = await asyncio.to_thread(drills.carry_out, self.store, chosen, event, self.config, now=self.clock.now, actor=self._system, by_monitor=True)
         if done.error is not None:
-            self.say(f"drill #{chosen.incident_id}: inject {chosen.n}: simulated {text.line(chosen.fault[0])} NOT set {chosen.fault[1]}: {text.line(done.error)}")
+            self.say(_("drill #{id}: inject {n}: simulated {supplier} NOT set {mode}: {error}").format(
+                id=chosen.incident_id, n=chosen.n, supplier=text.line(chosen.fault[0]), mode=chosen.fault[1], error=text.line(done.error)))
         elif done.healed is not None:
-            self.say(f"drill #{chosen.incident_id} ended while inject {chosen.n} was set; simulated {text.line(done.healed)} "
-                     + ("set up again" if done.heal_error is None else f"could NOT be set up again: {text.line(done.heal_error)}"))
+            said = (_("drill #{id} ended while inject {n} was set; simulated {supplier} set up again") if done.heal_error is None
+                    else _("drill #{id} ended while inject {n} was set; simulated {supplier} could NOT be set up again: {error}"))
+            self.say(said.format(id=chosen.incident_id, n=chosen.n, supplier=text.line(done.healed), error=text.line(done.heal_error or "")))
 
     async def _heal(self) -> None:
         """A drill resolved or closed leaves no simulated supplier broken: each one its faults set
@@ -245,7 +249,8 @@ class Monitor:
             if failed is not None:
                 if (incident_id, supplier) not in self._heal_failures:  # once, not every second (nor per error text: unbounded)
                     self._heal_failures.add((incident_id, supplier))
-                    self.say(f"drill #{incident_id}: simulated {text.line(supplier)} could not be healed, trying again: {text.line(failed)}")
+                    self.say(_("drill #{id}: simulated {supplier} could not be healed, trying again: {error}").format(
+                        id=incident_id, supplier=text.line(supplier), error=text.line(failed)))
 
                     def failure(incident_id=incident_id, supplier=supplier, failed=failed):
                         with self.store.write() as session:  # in the drill's timeline too, once (its key)
@@ -291,7 +296,7 @@ class Monitor:
                 lease.require(session, holder=self.holder, now=self.clock.now())
                 outbox.record_attempt(session, message_id=message_id, error=error, now=self.clock.now(), origin=self.origin)
 
-        for (message_id, _, _), error in zip(messages, errors, strict=True):
+        for (message_id, _url, _payload), error in zip(messages, errors, strict=True):
             try:
                 await asyncio.to_thread(record, message_id, error)
             except lease.NotLeader:
@@ -315,11 +320,12 @@ class Monitor:
             change = await asyncio.to_thread(self._record, supplier, observation, now)
         except lease.NotLeader:
             if self.leading:
-                self._stop_checking("the lease expired before this round could be recorded")
+                self._stop_checking(_("the lease expired before this round could be recorded"))
             return
         if change:
-            how = f"down via {text.line(change.via)}" if change.via else change.after
-            drill = f"[DRILL #{change.drill}] " if change.drill is not None else ""
+            how = (_("down via {supplier}").format(supplier=text.line(change.via)) if change.via
+                   else words.shown(change.after, words.SUPPLIER_STATE))
+            drill = _("[DRILL #{id}]").format(id=change.drill) + " " if change.drill is not None else ""
             self.say(f"{now.astimezone(self.zone):%H:%M:%S} {drill}{SUPPLIER[change.after]} {text.line(supplier.id)} {how} ({text.line(observation.detail)})")
 
     def _record(self, supplier: Supplier, observation, now: datetime):
@@ -337,12 +343,12 @@ class Monitor:
         if self.leading:
             pruned = await asyncio.to_thread(prune)
             if pruned:
-                self.say(f"pruned {pruned:,} latency samples older than {durations.format(self.config.settings.history)}")
+                self.say(_("pruned {n} latency samples older than {span}").format(n=number(pruned), span=durations.format(self.config.settings.history)))
 
     def _job_done(self, event: JobExecutionEvent) -> None:
         if event.exception is None:
             if self._failing.pop(event.job_id, None) is not None:
-                self.say(f"{text.line(event.job_id)} works again")
+                self.say(_("{job} works again").format(job=text.line(event.job_id)))
         elif not isinstance(event.exception, asyncio.CancelledError):  # cancelled: the monitor is stopping
             self._report(event.job_id, event.exception)
 
@@ -355,19 +361,19 @@ class Monitor:
             return
         self._failing[job_id] = re.sub(r"\d+", "#", said)
         log.debug("job %s failed", job_id, exc_info=exc)
-        self.say(f"error in {text.line(job_id)}: {text.line(said, 300)} (said once until it changes or the job works again)")
+        self.say(_("error in {job}: {error} (said once until it changes or the job works again)").format(job=text.line(job_id), error=text.line(said, 300)))
 
 
 def lower_priority(increment: int) -> str:
     """Give the cores to people first: a TUI's key press is waited for, a check 5 ms late is not.
     Returns what the monitor's log says about it."""
     if increment <= 0:
-        return f"running at the priority it was started with (nice {os.nice(0)})"
+        return _("running at the priority it was started with (nice {nice})").format(nice=os.nice(0))
     try:
         now = os.nice(increment)
     except OSError as exc:
-        return f"could not lower its priority ({exc.strerror}); running at nice {os.nice(0)}"
-    return f"running at nice {now}, below the TUIs beside it (--nice 0 keeps the priority it was started with)"
+        return _("could not lower its priority ({error}); running at nice {nice}").format(error=exc.strerror, nice=os.nice(0))
+    return _("running at nice {nice}, below the TUIs beside it (--nice 0 keeps the priority it was started with)").format(nice=now)
 
 
 def ca_files(config) -> set[str | None]:

@@ -12,6 +12,7 @@ from typing import Any
 from warroom import identity
 from warroom.config import Config
 from warroom.errors import BadInput
+from warroom.i18n import _
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ class Actor:
 
     def require(self, doing: str) -> None:
         if not self.can_act:
-            raise BadInput(f"observer cannot {doing}: {self.user} is an observer in this war-room (ask the commander for a role in [people])")
+            # TRANSLATORS: {doing} is a phrase like "start an incident", translated on its own.
+            raise BadInput(_("observer cannot {doing}: {user} is an observer in this war-room (ask the commander for a role in [people])").format(
+                doing=doing, user=self.user))
 
 
 def resolve(config: Config, user: str, origin: dict[str, Any] | None = None) -> Actor:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from warroom import words
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
 
 if TYPE_CHECKING:
@@ -130,8 +132,9 @@ class StartFromPlaybook(_NoPreparation):
         from warroom.services import incidents
 
         created = incidents.start(session, playbook=self.playbook, mode=self.mode, now=ctx.now, actor=ctx.actor, speed=self.speed)
-        faster = f", {self.speed:g}× faster" if self.speed != 1 else ""
-        return Outcome(f"incident #{created.id} started ({self.mode.upper()}{faster})", created.id)
+        mode = words.shown(self.mode, words.MODE).upper()
+        said = (_("incident #{id} started ({mode}, {speed:g}× faster)") if self.speed != 1 else _("incident #{id} started ({mode})"))
+        return Outcome(said.format(id=created.id, mode=mode, speed=self.speed), created.id)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ class MarkStep(_NoPreparation):
 
         row = incidents.step(session, incident_id=self.incident_id, step_id=self.step_id, action=self.action, note=self.note,
                              now=ctx.now, actor=ctx.actor)
-        return Outcome(f"step {row.step_id} {row.status}")
+        return Outcome(_("step {step} {status}").format(step=row.step_id, status=words.shown(row.status, words.STEP_STATUS)))
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ class Transition(_NoPreparation):
         from warroom.services import incidents
 
         incidents.transition(session, incident_id=self.incident_id, to=self.to, now=ctx.now, actor=ctx.actor, note=self.note)
-        return Outcome(f"incident #{self.incident_id} {self.to}")
+        return Outcome(_("incident #{id} {status}").format(id=self.incident_id, status=words.shown(self.to, words.INCIDENT_STATUS)))
 
 
 @dataclass(frozen=True)
@@ -181,9 +184,10 @@ class LogEntry(_NoPreparation):
 
         event = logbook.log(session, incident_id=self.incident_id, text=self.text, kind=self.kind, now=ctx.now, actor=ctx.actor,
                               rationale=self.rationale, decision=self.decision, corrects=self.corrects, occurred_at=self.occurred_at)
-        answers = f", answers {self.decision}" if self.decision else ""
+        kind = words.shown(LogKind(self.kind).value, words.LOG_KIND)
         # The event's number, not `#n`: `#1` is how the war-room names an incident.
-        return Outcome(f"{LogKind(self.kind).value} logged (event {event['seq']}){answers}", event["seq"])
+        said = _("{kind} logged (event {seq}), answers {decision}") if self.decision else _("{kind} logged (event {seq})")
+        return Outcome(said.format(kind=kind, seq=event["seq"], decision=self.decision), event["seq"])
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ class AcknowledgeEscalation(_NoPreparation):
 
         escalation.acknowledge(session, incident_id=self.incident_id, level=self.level, now=ctx.now, actor=ctx.actor,
                                zone=ctx.config.settings.timezone)
-        return Outcome(f"level {self.level} acknowledged")
+        return Outcome(_("level {level} acknowledged").format(level=self.level))
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,8 @@ class ActivateFallback(_NoPreparation):
 
         fallbacks.activate(session, incident_id=self.incident_id, fallback_id=self.fallback_id, reason=self.reason, now=ctx.now,
                            actor=ctx.actor, config=ctx.config, decision=self.decision)
-        return Outcome(f"fallback {self.fallback_id} active" + (f"; decision {self.decision} logged" if self.decision else ""))
+        said = _("fallback {fallback} active; decision {decision} logged") if self.decision else _("fallback {fallback} active")
+        return Outcome(said.format(fallback=self.fallback_id, decision=self.decision))
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,8 @@ class DeactivateFallback(_NoPreparation):
 
         fallbacks.deactivate(session, incident_id=self.incident_id, fallback_id=self.fallback_id, reason=self.reason, result=self.result,
                              now=ctx.now, actor=ctx.actor)
-        return Outcome(f"fallback {self.fallback_id} stood down" + (f" ({self.result})" if self.result else ""))
+        said = _("fallback {fallback} stood down ({result})") if self.result else _("fallback {fallback} stood down")
+        return Outcome(said.format(fallback=self.fallback_id, result=words.shown(self.result, words.FALLBACK_RESULT) if self.result else ""))
 
 
 def _read(ctx: Context, use):
@@ -297,9 +303,12 @@ class _RecordInject(_NoPreparation):
 
         event = drills.record(session, self.plan, now=ctx.now, actor=ctx.actor, by_monitor=False) if self.plan is not None else None  # type: ignore[arg-type]
         if event is None:
-            what = f"inject {self.plan.n}" if self.plan is not None and self.plan.n is not None else "the inject"  # type: ignore[attr-defined]
-            raise BadInput(f"{what} was fired or skipped meanwhile, or the drill ended; nothing was recorded")
-        return Outcome(f"inject fired: #{event['seq']}", event["seq"], event=event)
+            if self.plan is not None and self.plan.n is not None:  # type: ignore[attr-defined]
+                said = _("inject {n} was fired or skipped meanwhile, or the drill ended; nothing was recorded").format(n=self.plan.n)  # type: ignore[attr-defined]
+            else:
+                said = _("the inject was fired or skipped meanwhile, or the drill ended; nothing was recorded")
+            raise BadInput(said)
+        return Outcome(_("inject fired: #{seq}").format(seq=event["seq"]), event["seq"], event=event)
 
     def after(self, store: Store, ctx: Context, outcome: Outcome) -> Outcome:
         from warroom.services import drills
@@ -308,11 +317,11 @@ class _RecordInject(_NoPreparation):
         assert event is not None  # run recorded it, or raised
         done = drills.carry_out(store, self.plan, event, ctx.config, now=ctx.later, actor=ctx.actor, by_monitor=False)  # type: ignore[arg-type]
         if done.error:
-            return Outcome(f"inject recorded as #{event['seq']}, but its fault failed: {done.error}", event["seq"], error=done.error)
+            return Outcome(_("inject recorded as #{seq}, but its fault failed: {error}").format(seq=event["seq"], error=done.error), event["seq"], error=done.error)
         if done.healed is not None:
-            said = (f"simulated {done.healed} set up again" if done.heal_error is None
-                    else f"simulated {done.healed} could NOT be set up again ({done.heal_error}): heal it by hand")
-            return Outcome(f"{outcome.message}, but the drill ended meanwhile: {said}", outcome.value, error=done.heal_error, notice=True)
+            said = (_("{message}, but the drill ended meanwhile: simulated {supplier} set up again") if done.heal_error is None
+                    else _("{message}, but the drill ended meanwhile: simulated {supplier} could NOT be set up again ({error}): heal it by hand"))
+            return Outcome(said.format(message=outcome.message, supplier=done.healed, error=done.heal_error), outcome.value, error=done.heal_error, notice=True)
         return outcome
 
 
@@ -326,7 +335,7 @@ class HoldInject(_NoPreparation):
         from warroom.services import drills
 
         event = drills.hold(session, incident_id=self.incident_id, n=self.n, now=ctx.now, actor=ctx.actor)
-        return Outcome(f"inject {self.n} held: it fires only when you fire it", event["seq"])
+        return Outcome(_("inject {n} held: it fires only when you fire it").format(n=self.n), event["seq"])
 
 
 @dataclass(frozen=True)
@@ -339,7 +348,7 @@ class SkipInject(_NoPreparation):
         from warroom.services import drills
 
         event = drills.skip(session, incident_id=self.incident_id, n=self.n, now=ctx.now, actor=ctx.actor)
-        return Outcome(f"inject {self.n} skipped", event["seq"])
+        return Outcome(_("inject {n} skipped").format(n=self.n), event["seq"])
 
 
 @dataclass(frozen=True)
@@ -358,7 +367,7 @@ class Observe(_NoPreparation):
 
         event = review.observe(session, incident_id=self.incident_id, kind=self.kind, text_=self.text, target=self.target, step=self.step,
                                now=ctx.now, actor=ctx.actor)
-        return Outcome(f"observation recorded as #{event['seq']}", event["seq"])
+        return Outcome(_("observation recorded as #{seq}").format(seq=event["seq"]), event["seq"])
 
 
 @dataclass(frozen=True)
@@ -376,7 +385,7 @@ class AddAction(_NoPreparation):
 
         event = review.add_action(session, incident_id=self.incident_id, text_=self.text, owner=self.owner, due=self.due, now=ctx.now,
                                   actor=ctx.actor, config=ctx.config)
-        return Outcome(f"corrective action #{event['seq']} recorded", event["seq"])
+        return Outcome(_("corrective action #{seq} recorded").format(seq=event["seq"]), event["seq"])
 
 
 @dataclass(frozen=True)
@@ -390,7 +399,7 @@ class SetActionStatus(_NoPreparation):
         from warroom.services import review
 
         review.set_action_status(session, incident_id=self.incident_id, action=self.action, status=self.status, now=ctx.now, actor=ctx.actor)
-        return Outcome(f"corrective action #{self.action}: {self.status}")
+        return Outcome(_("corrective action #{action}: {status}").format(action=self.action, status=self.status))
 
 
 @dataclass(frozen=True)
@@ -402,7 +411,7 @@ class DismissSuggestion(_NoPreparation):
         from warroom.services import suggestions
 
         suggestions.dismiss(session, suggestion=self.suggestion, now=ctx.now, actor=ctx.actor)
-        return Outcome(f"suggestion #{self.suggestion} dismissed")
+        return Outcome(_("suggestion #{seq} dismissed").format(seq=self.suggestion))
 
 
 @dataclass(frozen=True)
@@ -419,7 +428,7 @@ class RecordReportSent(_NoPreparation):
 
         event = reporting.mark_sent(session, incident_id=self.incident_id, obligation_id=self.obligation, note=self.note, now=ctx.now,
                                     actor=ctx.actor, config=ctx.config)
-        return Outcome(f"report {self.obligation} recorded as sent (#{event['seq']})", event["seq"])
+        return Outcome(_("report {obligation} recorded as sent (#{seq})").format(obligation=self.obligation, seq=event["seq"]), event["seq"])
 
 
 __all__ = [

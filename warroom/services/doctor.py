@@ -26,6 +26,7 @@ from warroom.clock import parse_iso
 from warroom.config import Config
 from warroom.errors import InvalidFile, LogAltered, WarroomError
 from warroom.home import Home
+from warroom.i18n import C_, _, date_time, ngettext, number, word
 from warroom.text import line as shown
 from warroom.witness import Torn, WitnessProblem
 
@@ -49,7 +50,12 @@ class Finding:
     text: str
 
     def __str__(self) -> str:
-        return f"{self.level:<8} {self.text}"
+        width = max(8, *(len(word(w, LEVEL)) for w in LEVELS))  # one column, however long the words of the language
+        return f"{word(self.level, LEVEL):<{width}} {self.text}"
+
+
+LEVEL = "doctor finding"
+LEVELS = (C_("doctor finding", "ok"), C_("doctor finding", "warning"), C_("doctor finding", "problem"))
 
 
 def examine(home: Home, now: datetime, *, network: bool = True) -> list[Finding]:
@@ -59,9 +65,10 @@ def examine(home: Home, now: datetime, *, network: bool = True) -> list[Finding]
         home.require()  # says how to create one
     unsafe = home.unsafe()
     if unsafe:
-        return [Finding("problem", text.removeprefix("refusing to open the war-room home: ")) for text in unsafe] + [
-            Finding("warning", "nothing else was checked: every command refuses this home until the above is fixed")]
-    findings = [Finding("ok", "no file of the home can be written by anyone on this host")]
+        prefixes = ("refusing to open the war-room home: ", _("refusing to open the war-room home: "))
+        return [Finding("problem", _without(text, prefixes)) for text in unsafe] + [
+            Finding("warning", _("nothing else was checked: every command refuses this home until the above is fixed"))]
+    findings = [Finding("ok", _("no file of the home can be written by anyone on this host"))]
     config, found = _files(home)
     findings += found
     witness = home.witness()
@@ -78,6 +85,13 @@ def examine(home: Home, now: datetime, *, network: bool = True) -> list[Finding]
     return findings
 
 
+def _without(text: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
 def _quoted(path) -> str:
     return shown(shlex.quote(str(path)))
 
@@ -86,33 +100,35 @@ def _group(home: Home) -> list[Finding]:
     mode = home.root.stat().st_mode
     if not home.group_shared or mode & stat.S_ISVTX:
         return []
-    return [Finding("warning", f"{shown(home.root)} is shared with its group but not sticky: any member can rename or delete "
-                               f"witness.log and the key pair and put their own in place; run: chmod +t {_quoted(home.root)}")]
+    return [Finding("warning", _("{home} is shared with its group but not sticky: any member can rename or delete "
+                                 "witness.log and the key pair and put their own in place; run: chmod +t {quoted}").format(
+        home=shown(home.root), quoted=_quoted(home.root)))]
 
 
 def _key(home: Home, witness) -> list[Finding]:
     key = witness.key_path
     if witness.key_belongs_elsewhere():
-        return [Finding("ok", f"{shown(key.name)} belongs to {shown(witness.key_owner())}, who signs the witness (the monitor's "
-                              "service account); this account cannot sign, as intended")]
+        return [Finding("ok", _("{key} belongs to {owner}, who signs the witness (the monitor's service account); this account "
+                                "cannot sign, as intended").format(key=shown(key.name), owner=shown(witness.key_owner())))]
     try:
         signer = witness.signer()
     except WitnessProblem as exc:
-        return [Finding("problem", f"{exc}; new heads are not witnessed (restore the key from a backup, or make it readable by its owner)")]
+        return [Finding("problem", _("{problem}; new heads are not witnessed (restore the key from a backup, or make it readable by its owner)").format(problem=exc))]
     found = []
     mode = stat.S_IMODE(key.stat().st_mode)
     if mode & 0o077:
-        found.append(Finding("problem", f"{shown(key)} can be read by others than its owner (mode {mode:04o}), who could sign a witness "
-                                        f"of their own; run: chmod 600 {_quoted(key)}"))
+        found.append(Finding("problem", _("{key} can be read by others than its owner (mode {mode:04o}), who could sign a witness "
+                                          "of their own; run: chmod 600 {quoted}").format(key=shown(key), mode=mode, quoted=_quoted(key))))
     try:
         public = witness.public
     except LogAltered as exc:
         return [*found, Finding("problem", str(exc))]
     if signer.public_key() != public:
-        found.append(Finding("problem", f"{shown(key.name)} does not match {shown(witness.pub_path.name)}: "
-                                        "what it signs will not verify"))
+        found.append(Finding("problem", _("{key} does not match {pub}: what it signs will not verify").format(
+            key=shown(key.name), pub=shown(witness.pub_path.name))))
     if not found:
-        found.append(Finding("ok", f"{shown(key.name)} readable by its owner only ({shown(witness.key_owner())}), who signs the witness"))
+        found.append(Finding("ok", _("{key} readable by its owner only ({owner}), who signs the witness").format(
+            key=shown(key.name), owner=shown(witness.key_owner()))))
     return found
 
 
@@ -121,19 +137,19 @@ def _witness_file(witness) -> list[Finding]:
     if not os.path.lexists(path):
         return []  # the coverage check says whether that matters
     if not path.is_file():
-        return [Finding("problem", f"{shown(path)} is not a file; move it away so the next write can witness")]
+        return [Finding("problem", _("{file} is not a file; move it away so the next write can witness").format(file=shown(path)))]
     found = []
     if not witness.key_belongs_elsewhere() and not os.access(path, os.W_OK):
-        found.append(Finding("problem", f"{shown(path)} cannot be written by this account (read-only, immutable or on a "
-                                        "read-only file system): new heads are not witnessed"))
+        found.append(Finding("problem", _("{file} cannot be written by this account (read-only, immutable or on a "
+                                          "read-only file system): new heads are not witnessed").format(file=shown(path))))
     try:
         for entry in witness.entries():
             if isinstance(entry, Torn):
                 found.append(Finding("warning", str(entry)))
     except LogAltered as exc:
-        found.append(Finding("problem", f"{exc}; run: warroom verify"))
+        found.append(Finding("problem", _("{problem}; run: warroom verify").format(problem=exc)))
     except OSError as exc:
-        found.append(Finding("problem", f"{shown(path)} cannot be read ({exc.strerror})"))
+        found.append(Finding("problem", _("{file} cannot be read ({error})").format(file=shown(path), error=exc.strerror)))
     return found
 
 
@@ -146,10 +162,10 @@ def _files(home: Home) -> tuple[Config | None, list[Finding]]:
     try:
         config = library.config(home)
     except InvalidFile:
-        return None, [*found, Finding("warning", "the time zone, retention and suppliers were not checked: warroom.toml must be valid first")]
+        return None, [*found, Finding("warning", _("the time zone, retention and suppliers were not checked: warroom.toml must be valid first"))]
     if not found:
         count = len(ok) - 1  # the first is warroom.toml
-        found.append(Finding("ok", f"warroom.toml and {count} playbook{'' if count == 1 else 's'} are valid"))
+        found.append(Finding("ok", ngettext("warroom.toml and {n} playbook are valid", "warroom.toml and {n} playbooks are valid", count).format(n=count)))
     return config, found
 
 
@@ -158,7 +174,7 @@ def _database(home: Home, witness, now: datetime, config: Config | None) -> list
     try:
         store = home.open_store()
     except WarroomError as exc:
-        return [Finding("problem", f"the database cannot be opened: {exc}")]
+        return [Finding("problem", _("the database cannot be opened: {error}").format(error=exc))]
     try:
         head = store.newest_head()
         found = _coverage(home, witness, head, now)
@@ -174,28 +190,30 @@ def _database(home: Home, witness, now: datetime, config: Config | None) -> list
 def _coverage(home: Home, witness, head: tuple[int, str, str] | None, now: datetime) -> list[Finding]:
     """Whether the newest event is witnessed; a witnessed head covers every event before it."""
     if not home.own_database:
-        return [Finding("ok", "--db: another database than the home's own; the witness is not compared")]
+        return [Finding("ok", _("--db: another database than the home's own; the witness is not compared"))]
     if head is None:
-        return [Finding("ok", "the log is empty: nothing to witness yet")]
+        return [Finding("ok", _("the log is empty: nothing to witness yet"))]
     try:
         newest = max((e.seq for e in witness.entries() if not isinstance(e, Torn)), default=0)
     except (LogAltered, OSError):
         newest = 0
-    seq, _, at = head
+    seq, at = head[0], head[2]
     if newest >= seq:
-        return [Finding("ok", f"the newest event, seq {seq}, is witnessed")]
+        return [Finding("ok", _("the newest event, seq {seq}, is witnessed").format(seq=seq))]
     if not os.path.lexists(witness.path):
-        return [Finding("problem", f"{shown(witness.path)} is missing, but the log holds events up to seq {seq}: verify fails until it is "
-                                   "back; restore it from a backup (the next write starts a new one, witnessing only what follows)")]
+        return [Finding("problem", _("{file} is missing, but the log holds events up to seq {seq}: verify fails until it is "
+                                     "back; restore it from a backup (the next write starts a new one, witnessing only what follows)").format(
+            file=shown(witness.path), seq=seq))]
     waiting = now - parse_iso(at)
-    events = f"seq {newest + 1} to {seq}" if newest + 1 < seq else f"seq {seq}"
+    events = _("seq {first} to {last}").format(first=newest + 1, last=seq) if newest + 1 < seq else _("seq {seq}").format(seq=seq)
     if witness.key_belongs_elsewhere():
         if waiting <= WITNESS_GRACE:
-            return [Finding("ok", f"{events} not witnessed yet: the monitor running as {shown(witness.key_owner())} witnesses within a second")]
-        return [Finding("problem", f"{events} not witnessed for {int(waiting.total_seconds())} s: is the monitor running as "
-                                   f"{shown(witness.key_owner())}? (start it: warroom monitor)")]
-    return [Finding("problem", f"{events} recorded but not witnessed: fix the above, and the next write (or a running monitor) "
-                               "witnesses the head, which covers every event before it")]
+            return [Finding("ok", _("{events} not witnessed yet: the monitor running as {owner} witnesses within a second").format(
+                events=events, owner=shown(witness.key_owner())))]
+        return [Finding("problem", _("{events} not witnessed for {seconds} s: is the monitor running as {owner}? (start it: warroom monitor)").format(
+            events=events, seconds=int(waiting.total_seconds()), owner=shown(witness.key_owner())))]
+    return [Finding("problem", _("{events} recorded but not witnessed: fix the above, and the next write (or a running monitor) "
+                                 "witnesses the head, which covers every event before it").format(events=events))]
 
 
 def _ago(delta: timedelta) -> str:
@@ -209,24 +227,25 @@ def _lease(session: Session, now: datetime) -> list[Finding]:
 
     held = lease.current(session)
     waiting = len(escalation.pending(session))
-    consequence = (f"{waiting} deadline{'' if waiting == 1 else 's'} of open incidents wait for it" if waiting
-                   else "supplier states are not watched")
-    start = "start one: warroom monitor (on a server: systemctl start warroom-monitor)"
+    consequence = (ngettext("{n} deadline of open incidents waits for it", "{n} deadlines of open incidents wait for it", waiting).format(n=waiting)
+                   if waiting else _("supplier states are not watched"))
+    start = _("start one: warroom monitor (on a server: systemctl start warroom-monitor)")
     level: Literal["warning", "problem"] = "problem" if waiting else "warning"
     if held is None:
-        return [Finding(level, f"no monitor has run on this home yet: {consequence}; {start}")]
+        return [Finding(level, _("no monitor has run on this home yet: {consequence}; {start}").format(consequence=consequence, start=start))]
     holder = shown(held.holder)
     if held.expires_at <= now:
-        return [Finding(level, f"no monitor is running (the last, {holder}, was last seen {_ago(now - held.renewed_at)} ago): {consequence}; {start}")]
+        return [Finding(level, _("no monitor is running (the last, {holder}, was last seen {span} ago): {consequence}; {start}").format(
+            holder=holder, span=_ago(now - held.renewed_at), consequence=consequence, start=start))]
     if _holder_gone(held.holder):
-        return [Finding("problem", f"the lease is held by {holder}, but that process no longer runs on this host: it died without handing "
-                                   f"the lease back; a monitor takes over when it expires in {_ago(held.expires_at - now)}")]
-    return [Finding("ok", f"monitor {holder} holds the lease (renewed {_ago(now - held.renewed_at)} ago)")]
+        return [Finding("problem", _("the lease is held by {holder}, but that process no longer runs on this host: it died without handing "
+                                     "the lease back; a monitor takes over when it expires in {span}").format(holder=holder, span=_ago(held.expires_at - now)))]
+    return [Finding("ok", _("monitor {holder} holds the lease (renewed {span} ago)").format(holder=holder, span=_ago(now - held.renewed_at)))]
 
 
 def _holder_gone(holder: str) -> bool:
     """A holder is `host:pid`: on this host, whether that process has ended. Elsewhere: not ours to tell."""
-    host, _, pid = holder.rpartition(":")
+    host, _colon, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:
@@ -244,15 +263,16 @@ def _clock(head: tuple[int, str, str] | None, now: datetime, config: Config | No
     would go backwards."""
     zone = ZoneInfo(config.settings.timezone) if config else UTC
     if head is None:
-        return [Finding("ok", f"this host's clock says {now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}; the log is empty, nothing to compare")]
-    seq, _, at = head
+        return [Finding("ok", _("this host's clock says {now}; the log is empty, nothing to compare").format(
+            now=date_time(now.astimezone(zone), seconds=True, zone_name=True)))]
+    seq, at = head[0], head[2]
     recorded = parse_iso(at)
     ahead = recorded - now
     if ahead > CLOCK_SLACK:
-        return [Finding("problem", f"the newest event (seq {seq}) was recorded at {recorded.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}, "
-                                   f"{_ago(ahead)} ahead of this host's clock: the clock moved back, or the writer's clock runs ahead; "
-                                   "set the time right (timedatectl, NTP) before recording more")]
-    return [Finding("ok", f"this host's clock is not behind the log (the newest event, seq {seq}, was recorded {_ago(-ahead)} ago)")]
+        return [Finding("problem", _("the newest event (seq {seq}) was recorded at {at}, {span} ahead of this host's clock: the clock moved back, "
+                                     "or the writer's clock runs ahead; set the time right (timedatectl, NTP) before recording more").format(
+            seq=seq, at=date_time(recorded.astimezone(zone), seconds=True, zone_name=True), span=_ago(ahead)))]
+    return [Finding("ok", _("this host's clock is not behind the log (the newest event, seq {seq}, was recorded {span} ago)").format(seq=seq, span=_ago(-ahead)))]
 
 
 def _retention(session: Session, now: datetime, config: Config | None) -> list[Finding]:
@@ -266,15 +286,17 @@ def _retention(session: Session, now: datetime, config: Config | None) -> list[F
     if config is None:
         return []
     history = config.settings.history
-    kept = f"kept for {durations.format(history)} ([settings] history), older ones pruned hourly by the leading monitor; events are never pruned"
+    kept = _("kept for {span} ([settings] history), older ones pruned hourly by the leading monitor; events are never pruned").format(
+        span=durations.format(history))
     if not count:
-        return [Finding("ok", f"no latency samples yet; {kept}")]
+        return [Finding("ok", _("no latency samples yet; {kept}").format(kept=kept))]
     oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
     zone = ZoneInfo(config.settings.timezone)
-    said = f"{count:,} latency sample{'' if count == 1 else 's'}, the oldest from {oldest.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+    said = ngettext("{n} latency sample, the oldest from {at}", "{n} latency samples, the oldest from {at}", count).format(
+        n=number(count), at=date_time(oldest.astimezone(zone), zone_name=True))
     if now - oldest > history + PRUNE_SLACK:
-        return [Finding("warning", f"{said}, older than [settings] history = {durations.format(history)}: pruning has not run "
-                                   "(the leading monitor prunes hourly: is one running?)")]
+        return [Finding("warning", _("{samples}, older than [settings] history = {span}: pruning has not run "
+                                     "(the leading monitor prunes hourly: is one running?)").format(samples=said, span=durations.format(history)))]
     return [Finding("ok", f"{said}; {kept}")]
 
 
@@ -282,14 +304,16 @@ def _timezone(config: Config, now: datetime) -> list[Finding]:
     zone = config.settings.timezone
     local = now.astimezone(ZoneInfo(zone))
     offset = local.strftime("%z")
-    return [Finding("ok", f"times are shown in {shown(zone)} (now {local:%H:%M %Z}, UTC{offset[:3]}:{offset[3:]}); they are stored in UTC")]
+    return [Finding("ok", _("times are shown in {zone} (now {now}, UTC{offset}); they are stored in UTC").format(
+        zone=shown(zone), now=f"{local:%H:%M %Z}", offset=f"{offset[:3]}:{offset[3:]}"))]
 
 
 def _reviews_ahead(config: Config, now: datetime) -> list[Finding]:
     """An exit plan reviewed after today (a typo, or this host's clock behind): the risk view does not count it."""
     today = clock.today(now, config.settings.timezone)
-    return [Finding("warning", f"{shown(s.id)}: exit plan review dated {s.sourcing.exit_plan.reviewed}, after today ({today}): "
-                               "the risk view does not count it (is the date, or this host's clock, wrong?)")
+    return [Finding("warning", _("{supplier}: exit plan review dated {reviewed}, after today ({today}): "
+                                 "the risk view does not count it (is the date, or this host's clock, wrong?)").format(
+        supplier=shown(s.id), reviewed=s.sourcing.exit_plan.reviewed, today=today))
             for s in config.suppliers
             if s.sourcing.exit_plan is not None and risk.review_ahead(s.sourcing.exit_plan.reviewed, today)]
 
@@ -300,26 +324,26 @@ def _disk(home: Home) -> list[Finding]:
     try:
         info = os.statvfs(home.root)
     except OSError as exc:
-        return [Finding("problem", f"the free space of {shown(home.root)} cannot be read ({exc.strerror})")]
+        return [Finding("problem", _("the free space of {home} cannot be read ({error})").format(home=shown(home.root), error=exc.strerror))]
     free = info.f_bavail * info.f_frsize
     total = info.f_blocks * info.f_frsize or 1
-    said = f"{_bytes(free)} free on the home's file system ({free * 100 // total} % of it)"
+    said = _("{free} free on the home's file system ({percent} % of it)").format(free=_bytes(free), percent=free * 100 // total)
     if info.f_files and info.f_favail < INODES_PROBLEM:
-        return [Finding("problem", f"only {info.f_favail:,} free inodes on the home's file system: creating a file (the "
-                                   "database's journal, a backup) will soon fail; delete files you do not need there")]
+        return [Finding("problem", _("only {n} free inodes on the home's file system: creating a file (the "
+                                     "database's journal, a backup) will soon fail; delete files you do not need there").format(n=number(info.f_favail)))]
     if free < DISK_PROBLEM:
-        return [Finding("problem", f"only {said}: writes will soon fail with a full disk; free space, or move the home "
-                                   "to a larger file system")]
+        return [Finding("problem", _("only {free}: writes will soon fail with a full disk; free space, or move the home "
+                                     "to a larger file system").format(free=said))]
     if free < DISK_WARNING:
-        return [Finding("warning", f"only {said}: free space before it runs out (writes fail on a full disk)")]
+        return [Finding("warning", _("only {free}: free space before it runs out (writes fail on a full disk)").format(free=said))]
     return [Finding("ok", said)]
 
 
 def _bytes(count: int) -> str:
     for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if count >= size:
-            return f"{count / size:,.1f} {unit}"
-    return f"{count} bytes"
+            return f"{number(count / size, decimals=1)} {unit}"
+    return _("{n} bytes").format(n=count)
 
 
 async def _reachable(config: Config) -> list[Finding]:
@@ -347,15 +371,16 @@ async def _reachable(config: Config) -> list[Finding]:
             unusable += [f"{shown(supplier.id)}: {shown(r.detail)}" for r in outcome if r.cause == "config"]
             if outcome and not any(_answered(r) for r in outcome):
                 silent.append(f"{shown(supplier.id)} ({shown(outcome[0].detail)})")
-        found += [Finding("problem", f"a check of {u}; fix it in warroom.toml") for u in unusable]
+        found += [Finding("problem", _("a check of {check}; fix it in warroom.toml").format(check=u)) for u in unusable]
         checked = sum(1 for s in config.suppliers if s.checks)
         if not silent:
-            found.append(Finding("ok", f"all {checked} suppliers with checks answered a quick check"))
+            found.append(Finding("ok", _("all {n} suppliers with checks answered a quick check").format(n=checked)))
         else:
-            hint = ("; none answered: check this host's network, DNS and HTTP(S)_PROXY, and the URLs in warroom.toml"
-                    if len(silent) == checked else "; they may be down (warroom status), or their URLs wrong")
-            named = ", ".join(silent[:NAMED]) + (f" and {len(silent) - NAMED} more" if len(silent) > NAMED else "")
-            found.append(Finding("warning", f"{len(silent)} of {checked} suppliers did not answer a quick check: {named}{hint}"))
+            named = ", ".join(silent[:NAMED]) + (_(" and {n} more").format(n=len(silent) - NAMED) if len(silent) > NAMED else "")
+            said = (_("{silent} of {checked} suppliers did not answer a quick check: {named}; none answered: check this host's network, "
+                      "DNS and HTTP(S)_PROXY, and the URLs in warroom.toml") if len(silent) == checked
+                    else _("{silent} of {checked} suppliers did not answer a quick check: {named}; they may be down (warroom status), or their URLs wrong"))
+            found.append(Finding("warning", said.format(silent=len(silent), checked=checked, named=named)))
     if config.settings.simulator:
         found.append(await _simulator(config.settings.simulator))
     return found
@@ -374,8 +399,8 @@ async def _simulator(base: str) -> Finding:
         async with httpx.AsyncClient(timeout=QUICK_TIMEOUT.total_seconds(), trust_env=False) as client:
             response = await client.get(url)
     except (httpx.HTTPError, OSError) as exc:
-        return Finding("warning", f"the simulator at {shown(base)} does not answer ({shown(type(exc).__name__)}): drill faults cannot "
-                                  "be injected; start it: warroom simulate (or warroom demo)")
+        return Finding("warning", _("the simulator at {url} does not answer ({error}): drill faults cannot "
+                                    "be injected; start it: warroom simulate (or warroom demo)").format(url=shown(base), error=shown(type(exc).__name__)))
     if response.status_code != 200:
-        return Finding("warning", f"{shown(url)} answered HTTP {response.status_code}: is that warroom simulate?")
-    return Finding("ok", f"the simulator at {shown(base)} answers")
+        return Finding("warning", _("{url} answered HTTP {status}: is that warroom simulate?").format(url=shown(url), status=response.status_code))
+    return Finding("ok", _("the simulator at {url} answers").format(url=shown(base)))

@@ -31,9 +31,11 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from warroom import text
+from warroom import words as shown_words
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
+from warroom.i18n import N_, _
 from warroom.playbooks.schema import Inject
 from warroom.services import drillmarks, lease, owed, views
 from warroom.services.actors import Actor
@@ -54,6 +56,10 @@ def due_key(incident_id: int, n: int) -> str:
     return f"inject-due:{incident_id}:{n}"
 
 
+# What a refusal says the facilitator wanted to do with a scripted inject (one whole phrase each).
+_INJECT_DOING = {"fire": N_("fire an inject"), "hold": N_("hold an inject"), "skip": N_("skip an inject")}
+
+
 def hold_key(incident_id: int, n: int) -> str:
     return f"inject-hold:{incident_id}:{n}"
 
@@ -69,16 +75,19 @@ def is_facilitator(actor: Actor, incident: Incident) -> bool:
 
 def require_facilitator(actor: Actor, incident: Incident, doing: str) -> None:
     if not is_facilitator(actor, incident):
-        article = "an" if actor.role[:1] in "aeiou" else "a"  # an observer, a coordinator
-        raise BadInput(f"only the drill's facilitator can {doing}: {actor.user} is {article} {actor.role} "
-                       f"(the facilitator is whoever started drill #{incident.id}, {incident.opened_by}, or a facilitator in [people])")
+        # TRANSLATORS: {doing} is a phrase like "fire an inject"; {role} is the role word of warroom.toml, as written there.
+        said = (_("only the drill's facilitator can {doing}: {user} is an {role} (the facilitator is whoever started drill #{id}, {opener}, or a facilitator in [people])")
+                if actor.role[:1] in "aeiou" else  # an observer, a coordinator
+                _("only the drill's facilitator can {doing}: {user} is a {role} (the facilitator is whoever started drill #{id}, {opener}, or a facilitator in [people])"))
+        raise BadInput(said.format(doing=doing, user=actor.user, role=actor.role, id=incident.id, opener=incident.opened_by))
 
 
 def require_drill(incident: Incident, doing: str) -> None:
     if incident.mode != "drill":
-        raise BadInput(f"cannot {doing}: incident #{incident.id} is live, not a drill (injects are for drills only)")
+        raise BadInput(_("cannot {doing}: incident #{id} is live, not a drill (injects are for drills only)").format(doing=doing, id=incident.id))
     if incident.status not in owed.LIVE:
-        raise BadInput(f"cannot {doing}: drill #{incident.id} is {incident.status}")
+        raise BadInput(_("cannot {doing}: drill #{id} is {status}").format(
+            doing=doing, id=incident.id, status=shown_words.shown(incident.status, shown_words.INCIDENT_STATUS)))
 
 
 def parse_fault(spec: str, config: Config) -> tuple[str, str]:
@@ -86,13 +95,14 @@ def parse_fault(spec: str, config: Config) -> tuple[str, str]:
     supplier, sep, mode = spec.partition("=")
     supplier, mode = supplier.strip(), mode.strip()
     if not sep or not supplier or not mode:
-        raise BadInput(f"--fault {text.line(spec, 60)!r}: write SUPPLIER=MODE, like nlcloud=down")
+        raise BadInput(_("--fault {spec!r}: write SUPPLIER=MODE, like nlcloud=down").format(spec=text.line(spec, 60)))
     known = [s.id for s in config.suppliers]
     if supplier not in known:
-        shown = ", ".join(known[:12]) + (f", … ({len(known)} in all)" if len(known) > 12 else "")
-        raise BadInput(f"--fault: no supplier {text.line(supplier, 60)!r} in warroom.toml (suppliers: {shown or 'none'})")
+        shown = ", ".join(known[:12]) + (_(", … ({n} in all)").format(n=len(known)) if len(known) > 12 else "")
+        raise BadInput(_("--fault: no supplier {supplier!r} in warroom.toml (suppliers: {known})").format(
+            supplier=text.line(supplier, 60), known=shown or _("none")))
     if mode not in words(SimulatorMode):
-        raise BadInput(f"--fault: {text.line(mode, 40)!r} is not a simulator mode ({', '.join(words(SimulatorMode))})")
+        raise BadInput(_("--fault: {mode!r} is not a simulator mode ({modes})").format(mode=text.line(mode, 40), modes=", ".join(words(SimulatorMode))))
     return supplier, mode
 
 
@@ -215,16 +225,16 @@ def record_failed(session: Session, plan: Plan, inject: dict, *, error: str, now
 def adhoc(session: Session, *, incident_id: int, message: str | None, fault: str | None, config: Config, actor: Actor) -> Plan:
     """Check an ad-hoc inject before anything is done: a drill that is running, a facilitator, a
     known supplier and mode. The plan to deliver."""
-    actor.require("fire an inject")
+    actor.require(_("fire an inject"))
     incident = get(session, incident_id)
-    require_drill(incident, "fire an inject")
-    require_facilitator(actor, incident, "fire an inject")
+    require_drill(incident, _("fire an inject"))
+    require_facilitator(actor, incident, _("fire an inject"))
     message = (message or "").strip()
     if not message and not fault:
-        raise BadInput("an inject needs --message TEXT or --fault SUPPLIER=MODE (or both)")
+        raise BadInput(_("an inject needs --message TEXT or --fault SUPPLIER=MODE (or both)"))
     from warroom.services import limits
 
-    limits.check_text(message, "the message")
+    limits.check_text(message, _("the message"))
     parsed = parse_fault(fault, config) if fault else None
     if parsed:
         from warroom.services import simulator
@@ -235,23 +245,28 @@ def adhoc(session: Session, *, incident_id: int, message: str | None, fault: str
 
 def choose(session: Session, *, incident_id: int, n: int, actor: Actor, doing: str) -> tuple[Incident, Inject]:
     """Scripted inject n of a running drill, for its facilitator; BadInput otherwise."""
-    actor.require(f"{doing} an inject")
+    said = _(_INJECT_DOING.get(doing, N_("fire an inject")))
+    actor.require(said)
     incident = get(session, incident_id)
-    require_drill(incident, f"{doing} an inject")
-    require_facilitator(actor, incident, f"{doing} an inject")
+    require_drill(incident, said)
+    require_facilitator(actor, incident, said)
     injects = snapshot(incident).drill.injects
     if not 1 <= n <= len(injects):
-        raise BadInput(f"drill #{incident_id} has no inject {n} (injects 1 to {len(injects)})" if injects else f"drill #{incident_id} has no scripted injects")
+        raise BadInput(_("drill #{id} has no inject {n} (injects 1 to {count})").format(id=incident_id, n=n, count=len(injects)) if injects
+                       else _("drill #{id} has no scripted injects").format(id=incident_id))
     done = _keys(session, incident_id).get(due_key(incident_id, n))
     if done is not None:
-        raise BadInput(f"inject {n} was already {'skipped' if done.kind == 'drill.skipped' else 'fired'} ({done.summary[:80]}); nothing was recorded")
+        # The summary is the log's own (stored English): quoted as recorded.
+        said = (_("inject {n} was already skipped ({summary}); nothing was recorded") if done.kind == "drill.skipped"
+                else _("inject {n} was already fired ({summary}); nothing was recorded"))
+        raise BadInput(said.format(n=n, summary=done.summary[:80]))
     return incident, injects[n - 1]
 
 
 def hold(session: Session, *, incident_id: int, n: int, now: datetime, actor: Actor) -> dict:
-    incident, _ = choose(session, incident_id=incident_id, n=n, actor=actor, doing="hold")
+    incident, _inject = choose(session, incident_id=incident_id, n=n, actor=actor, doing="hold")
     if hold_key(incident_id, n) in _keys(session, incident_id):
-        raise BadInput(f"inject {n} is already held; fire it (drill fire) or skip it (drill skip)")
+        raise BadInput(_("inject {n} is already held; fire it (drill fire) or skip it (drill skip)").format(n=n))
     # The summary names no content: players read the timeline, and a held inject may still come.
     return eventlog.append(session, at=now, kind="drill.held", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/inject:{n}", summary=f"[DRILL] facilitator {actor.name} held a scripted inject",
@@ -259,7 +274,7 @@ def hold(session: Session, *, incident_id: int, n: int, now: datetime, actor: Ac
 
 
 def skip(session: Session, *, incident_id: int, n: int, now: datetime, actor: Actor) -> dict:
-    incident, _ = choose(session, incident_id=incident_id, n=n, actor=actor, doing="skip")
+    incident, _inject = choose(session, incident_id=incident_id, n=n, actor=actor, doing="skip")
     return eventlog.append(session, at=now, kind="drill.skipped", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/inject:{n}", summary=f"[DRILL] facilitator {actor.name} skipped a scripted inject",
                            data={"inject": n}, key=due_key(incident_id, n))
@@ -387,8 +402,8 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
     facilitator only (players must not read what is coming)."""
     incident = get(session, incident_id)
     if incident.mode != "drill":
-        raise BadInput(f"incident #{incident_id} is live, not a drill: it has no MSEL")
-    require_facilitator(actor, incident, "read the MSEL")
+        raise BadInput(_("incident #{id} is live, not a drill: it has no MSEL").format(id=incident_id))
+    require_facilitator(actor, incident, _("read the MSEL"))
     keys = _keys(session, incident_id)
     errors = drillmarks.inject_errors((e.seq, e.kind, json.loads(e.data)) for e in session.exec(
         select(Event).where(Event.incident_id == incident_id, col(Event.kind).in_(("drill.inject", drillmarks.INJECT_FAILED)))).all())

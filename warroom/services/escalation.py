@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from warroom.clock import iso, local
 from warroom.config import Config, notified
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.services import drills, lease, outbox, owed, reporting
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, require_open, snapshot, span
@@ -139,21 +140,23 @@ def _question(incident: Incident, decision_id: str) -> str:
 
 def acknowledge(session: Session, *, incident_id: int, level: int, now: datetime, actor: Actor, zone: str = "UTC") -> Escalation:
     """`zone`: the war-room's, in which a refusal says when the level is due."""
-    actor.require("acknowledge an escalation")
+    actor.require(_("acknowledge an escalation"))
     incident = get(session, incident_id)
-    require_open(incident, "acknowledge an escalation")
+    require_open(incident, _("acknowledge an escalation"))
     row = session.get(Escalation, (incident_id, level))
     if row is None:
         count = len(session.exec(select(Escalation.level).where(Escalation.incident_id == incident_id)).all())
-        raise BadInput(f"incident #{incident_id} has no escalation level {level} (levels 1 to {count})" if count else f"incident #{incident_id} has no escalation ladder")
+        raise BadInput(_("incident #{id} has no escalation level {level} (levels 1 to {count})").format(id=incident_id, level=level, count=count) if count
+                       else _("incident #{id} has no escalation ladder").format(id=incident_id))
     if row.acked_at:
-        raise BadInput(f"level {level} was already acknowledged by {row.acked_by}; nothing was recorded")
+        raise BadInput(_("level {level} was already acknowledged by {who}; nothing was recorded").format(level=level, who=row.acked_by))
     if row.cancelled:
-        raise BadInput(f"level {level} was cancelled when the incident was resolved")
+        raise BadInput(_("level {level} was cancelled when the incident was resolved").format(level=level))
     if not row.fired_at:
         at = local(row.due_at, zone, "%H:%M %Z")
-        when = f"due {at}, in {span(row.due_at - now)}" if row.due_at > now else f"due {at}, {span(now - row.due_at)} ago; is a monitor running?"
-        raise BadInput(f"level {level} has not fired yet ({when})")
+        said = (_("level {level} has not fired yet (due {at}, in {span})") if row.due_at > now
+                else _("level {level} has not fired yet (due {at}, {span} ago; is a monitor running?)"))
+        raise BadInput(said.format(level=level, at=at, span=span(abs(row.due_at - now))))
     row.acked_at, row.acked_by = now, actor.user
     session.add(row)
     eventlog.append(session, at=now, kind="escalation.acknowledged", actor=actor.user, origin=actor.origin, incident_id=incident.id,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from warroom.clock import iso
 from warroom.config import Config
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.services import limits, views
 from warroom.services.actors import Actor
 from warroom.services.incidents import get, require_open, snapshot, span
@@ -28,29 +29,32 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
              decision: str | None = None) -> FallbackActivation:
     """Switch to a fallback. `decision`: the playbook's expected decision this activation answers;
     its reason is then logged as that decision, which closes it (as `log --decision` does)."""
-    actor.require("activate a fallback")
-    limits.check_text(reason, "the reason")
+    actor.require(_("activate a fallback"))
+    limits.check_text(reason, _("the reason"))
     incident = get(session, incident_id)
-    require_open(incident, "activate a fallback")
+    require_open(incident, _("activate a fallback"))
     register = config.fallbacks()
     if fallback_id not in register:
-        raise BadInput(f"unknown fallback {fallback_id!r} (the register has: {', '.join(register) or 'none'})")
+        raise BadInput(_("unknown fallback {fallback!r} (the register has: {known})").format(fallback=fallback_id, known=", ".join(register) or _("none")))
     allowed = snapshot(incident).fallbacks
     if fallback_id not in allowed:
-        raise BadInput(f"playbook {incident.playbook_id} does not list fallback {fallback_id!r} (it may use: {', '.join(allowed) or 'none'})")
+        raise BadInput(_("playbook {playbook} does not list fallback {fallback!r} (it may use: {allowed})").format(
+            playbook=incident.playbook_id, fallback=fallback_id, allowed=", ".join(allowed) or _("none")))
     supplier, fallback = register[fallback_id]
     reason = (reason or "").strip()
     if fallback.needs_decision and not reason:
-        raise BadInput(f"fallback {fallback_id} needs a decision: give the reason with --reason; nothing was recorded")
+        raise BadInput(_("fallback {fallback} needs a decision: give the reason with --reason; nothing was recorded").format(fallback=fallback_id))
     if decision is not None:
         expected = [d.id for d in snapshot(incident).decisions]
         if decision not in expected:
-            raise BadInput(f"--decision {decision!r} is not an expected decision of this incident (expected: {', '.join(expected) or 'none'})")
+            raise BadInput(_("--decision {decision!r} is not an expected decision of this incident (expected: {expected})").format(
+                decision=decision, expected=", ".join(expected) or _("none")))
         if not reason:
-            raise BadInput(f"--decision {decision}: give the decision's reason with --reason; nothing was recorded")
+            raise BadInput(_("--decision {decision}: give the decision's reason with --reason; nothing was recorded").format(decision=decision))
     current = _active(session, fallback_id)
     if current is not None:
-        raise BadInput(f"fallback {fallback_id} is already active, for {span(now - current.activated_at)} (incident #{current.incident_id})")
+        raise BadInput(_("fallback {fallback} is already active, for {span} (incident #{id})").format(
+            fallback=fallback_id, span=span(now - current.activated_at), id=current.incident_id))
     activation = FallbackActivation(fallback_id=fallback_id, supplier_id=supplier.id, incident_id=incident_id, mode=incident.mode,
                                     reason=reason, activated_at=now, activated_by=actor.user)
     session.add(activation)
@@ -76,16 +80,16 @@ def activate(session: Session, *, incident_id: int, fallback_id: str, reason: st
 
 
 def deactivate(session: Session, *, incident_id: int, fallback_id: str, reason: str | None, result: str | None, now: datetime, actor: Actor) -> FallbackActivation:
-    actor.require("stand down a fallback")
-    limits.check_text(reason, "the reason")
+    actor.require(_("stand down a fallback"))
+    limits.check_text(reason, _("the reason"))
     incident = get(session, incident_id)
-    require_open(incident, "stand down a fallback")
+    require_open(incident, _("stand down a fallback"))
     if result is not None and result not in words(FallbackResult):
-        raise BadInput(f"--result {result!r} is not one of {', '.join(words(FallbackResult))}")
+        raise BadInput(_("--result {result!r} is not one of {results}").format(result=result, results=", ".join(words(FallbackResult))))
     current = session.exec(select(FallbackActivation).where(FallbackActivation.fallback_id == fallback_id, FallbackActivation.incident_id == incident_id,
                                                             col(FallbackActivation.deactivated_at).is_(None))).first()
     if current is None:
-        raise BadInput(f"fallback {fallback_id} is not active in incident #{incident_id}")
+        raise BadInput(_("fallback {fallback} is not active in incident #{id}").format(fallback=fallback_id, id=incident_id))
     current.deactivated_at, current.deactivated_by, current.result = now, actor.user, result
     session.add(current)
     eventlog.append(session, at=now, kind="fallback.deactivated", actor=actor.user, origin=actor.origin, incident_id=incident.id,

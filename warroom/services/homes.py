@@ -9,6 +9,7 @@ from warroom import files
 from warroom import home as homes
 from warroom.clock import Clock
 from warroom.errors import WarroomError
+from warroom.i18n import _
 from warroom.store import eventlog
 
 
@@ -32,9 +33,10 @@ def create(root: Path, *, clock: Clock, actor: str, origin: dict[str, Any], grou
             store.dispose()
     except OSError as exc:
         homes.unmake(made)
-        where = f" ({files.name_of(exc.filename)})" if exc.filename else ""
-        raise WarroomError(f"cannot create the war-room home at {files.name_of(root)}: {exc.strerror or exc}{where}; "
-                           "nothing was left behind") from None
+        said = (_("cannot create the war-room home at {home}: {error} ({file}); nothing was left behind") if exc.filename
+                else _("cannot create the war-room home at {home}: {error}; nothing was left behind"))
+        raise WarroomError(said.format(home=files.name_of(root), error=exc.strerror or exc,
+                                       file=files.name_of(exc.filename) if exc.filename else "")) from None
     except BaseException:
         homes.unmake(made)
         raise

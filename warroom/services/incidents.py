@@ -15,10 +15,12 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from warroom import durations, text
+from warroom import words as shown_words
 from warroom.clock import iso, parse_iso
 from warroom.config import Config, notified
 from warroom.durations import span
 from warroom.errors import BadInput, LogAltered
+from warroom.i18n import N_, _
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, limits, ongoing, owed, views
 from warroom.services.actors import Actor
@@ -28,6 +30,8 @@ from warroom.vocabulary import Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
 _STAMPS = {"stabilised": "stabilised_at", "resolved": "resolved_at", "closed": "closed_at"}  # the rules: vocabulary.LIFECYCLE
+# What a refusal says the actor wanted to do with a step, per action (one whole phrase each: the words differ in Dutch).
+_STEP_DOING = {"start": N_("start a step"), "done": N_("done a step"), "skip": N_("skip a step")}
 
 
 def _event(session: Session, incident: Incident, actor: Actor, now: datetime, event_kind: str, summary: str, obj: str = "", **data: Any) -> dict:
@@ -57,7 +61,8 @@ def get(session: Session, incident_id: int) -> Incident:
 
 def require_open(incident: Incident, doing: str) -> None:
     if incident.status == "closed":
-        raise BadInput(f"cannot {doing}: incident #{incident.id} is closed")
+        # TRANSLATORS: {doing} is a phrase like "start an incident", translated on its own.
+        raise BadInput(_("cannot {doing}: incident #{id} is closed").format(doing=doing, id=incident.id))
 
 
 MAX_SPEED = 3600.0  # an hour's scenario in a second: faster than the monitor can fire anything
@@ -65,9 +70,9 @@ MAX_SPEED = 3600.0  # an hour's scenario in a second: faster than the monitor ca
 
 def check_speed(speed: float, mode: str) -> float:
     if speed != 1 and mode != "drill":
-        raise BadInput("--speed is for drills only: a live incident runs in real time (add --drill)")
+        raise BadInput(_("--speed is for drills only: a live incident runs in real time (add --drill)"))
     if not (isinstance(speed, (int, float)) and math.isfinite(speed) and 1 <= speed <= MAX_SPEED):
-        raise BadInput(f"--speed {text.line(speed, 40)}: a drill runs from 1 to {MAX_SPEED:g} times faster than its playbook")
+        raise BadInput(_("--speed {speed}: a drill runs from 1 to {most:g} times faster than its playbook").format(speed=text.line(speed, 40), most=MAX_SPEED))
     return float(speed)
 
 
@@ -77,7 +82,7 @@ def scaled(incident: Incident, delta: timedelta) -> timedelta:
 
 
 def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, actor: Actor, speed: float = 1.0) -> Incident:
-    actor.require("start an incident")
+    actor.require(_("start an incident"))
     speed = check_speed(speed, mode)
     incident = Incident(
         playbook_id=playbook.id, playbook_version=playbook.version, mode=mode, title=playbook.title, status="open", speed=speed,
@@ -104,20 +109,21 @@ def start(session: Session, *, playbook: Playbook, mode: str, now: datetime, act
 
 
 def step(session: Session, *, incident_id: int, step_id: str, action: str, note: str | None, now: datetime, actor: Actor) -> IncidentStep:
-    actor.require("change a step")
+    actor.require(_("change a step"))
     limits.check_text(note, "the note")
     incident = get(session, incident_id)
-    require_open(incident, f"{action} a step")
+    require_open(incident, _(_STEP_DOING[action]) if action in _STEP_DOING else _("change a step"))
     row = session.get(IncidentStep, (incident_id, step_id))
     if row is None:
         known = session.exec(select(IncidentStep.step_id).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
-        raise BadInput(f"incident #{incident_id} has no step {step_id!r} (steps: {', '.join(known)})")
+        raise BadInput(_("incident #{id} has no step {step!r} (steps: {steps})").format(id=incident_id, step=step_id, steps=", ".join(known)))
     if action not in words(StepAction):
-        raise BadInput(f"{action!r} is not a step action ({', '.join(words(StepAction))})")
+        raise BadInput(_("{action!r} is not a step action ({actions})").format(action=action, actions=", ".join(words(StepAction))))
     target = StepAction(action).status
     if row.status in ("done", "skipped") or row.status == target:
-        when = f"{span(now - row.changed_at)} ago" if row.changed_at else "earlier"
-        raise BadInput(f"step {step_id} is already {row.status} (by {row.changed_by}, {when}); nothing was recorded")
+        when = _("{span} ago").format(span=span(now - row.changed_at)) if row.changed_at else _("earlier")
+        raise BadInput(_("step {step} is already {status} (by {who}, {when}); nothing was recorded").format(
+            step=step_id, status=shown_words.shown(row.status, shown_words.STEP_STATUS), who=row.changed_by, when=when))
     row.status, row.changed_at, row.changed_by, row.note = target, now, actor.user, note or row.note
     session.add(row)
     late = ""
@@ -129,7 +135,7 @@ def step(session: Session, *, incident_id: int, step_id: str, action: str, note:
 
 
 def transition(session: Session, *, incident_id: int, to: str, now: datetime, actor: Actor, note: str | None = None) -> Incident:
-    actor.require(f"mark an incident {to}")
+    actor.require(_("mark an incident {status}").format(status=shown_words.shown(to, shown_words.INCIDENT_STATUS)))
     limits.check_text(note, "the note")
     if to not in _STAMPS:
         raise BadInput(transition_refusal("", to) or "")
@@ -137,12 +143,14 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
     stamp = _STAMPS[to]
     refusal = transition_refusal(incident.status, to)
     if refusal:
-        raise BadInput(f"cannot mark incident #{incident_id} {to}: {refusal}")
+        raise BadInput(_("cannot mark incident #{id} {status}: {refusal}").format(
+            id=incident_id, status=shown_words.shown(to, shown_words.INCIDENT_STATUS), refusal=refusal))
     if to == "closed":  # a closed incident cannot be changed, so nothing may be left switched on
         active = session.exec(select(FallbackActivation.fallback_id).where(
             FallbackActivation.incident_id == incident_id, col(FallbackActivation.deactivated_at).is_(None))).all()
         if active:
-            raise BadInput(f"cannot close incident #{incident_id}: fallback {', '.join(active)} is still active (stand it down first, saying how it went)")
+            raise BadInput(_("cannot close incident #{id}: fallback {fallbacks} is still active (stand it down first, saying how it went)").format(
+                id=incident_id, fallbacks=", ".join(active)))
     before = incident.status
     incident.status = to
     setattr(incident, stamp, now)
@@ -295,7 +303,7 @@ def _event_view(incident_id: int, record: dict[str, Any]) -> views.EventView:
         at = parse_iso(record["at"])
     except (TypeError, ValueError):
         # Its time is hashed: a row whose time is not the stored spelling was written by hand.
-        raise LogAltered(f"incident #{incident_id}: event #{record['seq']} has no readable time ({text.line(record['at'], 40)!r}): "
-                         "the log was altered (warroom verify)") from None
+        raise LogAltered(_("incident #{id}: event #{seq} has no readable time ({at!r}): the log was altered (warroom verify)").format(
+            id=incident_id, seq=record["seq"], at=text.line(record["at"], 40))) from None
     return views.EventView(seq=record["seq"], at=at, kind=record["kind"], actor=record["actor"], summary=record["summary"],
                            data=record["data"], prev_hash=record["prev_hash"], hash=record["hash"], origin=record.get("origin"))

@@ -13,9 +13,13 @@ from sqlalchemy.exc import DatabaseError
 
 from warroom.errors import DatabaseDamaged, LogAltered
 from warroom.home import Home
+from warroom.i18n import N_, _, ngettext, number
 from warroom.store import chain, eventlog, migrate, statecheck
 from warroom.store.engine import Store
 from warroom.witness import Entry, Lines, Torn, Witness
+
+INTEGRITY_OK = N_("database integrity ok")
+GUARDS_IN_PLACE = N_("append-only and state-table guards in place")
 
 
 @dataclass(frozen=True)
@@ -28,19 +32,20 @@ class Report:
     signed_by: Path | None = None  # verify --key: the public key the witness was checked against
     warnings: list[str] = field(default_factory=list)  # not tampering, but worth knowing (a torn last line)
     unchecked: tuple[str, ...] = ()  # what the events could not check in the state tables (older logs)
-    integrity: str = "database integrity ok"  # what the database's own check found (SQLite), or the guards in place (PostgreSQL)
+    integrity: str = INTEGRITY_OK  # what the database's own check found (SQLite), or the guards in place (PostgreSQL)
 
     def __str__(self) -> str:
-        lines = [f"event log verified: {self.events:,} event{'' if self.events == 1 else 's'}, hash chain intact, {self.integrity}"]
+        lines = [ngettext("event log verified: {n} event, hash chain intact, {integrity}", "event log verified: {n} events, hash chain intact, {integrity}",
+                          self.events).format(n=number(self.events), integrity=_(self.integrity))]
         if self.events:
-            lines.append(f"head: seq {self.head_seq} {self.head_hash}")
+            lines.append(_("head: seq {seq} {hash}").format(seq=self.head_seq, hash=self.head_hash))
         if self.witnessed_seq is not None:
-            by = f", signed by {self.signed_by}" if self.signed_by else ""
-            lines.append(f"witness: signed head at seq {self.witnessed_seq} matches{by}")
+            said = _("witness: signed head at seq {seq} matches, signed by {key}") if self.signed_by else _("witness: signed head at seq {seq} matches")
+            lines.append(said.format(seq=self.witnessed_seq, key=self.signed_by))
         if self.witness_ahead:
-            lines.append("note: the home has witnessed later events than this database holds (expected for a backup)")
-        lines.append("state tables match the events: incidents, steps, escalation ladders, fallback activations, supplier states")
-        lines += [f"not checked: {what}" for what in self.unchecked]
+            lines.append(_("note: the home has witnessed later events than this database holds (expected for a backup)"))
+        lines.append(_("state tables match the events: incidents, steps, escalation ladders, fallback activations, supplier states"))
+        lines += [_("not checked: {what}").format(what=what) for what in self.unchecked]
         return "\n".join(lines)
 
 
@@ -52,7 +57,7 @@ def verify_home(home: Home, key: Path | None = None, *, copy: bool = False) -> R
     try:
         store = home.open_store()
     except DatabaseDamaged as exc:
-        raise LogAltered(f"database damaged: {exc}") from None
+        raise LogAltered(_("database damaged: {problem}").format(problem=exc)) from None
     try:
         return verify(store, witness, own_database=home.own_database and not copy)
     finally:
@@ -67,7 +72,7 @@ def verify(store: Store, witness: Witness | None, *, own_database: bool) -> Repo
     report = _verify_log(store, witness, own_database=own_database, tables=tables)
     # Reported after the log and its witness: rows left behind by cut-off events are a truncation first.
     if tables.difference is not None:
-        raise LogAltered(f"state tables differ from the event log: {tables.difference}")
+        raise LogAltered(_("state tables differ from the event log: {difference}").format(difference=tables.difference))
     return replace(report, unchecked=tuple(tables.unchecked()))
 
 
@@ -92,7 +97,7 @@ def _verify_log(store: Store, witness: Witness | None, *, own_database: bool, ta
         if checked is not None:
             _require_integrity(checked)
     count, head_seq, head_hash, cached, streams, newest, held, torn = walked
-    integrity = "database integrity ok" if sqlite else "append-only and state-table guards in place"
+    integrity = INTEGRITY_OK if sqlite else GUARDS_IN_PLACE
     report = _verify_witness(witness, own_database, count, head_seq, head_hash, cached, streams, newest, held, torn)
     return replace(report, integrity=integrity)
 
@@ -104,7 +109,7 @@ def _integrity_problems(store: Store, checking: list) -> list[str]:
 
 
 def _damaged(exc: DatabaseError | DatabaseDamaged) -> LogAltered:
-    return LogAltered(f"database damaged: {exc.orig if isinstance(exc, DatabaseError) else exc}")
+    return LogAltered(_("database damaged: {problem}").format(problem=exc.orig if isinstance(exc, DatabaseError) else exc))
 
 
 def _require_integrity(checked: Future) -> None:
@@ -113,7 +118,7 @@ def _require_integrity(checked: Future) -> None:
     except (DatabaseError, DatabaseDamaged) as exc:
         raise _damaged(exc) from None
     if problems != ["ok"]:
-        raise LogAltered(f"database damaged: {'; '.join(problems[:3])}")
+        raise LogAltered(_("database damaged: {problem}").format(problem="; ".join(problems[:3])))
 
 
 def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
@@ -138,7 +143,7 @@ def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
             with closing(eventlog.stored(connection)) as events:  # its cursor closed here, whatever stops the walk
                 for item in chain.walk(events, streams):
                     if type(item) is chain.Break:
-                        raise LogAltered(f"event log altered at {item}")
+                        raise LogAltered(_("event log altered at {where}").format(where=item))
                     feed(item)
                     count += 1
             if count:
@@ -151,7 +156,7 @@ def _walk(store: Store, witness: Witness | None, tables: statecheck.TableCheck):
     except (RecursionError, MemoryError, TypeError, ValueError, UnicodeError) as exc:
         # A stored value no honest write makes (a BLOB for text, JSON nested beyond reason, a
         # time that is not one) stops the reading itself: that is an altered database too.
-        raise LogAltered(f"database altered: a stored value cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise LogAltered(_("database altered: a stored value cannot be read ({error})").format(error=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
     finally:
         if witnessed is not None:
             witnessed.close()
@@ -165,14 +170,12 @@ def _verify_witness(witness, own_database, count, head_seq, head_hash, cached, s
     warnings = [str(torn)] if torn else []
     if newest is None:
         if count and own_database:
-            raise LogAltered(f"{witness.path.name} is missing or empty, but the log holds {count} events: its head cannot be checked")
+            raise LogAltered(_("{file} is missing or empty, but the log holds {n} events: its head cannot be checked").format(file=witness.path.name, n=count))
         _compare_stream_heads(cached, streams)
         return Report(count, head_seq, head_hash, None, False, witness.given_key, warnings)
     if newest.seq > head_seq and own_database:
-        raise LogAltered(
-            f"event log truncated: seq {head_seq + 1} to {newest.seq} were witnessed "
-            f"(the last at {newest.at}) but are missing from the database"
-        )
+        raise LogAltered(_("event log truncated: seq {first} to {last} were witnessed (the last at {at}) but are missing from the database").format(
+            first=head_seq + 1, last=newest.seq, at=newest.at))
     _compare_stream_heads(cached, streams)  # after the witness: a cut-off log is a truncation first
     return Report(count, head_seq, head_hash, held.seq if held else None, newest.seq > head_seq, witness.given_key, warnings)
 
@@ -188,9 +191,11 @@ def _require_guards(connection) -> None:
     present = {row[0] for row in connection.execute(_GUARDS)}
     gone = [name for name in migrate.guard_triggers() if name not in present]
     if gone:
-        raise LogAltered(f"database altered: its guard trigger{'s' if len(gone) > 1 else ''} {', '.join(gone[:5])}"
-                         f"{' …' if len(gone) > 5 else ''} {'are' if len(gone) > 1 else 'is'} dropped or disabled "
-                         "(the log and state tables were left unguarded; restore the schema and check the log)")
+        names = ", ".join(gone[:5]) + (" …" if len(gone) > 5 else "")
+        raise LogAltered(ngettext("database altered: its guard trigger {names} is dropped or disabled "
+                                  "(the log and state tables were left unguarded; restore the schema and check the log)",
+                                  "database altered: its guard triggers {names} are dropped or disabled "
+                                  "(the log and state tables were left unguarded; restore the schema and check the log)", len(gone)).format(names=names))
 
 
 def _witnessed(witness: Witness | None, lines: Lines | None, connection, stored_head: int) -> tuple[Entry | None, Entry | None, Torn | None]:
@@ -231,8 +236,8 @@ def _compare_stream_heads(stored: dict[str, tuple[int, str]], derived: dict[str,
     next honest event would link to the wrong place and be blamed for it."""
     for stream in sorted(set(stored) | set(derived)):
         if stored.get(stream) != derived.get(stream):
-            raise LogAltered(f"the stream cache (table stream_head) differs from the events for {stream}: "
-                             f"stored {stored.get(stream)}, the events say {derived.get(stream)}")
+            raise LogAltered(_("the stream cache (table stream_head) differs from the events for {stream}: stored {stored}, the events say {derived}").format(
+                stream=stream, stored=stored.get(stream), derived=derived.get(stream)))
 
 
 _BATCH = 5000
@@ -246,5 +251,5 @@ def _compare_witnessed(witness: Witness, connection, entries: list[Entry]) -> No
     for entry in sorted(entries, key=lambda e: e.seq):
         if stored.get(entry.seq) != entry.hash:
             witness.check_signature(entry)  # a forged or altered witness line says so first
-            raise LogAltered(f"event log altered at seq {entry.seq}: its hash differs from the signed witness record "
-                             f"({witness.path.name}:{entry.line})")
+            raise LogAltered(_("event log altered at seq {seq}: its hash differs from the signed witness record ({file}:{line})").format(
+                seq=entry.seq, file=witness.path.name, line=entry.line))

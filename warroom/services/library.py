@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warroom import durations, tomlsource
+from warroom import words as shown_words
 from warroom.config import Config, load_config
 from warroom.errors import BadInput, InvalidFile, WarroomError
 from warroom.fields import slug_problem
 from warroom.files import folder_entries, name_of
 from warroom.home import PLAYBOOK_SCHEMA, Home
+from warroom.i18n import N_, _, ngettext
 from warroom.services import actors
 from warroom.text import block, line
 
@@ -34,7 +36,7 @@ def _home_files(home: Home) -> list[tuple[Path, str]]:
     try:
         names = folder_entries(home.playbooks_dir, "playbooks/", ".toml")
     except InvalidFile as exc:
-        raise InvalidFile([f"{exc.problems[0]}; no playbook can be read ({name_of(home.playbooks_dir)})"]) from None
+        raise InvalidFile([_("{problem}; no playbook can be read ({folder})").format(problem=exc.problems[0], folder=name_of(home.playbooks_dir))]) from None
     return [(home.playbooks_dir / name, name_of(f"playbooks/{name}")) for name in names]
 
 
@@ -60,6 +62,7 @@ def validate(home: Home, files: list[Path]) -> tuple[list[str], list[str]]:
         if not files:
             home.require()
         cfg = Config()
+        # Not translated yet: `playbook validate` tells a note from a problem by this English prefix (cli/playbooks.py).
         problems.append(f"note: no war-room home at {home.root}; references to suppliers, fallbacks and notify targets were not checked")
         checked_refs = False
     else:
@@ -123,16 +126,16 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     """Write a valid skeleton playbook into the home; never overwrites. `actor`: who writes it (by
     default the person at this terminal); observers may not."""
     cfg = config(home)
-    (actor or actors.current(cfg)).require("write a new playbook")
+    (actor or actors.current(cfg)).require(_("write a new playbook"))
     problem = slug_problem(playbook_id)
     if problem:
         raise BadInput(problem)
     path = home.playbooks_dir / f"{playbook_id}.toml"
     if path.exists():
-        raise BadInput(f"playbooks/{path.name} exists; choose another id (nothing was changed)")
+        raise BadInput(_("playbooks/{file} exists; choose another id (nothing was changed)").format(file=path.name))
     taken = [e.playbook.id for e in library(home, cfg) if e.playbook]
     if playbook_id in taken:
-        raise BadInput(f"a playbook with id {playbook_id!r} exists already (nothing was changed)")
+        raise BadInput(_("a playbook with id {playbook!r} exists already (nothing was changed)").format(playbook=playbook_id))
     import tomli_w
 
     from warroom.playbooks import loader
@@ -146,11 +149,17 @@ def new(home: Home, playbook_id: str, actor: actors.Actor | None = None) -> Path
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640 if home.group_shared else 0o600)
     except PermissionError:
-        raise WarroomError(f"playbooks/ is the administrator's to change (this account cannot write to it); "
-                           f"ask them to add {path.name}, or write it elsewhere and check it with warroom playbook validate FILE") from None
+        raise WarroomError(_("playbooks/ is the administrator's to change (this account cannot write to it); "
+                             "ask them to add {file}, or write it elsewhere and check it with warroom playbook validate FILE").format(file=path.name)) from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
     return path
+
+
+_LABELS = (N_("Trigger"), N_("Targets"), N_("Fallbacks"))
+# A playbook's targets as `describe` names them (its field names, spaced).
+TARGET_NAMES = {"acknowledge_within": N_("acknowledge within"), "fallback_within": N_("fallback within"),
+                "stabilise_within": N_("stabilise within"), "resolve_within": N_("resolve within")}
 
 
 def sees_script(actor: actors.Actor) -> bool:
@@ -165,49 +174,59 @@ def describe(playbook: Playbook, cfg: Config, actor: actors.Actor) -> str:
     only the summary keeps its lines, each indented under the first. The drill's injects are shown
     only to whom `sees_script`; the others read how many there are."""
     fmt = durations.format
-    lines = [f"{playbook.id} (v{playbook.version}) · severity {playbook.severity}", line(playbook.title)]
+
+    width = max(10, *(len(_(w)) for w in _LABELS))  # one column of labels, however long the language's words
+
+    def label(word: str, first: bool = True) -> str:
+        return f"{_(word) if first else '':<{width}} "
+
+    lines = [_("{playbook} (v{version}) · severity {severity}").format(playbook=playbook.id, version=playbook.version, severity=playbook.severity),
+             line(playbook.title)]
     if playbook.summary:
         lines.append(block(playbook.summary.strip(), "  ┆ "))
     lines.append("")
     if playbook.trigger:
         t = playbook.trigger
-        lines.append(f"Trigger    {t.supplier} {t.state} for {fmt(t.for_)}")
-    targets = [(n.replace("_", " "), getattr(playbook.targets, n)) for n in type(playbook.targets).model_fields]
+        lines.append(label(_LABELS[0]) + _("{supplier} {state} for {span}").format(
+            supplier=t.supplier, state=shown_words.shown(t.state, shown_words.SUPPLIER_STATE), span=fmt(t.for_)))
+    targets = [(n, getattr(playbook.targets, n)) for n in type(playbook.targets).model_fields]
     targets = [(n, v) for n, v in targets if v is not None]
     if targets:
-        lines.append("Targets    " + " · ".join(f"{n} {fmt(v)}" for n, v in targets))
+        lines.append(label(_LABELS[1]) + " · ".join(f"{_(TARGET_NAMES[n]) if n in TARGET_NAMES else n.replace('_', ' ')} {fmt(v)}" for n, v in targets))
     register = cfg.fallbacks()
     for i, fallback_id in enumerate(playbook.fallbacks):
-        label = "Fallbacks  " if i == 0 else "           "
+        head = label(_LABELS[2], i == 0)
         if fallback_id in register:
             supplier, f = register[fallback_id]
-            needs = ", needs a decision" if f.needs_decision else ""
-            lines.append(f"{label}{f.id}: {line(f.title)} (covers {supplier.id}; owner {line(f.owner)}{needs})")
+            said = (_("{fallback}: {title} (covers {supplier}; owner {owner}, needs a decision)") if f.needs_decision
+                    else _("{fallback}: {title} (covers {supplier}; owner {owner})"))
+            lines.append(head + said.format(fallback=f.id, title=line(f.title), supplier=supplier.id, owner=line(f.owner)))
         else:
-            lines.append(f"{label}{fallback_id} (not in the register)")
-    lines += ["", "Steps"]
+            lines.append(head + _("{fallback} (not in the register)").format(fallback=fallback_id))
+    lines += ["", _("Steps")]
     for i, step in enumerate(playbook.steps, start=1):
-        extra = ", ".join(x for x in (step.role, f"due {fmt(step.due)}" if step.due else None) if x)
+        extra = ", ".join(x for x in (step.role, _("due {span}").format(span=fmt(step.due)) if step.due else None) if x)
         lines.append(f"  {i:>2}. {step.id:<18} {line(step.title)}" + (f"  [{line(extra)}]" if extra else ""))
     if playbook.escalation:
-        lines += ["", "Escalation"]
+        lines += ["", _("Escalation")]
         for n, level in enumerate(playbook.ladder(), start=1):
             who = ", ".join(line(cfg.notify[t].name) if t in cfg.notify else t for t in level.notify)
-            lines.append(f"  L{n}  after {fmt(level.after):<6} {who}" + (f" — {line(level.message)}" if level.message else ""))
+            lines.append(f"  L{n}  " + _("after {span}").format(span=f"{fmt(level.after):<6}") + f" {who}" + (f" — {line(level.message)}" if level.message else ""))
     if playbook.decisions:
-        lines += ["", "Decisions"]
+        lines += ["", _("Decisions")]
         for d in playbook.decisions:
-            lines.append(f"  {d.id:<22} {line(d.question)}" + (f"  [by {fmt(d.by)}]" if d.by else ""))
+            lines.append(f"  {d.id:<22} {line(d.question)}" + ("  [" + _("by {span}").format(span=fmt(d.by)) + "]" if d.by else ""))
     if playbook.drill.injects and not sees_script(actor):
         count = len(playbook.drill.injects)
-        lines += ["", "Drill injects", f"  {count} scripted inject{'s' if count != 1 else ''} (the facilitator's MSEL)"]
+        lines += ["", _("Drill injects"), "  " + ngettext("{n} scripted inject (the facilitator's MSEL)", "{n} scripted injects (the facilitator's MSEL)", count).format(n=count)]
     elif playbook.drill.injects:
-        lines += ["", "Drill injects"]
+        lines += ["", _("Drill injects")]
         for inject in sorted(playbook.drill.injects, key=lambda i: i.at):
             what = []
             if inject.fault:
-                what.append(f"fault {inject.fault.supplier}={inject.fault.mode}")
+                what.append(_("fault {supplier}={mode}").format(supplier=inject.fault.supplier, mode=inject.fault.mode))
             if inject.message:
                 what.append(line(inject.message))
-            lines.append(f"  at {fmt(inject.at):<6} " + " · ".join(what) + (f"  (expect {inject.expect})" if inject.expect else ""))
+            lines.append("  " + _("at {span}").format(span=f"{fmt(inject.at):<6}") + " " + " · ".join(what)
+                         + ("  (" + _("expect {step}").format(step=inject.expect) + ")" if inject.expect else ""))
     return "\n".join(lines)

@@ -7,6 +7,7 @@ a document that long belongs in a file the entry names."""
 from __future__ import annotations
 
 from warroom.errors import BadInput
+from warroom.i18n import _, number
 
 MAX_TEXT = 20_000
 
@@ -14,5 +15,7 @@ MAX_TEXT = 20_000
 def check_text(value: str | None, what: str) -> None:
     """BadInput (nothing recorded) when `value` is longer than one entry may be."""
     if value is not None and len(value) > MAX_TEXT:
-        raise BadInput(f"{what} is {len(value):,} characters long; one entry holds at most {MAX_TEXT:,} "
-                       "(put a long document in a file and log where it is); nothing was recorded")
+        # TRANSLATORS: {what} is a phrase like "the note", translated on its own.
+        raise BadInput(_("{what} is {length} characters long; one entry holds at most {most} "
+                         "(put a long document in a file and log where it is); nothing was recorded").format(
+            what=what, length=number(len(value)), most=number(MAX_TEXT)))

@@ -16,6 +16,7 @@ from sqlalchemy import text as sql
 from warroom.clock import iso, parse_iso
 from warroom.durations import span
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.services import limits, ongoing
 from warroom.store import eventlog
 from warroom.vocabulary import LogKind, words
@@ -34,9 +35,9 @@ def log(
     rationale: str | None = None, decision: str | None = None, corrects: int | None = None, occurred_at: datetime | None = None,
 ) -> dict:
     """A log entry. `occurred_at` is when it happened when that differs from now (a decision by phone)."""
-    actor.require("write to the decision log")
-    limits.check_text(text, "the log entry")
-    limits.check_text(rationale, "the rationale")
+    actor.require(_("write to the decision log"))
+    limits.check_text(text, _("the log entry"))
+    limits.check_text(rationale, _("the rationale"))
     if not isinstance(writer, Connection):
         writer.flush()  # an ORM caller's pending rows are read back below
     connection = eventlog.connection_of(writer)
@@ -45,26 +46,27 @@ def log(
         raise ongoing.no_incident(connection, incident_id)
     status, opened_at, playbook = row[0], parse_iso(row[1]), row[2]
     if status == "closed":
-        raise BadInput(f"cannot log to it: incident #{incident_id} is closed")
+        raise BadInput(_("cannot log to it: incident #{id} is closed").format(id=incident_id))
     if kind not in words(LogKind):
-        raise BadInput(f"--kind {kind!r} is not one of {', '.join(words(LogKind))}")
+        raise BadInput(_("--kind {kind!r} is not one of {kinds}").format(kind=kind, kinds=", ".join(words(LogKind))))
     if not text.strip():
-        raise BadInput("the log entry is empty")
+        raise BadInput(_("the log entry is empty"))
     if decision is not None:
         from warroom.services.incidents import parse_snapshot  # the playbook's models: only for an answer to one
 
         expected = [d.id for d in parse_snapshot(playbook).decisions]
         if decision not in expected:
-            raise BadInput(f"--decision {decision!r} is not an expected decision of this incident (expected: {', '.join(expected) or 'none'})")
+            raise BadInput(_("--decision {decision!r} is not an expected decision of this incident (expected: {expected})").format(
+                decision=decision, expected=", ".join(expected) or _("none")))
     if corrects is not None:
         old = connection.execute(_ENTRY, {"seq": corrects}).first()
         if old is None or old[0] != incident_id or old[1] != "decision.logged":
-            raise BadInput(f"--corrects {corrects}: seq {corrects} is not a log entry of incident #{incident_id}")
+            raise BadInput(_("--corrects {seq}: seq {seq} is not a log entry of incident #{id}").format(seq=corrects, id=incident_id))
     occurred = occurred_at or now
     if occurred > now + timedelta(minutes=1):
-        raise BadInput(f"--at: that is {span(occurred - now)} in the future")
+        raise BadInput(_("--at: that is {span} in the future").format(span=span(occurred - now)))
     if occurred < opened_at - timedelta(days=30):
-        raise BadInput(f"--at: that is {span(opened_at - occurred)} before the incident opened (more than 30 days)")
+        raise BadInput(_("--at: that is {span} before the incident opened (more than 30 days)").format(span=span(opened_at - occurred)))
     data: dict[str, Any] = {"kind": kind, "text": text, "rationale": rationale, "occurred_at": iso(occurred)}
     if decision:
         data["decision"] = decision

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy import text as sql
 
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.vocabulary import ONGOING
 
 _LIVE = sql("SELECT id FROM incident WHERE status IN :live ORDER BY id").bindparams(bindparam("live", expanding=True))
@@ -16,4 +17,4 @@ _LIVE = sql("SELECT id FROM incident WHERE status IN :live ORDER BY id").bindpar
 def no_incident(connection: Connection, incident_id: int) -> BadInput:
     """The refusal of an unknown incident id, naming the incidents still being worked."""
     named = ", ".join(f"#{i}" for (i,) in connection.execute(_LIVE, {"live": list(ONGOING)}))
-    return BadInput(f"no incident #{incident_id} (open or stabilised incidents: {named or 'none'})")
+    return BadInput(_("no incident #{id} (open or stabilised incidents: {named})").format(id=incident_id, named=named or _("none")))

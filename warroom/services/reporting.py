@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from warroom.clock import iso, local, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.obligations import Obligation, merged
 from warroom.playbooks.schema import Playbook
 from warroom.services import limits, owed, views
@@ -140,17 +141,18 @@ def mark_sent(session: Session, *, incident_id: int, obligation_id: str, note: s
     """Record that a report was sent (by whoever sent it, outside warroom): its clock stops."""
     from warroom.services.incidents import get, require_open, snapshot
 
-    actor.require("record a report as sent")
-    limits.check_text(note, "the note")
+    actor.require(_("record a report as sent"))
+    limits.check_text(note, _("the note"))
     incident = get(session, incident_id)
-    require_open(incident, "record a report")
+    require_open(incident, _("record a report"))
     assert incident.id is not None
     known = {o.id: o for o in obligations(snapshot(incident), config)}
     if obligation_id not in known:
-        raise BadInput(f"incident #{incident_id} has no reporting obligation {obligation_id!r} (obligations: {', '.join(known) or 'none'})")
+        raise BadInput(_("incident #{id} has no reporting obligation {obligation!r} (obligations: {known})").format(
+            id=incident_id, obligation=obligation_id, known=", ".join(known) or _("none")))
     clock = next(c for c in of(session, incident, config, now) if c.id == obligation_id)
     if clock.state == "sent":
-        raise BadInput(f"report {obligation_id} was already recorded as sent by {clock.sent_by}; nothing was recorded")
+        raise BadInput(_("report {obligation} was already recorded as sent by {who}; nothing was recorded").format(obligation=obligation_id, who=clock.sent_by))
     marker = "[DRILL] " if incident.mode == "drill" else ""
     return eventlog.append(
         session, at=now, kind="report.sent", actor=actor.user, origin=actor.origin, incident_id=incident.id,

@@ -24,6 +24,7 @@ from typing import Any
 from warroom.clock import Clock
 from warroom.errors import BadInput, LogAltered, WarroomError
 from warroom.home import WITNESS, Home
+from warroom.i18n import _
 from warroom.store import eventlog
 from warroom.store.backup import backup, restore_into
 from warroom.text import line as shown
@@ -54,9 +55,9 @@ def restore(home: Home, source: Path, *, clock: Clock, actor: str, origin: dict[
 
     home.require()
     if not home.own_database or sqlite_path(home.url) is None:
-        raise BadInput("restore puts a backup in place of the home's own SQLite database; leave out --db")
+        raise BadInput(_("restore puts a backup in place of the home's own SQLite database; leave out --db"))
     if not source.is_file():
-        raise BadInput(f"{shown(source)} is not a file (give a backup written by warroom backup)")
+        raise BadInput(_("{file} is not a file (give a backup written by warroom backup)").format(file=shown(source)))
     witness = home.witness()
     _require_signer(home, witness)
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
@@ -66,13 +67,13 @@ def restore(home: Home, source: Path, *, clock: Clock, actor: str, origin: dict[
         try:
             backup(source, staging)
         except WarroomError as exc:
-            raise BadInput(f"{shown(source)} cannot be read as a database: {exc}") from None
+            raise BadInput(_("{file} cannot be read as a database: {error}").format(file=shown(source), error=exc)) from None
         staged = Home(home.root, f"sqlite:///{staging}").open_store()  # migrates a backup from an older version
         try:
             try:
                 report = integrity.verify(staged, witness, own_database=False)
             except LogAltered as exc:
-                raise LogAltered(f"the backup {shown(source)} does not verify, nothing was restored: {exc}") from None
+                raise LogAltered(_("the backup {file} does not verify, nothing was restored: {error}").format(file=shown(source), error=exc)) from None
             _refuse_running_monitor(home, clock)
             # From here to the new witness's first line, no writer of this host may slip in: a
             # write between the swap and the new witness would be witnessed in the wrong file.
@@ -120,8 +121,8 @@ def _refuse_running_monitor(home: Home, clock: Clock) -> None:
     finally:
         current.dispose()
     if held is not None and held.expires_at > clock.now():
-        raise WarroomError(f"monitor {shown(held.holder)} is running on this home: stop it first (systemctl stop "
-                           "warroom-monitor), then restore; nothing was restored")
+        raise WarroomError(_("monitor {holder} is running on this home: stop it first (systemctl stop warroom-monitor), then restore; "
+                             "nothing was restored").format(holder=shown(held.holder)))
 
 
 def _require_signer(home: Home, witness) -> None:
@@ -129,14 +130,14 @@ def _require_signer(home: Home, witness) -> None:
     may rename the old one), and a restore that cannot witness its own first event helps nobody."""
     if witness.key_belongs_elsewhere():
         owner = witness.key_owner()
-        raise WarroomError(f"restore must run as {shown(owner)}, who owns warroom.key and signs the witness: "
-                           f"sudo -u {shown(owner)} warroom --home {shown(home.root)} restore FILE; nothing was restored")
+        raise WarroomError(_("restore must run as {owner}, who owns warroom.key and signs the witness: "
+                             "sudo -u {owner} warroom --home {home} restore FILE; nothing was restored").format(owner=shown(owner), home=shown(home.root)))
     try:
         witness.signer()
     except WitnessProblem as exc:
-        raise WarroomError(f"{exc}: put the key back first (from a backup of the home); nothing was restored") from None
+        raise WarroomError(_("{problem}: put the key back first (from a backup of the home); nothing was restored").format(problem=exc)) from None
     if os.path.lexists(witness.path) and os.lstat(witness.path).st_uid != os.geteuid() and os.geteuid() != 0:
-        raise WarroomError(f"{shown(witness.path)} belongs to another account, which must run the restore; nothing was restored")
+        raise WarroomError(_("{file} belongs to another account, which must run the restore; nothing was restored").format(file=shown(witness.path)))
 
 
 def _live_head(live: Path) -> int | None:

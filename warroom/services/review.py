@@ -23,6 +23,7 @@ from warroom import clock, durations, text
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.services import drillmarks, incidents, limits, owed
 from warroom.services.actors import Actor
 from warroom.store import eventlog, tables
@@ -399,7 +400,7 @@ def _inject(inject: _Inject, response: tuple[datetime, int] | None, error: str |
     expect = data.get("expect")
     answered: datetime | None = None
     if inject.answer is not None:  # a decision counts from when it was taken (--at), never before the inject
-        kind, when, answer_data, _ = inject.answer
+        kind, when, answer_data, _rest = inject.answer
         answered = max(inject.when, owed.taken_at(answer_data, when)) if kind == "decision.logged" else when
     fault = data.get("fault")
     return InjectResult(
@@ -432,25 +433,25 @@ def _escalations(seen: _Seen, playbook, opened: datetime, speed: float) -> tuple
 
 def observe(session: Session, *, incident_id: int, kind: str, text_: str, target: str | None, step: str | None,
             now: datetime, actor: Actor) -> dict:
-    actor.require("add an observation")
-    limits.check_text(text_, "the observation")
+    actor.require(_("add an observation"))
+    limits.check_text(text_, _("the observation"))
     incident = incidents.get(session, incident_id)
     if kind not in OBSERVATION_KINDS:
-        raise BadInput(f"{text.line(kind, 40)!r} is not an observation kind ({', '.join(OBSERVATION_KINDS)})")
+        raise BadInput(_("{kind!r} is not an observation kind ({kinds})").format(kind=text.line(kind, 40), kinds=", ".join(OBSERVATION_KINDS)))
     if not text_.strip():
-        raise BadInput("the observation is empty")
+        raise BadInput(_("the observation is empty"))
     if (target is None) == (step is None):
-        raise BadInput("tie the observation to one target (--target) or one step (--step)")
+        raise BadInput(_("tie the observation to one target (--target) or one step (--step)"))
     playbook = incidents.snapshot(incident)
     if target is not None and target not in TARGETS:
-        raise BadInput(f"--target {text.line(target, 40)!r} is not a target ({', '.join(TARGETS)})")
+        raise BadInput(_("--target {target!r} is not a target ({targets})").format(target=text.line(target, 40), targets=", ".join(TARGETS)))
     targets = set_targets(playbook)
     if target is not None and target not in targets:
-        raise BadInput(f"--target: playbook {incident.playbook_id} of incident #{incident_id} sets no {target} "
-                       f"(its targets: {', '.join(targets) or 'none'})")
+        raise BadInput(_("--target: playbook {playbook} of incident #{id} sets no {target} (its targets: {targets})").format(
+            playbook=incident.playbook_id, id=incident_id, target=target, targets=", ".join(targets) or _("none")))
     steps = [s.id for s in playbook.steps]
     if step is not None and step not in steps:
-        raise BadInput(f"--step: incident #{incident_id} has no step {text.line(step, 40)!r} (steps: {', '.join(steps)})")
+        raise BadInput(_("--step: incident #{id} has no step {step!r} (steps: {steps})").format(id=incident_id, step=text.line(step, 40), steps=", ".join(steps)))
     about = f"target {target}" if target else f"step {step}"
     return eventlog.append(session, at=now, kind="review.observation", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"review: {kind} ({about}): {text_}",
@@ -466,20 +467,21 @@ def add_action(session: Session, *, incident_id: int, text_: str, owner: str, du
                config: Config) -> dict:
     """A corrective action, owned by a person of [people] (anyone when [people] is empty, as for a
     fallback's owner), due on a date (YYYY-MM-DD, in the war-room's zone) not before the incident began."""
-    actor.require("add a corrective action")
-    limits.check_text(text_, "the action")
-    limits.check_text(owner, "the owner")
+    actor.require(_("add a corrective action"))
+    limits.check_text(text_, _("the action"))
+    limits.check_text(owner, _("the owner"))
     incident = incidents.get(session, incident_id)
     if not text_.strip():
-        raise BadInput("the corrective action is empty")
+        raise BadInput(_("the corrective action is empty"))
     if not owner.strip():
-        raise BadInput("--owner is empty: every corrective action has someone responsible")
+        raise BadInput(_("--owner is empty: every corrective action has someone responsible"))
     if config.people and owner not in config.people:
-        raise BadInput(f"--owner {text.line(owner, 40)!r} is not in [people] of warroom.toml (people: {', '.join(sorted(config.people))})")
+        raise BadInput(_("--owner {owner!r} is not in [people] of warroom.toml (people: {people})").format(
+            owner=text.line(owner, 40), people=", ".join(sorted(config.people))))
     day = due_day(due)
     began = clock.today(incident.opened_at, config.settings.timezone)
     if day < began:
-        raise BadInput(f"due date {day.isoformat()} is before incident #{incident_id} began ({began.isoformat()})")
+        raise BadInput(_("due date {day} is before incident #{id} began ({began})").format(day=day.isoformat(), id=incident_id, began=began.isoformat()))
     return eventlog.append(session, at=now, kind="review.action", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"corrective action for {owner}, due {day.isoformat()}: {text_}",
                            data={"text": text_, "owner": owner, "due": day.isoformat(), "status": "open"})
@@ -491,19 +493,19 @@ def due_day(due: str) -> date:
     try:
         return clock.parse_day(due)
     except ValueError:
-        raise BadInput(f"due date {text.line(due, 40)!r} is not a date (write YYYY-MM-DD, like 2026-12-15)") from None
+        raise BadInput(_("due date {due!r} is not a date (write YYYY-MM-DD, like 2026-12-15)").format(due=text.line(due, 40))) from None
 
 
 def set_action_status(session: Session, *, incident_id: int, action: int, status: str, now: datetime, actor: Actor) -> dict:
-    actor.require("change a corrective action")
+    actor.require(_("change a corrective action"))
     incident = incidents.get(session, incident_id)
     if status not in ACTION_STATUSES:
-        raise BadInput(f"{text.line(status, 40)!r} is not an action status ({', '.join(ACTION_STATUSES)})")
+        raise BadInput(_("{status!r} is not an action status ({statuses})").format(status=text.line(status, 40), statuses=", ".join(ACTION_STATUSES)))
     row = session.get(Event, action)
     if row is None or row.incident_id != incident_id or row.kind != "review.action":
-        raise BadInput(f"#{action} is not a corrective action of incident #{incident_id} (warroom review {incident_id} lists them)")
+        raise BadInput(_("#{action} is not a corrective action of incident #{id} (warroom review {id} lists them)").format(action=action, id=incident_id))
     if status == (now_is := _action_status(session, incident_id, action, row)):
-        raise BadInput(f"corrective action #{action} is {now_is} already: nothing to change")
+        raise BadInput(_("corrective action #{action} is {status} already: nothing to change").format(action=action, status=now_is))
     return eventlog.append(session, at=now, kind="review.action.status", actor=actor.user, origin=actor.origin, incident_id=incident.id,
                            object=f"incident:{incident.id}/review", summary=f"corrective action #{action}: {status}",
                            data={"action": action, "status": status})
@@ -558,7 +560,7 @@ def compare(session: Session, playbook_id: str, config: Config, now: datetime) -
                           .order_by(col(Incident.id))).all()
     if not drills:
         known = sorted(set(session.exec(select(Incident.playbook_id).where(Incident.mode == "drill")).all()))
-        raise BadInput(f"no drill of playbook {text.line(playbook_id, 64)!r} (drilled playbooks: {', '.join(known) or 'none'})")
+        raise BadInput(_("no drill of playbook {playbook!r} (drilled playbooks: {known})").format(playbook=text.line(playbook_id, 64), known=", ".join(known) or _("none")))
     reviews = tuple(_review(session, d, config, now) for d in drills)
     names: list[str] = []
     for r in reviews:

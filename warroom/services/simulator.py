@@ -15,6 +15,7 @@ import httpx
 from warroom import text
 from warroom.config import Config
 from warroom.errors import BadInput, WarroomError
+from warroom.i18n import _
 from warroom.vocabulary import SimulatorMode, words
 
 TIMEOUT_SECONDS = 3.0
@@ -26,15 +27,15 @@ class Unconfirmed(WarroomError):
 
 def base_url(config: Config) -> str:
     if not config.settings.simulator:
-        raise BadInput("this home names no simulator: set [settings] simulator in warroom.toml (warroom init --demo does)")
+        raise BadInput(_("this home names no simulator: set [settings] simulator in warroom.toml (warroom init --demo does)"))
     return config.settings.simulator.rstrip("/")
 
 
 def _supplier(config: Config, supplier_id: str) -> str:
     known = [s.id for s in config.suppliers]
     if supplier_id not in known:
-        shown = ", ".join(known[:12]) + (f", … ({len(known)} in all)" if len(known) > 12 else "")
-        raise BadInput(f"no supplier {text.line(supplier_id, 60)!r} in warroom.toml (suppliers: {shown or 'none'})")
+        shown = ", ".join(known[:12]) + (_(", … ({n} in all)").format(n=len(known)) if len(known) > 12 else "")
+        raise BadInput(_("no supplier {supplier!r} in warroom.toml (suppliers: {known})").format(supplier=text.line(supplier_id, 60), known=shown or _("none")))
     return supplier_id
 
 
@@ -48,17 +49,19 @@ def _call(client: httpx.Client, base: str, method: str, path: str, json: dict | 
     try:
         response = client.request(method, f"{base}{path}", json=json)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # nothing was sent
-        raise WarroomError(f"the simulator at {text.line(base)} did not answer: {text.line(exc, 200) or type(exc).__name__}") from None
+        raise WarroomError(_("the simulator at {url} did not answer: {error}").format(url=text.line(base), error=text.line(exc, 200) or type(exc).__name__)) from None
     except httpx.TimeoutException:
-        raise Unconfirmed(f"the simulator at {text.line(base)} did not answer within {TIMEOUT_SECONDS:g} s") from None
+        raise Unconfirmed(_("the simulator at {url} did not answer within {seconds:g} s").format(url=text.line(base), seconds=TIMEOUT_SECONDS)) from None
     except httpx.HTTPError as exc:
-        raise Unconfirmed(f"the simulator at {text.line(base)} did not answer: {text.line(exc, 200)}") from None
+        raise Unconfirmed(_("the simulator at {url} did not answer: {error}").format(url=text.line(base), error=text.line(exc, 200))) from None
     if response.status_code != 200:
-        raise WarroomError(f"the simulator at {text.line(base)} refused: HTTP {response.status_code} {text.line(response.text, 200)}")
+        raise WarroomError(_("the simulator at {url} refused: HTTP {status} {body}").format(
+            url=text.line(base), status=response.status_code, body=text.line(response.text, 200)))
     try:
         return response.json()
     except ValueError:
-        raise WarroomError(f"the simulator at {text.line(base)} answered something that is not its JSON: {text.line(response.text, 80)}") from None
+        raise WarroomError(_("the simulator at {url} answered something that is not its JSON: {body}").format(
+            url=text.line(base), body=text.line(response.text, 80))) from None
 
 
 def modes(config: Config, *, client: httpx.Client | None = None) -> dict[str, str]:
@@ -67,14 +70,14 @@ def modes(config: Config, *, client: httpx.Client | None = None) -> dict[str, st
     with _using(client) as c:
         answer = _call(c, base, "GET", "/_control")
     if not isinstance(answer, dict):
-        raise WarroomError(f"the simulator at {text.line(base)} answered {text.line(answer, 80)} for its modes")
+        raise WarroomError(_("the simulator at {url} answered {answer} for its modes").format(url=text.line(base), answer=text.line(answer, 80)))
     return {str(k): str(v) for k, v in answer.items()}
 
 
 def set_mode(config: Config, supplier_id: str, mode: SimulatorMode, *, client: httpx.Client | None = None) -> SimulatorMode:
     """Make a supplier of this home behave as `mode` in the simulator."""
     if mode not in words(SimulatorMode):
-        raise BadInput(f"{text.line(mode, 40)!r} is not a simulator mode ({', '.join(words(SimulatorMode))})")
+        raise BadInput(_("{mode!r} is not a simulator mode ({modes})").format(mode=text.line(mode, 40), modes=", ".join(words(SimulatorMode))))
     base = base_url(config)
     supplier = _supplier(config, supplier_id)
     with _using(client) as c:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from warroom.clock import iso, parse_iso
 from warroom.errors import BadInput
+from warroom.i18n import _
 from warroom.services import views
 from warroom.services.actors import Actor
 from warroom.store import eventlog
@@ -49,10 +50,10 @@ def pending(session: Session, now: datetime) -> tuple[views.Suggestion, ...]:
 
 
 def dismiss(session: Session, *, suggestion: int, now: datetime, actor: Actor) -> dict:
-    actor.require("dismiss a suggestion")
+    actor.require(_("dismiss a suggestion"))
     row = session.get(Event, suggestion)
     if row is None or row.kind != "playbook.suggested":
-        raise BadInput(f"seq {suggestion} is not a playbook suggestion")
+        raise BadInput(_("seq {seq} is not a playbook suggestion").format(seq=suggestion))
     data = json.loads(row.data)
     try:
         return eventlog.append(session, at=now, kind="playbook.dismissed", actor=actor.user, origin=actor.origin, object=f"playbook:{data['playbook']}",
@@ -60,4 +61,4 @@ def dismiss(session: Session, *, suggestion: int, now: datetime, actor: Actor) -
                                data={"suggestion": suggestion, "playbook": data["playbook"], "supplier": data["supplier"]},
                                key=f"dismiss:{suggestion}")
     except eventlog.Duplicate:
-        raise BadInput(f"suggestion {suggestion} was already dismissed") from None
+        raise BadInput(_("suggestion {seq} was already dismissed").format(seq=suggestion)) from None

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from warroom.errors import BadInput, WarroomError
+from warroom.i18n import _
 from warroom.store.engine import BUSY_TIMEOUT_MS
 
 
@@ -17,9 +18,9 @@ def backup(source: Path, destination: Path) -> None:
     writers are not blocked and the copy is never a mix of two moments. It is written next to its
     destination and renamed into place, so a failed backup never leaves a half file behind."""
     if destination.exists():
-        raise BadInput(f"{destination} exists; choose a new file name (a backup never overwrites)")
+        raise BadInput(_("{file} exists; choose a new file name (a backup never overwrites)").format(file=destination))
     if not destination.parent.is_dir():
-        raise BadInput(f"{destination.parent} is not a folder")
+        raise BadInput(_("{folder} is not a folder").format(folder=destination.parent))
     partial = destination.with_name(destination.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
@@ -31,7 +32,7 @@ def backup(source: Path, destination: Path) -> None:
         dst.commit()
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
-        raise WarroomError(f"backup failed: {exc}") from None
+        raise WarroomError(_("backup failed: {error}").format(error=exc)) from None
     finally:
         dst.close()
         src.close()
@@ -48,7 +49,7 @@ def restore_into(source: Path, destination: Path) -> None:
     try:
         src.backup(dst)
     except sqlite3.Error as exc:
-        raise WarroomError(f"restore failed: {exc}; the database is as it was") from None
+        raise WarroomError(_("restore failed: {error}; the database is as it was").format(error=exc)) from None
     finally:
         dst.close()
         src.close()

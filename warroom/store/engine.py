@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from warroom import files
 from warroom.errors import BadInput, DatabaseDamaged, WarroomError
+from warroom.i18n import N_, _
 from warroom.store import queue
 
 if TYPE_CHECKING:
@@ -37,13 +38,14 @@ BUSY_TIMEOUT_MS = 30_000
 # SQLite's primary result codes for a file that cannot be written or read, as a person reads them.
 # Busy and locked are the writer queue's (Store.write); a damaged file is open_store's.
 _FILE_ERRORS = {
-    3: "refused access",  # SQLITE_PERM
-    8: "is read-only for this user (check the file's and its folder's permissions, and the mount)",  # SQLITE_READONLY
-    10: "could not be read or written (disk I/O error)",  # SQLITE_IOERR
-    13: "is on a full disk",  # SQLITE_FULL
-    14: "cannot be opened (check that its folder exists and may be written)",  # SQLITE_CANTOPEN
-    11: "is damaged (check it with warroom verify; restore it from a backup with warroom restore)",  # SQLITE_CORRUPT
-    26: "is not a database (check it with warroom verify; restore it from a backup with warroom restore)",  # SQLITE_NOTADB
+    # TRANSLATORS: each says what the database file does or is, after "the database FILE".
+    3: N_("refused access"),  # SQLITE_PERM
+    8: N_("is read-only for this user (check the file's and its folder's permissions, and the mount)"),  # SQLITE_READONLY
+    10: N_("could not be read or written (disk I/O error)"),  # SQLITE_IOERR
+    13: N_("is on a full disk"),  # SQLITE_FULL
+    14: N_("cannot be opened (check that its folder exists and may be written)"),  # SQLITE_CANTOPEN
+    11: N_("is damaged (check it with warroom verify; restore it from a backup with warroom restore)"),  # SQLITE_CORRUPT
+    26: N_("is not a database (check it with warroom verify; restore it from a backup with warroom restore)"),  # SQLITE_NOTADB
 }
 _DAMAGED = (11, 26)
 FULL_MARGIN = 1 << 20  # an I/O error with less than this free is a full disk
@@ -67,15 +69,15 @@ def _file_error(code: int, database: Path) -> str | None:
     try:
         info = os.statvfs(database.parent)
     except OSError:
-        return reason
+        return _(reason)
     if primary in (8, 10, 14) and info.f_flag & os.ST_RDONLY:
-        return "is on a read-only file system (remount it read-write, or restore the home elsewhere)"
+        return _("is on a read-only file system (remount it read-write, or restore the home elsewhere)")
     if primary in (10, 13) and info.f_bavail * info.f_frsize < FULL_MARGIN:
-        return "is on a full disk (free space on its file system, then try again)"
-    return reason
+        return _("is on a full disk (free space on its file system, then try again)")
+    return _(reason)
 
 
-_LIKE = "like sqlite:////path/to/warroom.db or postgresql+psycopg://host/db"
+_LIKE = N_("like sqlite:////path/to/warroom.db or postgresql+psycopg://host/db")
 # The drivers warroom runs on: SQLite through the standard library, PostgreSQL through psycopg (or
 # psycopg2, SQLAlchemy's default for postgresql://). An async driver (sqlite+aiosqlite) cannot
 # serve our synchronous sessions, and any other is untested.
@@ -84,14 +86,14 @@ DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg", "pos
 
 def _parse(url: str) -> URL:
     if not url.strip():
-        raise BadInput(f"--db: the database URL is empty; give one ({_LIKE}), or leave --db out for the home's own database")
+        raise BadInput(_("--db: the database URL is empty; give one ({like}), or leave --db out for the home's own database").format(like=_(_LIKE)))
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise BadInput(f"--db: {url!r} is not a database URL ({_LIKE})") from None
+        raise BadInput(_("--db: {url!r} is not a database URL ({like})").format(url=url, like=_(_LIKE))) from None
     if parsed.drivername not in DRIVERS:
-        raise BadInput(f"--db {parsed.render_as_string(hide_password=True)}: warroom knows no database driver "
-                       f"{parsed.drivername!r}; it runs on {', '.join(DRIVERS)}") from None
+        raise BadInput(_("--db {url}: warroom knows no database driver {driver!r}; it runs on {drivers}").format(
+            url=parsed.render_as_string(hide_password=True), driver=parsed.drivername, drivers=", ".join(DRIVERS))) from None
     return parsed
 
 
@@ -104,8 +106,8 @@ def _refuse_sqlite_options(parsed: URL, url: str) -> None:
     file named `warroom.db?mode=ro` beside the real one, and `?mode=ro` alone is ignored with a
     warning while the command writes. warroom chooses its own SQLite settings (make_engine)."""
     if parsed.query or "?" in url:
-        raise BadInput(f"--db {parsed.render_as_string(hide_password=True)}: a SQLite URL takes no options after '?' "
-                       "(warroom sets its own); give just the file: sqlite:////path/to/warroom.db")
+        raise BadInput(_("--db {url}: a SQLite URL takes no options after '?' (warroom sets its own); give just the file: "
+                         "sqlite:////path/to/warroom.db").format(url=parsed.render_as_string(hide_password=True)))
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -124,20 +126,23 @@ def make_engine(url: str) -> Engine:
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except NoSuchModuleError:
-            raise BadInput(f"--db {shown}: warroom knows no database {parsed.drivername!r} (use sqlite:///path/warroom.db "
-                           "or postgresql+psycopg://host/db)") from None
+            raise BadInput(_("--db {url}: warroom knows no database {driver!r} (use sqlite:///path/warroom.db or postgresql+psycopg://host/db)").format(
+                url=shown, driver=parsed.drivername)) from None
         except ImportError as exc:
             if parsed.get_backend_name() == "postgresql":
-                instead = " and name it postgresql+psycopg://…" if parsed.drivername != "postgresql+psycopg" else ""
-                raise BadInput(f"--db {shown}: PostgreSQL's driver ({exc.name}) is not installed: install warroom[postgres] "
-                               f"(pip install 'warroom[postgres]', or uv pip install 'psycopg[binary]'){instead}") from None
-            raise BadInput(f"--db {shown}: its database driver ({exc.name}) is not installed; install it into warroom's "
-                           f"environment: pip install '{exc.name}'") from None
+                said = (_("--db {url}: PostgreSQL's driver ({driver}) is not installed: install warroom[postgres] "
+                          "(pip install 'warroom[postgres]', or uv pip install 'psycopg[binary]') and name it postgresql+psycopg://…")
+                        if parsed.drivername != "postgresql+psycopg" else
+                        _("--db {url}: PostgreSQL's driver ({driver}) is not installed: install warroom[postgres] "
+                          "(pip install 'warroom[postgres]', or uv pip install 'psycopg[binary]')"))
+                raise BadInput(said.format(url=shown, driver=exc.name)) from None
+            raise BadInput(_("--db {url}: its database driver ({driver}) is not installed; install it into warroom's environment: pip install '{driver}'").format(
+                url=shown, driver=exc.name)) from None
         _name_connection_failures(engine, shown)
         return engine
     if _in_memory(parsed):
-        raise BadInput(f"--db {shown}: an in-memory database forgets everything when the command ends, so nothing "
-                       "recorded would last; give a file: sqlite:////path/to/warroom.db")
+        raise BadInput(_("--db {url}: an in-memory database forgets everything when the command ends, so nothing "
+                         "recorded would last; give a file: sqlite:////path/to/warroom.db").format(url=shown))
     _refuse_sqlite_options(parsed, url)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
@@ -175,7 +180,8 @@ def file_failure(exc: BaseException, database: str) -> WarroomError | None:
     if not reason:
         return None
     kind = DatabaseDamaged if code & 0xFF in _DAMAGED else WarroomError
-    return kind(f"the database {database} {reason} ({exc}); nothing was recorded")
+    # TRANSLATORS: {reason} is one of the file errors above ("is on a full disk").
+    return kind(_("the database {file} {reason} ({error}); nothing was recorded").format(file=database, reason=reason, error=exc))
 
 
 def _name_connection_failures(engine: Engine, shown: str) -> None:
@@ -187,10 +193,10 @@ def _name_connection_failures(engine: Engine, shown: str) -> None:
     def _say_which_server(context) -> None:
         if context.connection is None or context.is_disconnect:  # connecting, or the connection was lost
             reason = " ".join(str(context.original_exception).split())[:300]
-            raise WarroomError(f"cannot reach the database {shown}: {reason}") from None
+            raise WarroomError(_("cannot reach the database {url}: {reason}").format(url=shown, reason=reason)) from None
         if "NUL (0x00)" in str(context.original_exception):  # SQLAlchemy's message would carry the SQL and the text itself
-            raise WarroomError(f"the database {shown} cannot store a text that holds the NUL character (U+0000): PostgreSQL refuses "
-                               "it in text; remove it from what was given (a playbook, the config, an entry); nothing was recorded") from None
+            raise WarroomError(_("the database {url} cannot store a text that holds the NUL character (U+0000): PostgreSQL refuses "
+                                 "it in text; remove it from what was given (a playbook, the config, an entry); nothing was recorded").format(url=shown)) from None
 
 
 WRITER_LOCK, WRITER_QUEUE = ".writer-lock", ".writer-queue"
@@ -296,7 +302,7 @@ class Store:
         except OperationalError as exc:
             writer.rollback()
             if "locked" in str(exc):
-                raise WarroomError("the database stayed locked by another process for 30 s; nothing was recorded, try again") from None
+                raise WarroomError(_("the database stayed locked by another process for 30 s; nothing was recorded, try again")) from None
             raise
         except BaseException:
             writer.rollback()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from warroom.clock import iso
 from warroom.errors import DatabaseDamaged
+from warroom.i18n import _
 from warroom.store import chain, engine
 from warroom.store.tables import EVENT as _EVENT
 from warroom.store.tables import STREAM_HEAD as _STREAM_HEAD
@@ -91,7 +92,8 @@ def append(
         found = dict(connection.execute(_HASHES_AT, {"seqs": [at_seq for _, at_seq, _ in cached]}).all())
         for stream, at_seq, hash_ in cached:
             if found.get(at_seq) != hash_:
-                raise StreamCacheAltered(f"the stream cache for {stream} does not match the event log (seq {at_seq}); nothing was recorded: run warroom verify")
+                raise StreamCacheAltered(_("the stream cache for {stream} does not match the event log (seq {seq}); nothing was recorded: run warroom verify").format(
+                    stream=stream, seq=at_seq))
     record = {
         "seq": seq + 1,
         "at": iso(at),

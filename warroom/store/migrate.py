@@ -39,9 +39,10 @@ def upgrade(engine: Engine, target: str = "head") -> None:
         return
     if target == "head" and found is not None and not _known(found):
         from warroom.errors import DatabaseDamaged
+        from warroom.i18n import _
 
-        raise DatabaseDamaged(f"the database's schema is at revision {found!r}, which this warroom does not know "
-                              "(made by a newer version, or altered); nothing was changed: use the warroom that made it, or check it with warroom verify")
+        raise DatabaseDamaged(_("the database's schema is at revision {revision!r}, which this warroom does not know "
+                                "(made by a newer version, or altered); nothing was changed: use the warroom that made it, or check it with warroom verify").format(revision=found))
     from alembic import command
     from sqlalchemy import text
 
