@@ -153,3 +153,13 @@ def test_a_string_marked_inside_an_f_string_reaches_the_catalogue(tmp_path, monk
     found = catalogue.problems()
     assert any("Hidden heading" in line and "m.py:2" in line for line in found), found
     assert any("hidden word" in line for line in found), found
+
+
+def test_a_json_command_speaks_english_whatever_was_chosen(tmp_path):
+    from warroom.cli import speak
+
+    try:
+        assert speak(["--lang", "nl", "risks", "--json"], {"LANG": "nl_NL.UTF-8"}) == "en"
+        assert speak(["--lang", "nl", "risks"], {}) == "nl"
+    finally:
+        i18n.use("en")

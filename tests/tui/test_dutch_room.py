@@ -94,7 +94,7 @@ def test_the_room_speaks_dutch(moment):
             room = await room_of(app, pilot, DRILL_ROOM)
             shown = words_on(room, skip_columns={"log": {"what"}})
             for dutch in ("OEFENING", "Stappen", "Opschaling", "Terugvalopties", "Besluiten · 2 open", "Logboek", "stap", "uiterlijk", "titel",
-                          "!te laat 13:52", "niveau", "melden", "GEMELD 14:10", "uiterlijk 14:42", "INGEZET sinds 14:02",
+                          "!te laat 13:52", "trede", "melden", "GEMELD 14:10", "uiterlijk 14:42", "INGEZET sinds 14:02",
                           "beschikbaar · besluit nodig", "vraag", "melding nis2-early-warning", "ma 13:42", "meldingen", "tijd", "wie",
                           "soort", "besluit", "logregel ▸ l, typ en druk op enter", "onderbouwing (optioneel)", "L1 GEMELD 14:10 · bevestig!"):
                 assert dutch in shown, dutch

@@ -150,10 +150,16 @@ def _option(args: list[str], name: str) -> str | None:
 def speak(args: list[str], environ: dict[str, str] | None = None) -> str:
     """Choose this process's language: `--lang`, then the home's `[settings] language`, then the
     user's environment (i18n.choose). The home's file is only peeked at: a file that cannot be read
-    or parsed says nothing here, and the command that loads it reports what is wrong with it."""
+    or parsed says nothing here, and the command that loads it reports what is wrong with it.
+
+    A command asked for `--json` speaks English whatever was chosen: its output is a contract that
+    scripts read, so the text inside it (a risk's `why`, a doctor finding) is the same in every
+    war-room."""
     from warroom import i18n
 
     env = os.environ if environ is None else environ
+    if "--json" in args:
+        return i18n.choose(override=i18n.DEFAULT)
     override = _option(args, "--lang")
     setting = None
     try:

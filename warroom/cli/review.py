@@ -15,7 +15,7 @@ from warroom.cli.incidents import reading
 from warroom.cli.language import Group
 from warroom.cli.output import echo, echo_json, entry
 from warroom.cli.params import INCIDENT, SEQ, TEXT
-from warroom.i18n import C_, N_, _, word
+from warroom.i18n import N_, _, word
 from warroom.services import commands
 from warroom.services.views import to_json
 from warroom.text import line
@@ -71,18 +71,7 @@ def review(ctx: click.Context, incident_id: int | None, as_json: bool, playbook_
 
 # The review's own words (a measure's name, a result, an observation's kind), shown in the chosen
 # language; the JSON keeps them as they are.
-MEASURE = "review measure"
-RESULT = "review result"
-OBSERVATION = "observation kind"
-MARKED = (
-    C_("review measure", "acknowledge"), C_("review measure", "fallback"), C_("review measure", "stabilise"),
-    C_("review measure", "resolve"), C_("review measure", "open"),
-    C_("review result", "met"), C_("review result", "missed"), C_("review result", "not reached"), C_("review result", "pending"),
-    C_("review result", "no target"), C_("review result", "not measured"), C_("review result", "on time"), C_("review result", "late"),
-    C_("review result", "done"), C_("review result", "skipped"), C_("review result", "started"), C_("review result", "untouched"),
-    C_("observation kind", "strength"), C_("observation kind", "improvement"),
-    C_("action status", "open"), C_("action status", "in-progress"), C_("action status", "done"),
-)
+MEASURE, RESULT, OBSERVATION = vocabulary.REVIEW_MEASURE, vocabulary.REVIEW_RESULT, vocabulary.OBSERVATION_KIND
 
 
 def _render(r, zone: str) -> str:

@@ -154,7 +154,7 @@ def _summary(timeline: Timeline, clock: shown.Clock) -> str:
     i, p = timeline.incident, timeline.playbook
     facts = [(_("Status"), words.shown(i["status"], words.INCIDENT_STATUS)),
              (_("Mode"), _("drill (exercise)") if i["mode"] == "drill" else words.shown("live", words.MODE)),
-             (_("Playbook"), shown.playbook_line(p, i)), (_("Severity"), p.get("severity", "—")), (_("Opened by"), None)]
+             (_("Playbook"), shown.playbook_line(p, i)), (_("Severity"), words.shown(p["severity"], words.SEVERITY) if p.get("severity") else "—"), (_("Opened by"), None)]
     out = [f'<section id="summary">\n<h2>{_t(_("Summary"))}</h2>\n']
     if p.get("summary", "").strip():
         out.append(f"<p>{h(p['summary'].strip())}</p>\n")

@@ -71,7 +71,7 @@ def summary(timeline: Timeline, clock: shown.Clock) -> list[str]:
         (_("Status"), words.shown(i["status"], words.INCIDENT_STATUS).upper()),
         (_("Mode"), _("drill (exercise)") if i["mode"] == "drill" else words.shown("live", words.MODE)),
         (_("Playbook"), shown.playbook_line(p, i)),
-        (_("Severity"), p.get("severity", "—")),
+        (_("Severity"), words.shown(p["severity"], words.SEVERITY) if p.get("severity") else "—"),
         (_("Opened by"), shown.person(i["opened_by"], timeline.people)),
     ]
     lines = ["## " + _("Summary"), ""]

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from warroom import durations, i18n
+from warroom import durations, i18n, words
 from warroom.export import shown
-from warroom.i18n import C_, _
+from warroom.i18n import _
 
 # A measure's result (services/review.py), marked with its context for the catalogue.
-RESULTS = (C_("target result", "met"), C_("target result", "missed"), C_("target result", "not reached"), C_("target result", "pending"),
-           C_("target result", "no target"), C_("target result", "not measured"))
-STEP_RESULTS = (C_("step result", "started"), C_("step result", "untouched"), C_("step result", "skipped"), C_("step result", "done"),
-                C_("step result", "late"), C_("step result", "on time"))
-MEASURES = (C_("measure", "open"), C_("measure", "acknowledge"), C_("measure", "stabilise"), C_("measure", "resolve"))
 """A measure's name is the moment it measures (services/review.py); `fallback:ID` names a fallback, shown as it is."""
 
 
@@ -44,12 +39,12 @@ def totals(review: dict[str, Any]) -> str:
 def tables(review: dict[str, Any], clock: shown.Clock, people: list[dict[str, Any]]) -> list[Table]:
     speed = review.get("speed") or 1
     when = clock.time
-    measures = [(i18n.word(m["name"], "measure"), (_("{result} by {span}").format(result=i18n.word(m["result"], "target result"), span=durations.spoken(m["by_seconds"]))
-                             if m.get("by_seconds") is not None else i18n.word(m["result"], "target result")),
+    measures = [(words.shown(m["name"], words.REVIEW_MEASURE), (_("{result} by {span}").format(result=words.shown(m["result"], words.REVIEW_RESULT), span=durations.spoken(m["by_seconds"]))
+                             if m.get("by_seconds") is not None else words.shown(m["result"], words.REVIEW_RESULT)),
                  durations.spoken(m["scenario_seconds"]) if m.get("scenario_seconds") is not None else "—",
                  durations.spoken(m["target_seconds"]) if m.get("target_seconds") is not None else "—", when(m["at"]) if m.get("at") else "—")
                 for m in review.get("measures", [])]
-    steps = [(s["id"], s["title"], i18n.word(s["result"], "step result"), when(s["due_at"]) if s.get("due_at") else "—", when(s["at"]) if s.get("at") else "—",
+    steps = [(s["id"], s["title"], words.shown(s["result"], words.REVIEW_RESULT), when(s["due_at"]) if s.get("due_at") else "—", when(s["at"]) if s.get("at") else "—",
               durations.scenario(s["late_seconds"], speed) if s.get("late_seconds") else "") for s in review.get("steps", [])]
     decisions = [(d["id"], d["question"], _("made") if d["made"] else _("not made"), when(d["due_at"]) if d.get("due_at") else "—",
                   when(d["at"]) if d.get("at") else "—", durations.scenario(d["late_seconds"], speed) if d.get("late_seconds") else "")

@@ -15,7 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from warroom import text
-from warroom.i18n import C_, N_, _, word
+from warroom import words as vocab
+from warroom.i18n import N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
@@ -33,9 +34,7 @@ def preview(description: str) -> Content:
 
 
 # A playbook's severity as shown (the stored value stays English).
-SEVERITY = "playbook severity"
-MARKED = (C_("playbook severity", "low"), C_("playbook severity", "medium"), C_("playbook severity", "high"),
-          C_("playbook severity", "critical"))
+SEVERITY = vocab.SEVERITY
 NARROW = 100  # below this width the preview goes under the list, at the full width
 
 

@@ -21,7 +21,7 @@ from warroom import durations, text
 from warroom import words as vocab
 from warroom.clock import Clock
 from warroom.errors import BadInput
-from warroom.i18n import C_, N_, _, word
+from warroom.i18n import N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
@@ -33,16 +33,7 @@ if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
 # The review's own words (services/review.py): the stored values stay English, shown through word().
-MEASURE, RESULT, OBSERVATION, ACTION_STATUS = "review measure", "review result", "observation kind", "action status"
-MARKED = (
-    C_("review measure", "open"), C_("review measure", "acknowledge"), C_("review measure", "fallback"),
-    C_("review measure", "stabilise"), C_("review measure", "resolve"),
-    C_("review result", "met"), C_("review result", "missed"), C_("review result", "not reached"), C_("review result", "pending"),
-    C_("review result", "no target"), C_("review result", "not measured"), C_("review result", "on time"), C_("review result", "late"),
-    C_("review result", "done"), C_("review result", "skipped"), C_("review result", "started"), C_("review result", "untouched"),
-    C_("observation kind", "strength"), C_("observation kind", "improvement"),
-    C_("action status", "open"), C_("action status", "in-progress"), C_("action status", "done"),
-)
+MEASURE, RESULT, OBSERVATION, ACTION_STATUS = vocab.REVIEW_MEASURE, vocab.REVIEW_RESULT, vocab.OBSERVATION_KIND, vocab.ACTION_STATUS
 KIND_TITLES = {"strength": N_("Strength"), "improvement": N_("Improvement")}
 
 

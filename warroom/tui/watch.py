@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 from warroom import durations
 from warroom import words as vocab
 from warroom.health.shown import FULLY_WATCHED, uptime_text
-from warroom.i18n import C_, N_, _, ngettext, word
+from warroom.i18n import N_, _, ngettext, word
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
 from warroom.tui.quiet import Rows
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 
 
 # A supplier's criticality as shown (the stored value stays English).
-CRITICALITY = "supplier criticality"
-MARKED = (C_("supplier criticality", "vital"), C_("supplier criticality", "important"), C_("supplier criticality", "normal"))
+CRITICALITY = vocab.CRITICALITY
 
 # The availability table's headings and the widths their values right-align in.
 AVAILABILITY_HEADS = (N_("uptime"), N_("outages"), N_("MTTR"), N_("longest"), N_("unknown"), N_("maint."))
