@@ -33,3 +33,10 @@ def test_the_next_demo_resolves_the_drill_a_killed_demo_left_running(tmp_path):
             assert incidents.get(session, by_hand).status == "open"
     finally:
         store.dispose()
+
+
+def test_the_demos_help_names_the_drill_it_starts_and_its_speed():
+    from tests.conftest import run_cli
+
+    shown = " ".join(run_cli("demo", "--help").stdout.split())
+    assert f"({DEMO_DRILL}, {DEMO_SPEED:g}× faster)" in shown, shown

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from warroom.cli import Env, pass_env
-from warroom.i18n import LANGUAGES
+from warroom.cli.language import Command
+from warroom.i18n import LANGUAGES, N_
 
-DEMO_DRILL, DEMO_SPEED = "cloud-hosting-outage", 20.0  # its 50-minute script in two and a half minutes
+DEMO_DRILL, DEMO_SPEED = "cloud-hosting-outage", 20.0  # its 50-minute script in two and a half minutes (--drill's help says both)
 
 
 def demo_root() -> Path:
@@ -18,17 +19,16 @@ def demo_root() -> Path:
     return Path(user_data_dir("warroom-demo", appauthor=False))
 
 
-@click.command()
-@click.option("--fresh", is_flag=True, help="Start from an empty demo home (the previous demo's history is deleted).")
+@click.command(cls=Command, help=N_("A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."))
+@click.option("--fresh", is_flag=True, help=N_("Start from an empty demo home (the previous demo's history is deleted)."))
 @click.option("--drill", "drill", is_flag=True,
-              help=f"Also start a compressed drill ({DEMO_DRILL}, {DEMO_SPEED:g}× faster) that runs by itself: watch its injects arrive "
-                   "and its faults break suppliers; press m in its room for the script, v for the review.")
+              help=N_("Also start a compressed drill (cloud-hosting-outage, 20× faster) that runs by itself: watch its injects arrive "
+                      "and its faults break suppliers; press m in its room for the script, v for the review."))
 @click.option("--lang", type=click.Choice(LANGUAGES),
-              help="Language of the demo: its screens, and its home's config and playbooks (default: as for any command: warroom --lang, "
-                   "the --home's [settings] language, then $LANG).")
+              help=N_("Language of the demo: its screens, and its home's config and playbooks (default: as for any command: warroom --lang, "
+                   "the --home's [settings] language, then $LANG)."))
 @pass_env
 def demo(env: Env, fresh: bool, drill: bool, lang: str | None) -> int:
-    """A simulated landscape on loopback, a monitor and the TUI: press f on a supplier to break it."""
     import shutil
     import subprocess
     import sys

@@ -14,16 +14,15 @@ from warroom.i18n import LANGUAGES, N_, _
 from warroom.text import line
 
 
-@click.command()
+@click.command(cls=Command, help=N_("Create a war-room home with example config and playbooks."))
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--group", type=TEXT, help="OS group that shares the home (folder 3770, files 0660; the key 0600, its owner signs); default: owner only.")
-@click.option("--demo", is_flag=True, help="Point every supplier at the simulator (warroom simulate).")
-@click.option("--simulator-port", default=None, type=click.IntRange(1, 65535), help="With --demo: the simulator's port (default 47800).")
+@click.option("--group", type=TEXT, help=N_("OS group that shares the home (folder 3770, files 0660; the key 0600, its owner signs); default: owner only."))
+@click.option("--demo", is_flag=True, help=N_("Point every supplier at the simulator (warroom simulate)."))
+@click.option("--simulator-port", default=None, type=click.IntRange(1, 65535), help=N_("With --demo: the simulator's port (default 47800)."))
 @click.option("--lang", type=click.Choice(LANGUAGES),
-              help="Language of the home: its example config and playbooks, and [settings] language (default: English examples, no setting).")
+              help=N_("Language of the home: its example config and playbooks, and [settings] language (default: English examples, no setting)."))
 @pass_env
 def init(env: Env, directory: Path | None, group: str | None, demo: bool, simulator_port: int | None, lang: str | None) -> None:
-    """Create a war-room home with example config and playbooks."""
     from warroom import i18n, identity
     from warroom.clock import SystemClock
     from warroom.services import homes
