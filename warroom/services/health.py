@@ -212,7 +212,7 @@ def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[vi
             drill = modes[level.incident_id] == "drill"
             fired.setdefault(level.incident_id, []).insert(0, views.FiredLevel(
                 level=level.level, fired_at=level.fired_at, notify=tuple(reached := config.reached(json.loads(level.notify), drill=drill)),
-                who=notified(reached, drill=drill)))
+                who=notified(reached, drill=drill, shown=True)))
     late: dict[int, int] = {}
     for step in session.exec(select(IncidentStep).where(col(IncidentStep.incident_id).in_(ids), col(IncidentStep.status).in_(owed.UNFINISHED),
                                                         col(IncidentStep.due_at).is_not(None))).all():

@@ -280,7 +280,7 @@ def ladder(session: Session, incident: Incident, config: Config) -> tuple[views.
             level=e.level, notify=tuple(reached), message=e.message, due_at=e.due_at,
             state="cancelled" if e.cancelled else "acknowledged" if e.acked_at else "fired" if e.fired_at else "pending",
             fired_at=e.fired_at, late_seconds=e.late_seconds, acked_at=e.acked_at, acked_by=e.acked_by,
-            contacts=tuple(_contact(config, t) for t in reached), who=notified(reached, drill=drill)))
+            contacts=tuple(_contact(config, t) for t in reached), who=notified(reached, drill=drill, shown=True)))
     return tuple(levels)
 
 
