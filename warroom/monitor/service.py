@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from warroom import durations, identity, notify, text, words
+from warroom import durations, eventtext, identity, notify, text, words
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
 from warroom.health import checks
@@ -199,7 +199,7 @@ class Monitor:
         except lease.NotLeader:
             return
         if event:
-            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+            self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(eventtext.summary(event))}")
 
     # ── a drill's injects, and healing what its faults broke ──────────────────────────────────
 
@@ -221,7 +221,7 @@ class Monitor:
             return
         if chosen is None or event is None:
             return
-        self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(event['summary'])}")
+        self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{event['incident_id']} {text.line(eventtext.summary(event))}")
         if chosen.fault is None:
             return
         done = await asyncio.to_thread(drills.carry_out, self.store, chosen, event, self.config, now=self.clock.now, actor=self._system, by_monitor=True)
@@ -274,7 +274,7 @@ class Monitor:
             except lease.NotLeader:
                 return
             if event:
-                self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{incident_id} {text.line(event['summary'])}")
+                self.say(f"{self.clock.now().astimezone(self.zone):%H:%M:%S} #{incident_id} {text.line(eventtext.summary(event))}")
 
     # ── the webhook outbox ─────────────────────────────────────────────────────────────────────
 
