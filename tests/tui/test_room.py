@@ -583,3 +583,22 @@ def test_a_stray_d_on_a_decision_ties_nothing_once_the_empty_line_is_left_and_en
             assert "failover" in [d.id for d in room.view.open_decisions]
 
     asyncio.run(scenario())
+
+
+def test_a_resolved_incident_owes_no_acknowledgement_of_a_level_fired_before(home, clock):
+    """A level fired and never acknowledged stops being owed once the incident is resolved: the
+    board's top line and owed column no longer name it (a newcomer's demo showed last run's
+    resolved drill as the most pressing thing)."""
+    from warroom.services import health
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+    fire_first_level(home, clock, incident_id)
+
+    def owed(session, cfg, me):
+        (incident,) = health.status(session, cfg, clock.now()).incidents
+        return incident.fired_unacknowledged
+
+    assert [f.level for f in act_as_me(home, clock, owed)] == [1]
+    act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
+    assert act_as_me(home, clock, owed) == ()

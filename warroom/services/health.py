@@ -231,7 +231,7 @@ def _open_incidents(session: Session, now: datetime, config: Config) -> tuple[vi
                                       opened_at=incident.opened_at,
                                       next_escalation=views.NextLevel(level=nxt.level, due_at=nxt.due_at) if nxt and active else None,
                                       opened_by=incident.opened_by,
-                                      fired_unacknowledged=tuple(fired.get(incident.id, ())),
+                                      fired_unacknowledged=tuple(fired.get(incident.id, ())) if active else (),
                                       late_steps=late.get(incident.id, 0) if active else 0,
                                       overdue_decisions=overdue,
                                       supplier=playbook.trigger.supplier if playbook.trigger else None,
