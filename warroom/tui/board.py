@@ -725,7 +725,8 @@ class BoardScreen(QuietTexts, Screen):
         shown = [s for s in in_order(status.suppliers) if not wanted or wanted in s.name.casefold() or wanted in s.id.casefold()]
         table = self.query_one("#suppliers", Rows)
         natural = self._supplier_natural(shown)
-        widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural), [(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)])
+        widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural),
+                     whole_labels([(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)], [column(label) for label in SUPPLIER_COLUMNS]))
         uptime = self._uptime_shown()
         rows = [(s.id, supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4],
                                     uptime=uptime.get(s.id))) for s in shown]
@@ -777,7 +778,8 @@ class BoardScreen(QuietTexts, Screen):
         plain = [(str(i.id), incident_row(i, now, title_width=400)) for i in incidents]
         natural = [max([cell_len(c) if isinstance(c, str) else c.cell_len for _key, row in plain for c in [row[n]]] + [len(label)])
                    for n, label in enumerate(("#", MODE_STYLE["drill"][0], *(column(label) for label in INCIDENT_COLUMNS[2:])))]
-        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural), [(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)])
+        widths = fit(natural, self._panel_width("#incidents", len(incidents)) - 2 * len(natural),
+                     whole_labels([(5, 26), (2, 24), (5, 20), (2, 10), (5, 12), (2, 6)], ["#", MODE_STYLE["drill"][0], *(column(label) for label in INCIDENT_COLUMNS[2:])]))
         # Built once (this runs every second), then cut to the widths: the title as incident_row would cut it.
         rows = [(key, tuple(cut_cell(c, w) for c, w in zip(row, widths, strict=True))) for key, row in plain]
         table.sync_at(rows, widths)

@@ -143,6 +143,11 @@ class Rows(DataTable):
         if self._fill is not None and self._natural:
             self.sync(self._natural)
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        """A scrollbar that comes or goes changes the width the columns share without resizing the
+        table: fit again once the layout has it (the last column was clipped under the scrollbar)."""
+        self.call_after_refresh(self.on_resize)
+
     def refit(self, widths: Sequence[int]) -> None:
         """Start again at these column widths (the caller cuts cells to fit them): a column
         only ever grows by itself, so a narrower terminal needs a new start. The next `sync`
