@@ -41,17 +41,21 @@ def room_filled(app) -> bool:
             and screen.query_one("#steps").row_count == len(screen.view.steps))
 
 
-@pytest.mark.parametrize("size", ROOM_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_incident_room(snap_compare, moment, size):
-    home, clock = moment
-
+def room_opened(incident_id: int):
+    """The run_before step that opens an incident's room and waits until it is filled."""
     async def open_room(pilot) -> None:
         await loaded(pilot)
-        pilot.app.open_room(2)
+        pilot.app.open_room(incident_id)
         await until_painted(pilot, room_filled)
         await pilot.pause()  # the log's cursor scrolls into view after the refresh that filled it
 
-    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
+    return open_room
+
+
+@pytest.mark.parametrize("size", ROOM_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_incident_room(snap_compare, moment, size):
+    home, clock = moment
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=room_opened(2))
 
 
 @pytest.mark.parametrize("size", BOARD_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -69,18 +73,18 @@ def test_wall(snap_compare, moment, size):
 STORY_SIZES = [(80, 24), (120, 40), (200, 60)]
 
 
-@pytest.mark.parametrize("size", STORY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_library(snap_compare, moment, size):
+async def library_shown(pilot) -> None:
     from warroom.tui.library import PlaybooksScreen
 
+    await loaded(pilot)
+    await pilot.press("l")
+    await until_painted(pilot, lambda app: isinstance(app.screen, PlaybooksScreen) and app.screen.entries
+                        and "cloud-hosting-outage (v3)" in str(app.screen.query_one("#preview-text").render()))
+
+
+@pytest.mark.parametrize("size", STORY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_library(snap_compare, moment, size):
     home, clock = moment
-
-    async def library_shown(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("l")
-        await until_painted(pilot, lambda app: isinstance(app.screen, PlaybooksScreen) and app.screen.entries
-                            and "cloud-hosting-outage (v3)" in str(app.screen.query_one("#preview-text").render()))
-
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=library_shown)
 
 
@@ -153,42 +157,19 @@ def test_review(snap_compare, reviewed, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_incident_room_dutch(snap_compare, moment, dutch, size):
     home, clock = moment
-
-    async def open_room(pilot) -> None:
-        await loaded(pilot)
-        pilot.app.open_room(2)
-        await until_painted(pilot, room_filled)
-        await pilot.pause()
-
-    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=room_opened(2))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_drill_room_dutch(snap_compare, moment, dutch, size):
     """The drill's room: its ladder fired, a fallback active, the reporting clocks under the decisions."""
     home, clock = moment
-
-    async def open_room(pilot) -> None:
-        await loaded(pilot)
-        pilot.app.open_room(1)
-        await until_painted(pilot, room_filled)
-        await pilot.pause()
-
-    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=open_room)
+    assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=room_opened(1))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_library_dutch(snap_compare, moment, dutch, size):
-    from warroom.tui.library import PlaybooksScreen
-
     home, clock = moment
-
-    async def library_shown(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("l")
-        await until_painted(pilot, lambda app: isinstance(app.screen, PlaybooksScreen) and app.screen.entries
-                            and "cloud-hosting-outage (v3)" in str(app.screen.query_one("#preview-text").render()))
-
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=library_shown)
 
 
