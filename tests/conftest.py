@@ -169,6 +169,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
     from warroom import i18n
 
     i18n.use(i18n.DEFAULT)
+    os.environ.pop("LANGUAGE", None)  # set by a CLI run in-process (click's words): absent at the start, so a leak
 
 
 @pytest.fixture

@@ -124,3 +124,16 @@ def test_a_webhook_message_is_in_the_war_rooms_language(home, monitors):
     stored = event_rows(home, "escalation.due")[0]
     assert stored["summary"].startswith("[DRILL] L1 due: ") and body["data"] == stored["data"], "the log itself stays English"
     hook.server.close()
+
+
+def test_a_webhook_message_follows_the_war_room_not_the_terminal_that_queued_it(home, monitors, monkeypatch):
+    """No [settings] language: the monitor's own environment asks for Dutch, yet the webhook is
+    English, the war-room's default, so one channel never mixes the languages of its coordinators."""
+    hook = Hook()
+    configure(home, webhook=hook.url)
+    monkeypatch.setenv("LANG", "nl_NL.UTF-8")
+    monitors(home)
+    cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    wait_for(lambda: hook.bodies, timeout=30, what="the webhook to be called")
+    assert hook.bodies[0]["summary"].startswith("[DRILL] L1 due: "), hook.bodies[0]["summary"]
+    hook.server.close()

@@ -163,3 +163,25 @@ def test_a_json_command_speaks_english_whatever_was_chosen(tmp_path):
         assert speak(["--lang", "nl", "risks"], {}) == "nl"
     finally:
         i18n.use("en")
+
+
+@pytest.mark.parametrize(("stored", "dutch"), [
+    ("slow: 1,240 ms", "traag: 1.240 ms"),
+    ("slow connect: 2,001 ms", "trage verbinding: 2.001 ms"),
+    ("timeout after 5.0 s", "geen antwoord na 5,0 s"),
+    ("certificate expires in 1 days (2026-12-01)", "certificaat verloopt over 1 dag (2026-12-01)"),
+    ("certificate valid 30 more days", "certificaat nog 30 dagen geldig"),
+    ("check failed: connection refused", "controle mislukt: verbinding geweigerd"),
+    ("status page: Major outage", "statuspagina: Major outage"),  # the supplier's own words stay theirs
+    ("HTTP 503", "HTTP 503"),
+    ("something no checker writes", "something no checker writes"),
+])
+def test_a_checks_stored_detail_is_said_in_dutch_and_stays_as_stored_in_english(stored, dutch):
+    from warroom.health.shown import detail
+
+    try:
+        assert detail(stored) == stored
+        i18n.use("nl")
+        assert detail(stored) == dutch
+    finally:
+        i18n.use("en")

@@ -25,6 +25,7 @@ from typing import Any
 
 from warroom import durations, i18n, symbols, words
 from warroom.clock import parse_iso
+from warroom.health.shown import detail as shown_detail
 from warroom.i18n import C_, _
 from warroom.vocabulary import says_drill
 
@@ -317,7 +318,7 @@ def _supplier_state(kind, stored, data, event) -> str:
     marker = f"[DRILL #{drill}] " if drill is not None else ""
     how = f"down via {via}" if via else to
     name = _before(_after(stored, f"{marker}{symbols.SUPPLIER[to]} "), f" {how} ({data['detail']})")
-    values = {"symbol": symbols.SUPPLIER[to], "name": name, "detail": data["detail"]}
+    values = {"symbol": symbols.SUPPLIER[to], "name": name, "detail": shown_detail(data["detail"])}
     if via:
         text = _("{symbol} {name} down via {via} ({detail})").format(via=via, **values)
     else:

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -84,6 +85,18 @@ def use(lang: str) -> None:
 
 def current() -> str:
     return _current
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak `lang` for a while (text that follows the war-room, not the reader: a webhook message),
+    then the language spoken before."""
+    before = _current
+    use(lang)
+    try:
+        yield
+    finally:
+        use(before)
 
 
 def _(message: str) -> str:

@@ -9,6 +9,7 @@ from warroom.cli import Env, pass_env
 from warroom.cli.language import Command, Group
 from warroom.cli.output import echo, echo_json, widest
 from warroom.cli.params import PORT, TEXT
+from warroom.health.shown import detail as shown_detail
 from warroom.health.shown import uptime_text
 from warroom.i18n import N_, _, ngettext, number
 from warroom.services.views import to_json
@@ -43,7 +44,7 @@ def check(env: Env, once: bool, as_json: bool) -> None:
     from warroom.symbols import SUPPLIER
 
     for row in rows:
-        echo(f"{SUPPLIER[row.state]} {line(row.id):<16} {_state(row.state, row.via):<22} {_latency(row.latency_ms):>9}  {line(row.detail)}")
+        echo(f"{SUPPLIER[row.state]} {line(row.id):<16} {_state(row.state, row.via):<22} {_latency(row.latency_ms):>9}  {line(shown_detail(row.detail))}")
         if row.disagreement:
             echo(f"  ! {line(row.disagreement)}")
 

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any, TextIO
 
 from warroom import eventtext, i18n, text, words
+from warroom.config import notified
 from warroom.export import reviewed, shown
 from warroom.export.markdown import key_times, window_words
 from warroom.export.model import Tally, Timeline
@@ -223,7 +224,7 @@ def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
         contacts = "<br>".join(h(c["name"]) + (f" ({h(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         late = " " + _("({span} late)").format(span=shown.span(e["late_seconds"])) if e.get("late_seconds") else ""
         acked = _by(_time(clock, e["acked_at"]), who(e["acked_by"], timeline.people)) if e["acked_at"] else "—"
-        out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(e["who"])}</td><td class="time">{_time(clock, e["due_at"])}</td>'
+        out.append(f'<tr><td class="num">{e["level"]}</td><td>{contacts or h(notified(e["notify"], drill=timeline.incident["mode"] == "drill", shown=True))}</td><td class="time">{_time(clock, e["due_at"])}</td>'
                    f'<td>{h(words.shown(e["state"], words.LEVEL_STATE))}</td><td class="time">{_time(clock, e["fired_at"])}{h(late)}</td><td>{acked}</td></tr>\n')
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 

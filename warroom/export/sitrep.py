@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from warroom import eventtext, i18n, words
+from warroom.config import notified
 from warroom.export import shown
 from warroom.export.markdown import md
 from warroom.export.model import Timeline
@@ -178,7 +179,7 @@ def _next_escalation(timeline: Timeline, clock: shown.Clock) -> list[str]:
         e = pending[0]
         contacts = "; ".join(md(c["name"]) + (f" ({md(c['phone'])})" if c.get("phone") else "") for c in e.get("contacts", []))
         values = {"level": e["level"], "time": clock.format(e["due_at"], "%H:%M"), "ago": _ago(timeline.generated_at, e["due_at"]),
-                  "who": contacts or md(e["who"]), "message": md(e["message"])}
+                  "who": contacts or md(notified(e["notify"], drill=timeline.incident["mode"] == "drill", shown=True)), "message": md(e["message"])}
         if timeline.generated_at > e["due_at"]:
             line = _("Level {level} was due at {time} ({ago}) and has not fired: is the monitor running? Notify: {who}. {message}")
         else:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from warroom import files
 from warroom.clock import iso
-from warroom.config import Config
+from warroom.config import Config, notified
 from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
@@ -153,7 +153,9 @@ def _state(session: Session, incident: Incident, config: Config, now: datetime, 
                    "changed_at": when(s.changed_at), "changed_by": s.changed_by, "note": s.note} for s in steps],
         "ladder": [{"level": e.level, "notify": list(e.notify), "message": e.message, "due_at": iso(e.due_at), "state": e.state,
                     "fired_at": when(e.fired_at), "late_seconds": e.late_seconds, "acked_at": when(e.acked_at), "acked_by": e.acked_by,
-                    "contacts": [_contact(config, n) for n in e.notify], "who": e.who} for e in incidents.ladder(session, incident, config)],
+                    "contacts": [_contact(config, n) for n in e.notify],
+                    "who": notified(list(e.notify), drill=incident.mode == "drill")}  # as stored: JSON is the same in every language
+                   for e in incidents.ladder(session, incident, config)],
         "fallbacks": [{"id": f, "title": register[f][1].title if f in register else f, "supplier": register[f][0].id if f in register else None,
                        "owner": register[f][1].owner if f in register else None,
                        "active": any(a.fallback_id == f and a.deactivated_at is None for a in activations),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from warroom import eventtext
+from warroom import eventtext, i18n
 from warroom.clock import iso
 from warroom.config import Config
 from warroom.store import eventlog
@@ -29,8 +29,11 @@ def enqueue(session: Session, *, config: Config, incident: Incident, event: dict
         spec = config.notify.get(target)
         if spec is None or not spec.webhook:
             continue
-        said = eventtext.summary(event)
-        summary = eventtext.drill_marked(said) if drill else said
+        # The war-room's language (English without the setting), whoever's process queues it: one
+        # channel never gets a mix of the languages its coordinators' terminals speak.
+        with i18n.speaking(config.settings.language or i18n.DEFAULT):
+            said = eventtext.summary(event)
+            summary = eventtext.drill_marked(said) if drill else said
         payload = {
             "warroom": config.settings.title, "mode": incident.mode, "drill": drill, "event": event["kind"], "summary": summary,
             "incident": {"id": incident.id, "title": incident.title, "playbook": incident.playbook_id, "status": incident.status},

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from warroom import durations, i18n, text, words
 from warroom.clock import Clock
+from warroom.health.shown import detail as shown_detail
 from warroom.i18n import C_, N_, _, ngettext
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER, spark
@@ -160,9 +161,9 @@ def supplier_note(s: views.SupplierView) -> str:
     if s.stale and s.state != "unknown":
         notes.append(_("stale"))
     if s.state != "up":
-        notes.insert(0, s.detail)
+        notes.insert(0, shown_detail(s.detail))
     elif not notes:
-        notes.append(s.detail)
+        notes.append(shown_detail(s.detail))
     via = _("via {parent}: ").format(parent=text.line(s.via)) if s.via else ""
     # A drill's fault, not an outage: said first.
     drill = _("{drill} #{incident}: ").format(drill=mode_word("drill"), incident=s.drill) if s.drill is not None else ""
@@ -340,7 +341,7 @@ def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str
     """Supplier state changes seen over a short while, as one line: a burst is one notification."""
     parts = [f"{SUPPLIER.get(s.state, '?')} {text.line(s.name)} {state_word(s.state)}"
              + (f" [{mode_word('drill')} #{s.drill}]" if s.drill is not None else "")
-             + (f" ({text.line(s.detail)})" if len(changes) == 1 else "")
+             + (f" ({text.line(shown_detail(s.detail))})" if len(changes) == 1 else "")
              for s, _before in changes]
     shown = parts[:4] + ([_("+{n} more").format(n=len(parts) - 4)] if len(parts) > 4 else [])
     states = {s.state for s, _before in changes if s.drill is None}  # a drill's fault is no alarm

@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from warroom import words
 from warroom.clock import Clock
+from warroom.health.shown import detail as shown_detail
 from warroom.i18n import N_, _
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER
@@ -39,7 +40,7 @@ def tiles(suppliers: Sequence[views.SupplierView], gap: bool = True) -> Content:
         word = _("{down} VIA {parent}").format(down=state_word("down").upper(), parent=s.via.upper()) if s.via else state_word(s.state).upper()
         style = STATE_STYLE.get("down" if s.via else s.state, "bold")
         lines.append(Content.assemble(literal.plain(f" {SUPPLIER.get(s.state, '?')} {word} ", f"{style} reverse" if "reverse" not in style else style),
-                                      literal.template("  [b]$name[/b]  $detail", name=s.name, detail=s.detail)))
+                                      literal.template("  [b]$name[/b]  $detail", name=s.name, detail=shown_detail(s.detail))))
     return Content("\n\n" if gap else "\n").join(lines)
 
 

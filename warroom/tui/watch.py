@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 from warroom import durations
 from warroom import words as vocab
 from warroom.health.shown import FULLY_WATCHED, uptime_text
+from warroom.health.shown import detail as shown_detail
 from warroom.i18n import N_, _, ngettext, word
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
@@ -215,7 +216,7 @@ def detail(supplier: Any, view: Any, windows: dict[str, Availability] | None, re
     lines: list[Content] = [
         literal.template("[b]$name[/b] ($id) · $crit", name=supplier.name, id=supplier.id, crit=word(supplier.criticality, CRITICALITY)),
         literal.template(_("$mark $state since $since · $detail"), mark=SUPPLIER[view.state], state=state,
-                         since=local(view.since, zone, "%Y-%m-%d %H:%M"), detail=view.detail),
+                         since=local(view.since, zone, "%Y-%m-%d %H:%M"), detail=shown_detail(view.detail)),
         Content(""), Content.styled(_("Sourcing"), "bold"),
     ]
 
