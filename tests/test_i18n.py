@@ -185,3 +185,12 @@ def test_a_checks_stored_detail_is_said_in_dutch_and_stays_as_stored_in_english(
         assert detail(stored) == dutch
     finally:
         i18n.use("en")
+
+
+def test_a_figure_keeps_every_digit_it_has_with_the_languages_decimal_sign():
+    try:
+        assert [i18n.figure(v) for v in (60.0, 2.5, 1.001)] == ["60", "2.5", "1.001"]
+        i18n.use("nl")
+        assert [i18n.figure(v) for v in (60.0, 2.5, 1.001)] == ["60", "2,5", "1,001"]  # rounded to two decimals it was '1,'
+    finally:
+        i18n.use("en")

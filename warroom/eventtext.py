@@ -26,16 +26,11 @@ from typing import Any
 from warroom import durations, i18n, symbols, words
 from warroom.clock import parse_iso
 from warroom.health.shown import detail as shown_detail
-from warroom.i18n import C_, _
+from warroom.i18n import _
 from warroom.vocabulary import says_drill
 
 _DRILL = "[DRILL] "
 
-OBSERVATION = "review observation"
-ACTION = "corrective action"
-# Words of the after-action review that words.py does not hold; the contexts are spelled out for the catalogue.
-MARKED = (C_("review observation", "strength"), C_("review observation", "improvement"),
-          C_("corrective action", "open"), C_("corrective action", "in-progress"), C_("corrective action", "done"))
 
 
 class _Misfit(Exception):
@@ -131,9 +126,7 @@ def _clause(text: str, value: Any) -> str:
 
 def _number(value: float) -> str:
     """A drill's speed: `60`, `2.5` (`2,5` in Dutch)."""
-    if i18n.current() == i18n.DEFAULT or value == int(value):
-        return f"{value:g}"
-    return i18n.number(value, decimals=2).rstrip("0")
+    return i18n.figure(value)
 
 
 def _late(seconds: Any) -> str:
@@ -418,7 +411,7 @@ def _observation(kind, stored, data, event) -> str:
     about = f"target {target}" if target else f"step {step}"
     if stored != f"review: {data['kind']} ({about}): {data['text']}":
         raise _Misfit(stored)
-    observed = i18n.word(data["kind"], OBSERVATION)
+    observed = words.shown(data["kind"], words.OBSERVATION_KIND)
     if target:
         return _("review: {kind} (target {target}): {text}").format(kind=observed, target=target, text=data["text"])
     return _("review: {kind} (step {step}): {text}").format(kind=observed, step=step, text=data["text"])
@@ -436,7 +429,7 @@ def _action_status(kind, stored, data, event) -> str:
     status = data["status"]
     if stored != f"corrective action #{data['action']}: {status}":
         raise _Misfit(stored)
-    return _("corrective action #{action}: {status}").format(action=data["action"], status=i18n.word(status, ACTION))
+    return _("corrective action #{action}: {status}").format(action=data["action"], status=words.shown(status, words.ACTION_STATUS))
 
 
 @_builds("home.created")

@@ -157,6 +157,13 @@ def long_date(when: datetime) -> str:
     return format_date(when, "EEEE d MMMM y", locale=_babel_locale())
 
 
+def figure(value: float) -> str:
+    """A figure as short as it is exact to six digits (`:g`: `60`, `2.5`, `1.001`), with the
+    language's decimal sign (`2,5`): a drill's speed, a factor."""
+    shown = f"{value:g}"
+    return shown if _current == DEFAULT else shown.replace(".", ",")
+
+
 def number(value: float, *, decimals: int = 0) -> str:
     """`1,234.5` / `1.234,5`."""
     if _current == DEFAULT:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from warroom import i18n
 from warroom import words as vocabulary
 from warroom.cli import Env, pass_env
 from warroom.cli.incidents import act, context, reading
@@ -51,7 +52,7 @@ def msel(env: Env, incident_id: int, as_json: bool) -> None:
     zone = w.config.settings.timezone
     from warroom import durations
 
-    echo(_("MSEL of drill #{incident}").format(incident=view.incident) + (_(" ({speed}× faster)").format(speed=f"{view.speed:g}") if view.speed != 1 else ""))
+    echo(_("MSEL of drill #{incident}").format(incident=view.incident) + (_(" ({speed}× faster)").format(speed=i18n.figure(view.speed)) if view.speed != 1 else ""))
     states = max(8, *(len(vocabulary.shown(r.state, vocabulary.INJECT_STATE)) for r in view.injects)) if view.injects else 8
     for r in view.injects:
         number = f"{r.n:>3}" if r.n is not None else " ad"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from warroom import i18n
 from warroom import words as vocabulary
 from warroom.cli import Env, pass_env
 from warroom.cli.language import Command, Group
@@ -147,7 +148,7 @@ def _render(view: IncidentView, zone: str) -> str:
 
     i = view.incident
     mode = vocabulary.shown(i.mode, vocabulary.MODE).upper()
-    faster = _(" · {speed}× faster").format(speed=f"{i.speed:g}") if i.speed != 1 else ""
+    faster = _(" · {speed}× faster").format(speed=i18n.figure(i.speed)) if i.speed != 1 else ""
     status = vocabulary.shown(i.status, vocabulary.INCIDENT_STATUS).upper()
     lines = [_("#{id} {mode}{faster} · {title} · {status} · opened {when} by {who}").format(
         id=i.id, mode=mode, faster=faster, title=line(i.title), status=status,

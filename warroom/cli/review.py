@@ -8,7 +8,7 @@ from datetime import datetime
 
 import click
 
-from warroom import durations
+from warroom import durations, i18n
 from warroom import words as vocabulary
 from warroom.cli import Env
 from warroom.cli.incidents import reading
@@ -85,7 +85,7 @@ def _render(r, zone: str) -> str:
 
     mode = vocabulary.shown(r.mode, vocabulary.MODE).upper()
     status = vocabulary.shown(r.status, vocabulary.INCIDENT_STATUS).upper()
-    faster = _(", {speed}× faster").format(speed=f"{r.speed:g}") if r.speed != 1 else ""
+    faster = _(", {speed}× faster").format(speed=i18n.figure(r.speed)) if r.speed != 1 else ""
     lines = [line(_("Review of #{id} {mode} · {title} · {status}{faster}").format(id=r.incident, mode=mode, title=r.title, status=status, faster=faster)),
              _("wall-clock {wall}, scenario time {scenario}").format(wall=durations.spoken(r.wall_seconds), scenario=durations.spoken(r.scenario_seconds))
              + ("" if r.ended_at else _(" (still running)")),
@@ -156,7 +156,7 @@ def _render_comparison(c, zone: str) -> str:
              _("  each time in scenario time (and wall-clock, when the drill ran faster); ✔ target met, ✘ missed"), ""]
     lines.append(f"  {labels['measure']:<{left}}" + "".join(f"{'#' + str(r.incident):>{width}}" for r in c.drills))
     lines.append(f"  {labels['opened']:<{left}}" + "".join(f"{local(r.opened_at, zone, '%m-%d %H:%M'):>{width}}" for r in c.drills))
-    lines.append(f"  {labels['speed']:<{left}}" + "".join(f"{f'{r.speed:g}×':>{width}}" for r in c.drills))
+    lines.append(f"  {labels['speed']:<{left}}" + "".join(f"{i18n.figure(r.speed) + '×':>{width}}" for r in c.drills))
     lines.append(f"  {labels['duration']:<{left}}" + "".join(f"{durations.scenario(r.wall_seconds, r.speed):>{width}}" for r in c.drills))
     for m in c.measures:
         cells = []

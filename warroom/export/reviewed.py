@@ -26,7 +26,7 @@ class Table(NamedTuple):
 def totals(review: dict[str, Any]) -> str:
     speed = review.get("speed") or 1
     values = {"met": review["targets_met"], "total": review["targets_total"], "duration": durations.scenario(review["wall_seconds"], speed),
-              "speed": f"{speed:g}" if i18n.current() == i18n.DEFAULT else i18n.number(speed, decimals=0 if speed == int(speed) else 1)}
+              "speed": i18n.figure(speed)}
     if speed != 1:
         said = _("Targets met: {met} of {total}. Duration {duration}, run {speed}× faster than real time. "
                  "Measured from the event log against the playbook's targets; times after the opening are in scenario time.")

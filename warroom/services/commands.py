@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from warroom import words
+from warroom import i18n, words
 from warroom.errors import BadInput
 from warroom.i18n import _
 from warroom.vocabulary import FallbackResult, LogKind, Mode, Status, StepAction
@@ -133,8 +133,8 @@ class StartFromPlaybook(_NoPreparation):
 
         created = incidents.start(session, playbook=self.playbook, mode=self.mode, now=ctx.now, actor=ctx.actor, speed=self.speed)
         mode = words.shown(self.mode, words.MODE).upper()
-        said = (_("incident #{id} started ({mode}, {speed:g}× faster)") if self.speed != 1 else _("incident #{id} started ({mode})"))
-        return Outcome(said.format(id=created.id, mode=mode, speed=self.speed), created.id)
+        said = (_("incident #{id} started ({mode}, {speed}× faster)") if self.speed != 1 else _("incident #{id} started ({mode})"))
+        return Outcome(said.format(id=created.id, mode=mode, speed=i18n.figure(self.speed)), created.id)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def speed(value: float) -> str:
     """A drill's speed as `{:g}` writes it (`2`, `1.5`), with the language's decimal sign."""
-    return i18n.number(value, decimals=len(f"{value:g}".partition(".")[2]))
+    return i18n.figure(value)
 
 
 class MselScreen(Screen):

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from warroom import durations
+from warroom import durations, i18n
 from warroom import words as vocab
 from warroom.health.shown import FULLY_WATCHED, uptime_text
 from warroom.health.shown import detail as shown_detail
@@ -81,9 +81,9 @@ def factor_lines(ranked: Ranked | None) -> list[Content]:
     if ranked is None:
         return [Content("  " + _("not ranked"))]
     if ranked.rank is None:  # scored alone (the supplier screen): its rank is on the risk screen (R)
-        lines = [literal.template("  " + _("score [b]$score[/b] (points = weight × count; its rank: the risk screen, R)"), score=f"{ranked.score:g}")]
+        lines = [literal.template("  " + _("score [b]$score[/b] (points = weight × count; its rank: the risk screen, R)"), score=i18n.figure(ranked.score))]
     else:
-        lines = [literal.template("  " + _("rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)"), rank=ranked.rank, score=f"{ranked.score:g}")]
+        lines = [literal.template("  " + _("rank [b]$rank[/b], score [b]$score[/b] (points = weight × count)"), rank=ranked.rank, score=i18n.figure(ranked.score))]
     for f in ranked.factors:
         lines.append(literal.template("  $factor $sum  $why", factor=f"{f.factor:<25}", sum=f"{f.weight:>5g} × {f.count:<5g} = {f.points:>6g}", why=f.why))
     if not ranked.factors:
@@ -134,7 +134,7 @@ class RisksScreen(Screen):
             return  # closed before the read came
         self.ranked = ranked
         table = self.query_one("#ranking", Rows)
-        table.sync([(r.id, (str(r.rank), r.id, f"{r.score:g}", word(r.criticality, CRITICALITY))) for r in ranked])
+        table.sync([(r.id, (str(r.rank), r.id, i18n.figure(r.score), word(r.criticality, CRITICALITY))) for r in ranked])
         table.focus()
         self._factors()
 
