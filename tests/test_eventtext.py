@@ -188,3 +188,18 @@ def test_every_event_of_a_real_log_is_taken_apart_by_its_shape(tmp_path):
     for e in events:
         assert e["kind"] in eventtext.KINDS, e["kind"]
         assert eventtext.compose(e) == e["summary"], e
+
+
+def test_a_title_full_of_the_late_clauses_shape_is_said_at_once(dutch):
+    """A playbook may write a 1 MB step title; `(.*) \\(fired (.+?) late\\)` took 14 s on 144 KB full
+    of ' (fired ' (the monitor lost its lease saying it), and would take over ten minutes on this 990 KB one,
+    past the suite's per-test timeout; split by hand it is read a bounded number of times."""
+    title = "Bel" + " (fired x" * 110000
+    event = {"kind": "step.overdue", "summary": f"step confirm overdue: {title}", "data": {"step": "confirm"}, "incident_id": 1}
+    assert eventtext.summary(event) == f"stap confirm te laat: {title}"
+
+
+@pytest.mark.parametrize("data", [{"level": 1, "late_seconds": 1e308, "notify": []}, {"level": float("inf"), "notify": []}])
+def test_an_altered_number_falls_back_to_the_stored_summary(data, dutch):
+    event = {"kind": "escalation.due", "summary": "L1 due: notify duty-officer (fired 18s late)", "data": data, "incident_id": 1}
+    assert eventtext.summary(event) == event["summary"]

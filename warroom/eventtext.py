@@ -60,7 +60,7 @@ def compose(event: Mapping[str, Any]) -> str | None:
         return None
     try:
         return build(kind, stored, data, event)
-    except (_Misfit, KeyError, TypeError, ValueError, AttributeError):
+    except (_Misfit, KeyError, TypeError, ValueError, AttributeError, ArithmeticError):  # ArithmeticError: an altered 1e308
         return None
 
 
@@ -202,13 +202,18 @@ def _status(kind, stored, data, event) -> str:
     return _clause(text, data.get("note"))
 
 
+_SPAN = re.compile(r"[0-9dhms.]{1,40}")  # a span in the summaries' compact spelling: `5m`, `1h30m`, `18s`
+
+
 def _lateness(rest: str, data: Mapping[str, Any]) -> tuple[str, str]:
     """A deadline's summary without its ` (fired 5m late)`, and that clause in the chosen language."""
-    found = re.fullmatch(r"(.*) \(fired (.+?) late\)", rest, re.DOTALL)
-    if found is None:
+    # Split at the last clause by hand, not by a pattern: titles are as long as a playbook makes them,
+    # and `(.*) \(fired (.+?) late\)` backtracks quadratically on one full of " (fired ".
+    head, sep, span = rest.rpartition(" (fired ")
+    if not sep or not span.endswith(" late)") or _SPAN.fullmatch(span[:-6]) is None:
         return rest, ""
-    late = _late(data["late_seconds"]) if data.get("late_seconds") is not None else _spoken(found[2])
-    return found[1], " " + _("(fired {late} late)").format(late=late)
+    late = _late(data["late_seconds"]) if data.get("late_seconds") is not None else _spoken(span[:-6])
+    return head, " " + _("(fired {late} late)").format(late=late)
 
 
 @_builds("escalation.due")
@@ -353,8 +358,9 @@ def _inject(kind, stored, data, event) -> str:
             text = _("inject {n}").format(n=n)
         elif found := re.fullmatch(r" \(fired (.+?) late\)", rest):
             text = _("inject {n} (fired {late} late)").format(n=n, late=_late(late) if late is not None else _spoken(found[1]))
-        elif found := re.fullmatch(r" \(fired by (.*), (.+?) early\)", rest, re.DOTALL):
-            text = _("inject {n} (fired by {name}, {early} early)").format(n=n, name=found[1], early=_late(-late) if late is not None else _spoken(found[2]))
+        elif rest.startswith(" (fired by ") and rest.endswith(" early)") and ", " in rest:
+            name, _comma, early = rest[len(" (fired by "):-len(" early)")].rpartition(", ")
+            text = _("inject {n} (fired by {name}, {early} early)").format(n=n, name=name, early=_late(-late) if late is not None else _spoken(early))
         else:
             text = _("inject {n} (fired by {name})").format(n=n, name=_before(_after(rest, " (fired by "), ")"))
     return f"{_('[DRILL]')} {text}: " + " — ".join(said)
