@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.test_cli_bad_input import incident, one_line_failure  # noqa: F401 (incident: a fixture; the log must not change)
-from tests.test_incidents import configure
+from tests.test_incidents import cli_ok, configure, event_rows
 
 
 @pytest.mark.parametrize(("args", "dutch", "english"), [
@@ -142,3 +142,14 @@ def test_the_monitor_says_its_priority_in_dutch(dutch):
     from warroom.monitor.service import lower_priority
 
     assert lower_priority(0).startswith("draait met de prioriteit waarmee het gestart is (nice ")
+
+
+def test_a_failed_fault_inject_is_stored_in_english_whatever_the_language_of_whoever_fired_it(home):
+    """The log's words are one language: a Dutch coordinator's failed inject stores the simulator's
+    error in English (the screens say it in Dutch from the event's kind and data)."""
+    configure(home)
+    drill = cli_ok(home, "incident", "start", "quick-drill", "--drill")
+    home.config_path.write_text(home.config_path.read_text().replace("[settings]\n", '[settings]\nsimulator = "http://127.0.0.1:9"\n', 1))
+    run_cli("--lang", "nl", "drill", "inject", drill, "--fault", "nlcloud=down", home=home.root)
+    (failed,) = event_rows(home, "drill.inject_failed")
+    assert "did not answer" in failed["data"]["error"] and "antwoordde" not in failed["summary"], failed

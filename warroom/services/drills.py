@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from warroom import text
+from warroom import i18n, text
 from warroom import words as shown_words
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
@@ -289,7 +289,8 @@ def deliver(plan: Plan, config: Config, set_mode: Callable[[Config, str, str], o
     from warroom.services import simulator
 
     try:
-        (set_mode or simulator.set_mode)(config, plan.fault[0], plan.fault[1])  # type: ignore[arg-type]
+        with i18n.speaking(i18n.DEFAULT):  # the error is stored in the event (drill.inject_failed): the log's language
+            (set_mode or simulator.set_mode)(config, plan.fault[0], plan.fault[1])  # type: ignore[arg-type]
     except simulator.Unconfirmed as exc:
         return str(exc), True
     except WarroomError as exc:
@@ -361,7 +362,8 @@ def heal(supplier: str, config: Config, set_mode: Callable[[Config, str, str], o
     from warroom.services import simulator
 
     try:
-        (set_mode or simulator.set_mode)(config, supplier, SimulatorMode.UP)
+        with i18n.speaking(i18n.DEFAULT):  # the error is stored in the event (drill.heal_failed): the log's language
+            (set_mode or simulator.set_mode)(config, supplier, SimulatorMode.UP)
     except WarroomError as exc:
         return str(exc)
     return None
