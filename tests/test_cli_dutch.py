@@ -195,3 +195,21 @@ def test_the_ssh_door_refuses_in_dutch():
     assert_clean_failure(refused, 2)
     assert refused.stderr.startswith("warroom-ssh: 'init' is niet toegestaan via SSH: het verandert bestanden of diensten"), refused.stderr
     assert refused.stderr.count("\n") == 1 and "not allowed" not in refused.stderr
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("warroom --lang en status", ["--lang", "en", "status"]),
+    ("--lang=nl incident list", ["--lang=nl", "incident", "list"]),
+])
+def test_the_ssh_door_lets_a_language_through_for_one_command(line, expected):
+    from warroom.cli.ssh import arguments
+
+    assert arguments(line) == expected
+
+
+@pytest.mark.parametrize("line", ["--lang fr status", "--lang", "--lang=de status"])
+def test_the_ssh_door_refuses_a_language_it_does_not_have(line):
+    from warroom.cli.ssh import Refused, arguments
+
+    with pytest.raises(Refused):
+        arguments(line)

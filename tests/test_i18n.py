@@ -19,6 +19,9 @@ from warroom.locale import catalogue
     ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "nl_NL@euro"}, "nl"),
     ({"LANGUAGE": "fr:nl", "LANG": "en_US.UTF-8"}, "nl"),  # a preference list: the first we have
     ({"LANGUAGE": "fr", "LANG": "nl_NL.UTF-8"}, "nl"),  # none we have in it: the next variable decides
+    ({"LANGUAGE": "nl", "LC_ALL": "C"}, "en"),  # a C locale asks for English whatever LANGUAGE says (gettext)
+    ({"LANGUAGE": "nl", "LANG": "C.UTF-8"}, "en"),
+    ({"LANGUAGE": "nl"}, "nl"),
 ])
 def test_the_environment_names_the_language(environ, expected):
     assert i18n.from_environment(environ) == expected
@@ -100,6 +103,7 @@ def test_dates_and_numbers_are_formatted_the_dutch_way_under_nl():
     (["status"], "nl", {"LANG": "en_GB.UTF-8"}, "nl"),  # the setting outranks the user's LANG
     (["status"], None, {"LANG": "nl_NL.UTF-8"}, "nl"),
     (["status", "--lang", "nl"], None, {}, "en"),  # after the command's name it is the command's, not ours
+    (["--lang", "nl", "--lang", "en", "status"], "nl", {}, "en"),  # the last one given, as click takes it
     (["status"], "de", {"LANG": "nl_NL"}, "nl"),  # a setting we do not have says nothing here (the config's load reports it)
 ])
 def test_the_cli_chooses_flag_then_setting_then_environment(tmp_path, args, setting, environ, expected):

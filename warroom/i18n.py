@@ -44,22 +44,21 @@ _translation: _gettext.NullTranslations = _gettext.NullTranslations()
 def from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """The language the user's environment asks for, or None when it names none we have.
 
-    gettext's order: the first of LANGUAGE, LC_ALL, LC_MESSAGES, LANG that is set decides, except
-    that LANGUAGE (a colon-separated preference list) counts only when the locale is not C/POSIX."""
+    gettext's order: LANGUAGE (a colon-separated preference list, its first language we have) unless
+    the locale is C/POSIX, which asks for untranslated English whatever LANGUAGE says (`LANG=C
+    warroom …` is how one gets English for a moment); then the first of LC_ALL, LC_MESSAGES, LANG
+    that is set."""
     env = os.environ if environ is None else environ
-    for name in _ENVIRONMENT:
-        value = env.get(name, "")
-        if not value:
-            continue
-        for wish in value.split(":") if name == "LANGUAGE" else (value,):
-            lang = _language_of(wish)
-            if lang in LANGUAGES:
-                return lang
-            if lang in ("c", "posix") and name != "LANGUAGE":
-                return DEFAULT
-        if name != "LANGUAGE":
-            return None  # the deciding variable names a language we do not have: English
-    return None
+    locale = next((env[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(name)), "")
+    if _language_of(locale) in ("c", "posix"):
+        return DEFAULT
+    for wish in env.get("LANGUAGE", "").split(":"):
+        if _language_of(wish) in LANGUAGES:
+            return _language_of(wish)
+    if not locale:
+        return None
+    lang = _language_of(locale)
+    return lang if lang in LANGUAGES else None  # the deciding variable names a language we do not have: English
 
 
 def _language_of(name: str) -> str:

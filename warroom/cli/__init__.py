@@ -136,15 +136,17 @@ class _Warnings(logging.Handler):
 
 def _option(args: list[str], name: str) -> str | None:
     """The value of a global option (`--name VALUE` or `--name=VALUE`) before the command's name,
-    read before click parses: the language must be chosen before click writes its first word."""
+    the last if given twice, read before click parses: the language must be chosen before click
+    writes its first word."""
+    found = None  # the last one given counts, as click takes it
     for i, arg in enumerate(args):
         if arg == name and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith(name + "="):
-            return arg[len(name) + 1:]
-        if not arg.startswith("-") and (i == 0 or args[i - 1] not in ("--home", "--db", "--lang")):
-            return None  # the command's name: what follows is the command's own
-    return None
+            found = args[i + 1]
+        elif arg.startswith(name + "="):
+            found = arg[len(name) + 1:]
+        elif not arg.startswith("-") and (i == 0 or args[i - 1] not in ("--home", "--db", "--lang")):
+            break  # the command's name: what follows is the command's own
+    return found
 
 
 def speak(args: list[str], environ: dict[str, str] | None = None) -> str:

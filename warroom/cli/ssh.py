@@ -20,7 +20,7 @@ import os
 import shlex
 import sys
 
-from warroom.i18n import N_, _
+from warroom.i18n import LANGUAGES, N_, _
 
 # Subcommand → the sub-subcommands allowed (None: all of them).
 ALLOWED: dict[str, frozenset[str] | None] = {
@@ -50,9 +50,16 @@ def arguments(line: str | None) -> list[str]:
         words = words[1:]
     position = 0
     while position < len(words) and words[position].startswith("-"):
-        if words[position] not in GLOBAL:
+        word = words[position]
+        if word == "--lang" and position + 1 < len(words) and words[position + 1] in LANGUAGES:
+            position += 2  # a language of ours for this one command, as on the host
+            continue
+        if word.startswith("--lang=") and word.removeprefix("--lang=") in LANGUAGES:
+            position += 1
+            continue
+        if word not in GLOBAL:
             raise Refused(_("option {option} is not allowed over SSH (allowed before the command: {allowed})").format(
-                option=repr(words[position]), allowed=", ".join(sorted(GLOBAL))))
+                option=repr(word), allowed=", ".join(sorted(GLOBAL | {"--lang en|nl"}))))
         position += 1
     if position == len(words):
         return words
