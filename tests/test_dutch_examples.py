@@ -84,6 +84,7 @@ def test_init_lang_nl_writes_the_dutch_examples_and_the_language_setting(tmp_pat
     root = tmp_path / "thuis"
     made = run_cli("init", "--lang", "nl", str(root))
     assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("map van de crisiskamer gemaakt: "), made.stdout  # init speaks the language it makes
     assert (root / "warroom.toml").read_text(encoding="utf-8") == example_config("nl").read_text(encoding="utf-8")
     assert tomllib.loads((root / "warroom.toml").read_text(encoding="utf-8"))["settings"]["language"] == "nl"
     names = sorted(p.name for p in bundled_playbooks("nl").glob("*.toml"))

@@ -8,7 +8,7 @@ import click
 
 from warroom.cli import Env, pass_env
 from warroom.cli.language import Command
-from warroom.i18n import LANGUAGES, N_
+from warroom.i18n import LANGUAGES, N_, _
 
 DEMO_DRILL, DEMO_SPEED = "cloud-hosting-outage", 20.0  # its 50-minute script in two and a half minutes (--drill's help says both)
 
@@ -52,7 +52,7 @@ def demo(env: Env, fresh: bool, drill: bool, lang: str | None) -> int:
     try:
         port = simulator.stdout.readline().strip()
         if not port.isdigit():
-            raise WarroomError("the supplier simulator did not start")
+            raise WarroomError(_("the supplier simulator did not start"))
         prepare(root, int(port), lang)
         end_demo_drills(Home(root))  # an earlier demo's drill, left running when it was killed, is not this demo's
         if drill:
@@ -74,6 +74,7 @@ def refuse_other_homes(root: Path) -> None:
     from warroom import files
     from warroom.demo import DEMO_MARKS
     from warroom.errors import BadInput
+    from warroom.text import line
     from warroom.tomlsource import MAX_BYTES
 
     config = root / "warroom.toml"
@@ -81,7 +82,7 @@ def refuse_other_homes(root: Path) -> None:
         return
     text = files.read_bytes(config, files.name_of(config), limit=MAX_BYTES, what="a playbook or config")
     if not any(mark.encode() in text for mark in DEMO_MARKS):
-        raise BadInput(f"{root} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)")
+        raise BadInput(_("{home} is a war-room home but not a demo home; warroom demo will not touch it (use another --home)").format(home=line(str(root))))
 
 
 def prepare(root: Path, port: int, lang: str) -> None:

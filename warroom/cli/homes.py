@@ -44,9 +44,10 @@ def init(env: Env, directory: Path | None, group: str | None, demo: bool, simula
         from warroom.demo import quicken_playbooks
 
         quicken_playbooks(root / "playbooks", lang or "en")
-    echo(f"created war-room home {line(root)}")
-    echo(f"  edit {line(root / 'warroom.toml')} for your suppliers, services, people and notify targets")
-    echo(f"  playbooks in {line(root / 'playbooks')}; check them with: warroom --home {line(root)} playbook validate")
+    echo(_("created war-room home {home}").format(home=line(root)))
+    echo("  " + _("edit {config} for your suppliers, services, people and notify targets").format(config=line(root / "warroom.toml")))
+    echo("  " + _("playbooks in {folder}; check them with: warroom --home {home} playbook validate").format(
+        folder=line(root / "playbooks"), home=line(root)))
 
 
 @click.command(cls=Command, help=N_("Check the hash chain, the database's integrity and the signed witness; or an exported "
