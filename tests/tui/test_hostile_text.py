@@ -404,7 +404,8 @@ def test_generated_log_entries_render_and_do_nothing_but_be_logged(home, clock):
         await running.pilot.pause()
         for seq in seqs:
             summary = next(e.summary for e in room.view.events if e.seq == seq)
-            assert str(log.get_cell(str(seq), "what")) == text.words(summary)
+            shown, full = str(log.get_cell(str(seq), "what")), text.words(summary)
+            assert shown == full or (shown.endswith("…") and full.startswith(shown[:-1])), (shown, full)  # whole, or cut to the width with …
         assert no_controls(screen_text(running.app))
         # Click the newest entry's text: the log follows its newest row, so it is in view.
         row = log.row_count - 1 - log.scroll_offset.y
