@@ -203,3 +203,15 @@ def test_a_title_full_of_the_late_clauses_shape_is_said_at_once(dutch):
 def test_an_altered_number_falls_back_to_the_stored_summary(data, dutch):
     event = {"kind": "escalation.due", "summary": "L1 due: notify duty-officer (fired 18s late)", "data": data, "incident_id": 1}
     assert eventtext.summary(event) == event["summary"]
+
+
+def test_an_announced_inject_is_said_in_the_chosen_language(dutch):
+    """The notice every coordinator gets of a fired inject says it as the room's log does."""
+    from datetime import UTC, datetime
+
+    from warroom.services import views
+
+    sample = next(s for s in SAMPLES if s["kind"] == "drill.inject")
+    note = views.InjectNote(seq=1, incident=sample.get("incident_id", 1), at=datetime(2026, 11, 29, 13, 0, tzinfo=UTC),
+                            summary=sample["summary"], kind=sample["kind"], data=sample["data"])
+    assert note.said() == eventtext.summary({**sample, "incident_id": note.incident}) != sample["summary"]

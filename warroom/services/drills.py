@@ -432,10 +432,19 @@ def msel(session: Session, *, incident_id: int, actor: Actor, now: datetime) -> 
 
 
 
+def _data(stored: str) -> Any:
+    """An event's data as logged, or None where an altered row holds no JSON: the screens then say its stored summary."""
+    try:
+        return json.loads(stored)
+    except ValueError:
+        return None
+
+
 def fired(session: Session, limit: int = 20) -> tuple[views.InjectNote, ...]:
     """The newest injects fired in drills still running, and faults of theirs the simulator did not
     take, oldest first: what the screens announce."""
     running = select(Incident.id).where(Incident.mode == "drill", col(Incident.status).in_(owed.LIVE))
     events = session.exec(select(Event).where(col(Event.kind).in_(("drill.inject", drillmarks.INJECT_FAILED)), col(Event.incident_id).in_(running))
                           .order_by(col(Event.seq).desc()).limit(limit)).all()
-    return tuple(views.InjectNote(seq=e.seq, incident=e.incident_id or 0, at=parse_iso(e.at), summary=e.summary) for e in reversed(events))
+    return tuple(views.InjectNote(seq=e.seq, incident=e.incident_id or 0, at=parse_iso(e.at), summary=e.summary,
+                                   kind=e.kind, data=_data(e.data)) for e in reversed(events))

@@ -211,6 +211,15 @@ class InjectNote:
     incident: int
     at: datetime
     summary: str
+    kind: str = "drill.inject"
+    data: Any = None  # as logged, to say it in the reader's language (said)
+
+    def said(self) -> str:
+        """The inject as people read it in the chosen language (eventtext): the stored summary in English."""
+        from warroom import eventtext
+        from warroom.clock import iso
+
+        return eventtext.summary({"kind": self.kind, "summary": self.summary, "data": self.data, "at": iso(self.at), "incident_id": self.incident})
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ class Announcer:
             from warroom.tui.board import mode_word
             from warroom.tui.room import IncidentScreen  # the room's module is not the first frame's (tests/test_lean_paths.py)
 
-            said = [_("{drill} #{incident}: {summary}").format(drill=mode_word("drill"), incident=i.incident, summary=i.summary.removeprefix("[DRILL] "))
+            said = [_("{drill} #{incident}: {summary}").format(drill=mode_word("drill"), incident=i.incident, summary=i.said().removeprefix(_("[DRILL]") + " "))
                     for i in fresh]
             if said and isinstance(app.screen, IncidentScreen):
                 # One notice line: each say() replaces it, so injects read together are said once.
