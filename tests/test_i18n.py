@@ -198,3 +198,17 @@ def test_a_figure_keeps_every_digit_it_has_with_the_languages_decimal_sign():
         assert [i18n.figure(v) for v in (60.0, 2.5, 1.001)] == ["60", "2,5", "1,001"]  # rounded to two decimals it was '1,'
     finally:
         i18n.use("en")
+
+
+def test_an_uptime_is_said_with_the_languages_decimal_sign_and_words():
+    from warroom.health.availability import Availability
+    from warroom.health.shown import uptime_text
+
+    little = Availability(window_seconds=86400, up_seconds=51, degraded_seconds=0, down_seconds=0, maintenance_seconds=0, unknown_seconds=86349,
+                          uptime=99.5, outages=0, mttr_seconds=None, longest_outage_seconds=None, ongoing_outage=False)
+    try:
+        assert uptime_text(little) == "99.50 % (watched 51 s)"
+        i18n.use("nl")
+        assert uptime_text(little) == "99,50 % (bewaakt 51 s)"
+    finally:
+        i18n.use("en")

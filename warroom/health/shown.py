@@ -19,9 +19,10 @@ def uptime_text(a: Availability, *, short: bool = False) -> str:
     the window: `100.00 % (watched 3 min)`; `short`: `~100.00 %` (a narrow column's mark)."""
     if a.uptime is None:
         return "—"
+    percent = i18n.number(a.uptime, decimals=2)  # `99,50` in Dutch
     if a.coverage >= FULLY_WATCHED:
-        return f"{a.uptime:.2f} %"
-    return f"~{a.uptime:.2f} %" if short else f"{a.uptime:.2f} % (watched {durations.readable(a.watched_seconds)})"
+        return f"{percent} %"
+    return f"~{percent} %" if short else _("{percent} % (watched {span})").format(percent=percent, span=durations.readable(a.watched_seconds))
 
 
 # A check's detail is stored as the checker wrote it (English, in events and samples); these are its
