@@ -95,7 +95,7 @@ def test_risk_explanations_are_dutch(dutch):
 
     found = {f.factor: f.why for f in risk.factors(_facts(), Risk(), date(2026, 11, 30), datetime(2026, 11, 30, 12, 0, tzinfo=UTC))}
     assert found["service"] == "2 vitale diensten hangen ervan af: benefits, cases (via saas)"
-    assert found["vital"] == "kritikaliteit vital"
+    assert found["vital"] == "belang vitaal"
     assert found["fallback_never_exercised"] == "nooit geoefend: manual"
     assert found["fallback_failed"] == "laatste oefening mislukt: manual"
     assert found["contract_ending"] == "contract eindigt op 2026-12-10 (over 10 dagen); geen exitplan"

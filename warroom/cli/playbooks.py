@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from warroom import words
 from warroom.cli import Env, pass_env
 from warroom.cli.language import Group
 from warroom.cli.output import echo, echo_json, error
@@ -41,7 +42,7 @@ def list_(env: Env, as_json: bool) -> None:
         ])
     else:
         for e in valid:
-            echo(f"{line(e.playbook.id):<32} {e.playbook.severity:<8} {line(e.playbook.title)}")
+            echo(f"{line(e.playbook.id):<32} {words.shown(e.playbook.severity, words.SEVERITY):<8} {line(e.playbook.title)}")
     for e in entries:
         if e.problems:
             error(ngettext("{file}: not listed, {n} problem(s); see: warroom playbook validate",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from warroom import i18n
 from warroom import words as vocabulary
 from warroom.cli import Env, pass_env
 from warroom.cli.language import Command, Group
-from warroom.cli.output import echo, echo_json
+from warroom.cli.output import echo, echo_json, widest
 from warroom.cli.params import INCIDENT, TEXT
 from warroom.i18n import N_, _
 from warroom.text import line
@@ -30,8 +31,9 @@ def risks(env: Env, as_json: bool) -> None:
         echo_json({"at": to_json(now), "weights": config.risk.weights.model_dump(mode="json"), "suppliers": to_json(ranked)})
         return
     echo(_("Supplier risk, highest first (points = weight × count; weights from [risk.weights] in warroom.toml)"))
+    crit = max(9, widest(vocabulary.CRITICALITY, ("vital", "important", "normal")))  # the column's width in either language
     for r in ranked:
-        echo(f"{r.rank:>3}. {line(r.id):<20} {r.score:>7g}  {r.criticality:<9} {line(r.name)}")
+        echo(f"{r.rank:>3}. {line(r.id):<20} {i18n.figure(r.score):>7}  {vocabulary.shown(r.criticality, vocabulary.CRITICALITY):<{crit}} {line(r.name)}")
         for f in r.factors:
             echo(f"       {f.factor:<25} {f.weight:>5g} × {f.count:<5g} = {f.points:>6g}  {line(f.why)}")
         if not r.factors:

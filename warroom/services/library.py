@@ -180,7 +180,7 @@ def describe(playbook: Playbook, cfg: Config, actor: actors.Actor) -> str:
     def label(word: str, first: bool = True) -> str:
         return f"{_(word) if first else '':<{width}} "
 
-    lines = [_("{playbook} (v{version}) · severity {severity}").format(playbook=playbook.id, version=playbook.version, severity=playbook.severity),
+    lines = [_("{playbook} (v{version}) · severity {severity}").format(playbook=playbook.id, version=playbook.version, severity=shown_words.shown(playbook.severity, shown_words.SEVERITY)),
              line(playbook.title)]
     if playbook.summary:
         lines.append(block(playbook.summary.strip(), "  ┆ "))
