@@ -57,3 +57,11 @@ def test_an_observer_cannot_dismiss_a_suggestion(home, clock):
     assert_clean_failure(refused, 2)
     assert "observer cannot dismiss a suggestion" in refused.stderr
     assert event_rows(home, "playbook.dismissed") == []
+
+
+def test_a_suggestion_is_said_in_dutch_and_its_json_stays_the_contract(home, clock):
+    seq = suggested(home, clock)
+    dutch = run_cli("--lang", "nl", "suggestion", "list", home=home.root).stdout
+    assert str(seq) in dutch and "onbereikbaar" in dutch and "voorgesteld" in dutch and "suggested" not in dutch, dutch
+    (shown,) = json.loads(run_cli("--lang", "nl", "suggestion", "list", "--json", home=home.root).stdout)
+    assert set(shown) == {"seq", "at", "playbook", "supplier", "summary"} and shown["summary"].endswith("suggested")

@@ -330,7 +330,7 @@ def suggestion_list(env: Env, as_json: bool) -> None:
     from warroom.clock import local
 
     for r in rows:
-        echo(f"{r.seq:>6}  {local(r.at, w.config.settings.timezone, '%Y-%m-%d %H:%M')}  {line(r.playbook):<28} {line(r.summary)}")
+        echo(f"{r.seq:>6}  {local(r.at, w.config.settings.timezone, '%Y-%m-%d %H:%M')}  {line(r.playbook):<28} {line(r.said or r.summary)}")
 
 
 @suggestion.command(help=N_("Dismiss a suggestion without starting its playbook (logged, with who): the board's x."))

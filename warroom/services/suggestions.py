@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from warroom import eventtext
 from warroom.clock import iso, parse_iso
 from warroom.errors import BadInput
 from warroom.i18n import _
@@ -32,7 +33,8 @@ def pending(session: Session, now: datetime) -> tuple[views.Suggestion, ...]:
         data = json.loads(row.data)
         if row.kind == "playbook.suggested":
             waiting[row.seq] = views.Suggestion(seq=row.seq, at=parse_iso(row.at), playbook=data["playbook"], supplier=data["supplier"],
-                                                summary=row.summary)
+                                                summary=row.summary, said=eventtext.summary({"kind": row.kind, "summary": row.summary, "data": data,
+                                                                                              "at": row.at, "incident_id": row.incident_id}))
             states[row.seq] = data.get("state", "")
         elif row.kind == "incident.opened":
             waiting = {k: v for k, v in waiting.items() if v.playbook != data.get("playbook")}

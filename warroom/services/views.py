@@ -20,13 +20,15 @@ from warroom.vocabulary import Status as IncidentStatus
 
 OMITTED_WHEN_NONE = {"omitted_when_none": True}
 """Field metadata: `to_json` leaves the field out while it is None (a key whose presence means something)."""
+SHOWN_ONLY = {"shown_only": True}
+"""Field metadata: text for a person in the reader's language, never in `to_json` (the JSON contract is one language)."""
 
 
 def to_json(value: Any) -> Any:
     """A view (or a list or dict of them) as plain JSON values, field names as they are."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if not (f.metadata.get("omitted_when_none") and getattr(value, f.name) is None)}
+                if not (f.metadata.get("omitted_when_none") and getattr(value, f.name) is None) and not f.metadata.get("shown_only")}
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, timedelta):  # a playbook time, as its author wrote it
@@ -201,6 +203,7 @@ class Suggestion:
     playbook: str
     supplier: str
     summary: str
+    said: str = dataclasses.field(default="", metadata=SHOWN_ONLY)  # the summary in the reader's language (eventtext)
 
 
 @dataclass(frozen=True, slots=True)

@@ -560,7 +560,7 @@ class BoardScreen(QuietTexts, Screen):
                 self.warroom.start(commands.StartIncident(newest.playbook, Mode.LIVE))
 
         self.app.push_screen(Confirm(_("Start a {live} incident from {playbook}? ({summary})").format(
-            live=mode_word("live"), playbook=newest.playbook, summary=newest.summary)), confirmed)
+            live=mode_word("live"), playbook=newest.playbook, summary=newest.said or newest.summary)), confirmed)
 
     def action_supplier(self) -> None:
         from warroom.tui.watch import SupplierScreen
@@ -677,7 +677,7 @@ class BoardScreen(QuietTexts, Screen):
             # What is suggested first; the keys are in the footer too, so a narrow screen cuts them here.
             # TRANSLATORS: our markup; $at and $summary are filled in as text. s, D and x are the keys: keep them.
             bar.update(literal.template(_("⚠ $at  $summary   [b]s[/b] live · [b]D[/b] drill · [b]x[/b] dismiss"),
-                                        at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.summary))
+                                        at=newest.at.astimezone(self.zone).strftime("%H:%M"), summary=newest.said or newest.summary))
         bar.set_class(bool(waiting), "shown")
 
     def show(self, data: views.Board, trends: Trends, troubles: Troubles | None = None) -> None:
