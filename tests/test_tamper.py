@@ -122,6 +122,9 @@ def test_cli_exits_3_naming_the_seq_of_an_altered_event(template, tmp_path):
     result = run_cli("verify", home=root)
     assert_clean_failure(result, 3)
     assert "event log altered at seq 7: content does not match its hash" in result.stderr
+    dutch = run_cli("--lang", "nl", "verify", home=root)
+    assert_clean_failure(dutch, 3)
+    assert "seq 7: de inhoud past niet bij de hash (de gebeurtenis is gewijzigd)" in dutch.stderr, dutch.stderr
 
 
 def test_cli_exits_3_when_the_whole_chain_is_rewritten_consistently(template, tmp_path):

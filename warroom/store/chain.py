@@ -35,6 +35,8 @@ from typing import Any
 
 import rfc8785
 
+from warroom.i18n import _
+
 GENESIS = "0" * 64
 SCHEME = 2  # the scheme every new event is hashed with
 SCHEMES = (1, 2)
@@ -193,9 +195,9 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
         seq = get(record, "seq")
         if seq != expected_seq:
             if isinstance(seq, int) and seq > expected_seq:
-                yield Break(expected_seq, f"missing (the log jumps from seq {expected_seq - 1} to {seq})")
+                yield Break(expected_seq, _("missing (the log jumps from seq {before} to {seq})").format(before=expected_seq - 1, seq=seq))
             else:
-                yield Break(expected_seq, f"out of order (found seq {seq!r} where {expected_seq} belongs)")
+                yield Break(expected_seq, _("out of order (found seq {found} where {seq} belongs)").format(found=repr(seq), seq=expected_seq))
             return
         stored = get(record, "_stored")
         if stored is None or not _stored_holds(record, stored):  # the stored text as it is, first
@@ -204,7 +206,7 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
                 yield Break(seq, mismatch)
                 return
         if get(record, "prev_hash") != prev:
-            yield Break(seq, "does not chain to the event before it (an event was removed, inserted or swapped)")
+            yield Break(seq, _("does not chain to the event before it (an event was removed, inserted or swapped)"))
             return
         incident_id = get(record, "incident_id")
         if stored is not None and type(stored[1]) is str and '"supplier"' not in stored[1] and "\\" not in stored[1]:
@@ -214,7 +216,7 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
             own = streams_of(incident_id, record.get("data"))
         # The stored text spelled as it must be settles it; any other text is parsed and compared.
         if (stored is None or stored[2] != _links_text(own, heads)) and record.get("links") != {s: heads.get(s) for s in own}:
-            yield Break(seq, "stream links do not match the events before it")
+            yield Break(seq, _("stream links do not match the events before it"))
             return
         hash_ = record["hash"]
         for stream in own:
@@ -279,7 +281,7 @@ class SubsetCheck:
         get = dict.get  # the plain fields, without a lazy record's own get
         seq = get(record, "seq")
         if type(seq) is not int or seq <= self.last_seq:
-            return Break(seq if type(seq) is int else self.last_seq, "events are not in seq order")
+            return Break(seq if type(seq) is int else self.last_seq, _("events are not in seq order"))
         self.last_seq = seq
         stored = get(record, "_stored")
         mismatch = _hash_problem(record, stored)
@@ -302,10 +304,10 @@ class SubsetCheck:
                     links = links if isinstance(links, dict) else {}
                 if links.get(stream) != expected:
                     if known:
-                        return Break(seq, f"the event before it in {stream} is missing from this export")
+                        return Break(seq, _("the event before it in {stream} is missing from this export").format(stream=stream))
                     if expected is None:
-                        return Break(seq, f"the first events of {stream} are missing from this export")
-                    return Break(seq, f"the first events of {stream} in this export's window are missing")
+                        return Break(seq, _("the first events of {stream} are missing from this export").format(stream=stream))
+                    return Break(seq, _("the first events of {stream} in this export's window are missing").format(stream=stream))
             self.heads[stream] = record["hash"]
         return None
 
@@ -351,5 +353,5 @@ def _hash_problem(record: dict[str, Any], stored: tuple[str, str, str] | None = 
         if stored and respelled and dict.get(record, "hash") == event_hash(record):
             return None
     except Unhashable as exc:
-        return f"cannot be checked: {exc}"
-    return "content does not match its hash (the event was altered)"
+        return _("cannot be checked: {reason}").format(reason=exc)
+    return _("content does not match its hash (the event was altered)")
