@@ -40,6 +40,7 @@ def test_the_markdown_report_in_dutch(root):  # noqa: F811
     assert "Tijden in Europe/Amsterdam" in text and "| Status | GESLOTEN |" in text and "| Modus | oefening |" in text
     assert "terugvaloptie secondary-dc ingezet" in text and "stap confirm afgerond" in text  # the activity log, said in Dutch
     assert "ongeschonden: elke hash klopt" in text
+    assert "| Norm: bevestigen binnen 1 min |" in text, "a playbook's target said as a Dutch span"
     assert "| Terugvaloptie secondary-dc inzetten (seq " in text, "the decision a fallback records, in Dutch"
     assert "| confirm | Confirm | te laat |" in text and "| bevestigen | gehaald met 40 s |" in text  # the review's words
     assert "third \\<script\\>alert(1)\\</script\\>" in text, "text people typed is shown as typed, escaped"

@@ -42,7 +42,13 @@ def target_words(target: dict[str, Any]) -> str:
     """`Target: acknowledge within 10m`: a playbook's target as the key times table names it (plain text)."""
     name = target["target"]
     named = i18n.word(TARGET_WORDS[name], "target") if name in TARGET_WORDS else name.replace("_", " ")
-    return _("Target: {target} {within}").format(target=named, within=target["within"])
+    within = str(target["within"])  # as the playbook spells it (`10m`); in Dutch said as a span is (`10 min`)
+    if i18n.current() != i18n.DEFAULT:
+        try:
+            within = durations.shown_span(durations.parse(within))
+        except ValueError:
+            pass
+    return _("Target: {target} {within}").format(target=named, within=within)
 
 
 def playbook_line(playbook: dict[str, Any], incident: dict[str, Any]) -> str:
