@@ -454,6 +454,20 @@ def _html(root: Path, incident: str = "1") -> tuple[str, object]:
     return text, parser.parse(text)
 
 
+def test_an_incidents_hostile_title_is_shown_inert_in_the_html_title_and_heading(home):
+    """The title a playbook gave its incident heads the page: as recorded text (escaped, every
+    control and bidi character a visible symbol), like every other text of it."""
+    from tests.helpers import QUICK
+
+    configure(home)
+    (home.playbooks_dir / "quick-drill.toml").write_text(tomli_w.dumps({**QUICK, "title": AWKWARD}))
+    started = run_cli("incident", "start", "quick-drill", "--drill", home=home.root)
+    assert started.returncode == 0, started.stderr
+    text, tree = _html(home.root, started.stdout.strip())
+    assert "\x1b" not in text and "\u202e" not in text and "<script>" not in text
+    assert "␛]0;owned␇" in tree.find(".//title").text and "␛]0;owned␇" in "".join(tree.find(".//h1").itertext())
+
+
 def test_html_parses_as_html5_with_every_text_escaped(root):
     text, tree = _html(root)
     assert tree.findall(".//script") == [] and tree.find(".//title").text.startswith("Incident #1: Quick drill")

@@ -137,7 +137,7 @@ def _head(timeline: Timeline, clock: shown.Clock) -> str:
         window = ('<p class="meta">' + _t(_("**Window:** only what was recorded {window}; the incident's events in it are complete and unbroken.")
                                          .format(window=window_words(timeline.window, clock))).replace("**", "<strong>", 1).replace("**", "</strong>", 1)
                   + "</p>\n")
-    heading = _t(_("Incident #{id}: {title}").format(id=i["id"], title=i["title"]))
+    heading = _t(_("Incident #{id}: {title}")).format(id=i["id"], title=h(i["title"]))  # the title as recorded text: nothing invisible left
     return (
         f"<!DOCTYPE html>\n<html lang=\"{i18n.current()}\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"warroom\">\n"
@@ -258,7 +258,7 @@ def _health(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
             continue
         data = e["data"] if isinstance(e["data"], dict) else {}
         count += 1
-        via = " " + _t(_("via {supplier}").format(supplier=data["via"])) if data.get("via") else ""
+        via = " " + _t(_("via {supplier}")).format(supplier=h(data["via"])) if data.get("via") else ""
         cause = " — ".join(h(x) for x in (data.get("cause"), data.get("detail")) if x)
         out.write(f'<tr><td class="time">{_time(clock, e["at"])}</td><td>{h(data.get("supplier"))}</td>'
                   f'<td>{h(_state(data.get("from")))} → <strong>{h(_state(data.get("to")))}</strong>{via}</td><td>{cause or "—"}</td></tr>\n')
