@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from tests.docs.screenshot import MOMENT, board_painted, build, until_painted
+from tests.docs.screenshot import MOMENT, build, until_painted
+from tests.tui.test_snapshots import help_shown, loaded, wall_loaded
 from warroom.clock import MovableClock
 from warroom.tui.app import make_app
-from warroom.tui.wall import WallScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -40,14 +40,6 @@ DUTCH_WORDS = {w for phrase in DUTCH_BOARD + DUTCH_WALL for w in re.split(r"[\s(
 def moment(tmp_path, dutch):
     clock = MovableClock(MOMENT)
     return build(tmp_path / "home", clock), clock
-
-
-async def loaded(pilot) -> None:
-    await until_painted(pilot, board_painted)
-
-
-async def wall_loaded(pilot) -> None:
-    await until_painted(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
 
 
 def screen_lines(app) -> list[str]:
@@ -85,15 +77,7 @@ def test_wall_in_dutch(snap_compare, moment, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help_in_dutch(snap_compare, moment, size):
-    from warroom.tui.help import HelpScreen
-
     home, clock = moment
-
-    async def help_shown(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("question_mark")
-        await until_painted(pilot, lambda app: isinstance(app.screen, HelpScreen))
-
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=help_shown)
 
 

@@ -58,13 +58,13 @@ def test_incident_room(snap_compare, moment, size):
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=room_opened(2))
 
 
+async def wall_loaded(pilot) -> None:
+    await until_painted(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
+
+
 @pytest.mark.parametrize("size", BOARD_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_wall(snap_compare, moment, size):
     home, clock = moment
-
-    async def wall_loaded(pilot) -> None:
-        await until_painted(pilot, lambda app: isinstance(app.screen, WallScreen) and app.screen.data is not None)
-
     assert snap_compare(make_app(home, clock=clock, wall=True), terminal_size=size, run_before=wall_loaded)
 
 
@@ -88,17 +88,17 @@ def test_library(snap_compare, moment, size):
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=library_shown)
 
 
-@pytest.mark.parametrize("size", STORY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_help(snap_compare, moment, size):
+async def help_shown(pilot) -> None:
     from warroom.tui.help import HelpScreen
 
+    await loaded(pilot)
+    await pilot.press("question_mark")
+    await until_painted(pilot, lambda app: isinstance(app.screen, HelpScreen))
+
+
+@pytest.mark.parametrize("size", STORY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, moment, size):
     home, clock = moment
-
-    async def help_shown(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("question_mark")
-        await until_painted(pilot, lambda app: isinstance(app.screen, HelpScreen))
-
     assert snap_compare(make_app(home, clock=clock), terminal_size=size, run_before=help_shown)
 
 
