@@ -127,8 +127,11 @@ def word(value: str, context: str) -> str:
     return _translation.pgettext(context, value)
 
 
+_BABEL_LOCALE = {"nl": "nl_NL"}  # English never reaches Babel: its formats are Python's own below
+
+
 def _babel_locale() -> str:
-    return {"nl": "nl_NL"}.get(_current, "en_GB")
+    return _BABEL_LOCALE[_current]
 
 
 def weekday_time(when: datetime) -> str:
@@ -142,7 +145,7 @@ def weekday_time(when: datetime) -> str:
 
 def date_time(when: datetime, *, seconds: bool = False, zone_name: bool = False) -> str:
     """`2026-11-30 14:03` (ISO order in both languages: a log's times sort as text), `:ss` and the
-    zone's abbreviation when asked; only the abbreviation is the locale's."""
+    zone's abbreviation when asked: the same in every language."""
     text = f"{when:%Y-%m-%d %H:%M:%S}" if seconds else f"{when:%Y-%m-%d %H:%M}"
     return f"{text} {when:%Z}" if zone_name else text
 

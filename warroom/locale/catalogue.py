@@ -7,8 +7,9 @@ language's `.po`, compile the `.mo` that ships, and check that nothing is missin
     uv run python -m warroom.locale.catalogue take nl OTHER.po...  # translations from other copies (two
                                                     # branches' .po after a merge): then update, compile
 
-Translators keep to warroom/locale/GLOSSARY.md. Babel does the extraction (Python's `ast`, so a
-marked string is found wherever it stands) and writes the catalogues; the keywords are i18n's."""
+Translators keep to warroom/locale/GLOSSARY.md. Babel does the extraction (its tokenizer; the
+strings it cannot see inside f-strings before Python 3.12 are found by `in_fstrings`, Python's own
+parser) and writes the catalogues; the keywords are i18n's."""
 
 from __future__ import annotations
 
