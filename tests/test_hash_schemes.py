@@ -97,3 +97,4 @@ def test_the_stored_text_hashes_as_the_parsed_event_does_in_both_schemes(home):
     assert records[-1]["_stored"][1] == '{"late_seconds":598,"ratio":1e-7}'  # stored in the spelling it is hashed in
     other = records[-1]["_stored"][1].replace(":598", ": 598")  # the same value, other bytes
     assert chain.stored_hash(records[-1], records[-1]["_stored"][0], other, records[-1]["_stored"][2]) != records[-1]["hash"]
+

@@ -40,17 +40,19 @@ def exported_event(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def exported_json(record: dict[str, Any], dumps) -> str:
-    """exported_event as JSON text. A record read with its stored JSON text (`_stored`) has that
-    text copied in as it is: the database's own spelling, which is a JSON value."""
+    """exported_event as JSON text. A record read with its stored JSON text (`_stored`) is written
+    as the body its hash covers (chain.stored_body: the stored JSON text copied in as it is, the
+    database's own spelling; `_body` when the check laid it out already), its scheme and hash added."""
     stored = dict.get(record, "_stored")
-    if not stored:
+    body = dict.get(record, "_body") or (chain.stored_body(record, *stored) if stored else None)
+    if body is None:
         return dumps(exported_event(record))
-    s = encode_basestring  # the plain fields as they are; the stored JSON text is copied below
-    key, incident, scheme = dict.get(record, "key"), dict.get(record, "incident_id"), dict.get(record, "scheme")
-    return (f'{{"seq": {int(record["seq"])}, "at": {s(record["at"])}, "kind": {s(record["kind"])}, "actor": {s(record["actor"])}, '
-            f'"incident_id": {"null" if incident is None else int(incident)}, "object": {s(record["object"])}, "result": {s(record["result"])}, '
-            f'"origin": {stored[0]}, "summary": {s(record["summary"])}, "data": {stored[1]}, "key": {"null" if key is None else s(key)}, '
-            f'"links": {stored[2]}, "prev_hash": {s(record["prev_hash"])}, "scheme": {int(scheme or 1)}, "hash": {s(record["hash"])}}}')
+    scheme = dict.get(record, "scheme")
+    hash_ = dict.get(record, "hash")
+    return f'{body[:-1]}{_SCHEME_1 if scheme is None or scheme == 1 else ""},"hash":{encode_basestring(hash_) if type(hash_) is str else dumps(hash_)}}}'
+
+
+_SCHEME_1 = ',"scheme":1'  # a body hashed by scheme 1 does not name its scheme; the export does
 
 
 def statement(document: dict[str, Any], count: int, hashes_sha256: str) -> bytes:

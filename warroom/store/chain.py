@@ -284,9 +284,13 @@ class SubsetCheck:
             return Break(seq if type(seq) is int else self.last_seq, _("events are not in seq order"))
         self.last_seq = seq
         stored = get(record, "_stored")
-        mismatch = _hash_problem(record, stored)
-        if mismatch:
-            return Break(seq, mismatch)
+        body = stored_body(record, *stored) if stored else None
+        if body is not None and _digest(body) == get(record, "hash"):
+            record["_body"] = body  # the text the hash covers, which a JSON export writes as it is
+        else:
+            mismatch = _hash_problem(record, stored)
+            if mismatch:
+                return Break(seq, mismatch)
         incident_id = get(record, "incident_id")
         # A supplier stream is read from the data only when it is to be checked (an export's are not).
         streams = streams_of(incident_id, record.get("data")) if self._suppliers else [f"incident:{incident_id}"] if incident_id is not None else []
@@ -312,12 +316,12 @@ class SubsetCheck:
         return None
 
 
-def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> str:
-    """event_hash of an event read from the database, from the stored text of its JSON columns,
-    which is the spelling its scheme hashes (canonical() for scheme 1, jcs() for scheme 2): the
-    body is laid out as text, nothing parsed or re-encoded (five times quicker: exports check
-    100,000 events). A text stored in another spelling of the same value does not match: the
-    stored bytes were changed. Anything unusual is hashed the ordinary way."""
+def stored_body(record: dict[str, Any], origin: str, data: str, links: str) -> str | None:
+    """The text event_hash hashes, laid out from an event read from the database with the stored
+    text of its JSON columns, which is the spelling its scheme hashes (canonical() for scheme 1,
+    jcs() for scheme 2): nothing parsed or re-encoded. A text stored in another spelling of the
+    same value does not match: the stored bytes were changed. None for anything unusual (a field
+    of another type, an unknown scheme): that is hashed the ordinary way."""
     get = dict.get  # the plain fields, without a lazy record's own get
     seq, incident_id, scheme = get(record, "seq"), get(record, "incident_id"), get(record, "scheme")
     scheme = 1 if scheme is None else scheme
@@ -325,17 +329,30 @@ def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> s
     prev_hash, result, summary, key = get(record, "prev_hash"), get(record, "result"), get(record, "summary"), get(record, "key")
     if not (type(seq) is int and (incident_id is None or type(incident_id) is int) and type(scheme) is int and scheme in SCHEMES
             and type(actor) is str and type(at) is str and type(kind) is str and type(object_) is str and type(prev_hash) is str
-            and type(result) is str and (summary is None or type(summary) is str) and (key is None or type(key) is str)):
-        return event_hash(record)
+            and type(result) is str and (summary is None or type(summary) is str) and (key is None or type(key) is str)
+            and type(origin) is str and type(data) is str and type(links) is str):
+        return None
     s = encode_basestring
-    body = (f'{{"actor":{s(actor)},"at":{s(at)},"data":{data},"incident_id":{"null" if incident_id is None else incident_id},'
+    return (f'{{"actor":{s(actor)},"at":{s(at)},"data":{data},"incident_id":{"null" if incident_id is None else incident_id},'
             f'"key":{"null" if key is None else s(key)},"kind":{s(kind)},"links":{links},"object":{s(object_)},"origin":{origin},'
             f'"prev_hash":{s(prev_hash)},"result":{s(result)},{"" if scheme == 1 else f"{_SCHEME_FIELD}{scheme},"}"seq":{seq},'
             f'"summary":{"null" if summary is None else s(summary)}}}')
+
+
+def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> str:
+    """event_hash of an event read from the database, from the stored text of its JSON columns
+    (stored_body: five times quicker than parsing and encoding again; exports check 100,000 events)."""
+    body = stored_body(record, origin, data, links)
+    return event_hash(record) if body is None else _digest(body) or event_hash(record)
+
+
+def _digest(body: str) -> str:
+    """The SHA-256 of a body; empty for text that is not Unicode (a lone surrogate), which only
+    the ordinary way can say why it cannot be hashed."""
     try:
         return _sha256(body.encode("utf-8")).hexdigest()
     except UnicodeEncodeError:
-        return event_hash(record)
+        return ""
 
 
 _SCHEME_FIELD = '"scheme":'
