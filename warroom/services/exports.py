@@ -26,7 +26,7 @@ from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import health, incidents, owed, reporting
+from warroom.services import incidents
 from warroom.services.views import to_json
 from warroom.store import eventlog, tables
 from warroom.store.models import FallbackActivation, Incident, IncidentStep
@@ -104,10 +104,16 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
     return Timeline(
         incident=to_json(incidents.summary(incident)), events=events, window=window,
         state=_state(session, incident, config, now, "reporting" in reads) if "state" in reads else {}, playbook=_playbook(incident, playbook),
-        situation=to_json(health.status(session, config, now)) if "situation" in reads else {}, people=_people(config),
+        situation=_situation(session, config, now) if "situation" in reads else {}, people=_people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
         review=_review(session, incident, config, now) if "review" in reads else None,
     )
+
+
+def _situation(session: Session, config: Config, now: datetime) -> dict[str, Any]:
+    from warroom.services import health  # the suppliers' states: for the formats that brief on them (READS) only
+
+    return to_json(health.status(session, config, now))
 
 
 def _review(session: Session, incident: Incident, config: Config, now: datetime) -> dict[str, Any] | None:
@@ -140,6 +146,8 @@ def _window(session: Session, incident_id: int, since: datetime | None, until: d
 def _state(session: Session, incident: Incident, config: Config, now: datetime, clocks: bool = True) -> dict[str, Any]:
     """Steps, ladder, fallbacks and open decisions now, as `incident show` has them, and (`clocks`)
     the legal reporting clocks; the decisions taken are read from the decision events, not held."""
+    from warroom.services import owed, reporting  # the formats that show the state now (READS) only
+
     playbook = incidents.snapshot(incident)
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident.id)

@@ -190,6 +190,7 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
     events is checked at the pace it is read."""
     expected_seq, prev = 1, GENESIS
     heads: dict[str, str] = {}
+    spelled = _Spelled()
     get = dict.get  # the plain fields, without a lazy record's own get
     for record in records:
         seq = get(record, "seq")
@@ -200,7 +201,9 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
                 yield Break(expected_seq, _("out of order (found seq {found} where {seq} belongs)").format(found=repr(seq), seq=expected_seq))
             return
         stored = get(record, "_stored")
-        if stored is None or not _stored_holds(record, stored):  # the stored text as it is, first
+        hash_ = get(record, "hash")
+        body = stored_body(record, *stored) if stored is not None else None
+        if body is None or _digest(body) != hash_:  # the stored text as it is, first
             mismatch = _hash_problem(record, respelled=True)
             if mismatch:
                 yield Break(seq, mismatch)
@@ -209,16 +212,16 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
             yield Break(seq, _("does not chain to the event before it (an event was removed, inserted or swapped)"))
             return
         incident_id = get(record, "incident_id")
-        if stored is not None and type(stored[1]) is str and '"supplier"' not in stored[1] and "\\" not in stored[1]:
-            # No top-level key of this text can be "supplier": it is not spelled there, even escaped.
+        if stored is not None and type(stored[1]) is str and '"supplier"' not in stored[1] and "\\u" not in stored[1]:
+            # No top-level key of this text can be "supplier": it is not spelled there, and no
+            # escape but \u can spell a letter of it.
             own = [f"incident:{incident_id}"] if incident_id is not None else []
         else:
             own = streams_of(incident_id, record.get("data"))
         # The stored text spelled as it must be settles it; any other text is parsed and compared.
-        if (stored is None or stored[2] != _links_text(own, heads)) and record.get("links") != {s: heads.get(s) for s in own}:
+        if (stored is None or stored[2] != spelled.links(own, heads)) and record.get("links") != {s: heads.get(s) for s in own}:
             yield Break(seq, _("stream links do not match the events before it"))
             return
-        hash_ = record["hash"]
         for stream in own:
             heads[stream] = hash_
             if streams is not None:
@@ -228,22 +231,28 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
         yield record
 
 
-def _stored_holds(record: dict[str, Any], stored: tuple[str, str, str]) -> bool:
-    try:
-        return dict.get(record, "hash") == stored_hash(record, *stored)
-    except Unhashable:  # _hash_problem says why
-        return False
-
-
-def _links_text(streams: list[str], heads: dict[str, str]) -> str:
+class _Spelled:
     """The links of an event as canonical JSON spells them (both schemes alike): its streams in
-    order (incident:… sorts before supplier:…), each the hash of the stream's previous event or null."""
-    s = encode_basestring
-    if len(streams) == 1:  # most events: one incident's or one supplier's
-        (name,) = streams
-        head = heads.get(name)
-        return "{" + s(name) + ":" + ("null" if head is None else s(head)) + "}"
-    return "{" + ",".join(f"{s(n)}:{s(heads[n]) if n in heads else 'null'}" for n in sorted(streams)) + "}"
+    order (incident:… sorts before supplier:…), each the hash of the stream's previous event or
+    null. A stream's name is spelled once; a head is a hash that held, so hex, spelled as is."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def name(self, stream: str) -> str:
+        spelled = self.names.get(stream)
+        if spelled is None:
+            spelled = encode_basestring(stream)
+            if len(self.names) < 100_000:
+                self.names[stream] = spelled
+        return spelled
+
+    def links(self, streams: list[str], heads: dict[str, str]) -> str:
+        if len(streams) == 1:  # most events: one incident's or one supplier's
+            (stream,) = streams
+            head = heads.get(stream)
+            return "{" + self.name(stream) + (":null}" if head is None else ':"' + head + '"}')
+        return "{" + ",".join(self.name(n) + (':"' + heads[n] + '"' if n in heads else ":null") for n in sorted(streams)) + "}"
 
 
 def check_stream_subset(records: Iterable[dict[str, Any]], complete: set[str]) -> Break | None:
