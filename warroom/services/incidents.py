@@ -4,8 +4,10 @@ transaction; every change appends its event in that same transaction."""
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -221,21 +223,98 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     """The incident's timeline (TimelineQuery), whole, in seq order."""
     connection = session.connection()
     query = timeline_query(incident, config)
-    seq = tables.EVENT.c.seq
-    own = [eventlog.record_of(r) for r in connection.execute(core_select(tables.EVENT).where(*query.own).order_by(seq))]
-    suppliers = [eventlog.record_of(r) for r in connection.execute(core_select(tables.EVENT).where(*query.suppliers).order_by(seq))]
-    return sorted(own + [r for r in suppliers if query.keeps(r["data"])], key=lambda r: r["seq"])
+    # Lazy records with their stored text: hashed as stored, their JSON parsed only when read.
+    own = list(eventlog.matching(connection, *query.own))
+    suppliers = [r for r in eventlog.matching(connection, *query.suppliers) if query.keeps(r["data"])]
+    return list(heapq.merge(own, suppliers, key=_seq)) if suppliers else own
+
+
+_seq = itemgetter("seq")
 
 
 def show(session: Session, incident_id: int, config: Config, now: datetime) -> views.IncidentView:
     """The incident as `incident show` prints it: the export's shape plus its current state."""
     incident = get(session, incident_id)
-    playbook = snapshot(incident)
     events = timeline(session, incident, config)
     broken = chain.check_stream_subset(events, complete={f"incident:{incident.id}"})
     # Sound events are not enough: the incident's rows must be the ones they derive.
     difference = None if broken else statecheck.incident_difference(session.connection(), incident_id, events)
     problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
+    shown = tuple(_event_view(incident_id, e) for e in events)  # first: a time that is no instant is named as altered
+    reported = _reporting().Reported()
+    for e in events:
+        reported.add(e)
+    return _view(session, incident, config, now, shown, problem, reported)
+
+
+class Following:
+    """`show` for a screen that keeps one incident open while its log grows (the incident room: a
+    war-room has twenty open, and the log grows by several entries a second): each read takes only
+    the events appended since the one before, checks them as the continuation of what it checked,
+    and feeds them to the same table check, where `show` reads, hashes and derives the whole
+    timeline again (at 6,000 events, 150 ms of CPU a read and a screen). The few rows of steps,
+    ladder, fallbacks and decisions are read whole, as `show` reads them.
+
+    It starts again from the first event (as `show` does) when what it followed no longer holds:
+    the newest event it read is gone or another (a restore, a rewrite), or the incident's timeline
+    rule changed (closed, reopened). `again()` asks for that: the room does now and then, so that
+    an event altered behind an open room is named there too."""
+
+    def __init__(self, incident_id: int):
+        self.incident_id = incident_id
+        self.again()
+
+    def again(self) -> None:
+        self._events: list[views.EventView] = []
+        self._check = chain.SubsetCheck({f"incident:{self.incident_id}"})
+        self._tables = statecheck.TableCheck()
+        self._reported = _reporting().Reported()
+        self._rule: tuple[Any, ...] | None = None
+        self._last: tuple[int, str] | None = None  # (seq, hash) of the newest event read
+
+    def view(self, session: Session, config: Config, now: datetime) -> views.IncidentView:
+        try:
+            return self._view(session, config, now)
+        except BaseException:
+            self.again()  # half a read taken in would be checked twice: the next starts from the first event
+            raise
+
+    def _view(self, session: Session, config: Config, now: datetime) -> views.IncidentView:
+        incident = get(session, self.incident_id)
+        query = timeline_query(incident, config)
+        rule = (incident.opened_at, incident.closed_at, query.involved, query.drill)
+        connection = session.connection()
+        if rule != self._rule or (self._last is not None and eventlog.hash_at(connection, self._last[0]) != self._last[1]):
+            self.again()
+            self._rule = rule
+        after = [tables.EVENT.c.seq > self._last[0]] if self._last else []
+        own = eventlog.matching(connection, *query.own, *after)
+        suppliers = [r for r in eventlog.matching(connection, *query.suppliers, *after) if query.keeps(r["data"])]
+        self._tables.begin(connection)  # the derivation reads a playbook snapshot through it
+        feed, tables_feed, report = self._check.feed, self._tables.feed, self._reported.add
+        for record in heapq.merge(own, suppliers, key=_seq) if suppliers else own:
+            shown = _event_view(self.incident_id, record)  # first: a time that is no instant is named as altered
+            feed(record)
+            if record.get("incident_id") == self.incident_id:
+                tables_feed(record)
+            report(record)
+            self._events.append(shown)
+            self._last = (record["seq"], record["hash"])
+        broken = self._check.broken
+        difference = None
+        if broken is None:
+            self._tables.end(self.incident_id)
+            difference = self._tables.difference
+        problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
+        return _view(session, incident, config, now, tuple(self._events), problem, self._reported)
+
+
+def _view(session: Session, incident: Incident, config: Config, now: datetime, events: tuple[views.EventView, ...], problem: str | None,
+          reported: Any) -> views.IncidentView:
+    """An incident's view from its events (already read, checked and shown) and its state rows."""
+    incident_id = incident.id
+    assert incident_id is not None
+    playbook = snapshot(incident)
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.position))).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident_id)).all()
     details = {st.id: st.details for st in playbook.steps}
@@ -244,8 +323,8 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
     live = incident.status in owed.LIVE
     return views.IncidentView(
         incident=summary(incident),
-        events=tuple(_event_view(incident_id, e) for e in events),
-        chain=views.ChainState(head=events[-1]["hash"] if events else None, verified=problem is None, problem=problem),
+        events=events,
+        chain=views.ChainState(head=events[-1].hash if events else None, verified=problem is None, problem=problem),
         steps=tuple(views.StepView(
             id=s.step_id, title=s.title, source=s.source, status=s.status, due_at=s.due_at,
             overdue=owed.is_late(s.status, s.due_at, now, live),
@@ -266,7 +345,7 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
                                                           incident.opened_at, now, live, incident.speed)),
         suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
                         for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
-        reporting=_reporting().clocks(playbook, config, incident, events, now),
+        reporting=reported.clocks(playbook, config, incident, now),
     )
 
 

@@ -42,35 +42,54 @@ def clocks(playbook: Playbook, config: Config, incident: Incident, events: Itera
     `now`, no clock is called overdue (the monitor asks only which deadlines exist). Clocks run while
     the incident is open, stabilised or resolved (RUNNING); on a closed incident a started report
     that was not sent is `unsent`, and does not escalate."""
-    sent: dict[str, tuple[datetime, str]] = {}
-    missed: dict[str, datetime] = {}
-    logged: list[tuple[datetime, object, None]] = []
+    reported = Reported()
     for e in events:
+        reported.add(e)
+    return reported.clocks(playbook, config, incident, now)
+
+
+class Reported:
+    """What an incident's events say of its reports, taken one event at a time in log order (a
+    room that follows a growing log adds only the new ones): each report sent (when, by whom), each
+    escalated as missed, and when each expected decision was first taken (owed's rule)."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, tuple[datetime, str]] = {}
+        self.missed: dict[str, datetime] = {}
+        self.taken: dict[str, tuple[datetime, None]] = {}
+
+    def add(self, e: dict[str, Any]) -> None:
+        kind = e["kind"]
+        if kind not in KINDS:
+            return
         data = e["data"] if isinstance(e["data"], dict) else {}
         at = e["at"] if isinstance(e["at"], datetime) else parse_iso(e["at"])
-        if e["kind"] == "decision.logged":
-            logged.append((at, e["data"], None))
-        elif e["kind"] == "report.sent" and data.get("obligation") not in sent:
-            sent[data["obligation"]] = (at, str(e["actor"]))
-        elif e["kind"] == "report.overdue":
-            missed.setdefault(str(data.get("obligation")), at)
-    decided = {answered: when for answered, (when, _) in owed.decided_at(logged).items()}  # when each was taken: owed's rule
-    expected = {d.id for d in playbook.decisions}
-    live = incident.status in RUNNING
-    out = []
-    for o in obligations(playbook, config):
-        waits_for = o.significance if o.significance in expected else None
-        start = (decided.get(waits_for) if waits_for else incident.opened_at)
-        due = o.due_at(start, config.settings.timezone, incident.speed) if start else None
-        done = sent.get(o.id)
-        state = "sent" if done else "waiting" if due is None else "unsent" if not live else "overdue" if now is not None and now > due else "pending"
-        out.append(views.ReportClock(
-            id=o.id, title=o.title, recipient=o.recipient, content=tuple(o.content),
-            starts=f"decision {waits_for}" if waits_for else "opening", started_at=start, due_at=due, state=state,
-            sent_at=done[0] if done else None, sent_by=done[1] if done else None,
-            escalated_at=missed.get(o.id), drill=incident.mode == "drill", running=live and state in ("pending", "overdue"),
-        ))
-    return tuple(out)
+        if kind == "decision.logged":
+            owed.earliest(self.taken, at, e["data"], None)
+        elif kind == "report.sent" and data.get("obligation") not in self.sent:
+            self.sent[data["obligation"]] = (at, str(e["actor"]))
+        elif kind == "report.overdue":
+            self.missed.setdefault(str(data.get("obligation")), at)
+
+    def clocks(self, playbook: Playbook, config: Config, incident: Incident, now: datetime | None) -> tuple[views.ReportClock, ...]:
+        sent, missed = self.sent, self.missed
+        decided = {answered: when for answered, (when, _) in self.taken.items()}  # when each was taken: owed's rule
+        expected = {d.id for d in playbook.decisions}
+        live = incident.status in RUNNING
+        out = []
+        for o in obligations(playbook, config):
+            waits_for = o.significance if o.significance in expected else None
+            start = (decided.get(waits_for) if waits_for else incident.opened_at)
+            due = o.due_at(start, config.settings.timezone, incident.speed) if start else None
+            done = sent.get(o.id)
+            state = "sent" if done else "waiting" if due is None else "unsent" if not live else "overdue" if now is not None and now > due else "pending"
+            out.append(views.ReportClock(
+                id=o.id, title=o.title, recipient=o.recipient, content=tuple(o.content),
+                starts=f"decision {waits_for}" if waits_for else "opening", started_at=start, due_at=due, state=state,
+                sent_at=done[0] if done else None, sent_by=done[1] if done else None,
+                escalated_at=missed.get(o.id), drill=incident.mode == "drill", running=live and state in ("pending", "overdue"),
+            ))
+        return tuple(out)
 
 
 def _events(session: Session, incident_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:

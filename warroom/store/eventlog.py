@@ -31,6 +31,7 @@ _HEAD = core_select(_EVENT.c.seq, _EVENT.c.hash).order_by(_EVENT.c.seq.desc()).l
 _KEY_USED = core_select(_EVENT.c.seq).where(_EVENT.c.key == bindparam("key"))
 _STREAM_HEADS = core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.seq, _STREAM_HEAD.c.hash).where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True)))
 _HASHES_AT = core_select(_EVENT.c.seq, _EVENT.c.hash).where(_EVENT.c.seq.in_(bindparam("seqs", expanding=True)))
+_HASH_AT = core_select(_EVENT.c.hash).where(_EVENT.c.seq == bindparam("seq"))
 _NEW_HEAD = _STREAM_HEAD.insert()
 _MOVE_HEAD = _STREAM_HEAD.update().where(_STREAM_HEAD.c.stream == bindparam("which")).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
 
@@ -53,6 +54,11 @@ def head(writer: Session | Connection) -> tuple[int, str]:
     """(seq, hash) of the newest event; (0, GENESIS) for an empty log."""
     row = connection_of(writer).execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+
+def hash_at(connection: Connection, seq: int) -> str | None:
+    """The hash of the event at `seq`, None when there is none."""
+    return connection.execute(_HASH_AT, {"seq": seq}).scalar()
 
 
 def append(

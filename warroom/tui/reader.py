@@ -4,8 +4,9 @@ The monitor commits after every check (at 1,000 suppliers, hundreds a second), s
 committed" (SQLite's PRAGMA data_version, PostgreSQL's NOTIFY: store/changes.py) is no reason on its own to re-read a board that costs 50 ms of
 CPU: a one-query fingerprint says whether anything shown moved. Latency trends change with the
 minute and are read then. What moves with time alone (staleness, overdue flags) is caught by a
-full read every few seconds. A read that changes nothing a screen shows is not handed on, so
-nothing is repainted and nothing is sent down the wire. No Textual here: the app's watcher thread
+full read every few seconds. An open incident room follows its incident (incidents.Following):
+each read takes only the events appended since the last. A read that changes nothing a screen
+shows is not handed on, so nothing is repainted and nothing is sent down the wire. No Textual here: the app's watcher thread
 drives it."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from warroom.store.changes import Watcher
 from warroom.store.engine import Store
 
 FULL_READ_SECONDS = 5.0
+ROOM_CHECK_SECONDS = 60.0  # an open room reads only new events; this often it checks its incident from the first again
 TREND_MINUTES = 8  # bars in a latency sparkline, one per full minute
 YOUNG_TREND_SECONDS = 5.0  # before a supplier's first full minute, its figure is the minute under way
 
@@ -65,6 +67,8 @@ class Reader:
         self._trends_minute: datetime | None = None
         self._trends_again = 0.0
         self._next_full_read = 0.0
+        self._following: incidents.Following | None = None
+        self._room_check = 0.0
 
     def poll(self, *, forced: bool, incident_id: int | None) -> tuple[BoardRead | None, views.IncidentView | None]:
         """(board, incident room): each None unless it changed (or `forced`, after an action
@@ -86,8 +90,9 @@ class Reader:
                 self._read_trends(session, data, now, minute)
             view = None
             if incident_id is not None:
+                following = self._follow(incident_id)
                 try:
-                    view = incidents.show(session, incident_id, self.config, now)
+                    view = following.view(session, self.config, now)
                 except WarroomError:  # gone from under the screen, or its log altered: the board says so
                     view = None
         shown = (what_shows(data), self._trends, self._troubles)
@@ -96,6 +101,17 @@ class Reader:
         room_out = view if view is not None and (forced or view != self._room) else None
         self._room = view if view is not None else self._room
         return board_out, room_out
+
+    def _follow(self, incident_id: int) -> incidents.Following:
+        """The open room's incident, followed as its log grows (incidents.Following), and checked
+        from its first event again every ROOM_CHECK_SECONDS."""
+        if self._following is None or self._following.incident_id != incident_id:
+            self._following = incidents.Following(incident_id)
+            self._room_check = time.monotonic() + ROOM_CHECK_SECONDS
+        elif time.monotonic() >= self._room_check:
+            self._following.again()
+            self._room_check = time.monotonic() + ROOM_CHECK_SECONDS
+        return self._following
 
     def _read_trends(self, session: Any, data: views.Board, now: datetime, minute: datetime) -> None:
         self._trends, self._trends_minute = health.trends(session, self._supplier_ids, now, TREND_MINUTES), minute

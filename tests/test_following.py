@@ -1,0 +1,164 @@
+"""An open incident room follows its incident as the log grows (incidents.Following): it reads only
+the events appended since its last read, and shows exactly what `incident show` shows (the view as
+a whole, chain verdict and reporting clocks included), through steps, supplier changes, fallbacks,
+closing and reopening; a rewritten or restored log makes it start again from the first event."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import timedelta
+
+from tests.helpers import HTTP_DOWN, HTTP_UP, ME, configure, record
+from warroom.services import actors, fallbacks, incidents, library, logbook
+
+
+def _both(home, clock, following):
+    cfg = library.config(home)
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            return following.view(session, cfg, clock.now()), incidents.show(session, following.incident_id, cfg, clock.now())
+    finally:
+        store.dispose()
+
+
+def _do(home, clock, act):
+    cfg = library.config(home)
+    store = home.open_store()
+    try:
+        with store.write() as session:
+            act(session, cfg, actors.resolve(cfg, ME, {}))
+    finally:
+        store.dispose()
+
+
+def _same(home, clock, following):
+    followed, shown = _both(home, clock, following)
+    assert followed == shown
+    return followed
+
+
+def test_a_followed_incident_is_what_show_shows_through_its_whole_life(home, clock):
+    configure(home)
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
+                                      actor=actors.resolve(cfg, ME, {})).id
+    store.dispose()
+    following = incidents.Following(incident_id)
+    first = _same(home, clock, following)
+    steps = [s.id for s in first.steps]
+    for n in range(5):
+        clock.advance(timedelta(seconds=30))
+        _do(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"entry {n} with \"quotes\" and \\u", kind="observation",
+                                                            now=clock.now(), actor=me))
+        _same(home, clock, following)
+    for result in (HTTP_DOWN, HTTP_DOWN, HTTP_UP, HTTP_UP):  # an involved supplier's state changes join the timeline
+        clock.advance(timedelta(seconds=5))
+        record(home, clock, "nlcloud", result)
+        _same(home, clock, following)
+    _do(home, clock, lambda s, c, me: incidents.step(s, incident_id=incident_id, step_id=steps[0], action="done", note=None, now=clock.now(), actor=me))
+    _same(home, clock, following)
+    _do(home, clock, lambda s, c, me: fallbacks.activate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="drill", now=clock.now(),
+                                                         actor=me, config=c))
+    _same(home, clock, following)
+    _do(home, clock, lambda s, c, me: fallbacks.deactivate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="restored", result="worked", now=clock.now(),
+                                                           actor=me))
+    for status in ("resolved", "closed"):
+        clock.advance(timedelta(minutes=1))
+        _do(home, clock, lambda s, c, me, status=status: incidents.transition(s, incident_id=incident_id, to=status, now=clock.now(), actor=me))
+        _same(home, clock, following)
+    clock.advance(timedelta(seconds=5))
+    record(home, clock, "nlcloud", HTTP_DOWN)  # after the closing: outside its timeline, in both
+    record(home, clock, "nlcloud", HTTP_DOWN)
+    last = _same(home, clock, following)
+    kinds = [e.kind for e in last.events]
+    assert last.chain.verified and kinds.count("decision.logged") >= 5 and kinds.count("supplier.state") == 2, kinds
+
+
+def test_it_reads_only_what_is_new(home, clock):
+    """After the first read, a read asks only for the events appended since: seen in the statements
+    SQLite runs (its trace, with the values bound), not timed."""
+    configure(home)
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
+                                      actor=actors.resolve(cfg, ME, {})).id
+        me = actors.resolve(cfg, ME, {})
+        for n in range(200):
+            logbook.log(session, incident_id=incident_id, text=f"entry {n}", kind="observation", now=clock.now(), actor=me)
+    following = incidents.Following(incident_id)
+    with store.read() as session:
+        assert len(following.view(session, cfg, clock.now()).events) == 201
+    with store.write() as session:
+        logbook.log(session, incident_id=incident_id, text="one more", kind="observation", now=clock.now(), actor=me)
+    seen = []
+    with store.read() as session:
+        driver = session.connection().connection.driver_connection
+        driver.set_trace_callback(seen.append)
+        view = following.view(session, cfg, clock.now())
+        driver.set_trace_callback(None)
+    store.dispose()
+    assert view.events[-1].data["text"] == "one more" and len(view.events) == 202
+    event_reads = [q for q in seen if "FROM event" in q and "seq >" in q]
+    assert event_reads and all("event.seq > 202" in q for q in event_reads), event_reads  # the trace shows the values bound
+
+
+def test_a_rewritten_or_restored_log_starts_it_again(home, clock, tmp_path):
+    configure(home)
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
+                                      actor=actors.resolve(cfg, ME, {})).id
+    store.dispose()
+    following = incidents.Following(incident_id)
+    _same(home, clock, following)
+    backup = tmp_path / "backup.db"
+    connection = sqlite3.connect(home.db_path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    shutil.copy(home.db_path, backup)
+    for n in range(3):
+        _do(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"later {n}", kind="observation", now=clock.now(), actor=me))
+    assert len(_same(home, clock, following).events) == 4
+    connection = sqlite3.connect(home.db_path)  # the newest event rewritten, its hash too: the next read starts again
+    connection.execute("DROP TRIGGER event_no_update")
+    connection.execute("UPDATE event SET summary = 'forged', hash = ? WHERE seq = (SELECT max(seq) FROM event)", ("f" * 64,))
+    connection.commit()
+    connection.close()
+    followed = _same(home, clock, following)
+    assert not followed.chain.verified and followed.events[-1].summary == "forged"
+    shutil.copy(backup, home.db_path)  # restored from before the three entries: the newest it read is gone
+    for suffix in ("-wal", "-shm"):
+        (home.db_path.parent / (home.db_path.name + suffix)).unlink(missing_ok=True)
+    restored = _same(home, clock, following)
+    assert len(restored.events) == 1 and restored.chain.verified
+
+
+def test_an_event_altered_behind_it_is_named_once_it_checks_again(home, clock):
+    """An event altered below the newest does not move what the room follows; the room checks from
+    the first event again now and then (tui/reader.ROOM_CHECK_SECONDS), and names it then."""
+    configure(home)
+    cfg = library.config(home)
+    store = home.open_store()
+    with store.write() as session:
+        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
+                                      actor=actors.resolve(cfg, ME, {})).id
+    store.dispose()
+    for n in range(3):
+        _do(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"entry {n}", kind="observation", now=clock.now(), actor=me))
+    following = incidents.Following(incident_id)
+    assert _same(home, clock, following).chain.verified
+    connection = sqlite3.connect(home.db_path)
+    connection.execute("DROP TRIGGER event_no_update")
+    connection.execute("UPDATE event SET summary = 'forged' WHERE seq = (SELECT min(seq) FROM event WHERE incident_id = ?)", (incident_id,))
+    connection.commit()
+    connection.close()
+    followed, shown = _both(home, clock, following)
+    assert followed.chain.verified and not shown.chain.verified  # not yet: it read nothing new
+    following.again()
+    assert _same(home, clock, following).chain.problem == shown.chain.problem
