@@ -96,6 +96,11 @@ class Rows(DataTable):
         self._shown: dict[str, tuple[Cell, ...]] = {}  # key → cells as asked for, in display order
         self._fill = [key for _, key, *_ in self._column_spec].index(fill) if fill else None
         self._natural: list[tuple[str, tuple[Cell, ...]]] = []  # the rows as given, before `fill` cut them
+        # A fill table (the room's log) is given every row again at every change: each row's cell
+        # widths and cut cells are kept by key while its cells are the same, so a change costs the
+        # new rows, not the thousands already shown.
+        self._measured: dict[str, tuple[tuple[Cell, ...], tuple[int, ...]]] = {}
+        self._cuts: dict[str, tuple[tuple[Cell, ...], int, tuple[Cell, ...]]] = {}
 
     def on_mount(self) -> None:
         for label, key, *start in self._column_spec:
@@ -118,13 +123,32 @@ class Rows(DataTable):
     def _natural_widths(self) -> list[int]:
         if self._fill is not None:  # whole, as given, whatever the table cut them to
             widths = [max(cell_len(label), *(start[:1] or [0])) for label, _key, *start in self._column_spec]
-            rows = [cells for _, cells in self._natural]
+            measured = [self._measure(key, cells) for key, cells in self._natural]
+            columns = list(zip(*measured))
+            return [max(w, *columns[n]) if n < len(columns) else w for n, w in enumerate(widths)]
         else:  # a column never narrows once shown (DataTable keeps its widest), so start from that
             widths = [max(cell_len(label), self.columns[key].content_width if key in self.columns else 0) for label, key, *_ in self._column_spec]
             rows = list(self._shown.values())
         for cells in rows:
             widths = [max(w, literal.cell(c).cell_len) for w, c in zip(widths, cells, strict=False)]
         return widths
+
+    def _measure(self, key: str, cells: tuple[Cell, ...]) -> tuple[int, ...]:
+        known = self._measured.get(key)
+        if known is not None and known[0] == cells:
+            return known[1]
+        widths = tuple(literal.cell(c).cell_len for c in cells)
+        self._measured[key] = (cells, widths)
+        return widths
+
+    def _cut(self, key: str, cells: tuple[Cell, ...], width: int) -> tuple[Cell, ...]:
+        known = self._cuts.get(key)
+        if known is not None and known[1] == width and known[0] == cells:
+            return known[2]
+        fill = self._fill
+        cut = tuple(cut_cell(c, width) if i == fill else c for i, c in enumerate(cells))
+        self._cuts[key] = (cells, width, cut)
+        return cut
 
     def _fitted(self, rows: list[tuple[str, tuple[Cell, ...]]]) -> list[tuple[str, tuple[Cell, ...]]]:
         """The rows with the fill column cut to what the table's width leaves it."""
@@ -137,7 +161,8 @@ class Rows(DataTable):
             return rows
         if self.columns and [c.content_width for c in self.columns.values()] != widths:
             self.refit(widths)
-        return [(key, tuple(cut_cell(c, widths[i]) if i == self._fill else c for i, c in enumerate(cells))) for key, cells in rows]
+        width = widths[self._fill]
+        return [(key, self._cut(key, cells, width)) for key, cells in rows]
 
     def on_resize(self) -> None:
         if self._fill is not None and self._natural:
@@ -194,6 +219,10 @@ class Rows(DataTable):
         Rows are compared as given; only a new or changed cell is made into what is shown."""
         if self._fill is not None:
             self._natural = [(key, tuple(cells)) for key, cells in rows]
+            if len(self._measured) > 2 * len(self._natural) + 100:  # rows gone (a filter, a smaller table): forget theirs
+                keys = {key for key, _ in self._natural}
+                self._measured = {k: v for k, v in self._measured.items() if k in keys}
+                self._cuts = {k: v for k, v in self._cuts.items() if k in keys}
             rows = self._fitted(self._natural)
         wanted = {key: tuple(cells) for key, cells in rows}
         kept = [key for key in self._shown if key in wanted]

@@ -153,6 +153,7 @@ class IncidentScreen(QuietTexts, Screen):
         self.current = "steps"  # the panel shown when the room is narrow, and where focus returns
         self.answering: str | None = None  # the expected decision the entry line's text answers
         self.log_filter = ""
+        self._log_rows: dict[str, tuple[tuple[str, tuple[str, ...]], str]] = {}  # event hash → its row, and what a filter searches
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a line is being typed the footer shows that line's keys alone: the room's own
@@ -284,6 +285,18 @@ class IncidentScreen(QuietTexts, Screen):
         self._show_log()
         self._arrange()
 
+    def _log_row(self, event: views.EventView) -> tuple[tuple[str, tuple[str, ...]], str]:
+        """An event's log row and the text a filter looks in, made once an event: the room is
+        shown again at every change, with every event of a long incident (its hash names its
+        content, so a row made once stays right)."""
+        known = self._log_rows.get(event.hash)
+        if known is None or known[0][0] != str(event.seq):
+            kind, what = entry_row(event, self.incident_id)
+            row = (str(event.seq), (self._t(event.at, "%H:%M:%S"), event.actor, kind, what))
+            known = (row, "\n".join((event.said(self.incident_id), event.actor, f"{kind} {what}")).casefold())
+            self._log_rows[event.hash] = known
+        return known
+
     @staticmethod
     def _late(late: bool, time: str) -> str:
         return _("!late {time}").format(time=time) if late else time
@@ -294,8 +307,8 @@ class IncidentScreen(QuietTexts, Screen):
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
         wanted = self.log_filter.casefold()
-        log.sync([(str(e.seq), (self._t(e.at, "%H:%M:%S"), e.actor, *entry_row(e, self.incident_id))) for e in self.view.events
-                  if not wanted or wanted in e.said(self.incident_id).casefold() or wanted in e.actor.casefold() or wanted in " ".join(entry_row(e, self.incident_id)).casefold()])
+        rows = [self._log_row(e) for e in self.view.events]
+        log.sync([row for row, searched in rows if not wanted or wanted in searched])
         self._title("#log", literal.template(_("Log · filter: $f (/ to change)"), f=self.log_filter) if self.log_filter else _("Log"))
         if following and log.row_count:
             log.move_cursor(row=log.row_count - 1)
