@@ -602,3 +602,36 @@ def test_a_resolved_incident_owes_no_acknowledgement_of_a_level_fired_before(hom
     assert [f.level for f in act_as_me(home, clock, owed)] == [1]
     act_as_me(home, clock, lambda s, cfg, me: incidents.transition(s, incident_id=incident_id, to="resolved", now=clock.now(), actor=me))
     assert act_as_me(home, clock, owed) == ()
+
+
+def test_an_entry_altered_under_an_open_room_shows_as_it_now_reads_once_the_room_checks_again(home, clock, monkeypatch):
+    """The room makes each log row once (issue 15: twenty rooms at ten entries a second) and reads
+    only new events; an entry whose text was rewritten in the file keeps its hash, yet when the room
+    checks its incident from the first event again, the row shows the text as it now reads, under
+    the NOT VERIFIED banner, never the text it showed before."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+    act_as_me(home, clock, lambda s, cfg, me: logbook.log(s, incident_id=incident_id, text="the honest entry", kind="observation",
+                                                           now=clock.now(), actor=me))
+    monkeypatch.setattr("warroom.tui.reader.ROOM_CHECK_SECONDS", 0.0)  # the minute's check from the first event, at every read
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            log = room.query_one("#log", Rows)
+            await until(pilot, lambda: any("the honest entry" in str(c) for row in range(log.row_count) for c in log.get_row_at(row)), what="the entry")
+            connection = sqlite3.connect(home.db_path)
+            connection.execute("DROP TRIGGER event_no_update")
+            connection.execute("UPDATE event SET data = json_set(data, '$.text', 'a forged entry'), summary = 'a forged entry' "
+                               "WHERE kind = 'decision.logged'")
+            connection.commit()
+            connection.close()
+            app._reload.set()
+            await until(pilot, lambda: room.view is not None and not room.view.chain.verified, what="the room to check again")
+            shown = [str(c) for row in range(log.row_count) for c in log.get_row_at(row)]
+            assert any("a forged entry" in c for c in shown) and not any("the honest entry" in c for c in shown), shown
+            said = str(room.query_one("#unverified", Static).render())
+            assert said.startswith("NOT VERIFIED: seq ") and "altered" in said, said
+
+    asyncio.run(scenario())

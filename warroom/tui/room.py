@@ -153,7 +153,7 @@ class IncidentScreen(QuietTexts, Screen):
         self.current = "steps"  # the panel shown when the room is narrow, and where focus returns
         self.answering: str | None = None  # the expected decision the entry line's text answers
         self.log_filter = ""
-        self._log_rows: dict[str, tuple[tuple[str, tuple[str, ...]], str]] = {}  # event hash → its row, and what a filter searches
+        self._log_rows: dict[str, tuple[tuple[str, tuple[str, ...]], str, views.EventView]] = {}  # hash → row, what a filter searches, event
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a line is being typed the footer shows that line's keys alone: the room's own
@@ -168,6 +168,7 @@ class IncidentScreen(QuietTexts, Screen):
     def compose(self) -> ComposeResult:
         yield Static(_("#{id} · loading…").format(id=self.incident_id), id="banner")
         yield Static("", id="readonly")
+        yield Static("", id="unverified")
         yield Static("", id="tabs")
         with Horizontal(id="roomtop"):
             yield StepsPanel(id="steps", cursor_type="row", columns=(("", "mark"), (_("step"), "id"), (_("due"), "due"), (_("title"), "title")), fill="title")
@@ -254,6 +255,12 @@ class IncidentScreen(QuietTexts, Screen):
         if not self._tables_ready:
             return  # on_mount shows it
         self._tick()
+        problem = view.chain.problem if not view.chain.verified else None
+        unverified = self.query_one("#unverified", Static)
+        # TRANSLATORS: $problem is the chain check's finding (which event, and what does not hold).
+        unverified.update(literal.template(_("NOT VERIFIED: $problem. Run warroom verify."), problem=problem or _("the check failed")) if not view.chain.verified
+                          else Content(""))
+        unverified.set_class(not view.chain.verified, "shown")
         live = self.live
         steps = []
         for st in view.steps:
@@ -287,15 +294,15 @@ class IncidentScreen(QuietTexts, Screen):
 
     def _log_row(self, event: views.EventView) -> tuple[tuple[str, tuple[str, ...]], str]:
         """An event's log row and the text a filter looks in, made once an event: the room is
-        shown again at every change, with every event of a long incident (its hash names its
-        content, so a row made once stays right)."""
+        shown again at every change, with every event of a long incident (kept by its hash; the
+        same event, or one equal to it, is the same row)."""
         known = self._log_rows.get(event.hash)
-        if known is None or known[0][0] != str(event.seq):
+        if known is None or (known[2] is not event and known[2] != event):  # an altered row keeps its hash: compared
             kind, what = entry_row(event, self.incident_id)
             row = (str(event.seq), (self._t(event.at, "%H:%M:%S"), event.actor, kind, what))
-            known = (row, "\n".join((event.said(self.incident_id), event.actor, f"{kind} {what}")).casefold())
+            known = (row, "\n".join((event.said(self.incident_id), event.actor, f"{kind} {what}")).casefold(), event)
             self._log_rows[event.hash] = known
-        return known
+        return known[0], known[1]
 
     @staticmethod
     def _late(late: bool, time: str) -> str:
@@ -335,7 +342,7 @@ class IncidentScreen(QuietTexts, Screen):
         def need(panel: str) -> int:  # rows, header and border
             return max(1, self.query_one(f"#{panel}", Rows).row_count) + 3
 
-        fixed = 1 + (1 if self.read_only else 0) + (1 if narrow else 0) + 1 + (3 if not self.read_only else 0) + 1
+        fixed = 1 + (1 if self.read_only else 0) + (2 if self.query_one("#unverified").has_class("shown") else 0) + (1 if narrow else 0) + 1 + (3 if not self.read_only else 0) + 1
         fixed += 1 if self.query_one("#filter").display else 0
         room = max(0, height - fixed - LOG_LINES)
         if narrow:
