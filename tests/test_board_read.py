@@ -133,3 +133,45 @@ def test_the_reader_hands_on_a_board_only_when_something_shown_changed(home, clo
     finally:
         changes.close()
         store.dispose()
+
+
+def test_log_entries_move_the_open_room_and_not_the_board_unless_they_answer_a_decision(home, clock, monkeypatch):
+    """Entries are most of a busy log (issue 15: ten a second): the open room reads each at once,
+    the board is not read again for one, unless the entry answers an expected decision (which the
+    board's incidents count as owed). Counted as board reads, not timed."""
+    from tests.helpers import act_as_me, configure, start_incident
+    from warroom.services import library, logbook
+    from warroom.store.changes import Changes
+    from warroom.tui import reader as reading
+    from warroom.tui.reader import Reader
+
+    monkeypatch.setattr("warroom.tui.reader.YOUNG_TREND_SECONDS", 3600)
+    monkeypatch.setattr("warroom.tui.reader.FULL_READ_SECONDS", 3600)  # only what moved is read here
+    configure(home)
+    incident_id = start_incident(home, clock, "quick-drill")
+    reads = []
+    monkeypatch.setattr(reading, "board", lambda *a: reads.append(1) or board(*a))
+    config = library.config(home)
+    store = home.open_store()
+    changes = Changes(home.db_path)
+    reader = Reader(store, changes, config, clock)
+
+    def log(text: str, decision: str | None = None) -> None:
+        act_as_me(home, clock, lambda s, cfg, me: logbook.log(s, incident_id=incident_id, text=text, kind="decision", now=clock.now(), actor=me,
+                                                               decision=decision))
+
+    try:
+        board_read, room = reader.poll(forced=True, incident_id=incident_id)
+        assert board_read is not None and room is not None and len(reads) == 1
+        expected = next(d.id for d in room.open_decisions)
+        log('an entry that says "decision": in its text, and \\ too')
+        log("another entry")
+        board_read, room = reader.poll(forced=False, incident_id=incident_id)
+        assert board_read is None and len(reads) == 1  # the board was not read again
+        assert room is not None and [e.data["text"] for e in room.events[-2:]] == ['an entry that says "decision": in its text, and \\ too', "another entry"]
+        log("we decide", decision=expected)
+        board_read, room = reader.poll(forced=False, incident_id=incident_id)
+        assert len(reads) == 2 and room is not None and expected not in [d.id for d in room.open_decisions]
+    finally:
+        changes.close()
+        store.dispose()

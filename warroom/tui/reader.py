@@ -21,7 +21,7 @@ from warroom.clock import Clock
 from warroom.config import Config
 from warroom.errors import WarroomError
 from warroom.services import health, incidents, views
-from warroom.services.board import board, fingerprint
+from warroom.services.board import board, fingerprint, only_entries
 from warroom.store.changes import Watcher
 from warroom.store.engine import Store
 
@@ -76,28 +76,39 @@ class Reader:
         now = self.clock.now()
         minute = now.replace(second=0, microsecond=0)
         trends_due = minute != self._trends_minute or time.monotonic() >= self._trends_again
-        moved = False
+        moved = entries = False
         if self.changes.poll():
             with self.store.read() as session:
                 latest = fingerprint(session)
-            moved, self._seen = latest != self._seen, latest
-        if not (moved or forced or trends_due or time.monotonic() >= self._next_full_read):
+                if latest != self._seen:
+                    # Only the log's head moved, by entries alone: the open room reads them, the board need not.
+                    entries = (self._seen is not None and latest[1:] == self._seen[1:] and isinstance(latest[0], int)
+                               and isinstance(self._seen[0], int) and only_entries(session, self._seen[0], latest[0]))
+                    moved = not entries
+            self._seen = latest
+        room_due = incident_id is not None and (entries or moved or forced)
+        full_due = time.monotonic() >= self._next_full_read
+        if not (moved or forced or trends_due or full_due or room_due):
             return None, None
-        self._next_full_read = time.monotonic() + FULL_READ_SECONDS
+        board_due = moved or forced or trends_due or full_due
+        if board_due:
+            self._next_full_read = time.monotonic() + FULL_READ_SECONDS
         with self.store.read() as session:
-            data = board(session, self.config, now)
-            if trends_due:
+            data = board(session, self.config, now) if board_due else None
+            if data is not None and trends_due:
                 self._read_trends(session, data, now, minute)
             view = None
-            if incident_id is not None:
+            if incident_id is not None and (room_due or board_due):
                 following = self._follow(incident_id)
                 try:
                     view = following.view(session, self.config, now)
                 except WarroomError:  # gone from under the screen, or its log altered: the board says so
                     view = None
-        shown = (what_shows(data), self._trends, self._troubles)
-        board_out = BoardRead(data, self._trends, self._troubles) if forced or shown != self._shown else None
-        self._shown = shown
+        board_out = None
+        if data is not None:
+            shown = (what_shows(data), self._trends, self._troubles)
+            board_out = BoardRead(data, self._trends, self._troubles) if forced or shown != self._shown else None
+            self._shown = shown
         room_out = view if view is not None and (forced or view != self._room) else None
         self._room = view if view is not None else self._room
         return board_out, room_out
