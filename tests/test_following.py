@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 from datetime import timedelta
 
-from tests.helpers import HTTP_DOWN, HTTP_UP, ME, configure, record
+from tests.helpers import HTTP_DOWN, HTTP_UP, ME, act_as_me, configure, record, start_incident
 from warroom.services import actors, fallbacks, incidents, library, logbook
 
 
@@ -23,16 +23,6 @@ def _both(home, clock, following):
         store.dispose()
 
 
-def _do(home, clock, act):
-    cfg = library.config(home)
-    store = home.open_store()
-    try:
-        with store.write() as session:
-            act(session, cfg, actors.resolve(cfg, ME, {}))
-    finally:
-        store.dispose()
-
-
 def _same(home, clock, following):
     followed, shown = _both(home, clock, following)
     assert followed == shown
@@ -41,34 +31,29 @@ def _same(home, clock, following):
 
 def test_a_followed_incident_is_what_show_shows_through_its_whole_life(home, clock):
     configure(home)
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
-                                      actor=actors.resolve(cfg, ME, {})).id
-    store.dispose()
+    incident_id = start_incident(home, clock, "quick-drill")
     following = incidents.Following(incident_id)
     first = _same(home, clock, following)
     steps = [s.id for s in first.steps]
     for n in range(5):
         clock.advance(timedelta(seconds=30))
-        _do(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"entry {n} with \"quotes\" and \\u", kind="observation",
+        act_as_me(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"entry {n} with \"quotes\" and \\u", kind="observation",
                                                             now=clock.now(), actor=me))
         _same(home, clock, following)
     for result in (HTTP_DOWN, HTTP_DOWN, HTTP_UP, HTTP_UP):  # an involved supplier's state changes join the timeline
         clock.advance(timedelta(seconds=5))
         record(home, clock, "nlcloud", result)
         _same(home, clock, following)
-    _do(home, clock, lambda s, c, me: incidents.step(s, incident_id=incident_id, step_id=steps[0], action="done", note=None, now=clock.now(), actor=me))
+    act_as_me(home, clock, lambda s, c, me: incidents.step(s, incident_id=incident_id, step_id=steps[0], action="done", note=None, now=clock.now(), actor=me))
     _same(home, clock, following)
-    _do(home, clock, lambda s, c, me: fallbacks.activate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="drill", now=clock.now(),
+    act_as_me(home, clock, lambda s, c, me: fallbacks.activate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="drill", now=clock.now(),
                                                          actor=me, config=c))
     _same(home, clock, following)
-    _do(home, clock, lambda s, c, me: fallbacks.deactivate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="restored", result="worked", now=clock.now(),
+    act_as_me(home, clock, lambda s, c, me: fallbacks.deactivate(s, incident_id=incident_id, fallback_id="secondary-dc", reason="restored", result="worked", now=clock.now(),
                                                            actor=me))
     for status in ("resolved", "closed"):
         clock.advance(timedelta(minutes=1))
-        _do(home, clock, lambda s, c, me, status=status: incidents.transition(s, incident_id=incident_id, to=status, now=clock.now(), actor=me))
+        act_as_me(home, clock, lambda s, c, me, status=status: incidents.transition(s, incident_id=incident_id, to=status, now=clock.now(), actor=me))
         _same(home, clock, following)
     clock.advance(timedelta(seconds=5))
     record(home, clock, "nlcloud", HTTP_DOWN)  # after the closing: outside its timeline, in both
@@ -109,12 +94,7 @@ def test_it_reads_only_what_is_new(home, clock):
 
 def test_a_rewritten_or_restored_log_starts_it_again(home, clock, tmp_path):
     configure(home)
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
-                                      actor=actors.resolve(cfg, ME, {})).id
-    store.dispose()
+    incident_id = start_incident(home, clock, "quick-drill")
     following = incidents.Following(incident_id)
     _same(home, clock, following)
     backup = tmp_path / "backup.db"
@@ -123,7 +103,7 @@ def test_a_rewritten_or_restored_log_starts_it_again(home, clock, tmp_path):
     connection.close()
     shutil.copy(home.db_path, backup)
     for n in range(3):
-        _do(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"later {n}", kind="observation", now=clock.now(), actor=me))
+        act_as_me(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"later {n}", kind="observation", now=clock.now(), actor=me))
     assert len(_same(home, clock, following).events) == 4
     connection = sqlite3.connect(home.db_path)  # the newest event rewritten, its hash too: the next read starts again
     connection.execute("DROP TRIGGER event_no_update")
@@ -143,14 +123,9 @@ def test_an_event_altered_behind_it_is_named_once_it_checks_again(home, clock):
     """An event altered below the newest does not move what the room follows; the room checks from
     the first event again now and then (tui/reader.ROOM_CHECK_SECONDS), and names it then."""
     configure(home)
-    cfg = library.config(home)
-    store = home.open_store()
-    with store.write() as session:
-        incident_id = incidents.start(session, playbook=library.find(home, cfg, "quick-drill"), mode="drill", now=clock.now(),
-                                      actor=actors.resolve(cfg, ME, {})).id
-    store.dispose()
+    incident_id = start_incident(home, clock, "quick-drill")
     for n in range(3):
-        _do(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"entry {n}", kind="observation", now=clock.now(), actor=me))
+        act_as_me(home, clock, lambda s, c, me, n=n: logbook.log(s, incident_id=incident_id, text=f"entry {n}", kind="observation", now=clock.now(), actor=me))
     following = incidents.Following(incident_id)
     assert _same(home, clock, following).chain.verified
     connection = sqlite3.connect(home.db_path)

@@ -7,13 +7,12 @@ from __future__ import annotations
 import heapq
 import json
 import math
-from operator import itemgetter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from warroom import durations, text

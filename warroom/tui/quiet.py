@@ -124,7 +124,7 @@ class Rows(DataTable):
         if self._fill is not None:  # whole, as given, whatever the table cut them to
             widths = [max(cell_len(label), *(start[:1] or [0])) for label, _key, *start in self._column_spec]
             measured = [self._measure(key, cells) for key, cells in self._natural]
-            columns = list(zip(*measured))
+            columns = list(zip(*measured, strict=False))  # rows of one table have one length
             return [max(w, *columns[n]) if n < len(columns) else w for n, w in enumerate(widths)]
         else:  # a column never narrows once shown (DataTable keeps its widest), so start from that
             widths = [max(cell_len(label), self.columns[key].content_width if key in self.columns else 0) for label, key, *_ in self._column_spec]
