@@ -92,10 +92,15 @@ class Reported:
         return tuple(out)
 
 
+# Of the log entries only those that may answer an expected decision (owed.decided's rule): a long
+# incident logs tens of thousands of others, which every board read and monitor tick would parse.
+_ANSWERS = (col(Event.kind) == "decision.logged") & col(Event.data).contains('"decision":')
+
+
 def _events(session: Session, incident_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {i: [] for i in incident_ids}
     query = (core_select(col(Event.incident_id), col(Event.at), col(Event.kind), col(Event.actor), col(Event.data))  # five columns: core select
-             .where(col(Event.incident_id).in_(incident_ids), col(Event.kind).in_(KINDS)).order_by(col(Event.seq)))
+             .where(col(Event.incident_id).in_(incident_ids), col(Event.kind).in_(("report.sent", "report.overdue")) | _ANSWERS).order_by(col(Event.seq)))
     for incident_id, at, kind, actor, data in session.execute(query).all():
         if incident_id is not None:
             out[incident_id].append({"at": at, "kind": kind, "actor": actor, "data": json.loads(data)})
