@@ -310,7 +310,8 @@ class Following:
 
 def _view(session: Session, incident: Incident, config: Config, now: datetime, events: tuple[views.EventView, ...], problem: str | None,
           reported: Any) -> views.IncidentView:
-    """An incident's view from its events (already read, checked and shown) and its state rows."""
+    """An incident's view from its events (already read, checked and shown), what they say of its
+    reports and answered decisions (reporting.Reported), and its state rows."""
     incident_id = incident.id
     assert incident_id is not None
     playbook = snapshot(incident)
@@ -340,7 +341,7 @@ def _view(session: Session, incident: Incident, config: Config, now: datetime, e
             steps=tuple(register[f][1].steps) if f in register else (),
         ) for f in playbook.fallbacks),
         open_decisions=tuple(views.OpenDecision(id=o.decision.id, question=o.decision.question, due_at=o.due_at, overdue=o.overdue)
-                             for o in owed.open_decisions(playbook, owed.decided(session, [incident_id])[incident_id],
+                             for o in owed.open_decisions(playbook, set(reported.taken),  # the answered ones, as owed.decided finds them
                                                           incident.opened_at, now, live, incident.speed)),
         suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
                         for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
