@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from tests.tui.test_board import until
 from warroom.tui.app import WarroomApp
+from warroom.tui import literal
 from warroom.tui.quiet import Rows
 
 COLUMNS = (("state", "state", 13), ("supplier", "name"), ("note", "note"))
@@ -106,6 +107,51 @@ def test_text_that_outgrows_its_column_widens_it():
         assert note in "".join(strip.text for strip in table.render_lines(Region(0, 0, 200, table.size.height)))
 
     with_table(3, body)
+
+
+def test_rows_grow_their_columns_as_datatable_would_without_asking_rich_to_measure(monkeypatch):
+    """Rows measure their Text cells themselves (Rich's measure also finds the widest word, which
+    a table never uses: ~40 ms of the board's first frame): the widths are DataTable's own."""
+    from rich.text import Text
+
+    cells = [("▲ up", "plain", ""), ("▼ DOWN ↳", "宽字符宽字符 wide", Text("two\nlines, the second longer")), ("◌ maintenance", Text("ours", "bold"), "short")]
+    labels = [label for label, *_ in COLUMNS]
+
+    class Both(App):
+        def compose(self):
+            yield Rows(id="rows", columns=COLUMNS)
+            yield DataTable(id="plain")
+
+    measured: list[str] = []
+    real = Text.__rich_measure__
+
+    def counted(self, console, options):
+        measured.append(self.plain)
+        return real(self, console, options)
+
+    async def scenario():
+        app = Both()
+        async with app.run_test(size=(120, 12)) as pilot:
+            ours, plain = app.query_one("#rows", Rows), app.query_one("#plain", DataTable)
+            for label, key, *_ in COLUMNS:
+                plain.add_column(Text(label), key=key)
+            for column in COLUMNS:
+                if column[2:]:
+                    plain.columns[column[1]].content_width = column[2]
+            await pilot.pause()
+            monkeypatch.setattr(Text, "__rich_measure__", counted)
+            ours.sync([(f"r{n}", row) for n, row in enumerate(cells)])
+            await pilot.pause()
+            assert [m for m in measured if m not in labels] == []  # our rows: no Rich measuring
+            monkeypatch.setattr(Text, "__rich_measure__", real)
+            for n, row in enumerate(cells):
+                plain.add_row(*map(literal.cell, row), key=f"r{n}")
+            await pilot.pause()
+            assert [c.content_width for c in ours.ordered_columns] == [c.content_width for c in plain.ordered_columns]
+            assert ours.virtual_size == plain.virtual_size
+            assert [c.content_width for c in ours.ordered_columns] == [13, 17, 24]  # wide characters count two; the widest line
+
+    asyncio.run(scenario())
 
 
 def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
