@@ -121,6 +121,47 @@ def test_the_first_look_declines_what_it_cannot_read_plainly(home, clock):
     assert glance.status(home, clock.now()) is None
 
 
+PARSED_ONCE = """
+import json, sys, tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from warroom.cli import speak
+from warroom.home import Home
+from warroom.services import glance
+
+parses = []
+real = tomllib.loads
+tomllib.loads = lambda text: parses.append(len(text)) or real(text)
+home = Home(Path(sys.argv[1]))
+speak(["--home", sys.argv[1]])
+first = glance.status(home, datetime.now(UTC))
+once = len(parses)
+speak(["--home", sys.argv[1]])
+home.config_path.write_text(home.config_path.read_text().replace('name = "NLCloud Hosting B.V."', 'name = "NLCloud renamed"', 1))
+changed = glance.status(home, datetime.now(UTC))
+print(json.dumps({"once": once, "after a change": len(parses) - once,
+                  "names": [{s.id: s.name for s in look.status.suppliers}["nlcloud"] for look in (first, changed)]}))
+"""
+
+
+def test_the_board_parses_warroom_toml_once_before_its_first_frame_and_again_when_it_changed(home):
+    """The language's peek (cli.speak) hands its parse to the first look, which read the same
+    bytes: one parse of warroom.toml before the first frame, not two; a file changed in between
+    is parsed again and shown as it is now."""
+    configure(home)
+    assert 'name = "NLCloud Hosting B.V."' in home.config_path.read_text()
+    seen = _python_args(PARSED_ONCE, str(home.root))
+    assert seen["once"] == 1
+    assert seen["after a change"] == 2  # speak's parse of the old bytes was not taken for the new
+    assert seen["names"] == ["NLCloud Hosting B.V.", "NLCloud renamed"]
+
+
+def _python_args(code: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # ── the first look and the full read build the same board ──────────────────────────────────────
 
 FIRST_AND_FULL = """

@@ -12,8 +12,8 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 
 from tests.tui.test_board import until
-from warroom.tui.app import WarroomApp
 from warroom.tui import literal
+from warroom.tui.app import WarroomApp
 from warroom.tui.quiet import Rows
 
 COLUMNS = (("state", "state", 13), ("supplier", "name"), ("note", "note"))

@@ -119,10 +119,15 @@ class LazyGroup(Group):
 def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool, lang: str | None) -> int | None:
     # The help is marked for the catalogue (language.Command translates it when shown), not a docstring.
     ctx.obj = Env(home_option, db, mouse=not no_mouse)
+    if ctx.invoked_subcommand is not None or wall:
+        from warroom import tomlonce
+
+        tomlonce.forget()  # speak kept its parse of warroom.toml for the board's first look: none is coming
     if ctx.invoked_subcommand is None:
         from warroom.tui import app
 
         return app.run(ctx.obj.home.require(), wall=wall, mouse=ctx.obj.mouse)  # its status: not 0 after a crash
+    return None
 
 
 class _Warnings(logging.Handler):
@@ -165,14 +170,13 @@ def speak(args: list[str], environ: dict[str, str] | None = None) -> str:
     override = _option(args, "--lang")
     setting = None
     try:
-        import tomllib
-
-        from warroom import files
+        from warroom import files, tomlonce
         from warroom.home import CONFIG, default_root
 
         root = Path(_option(args, "--home") or env.get("WARROOM_HOME") or default_root())
         raw = files.read_bytes(root / CONFIG, CONFIG, limit=1 << 20, what="a config")  # a FIFO or a hung mount is not waited on
-        value = tomllib.loads(raw.decode("utf-8")).get("settings", {}).get("language")
+        # Kept for the board's first look, which reads the same file next (services/glance).
+        value = tomlonce.loads(raw, keep=True).get("settings", {}).get("language")
         setting = value if value in LANGUAGES else None
     except (WarroomError, ValueError, AttributeError, RecursionError):  # RecursionError: a nesting bomb
         pass

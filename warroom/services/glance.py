@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from warroom import defaults, durations, files
+from warroom import defaults, durations, files, tomlonce
 from warroom.errors import WarroomError
 from warroom.home import Home
 from warroom.services import blast, drillrule, views
@@ -46,8 +46,7 @@ def status(home: Home, now: datetime) -> Look | None:
     try:
         deadline = time.monotonic() + _WAIT_SECONDS  # one wait for both reads: a hung file system, then a lock
         home.require()
-        raw = tomllib.loads(files.read_bytes(home.config_path, "warroom.toml", limit=1_000_000, what="a config",
-                                             deadline=_WAIT_SECONDS).decode("utf-8"))
+        raw = tomlonce.loads(files.read_bytes(home.config_path, "warroom.toml", limit=1_000_000, what="a config", deadline=_WAIT_SECONDS))
         settings = _table(raw.get("settings", {}))
         interval = _duration(settings.get("interval", defaults.INTERVAL))
         zone = ZoneInfo(_text(settings.get("timezone", defaults.TIMEZONE)))
