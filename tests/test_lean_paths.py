@@ -121,6 +121,20 @@ def test_the_first_look_declines_what_it_cannot_read_plainly(home, clock):
     assert glance.status(home, clock.now()) is None
 
 
+def test_the_board_starts_with_the_collector_paused_and_a_command_or_a_failure_leaves_it_on(home):
+    """`warroom` turns the collector off before importing Textual (app.run turns it on after the
+    first frame); it is on again however the app ended, and a command never touches it."""
+    seen = _python_args(
+        "import gc, json, sys\nimport warroom.tui.app as app\nfrom warroom.cli import main\nseen = {}\n"
+        "def run(home, **options):\n    seen['during'], seen['paused'] = gc.isenabled(), options.get('collector_paused')\n    raise RuntimeError('ended')\n"
+        "app.run = run\n"
+        "try:\n    main(['--home', sys.argv[1]])\nexcept (SystemExit, RuntimeError):\n    pass\n"
+        "seen['after'] = gc.isenabled()\n"
+        "try:\n    main(['--home', sys.argv[1], 'status'])\nexcept SystemExit:\n    pass\n"
+        "seen['after a command'] = gc.isenabled()\nprint(json.dumps(seen))", str(home.root))
+    assert seen == {"during": False, "paused": True, "after": True, "after a command": True}
+
+
 PARSED_ONCE = """
 import json, sys, tomllib
 from datetime import UTC, datetime

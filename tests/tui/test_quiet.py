@@ -181,6 +181,30 @@ def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
         gc.set_threshold(*thresholds)
 
 
+def test_a_paused_collector_stays_off_through_the_first_frame_and_goes_on_after_it(home, monkeypatch):
+    """The CLI turns Python's collector off while the board starts (its full passes cost ~30 ms
+    of the first frame): the app turns it on again once that frame is on screen."""
+    from tests.helpers import configure
+    from warroom.tui import board
+
+    configure(home)
+    during: list[bool] = []
+    look = board.BoardScreen._first_look
+    monkeypatch.setattr(board.BoardScreen, "_first_look", lambda screen: during.append(gc.isenabled()) or look(screen))
+
+    async def scenario():
+        app = WarroomApp(home, keep_monitor=False, collector_paused=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, gc.isenabled, what="the collector on again after the first frame")
+            assert during == [False]  # the first look (and its frame) ran without it
+
+    gc.disable()
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.enable()
+
+
 def test_a_row_painted_before_its_columns_were_measured_is_painted_again_at_their_width():
     async def body(pilot, table):
         def shown() -> str:
