@@ -78,7 +78,8 @@ def observed(screen):
     look(screen)
     table = screen.query_one("#suppliers")
     first["rows"] = {key.value: str(table.get_row(key)[0]) for key in table.rows}
-    first["loaded"] = sorted(m for m in ("sqlalchemy", "sqlmodel", "pydantic", "warroom.config", "warroom.services.commands") if m in sys.modules)
+    first["loaded"] = sorted(m for m in ("sqlalchemy", "sqlmodel", "pydantic", "warroom.config", "warroom.services.commands",
+                                         "warroom.services.incidentviews") if m in sys.modules)
     first["full read"] = screen.data is not None
 
 board.BoardScreen._first_look = observed
