@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import time
 import tomllib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from warroom import defaults, durations, files, tomlonce
@@ -32,8 +31,8 @@ class _Unusual(Exception):
     """The config holds something this plain reading does not follow: leave it to the full read."""
 
 
-@dataclass(frozen=True, slots=True)
-class Look:
+# NamedTuples, not frozen dataclasses: made while the board starts (see store/glance.py).
+class Look(NamedTuple):
     status: views.Status
     timezone: ZoneInfo  # settings.timezone: the board shows when each state began in it, as the full read does
 
@@ -70,14 +69,12 @@ def status(home: Home, now: datetime) -> Look | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Window:
+class _Window(NamedTuple):
     start: datetime
     end: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class _Supplier:
+class _Supplier(NamedTuple):
     """What the board needs of a supplier of warroom.toml (blast.SupplierEntry)."""
 
     id: str
@@ -87,8 +84,7 @@ class _Supplier:
     maintenance: tuple[_Window, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Service:
+class _Service(NamedTuple):
     """What the board needs of a crucial service (blast.ServiceEntry)."""
 
     id: str
