@@ -123,17 +123,21 @@ def test_the_first_look_declines_what_it_cannot_read_plainly(home, clock):
 
 
 def test_the_board_starts_with_the_collector_paused_and_a_command_or_a_failure_leaves_it_on(home):
-    """`warroom` turns the collector off before importing Textual (app.run turns it on after the
-    first frame); it is on again however the app ended, and a command never touches it."""
+    """`warroom` reads its arguments and the home's language with the collector off and keeps it off
+    while importing Textual (app.run turns it on after the first frame); it is on again however the
+    app ended, and a command runs with it on."""
     seen = _python_args(
         "import gc, json, sys\nimport warroom.tui.app as app\nfrom warroom.cli import main\nseen = {}\n"
         "def run(home, **options):\n    seen['during'], seen['paused'] = gc.isenabled(), options.get('collector_paused')\n    raise RuntimeError('ended')\n"
-        "app.run = run\n"
+        "app.run = run\nimport warroom.cli\nspeak = warroom.cli.speak\n"
+        "warroom.cli.speak = lambda args: (seen.setdefault('reading', gc.isenabled()), speak(args))[1]\n"
         "try:\n    main(['--home', sys.argv[1]])\nexcept (SystemExit, RuntimeError):\n    pass\n"
         "seen['after'] = gc.isenabled()\n"
+        "import warroom.cli\nhome = warroom.cli.Env.home\n"
+        "warroom.cli.Env.home = property(lambda env: (seen.setdefault('during a command', gc.isenabled()), home.fget(env))[1])\n"
         "try:\n    main(['--home', sys.argv[1], 'status'])\nexcept SystemExit:\n    pass\n"
         "seen['after a command'] = gc.isenabled()\nprint(json.dumps(seen))", str(home.root))
-    assert seen == {"during": False, "paused": True, "after": True, "after a command": True}
+    assert seen == {"reading": False, "during": False, "paused": True, "after": True, "during a command": True, "after a command": True}
 
 
 PARSED_ONCE = """

@@ -118,14 +118,16 @@ class LazyGroup(Group):
 @click.pass_context
 def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool, lang: str | None) -> int | None:
     # The help is marked for the catalogue (language.Command translates it when shown), not a docstring.
+    import gc
+
     ctx.obj = Env(home_option, db, mouse=not no_mouse)
     if ctx.invoked_subcommand is not None or wall:
         from warroom import tomlonce
 
         tomlonce.forget()  # speak kept its parse of warroom.toml for the board's first look: none is coming
-    if ctx.invoked_subcommand is None:
-        import gc
-
+    if ctx.invoked_subcommand is not None:
+        gc.enable()  # main paused it while the arguments were read: a command runs with it, as ever
+    else:
         # Importing Textual, styling the board and its first look make enough objects for several
         # of Python's full collections, each a walk over all of them: ~30 ms of two cores before
         # the first frame (process CPU, measured). Off until that frame is on screen (app.run).
@@ -203,6 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     if not any(isinstance(h, _Warnings) for h in witness_log.handlers):
         witness_log.addHandler(_Warnings())
     debug = "--debug" in args
+    import gc
+
+    # Python's collector is off while the arguments and the home's language are read: for the
+    # board it stays off until the first frame (cli), a command has it on again before it runs.
+    gc.disable()
     try:
         speak_click(speak(args))
         code = cli.main(args=args, prog_name="warroom", standalone_mode=False)
@@ -229,4 +236,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         error(_("warroom: internal error: {kind}: {message} (run again with --debug for the traceback)").format(kind=type(exc).__name__, message=exc))
         code = 1
+    finally:
+        gc.enable()
     sys.exit(code if isinstance(code, int) else 0)
