@@ -78,7 +78,8 @@ def observed(screen):
     look(screen)
     table = screen.query_one("#suppliers")
     first["rows"] = {key.value: str(table.get_row(key)[0]) for key in table.rows}
-    first["loaded"] = sorted(m for m in ("sqlalchemy", "sqlmodel", "pydantic", "warroom.config", "warroom.services.commands") if m in sys.modules)
+    first["loaded"] = sorted(m for m in ("sqlalchemy", "sqlmodel", "pydantic", "warroom.config", "warroom.services.commands",
+                                         "warroom.services.incidentviews") if m in sys.modules)
     first["full read"] = screen.data is not None
 
 board.BoardScreen._first_look = observed
@@ -119,6 +120,65 @@ def test_the_first_look_declines_what_it_cannot_read_plainly(home, clock):
     assert glance.status(Home(home.root, "sqlite:///" + str(home.db_path)), clock.now()) is None  # --db: the normal path alone
     home.config_path.write_text(home.config_path.read_text().replace('id = "nlcloud"', "id = 7", 1))
     assert glance.status(home, clock.now()) is None
+
+
+def test_the_board_starts_with_the_collector_paused_and_a_command_or_a_failure_leaves_it_on(home):
+    """`warroom` reads its arguments and the home's language with the collector off and keeps it off
+    while importing Textual (app.run turns it on after the first frame); it is on again however the
+    app ended, and a command runs with it on."""
+    seen = _python_args(
+        "import gc, json, sys\nimport warroom.tui.app as app\nfrom warroom.cli import main\nseen = {}\n"
+        "def run(home, **options):\n    seen['during'], seen['paused'] = gc.isenabled(), options.get('collector_paused')\n    raise RuntimeError('ended')\n"
+        "app.run = run\nimport warroom.cli\nspeak = warroom.cli.speak\n"
+        "warroom.cli.speak = lambda args: (seen.setdefault('reading', gc.isenabled()), speak(args))[1]\n"
+        "try:\n    main(['--home', sys.argv[1]])\nexcept (SystemExit, RuntimeError):\n    pass\n"
+        "seen['after'] = gc.isenabled()\n"
+        "import warroom.cli\nhome = warroom.cli.Env.home\n"
+        "warroom.cli.Env.home = property(lambda env: (seen.setdefault('during a command', gc.isenabled()), home.fget(env))[1])\n"
+        "try:\n    main(['--home', sys.argv[1], 'status'])\nexcept SystemExit:\n    pass\n"
+        "seen['after a command'] = gc.isenabled()\nprint(json.dumps(seen))", str(home.root))
+    assert seen == {"reading": False, "during": False, "paused": True, "after": True, "during a command": True, "after a command": True}
+
+
+PARSED_ONCE = """
+import json, sys, tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from warroom.cli import speak
+from warroom.home import Home
+from warroom.services import glance
+
+parses = []
+real = tomllib.loads
+tomllib.loads = lambda text: parses.append(len(text)) or real(text)
+home = Home(Path(sys.argv[1]))
+speak(["--home", sys.argv[1]])
+first = glance.status(home, datetime.now(UTC))
+once = len(parses)
+speak(["--home", sys.argv[1]])
+home.config_path.write_text(home.config_path.read_text().replace('name = "NLCloud Hosting B.V."', 'name = "NLCloud renamed"', 1))
+changed = glance.status(home, datetime.now(UTC))
+print(json.dumps({"once": once, "after a change": len(parses) - once,
+                  "names": [{s.id: s.name for s in look.status.suppliers}["nlcloud"] for look in (first, changed)]}))
+"""
+
+
+def test_the_board_parses_warroom_toml_once_before_its_first_frame_and_again_when_it_changed(home):
+    """The language's peek (cli.speak) hands its parse to the first look, which read the same
+    bytes: one parse of warroom.toml before the first frame, not two; a file changed in between
+    is parsed again and shown as it is now."""
+    configure(home)
+    assert 'name = "NLCloud Hosting B.V."' in home.config_path.read_text()
+    seen = _python_args(PARSED_ONCE, str(home.root))
+    assert seen["once"] == 1
+    assert seen["after a change"] == 2  # speak's parse of the old bytes was not taken for the new
+    assert seen["names"] == ["NLCloud Hosting B.V.", "NLCloud renamed"]
+
+
+def _python_args(code: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # ── the first look and the full read build the same board ──────────────────────────────────────

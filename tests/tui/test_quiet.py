@@ -12,6 +12,7 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 
 from tests.tui.test_board import until
+from warroom.tui import literal
 from warroom.tui.app import WarroomApp
 from warroom.tui.quiet import Rows
 
@@ -108,6 +109,51 @@ def test_text_that_outgrows_its_column_widens_it():
     with_table(3, body)
 
 
+def test_rows_grow_their_columns_as_datatable_would_without_asking_rich_to_measure(monkeypatch):
+    """Rows measure their Text cells themselves (Rich's measure also finds the widest word, which
+    a table never uses: ~40 ms of the board's first frame): the widths are DataTable's own."""
+    from rich.text import Text
+
+    cells = [("▲ up", "plain", ""), ("▼ DOWN ↳", "宽字符宽字符 wide", Text("two\nlines, the second longer")), ("◌ maintenance", Text("ours", "bold"), "short")]
+    labels = [label for label, *_ in COLUMNS]
+
+    class Both(App):
+        def compose(self):
+            yield Rows(id="rows", columns=COLUMNS)
+            yield DataTable(id="plain")
+
+    measured: list[str] = []
+    real = Text.__rich_measure__
+
+    def counted(self, console, options):
+        measured.append(self.plain)
+        return real(self, console, options)
+
+    async def scenario():
+        app = Both()
+        async with app.run_test(size=(120, 12)) as pilot:
+            ours, plain = app.query_one("#rows", Rows), app.query_one("#plain", DataTable)
+            for label, key, *_ in COLUMNS:
+                plain.add_column(Text(label), key=key)
+            for column in COLUMNS:
+                if column[2:]:
+                    plain.columns[column[1]].content_width = column[2]
+            await pilot.pause()
+            monkeypatch.setattr(Text, "__rich_measure__", counted)
+            ours.sync([(f"r{n}", row) for n, row in enumerate(cells)])
+            await pilot.pause()
+            assert [m for m in measured if m not in labels] == []  # our rows: no Rich measuring
+            monkeypatch.setattr(Text, "__rich_measure__", real)
+            for n, row in enumerate(cells):
+                plain.add_row(*map(literal.cell, row), key=f"r{n}")
+            await pilot.pause()
+            assert [c.content_width for c in ours.ordered_columns] == [c.content_width for c in plain.ordered_columns]
+            assert ours.virtual_size == plain.virtual_size
+            assert [c.content_width for c in ours.ordered_columns] == [13, 17, 24]  # wide characters count two; the widest line
+
+    asyncio.run(scenario())
+
+
 def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
     thresholds = gc.get_threshold()
     full_passes: list[int] = []
@@ -133,6 +179,30 @@ def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
         gc.callbacks.remove(seen)
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_a_paused_collector_stays_off_through_the_first_frame_and_goes_on_after_it(home, monkeypatch):
+    """The CLI turns Python's collector off while the board starts (its full passes cost ~30 ms
+    of the first frame): the app turns it on again once that frame is on screen."""
+    from tests.helpers import configure
+    from warroom.tui import board
+
+    configure(home)
+    during: list[bool] = []
+    look = board.BoardScreen._first_look
+    monkeypatch.setattr(board.BoardScreen, "_first_look", lambda screen: during.append(gc.isenabled()) or look(screen))
+
+    async def scenario():
+        app = WarroomApp(home, keep_monitor=False, collector_paused=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, gc.isenabled, what="the collector on again after the first frame")
+            assert during == [False]  # the first look (and its frame) ran without it
+
+    gc.disable()
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.enable()
 
 
 def test_a_row_painted_before_its_columns_were_measured_is_painted_again_at_their_width():

@@ -118,11 +118,28 @@ class LazyGroup(Group):
 @click.pass_context
 def cli(ctx: click.Context, home_option: Path | None, db: str | None, wall: bool, no_mouse: bool, debug: bool, lang: str | None) -> int | None:
     # The help is marked for the catalogue (language.Command translates it when shown), not a docstring.
-    ctx.obj = Env(home_option, db, mouse=not no_mouse)
-    if ctx.invoked_subcommand is None:
-        from warroom.tui import app
+    import gc
 
-        return app.run(ctx.obj.home.require(), wall=wall, mouse=ctx.obj.mouse)  # its status: not 0 after a crash
+    ctx.obj = Env(home_option, db, mouse=not no_mouse)
+    if ctx.invoked_subcommand is not None or wall:
+        from warroom import tomlonce
+
+        tomlonce.forget()  # speak kept its parse of warroom.toml for the board's first look: none is coming
+    if ctx.invoked_subcommand is not None:
+        gc.enable()  # main paused it while the arguments were read: a command runs with it, as ever
+    else:
+        # Importing Textual, styling the board and its first look make enough objects for several
+        # of Python's full collections, each a walk over all of them: ~30 ms of two cores before
+        # the first frame (process CPU, measured). Off until that frame is on screen (app.run).
+        home = ctx.obj.home.require()
+        gc.disable()
+        try:
+            from warroom.tui import app
+
+            return app.run(home, wall=wall, mouse=ctx.obj.mouse, collector_paused=True)  # its status: not 0 after a crash
+        finally:
+            gc.enable()  # however it ended
+    return None
 
 
 class _Warnings(logging.Handler):
@@ -165,14 +182,13 @@ def speak(args: list[str], environ: dict[str, str] | None = None) -> str:
     override = _option(args, "--lang")
     setting = None
     try:
-        import tomllib
-
-        from warroom import files
+        from warroom import files, tomlonce
         from warroom.home import CONFIG, default_root
 
         root = Path(_option(args, "--home") or env.get("WARROOM_HOME") or default_root())
         raw = files.read_bytes(root / CONFIG, CONFIG, limit=1 << 20, what="a config")  # a FIFO or a hung mount is not waited on
-        value = tomllib.loads(raw.decode("utf-8")).get("settings", {}).get("language")
+        # Kept for the board's first look, which reads the same file next (services/glance).
+        value = tomlonce.loads(raw, keep=True).get("settings", {}).get("language")
         setting = value if value in LANGUAGES else None
     except (WarroomError, ValueError, AttributeError, RecursionError):  # RecursionError: a nesting bomb
         pass
@@ -189,6 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     if not any(isinstance(h, _Warnings) for h in witness_log.handlers):
         witness_log.addHandler(_Warnings())
     debug = "--debug" in args
+    import gc
+
+    # Python's collector is off while the arguments and the home's language are read: for the
+    # board it stays off until the first frame (cli), a command has it on again before it runs.
+    gc.disable()
     try:
         speak_click(speak(args))
         code = cli.main(args=args, prog_name="warroom", standalone_mode=False)
@@ -215,4 +236,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         error(_("warroom: internal error: {kind}: {message} (run again with --debug for the traceback)").format(kind=type(exc).__name__, message=exc))
         code = 1
+    finally:
+        gc.enable()
     sys.exit(code if isinstance(code, int) else 0)

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import time
 import tomllib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from warroom import defaults, durations, files
+from warroom import defaults, durations, files, tomlonce
 from warroom.errors import WarroomError
 from warroom.home import Home
 from warroom.services import blast, drillrule, views
@@ -32,8 +31,8 @@ class _Unusual(Exception):
     """The config holds something this plain reading does not follow: leave it to the full read."""
 
 
-@dataclass(frozen=True, slots=True)
-class Look:
+# NamedTuples, not frozen dataclasses: made while the board starts (see store/glance.py).
+class Look(NamedTuple):
     status: views.Status
     timezone: ZoneInfo  # settings.timezone: the board shows when each state began in it, as the full read does
 
@@ -46,8 +45,7 @@ def status(home: Home, now: datetime) -> Look | None:
     try:
         deadline = time.monotonic() + _WAIT_SECONDS  # one wait for both reads: a hung file system, then a lock
         home.require()
-        raw = tomllib.loads(files.read_bytes(home.config_path, "warroom.toml", limit=1_000_000, what="a config",
-                                             deadline=_WAIT_SECONDS).decode("utf-8"))
+        raw = tomlonce.loads(files.read_bytes(home.config_path, "warroom.toml", limit=1_000_000, what="a config", deadline=_WAIT_SECONDS))
         settings = _table(raw.get("settings", {}))
         interval = _duration(settings.get("interval", defaults.INTERVAL))
         zone = ZoneInfo(_text(settings.get("timezone", defaults.TIMEZONE)))
@@ -71,14 +69,12 @@ def status(home: Home, now: datetime) -> Look | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Window:
+class _Window(NamedTuple):
     start: datetime
     end: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class _Supplier:
+class _Supplier(NamedTuple):
     """What the board needs of a supplier of warroom.toml (blast.SupplierEntry)."""
 
     id: str
@@ -88,8 +84,7 @@ class _Supplier:
     maintenance: tuple[_Window, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Service:
+class _Service(NamedTuple):
     """What the board needs of a crucial service (blast.ServiceEntry)."""
 
     id: str

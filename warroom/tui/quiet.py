@@ -67,6 +67,12 @@ def cut_words(content: Content, width: int) -> Content:
     return Content.assemble(kept, "…")
 
 
+def text_width(cell: Text) -> int:
+    """A Text's width as DataTable measures it (`textual.render.measure`: Rich's maximum), its
+    widest line, without Rich's widest-word pass."""
+    return max((cell_len(line) for line in cell.plain.splitlines()), default=0)
+
+
 def fit(natural: Sequence[int], available: int, shrink: Sequence[tuple[int, int]]) -> list[int]:
     """Column widths: each as wide as its content, unless the total does not fit `available`;
     then the columns in `shrink` (index, least width), least important first, give up space."""
@@ -112,8 +118,24 @@ class Rows(DataTable):
         """DataTable measures new rows and grown cells when idle, but caches rendered cells and
         rows by its update count alone: a frame painted before the measuring cached them at the
         old column widths, and the row stayed cut (a supplier's note missing) until something
-        else changed. Measured, so a new count."""
-        super()._update_dimensions(new_rows)
+        else changed. Measured, so a new count.
+
+        Our cells are Rich `Text` (`literal.cell`), whose width as DataTable measures it is its
+        widest line's. DataTable asks Rich, which works out the widest word as well, and the
+        table never uses that: for the board's 200 suppliers the first frame waited ~40 ms on
+        two cores for it (cProfile). Rows of Text grow their columns here; anything else (a row
+        label, a row of automatic height, another kind of cell) is left to DataTable."""
+        rest = []
+        columns = self.ordered_columns
+        for key in new_rows:
+            row, cells = self.rows.get(key), self._data.get(key)
+            if row is None or cells is None or row.label is not None or row.auto_height or not all(isinstance(c, Text) for c in cells.values()):
+                rest.append(key)
+                continue
+            for column in columns:
+                if (cell := cells.get(column.key)) is not None:
+                    column.content_width = max(column.content_width, text_width(cell))
+        super()._update_dimensions(rest)  # the rest, and the table's size from its columns
         self._update_count += 1
 
     def text_width(self) -> int:
