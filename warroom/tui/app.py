@@ -121,6 +121,7 @@ class WarroomApp(App):
         self.zone = ZoneInfo("UTC")
         self.role = "observer"
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
+        self._room_first = False  # a room was just opened: its incident is read before the board
         self._loaded = threading.Event()
         self._home_config: Config | None = None
         self._home_store: Store | None = None
@@ -261,6 +262,12 @@ class WarroomApp(App):
                         raise WarroomError(self._gone)
                     forced = self._reload.is_set() or failing is not None
                     self._reload.clear()
+                    if self._room_first and self.open_incident is not None:
+                        # The person opening a room waits for its incident, not for the board behind it.
+                        self._room_first = False
+                        first = reader.room(self.open_incident)
+                        if first is not None:
+                            self.post_message(IncidentChanged(first))
                     data, view = reader.poll(forced=forced, incident_id=self.open_incident)
                 except Exception as exc:
                     problem = _("cannot read the war-room: {error}: {detail} (still trying; run warroom verify)").format(
@@ -397,6 +404,7 @@ class WarroomApp(App):
 
         self.open_incident = incident_id
         mounted = self.push_screen(IncidentScreen(incident_id, self.clock, self.zone, self.role))
+        self._room_first = True
         self._reload.set()
         return mounted
 

@@ -113,6 +113,16 @@ class Reader:
         self._room = view if view is not None else self._room
         return board_out, room_out
 
+    def room(self, incident_id: int) -> views.IncidentView | None:
+        """The incident alone, read now (a room just opened); None when it cannot be shown."""
+        with self.store.read() as session:
+            try:
+                view = self._follow(incident_id).view(session, self.config, self.clock.now())
+            except WarroomError:
+                return None
+        self._room = view
+        return view
+
     def _follow(self, incident_id: int) -> incidents.Following:
         """The open room's incident, followed as its log grows (incidents.Following), and checked
         from its first event again every ROOM_CHECK_SECONDS."""
