@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -29,6 +29,9 @@ from warroom.store import chain, derive, eventlog, statecheck, tables
 from warroom.store.models import Escalation, FallbackActivation, Incident, IncidentStep
 from warroom.vocabulary import Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
+
+if TYPE_CHECKING:
+    from warroom.services.reporting import Reported
 
 _STAMPS = {"stabilised": "stabilised_at", "resolved": "resolved_at", "closed": "closed_at"}  # the rules: vocabulary.LIFECYCLE
 # What a refusal says the actor wanted to do with a step, per action (one whole phrase each: the words differ in Dutch).
@@ -309,7 +312,7 @@ class Following:
 
 
 def _view(session: Session, incident: Incident, config: Config, now: datetime, events: tuple[views.EventView, ...], problem: str | None,
-          reported: Any) -> views.IncidentView:
+          reported: Reported) -> views.IncidentView:
     """An incident's view from its events (already read, checked and shown), what they say of its
     reports and answered decisions (reporting.Reported), and its state rows."""
     incident_id = incident.id
