@@ -184,7 +184,8 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
     `streams`, when given, is kept as each stream's newest (seq, hash) so far.
 
     Records read from the database (eventlog.stored) carry the stored text of their JSON columns,
-    and are checked from it: the hash over the text as stored (stored_hash), the stream links
+    and the body their hash covers laid out from the row (`_body`, chain.row_body), and are checked
+    from it: the hash over the text as stored, the stream links
     compared as text with the spelling they must have; the JSON is parsed only where the text
     does not settle it (a supplier named in the data, links spelled otherwise). A log of a million
     events is checked at the pace it is read."""
@@ -202,7 +203,9 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
             return
         stored = get(record, "_stored")
         hash_ = get(record, "hash")
-        body = stored_body(record, *stored) if stored is not None else None
+        body = get(record, "_body", _LAID_OUT) if stored is not None else None
+        if body is _LAID_OUT:
+            body = stored_body(record, *stored)
         if body is None or _digest(body) != hash_:  # the stored text as it is, first
             mismatch = _hash_problem(record, respelled=True)
             if mismatch:
@@ -332,10 +335,20 @@ def stored_body(record: dict[str, Any], origin: str, data: str, links: str) -> s
     same value does not match: the stored bytes were changed. None for anything unusual (a field
     of another type, an unknown scheme): that is hashed the ordinary way."""
     get = dict.get  # the plain fields, without a lazy record's own get
-    seq, incident_id, scheme = get(record, "seq"), get(record, "incident_id"), get(record, "scheme")
+    return row_body((get(record, "seq"), get(record, "at"), get(record, "kind"), get(record, "actor"), get(record, "incident_id"),
+                     get(record, "object"), get(record, "result"), get(record, "summary"), get(record, "key"), get(record, "prev_hash"),
+                     get(record, "hash"), get(record, "scheme"), origin, data, links))
+
+
+ROW = ("seq", "at", "kind", "actor", "incident_id", "object", "result", "summary", "key", "prev_hash", "hash", "scheme", "origin", "data", "links")
+"""The columns of a stored event as row_body takes them (the event log reads them in this order)."""
+
+
+def row_body(row: tuple[Any, ...]) -> str | None:
+    """stored_body of a row of the columns ROW names, as the database gives it: a log of a million
+    events is laid out without a dict lookup a field."""
+    seq, at, kind, actor, incident_id, object_, result, summary, key, prev_hash, _, scheme, origin, data, links = row
     scheme = 1 if scheme is None else scheme
-    actor, at, kind, object_ = get(record, "actor"), get(record, "at"), get(record, "kind"), get(record, "object")
-    prev_hash, result, summary, key = get(record, "prev_hash"), get(record, "result"), get(record, "summary"), get(record, "key")
     if not (type(seq) is int and (incident_id is None or type(incident_id) is int) and type(scheme) is int and scheme in SCHEMES
             and type(actor) is str and type(at) is str and type(kind) is str and type(object_) is str and type(prev_hash) is str
             and type(result) is str and (summary is None or type(summary) is str) and (key is None or type(key) is str)
@@ -365,6 +378,7 @@ def _digest(body: str) -> str:
 
 
 _SCHEME_FIELD = '"scheme":'
+_LAID_OUT = object()  # a record whose reader has not laid out its body (eventlog.stored does)
 _sha256 = hashlib.sha256
 
 

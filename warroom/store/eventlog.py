@@ -193,7 +193,9 @@ def stored(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]
             raise _failure(connection, exc) from None
         while rows:
             for row in rows:
-                yield _record(row)
+                record = _record(row)
+                record["_body"] = row_body(row)  # laid out from the row itself: chain.walk hashes it
+                yield record
             try:
                 rows = cursor.fetchmany(batch)
             except sqlite3.Error as exc:
@@ -219,6 +221,8 @@ def _record(row: Sequence[Any]) -> dict[str, Any]:
 
 _PLAIN = tuple(c.name for c in _EVENT.columns if c.name not in _JSON_FIELDS)
 _COLUMNS = (*_PLAIN, *_JSON_FIELDS)  # seq first; `matching` and `stored` select these, in this order
+assert _COLUMNS == chain.ROW  # row_body takes a row as these columns give it
+row_body = chain.row_body
 _ALL = f"SELECT {', '.join(_COLUMNS)} FROM event ORDER BY seq"  # our own column names
 _MATCHING = core_select(*(_EVENT.c[name] for name in _COLUMNS)).order_by(_EVENT.c.seq)
 
