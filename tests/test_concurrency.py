@@ -197,3 +197,21 @@ def test_a_writer_in_the_queue_is_woken_when_the_one_before_it_leaves_not_pollin
     assert wrote.is_set()
     assert len(tries) <= 3, f"asked {len(tries)} times for the place ahead"  # polled, it asked ~300 times in 0.3 s
     assert not [t for t in threading.enumerate() if t.name == "warroom-writer-queue"]
+
+
+def test_a_process_loads_the_witness_key_before_it_takes_the_writers_lock(home):
+    """A process's first write used to import cryptography and read the key after its commit,
+    still holding the writers' lock (10-20 ms every other writer waited): every `warroom log` is
+    a first write. The key is loaded before the lock; the head is still witnessed."""
+    from tests.helpers import ORIGIN, START
+
+    for write in ("write", "write_core"):  # the ORM's transaction and Core's
+        store = home.open_store()  # a process's first write
+        try:
+            with getattr(store, write)() as writer:
+                assert store.witness._signer is not None  # the lock is held here: loaded already
+                seq = eventlog.append(writer, at=START, kind="test.event", actor="t", origin=ORIGIN, object="test:t",
+                                      summary="first write")["seq"]
+        finally:
+            store.dispose()
+        assert [e.seq for e in home.witness().entries()][-1] == seq
