@@ -148,3 +148,70 @@ def test_the_writers_lock_goes_to_writers_in_the_order_they_came(home):
     for thread in others:
         thread.join(30)
     assert order == ["a", "b", "c", "a"]
+
+
+def test_a_writer_in_the_queue_is_woken_when_the_one_before_it_leaves_not_polling(home, monkeypatch):
+    """Polling the place ahead left the writers' lock idle for half a poll at every hand-over and
+    woke each waiter a thousand times a second on the cores the writer in front needs. The wait
+    is the kernel's: the writer asks once, is woken once, and leaves no thread behind."""
+    import os
+    import threading
+    import time
+
+    from tests.helpers import append_many
+    from warroom.store import engine, queue
+
+    store = home.open_store()
+    append_many(store, 1)  # creates the lock and queue files
+    store.dispose()
+    queue_file = home.db_path.with_name(home.db_path.name + ".writer-queue")
+    tries: list[int] = []
+    lock = queue._lock
+
+    def counted(fd: int, kind: int, start: int, length: int = 1) -> bool:
+        if start >= queue._SLOTS and kind == queue.fcntl.F_RDLCK:
+            tries.append(start)  # the place ahead, asked for
+        return lock(fd, kind, start, length)
+
+    monkeypatch.setattr(queue, "_lock", counted)
+    ahead = os.open(queue_file, os.O_RDWR)
+    wrote = threading.Event()
+
+    def writer() -> None:
+        with engine._writer_queue(home.db_path):
+            wrote.set()
+
+    try:
+        assert queue._draw(ahead, time.monotonic() + 5) is not None  # a writer ahead, holding its place
+        start = _drawn(queue_file)
+        behind = threading.Thread(target=writer)
+        behind.start()
+        deadline = time.monotonic() + 30
+        while _drawn(queue_file) < start + 1:  # the writer behind has its number
+            assert time.monotonic() < deadline, "the writer did not line up"
+            time.sleep(0.001)
+        assert not wrote.wait(0.3)  # the one ahead holds its place for 0.3 s: the writer behind waits
+    finally:
+        os.close(ahead)  # and leaves
+    behind.join(30)
+    assert wrote.is_set()
+    assert len(tries) <= 3, f"asked {len(tries)} times for the place ahead"  # polled, it asked ~300 times in 0.3 s
+    assert not [t for t in threading.enumerate() if t.name == "warroom-writer-queue"]
+
+
+def test_a_process_loads_the_witness_key_before_it_takes_the_writers_lock(home):
+    """A process's first write used to import cryptography and read the key after its commit,
+    still holding the writers' lock (10-20 ms every other writer waited): every `warroom log` is
+    a first write. The key is loaded before the lock; the head is still witnessed."""
+    from tests.helpers import ORIGIN, START
+
+    for write in ("write", "write_core"):  # the ORM's transaction and Core's
+        store = home.open_store()  # a process's first write
+        try:
+            with getattr(store, write)() as writer:
+                assert store.witness._signer is not None  # the lock is held here: loaded already
+                seq = eventlog.append(writer, at=START, kind="test.event", actor="t", origin=ORIGIN, object="test:t",
+                                      summary="first write")["seq"]
+        finally:
+            store.dispose()
+        assert [e.seq for e in home.witness().entries()][-1] == seq

@@ -44,6 +44,25 @@ def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
     assert "a lean entry" in shown.stdout  # it was written
 
 
+def test_a_log_entry_loads_its_modules_and_the_witness_key_before_it_queues_for_the_writers_lock(home):
+    # Every `warroom log` is a process's first write: what it loads under the writers' lock (the
+    # service's modules, cryptography and the key) every other writer waits for.
+    configure(home)
+    incident = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
+    assert incident.isdigit()
+    seen = _python(
+        "import json, sys\nfrom warroom.store import queue\nturn, seen = queue.turn, {}\n"
+        "def watched(fd, deadline):\n"
+        "    seen.update({m: m in sys.modules for m in ('warroom.services.logbook', 'warroom.store.eventlog', 'cryptography')})\n"
+        "    return turn(fd, deadline)\n"
+        "queue.turn = watched\nfrom warroom.cli import main\n"
+        f"try:\n    main(['--home', {str(home.root)!r}, 'log', {incident!r}, 'an entry'])\n"
+        "except SystemExit as done:\n    assert done.code == 0, done.code\n"
+        "print(json.dumps(seen))"
+    )
+    assert seen == {"warroom.services.logbook": True, "warroom.store.eventlog": True, "cryptography": True}
+
+
 def test_the_write_path_imports_cryptography_only_to_sign_and_the_orm_not_at_all():
     # A coordinator's write in a group home is witnessed by the monitor: their process never signs.
     seen = _python(

@@ -257,6 +257,7 @@ class Store:
         self.engine = engine
         self.witness = witness
         self._database = sqlite_path(str(engine.url))
+        self._tried_key = False
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -270,6 +271,7 @@ class Store:
         """One write transaction holding the write lock from its first statement; commits on success."""
         from sqlmodel import Session
 
+        self._ready_to_sign()
         with _writer_queue(self._database), Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
             with self._committed(session):
@@ -280,6 +282,7 @@ class Store:
     def write_core(self) -> Iterator[Connection]:
         """`write` without the ORM: the same lock, transaction and witness, on a Core connection, for
         a write that needs no ORM (a log entry: `warroom log` never imports SQLModel)."""
+        self._ready_to_sign()
         with _writer_queue(self._database), self.engine.connect() as connection:
             connection = connection.execution_options(**{_WRITE: True})
             try:
@@ -307,6 +310,20 @@ class Store:
         except BaseException:
             writer.rollback()
             raise
+
+    def _ready_to_sign(self) -> None:
+        """The witness's key, loaded before the writers' lock is taken: a process's first write
+        would otherwise import cryptography and read the key (10-20 ms) while every other writer
+        waits. A key that cannot be loaded is said after the commit, as ever (record_or_warn)."""
+        if self.witness is None or self._tried_key:
+            return
+        self._tried_key = True  # once: a key another account holds, or none, is found out again under the lock as before
+        from warroom.witness import WitnessProblem
+
+        try:
+            self.witness.signer()
+        except WitnessProblem:
+            pass
 
     def _witness(self, head: tuple[int, str, str] | None) -> None:
         if self.witness is not None and head:

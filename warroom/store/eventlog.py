@@ -34,6 +34,67 @@ _HASHES_AT = core_select(_EVENT.c.seq, _EVENT.c.hash).where(_EVENT.c.seq.in_(bin
 _HASH_AT = core_select(_EVENT.c.hash).where(_EVENT.c.seq == bindparam("seq"))
 _NEW_HEAD = _STREAM_HEAD.insert()
 _MOVE_HEAD = _STREAM_HEAD.update().where(_STREAM_HEAD.c.stream == bindparam("which")).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+_INSERT = _EVENT.insert()
+# The same statements in SQLite's own spelling, for its driver (see _Statements). Named parameters,
+# which both take; an IN list is spelt out for as many values as it is given.
+_SQL_KEY_USED = 'SELECT seq FROM event WHERE "key" = :key'
+_SQL_HEAD = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1"
+_SQL_STREAM_HEADS = "SELECT stream, seq, hash FROM stream_head WHERE stream IN ({streams})"
+_SQL_HASHES_AT = "SELECT seq, hash FROM event WHERE seq IN ({seqs})"
+_SQL_INSERT = "INSERT INTO event ({}) VALUES ({})".format(", ".join(f'"{c.name}"' for c in _EVENT.columns),
+                                                         ", ".join(f":{c.name}" for c in _EVENT.columns))
+_SQL_MOVE_HEAD = "UPDATE stream_head SET seq = :to_seq, hash = :to_hash WHERE stream = :which"
+_SQL_NEW_HEAD = "INSERT INTO stream_head (stream, seq, hash) VALUES (:stream, :seq, :hash)"
+
+
+def _in(sql: str, count: int) -> str:
+    """`sql` with its one IN list spelt out as `count` numbered parameters (:streams_0, …)."""
+    name = sql[sql.index("{") + 1 : sql.index("}")]
+    return sql.format(**{name: ", ".join(f":{name}_{i}" for i in range(count))})
+
+
+class _Statements:
+    """The append's statements on one connection. On SQLite they go to the driver's own cursor, in
+    the transaction SQLAlchemy began (BEGIN IMMEDIATE, by the engine's begin event): the append runs
+    under the writers' lock, and SQLAlchemy's work around each of its five statements cost more than
+    the statements themselves. Elsewhere (PostgreSQL) through Core. A driver error is raised as Core
+    would raise it: the file named where the file failed, SQLAlchemy's wrapper otherwise."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.cursor = None
+        if connection.dialect.name == "sqlite":
+            if not connection.in_transaction():
+                connection.begin()  # what Core's first statement would do: the begin event's BEGIN is never skipped
+            self.cursor = connection.connection.driver_connection.cursor()
+
+    def rows(self, core: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+        if self.cursor is None:
+            return list(self.connection.execute(core, params).all())
+        return self._driver(sql, params).fetchall()
+
+    def write(self, core: Any, sql: str, params: dict[str, Any]) -> None:
+        if self.cursor is None:
+            self.connection.execute(core, params)
+        else:
+            self._driver(sql, params)
+
+    def _driver(self, sql: str, params: dict[str, Any]) -> Any:
+        flat = {}
+        for name, value in params.items():
+            if isinstance(value, list):
+                flat.update((f"{name}_{i}", item) for i, item in enumerate(value))
+            else:
+                flat[name] = value
+        try:
+            return self.cursor.execute(sql, flat)
+        except sqlite3.Error as exc:
+            failure = engine.file_failure(exc, str(self.connection.engine.url.database))
+            raise (failure if failure is not None else DBAPIError.instance(sql, flat, exc, sqlite3.Error)) from None
+
+    def close(self) -> None:
+        if self.cursor is not None:
+            self.cursor.close()
 
 
 class StreamCacheAltered(DatabaseDamaged):
@@ -88,14 +149,25 @@ def append(
     if not isinstance(writer, Connection):
         writer.flush()
     connection = connection_of(writer)
-    if key is not None and connection.execute(_KEY_USED, {"key": key}).first() is not None:
+    run = _Statements(connection)
+    try:
+        return _append(writer, run, at=at, kind=kind, actor=actor, summary=summary, origin=origin, object=object,
+                       incident_id=incident_id, result=result, data=data, key=key)
+    finally:
+        run.close()
+
+
+def _append(writer: Session | Connection, run: _Statements, *, at: datetime, kind: str, actor: str, summary: str, origin: dict[str, Any],
+            object: str, incident_id: int | None, result: str, data: dict[str, Any], key: str | None) -> dict[str, Any]:
+    if key is not None and run.rows(_KEY_USED, _SQL_KEY_USED, {"key": key}):
         raise Duplicate(key)
-    seq, prev_hash = head(connection)
+    found_head = run.rows(_HEAD, _SQL_HEAD, {})
+    seq, prev_hash = (found_head[0][0], found_head[0][1]) if found_head else (0, chain.GENESIS)
     streams = chain.streams_of(incident_id, data)
-    cached = connection.execute(_STREAM_HEADS, {"streams": streams}).all() if streams else []
+    cached = run.rows(_STREAM_HEADS, _in(_SQL_STREAM_HEADS, len(streams)), {"streams": streams}) if streams else []
     heads = {stream: hash_ for stream, _, hash_ in cached}
     if cached:  # a cache altered behind our back would make this honest event link wrongly, and be blamed
-        found = dict(connection.execute(_HASHES_AT, {"seqs": [at_seq for _, at_seq, _ in cached]}).all())
+        found = dict(run.rows(_HASHES_AT, _in(_SQL_HASHES_AT, len(cached)), {"seqs": [at_seq for _, at_seq, _ in cached]}))
         for stream, at_seq, hash_ in cached:
             if found.get(at_seq) != hash_:
                 raise StreamCacheAltered(_("the stream cache for {stream} does not match the event log (seq {seq}); nothing was recorded: run warroom verify").format(
@@ -118,12 +190,12 @@ def append(
     }
     record["hash"] = chain.event_hash(record)
     # Stored in the spelling the scheme hashes, so that a reader can hash the stored text as it is.
-    connection.execute(_EVENT.insert(), {**record, **{f: chain.jcs(record[f]).decode("utf-8") for f in _JSON_FIELDS}})
+    run.write(_INSERT, _SQL_INSERT, {**record, **{f: chain.jcs(record[f]).decode("utf-8") for f in _JSON_FIELDS}})
     for stream in streams:
         if stream in heads:
-            connection.execute(_MOVE_HEAD, {"which": stream, "to_seq": record["seq"], "to_hash": record["hash"]})
+            run.write(_MOVE_HEAD, _SQL_MOVE_HEAD, {"which": stream, "to_seq": record["seq"], "to_hash": record["hash"]})
         else:
-            connection.execute(_NEW_HEAD, {"stream": stream, "seq": record["seq"], "hash": record["hash"]})
+            run.write(_NEW_HEAD, _SQL_NEW_HEAD, {"stream": stream, "seq": record["seq"], "hash": record["hash"]})
     writer.info["head"] = (record["seq"], record["hash"], record["at"])  # what the store witnesses after the commit
     return record
 

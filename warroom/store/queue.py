@@ -9,7 +9,8 @@ in it (SIGKILL, a lost SSH session):
 - A writer draws the next number n from a counter kept in the queue file (bytes 0–7), under a lock
   on those bytes, and before it lets go of the counter it locks byte `_SLOTS + n`, its place.
 - It waits until the place of number n - 1 is free: that writer has finished, or died and the
-  kernel freed its place (these are open-file-description locks: they go with the process).
+  kernel freed its place (these are open-file-description locks: they go with the process). The
+  kernel wakes it the moment that happens (_wait_freed), so the lock is not left idle between two.
 - It then takes the writers' lock as before, which it now finds free, writes, and frees its place
   after letting go of the writers' lock.
 
@@ -22,11 +23,13 @@ from __future__ import annotations
 import fcntl
 import os
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _SETLK = getattr(fcntl, "F_OFD_SETLK", None)  # Linux; elsewhere the writers' lock alone, unordered
+_SETLKW = getattr(fcntl, "F_OFD_SETLKW", None)
 _COUNTER = 8  # bytes 0..7: the next number, little-endian
 _SLOTS = 64  # byte _SLOTS + n is the place of number n
 _WRAP = 1 << 40  # numbers wrap long before a file offset could
@@ -63,6 +66,42 @@ def _draw(fd: int, deadline: float) -> int | None:
         _unlock(fd, 0, _COUNTER)
 
 
+def _wait_freed(fd: int, place: int, deadline: float) -> None:
+    """Wait until `place` is free, woken by the kernel the moment it is, or until the deadline.
+
+    Polling alone left the writers' lock idle between two writers for half a poll on average (the
+    pause grows to a millisecond, longer than an append holds the lock), and woke every waiter a
+    thousand times a second on cores the writer in front needs. The kernel's own wait (F_OFD_SETLKW)
+    has no deadline, so it is done by a helper thread on a descriptor of its own (a lock it takes
+    is its own, and it only lets go again), while this one waits at most until the deadline. A
+    helper behind a writer that hangs stays blocked until that writer's place is freed; it holds
+    nothing anyone waits for. The caller's polling loop has the last word either way."""
+    if _SETLKW is None:
+        return
+    try:
+        own = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)  # a new open file description
+    except OSError:
+        return  # no /proc: polling alone
+    freed = threading.Event()
+
+    def wait() -> None:
+        try:
+            fcntl.fcntl(own, _SETLKW, struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, place, 1, 0))
+            fcntl.fcntl(own, _SETLK, struct.pack("hhqqi4x", fcntl.F_UNLCK, os.SEEK_SET, place, 1, 0))
+        except OSError:
+            pass
+        finally:
+            os.close(own)
+            freed.set()
+
+    try:
+        threading.Thread(target=wait, name="warroom-writer-queue", daemon=True).start()
+    except RuntimeError:  # no more threads: polling alone
+        os.close(own)
+        return
+    freed.wait(max(0.0, deadline - time.monotonic()))
+
+
 @contextmanager
 def turn(fd: int | None, deadline: float) -> Iterator[None]:
     """Wait until every writer that arrived before this one has written (or died), then hold this
@@ -79,8 +118,11 @@ def turn(fd: int | None, deadline: float) -> Iterator[None]:
         yield
         return
     before = _SLOTS + (number - 1) % _WRAP
+    if not _lock(fd, fcntl.F_RDLCK, before):
+        _wait_freed(fd, before, deadline)
     pause = 0.0001
-    # The place before ours is tried, not waited on: a reader lock on it is granted the moment it is free.
+    # The place before ours is tried: a reader lock on it is granted the moment it is free. After the
+    # kernel's wake this is granted at once; polled only where that wait could not be had.
     while not _lock(fd, fcntl.F_RDLCK, before):
         if time.monotonic() > deadline:
             break
