@@ -9,6 +9,8 @@ import shutil
 import sqlite3
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from tests.helpers import HTTP_DOWN, HTTP_UP, ME, act_as_me, configure, record, start_incident
 from warroom.services import actors, fallbacks, incidents, library, logbook
 
@@ -137,3 +139,83 @@ def test_an_event_altered_behind_it_is_named_once_it_checks_again(home, clock):
     assert followed.chain.verified and not shown.chain.verified  # not yet: it read nothing new
     following.again()
     assert _same(home, clock, following).chain.problem == shown.chain.problem
+
+
+def test_a_supplier_change_committed_between_its_two_queries_is_not_lost(db_home, clock):
+    """Following reads the involved suppliers' changes and the incident's own events in two
+    queries. On PostgreSQL (READ COMMITTED: each statement its own snapshot) a writer that commits
+    a supplier change and then an entry between the two leaves the change unread: the entry moves
+    `_last` past it, and every later read asks only for seq > _last. The room lacks the change
+    until the next full check (60 s), while `incident show` has it. On SQLite the read transaction
+    is one snapshot, so both commits are seen at the next read."""
+    home = db_home
+    configure(home)
+    incident_id = start_incident(home, clock, "quick-drill")
+    cfg = library.config(home)
+    following = incidents.Following(incident_id)
+    store = home.open_store()
+    try:
+        with store.read() as session:
+            following.view(session, cfg, clock.now())
+        fired = []
+
+        def writer_meanwhile(conn, cursor, statement, parameters, context, executemany):
+            # The incident's own events are asked for after the suppliers' (incidents.Following._view).
+            if fired or "event.incident_id =" not in statement.replace('"', ""):
+                return
+            fired.append(statement)
+            clock.advance(timedelta(seconds=5))
+            record(home, clock, "nlcloud", HTTP_DOWN)
+            record(home, clock, "nlcloud", HTTP_DOWN)  # a state change of an involved supplier
+            act_as_me(home, clock, lambda s, c, me: logbook.log(s, incident_id=incident_id, text="meanwhile", kind="observation",
+                                                                now=clock.now(), actor=me))
+
+        event.listen(store.engine, "before_cursor_execute", writer_meanwhile)
+        with store.read() as session:
+            following.view(session, cfg, clock.now())
+        event.remove(store.engine, "before_cursor_execute", writer_meanwhile)
+        assert fired
+        with store.read() as session:
+            followed = following.view(session, cfg, clock.now())
+            shown = incidents.show(session, incident_id, cfg, clock.now())
+        assert [e.kind for e in shown.events].count("supplier.state") == 1
+        assert [e.seq for e in followed.events] == [e.seq for e in shown.events]
+    finally:
+        store.dispose()
+
+
+def test_an_event_whose_time_was_altered_is_said_in_the_room_not_hidden(home, clock, monkeypatch):
+    """The room's NOT VERIFIED line (64e84a0) is shown from the view's chain verdict. An event (here
+    a step.done, which the board does not parse) whose
+    stored time is no instant makes Following.view raise LogAltered before the chain check sees
+    it; the reader then hands the room no view at all (tui/reader.py: `except WarroomError: view =
+    None`), so the room keeps the rows it showed, says nothing, and never shows another entry
+    (each poll starts Following again from the first event, and fails again)."""
+    import sqlite3
+
+    from warroom.store.changes import Changes
+    from warroom.tui.reader import Reader
+
+    monkeypatch.setattr("warroom.tui.reader.ROOM_CHECK_SECONDS", 0.0)  # every read of the room is its full check
+    configure(home)
+    incident_id = start_incident(home, clock, "quick-drill")
+    first_step = act_as_me(home, clock, lambda s, c, me: incidents.show(s, incident_id, c, clock.now()).steps[0].id)
+    act_as_me(home, clock, lambda s, c, me: incidents.step(s, incident_id=incident_id, step_id=first_step, action="done", note=None,
+                                                           now=clock.now(), actor=me))
+    store = home.open_store()
+    changes = Changes(home.db_path)
+    reader = Reader(store, changes, library.config(home), clock)
+    try:
+        _, room = reader.poll(forced=True, incident_id=incident_id)
+        assert room is not None and room.chain.verified
+        connection = sqlite3.connect(home.db_path)
+        connection.execute("DROP TRIGGER event_no_update")
+        connection.execute("UPDATE event SET at = 'yesterday' WHERE seq = (SELECT min(seq) FROM event WHERE kind = 'step.done')")
+        connection.commit()
+        connection.close()
+        act_as_me(home, clock, lambda s, c, me: logbook.log(s, incident_id=incident_id, text="after", kind="observation", now=clock.now(), actor=me))
+        _, room = reader.poll(forced=True, incident_id=incident_id)
+        assert room is not None and not room.chain.verified, "the room is handed nothing: it keeps showing a verified log"
+    finally:
+        changes.close()
+        store.dispose()

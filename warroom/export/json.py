@@ -5,8 +5,8 @@ signature come after the events, once the events have been checked and counted.
     {"export": {format, version, generated_at, generated_by, timezone},
      "incident": {id, playbook, playbook_version, mode, title, status, opened_by, opened_at, …},
      "window": null | {since, until, first_seq, last_seq, after},
-     "events": [{seq, at, kind, actor, incident_id, object, result, origin, summary, data, key,
-                 links, prev_hash, scheme, hash}, …],
+     "events": [{actor, at, data, incident_id, key, kind, links, object, origin, prev_hash, result,
+                 scheme, seq, summary, hash}, …],   (each the body its hash covers, keys sorted, then the hash)
      "chain": {head, verified[, problem]},
      "signature": null | {algorithm, key_sha256, signed, value}}
 

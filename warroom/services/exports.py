@@ -93,7 +93,8 @@ def timeline(session: Session, incident_id: int, config: Config, now: datetime, 
         raise BadInput("--since must be before --until")
     playbook = incidents.snapshot(incident)
     rule = incidents.timeline_query(incident, config)
-    own, suppliers = list(rule.own), list(rule.suppliers)
+    upto = incidents.upto(session.connection())  # each of the timeline's queries reads the same log (PostgreSQL: read committed)
+    own, suppliers = [*rule.own, upto], [*rule.suppliers, upto]
     window = None
     if since is not None or until is not None:
         window = _window(session, incident.id, since, until)

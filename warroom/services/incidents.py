@@ -225,13 +225,23 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     """The incident's timeline (TimelineQuery), whole, in seq order."""
     connection = session.connection()
     query = timeline_query(incident, config)
+    bound = upto(connection)
     # Lazy records with their stored text: hashed as stored, their JSON parsed only when read.
-    own = list(eventlog.matching(connection, *query.own))
-    suppliers = [r for r in eventlog.matching(connection, *query.suppliers) if query.keeps(r["data"])]
+    own = list(eventlog.matching(connection, *query.own, bound))
+    suppliers = [r for r in eventlog.matching(connection, *query.suppliers, bound) if query.keeps(r["data"])]
     return list(heapq.merge(own, suppliers, key=_seq)) if suppliers else own
 
 
 _seq = itemgetter("seq")
+
+
+def upto(connection: Any) -> Any:
+    """The log as it stands now, for a read in several statements: on PostgreSQL (read committed)
+    each statement sees the commits made since the one before, and a supplier's change committed
+    between the two queries of a timeline would be missing from it while a later entry is there.
+    Appends are serialised and numbered in commit order, so every event up to the head read here
+    is committed, and each query sees the same ones."""
+    return tables.EVENT.c.seq <= eventlog.head(connection)[0]
 
 
 def show(session: Session, incident_id: int, config: Config, now: datetime) -> views.IncidentView:
@@ -241,12 +251,16 @@ def show(session: Session, incident_id: int, config: Config, now: datetime) -> v
     broken = chain.check_stream_subset(events, complete={f"incident:{incident.id}"})
     # Sound events are not enough: the incident's rows must be the ones they derive.
     difference = None if broken else statecheck.incident_difference(session.connection(), incident_id, events)
-    problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
+    problem = str(broken) if broken else _differs(difference) if difference else None
     shown = tuple(_event_view(incident_id, e) for e in events)  # first: a time that is no instant is named as altered
     reported = _reporting().Reported()
     for e in events:
         reported.add(e)
     return _view(session, incident, config, now, shown, problem, reported)
+
+
+def _differs(difference: Any) -> str:
+    return _("the incident's tables differ from its events: {difference}").format(difference=difference)
 
 
 class Following:
@@ -258,9 +272,10 @@ class Following:
     ladder, fallbacks and decisions are read whole, as `show` reads them.
 
     It starts again from the first event (as `show` does) when what it followed no longer holds:
-    the newest event it read is gone or another (a restore, a rewrite), or the incident's timeline
-    rule changed (closed, reopened). `again()` asks for that: the room does now and then, so that
-    an event altered behind an open room is named there too."""
+    the newest event it read is gone or has another hash (a restore, a rewrite), or the incident's
+    timeline rule changed (closed, reopened). An event altered in place, its hash kept, at or below
+    the newest one read, is not seen so: `again()` starts over, and the room calls it now and then
+    (tui/reader.ROOM_CHECK_SECONDS), so that such an event is named there too."""
 
     def __init__(self, incident_id: int):
         self.incident_id = incident_id
@@ -289,13 +304,19 @@ class Following:
         if rule != self._rule or (self._last is not None and eventlog.hash_at(connection, self._last[0]) != self._last[1]):
             self.again()
             self._rule = rule
-        after = [tables.EVENT.c.seq > self._last[0]] if self._last else []
+        after = [tables.EVENT.c.seq > self._last[0], upto(connection)] if self._last else [upto(connection)]
         own = eventlog.matching(connection, *query.own, *after)
         suppliers = [r for r in eventlog.matching(connection, *query.suppliers, *after) if query.keeps(r["data"])]
         self._tables.begin(connection)  # the derivation reads a playbook snapshot through it
         feed, tables_feed, report = self._check.feed, self._tables.feed, self._reported.add
+        altered = None
         for record in heapq.merge(own, suppliers, key=_seq) if suppliers else own:
-            shown = _event_view(self.incident_id, record)  # first: a time that is no instant is named as altered
+            try:
+                shown = _event_view(self.incident_id, record)  # first: a time that is no instant is named as altered
+            except LogAltered as exc:
+                # Said as the chain's problem; what follows it waits here, and is read again next time.
+                altered = str(exc)
+                break
             feed(record)
             if record.get("incident_id") == self.incident_id:
                 tables_feed(record)
@@ -304,10 +325,10 @@ class Following:
             self._last = (record["seq"], record["hash"])
         broken = self._check.broken
         difference = None
-        if broken is None:
+        if broken is None and altered is None:
             self._tables.end(self.incident_id)
             difference = self._tables.difference
-        problem = str(broken) if broken else f"the incident's tables differ from its events: {difference}" if difference else None
+        problem = str(broken) if broken else altered or (_differs(difference) if difference else None)
         return _view(session, incident, config, now, tuple(self._events), problem, self._reported)
 
 

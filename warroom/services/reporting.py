@@ -63,11 +63,15 @@ class Reported:
         if kind not in KINDS:
             return
         data = e["data"] if isinstance(e["data"], dict) else {}
-        at = e["at"] if isinstance(e["at"], datetime) else parse_iso(e["at"])
+        try:
+            at = e["at"] if isinstance(e["at"], datetime) else parse_iso(e["at"])
+        except (TypeError, ValueError):  # an altered row: the chain check names it; no clock is read from it
+            return
+        obligation = data.get("obligation")
         if kind == "decision.logged":
             owed.earliest(self.taken, at, e["data"], None)
-        elif kind == "report.sent" and data.get("obligation") not in self.sent:
-            self.sent[data["obligation"]] = (at, str(e["actor"]))
+        elif kind == "report.sent" and isinstance(obligation, str) and obligation not in self.sent:
+            self.sent[obligation] = (at, str(e["actor"]))
         elif kind == "report.overdue":
             self.missed.setdefault(str(data.get("obligation")), at)
 

@@ -206,7 +206,7 @@ def walk(records: Iterable[dict[str, Any]], streams: dict[str, tuple[int, str]] 
         body = get(record, "_body", _LAID_OUT) if stored is not None else None
         if body is _LAID_OUT:
             body = stored_body(record, *stored)
-        if body is None or _digest(body) != hash_:  # the stored text as it is, first
+        if body is None or (digest := _digest(body)) is None or digest != hash_:  # the stored text as it is, first
             mismatch = _hash_problem(record, respelled=True)
             if mismatch:
                 yield Break(seq, mismatch)
@@ -274,7 +274,9 @@ def check_stream_subset(records: Iterable[dict[str, Any]], complete: set[str]) -
 class SubsetCheck:
     """check_stream_subset one event at a time, for an export written while it is read. `starts`:
     for a stream whose subset begins later than its first event (an export's time window), the
-    hash its first event here must link to (that of the stream's last event before the window)."""
+    hash its first event here must link to (that of the stream's last event before the window).
+    A record whose hash holds keeps the body it was checked over, as `_body` (a JSON export
+    writes that text: export/document.exported_json)."""
 
     def __init__(self, complete: set[str], starts: dict[str, str | None] | None = None):
         self.complete, self.starts = complete, starts or {}
@@ -297,7 +299,7 @@ class SubsetCheck:
         self.last_seq = seq
         stored = get(record, "_stored")
         body = stored_body(record, *stored) if stored else None
-        if body is not None and _digest(body) == get(record, "hash"):
+        if body is not None and (digest := _digest(body)) is not None and digest == get(record, "hash"):
             record["_body"] = body  # the text the hash covers, which a JSON export writes as it is
         else:
             mismatch = _hash_problem(record, stored)
@@ -368,13 +370,13 @@ def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> s
     return event_hash(record) if body is None else _digest(body) or event_hash(record)
 
 
-def _digest(body: str) -> str:
-    """The SHA-256 of a body; empty for text that is not Unicode (a lone surrogate), which only
-    the ordinary way can say why it cannot be hashed."""
+def _digest(body: str) -> str | None:
+    """The SHA-256 of a body; None for text that is not Unicode (a lone surrogate), which only the
+    ordinary way can say why it cannot be hashed (None equals no stored hash)."""
     try:
         return _sha256(body.encode("utf-8")).hexdigest()
     except UnicodeEncodeError:
-        return ""
+        return None
 
 
 _SCHEME_FIELD = '"scheme":'
