@@ -25,18 +25,24 @@ NOT_FOR_A_WRITE = ("sqlmodel", "sqlalchemy.orm", "warroom.store.models", "warroo
                    "warroom.playbooks.schema", "warroom.playbooks.loader")
 
 
-def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
+def _a_log_entry(home, text: str, *, before: str = "", report: str) -> tuple[str, dict]:
+    """`warroom log` run in a fresh Python (this process has imported everything): `before` runs
+    first, `report` is a JSON-able expression printed once the command ended well."""
     configure(home)
     incident = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
     assert incident.isdigit()
-    seen = _python(
-        "import json, sys\nfrom warroom.cli import main\n"
-        f"try:\n    main(['--home', {str(home.root)!r}, 'log', {incident!r}, 'a lean entry'])\n"
+    return incident, _python(
+        f"import json, sys\n{before}from warroom.cli import main\n"
+        f"try:\n    main(['--home', {str(home.root)!r}, 'log', {incident!r}, {text!r}])\n"
         "except SystemExit as done:\n    assert done.code == 0, done.code\n"
-        "print(json.dumps({'alembic': 'alembic' in sys.modules,\n"
-        "                  'commands': sorted(m for m in sys.modules if m.startswith('warroom.cli.')),\n"
-        f"                  'loaded': sorted(m for m in {NOT_FOR_A_WRITE!r} if m in sys.modules)}}))"
+        f"print(json.dumps({report}))"
     )
+
+
+def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
+    incident, seen = _a_log_entry(home, "a lean entry", report=(
+        "{'alembic': 'alembic' in sys.modules, 'commands': sorted(m for m in sys.modules if m.startswith('warroom.cli.')),"
+        f" 'loaded': sorted(m for m in {NOT_FOR_A_WRITE!r} if m in sys.modules)}}"))
     assert seen["alembic"] is False
     assert seen["commands"] == ["warroom.cli.incidents", "warroom.cli.language", "warroom.cli.output", "warroom.cli.params"]
     assert seen["loaded"] == []  # appended through Core: no ORM, no table models, no read models, no playbook models
@@ -47,19 +53,12 @@ def test_a_write_loads_only_its_own_command_module_and_no_alembic(home):
 def test_a_log_entry_loads_its_modules_and_the_witness_key_before_it_queues_for_the_writers_lock(home):
     # Every `warroom log` is a process's first write: what it loads under the writers' lock (the
     # service's modules, cryptography and the key) every other writer waits for.
-    configure(home)
-    incident = run_cli("incident", "start", "quick-drill", "--drill", home=home.root).stdout.strip()
-    assert incident.isdigit()
-    seen = _python(
-        "import json, sys\nfrom warroom.store import queue\nturn, seen = queue.turn, {}\n"
+    _, seen = _a_log_entry(home, "an entry", report="seen", before=(
+        "from warroom.store import queue\nturn, seen = queue.turn, {}\n"
         "def watched(fd, deadline):\n"
         "    seen.update({m: m in sys.modules for m in ('warroom.services.logbook', 'warroom.store.eventlog', 'cryptography')})\n"
         "    return turn(fd, deadline)\n"
-        "queue.turn = watched\nfrom warroom.cli import main\n"
-        f"try:\n    main(['--home', {str(home.root)!r}, 'log', {incident!r}, 'an entry'])\n"
-        "except SystemExit as done:\n    assert done.code == 0, done.code\n"
-        "print(json.dumps(seen))"
-    )
+        "queue.turn = watched\n"))
     assert seen == {"warroom.services.logbook": True, "warroom.store.eventlog": True, "cryptography": True}
 
 

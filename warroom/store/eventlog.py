@@ -89,8 +89,7 @@ class _Statements:
         try:
             return self.cursor.execute(sql, flat)
         except sqlite3.Error as exc:
-            failure = engine.file_failure(exc, str(self.connection.engine.url.database))
-            raise (failure if failure is not None else DBAPIError.instance(sql, flat, exc, sqlite3.Error)) from None
+            raise _failure(self.connection, exc, sql, flat) from None
 
     def close(self) -> None:
         if self.cursor is not None:
@@ -276,11 +275,11 @@ def stored(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]
         cursor.close()
 
 
-def _failure(connection: Connection, exc: sqlite3.Error) -> Exception:
-    """What SQLAlchemy would have raised for an error of the driver's own cursor: the file named
-    where the file failed (engine.file_failure), SQLAlchemy's wrapper of the error otherwise."""
+def _failure(connection: Connection, exc: sqlite3.Error, sql: str = "", params: Any = ()) -> Exception:
+    """What SQLAlchemy would have raised for an error of the driver's own cursor running `sql`: the
+    file named where the file failed (engine.file_failure), SQLAlchemy's wrapper of the error otherwise."""
     failure = engine.file_failure(exc, str(connection.engine.url.database))
-    return failure if failure is not None else DBAPIError.instance(_ALL, (), exc, sqlite3.Error)
+    return failure if failure is not None else DBAPIError.instance(sql or _ALL, params, exc, sqlite3.Error)
 
 
 def _record(row: Sequence[Any]) -> dict[str, Any]:
