@@ -184,7 +184,7 @@ class LogEntry(_Plain):
         # of a process's first entry that every other writer would wait).
         from warroom.services import logbook  # noqa: F401
 
-        return self  # type: ignore[return-value]
+        return self
 
     def run(self, session: Session | Connection, ctx: Context) -> Outcome:
         from warroom.services import logbook
