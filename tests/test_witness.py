@@ -348,6 +348,14 @@ def _coordinator_account():
     return account, group, prefix
 
 
+def _count(root: Path, kind: str) -> int:
+    connection = sqlite3.connect(f"file:{root / 'warroom.db'}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT count(*) FROM event WHERE kind = ?", (kind,)).fetchone()[0]
+    finally:
+        connection.close()
+
+
 def test_a_coordinator_cannot_sign_and_the_monitor_witnesses_their_write_within_seconds(monitors):
     from warroom.demo import demo_config
     from warroom.home import Home
@@ -357,7 +365,7 @@ def test_a_coordinator_cannot_sign_and_the_monitor_witnesses_their_write_within_
     try:
         os.chmod(top, 0o711)
         root = top / "home"
-        # Suppliers on a closed port checked once a day: the monitor writes nothing of its own here.
+        # A supplier on a closed port checked once a day: after its first round the monitor writes nothing of its own.
         text = demo_config(1, interval="1d")
         result = run_cli("init", str(root), "--group", group)
         assert result.returncode == 0, result.stderr
@@ -373,6 +381,9 @@ def test_a_coordinator_cannot_sign_and_the_monitor_witnesses_their_write_within_
 
         monitor = monitors(Home(root))
         wait_for(lambda: monitor.said("holding the lease"), timeout=60, what="the monitor to start")
+        # Its first round finds the supplier down and says so, once: done before the coordinator acts,
+        # so that under load it cannot land after the coordinator's write (then the monitor is quiet).
+        wait_for(lambda: _count(root, "supplier.state") == 1, timeout=60, what="the monitor's first round")
 
         env = {k: v for k, v in os.environ.items() if k != "WARROOM_HOME"} | {"HOME": str(top), "XDG_DATA_HOME": str(top)}
         command = prefix + [sys.executable, "-m", "warroom", "--home", str(root), "incident", "start", "quiet", "--drill"]
