@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, wait_for
 from warroom.store import eventlog
 
 
@@ -186,17 +186,15 @@ def test_a_writer_in_the_queue_is_woken_when_the_one_before_it_leaves_not_pollin
         start = _drawn(queue_file)
         behind = threading.Thread(target=writer)
         behind.start()
-        deadline = time.monotonic() + 30
-        while _drawn(queue_file) < start + 1:  # the writer behind has its number
-            assert time.monotonic() < deadline, "the writer did not line up"
-            time.sleep(0.001)
+        wait_for(lambda: _drawn(queue_file) >= start + 1, timeout=30, what="the writer behind to draw its number")
         assert not wrote.wait(0.3)  # the one ahead holds its place for 0.3 s: the writer behind waits
     finally:
         os.close(ahead)  # and leaves
     behind.join(30)
     assert wrote.is_set()
     assert len(tries) <= 3, f"asked {len(tries)} times for the place ahead"  # polled, it asked ~300 times in 0.3 s
-    assert not [t for t in threading.enumerate() if t.name == "warroom-writer-queue"]
+    wait_for(lambda: not [t for t in threading.enumerate() if t.name == "warroom-writer-queue"], timeout=10,
+             what="the queue's helper thread to end")  # it ends just after it wakes the writer
 
 
 def test_a_process_loads_the_witness_key_before_it_takes_the_writers_lock(home):

@@ -61,19 +61,10 @@ def taken_at(data: object, recorded_at: datetime) -> datetime:
 Ref = TypeVar("Ref")
 
 
-def decided_at(entries: Iterable[tuple[datetime, object, Ref]]) -> dict[str, tuple[datetime, Ref]]:
-    """Each expected decision the `decision.logged` entries answer (recorded at, data, a reference
-    the caller keeps: its seq), with when it was first taken and the entry that says so (the
-    earlier one of two taken at the same time). Entries are given in log order."""
-    out: dict[str, tuple[datetime, Ref]] = {}
-    for recorded, data, ref in entries:
-        earliest(out, recorded, data, ref)
-    return out
-
-
 def earliest(taken: dict[str, tuple[datetime, Ref]], recorded: datetime, data: object, ref: Ref) -> None:
-    """decided_at's rule for one more entry, in log order: `taken` keeps when each decision was
-    first taken and the entry that says so (the earlier of two taken at the same time)."""
+    """One more `decision.logged` entry (recorded at, data, a reference the caller keeps: its seq),
+    in log order: `taken` keeps, for each expected decision answered, when it was first taken and
+    the entry that says so (the earlier of two taken at the same time)."""
     answered = decision_of(data)
     if answered is None:
         return
