@@ -26,6 +26,7 @@ from warroom.health import checks
 from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
 from warroom.i18n import _, number
+from warroom.monitor.recorder import Recorder
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, drills, escalation, health, lease, library, outbox, views
 from warroom.services.actors import Actor
@@ -69,6 +70,8 @@ class Monitor:
         self.clients: checks.Clients
         self.semaphore: asyncio.Semaphore
         self._failing: dict[str, str] = {}  # job id → the error last reported for it
+        # Checks finishing close together are recorded in one transaction (recorder.py).
+        self._recorder: Recorder[tuple[Supplier, Observation, datetime]] = Recorder(self._record_all, fatal=(lease.NotLeader,))
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)
@@ -94,6 +97,7 @@ class Monitor:
             await stop.wait()
         finally:
             self.scheduler.shutdown(wait=False)
+            await self._recorder.close()
             if self.leading:
                 await asyncio.to_thread(self._release)
             await self.clients.aclose()
@@ -317,7 +321,7 @@ class Monitor:
     async def _check(self, supplier: Supplier) -> None:
         observation, now = await observe_supplier(supplier, self.clients, self.semaphore, self.clock)
         try:
-            change = await asyncio.to_thread(self._record, supplier, observation, now)
+            change = await self._recorder.record((supplier, observation, now))
         except lease.NotLeader:
             if self.leading:
                 self._stop_checking(_("the lease expired before this round could be recorded"))
@@ -328,10 +332,10 @@ class Monitor:
             drill = _("[DRILL #{id}]").format(id=change.drill) + " " if change.drill is not None else ""
             self.say(f"{now.astimezone(self.zone):%H:%M:%S} {drill}{SUPPLIER[change.after]} {text.line(supplier.id)} {how} ({text.line(observation.detail)})")
 
-    def _record(self, supplier: Supplier, observation, now: datetime):
+    def _record_all(self, observed) -> list[health.Change | None]:
         with self.store.write() as session:
-            return health.record(session, supplier=supplier, observation=observation, now=now, config=self.config,
-                                 playbooks=self.playbooks, holder=self.holder, origin=self.origin, marks=self._marks)
+            return health.record_many(session, observed, config=self.config, playbooks=self.playbooks, holder=self.holder,
+                                      origin=self.origin, marks=self._marks)
 
     async def _prune(self) -> None:
         """Latency samples older than [settings] history go; events never do (health.prune touches

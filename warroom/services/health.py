@@ -4,6 +4,7 @@ the board. Every state change is written with its `supplier.state` event in one 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -19,7 +20,7 @@ from warroom.health.states import Observation, confirm, failing_parent
 from warroom.playbooks.schema import Playbook
 from warroom.services import blast, drillmarks, drillrule, history, lease, owed, views
 from warroom.store import eventlog
-from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState
+from warroom.store.models import Escalation, FallbackActivation, HealthSample, Incident, IncidentStep, SupplierState, WatchSpan
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -49,17 +50,44 @@ def record(
     """Record one round for one supplier: sample, confirmation, state change event, suggestions.
     Raises lease.NotLeader (and records nothing) unless `holder` holds the monitor lease. `marks`:
     who holds which supplier broken for a drill, read once for many rounds (the monitor's)."""
-    lease.require(session, holder=holder, now=now)
+    return record_many(session, [(supplier, observation, now)], config=config, playbooks=playbooks, holder=holder, origin=origin,
+                       marks=marks)[0]
+
+
+def record_many(
+    session: Session,
+    observed: Sequence[tuple[Supplier, Observation, datetime]],
+    *,
+    config: Config,
+    playbooks: list[Playbook],
+    holder: str,
+    origin: dict[str, Any],
+    marks: drillmarks.Marks | None = None,
+) -> list[Change | None]:
+    """`record` for several suppliers' rounds in one transaction, in order (the monitor's group
+    commit: monitor/recorder.py). The lease is checked once, against the latest round's time; the
+    state rows of these suppliers and of their parents, and their newest watch spans, are read in
+    two queries for all; what the rounds change is written at the commit, like rows as one statement."""
+    if not observed:
+        return []
+    lease.require(session, holder=holder, now=max(now for _, _, now in observed))
+    ids = sorted({supplier.id for supplier, _, _ in observed} | {p for supplier, _, _ in observed for p in supplier.depends_on})
+    rows = {row.supplier_id: row for row in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(ids))).all()}
+    spans = history.newest_spans(session, sorted({supplier.id for supplier, _, _ in observed}))
+    with session.no_autoflush:  # nothing read below needs them flushed: the rows are at hand, the log is written directly
+        return [_record(session, rows, spans, supplier, observation, now, config, playbooks, origin, marks)
+                for supplier, observation, now in observed]
+
+
+def _record(session: Session, rows: dict[str, SupplierState], spans: dict[str, WatchSpan], supplier: Supplier, observation: Observation,
+            now: datetime, config: Config, playbooks: list[Playbook], origin: dict[str, Any], marks: drillmarks.Marks | None) -> Change | None:
     session.add(HealthSample(supplier_id=supplier.id, at=now, state=observation.state, latency_ms=observation.latency_ms))
-    history.watched(session, supplier=supplier, config=config, now=now)
-    row = session.get(SupplierState, supplier.id)
+    spans[supplier.id] = history.watched(session, supplier=supplier, config=config, now=now, newest=spans.get(supplier.id))
+    row = rows.get(supplier.id)
     first = row is None
     if row is None:
-        row = SupplierState(supplier_id=supplier.id, state="unknown", since=now)
-    parents = {
-        p.supplier_id: (p.state, p.candidate)
-        for p in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(supplier.depends_on))).all()
-    } if supplier.depends_on else {}
+        row = rows[supplier.id] = SupplierState(supplier_id=supplier.id, state="unknown", since=now)
+    parents = {p: (rows[p].state, rows[p].candidate) for p in supplier.depends_on if p in rows}
     via = failing_parent(supplier, parents) if observation.state == "down" else None
     step = confirm(row.state, row.candidate, row.streak, observation.state, config.settings.confirm, first=first)
     change = None

@@ -18,6 +18,7 @@ import dataclasses
 import json
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from warroom.clock import iso, parse_iso
@@ -36,16 +37,26 @@ def tolerance(supplier: Supplier, config: Config) -> timedelta:
     return states.tolerance(supplier.interval or config.settings.interval)
 
 
-def watched(session: Session, *, supplier: Supplier, config: Config, now: datetime) -> None:
-    """Extend the supplier's current watch span to `now`, or start a new one after a gap. Called
-    in the transaction that records a check round."""
-    span = session.exec(select(WatchSpan).where(WatchSpan.supplier_id == supplier.id)
-                        .order_by(col(WatchSpan.last_at).desc()).limit(1)).first()
-    if span is not None and span.last_at <= now <= span.last_at + tolerance(supplier, config):
-        span.last_at = now
+def newest_spans(session: Session, supplier_ids: list[str]) -> dict[str, WatchSpan]:
+    """Each supplier's newest watch span (the one `watched` extends), for many in one read."""
+    newest = (select(WatchSpan.supplier_id, func.max(WatchSpan.last_at).label("last_at"))
+              .where(col(WatchSpan.supplier_id).in_(supplier_ids)).group_by(WatchSpan.supplier_id).subquery())
+    query = select(WatchSpan).join(newest, and_(col(WatchSpan.supplier_id) == newest.c.supplier_id, col(WatchSpan.last_at) == newest.c.last_at))
+    return {span.supplier_id: span for span in session.exec(query).all()}
+
+
+def watched(session: Session, *, supplier: Supplier, config: Config, now: datetime, newest: WatchSpan | None) -> WatchSpan:
+    """Extend the supplier's newest watch span (`newest_spans`) to `now`, or start a new one after a
+    gap; returns the newest span now. Called in the transaction that records a check round."""
+    if newest is not None and newest.last_at <= now <= newest.last_at + tolerance(supplier, config):
+        newest.last_at = now
+        session.add(newest)
+        return newest
+    if newest is None or now > newest.last_at:
+        span = WatchSpan(supplier_id=supplier.id, first_at=now, last_at=now)
         session.add(span)
-    elif span is None or now > span.last_at:
-        session.add(WatchSpan(supplier_id=supplier.id, first_at=now, last_at=now))
+        return span
+    return newest  # a round older than the span's end (the clock set back) extends nothing
 
 
 def availability(session: Session, config: Config, now: datetime, *, windows: dict[str, timedelta] = WINDOWS,
