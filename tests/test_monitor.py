@@ -174,12 +174,26 @@ def test_the_monitor_lowers_its_cpu_priority_and_says_so(sim_home, monitors):
     wait_for(lambda: monitor.said("running at nice"), what="the monitor to say its priority")
     assert os.getpriority(os.PRIO_PROCESS, monitor.proc.pid) == min(19, mine + 10)
     assert monitor.said(f"monitor: running at nice {min(19, mine + 10)}")
+    # Its database threads keep the priority it started with: a transaction holds the writers' lock
+    # every coordinator's write waits for, and must not be descheduled with the checks.
+    threads = _thread_priorities(monitor.proc.pid)
+    assert threads[monitor.proc.pid] == min(19, mine + 10)
+    assert sorted(threads.values()).count(mine) == 4, threads
     kept = Process("--home", str(sim_home.root), "monitor", "--nice", "0")
     try:
         wait_for(lambda: kept.said("running at the priority it was started with"), what="the second monitor to say its priority")
         assert os.getpriority(os.PRIO_PROCESS, kept.proc.pid) == mine
     finally:
         kept.stop()
+
+
+def _thread_priorities(pid: int) -> dict[int, int]:
+    """Each thread of a process (by id) and its nice value (field 19 of /proc/PID/task/TID/stat)."""
+    found = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+            found[int(tid)] = int(stat.read().rsplit(")", 1)[1].split()[16])
+    return found
 
 
 def test_keepers_leave_a_starved_monitor_alone_and_start_exactly_one_when_it_dies(sim_home, monitors):

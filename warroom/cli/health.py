@@ -124,14 +124,16 @@ def monitor(env: Env, nice: int) -> None:
     import signal
 
     from warroom.monitor import alive
-    from warroom.monitor.service import Monitor, lower_priority
+    from warroom.monitor.service import Monitor, database_threads, lower_priority
 
     home = env.home.require()
+    database = database_threads()  # before the priority drops: they keep this one
     echo(_("monitor: {priority}").format(priority=lower_priority(nice)))
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        loop.set_default_executor(database)  # asyncio.to_thread, the monitor's every database call, runs there
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, stop.set)
         monitor = Monitor(home, say=echo)  # a home it cannot run in is refused before anything is made in it

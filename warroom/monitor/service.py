@@ -12,7 +12,9 @@ import logging
 import os
 import re
 import socket
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -368,9 +370,25 @@ class Monitor:
         self.say(_("error in {job}: {error} (said once until it changes or the job works again)").format(job=text.line(job_id), error=text.line(said, 300)))
 
 
+def database_threads(count: int = 4) -> ThreadPoolExecutor:
+    """The threads the monitor's database work runs in (its event loop's default executor), all
+    started now: call this before `lower_priority`. On Linux a thread's priority is its own and a
+    new thread takes its creator's, so these keep the priority the monitor started with while the
+    checks on the event loop run below the TUIs'. A transaction holds the writers' lock that every
+    coordinator's write waits for: lowered with the checks, on cores the TUIs keep busy, a thread
+    holding it was descheduled for seconds (a log entry waited that long, and the lease ran out)."""
+    threads = ThreadPoolExecutor(max_workers=count, thread_name_prefix="warroom-monitor-db")
+    started = threading.Barrier(count + 1)
+    for _thread in range(count):  # each waits for the others, so each is a thread of its own
+        threads.submit(started.wait, 10)
+    started.wait(10)
+    return threads
+
+
 def lower_priority(increment: int) -> str:
     """Give the cores to people first: a TUI's key press is waited for, a check 5 ms late is not.
-    Returns what the monitor's log says about it."""
+    Only the calling thread's priority drops (and that of the threads it starts later): the threads
+    of `database_threads`, started before, keep theirs. Returns what the monitor's log says about it."""
     if increment <= 0:
         return _("running at the priority it was started with (nice {nice})").format(nice=os.nice(0))
     try:
