@@ -298,9 +298,12 @@ class SubsetCheck:
             return Break(seq if type(seq) is int else self.last_seq, _("events are not in seq order"))
         self.last_seq = seq
         stored = get(record, "_stored")
-        body = stored_body(record, *stored) if stored else None
-        if body is not None and (digest := _digest(body)) is not None and digest == get(record, "hash"):
+        row = get(record, "_row")  # as the event log read it (eventlog._record): the same values, in ROW's order
+        body = row_body(row) if row is not None else stored_body(record, *stored) if stored else None
+        encoded = _utf8(body) if body is not None else None
+        if encoded is not None and _sha256(encoded).hexdigest() == get(record, "hash"):
             record["_body"] = body  # the text the hash covers, which a JSON export writes as it is
+            record["_body_utf8"] = encoded  # and its bytes, which it writes without encoding them again
         else:
             mismatch = _hash_problem(record, stored)
             if mismatch:
@@ -373,8 +376,14 @@ def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> s
 def _digest(body: str) -> str | None:
     """The SHA-256 of a body; None for text that is not Unicode (a lone surrogate), which only the
     ordinary way can say why it cannot be hashed (None equals no stored hash)."""
+    encoded = _utf8(body)
+    return None if encoded is None else _sha256(encoded).hexdigest()
+
+
+def _utf8(body: str) -> bytes | None:
+    """A body as the UTF-8 its hash covers; None for text that is not Unicode (a lone surrogate)."""
     try:
-        return _sha256(body.encode("utf-8")).hexdigest()
+        return body.encode("utf-8")
     except UnicodeEncodeError:
         return None
 

@@ -284,9 +284,10 @@ def _failure(connection: Connection, exc: sqlite3.Error, sql: str = "", params: 
 
 def _record(row: Sequence[Any]) -> dict[str, Any]:
     """A row of `_COLUMNS` as a lazy record: the plain columns by name; the JSON texts, which follow
-    them, kept as stored under `_stored`."""
+    them, kept as stored under `_stored`; the row itself under `_row`."""
     record = _Lazy(zip(_PLAIN, row, strict=False))
     record["_stored"] = row[len(_PLAIN):]
+    record["_row"] = row  # the row as read, which chain.row_body lays out without a lookup a field
     return record
 
 
