@@ -50,7 +50,10 @@ def _ranges(codes: list[int]) -> str:
     return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
 
 
-_UNSAFE = re.compile("[" + _ranges(sorted(_TABLE)) + "]")
+UNSAFE_CLASS = _ranges(sorted(_TABLE))
+"""The characters `line` replaces, as the inside of a regex character class: for a format that
+looks for them and its own in one search (export/html.py)."""
+_UNSAFE = re.compile("[" + UNSAFE_CLASS + "]")
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _SPACES = re.compile(r"[^\S\n\r\t\x0b\x0c\x1c-\x1f\x85]{2,}")
 

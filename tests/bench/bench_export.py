@@ -5,6 +5,9 @@ memory (the child's maximum resident set size, from wait4). Targets: ratio ≤ 3
 
     uv run python -m tests.bench.bench_export [--events 100000] [--runs 3] [--before DIR] [--home DIR]
 
+Each ratio is also given in CPU time (the child's user and system time over sqlite3's), which a
+machine busy with other work changes less than the wall time.
+
 --before DIR also times the same exports by another source tree of warroom (say, `git archive
 main | tar -x -C DIR`), interleaved with these, so that a change is measured against the code
 before it in one run on one machine.
@@ -59,8 +62,9 @@ def build(root: Path, events: int) -> None:
     store.dispose()
 
 
-def timed(command: list[str], stdout=None, cwd: Path | None = None) -> tuple[float, int]:
-    """Wall time and the child's peak resident memory in bytes (`python -m` imports from `cwd` first)."""
+def timed(command: list[str], stdout=None, cwd: Path | None = None) -> tuple[float, int, float]:
+    """Wall time, the child's peak resident memory in bytes and its CPU time (user and system: what
+    a busy machine's other work changes least), `python -m` importing from `cwd` first."""
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
@@ -68,7 +72,7 @@ def timed(command: list[str], stdout=None, cwd: Path | None = None) -> tuple[flo
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{command[:6]} failed: {process.stderr.read().decode()[-1000:]}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -93,26 +97,33 @@ def main() -> None:
         for fmt in FORMATS:
             command = [sys.executable, "-m", "warroom", "--home", str(root), "export", "1", "--format", fmt, "-o", str(out)]
             ours, floor, peaks, before, before_peaks = [], [], [], [], []
+            cpu: dict[str, list[float]] = {"ours": [], "floor": [], "before": []}
             for _ in range(args.runs):  # interleaved, so that a busy moment on the machine hits both
                 with open(Path(folder) / "floor.json", "wb") as sink:
-                    floor.append(timed(baseline, sink)[0])
-                seconds, peak = timed(command)
+                    seconds, _, used = timed(baseline, sink)
+                    floor.append(seconds)
+                    cpu["floor"].append(used)
+                seconds, peak, used = timed(command)
                 ours.append(seconds)
                 peaks.append(peak)
+                cpu["ours"].append(used)
                 if args.before is not None:
-                    seconds, peak = timed(command, cwd=args.before.resolve())
+                    seconds, peak, used = timed(command, cwd=args.before.resolve())
                     before.append(seconds)
                     before_peaks.append(peak)
+                    cpu["before"].append(used)
             size = out.stat().st_size
             rows.append((fmt, statistics.median(ours), statistics.median(floor), max(peaks), size,
-                         statistics.median(before) if before else None, max(before_peaks) if before_peaks else None))
+                         statistics.median(before) if before else None, max(before_peaks) if before_peaks else None,
+                         {k: statistics.median(v) for k, v in cpu.items() if v}))
     print(f"\nexport benchmark ({os.cpu_count()} cores, one incident of {args.events:,} events, median of {args.runs} runs, CLI start-up included)\n")
-    print("| format | warroom export (s) | sqlite3 -json, same rows (s) | ratio (target ≤ 3) | peak memory (target < 200 MB) | file |"
-          + (" before: ratio | before: peak |" if args.before else ""))
-    print("| --- | --- | --- | --- | --- | --- |" + (" --- | --- |" if args.before else ""))
-    for fmt, ours, floor, peak, size, before, before_peak in rows:
-        then = f" {before / floor:.1f}× | {before_peak / 1e6:.0f} MB |" if before is not None and before_peak is not None else ""
-        print(f"| {fmt} | {ours:.2f} | {floor:.2f} | {ours / floor:.1f}× | {peak / 1e6:.0f} MB | {size / 1e6:.1f} MB |{then}")
+    print("| format | warroom export (s) | sqlite3 -json, same rows (s) | ratio (target ≤ 3) | peak memory (target < 200 MB) | file | CPU ratio |"
+          + (" before: ratio | before: CPU ratio | before: peak |" if args.before else ""))
+    print("| --- | --- | --- | --- | --- | --- | --- |" + (" --- | --- | --- |" if args.before else ""))
+    for fmt, ours, floor, peak, size, before, before_peak, cpu in rows:
+        then = (f" {before / floor:.1f}× | {cpu['before'] / cpu['floor']:.1f}× | {before_peak / 1e6:.0f} MB |"
+                if before is not None and before_peak is not None else "")
+        print(f"| {fmt} | {ours:.2f} | {floor:.2f} | {ours / floor:.1f}× | {peak / 1e6:.0f} MB | {size / 1e6:.1f} MB | {cpu['ours'] / cpu['floor']:.1f}× |{then}")
 
 
 if __name__ == "__main__":

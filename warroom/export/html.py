@@ -26,6 +26,9 @@ from warroom.i18n import _
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
 _BMP_NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff]")
+_SUSPECT = re.compile("[" + text.UNSAFE_CLASS + "\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]")
+"""Any character `h` might not pass through as it is, in one search of a few runs: text without
+one is safe (text.is_safe) and holds no noncharacter, with no max() over every character."""
 _BATCH = 500
 
 
@@ -66,7 +69,7 @@ tr { break-inside: avoid; }
 def h(value: object) -> str:
     """Recorded text as HTML: escaped, its line breaks kept, nothing invisible or forbidden left."""
     value = "" if value is None else str(value)
-    if text.is_safe(value) and not _noncharacter(value):  # the common case: nothing to show or break
+    if _SUSPECT.search(value) is None or (text.is_safe(value) and not _noncharacter(value)):  # the common case: nothing to show or break
         return escape(value, quote=True)
     parts = _NEWLINES.split(value)
     return "<br>".join(escape(_NONCHARACTERS.sub("\ufffd", text.line(part, limit=sys.maxsize)), quote=True) for part in parts)

@@ -282,6 +282,7 @@ class SubsetCheck:
         self.complete, self.starts = complete, starts or {}
         self._suppliers = any(not s.startswith("incident:") for s in complete)
         self.heads: dict[str, str | None] = {}
+        self._links: dict[str, str] = {}  # stream → the stored links text that links its next event to its head, when it is one stream's
         self.last_seq = 0
         self.broken: Break | None = None
 
@@ -298,16 +299,27 @@ class SubsetCheck:
             return Break(seq if type(seq) is int else self.last_seq, _("events are not in seq order"))
         self.last_seq = seq
         stored = get(record, "_stored")
-        body = stored_body(record, *stored) if stored else None
-        if body is not None and (digest := _digest(body)) is not None and digest == get(record, "hash"):
+        row = get(record, "_row")  # as the event log read it (eventlog._record): the same values, in ROW's order
+        body = row_body(row) if row is not None else stored_body(record, *stored) if stored else None
+        encoded = _utf8(body) if body is not None else None
+        if encoded is not None and _sha256(encoded).hexdigest() == get(record, "hash"):
             record["_body"] = body  # the text the hash covers, which a JSON export writes as it is
+            record["_body_utf8"] = encoded  # and its bytes, which it writes without encoding them again
         else:
             mismatch = _hash_problem(record, stored)
             if mismatch:
                 return Break(seq, mismatch)
         incident_id = get(record, "incident_id")
-        # A supplier stream is read from the data only when it is to be checked (an export's are not).
-        streams = streams_of(incident_id, record.get("data")) if self._suppliers else [f"incident:{incident_id}"] if incident_id is not None else []
+        if self._suppliers:  # a supplier stream is read from the data only when it is to be checked (an export's are not)
+            streams = streams_of(incident_id, record.get("data"))
+        elif incident_id is None:
+            return None
+        else:
+            stream = f"incident:{incident_id}"
+            if stored is not None and stored[2] == self._links.get(stream):  # most events: the link holds, spelled as it must be
+                self._moved(stream, record["hash"])
+                return None
+            streams = [stream]
         links = None
         for stream in streams:
             if stream not in self.complete:
@@ -326,8 +338,16 @@ class SubsetCheck:
                     if expected is None:
                         return Break(seq, _("the first events of {stream} are missing from this export").format(stream=stream))
                     return Break(seq, _("the first events of {stream} in this export's window are missing").format(stream=stream))
-            self.heads[stream] = record["hash"]
+            self._moved(stream, record["hash"])
         return None
+
+    def _moved(self, stream: str, hash_: Any) -> None:
+        """`stream`'s newest event is the one hashed `hash_`: its next must link to it, spelled so."""
+        self.heads[stream] = hash_
+        if type(hash_) is str and len(self._links) < 100_000:
+            self._links[stream] = "{" + encode_basestring(stream) + ":" + encode_basestring(hash_) + "}"
+        else:
+            self._links.pop(stream, None)
 
 
 def stored_body(record: dict[str, Any], origin: str, data: str, links: str) -> str | None:
@@ -373,8 +393,14 @@ def stored_hash(record: dict[str, Any], origin: str, data: str, links: str) -> s
 def _digest(body: str) -> str | None:
     """The SHA-256 of a body; None for text that is not Unicode (a lone surrogate), which only the
     ordinary way can say why it cannot be hashed (None equals no stored hash)."""
+    encoded = _utf8(body)
+    return None if encoded is None else _sha256(encoded).hexdigest()
+
+
+def _utf8(body: str) -> bytes | None:
+    """A body as the UTF-8 its hash covers; None for text that is not Unicode (a lone surrogate)."""
     try:
-        return _sha256(body.encode("utf-8")).hexdigest()
+        return body.encode("utf-8")
     except UnicodeEncodeError:
         return None
 
