@@ -8,7 +8,10 @@ share one lock, one commit and one session.
 
 A batch that fails is recorded again one observation at a time, each in its own transaction, so one
 supplier whose record fails (a fault of its own) fails alone and never keeps the others from being
-recorded. No Textual, no database here: the monitor hands in the function that writes a batch."""
+recorded. A failure of the store itself (the lease lost, the database locked, full or gone: the
+monitor names them `fatal`) is every round's at once and not tried again round by round: each try
+would wait out the same lock, and a commit whose outcome is unknown must not be made twice. No
+Textual, no database here: the monitor hands in the function that writes a batch."""
 
 from __future__ import annotations
 
@@ -51,10 +54,16 @@ class Recorder(Generic[Item]):
                 await asyncio.sleep(self._gather)
             batch, self._pending = self._pending[:self._most], self._pending[self._most:]
             batch = [(item, future) for item, future in batch if not future.cancelled()]  # a check cancelled as the monitor stops
-            if batch:
+            try:
                 await self._write_batch(batch)
+            except BaseException as exc:  # whatever escapes, no round of the batch is left waiting forever
+                for _, future in batch:
+                    _settle(future, exc=exc)
+                raise
 
     async def _write_batch(self, batch: list[tuple[Item, asyncio.Future]]) -> None:
+        if not batch:
+            return
         try:
             results: list[Any] = await asyncio.to_thread(self._write, [item for item, _ in batch])
         except self._fatal as exc:
@@ -62,31 +71,36 @@ class Recorder(Generic[Item]):
                 _settle(future, exc=exc)
             return
         except Exception:
-            results = []
-            for item, _ in batch:  # again one at a time: the one at fault fails alone
-                try:
-                    results.append((await asyncio.to_thread(self._write, [item]))[0])
-                except self._fatal as exc:
-                    results += [_Failed(exc)] * (len(batch) - len(results))
-                    break
-                except Exception as exc:
-                    results.append(_Failed(exc))
+            await self._one_at_a_time(batch)
+            return
         for (_, future), result in zip(batch, results, strict=True):
-            if isinstance(result, _Failed):
-                _settle(future, exc=result.exc)
+            _settle(future, result=result)
+
+    async def _one_at_a_time(self, batch: list[tuple[Item, asyncio.Future]]) -> None:
+        """Each round of a failed batch again in a transaction of its own, so that the one at fault
+        fails alone; each is told as soon as its own is done. A round whose check was cancelled
+        meanwhile (the monitor stopping) is not written; a fatal error ends them all."""
+        for n, (item, future) in enumerate(batch):
+            if future.cancelled():
+                continue
+            try:
+                result = (await asyncio.to_thread(self._write, [item]))[0]
+            except self._fatal as exc:
+                for _, rest in batch[n:]:
+                    _settle(rest, exc=exc)
+                return
+            except Exception as exc:
+                _settle(future, exc=exc)
             else:
                 _settle(future, result=result)
-
-
-class _Failed:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
 
 
 def _settle(future: asyncio.Future, *, result: Any = None, exc: BaseException | None = None) -> None:
     if future.done():
         return
-    if exc is not None:
+    if isinstance(exc, asyncio.CancelledError):  # a future takes a cancellation as one, never as its error
+        future.cancel()
+    elif exc is not None:
         future.set_exception(exc)
     else:
         future.set_result(result)

@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import OperationalError
 
 from warroom import durations, eventtext, identity, notify, text, words
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
+from warroom.errors import WarroomError
 from warroom.health import checks
 from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
@@ -34,6 +36,7 @@ from warroom.services import drillmarks, drills, escalation, health, lease, libr
 from warroom.services.actors import Actor
 from warroom.symbols import SUPPLIER
 from warroom.text import line
+from warroom.witness import WitnessProblem
 
 log = logging.getLogger("warroom.monitor")
 
@@ -73,7 +76,8 @@ class Monitor:
         self.semaphore: asyncio.Semaphore
         self._failing: dict[str, str] = {}  # job id → the error last reported for it
         # Checks finishing close together are recorded in one transaction (recorder.py).
-        self._recorder: Recorder[tuple[Supplier, Observation, datetime]] = Recorder(self._record_all, fatal=(lease.NotLeader,))
+        self._recorder: Recorder[tuple[Supplier, Observation, datetime]] = Recorder(
+            self._record_all, fatal=(lease.NotLeader, OperationalError, WarroomError, WitnessProblem))
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)

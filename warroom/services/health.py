@@ -66,15 +66,21 @@ def record_many(
 ) -> list[Change | None]:
     """`record` for several suppliers' rounds in one transaction, in order (the monitor's group
     commit: monitor/recorder.py). The lease is checked once, against the latest round's time; the
-    state rows of these suppliers and of their parents, and their newest watch spans, are read in
-    two queries for all; what the rounds change is written at the commit, like rows as one statement."""
+    state rows of these suppliers and of their parents, and their newest watch spans, are read in a
+    query each for all of them, and the rounds use those rows (a parent changed by an earlier round
+    of the batch is seen changed, as it would be a transaction later); what the rounds change is
+    written at the commit, like rows as one statement."""
     if not observed:
         return []
     lease.require(session, holder=holder, now=max(now for _, _, now in observed))
     ids = sorted({supplier.id for supplier, _, _ in observed} | {p for supplier, _, _ in observed for p in supplier.depends_on})
     rows = {row.supplier_id: row for row in session.exec(select(SupplierState).where(col(SupplierState.supplier_id).in_(ids))).all()}
     spans = history.newest_spans(session, sorted({supplier.id for supplier, _, _ in observed}))
-    with session.no_autoflush:  # nothing read below needs them flushed: the rows are at hand, the log is written directly
+    # Not flushed before each query of a round: no round queries the tables the rounds change
+    # (its state rows and spans are the ones at hand; drill marks and the log read events and
+    # incidents). A query added to a round that reads supplier_state, health_sample or watch_span
+    # would miss the earlier rounds' changes.
+    with session.no_autoflush:
         return [_record(session, rows, spans, supplier, observation, now, config, playbooks, origin, marks)
                 for supplier, observation, now in observed]
 
