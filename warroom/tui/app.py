@@ -122,6 +122,7 @@ class WarroomApp(App):
         self.role = "observer"
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
         self._room_first = False  # a room was just opened: its incident is read before the board
+        self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
         self._home_config: Config | None = None
         self._home_store: Store | None = None
@@ -250,6 +251,7 @@ class WarroomApp(App):
             self.keeper = MonitorKeeper(self.home)
         next_lease_look = 0.0
         failing: str | None = None
+        acts_seen = 0
         try:
             while not worker.is_cancelled:
                 try:
@@ -260,7 +262,12 @@ class WarroomApp(App):
                     self._gone = _gone(self.home.url, opened)
                     if self._gone:
                         raise WarroomError(self._gone)
-                    forced = self._reload.is_set() or failing is not None
+                    # A room opened wakes the loop too, but forces no board read: the room is read
+                    # first, and a board read beside it held the GIL from the room's first frame
+                    # (most of `enter` under load); what changed reaches the board as ever.
+                    acts = self._acts  # read once: one landing meanwhile is seen by the next turn
+                    forced = acts != acts_seen or failing is not None
+                    acts_seen = acts
                     self._reload.clear()
                     if self._room_first and self.open_incident is not None:
                         # The person opening a room waits for its incident, not for the board behind it.
@@ -334,6 +341,7 @@ class WarroomApp(App):
         if landed is not None and not outcome.error:
             self.call_from_thread(landed, outcome)
         self._warn_if_unwitnessed()
+        self._acts += 1
         self._reload.set()
 
     def _warn_if_unwitnessed(self) -> None:
@@ -362,6 +370,7 @@ class WarroomApp(App):
                 outcome = commands.execute(store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),
                                            commands.context(self.home, config, self.clock.now(), self.clock))
                 literal.notify(self, outcome.message, severity="error" if outcome.error else "information")
+                self._acts += 1
                 self._reload.set()
                 return
             mode = simulator.toggle(config, supplier_id)
