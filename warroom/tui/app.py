@@ -275,7 +275,7 @@ class WarroomApp(App):
                         first = reader.room(self.open_incident)
                         if first is not None:
                             self.post_message(IncidentChanged(first))
-                    data, view = reader.poll(forced=forced, incident_id=self.open_incident)
+                    data, view = reader.poll(forced=forced, incident_id=self.open_incident, board_covered=self._board_covered())
                 except Exception as exc:
                     problem = _("cannot read the war-room: {error}: {detail} (still trying; run warroom verify)").format(
                         error=type(exc).__name__, detail=exc)
@@ -295,6 +295,19 @@ class WarroomApp(App):
         finally:
             changes.close()
             store.dispose()
+
+    def _board_covered(self) -> bool:
+        """Whether a screen hides every screen that shows the board (the board, the wall); a
+        modal one shows what is beneath. Asked from the watcher thread: a copy of the stack."""
+        from textual.screen import ModalScreen
+
+        stack = self.screen_stack
+        shows = [n for n, screen in enumerate(stack) if getattr(screen, "SHOWS_BOARD", False)]
+        return bool(shows) and any(not isinstance(screen, ModalScreen) for screen in stack[shows[-1] + 1:])
+
+    def read_now(self) -> None:
+        """Wake the watcher for a read now (the board is back on top)."""
+        self._reload.set()
 
     def loaded_home(self, timeout: float = 30) -> tuple[Config, Store] | None:
         """The war-room's config and store, once loaded (a screen's worker waits here, never the UI

@@ -350,6 +350,7 @@ def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str
 
 
 class BoardScreen(QuietTexts, Screen):
+    SHOWS_BOARD = True  # while one is visible, the watcher reads what moves with time alone (WarroomApp._board_covered)
     # The order is the footer's: at 80 columns the first ones are what stays in view.
     BINDINGS = [
         Binding("question_mark", "app.help", N_("Help")),
@@ -446,6 +447,7 @@ class BoardScreen(QuietTexts, Screen):
 
     def on_screen_resume(self) -> None:
         self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
+        self.warroom.read_now()  # and read what moved with time alone while it was covered (Reader.poll)
         if self._behind and self.data is not None and self._tables_ready:
             self._paint(self.data, True)
 
