@@ -179,8 +179,9 @@ def test_log_entries_move_the_open_room_and_not_the_board_unless_they_answer_a_d
 
 def test_a_covered_board_is_read_for_what_the_database_changed_and_for_time_alone_only_once_it_is_back(home, clock, monkeypatch):
     """Behind an open room the board's 5-second read (for what moves with time alone) was a fifth
-    of a TUI's CPU under load (issue 15). While covered: the room is still read for time, the
-    board only when the database changed something it shows; uncovered: read at once. Counted."""
+    of a TUI's CPU under load (issue 15), and a loaded host's timeouts change suppliers' details
+    every second. While covered: the room is still read for time, the board only when the
+    database changed something it tells there (a state, the log); uncovered: read at once. Counted."""
     from tests.helpers import configure, start_incident
     from warroom.services import library
     from warroom.store.changes import Changes
@@ -211,8 +212,13 @@ def test_a_covered_board_is_read_for_what_the_database_changed_and_for_time_alon
         board_read, _ = reader.poll(forced=False, incident_id=incident_id, board_covered=True)
         assert len(reads) == 2 and board_read is not None
         assert next(s for s in board_read.board.status.suppliers if s.id == "nlcloud").state == "down"
-        reader.poll(forced=False, incident_id=None)  # the board is back: read at once
-        assert len(reads) == 3
+        clock.advance(timedelta(seconds=5))
+        record(home, clock, "nlcloud", Result("http", "down", None, "HTTP 502", "http-status"))  # its detail alone
+        assert reader.poll(forced=False, incident_id=incident_id, board_covered=True)[0] is None
+        assert len(reads) == 2  # nothing a covered board says (a toast says states)
+        board_read, _ = reader.poll(forced=False, incident_id=None)  # the board is back: read at once
+        assert len(reads) == 3 and board_read is not None
+        assert next(s for s in board_read.board.status.suppliers if s.id == "nlcloud").detail == "HTTP 502"
         reader.poll(forced=False, incident_id=None)
         assert len(reads) == 4  # and, uncovered, for time alone as before
     finally:

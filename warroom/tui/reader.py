@@ -46,6 +46,17 @@ def what_shows(board: views.Board) -> tuple[Any, ...]:
             board.injects)
 
 
+def _says_nothing_new(seen: tuple[Any, ...] | None, latest: tuple[Any, ...]) -> bool:
+    """Whether, between two fingerprints (services/board.fingerprint: the log's head, then each
+    supplier's id, state, since, via, detail, disagreement), nothing moved that a board under a
+    room tells (a toast says a supplier's state and via; anything logged, such as an incident
+    started, moves the head). On a loaded host checks time out, so details change every second
+    while states hold: each was a board read of 1,000 suppliers behind a room (py-spy)."""
+    if seen is None or len(seen) != len(latest) or seen[0] != latest[0]:
+        return False
+    return all(a[0] == b[0] and a[1] == b[1] and a[3] == b[3] for a, b in zip(seen[1:], latest[1:], strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class BoardRead:
     """A board read and the latency trends the supplier table draws beside it."""
@@ -90,6 +101,8 @@ class Reader:
                     entries = (self._seen is not None and latest[1:] == self._seen[1:] and isinstance(latest[0], int)
                                and isinstance(self._seen[0], int) and only_entries(session, self._seen[0], latest[0]))
                     moved = not entries
+                    if moved and board_covered and _says_nothing_new(self._seen, latest):
+                        moved = False  # only what a covered board would not say: read when it is back (uncovered)
             self._seen = latest
         full_due = time.monotonic() >= self._next_full_read
         uncovered, self._covered = self._covered and not board_covered, board_covered
