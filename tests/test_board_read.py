@@ -175,3 +175,52 @@ def test_log_entries_move_the_open_room_and_not_the_board_unless_they_answer_a_d
     finally:
         changes.close()
         store.dispose()
+
+
+def test_a_covered_board_is_read_for_what_the_database_changed_and_for_time_alone_only_once_it_is_back(home, clock, monkeypatch):
+    """Behind an open room the board's 5-second read (for what moves with time alone) was a fifth
+    of a TUI's CPU under load (issue 15), and a loaded host's timeouts change suppliers' details
+    every second. While covered: the room is still read for time, the board only when the
+    database changed something it tells there (a state, the log); uncovered: read at once. Counted."""
+    from tests.helpers import configure, start_incident
+    from warroom.services import library
+    from warroom.store.changes import Changes
+    from warroom.tui import reader as reading
+    from warroom.tui.reader import Reader
+
+    monkeypatch.setattr("warroom.tui.reader.YOUNG_TREND_SECONDS", 3600)
+    monkeypatch.setattr("warroom.tui.reader.FULL_READ_SECONDS", 0)  # every poll is due a read for time alone
+    configure(home)
+    incident_id = start_incident(home, clock, "quick-drill")
+    reads, rooms = [], []
+    monkeypatch.setattr(reading, "board", lambda *a: reads.append(1) or board(*a))
+    config = library.config(home)
+    store = home.open_store()
+    changes = Changes(home.db_path)
+    reader = Reader(store, changes, config, clock)
+    following = reader._follow(incident_id)
+    view = following.view
+    monkeypatch.setattr(following, "view", lambda *a: rooms.append(1) or view(*a))
+    try:
+        reader.poll(forced=False, incident_id=incident_id)
+        assert len(reads) == 1 and len(rooms) == 1
+        for n in range(3):
+            clock.advance(timedelta(seconds=5))
+            reader.poll(forced=False, incident_id=incident_id, board_covered=True)
+            assert len(reads) == 1 and len(rooms) == 2 + n  # the room, for time; the board, not
+        record(home, clock, "nlcloud", HTTP_DOWN)  # the database changed what the board shows
+        board_read, _ = reader.poll(forced=False, incident_id=incident_id, board_covered=True)
+        assert len(reads) == 2 and board_read is not None
+        assert next(s for s in board_read.board.status.suppliers if s.id == "nlcloud").state == "down"
+        clock.advance(timedelta(seconds=5))
+        record(home, clock, "nlcloud", Result("http", "down", None, "HTTP 502", "http-status"))  # its detail alone
+        assert reader.poll(forced=False, incident_id=incident_id, board_covered=True)[0] is None
+        assert len(reads) == 2  # nothing a covered board says (a toast says states)
+        board_read, _ = reader.poll(forced=False, incident_id=None)  # the board is back: read at once
+        assert len(reads) == 3 and board_read is not None
+        assert next(s for s in board_read.board.status.suppliers if s.id == "nlcloud").detail == "HTTP 502"
+        reader.poll(forced=False, incident_id=None)
+        assert len(reads) == 4  # and, uncovered, for time alone as before
+    finally:
+        changes.close()
+        store.dispose()

@@ -848,3 +848,34 @@ def test_help_says_what_each_screen_does_once_and_does_not_contradict_it():
     assert room.count("enter") == 1
     (quit_,) = [w for k, w in shown["Everywhere"] if k == "q"]
     assert "Incident room" in quit_
+
+
+def test_a_board_covered_by_a_room_is_painted_from_the_newest_read_when_it_is_back(home, clock):
+    """Under load the board behind an open room was painted at every read nobody saw (a sixth of a
+    TUI's CPU): it is painted when it is on top again, and then shows what the database holds."""
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    record(home, clock, "nlcloud", HTTP_DOWN)
+    start_as(home, clock, ME_USER, mode="drill")
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            suppliers = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+            board = app.screen
+            assert cell(app, "#suppliers", "mailco", "state") == "? UNKNOWN"
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            record(home, clock, "mailco", HTTP_DOWN)  # another process's check, while the room is open
+            await until(pilot, lambda: next(s.state for s in app.board_data.status.suppliers if s.id == "mailco") == "down",
+                        what="the read behind the room")
+            await pilot.pause(0.2)
+            assert str(suppliers.get_cell("mailco", "state")) == "? UNKNOWN"  # not painted where nobody sees it
+            app.pop_screen()
+            await until(pilot, lambda: app.screen is board, what="the board again")
+            await pilot.pause()
+            assert cell(app, "#suppliers", "mailco", "state") == "▼ DOWN"
+
+    asyncio.run(scenario())

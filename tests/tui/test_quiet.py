@@ -252,3 +252,51 @@ def test_a_fill_column_is_cut_with_an_ellipsis_to_the_tables_width_and_whole_aga
             await until(pilot, lambda: str(table.get_row_at(0)[1]) == title, what="the title whole at 120 columns")
 
     asyncio.run(scenario())
+
+
+class Counting(Rows):
+    """Counts the rows it measures: a log given every row again must measure only the new."""
+
+    measured = 0
+
+    def _measure(self, key, cells):
+        self.measured += 1
+        return super()._measure(key, cells)
+
+
+class TwoFillApp(App):
+    def compose(self):
+        yield Counting(id="grown", columns=(("id", "id"), ("title", "title")), fill="title")
+        yield Rows(id="whole", columns=(("id", "id"), ("title", "title")), fill="title")
+
+
+def test_a_fill_table_given_its_rows_again_with_more_at_the_end_handles_only_those_and_shows_what_a_whole_sync_shows():
+    entries = [(f"r{i}", (f"r{i}", f"entry {i} " + "word " * (i % 5))) for i in range(80)]
+
+    def shown(table: Rows) -> list[tuple[str, ...]]:
+        return [tuple(str(c) for c in table.get_row_at(n)) for n in range(table.row_count)]
+
+    async def scenario():
+        app = TwoFillApp()
+        async with app.run_test(size=(30, 40)) as pilot:
+            grown, whole = app.query_one("#grown", Counting), app.query_one("#whole", Rows)
+            grown.sync(entries[:50])
+            await pilot.pause()
+            grown.measured = 0
+            grown.sync(entries[:53])  # the same rows, three more: the room's log at each read
+            assert grown.measured == 3
+            await pilot.pause()
+            given = entries[:60] + [("long", ("long", "a much longer entry than any before it, cut to the table"))]
+            grown.sync(given)  # wider than the rest: fitted again, whole
+            altered = list(given)
+            altered[7] = ("r7", ("r7", "entry 7 said again"))
+            grown.sync(altered)  # an earlier row changed: not taken for rows at the end
+            grown.sync(altered + entries[60:])
+            whole.sync(altered + entries[60:])
+            await pilot.pause()
+            assert shown(grown) == shown(whole)
+            assert shown(grown)[7][1] == "entry 7 said again"
+            assert [c.content_width for c in grown.columns.values()] == [c.content_width for c in whole.columns.values()]
+            assert any(row[1].endswith("…") for row in shown(grown))  # the cut held where it must
+
+    asyncio.run(scenario())

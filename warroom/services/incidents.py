@@ -344,6 +344,7 @@ def _view(session: Session, incident: Incident, config: Config, now: datetime, e
     details = {st.id: st.details for st in playbook.steps}
     roles = {st.id: st.role for st in playbook.steps}
     register = config.fallbacks()
+    involved = involved_suppliers(playbook, config)  # once: asked per supplier, it read the register 1,000 times a view (most of a TUI's CPU)
     live = incident.status in owed.LIVE
     return views.IncidentView(
         incident=summary(incident),
@@ -368,7 +369,7 @@ def _view(session: Session, incident: Incident, config: Config, now: datetime, e
                              for o in owed.open_decisions(playbook, set(reported.taken),  # the answered ones, as owed.decided finds them
                                                           incident.opened_at, now, live, incident.speed)),
         suppliers=tuple(views.SupplierContacts(id=s.id, name=s.name, contacts=tuple(s.contacts))
-                        for s in config.suppliers if s.id in involved_suppliers(playbook, config)),
+                        for s in config.suppliers if s.id in involved),
         reporting=reported.clocks(playbook, config, incident, now),
     )
 

@@ -122,6 +122,7 @@ class WarroomApp(App):
         self.role = "observer"
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
         self._room_first = False  # a room was just opened: its incident is read before the board
+        self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
         self._home_config: Config | None = None
         self._home_store: Store | None = None
@@ -250,6 +251,7 @@ class WarroomApp(App):
             self.keeper = MonitorKeeper(self.home)
         next_lease_look = 0.0
         failing: str | None = None
+        acts_seen = 0
         try:
             while not worker.is_cancelled:
                 try:
@@ -260,7 +262,12 @@ class WarroomApp(App):
                     self._gone = _gone(self.home.url, opened)
                     if self._gone:
                         raise WarroomError(self._gone)
-                    forced = self._reload.is_set() or failing is not None
+                    # A room opened wakes the loop too, but forces no board read: the room is read
+                    # first, and a board read beside it held the GIL from the room's first frame
+                    # (most of `enter` under load); what changed reaches the board as ever.
+                    acts = self._acts  # read once: one landing meanwhile is seen by the next turn
+                    forced = acts != acts_seen or failing is not None
+                    acts_seen = acts
                     self._reload.clear()
                     if self._room_first and self.open_incident is not None:
                         # The person opening a room waits for its incident, not for the board behind it.
@@ -268,7 +275,7 @@ class WarroomApp(App):
                         first = reader.room(self.open_incident)
                         if first is not None:
                             self.post_message(IncidentChanged(first))
-                    data, view = reader.poll(forced=forced, incident_id=self.open_incident)
+                    data, view = reader.poll(forced=forced, incident_id=self.open_incident, board_covered=self._board_covered())
                 except Exception as exc:
                     problem = _("cannot read the war-room: {error}: {detail} (still trying; run warroom verify)").format(
                         error=type(exc).__name__, detail=exc)
@@ -288,6 +295,19 @@ class WarroomApp(App):
         finally:
             changes.close()
             store.dispose()
+
+    def _board_covered(self) -> bool:
+        """Whether a screen hides every screen that shows the board (the board, the wall); a
+        modal one shows what is beneath. Asked from the watcher thread: a copy of the stack."""
+        from textual.screen import ModalScreen
+
+        stack = self.screen_stack
+        shows = [n for n, screen in enumerate(stack) if getattr(screen, "SHOWS_BOARD", False)]
+        return bool(shows) and any(not isinstance(screen, ModalScreen) for screen in stack[shows[-1] + 1:])
+
+    def read_now(self) -> None:
+        """Wake the watcher for a read now (the board is back on top)."""
+        self._reload.set()
 
     def loaded_home(self, timeout: float = 30) -> tuple[Config, Store] | None:
         """The war-room's config and store, once loaded (a screen's worker waits here, never the UI
@@ -334,6 +354,7 @@ class WarroomApp(App):
         if landed is not None and not outcome.error:
             self.call_from_thread(landed, outcome)
         self._warn_if_unwitnessed()
+        self._acts += 1
         self._reload.set()
 
     def _warn_if_unwitnessed(self) -> None:
@@ -362,6 +383,7 @@ class WarroomApp(App):
                 outcome = commands.execute(store, commands.FireInject(max(drills), None, f"{supplier_id}={mode}"),
                                            commands.context(self.home, config, self.clock.now(), self.clock))
                 literal.notify(self, outcome.message, severity="error" if outcome.error else "information")
+                self._acts += 1
                 self._reload.set()
                 return
             mode = simulator.toggle(config, supplier_id)

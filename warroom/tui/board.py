@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from warroom import durations, i18n, text, words
@@ -350,6 +350,7 @@ def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str
 
 
 class BoardScreen(QuietTexts, Screen):
+    SHOWS_BOARD = True  # while one is visible, the watcher reads what moves with time alone (WarroomApp._board_covered)
     # The order is the footer's: at 80 columns the first ones are what stays in view.
     BINDINGS = [
         Binding("question_mark", "app.help", N_("Help")),
@@ -380,6 +381,7 @@ class BoardScreen(QuietTexts, Screen):
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
         self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
+        self._behind = False  # a read came while a room covered the board: painted when it is back on top
         self._service_lines: list[Content] = []  # the services panel's lines, made once a read (the layout counts them)
         # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
         self._changes: dict[str, tuple[tuple[str, str | None], views.SupplierView]] = {}
@@ -445,6 +447,9 @@ class BoardScreen(QuietTexts, Screen):
 
     def on_screen_resume(self) -> None:
         self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
+        self.warroom.read_now()  # and read what moved with time alone while it was covered (Reader.poll)
+        if self._behind and self.data is not None and self._tables_ready:
+            self._paint(self.data, True)
 
     # ── keys ──────────────────────────────────────────────────────────────────────────────────
 
@@ -631,7 +636,10 @@ class BoardScreen(QuietTexts, Screen):
         deadline, so most ticks send nothing at all."""
         now = self.clock.now()
         self._put("#topline", self._topline(now), layout=False)
-        if self.data and self._tables_ready:
+        if self.data and self._tables_ready and not self._behind:
+            if self._covered():
+                self._behind = True  # its countdowns are painted when it is back on top
+                return
             self._show_incidents(self.data, now)
 
     def _announce_changes(self, before: views.Board | None, data: views.Board) -> None:
@@ -684,11 +692,26 @@ class BoardScreen(QuietTexts, Screen):
         if not self._tables_ready:
             self.data, self.trends, self.troubles = data, trends, troubles or {}
             return
-        self._announce_changes(self.data, data)
+        self._announce_changes(self.data, data)  # said on whatever screen is up
         self._announce_incidents(self.data, data)
-        self._show_suggestion(data)
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
+        if self._covered():
+            # Under a room nobody sees the board: it is painted from the newest read when it is
+            # back on top (on_screen_resume), not at every read behind the room (a sixth of a
+            # TUI's CPU with a room open under load, py-spy).
+            self._behind = True
+            return
+        self._paint(data, suggestions_changed)
+
+    def _covered(self) -> bool:
+        """Whether a screen that hides the board is above it (a modal one shows it beneath)."""
+        stack = self.app.screen_stack
+        return self in stack and any(not isinstance(above, ModalScreen) for above in stack[stack.index(self) + 1:])
+
+    def _paint(self, data: views.Board, suggestions_changed: bool) -> None:
+        self._behind = False
+        self._show_suggestion(data)
         status = data.status
         self._service_lines = lines = services_lines(status.services)
         self._size_services(status, lines)

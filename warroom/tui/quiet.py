@@ -107,6 +107,10 @@ class Rows(DataTable):
         # new rows, not the thousands already shown.
         self._measured: dict[str, tuple[tuple[Cell, ...], tuple[int, ...]]] = {}
         self._cuts: dict[str, tuple[tuple[Cell, ...], int, tuple[Cell, ...]]] = {}
+        # A fill table's last sync: the rows as given, and (width available, natural widths, widths
+        # fitted) so that rows added at the end (a log that grew) cost only themselves (`_appended`).
+        self._given: list[tuple[str, Sequence[Cell]]] = []
+        self._fit_state: tuple[int, list[int], list[int]] | None = None
 
     def on_mount(self) -> None:
         for label, key, *start in self._column_spec:
@@ -179,6 +183,7 @@ class Rows(DataTable):
             return rows
         natural = self._natural_widths()
         widths = fit(natural, available - 2 * self.cell_padding * len(natural), [(self._fill, 8)])
+        self._fit_state = (available, natural, widths)
         if widths[self._fill] >= natural[self._fill]:
             return rows
         if self.columns and [c.content_width for c in self.columns.values()] != widths:
@@ -240,6 +245,10 @@ class Rows(DataTable):
         """Show exactly these rows, in this order, touching only what differs from the screen.
         Rows are compared as given; only a new or changed cell is made into what is shown."""
         if self._fill is not None:
+            rows = list(rows)
+            if self._appended(rows):
+                return
+            self._given, self._fit_state = rows, None
             self._natural = [(key, tuple(cells)) for key, cells in rows]
             if len(self._measured) > 2 * len(self._natural) + 100:  # rows gone (a filter, a smaller table): forget theirs
                 keys = {key for key, _ in self._natural}
@@ -262,6 +271,42 @@ class Rows(DataTable):
             self.add_row(*map(literal.cell, wanted[key]), key=key)
             self._shown[key] = wanted[key]
         self._restore_cursor()
+
+    def _appended(self, rows: list[tuple[str, Sequence[Cell]]]) -> bool:
+        """Add `rows` past the last given when they are those with more at the end, and the
+        widths they are fitted to stay: the room's log, given every row again each time an entry
+        comes, measured, cut and compared all of them (thousands, four times a second under
+        load). The rows the caller gives again are its same objects, so the prefix compares by
+        identity. False, with nothing changed: `sync` does it all."""
+        given, state = self._given, self._fit_state
+        count = len(given)
+        if (not count or len(rows) <= count or state is None or self._refit_selected is not None or len(self._shown) != count
+                or rows[:count] != given):
+            return False
+        available, natural, widths = state
+        if self.scrollable_content_region.width != available:
+            return False
+        fresh = [(key, tuple(cells)) for key, cells in rows[count:]]
+        grown = natural
+        for key, cells in fresh:
+            if key in self._shown:
+                return False
+            grown = [max(w, m) for w, m in zip(grown, self._measure(key, cells), strict=False)]
+        if grown != natural:
+            return False  # a wider row: fitted again, whole
+        fill = self._fill
+        assert fill is not None
+        cutting = widths[fill] < natural[fill]
+        if cutting and [c.content_width for c in self.columns.values()] != widths:
+            return False
+        for key, cells in fresh:
+            shown = self._cut(key, cells, widths[fill]) if cutting else cells
+            self.add_row(*map(literal.cell, shown), key=key)
+            self._shown[key] = shown
+        self._natural.extend(fresh)
+        self._given = rows
+        self._restore_cursor()
+        return True
 
     def _rebuild(self, wanted: dict[str, tuple[Cell, ...]]) -> None:
         selected = self.selected_key

@@ -154,6 +154,7 @@ class IncidentScreen(QuietTexts, Screen):
         self.answering: str | None = None  # the expected decision the entry line's text answers
         self.log_filter = ""
         self._log_rows: dict[str, tuple[tuple[str, tuple[str, ...]], str, views.EventView]] = {}  # hash → row, what a filter searches, event
+        self._log_made: tuple[tuple[views.EventView, ...], str, list[tuple[str, tuple[str, ...]]]] = ((), "", [])  # events, filter, their rows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a line is being typed the footer shows that line's keys alone: the room's own
@@ -314,8 +315,16 @@ class IncidentScreen(QuietTexts, Screen):
         log = self.query_one("#log", Rows)
         following = log.row_count == 0 or log.cursor_row >= log.row_count - 1  # a reader scrolled back is left where they are
         wanted = self.log_filter.casefold()
-        rows = [self._log_row(e) for e in self.view.events]
-        log.sync([row for row, searched in rows if not wanted or wanted in searched])
+        events = self.view.events
+        before, shown_for, rows = self._log_made
+        if shown_for != wanted or len(events) < len(before) or events[:len(before)] != before:
+            before, rows = (), []  # another filter, or not the same events with more at the end: all again
+        for e in events[len(before):]:  # each read hands on the events it had and the new: only the new are made
+            row, searched = self._log_row(e)
+            if not wanted or wanted in searched:
+                rows.append(row)
+        self._log_made = (events, wanted, rows)
+        log.sync(rows)
         self._title("#log", literal.template(_("Log · filter: $f (/ to change)"), f=self.log_filter) if self.log_filter else _("Log"))
         if following and log.row_count:
             log.move_cursor(row=log.row_count - 1)

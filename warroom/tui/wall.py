@@ -81,6 +81,7 @@ def headline(title: str, zone: ZoneInfo, incidents: Sequence[views.OpenIncident]
 
 
 class WallScreen(QuietTexts, Screen):
+    SHOWS_BOARD = True  # while one is visible, the watcher reads what moves with time alone (WarroomApp._board_covered)
     DEFAULT_CSS = """
     WallScreen { layout: vertical; }
     WallScreen #walltitle { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
