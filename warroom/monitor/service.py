@@ -20,12 +20,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.exc import OperationalError
 
 from warroom import durations, eventtext, identity, notify, text, words
 from warroom.clock import Clock, SystemClock
 from warroom.config import Supplier
-from warroom.errors import WarroomError
 from warroom.health import checks
 from warroom.health.states import Observation, in_maintenance, observe
 from warroom.home import Home
@@ -34,6 +32,7 @@ from warroom.monitor.recorder import Recorder
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillmarks, drills, escalation, health, lease, library, outbox, views
 from warroom.services.actors import Actor
+from warroom.store.engine import STORE_FAILURES
 from warroom.symbols import SUPPLIER
 from warroom.text import line
 from warroom.witness import WitnessProblem
@@ -77,7 +76,7 @@ class Monitor:
         self._failing: dict[str, str] = {}  # job id → the error last reported for it
         # Checks finishing close together are recorded in one transaction (recorder.py).
         self._recorder: Recorder[tuple[Supplier, Observation, datetime]] = Recorder(
-            self._record_all, fatal=(lease.NotLeader, OperationalError, WarroomError, WitnessProblem))
+            self._record_all, fatal=(lease.NotLeader, WitnessProblem, *STORE_FAILURES))
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self._load_playbooks)
