@@ -5,7 +5,7 @@ raises what is no Exception, or the monitor stops during a retry."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import tomli_w
@@ -13,16 +13,11 @@ from sqlalchemy import text
 
 from tests.helpers import record_fault
 from tests.test_incidents import ME, configure
+from tests.watch.test_drill_leaks import HOLDER, LIVE, ORIGIN, T0, M  # the drill-leak scenario's home, batched here
 from warroom.health.states import Observation
 from warroom.monitor.recorder import Recorder
 from warroom.services import actors, drills, health, incidents, lease, library
 
-ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
-HOLDER = "test-monitor"
-T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
-M = timedelta(minutes=1)
-LIVE = {"id": "live-nlcloud", "title": "NLCloud down", "trigger": {"supplier": "nlcloud", "state": "down", "for": "2m"},
-        "steps": [{"id": "confirm", "title": "Confirm"}]}
 CHILD = {"id": "live-casesaas", "title": "CaseFlow down", "trigger": {"supplier": "casesaas", "state": "down", "for": "1m"},
          "steps": [{"id": "confirm", "title": "Confirm"}]}
 EXERCISE = {"id": "exercise", "title": "Exercise", "steps": [{"id": "confirm", "title": "Confirm"}]}
