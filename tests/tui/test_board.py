@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from textual.widgets import DataTable, Static
@@ -261,6 +262,16 @@ def board_app(home, clock):
     return make(home, clock=clock)
 
 
+@asynccontextmanager
+async def board_running(home, clock, size: tuple[int, int] = (120, 40)):
+    """The board app on `home`, run by a Pilot until its supplier table is filled: (app, pilot, that table)."""
+    app = board_app(home, clock)
+    async with app.run_test(size=size) as pilot:
+        suppliers = app.screen.query_one("#suppliers", DataTable)
+        await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+        yield app, pilot, suppliers
+
+
 async def read_now(app, pilot, condition, what: str, timeout: float = 10.0):
     """The clock moved: ask the watcher for a read now (time alone moves no data_version)."""
     app._reload.set()
@@ -472,10 +483,7 @@ def test_enter_opens_an_incident_from_any_panel_jk_move_and_slash_filters(home, 
     incident_id = start_as(home, clock, ME_USER, mode="drill")  # quick-drill: nlcloud's playbook
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            suppliers = app.screen.query_one("#suppliers", DataTable)
-            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+        async with board_running(home, clock) as (app, pilot, suppliers):
             board = app.screen
             assert board.focused is suppliers and suppliers.selected_key == "nlcloud"  # down first, the cursor on it
             await pilot.press("j")
@@ -644,10 +652,7 @@ def test_a_filter_typed_in_one_burst_reaches_the_filter_line(home, clock):
     configure(home)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(80, 24)) as pilot:
-            suppliers = app.screen.query_one("#suppliers", DataTable)
-            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+        async with board_running(home, clock, size=(80, 24)) as (app, pilot, suppliers):
             for key, character in (("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y")):
                 app.post_message(events.Key(key, character))
             await until(pilot, lambda: [r.value for r in suppliers.rows] == ["paybank"], what="the filter from a burst")
@@ -860,10 +865,7 @@ def test_a_board_covered_by_a_room_is_painted_from_the_newest_read_when_it_is_ba
     start_as(home, clock, ME_USER, mode="drill")
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            suppliers = app.screen.query_one("#suppliers", DataTable)
-            await until(pilot, lambda: app.board_data is not None and suppliers.row_count > 3, what="the board")
+        async with board_running(home, clock) as (app, pilot, suppliers):
             board = app.screen
             assert cell(app, "#suppliers", "mailco", "state") == "? UNKNOWN"
             await pilot.press("enter")
