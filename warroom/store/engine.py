@@ -51,14 +51,14 @@ _DAMAGED = (11, 26)
 FULL_MARGIN = 1 << 20  # an I/O error with less than this free is a full disk
 _WRITE = "warroom_write"
 _NEWEST = text("SELECT seq, hash, at FROM event ORDER BY seq DESC LIMIT 1")
-# PostgreSQL: the writers' lock (an advisory lock's key, any number no other tool uses) and the
-# channel every committed write is announced on (LISTEN/NOTIFY: delivered at commit, never before).
 # What a write raises when the store itself fails (the database locked past the busy timeout, a full
 # disk, an I/O error, a dropped connection: SQLAlchemy's OperationalError; the writers' lock not had,
 # a damaged file: WarroomError), not the one write: the monitor's group commit fails a batch's every
 # round with it at once instead of trying each again (a commit whose connection dropped may have
 # been made). For the faces, which import no SQLAlchemy.
 STORE_FAILURES: tuple[type[Exception], ...] = (OperationalError, WarroomError)
+# PostgreSQL: the writers' lock (an advisory lock's key, any number no other tool uses) and the
+# channel every committed write is announced on (LISTEN/NOTIFY: delivered at commit, never before).
 WRITERS_LOCK = 7243
 CHANNEL = "warroom"
 _PG_WRITE = text(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK}), pg_notify('{CHANNEL}', '')")
