@@ -24,7 +24,6 @@ from warroom.export import document
 from warroom.export.model import Tally, Timeline
 
 _PIECES = 600  # about 64 KB of events a write
-_SCHEME_1 = b',"scheme":1'  # as document.exported_json adds it to a body hashed by scheme 1
 
 
 def _bytes_writer(out: TextIO) -> Callable[[bytes], object]:
@@ -54,15 +53,9 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     write = _bytes_writer(out)
     pieces: list[bytes] = []
     separator = b"\n"
-    get = dict.get
+    exported = document.exported_utf8
     for record in tally.over(timeline.events):
-        body, hash_ = get(record, "_body_utf8"), get(record, "hash")
-        if body is not None and type(hash_) is str:
-            # The check laid out its body and found the hash holds: that is hex, nothing to escape.
-            scheme = get(record, "scheme")
-            pieces += (separator, body[:-1], _SCHEME_1 if scheme is None or scheme == 1 else b"", b',"hash":"', hash_.encode("ascii"), b'"}')
-        else:
-            pieces += (separator, document.exported_json(record, dumps).encode("utf-8"))
+        pieces += (separator, exported(record, dumps))
         separator = b",\n"
         if len(pieces) > _PIECES:
             write(b"".join(pieces))
