@@ -299,11 +299,10 @@ class WarroomApp(App):
     def _board_covered(self) -> bool:
         """Whether a screen hides every screen that shows the board (the board, the wall); a
         modal one shows what is beneath. Asked from the watcher thread: a copy of the stack."""
-        from textual.screen import ModalScreen
+        from warroom.tui.board import hidden
 
-        stack = self.screen_stack
-        shows = [n for n, screen in enumerate(stack) if getattr(screen, "SHOWS_BOARD", False)]
-        return bool(shows) and any(not isinstance(screen, ModalScreen) for screen in stack[shows[-1] + 1:])
+        shows = [screen for screen in self.screen_stack if getattr(screen, "SHOWS_BOARD", False)]
+        return bool(shows) and hidden(shows[-1])
 
     def read_now(self) -> None:
         """Wake the watcher for a read now (the board is back on top)."""

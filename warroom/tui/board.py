@@ -349,6 +349,13 @@ def changes_line(changes: Sequence[tuple[views.SupplierView, str]]) -> tuple[str
     return " · ".join(shown), severity
 
 
+def hidden(screen: Screen) -> bool:
+    """Whether a screen that hides `screen` is above it in its app's stack (a modal one shows what is
+    beneath it). The board and the wall are neither painted nor read for time alone while hidden."""
+    stack = screen.app.screen_stack
+    return screen in stack and any(not isinstance(above, ModalScreen) for above in stack[stack.index(screen) + 1:])
+
+
 class BoardScreen(QuietTexts, Screen):
     SHOWS_BOARD = True  # while one is visible, the watcher reads what moves with time alone (WarroomApp._board_covered)
     # The order is the footer's: at 80 columns the first ones are what stays in view.
@@ -637,7 +644,7 @@ class BoardScreen(QuietTexts, Screen):
         now = self.clock.now()
         self._put("#topline", self._topline(now), layout=False)
         if self.data and self._tables_ready and not self._behind:
-            if self._covered():
+            if hidden(self):
                 self._behind = True  # its countdowns are painted when it is back on top
                 return
             self._show_incidents(self.data, now)
@@ -696,18 +703,13 @@ class BoardScreen(QuietTexts, Screen):
         self._announce_incidents(self.data, data)
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
-        if self._covered():
+        if hidden(self):
             # Under a room nobody sees the board: it is painted from the newest read when it is
             # back on top (on_screen_resume), not at every read behind the room (a sixth of a
             # TUI's CPU with a room open under load, py-spy).
             self._behind = True
             return
         self._paint(data, suggestions_changed)
-
-    def _covered(self) -> bool:
-        """Whether a screen that hides the board is above it (a modal one shows it beneath)."""
-        stack = self.app.screen_stack
-        return self in stack and any(not isinstance(above, ModalScreen) for above in stack[stack.index(self) + 1:])
 
     def _paint(self, data: views.Board, suggestions_changed: bool) -> None:
         self._behind = False
