@@ -72,37 +72,7 @@ class _Events:
         return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
 
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
-        connection = self.session.connection()
-        mine = eventlog.matching(connection, *own)
-        if suppliers is None or not (self.rule.involved or self.rule.drill):
-            return mine
-        theirs = (r for r in eventlog.matching(connection, *suppliers) if self.rule.keeps(r["data"]))
-        return _by_seq(mine, theirs)
-
-
-def _by_seq(mine: Iterator[dict[str, Any]], theirs: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
-    incident's own first), at one comparison an event: an incident's own are nearly all of them."""
-    get = dict.get
-    their = next(theirs, None)
-    if their is None:
-        yield from mine
-        return
-    bound = get(their, "seq")
-    for own in mine:
-        if get(own, "seq") > bound:
-            while their is not None and get(own, "seq") > bound:
-                yield their
-                their = next(theirs, None)
-                bound = get(their, "seq") if their is not None else None
-            if their is None:
-                yield own
-                yield from mine
-                return
-        yield own
-    if their is not None:
-        yield their
-        yield from theirs
+        return incidents.merged(self.session.connection(), self.rule, own, suppliers)
 
 
 def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,

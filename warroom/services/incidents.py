@@ -4,13 +4,12 @@ transaction; every change appends its event in that same transaction."""
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -31,6 +30,8 @@ from warroom.vocabulary import Mode, StepAction, transition_refusal, words
 from warroom.vocabulary import Status as IncidentStatus
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from warroom.services.reporting import Reported
 
 _STAMPS = {"stabilised": "stabilised_at", "resolved": "resolved_at", "closed": "closed_at"}  # the rules: vocabulary.LIFECYCLE
@@ -227,12 +228,45 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     query = timeline_query(incident, config)
     bound = upto(connection)
     # Lazy records with their stored text: hashed as stored, their JSON parsed only when read.
-    own = list(eventlog.matching(connection, *query.own, bound))
-    suppliers = [r for r in eventlog.matching(connection, *query.suppliers, bound) if query.keeps(r["data"])]
-    return list(heapq.merge(own, suppliers, key=_seq)) if suppliers else own
+    return list(merged(connection, query, (*query.own, bound), (*query.suppliers, bound)))
 
 
-_seq = itemgetter("seq")
+def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
+           after: int = 0) -> Iterator[dict[str, Any]]:
+    """The events matching `own`, and the supplier changes matching `suppliers` that the timeline
+    keeps, after seq `after`, as one run in seq order. No supplier change is read where the rule can
+    keep none (no supplier involved, no drill) or `suppliers` is None."""
+    mine = eventlog.matching(connection, *own, after=after)
+    if suppliers is None or not (query.involved or query.drill):
+        return mine
+    return by_seq(mine, (r for r in eventlog.matching(connection, *suppliers, after=after) if query.keeps(r["data"])))
+
+
+def by_seq(mine: Iterator[dict[str, Any]], theirs: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
+    incident's own first), at one comparison an event: an incident's own are nearly all of them."""
+    get = dict.get
+    their = next(theirs, None)
+    if their is None:
+        yield from mine
+        return
+    bound: Any = get(their, "seq")
+    for own in mine:
+        if get(own, "seq") > bound:
+            while their is not None and get(own, "seq") > bound:
+                yield their
+                their = next(theirs, None)
+                bound = get(their, "seq") if their is not None else None
+            if their is None:
+                yield own
+                yield from mine
+                return
+        yield own
+    if their is not None:
+        yield their
+        yield from theirs
+
+
 
 
 def upto(connection: Any) -> Any:
@@ -304,13 +338,12 @@ class Following:
         if rule != self._rule or (self._last is not None and eventlog.hash_at(connection, self._last[0]) != self._last[1]):
             self.again()
             self._rule = rule
-        after = [tables.EVENT.c.seq > self._last[0], upto(connection)] if self._last else [upto(connection)]
-        own = eventlog.matching(connection, *query.own, *after)
-        suppliers = [r for r in eventlog.matching(connection, *query.suppliers, *after) if query.keeps(r["data"])]
+        bound = upto(connection)
+        records = merged(connection, query, (*query.own, bound), (*query.suppliers, bound), after=self._last[0] if self._last else 0)
         self._tables.begin(connection)  # the derivation reads a playbook snapshot through it
         feed, tables_feed, report = self._check.feed, self._tables.feed, self._reported.add
         altered = None
-        for record in heapq.merge(own, suppliers, key=_seq) if suppliers else own:
+        for record in records:
             try:
                 shown = _event_view(self.incident_id, record)  # first: a time that is no instant is named as altered
             except LogAltered as exc:

@@ -255,7 +255,7 @@ def matching(connection: Connection, *criteria: Any, after: int = 0, batch: int 
         for row in rows:
             yield _record(row)
         last = row[0]
-        if not isinstance(last, int):
+        if len(rows) < batch or not isinstance(last, int):  # a short batch was the last: no query for nothing
             return
         after = last
 
