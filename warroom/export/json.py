@@ -6,7 +6,8 @@ signature come after the events, once the events have been checked and counted.
      "incident": {id, playbook, playbook_version, mode, title, status, opened_by, opened_at, …},
      "window": null | {since, until, first_seq, last_seq, after},
      "events": [{actor, at, data, incident_id, key, kind, links, object, origin, prev_hash, result,
-                 scheme, seq, summary, hash}, …],   (each the body its hash covers, keys sorted, then the hash)
+                 seq, summary, scheme, hash}, …],   (each the body its hash covers, keys sorted; then the
+                 scheme, where the body does not name it (scheme 1), and the hash)
      "chain": {head, verified[, problem]},
      "signature": null | {algorithm, key_sha256, signed, value}}
 
