@@ -881,3 +881,30 @@ def test_a_board_covered_by_a_room_is_painted_from_the_newest_read_when_it_is_ba
             assert cell(app, "#suppliers", "mailco", "state") == "▼ DOWN"
 
     asyncio.run(scenario())
+
+
+def test_a_cursor_move_keeps_the_footer_and_a_change_of_keys_remakes_it(home, clock):
+    """Each cursor move refreshes the board's bindings (what `enter` opens changed); Textual's
+    footer rebuilt its dozen keys at every refresh, most of a `j`'s time at 1,000 suppliers. Ours
+    is rebuilt only when the keys it shows change, and then it is."""
+    from textual.widgets._footer import FooterKey
+
+    configure(home)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.screen.query(FooterKey), what="the board and its footer")
+            await pilot.pause()
+            before = list(app.screen.query(FooterKey))
+            assert app.screen.focused is not None and app.screen.focused.id == "suppliers"
+            for key in "jjk":
+                await pilot.press(key)
+                await pilot.pause()
+            assert list(app.screen.query(FooterKey)) == before  # the same widgets: not rebuilt
+            await pilot.press("slash")  # the filter line has the focus: its keys, not the board's
+            await until(pilot, lambda: {k.key for k in app.screen.query(FooterKey)} != {k.key for k in before}, what="the filter's keys")
+            await pilot.press("escape")
+            await until(pilot, lambda: {k.key for k in app.screen.query(FooterKey)} == {k.key for k in before}, what="the board's keys again")
+
+    asyncio.run(scenario())

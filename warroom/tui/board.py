@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from warroom import durations, i18n, text, words
 from warroom.clock import Clock
@@ -27,6 +27,7 @@ from warroom.i18n import C_, N_, _, ngettext
 from warroom.services import views
 from warroom.symbols import SERVICE, SUPPLIER, spark
 from warroom.tui import literal
+from warroom.tui.footer import Footer
 from warroom.tui.hint import FirstRunHint
 from warroom.tui.quiet import QuietTexts, Rows, cut, cut_cell, cut_words, fit
 from warroom.vocabulary import Mode

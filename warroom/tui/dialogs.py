@@ -129,7 +129,9 @@ class Details(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         from textual.containers import VerticalScroll
-        from textual.widgets import Footer, Static
+        from textual.widgets import Static
+
+        from warroom.tui.footer import Footer
 
         with VerticalScroll(id="details") as pane:
             pane.border_title = self.title_content

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from warroom import text
 from warroom import words as vocab
@@ -20,6 +20,7 @@ from warroom.i18n import N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import Confirm
+from warroom.tui.footer import Footer
 from warroom.tui.quiet import Rows
 from warroom.vocabulary import Mode
 

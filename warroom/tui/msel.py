@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from warroom import durations, i18n, text
 from warroom import words as vocab
@@ -22,6 +22,7 @@ from warroom.clock import Clock
 from warroom.i18n import N_, _
 from warroom.services import commands, views
 from warroom.tui import literal
+from warroom.tui.footer import Footer
 from warroom.tui.quiet import Rows
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from warroom import durations, text
 from warroom import words as vocab
@@ -25,6 +25,7 @@ from warroom.i18n import N_, _, word
 from warroom.services import commands
 from warroom.tui import literal
 from warroom.tui.dialogs import AskText, Choose
+from warroom.tui.footer import Footer
 from warroom.tui.msel import speed
 from warroom.tui.quiet import Rows
 

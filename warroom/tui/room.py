@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from warroom import text
 from warroom import words as vocab
@@ -30,6 +30,7 @@ from warroom.services import commands, views
 from warroom.tui import details, literal
 from warroom.tui.board import MODE_MARK, countdown, elapsed
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
+from warroom.tui.footer import Footer
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.tui.reports import REPORT_KEY, report_rows
 from warroom.vocabulary import FallbackResult, LogKind, StepAction, transition_refusal, words

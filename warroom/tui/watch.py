@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from warroom import durations, i18n
 from warroom import words as vocab
@@ -23,6 +23,7 @@ from warroom.health.shown import detail as shown_detail
 from warroom.i18n import N_, _, ngettext, word
 from warroom.symbols import SUPPLIER
 from warroom.tui import literal
+from warroom.tui.footer import Footer
 from warroom.tui.quiet import Rows
 
 if TYPE_CHECKING:
