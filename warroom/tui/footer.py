@@ -4,12 +4,15 @@ Textual's footer rebuilds itself at every refresh of a screen's bindings: a doze
 made, mounted and styled twice each (a key is born compact and is then told it is not). The
 board refreshes its bindings at every cursor move, because what `enter` opens changed, so each
 `j` rebuilt the footer though it showed the same keys (profiled: most of a cursor key's time
-at 1,000 suppliers, and a room's opening rebuilt it four times)."""
+at 1,000 suppliers, and a room's opening rebuilt it four times, the board's among them beneath
+the room). Now it is rebuilt when the keys it shows changed, once for changes that come before
+it is, and not while its screen is covered."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 
@@ -26,14 +29,24 @@ def shown_keys(screen: Screen) -> tuple[Any, ...]:
 
 
 class Footer(TextualFooter):
-    _shown: tuple[Any, ...] | None = None
+    _shown: tuple[Any, ...] | None = None  # the keys as last composed
+    _due = False  # a rebuild is asked for and not yet made: it will read the keys as they are then
+
+    def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown, self._due = shown_keys(self.screen), False
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen) -> None:
+        if screen.app.screen_stack[-1:] != [screen]:
+            # Covered, even by a dialog whose keys are the ones that work: its screen's bindings are
+            # refreshed again as it comes back on top (Textual's stack_updates watcher).
+            return
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
-            super().bindings_changed(screen)  # no rebuild now; the next change compares with what is shown
+            super().bindings_changed(screen)  # no rebuild now: the next change compares with what is shown
             return
-        shown = shown_keys(screen)
-        if shown == self._shown:
+        if self._due or shown_keys(screen) == self._shown:
+            self._bindings_ready = True
             return
-        self._shown = shown
+        self._due = True
         super().bindings_changed(screen)
