@@ -906,5 +906,12 @@ def test_a_cursor_move_keeps_the_footer_and_a_change_of_keys_remakes_it(home, cl
             await until(pilot, lambda: {k.key for k in app.screen.query(FooterKey)} != {k.key for k in before}, what="the filter's keys")
             await pilot.press("escape")
             await until(pilot, lambda: {k.key for k in app.screen.query(FooterKey)} == {k.key for k in before}, what="the board's keys again")
+            again = list(app.screen.query(FooterKey))
+            await pilot.press("question_mark")  # the help covers the board: its keys are the help's
+            await until(pilot, lambda: not isinstance(app.screen, BoardScreen), what="the help")
+            await pilot.press("question_mark")
+            await until(pilot, lambda: isinstance(app.screen, BoardScreen), what="the board again")
+            await pilot.pause()
+            assert list(app.screen.query(FooterKey)) == again  # the same keys came back: not rebuilt
 
     asyncio.run(scenario())
