@@ -46,7 +46,7 @@ def only_entries(session: Session, after: int, upto: int) -> bool:
     for kind, data in rows:
         if kind != "decision.logged" or type(data) is not str:
             return False
-        if '"decision"' in data or "\\" in data:  # may answer one (spelled with an escape, even): parsed
+        if owed.ANSWER_KEY in data:  # may answer one (owed.may_answer's rule): parsed
             try:
                 if owed.decision_of(json.loads(data)) is not None:
                     return False

@@ -8,8 +8,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from warroom import durations, vocabulary
@@ -19,6 +20,17 @@ from warroom.store.models import Event
 
 UNFINISHED = ("pending", "started")  # a step in these states can still be late
 LIVE = vocabulary.ONGOING  # a resolved incident owes nothing more
+
+
+# How a stored log entry that answers an expected decision names it: eventlog's canonical JSON
+# writes the key as it is. Every reader that narrows a long log to the entries that may answer one
+# (in SQL, or the board's look at new entries) asks `may_answer`; `decision_of` decides, parsed.
+ANSWER_KEY = '"decision"'
+
+
+def may_answer(kind: Any, data: Any) -> Any:
+    """SQL: the events that may answer an expected decision, of a table's kind and data columns."""
+    return and_(kind == "decision.logged", data.contains(ANSWER_KEY, autoescape=True))
 
 
 def decision_of(data: object) -> str | None:
@@ -34,7 +46,7 @@ def decided(session: Session, incident_ids: Sequence[int]) -> dict[int, set[str]
     if not out:
         return out
     rows = session.exec(select(Event.incident_id, Event.data).where(  # only entries that may name one are read
-        col(Event.incident_id).in_(list(out)), Event.kind == "decision.logged", col(Event.data).contains('"decision":'))).all()
+        col(Event.incident_id).in_(list(out)), may_answer(col(Event.kind), col(Event.data)))).all()
     for incident_id, data in rows:
         try:
             answered = decision_of(json.loads(data))

@@ -96,9 +96,9 @@ class Reported:
         return tuple(out)
 
 
-# Of the log entries only those that may answer an expected decision (owed.decided's rule): a long
+# Of the log entries only those that may answer an expected decision (owed's rule): a long
 # incident logs tens of thousands of others, which every board read and monitor tick would parse.
-_ANSWERS = (col(Event.kind) == "decision.logged") & col(Event.data).contains('"decision":')
+_ANSWERS = owed.may_answer(col(Event.kind), col(Event.data))
 
 
 def _events(session: Session, incident_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:

@@ -46,7 +46,7 @@ _MEASURED = or_(
     _EVENT.c.kind.in_(("escalation.acknowledged", "fallback.activated", "incident.stabilised", "incident.resolved", "drill.inject",
                        drillmarks.INJECT_FAILED, "review.observation", "review.action", "review.action.status")),
     and_(_EVENT.c.kind.startswith("step.", autoescape=True), _EVENT.c.kind != "step.overdue"),
-    and_(_EVENT.c.kind == "decision.logged", _EVENT.c.data.contains('"decision"', autoescape=True)),
+    owed.may_answer(_EVENT.c.kind, _EVENT.c.data),
     and_(_EVENT.c.kind == "escalation.due", _EVENT.c.data.contains('"level"', autoescape=True)),
 )
 _RESPONDED = and_(_EVENT.c.actor != "system", or_(*(_EVENT.c.kind.startswith(r, autoescape=True) for r in RESPONSES)))
