@@ -915,3 +915,23 @@ def test_a_cursor_move_keeps_the_footer_and_a_change_of_keys_remakes_it(home, cl
             assert list(app.screen.query(FooterKey)) == again  # the same keys came back: not rebuilt
 
     asyncio.run(scenario())
+
+
+def test_a_supplier_row_is_made_again_when_only_its_minute_under_way_moves(home, clock):
+    """The board makes a supplier's row again only when what it shows moved; before its first full
+    minute a supplier's figure is the minute under way, which moves with each check, so that too
+    remakes the row (and nothing else about the supplier changed)."""
+    from warroom.health.checks import Result
+
+    configure(home)
+    record(home, clock, "paybank", HTTP_UP)  # 40 ms
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: app.board_data is not None and "40 ms" in str(table.get_cell("paybank", "latency")), what="40 ms")
+            record(home, clock, "paybank", Result("http", "up", 90.0, "HTTP 200", "ok"))  # the same minute: (40 + 90) / 2
+            await until(pilot, lambda: "65 ms" in str(table.get_cell("paybank", "latency")), timeout=20, what="the minute under way, 65 ms")
+
+    asyncio.run(scenario())

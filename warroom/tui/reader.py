@@ -12,9 +12,8 @@ drives it."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from warroom.clock import Clock
@@ -34,7 +33,6 @@ YOUNG_TREND_SECONDS = 5.0  # before a supplier's first full minute, its figure i
 Trends = dict[str, list[float | None]]
 Troubles = dict[str, list[str | None]]  # the worst failed check of each minute of a trend
 
-_SUPPLIER_SHOWN = attrgetter(*(f.name for f in fields(views.SupplierView) if f.name not in ("latency_ms", "checked_at")))
 
 
 def what_shows(board: views.Board) -> tuple[Any, ...]:
@@ -42,7 +40,7 @@ def what_shows(board: views.Board) -> tuple[Any, ...]:
     moment of the read): the screens show latency per minute from the trends, so a new check
     alone changes nothing. Plain tuples: compared several times a second at 1,000 suppliers."""
     status = board.status
-    return (tuple(map(_SUPPLIER_SHOWN, status.suppliers)), status.services, status.incidents, board.fallbacks, board.suggestions,
+    return (tuple(map(views.supplier_shown, status.suppliers)), status.services, status.incidents, board.fallbacks, board.suggestions,
             board.injects)
 
 
