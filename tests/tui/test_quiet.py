@@ -97,6 +97,29 @@ def test_rows_keep_order_and_selection_through_additions_removals_and_reorders()
     with_table(5, body)
 
 
+def test_a_row_moving_to_the_top_of_many_is_moved_not_made_again_and_the_cursor_keeps_its_row():
+    """A supplier going down moves to the top of a thousand: clearing and adding every row held
+    a key pressed meanwhile. The rows are sorted into place; their cells are the same objects."""
+    async def body(pilot, table):
+        table.move_cursor(row=40)
+        await pilot.pause()
+        kept = {key: table.get_row(key) for key in ("s0", "s40", "s99")}
+        down = ("s70", ("▼ down", "supplier 70", "HTTP 503"))
+        wanted = [down] + [row for row in rows(100) if row[0] != "s70"]
+        wanted.insert(50, ("new", ("▲ up", "a new supplier", "HTTP 200")))  # and one new in the middle
+        table.sync(wanted)
+        assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == [key for key, _ in wanted]
+        assert all(table.get_row(key)[n] is cell for key, cells in kept.items() for n, cell in enumerate(cells))  # not made again
+        assert table.selected_key == "s40"
+        assert str(table.get_cell("s70", "state")) == "▼ down"
+        same = literal.cell("same")  # two rows of the very same cell objects cannot be told apart: made again, in order
+        table.sync([("a", (same, same, same)), ("b", (same, same, same))])
+        table.sync([("b", (same, same, same)), ("a", (same, same, same))])
+        assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == ["b", "a"]
+
+    with_table(100, body)
+
+
 def test_text_that_outgrows_its_column_widens_it():
     note = "status page says operational; our probe sees it down"
 
