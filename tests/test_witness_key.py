@@ -53,3 +53,23 @@ def test_a_key_spelt_otherwise_is_still_read_and_a_wrong_one_refused(tmp_path):
         assert "not an Ed25519 key" in str(exc)
     else:
         raise AssertionError("an EC key was taken for the witness key")
+
+
+def _seqs(path) -> list[int]:
+    return [json.loads(line)["seq"] for line in path.read_text().splitlines()]
+
+
+def test_a_process_that_skips_reading_its_own_last_line_still_sees_another_writers(tmp_path):
+    """The witness reads witness.log's tail only where someone else wrote since this process did:
+    a newer head written by another process in between still covers an older one (no line for it),
+    and a torn tail left by another is still cut before the next line."""
+    witness.generate_key(tmp_path / "warroom.key", tmp_path / "warroom.pub")
+    ours, theirs = (witness.Witness(tmp_path / "witness.log", tmp_path / "warroom.key", tmp_path / "warroom.pub") for _ in range(2))
+    assert ours.record(5, "a" * 64, "2026-11-30T00:00:05Z")
+    assert ours.record(6, "b" * 64, "2026-11-30T00:00:06Z")  # as it left it: appended without reading back
+    assert theirs.record(8, "c" * 64, "2026-11-30T00:00:08Z")
+    assert not ours.record(7, "d" * 64, "2026-11-30T00:00:07Z")  # covered by the other's newer head
+    with (tmp_path / "witness.log").open("ab") as log:
+        log.write(b'{"seq": 9, "hash": "torn')  # another writer cut short
+    assert ours.record(10, "e" * 64, "2026-11-30T00:00:10Z")
+    assert _seqs(tmp_path / "witness.log") == [5, 6, 8, 10]
