@@ -213,10 +213,8 @@ class Witness:
                 raise WitnessProblem(str(exc)) from None
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise WitnessProblem(_("{file} is not a regular file").format(file=name))
-            if self._as_left(fd):  # its last line is this process's own, older head, whole: nothing to read
-                start, last = os.fstat(fd).st_size, None
-            else:
-                start, last = self._tail(fd)
+            left = self._as_left(fd)
+            start, last = (left, None) if left is not None else self._tail(fd)
             if last is not None and last.seq >= seq and self._genuine(last, key.public_key()):
                 self._cover(last.seq, fd)  # a newer head is witnessed already, and covers this one
                 return False
@@ -247,12 +245,13 @@ class Witness:
         self._covered, self._covered_in = seq, (info.st_dev, info.st_ino)
         self._left = (info.st_dev, info.st_ino, info.st_size)
 
-    def _as_left(self, fd: int) -> bool:
-        """Whether witness.log is the file, at the length, this process left it: nobody has written
-        a line since (every writer appends, so the length grows) and its last line is the one this
-        process wrote, which covers an older head than the one it is about to witness."""
+    def _as_left(self, fd: int) -> int | None:
+        """witness.log's length if it is the file, at the length, this process left it: nobody has
+        written a line since (every writer appends, so the length grows), and its last line is the
+        one this process wrote or read, whole, covering an older head than the one it is about to
+        witness, so there is nothing to read back. None otherwise."""
         info = os.fstat(fd)
-        return (info.st_dev, info.st_ino, info.st_size) == self._left
+        return info.st_size if (info.st_dev, info.st_ino, info.st_size) == self._left else None
 
     def _same_file(self) -> bool:
         """Whether witness.log is still the file this process last witnessed in: after a restore
