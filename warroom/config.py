@@ -451,7 +451,12 @@ def _in_cycle(start: str, parents: dict[str, list[str]]) -> bool:
 def load_config(path: Path, shown: str | None = None) -> Config:
     """The home's warroom.toml, validated; InvalidFile lists every problem with its line."""
     shown = shown or path.name
-    config, locator = tomlsource.load(path, shown, Config)
+    return config_of(tomlsource.read_text(path, shown), shown)
+
+
+def config_of(text: str, shown: str) -> Config:
+    """warroom.toml's text, validated (load_config, once the file is read)."""
+    config, locator = tomlsource.load_text(text, shown, Config)
     problems = cross_check(config, shown, locator)
     if problems:
         raise InvalidFile(problems)

@@ -72,7 +72,7 @@ def _describe(path: Path) -> str | None:
         return None
 
 
-def _read(path: Path, shown: str, limit: int, what: str) -> bytes:
+def _read(path: Path, shown: str, limit: int, what: str) -> tuple[bytes, os.stat_result]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -103,7 +103,7 @@ def _read(path: Path, shown: str, limit: int, what: str) -> bytes:
         if count > limit:
             raise InvalidFile([_("{file}: file is over {limit} MB; {what} must be under {limit} MB").format(
                 file=shown, what=_said(what), limit=_figure(f"{limit / 1e6:g}"))])
-        return b"".join(chunks)
+        return b"".join(chunks), info
     except OSError as exc:
         raise InvalidFile([_("{file}: cannot read: {reason}").format(file=shown, reason=exc.strerror)]) from None
     finally:
@@ -132,6 +132,12 @@ def read_bytes(path: Path, shown: str, *, limit: int, what: str, deadline: float
     """The bytes of the regular file at `path` (symlinks followed), or InvalidFile with one line
     `SHOWN: why`. `shown` is how the caller names the file, already safe to print; `what` is what
     the file is meant to be, for the size message ("a playbook or config")."""
+    return read_with_status(path, shown, limit=limit, what=what, deadline=deadline)[0]
+
+
+def read_with_status(path: Path, shown: str, *, limit: int, what: str, deadline: float = DEADLINE) -> tuple[bytes, os.stat_result]:
+    """read_bytes, and the status of the file those bytes were read from (fstat of the same
+    descriptor, not of the path, which may name another file by now): its owner and mode."""
     outcome: dict[str, object] = {}
 
     def work() -> None:

@@ -7,6 +7,7 @@ table header and key (`steps[1].due` → line 12). That is what lets every probl
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tomllib
@@ -190,7 +191,16 @@ def read_text(path: Path, shown: str) -> str:
 
     Only a regular file of at most MAX_BYTES, read under a deadline (warroom.files): a FIFO, a
     device or a hung mount is named, never waited on."""
-    raw = files.read_bytes(path, shown, limit=MAX_BYTES, what="a playbook or config")
+    return decode(read_raw(path, shown)[0], shown)
+
+
+def read_raw(path: Path, shown: str) -> tuple[bytes, os.stat_result]:
+    """The bytes read_text decodes, and the status of the file they were read from (its owner)."""
+    return files.read_with_status(path, shown, limit=MAX_BYTES, what="a playbook or config")
+
+
+def decode(raw: bytes, shown: str) -> str:
+    """The text of a file's bytes, or InvalidFile: empty, or not UTF-8 (at which line)."""
     if not raw.strip():
         raise InvalidFile([_("{file}: file is empty").format(file=shown)])
     try:
@@ -266,7 +276,11 @@ def validate(model: type[M], data: dict[str, Any], shown: str, locator: Locator)
 
 def load(path: Path, shown: str, model: type[M]) -> tuple[M, Locator]:
     """Read, parse and validate one file; InvalidFile names the file, line and field of each problem."""
-    text = read_text(path, shown)
+    return load_text(read_text(path, shown), shown, model)
+
+
+def load_text(text: str, shown: str, model: type[M]) -> tuple[M, Locator]:
+    """Parse and validate the text of one file (load, once it is read)."""
     data = parse(text, shown)
     try:
         locator = Locator(text)

@@ -2,7 +2,9 @@
 and four writer processes (each writer's p99 too: a starved one shows), and verify of 100,000 events
 appended through warroom and of 1,000,000 written straight to the file. Each figure is reported
 beside a floor measured in the same run on the same disk: bare sqlite3 doing the least the same job
-needs (for verify: read every row and SHA-256 it).
+needs (for verify: read every row and SHA-256 it). One writer's appends also beside a floor that
+does what the witness and the chain need at their least (a SHA-256, an Ed25519 signature, a line
+appended to a file), since bare sqlite3 signs nothing: both do one fsync an append (strace -c).
 
 Then the same appends on PostgreSQL, where it is installed: a throw-away server on loopback
 (tests/pg.py, fsync on as a real one runs), beside SQLite's figures from the same run and a floor of
@@ -69,6 +71,39 @@ def bare_appends(db: Path, count: int, writer: str) -> list[float]:
         connection.execute("INSERT INTO event (at, actor, summary, data) VALUES (?, ?, ?, ?)",
                            ((START + timedelta(seconds=i)).isoformat(), writer, f"decision {i}", json.dumps({"n": i})))
         connection.execute("COMMIT")
+        latencies.append(time.perf_counter() - began)
+    connection.close()
+    return latencies
+
+
+def witnessed_bare_appends(db: Path, count: int, writer: str) -> list[float]:
+    """The floor doing what every append of warroom must do beyond the INSERT, at its least: the
+    SHA-256 of the new row chained to the last, the head signed with Ed25519 and appended to a
+    witness file as one line (not fsynced, as warroom's). No queue, no JSON canonical form, no ORM."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    witness = db.with_suffix(".witness")
+    connection = sqlite3.connect(db, isolation_level=None, timeout=30)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, summary TEXT, data TEXT, hash TEXT)")
+    latencies = []
+    for i in range(count):
+        began = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        head = connection.execute("SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1").fetchone()
+        at, data = (START + timedelta(seconds=i)).isoformat(), json.dumps({"n": i})
+        seq, digest = (head[0] if head else 0) + 1, hashlib.sha256(f"{head[1] if head else ''}|{at}|{writer}|{data}".encode()).hexdigest()
+        connection.execute("INSERT INTO event (seq, at, actor, summary, data, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                           (seq, at, writer, f"decision {i}", data, digest))
+        connection.execute("COMMIT")
+        signature = base64.b64encode(key.sign(f"{seq}|{digest}|{at}".encode())).decode()
+        fd = os.open(witness, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.write(fd, f'{{"seq":{seq},"hash":"{digest}","at":"{at}","sig":"{signature}"}}\n'.encode())
+        os.close(fd)
         latencies.append(time.perf_counter() - began)
     connection.close()
     return latencies
@@ -218,7 +253,9 @@ def main() -> None:
         one = new_home("one")
         bare_one = bare_appends(tmp / "bare1.db", args.appends, "w0")
         sqlite_one = warroom_appends(one, args.appends, "w0")
+        witnessed_one = witnessed_bare_appends(tmp / "witnessed1.db", args.appends, "w0")
         row("append, 1 writer", sqlite_one, bare_one)
+        row("append, 1 writer, against a floor that also hashes, signs and writes the witness line", sqlite_one, witnessed_one)
         four = new_home("four")
         writers = per_writer("warroom", four, 4, args.appends)
         sqlite_four = [v for one_writer in writers for v in one_writer]

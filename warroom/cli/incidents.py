@@ -61,13 +61,14 @@ def to_json(value: Any) -> Any:
 
 
 def context(env: Env) -> commands.Context:
-    """Who acts, now, in which home: read before the command is built (`--at` is relative to now)."""
+    """Who acts, now, in which home: read before the command is built (`--at` is relative to now).
+    The config is checked in full, and the record of that check kept for `warroom log`."""
     from warroom.clock import SystemClock
     from warroom.services import library
 
     home = env.home.require()
     clock = SystemClock()
-    return commands.context(home, library.config(home), clock.now(), clock)
+    return commands.context(home, library.config(home, remember=True), clock.now(), clock)
 
 
 def act(command: commands.Command, ctx: commands.Context) -> None:
@@ -300,12 +301,15 @@ def fallbacks_(env: Env, as_json: bool) -> None:
 @click.option("--at", "at", metavar="TIME", type=TEXT, help=N_("When it happened, if not now: 10:05, 2026-11-29 10:05, or ISO 8601."))
 @pass_env
 def log_(env: Env, incident_id: int, text: str, kind: str, rationale: str | None, decision_id: str | None, corrects: int | None, at: str | None) -> None:
-    from warroom.clock import parse_when
+    from warroom.clock import SystemClock, parse_when
     from warroom.errors import BadInput
 
-    ctx = context(env)
+    # A log entry needs of the config only who acts and the time zone: from the record of this very
+    # warroom.toml, checked before, when there is one to trust (no pydantic on the scribe's path).
+    clock = SystemClock()
+    ctx = commands.writing(env.home.require(), clock.now(), clock)
     try:
-        occurred = parse_when(at, ctx.config.settings.timezone, ctx.now) if at is not None else None
+        occurred = parse_when(at, ctx.timezone, ctx.now) if at is not None else None
     except ValueError as exc:
         raise BadInput(f"--at: {exc}") from None
     act(commands.LogEntry(incident_id, text, LogKind(kind), rationale, decision_id, corrects, occurred), ctx)

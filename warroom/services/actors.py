@@ -7,12 +7,16 @@ and change nothing; with [people] empty every user may act (a one-person set-up)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom import identity
-from warroom.config import Config
 from warroom.errors import BadInput
 from warroom.i18n import _
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from warroom.config import Config
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,18 @@ class Actor:
 
 
 def resolve(config: Config, user: str, origin: dict[str, Any] | None = None) -> Actor:
+    return among({name: (person.name, person.role) for name, person in config.people.items()}, user, origin)
+
+
+def among(people: Mapping[str, tuple[str, str]], user: str, origin: dict[str, Any] | None = None) -> Actor:
+    """`user` as [people] (OS user → name and role) makes them."""
     origin = origin if origin is not None else identity.origin()
-    if not config.people:
+    if not people:
         return Actor(user, user, "commander", origin)
-    person = config.people.get(user)
+    person = people.get(user)
     if person is None:
         return Actor(user, user, "observer", origin)
-    return Actor(user, person.name, person.role, origin)
+    return Actor(user, person[0], person[1], origin)
 
 
 def current(config: Config) -> Actor:

@@ -33,15 +33,33 @@ if TYPE_CHECKING:
     from warroom.store.engine import Store
 
 
-@dataclass(frozen=True)
 class Context:
-    """Who acts, when, and in which war-room: what every command needs besides its arguments."""
+    """Who acts, when, and in which war-room: what every command needs besides its arguments.
 
-    home: Home
-    config: Config
-    actor: Actor
-    now: datetime
-    clock: Clock | None = None  # for what is recorded after a call outside the store (None: at `now`)
+    `config` is the home's checked warroom.toml. A context made from the record of a config checked
+    before (`writing`) has only who acts and the time zone; it checks the file in full the first
+    time a command asks for its config (most commands; not a log entry)."""
+
+    def __init__(self, home: Home, config: Config | None, actor: Actor, now: datetime, clock: Clock | None = None,
+                 *, timezone: str | None = None) -> None:
+        if config is None and timezone is None:
+            raise ValueError("a context needs the config or, from a checked config's record, its time zone")
+        self.home, self._config, self.actor, self.now = home, config, actor, now
+        self.clock = clock  # for what is recorded after a call outside the store (None: at `now`)
+        self._timezone = timezone
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from warroom.services import library
+
+            self._config = library.config(self.home, remember=True)
+        return self._config
+
+    @property
+    def timezone(self) -> str:
+        """The zone a person's times are read in ([settings] timezone)."""
+        return self._timezone if self._timezone is not None else self.config.settings.timezone
 
     def later(self) -> datetime:
         return self.clock.now() if self.clock is not None else self.now
@@ -98,6 +116,22 @@ def context(home: Home, config: Config, now: datetime, clock: Clock | None = Non
     from warroom.services import actors
 
     return Context(home, config, actors.current(config), now, clock)
+
+
+def writing(home: Home, now: datetime, clock: Clock | None = None) -> Context:
+    """The context of a command run from the command line: who acts from the trusted record of the
+    home's warroom.toml as it is now, checked before (warroom.checkedconfig), without loading the
+    config's models; else from the config checked in full now, which leaves that record for the
+    next command (and says what is wrong with a bad config, exit 2, as ever)."""
+    from warroom import checkedconfig, identity
+    from warroom.services import actors
+
+    known = checkedconfig.recall(home)
+    if known is None:
+        from warroom.services import library
+
+        return context(home, library.config(home, remember=True), now, clock)
+    return Context(home, None, actors.among(known.people, identity.os_user()), now, clock, timezone=known.timezone)
 
 
 @dataclass(frozen=True)

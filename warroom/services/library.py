@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warroom import durations, tomlsource
+from warroom import checkedconfig, durations, tomlsource
 from warroom import words as shown_words
-from warroom.config import Config, load_config
+from warroom.config import Config, config_of, load_config
 from warroom.errors import BadInput, InvalidFile, WarroomError
 from warroom.fields import slug_problem
 from warroom.files import folder_entries, name_of
@@ -24,10 +24,22 @@ if TYPE_CHECKING:
 SCHEMA_LINE = f"#:schema ./{PLAYBOOK_SCHEMA}\n"
 
 
-def config(home: Home) -> Config:
-    """The home's warroom.toml, once the home is known to be safe to trust."""
+def config(home: Home, *, remember: bool = False) -> Config:
+    """The home's warroom.toml, once the home is known to be safe to trust. `remember`: also keep
+    the record of it that lets the next write skip this check (checkedconfig); a command that
+    writes asks for it, a reading one leaves the home's files as they are."""
     home.require()
-    return load_config(home.config_path, "warroom.toml")
+    if not remember:
+        return load_config(home.config_path, "warroom.toml")
+    raw, status = tomlsource.read_raw(home.config_path, "warroom.toml")
+    cfg = config_of(tomlsource.decode(raw, "warroom.toml"), "warroom.toml")
+    checkedconfig.remember(home, raw, status, known(cfg))
+    return cfg
+
+
+def known(cfg: Config) -> checkedconfig.Known:
+    """What the record of a checked config keeps: [people] and the time zone, plain."""
+    return checkedconfig.Known({user: (person.name, person.role) for user, person in cfg.people.items()}, cfg.settings.timezone)
 
 
 def _home_files(home: Home) -> list[tuple[Path, str]]:

@@ -12,6 +12,7 @@ write also sends a NOTIFY, which is how other processes learn of it (store/chang
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from warroom import files
 from warroom.errors import BadInput, DatabaseDamaged, WarroomError
@@ -173,8 +174,14 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        write = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight to the driver: SQLAlchemy's statement machinery around this one BEGIN cost an
+        # append more than the BEGIN itself. A failure is raised as Core raises it (the file named
+        # where the file failed, SQLAlchemy's OperationalError otherwise).
+        sql = "BEGIN IMMEDIATE" if connection.get_execution_options().get(_WRITE, False) else "BEGIN"
+        try:
+            connection.connection.driver_connection.execute(sql)
+        except sqlite3.Error as exc:
+            raise (file_failure(exc, parsed.database) or DBAPIError.instance(sql, (), exc, sqlite3.Error)) from None
 
     return engine
 
