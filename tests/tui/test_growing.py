@@ -126,3 +126,50 @@ def test_the_log_shows_what_a_plain_table_of_the_same_rows_shows_in_every_state(
     assert len(plain) == len(growing)
     for n, (a, b) in enumerate(zip(plain, growing, strict=True)):
         assert a == b, f"frame {n} differs"
+
+
+def test_an_entry_logged_under_an_open_room_paints_its_row_not_the_log(home, clock, monkeypatch):
+    """The real room over a log of 200 entries, following its newest: each entry logged meanwhile
+    (another coordinator) paints its own row and the one the cursor left, never the screenful."""
+    from tests.helpers import act_as_me, start_incident
+    from tests.test_incidents import configure
+    from tests.tui.test_board import until
+    from tests.tui.test_room import open_room
+    from warroom.services import logbook
+    from warroom.tui.app import make_app
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    def log(text: str):
+        return act_as_me(home, clock, lambda s, cfg, me: logbook.log(s, incident_id=incident_id, text=text, kind="observation", now=clock.now(), actor=me))
+
+    for n in range(200):
+        log(f"earlier entry {n}")
+    painted: list[str] = []
+    paint = LogPanel._render_line_in_row
+
+    def counted(self, row_key, *args, **kwargs):
+        if row_key is not self._header_row_key:
+            painted.append(row_key.value)
+        return paint(self, row_key, *args, **kwargs)
+
+    monkeypatch.setattr(LogPanel, "_render_line_in_row", counted)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            table = room.query_one("#log", LogPanel)
+            await until(pilot, lambda: table.row_count == len(room.view.events), what="the log")
+            await pilot.pause()
+            for n in range(3):
+                painted.clear()
+                seq = str(log(f"entry {n} under the open room")["seq"])
+                await until(pilot, lambda seq=seq: table.row_count and table.coordinate_to_cell_key((table.row_count - 1, 0)).row_key.value == seq,
+                            what="the entry in the log")
+                await pilot.pause()
+                await pilot.pause()
+                assert seq in painted and len(set(painted)) <= 2, painted
+
+    asyncio.run(scenario())

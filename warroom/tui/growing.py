@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from textual.cache import LRUCache
-from textual.geometry import Region
+from textual.geometry import Region, Spacing
 from textual.strip import Strip
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
@@ -45,18 +45,26 @@ class GrowingRows(Rows):
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         header = self.header_height if self.show_header else 0
         index = y - header
-        if index < 0 or index >= self.row_count:  # the header, or below the last row: DataTable's own (and cached by it)
+        if index >= self.row_count:  # below the last row: a blank line
             return super()._render_line(y, x1, x2, base_style)
-        row_key = self._row_locations.get_key(index)
+        row_key = self._row_locations.get_key(index) if index >= 0 else self._header_row_key
+        row = max(index, -1)  # the header is row -1 to the cursor and the mouse
         cursor, hover = self.cursor_coordinate, self.hover_coordinate
-        key = (row_key, index, x1, x2, base_style, self._frame or self._frame_key(),
-               cursor if cursor.row == index or self.cursor_type == "column" else None,
-               hover if hover.row == index or self.cursor_type == "column" else None)
+        column = self.cursor_type == "column"  # a column cursor is on every row
+        key = (row_key, y, x1, x2, base_style, self._frame or self._frame_key(),
+               cursor if column or cursor.row == row else None, hover if column or hover.row == row else None)
         strip = self._painted.get(key)
         if strip is None:
             strip = super()._render_line(y, x1, x2, base_style)
             self._painted[key] = strip
         return strip
+
+    def _get_fixed_offset(self) -> Spacing:
+        """No fixed rows: nothing to sum (DataTable lists every row to sum none, at each cursor move)."""
+        if self.fixed_rows:
+            return super()._get_fixed_offset()
+        left = sum(column.get_render_width(self) for column in self.ordered_columns[: self.fixed_columns]) + self._row_label_column_width
+        return Spacing(self.header_height if self.show_header else 0, 0, 0, left)
 
     # ── rows of one line: found by index ──────────────────────────────────────────────────────
 
