@@ -45,6 +45,15 @@ class GrowingRows(Rows):
                 self.cursor_type, self.show_cursor, self._show_hover_cursor, self._labelled_row_exists and self.show_row_labels,
                 self.fixed_rows, self.fixed_columns, self.zebra_stripes, self.cell_padding)
 
+    def render_line(self, y: int) -> Strip:
+        """DataTable's, without listing and summing the fixed rows (there are none) at every line."""
+        if self.fixed_rows:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= (self.header_height if self.show_header else 0):
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self.rich_style)
+
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         header = self.header_height if self.show_header else 0
         index = y - header
