@@ -31,14 +31,20 @@ PAINTED = 2000  # lines kept: a screen's worth many times over, with the cursor'
 class GrowingRows(Rows):
     def __init__(self, **kwargs):
         self._painted: LRUCache[tuple, Strip] = LRUCache(PAINTED)  # before DataTable's own, which may clear caches
-        self._frame: tuple = ()  # what every line of this frame shares (see render_lines)
+        self._frame: tuple = ()  # what every line of the frame being painted shares (see render_lines)
+        self._style: Style | None = None  # and its style
         super().__init__(**kwargs)
 
     # ── what a line is kept by ────────────────────────────────────────────────────────────────
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._frame = self._frame_key()
-        return super().render_lines(crop)
+        """Paint a frame: what its lines share is found once, not at every line (the widget's style
+        walks every ancestor's styles)."""
+        self._frame, self._style = self._frame_key(), self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame, self._style = (), None
 
     def _frame_key(self) -> tuple:
         return (tuple(column.get_render_width(self) for column in self.ordered_columns), self.size.width, self.get_pseudo_class_state(),
@@ -52,7 +58,7 @@ class GrowingRows(Rows):
         scroll_x, scroll_y = self.scroll_offset
         if y >= (self.header_height if self.show_header else 0):
             y += scroll_y
-        return self._render_line(y, scroll_x, scroll_x + self.size.width, self.rich_style)
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self._style or self.rich_style)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         header = self.header_height if self.show_header else 0
