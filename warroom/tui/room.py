@@ -31,6 +31,7 @@ from warroom.tui import details, literal
 from warroom.tui.board import MODE_MARK, countdown, elapsed
 from warroom.tui.dialogs import AskText, Choose, Confirm, Details
 from warroom.tui.footer import Footer
+from warroom.tui.growing import GrowingRows
 from warroom.tui.quiet import QuietTexts, Rows
 from warroom.tui.reports import REPORT_KEY, report_rows
 from warroom.vocabulary import FallbackResult, LogKind, StepAction, transition_refusal, words
@@ -75,7 +76,7 @@ class DecisionsPanel(Rows):
         Binding("d", "screen.decide", N_("Decide")), Binding("enter", "screen.details", N_("Details"))]  # enter reads, as on every panel
 
 
-class LogPanel(Rows):
+class LogPanel(GrowingRows):
     BINDINGS = _moving()
 
 
