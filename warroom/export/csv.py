@@ -16,7 +16,6 @@ scripts compare it with the event log and the JSON export."""
 from __future__ import annotations
 
 import csv
-import json
 from typing import TextIO
 
 from warroom.export.model import Timeline
@@ -36,13 +35,11 @@ def render(timeline: Timeline, out: TextIO) -> None:
     out.write("\ufeff")
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     rows = []
     cells: dict[str, str] = {}  # kind or actor → its cell: 100,000 events have a few of each
     drill = timeline.incident.get("mode") == "drill"
-    for e in timeline.events:
-        stored = dict.get(e, "_stored")  # the stored JSON text, as it is; the same value
-        kind, actor, summary = e["kind"], e["actor"], e["summary"]
+    for row in timeline.events.rows():  # the stored columns (store.chain.ROW): no record an event
+        kind, actor, summary = row[2], row[3], row[7]
         kind_cell, actor_cell = cells.get(kind), cells.get(actor)
         if kind_cell is None or actor_cell is None:
             kind_cell, actor_cell = cell(kind), cell(actor)
@@ -50,8 +47,8 @@ def render(timeline: Timeline, out: TextIO) -> None:
                 cells[kind], cells[actor] = kind_cell, actor_cell
         if drill:
             summary = drill_said(summary)
-        rows.append((e["seq"], e["at"], kind_cell, actor_cell, "'" + summary if summary.startswith(_FORMULA) else summary,
-                     stored[1] if stored else dumps(e["data"])))
+        rows.append((row[0], row[1], kind_cell, actor_cell, "'" + summary if summary.startswith(_FORMULA) else summary,
+                     row[13]))  # the data as its stored JSON text, as it is
         if len(rows) >= _BATCH:
             writer.writerows(rows)
             rows.clear()

@@ -8,7 +8,7 @@ read it; `verify_file` checks an export with nothing but the file and a public k
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +72,12 @@ class _Events:
         total = connection.execute(core_select(func.count()).select_from(_EVENT).where(*where)).scalar() or 0
         newest = connection.execute(core_select(_EVENT.c.seq).where(*where).order_by(_EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
         return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
+
+    def rows(self) -> Iterator[Sequence[Any]]:
+        return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
+
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+        return eventlog.lazy_record(row)
 
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         return timelines.merged(self.connection, self.rule, own, suppliers)

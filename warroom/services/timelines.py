@@ -8,10 +8,11 @@ takes the same rule from here for `incident show` and the incident room."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -129,21 +130,35 @@ def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], sup
     return by_seq(mine, (r for r in eventlog.matching(connection, *suppliers, after=after) if query.keeps(r["data"])))
 
 
-def by_seq(mine: Iterator[dict[str, Any]], theirs: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def merged_rows(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
+                after: int = 0) -> Iterator[Sequence[Any]]:
+    """`merged` as the rows its records are made of (eventlog.matching_rows; eventlog.lazy_record
+    makes each the record `merged` gives), for a reader that takes a few columns of each."""
+    mine = eventlog.matching_rows(connection, *own, after=after)
+    if suppliers is None or not (query.involved or query.drill):
+        return mine
+    theirs = (r for r in eventlog.matching_rows(connection, *suppliers, after=after) if query.keeps(eventlog.lazy_record(r)["data"]))
+    return by_seq(mine, theirs, _ROW_SEQ)
+
+
+_RECORD_SEQ, _ROW_SEQ = itemgetter("seq"), itemgetter(0)
+
+
+def by_seq(mine: Iterator[Any], theirs: Iterator[Any], seq_of: Callable[[Any], Any] = _RECORD_SEQ) -> Iterator[Any]:
     """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
-    incident's own first), at one comparison an event: an incident's own are nearly all of them."""
-    get = dict.get
+    incident's own first), at one comparison an event: an incident's own are nearly all of them.
+    Records, or rows (`seq_of` then takes their first column)."""
     their = next(theirs, None)
     if their is None:
         yield from mine
         return
-    bound: Any = get(their, "seq")
+    bound: Any = seq_of(their)
     for own in mine:
-        if get(own, "seq") > bound:
-            while their is not None and get(own, "seq") > bound:
+        if seq_of(own) > bound:
+            while their is not None and seq_of(own) > bound:
                 yield their
                 their = next(theirs, None)
-                bound = get(their, "seq") if their is not None else None
+                bound = seq_of(their) if their is not None else None
             if their is None:
                 yield own
                 yield from mine
