@@ -160,21 +160,28 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
     out.write("## " + _("Activity log") + "\n\n" + _("In the manner of an ICS 214 activity log: every event of the incident, and the health "
                                                        "changes of the suppliers it involves, in the order they were recorded.")
               + f"\n\n| {_('Time')} | {_('Who')} | {_('What')} |\n| --- | --- | --- |\n")
-    said = eventtext.summary
+    said, composed, stored_text = eventtext.summary, eventtext.composes(), eventtext.stored_text
     people = shown.people_index(timeline.people)
     who: dict[str, str] = {}  # actor → shown: a few people write 100,000 events
     time = clock.format
     decision, decided = shown.decision, (decisions.add if decisions is not None else None)
+    events, checked = timeline.events, tally.row
     rows: list[str] = []
-    for e in tally.over(timeline.events):
-        actor = e["actor"]
+    for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
+        e = None
+        if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
+            e = events.record(row)
+            tally.add(e)
+        kind, actor = row[2], row[3]
+        if e is None and (composed or (decided is not None and kind == "decision.logged")):
+            e = events.record(row)
         shown_actor = who.get(actor) if type(actor) is str else None
         if shown_actor is None:
             shown_actor = md(people.get(actor, actor))
             if type(actor) is str and len(who) < 1000:
                 who[actor] = shown_actor
-        rows.append(f"| {time(e['at'])} | {shown_actor} | {md(said(e))} |\n")
-        if decided is not None and e["kind"] == "decision.logged":
+        rows.append(f"| {time(row[1])} | {shown_actor} | {md(said(e) if composed and e is not None else stored_text(row[7]))} |\n")
+        if decided is not None and e is not None and kind == "decision.logged":
             found = decision(e)
             if found is not None:
                 decided(found)

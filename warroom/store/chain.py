@@ -283,6 +283,7 @@ class SubsetCheck:
         self._suppliers = any(not s.startswith("incident:") for s in complete)
         self.heads: dict[str, str | None] = {}
         self._links: dict[str, str] = {}  # stream → the stored links text that links its next event to its head, when it is one stream's
+        self._named: dict[int, tuple[str, str]] = {}  # incident id → its stream, and how its links text starts (feed_row)
         self.last_seq = 0
         self.broken: Break | None = None
 
@@ -362,10 +363,19 @@ class SubsetCheck:
         if _sha256(encoded).hexdigest() != hash_:
             return None
         if incident_id is not None:
-            stream = f"incident:{incident_id}"
-            if row[14] != self._links.get(stream):
+            named = self._named.get(incident_id)
+            if named is None:
+                stream = f"incident:{incident_id}"
+                named = (stream, "{" + encode_basestring(stream) + ':"')
+                if len(self._named) < 1000:
+                    self._named[incident_id] = named
+            stream, spelled = named
+            links = self._links
+            if row[14] != links.get(stream):
                 return None
-            self._moved(stream, hash_)
+            # _moved, for a hash that held (so hex, spelled as it is) of a stream it links already
+            self.heads[stream] = hash_
+            links[stream] = spelled + hash_ + '"}'
         self.last_seq = seq
         return encoded
 
