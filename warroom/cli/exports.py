@@ -60,16 +60,16 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
     user = identity.os_user()
     store = home.open_store()
     try:
-        with store.read() as session:
-            ids = exports.incident_ids(session) if every else [incident_id]
+        with store.read_core() as reader:  # Core: a JSON or CSV export never loads the ORM (the others do, for the state now)
+            ids = exports.incident_ids(reader) if every else [incident_id]
             for number in ids:
                 target = output / f"incident-{number}.{EXTENSIONS[fmt]}" if every else output
                 try:
                     if target is None:
                         with data_out() as out:
-                            chain = exports.export(session, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, **window)
+                            chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, **window)
                     else:
-                        chain = exports.export(session, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, **window)
+                        chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, **window)
                 except exports.CannotWrite as exc:
                     raise BadInput(f"-o {exc}") from None
                 if target is not None:

@@ -57,7 +57,13 @@ def exported_utf8(record: dict[str, Any], dumps) -> bytes:
     body, hash_ = dict.get(record, "_body_utf8"), dict.get(record, "hash")
     if body is None or type(hash_) is not str:
         return exported_json(record, dumps).encode("utf-8")
-    return b"".join((body[:-1], _scheme_named(record).encode("ascii"), b',"hash":"', hash_.encode("ascii"), b'"}'))
+    return checked_utf8(body, dict.get(record, "scheme"), hash_)
+
+
+def checked_utf8(body: bytes, scheme: Any, hash_: str) -> bytes:
+    """exported_utf8 of an event whose hash held over `body` (so it is hex): the body, its scheme
+    and its hash."""
+    return b"".join((body[:-1], b',"scheme":1' if scheme is None or scheme == 1 else b"", b',"hash":"', hash_.encode("ascii"), b'"}'))
 
 
 def _scheme_named(record: dict[str, Any]) -> str:

@@ -190,30 +190,41 @@ def _review(timeline: Timeline, clock: shown.Clock) -> str:
     return "".join(out) + "</section>\n"
 
 
-def _decisions(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
-    people = _who_index(timeline.people)
-    out.write(f'<section id="decisions">\n<h2>{_t(_("Decisions"))}</h2>\n<table>\n<thead><tr>'
-              + _columns(_("When"), _("Who"), _("Decision"), _("Rationale")) + '</tr></thead>\n<tbody>\n')
-    count = 0
-    for d in shown.decisions(timeline.events):
-        count += 1
+class _Decisions:
+    """The decisions table, written to the page as the one read of the events finds them (what
+    follows it on the page waits in a shown.Later meanwhile). `end` closes it."""
+
+    def __init__(self, timeline: Timeline, clock: shown.Clock, out: TextIO):
+        self._timeline, self._clock, self._out = timeline, clock, out
+        self._people = _who_index(timeline.people)
+        self.count = 0
+        out.write(f'<section id="decisions">\n<h2>{_t(_("Decisions"))}</h2>\n<table>\n<thead><tr>'
+                  + _columns(_("When"), _("Who"), _("Decision"), _("Rationale")) + '</tr></thead>\n<tbody>\n')
+
+    def add(self, d: shown.Decision) -> None:
+        clock = self._clock
+        self.count += 1
         logged = (' <span class="muted">' + _t(_("(logged {time})")).format(time=_time(clock, d.at, "%H:%M:%S")) + "</span>"
                   if d.occurred_at != d.at else "")
         what = h(d.text)
         if d.corrects is not None:
             what = f"<em>{_t(_('Correction of seq {seq}:').format(seq=d.corrects))}</em> {what}"
         seq = _t(_("seq {seq}").format(seq=d.seq))
-        out.write(f'<tr><td class="time">{_time(clock, d.occurred_at, "%Y-%m-%d %H:%M")}{logged}</td><td>{people.get(d.actor) or who(d.actor, [])}</td>'
-                  f'<td>{what} <span class="muted">({seq})</span></td><td>{h(d.rationale or "—")}</td></tr>\n')
-    if not count:
-        out.write(f'<tr><td colspan="4">{_t(_("No decisions were logged."))}</td></tr>\n')
-    out.write("</tbody>\n</table>\n")
-    open_ = timeline.state.get("open_decisions", [])
-    if open_:
-        out.write(f"<p><strong>{_t(_('Still open:'))}</strong></p>\n<ul>\n" + "".join(
-            f"<li>{h(d['question'])} <span class=\"muted\">({h(d['id'])}{', ' + _t(_('due {when}')).format(when=_time(clock, d['due_at'], '%H:%M')) if d['due_at'] else ''})</span></li>\n"
-            for d in open_) + "</ul>\n")
-    out.write("</section>\n")
+        self._out.write(f'<tr><td class="time">{_time(clock, d.occurred_at, "%Y-%m-%d %H:%M")}{logged}</td>'
+                        f'<td>{self._people.get(d.actor) or who(d.actor, [])}</td>'
+                        f'<td>{what} <span class="muted">({seq})</span></td><td>{h(d.rationale or "—")}</td></tr>\n')
+
+    def end(self) -> None:
+        out, clock = self._out, self._clock
+        if not self.count:
+            out.write(f'<tr><td colspan="4">{_t(_("No decisions were logged."))}</td></tr>\n')
+        out.write("</tbody>\n</table>\n")
+        open_ = self._timeline.state.get("open_decisions", [])
+        if open_:
+            out.write(f"<p><strong>{_t(_('Still open:'))}</strong></p>\n<ul>\n" + "".join(
+                f"<li>{h(d['question'])} <span class=\"muted\">({h(d['id'])}{', ' + _t(_('due {when}')).format(when=_time(clock, d['due_at'], '%H:%M')) if d['due_at'] else ''})</span></li>\n"
+                for d in open_) + "</ul>\n")
+        out.write("</section>\n")
 
 
 def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
@@ -252,29 +263,28 @@ def _fallbacks(timeline: Timeline, clock: shown.Clock) -> str:
     return "".join(out) + "</tbody>\n</table>\n</section>\n"
 
 
-def _health(timeline: Timeline, clock: shown.Clock, out: TextIO) -> None:
+def _health_row(e: dict[str, Any], clock: shown.Clock) -> str:
+    """A supplier's health change (an event of no incident) as a row of its table."""
+    data = e["data"] if isinstance(e["data"], dict) else {}
+    via = " " + _t(_("via {supplier}")).format(supplier=h(data["via"])) if data.get("via") else ""
+    cause = " — ".join(h(x) for x in (data.get("cause"), data.get("detail")) if x)
+    return (f'<tr><td class="time">{_time(clock, e["at"])}</td><td>{h(data.get("supplier"))}</td>'
+            f'<td>{h(_state(data.get("from")))} → <strong>{h(_state(data.get("to")))}</strong>{via}</td><td>{cause or "—"}</td></tr>\n')
+
+
+def _health(health: shown.Later, count: int, out: TextIO) -> None:
     out.write(f'<section id="health">\n<h2>{_t(_("Health changes of the suppliers involved"))}</h2>\n<table>\n<thead><tr>'
               + _columns(_("When"), _("Supplier"), _("Change"), _("Cause")) + '</tr></thead>\n<tbody>\n')
-    count = 0
-    for e in timeline.events.of(("supplier.state",)):
-        if e["incident_id"] is not None:
-            continue
-        data = e["data"] if isinstance(e["data"], dict) else {}
-        count += 1
-        via = " " + _t(_("via {supplier}")).format(supplier=h(data["via"])) if data.get("via") else ""
-        cause = " — ".join(h(x) for x in (data.get("cause"), data.get("detail")) if x)
-        out.write(f'<tr><td class="time">{_time(clock, e["at"])}</td><td>{h(data.get("supplier"))}</td>'
-                  f'<td>{h(_state(data.get("from")))} → <strong>{h(_state(data.get("to")))}</strong>{via}</td><td>{cause or "—"}</td></tr>\n')
+    health.into(out)
     if not count:
         out.write(f'<tr><td colspan="4">{_t(_("No health changes were recorded while the incident was open."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n</section>\n")
 
 
-def _timeline(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally) -> None:
+def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Decisions, health: shown.Later, rows_out: shown.Later) -> int:
+    """The one read of the events: each a row of the timeline (into `rows_out`), each decision into
+    its table, each supplier's health change into `health`. Returns how many health changes."""
     people = _who_index(timeline.people)
-    out.write(f'<section id="timeline" class="timeline">\n<h2>{_t(_("Timeline"))}</h2>\n<p class="muted">'
-              + _t(_("Every event of the incident and the health changes of the suppliers it involves, in the order they were recorded."))
-              + "</p>\n<table>\n<thead><tr>" + _columns(_("Seq"), _("Time"), _("Who"), _("Kind"), _("What")) + "</tr></thead>\n<tbody>\n")
     said = eventtext.summary
     shown_once: dict[tuple[str, str], str] = {}  # (actor or kind, its text) → shown: 100,000 events have a few of each
 
@@ -286,14 +296,42 @@ def _timeline(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally)
             shown_once[what, value] = html
         return html
 
+    decision, changes = shown.decision, 0
+    composed, stored_text = eventtext.composes(), eventtext.stored_text
+    events, checked = timeline.events, tally.row
     rows: list[str] = []
-    for e in tally.over(timeline.events):
-        rows.append(f'<tr><td class="num">{e["seq"]}</td><td class="time">{_time(clock, e["at"])}</td><td>{once("actor", e["actor"])}</td>'
-                    f'<td>{once("kind", e["kind"])}</td><td>{h(said(e))}</td></tr>\n')
+    for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
+        e = None
+        if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
+            e = events.record(row)
+            tally.add(e)
+        kind = row[2]
+        health_change = kind == "supplier.state" and row[4] is None
+        if e is None and (composed or kind == "decision.logged" or health_change):
+            e = events.record(row)
+        rows.append(f'<tr><td class="num">{row[0]}</td><td class="time">{_time(clock, row[1])}</td><td>{once("actor", row[3])}</td>'
+                    f'<td>{once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[7]))}</td></tr>\n')
+        if e is None:
+            pass
+        elif kind == "decision.logged":
+            found = decision(e)
+            if found is not None:
+                decisions.add(found)
+        elif health_change:
+            changes += 1
+            health.write(_health_row(e, clock))
         if len(rows) >= _BATCH:
-            out.write("".join(rows))
+            rows_out.write("".join(rows))
             rows.clear()
-    out.write("".join(rows))
+    rows_out.write("".join(rows))
+    return changes
+
+
+def _timeline(timeline: Timeline, rows: shown.Later, tally: Tally, out: TextIO) -> None:
+    out.write(f'<section id="timeline" class="timeline">\n<h2>{_t(_("Timeline"))}</h2>\n<p class="muted">'
+              + _t(_("Every event of the incident and the health changes of the suppliers it involves, in the order they were recorded."))
+              + "</p>\n<table>\n<thead><tr>" + _columns(_("Seq"), _("Time"), _("Who"), _("Kind"), _("What")) + "</tr></thead>\n<tbody>\n")
+    rows.into(out)
     if not tally.count:
         out.write(f'<tr><td colspan="5">{_t(_("No events."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n</section>\n")
@@ -316,12 +354,17 @@ def render(timeline: Timeline, out: TextIO) -> None:
     out.write(_head(timeline, clock))
     out.write(_summary(timeline, clock))
     out.write(_review(timeline, clock))
-    _decisions(timeline, clock, out)
-    out.write(_escalations(timeline, clock))
-    out.write(_fallbacks(timeline, clock))
-    _health(timeline, clock, out)
+    # One read of the events: the decisions are written as it goes; the health changes and the
+    # timeline, further down the page, wait in a shown.Later each until it ends.
+    decisions = _Decisions(timeline, clock, out)
     tally = Tally(timeline.stream, timeline.starts())
-    _timeline(timeline, clock, out, tally)
+    with shown.Later() as health, shown.Later() as rows:
+        changes = _read(timeline, clock, tally, decisions, health, rows)
+        decisions.end()
+        out.write(_escalations(timeline, clock))
+        out.write(_fallbacks(timeline, clock))
+        _health(health, changes, out)
+        _timeline(timeline, rows, tally, out)
     out.write(_integrity(tally))
     footer = i18n.ngettext("warroom export · incident #{id} · {n} event", "warroom export · incident #{id} · {n} events", tally.count)
     out.write(f'</main>\n<footer><p class="muted">{h(footer.format(id=timeline.incident["id"], n=i18n.number(tally.count)))}</p></footer>\n</body>\n</html>\n')

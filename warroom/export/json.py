@@ -54,9 +54,15 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     write = _bytes_writer(out)
     pieces: list[bytes] = []
     separator = b"\n"
-    exported = document.exported_utf8
-    for record in tally.over(timeline.events):
-        pieces += (separator, exported(record, dumps))
+    exported, checked, events = document.exported_utf8, document.checked_utf8, timeline.events
+    for row in events.rows():
+        body = tally.row(row)  # the usual event, checked as it was read: no record made
+        if body is not None:
+            pieces += (separator, checked(body, row[11], row[10]))  # ROW: …, hash, scheme, …
+        else:
+            record = events.record(row)
+            tally.add(record)
+            pieces += (separator, exported(record, dumps))
         separator = b",\n"
         if len(pieces) > _PIECES:
             write(b"".join(pieces))

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from warroom import eventtext, i18n, text, words
 from warroom.export import reviewed, shown
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import N_, _
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 _SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
 _NEWLINES = re.compile(r"\r\n|\n|\r")
@@ -120,42 +123,68 @@ def review_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
     return lines
 
 
-def decisions(timeline: Timeline, clock: shown.Clock) -> list[str]:
-    lines = ["## " + _("Decisions"), "", f"| {_('Time')} | {_('Who')} | {_('Decision')} | {_('Rationale')} |", "| --- | --- | --- | --- |"]
-    people = shown.people_index(timeline.people)
-    count = 0
-    for d in shown.decisions(timeline.events):
-        count += 1
+class Decisions:
+    """The decisions table, written to the report as the one read of the events finds them (the
+    activity log after it waits in a shown.Later meanwhile). `end` writes what follows the rows."""
+
+    def __init__(self, timeline: Timeline, clock: shown.Clock, out: TextIO):
+        self._timeline, self._clock, self._out = timeline, clock, out
+        self._people = shown.people_index(timeline.people)
+        self.count = 0
+        out.write("## " + _("Decisions") + "\n\n")
+
+    def add(self, d: shown.Decision) -> None:
+        clock = self._clock
+        if not self.count:
+            self._out.write(f"| {_('Time')} | {_('Who')} | {_('Decision')} | {_('Rationale')} |\n| --- | --- | --- | --- |\n")
+        self.count += 1
         when = clock.format(d.occurred_at, "%Y-%m-%d %H:%M")
         if d.occurred_at != d.at:
             when += " " + _("(logged {time})").format(time=clock.time(d.at))
         what = _("correction of seq {seq}: {text}").format(seq=d.corrects, text=d.text) if d.corrects is not None else d.text
-        lines.append(f"| {when} | {md(people.get(d.actor, d.actor))} | {md(what)} ({_('seq {seq}').format(seq=d.seq)}) | {md(d.rationale or '—')} |")
-    if not count:
-        lines = lines[:2] + [_("No decisions were logged.")]
-    open_ = timeline.state.get("open_decisions", [])
-    if open_:
-        lines += ["", _("Still open: {decisions}").format(decisions="; ".join(f"{md(d['question'])} ({md(d['id'])})" for d in open_))]
-    return lines + [""]
+        self._out.write(f"| {when} | {md(self._people.get(d.actor, d.actor))} | {md(what)} ({_('seq {seq}').format(seq=d.seq)}) "
+                        f"| {md(d.rationale or '—')} |\n")
+
+    def end(self) -> None:
+        if not self.count:
+            self._out.write(_("No decisions were logged.") + "\n")
+        lines = []
+        open_ = self._timeline.state.get("open_decisions", [])
+        if open_:
+            lines += ["", _("Still open: {decisions}").format(decisions="; ".join(f"{md(d['question'])} ({md(d['id'])})" for d in open_))]
+        self._out.write("\n".join([*lines, ""]) + "\n")
 
 
-def activity_log(timeline: Timeline, clock: shown.Clock, out: TextIO, tally: Tally) -> None:
+def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str], tally: Tally, decisions: Decisions | None = None) -> None:
+    """The activity log, every event a row; each decision found on the way goes to `decisions`."""
     out.write("## " + _("Activity log") + "\n\n" + _("In the manner of an ICS 214 activity log: every event of the incident, and the health "
                                                        "changes of the suppliers it involves, in the order they were recorded.")
               + f"\n\n| {_('Time')} | {_('Who')} | {_('What')} |\n| --- | --- | --- |\n")
-    said = eventtext.summary
+    said, composed, stored_text = eventtext.summary, eventtext.composes(), eventtext.stored_text
     people = shown.people_index(timeline.people)
     who: dict[str, str] = {}  # actor → shown: a few people write 100,000 events
     time = clock.format
+    decision, decided = shown.decision, (decisions.add if decisions is not None else None)
+    events, checked = timeline.events, tally.row
     rows: list[str] = []
-    for e in tally.over(timeline.events):
-        actor = e["actor"]
+    for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
+        e = None
+        if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
+            e = events.record(row)
+            tally.add(e)
+        kind, actor = row[2], row[3]
+        if e is None and (composed or (decided is not None and kind == "decision.logged")):
+            e = events.record(row)
         shown_actor = who.get(actor) if type(actor) is str else None
         if shown_actor is None:
             shown_actor = md(people.get(actor, actor))
             if type(actor) is str and len(who) < 1000:
                 who[actor] = shown_actor
-        rows.append(f"| {time(e['at'])} | {shown_actor} | {md(said(e))} |\n")
+        rows.append(f"| {time(row[1])} | {shown_actor} | {md(said(e) if composed and e is not None else stored_text(row[7]))} |\n")
+        if decided is not None and e is not None and kind == "decision.logged":
+            found = decision(e)
+            if found is not None:
+                decided(found)
         if len(rows) >= _BATCH:
             out.write("".join(rows))
             rows.clear()
@@ -177,9 +206,15 @@ def chain_lines(tally: Tally) -> list[str]:
 
 
 def render(timeline: Timeline, out: TextIO) -> None:
+    """One read of the events: the decisions table is written as it goes, the activity log after
+    it waits in a shown.Later until the read ends."""
     clock = shown.Clock(timeline.timezone)
     out.write("\n".join(header(timeline, clock, _("Incident report")) + summary(timeline, clock) + key_times_lines(timeline, clock)
-                        + review_lines(timeline, clock) + decisions(timeline, clock)) + "\n")
+                        + review_lines(timeline, clock)) + "\n")
     tally = Tally(timeline.stream, timeline.starts())
-    activity_log(timeline, clock, out, tally)
+    decisions = Decisions(timeline, clock, out)
+    with shown.Later() as later:
+        activity_log(timeline, clock, later, tally, decisions)
+        decisions.end()
+        later.into(out)
     out.write("\n".join(chain_lines(tally)))

@@ -5,10 +5,12 @@ is each format's own."""
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TextIO
 from zoneinfo import ZoneInfo
 
 from warroom import durations, eventtext, i18n
@@ -191,8 +193,41 @@ def decisions(events: Events) -> Iterator[Decision]:
     """The decisions of a timeline in seq order: its log entries of kind decision (the kind an
     entry has when it names none)."""
     for e in events.of(("decision.logged",)):
-        data = e["data"] if isinstance(e["data"], dict) else {}
-        if data.get("kind", "decision") != "decision":
-            continue
-        occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
-        yield Decision(e["seq"], e["actor"], e["at"], occurred, eventtext.decision_text(data, e["summary"]), data.get("rationale"), data.get("corrects"))
+        d = decision(e)
+        if d is not None:
+            yield d
+
+
+def decision(e: dict[str, Any]) -> Decision | None:
+    """The decision an event of the timeline records, if it is one (`decisions`, an event at a time:
+    the reports read the timeline once, the decisions on the way)."""
+    if e["kind"] != "decision.logged":
+        return None
+    data = e["data"] if isinstance(e["data"], dict) else {}
+    if data.get("kind", "decision") != "decision":
+        return None
+    occurred = data.get("occurred_at") if isinstance(data.get("occurred_at"), str) else e["at"]
+    return Decision(e["seq"], e["actor"], e["at"], occurred, eventtext.decision_text(data, e["summary"]), data.get("rationale"), data.get("corrects"))
+
+
+class Later:
+    """What a report writes after what it is still reading for (the activity log comes after the
+    decisions, which are found on the same read of the events): kept in memory, and past
+    `in_memory` characters in an anonymous temporary file, so that memory stays flat whatever the
+    number of events. `into` writes it all to the report, in large pieces. A context manager: the
+    file goes when it ends."""
+
+    def __init__(self, in_memory: int = 32 * 1024 * 1024):
+        self._in_memory = in_memory
+
+    def __enter__(self) -> Later:
+        self._file = tempfile.SpooledTemporaryFile(max_size=self._in_memory, mode="w+", encoding="utf-8", newline="")
+        self.write = self._file.write
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def into(self, out: TextIO) -> None:
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, out, 1024 * 1024)

@@ -44,7 +44,7 @@ from sqlmodel import Session, col, select
 
 from warroom.clock import iso
 from warroom.services import owed
-from warroom.services.drillrule import caused, mark_of, setting_at  # the rules over plain rows: the board's first look shares them
+from warroom.services.drillrule import caused, in_timeline, mark_of, setting_at  # the rules over plain rows: the board's first look and the exports share them
 from warroom.store.models import Event, Incident
 
 __all__ = ["Drills", "Marks", "cause", "current", "from_drill", "heal_key", "in_timeline", "mark_of", "read", "states"]
@@ -75,15 +75,6 @@ def not_taken(events: Iterable[tuple[int, str, Any]]) -> set[int]:
 def from_drill(data: Any) -> bool:
     """Whether this `supplier.state` change left a state a drill caused (its `from` was a drill's)."""
     return isinstance(data, dict) and data.get("from_drill") is True
-
-
-def in_timeline(data: Any, involved: set[str] | frozenset[str], incident_id: int | None) -> bool:
-    """Whether a `supplier.state` change is in this incident's timeline: a real change of a supplier
-    it involves, or one this drill caused (an ad-hoc fault's supplier too); never another drill's."""
-    if not isinstance(data, dict):
-        return False
-    drill = mark_of(data)
-    return drill == incident_id if drill is not None else data.get("supplier") in involved
 
 
 def inject_errors(events: Iterable[tuple[int, str, Any]]) -> dict[int, str]:

@@ -25,6 +25,15 @@ def mark_of(data: Any) -> int | None:
     return drill if isinstance(drill, int) and not isinstance(drill, bool) else None
 
 
+def in_timeline(data: Any, involved: set[str] | frozenset[str], incident_id: int | None) -> bool:
+    """Whether a `supplier.state` change is in this incident's timeline: a real change of a supplier
+    it involves, or one this drill caused (an ad-hoc fault's supplier too); never another drill's."""
+    if not isinstance(data, dict):
+        return False
+    drill = mark_of(data)
+    return drill == incident_id if drill is not None else data.get("supplier") in involved
+
+
 def asked(rows: Mapping[str, StateRow]) -> dict[str, datetime]:
     """supplier → when its current state began, for the suppliers whose state the board asks a
     drill mark of: only a state that is not up (nor unknown) can be a drill's. An up state that a

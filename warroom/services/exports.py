@@ -8,30 +8,32 @@ read it; `verify_file` checks an export with nothing but the file and a public k
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlalchemy import text as sql
 
-from warroom import files
+from warroom import durations, files
 from warroom.clock import iso
 from warroom.config import Config, notified
 from warroom.errors import BadInput
 from warroom.export import document
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import incidents
+from warroom.services import timelines
 from warroom.services.views import to_json
 from warroom.store import eventlog, tables
-from warroom.store.models import FallbackActivation, Incident, IncidentStep
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from warroom.export import verify as checker
+    from warroom.store.models import Incident
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
 _EVENT = tables.EVENT
@@ -47,14 +49,14 @@ long one), and the review every event: a JSON or CSV export needs none of them."
 
 @dataclass
 class _Events:
-    """The timeline's events (incidents.TimelineQuery, the one rule), perhaps cut to a window,
+    """The timeline's events (timelines.TimelineQuery, the one rule), perhaps cut to a window,
     merged in seq order. Each iteration reads the database afresh, in keyset batches, within the
     caller's transaction."""
 
-    session: Session
+    connection: Connection
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
-    rule: incidents.TimelineQuery
+    rule: timelines.TimelineQuery
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -65,44 +67,63 @@ class _Events:
 
     def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
         """The newest `count` events of these kinds (the incident's own), oldest first, and how many there are in all."""
-        connection = self.session.connection()
+        connection = self.connection
         where = [*self.own, _EVENT.c.kind.in_(sorted(kinds))]
         total = connection.execute(core_select(func.count()).select_from(_EVENT).where(*where)).scalar() or 0
         newest = connection.execute(core_select(_EVENT.c.seq).where(*where).order_by(_EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
         return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
 
+    def rows(self) -> Iterator[Sequence[Any]]:
+        return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
+
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+        return eventlog.lazy_record(row)
+
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
-        return incidents.merged(self.session.connection(), self.rule, own, suppliers)
+        return timelines.merged(self.connection, self.rule, own, suppliers)
 
 
-def timeline(session: Session, incident_id: int, config: Config, now: datetime, *, user: str,
+def timeline(reader: Session | Connection, incident_id: int, config: Config, now: datetime, *, user: str,
              since: datetime | None = None, until: datetime | None = None, fmt: str) -> Timeline:
     """The read model of one incident's export; `since`/`until` cut a window by recorded time. Only
     what the format `fmt` shows (READS) is worked out. The after-action review
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
-    incident the evaluators have written about."""
+    incident the evaluators have written about. `reader`: an ORM session, or a Core connection
+    (Store.read_core), on which the ORM is loaded only for a format that shows the state now."""
     reads = READS[fmt]
-    incident = incidents.get(session, incident_id)
+    connection = eventlog.connection_of(reader)
+    incident = timelines.read(connection, incident_id)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
-    playbook = incidents.snapshot(incident)
-    rule = incidents.timeline_query(incident, config)
-    upto = incidents.upto(session.connection())  # each of the timeline's queries reads the same log (PostgreSQL: read committed)
+    playbook = timelines.snapshot(incident)
+    rule = timelines.timeline_query(incident, config)
+    upto = timelines.upto(connection)  # each of the timeline's queries reads the same log (PostgreSQL: read committed)
     own, suppliers = [*rule.own, upto], [*rule.suppliers, upto]
     window = None
     if since is not None or until is not None:
-        window = _window(session, incident.id, since, until)
+        window = _window(connection, incident.id, since, until)
         own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
         suppliers += [_EVENT.c.at >= iso(since)] if since else []
         suppliers += [_EVENT.c.at < iso(until)] if until else []
-    events = _Events(session, own, suppliers, rule)
+    events = _Events(connection, own, suppliers, rule)
+    session = _orm(reader) if reads else None
     return Timeline(
-        incident=to_json(incidents.summary(incident)), events=events, window=window,
-        state=_state(session, incident, config, now, "reporting" in reads) if "state" in reads else {}, playbook=_playbook(incident, playbook),
-        situation=_situation(session, config, now) if "situation" in reads else {}, people=_people(config),
+        incident=to_json(timelines.summary(incident)), events=events, window=window,
+        state=_state(session, incident_id, config, now, "reporting" in reads) if session and "state" in reads else {},
+        playbook=_playbook(incident, playbook),
+        situation=_situation(session, config, now) if session and "situation" in reads else {}, people=_people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
-        review=_review(session, incident, config, now) if "review" in reads else None,
+        review=_review(session, incident_id, config, now) if session and "review" in reads else None,
     )
+
+
+def _orm(reader: Session | Connection) -> Session:
+    """An ORM session in the reader's transaction, for the formats that show the state now."""
+    if not isinstance(reader, Connection):
+        return reader
+    from sqlmodel import Session
+
+    return Session(bind=reader)
 
 
 def _situation(session: Session, config: Config, now: datetime) -> dict[str, Any]:
@@ -111,19 +132,19 @@ def _situation(session: Session, config: Config, now: datetime) -> dict[str, Any
     return to_json(health.status(session, config, now))
 
 
-def _review(session: Session, incident: Incident, config: Config, now: datetime) -> dict[str, Any] | None:
-    from warroom.services import review
+def _review(session: Session, incident_id: int, config: Config, now: datetime) -> dict[str, Any] | None:
+    from warroom.services import incidents, review
 
+    incident = incidents.get(session, incident_id)
     written = session.connection().execute(core_select(_EVENT.c.seq).where(
         _EVENT.c.incident_id == incident.id, _EVENT.c.kind.in_(("review.observation", "review.action"))).limit(1)).first()
     if incident.mode != "drill" and written is None:
         return None
-    return to_json(review.review(session, incident.id, config, now))
+    return to_json(review.review(session, incident_id, config, now))
 
 
-def _window(session: Session, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
+def _window(connection: Connection, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
     """The unbroken run of the incident's events inside the window, and the hash it continues from."""
-    connection = session.connection()
     mine = [_EVENT.c.incident_id == incident_id]
     bounds = [*mine, *([_EVENT.c.at >= iso(since)] if since else [])]
     first = connection.execute(core_select(func.min(_EVENT.c.seq)).where(*bounds)).scalar()
@@ -138,11 +159,15 @@ def _window(session: Session, incident_id: int, since: datetime | None, until: d
     return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
 
-def _state(session: Session, incident: Incident, config: Config, now: datetime, clocks: bool = True) -> dict[str, Any]:
+def _state(session: Session, incident_id: int, config: Config, now: datetime, clocks: bool = True) -> dict[str, Any]:
     """Steps, ladder, fallbacks and open decisions now, as `incident show` has them, and (`clocks`)
     the legal reporting clocks; the decisions taken are read from the decision events, not held."""
-    from warroom.services import owed, reporting  # the formats that show the state now (READS) only
+    from sqlmodel import select
 
+    from warroom.services import incidents, owed, reporting  # the formats that show the state now (READS) only
+    from warroom.store.models import FallbackActivation, IncidentStep
+
+    incident = incidents.get(session, incident_id)
     playbook = incidents.snapshot(incident)
     steps = session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)).all()
     activations = session.exec(select(FallbackActivation).where(FallbackActivation.incident_id == incident.id)
@@ -179,12 +204,13 @@ def _contact(config: Config, target: str) -> dict[str, Any]:
     return {"id": target, "name": found.name if found else target, "phone": found.phone if found else None}
 
 
-def _playbook(incident: Incident, playbook: Any) -> dict[str, Any]:
+def _playbook(incident: Incident | timelines.IncidentRow, playbook: Any) -> dict[str, Any]:
     """What the incident ran, with each target's deadline counted from its opening."""
     targets = []
     for name, value in playbook.targets:
-        if value is not None:
-            targets.append({"target": name, "within": playbook.model_dump(mode="json")["targets"][name], "due_at": iso(incident.opened_at + incidents.scaled(incident, value))})
+        if value is not None:  # incidents.scaled: the drill's compression
+            targets.append({"target": name, "within": playbook.model_dump(mode="json")["targets"][name],
+                            "due_at": iso(incident.opened_at + durations.scaled(value, incident.speed))})
     return {"id": playbook.id, "version": playbook.version, "title": playbook.title, "severity": playbook.severity,
             "summary": playbook.summary, "targets": targets,
             "decisions": [{"id": d.id, "question": d.question} for d in playbook.decisions]}
@@ -236,7 +262,7 @@ def check_target(target: Path, replace: bool = True) -> None:
         raise Exists(f"{line(target)}: already exists")
 
 
-def export(session: Session, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
+def export(reader: Session | Connection, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
            signer: document.Signer | None = None, obligation: str | None = None, since: datetime | None = None,
            until: datetime | None = None, replace: bool = True) -> dict[str, Any] | None:
     """One incident's export in `fmt`, to a text stream or a file: what `warroom export` and the
@@ -248,7 +274,7 @@ def export(session: Session, incident_id: int, config: Config, now: datetime, fm
 
     if isinstance(target, Path):
         check_target(target, replace)  # a bad path fails fast, before the timeline is read
-    view = timeline(session, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
+    view = timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
     if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
         named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
         raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")
@@ -285,9 +311,12 @@ def _place_new(partial: Path, target: Path) -> None:
         os.replace(partial, target)
 
 
-def incident_ids(session: Session) -> list[int]:
+def incident_ids(reader: Session | Connection) -> list[int]:
     """Every incident, oldest first (export --all)."""
-    return list(session.exec(select(Incident.id).order_by(Incident.id)).all())
+    return list(eventlog.connection_of(reader).execute(_IDS).scalars())
+
+
+_IDS = sql("SELECT id FROM incident ORDER BY id")
 
 
 def signer(home: Home) -> tuple[document.Signer | None, str | None]:

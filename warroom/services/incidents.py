@@ -6,32 +6,39 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
 from warroom import durations, text
 from warroom import words as shown_words
-from warroom.clock import iso, parse_iso
+from warroom.clock import parse_iso
 from warroom.config import Config, notified
 from warroom.durations import span
 from warroom.errors import BadInput, LogAltered
 from warroom.i18n import N_, _
 from warroom.playbooks.schema import Playbook
-from warroom.services import drillmarks, limits, ongoing, owed, views
+from warroom.services import limits, ongoing, owed, views
 from warroom.services.actors import Actor
-from warroom.store import chain, derive, eventlog, statecheck, tables
+
+# The timeline's rule and read, in Core (the exports take them from there without this module); named here too.
+from warroom.services.timelines import (  # noqa: F401
+    TimelineQuery,
+    by_seq,
+    involved_suppliers,
+    merged,
+    parse_snapshot,
+    snapshot,
+    summary,
+    timeline_query,
+    upto,
+)
+from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, FallbackActivation, Incident, IncidentStep
-from warroom.vocabulary import Mode, StepAction, transition_refusal, words
-from warroom.vocabulary import Status as IncidentStatus
+from warroom.vocabulary import StepAction, transition_refusal, words
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from warroom.services.reporting import Reported
 
 _STAMPS = {"stabilised": "stabilised_at", "resolved": "resolved_at", "closed": "closed_at"}  # the rules: vocabulary.LIFECYCLE
@@ -44,17 +51,6 @@ def _event(session: Session, incident: Incident, actor: Actor, now: datetime, ev
         session, at=now, kind=event_kind, actor=actor.user, origin=actor.origin, incident_id=incident.id,
         object=f"incident:{incident.id}{'/' + obj if obj else ''}", summary=summary, data=data,
     )
-
-
-def snapshot(incident: Incident) -> Playbook:
-    """The playbook as the incident ran it (not as the file says today)."""
-    return parse_snapshot(incident.playbook)
-
-
-@lru_cache(maxsize=4096)
-def parse_snapshot(text: str) -> Playbook:
-    # A snapshot never changes and Playbook is frozen: parse each once, not on every deadline sync.
-    return Playbook.model_validate(json.loads(text))
 
 
 def get(session: Session, incident_id: int) -> Incident:
@@ -172,54 +168,8 @@ def transition(session: Session, *, incident_id: int, to: str, now: datetime, ac
 
 # ── read models ────────────────────────────────────────────────────────────────────────────────
 
-def summary(incident: Incident) -> views.IncidentSummary:
-    assert incident.id is not None  # read from the table
-    return views.IncidentSummary(
-        id=incident.id, playbook=incident.playbook_id, playbook_version=incident.playbook_version, mode=Mode(incident.mode),
-        title=incident.title, status=IncidentStatus(incident.status), opened_by=incident.opened_by, opened_at=incident.opened_at,
-        stabilised_at=incident.stabilised_at, resolved_at=incident.resolved_at, closed_at=incident.closed_at, speed=incident.speed,
-    )
-
-
 def listing(session: Session) -> tuple[views.IncidentSummary, ...]:
     return tuple(summary(i) for i in session.exec(select(Incident).order_by(col(Incident.id).desc())).all())
-
-
-def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
-    """Suppliers whose state changes belong in this incident's timeline: trigger, fallbacks, faults."""
-    register = config.fallbacks()
-    involved = {playbook.trigger.supplier} if playbook.trigger else set()
-    involved |= {register[f][0].id for f in playbook.fallbacks if f in register}
-    involved |= {i.fault.supplier for i in playbook.drill.injects if i.fault}
-    return involved
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineQuery:
-    """The one rule of an incident's timeline (DESIGN §6): its own events, and the supplier.state
-    changes of the suppliers its playbook involves between its opening and its closing; a change a
-    drill caused only in that drill's (drillmarks.in_timeline). `incident show` reads it here, the
-    exports through services/exports.py (which cut a window of it)."""
-
-    own: tuple[Any, ...]  # criteria on the event table
-    suppliers: tuple[Any, ...]
-    involved: frozenset[str]
-    incident_id: int | None
-    drill: bool
-
-    def keeps(self, data: Any) -> bool:
-        """Whether a supplier.state change the `suppliers` criteria found is in the timeline."""
-        return drillmarks.in_timeline(data, self.involved, self.incident_id)
-
-
-def timeline_query(incident: Incident, config: Config) -> TimelineQuery:
-    table = tables.EVENT
-    closing = iso(incident.closed_at) if incident.closed_at else "9999"
-    return TimelineQuery(own=(table.c.incident_id == incident.id,),
-                         suppliers=(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
-                                    table.c.at >= iso(incident.opened_at), table.c.at <= closing),
-                         involved=frozenset(involved_suppliers(snapshot(incident), config)), incident_id=incident.id,
-                         drill=incident.mode == "drill")
 
 
 def timeline(session: Session, incident: Incident, config: Config) -> list[dict[str, Any]]:
@@ -229,53 +179,6 @@ def timeline(session: Session, incident: Incident, config: Config) -> list[dict[
     bound = upto(connection)
     # Lazy records with their stored text: hashed as stored, their JSON parsed only when read.
     return list(merged(connection, query, (*query.own, bound), (*query.suppliers, bound)))
-
-
-def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
-           after: int = 0) -> Iterator[dict[str, Any]]:
-    """The events matching `own`, and the supplier changes matching `suppliers` that the timeline
-    keeps, after seq `after`, as one run in seq order. No supplier change is read where the rule can
-    keep none (no supplier involved, no drill) or `suppliers` is None."""
-    mine = eventlog.matching(connection, *own, after=after)
-    if suppliers is None or not (query.involved or query.drill):
-        return mine
-    return by_seq(mine, (r for r in eventlog.matching(connection, *suppliers, after=after) if query.keeps(r["data"])))
-
-
-def by_seq(mine: Iterator[dict[str, Any]], theirs: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
-    incident's own first), at one comparison an event: an incident's own are nearly all of them."""
-    get = dict.get
-    their = next(theirs, None)
-    if their is None:
-        yield from mine
-        return
-    bound: Any = get(their, "seq")
-    for own in mine:
-        if get(own, "seq") > bound:
-            while their is not None and get(own, "seq") > bound:
-                yield their
-                their = next(theirs, None)
-                bound = get(their, "seq") if their is not None else None
-            if their is None:
-                yield own
-                yield from mine
-                return
-        yield own
-    if their is not None:
-        yield their
-        yield from theirs
-
-
-
-
-def upto(connection: Any) -> Any:
-    """The log as it stands now, for a read in several statements: on PostgreSQL (read committed)
-    each statement sees the commits made since the one before, and a supplier's change committed
-    between the two queries of a timeline would be missing from it while a later entry is there.
-    Appends are serialised and numbered in commit order, so every event up to the head read here
-    is committed, and each query sees the same ones."""
-    return tables.EVENT.c.seq <= eventlog.head(connection)[0]
 
 
 def show(session: Session, incident_id: int, config: Config, now: datetime) -> views.IncidentView:

@@ -28,7 +28,7 @@ import json
 import math
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C: the JSON string spelling both schemes use
 from typing import Any
@@ -283,6 +283,7 @@ class SubsetCheck:
         self._suppliers = any(not s.startswith("incident:") for s in complete)
         self.heads: dict[str, str | None] = {}
         self._links: dict[str, str] = {}  # stream → the stored links text that links its next event to its head, when it is one stream's
+        self._named: dict[int, tuple[str, str]] = {}  # incident id → its stream, and how its links text starts (feed_row)
         self.last_seq = 0
         self.broken: Break | None = None
 
@@ -299,7 +300,7 @@ class SubsetCheck:
             return Break(seq if type(seq) is int else self.last_seq, _("events are not in seq order"))
         self.last_seq = seq
         stored = get(record, "_stored")
-        row = get(record, "_row")  # as the event log read it (eventlog._record): the same values, in ROW's order
+        row = get(record, "_row")  # as the event log read it (eventlog.lazy_record): the same values, in ROW's order
         body = row_body(row) if row is not None else stored_body(record, *stored) if stored else None
         encoded = _utf8(body) if body is not None else None
         if encoded is not None and _sha256(encoded).hexdigest() == get(record, "hash"):
@@ -340,6 +341,43 @@ class SubsetCheck:
                     return Break(seq, _("the first events of {stream} in this export's window are missing").format(stream=stream))
             self._moved(stream, record["hash"])
         return None
+
+    def feed_row(self, row: Sequence[Any]) -> bytes | None:
+        """`feed` for an event as the log stores it (a row of the columns ROW names), in the usual
+        case, without a record: the UTF-8 body its hash covers when its hash holds and it is an
+        incident's event whose stream link is the one expected next, or an event of no incident
+        (a supplier's change: only its hash is checked). None, with nothing changed, when anything
+        else is to be said of it (the first event of a stream, a break, an unusual field): then
+        `feed` its record, which checks it whole."""
+        seq, incident_id = row[0], row[4]
+        if self.broken is not None or self._suppliers or type(seq) is not int or seq <= self.last_seq:
+            return None
+        body = row_body(row)
+        if body is None:
+            return None
+        try:
+            encoded = body.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        hash_ = row[10]
+        if _sha256(encoded).hexdigest() != hash_:
+            return None
+        if incident_id is not None:
+            named = self._named.get(incident_id)
+            if named is None:
+                stream = f"incident:{incident_id}"
+                named = (stream, "{" + encode_basestring(stream) + ':"')
+                if len(self._named) < 1000:
+                    self._named[incident_id] = named
+            stream, spelled = named
+            links = self._links
+            if row[14] != links.get(stream):
+                return None
+            # _moved, for a hash that held (so hex, spelled as it is) of a stream it links already
+            self.heads[stream] = hash_
+            links[stream] = spelled + hash_ + '"}'
+        self.last_seq = seq
+        return encoded
 
     def _moved(self, stream: str, hash_: Any) -> None:
         """`stream`'s newest event is the one hashed `hash_`: its next must link to it, spelled so."""

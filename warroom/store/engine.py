@@ -280,6 +280,13 @@ class Store:
             yield session
 
     @contextmanager
+    def read_core(self) -> Iterator[Connection]:
+        """`read` without the ORM: one read transaction on a Core connection (a JSON or CSV export,
+        which reads the incident and its events only, never imports SQLModel)."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction holding the write lock from its first statement; commits on success."""
         from sqlmodel import Session

@@ -1,0 +1,178 @@
+"""An incident's timeline as its readers take it, in SQLAlchemy Core: the incident's row, its
+summary, the one rule of which events are its timeline (DESIGN §6), and the merged read of them.
+
+No ORM and no incidents' service module: an export of 100,000 events is mostly its start-up and
+its read, and the JSON and CSV exports need nothing else (services/exports.py). services/incidents.py
+takes the same rule from here for `incident show` and the incident room."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+from sqlalchemy import text as sql
+
+from warroom.clock import iso, parse_iso
+from warroom.config import Config
+from warroom.playbooks.schema import Playbook
+from warroom.services import drillrule, ongoing, views
+from warroom.store import eventlog, tables
+from warroom.vocabulary import Mode
+from warroom.vocabulary import Status as IncidentStatus
+
+if TYPE_CHECKING:
+    from warroom.store.models import Incident
+
+_INCIDENT = sql("SELECT id, playbook_id, playbook_version, playbook, mode, title, status, speed, opened_by, opened_at, stabilised_at, "
+                "resolved_at, closed_at FROM incident WHERE id = :id")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    """An incident's row as the ORM model (store/models.Incident) has it, read through Core: the
+    same names, its times as aware datetimes."""
+
+    id: int
+    playbook_id: str
+    playbook_version: int
+    playbook: str
+    mode: str
+    title: str
+    status: str
+    speed: float
+    opened_by: str
+    opened_at: datetime
+    stabilised_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+def read(connection: Connection, incident_id: int) -> IncidentRow:
+    """The incident, or BadInput naming it unknown (as incidents.get)."""
+    row = connection.execute(_INCIDENT, {"id": incident_id}).first()
+    if row is None:
+        raise ongoing.no_incident(connection, incident_id)
+    when = lambda text: None if text is None else parse_iso(text)  # noqa: E731  # models.UTCDateTime's reading
+    return IncidentRow(*row[:9], parse_iso(row[9]), when(row[10]), when(row[11]), when(row[12]))
+
+
+def snapshot(incident: Incident | IncidentRow) -> Playbook:
+    """The playbook as the incident ran it (not as the file says today)."""
+    return parse_snapshot(incident.playbook)
+
+
+@lru_cache(maxsize=4096)
+def parse_snapshot(text: str) -> Playbook:
+    # A snapshot never changes and Playbook is frozen: parse each once, not on every deadline sync.
+    return Playbook.model_validate(json.loads(text))
+
+
+def summary(incident: Incident | IncidentRow) -> views.IncidentSummary:
+    assert incident.id is not None  # read from the table
+    return views.IncidentSummary(
+        id=incident.id, playbook=incident.playbook_id, playbook_version=incident.playbook_version, mode=Mode(incident.mode),
+        title=incident.title, status=IncidentStatus(incident.status), opened_by=incident.opened_by, opened_at=incident.opened_at,
+        stabilised_at=incident.stabilised_at, resolved_at=incident.resolved_at, closed_at=incident.closed_at, speed=incident.speed,
+    )
+
+
+def involved_suppliers(playbook: Playbook, config: Config) -> set[str]:
+    """Suppliers whose state changes belong in this incident's timeline: trigger, fallbacks, faults."""
+    register = config.fallbacks()
+    involved = {playbook.trigger.supplier} if playbook.trigger else set()
+    involved |= {register[f][0].id for f in playbook.fallbacks if f in register}
+    involved |= {i.fault.supplier for i in playbook.drill.injects if i.fault}
+    return involved
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineQuery:
+    """The one rule of an incident's timeline (DESIGN §6): its own events, and the supplier.state
+    changes of the suppliers its playbook involves between its opening and its closing; a change a
+    drill caused only in that drill's (drillrule.in_timeline). `incident show` reads it through
+    services/incidents.py, the exports through services/exports.py (which cut a window of it)."""
+
+    own: tuple[Any, ...]  # criteria on the event table
+    suppliers: tuple[Any, ...]
+    involved: frozenset[str]
+    incident_id: int | None
+    drill: bool
+
+    def keeps(self, data: Any) -> bool:
+        """Whether a supplier.state change the `suppliers` criteria found is in the timeline."""
+        return drillrule.in_timeline(data, self.involved, self.incident_id)
+
+
+def timeline_query(incident: Incident | IncidentRow, config: Config) -> TimelineQuery:
+    table = tables.EVENT
+    closing = iso(incident.closed_at) if incident.closed_at else "9999"
+    return TimelineQuery(own=(table.c.incident_id == incident.id,),
+                         suppliers=(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
+                                    table.c.at >= iso(incident.opened_at), table.c.at <= closing),
+                         involved=frozenset(involved_suppliers(snapshot(incident), config)), incident_id=incident.id,
+                         drill=incident.mode == "drill")
+
+
+def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
+           after: int = 0) -> Iterator[dict[str, Any]]:
+    """The events matching `own`, and the supplier changes matching `suppliers` that the timeline
+    keeps, after seq `after`, as one run in seq order. No supplier change is read where the rule can
+    keep none (no supplier involved, no drill) or `suppliers` is None."""
+    mine = eventlog.matching(connection, *own, after=after)
+    if suppliers is None or not (query.involved or query.drill):
+        return mine
+    return by_seq(mine, (r for r in eventlog.matching(connection, *suppliers, after=after) if query.keeps(r["data"])))
+
+
+def merged_rows(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
+                after: int = 0) -> Iterator[Sequence[Any]]:
+    """`merged` as the rows its records are made of (eventlog.matching_rows; eventlog.lazy_record
+    makes each the record `merged` gives), for a reader that takes a few columns of each."""
+    mine = eventlog.matching_rows(connection, *own, after=after)
+    if suppliers is None or not (query.involved or query.drill):
+        return mine
+    theirs = (r for r in eventlog.matching_rows(connection, *suppliers, after=after) if query.keeps(eventlog.lazy_record(r)["data"]))
+    return by_seq(mine, theirs, _ROW_SEQ)
+
+
+_RECORD_SEQ, _ROW_SEQ = itemgetter("seq"), itemgetter(0)
+
+
+def by_seq(mine: Iterator[Any], theirs: Iterator[Any], seq_of: Callable[[Any], Any] = _RECORD_SEQ) -> Iterator[Any]:
+    """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
+    incident's own first), at one comparison an event: an incident's own are nearly all of them.
+    Records, or rows (`seq_of` then takes their first column)."""
+    their = next(theirs, None)
+    if their is None:
+        yield from mine
+        return
+    bound: Any = seq_of(their)
+    for own in mine:
+        if seq_of(own) > bound:
+            while their is not None and seq_of(own) > bound:
+                yield their
+                their = next(theirs, None)
+                bound = seq_of(their) if their is not None else None
+            if their is None:
+                yield own
+                yield from mine
+                return
+        yield own
+    if their is not None:
+        yield their
+        yield from theirs
+
+
+def upto(connection: Any) -> Any:
+    """The log as it stands now, for a read in several statements: on PostgreSQL (read committed)
+    each statement sees the commits made since the one before, and a supplier's change committed
+    between the two queries of a timeline would be missing from it while a later entry is there.
+    Appends are serialised and numbered in commit order, so every event up to the head read here
+    is committed, and each query sees the same ones."""
+    return tables.EVENT.c.seq <= eventlog.head(connection)[0]
