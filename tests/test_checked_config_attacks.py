@@ -330,3 +330,59 @@ def test_forge_helper_still_matches(home):
     incident = _start(home)
     _forge(home)
     assert _log(home, incident, "ok").returncode == 0
+
+
+@pytest.mark.parametrize("how", ["read-only", "full"])
+def test_a_home_that_cannot_take_the_record_still_logs(tmp_path, clock, how):
+    """The home on a file system that is read-only or full, its database a copy elsewhere (--db):
+    the record cannot be written, and the write still succeeds, exit 0, no temporary left."""
+    from tests.conftest import tmpfs
+    from tests.helpers import configure
+    from warroom.services import homes
+
+    with tmpfs(tmp_path / "mnt", "32m", "a file system that can be made read-only or full needs root") as mnt:
+        home = homes.create(mnt / "home", clock=clock, actor="alice", origin={"host": "test", "terminal": None, "ssh_client": None})
+        configure(home)
+        started = run_cli("incident", "start", "quick-drill", "--drill", home=home.root)
+        assert started.returncode == 0, started.stderr
+        _record(home).unlink()
+        copy = tmp_path / "copy.db"
+        shutil.copyfile(home.root / "warroom.db", copy)
+        if how == "read-only":
+            subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        else:
+            with open(mnt / "fill", "wb") as fill:
+                try:
+                    while True:
+                        fill.write(b"\0" * (1 << 20))
+                        fill.flush()
+                except OSError:
+                    pass
+        done = run_cli("--db", f"sqlite:///{copy}", "log", started.stdout.strip(), how, home=home.root)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert not [p.name for p in home.root.iterdir() if p.name.startswith(checkedconfig.RECORD)]
+        if how == "read-only":
+            subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+
+
+@pytest.mark.parametrize("upgraded", ["pydantic", "warroom"])
+def test_an_unchanged_config_is_checked_again_after_an_upgrade(home, upgraded):
+    """A record made by other code (simulated: the checker's files get another time of change) is no
+    verdict of this code: a record saying commander of a config saying observer is then ignored."""
+    from importlib.util import find_spec
+
+    incident = _start(home)
+    with open(home.config_path, "a") as config:
+        config.write(f'\n[people.{ME}]\nname = "Me"\nrole = "observer"\n')
+    _forge(home)
+    assert _log(home, incident, "old code's record").returncode == 0  # trusted while the code is the same (owner-written)
+    target = Path(find_spec("pydantic").origin).with_name("version.py") if upgraded == "pydantic" else Path(checkedconfig.__file__).with_name("config.py")
+    before = os.stat(target)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    try:
+        refused = _log(home, incident, "new code")
+    finally:
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert_clean_failure(refused, 2)
+    assert "observer cannot" in refused.stderr
+    assert _logged(home) == ["old code's record"]
