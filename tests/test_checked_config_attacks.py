@@ -391,3 +391,28 @@ def test_an_unchanged_config_is_checked_again_after_an_upgrade(home, upgraded):
     assert_clean_failure(refused, 2)
     assert "observer cannot" in refused.stderr
     assert _logged(home) == ["old code's record"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None, reason="a second OS user needs root and useradd")
+def test_a_member_cannot_keep_the_owner_from_ever_writing_a_record(home):
+    """In a sticky group home a member may create new names: a folder made in the record's place
+    before the owner's first write makes every os.replace fail (EISDIR), silently, for good: each
+    `warroom log` then takes the full check (~120 ms) and doctor does not say why."""
+    user = "wrattack" + str(os.getpid() % 10000)
+    made = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"useradd: {made.stderr.strip()}")
+    try:
+        import pwd
+
+        member = pwd.getpwnam(user)
+        incident = _start(home)
+        _record(home).unlink()
+        _record(home).mkdir()
+        os.chown(_record(home), member.pw_uid, member.pw_gid)  # as the member would have made it
+        assert _log(home, incident, "first").returncode == 0
+        assert _log(home, incident, "second").returncode == 0
+        # FAILS: the member's folder is still there and no record was ever written (the fast path is gone for good)
+        assert _record(home).is_file() and _record(home).stat().st_uid == os.geteuid()
+    finally:
+        subprocess.run(["userdel", user], capture_output=True)
