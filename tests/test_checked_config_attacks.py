@@ -1,6 +1,6 @@
 """Attacks on the record of a checked warroom.toml (warroom.checkedconfig) and on the witness's
-shortcuts (Witness._as_left, _ed25519_seed). A test marked "FAILS:" demonstrates a real problem and
-is left failing on purpose; the others pin behaviour that held under attack."""
+shortcuts (Witness._as_left, _ed25519_seed). A test marked "Was a bug:" showed a real problem, since
+mended; the others pin behaviour that held under attack."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_a_recorded_zone_this_host_no_longer_knows_is_still_a_config_error(home,
     assert run_cli("log", incident, "zone known", home=home.root, env=with_zone).returncode == 0
     assert json.loads(_record(home).read_text())["timezone"] == "Custom/Zone"
     without = _log(home, incident, "zone gone", "--at", "10:05")
-    # FAILS: exit 1 "internal error: ZoneInfoNotFoundError" instead of exit 2 with the full check's one line
+    # Was a bug: exit 1 "internal error: ZoneInfoNotFoundError" instead of exit 2 with the full check's one line
     assert_clean_failure(without, 2)
     assert "warroom.toml:" in without.stderr and "Custom/Zone" in without.stderr and "internal error" not in without.stderr
     assert _logged(home) == ["zone known"]
@@ -59,7 +59,7 @@ def test_a_recorded_zone_this_host_no_longer_knows_is_not_trusted_without_at(hom
     home.config_path.write_text(home.config_path.read_text().replace('timezone = "Europe/Amsterdam"', 'timezone = "Custom/Zone"', 1))
     with_zone = {"PYTHONTZPATH": f"{zones}{os.pathsep}{os.pathsep.join(__import__('zoneinfo').TZPATH)}"}
     assert run_cli("log", incident, "zone known", home=home.root, env=with_zone).returncode == 0
-    # FAILS: exit 0, the entry is recorded under a config that `warroom playbook validate` and every other command refuse
+    # Was a bug: exit 0, the entry is recorded under a config that `warroom playbook validate` and every other command refuse
     assert_clean_failure(_log(home, incident, "zone gone"), 2)
     assert _logged(home) == ["zone known"]
 
@@ -227,7 +227,7 @@ def test_witness_log_copied_back_in_place_with_fewer_heads_is_witnessed_again(tm
         f.write(backup)
     assert log.stat().st_ino == inode
     # the restored database's next head is seq 2 again, another hash
-    # FAILS: record() returns False (seq 2 <= covered 3 in the "same" file): the restored log's head 2 is never witnessed
+    # Was a bug: record() returns False (seq 2 <= covered 3 in the "same" file): the restored log's head 2 is never witnessed
     # (older than _as_left: _covered_in, since 9f07e7d; the same (device, inode) test, fooled the same way)
     assert monitor.record(2, "d" * 64, "2026-11-30T00:01:02Z")
     assert [json.loads(x)["hash"][0] for x in _lines(log)] == ["a", "d"]
@@ -248,7 +248,7 @@ def test_witness_log_rewritten_in_place_to_the_same_length_has_its_torn_tail_cut
         f.seek(len(first))
         f.write(b"x" * (len(second) - 1) + b"y")  # no newline: a torn tail, same total length
     assert monitor.record(3, "c" * 64, "2026-11-30T00:00:03Z")
-    # FAILS: the torn bytes are not cut: the second line is "xxx...y{"seq": 3, ...}"
+    # Was a bug: the torn bytes are not cut: the second line is "xxx...y{"seq": 3, ...}"
     assert [json.loads(x)["seq"] for x in _lines(log)] == [1, 3]
 
 
@@ -412,7 +412,7 @@ def test_a_member_cannot_keep_the_owner_from_ever_writing_a_record(home):
         os.chown(_record(home), member.pw_uid, member.pw_gid)  # as the member would have made it
         assert _log(home, incident, "first").returncode == 0
         assert _log(home, incident, "second").returncode == 0
-        # FAILS: the member's folder is still there and no record was ever written (the fast path is gone for good)
+        # Was a bug: the member's folder is still there and no record was ever written (the fast path is gone for good)
         assert _record(home).is_file() and _record(home).stat().st_uid == os.geteuid()
     finally:
         subprocess.run(["userdel", user], capture_output=True)

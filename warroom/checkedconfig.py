@@ -110,7 +110,7 @@ def _known(record: dict[str, Any], raw: bytes) -> Known | None:
     if record.get("key") != key(raw):
         return None
     people, zone = record.get("people"), record.get("timezone")
-    if not isinstance(people, dict) or not isinstance(zone, str):
+    if not isinstance(people, dict) or not isinstance(zone, str) or not _known_zone(zone):
         return None
     known: dict[str, tuple[str, str]] = {}
     for user, person in people.items():
@@ -118,6 +118,18 @@ def _known(record: dict[str, Any], raw: bytes) -> Known | None:
             return None
         known[user] = (person[0], person[1])
     return Known(known, zone)
+
+
+def _known_zone(zone: str) -> bool:
+    """Whether this host knows the zone now: the check that passed it may have run with other zone
+    data (another TZPATH, a tzdata without the legacy names), which the record's key does not cover."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
 
 
 def recall(home: Home) -> Known | None:
@@ -133,6 +145,16 @@ def recall(home: Home) -> Known | None:
     return _known(record, raw) if record is not None else None
 
 
+def _clear_way(path: Path) -> None:
+    """Remove what stands where the record goes and is no file of ours to replace (an empty folder
+    someone made there, in a home the owner may clean): else no record could ever be written."""
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            os.rmdir(path)
+    except OSError:
+        pass
+
+
 def remember(home: Home, raw: bytes, config: os.stat_result, known: Known) -> None:
     """Record that `raw`, read from a file whose status is `config`, passed the full check with these
     values. Only as that file's owner (whose record alone is trusted); a record of these bytes
@@ -145,6 +167,7 @@ def remember(home: Home, raw: bytes, config: os.stat_result, known: Known) -> No
         return
     body = json.dumps({"key": name, "people": {u: list(p) for u, p in known.people.items()}, "timezone": known.timezone},
                       ensure_ascii=True, sort_keys=True).encode()
+    _clear_way(home.root / RECORD)
     temporary = home.root / f"{RECORD}.{os.getpid()}.{secrets.token_hex(4)}"
     mode = 0o600 | (config.st_mode & stat.S_IRGRP)  # read by whoever may read the config, written by its owner alone
     try:

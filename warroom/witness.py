@@ -132,8 +132,9 @@ class Witness:
         self._public: Ed25519PublicKey | None = None
         self._last_problem: str | None = None
         self._covered = 0  # the newest seq this process knows witnessed: older heads need no line
-        self._covered_in: tuple[int, int] | None = None  # in this file (device, inode): a restore starts another
-        self._left: tuple[int, int, int] | None = None  # (device, inode, length) of witness.log as this process last left it
+        # witness.log as this process last left it (_left_as): while it is, `_covered` holds in it. A
+        # restore (renamed over it, or copied into it) starts another file whose heads start again.
+        self._left: tuple[int, ...] | None = None
         self.problem: str | None = None  # the newest problem, until a head is witnessed again
 
     # ── signing ────────────────────────────────────────────────────────────────────────────────
@@ -241,9 +242,7 @@ class Witness:
         return True
 
     def _cover(self, seq: int, fd: int) -> None:
-        info = os.fstat(fd)
-        self._covered, self._covered_in = seq, (info.st_dev, info.st_ino)
-        self._left = (info.st_dev, info.st_ino, info.st_size)
+        self._covered, self._left = seq, _left_as(os.fstat(fd))
 
     def _as_left(self, fd: int) -> int | None:
         """witness.log's length if it is the file, at the length, this process left it: nobody has
@@ -251,16 +250,17 @@ class Witness:
         one this process wrote or read, whole, covering an older head than the one it is about to
         witness, so there is nothing to read back. None otherwise."""
         info = os.fstat(fd)
-        return info.st_size if (info.st_dev, info.st_ino, info.st_size) == self._left else None
+        return info.st_size if _left_as(info) == self._left else None
 
     def _same_file(self) -> bool:
-        """Whether witness.log is still the file this process last witnessed in: after a restore
-        the log's seq numbers start again below what the old file saw, and the new file needs them."""
+        """Whether witness.log is as this process last left it: after a restore the log's seq
+        numbers start again below what the old file saw, and the new file needs them. Anything
+        else (another writer's line, a copy into the same file) is read to be known."""
         try:
             info = os.stat(self.path)
         except OSError:
             return False
-        return (info.st_dev, info.st_ino) == self._covered_in
+        return _left_as(info) == self._left
 
     def _open(self) -> tuple[int, bool]:
         """witness.log opened for appending, and whether this call created it. A link is followed
@@ -421,6 +421,12 @@ class Lines:
 
     def __exit__(self, *_) -> None:
         self.close()
+
+
+def _left_as(info: os.stat_result) -> tuple[int, ...]:
+    """What tells a file as it was left: the same file (device, inode), length and times of change
+    (a copy into it of another log as long as it does not keep them)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 # DER of an unencrypted PKCS#8 Ed25519 private key up to its 32-byte seed (RFC 8410 §7): SEQUENCE,
