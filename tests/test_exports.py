@@ -306,6 +306,31 @@ def test_old_scheme_1_events_and_new_ones_verify_in_one_export(root):
     assert verify(root, path).returncode == 0
 
 
+def test_an_event_altered_into_bytes_in_the_file_is_exported_in_every_format_saying_so(root):
+    """A blob where an event's text belongs (the file altered with the sqlite3 shell) ended the JSON
+    export in "internal error: TypeError"; each format now writes the timeline and says the chain
+    does not verify, and the JSON export fails `verify --export` naming the event."""
+    import sqlite3
+
+    db = sqlite3.connect(root / "warroom.db")
+    db.execute("DROP TRIGGER event_no_update")
+    seq = db.execute("SELECT max(seq) FROM event WHERE incident_id = 1").fetchone()[0]
+    db.execute("UPDATE event SET data = X'00FF7B7D' WHERE seq = ?", (seq,))
+    db.commit()
+    db.close()
+    for form in ("json", "csv", "md", "html", "sitrep"):
+        result = run_cli("export", "1", "--format", form, "-o", str(root / f"altered.{form}"), home=root)
+        assert result.returncode == 0 and "Traceback" not in result.stderr and "internal error" not in result.stderr, (form, result.stderr)
+    assert f"seq {seq}" in run_cli("export", "1", "--format", "json", "-o", str(root / "again.json"), home=root).stderr  # said, naming it
+    assert "NOT VERIFIED" in (root / "altered.md").read_text()
+    document = json.loads((root / "altered.json").read_text())
+    assert document["chain"]["verified"] is False and f"seq {seq}" in document["chain"]["problem"]
+    (event,) = [e for e in document["events"] if e["seq"] == seq]
+    assert event["data"] == repr(b"\x00\xff{}")
+    checked = verify(root, root / "altered.json")
+    assert checked.returncode == 3 and f"seq {seq}" in checked.stderr, checked
+
+
 @pytest.mark.parametrize("kind", ["not json", "not an export", "fifo", "huge", "folder", "missing", "duplicate key"])
 def test_a_file_that_is_no_export_is_one_line_and_exit_2(root, tmp_path, kind):
     path = tmp_path / "x.json"

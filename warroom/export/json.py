@@ -47,7 +47,7 @@ def header(timeline: Timeline) -> dict[str, Any]:
 
 def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = None) -> dict[str, Any]:
     """Write the export to `out`; returns its chain object (head, verified, problem)."""
-    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=document.not_json).encode
     head = header(timeline)
     out.write("{" + ",\n".join(f"{dumps(k)}: {dumps(v)}" for k, v in head.items()) + ',\n"events": [')
     tally = Tally(timeline.stream, timeline.starts())
