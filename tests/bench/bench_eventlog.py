@@ -59,11 +59,17 @@ def warroom_appends(root: Path, count: int, writer: str) -> list[float]:
 
 # ── the floor: one INSERT per transaction with bare sqlite3, same pragmas ─────────────────────
 
-def bare_appends(db: Path, count: int, writer: str) -> list[float]:
+def floor_table(db: Path, columns: str) -> sqlite3.Connection:
+    """The floors' database: bare sqlite3 with warroom's pragmas, an event table of these columns."""
     connection = sqlite3.connect(db, isolation_level=None, timeout=30)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = FULL")
-    connection.execute("CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, summary TEXT, data TEXT)")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY, {columns})")
+    return connection
+
+
+def bare_appends(db: Path, count: int, writer: str) -> list[float]:
+    connection = floor_table(db, "at TEXT, actor TEXT, summary TEXT, data TEXT")
     latencies = []
     for i in range(count):
         began = time.perf_counter()
@@ -86,10 +92,7 @@ def witnessed_bare_appends(db: Path, count: int, writer: str) -> list[float]:
 
     key = Ed25519PrivateKey.generate()
     witness = db.with_suffix(".witness")
-    connection = sqlite3.connect(db, isolation_level=None, timeout=30)
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = FULL")
-    connection.execute("CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, summary TEXT, data TEXT, hash TEXT)")
+    connection = floor_table(db, "at TEXT, actor TEXT, summary TEXT, data TEXT, hash TEXT")
     latencies = []
     for i in range(count):
         began = time.perf_counter()
