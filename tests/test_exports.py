@@ -314,21 +314,26 @@ def test_an_event_altered_into_bytes_in_the_file_is_exported_in_every_format_say
 
     db = sqlite3.connect(root / "warroom.db")
     db.execute("DROP TRIGGER event_no_update")
-    seq = db.execute("SELECT max(seq) FROM event WHERE incident_id = 1").fetchone()[0]
+    *others, seq = [s for (s,) in db.execute("SELECT seq FROM event WHERE incident_id = 1 ORDER BY seq DESC LIMIT 4")][::-1]
     db.execute("UPDATE event SET data = X'00FF7B7D' WHERE seq = ?", (seq,))
+    for column, other in zip(("summary", "actor", "kind"), others, strict=True):  # and each text column of an event before it
+        db.execute(f"UPDATE event SET {column} = X'3D3100FF' WHERE seq = ?", (other,))
     db.commit()
     db.close()
     for form in ("json", "csv", "md", "html", "sitrep"):
         result = run_cli("export", "1", "--format", form, "-o", str(root / f"altered.{form}"), home=root)
         assert result.returncode == 0 and "Traceback" not in result.stderr and "internal error" not in result.stderr, (form, result.stderr)
-    assert f"seq {seq}" in run_cli("export", "1", "--format", "json", "-o", str(root / "again.json"), home=root).stderr  # said, naming it
+    first = others[0]
+    assert f"seq {first}" in run_cli("export", "1", "--format", "json", "-o", str(root / "again.json"), home=root).stderr  # said, naming it
+    rows = list(csv.reader((root / "altered.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert not any(c.startswith("=") for row in rows for c in row)  # b'=1\x00\xff' is spelled b'…': no formula
     assert "NOT VERIFIED" in (root / "altered.md").read_text()
     document = json.loads((root / "altered.json").read_text())
-    assert document["chain"]["verified"] is False and f"seq {seq}" in document["chain"]["problem"]
+    assert document["chain"]["verified"] is False and f"seq {first}" in document["chain"]["problem"]
     (event,) = [e for e in document["events"] if e["seq"] == seq]
     assert event["data"] == repr(b"\x00\xff{}")
     checked = verify(root, root / "altered.json")
-    assert checked.returncode == 3 and f"seq {seq}" in checked.stderr, checked
+    assert checked.returncode == 3 and f"seq {first}" in checked.stderr, checked
 
 
 @pytest.mark.parametrize("kind", ["not json", "not an export", "fifo", "huge", "folder", "missing", "duplicate key"])

@@ -112,10 +112,16 @@ def test_the_log_shows_what_a_plain_table_of_the_same_rows_shows_in_every_state(
             await frame()
             await pilot.resize_terminal(70, 24)  # narrower: the `what` column is cut
             await frame()
+            whole = shown
             shown = [row for row in shown if int(row[0]) % 2]  # a filter
             follow(log, shown)
             await frame()
-            shown = [(key, cells if key != shown[-3][0] else (*cells[:3], "altered in the file")) for key, cells in shown]
+            altered = shown[-3][0]
+            shown = [(key, cells if key != altered else (*cells[:3], "altered in the file")) for key, cells in shown]
+            follow(log, shown)
+            await frame()
+            # The filter cleared, an entry it hid altered meanwhile: back in its old place, with its new text.
+            shown = [(key, cells if key not in (altered, "4") else (*cells[:3], "altered in the file")) for key, cells in whole]
             follow(log, shown)
             await frame()
             app.set_focus(None)

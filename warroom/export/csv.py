@@ -26,8 +26,10 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 1000
 
 
-def cell(text: str) -> str:
-    """A text cell no spreadsheet runs as a formula."""
+def cell(value: object) -> str:
+    """A cell no spreadsheet runs as a formula: text as recorded; anything else (a row altered in
+    the file: bytes, a number, nothing) as the csv module's writer spells it."""
+    text = value if type(value) is str else "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA) else text
 
 
@@ -52,14 +54,14 @@ def render(timeline: Timeline, out: TextIO) -> None:
     drill = timeline.incident.get("mode") == "drill"
     for row in timeline.events.rows():  # the stored columns (store.chain.ROW): no record an event
         seq, at, kind, actor, summary, data = row[0], row[1], row[2], row[3], row[7], row[13]  # data: its stored JSON text, as it is
-        kind_field, actor_field = cells.get(kind), cells.get(actor)
-        if kind_field is None or actor_field is None:
-            kind_field, actor_field = quoted(cell(kind)), quoted(cell(actor))
-            if len(cells) < 1000:
-                cells[kind], cells[actor] = kind_field, actor_field
-        if drill:
+        if drill and type(summary) is str:
             summary = drill_said(summary)
-        if type(seq) is int and type(at) is str and type(data) is str:
+        if type(seq) is int and type(at) is str and type(kind) is str and type(actor) is str and type(summary) is str and type(data) is str:
+            kind_field, actor_field = cells.get(kind), cells.get(actor)
+            if kind_field is None or actor_field is None:
+                kind_field, actor_field = quoted(cell(kind)), quoted(cell(actor))
+                if len(cells) < 1000:
+                    cells[kind], cells[actor] = kind_field, actor_field
             lines.append(f"{seq},{quoted(at)},{kind_field},{actor_field},{quoted(cell(summary))},{quoted(data)}\r\n")
         else:  # a value of another type than the log stores (an altered row): as the writer spells it
             if lines:

@@ -37,8 +37,9 @@ class Context:
     """Who acts, when, and in which war-room: what every command needs besides its arguments.
 
     `config` is the home's checked warroom.toml. A context made from the record of a config checked
-    before (`writing`) has only who acts and the time zone; it checks the file in full the first
-    time a command asks for its config (most commands; not a log entry)."""
+    before (`writing`, for a log entry) has only who acts and the time zone: a command that reads
+    the config from it is a programming error, said at once, never a config loaded late (inside the
+    writers' lock, perhaps another version of the file than the one who acts came from)."""
 
     def __init__(self, home: Home, config: Config | None, actor: Actor, now: datetime, clock: Clock | None = None,
                  *, timezone: str | None = None) -> None:
@@ -51,9 +52,7 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from warroom.services import library
-
-            self._config = library.config(self.home, remember=True)
+            raise RuntimeError("a context made from a checked config's record (commands.writing) has no config: use commands.context")
         return self._config
 
     @property

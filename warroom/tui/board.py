@@ -96,27 +96,27 @@ Trends = Mapping[str, list[float | None]]
 Troubles = Mapping[str, list[str | None]]
 
 
-def latency_text(state: str, trend: list[float | None] | None, troubles: list[str | None] | None = None) -> str:
-    """The latest full minute's average and a bar for each full minute (a minute in which a check
-    failed is that state's symbol, not a bar). Per minute, not per check: a number that changed
-    every five seconds would repaint every row for nobody's benefit."""
-    if not trend:
-        return "—"
-    full, under_way = trend[:-1], trend[-1]
-    # The latest minute that had an answer (a supplier checked every few minutes has gaps), the
-    # minute under way before the first full one; nothing for a supplier that is down now.
-    figure = next((v for v in reversed(full) if v is not None), under_way)
-    number = f"{i18n.number(figure)} ms" if figure is not None and state != "down" else "—"
-    return f"{number:>8} {spark(full, troubles[:-1] if troubles else None)}"
-
-
 def latency_shows(trend: list[float | None] | None, troubles: list[str | None] | None) -> tuple[Any, ...]:
-    """What latency_cell draws from a trend and its troubles: the full minutes, and the minute under
-    way only before the first full one (it moves with every check)."""
+    """What the latency cell draws of a trend (empty: nothing, a dash): the full minutes, the figure
+    shown, and the failed checks of the full minutes. The figure is the latest full minute that had
+    an answer (a supplier checked every few minutes has gaps), the minute under way before the first
+    full one. Per minute, not per check: a number that changed every five seconds would repaint
+    every row for nobody's benefit. The board remakes a row when this changes (BoardScreen._make)."""
     if not trend:
         return ()
     full = tuple(trend[:-1])
-    return full, trend[-1] if all(v is None for v in full) else None, tuple(troubles[:-1]) if troubles else None
+    return full, next((v for v in reversed(full) if v is not None), trend[-1]), tuple(troubles[:-1]) if troubles else None
+
+
+def latency_text(state: str, trend: list[float | None] | None, troubles: list[str | None] | None = None) -> str:
+    """The figure and a bar for each full minute (a minute in which a check failed is that state's
+    symbol, not a bar); nothing for a supplier that is down now."""
+    shows = latency_shows(trend, troubles)
+    if not shows:
+        return "—"
+    full, figure, failed = shows
+    number = f"{i18n.number(figure)} ms" if figure is not None and state != "down" else "—"
+    return f"{number:>8} {spark(list(full), list(failed) if failed else None)}"
 
 
 def latency_cell(state: str, trend: list[float | None] | None, troubles: list[str | None] | None) -> Text:

@@ -127,6 +127,10 @@ class GrowingRows(Rows):
         super().notify_style_update()
         self._painted.clear()
 
+    def remove_row(self, row_key: RowKey | str) -> None:
+        self._painted.clear()  # its key may come back with other text (a filter cleared after the entry was altered in the file)
+        super().remove_row(row_key)
+
     def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: CellType, *, update_width: bool = False) -> None:
         self._painted.clear()  # a row changed in place: rare in a log (an entry altered in the file)
         super().update_cell(row_key, column_key, value, update_width=update_width)
