@@ -371,7 +371,8 @@ class SubsetCheck:
                     self._named[incident_id] = named
             stream, spelled = named
             links = self._links
-            if row[14] != links.get(stream):
+            expected = links.get(stream)
+            if expected is None or row[14] != expected:  # a stream's first event, or a link it does not follow: checked whole
                 return None
             # _moved, for a hash that held (so hex, spelled as it is) of a stream it links already
             self.heads[stream] = hash_
