@@ -157,7 +157,8 @@ def test_a_round_whose_retry_failed_is_told_before_every_other_round_of_its_batc
     asyncio.run(main())
     assert len(calls) == 26  # the batch, then each round again, one after another
     # Round 0 is told after the batch and its own retry, not after all 25 retries (26 lock timeouts, 13 min in production).
-    assert told[0] == 2 and told[24] == 26, told
+    # (A write or two more may be made before the waiting check sees its answer: the retries go on in their thread.)
+    assert told[0] <= 4 and told[24] == 26, told
 
 
 def test_a_stopping_monitor_does_not_retry_the_rounds_of_cancelled_checks():

@@ -169,13 +169,14 @@ def test_an_entry_logged_under_an_open_room_paints_its_row_not_the_log(home, clo
             table = room.query_one("#log", LogPanel)
             await until(pilot, lambda: table.row_count == len(room.view.events), what="the log")
             await pilot.pause()
-            for n in range(3):
+            for n in range(4):
                 painted.clear()
                 seq = str(log(f"entry {n} under the open room")["seq"])
                 await until(pilot, lambda seq=seq: table.row_count and table.coordinate_to_cell_key((table.row_count - 1, 0)).row_key.value == seq,
                             what="the entry in the log")
                 await pilot.pause()
                 await pilot.pause()
-                assert seq in painted and len(set(painted)) <= 2, painted
+                if n:  # the first lands while a loaded host may still be laying the new room out (its scrollbar, its fit)
+                    assert seq in painted and len(set(painted)) <= 2, painted
 
     asyncio.run(scenario())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 
 from textual.app import App
 from textual.geometry import Region
@@ -305,6 +306,12 @@ def test_a_fill_table_given_its_rows_again_with_more_at_the_end_handles_only_tho
             grown, whole = app.query_one("#grown", Counting), app.query_one("#whole", Rows)
             grown.sync(entries[:50])
             await pilot.pause()
+            deadline = time.monotonic() + 10
+            await pilot.pause()
+            # Fitted to its width once laid out, its scrollbar there (each syncs it again): a loaded host takes more than a pause.
+            while grown._fit_state is None or grown._fit_state[0] != grown.scrollable_content_region.width:
+                assert time.monotonic() < deadline, "the table was never fitted to its width"
+                await pilot.pause(0.02)
             grown.measured = 0
             grown.sync(entries[:53])  # the same rows, three more: the room's log at each read
             assert grown.measured == 3

@@ -25,7 +25,6 @@ from warroom.services.actors import Actor
 # The timeline's rule and read, in Core (the exports take them from there without this module); named here too.
 from warroom.services.timelines import (  # noqa: F401
     TimelineQuery,
-    by_seq,
     involved_suppliers,
     merged,
     parse_snapshot,

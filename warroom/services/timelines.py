@@ -124,30 +124,27 @@ def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], sup
     """The events matching `own`, and the supplier changes matching `suppliers` that the timeline
     keeps, after seq `after`, as one run in seq order. No supplier change is read where the rule can
     keep none (no supplier involved, no drill) or `suppliers` is None."""
-    mine = eventlog.matching(connection, *own, after=after)
-    if suppliers is None or not (query.involved or query.drill):
-        return mine
-    return by_seq(mine, (r for r in eventlog.matching(connection, *suppliers, after=after) if query.keeps(r["data"])))
+    return map(eventlog.lazy_record, merged_rows(connection, query, own, suppliers, after=after))  # as eventlog.matching makes them
 
 
 def merged_rows(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
                 after: int = 0) -> Iterator[Sequence[Any]]:
-    """`merged` as the rows its records are made of (eventlog.matching_rows; eventlog.lazy_record
-    makes each the record `merged` gives), for a reader that takes a few columns of each."""
+    """`merged` as the rows its records are made of (eventlog.matching_rows), for a reader that
+    takes a few columns of each."""
     mine = eventlog.matching_rows(connection, *own, after=after)
     if suppliers is None or not (query.involved or query.drill):
         return mine
     theirs = (r for r in eventlog.matching_rows(connection, *suppliers, after=after) if query.keeps(eventlog.lazy_record(r)["data"]))
-    return by_seq(mine, theirs, _ROW_SEQ)
+    return by_seq(mine, theirs)
 
 
-_RECORD_SEQ, _ROW_SEQ = itemgetter("seq"), itemgetter(0)
+_SEQ = itemgetter(0)  # a stored row's first column (eventlog.matching_rows)
 
 
-def by_seq(mine: Iterator[Any], theirs: Iterator[Any], seq_of: Callable[[Any], Any] = _RECORD_SEQ) -> Iterator[Any]:
+def by_seq(mine: Iterator[Any], theirs: Iterator[Any], seq_of: Callable[[Any], Any] = _SEQ) -> Iterator[Any]:
     """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
     incident's own first), at one comparison an event: an incident's own are nearly all of them.
-    Records, or rows (`seq_of` then takes their first column)."""
+    Rows, whose first column is their seq, unless `seq_of` says otherwise."""
     their = next(theirs, None)
     if their is None:
         yield from mine

@@ -223,8 +223,13 @@ class IncidentScreen(QuietTexts, Screen):
 
     # ── what is shown ──────────────────────────────────────────────────────────────────────────
 
+    def _dismantled(self) -> bool:
+        """The app is quitting: a screen's widgets go before it leaves the stack, and a read that
+        lands meanwhile has nothing left to be shown on."""
+        return not self.query("#banner")
+
     def _tick(self) -> None:
-        if not self.view:
+        if not self.view or self._dismantled():
             return
         i = self.view.incident
         now = self.clock.now()
@@ -255,8 +260,8 @@ class IncidentScreen(QuietTexts, Screen):
 
     def show(self, view: views.IncidentView) -> None:
         self.view = view
-        if not self._tables_ready:
-            return  # on_mount shows it
+        if not self._tables_ready or self._dismantled():
+            return  # on_mount shows it; or the room is closing
         self._tick()
         problem = view.chain.problem if not view.chain.verified else None
         unverified = self.query_one("#unverified", Static)
