@@ -177,9 +177,7 @@ def remember(home: Home, raw: bytes, config: os.stat_result, known: Known) -> No
     try:
         try:
             os.fchmod(fd, mode)  # the umask may have taken the group's read
-            view = memoryview(body)
-            while view:
-                view = view[os.write(fd, view):]
+            files.write_all(fd, body)
         finally:
             os.close(fd)
         os.replace(temporary, home.root / RECORD)

@@ -212,3 +212,14 @@ def lock_within(fd: int, seconds: float, what: str, *, since: float | None = Non
                     what=_said(what), seconds=_figure(f"{seconds:g}"))) from None
             time.sleep(pause)
             pause = min(pause * 2, 0.002)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """write() until all of `data` is written: one may write less than asked (a full disk, a file
+    size limit), and the next then says why."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]

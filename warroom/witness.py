@@ -19,7 +19,6 @@ unreadable key, a witness.log that cannot be written, a full disk) is logged as 
 from __future__ import annotations
 
 import base64
-import errno
 import fcntl
 import json
 import logging
@@ -220,7 +219,7 @@ class Witness:
                 self._cover(last.seq, fd)  # a newer head is witnessed already, and covers this one
                 return False
             try:
-                _write_all(fd, line)
+                files.write_all(fd, line)
             except OSError as exc:
                 try:
                     os.ftruncate(fd, start)  # whole lines or none: a half line would read as tampering
@@ -452,14 +451,3 @@ def _ed25519_seed(pem: bytes) -> bytes | None:
 def _key_bytes(path: Path) -> bytes:
     """A PEM key file: a regular file of a few hundred bytes, read without hanging on a FIFO."""
     return files.read_bytes(path, shown(path), limit=64 * 1024, what="a key file")
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """write() until all of `data` is written: one may write less than asked (a full disk, a file
-    size limit), and the next then says why."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        if written == 0:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        view = view[written:]
