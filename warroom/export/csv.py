@@ -19,6 +19,7 @@ import csv
 from typing import TextIO
 
 from warroom.export.model import Timeline
+from warroom.store.chain import IN_ACTOR, IN_AT, IN_DATA, IN_KIND, IN_SEQ, IN_SUMMARY
 from warroom.vocabulary import drill_said
 
 COLUMNS = ("seq", "at", "kind", "actor", "summary", "data")
@@ -53,7 +54,7 @@ def render(timeline: Timeline, out: TextIO) -> None:
     cells: dict[str, str] = {}  # kind or actor → its field, quoted: 100,000 events have a few of each
     drill = timeline.incident.get("mode") == "drill"
     for row in timeline.events.rows():  # the stored columns (store.chain.ROW): no record an event
-        seq, at, kind, actor, summary, data = row[0], row[1], row[2], row[3], row[7], row[13]  # data: its stored JSON text, as it is
+        seq, at, kind, actor, summary, data = row[IN_SEQ], row[IN_AT], row[IN_KIND], row[IN_ACTOR], row[IN_SUMMARY], row[IN_DATA]  # data: its stored JSON text, as it is
         if drill and type(summary) is str:
             summary = drill_said(summary)
         if type(seq) is int and type(at) is str and type(kind) is str and type(actor) is str and type(summary) is str and type(data) is str:

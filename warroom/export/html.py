@@ -22,6 +22,7 @@ from warroom.export import reviewed, shown
 from warroom.export.markdown import key_times, window_words
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import _
+from warroom.store.chain import IN_ACTOR, IN_AT, IN_INCIDENT_ID, IN_KIND, IN_SEQ, IN_SUMMARY
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
@@ -305,12 +306,12 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
         if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
             e = events.record(row)
             tally.add(e)
-        kind = row[2]
-        health_change = kind == "supplier.state" and row[4] is None
+        kind = row[IN_KIND]
+        health_change = kind == "supplier.state" and row[IN_INCIDENT_ID] is None
         if e is None and (composed or kind == "decision.logged" or health_change):
             e = events.record(row)
-        rows.append(f'<tr><td class="num">{row[0]}</td><td class="time">{_time(clock, row[1])}</td><td>{once("actor", row[3])}</td>'
-                    f'<td>{once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[7]))}</td></tr>\n')
+        rows.append(f'<tr><td class="num">{row[IN_SEQ]}</td><td class="time">{_time(clock, row[IN_AT])}</td><td>{once("actor", row[IN_ACTOR])}</td>'
+                    f'<td>{once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))}</td></tr>\n')
         if e is None:
             pass
         elif kind == "decision.logged":

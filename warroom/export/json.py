@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from warroom.export import document
 from warroom.export.model import Tally, Timeline
+from warroom.store.chain import IN_HASH, IN_SCHEME
 
 _PIECES = 600  # about 64 KB of events a write
 
@@ -58,7 +59,7 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     for row in events.rows():
         body = tally.row(row)  # the usual event, checked as it was read: no record made
         if body is not None:
-            pieces += (separator, checked(body, row[11], row[10]))  # ROW: …, hash, scheme, …
+            pieces += (separator, checked(body, row[IN_SCHEME], row[IN_HASH]))
         else:
             record = events.record(row)
             tally.add(record)

@@ -17,6 +17,7 @@ from warroom import eventtext, i18n, text, words
 from warroom.export import reviewed, shown
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import N_, _
+from warroom.store.chain import IN_ACTOR, IN_AT, IN_KIND, IN_SUMMARY
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -172,7 +173,7 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
         if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
             e = events.record(row)
             tally.add(e)
-        kind, actor = row[2], row[3]
+        kind, actor = row[IN_KIND], row[IN_ACTOR]
         if e is None and (composed or (decided is not None and kind == "decision.logged")):
             e = events.record(row)
         shown_actor = who.get(actor) if type(actor) is str else None
@@ -180,7 +181,7 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
             shown_actor = md(people.get(actor, actor))
             if type(actor) is str and len(who) < 1000:
                 who[actor] = shown_actor
-        rows.append(f"| {time(row[1])} | {shown_actor} | {md(said(e) if composed and e is not None else stored_text(row[7]))} |\n")
+        rows.append(f"| {time(row[IN_AT])} | {shown_actor} | {md(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))} |\n")
         if decided is not None and e is not None and kind == "decision.logged":
             found = decision(e)
             if found is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from warroom.store import chain
+from warroom.store.chain import IN_HASH
 
 
 class Events(Protocol):
@@ -102,7 +103,7 @@ class Tally:
         the UTF-8 body its hash covers. None, nothing counted: `add` its record instead."""
         body = self._check.feed_row(row)
         if body is not None:
-            hash_ = row[10]
+            hash_ = row[IN_HASH]
             self._digest.update(f"{hash_}\n".encode())
             self.count += 1
             self.head = hash_

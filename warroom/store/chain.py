@@ -349,7 +349,7 @@ class SubsetCheck:
         (a supplier's change: only its hash is checked). None, with nothing changed, when anything
         else is to be said of it (the first event of a stream, a break, an unusual field): then
         `feed` its record, which checks it whole."""
-        seq, incident_id = row[0], row[4]
+        seq, incident_id = row[IN_SEQ], row[IN_INCIDENT_ID]
         if self.broken is not None or self._suppliers or type(seq) is not int or seq <= self.last_seq:
             return None
         body = row_body(row)
@@ -359,7 +359,7 @@ class SubsetCheck:
             encoded = body.encode("utf-8")
         except UnicodeEncodeError:
             return None
-        hash_ = row[10]
+        hash_ = row[IN_HASH]
         if _sha256(encoded).hexdigest() != hash_:
             return None
         if incident_id is not None:
@@ -372,7 +372,7 @@ class SubsetCheck:
             stream, spelled = named
             links = self._links
             expected = links.get(stream)
-            if expected is None or row[14] != expected:  # a stream's first event, or a link it does not follow: checked whole
+            if expected is None or row[IN_LINKS] != expected:  # a stream's first event, or a link it does not follow: checked whole
                 return None
             # _moved, for a hash that held (so hex, spelled as it is) of a stream it links already
             self.heads[stream] = hash_
@@ -403,6 +403,9 @@ def stored_body(record: dict[str, Any], origin: str, data: str, links: str) -> s
 
 ROW = ("seq", "at", "kind", "actor", "incident_id", "object", "result", "summary", "key", "prev_hash", "hash", "scheme", "origin", "data", "links")
 """The columns of a stored event as row_body takes them (the event log reads them in this order)."""
+(IN_SEQ, IN_AT, IN_KIND, IN_ACTOR, IN_INCIDENT_ID, IN_OBJECT, IN_RESULT, IN_SUMMARY, IN_KEY, IN_PREV_HASH, IN_HASH, IN_SCHEME, IN_ORIGIN, IN_DATA,
+ IN_LINKS) = range(len(ROW))
+"""Where each column of ROW stands in a row: a reader that takes a few columns names them."""
 
 
 def row_body(row: tuple[Any, ...]) -> str | None:
