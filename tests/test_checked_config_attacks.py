@@ -388,9 +388,10 @@ def test_an_unchanged_config_is_checked_again_after_an_upgrade(home, monkeypatch
     assert _logged(home) == ["old code's record"]
 
 
-def test_the_checker_is_told_by_warroom_s_modules_and_pydantic_s_version_file():
+def test_the_checker_is_told_by_warroom_s_modules_and_the_checking_libraries():
     """What an upgrade changes, the fingerprint names: each top-level module of warroom by size and
-    time of change, pydantic's version file, warroom's version."""
+    time of change, a file of pydantic, of its validators (pydantic_core) and of the host-name
+    encoder (idna), warroom's version."""
     from importlib.util import find_spec
 
     from warroom import __version__
@@ -400,6 +401,10 @@ def test_the_checker_is_told_by_warroom_s_modules_and_pydantic_s_version_file():
     version = Path(find_spec("pydantic").origin).with_name("version.py").stat()
     assert f"config.py {config.st_size} {config.st_mtime_ns}" in told.splitlines()
     assert f"pydantic {version.st_size} {version.st_mtime_ns}" in told.splitlines()
+    markers = dict(checkedconfig._CHECKING_LIBRARIES)
+    for library in ("pydantic_core", "idna"):
+        marker = Path(find_spec(library).origin).with_name(markers[library]).stat()
+        assert f"{library} {marker.st_size} {marker.st_mtime_ns}" in told.splitlines(), library
     assert told.splitlines()[-1] == __version__
 
 

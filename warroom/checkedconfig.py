@@ -47,10 +47,19 @@ class Known:
     timezone: str
 
 
+_CHECKING_LIBRARIES = (
+    ("pydantic", "version.py"),
+    ("pydantic_core", "__init__.py"),  # the validators themselves: pydantic pins it, but a broken pin must not pass
+    ("idna", "idnadata.py"),  # which supplier host names are valid
+    ("tzdata", "__init__.py"),  # which zones exist where the OS has none (the zone is also re-checked at read)
+)
+
+
 @cache  # the code that runs in this process is the code it loaded
 def _checker() -> bytes:
     """Which code did the checking: warroom's version and each of its top-level modules (where the
-    config's models and field types live) by size and time of change, and pydantic's version file.
+    config's models and field types live) by size and time of change, and a file of each library
+    whose verdict is part of the check, changed by any reinstall of it.
     A record made by other code (an upgrade, an edited model) is not this code's verdict."""
     package = Path(__file__).parent
     parts = [f"format {FORMAT}"]
@@ -62,10 +71,11 @@ def _checker() -> bytes:
                     parts.append(f"{entry.name} {info.st_size} {info.st_mtime_ns}")
         from importlib.util import find_spec
 
-        spec = find_spec("pydantic")
-        if spec is not None and spec.origin:
-            info = os.stat(Path(spec.origin).with_name("version.py"))
-            parts.append(f"pydantic {info.st_size} {info.st_mtime_ns}")
+        for name, marker in _CHECKING_LIBRARIES:
+            spec = find_spec(name)
+            if spec is not None and spec.origin:
+                info = os.stat(Path(spec.origin).with_name(marker))
+                parts.append(f"{name} {info.st_size} {info.st_mtime_ns}")
     except OSError:
         parts.append(secrets.token_hex(8))  # the code cannot be told: no record will match
     from warroom import __version__
