@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,3 +34,30 @@ def test_a_bare_time_is_read_in_the_war_rooms_zone_across_a_clock_change() -> No
 def test_bad_times_say_how_to_write_one(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_when(bad, "Europe/Amsterdam", datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+
+
+def test_a_host_without_a_time_zone_database_still_reads_the_war_room_s_zone(tmp_path) -> None:
+    """A minimal container has no /usr/share/zoneinfo: the tzdata package stands in (zoneinfo's own
+    fallback), so the default zone is known and a typed time is read in Amsterdam's, not an internal error."""
+    import json
+    import tomllib
+
+    import tomli_w
+
+    from tests.conftest import run_cli
+
+    home = tmp_path / "home"
+    bare = {"PYTHONTZPATH": str(tmp_path / "no-zoneinfo")}
+    made = run_cli("init", home=home, env=bare)
+    assert made.returncode == 0, made.stderr
+    config = tomllib.loads((home / "warroom.toml").read_text())
+    config.pop("people", None)  # every user may act
+    (home / "warroom.toml").write_text(tomli_w.dumps(config))
+    assert run_cli("incident", "start", "cloud-hosting-outage", "--drill", home=home, env=bare).returncode == 0
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
+    typed = earlier.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
+    logged = run_cli("log", "1", "Hosting moved to the standby site", "--at", typed, home=home, env=bare)
+    assert logged.returncode == 0, logged.stderr
+    shown = json.loads(run_cli("incident", "show", "1", "--json", home=home, env=bare).stdout)
+    occurred = [e["data"]["occurred_at"] for e in shown["events"] if e["kind"] == "decision.logged"]
+    assert occurred == [earlier.strftime("%Y-%m-%dT%H:%M:%S.000000Z")]
