@@ -321,8 +321,6 @@ _IDS = sql("SELECT id FROM incident ORDER BY id")
 
 def signer(home: Home) -> tuple[document.Signer | None, str | None]:
     """The home's key as a signer, or None and why this account cannot sign (one line)."""
-    from cryptography.hazmat.primitives import serialization
-
     from warroom.witness import WitnessProblem
 
     witness = home.witness()
@@ -334,7 +332,7 @@ def signer(home: Home) -> tuple[document.Signer | None, str | None]:
         owner = witness.key_owner()
         return None, (f"the export is not signed: only {owner} can read warroom.key (in a group home, the monitor's service account); "
                       f"to sign it, export as {owner} (sudo -u {owner} warroom --home {home.root} export …)")
-    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    public = key.public_key().public_bytes_raw()  # not cryptography's serialization module: ~20 ms of an export's start
     return document.Signer(key.sign, public), None
 
 
