@@ -117,6 +117,24 @@ def timeline(reader: Session | Connection, incident_id: int, config: Config, now
     )
 
 
+def load(fmt: str) -> None:
+    """Import what an export in `fmt` runs (its renderer; the ORM and the services of what it
+    reads, READS) ahead of the export, at a moment the caller chooses: the CLI's, while Python's
+    collector is paused. `timeline` and `render` import the same as they need it."""
+    import importlib
+
+    from warroom.export import FORMATS
+
+    importlib.import_module(f"warroom.export.{FORMATS[fmt]}")
+    reads = READS[fmt]
+    modules = ["warroom.services.incidentviews"]  # the summary's model (views.IncidentSummary)
+    modules += [module for name, module in (("state", "sqlmodel"), ("state", "warroom.services.incidents"), ("state", "warroom.services.owed"),
+                                            ("state", "warroom.services.reporting"), ("review", "warroom.services.review"),
+                                            ("situation", "warroom.services.health")) if name in reads]
+    for module in modules:
+        importlib.import_module(module)
+
+
 def _orm(reader: Session | Connection) -> Session:
     """An ORM session in the reader's transaction, for the formats that show the state now."""
     if not isinstance(reader, Connection):
