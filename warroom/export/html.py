@@ -287,14 +287,14 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
     its table, each supplier's health change into `health`. Returns how many health changes."""
     people = _who_index(timeline.people)
     said = eventtext.summary
-    shown_once: dict[tuple[str, str], str] = {}  # (actor or kind, its text) → shown: 100,000 events have a few of each
+    actors: dict[Any, str] = {}  # actor → shown, kind → shown: 100,000 events have a few of each
+    kinds: dict[Any, str] = {}
 
     def once(what: str, value: Any) -> str:
-        if type(value) is str and (what, value) in shown_once:
-            return shown_once[what, value]
         html = (people.get(value) or who(value, [])) if what == "actor" else h(shown.kind_word(value))
-        if type(value) is str and len(shown_once) < 1000:
-            shown_once[what, value] = html
+        known = actors if what == "actor" else kinds
+        if type(value) is str and len(known) < 1000:
+            known[value] = html
         return html
 
     decision, may_decide, changes = shown.decision, shown.may_decide, 0
@@ -314,8 +314,9 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
         at = row[IN_AT]
         shown_at = quick(at)  # the stored spelling: nothing in its datetime to escape
         shown_at = f'<time datetime="{at[:23]}Z">{shown_at}</time>' if shown_at is not None else _time(clock, at)
-        rows.append(f'<tr><td class="num">{row[IN_SEQ]}</td><td class="time">{shown_at}</td><td>{once("actor", row[IN_ACTOR])}</td>'
-                    f'<td>{once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))}</td></tr>\n')
+        actor = row[IN_ACTOR]
+        rows.append(f'<tr><td class="num">{row[IN_SEQ]}</td><td class="time">{shown_at}</td><td>{actors.get(actor) or once("actor", actor)}</td>'
+                    f'<td>{kinds.get(kind) or once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))}</td></tr>\n')
         if e is None:
             pass
         elif kind == "decision.logged":
