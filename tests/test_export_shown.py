@@ -121,11 +121,16 @@ def test_the_export_command_leaves_the_collector_on_and_nothing_set_aside(home, 
         "                   ('bad output', ['export', sys.argv[3], '--format', 'json', '-o', sys.argv[1]])):\n"
         "    try:\n        main(['--home', sys.argv[1], *args])\n    except SystemExit as done:\n        seen[name] = done.code\n"
         "    seen[name + ': on'], seen[name + ': frozen'] = gc.isenabled(), gc.get_freeze_count()\n"
+        "gc.freeze()\nkept = gc.get_freeze_count()\n"  # a caller's own frozen objects stay frozen (a few die meanwhile)
+        "try:\n    main(['--home', sys.argv[1], 'export', sys.argv[3], '--format', 'csv', '-o', sys.argv[2]])\n"
+        "except SystemExit as done:\n    seen['a caller froze'] = done.code\n"
+        "seen['a caller froze: kept'] = 0 < gc.get_freeze_count() <= kept\n"
         "print(json.dumps(seen))")
     done = subprocess.run([sys.executable, "-c", code, str(home.root), str(tmp_path / "out.md"), incident], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"exported": 0, "exported: on": True, "exported: frozen": 0, "unknown incident": 2, "unknown incident: on": True,
-                    "unknown incident: frozen": 0, "bad output": 2, "bad output: on": True, "bad output: frozen": 0}
-    assert "Incident report" in (tmp_path / "out.md").read_text(encoding="utf-8")
+                    "unknown incident: frozen": 0, "bad output": 2, "bad output: on": True, "bad output: frozen": 0,
+                    "a caller froze": 0, "a caller froze: kept": True}
+    assert "seq,at,kind,actor,summary,data" in (tmp_path / "out.md").read_text(encoding="utf-8-sig")  # the last export: CSV
