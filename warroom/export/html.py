@@ -22,7 +22,7 @@ from warroom.export import reviewed, shown
 from warroom.export.markdown import key_times, window_words
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import _
-from warroom.store.chain import IN_ACTOR, IN_AT, IN_INCIDENT_ID, IN_KIND, IN_SEQ, IN_SUMMARY
+from warroom.store.chain import IN_ACTOR, IN_AT, IN_DATA, IN_INCIDENT_ID, IN_KIND, IN_SEQ, IN_SUMMARY
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
@@ -287,19 +287,20 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
     its table, each supplier's health change into `health`. Returns how many health changes."""
     people = _who_index(timeline.people)
     said = eventtext.summary
-    shown_once: dict[tuple[str, str], str] = {}  # (actor or kind, its text) → shown: 100,000 events have a few of each
+    actors: dict[Any, str] = {}  # actor → shown, kind → shown: 100,000 events have a few of each
+    kinds: dict[Any, str] = {}
 
     def once(what: str, value: Any) -> str:
-        if type(value) is str and (what, value) in shown_once:
-            return shown_once[what, value]
         html = (people.get(value) or who(value, [])) if what == "actor" else h(shown.kind_word(value))
-        if type(value) is str and len(shown_once) < 1000:
-            shown_once[what, value] = html
+        known = actors if what == "actor" else kinds
+        if type(value) is str and len(known) < 1000:
+            known[value] = html
         return html
 
-    decision, changes = shown.decision, 0
+    decision, may_decide, changes = shown.decision, shown.may_decide, 0
     composed, stored_text = eventtext.composes(), eventtext.stored_text
     events, checked = timeline.events, tally.row
+    quick = clock.quick()
     rows: list[str] = []
     for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
         e = None
@@ -308,10 +309,14 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
             tally.add(e)
         kind = row[IN_KIND]
         health_change = kind == "supplier.state" and row[IN_INCIDENT_ID] is None
-        if e is None and (composed or kind == "decision.logged" or health_change):
+        if e is None and (composed or (kind == "decision.logged" and may_decide(row[IN_DATA])) or health_change):
             e = events.record(row)
-        rows.append(f'<tr><td class="num">{row[IN_SEQ]}</td><td class="time">{_time(clock, row[IN_AT])}</td><td>{once("actor", row[IN_ACTOR])}</td>'
-                    f'<td>{once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))}</td></tr>\n')
+        at = row[IN_AT]
+        shown_at = quick(at)  # the stored spelling: nothing in its datetime to escape
+        shown_at = f'<time datetime="{at[:23]}Z">{shown_at}</time>' if shown_at is not None else _time(clock, at)
+        actor = row[IN_ACTOR]
+        rows.append(f'<tr><td class="num">{row[IN_SEQ]}</td><td class="time">{shown_at}</td><td>{actors.get(actor) or once("actor", actor)}</td>'
+                    f'<td>{kinds.get(kind) or once("kind", kind)}</td><td>{h(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))}</td></tr>\n')
         if e is None:
             pass
         elif kind == "decision.logged":

@@ -17,7 +17,7 @@ from warroom import eventtext, i18n, text, words
 from warroom.export import reviewed, shown
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import N_, _
-from warroom.store.chain import IN_ACTOR, IN_AT, IN_KIND, IN_SUMMARY
+from warroom.store.chain import IN_ACTOR, IN_AT, IN_DATA, IN_KIND, IN_SUMMARY
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -164,8 +164,8 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
     said, composed, stored_text = eventtext.summary, eventtext.composes(), eventtext.stored_text
     people = shown.people_index(timeline.people)
     who: dict[str, str] = {}  # actor → shown: a few people write 100,000 events
-    time = clock.format
-    decision, decided = shown.decision, (decisions.add if decisions is not None else None)
+    time, quick = clock.format, clock.quick()
+    decision, decided, may_decide = shown.decision, (decisions.add if decisions is not None else None), shown.may_decide
     events, checked = timeline.events, tally.row
     rows: list[str] = []
     for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
@@ -174,14 +174,14 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
             e = events.record(row)
             tally.add(e)
         kind, actor = row[IN_KIND], row[IN_ACTOR]
-        if e is None and (composed or (decided is not None and kind == "decision.logged")):
+        if e is None and (composed or (decided is not None and kind == "decision.logged" and may_decide(row[IN_DATA]))):
             e = events.record(row)
         shown_actor = who.get(actor) if type(actor) is str else None
         if shown_actor is None:
             shown_actor = md(people.get(actor, actor))
             if type(actor) is str and len(who) < 1000:
                 who[actor] = shown_actor
-        rows.append(f"| {time(row[IN_AT])} | {shown_actor} | {md(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))} |\n")
+        rows.append(f"| {quick(row[IN_AT]) or time(row[IN_AT])} | {shown_actor} | {md(said(e) if composed and e is not None else stored_text(row[IN_SUMMARY]))} |\n")
         if decided is not None and e is not None and kind == "decision.logged":
             found = decision(e)
             if found is not None:

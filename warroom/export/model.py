@@ -86,10 +86,12 @@ class Tally:
     def __init__(self, stream: str, starts: dict[str, str | None]):
         self._check = chain.SubsetCheck({stream}, starts)
         self._digest = hashlib.sha256()
+        self._held: list[str] = []  # hashes `row` counted in, not yet in the digest: one update for thousands
         self.count = 0
         self.head: str | None = None
 
     def over(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        self._flush()
         feed, update = self._check.feed, self._digest.update
         for event in events:
             feed(event)
@@ -103,11 +105,21 @@ class Tally:
         the UTF-8 body its hash covers. None, nothing counted: `add` its record instead."""
         body = self._check.feed_row(row)
         if body is not None:
-            hash_ = row[IN_HASH]
-            self._digest.update(f"{hash_}\n".encode())
+            hash_ = row[IN_HASH]  # one that held: hex text
+            held = self._held
+            held.append(hash_)
+            if len(held) >= 4096:
+                self._flush()
             self.count += 1
             self.head = hash_
         return body
+
+    def _flush(self) -> None:
+        """The held hashes into the digest, each followed by a newline, as `over` adds them."""
+        if self._held:
+            self._held.append("")
+            self._digest.update("\n".join(self._held).encode("ascii"))
+            self._held.clear()
 
     def add(self, event: dict[str, Any]) -> None:
         for _ in self.over((event,)):
@@ -119,4 +131,5 @@ class Tally:
 
     @property
     def hashes_sha256(self) -> str:
+        self._flush()
         return self._digest.hexdigest()

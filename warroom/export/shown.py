@@ -4,10 +4,14 @@ is each format's own."""
 
 from __future__ import annotations
 
+import codecs
+import io
+import json
+import json.scanner
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple, TextIO
@@ -105,6 +109,30 @@ class Clock:
                 return shown + ":" + text[17:19] if by_minute[1] else shown
         when = self.at(text)
         return None if when is None else when.strftime(fmt)
+
+    def quick(self, fmt: str = FULL) -> Callable[[Any], str | None]:
+        """`local` for a loop over 100,000 stored instants in one `fmt` (one of the formats of the
+        minute): the same text for an instant in clock.iso's spelling whose minute `local` would
+        work out once, None for anything else, which the caller takes through `local` (or
+        `format`). An instant it returns text for holds only digits, `-`, `:`, `T`, `.` and `Z`."""
+        minute_fmt, with_seconds = _BY_MINUTE[fmt]
+        minutes: dict[str, str] = {}
+        stored, minute_of = _STORED.fullmatch, self._minute
+
+        def shown(text: Any) -> str | None:
+            if type(text) is not str or stored(text) is None:
+                return None
+            key = text[:16]
+            minute = minutes.get(key)
+            if minute is None:
+                if len(minutes) > 100_000:
+                    minutes.clear()
+                minute = minutes[key] = minute_of(text, minute_fmt)
+            if not minute:
+                return None
+            return minute + ":" + text[17:19] if with_seconds else minute
+
+        return shown
 
     def _minute(self, text: str, fmt: str) -> str:
         """The minute of `text` in `fmt`, or "" when the zone's offset or name changes within it, or
@@ -210,10 +238,27 @@ def decision(e: dict[str, Any]) -> Decision | None:
     return Decision(e["seq"], e["actor"], e["at"], occurred, eventtext.decision_text(data, e["summary"]), data.get("rationale"), data.get("corrects"))
 
 
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
+
+
+def may_decide(data: object) -> bool:
+    """Whether a `decision.logged` event whose data is stored as the text `data` may record a
+    decision (`decision` says): False only when that text is a JSON object naming another kind
+    (an observation, an action), read as the event's record would read it. A long incident's tens
+    of thousands of other log entries are not made records to find that out."""
+    if type(data) is not str:
+        return True
+    try:  # the decoder's C scanner, as eventlog's records parse: only a whole object counts
+        value, end = _SCAN(data, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return True
+    return end != len(data) or type(value) is not dict or value.get("kind", "decision") == "decision"
+
+
 class Later:
     """What a report writes after what it is still reading for (the activity log comes after the
     decisions, which are found on the same read of the events): kept in memory, and past
-    `in_memory` characters in an anonymous temporary file, so that memory stays flat whatever the
+    `in_memory` bytes in an anonymous temporary file, so that memory stays flat whatever the
     number of events. `into` writes it all to the report, in large pieces. A context manager: the
     file goes when it ends."""
 
@@ -221,8 +266,11 @@ class Later:
         self._in_memory = in_memory
 
     def __enter__(self) -> Later:
-        self._file = tempfile.SpooledTemporaryFile(max_size=self._in_memory, mode="w+", encoding="utf-8", newline="")
-        self.write = self._file.write
+        # Kept as the UTF-8 the report is written in: `into` copies the bytes to a UTF-8 file as
+        # they are, not decoded and encoded again (28 MB of an HTML export's 100,000 rows).
+        self._file = tempfile.SpooledTemporaryFile(max_size=self._in_memory)
+        write = self._file.write
+        self.write = lambda text: write(text.encode("utf-8"))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -230,4 +278,11 @@ class Later:
 
     def into(self, out: TextIO) -> None:
         self._file.seek(0)
-        shutil.copyfileobj(self._file, out, 1024 * 1024)
+        if type(out) is io.TextIOWrapper and codecs.lookup(out.encoding).name == "utf-8" and out.errors == "strict":  # as export/json.py's
+            out.flush()
+            shutil.copyfileobj(self._file, out.buffer, 1024 * 1024)
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while chunk := self._file.read(1024 * 1024):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
