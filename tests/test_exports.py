@@ -336,6 +336,28 @@ def test_an_event_altered_into_bytes_in_the_file_is_exported_in_every_format_say
     assert checked.returncode == 3 and f"seq {first}" in checked.stderr, checked
 
 
+def test_an_event_altered_into_a_nesting_bomb_is_exported_in_every_format_saying_so(root):
+    """Data nested 100,000 deep where an event's JSON belongs (the file altered): the Markdown and
+    HTML exports ended in a RecursionError on parsing it; each format now writes the timeline with
+    that data as the text it is, and says the chain does not verify."""
+    import sqlite3
+
+    db = sqlite3.connect(root / "warroom.db")
+    db.execute("DROP TRIGGER event_no_update")
+    (seq,) = db.execute("SELECT max(seq) FROM event WHERE incident_id = 1 AND kind = 'decision.logged'").fetchone()
+    assert seq is not None
+    db.execute("UPDATE event SET data = ? WHERE seq = ?", ('{"kind": "decision", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", seq))
+    db.commit()
+    db.close()
+    for form in ("json", "csv", "md", "html", "sitrep"):
+        result = run_cli("export", "1", "--format", form, "-o", str(root / f"bomb.{form}"), home=root)
+        assert result.returncode == 0 and "Traceback" not in result.stderr and "internal error" not in result.stderr, (form, result.stderr)
+    assert "NOT VERIFIED" in (root / "bomb.md").read_text()
+    assert '"data":{"kind": "decision", "x": [[[' in (root / "bomb.json").read_text()  # the stored text, as it is
+    checked = verify(root, root / "bomb.json")
+    assert checked.returncode in (2, 3) and "Traceback" not in checked.stderr and "internal error" not in checked.stderr, checked
+
+
 @pytest.mark.parametrize("kind", ["not json", "not an export", "fifo", "huge", "folder", "missing", "duplicate key"])
 def test_a_file_that_is_no_export_is_one_line_and_exit_2(root, tmp_path, kind):
     path = tmp_path / "x.json"

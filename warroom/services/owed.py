@@ -50,7 +50,7 @@ def decided(session: Session, incident_ids: Sequence[int]) -> dict[int, set[str]
     for incident_id, data in rows:
         try:
             answered = decision_of(json.loads(data))
-        except ValueError:  # an altered row is not a decision; the chain check reports it
+        except (ValueError, RecursionError):  # an altered row is not a decision; the chain check reports it
             answered = None
         if answered and incident_id in out:
             out[incident_id].add(answered)

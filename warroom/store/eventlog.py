@@ -206,7 +206,7 @@ def record_of(row: Any) -> dict[str, Any]:
     for name in _JSON_FIELDS:
         try:
             record[name] = json.loads(record[name])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # RecursionError: a nesting bomb in an altered file
             pass
     return record
 
@@ -340,7 +340,7 @@ class _Lazy(dict):
         except (StopIteration, TypeError, ValueError, RecursionError):
             try:  # json.loads has the last word: leading spaces, bytes, or not JSON at all
                 value = json.loads(text)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):
                 value = text
         self[name] = value
         return value
