@@ -180,3 +180,44 @@ def test_an_entry_logged_under_an_open_room_paints_its_row_not_the_log(home, clo
                     assert seq in painted and len(set(painted)) <= 2, painted
 
     asyncio.run(scenario())
+
+
+
+class Composed(LogPanel):
+    """The room's log, counting the lines composed for the screen (kept rows included: a scroll
+    composes every visible line again, whatever each row's paint cost)."""
+
+    composed = 0
+
+    def render_line(self, y: int):
+        self.composed += 1
+        return super().render_line(y)
+
+
+def test_a_followed_log_is_scrolled_to_a_new_entry_as_it_is_added_and_composed_once_for_it():
+    """DataTable measures added rows when idle and scrolls its cursor only after the next frame,
+    so each entry had the log composed and sent twice (the row below its edge, then scrolled;
+    two frames a read, counted in the real room). Rows of one line are measured at once: when
+    the room has given the rows, the table already stands at the newest, and its visible lines
+    are composed once."""
+    async def scenario():
+        app = LogApp(Composed)
+        async with app.run_test(size=(100, 30)) as pilot:
+            log = app.query_one(Composed)
+            shown = entries(300)
+            follow(log, shown)
+            await pilot.pause()
+            await pilot.pause()
+            for n in range(5):
+                shown = shown + entries(1, 300 + n)
+                follow(log, shown)
+                height = log.row_count + log.header_height
+                assert log.virtual_size.height == height and log.scroll_y == height - log.scrollable_content_region.height, (
+                    log.virtual_size, log.scroll_y)
+                log.composed = 0
+                await pilot.pause()
+                await pilot.pause()
+                await pilot.pause()
+                assert log.composed == log.size.height, (log.composed, log.size.height)
+
+    asyncio.run(scenario())

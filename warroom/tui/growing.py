@@ -112,6 +112,24 @@ class GrowingRows(Rows):
         x = sum(c.get_render_width(self) for c in columns[:column]) + self._row_label_column_width
         return Region(x, row + (self.header_height if self.show_header else 0), columns[column].get_render_width(self), 1)
 
+    # ── rows added: measured at once ──────────────────────────────────────────────────────────
+
+    def sync(self, rows) -> None:
+        super().sync(rows)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Measure the rows just added now, not when idle as DataTable does: its cursor, moved to
+        the newest row meanwhile, waits for that measuring to scroll (call_after_refresh), so each
+        entry was two frames, the log composed and sent once with the row below the fold and
+        again scrolled (counted in the real room: two frames a read). Our rows are one line, so
+        measuring them is adding up widths; then the cursor scrolls at once and one frame shows it."""
+        if self._require_update_dimensions and self.is_mounted:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
     def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
         if height != 1:
             raise ValueError("a growing table's rows are one line high")
