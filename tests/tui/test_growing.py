@@ -221,3 +221,31 @@ def test_a_followed_log_is_scrolled_to_a_new_entry_as_it_is_added_and_composed_o
                 assert log.composed == log.size.height, (log.composed, log.size.height)
 
     asyncio.run(scenario())
+
+
+def test_the_room_opens_with_its_newest_log_entry_in_sight(home, clock):
+    """The log is scrolled to its newest row as the rows are given, before the room has arranged
+    its panels; the layout that follows changes the log's height, and the newest row must still
+    be in sight then (it was left one row below the edge until another entry came)."""
+    from tests.helpers import act_as_me, start_incident
+    from tests.test_incidents import configure
+    from tests.tui.test_board import until
+    from tests.tui.test_room import open_room
+    from warroom.services import logbook
+    from warroom.tui.app import make_app
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+    act_as_me(home, clock, lambda s, cfg, me: [logbook.log(s, incident_id=incident_id, text=f"entry {n}", kind="observation", now=clock.now(),
+                                                            actor=me) for n in range(60)])
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            log = room.query_one("#log", LogPanel)
+            await until(pilot, lambda: log.row_count == len(room.view.events) and log.max_scroll_y > 0, what="the log")
+            await until(pilot, lambda: log.scroll_y == log.max_scroll_y, timeout=3, what="the newest row in sight")
+            assert log.cursor_row == log.row_count - 1 and "entry 59" in str(log.get_row_at(log.cursor_row)[3])
+
+    asyncio.run(scenario())

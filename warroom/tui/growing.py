@@ -130,6 +130,15 @@ class GrowingRows(Rows):
             self._new_rows.clear()
             self._update_dimensions(new_rows)
 
+    def move_cursor(self, *, row: int | None = None, column: int | None = None, animate: bool = False, scroll: bool = True) -> None:
+        """Scrolled at once (see _settle), and once more after the next layout: a table whose
+        height that layout changes (the room arranging its panels when it is first shown) was
+        left scrolled to the old height, its newest row out of sight until the next came. When
+        the cursor is still in view, the second scroll changes nothing and paints nothing."""
+        super().move_cursor(row=row, column=column, animate=animate, scroll=scroll)
+        if scroll:
+            self.call_after_refresh(self._scroll_cursor_into_view)
+
     def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
         if height != 1:
             raise ValueError("a growing table's rows are one line high")
