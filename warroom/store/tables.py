@@ -26,10 +26,12 @@ EVENT = Table(
     Column("prev_hash", String, nullable=False),
     Column("hash", String, nullable=False),  # unique by what it hashes: no index of its own (0009)
     Column("scheme", Integer),  # how `hash` is computed (store/chain.py); None: scheme 1, written before this column
-    # object_kind_at: one supplier's state changes over a window (the supplier screen), not every supplier's (0008)
+    # object_kind_at: one supplier's state changes over a window (the supplier screen), not every supplier's (0008);
+    # those changes alone (0009): no other reads by object, and every index is a page written by every append
     Index("ix_event_incident_seq", "incident_id", "seq"),
     Index("ix_event_kind_at", "kind", "at"),
-    Index("ix_event_object_kind_at", "object", "kind", "at"),
+    Index("ix_event_object_kind_at", "object", "kind", "at", sqlite_where=text("kind = 'supplier.state'"),
+          postgresql_where=text("kind = 'supplier.state'")),
     # Every index is a page written by every append (0009): the key's holds only the events that have one.
     Index("ux_event_key", "key", unique=True, sqlite_where=text('"key" IS NOT NULL'), postgresql_where=text('"key" IS NOT NULL')),
 )

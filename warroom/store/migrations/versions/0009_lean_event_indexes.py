@@ -10,6 +10,9 @@ of each event, and the sync at its commit waits for all of them (issue 16).
   the middle of it (and, in a large log, read it first).
 - The uniqueness of `key` holds for the events that have one (an escalation that fires, an inject)
   and no longer indexes the many that have none: a partial unique index.
+- `ix_event_object_kind_at` (0008) serves reads of one supplier's state changes, which all ask for
+  kind 'supplier.state': it now holds those events alone, and a person's entry (a decision, a
+  step, a log line) writes no page of it.
 
 On SQLite a UNIQUE constraint is part of the table, so the table is rebuilt (created anew, the rows
 copied as they are, the old one dropped); its guard triggers (0001) are made again. The state
@@ -29,6 +32,7 @@ depends_on = None
 
 _COLUMNS = "seq, at, kind, actor, incident_id, object, result, origin, summary, data, key, links, prev_hash, hash, scheme"
 _KEY_INDEX = 'CREATE UNIQUE INDEX ux_event_key ON event ("key") WHERE "key" IS NOT NULL'
+_OBJECT_INDEX = "CREATE INDEX ix_event_object_kind_at ON event (object, kind, at) WHERE kind = 'supplier.state'"
 
 
 def upgrade() -> None:
@@ -37,6 +41,8 @@ def upgrade() -> None:
         op.execute("ALTER TABLE event DROP CONSTRAINT event_hash_key")
         op.execute("ALTER TABLE event DROP CONSTRAINT event_key_key")
         op.execute(_KEY_INDEX)
+        op.drop_index("ix_event_object_kind_at", "event")
+        op.execute(_OBJECT_INDEX)
         return
     op.execute("""CREATE TABLE event_lean (
         seq INTEGER NOT NULL,
@@ -64,7 +70,7 @@ def upgrade() -> None:
     op.execute("PRAGMA legacy_alter_table = OFF")
     op.execute("CREATE INDEX ix_event_incident_seq ON event (incident_id, seq)")
     op.execute("CREATE INDEX ix_event_kind_at ON event (kind, at)")
-    op.execute("CREATE INDEX ix_event_object_kind_at ON event (object, kind, at)")
+    op.execute(_OBJECT_INDEX)
     op.execute(_KEY_INDEX)
     op.execute("CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events are never updated'); END")
     op.execute("CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events are never deleted'); END")
@@ -73,6 +79,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The same guarantees as before, as indexes (on SQLite the constraints were the table's own).
     op.drop_index("ux_event_key", "event")
+    op.drop_index("ix_event_object_kind_at", "event")
+    op.create_index("ix_event_object_kind_at", "event", ["object", "kind", "at"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE event ADD CONSTRAINT event_key_key UNIQUE (\"key\")")
         op.execute("ALTER TABLE event ADD CONSTRAINT event_hash_key UNIQUE (hash)")
