@@ -275,6 +275,52 @@ def test_0008_adds_the_certificate_end_and_the_per_supplier_event_index_and_take
     assert "state tables match the events" in cli(db_home, "verify")
 
 
+def test_0009_leaves_an_append_fewer_index_pages_and_the_log_as_it_was(db_home, clock):
+    """Down to 0008 and up again on a log with a keyed event: the event table keeps only the
+    indexes a read uses (no kind-only index, no index of the hash, the key's only for events that
+    have one); every event is there as it was, keys are still unique in the database itself, the
+    log still refuses edits, and it verifies and goes on."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from tests.helpers import downgrade
+    from warroom.store import migrate
+
+    store = _store(db_home)
+    append_many(store, 6)
+    with store.write() as session:
+        eventlog.append(session, at=clock.now(), kind="escalation.due", actor="system", origin={}, object="incident:1", summary="due",
+                        incident_id=1, data={"level": 1}, key="fire:1:1")
+
+    def shape() -> tuple[set[str], bool]:
+        found = inspect(store.engine)
+        indexes = {i["name"] for i in found.get_indexes("event")}
+        hash_unique = any(c["column_names"] == ["hash"] for c in found.get_unique_constraints("event")) or any(
+            i["unique"] and i["column_names"] == ["hash"] for i in found.get_indexes("event"))
+        return indexes, hash_unique
+
+    lean = {"ix_event_incident_seq", "ix_event_kind_at", "ix_event_object_kind_at", "ux_event_key"}
+    assert shape() == (lean, False)
+    before = sql(db_home, "SELECT * FROM event ORDER BY seq")
+    downgrade(store.engine, "0008")
+    assert shape()[0] >= {"ix_event_kind"} and shape()[1]
+    store.dispose()
+    migrate.upgrade(store.engine)
+    assert shape() == (lean, False)
+    assert sql(db_home, "SELECT * FROM event ORDER BY seq") == before
+    keyed = next(c for c in before if c[10] == "fire:1:1")
+    with pytest.raises(IntegrityError):
+        sql(db_home, "INSERT INTO event (seq, at, kind, actor, incident_id, object, result, origin, summary, data, key, links, prev_hash, hash, scheme) "
+                     "VALUES (1000, 'x', 'x', 'x', NULL, 'x', 'ok', '{}', 'x', '{}', 'fire:1:1', '{}', 'x', 'y', 2)")
+    with pytest.raises(DBAPIError, match="append-only"):
+        sql(db_home, f"UPDATE event SET summary = 'rewritten' WHERE seq = {keyed[0]}")
+    with pytest.raises(eventlog.Duplicate), store.write() as session:
+        eventlog.append(session, at=clock.now(), kind="escalation.due", actor="system", origin={}, object="incident:1", summary="due",
+                        incident_id=1, data={"level": 1}, key="fire:1:1")
+    append_many(store, 2, start=6)
+    assert "state tables match the events" in cli(db_home, "verify")
+
+
 # ── PostgreSQL only ────────────────────────────────────────────────────────────────────────────
 
 @pytest.fixture

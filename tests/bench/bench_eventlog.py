@@ -112,6 +112,19 @@ def witnessed_bare_appends(db: Path, count: int, writer: str) -> list[float]:
     return latencies
 
 
+def wal_pages(db: Path, appends) -> float:
+    """The pages an append writes to the WAL (the sync at its commit waits for each): `appends()`
+    appends some events and says how many, while a connection kept open here keeps the WAL from
+    being checkpointed away when the appender closes. Each index of the table is a page."""
+    keeper = sqlite3.connect(db, isolation_level=None)
+    keeper.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    count = appends()
+    page = keeper.execute("PRAGMA page_size").fetchone()[0]
+    frames = (Path(f"{db}-wal").stat().st_size - 32) / (page + 24)  # the WAL's header, then a header and a page a frame
+    keeper.close()
+    return frames / count
+
+
 # ── the PostgreSQL floor: one INSERT per transaction with bare psycopg ────────────────────────
 
 def bare_pg_appends(url: str, count: int, writer: str) -> list[float]:
@@ -259,6 +272,9 @@ def main() -> None:
         witnessed_one = witnessed_bare_appends(tmp / "witnessed1.db", args.appends, "w0")
         row("append, 1 writer", sqlite_one, bare_one)
         row("append, 1 writer, against a floor that also hashes, signs and writes the witness line", sqlite_one, witnessed_one)
+        # 50 appends each: fewer than SQLite's automatic checkpoint (1,000 pages) would take away
+        pages = (wal_pages(one / "warroom.db", lambda: len(warroom_appends(one, 50, "w0"))),
+                 wal_pages(tmp / "bare1.db", lambda: len(bare_appends(tmp / "bare1.db", 50, "w0"))))
         four = new_home("four")
         writers = per_writer("warroom", four, 4, args.appends)
         sqlite_four = [v for one_writer in writers for v in one_writer]
@@ -286,6 +302,7 @@ def main() -> None:
         print("| --- | --- | --- | --- |")
         for r in rows:
             print(f"| {' | '.join(r)} |")
+        print(f"\nWAL pages an append, 1 writer: warroom {pages[0]:.1f}, bare sqlite3 {pages[1]:.1f}")
         print("\nper writer p99 (ms), 4 writer processes: warroom " + ", ".join(f"{percentile(w, 99) * 1e3:.1f}" for w in writers)
               + "; bare sqlite3 " + ", ".join(f"{percentile(w, 99) * 1e3:.1f}" for w in bare_writers))
         print("\n| verify | warroom (s) | read + sha256 every row (s) | ratio |")

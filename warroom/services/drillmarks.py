@@ -176,7 +176,8 @@ class Marks:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def holders(self, session: Session) -> dict[str, int]:
-        # The newest of each kind apart: each one step of the kind index, however long the history.
+        # The newest of each kind apart: a read of that kind's entries in the (kind, at) index, which
+        # the drill kinds keep few (a drill's injects); no index of its own is written by every append (0009).
         newest = [select(func.max(Event.seq)).where(Event.kind == kind).scalar_subquery() for kind in _DRILL_EVENTS]
         token = (tuple(session.exec(select(*newest)).one()),
                  tuple(session.exec(select(Incident.id, Incident.status).where(Incident.mode == "drill", col(Incident.status).in_(owed.LIVE))

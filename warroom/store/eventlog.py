@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 _JSON_FIELDS = ("origin", "data", "links")
 _HEAD = core_select(_EVENT.c.seq, _EVENT.c.hash).order_by(_EVENT.c.seq.desc()).limit(1)
 _KEY_USED = core_select(_EVENT.c.seq).where(_EVENT.c.key == bindparam("key"))
-_STREAM_HEADS = core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.seq, _STREAM_HEAD.c.hash).where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True)))
-_HASHES_AT = core_select(_EVENT.c.seq, _EVENT.c.hash).where(_EVENT.c.seq.in_(bindparam("seqs", expanding=True)))
+# Each stream's cached head beside the hash the log itself holds at that seq (NULL: no such event),
+# in one statement: the append checks the cache against the log before it links to it.
+_STREAM_HEADS = (core_select(_STREAM_HEAD.c.stream, _STREAM_HEAD.c.seq, _STREAM_HEAD.c.hash, _EVENT.c.hash)
+                 .select_from(_STREAM_HEAD.outerjoin(_EVENT, _EVENT.c.seq == _STREAM_HEAD.c.seq))
+                 .where(_STREAM_HEAD.c.stream.in_(bindparam("streams", expanding=True))))
 _HASH_AT = core_select(_EVENT.c.hash).where(_EVENT.c.seq == bindparam("seq"))
 _NEW_HEAD = _STREAM_HEAD.insert()
 _MOVE_HEAD = _STREAM_HEAD.update().where(_STREAM_HEAD.c.stream == bindparam("which")).values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
@@ -39,8 +42,8 @@ _INSERT = _EVENT.insert()
 # which both take; an IN list is spelt out for as many values as it is given.
 _SQL_KEY_USED = 'SELECT seq FROM event WHERE "key" = :key'
 _SQL_HEAD = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1"
-_SQL_STREAM_HEADS = "SELECT stream, seq, hash FROM stream_head WHERE stream IN ({streams})"
-_SQL_HASHES_AT = "SELECT seq, hash FROM event WHERE seq IN ({seqs})"
+_SQL_STREAM_HEADS = ("SELECT stream_head.stream, stream_head.seq, stream_head.hash, event.hash FROM stream_head "
+                     "LEFT OUTER JOIN event ON event.seq = stream_head.seq WHERE stream_head.stream IN ({streams})")
 _SQL_INSERT = "INSERT INTO event ({}) VALUES ({})".format(", ".join(f'"{c.name}"' for c in _EVENT.columns),
                                                          ", ".join(f":{c.name}" for c in _EVENT.columns))
 _SQL_MOVE_HEAD = "UPDATE stream_head SET seq = :to_seq, hash = :to_hash WHERE stream = :which"
@@ -49,8 +52,14 @@ _SQL_NEW_HEAD = "INSERT INTO stream_head (stream, seq, hash) VALUES (:stream, :s
 
 def _in(sql: str, count: int) -> str:
     """`sql` with its one IN list spelt out as `count` numbered parameters (:streams_0, …)."""
-    name = sql[sql.index("{") + 1 : sql.index("}")]
-    return sql.format(**{name: ", ".join(f":{name}_{i}" for i in range(count))})
+    spelt = _SPELT.get((sql, count))
+    if spelt is None:
+        name = sql[sql.index("{") + 1 : sql.index("}")]
+        spelt = _SPELT[sql, count] = sql.format(**{name: ", ".join(f":{name}_{i}" for i in range(count))})
+    return spelt
+
+
+_SPELT: dict[tuple[str, int], str] = {}  # an event is in one or two streams: a couple of spellings in all
 
 
 class _Statements:
@@ -164,13 +173,12 @@ def _append(writer: Session | Connection, run: _Statements, *, at: datetime, kin
     seq, prev_hash = (found_head[0][0], found_head[0][1]) if found_head else (0, chain.GENESIS)
     streams = chain.streams_of(incident_id, data)
     cached = run.rows(_STREAM_HEADS, _in(_SQL_STREAM_HEADS, len(streams)), {"streams": streams}) if streams else []
-    heads = {stream: hash_ for stream, _, hash_ in cached}
-    if cached:  # a cache altered behind our back would make this honest event link wrongly, and be blamed
-        found = dict(run.rows(_HASHES_AT, _in(_SQL_HASHES_AT, len(cached)), {"seqs": [at_seq for _, at_seq, _ in cached]}))
-        for stream, at_seq, hash_ in cached:
-            if found.get(at_seq) != hash_:
-                raise StreamCacheAltered(_("the stream cache for {stream} does not match the event log (seq {seq}); nothing was recorded: run warroom verify").format(
-                    stream=stream, seq=at_seq))
+    heads = {stream: hash_ for stream, _, hash_, _ in cached}
+    # a cache altered behind our back would make this honest event link wrongly, and be blamed
+    for stream, at_seq, hash_, in_log in cached:
+        if in_log != hash_:
+            raise StreamCacheAltered(_("the stream cache for {stream} does not match the event log (seq {seq}); nothing was recorded: run warroom verify").format(
+                stream=stream, seq=at_seq))
     record = {
         "seq": seq + 1,
         "at": iso(at),
@@ -187,9 +195,11 @@ def _append(writer: Session | Connection, run: _Statements, *, at: datetime, kin
         "prev_hash": prev_hash,
         "scheme": chain.SCHEME,
     }
-    record["hash"] = chain.event_hash(record)
-    # Stored in the spelling the scheme hashes, so that a reader can hash the stored text as it is.
-    run.write(_INSERT, _SQL_INSERT, {**record, **{f: chain.jcs(record[f]).decode("utf-8") for f in _JSON_FIELDS}})
+    # Stored in the spelling the scheme hashes, so that a reader can hash the stored text as it is;
+    # and hashed from that text, laid out as verify lays out a stored row, each JSON field encoded once.
+    stored = {f: chain.jcs(record[f]).decode("utf-8") for f in _JSON_FIELDS}
+    record["hash"] = chain.stored_hash(record, stored["origin"], stored["data"], stored["links"])
+    run.write(_INSERT, _SQL_INSERT, {**record, **stored})
     for stream in streams:
         if stream in heads:
             run.write(_MOVE_HEAD, _SQL_MOVE_HEAD, {"which": stream, "to_seq": record["seq"], "to_hash": record["hash"]})
