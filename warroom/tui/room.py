@@ -193,7 +193,7 @@ class IncidentScreen(QuietTexts, Screen):
     def on_mount(self) -> None:
         for panel in (*PANELS, "log"):
             self.query_one(f"#{panel}").border_title = _(PANEL_NAMES[panel]) if panel in PANEL_NAMES else _("Log")
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self._ticking)
         self._show_role()
         self._tables_ready = True
         self._arrange()
@@ -203,6 +203,31 @@ class IncidentScreen(QuietTexts, Screen):
 
     def on_resize(self, event) -> None:
         self._arrange()
+
+    def reopen(self, view: views.IncidentView) -> None:
+        """Opened again (the app keeps the last room composed: WarroomApp.open_room), with its
+        incident as just read. Where one looks is as a fresh room has it: focus on the steps,
+        every panel's cursor on its first row, the log on its newest entry and unfiltered (a
+        filter left from an hour ago would hide what was logged since), no old outcome on the
+        notice line. What was typed stays: a half-written entry (its kind, its rationale, the
+        decision it answers) is the coordinator's work, lost to nobody's benefit."""
+        self.log_filter = ""
+        box = self.query_one("#filter", Input)
+        box.display = False
+        if box.value:
+            with box.prevent(Input.Changed):
+                box.value = ""
+        notice = self.query_one("#notice", Static)
+        notice.set_class(False, "error")
+        notice.update(Content(""))
+        self.current = "steps"
+        self.show(view)
+        for panel in PANELS:
+            self.query_one(f"#{panel}", Rows).move_cursor(row=0, animate=False)
+        log = self.query_one("#log", Rows)
+        log.move_cursor(row=max(0, log.row_count - 1), animate=False)
+        self._show_answers()
+        self.set_focus(self.query_one("#steps"))
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
@@ -227,6 +252,10 @@ class IncidentScreen(QuietTexts, Screen):
         """The app is quitting: a screen's widgets go before it leaves the stack, and a read that
         lands meanwhile has nothing left to be shown on."""
         return not self.query("#banner")
+
+    def _ticking(self) -> None:
+        if self in self.app.screen_stack:  # a kept room, closed, waits unseen (WarroomApp.open_room)
+            self._tick()
 
     def _tick(self) -> None:
         if not self.view or self._dismantled():
@@ -341,7 +370,7 @@ class IncidentScreen(QuietTexts, Screen):
         the terminal is too narrow for the panels side by side."""
         if not self._tables_ready:
             return
-        width, height = self.size
+        width, height = self.app.size  # a room built ahead of its opening has no size of its own yet
         narrow = width < NARROW
         self.set_class(narrow, "narrow")
         tabs = self.query_one("#tabs", Static)
