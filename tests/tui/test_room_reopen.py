@@ -156,3 +156,26 @@ def test_the_room_enter_would_open_is_built_while_the_board_rests_and_opens_with
             assert str(room.query_one("#banner", Static).render()).startswith(" EXERCISE")
 
     asyncio.run(scenario())
+
+
+def test_a_room_reopened_after_the_theme_changed_is_styled_in_the_new_theme(home, clock):
+    """A kept room is not restyled as it is pushed unless what app-wide styles depend on changed
+    while it was away (IncidentScreen.on_screen_resume): a theme changed meanwhile is one."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            dark = room.styles.background
+            await back_to_board(app, pilot)
+            app.theme = "textual-light"
+            await pilot.pause()
+            board = app.screen
+            assert board.styles.background != dark
+            again = await open_room(app, pilot, incident_id)
+            assert again is room
+            assert room.styles.background == board.styles.background, "the room in the theme the board is in"
+
+    asyncio.run(scenario())
