@@ -68,6 +68,7 @@ def said(binding: Binding) -> Binding:
 
 
 KEPT_ROOM = "room"  # the installed name of the one room kept composed (WarroomApp.open_room)
+ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
 
 
@@ -283,15 +284,18 @@ class WarroomApp(App):
                     # A room opened wakes the loop too, but forces no board read: the room is read
                     # first, and a board read beside it held the GIL from the room's first frame
                     # (most of `enter` under load); what changed reaches the board as ever.
-                    acts = self._acts  # read once: one landing meanwhile is seen by the next turn
-                    forced = acts != acts_seen or failing is not None
-                    acts_seen = acts
                     self._reload.clear()
                     if self._room_first and self.open_incident is not None:
                         # The person opening a room waits for its incident, not for the board behind it.
                         self._room_first = False
                         opening = self.open_incident
                         self.post_message(RoomRead(opening, reader.room(opening)))
+                        # Nor for the poll: beside the room's first frame it took the GIL from it.
+                        self._reload.wait(ROOM_FRAME_SECONDS)
+                        self._reload.clear()
+                    acts = self._acts  # read once: one landing meanwhile is seen by the next turn
+                    forced = acts != acts_seen or failing is not None
+                    acts_seen = acts
                     data, view = reader.poll(forced=forced, incident_id=self.open_incident, board_covered=self._board_covered())
                 except Exception as exc:
                     problem = _("cannot read the war-room: {error}: {detail} (still trying; run warroom verify)").format(
