@@ -143,6 +143,7 @@ def test_the_room_enter_would_open_is_built_while_the_board_rests_and_opens_with
             await until(pilot, lambda: app.board_data is not None, what="the board")
             await until(pilot, lambda: [r.incident_id for r in rooms_kept(app)] == [incident_id], what="the room built ahead")
             built = rooms_kept(app)[0]
+            await until(pilot, lambda: built.is_mounted, what="the room built ahead to be mounted")
             assert built.view is None and app.screen is not built
             logged = run_cli("log", str(incident_id), "Decided before the room was ever opened", home=home.root)
             assert logged.returncode == 0, logged.stderr
@@ -154,6 +155,27 @@ def test_the_room_enter_would_open_is_built_while_the_board_rests_and_opens_with
             # Laid out at the terminal's size, as a room composed on opening is.
             assert not room.has_class("narrow") and room.query_one("#steps").size.width > 0
             assert str(room.query_one("#banner", Static).render()).startswith(" EXERCISE")
+
+    asyncio.run(scenario())
+
+
+def test_a_room_still_mounting_when_its_read_comes_opens_as_a_new_room_with_that_read(home, clock):
+    """Nothing waits for a mount on the app's loop: a room built so late that it is still mounting
+    when its incident's read comes is replaced by a new room, read again."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            built = rooms_kept(app)[0]
+            built._is_mounted = False  # as it is for a moment after build_room
+            frames = first_frames(app)
+            room = await open_room(app, pilot, incident_id)
+            assert room is not built and rooms_kept(app) == [room]
+            assert frames[0][0] is room and room.view.incident.id == incident_id
 
     asyncio.run(scenario())
 

@@ -17,7 +17,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message import Message
-from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom import i18n
@@ -505,16 +504,20 @@ class WarroomApp(App):
         self._kept_room = room
         self.install_screen(room, f"{KEPT_ROOM}-{id(room)}")
 
-    async def on_room_read(self, message: RoomRead) -> None:
+    def on_room_read(self, message: RoomRead) -> None:
         reopening = self._reopening
         if reopening is not None and reopening[0].incident_id == message.incident_id:
             room, shown = reopening
             self._reopening = None
-            if message.view is None:  # cannot be read now: a new room, which says it is loading
+            if message.view is None or not room.is_mounted:
+                # Cannot be read now (a new room says it is loading), or built so late that it
+                # is still mounting: a new room, read again, as at a first opening (nothing on
+                # the app's loop waits for a mount).
                 self._replace_kept(room, shown)
+                if message.view is not None:
+                    self._room_first = True
+                    self._reload.set()
                 return
-            if not room.is_mounted:  # built ahead a moment ago: its tables get their columns first
-                await AwaitMount(room, [room])
             room.reopen(message.view)  # before it is pushed: its first frame is this read
             self.push_screen(room)
             if not shown.done():
@@ -525,7 +528,8 @@ class WarroomApp(App):
 
     def _read_late(self, shown: asyncio.Future[None]) -> None:
         """The kept room's read did not come (the war-room cannot be read, or the watcher is
-        stuck): a key must not do nothing, so a new room opens and says it is loading."""
+        stuck): a key must not do nothing, so a new room opens and says it is loading (the
+        read, when it comes, is shown in it)."""
         if self._reopening is not None and self._reopening[1] is shown:
             room, _ = self._reopening
             self._reopening = None
