@@ -4,9 +4,10 @@ read model and sends every action through the services."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -16,7 +17,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message import Message
-from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from warroom import i18n
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from warroom.services import commands  # imported when an action runs: its many dataclasses are not the first frame's
     from warroom.store.engine import Store
     from warroom.tui.reader import BoardRead  # the reader imports SQLAlchemy: in the watcher thread, after the first frame
+    from warroom.tui.room import IncidentScreen
 
 
 # Textual's own words that reach a person (the footer's palette key, the palette's system commands
@@ -65,6 +66,11 @@ def said(binding: Binding) -> Binding:
                    tooltip=_(binding.tooltip) if binding.tooltip else "")
 
 
+KEPT_ROOM = "room"  # the installed name of the one room kept composed (WarroomApp.open_room)
+ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
+ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
+
+
 class BoardChanged(Message):
     """A fresh read of the board, after someone (anyone) committed something."""
 
@@ -77,6 +83,15 @@ class IncidentChanged(Message):
     def __init__(self, view: views.IncidentView):
         super().__init__()
         self.view = view
+
+
+class RoomRead(Message):
+    """The incident of a room being opened, read after its key was pressed (None: it cannot be
+    read): a kept room is shown again only with this read in it."""
+
+    def __init__(self, incident_id: int, view: views.IncidentView | None):
+        super().__init__()
+        self.incident_id, self.view = incident_id, view
 
 
 class MonitorStarted(Message):
@@ -122,6 +137,9 @@ class WarroomApp(App):
         self.role = "observer"
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
         self._room_first = False  # a room was just opened: its incident is read before the board
+        self._kept_room: IncidentScreen | None = None  # the last room opened (or built ahead), kept composed: see open_room
+        self._retired: list[IncidentScreen] = []  # rooms kept before, removed once they are not open
+        self._reopening: tuple[IncidentScreen, asyncio.Future[None]] | None = None  # a kept room waiting for its incident's read
         self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
         self._home_config: Config | None = None
@@ -265,16 +283,18 @@ class WarroomApp(App):
                     # A room opened wakes the loop too, but forces no board read: the room is read
                     # first, and a board read beside it held the GIL from the room's first frame
                     # (most of `enter` under load); what changed reaches the board as ever.
-                    acts = self._acts  # read once: one landing meanwhile is seen by the next turn
-                    forced = acts != acts_seen or failing is not None
-                    acts_seen = acts
                     self._reload.clear()
                     if self._room_first and self.open_incident is not None:
                         # The person opening a room waits for its incident, not for the board behind it.
                         self._room_first = False
-                        first = reader.room(self.open_incident)
-                        if first is not None:
-                            self.post_message(IncidentChanged(first))
+                        opening = self.open_incident
+                        self.post_message(RoomRead(opening, reader.room(opening)))
+                        # Nor for the poll: beside the room's first frame it took the GIL from it.
+                        self._reload.wait(ROOM_FRAME_SECONDS)
+                        self._reload.clear()
+                    acts = self._acts  # read once: one landing meanwhile is seen by the next turn
+                    forced = acts != acts_seen or failing is not None
+                    acts_seen = acts
                     data, view = reader.poll(forced=forced, incident_id=self.open_incident, board_covered=self._board_covered())
                 except Exception as exc:
                     problem = _("cannot read the war-room: {error}: {detail} (still trying; run warroom verify)").format(
@@ -419,15 +439,110 @@ class WarroomApp(App):
 
         self.act(command, report=refused, landed=landed)
 
-    def open_room(self, incident_id: int) -> AwaitMount:
-        """Push the incident's room; awaiting the result waits until it is mounted."""
+    def open_room(self, incident_id: int) -> Awaitable[object]:
+        """Open the incident's room; awaiting the result waits until it is on the screen.
+
+        Composing a room (five tables, some thirty widgets) and styling it took most of `enter`
+        (about 100 ms of CPU here), so the last room opened, or the one the board built ahead
+        (`build_room`), is kept composed and pushed again. It is shown only once its incident
+        has been read after the key (`RoomRead`): its first frame says what the database holds
+        now, never what it held when the room was closed. Opened again, it is where a fresh
+        room would be (`IncidentScreen.reopen`); what was typed in its entry line stays."""
         from warroom.tui.room import IncidentScreen
 
         self.open_incident = incident_id
-        mounted = self.push_screen(IncidentScreen(incident_id, self.clock, self.zone, self.role))
+        kept = self._kept_room
+        if kept is not None and self._fits(kept, incident_id) and kept not in self.screen_stack:
+            if self._reopening is None:  # (a second `enter` meanwhile waits for the same read)
+                shown: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._reopening = (kept, shown)
+                self.set_timer(ROOM_READ_WAIT, lambda: self._read_late(shown))
+            mounted: Awaitable[object] = self._reopening[1]
+        else:
+            if self._reopening is not None:  # another room asked for before the kept one was read: it stays closed
+                _, waiting = self._reopening
+                self._reopening = None
+                if not waiting.done():
+                    waiting.set_result(None)
+            room = IncidentScreen(incident_id, self.clock, self.zone, self.role)
+            self._keep(room)
+            mounted = self.push_screen(room)
         self._room_first = True
         self._reload.set()
         return mounted
+
+    def build_room(self, incident_id: int) -> None:
+        """Compose the room `enter` would open, off the screen, while the board waits for a key
+        (the board asks once its cursor rests): the key then costs a read and a repaint. One
+        room is kept; the one it replaces goes."""
+        from warroom.tui.room import IncidentScreen
+
+        kept = self._kept_room
+        if (kept is not None and self._fits(kept, incident_id)) or self._reopening is not None:
+            return
+        if kept is not None and kept in self.screen_stack:
+            return  # its room is open under what covers the board: not replaced from behind
+        room = IncidentScreen(incident_id, self.clock, self.zone, self.role)
+        self._keep(room)
+        # Textual mounts a screen as it is first pushed; a screen built ahead is mounted here
+        # by the same door (App._register, which push_screen takes for a screen not running).
+        self._register(self, room)
+
+    def _fits(self, room: IncidentScreen, incident_id: int) -> bool:
+        return room.incident_id == incident_id and room.zone == self.zone and room.read_only == (self.role == "observer")
+
+    def _keep(self, room: IncidentScreen) -> None:
+        """`room` becomes the one kept (installed: popping it does not remove it). The one kept
+        before goes now; if it is open (on the stack, under a room opened from the palette) it
+        goes once it is closed, at the next `_keep`: at most one room is kept besides those open."""
+        if self._kept_room is not None:
+            self._retired.append(self._kept_room)
+        for old in [r for r in self._retired if r not in self.screen_stack]:
+            self._retired.remove(old)
+            self.uninstall_screen(old)
+            old.remove()
+        self._kept_room = room
+        self.install_screen(room, f"{KEPT_ROOM}-{id(room)}")
+
+    def on_room_read(self, message: RoomRead) -> None:
+        reopening = self._reopening
+        if reopening is not None and reopening[0].incident_id == message.incident_id:
+            room, shown = reopening
+            self._reopening = None
+            if message.view is None or not room.is_mounted:
+                # Cannot be read now (a new room says it is loading), or built so late that it
+                # is still mounting: a new room, read again, as at a first opening (nothing on
+                # the app's loop waits for a mount).
+                self._replace_kept(room, shown)
+                if message.view is not None:
+                    self._room_first = True
+                    self._reload.set()
+                return
+            room.reopen(message.view)  # before it is pushed: its first frame is this read
+            self.push_screen(room)
+            if not shown.done():
+                shown.set_result(None)
+            return
+        if message.view is not None:
+            self.on_incident_changed(IncidentChanged(message.view))
+
+    def _read_late(self, shown: asyncio.Future[None]) -> None:
+        """The kept room's read did not come (the war-room cannot be read, or the watcher is
+        stuck): a key must not do nothing, so a new room opens and says it is loading (the
+        read, when it comes, is shown in it)."""
+        if self._reopening is not None and self._reopening[1] is shown:
+            room, _ = self._reopening
+            self._reopening = None
+            self._replace_kept(room, shown)
+
+    def _replace_kept(self, room: IncidentScreen, shown: asyncio.Future[None]) -> None:
+        from warroom.tui.room import IncidentScreen
+
+        fresh = IncidentScreen(room.incident_id, self.clock, self.zone, self.role)
+        self._keep(fresh)
+        self.push_screen(fresh)
+        if not shown.done():
+            shown.set_result(None)
 
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen

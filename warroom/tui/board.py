@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from warroom import durations, i18n, text, words
@@ -43,6 +44,7 @@ NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 m
 SHORT = 30  # below this height the incident and register panels keep fewer rows
 NAME_WIDTH = 22  # the least a supplier's name is cut to when the terminal is really too narrow
 TITLE_WIDTH = 48  # long incident titles are cut so status, what is owed and the next escalation stay in view
+BUILD_ROOM_AFTER = 0.5  # seconds the board rests before the room `enter` would open is built (BoardScreen._room_ahead)
 SECONDS_WITHIN = 120  # countdowns show seconds only this close to the deadline: no churn before
 # LIVE and DRILL differ by word, symbol, colour and style: a live incident is a red block, a drill
 # a hatched yellow label. With NO_COLOR the reverse block and the hatching still tell them apart.
@@ -411,6 +413,7 @@ class BoardScreen(QuietTexts, Screen):
         self._made: dict[str, _Made] = {}  # each supplier's row as last made (_make)
         self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
+        self._ahead: Timer | None = None  # when it fires, the room `enter` would open is built (_room_ahead)
         self._behind = False  # a read came while a room covered the board: painted when it is back on top
         self._service_lines: list[Content] = []  # the services panel's lines, made once a read (the layout counts them)
         # Supplier changes waiting to be said: id → (state and via before the burst, latest view).
@@ -537,6 +540,20 @@ class BoardScreen(QuietTexts, Screen):
     @on(DataTable.CellHighlighted)
     def _moved(self, event) -> None:
         self.refresh_bindings()  # what `enter` would open changed
+        self._room_ahead()
+
+    def _room_ahead(self) -> None:
+        """Once the board rests, the room `enter` would open is built, off the screen
+        (WarroomApp.build_room): the key then costs a read and a repaint, not composing a room."""
+        if self._ahead is None and not self.warroom.wall:
+            self._ahead = self.set_timer(BUILD_ROOM_AFTER, self._build_ahead)
+
+    def _build_ahead(self) -> None:
+        self._ahead = None
+        if self.app.screen is self and self.data is not None and not isinstance(self.focused, Input):
+            incident_id = self._incident_to_open()
+            if incident_id is not None:
+                self.warroom.build_room(incident_id)
 
     def on_descendant_focus(self, event) -> None:
         self.refresh_bindings()
@@ -745,6 +762,7 @@ class BoardScreen(QuietTexts, Screen):
         self._put("#topline", self._topline(self.clock.now()), layout=False)
         if suggestions_changed:
             self.refresh_bindings()
+        self._room_ahead()
 
     def _show_tables(self, data: views.Board) -> None:
         self._show_suppliers(data)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -153,6 +153,7 @@ class IncidentScreen(QuietTexts, Screen):
         self.view: views.IncidentView | None = None
         self.read_only = role == "observer"
         self._tables_ready = False
+        self._styled_for: tuple[object, ...] | None = None  # the app-wide style inputs its styles were last computed with
         self.current = "steps"  # the panel shown when the room is narrow, and where focus returns
         self.answering: str | None = None  # the expected decision the entry line's text answers
         self.log_filter = ""
@@ -194,16 +195,58 @@ class IncidentScreen(QuietTexts, Screen):
     def on_mount(self) -> None:
         for panel in (*PANELS, "log"):
             self.query_one(f"#{panel}").border_title = _(PANEL_NAMES[panel]) if panel in PANEL_NAMES else _("Log")
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self._ticking)
         self._show_role()
         self._tables_ready = True
         self._arrange()
         self.set_focus(self.query_one("#steps"))
         if self.view is not None:  # the data came before the tables had their columns
             self.show(self.view)
+        self._styled_for = self._style_inputs()  # styled as it was registered, just now
 
     def on_resize(self, event) -> None:
         self._arrange()
+
+    def _style_inputs(self) -> tuple[object, ...]:
+        """What Textual's app-wide styling depends on (its theme; focus, dark, inline… as the
+        app's pseudo-classes): a screen pushed is restyled whole in case they changed."""
+        return self.app.theme, self.app.pseudo_classes
+
+    def on_screen_suspend(self) -> None:
+        self._styled_for = self._style_inputs()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Textual restyles every node of a screen as it is pushed (Screen._on_screen_resume,
+        which runs after this handler), in case something app-wide changed while it was away:
+        for a kept room (WarroomApp.open_room) that was half of opening it again, some 40 ms
+        of CPU, for styles that are as they were. Restyled only when they may not be. Its own
+        classes and focus restyle their nodes as they change, on the screen or off it."""
+        if self._styled_for == self._style_inputs():
+            event.refresh_styles = False
+
+    def reopen(self, view: views.IncidentView) -> None:
+        """Opened again (the app keeps the last room composed: WarroomApp.open_room), with its
+        incident as just read. Where one looks is as a fresh room has it: focus on the steps,
+        every panel's cursor on its first row, the log on its newest entry and unfiltered (a
+        filter left from an hour ago would hide what was logged since), no old outcome on the
+        notice line. What was typed stays: a half-written entry (its kind, its rationale, the
+        decision it answers) is the coordinator's work, lost to nobody's benefit."""
+        self.log_filter = ""
+        box = self.query_one("#filter", Input)
+        box.display = False
+        if box.value:
+            with box.prevent(Input.Changed):
+                box.value = ""
+        notice = self.query_one("#notice", Static)
+        notice.set_class(False, "error")
+        notice.update(Content(""))
+        self.current = "steps"
+        self.show(view)
+        for panel in PANELS:
+            self.query_one(f"#{panel}", Rows).move_cursor(row=0, animate=False)
+        log = self.query_one("#log", Rows)
+        log.move_cursor(row=max(0, log.row_count - 1), animate=False)
+        self.set_focus(self.query_one("#steps"))
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
@@ -234,6 +277,10 @@ class IncidentScreen(QuietTexts, Screen):
         except NoMatches:
             return True
         return False
+
+    def _ticking(self) -> None:
+        if self in self.app.screen_stack:  # a kept room, closed, waits unseen (WarroomApp.open_room)
+            self._tick()
 
     def _tick(self) -> None:
         if not self.view or self._dismantled():
@@ -348,7 +395,7 @@ class IncidentScreen(QuietTexts, Screen):
         the terminal is too narrow for the panels side by side."""
         if not self._tables_ready:
             return
-        width, height = self.size
+        width, height = self.app.size  # a room built ahead of its opening has no size of its own yet
         narrow = width < NARROW
         self.set_class(narrow, "narrow")
         tabs = self.query_one("#tabs", Static)

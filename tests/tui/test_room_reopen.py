@@ -1,0 +1,203 @@
+"""A room kept composed after it is closed (or built while the board rests) and opened again:
+its first frame says what the database holds now, another incident opens its own room, where
+one looks is as a fresh room has it, what was typed stays, and at most one room is kept."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Input, Select, Static
+
+from tests.conftest import run_cli
+from tests.helpers import start_incident
+from tests.test_incidents import configure
+from tests.tui.test_board import until
+from tests.tui.test_room import banner, notice, open_room
+from warroom.tui.app import make_app
+from warroom.tui.board import BoardScreen
+from warroom.tui.quiet import Rows
+from warroom.tui.room import IncidentScreen
+
+
+def log_text(room: IncidentScreen) -> str:
+    """The log's rows as shown ("" while the room has not composed its log)."""
+    return "\n".join(" ".join(map(str, cells)) for log in room.query("#log").results(Rows) for cells in log._shown.values())
+
+
+def rooms_kept(app) -> list[IncidentScreen]:
+    return [s for s in app._installed_screens.values() if isinstance(s, IncidentScreen)]
+
+
+async def back_to_board(app, pilot) -> None:
+    await pilot.press("escape")
+    await until(pilot, lambda: isinstance(app.screen, BoardScreen), what="the board")
+
+
+def first_frames(app) -> list[tuple[object, int | None, str]]:
+    """Each screen as it is pushed (before any frame of it is painted): the screen, the incident
+    its room has read, and its log's text."""
+    seen: list[tuple[object, int | None, str]] = []
+
+    def pushed(screen) -> None:
+        if isinstance(screen, IncidentScreen):
+            seen.append((screen, screen.view.incident.id if screen.view else None, log_text(screen)))
+
+    app.screen_change_signal.subscribe(app, pushed, immediate=True)
+    return seen
+
+
+def test_a_reopened_room_is_the_same_room_and_its_first_frame_has_what_another_process_logged_meanwhile(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            assert "Switch payments to the manual batch" not in log_text(room)
+            await back_to_board(app, pilot)
+            logged = run_cli("log", str(incident_id), "Switch payments to the manual batch", home=home.root)
+            assert logged.returncode == 0, logged.stderr
+            frames = first_frames(app)
+            again = await open_room(app, pilot, incident_id)
+            assert again is room, "the room kept from its first opening"
+            assert frames and frames[0][0] is room, "pushed once"
+            assert frames[0][1] == incident_id and "Switch payments to the manual batch" in frames[0][2], \
+                "its first frame holds the entry logged while it was closed, never the room as it was left"
+
+    asyncio.run(scenario())
+
+
+def test_another_incident_opens_its_own_room_and_one_room_is_kept(home, clock):
+    configure(home)
+    first = start_incident(home, clock)
+    second = start_incident(home, clock, playbook="quick-drill")
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room_one = await open_room(app, pilot, first)
+            await back_to_board(app, pilot)
+            frames = first_frames(app)
+            room_two = await open_room(app, pilot, second)
+            assert room_two is not room_one
+            assert f"#{second}" in banner(room_two) and f"#{first}" not in banner(room_two)
+            assert room_two.view.incident.id == second
+            assert {s.id for s in room_two.view.steps} != {s.id for s in room_one.view.steps}
+            assert frames[0][0] is room_two
+            await back_to_board(app, pilot)
+            assert rooms_kept(app) == [room_two], "the room of the other incident is let go"
+            await until(pilot, lambda: not room_one.is_attached, what="the first room to be removed")
+            room_again = await open_room(app, pilot, first)
+            assert room_again.view.incident.id == first and f"#{first}" in banner(room_again)
+            assert rooms_kept(app) == [room_again]
+
+    asyncio.run(scenario())
+
+
+def test_a_reopened_room_keeps_the_half_typed_entry_and_starts_where_a_fresh_room_does(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            steps, log = room.query_one("#steps", Rows), room.query_one("#log", Rows)
+            # Where one looks: the steps' cursor moved, the log filtered, focus on the log.
+            room.set_focus(steps)
+            await pilot.press("j", "j")
+            assert steps.cursor_row == 2
+            await pilot.press("slash", *"zzz-no-such-entry", "enter")
+            assert room.log_filter == "zzz-no-such-entry" and log.row_count == 0
+            room.say("an old outcome")
+            # What was typed: an observation with a rationale, not sent.
+            room.query_one("#kind", Select).value = "observation"
+            await pilot.press("l", *"NLCloud says ETA", "tab", *"phone call")
+            await pilot.press("escape")  # leaves the line, the draft stays
+            await back_to_board(app, pilot)
+            again = await open_room(app, pilot, incident_id)
+            assert again is room
+            assert room.query_one("#text", Input).value == "NLCloud says ETA"
+            assert room.query_one("#rationale", Input).value == "phone call"
+            assert room.query_one("#kind", Select).value == "observation"
+            assert room.focused is steps and steps.cursor_row == 0, "focus and cursors as a fresh room has them"
+            assert room.log_filter == "" and not room.query_one("#filter").display, "no filter left hiding what was logged since"
+            assert log.row_count == len(room.view.events) and log.cursor_row == log.row_count - 1, "the log on its newest entry"
+            assert notice(room) == "", "no outcome from before"
+            # The draft is sent from the reopened room as from the first.
+            await pilot.press("l", "enter")
+            await until(pilot, lambda: "NLCloud says ETA" in log_text(room), what="the entry in the log")
+            assert room.query_one("#text", Input).value == ""
+
+    asyncio.run(scenario())
+
+
+def test_the_room_enter_would_open_is_built_while_the_board_rests_and_opens_with_a_fresh_read(home, clock):
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: [r.incident_id for r in rooms_kept(app)] == [incident_id], what="the room built ahead")
+            built = rooms_kept(app)[0]
+            await until(pilot, lambda: built.is_mounted, what="the room built ahead to be mounted")
+            assert built.view is None and app.screen is not built
+            logged = run_cli("log", str(incident_id), "Decided before the room was ever opened", home=home.root)
+            assert logged.returncode == 0, logged.stderr
+            frames = first_frames(app)
+            room = await open_room(app, pilot, incident_id)
+            assert room is built
+            assert frames[0][1] == incident_id and "Decided before the room was ever opened" in frames[0][2]
+            assert "loading" not in banner(room)
+            # Laid out at the terminal's size, as a room composed on opening is.
+            assert not room.has_class("narrow") and room.query_one("#steps").size.width > 0
+            assert str(room.query_one("#banner", Static).render()).startswith(" EXERCISE")
+
+    asyncio.run(scenario())
+
+
+def test_a_room_still_mounting_when_its_read_comes_opens_as_a_new_room_with_that_read(home, clock):
+    """Nothing waits for a mount on the app's loop: a room built so late that it is still mounting
+    when its incident's read comes is replaced by a new room, read again."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            built = rooms_kept(app)[0]
+            built._is_mounted = False  # as it is for a moment after build_room
+            frames = first_frames(app)
+            room = await open_room(app, pilot, incident_id)
+            assert room is not built and rooms_kept(app) == [room]
+            assert frames[0][0] is room and room.view.incident.id == incident_id
+
+    asyncio.run(scenario())
+
+
+def test_a_room_reopened_after_the_theme_changed_is_styled_in_the_new_theme(home, clock):
+    """A kept room is not restyled as it is pushed unless what app-wide styles depend on changed
+    while it was away (IncidentScreen.on_screen_resume): a theme changed meanwhile is one."""
+    configure(home)
+    incident_id = start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            dark = room.styles.background
+            await back_to_board(app, pilot)
+            app.theme = "textual-light"
+            await pilot.pause()
+            board = app.screen
+            assert board.styles.background != dark
+            again = await open_room(app, pilot, incident_id)
+            assert again is room
+            assert room.styles.background == board.styles.background, "the room in the theme the board is in"
+
+    asyncio.run(scenario())
