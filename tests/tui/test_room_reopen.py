@@ -201,3 +201,44 @@ def test_a_room_reopened_after_the_theme_changed_is_styled_in_the_new_theme(home
             assert room.styles.background == board.styles.background, "the room in the theme the board is in"
 
     asyncio.run(scenario())
+
+
+def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the_room(home, clock, monkeypatch):
+    """A kept room is pushed once its incident is read after the key. Before rooms were kept the
+    room was on top from the key on: `enter l` began a log entry. Keys typed in the wait are the
+    room's, in order; on the board `l` would have opened the playbooks."""
+    import threading
+
+    from textual.widgets import Input
+
+    from warroom.tui import reader
+
+    gate = threading.Event()
+    gate.set()
+    read = reader.Reader.room
+
+    def held(self, incident_id):  # the same read, let through only when the test says (a slow disk, a remote database)
+        assert gate.wait(30)
+        return read(self, incident_id)
+
+    monkeypatch.setattr(reader.Reader, "room", held)
+    configure(home)
+    start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            app.screen.set_focus(app.screen.query_one("#incidents"))
+            gate.clear()
+            await pilot.press("enter", "l", "x")
+            assert [type(s) for s in app.screen_stack] == [BoardScreen]  # waiting for the read, nothing else opened
+            gate.set()
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            room = app.screen
+            await until(pilot, lambda: room.query_one("#text", Input).value == "x", what="the typed-ahead keys in the entry line")
+            assert room.focused is room.query_one("#text", Input)
+            assert [type(s) for s in app.screen_stack] == [BoardScreen, IncidentScreen]
+
+    asyncio.run(scenario())

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from textual.widgets import Static
 
@@ -178,13 +178,13 @@ def test_a_late_report_reaches_the_board_and_status_json_gives_the_next_report(h
             await until(pilot, lambda: "· report nis2-early" in owed(), what="the late report in the owed cell (cut where the column ends)")
 
     asyncio.run(scenario())
-    status = run_cli("status", "--json", home=home.root)
-    assert status.returncode == 0, status.stderr
-    (shown,) = json.loads(status.stdout)["incidents"]
     due = opened + timedelta(hours=24)
-    # The CLI reads real time, not the test's clock: the report is overdue once the real day has passed it.
-    assert shown["next_report"]["obligation"] == "nis2-early-warning" and shown["next_report"]["overdue"] is (datetime.now(UTC) > due)
-    assert shown["next_report"]["due_at"] == (opened + timedelta(hours=24)).isoformat().replace("+00:00", "Z").replace("13:00:00", "13:00:00.000000")
+    for now, overdue in ((due - timedelta(minutes=1), False), (due + timedelta(minutes=1), True)):  # the CLI's clock: $WARROOM_NOW
+        status = run_cli("status", "--json", home=home.root, env={"WARROOM_NOW": now.isoformat()})
+        assert status.returncode == 0, status.stderr
+        (shown,) = json.loads(status.stdout)["incidents"]
+        assert shown["next_report"]["obligation"] == "nis2-early-warning" and shown["next_report"]["overdue"] is overdue, now
+        assert shown["next_report"]["due_at"] == due.isoformat().replace("+00:00", ".000000Z")
 
 
 def test_the_room_of_a_closed_incident_says_which_reports_were_never_sent(home, clock):

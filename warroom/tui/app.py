@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -140,6 +140,8 @@ class WarroomApp(App):
         self._kept_room: IncidentScreen | None = None  # the last room opened (or built ahead), kept composed: see open_room
         self._retired: list[IncidentScreen] = []  # rooms kept before, removed once they are not open
         self._reopening: tuple[IncidentScreen, asyncio.Future[None]] | None = None  # a kept room waiting for its incident's read
+        self._typed_ahead: list[events.Key] = []  # keys pressed while it waits: they are the room's
+        self._replaying: events.Key | None = None  # the held key given to the room now
         self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
         self._home_config: Config | None = None
@@ -459,14 +461,15 @@ class WarroomApp(App):
                 self.set_timer(ROOM_READ_WAIT, lambda: self._read_late(shown))
             mounted: Awaitable[object] = self._reopening[1]
         else:
-            if self._reopening is not None:  # another room asked for before the kept one was read: it stays closed
-                _, waiting = self._reopening
-                self._reopening = None
-                if not waiting.done():
-                    waiting.set_result(None)
+            waiting = self._reopening
+            self._reopening = None
             room = IncidentScreen(incident_id, self.clock, self.zone, self.role)
             self._keep(room)
             mounted = self.push_screen(room)
+            if waiting is not None:  # another room asked for before the kept one was read: it stays closed
+                if not waiting[1].done():
+                    waiting[1].set_result(None)
+                self._replay_typed_ahead()
         self._room_first = True
         self._reload.set()
         return mounted
@@ -522,6 +525,7 @@ class WarroomApp(App):
             self.push_screen(room)
             if not shown.done():
                 shown.set_result(None)
+            self._replay_typed_ahead()
             return
         if message.view is not None:
             self.on_incident_changed(IncidentChanged(message.view))
@@ -543,6 +547,37 @@ class WarroomApp(App):
         self.push_screen(fresh)
         if not shown.done():
             shown.set_result(None)
+        self._replay_typed_ahead()
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying
+                and (self._reopening is not None or self._typed_ahead)):
+            # Pressed after `enter`, while the kept room waits for its read: before rooms were
+            # kept the room was on top from the key on, so `l` began an entry; on the board it
+            # would open the playbooks. Held, and given to the room once it is on top (and
+            # behind those held before it).
+            self._typed_ahead.append(event)
+            return
+        await super().on_event(event)
+
+    def _replay_typed_ahead(self) -> None:
+        if self._typed_ahead:
+            self.run_worker(self._replay(), group="typed-ahead", exclusive=True)
+
+    async def _replay(self) -> None:
+        """The keys held while a kept room waited, in their order, to what is on top now, each
+        once the one before it is handled: a key's binding runs on its way back up from the
+        focused widget, so `l` then `x` posted together would give `x` to the steps (skip a
+        step) before `l` had moved the focus to the entry line. Waited for as Textual's own
+        key presser waits (App._press_keys), at most a tenth of a second a key."""
+        from textual._wait import wait_for_idle
+
+        while self._typed_ahead:
+            held = self._typed_ahead.pop(0)
+            self._replaying = events.Key(held.key, held.character)
+            self.post_message(self._replaying)
+            await wait_for_idle(0, 0.1)
+        self._replaying = None
 
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen
