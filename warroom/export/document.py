@@ -15,11 +15,13 @@ whole file but the signature object itself."""
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from warroom.store import chain
 
@@ -104,3 +106,13 @@ class Signer:
     def signature(self, signed: bytes) -> dict[str, Any]:
         return {"algorithm": "Ed25519", "key_sha256": key_sha256(self.public_raw),
                 "signed": signed.decode("utf-8"), "value": base64.b64encode(self.sign(signed)).decode("ascii")}
+
+
+def utf8_buffer(out: TextIO) -> BinaryIO | None:
+    """The bytes under `out`, flushed, when it is a file written as strict UTF-8: text encoded
+    already (to be hashed, or kept for later) is written as it is, not decoded to be encoded
+    again (70 MB of a JSON export). None for any other stream: write text to it."""
+    if type(out) is io.TextIOWrapper and codecs.lookup(out.encoding).name == "utf-8" and out.errors == "strict":
+        out.flush()
+        return out.buffer
+    return None

@@ -15,8 +15,6 @@ One event a line, so that a diff of two exports reads event by event."""
 
 from __future__ import annotations
 
-import codecs
-import io
 import json
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -29,12 +27,9 @@ _PIECES = 1500  # about 64 KB of events a write (five pieces an event)
 
 
 def _bytes_writer(out: TextIO) -> Callable[[bytes], object]:
-    """Write UTF-8 to `out`: to a file's own buffer when it is one written as UTF-8 (the events are
-    encoded already, to be hashed: 70 MB not encoded twice), else decoded and written as text."""
-    if type(out) is io.TextIOWrapper and codecs.lookup(out.encoding).name == "utf-8" and out.errors == "strict":
-        out.flush()
-        return out.buffer.write
-    return lambda chunk: out.write(chunk.decode("utf-8"))
+    """Write UTF-8 to `out`: the events are encoded already, to be hashed."""
+    buffer = document.utf8_buffer(out)
+    return buffer.write if buffer is not None else lambda chunk: out.write(chunk.decode("utf-8"))
 
 
 def header(timeline: Timeline) -> dict[str, Any]:

@@ -5,7 +5,6 @@ is each format's own."""
 from __future__ import annotations
 
 import codecs
-import io
 import json
 import json.scanner
 import re
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from warroom import durations, eventtext, i18n
 from warroom.clock import parse_iso
+from warroom.export import document
 from warroom.export.model import Events
 from warroom.health.states import worst
 from warroom.i18n import C_, N_, _
@@ -278,9 +278,9 @@ class Later:
 
     def into(self, out: TextIO) -> None:
         self._file.seek(0)
-        if type(out) is io.TextIOWrapper and codecs.lookup(out.encoding).name == "utf-8" and out.errors == "strict":  # as export/json.py's
-            out.flush()
-            shutil.copyfileobj(self._file, out.buffer, 1024 * 1024)
+        buffer = document.utf8_buffer(out)
+        if buffer is not None:
+            shutil.copyfileobj(self._file, buffer, 1024 * 1024)
             return
         decoder = codecs.getincrementaldecoder("utf-8")()
         while chunk := self._file.read(1024 * 1024):
