@@ -247,6 +247,15 @@ class IncidentScreen(QuietTexts, Screen):
         log = self.query_one("#log", Rows)
         log.move_cursor(row=max(0, log.row_count - 1), animate=False)
         self.set_focus(self.query_one("#steps"))
+        answered = self.answering
+        if answered is not None and answered not in self._open_decision_ids():
+            # Answered (or settled) by someone else while the room was closed: sent as it was, the
+            # kept draft would answer it a second time. It stays, tied to nothing, and the line says so.
+            self.answering = None
+            self.say(_("your draft no longer answers {decision}: it was answered while the room was closed").format(
+                decision=text.line(answered)), done=False)
+        # As in a fresh room: the entry line's hint shows once the line is opened (action_focus_log).
+        self.query_one("#answers", Static).display = False
 
     def _show_role(self) -> None:
         banner = self.query_one("#readonly", Static)
