@@ -34,7 +34,9 @@ _INVISIBLE = [
     0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0,  # not Cf: combining grapheme joiner, fillers
 ]
 _TABLE = {code: _PICTURES.get(code) or (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-          for code in [*_PICTURES, *range(0x80, 0xA0), *_REORDERING, *_INVISIBLE]}
+          for code in [*_PICTURES, *range(0x80, 0xA0), *_REORDERING, *_INVISIBLE, *range(0xD800, 0xE000)]}
+# The last: lone surrogates, which no UTF-8 file or terminal can take (JSON spells them "\ud800",
+# and a row altered in the database holds them); shown as that escape.
 
 
 def _ranges(codes: list[int]) -> str:

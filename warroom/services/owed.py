@@ -4,7 +4,6 @@ and the after-action review all read it here, so a value on one screen never con
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from sqlmodel import Session, col, select
 from warroom import durations, vocabulary
 from warroom.clock import parse_iso
 from warroom.playbooks.schema import Decision, Playbook
+from warroom.store import eventlog
 from warroom.store.models import Event
 
 UNFINISHED = ("pending", "started")  # a step in these states can still be late
@@ -48,10 +48,7 @@ def decided(session: Session, incident_ids: Sequence[int]) -> dict[int, set[str]
     rows = session.exec(select(Event.incident_id, Event.data).where(  # only entries that may name one are read
         col(Event.incident_id).in_(list(out)), may_answer(col(Event.kind), col(Event.data)))).all()
     for incident_id, data in rows:
-        try:
-            answered = decision_of(json.loads(data))
-        except (ValueError, RecursionError):  # an altered row is not a decision; the chain check reports it
-            answered = None
+        answered = decision_of(eventlog.stored_json(data))  # an altered row is no decision; the chain check reports it
         if answered and incident_id in out:
             out[incident_id].add(answered)
     return out

@@ -7,7 +7,6 @@ it significant, `report.sent`, `report.overdue`. Drills run the clocks too, mark
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -107,7 +106,7 @@ def _events(session: Session, incident_ids: Sequence[int]) -> dict[int, list[dic
              .where(col(Event.incident_id).in_(incident_ids), col(Event.kind).in_(("report.sent", "report.overdue")) | _ANSWERS).order_by(col(Event.seq)))
     for incident_id, at, kind, actor, data in session.execute(query).all():
         if incident_id is not None:
-            out[incident_id].append({"at": at, "kind": kind, "actor": actor, "data": json.loads(data)})
+            out[incident_id].append({"at": at, "kind": kind, "actor": actor, "data": eventlog.stored_json(data)})
     return out
 
 
