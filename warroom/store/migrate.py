@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warroom.errors import WarroomError
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -55,8 +57,39 @@ def upgrade(engine: Engine, target: str = "head") -> None:
             # The writers' lock: a second process opening a new database waits, then finds it migrated.
             connection.execute(text(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))
         config.attributes["connection"] = connection
-        command.upgrade(config, target)
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            command.upgrade(config, target)
+        except (WarroomError, OperationalError) as exc:
+            raise _no_room(engine, found, exc) or exc from None
         connection.commit()
+
+
+def _no_room(engine: Engine, found: str | None, failure: Exception) -> WarroomError | None:
+    """A SQLite upgrade that ran out of disk says that the upgrade is what needs the room, and how
+    much: 0009 rebuilds the event table, so the file system must hold a second copy of it for a
+    moment (its journal grows by as much). Every command, a read too, upgrades first; the log stays
+    at its revision, whole. None when the disk is not what failed."""
+    import os
+
+    from warroom.i18n import _
+
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return None
+    try:
+        size = os.stat(database).st_size
+        free = os.statvfs(os.path.dirname(os.path.abspath(database)))
+    except OSError:
+        return None
+    if free.f_bavail * free.f_frsize >= size:
+        return None
+    return WarroomError(_("upgrading the database {file} from schema revision {found} to {head} needs about {need} MB free on its "
+                          "file system (it copies the event log's table once), and {free} MB are free: free space there, or copy the "
+                          "home to a larger file system, then run the command again; nothing was changed ({failure})").format(
+        file=database, found=found, head=HEAD, need=-(-size // (1 << 20)) + 1, free=free.f_bavail * free.f_frsize // (1 << 20),
+        failure=failure))
 
 
 def script_head() -> str:
