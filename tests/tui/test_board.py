@@ -146,6 +146,18 @@ def test_help_lists_every_key_of_every_screen_and_the_palette_offers_them(home, 
             assert {"Help", "Quit", "Library", "Filter"} <= set(titles) and "Playbooks" not in titles  # `l`, not a hidden twin
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
+            help_screen = app.screen
+            assert help_screen.has_class("wide")  # 120 columns: the sections side by side
+            await pilot.press("pagedown")
+            await until(pilot, lambda: help_screen.query_one("VerticalScroll").scroll_y > 0, what="the help scrolled")
+            await pilot.press("escape")
+            assert isinstance(app.screen, Board)
+            # Kept composed, it opens again as new: laid out for the terminal as it is now, from the top.
+            await pilot.resize_terminal(90, 40)
+            await pilot.press("question_mark")
+            assert app.screen is help_screen
+            await until(pilot, lambda: not help_screen.has_class("wide"), what="the help laid out for 90 columns")
+            assert help_screen.query_one("VerticalScroll").scroll_y == 0 and help_screen.focused is help_screen.query_one("VerticalScroll")
             await pilot.press("escape")
             assert isinstance(app.screen, Board)
 

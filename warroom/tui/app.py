@@ -67,6 +67,7 @@ def said(binding: Binding) -> Binding:
 
 
 KEPT_ROOM = "room"  # the installed name of the one room kept composed (WarroomApp.open_room)
+HELP = "help"  # the help screen, installed once it is first opened
 ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
 
@@ -205,7 +206,11 @@ class WarroomApp(App):
         from warroom.tui.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            # Composed once and kept (Textual's installed screens): the same keys in the same
+            # language for the app's life, and composing some thirty sections was most of `?`.
+            if not self.is_screen_installed(HELP):
+                self.install_screen(HelpScreen(), HELP)
+            self.push_screen(HELP)
 
     def get_system_commands(self, screen):
         """Every key action of the current screen is in the command palette too, by name; Textual's

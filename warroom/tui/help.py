@@ -131,9 +131,13 @@ class HelpScreen(ModalScreen[None]):
                 for title, keys in sections():
                     yield HelpSection(section_text(title, keys))
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        # Each time it is shown (it is kept between showings): laid out for the terminal as it is
+        # now, from the top, as if new.
         self.set_class(self.app.size.width >= self.WIDE, "wide")
-        self.query_one(VerticalScroll).focus()
+        scroll = self.query_one(VerticalScroll)
+        scroll.scroll_home(animate=False)
+        scroll.focus()
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width >= self.WIDE, "wide")
