@@ -7,6 +7,8 @@ import asyncio
 import gc
 import re
 
+import pytest
+
 from tests.conftest import run_cli
 from tests.helpers import start_incident
 from tests.test_incidents import configure
@@ -50,48 +52,28 @@ def dump(name, a, b):
     (where / f"{name}-kept.svg").write_text(b)
 
 
-def test_a_room_kept_at_120x40_and_reopened_at_80x24_looks_as_a_fresh_room_at_80x24(home, clock, monkeypatch):
+@pytest.mark.parametrize(("kept_at", "reopened_at", "keys"), [((120, 40), (80, 24), ()), ((80, 24), (120, 40), ("4",))],
+                         ids=["120x40-then-80x24", "80x24-then-120x40-another-panel-shown"])
+def test_a_room_kept_at_one_size_and_reopened_at_another_looks_as_a_fresh_room_there(home, clock, monkeypatch, kept_at, reopened_at, keys):
     configure(home)
     incident_id = start_incident(home, clock)
 
     async def scenario():
-        fresh = await fresh_room_picture(home, clock, incident_id, (80, 24), monkeypatch)
+        fresh = await fresh_room_picture(home, clock, incident_id, reopened_at, monkeypatch)
         app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=kept_at) as pilot:
             await open_room(app, pilot, incident_id)
+            if keys:
+                await pilot.press(*keys)
             await back_to_board(app, pilot)
-            await pilot.resize_terminal(80, 24)
+            await pilot.resize_terminal(*reopened_at)
             await pilot.pause()
             await open_room(app, pilot, incident_id)
             await pilot.pause()  # what is queued, processed
             await pilot.wait_for_scheduled_animations()
             kept = screen_text(app)
         if kept != fresh:
-            dump("resize-120-80", fresh, kept)
-        assert kept == fresh
-
-    asyncio.run(scenario())
-
-
-def test_a_room_kept_at_80x24_and_reopened_at_120x40_looks_as_a_fresh_room_at_120x40(home, clock, monkeypatch):
-    configure(home)
-    incident_id = start_incident(home, clock)
-
-    async def scenario():
-        fresh = await fresh_room_picture(home, clock, incident_id, (120, 40), monkeypatch)
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await open_room(app, pilot, incident_id)
-            await pilot.press("4")  # another panel shown while narrow
-            await back_to_board(app, pilot)
-            await pilot.resize_terminal(120, 40)
-            await pilot.pause()
-            await open_room(app, pilot, incident_id)
-            await pilot.pause()  # what is queued, processed
-            await pilot.wait_for_scheduled_animations()
-            kept = screen_text(app)
-        if kept != fresh:
-            dump("resize-80-120", fresh, kept)
+            dump(f"resize-{kept_at[0]}-{reopened_at[0]}", fresh, kept)
         assert kept == fresh
 
     asyncio.run(scenario())
