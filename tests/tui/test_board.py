@@ -4,6 +4,7 @@ the real CLI and the board must show it within a second."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -123,6 +124,13 @@ def test_a_broken_config_is_shown_not_crashed(home, clock):
             problem = app.screen.query_one("#problem", Static)
             await until(pilot, lambda: problem.has_class("shown"), what="the problem to be shown")
             assert "warroom.toml:2: settings.confirm" in str(problem.render())
+            # A screen's worker waiting for the home (the wide board's uptime, the review, the
+            # watch) learns at once that there is none: it once waited 30 s, and quitting with it.
+            waiter = concurrent.futures.ThreadPoolExecutor(1)
+            answer = waiter.submit(app.loaded_home)
+            await until(pilot, answer.done, timeout=5, what="a worker waiting for the home to be told there is none")
+            assert answer.result() is None
+            waiter.shutdown()
 
     asyncio.run(scenario())
 

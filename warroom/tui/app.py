@@ -262,6 +262,7 @@ class WarroomApp(App):
             store = self.home.open_store()
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
+            self._loaded.set()  # those waiting for the home learn now that there is none (not in 30 s, nor at quit)
             return
         self._home_config, self._home_store = config, store
         self.actor_user = actor.user  # the board tells a coordinator of incidents someone else started
