@@ -42,8 +42,14 @@ async def _export(app, pilot, choice: str, path: str | None = None) -> AskText:
     await until(pilot, lambda: isinstance(app.screen, AskText), what="the path question")
     asked = app.screen
     if path is not None:
-        asked.query_one("#answer").value = ""
-        await pilot.press(*path)
+        # The folder set, the file's name typed key by key: a key a character, the whole temporary
+        # path took seconds of presses to say no more.
+        folder, slash, name = path.rpartition("/")
+        answer = asked.query_one("#answer")
+        answer.value = folder + slash
+        answer.cursor_position = len(answer.value)
+        await pilot.press(*name)
+        assert answer.value == path
     return asked
 
 
