@@ -149,12 +149,13 @@ def test_sigkill_in_the_middle_of_appending_loses_and_doubles_nothing_acknowledg
 
 
 LADDER_LEVELS = 8
+LEASE = "3"  # seconds: each next monitor takes over this long after the one killed (the default 10 made this test 50 s)
 FAST_LADDER = {
-    # Spread over the first three kills (each next monitor waits up to 10 s for the lease to expire).
-    "id": "fast-ladder", "title": "A ladder that fires every five seconds",
-    "steps": [{"id": "confirm", "title": "Confirm", "due": "3s"}, {"id": "assess", "title": "Assess", "due": "20s"}],
-    "escalation": [{"after": f"{5 * k}s", "notify": ["duty-officer"]} for k in range(LADDER_LEVELS)],
-    "decisions": [{"id": "failover", "question": "Fail over?", "by": "12s"}],
+    # Spread over the first three kills (each next monitor waits up to LEASE seconds for the lease to expire).
+    "id": "fast-ladder", "title": "A ladder that fires every two seconds",
+    "steps": [{"id": "confirm", "title": "Confirm", "due": "2s"}, {"id": "assess", "title": "Assess", "due": "8s"}],
+    "escalation": [{"after": f"{2 * k}s", "notify": ["duty-officer"]} for k in range(LADDER_LEVELS)],
+    "decisions": [{"id": "failover", "question": "Fail over?", "by": "5s"}],
 }
 
 
@@ -173,14 +174,14 @@ def test_sigkill_while_firing_escalations_and_checking_fires_each_deadline_once(
     monitors: list[Process] = []
     try:
         for _ in range(4):
-            monitor = Process("--home", str(root), "monitor")
+            monitor = Process("--home", str(root), "monitor", "--lease", LEASE)
             monitors.append(monitor)
             wait_for(lambda m=monitor: m.said("holding the lease") or m.proc.poll() is not None, timeout=60, what="the monitor to lead")
             assert monitor.proc.poll() is None, "\n".join(monitor.lines)
             set_mode(simulator, rng.choice(["nlcloud", "paybank", "eidgate"]), rng.choice(["down", "up", "degraded"]))
             time.sleep(rng.uniform(0, 2.5))  # the fault's timing: somewhere among checks, firings and deliveries
             monitor.stop(signal.SIGKILL)
-        last = Process("--home", str(root), "monitor")
+        last = Process("--home", str(root), "monitor", "--lease", LEASE)
         monitors.append(last)
         wait_for(lambda: last.said("holding the lease"), timeout=60, what="a new monitor to carry on")
         expected = len(incidents) * (LADDER_LEVELS + 2 + 1)  # levels, overdue steps, the overdue decision

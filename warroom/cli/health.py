@@ -118,8 +118,11 @@ def status(env: Env, as_json: bool) -> None:
                                     "Start one per host as a service; a second one stands by and takes over within seconds."))
 @click.option("--nice", "nice", type=click.IntRange(0, 19), default=10, show_default=True,
               help=N_("Lower the monitor's CPU priority by this much, so TUIs on the same cores answer keys first (0: keep it)."))
+@click.option("--lease", "lease_seconds", type=click.FloatRange(2, 600), default=10, show_default=True,
+              help=N_("Seconds the lease holds unrenewed: a standby monitor takes over this long after the running one falls silent. "
+                      "Shorter fails over sooner; too short for a slow disk, and monitors take turns."))
 @pass_env
-def monitor(env: Env, nice: int) -> None:
+def monitor(env: Env, nice: int, lease_seconds: float) -> None:
     import asyncio
     import signal
 
@@ -136,7 +139,7 @@ def monitor(env: Env, nice: int) -> None:
         loop.set_default_executor(database)  # asyncio.to_thread, the monitor's every database call, runs there
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, stop.set)
-        monitor = Monitor(home, say=echo)  # a home it cannot run in is refused before anything is made in it
+        monitor = Monitor(home, say=echo, lease_ttl=lease_seconds, renew_every=min(3.0, lease_seconds / 3))  # a home it cannot run in is refused before anything is made in it
         # Its descriptor is never closed: until this process ends, no TUI's keeper starts another monitor here.
         alive.hold(home)
         await monitor.run(stop)
