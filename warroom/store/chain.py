@@ -127,7 +127,8 @@ def _prepare(value: Any, floats: list[float]) -> Any:
         for k, v in value.items():
             if type(k) is not str or not (k.isascii() or max(k) <= "\uffff"):
                 raise _Slow
-            out[k] = _prepare(v, floats)
+            # text, null and booleans, most of an event's values, kept without a call each
+            out[k] = v if (type(v) is str or v is None or type(v) is bool) else _prepare(v, floats)
         return out
     if kind is list:
         return [_prepare(v, floats) for v in value]
