@@ -335,6 +335,9 @@ class Store:
 
     def __init__(self, engine: Engine, witness: Witness | None = None):
         self.engine = engine
+        # The same engine, its connections marked for BEGIN IMMEDIATE (the begin event): marked once
+        # here, not at every write
+        self._writing = engine.execution_options(**{_WRITE: True})
         self.witness = witness
         self._database = sqlite_path(str(engine.url))
         self._tried_key = False
@@ -359,8 +362,8 @@ class Store:
         from sqlmodel import Session
 
         self._ready_to_sign()
-        with _writer_queue(self._database), Session(self.engine, expire_on_commit=False) as session:
-            session.connection(execution_options={_WRITE: True})
+        with _writer_queue(self._database), Session(self._writing, expire_on_commit=False) as session:
+            session.connection()
             with self._committed(session):
                 yield session
             self._witness(session.info.pop("head", None))
@@ -370,8 +373,7 @@ class Store:
         """`write` without the ORM: the same lock, transaction and witness, on a Core connection, for
         a write that needs no ORM (a log entry: `warroom log` never imports SQLModel)."""
         self._ready_to_sign()
-        with _writer_queue(self._database), self.engine.connect() as connection:
-            connection = connection.execution_options(**{_WRITE: True})
+        with _writer_queue(self._database), self._writing.connect() as connection:
             try:
                 connection.begin()
                 with self._committed(connection):
