@@ -247,7 +247,7 @@ class _Kept:
         if self.pid != os.getpid():
             return False
         try:
-            info = os.stat(path)
+            info = os.stat(path, follow_symlinks=False)  # a link put in its place is not the file (open_lock refuses links)
         except OSError:
             return False
         return (info.st_dev, info.st_ino) == self.file
