@@ -213,3 +213,110 @@ def test_a_process_loads_the_witness_key_before_it_takes_the_writers_lock(home):
         finally:
             store.dispose()
         assert [e.seq for e in home.witness().entries()][-1] == seq
+
+
+def _open_on(path) -> list[int]:
+    """This process's descriptors open on `path`."""
+    import os
+
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == str(path):
+                found.append(int(name))
+        except OSError:
+            pass  # the listing's own descriptor, closed by now
+    return found
+
+
+def test_a_writer_keeps_the_writers_lock_and_queue_files_open_from_one_write_to_the_next(home):
+    """Opening, checking and closing the two files each write was a tenth of what one writer pays
+    beyond bare SQLite: a thread opens them once and keeps them; disposing of the store closes them."""
+    from tests.helpers import append_many
+
+    lock, line = f"{home.db_path}.writer-lock", f"{home.db_path}.writer-queue"
+    store = home.open_store()
+    try:
+        append_many(store, 1)
+        kept = _open_on(lock), _open_on(line)
+        assert [len(k) for k in kept] == [1, 1], kept
+        append_many(store, 3, start=1)
+        assert (_open_on(lock), _open_on(line)) == kept  # the same descriptors: not opened again
+    finally:
+        store.dispose()
+    assert (_open_on(lock), _open_on(line)) == ([], [])
+
+
+def test_a_writers_lock_file_replaced_under_a_long_lived_writer_is_the_one_it_then_waits_for(home, tmp_path):
+    """A writer that keeps the lock file open must not go on locking a file that is no longer the
+    one at its path (deleted, or replaced by a restore of the home): it would write beside every
+    writer that opens the new one. The file is checked each write and the new one opened."""
+    import fcntl
+    import os
+    import threading
+
+    from tests.helpers import append_many
+
+    lock = f"{home.db_path}.writer-lock"
+    store = home.open_store()
+    first, replaced, wrote = threading.Event(), threading.Event(), threading.Event()
+
+    def long_lived_writer() -> None:
+        append_many(store, 1)  # opens and keeps this thread's files
+        first.set()
+        replaced.wait(30)
+        append_many(store, 1, start=1)
+        wrote.set()
+
+    thread = threading.Thread(target=long_lived_writer)
+    thread.start()
+    holder = None
+    try:
+        assert first.wait(30)
+        (tmp_path / "new-lock").write_bytes(b"")
+        os.replace(tmp_path / "new-lock", lock)
+        holder = os.open(lock, os.O_RDONLY)
+        fcntl.flock(holder, fcntl.LOCK_EX)  # another writer, holding the new file's lock
+        replaced.set()
+        assert not wrote.wait(0.3), "the writer locked the old file and wrote while another held the new one"
+    finally:
+        replaced.set()
+        if holder is not None:
+            os.close(holder)
+    thread.join(30)
+    assert wrote.is_set()
+    store.dispose()
+
+
+def test_a_child_process_after_a_fork_opens_its_own_lock_files_and_waits_for_its_parent(home, tmp_path):
+    """These locks belong to the open file, which a forked child shares with its parent: a child
+    using the descriptors it inherited would find the writers' lock its parent holds granted to it
+    at once. It opens its own, and waits its turn."""
+    import os
+    import time
+
+    from tests.helpers import append_many
+    from warroom.store import engine
+
+    store = home.open_store()
+    append_many(store, 1)  # this thread keeps its files open
+    left = tmp_path / "parent-left"
+    with engine._writer_queue(home.db_path):  # the parent holds the writers' lock, with those files
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports by its exit code
+            code = 3
+            try:
+                with engine._writer_queue(home.db_path):
+                    code = 0 if left.exists() else 1
+            finally:
+                os._exit(code)
+        try:  # the child has 0.3 s to get in, if it wrongly could; it must still be waiting
+            until = time.monotonic() + 0.3
+            while time.monotonic() < until:
+                assert os.waitpid(child, os.WNOHANG) == (0, 0), "the child took the writers' lock while its parent held it"
+                time.sleep(0.01)
+        finally:
+            left.touch()
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.dispose()

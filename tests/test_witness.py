@@ -498,3 +498,22 @@ def test_a_dangling_link_in_place_of_the_witness_creates_nothing(home, tmp_path)
     result = run_cli("incident", "start", PLAYBOOK, "--drill", home=home.root)
     assert result.returncode == 0 and "not witnessed" in result.stderr and "cannot be written" in result.stderr, result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize("seq, hash_, at, sig", [
+    (1, "a" * 64, "2026-11-30T10:00:00.000000Z", "c2ln"),
+    (2**53, "0" * 64, "2026-11-30T10:00:00.000000Z", "+/=="),
+    (7, 'quote"d', "back\\slash", "tab\there"),
+    (8, "nul\x00", "line\nfeed", "\x1f"),
+    (9, "caf\u00e9", "\u2028\u2029", "\U0001f600"),
+    (True, "a" * 64, "2026-11-30T10:00:00.000000Z", "c2ln"),
+])
+def test_a_witness_record_is_spelt_as_canonical_json_whatever_its_texts(seq, hash_, at, sig):
+    """The signed body and the line are laid out directly when nothing in them needs escaping:
+    byte for byte what canonical JSON writes, which verify and any other reader of witness.log
+    recompute; text that needs escaping (a tampered line's) is spelt by canonical() itself."""
+    from warroom import witness
+    from warroom.store.chain import canonical
+
+    assert witness._spelt(seq, hash_, at) == canonical({"seq": seq, "hash": hash_, "at": at})
+    assert witness._spelt(seq, hash_, at, sig) == canonical({"seq": seq, "hash": hash_, "at": at, "sig": sig})

@@ -11,9 +11,11 @@ write also sends a NOTIFY, which is how other processes learn of it (store/chang
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -226,6 +228,73 @@ def _lock_file(database: Path, end: str) -> tuple[int, bool] | None:
     return files.open_lock(database.with_name(database.name + end), mode)
 
 
+class _Kept:
+    """A writers' lock or queue file that a thread keeps open from one write to the next: opening
+    the two, checking them and closing them again was a tenth of what one writer pays beyond bare
+    SQLite. Each thread keeps its own (_kept_file): these locks belong to the open file, so
+    threads sharing one would not keep each other out, nor a child process sharing its parent's
+    after a fork (it opens its own). A file deleted or replaced meanwhile is opened anew, as every
+    write used to: writers meet on the file at the path, not on one a long-lived process holds."""
+
+    __slots__ = ("fd", "file", "pid", "writable")
+
+    def __init__(self, fd: int, writable: bool):
+        info = os.fstat(fd)
+        self.fd, self.writable, self.file, self.pid = fd, writable, (info.st_dev, info.st_ino), os.getpid()
+
+    def still_at(self, path: str) -> bool:
+        """This process's own, and still the file at `path`."""
+        if self.pid != os.getpid():
+            return False
+        try:
+            info = os.stat(path, follow_symlinks=False)  # a link put in its place is not the file (open_lock refuses links)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self.file
+
+    def close(self) -> None:
+        """Close it, which frees every lock it holds; in a child after a fork the descriptor is the
+        parent's copy and its number may mean something else there: left alone."""
+        if self.fd >= 0 and self.pid == os.getpid():
+            os.close(self.fd)
+        self.fd = -1
+
+    def __del__(self) -> None:  # its thread has ended (threading.local lets go of what it kept)
+        try:
+            self.close()
+        except Exception:  # at interpreter shutdown (os gone), or a descriptor closed behind our back: nothing to free
+            pass
+
+
+_kept = threading.local()
+
+
+def _kept_file(database: Path, end: str) -> _Kept | None:
+    """This thread's open writers' lock or queue file beside `database`; None when it cannot be used."""
+    kept: dict[str, _Kept] = _kept.__dict__.setdefault("files", {})
+    path = f"{database}{end}"
+    found = kept.pop(path, None)
+    if found is not None:
+        if found.still_at(path):
+            kept[path] = found
+            return found
+        found.close()
+    opened = _lock_file(database, end)
+    if opened is None:
+        return None
+    kept[path] = _Kept(*opened)
+    return kept[path]
+
+
+def _let_go(database: Path) -> None:
+    """Close this thread's writers' lock and queue files of `database`, freeing whatever they hold."""
+    kept: dict[str, _Kept] = _kept.__dict__.get("files", {})
+    for end in (WRITER_LOCK, WRITER_QUEUE):
+        found = kept.pop(f"{database}{end}", None)
+        if found is not None:
+            found.close()
+
+
 @contextmanager
 def _writer_queue(database: Path | None) -> Iterator[None]:
     """Queue this host's writers in the kernel before they ask SQLite for the write lock.
@@ -234,29 +303,27 @@ def _writer_queue(database: Path | None) -> Iterator[None]:
     which made the p99 of an append under four writers 20x its median. The flock is polled at a
     millisecond's grain instead, and for no longer than SQLite would wait. Writers on other hosts (PostgreSQL) and
     foreign tools still meet SQLite's own lock, so correctness never depends on this. The flock is
-    not fair, so writers first line up in store/queue.py, which hands it on in order of arrival."""
-    lock = _lock_file(database, WRITER_LOCK) if database is not None else None
+    not fair, so writers first line up in store/queue.py, which hands it on in order of arrival.
+    The two files stay open for the thread's next write (_Kept); a write that fails in any way
+    closes them, so that nothing it may have left locked outlives it."""
+    lock = _kept_file(database, WRITER_LOCK) if database is not None else None
     if database is None or lock is None:
         yield  # SQLite's own lock still serialises writers, only less promptly
         return
-    fd, held = lock[0], True
     seconds = BUSY_TIMEOUT_MS / 1000
-    line = _lock_file(database, WRITER_QUEUE)
+    line = _kept_file(database, WRITER_QUEUE)
     try:
         since = time.monotonic()  # one wait of `seconds` in all, in the queue and then for the lock
         # The queue's counter must be written; a member who may only read the file writes unordered.
-        with queue.turn(line[0] if line is not None and line[1] else None, since + seconds):
-            files.lock_within(fd, seconds, f"the writers' lock {database.name}{WRITER_LOCK}", since=since)
+        with queue.turn(line.fd if line is not None and line.writable else None, since + seconds):
+            files.lock_within(lock.fd, seconds, f"the writers' lock {database.name}{WRITER_LOCK}", since=since)
             try:
                 yield
             finally:
-                os.close(fd)  # releases the lock, before the place in the queue: the next in line finds it free
-                held = False
-    finally:
-        if held:
-            os.close(fd)
-        if line is not None:
-            os.close(line[0])
+                fcntl.flock(lock.fd, fcntl.LOCK_UN)  # before the place in the queue: the next in line finds it free
+    except BaseException:
+        _let_go(database)
+        raise
 
 
 class Store:
@@ -268,6 +335,9 @@ class Store:
 
     def __init__(self, engine: Engine, witness: Witness | None = None):
         self.engine = engine
+        # The same engine, its connections marked for BEGIN IMMEDIATE (the begin event): marked once
+        # here, not at every write
+        self._writing = engine.execution_options(**{_WRITE: True})
         self.witness = witness
         self._database = sqlite_path(str(engine.url))
         self._tried_key = False
@@ -292,8 +362,8 @@ class Store:
         from sqlmodel import Session
 
         self._ready_to_sign()
-        with _writer_queue(self._database), Session(self.engine, expire_on_commit=False) as session:
-            session.connection(execution_options={_WRITE: True})
+        with _writer_queue(self._database), Session(self._writing, expire_on_commit=False) as session:
+            session.connection()
             with self._committed(session):
                 yield session
             self._witness(session.info.pop("head", None))
@@ -303,8 +373,7 @@ class Store:
         """`write` without the ORM: the same lock, transaction and witness, on a Core connection, for
         a write that needs no ORM (a log entry: `warroom log` never imports SQLModel)."""
         self._ready_to_sign()
-        with _writer_queue(self._database), self.engine.connect() as connection:
-            connection = connection.execution_options(**{_WRITE: True})
+        with _writer_queue(self._database), self._writing.connect() as connection:
             try:
                 connection.begin()
                 with self._committed(connection):
@@ -364,6 +433,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._database is not None:
+            _let_go(self._database)
 
 
 def create_private_file(path: Path, group_shared: bool) -> None:
