@@ -28,7 +28,7 @@ from warroom.export.model import Timeline, Window
 from warroom.home import Home
 from warroom.services import timelines
 from warroom.services.views import to_json
-from warroom.store.chain import IN_ORIGIN, ROW
+from warroom.store.chain import IN_ORIGIN
 from warroom.store.records import by_seq, lazy_record
 from warroom.store.timelinefile import TimelineFile
 
@@ -300,9 +300,9 @@ def _situation(session: Session, config: Config, now: datetime) -> dict[str, Any
 
 
 def _review(session: Session, incident_id: int, config: Config, now: datetime) -> dict[str, Any] | None:
-    from warroom.services import incidents, review
-
     from sqlalchemy import text as sql
+
+    from warroom.services import incidents, review
 
     incident = incidents.get(session, incident_id)
     if incident.mode != "drill" and session.connection().execute(sql(_WRITTEN), {"id": incident.id}).first() is None:

@@ -18,7 +18,7 @@ from warroom.clock import iso
 from warroom.errors import DatabaseDamaged
 from warroom.i18n import _
 from warroom.store import chain, engine
-from warroom.store.records import lazy_record, stored_json  # noqa: F401  # the event log's records (records.py), read here too
+from warroom.store.records import lazy_record, stored_json  # the event log's records (records.py), read here too
 from warroom.store.tables import EVENT as _EVENT
 from warroom.store.tables import STREAM_HEAD as _STREAM_HEAD
 
