@@ -35,8 +35,10 @@ class Events(Protocol):
         chain (Tally.row), so a row may bring the body its hash covers after them (chain.IN_BODY)."""
         ...
 
-    def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        """The event `__iter__` gives for this row of `rows`, whole whatever `columns` read."""
+    def record(self, row: Sequence[Any], *, whole: bool = True) -> dict[str, Any]:
+        """The event `__iter__` gives for this row of `rows`, whole whatever `columns` read (read
+        again if need be: what the chain check takes); or (`whole` False) of the columns read only,
+        for showing."""
         ...
 
 

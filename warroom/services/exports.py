@@ -94,7 +94,9 @@ class _Events:
             return self.sql.rows(file, self.rule, columns, checked)
         return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
 
-    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+    def record(self, row: Sequence[Any], *, whole: bool = True) -> dict[str, Any]:
+        if whole and row[IN_ORIGIN] is None and self.connection.dialect.name == "sqlite":  # read with some columns only
+            return _whole(TimelineFile.within(self.connection.connection.driver_connection, str(self.connection.engine.url.database)), row)
         return lazy_record(row)
 
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
@@ -166,12 +168,18 @@ class _FileEvents:
     def rows(self, columns: Collection[str] | None = None, *, checked: bool = True) -> Iterator[Sequence[Any]]:
         return self.sql.rows(self.file, self.rule, columns, checked)
 
-    def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        if row[IN_ORIGIN] is None:  # read with some columns only (origin is never NULL in the log): read it whole
-            whole = self.file.event(row[0])
-            if whole is not None:
-                return lazy_record(whole)
-        return lazy_record(row)
+    def record(self, row: Sequence[Any], *, whole: bool = True) -> dict[str, Any]:
+        return _whole(self.file, row) if whole else lazy_record(row)
+
+
+def _whole(file: TimelineFile, row: Sequence[Any]) -> dict[str, Any]:
+    """The record of a row, read again whole when it was read with some columns only (its origin,
+    never NULL in the log, is None then)."""
+    if row[IN_ORIGIN] is None:
+        found = file.event(row[0])
+        if found is not None:
+            return lazy_record(found)
+    return lazy_record(row)
 
 
 def open_file(home: Home, fmt: str) -> TimelineFile | None:
