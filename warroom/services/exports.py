@@ -63,7 +63,7 @@ class _Events:
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
     rule: timelines.TimelineQuery
-    sql: _Sql
+    sql: _Sql | None  # None: `rows` through Core, as on PostgreSQL
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -89,7 +89,7 @@ class _Events:
         return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
 
     def rows(self, columns: Collection[str] | None = None, *, checked: bool = True) -> Iterator[Sequence[Any]]:
-        if self.connection.dialect.name == "sqlite":
+        if self.sql is not None and self.connection.dialect.name == "sqlite":
             file = TimelineFile.within(self.connection.connection.driver_connection, str(self.connection.engine.url.database))
             return self.sql.rows(file, self.rule, columns, checked)
         return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
