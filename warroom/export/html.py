@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from warroom import eventtext, i18n, text, words
 from warroom.config import notified
 from warroom.export import reviewed, shown
-from warroom.export.markdown import READ, key_times, window_words
+from warroom.export.markdown import key_times, window_words
 from warroom.export.model import Tally, Timeline
 from warroom.i18n import _
 from warroom.store.chain import IN_ACTOR, IN_AT, IN_DATA, IN_INCIDENT_ID, IN_KIND, IN_SEQ, IN_SUMMARY
@@ -302,7 +302,7 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
     events, checked = timeline.events, tally.row
     quick = clock.quick()
     rows: list[str] = []
-    for row in events.rows(READ):  # store.chain.ROW's columns: a record made only for what needs one
+    for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
         e = None
         if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
             e = events.record(row)
@@ -310,7 +310,7 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
         kind = row[IN_KIND]
         health_change = kind == "supplier.state" and row[IN_INCIDENT_ID] is None
         if e is None and (composed or (kind == "decision.logged" and may_decide(row[IN_DATA])) or health_change):
-            e = events.record(row, whole=False)  # to show: of the columns read (READ)
+            e = events.record(row)
         at = row[IN_AT]
         shown_at = quick(at)  # the stored spelling: nothing in its datetime to escape
         shown_at = f'<time datetime="{at[:23]}Z">{shown_at}</time>' if shown_at is not None else _time(clock, at)

@@ -24,8 +24,6 @@ from warroom.export.model import Tally, Timeline
 from warroom.store.chain import IN_HASH, IN_SCHEME
 
 _PIECES = 1500  # about 64 KB of events a write (five pieces an event)
-_READ = ("seq", "incident_id", "links", "hash", "scheme")
-"""What an event's line takes of its row beside the body its hash covers (Tally.row)."""
 
 
 def _bytes_writer(out: TextIO) -> Callable[[bytes], object]:
@@ -54,7 +52,7 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     separator = b"\n"
     exported, events, checked = document.exported_utf8, timeline.events, tally.row
     named = {None: b',"scheme":1,"hash":"', 1: b',"scheme":1,"hash":"'}  # document.checked_utf8, laid into the pieces
-    for row in events.rows(_READ):  # the columns the check and the lines below take; a record is read whole
+    for row in events.rows():
         body = checked(row)  # the usual event, checked as it was read: no record made
         if body is not None:
             pieces += (separator, body[:-1], named.get(row[IN_SCHEME], b',"hash":"'), row[IN_HASH].encode("ascii"), b'"}')

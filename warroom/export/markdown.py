@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 _SPECIALS = "\\`*_[]<>|~&#"  # what Markdown gives a meaning inside a line; the backslash first
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _BATCH = 500
-READ = ("seq", "at", "kind", "actor", "incident_id", "summary", "data", "links", "hash", "scheme")
-"""What a report takes of each event's row (Events.rows): its columns of the activity log and of
-showing an event (eventtext.summary, shown.decision, a health change), and the check's; an event
-the check takes whole is read again whole."""
 
 
 def md(value: object) -> str:
@@ -172,14 +168,14 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
     decision, decided, may_decide = shown.decision, (decisions.add if decisions is not None else None), shown.may_decide
     events, checked = timeline.events, tally.row
     rows: list[str] = []
-    for row in events.rows(READ):  # store.chain.ROW's columns: a record made only for what needs one
+    for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
         e = None
         if checked(row) is None:  # not the usual event, checked as it is: its record checked whole
             e = events.record(row)
             tally.add(e)
         kind, actor = row[IN_KIND], row[IN_ACTOR]
         if e is None and (composed or (decided is not None and kind == "decision.logged" and may_decide(row[IN_DATA]))):
-            e = events.record(row, whole=False)  # to show: of the columns read (READ)
+            e = events.record(row)
         shown_actor = who.get(actor) if type(actor) is str else None
         if shown_actor is None:
             shown_actor = md(people.get(actor, actor))

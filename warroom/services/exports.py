@@ -8,7 +8,7 @@ read it; `verify_file` checks an export with nothing but the file and a public k
 `open_file` reads the home's own SQLite file through the standard library, read-only
 (store/timelinefile.py), for the formats that need nothing but the incident and its events (JSON,
 CSV): such an export never imports SQLAlchemy, and this module imports it only where it reads
-through the store. On SQLite the store's reads of the events go through the driver the same way."""
+through the store."""
 
 from __future__ import annotations
 
@@ -56,14 +56,12 @@ FROM_FILE = frozenset(fmt for fmt, reads in READS.items() if not reads)
 class _Events:
     """The timeline's events (timelines.TimelineQuery, the one rule), perhaps cut to a window,
     merged in seq order. Each iteration reads the database afresh, in keyset batches, within the
-    caller's transaction. On SQLite `rows` reads through the driver (`sql`: the same rule in its
-    SQL), each row bringing the body its hash covers (store/timelinefile.py)."""
+    caller's transaction."""
 
     connection: Connection
     own: list[Any]  # criteria on the event table
     suppliers: list[Any]
     rule: timelines.TimelineQuery
-    sql: _Sql | None  # None: `rows` through Core, as on PostgreSQL
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._merged(self.own, self.suppliers)
@@ -88,15 +86,10 @@ class _Events:
         newest = connection.execute(core_select(EVENT.c.seq).where(*where).order_by(EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
         return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
 
-    def rows(self, columns: Collection[str] | None = None, *, checked: bool = True) -> Iterator[Sequence[Any]]:
-        if self.sql is not None and self.connection.dialect.name == "sqlite":
-            file = TimelineFile.within(self.connection.connection.driver_connection, str(self.connection.engine.url.database))
-            return self.sql.rows(file, self.rule, columns, checked)
+    def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
         return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
 
-    def record(self, row: Sequence[Any], *, whole: bool = True) -> dict[str, Any]:
-        if whole and row[IN_ORIGIN] is None and self.connection.dialect.name == "sqlite":  # read with some columns only
-            return _whole(TimelineFile.within(self.connection.connection.driver_connection, str(self.connection.engine.url.database)), row)
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
         return lazy_record(row)
 
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
@@ -125,18 +118,18 @@ class _Sql:
                 suppliers, suppliers_params = f"{suppliers} AND at < ?", (*suppliers_params, iso(until))
         return cls(own, own_params, suppliers, suppliers_params)
 
-    def rows(self, file: TimelineFile, rule: timelines.TimelineQuery, columns: Collection[str] | None, checked: bool,
+    def rows(self, file: TimelineFile, rule: timelines.TimelineQuery, columns: Collection[str] | None,
              kinds: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
-        """As timelines.merged_rows, of `columns` (the others None) and with the body (`checked`)."""
+        """As timelines.merged_rows, of `columns` (the others None)."""
         own, own_params, suppliers, suppliers_params = self.own, self.own_params, self.suppliers, self.suppliers_params
         if kinds is not None:
             spelled = ", ".join("?" * len(kinds))
             own, own_params = f"{own} AND kind IN ({spelled})", (*own_params, *sorted(kinds))
-        mine = file.events(own, own_params, columns=columns, body=checked)
+        mine = file.events(own, own_params, columns=columns)
         if not (rule.involved or rule.drill) or (kinds is not None and "supplier.state" not in kinds):
             return mine
         keeps = rule.keeps
-        theirs = (r for r in file.events(suppliers, suppliers_params, columns=None if columns is None else {*columns, "data"}, body=checked)
+        theirs = (r for r in file.events(suppliers, suppliers_params, columns=None if columns is None else {*columns, "data"})
                   if keeps(lazy_record(r)["data"]))
         return by_seq(mine, theirs)
 
@@ -151,10 +144,10 @@ class _FileEvents:
     sql: _Sql
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(lazy_record, self.sql.rows(self.file, self.rule, None, False))
+        return map(lazy_record, self.sql.rows(self.file, self.rule, None))
 
     def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
-        return map(lazy_record, self.sql.rows(self.file, self.rule, None, False, kinds))
+        return map(lazy_record, self.sql.rows(self.file, self.rule, None, kinds))
 
     def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
         spelled = ", ".join("?" * len(kinds))
@@ -163,23 +156,17 @@ class _FileEvents:
         total = (self.file.one(f"SELECT count(*) FROM event WHERE {where}", params) or (0,))[0]
         if not found:
             return [], total
-        return [lazy_record(r) for r in self.file.events(f"{where} AND seq >= ?", (*params, found[-1][0]), body=False)], total
+        return [lazy_record(r) for r in self.file.events(f"{where} AND seq >= ?", (*params, found[-1][0]))], total
 
-    def rows(self, columns: Collection[str] | None = None, *, checked: bool = True) -> Iterator[Sequence[Any]]:
-        return self.sql.rows(self.file, self.rule, columns, checked)
+    def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
+        return self.sql.rows(self.file, self.rule, columns)
 
-    def record(self, row: Sequence[Any], *, whole: bool = True) -> dict[str, Any]:
-        return _whole(self.file, row) if whole else lazy_record(row)
-
-
-def _whole(file: TimelineFile, row: Sequence[Any]) -> dict[str, Any]:
-    """The record of a row, read again whole when it was read with some columns only (its origin,
-    never NULL in the log, is None then)."""
-    if row[IN_ORIGIN] is None:
-        found = file.event(row[0])
-        if found is not None:
-            return lazy_record(found)
-    return lazy_record(row)
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+        if row[IN_ORIGIN] is None:  # read with some columns only (origin is never NULL in the log): read it whole
+            found = self.file.event(row[0])
+            if found is not None:
+                return lazy_record(found)
+        return lazy_record(row)
 
 
 def open_file(home: Home, fmt: str) -> TimelineFile | None:
@@ -212,8 +199,7 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
     incident = timelines.read(connection, incident_id)
     playbook = timelines.snapshot(incident)
     rule = timelines.timeline_query(incident, config)
-    head = eventlog.head(connection)[0]  # each of the timeline's queries reads the same log (PostgreSQL: read committed: timelines.upto)
-    upto = EVENT.c.seq <= head
+    upto = timelines.upto(connection)  # each of the timeline's queries reads the same log (PostgreSQL: read committed)
     own, suppliers = [*rule.own, upto], [*rule.suppliers, upto]
     window = None
     if since is not None or until is not None:
@@ -221,7 +207,7 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
         own.append(EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
         suppliers += [EVENT.c.at >= iso(since)] if since else []
         suppliers += [EVENT.c.at < iso(until)] if until else []
-    events = _Events(connection, own, suppliers, rule, _Sql.of(timelines.timeline_sql(incident, config)[1], head, window, since, until))
+    events = _Events(connection, own, suppliers, rule)
     session = _orm(reader) if reads else None
     return Timeline(
         incident=to_json(timelines.summary(incident)), events=events, window=window,

@@ -352,21 +352,16 @@ class SubsetCheck:
         seq, incident_id = row[IN_SEQ], row[IN_INCIDENT_ID]
         if self.broken is not None or self._suppliers or type(seq) is not int or seq <= self.last_seq:
             return None
+        body = row_body(row)
+        if body is None:
+            return None
+        try:
+            encoded = body.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
         hash_ = row[IN_HASH]
-        # A row that brings its body as the database laid it out (IN_BODY: store/timelinefile.py)
-        # is checked over those bytes: a hash that holds over them proves them, whoever spelled
-        # them. One that does not is laid out here as ever, which has the last word.
-        encoded = row[IN_BODY] if len(row) > IN_BODY else None
-        if type(encoded) is not bytes or _sha256(encoded).hexdigest() != hash_:
-            body = row_body(row if len(row) == IN_BODY else tuple(row[:IN_BODY]))
-            if body is None:
-                return None
-            try:
-                encoded = body.encode("utf-8")
-            except UnicodeEncodeError:
-                return None
-            if _sha256(encoded).hexdigest() != hash_:
-                return None
+        if _sha256(encoded).hexdigest() != hash_:
+            return None
         if incident_id is not None:
             named = self._named.get(incident_id)
             if named is None:
@@ -411,9 +406,6 @@ ROW = ("seq", "at", "kind", "actor", "incident_id", "object", "result", "summary
 (IN_SEQ, IN_AT, IN_KIND, IN_ACTOR, IN_INCIDENT_ID, IN_OBJECT, IN_RESULT, IN_SUMMARY, IN_KEY, IN_PREV_HASH, IN_HASH, IN_SCHEME, IN_ORIGIN, IN_DATA,
  IN_LINKS) = range(len(ROW))
 """Where each column of ROW stands in a row: a reader that takes a few columns names them."""
-IN_BODY = len(ROW)
-"""Where a row read by store/timelinefile.py brings the body its hash covers, as UTF-8 the database
-laid out from the row's own columns (None where it declined: an unusual type), after ROW's columns."""
 
 
 def row_body(row: tuple[Any, ...]) -> str | None:

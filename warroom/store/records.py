@@ -19,10 +19,7 @@ assert ROW[len(PLAIN):] == JSON_FIELDS
 
 def lazy_record(row: Sequence[Any]) -> dict[str, Any]:
     """A row of chain.ROW's columns as a lazy record: the plain columns by name; the JSON texts,
-    which follow them, kept as stored under `_stored`; the row itself under `_row`. A row may carry
-    more after those columns (timelinefile's body): the record is of ROW's alone."""
-    if len(row) != len(ROW):
-        row = tuple(row[: len(ROW)])
+    which follow them, kept as stored under `_stored`; the row itself under `_row`."""
     record = _Lazy(zip(PLAIN, row, strict=False))
     record["_stored"] = row[len(PLAIN):]
     record["_row"] = row  # the row as read, which chain.row_body lays out without a lookup a field
