@@ -187,8 +187,6 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
     incident the evaluators have written about. `reader`: an ORM session, or a Core connection
     (Store.read_core), on which the ORM is loaded only for a format that shows the state now; or
     the file itself (open_file), for a format that shows nothing but the events (FROM_FILE)."""
-    if since is not None and until is not None and since >= until:
-        raise BadInput("--since must be before --until")
     if isinstance(reader, TimelineFile):
         return _file_timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
     from warroom.store import eventlog
@@ -197,6 +195,8 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
     reads = READS[fmt]
     connection = eventlog.connection_of(reader)
     incident = timelines.read(connection, incident_id)
+    if since is not None and until is not None and since >= until:
+        raise BadInput("--since must be before --until")
     playbook = timelines.snapshot(incident)
     rule = timelines.timeline_query(incident, config)
     upto = timelines.upto(connection)  # each of the timeline's queries reads the same log (PostgreSQL: read committed)
@@ -233,6 +233,8 @@ def _file_timeline(file: TimelineFile, incident_id: int, config: Config, now: da
     row = file.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = ?", (incident_id,))
     if row is None:
         raise NotInFile(incident_id)
+    if since is not None and until is not None and since >= until:
+        raise BadInput("--since must be before --until")
     incident = timelines.incident_row(row)
     rule, spelled = timelines.timeline_sql(incident, config)
     window = _file_window(file, incident.id, since, until) if since is not None or until is not None else None
