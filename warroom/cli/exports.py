@@ -80,7 +80,11 @@ def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pa
     signer, unsigned = exports.signer(home) if fmt == "json" else (None, None)
     user = identity.os_user()
     exports.load(fmt)
-    store = home.open_store()
+    # An export of the home's own SQLite file that needs nothing but its events reads the file
+    # read-only through the standard library, without SQLAlchemy (a sixth of such an export);
+    # whatever that reader leaves (another database, an unknown incident) the store reads.
+    file = exports.open_file(home, fmt)
+    store = home.open_store() if file is None else None
     # An export makes a few objects for each of 100,000 events, a batch of thousands of them alive
     # at once, and no cycles: enough to start several full collections, each a walk over every
     # object the imports made too (~0.1 s of 1.3 at 100,000 events, measured). Those are set
@@ -89,28 +93,43 @@ def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pa
         gc.freeze()
     if collecting:
         gc.enable()
-    try:
-        with store.read_core() as reader:  # Core: a JSON or CSV export never loads the ORM (the others do, for the state now)
-            ids = exports.incident_ids(reader) if every else [incident_id]
-            for number in ids:
-                target = output / f"incident-{number}.{EXTENSIONS[fmt]}" if every else output
-                try:
-                    if target is None:
-                        with data_out() as out:
-                            chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, **window)
-                    else:
-                        chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, **window)
-                except exports.CannotWrite as exc:
-                    raise BadInput(f"-o {exc}") from None
-                if target is not None:
-                    echo(_("exported incident #{id} ({format}) to {path}").format(id=number, format=fmt, path=line(target)))
-                if chain is not None and not chain["verified"]:
-                    echo(_("warroom: warning: incident #{id}: its events do not verify ({problem}); the export says so").format(
-                        id=number, problem=line(chain['problem'])), err=True)
-    finally:
-        store.dispose()
+    if file is not None:
+        try:
+            with file:
+                _run(exports, file, every, incident_id, output, fmt, config, now, user, signer, obligation, window)
+        except exports.NotInFile:
+            store = home.open_store()
+    if store is not None:
+        try:
+            with store.read_core() as reader:  # Core: a JSON or CSV export never loads the ORM (the others do, for the state now)
+                _run(exports, reader, every, incident_id, output, fmt, config, now, user, signer, obligation, window)
+        finally:
+            store.dispose()
     if unsigned:
         echo(_("warroom: warning: {message}").format(message=line(unsigned)), err=True)
+
+
+def _run(exports, reader, every: bool, incident_id: int | None, output: Path | None, fmt: str, config, now, user: str, signer,
+         obligation: str | None, window: dict) -> None:
+    """Each export asked for, read by `reader` (the store's connection, or the file's own reader)."""
+    from warroom.errors import BadInput
+
+    ids = exports.incident_ids(reader) if every else [incident_id]
+    for number in ids:
+        target = output / f"incident-{number}.{EXTENSIONS[fmt]}" if every else output
+        try:
+            if target is None:
+                with data_out() as out:
+                    chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, **window)
+            else:
+                chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, **window)
+        except exports.CannotWrite as exc:
+            raise BadInput(f"-o {exc}") from None
+        if target is not None:
+            echo(_("exported incident #{id} ({format}) to {path}").format(id=number, format=fmt, path=line(target)))
+        if chain is not None and not chain["verified"]:
+            echo(_("warroom: warning: incident #{id}: its events do not verify ({problem}); the export says so").format(
+                id=number, problem=line(chain['problem'])), err=True)
 
 
 def _check_output(output: Path | None, every: bool) -> None:

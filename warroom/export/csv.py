@@ -53,7 +53,7 @@ def render(timeline: Timeline, out: TextIO) -> None:
     lines: list[str] = []
     cells: dict[str, str] = {}  # kind or actor → its field, quoted: 100,000 events have a few of each
     drill = timeline.incident.get("mode") == "drill"
-    for row in timeline.events.rows():  # the stored columns (store.chain.ROW): no record an event
+    for row in timeline.events.rows(COLUMNS):  # the stored columns (store.chain.ROW): no record an event
         seq, at, kind, actor, summary, data = row[IN_SEQ], row[IN_AT], row[IN_KIND], row[IN_ACTOR], row[IN_SUMMARY], row[IN_DATA]  # data: its stored JSON text, as it is
         if drill and type(summary) is str:
             summary = drill_said(summary)

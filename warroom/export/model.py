@@ -28,13 +28,14 @@ class Events(Protocol):
         """The incident's newest `count` events of these kinds, oldest first, and how many there are in all."""
         ...
 
-    def rows(self) -> Iterator[Sequence[Any]]:
+    def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
         """Every event as `__iter__` gives it, as the row it is made of: its stored columns in the
-        order store.chain.ROW names (for the renders that take a few columns of 100,000 events)."""
+        order store.chain.ROW names (for the renders that take a few columns of 100,000 events).
+        `columns`: the render takes only these, and a reader may leave the others None."""
         ...
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        """The event `__iter__` gives for this row of `rows`."""
+        """The event `__iter__` gives for this row of `rows`, whole whatever `columns` read."""
         ...
 
 

@@ -3,7 +3,12 @@
 `timeline` builds the one read model every format renders (warroom.export.model): the incident's
 summary, its events in seq order, read lazily in batches, and its current state. It only reads:
 exporting never writes to the database. `signer` hands over the home's key when this account can
-read it; `verify_file` checks an export with nothing but the file and a public key."""
+read it; `verify_file` checks an export with nothing but the file and a public key.
+
+`open_file` reads the home's own SQLite file through the standard library, read-only
+(store/timelinefile.py), for the formats that need nothing but the incident and its events (JSON,
+CSV): such an export never imports SQLAlchemy, and this module imports it only where it reads
+through the store."""
 
 from __future__ import annotations
 
@@ -14,10 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy import Connection, bindparam, func, literal_column
-from sqlalchemy import select as core_select
-from sqlalchemy import text as sql
-
 from warroom import durations, files
 from warroom.clock import iso
 from warroom.config import Config, notified
@@ -27,16 +28,18 @@ from warroom.export.model import Timeline, Window
 from warroom.home import Home
 from warroom.services import timelines
 from warroom.services.views import to_json
-from warroom.store import eventlog, tables
+from warroom.store.chain import IN_ORIGIN
+from warroom.store.records import by_seq, lazy_record
+from warroom.store.timelinefile import TimelineFile
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from warroom.export import verify as checker
     from warroom.store.models import Incident
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
-_EVENT = tables.EVENT
 _ROLES = ("commander", "coordinator", "scribe", "facilitator", "observer")
 READS: dict[str, frozenset[str]] = {
     "json": frozenset(), "csv": frozenset(), "md": frozenset({"state", "review"}), "html": frozenset({"state", "review"}),
@@ -45,6 +48,8 @@ READS: dict[str, frozenset[str]] = {
 """What each format reads besides the events and the summary; the rest is not worked out for it.
 The reporting clocks and the situation read every decision of the incident (tens of thousands in a
 long one), and the review every event: a JSON or CSV export needs none of them."""
+FROM_FILE = frozenset(fmt for fmt, reads in READS.items() if not reads)
+"""The formats `open_file` serves: the incident and its events, nothing the ORM reads."""
 
 
 @dataclass
@@ -62,34 +67,131 @@ class _Events:
         return self._merged(self.own, self.suppliers)
 
     def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
+        from warroom.store.tables import EVENT
+
         kinds = sorted(kinds)
-        return self._merged([*self.own, _EVENT.c.kind.in_(kinds)], self.suppliers if "supplier.state" in kinds else None)
+        return self._merged([*self.own, EVENT.c.kind.in_(kinds)], self.suppliers if "supplier.state" in kinds else None)
 
     def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
         """The newest `count` events of these kinds (the incident's own), oldest first, and how many there are in all."""
+        from sqlalchemy import func
+        from sqlalchemy import select as core_select
+
+        from warroom.store import eventlog
+        from warroom.store.tables import EVENT
+
         connection = self.connection
-        where = [*self.own, _EVENT.c.kind.in_(sorted(kinds))]
-        total = connection.execute(core_select(func.count()).select_from(_EVENT).where(*where)).scalar() or 0
-        newest = connection.execute(core_select(_EVENT.c.seq).where(*where).order_by(_EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
+        where = [*self.own, EVENT.c.kind.in_(sorted(kinds))]
+        total = connection.execute(core_select(func.count()).select_from(EVENT).where(*where)).scalar() or 0
+        newest = connection.execute(core_select(EVENT.c.seq).where(*where).order_by(EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
         return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
 
-    def rows(self) -> Iterator[Sequence[Any]]:
+    def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
         return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        return eventlog.lazy_record(row)
+        return lazy_record(row)
 
     def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
         return timelines.merged(self.connection, self.rule, own, suppliers)
 
 
-def timeline(reader: Session | Connection, incident_id: int, config: Config, now: datetime, *, user: str,
+@dataclass
+class _Sql:
+    """The timeline's events in SQLite's own SQL (timelines.TimelineSql), perhaps cut to a window
+    and up to the head the read began at: read through store/timelinefile.py."""
+
+    own: str
+    own_params: tuple[Any, ...]
+    suppliers: str
+    suppliers_params: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, spelled: timelines.TimelineSql, head: int, window: Window | None, since: datetime | None, until: datetime | None) -> _Sql:
+        own, own_params = f"{spelled.own} AND seq <= ?", (*spelled.own_params, head)
+        suppliers, suppliers_params = f"{spelled.suppliers} AND seq <= ?", (*spelled.suppliers_params, head)
+        if window is not None:
+            own, own_params = f"{own} AND seq BETWEEN ? AND ?", (*own_params, window.first_seq or 0, window.last_seq or 0)
+            if since is not None:
+                suppliers, suppliers_params = f"{suppliers} AND at >= ?", (*suppliers_params, iso(since))
+            if until is not None:
+                suppliers, suppliers_params = f"{suppliers} AND at < ?", (*suppliers_params, iso(until))
+        return cls(own, own_params, suppliers, suppliers_params)
+
+    def rows(self, file: TimelineFile, rule: timelines.TimelineQuery, columns: Collection[str] | None,
+             kinds: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
+        """As timelines.merged_rows, of `columns` (the others None)."""
+        own, own_params, suppliers, suppliers_params = self.own, self.own_params, self.suppliers, self.suppliers_params
+        if kinds is not None:
+            spelled = ", ".join("?" * len(kinds))
+            own, own_params = f"{own} AND kind IN ({spelled})", (*own_params, *sorted(kinds))
+        mine = file.events(own, own_params, columns=columns)
+        if not (rule.involved or rule.drill) or (kinds is not None and "supplier.state" not in kinds):
+            return mine
+        keeps = rule.keeps
+        theirs = (r for r in file.events(suppliers, suppliers_params, columns=None if columns is None else {*columns, "data"})
+                  if keeps(lazy_record(r)["data"]))
+        return by_seq(mine, theirs)
+
+
+@dataclass
+class _FileEvents:
+    """The timeline's events read from the file itself (open_file): as _Events gives them, without
+    SQLAlchemy. A row read with some columns only is read again whole when its record is asked for."""
+
+    file: TimelineFile
+    rule: timelines.TimelineQuery
+    sql: _Sql
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(lazy_record, self.sql.rows(self.file, self.rule, None))
+
+    def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
+        return map(lazy_record, self.sql.rows(self.file, self.rule, None, kinds))
+
+    def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
+        spelled = ", ".join("?" * len(kinds))
+        where, params = f"{self.sql.own} AND kind IN ({spelled})", (*self.sql.own_params, *sorted(kinds))
+        found = self.file.all(f"SELECT seq FROM event WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, count))
+        total = (self.file.one(f"SELECT count(*) FROM event WHERE {where}", params) or (0,))[0]
+        if not found:
+            return [], total
+        return [lazy_record(r) for r in self.file.events(f"{where} AND seq >= ?", (*params, found[-1][0]))], total
+
+    def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
+        return self.sql.rows(self.file, self.rule, columns)
+
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+        if row[IN_ORIGIN] is None:  # read with some columns only (origin is never NULL in the log): read it whole
+            found = self.file.event(row[0])
+            if found is not None:
+                return lazy_record(found)
+        return lazy_record(row)
+
+
+def open_file(home: Home, fmt: str) -> TimelineFile | None:
+    """The home's own SQLite file, read-only, in one read transaction, for an export in `fmt` to
+    read without SQLAlchemy (FROM_FILE); None when that cannot be: another format, a database named
+    with --db, a file not at this warroom's schema or not readable at once. Read through the store then."""
+    if fmt not in FROM_FILE or home.db_url is not None:
+        return None
+    home.require()
+    return TimelineFile.open(home.db_path, wait=0.5)
+
+
+def timeline(reader: Session | Connection | TimelineFile, incident_id: int, config: Config, now: datetime, *, user: str,
              since: datetime | None = None, until: datetime | None = None, fmt: str) -> Timeline:
     """The read model of one incident's export; `since`/`until` cut a window by recorded time. Only
     what the format `fmt` shows (READS) is worked out. The after-action review
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
     incident the evaluators have written about. `reader`: an ORM session, or a Core connection
-    (Store.read_core), on which the ORM is loaded only for a format that shows the state now."""
+    (Store.read_core), on which the ORM is loaded only for a format that shows the state now; or
+    the file itself (open_file), for a format that shows nothing but the events (FROM_FILE)."""
+    if isinstance(reader, TimelineFile):
+        return _file_timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
+    from warroom.store import eventlog
+    from warroom.store.tables import EVENT
+
     reads = READS[fmt]
     connection = eventlog.connection_of(reader)
     incident = timelines.read(connection, incident_id)
@@ -102,9 +204,9 @@ def timeline(reader: Session | Connection, incident_id: int, config: Config, now
     window = None
     if since is not None or until is not None:
         window = _window(connection, incident.id, since, until)
-        own.append(_EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
-        suppliers += [_EVENT.c.at >= iso(since)] if since else []
-        suppliers += [_EVENT.c.at < iso(until)] if until else []
+        own.append(EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
+        suppliers += [EVENT.c.at >= iso(since)] if since else []
+        suppliers += [EVENT.c.at < iso(until)] if until else []
     events = _Events(connection, own, suppliers, rule)
     session = _orm(reader) if reads else None
     return Timeline(
@@ -115,6 +217,47 @@ def timeline(reader: Session | Connection, incident_id: int, config: Config, now
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
         review=_review(session, incident_id, config, now) if session and "review" in reads else None,
     )
+
+
+class NotInFile(Exception):
+    """What the file's reader leaves to the store: an incident the file does not hold (whose
+    refusal names the ongoing ones), or a format that reads more than the events."""
+
+
+def _file_timeline(file: TimelineFile, incident_id: int, config: Config, now: datetime, *, user: str, since: datetime | None,
+                   until: datetime | None, fmt: str) -> Timeline:
+    """`timeline` read from the file through the standard library (open_file): the same incident,
+    rule, window and events as the store's read of the same file gives."""
+    if fmt not in FROM_FILE:
+        raise NotInFile(fmt)
+    row = file.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = ?", (incident_id,))
+    if row is None:
+        raise NotInFile(incident_id)
+    if since is not None and until is not None and since >= until:
+        raise BadInput("--since must be before --until")
+    incident = timelines.incident_row(row)
+    rule, spelled = timelines.timeline_sql(incident, config)
+    window = _file_window(file, incident.id, since, until) if since is not None or until is not None else None
+    return Timeline(
+        incident=to_json(timelines.summary(incident)), events=_FileEvents(file, rule, _Sql.of(spelled, file.head(), window, since, until)),
+        window=window, playbook=_playbook(incident, timelines.snapshot(incident)), people=_people(config),
+        timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
+    )
+
+
+def _file_window(file: TimelineFile, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
+    """_window, read from the file."""
+    first = file.one("SELECT min(seq) FROM event WHERE incident_id = ?" + (" AND at >= ?" if since else ""),
+                     (incident_id, *([iso(since)] if since else [])))[0]  # type: ignore[index]  # an aggregate: one row
+    last = file.one("SELECT max(seq) FROM event WHERE incident_id = ?" + (" AND at < ?" if until else ""),
+                    (incident_id, *([iso(until)] if until else [])))[0]  # type: ignore[index]
+    if first is None or last is None or first > last:
+        first = last = None  # no event of the incident in it: supplier changes only, if any
+    after = None
+    if first is not None:
+        found = file.one("SELECT hash FROM event WHERE incident_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1", (incident_id, first))
+        after = found[0] if found else None
+    return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
 
 def load(fmt: str) -> None:
@@ -137,6 +280,8 @@ def load(fmt: str) -> None:
 
 def _orm(reader: Session | Connection) -> Session:
     """An ORM session in the reader's transaction, for the formats that show the state now."""
+    from sqlalchemy import Connection
+
     if not isinstance(reader, Connection):
         return reader
     from sqlmodel import Session
@@ -151,16 +296,17 @@ def _situation(session: Session, config: Config, now: datetime) -> dict[str, Any
 
 
 def _review(session: Session, incident_id: int, config: Config, now: datetime) -> dict[str, Any] | None:
+    from sqlalchemy import text as sql
+
     from warroom.services import incidents, review
 
     incident = incidents.get(session, incident_id)
-    if incident.mode != "drill" and session.connection().execute(_WRITTEN, {"id": incident.id}).first() is None:
+    if incident.mode != "drill" and session.connection().execute(sql(_WRITTEN), {"id": incident.id}).first() is None:
         return None
     return to_json(review.review(session, incident_id, config, now))
 
 
-_WRITTEN = core_select(_EVENT.c.seq).where(
-    _EVENT.c.kind.in_(("review.observation", "review.action")), (_EVENT.c.incident_id + literal_column("0")) == bindparam("id")).limit(1)
+_WRITTEN = "SELECT seq FROM event WHERE kind IN ('review.observation', 'review.action') AND incident_id + 0 = :id LIMIT 1"
 """Whether the evaluators wrote about a live incident: found through the kinds' index (few events
 of all the log), not the incident's, whose 100,000 events would be walked to find none (`+ 0`:
 the incident's column is not one an index is looked up by)."""
@@ -168,6 +314,11 @@ the incident's column is not one an index is looked up by)."""
 
 def _window(connection: Connection, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
     """The unbroken run of the incident's events inside the window, and the hash it continues from."""
+    from sqlalchemy import func
+    from sqlalchemy import select as core_select
+
+    from warroom.store.tables import EVENT as _EVENT
+
     mine = [_EVENT.c.incident_id == incident_id]
     bounds = [*mine, *([_EVENT.c.at >= iso(since)] if since else [])]
     first = connection.execute(core_select(func.min(_EVENT.c.seq)).where(*bounds)).scalar()
@@ -334,12 +485,18 @@ def _place_new(partial: Path, target: Path) -> None:
         os.replace(partial, target)
 
 
-def incident_ids(reader: Session | Connection) -> list[int]:
+def incident_ids(reader: Session | Connection | TimelineFile) -> list[int]:
     """Every incident, oldest first (export --all)."""
-    return list(eventlog.connection_of(reader).execute(_IDS).scalars())
+    if isinstance(reader, TimelineFile):
+        return [i for (i,) in reader.all(_IDS)]
+    from sqlalchemy import text as sql
+
+    from warroom.store import eventlog
+
+    return list(eventlog.connection_of(reader).execute(sql(_IDS)).scalars())
 
 
-_IDS = sql("SELECT id FROM incident ORDER BY id")
+_IDS = "SELECT id FROM incident ORDER BY id"
 
 
 def signer(home: Home) -> tuple[document.Signer | None, str | None]:

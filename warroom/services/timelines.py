@@ -3,34 +3,36 @@ summary, the one rule of which events are its timeline (DESIGN §6), and the mer
 
 No ORM and no incidents' service module: an export of 100,000 events is mostly its start-up and
 its read, and the JSON and CSV exports need nothing else (services/exports.py). services/incidents.py
-takes the same rule from here for `incident show` and the incident room."""
+takes the same rule from here for `incident show` and the incident room. SQLAlchemy itself is
+imported where a function reads through it: an export of the home's own SQLite file reads it
+through the standard library (store/timelinefile.py, which spells the same rule in SQL), and
+imports this module for the rule's other half (involved_suppliers, the summary) without it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import Connection
-from sqlalchemy import text as sql
 
 from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.playbooks.schema import Playbook
-from warroom.services import drillrule, ongoing, views
-from warroom.store import eventlog, tables
+from warroom.services import drillrule, views
+from warroom.store.records import by_seq as by_seq  # the merge of two runs of events, here since before it moved
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from warroom.store.models import Incident
 
-_INCIDENT = sql("SELECT id, playbook_id, playbook_version, playbook, mode, title, status, speed, opened_by, opened_at, stabilised_at, "
-                "resolved_at, closed_at FROM incident WHERE id = :id")
+INCIDENT_COLUMNS = ("id, playbook_id, playbook_version, playbook, mode, title, status, speed, opened_by, opened_at, stabilised_at, "
+                    "resolved_at, closed_at")
+"""The incident's columns IncidentRow is made of (incident_row), in its order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,18 @@ class IncidentRow:
 
 def read(connection: Connection, incident_id: int) -> IncidentRow:
     """The incident, or BadInput naming it unknown (as incidents.get)."""
-    row = connection.execute(_INCIDENT, {"id": incident_id}).first()
+    from sqlalchemy import text as sql
+
+    from warroom.services import ongoing
+
+    row = connection.execute(sql(f"SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = :id"), {"id": incident_id}).first()
     if row is None:
         raise ongoing.no_incident(connection, incident_id)
+    return incident_row(row)
+
+
+def incident_row(row: Sequence[Any]) -> IncidentRow:
+    """An incident's stored columns (INCIDENT_COLUMNS) as an IncidentRow."""
     when = lambda text: None if text is None else parse_iso(text)  # noqa: E731  # models.UTCDateTime's reading
     return IncidentRow(*row[:9], parse_iso(row[9]), when(row[10]), when(row[11]), when(row[12]))
 
@@ -110,6 +121,8 @@ class TimelineQuery:
 
 
 def timeline_query(incident: Incident | IncidentRow, config: Config) -> TimelineQuery:
+    from warroom.store import tables
+
     table = tables.EVENT
     closing = iso(incident.closed_at) if incident.closed_at else "9999"
     return TimelineQuery(own=(table.c.incident_id == incident.id,),
@@ -119,11 +132,35 @@ def timeline_query(incident: Incident | IncidentRow, config: Config) -> Timeline
                          drill=incident.mode == "drill")
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineSql:
+    """timeline_query's criteria in SQLite's own SQL, with `?` parameters: what an export reads the
+    file with through the standard library (store/timelinefile.py). The same rule, spelled twice
+    side by side; tests/test_export_file.py checks the two read the same events."""
+
+    own: str
+    own_params: tuple[Any, ...]
+    suppliers: str
+    suppliers_params: tuple[Any, ...]
+
+
+def timeline_sql(incident: Incident | IncidentRow, config: Config) -> tuple[TimelineQuery, TimelineSql]:
+    """The rule as SQL, and as a TimelineQuery for what is decided on each supplier change
+    (`keeps`), whose Core criteria are left empty: no SQLAlchemy for a reader of the file."""
+    closing = iso(incident.closed_at) if incident.closed_at else "9999"
+    query = TimelineQuery(own=(), suppliers=(), involved=frozenset(involved_suppliers(snapshot(incident), config)), incident_id=incident.id,
+                          drill=incident.mode == "drill")
+    return query, TimelineSql("incident_id = ?", (incident.id,), "kind = 'supplier.state' AND incident_id IS NULL AND at >= ? AND at <= ?",
+                              (iso(incident.opened_at), closing))
+
+
 def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
            after: int = 0) -> Iterator[dict[str, Any]]:
     """The events matching `own`, and the supplier changes matching `suppliers` that the timeline
     keeps, after seq `after`, as one run in seq order. No supplier change is read where the rule can
     keep none (no supplier involved, no drill) or `suppliers` is None."""
+    from warroom.store import eventlog
+
     return map(eventlog.lazy_record, merged_rows(connection, query, own, suppliers, after=after))  # as eventlog.matching makes them
 
 
@@ -131,39 +168,13 @@ def merged_rows(connection: Connection, query: TimelineQuery, own: Sequence[Any]
                 after: int = 0) -> Iterator[Sequence[Any]]:
     """`merged` as the rows its records are made of (eventlog.matching_rows), for a reader that
     takes a few columns of each."""
+    from warroom.store import eventlog
+
     mine = eventlog.matching_rows(connection, *own, after=after)
     if suppliers is None or not (query.involved or query.drill):
         return mine
     theirs = (r for r in eventlog.matching_rows(connection, *suppliers, after=after) if query.keeps(eventlog.lazy_record(r)["data"]))
     return by_seq(mine, theirs)
-
-
-_SEQ = itemgetter(0)  # a stored row's first column (eventlog.matching_rows)
-
-
-def by_seq(mine: Iterator[Any], theirs: Iterator[Any], seq_of: Callable[[Any], Any] = _SEQ) -> Iterator[Any]:
-    """Two runs of events in seq order as one, as heapq.merge keyed on seq gives them (on a tie, the
-    incident's own first), at one comparison an event: an incident's own are nearly all of them.
-    Rows, whose first column is their seq, unless `seq_of` says otherwise."""
-    their = next(theirs, None)
-    if their is None:
-        yield from mine
-        return
-    bound: Any = seq_of(their)
-    for own in mine:
-        if seq_of(own) > bound:
-            while their is not None and seq_of(own) > bound:
-                yield their
-                their = next(theirs, None)
-                bound = seq_of(their) if their is not None else None
-            if their is None:
-                yield own
-                yield from mine
-                return
-        yield own
-    if their is not None:
-        yield their
-        yield from theirs
 
 
 def upto(connection: Any) -> Any:
@@ -172,4 +183,6 @@ def upto(connection: Any) -> Any:
     between the two queries of a timeline would be missing from it while a later entry is there.
     Appends are serialised and numbered in commit order, so every event up to the head read here
     is committed, and each query sees the same ones."""
+    from warroom.store import eventlog, tables
+
     return tables.EVENT.c.seq <= eventlog.head(connection)[0]

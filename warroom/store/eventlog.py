@@ -5,8 +5,6 @@ or another. Core only (store/tables.py): a write that needs no ORM never imports
 
 from __future__ import annotations
 
-import json
-import json.scanner
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -20,6 +18,7 @@ from warroom.clock import iso
 from warroom.errors import DatabaseDamaged
 from warroom.i18n import _
 from warroom.store import chain, engine
+from warroom.store.records import lazy_record, stored_json  # the event log's records (records.py), read here too
 from warroom.store.tables import EVENT as _EVENT
 from warroom.store.tables import STREAM_HEAD as _STREAM_HEAD
 
@@ -218,16 +217,6 @@ def record_of(row: Any) -> dict[str, Any]:
     return record
 
 
-def stored_json(stored: Any) -> Any:
-    """A stored JSON column's value; what does not read as JSON (an altered row: bytes, a raw
-    control character, nesting deeper than the parser follows) stays as it is stored, which no
-    hash holds, so the chain check names the row while every reader carries on."""
-    try:
-        return json.loads(stored)
-    except (TypeError, ValueError, RecursionError):
-        return stored
-
-
 def records(connection: Connection, *, after: int = 0, batch: int = 5000, incident_id: int | None = None) -> Iterator[dict[str, Any]]:
     """Every event in seq order, read in batches by keyset so memory stays flat at millions of events."""
     while True:
@@ -318,51 +307,9 @@ def _failure(connection: Connection, exc: sqlite3.Error, sql: str = "", params: 
     return failure if failure is not None else DBAPIError.instance(sql or _ALL, params, exc, sqlite3.Error)
 
 
-def lazy_record(row: Sequence[Any]) -> dict[str, Any]:
-    """A row of `_COLUMNS` as a lazy record: the plain columns by name; the JSON texts, which follow
-    them, kept as stored under `_stored`; the row itself under `_row`."""
-    record = _Lazy(zip(_PLAIN, row, strict=False))
-    record["_stored"] = row[len(_PLAIN):]
-    record["_row"] = row  # the row as read, which chain.row_body lays out without a lookup a field
-    return record
-
-
 _PLAIN = tuple(c.name for c in _EVENT.columns if c.name not in _JSON_FIELDS)
 _COLUMNS = (*_PLAIN, *_JSON_FIELDS)  # seq first; `matching` and `stored` select these, in this order
-assert _COLUMNS == chain.ROW  # row_body takes a row as these columns give it
+assert _COLUMNS == chain.ROW  # row_body takes a row as these columns give it (and records.lazy_record makes its records of)
 row_body = chain.row_body
 _ALL = f"SELECT {', '.join(_COLUMNS)} FROM event ORDER BY seq"  # our own column names
 _MATCHING = core_select(*(_EVENT.c[name] for name in _COLUMNS)).order_by(_EVENT.c.seq)
-
-
-_SCAN = json.scanner.make_scanner(json.JSONDecoder())
-
-
-class _Lazy(dict):
-    """A record whose JSON columns are parsed when first read: an export of 100,000 events hashes
-    and copies their stored text, and most renders never look inside. Unreadable JSON stays a
-    string, as in record_of, so that its hash fails."""
-
-    _PARSED = {"origin": 0, "data": 1, "links": 2}
-
-    def __missing__(self, name: str) -> Any:
-        which = self._PARSED.get(name)
-        if which is None:
-            raise KeyError(name)
-        text = dict.__getitem__(self, "_stored")[which]
-        try:  # the decoder's C scanner alone: json.loads around it costs as much again
-            value, end = _SCAN(text, 0)
-            if end != len(text):
-                raise ValueError
-        except (StopIteration, TypeError, ValueError, RecursionError):
-            try:  # json.loads has the last word: leading spaces, bytes, or not JSON at all
-                value = json.loads(text)
-            except (TypeError, ValueError, RecursionError):
-                value = text
-        self[name] = value
-        return value
-
-    def get(self, name: str, default: Any = None) -> Any:
-        if name in self._PARSED:
-            return self[name]
-        return dict.get(self, name, default)

@@ -1,0 +1,116 @@
+"""An incident's timeline read from a SQLite file through the standard library's sqlite3, without
+SQLAlchemy: what a JSON or CSV export of 100,000 events reads (issue 13's benchmark: SQLAlchemy's
+import and its engine are a fifth of such an export, measured).
+
+`TimelineFile.open` opens the home's own file read-only (`mode=ro`: exporting never changes the
+database), in one read transaction, and declines (None) rather than guess whenever the file is not
+at the schema this warroom knows or cannot be opened at once: the caller then reads through the
+store as ever, which migrates, waits or says what is wrong.
+
+Each row is of chain.ROW's columns, as the event log reads them (eventlog.matching_rows), so the
+chain check and the renders take them alike."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from warroom.store.chain import ROW
+from warroom.store.migrate import HEAD
+
+_BATCH = 5000
+
+
+class TimelineFile:
+    """One read transaction on a SQLite event log, through the standard library."""
+
+    def __init__(self, connection: sqlite3.Connection, database: str, *, owned: bool):
+        self._connection = connection
+        self._database = database  # named when the file fails
+        self._owned = owned
+
+    @classmethod
+    def open(cls, database: Path, *, wait: float) -> TimelineFile | None:
+        """The file read-only, in a read transaction; None when it cannot be read now (a lock held
+        longer than `wait` seconds, a file that is not there or not SQLite) or is at another schema."""
+        try:
+            connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=wait, isolation_level=None)
+        except sqlite3.Error:
+            return None
+        try:
+            connection.execute("BEGIN")  # every statement from one moment
+            version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            if version is None or version[0] != HEAD:
+                connection.close()
+                return None
+        except sqlite3.Error:
+            connection.close()
+            return None
+        return cls(connection, str(database), owned=True)
+
+    def close(self) -> None:
+        if self._owned:
+            self._connection.close()
+
+    def __enter__(self) -> TimelineFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        try:
+            return self._connection.execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
+            raise self._failure(exc, sql, params) from None
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._connection.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._failure(exc, sql, params) from None
+
+    def _failure(self, exc: sqlite3.Error, sql: str, params: Sequence[Any]) -> Exception:
+        """What the store raises for the same failure (eventlog's reads): the file named where the
+        file failed, SQLAlchemy's wrapper of the error otherwise. Imported only then."""
+        from sqlalchemy.exc import DBAPIError
+
+        from warroom.store.engine import file_failure
+
+        failure = file_failure(exc, self._database)
+        return failure if failure is not None else DBAPIError.instance(sql, list(params), exc, sqlite3.Error)
+
+    def head(self) -> int:
+        """The newest event's seq; 0 for an empty log."""
+        row = self.one("SELECT seq FROM event ORDER BY seq DESC LIMIT 1")
+        return row[0] if row else 0
+
+    def events(self, where: str, params: Sequence[Any], *, columns: Collection[str] | None = None) -> Iterator[tuple[Any, ...]]:
+        """The events meeting `where` (SQL on the event table, `?` parameters), in seq order, each a
+        row of chain.ROW's columns. `columns`: only these are read, the others None (a reader that
+        takes a few columns of 100,000 events); a row read so is made whole by `event`. Read with
+        one statement, a batch at a time: memory stays flat."""
+        picked = ", ".join(f'"{c}"' if columns is None or c in columns else "NULL" for c in ROW)
+        sql = f"SELECT {picked} FROM event WHERE {where} ORDER BY seq"
+        cursor = self._connection.cursor()
+        try:
+            try:
+                cursor.execute(sql, params)
+                rows = cursor.fetchmany(_BATCH)
+            except sqlite3.Error as exc:
+                raise self._failure(exc, sql, params) from None
+            while rows:
+                yield from rows
+                try:
+                    rows = cursor.fetchmany(_BATCH)
+                except sqlite3.Error as exc:
+                    raise self._failure(exc, sql, params) from None
+        finally:
+            cursor.close()
+
+    def event(self, seq: int) -> tuple[Any, ...] | None:
+        """The event at `seq`, every column of chain.ROW."""
+        return self.one(f"SELECT {', '.join(chr(34) + c + chr(34) for c in ROW)} FROM event WHERE seq = ?", (seq,))
