@@ -60,7 +60,15 @@ def lands_on(screen, step: int):
     if y is None or y + step not in names:
         raise RuntimeError(f"no supplier row {step:+d} from the cursor on the board:\n" + "\n".join(screen.display))
     target = names[y + step]
-    return lambda now: (cursor_row(now) or (None, None))[1] == target
+
+    def moved(now) -> bool:
+        """On the row that was below (above) it; or, when a supplier that went down or healed
+        moved the rows meanwhile (the cursor stays on its supplier), on the row now below
+        (above) the supplier it was on: else the key waited its 30 s and the bench ended."""
+        at, on = cursor_row(now) or (None, None)
+        return on == target or (at is not None and on != name and table_rows(now).get(at - step) == name)
+
+    return moved
 
 
 def showing(text: str, gone: str | None = None):
@@ -90,7 +98,7 @@ class KeyTui(Tui):
             self.hit = at
 
 
-def press(tui: KeyTui, screens: Screens, key: bytes, effect, timeout: float = 30) -> float:
+def press(tui: KeyTui, screens: Screens, key: bytes, effect, timeout: float = 30, log: list | None = None) -> float:
     """Seconds from the key's write to the arrival of the first frame showing `effect` (made from
     the screen as it stands before the key).
 
@@ -116,12 +124,18 @@ def press(tui: KeyTui, screens: Screens, key: bytes, effect, timeout: float = 30
                 break
         if not chunks:
             time.sleep(0.005)
+    if log is not None:
+        log.append((key.decode(), sent, tui.hit))
     return tui.hit - sent
 
 
-def key_latencies(home: Path, presses: int, flip=None, every: float = 10) -> dict[str, list[float]]:
-    """Each key pressed `presses` times, in turn, at random phases of the check round."""
-    tui = KeyTui([sys.executable, "-m", "warroom", "--home", str(home)], env=dict(os.environ))
+def key_latencies(home: Path, presses: int, flip=None, every: float = 10, trace: Path | None = None) -> dict[str, list[float]]:
+    """Each key pressed `presses` times, in turn, at random phases of the check round. `trace`: the
+    TUI runs under tests/bench/keytrace.py, and what its threads did during each slow press is
+    written to trace.txt beside it (trace.jsonl the records, trace.presses.json the presses)."""
+    wrapper = ["-m", "tests.bench.keytrace", str(trace.with_suffix(".jsonl"))] if trace is not None else []
+    tui = KeyTui([sys.executable, *wrapper, "-m", "warroom", "--home", str(home)], env=dict(os.environ))
+    log: list = []
     screens = Screens([tui])
     out: dict[str, list[float]] = {name: [] for name, *_ in KEYS}
     try:
@@ -140,30 +154,53 @@ def key_latencies(home: Path, presses: int, flip=None, every: float = 10) -> dic
                     flip(flips)
                     flips += 1
                 time.sleep(random.uniform(0.1, 0.4))  # land the keys at every phase of the round
-                out[name].append(press(tui, screens, key, effect))
+                out[name].append(press(tui, screens, key, effect, log=log))
                 if undo is not None:
                     time.sleep(0.2)
                     press(tui, screens, undo, lambda _, shows=undone: shows)
+        if trace is not None:
+            dump_trace(tui, trace, log)
         return out
     finally:
         screens.stop()
         tui.close()
 
 
+def dump_trace(tui: KeyTui, trace: Path, log: list) -> None:
+    import json
+    import signal
+
+    records = trace.with_suffix(".jsonl")
+    records.unlink(missing_ok=True)
+    os.kill(tui.proc.pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 30
+    while not records.exists():  # written whole, then renamed
+        if time.monotonic() > deadline:
+            raise TimeoutError("the traced TUI wrote no records")
+        time.sleep(0.2)
+    trace.with_suffix(".presses.json").write_text(json.dumps(log))
+    from tests.bench.keytrace_report import report
+
+    trace.with_suffix(".txt").write_text(report(records, trace.with_suffix(".presses.json")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presses", type=int, default=40, help="presses of each key, monitor working and idle alike")
+    parser.add_argument("--trace", type=Path, help="a folder: what the TUI's threads did during each slow press (tests/bench/keytrace.py)")
     args = parser.parse_args()
+    if args.trace is not None:
+        args.trace.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         big = Landscape(Path(tmp) / "1000", 1000, incidents=1)  # one open incident: `enter` opens it from any row
         try:
             def flip(n: int) -> None:
                 set_mode(big.base, f"sim-{(n // 2) % 5 + 2:04d}", "down" if n % 2 == 0 else "up")
 
-            live = key_latencies(big.home, args.presses, flip)
+            live = key_latencies(big.home, args.presses, flip, trace=args.trace / "live" if args.trace else None)
             big.stop_monitor()
             big.hold_lease()
-            idle = key_latencies(big.home, args.presses)  # as many: a p99 of fewer is their maximum
+            idle = key_latencies(big.home, args.presses, trace=args.trace / "idle" if args.trace else None)  # as many: a p99 of fewer is their maximum
         finally:
             big.close()
     print(f"keys while the monitor works ({os.cpu_count()} cores; 1,000 suppliers; {args.presses} presses of each key)\n")
