@@ -145,6 +145,11 @@ def key_latencies(home: Path, presses: int, flip=None, every: float = 10, trace:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the board never showed {what!r}:\n{tui.text()}")
                 time.sleep(0.05)
+        # The cursor away from the top: the suppliers broken and healed (sim-0002…6) move to the
+        # top and back, and a `k` on a top row that a broken supplier took has nothing to show.
+        for _ in range(8):
+            tui.send(b"j")
+            time.sleep(0.1)
         time.sleep(3)  # the first reads are not steady state
         screens.record()
         began, flips = time.perf_counter(), 0
