@@ -107,7 +107,16 @@ def press(tui: KeyTui, screens: Screens, key: bytes, effect, timeout: float = 30
     full-screen frames took pyte tens of milliseconds each, and the frame with the key's effect
     was read — and timed — only after them: the bench measured its own emulator."""
     screens.replay()  # the screen as it stands before the key
-    tui.test, tui.hit = effect(tui.screen), None
+    settled = time.monotonic() + 5
+    while True:  # a frame caught halfway (a repaint of many rows after suppliers failed at once) has no cursor row: the next
+        try:
+            tui.test, tui.hit = effect(tui.screen), None
+            break
+        except RuntimeError:
+            if time.monotonic() > settled:
+                raise
+            time.sleep(0.1)
+            screens.replay()
     sent = time.monotonic()
     tui.send(key)
     deadline = sent + timeout
