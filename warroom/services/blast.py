@@ -46,7 +46,7 @@ class ServiceEntry(Protocol):
 
 
 class StateRow(Protocol):
-    """A supplier's recorded state (the ORM's SupplierState, or store/glance.StateRow)."""
+    """A supplier's recorded state (a row of health.status's read, or store/glance.StateRow)."""
 
     @property
     def state(self) -> str: ...
