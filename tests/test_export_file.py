@@ -6,38 +6,20 @@ tampered, and leave the file as it was."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests import test_exports
 from tests.conftest import assert_clean_failure, db_args, run_cli
-from tests.test_exports import AWKWARD, START, _work
-from tests.test_incidents import ME, configure
-from warroom.clock import MovableClock
-from warroom.services import homes
+from tests.test_exports import AWKWARD
+from tests.test_incidents import ME
 
-ORIGIN = {"host": "test", "terminal": None, "ssh_client": None}
 NOW = {"WARROOM_NOW": "2026-11-29T16:00:00+01:00"}  # both readings of one export say the same "prepared at"
+template, root = test_exports.template, test_exports.root  # the awkward incident's home: made once a module, copied a test
 FORMATS = ("json", "csv", "md", "html", "sitrep")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("export-file") / "home"
-    home = homes.create(root, clock=MovableClock(START), actor=ME, origin=ORIGIN)
-    configure(home, people=True)
-    _work(home)
-    return root
-
-
-@pytest.fixture
-def root(template, tmp_path) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(template, copy)
-    return copy
 
 
 def _export(root: Path, fmt: str, name: str, *args: str, store: bool = False) -> bytes:

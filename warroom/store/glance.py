@@ -38,6 +38,26 @@ class ActiveRow(NamedTuple):
     mode: str
 
 
+def read_at_head(database: Path, *, wait: float) -> sqlite3.Connection | None:
+    """The file opened read-only (`mode=ro`: a look never changes it) in a read transaction, so every
+    statement sees one moment; None when it cannot be opened within `wait` seconds or is not at
+    the schema this warroom knows (the caller then reads through the store, which migrates, waits
+    or says what is wrong). The board's first look and an export's read of the file (timelinefile)."""
+    try:
+        connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=wait, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        connection.execute("BEGIN")
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        if version is not None and version[0] == HEAD:
+            return connection
+    except sqlite3.Error:
+        pass
+    connection.close()
+    return None
+
+
 def states(database: Path, asked: Callable[[Mapping[str, StateRow]], Mapping[str, str]], *, wait: float,
            ) -> tuple[dict[str, StateRow], dict[str, ActiveRow], list[tuple[str, str, str]], Mapping[str, str]] | None:
     """Each supplier's recorded state, its active fallback, the `supplier.state` events (at,
@@ -45,15 +65,9 @@ def states(database: Path, asked: Callable[[Mapping[str, StateRow]], Mapping[str
     instant: where services/drillrule reads a drill's mark), in log order, and that mapping itself,
     all in one read transaction; None when the file cannot be read now (a lock held longer than
     `wait` seconds: the full read waits its full time) or is at another schema."""
-    try:
-        connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=wait, isolation_level=None)
-    except sqlite3.Error:
+    if (connection := read_at_head(database, wait=wait)) is None:
         return None
     try:
-        connection.execute("BEGIN")  # every table from one moment
-        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        if version is None or version[0] != HEAD:
-            return None
         rows = {
             r[0]: StateRow(r[1], parse_iso(r[2]), r[3], r[4], r[5], parse_iso(r[6]) if r[6] is not None else None, r[7])
             for r in connection.execute("SELECT supplier_id, state, since, via, detail, latency_ms, checked_at, disagreement FROM supplier_state")

@@ -16,10 +16,9 @@ import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from warroom.store.chain import ROW
-from warroom.store.migrate import HEAD
+from warroom.store.glance import read_at_head  # the board's first look opens the file the same way
 
 _BATCH = 5000
 
@@ -36,18 +35,7 @@ class TimelineFile:
     def open(cls, database: Path, *, wait: float) -> TimelineFile | None:
         """The file read-only, in a read transaction; None when it cannot be read now (a lock held
         longer than `wait` seconds, a file that is not there or not SQLite) or is at another schema."""
-        try:
-            connection = sqlite3.connect(f"file:{quote(str(database))}?mode=ro", uri=True, timeout=wait, isolation_level=None)
-        except sqlite3.Error:
-            return None
-        try:
-            connection.execute("BEGIN")  # every statement from one moment
-            version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            if version is None or version[0] != HEAD:
-                connection.close()
-                return None
-        except sqlite3.Error:
-            connection.close()
+        if (connection := read_at_head(database, wait=wait)) is None:
             return None
         return cls(connection, str(database), owned=True)
 
