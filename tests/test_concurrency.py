@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, run_cli, wait_for
 from warroom.store import eventlog
 
@@ -319,4 +321,61 @@ def test_a_child_process_after_a_fork_opens_its_own_lock_files_and_waits_for_its
             left.touch()
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+    store.dispose()
+
+
+def test_a_forked_child_never_keeps_its_parents_writers_lock_held(home):
+    """A lock belongs to the open file: a child holding a copy of its parent's kept lock file would
+    keep the writers' lock held after the parent died mid-write (every writer on the host waiting,
+    for as long as the child lives). The child lets go of its copies at the fork."""
+    import fcntl
+    import os
+    import signal
+
+    from tests.helpers import append_many
+    from warroom.store import engine
+
+    store = home.open_store()
+    append_many(store, 1)  # this thread keeps its files open
+    kept = engine._kept_file(home.db_path, engine.WRITER_LOCK)
+    assert kept is not None
+    fcntl.flock(kept.fd, fcntl.LOCK_EX)  # the parent in the middle of a write
+    ready, told = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - says it has started (the fork's hooks run), then waits to be killed
+        try:
+            os.write(told, b"!")
+            signal.pause()
+        finally:
+            os._exit(0)
+    try:
+        assert os.read(ready, 1) == b"!"
+        os.close(kept.fd)  # the parent dies without unlocking: its descriptor goes, as at its death
+        kept.fd = -1
+        other = os.open(home.db_path.with_name(home.db_path.name + engine.WRITER_LOCK), os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while the child's copy held it
+        finally:
+            os.close(other)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        os.close(ready)
+        os.close(told)
+    store.dispose()
+
+
+def test_a_write_inside_a_write_of_the_same_thread_is_refused_and_the_outer_one_holds(home):
+    """The same thread's kept lock file: a second flock on it is no lock, and the inner write's end
+    would free the outer's lock. Refused at once; the outer write goes on and commits."""
+    from tests.helpers import append_many
+    from warroom.store import engine
+
+    store = home.open_store()
+    with engine._writer_queue(home.db_path):
+        with pytest.raises(RuntimeError, match="inside another write"), engine._writer_queue(home.db_path):
+            pass
+        kept = engine._kept_file(home.db_path, engine.WRITER_LOCK)
+        assert kept is not None and kept.held, "the outer write still holds the writers' lock"
+    append_many(store, 1)  # and the thread writes on afterwards
     store.dispose()

@@ -303,9 +303,10 @@ def test_a_monitor_on_one_database_leaves_a_keeper_of_another_in_the_same_home_f
 def test_the_lease_is_as_long_as_asked_and_renewed_within_it(sim_home):
     """`--lease` sets how long a silent monitor's lease holds (how soon a standby takes over); it is
     renewed every third of it, so a short lease is never lost by a monitor that lives."""
-    refused = run_cli("monitor", "--lease", "1", home=sim_home.root)
-    assert_clean_failure(refused, 2)
-    assert "--lease" in refused.stderr
+    for bad in ("1", "nan"):
+        refused = run_cli("monitor", "--lease", bad, home=sim_home.root)
+        assert_clean_failure(refused, 2)
+        assert "--lease" in refused.stderr
     monitor = Process("--home", str(sim_home.root), "monitor", "--lease", "3")
     try:
         wait_for(lambda: monitor.said("holding the lease"), timeout=60, what="the monitor to lead")

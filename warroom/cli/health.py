@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from warroom import words as vocabulary
@@ -114,12 +116,18 @@ def status(env: Env, as_json: bool) -> None:
         echo(f"  {symbols.SUPPLIER[v.state]} {line(v.sector).upper():<8} {line(v.name)}: {through}")
 
 
+def _finite(ctx: click.Context, param: click.Parameter, given: float) -> float:
+    if not math.isfinite(given):  # a range lets nan through
+        raise click.BadParameter(_("{value} is not a number of seconds").format(value=given), ctx=ctx, param=param)
+    return given
+
+
 @click.command(cls=Command, help=N_("Run the health checks (and later escalation deadlines and injects) while holding the lease. "
                                     "Start one per host as a service; a second one stands by and takes over within seconds."))
 @click.option("--nice", "nice", type=click.IntRange(0, 19), default=10, show_default=True,
               help=N_("Lower the monitor's CPU priority by this much, so TUIs on the same cores answer keys first (0: keep it)."))
-@click.option("--lease", "lease_seconds", type=click.FloatRange(2, 600), default=10, show_default=True,
-              help=N_("Seconds the lease holds unrenewed: a standby monitor takes over this long after the running one falls silent. "
+@click.option("--lease", "lease_seconds", type=click.FloatRange(2, 600), default=10, show_default=True, callback=_finite,
+              help=N_("Seconds this monitor's lease holds unrenewed: should it fall silent, a standby monitor takes over this long after. "
                       "Shorter fails over sooner; too short for a slow disk, and monitors take turns."))
 @pass_env
 def monitor(env: Env, nice: int, lease_seconds: float) -> None:

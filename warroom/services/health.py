@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Literal, cast
 
-import sqlalchemy as sql
+import sqlalchemy as sa
 from sqlalchemy import CursorResult, String, case, delete, func, type_coerce
 from sqlmodel import Session, col, select
 
@@ -217,8 +217,8 @@ def troubles(session: Session, supplier_ids: list[str], now: datetime, minutes: 
 # What the board shows of each supplier's state row, as plain rows (blast.StateRow): a read of
 # a thousand suppliers made a thousand ORM objects, tracked by the session, nearly half of a board
 # read's CPU, taken in the TUI's watcher thread while a key waited for the interpreter (keytrace).
-_SHOWN_STATE = sql.select(col(SupplierState.supplier_id), col(SupplierState.state), col(SupplierState.since), col(SupplierState.via),
-                          col(SupplierState.detail), col(SupplierState.latency_ms), col(SupplierState.checked_at), col(SupplierState.disagreement))
+_SHOWN_STATE = sa.select(col(SupplierState.supplier_id), col(SupplierState.state), col(SupplierState.since), col(SupplierState.via),
+                         col(SupplierState.detail), col(SupplierState.latency_ms), col(SupplierState.checked_at), col(SupplierState.disagreement))
 
 
 def status(session: Session, config: Config, now: datetime) -> views.Status:

@@ -103,8 +103,17 @@ def jcs(value: Any) -> bytes:
 # canonical()'s encoder, json.dumps's own C one with its settings, made once (json.dumps makes one
 # a call: half its time for an event's small objects). No check for circular references: _prepare
 # has walked the value, and only text, numbers, null, booleans, objects and lists reach it.
-_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # None without json's C speedups
-_ENCODE = _C_ENCODER(None, None, encode_basestring, None, ":", ",", True, False, False) if _C_ENCODER is not None else None
+def _c_encoder() -> Any:
+    """json's private C encoder with canonical()'s settings; None without json's C speedups, or
+    where a later Python makes it differently (canonical() then serves, only slower)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    try:
+        return make(None, None, encode_basestring, None, ":", ",", True, False, False) if make is not None else None
+    except TypeError:
+        return None
+
+
+_ENCODE = _c_encoder()
 
 
 _SAFE_INT = 2**53 - 1

@@ -17,6 +17,7 @@ import sqlite3
 import stat
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -236,11 +237,13 @@ class _Kept:
     after a fork (it opens its own). A file deleted or replaced meanwhile is opened anew, as every
     write used to: writers meet on the file at the path, not on one a long-lived process holds."""
 
-    __slots__ = ("fd", "file", "pid", "writable")
+    __slots__ = ("__weakref__", "fd", "file", "held", "pid", "writable")
 
     def __init__(self, fd: int, writable: bool):
         info = os.fstat(fd)
         self.fd, self.writable, self.file, self.pid = fd, writable, (info.st_dev, info.st_ino), os.getpid()
+        self.held = False  # a write of this thread is under way with it: a write inside it is refused
+        _every_kept.add(self)
 
     def still_at(self, path: str) -> bool:
         """This process's own, and still the file at `path`."""
@@ -253,8 +256,8 @@ class _Kept:
         return (info.st_dev, info.st_ino) == self.file
 
     def close(self) -> None:
-        """Close it, which frees every lock it holds; in a child after a fork the descriptor is the
-        parent's copy and its number may mean something else there: left alone."""
+        """Close it, which frees every lock it holds (a forked child closed its copies at the fork:
+        _forget_in_child)."""
         if self.fd >= 0 and self.pid == os.getpid():
             os.close(self.fd)
         self.fd = -1
@@ -267,6 +270,24 @@ class _Kept:
 
 
 _kept = threading.local()
+_every_kept: weakref.WeakSet[_Kept] = weakref.WeakSet()
+
+
+def _forget_in_child() -> None:
+    """A forked child closes its copies of the parent's kept files at once: a lock belongs to the
+    open file, so a child still holding a copy would keep the parent's lock and place in the queue
+    held after the parent died (every writer on the host waiting 30 s for as long as the child
+    lives). Closing the child's copy leaves the parent's own untouched."""
+    for kept in list(_every_kept):
+        if kept.fd >= 0:
+            try:
+                os.close(kept.fd)
+            except OSError:
+                pass
+            kept.fd = -1
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _kept_file(database: Path, end: str) -> _Kept | None:
@@ -310,6 +331,8 @@ def _writer_queue(database: Path | None) -> Iterator[None]:
     if database is None or lock is None:
         yield  # SQLite's own lock still serialises writers, only less promptly
         return
+    if lock.held:  # the same open file: its flock would be no lock at all, and the inner write's end would free the outer's
+        raise RuntimeError(f"a write to {database.name} inside another write of the same thread")
     seconds = BUSY_TIMEOUT_MS / 1000
     line = _kept_file(database, WRITER_QUEUE)
     try:
@@ -317,9 +340,11 @@ def _writer_queue(database: Path | None) -> Iterator[None]:
         # The queue's counter must be written; a member who may only read the file writes unordered.
         with queue.turn(line.fd if line is not None and line.writable else None, since + seconds):
             files.lock_within(lock.fd, seconds, f"the writers' lock {database.name}{WRITER_LOCK}", since=since)
+            lock.held = True
             try:
                 yield
             finally:
+                lock.held = False
                 fcntl.flock(lock.fd, fcntl.LOCK_UN)  # before the place in the queue: the next in line finds it free
     except BaseException:
         _let_go(database)

@@ -256,14 +256,18 @@ class WarroomApp(App):
         from warroom.tui.reader import Reader
 
         worker = get_current_worker()
+        loaded = False
         try:
             config = library.config(self.home)
             actor = actors.current(config)
             store = self.home.open_store()
+            loaded = True
         except WarroomError as exc:
             self.post_message(LoadFailed(str(exc)))
-            self._loaded.set()  # those waiting for the home learn now that there is none (not in 30 s, nor at quit)
             return
+        finally:
+            if not loaded:  # a problem said, or anything else raised: those waiting for the home learn now there is none
+                self._loaded.set()  # (they waited 30 s for it, and quitting with them)
         self._home_config, self._home_store = config, store
         self.actor_user = actor.user  # the board tells a coordinator of incidents someone else started
         self._loaded.set()
