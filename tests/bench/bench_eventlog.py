@@ -40,7 +40,9 @@ def percentile(values: list[float], p: float) -> float:
 
 # ── the measured side: warroom's append ───────────────────────────────────────────────────────
 
-def warroom_appends(root: Path, count: int, writer: str) -> list[float]:
+def warroom_appends(root: Path, count: int, writer: str, core: bool = False) -> list[float]:
+    """Appends in an ORM session's write (most commands), or with `core` in a Core connection's
+    (Store.write_core: what `warroom log`, a coordinator's most frequent write, appends in)."""
     from warroom.home import Home
     from warroom.store import eventlog
 
@@ -48,7 +50,7 @@ def warroom_appends(root: Path, count: int, writer: str) -> list[float]:
     latencies = []
     for i in range(count):
         began = time.perf_counter()
-        with store.write() as session:
+        with store.write_core() if core else store.write() as session:
             eventlog.append(session, at=START + timedelta(seconds=i), kind="decision.logged", actor=writer, origin=ORIGIN,
                             object=f"incident:{i % 7}", summary=f"decision {i} by {writer}", incident_id=i % 7,
                             data={"kind": "decision", "rationale": "bench", "n": i})
@@ -272,6 +274,9 @@ def main() -> None:
         witnessed_one = witnessed_bare_appends(tmp / "witnessed1.db", args.appends, "w0")
         row("append, 1 writer", sqlite_one, bare_one)
         row("append, 1 writer, against a floor that also hashes, signs and writes the witness line", sqlite_one, witnessed_one)
+        core_one = warroom_appends(new_home("core"), args.appends, "w0", core=True)
+        bare_again = bare_appends(tmp / "bare1b.db", args.appends, "w0")  # the floor again, beside it in time
+        row("append, 1 writer, as `warroom log` appends (a Core connection, no ORM session)", core_one, bare_again)
         # 50 appends each: fewer than SQLite's automatic checkpoint (1,000 pages) would take away
         pages = (wal_pages(one / "warroom.db", lambda: len(warroom_appends(one, 50, "w0"))),
                  wal_pages(tmp / "bare1.db", lambda: len(bare_appends(tmp / "bare1.db", 50, "w0"))))
