@@ -205,6 +205,53 @@ def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
         gc.set_threshold(*thresholds)
 
 
+def test_the_full_pass_waits_for_the_keys_to_rest_but_not_forever():
+    from warroom.tui.app import full_pass_due
+
+    due = lambda now, last_key: full_pass_due(now, last_full=1000.0, last_key=last_key, every=60, quiet=2, latest=300)  # noqa: E731
+    assert not due(1059.0, last_key=900.0), "not yet a minute"
+    assert due(1060.0, last_key=900.0), "a minute, and the keys at rest"
+    assert not due(1060.0, last_key=1059.0), "a key a second ago: it waits"
+    assert due(1061.5, last_key=1059.0), "two seconds without a key"
+    assert not due(1299.0, last_key=1298.9), "keys without a pause for four minutes: still waiting"
+    assert due(1300.0, last_key=1299.9), "five minutes: whatever the keys"
+
+
+def test_keys_pressed_hold_the_running_apps_full_pass_until_they_rest(home):
+    passes: list[float] = []
+
+    def seen(phase, info):
+        if phase == "stop" and info["generation"] == 2:
+            passes.append(time.monotonic())
+
+    async def scenario():
+        app = WarroomApp(home, keep_monitor=False, freeze_heap=True)
+        app.FULL_COLLECTION_SECONDS, app.KEYS_QUIET_SECONDS = 0.1, 1.0
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: gc.get_freeze_count() > 0, what="the heap frozen after the first board")
+            await until(pilot, lambda: passes, what="a first full pass, no key pressed")
+            passes.clear()
+            keys: list[float] = []
+            began = time.monotonic()
+            while time.monotonic() - began < 1.5:  # a key every tenth of a second or so: at rest for a second, never
+                await pilot.press("j")
+                keys.append(time.monotonic())  # once it is handled
+                await pilot.pause(0.1)
+            await until(pilot, lambda: passes and passes[-1] > keys[-1], what="the full pass once the keys rest")
+            for at in passes:  # each pass came a second at rest after the key before it (the slack: a press's own time)
+                before = [k for k in keys if k < at]
+                assert not before or at - before[-1] >= 0.5, f"a full pass {at - before[-1]:.2f} s after a key"
+
+    gc.callbacks.append(seen)
+    thresholds = gc.get_threshold()
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
 def test_a_paused_collector_stays_off_through_the_first_frame_and_goes_on_after_it(home, monkeypatch):
     """The CLI turns Python's collector off while the board starts (its full passes cost ~30 ms
     of the first frame): the app turns it on again once that frame is on screen."""

@@ -118,7 +118,9 @@ class WarroomApp(App):
     TITLE = "warroom"
     BINDINGS = [("q", "quit", N_("Quit")), ("question_mark", "help", N_("Help")), Binding("h", "dismiss_hint", N_("Hide hint"))]
     COMMANDS = App.COMMANDS | set(FINDERS)  # ctrl+p finds incidents, suppliers and playbooks by name
-    FULL_COLLECTION_SECONDS = 60.0
+    FULL_COLLECTION_SECONDS = 60.0  # the collector's full pass at most this often (see _freeze_heap)
+    KEYS_QUIET_SECONDS = 2.0  # ... and only once no key has been pressed for this long
+    FULL_COLLECTION_LATEST = 300.0  # ... unless keys never stop for this long: then at once
 
     def __init__(self, home: Home, *, clock: Clock | None = None, poll_seconds: float = 0.25, keep_monitor: bool = True, wall: bool = False,
                  freeze_heap: bool = False, collector_paused: bool = False):
@@ -141,6 +143,7 @@ class WarroomApp(App):
         self._kept_room: IncidentScreen | None = None  # the last room opened (or built ahead), kept composed: see open_room
         self._retired: list[IncidentScreen] = []  # rooms kept before, removed once they are not open
         self._reopening: tuple[IncidentScreen, asyncio.Future[None]] | None = None  # a kept room waiting for its incident's read
+        self._last_key = self._last_full = time.monotonic()  # for the collector's full pass (_collect)
         self._typed_ahead: list[events.Key] = []  # keys pressed while it waits: they are the room's
         self._replaying: events.Key | None = None  # the held key given to the room now
         self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
@@ -560,6 +563,8 @@ class WarroomApp(App):
         self._replay_typed_ahead()
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()
         if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying
                 and (self._reopening is not None or self._typed_ahead)):
             # Pressed after `enter`, while the kept room waits for its read: before rooms were
@@ -608,20 +613,27 @@ class WarroomApp(App):
         walked every object of Textual, SQLAlchemy and the board every two or three seconds at
         1,000 suppliers, 170-300 ms each, and a key pressed meanwhile waited for it (measured,
         bench_tui_wire). What is loaded now is frozen out of those passes, the automatic full
-        pass is switched off, and a full pass runs once a minute instead: a key meets one a
-        quarter of a percent of the time, and cyclic garbage still goes within the minute."""
+        pass is switched off, and a full pass runs once a minute instead, when no key has been
+        pressed for two seconds: a press that met one waited up to a second (bench_keys --trace),
+        and a coordinator working the keys is not kept waiting by the collector. Cyclic garbage
+        still goes within minutes, even from a TUI whose keys never stop."""
         import gc
 
         gc.collect()
         gc.freeze()
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, 1_000_000)
-        self.set_interval(self.FULL_COLLECTION_SECONDS, self._collect)
+        self._last_full = time.monotonic()
+        self.set_interval(min(1.0, self.FULL_COLLECTION_SECONDS), self._collect)
 
     def _collect(self) -> None:
         import gc
 
-        gc.collect()
+        now = time.monotonic()
+        if full_pass_due(now, last_full=self._last_full, last_key=self._last_key, every=self.FULL_COLLECTION_SECONDS,
+                         quiet=self.KEYS_QUIET_SECONDS, latest=self.FULL_COLLECTION_LATEST):
+            gc.collect()
+            self._last_full = time.monotonic()
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
         from warroom.tui.review import ReviewScreen
@@ -694,6 +706,13 @@ def _gone(url: str, opened: tuple[int, int] | None) -> str | None:
         return _("the database {path} was deleted while this TUI ran; quit and start warroom again (then run warroom verify)").format(path=path)
     return _("the database {path} was replaced by another file while this TUI ran; quit and start warroom again (then run warroom verify)"
              ).format(path=path)
+
+
+def full_pass_due(now: float, *, last_full: float, last_key: float, every: float, quiet: float, latest: float) -> bool:
+    """Whether the collector's full pass runs now (monotonic seconds): `every` since the last one
+    and no key for `quiet`, or `latest` since the last one whatever the keys."""
+    since = now - last_full
+    return since >= latest or (since >= every and now - last_key >= quiet)
 
 
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:
