@@ -178,7 +178,9 @@ def test_the_monitor_lowers_its_cpu_priority_and_says_so(sim_home, monitors):
     # every coordinator's write waits for, and must not be descheduled with the checks.
     threads = _thread_priorities(monitor.proc.pid)
     assert threads[monitor.proc.pid] == min(19, mine + 10)
-    assert sorted(threads.values()).count(mine) == 4, threads
+    # Four database threads at least; a writer's queue waiter (store/queue.py) started by one of
+    # them for a moment takes its priority too, rightly.
+    assert sorted(threads.values()).count(mine) >= 4, threads
     kept = Process("--home", str(sim_home.root), "monitor", "--nice", "0")
     try:
         wait_for(lambda: kept.said("running at the priority it was started with"), what="the second monitor to say its priority")
