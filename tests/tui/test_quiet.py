@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from textual.app import App
 from textual.geometry import Region
@@ -178,31 +180,39 @@ def test_rows_grow_their_columns_as_datatable_would_without_asking_rich_to_measu
     asyncio.run(scenario())
 
 
-def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
-    thresholds = gc.get_threshold()
-    full_passes: list[int] = []
+@contextmanager
+def full_passes() -> Iterator[list[tuple[float, int]]]:
+    """Each full pass of the collector while inside: when it ended, and how many objects were
+    frozen then; the collector's thresholds and frozen heap put back after."""
+    passes: list[tuple[float, int]] = []
 
     def seen(phase, info):
         if phase == "stop" and info["generation"] == 2:
-            full_passes.append(gc.get_freeze_count())
+            passes.append((time.monotonic(), gc.get_freeze_count()))
 
-    async def scenario():
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(seen)
+    try:
+        yield passes
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def test_the_running_app_freezes_its_heap_and_collects_on_its_own_clock(home):
+    async def scenario(passes):
         app = WarroomApp(home, keep_monitor=False, freeze_heap=True)
         app.FULL_COLLECTION_SECONDS = 0.2
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: gc.get_freeze_count() > 0, what="the heap frozen after the first board")
             assert gc.get_threshold()[2] == 1_000_000  # no automatic full passes
-            full_passes.clear()
-            await until(pilot, lambda: full_passes, what="a full pass on the app's own clock")
-            assert full_passes[0] > 0  # the frozen objects stayed out of it
+            passes.clear()
+            await until(pilot, lambda: passes, what="a full pass on the app's own clock")
+            assert passes[0][1] > 0  # the frozen objects stayed out of it
 
-    gc.callbacks.append(seen)
-    try:
-        asyncio.run(scenario())
-    finally:
-        gc.callbacks.remove(seen)
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+    with full_passes() as passes:
+        asyncio.run(scenario(passes))
 
 
 def test_the_full_pass_waits_for_the_keys_to_rest_but_not_forever():
@@ -218,13 +228,7 @@ def test_the_full_pass_waits_for_the_keys_to_rest_but_not_forever():
 
 
 def test_keys_pressed_hold_the_running_apps_full_pass_until_they_rest(home):
-    passes: list[float] = []
-
-    def seen(phase, info):
-        if phase == "stop" and info["generation"] == 2:
-            passes.append(time.monotonic())
-
-    async def scenario():
+    async def scenario(passes):
         app = WarroomApp(home, keep_monitor=False, freeze_heap=True)
         app.FULL_COLLECTION_SECONDS, app.KEYS_QUIET_SECONDS = 0.1, 1.0
         async with app.run_test(size=(120, 40)) as pilot:
@@ -237,19 +241,13 @@ def test_keys_pressed_hold_the_running_apps_full_pass_until_they_rest(home):
                 await pilot.press("j")
                 keys.append(time.monotonic())  # once it is handled
                 await pilot.pause(0.1)
-            await until(pilot, lambda: passes and passes[-1] > keys[-1], what="the full pass once the keys rest")
-            for at in passes:  # each pass came a second at rest after the key before it (the slack: a press's own time)
+            await until(pilot, lambda: passes and passes[-1][0] > keys[-1], what="the full pass once the keys rest")
+            for at, _frozen in passes:  # each pass came a second at rest after the key before it (the slack: a press's own time)
                 before = [k for k in keys if k < at]
                 assert not before or at - before[-1] >= 0.5, f"a full pass {at - before[-1]:.2f} s after a key"
 
-    gc.callbacks.append(seen)
-    thresholds = gc.get_threshold()
-    try:
-        asyncio.run(scenario())
-    finally:
-        gc.callbacks.remove(seen)
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+    with full_passes() as passes:
+        asyncio.run(scenario(passes))
 
 
 def test_a_paused_collector_stays_off_through_the_first_frame_and_goes_on_after_it(home, monkeypatch):
