@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -29,7 +29,8 @@ from warroom.home import Home
 from warroom.services import timelines
 from warroom.services.views import to_json
 from warroom.store.chain import IN_ORIGIN
-from warroom.store.records import by_seq, lazy_record
+from warroom.store.eventreader import CoreEvents, EventReader
+from warroom.store.records import lazy_record
 from warroom.store.timelinefile import TimelineFile
 
 if TYPE_CHECKING:
@@ -54,116 +55,38 @@ FROM_FILE = frozenset(fmt for fmt, reads in READS.items() if not reads)
 
 @dataclass
 class _Events:
-    """The timeline's events (timelines.TimelineQuery, the one rule), perhaps cut to a window,
-    merged in seq order. Each iteration reads the database afresh, in keyset batches, within the
-    caller's transaction."""
+    """The timeline's events (timelines.TimelineQuery: the one rule, up to the head the read began
+    at, perhaps cut to a window), merged in seq order, from the store or from the file itself
+    (store/eventreader.EventReader). Each iteration reads afresh, in batches, within the reader's
+    transaction."""
 
-    connection: Connection
-    own: list[Any]  # criteria on the event table
-    suppliers: list[Any]
+    reader: EventReader
     rule: timelines.TimelineQuery
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return self._merged(self.own, self.suppliers)
+        return map(lazy_record, self.rows())
 
     def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
-        from warroom.store.tables import EVENT
-
-        kinds = sorted(kinds)
-        return self._merged([*self.own, EVENT.c.kind.in_(kinds)], self.suppliers if "supplier.state" in kinds else None)
+        return map(lazy_record, timelines.merged_rows(self.reader, self.rule, own=self.rule.own.kinds(kinds), suppliers="supplier.state" in kinds))
 
     def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
         """The newest `count` events of these kinds (the incident's own), oldest first, and how many there are in all."""
-        from sqlalchemy import func
-        from sqlalchemy import select as core_select
-
-        from warroom.store import eventlog
-        from warroom.store.tables import EVENT
-
-        connection = self.connection
-        where = [*self.own, EVENT.c.kind.in_(sorted(kinds))]
-        total = connection.execute(core_select(func.count()).select_from(EVENT).where(*where)).scalar() or 0
-        newest = connection.execute(core_select(EVENT.c.seq).where(*where).order_by(EVENT.c.seq.desc()).limit(1).offset(count - 1)).scalar()
-        return list(eventlog.matching(connection, *where, after=(newest or 1) - 1)), total
-
-    def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
-        return timelines.merged_rows(self.connection, self.rule, self.own, self.suppliers)
-
-    def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        return lazy_record(row)
-
-    def _merged(self, own: list[Any], suppliers: list[Any] | None) -> Iterator[dict[str, Any]]:
-        return timelines.merged(self.connection, self.rule, own, suppliers)
-
-
-@dataclass
-class _Sql:
-    """The timeline's events in SQLite's own SQL (timelines.TimelineSql), perhaps cut to a window
-    and up to the head the read began at: read through store/timelinefile.py."""
-
-    own: str
-    own_params: tuple[Any, ...]
-    suppliers: str
-    suppliers_params: tuple[Any, ...]
-
-    @classmethod
-    def of(cls, spelled: timelines.TimelineSql, head: int, window: Window | None, since: datetime | None, until: datetime | None) -> _Sql:
-        own, own_params = f"{spelled.own} AND seq <= ?", (*spelled.own_params, head)
-        suppliers, suppliers_params = f"{spelled.suppliers} AND seq <= ?", (*spelled.suppliers_params, head)
-        if window is not None:
-            own, own_params = f"{own} AND seq BETWEEN ? AND ?", (*own_params, window.first_seq or 0, window.last_seq or 0)
-            if since is not None:
-                suppliers, suppliers_params = f"{suppliers} AND at >= ?", (*suppliers_params, iso(since))
-            if until is not None:
-                suppliers, suppliers_params = f"{suppliers} AND at < ?", (*suppliers_params, iso(until))
-        return cls(own, own_params, suppliers, suppliers_params)
-
-    def rows(self, file: TimelineFile, rule: timelines.TimelineQuery, columns: Collection[str] | None,
-             kinds: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
-        """As timelines.merged_rows, of `columns` (the others None)."""
-        own, own_params, suppliers, suppliers_params = self.own, self.own_params, self.suppliers, self.suppliers_params
-        if kinds is not None:
-            spelled = ", ".join("?" * len(kinds))
-            own, own_params = f"{own} AND kind IN ({spelled})", (*own_params, *sorted(kinds))
-        mine = file.events(own, own_params, columns=columns)
-        if not (rule.involved or rule.drill) or (kinds is not None and "supplier.state" not in kinds):
-            return mine
-        keeps = rule.keeps
-        theirs = (r for r in file.events(suppliers, suppliers_params, columns=None if columns is None else {*columns, "data"})
-                  if keeps(lazy_record(r)["data"]))
-        return by_seq(mine, theirs)
-
-
-@dataclass
-class _FileEvents:
-    """The timeline's events read from the file itself (open_file): as _Events gives them, without
-    SQLAlchemy. A row read with some columns only is read again whole when its record is asked for."""
-
-    file: TimelineFile
-    rule: timelines.TimelineQuery
-    sql: _Sql
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(lazy_record, self.sql.rows(self.file, self.rule, None))
-
-    def of(self, kinds: Collection[str]) -> Iterator[dict[str, Any]]:
-        return map(lazy_record, self.sql.rows(self.file, self.rule, None, kinds))
-
-    def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
-        spelled = ", ".join("?" * len(kinds))
-        where, params = f"{self.sql.own} AND kind IN ({spelled})", (*self.sql.own_params, *sorted(kinds))
-        found = self.file.all(f"SELECT seq FROM event WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, count))
-        total = (self.file.one(f"SELECT count(*) FROM event WHERE {where}", params) or (0,))[0]
+        where = self.rule.own.kinds(kinds)
+        total = (self.reader.one(f"SELECT count(*) FROM event WHERE {where.sql}", where.params) or (0,))[0]
+        found = self.reader.all(f"SELECT seq FROM event WHERE {where.sql} ORDER BY seq DESC LIMIT :newest", {**where.params, "newest": count})
         if not found:
             return [], total
-        return [lazy_record(r) for r in self.file.events(f"{where} AND seq >= ?", (*params, found[-1][0]))], total
+        return [lazy_record(r) for r in self.reader.events(where, after=found[-1][0] - 1)], total
 
     def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
-        return self.sql.rows(self.file, self.rule, columns)
+        """As the records, the rows they are made of (chain.ROW's columns); `columns`: those a
+        reader of a few needs (the file's reader leaves the others None; `record` reads such a
+        row again whole)."""
+        return timelines.merged_rows(self.reader, self.rule, columns=columns)
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:
         if row[IN_ORIGIN] is None:  # read with some columns only (origin is never NULL in the log): read it whole
-            found = self.file.event(row[0])
+            found = self.reader.event(row[0])
             if found is not None:
                 return lazy_record(found)
         return lazy_record(row)
@@ -186,33 +109,38 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
     incident the evaluators have written about. `reader`: an ORM session, or a Core connection
     (Store.read_core), on which the ORM is loaded only for a format that shows the state now; or
-    the file itself (open_file), for a format that shows nothing but the events (FROM_FILE)."""
-    if isinstance(reader, TimelineFile):
-        return _file_timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
-    from warroom.store import eventlog
-    from warroom.store.tables import EVENT
-
+    the file itself (open_file), for a format that shows nothing but the events (FROM_FILE), which
+    leaves the rest to the store (NotInFile)."""
     reads = READS[fmt]
-    connection = eventlog.connection_of(reader)
-    incident = timelines.read(connection, incident_id)
+    if isinstance(reader, TimelineFile):
+        if reads:
+            raise NotInFile(fmt)
+        events: EventReader = reader
+        row = reader.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = :id", {"id": incident_id})
+        if row is None:
+            raise NotInFile(incident_id)
+        incident = timelines.incident_row(row)
+    else:
+        from warroom.store import eventlog
+
+        connection = eventlog.connection_of(reader)
+        incident = timelines.read(connection, incident_id)
+        events = CoreEvents(connection)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
-    playbook = timelines.snapshot(incident)
-    rule = timelines.timeline_query(incident, config)
-    upto = timelines.upto(connection)  # each of the timeline's queries reads the same log (PostgreSQL: read committed)
-    own, suppliers = [*rule.own, upto], [*rule.suppliers, upto]
+    rule = timelines.timeline_query(incident, config).upto(events.head())  # each of the timeline's queries reads the same log
     window = None
     if since is not None or until is not None:
-        window = _window(connection, incident.id, since, until)
-        own.append(EVENT.c.seq.between(window.first_seq or 0, window.last_seq or 0))
-        suppliers += [EVENT.c.at >= iso(since)] if since else []
-        suppliers += [EVENT.c.at < iso(until)] if until else []
-    events = _Events(connection, own, suppliers, rule)
-    session = _orm(reader) if reads else None
+        window = _window(events, incident.id, since, until)
+        own = rule.own.and_("event.seq BETWEEN :first AND :last", first=window.first_seq or 0, last=window.last_seq or 0)
+        suppliers = rule.suppliers.and_("event.at >= :since", since=iso(since)) if since else rule.suppliers
+        suppliers = suppliers.and_("event.at < :until", until=iso(until)) if until else suppliers
+        rule = replace(rule, own=own, suppliers=suppliers)
+    session = _orm(reader) if reads and not isinstance(reader, TimelineFile) else None
     return Timeline(
-        incident=to_json(timelines.summary(incident)), events=events, window=window,
+        incident=to_json(timelines.summary(incident)), events=_Events(events, rule), window=window,
         state=_state(session, incident_id, config, now, "reporting" in reads) if session and "state" in reads else {},
-        playbook=_playbook(incident, playbook),
+        playbook=_playbook(incident, timelines.snapshot(incident)),
         situation=_situation(session, config, now) if session and "situation" in reads else {}, people=_people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
         review=_review(session, incident_id, config, now) if session and "review" in reads else None,
@@ -224,38 +152,18 @@ class NotInFile(Exception):
     refusal names the ongoing ones), or a format that reads more than the events."""
 
 
-def _file_timeline(file: TimelineFile, incident_id: int, config: Config, now: datetime, *, user: str, since: datetime | None,
-                   until: datetime | None, fmt: str) -> Timeline:
-    """`timeline` read from the file through the standard library (open_file): the same incident,
-    rule, window and events as the store's read of the same file gives."""
-    if fmt not in FROM_FILE:
-        raise NotInFile(fmt)
-    row = file.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = ?", (incident_id,))
-    if row is None:
-        raise NotInFile(incident_id)
-    if since is not None and until is not None and since >= until:
-        raise BadInput("--since must be before --until")
-    incident = timelines.incident_row(row)
-    rule, spelled = timelines.timeline_sql(incident, config)
-    window = _file_window(file, incident.id, since, until) if since is not None or until is not None else None
-    return Timeline(
-        incident=to_json(timelines.summary(incident)), events=_FileEvents(file, rule, _Sql.of(spelled, file.head(), window, since, until)),
-        window=window, playbook=_playbook(incident, timelines.snapshot(incident)), people=_people(config),
-        timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
-    )
-
-
-def _file_window(file: TimelineFile, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
-    """_window, read from the file."""
-    first = file.one("SELECT min(seq) FROM event WHERE incident_id = ?" + (" AND at >= ?" if since else ""),
-                     (incident_id, *([iso(since)] if since else [])))[0]  # type: ignore[index]  # an aggregate: one row
-    last = file.one("SELECT max(seq) FROM event WHERE incident_id = ?" + (" AND at < ?" if until else ""),
-                    (incident_id, *([iso(until)] if until else [])))[0]  # type: ignore[index]
+def _window(reader: EventReader, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
+    """The unbroken run of the incident's events inside the window, and the hash it continues from."""
+    mine = {"incident": incident_id}
+    first = reader.one("SELECT min(seq) FROM event WHERE incident_id = :incident" + (" AND at >= :since" if since else ""),
+                       {**mine, **({"since": iso(since)} if since else {})})[0]  # type: ignore[index]  # an aggregate: one row
+    last = reader.one("SELECT max(seq) FROM event WHERE incident_id = :incident" + (" AND at < :until" if until else ""),
+                      {**mine, **({"until": iso(until)} if until else {})})[0]  # type: ignore[index]
     if first is None or last is None or first > last:
         first = last = None  # no event of the incident in it: supplier changes only, if any
     after = None
     if first is not None:
-        found = file.one("SELECT hash FROM event WHERE incident_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1", (incident_id, first))
+        found = reader.one("SELECT hash FROM event WHERE incident_id = :incident AND seq < :first ORDER BY seq DESC LIMIT 1", {**mine, "first": first})
         after = found[0] if found else None
     return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
@@ -310,27 +218,6 @@ _WRITTEN = "SELECT seq FROM event WHERE kind IN ('review.observation', 'review.a
 """Whether the evaluators wrote about a live incident: found through the kinds' index (few events
 of all the log), not the incident's, whose 100,000 events would be walked to find none (`+ 0`:
 the incident's column is not one an index is looked up by)."""
-
-
-def _window(connection: Connection, incident_id: int, since: datetime | None, until: datetime | None) -> Window:
-    """The unbroken run of the incident's events inside the window, and the hash it continues from."""
-    from sqlalchemy import func
-    from sqlalchemy import select as core_select
-
-    from warroom.store.tables import EVENT as _EVENT
-
-    mine = [_EVENT.c.incident_id == incident_id]
-    bounds = [*mine, *([_EVENT.c.at >= iso(since)] if since else [])]
-    first = connection.execute(core_select(func.min(_EVENT.c.seq)).where(*bounds)).scalar()
-    bounds = [*mine, *([_EVENT.c.at < iso(until)] if until else [])]
-    last = connection.execute(core_select(func.max(_EVENT.c.seq)).where(*bounds)).scalar()
-    if first is None or last is None or first > last:
-        first = last = None  # no event of the incident in it: supplier changes only, if any
-    after = None
-    if first is not None:
-        after = connection.execute(core_select(_EVENT.c.hash).where(*mine, _EVENT.c.seq < first)
-                                   .order_by(_EVENT.c.seq.desc()).limit(1)).scalar()
-    return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
 
 def _state(session: Session, incident_id: int, config: Config, now: datetime, clocks: bool = True) -> dict[str, Any]:
@@ -489,11 +376,9 @@ def incident_ids(reader: Session | Connection | TimelineFile) -> list[int]:
     """Every incident, oldest first (export --all)."""
     if isinstance(reader, TimelineFile):
         return [i for (i,) in reader.all(_IDS)]
-    from sqlalchemy import text as sql
-
     from warroom.store import eventlog
 
-    return list(eventlog.connection_of(reader).execute(sql(_IDS)).scalars())
+    return [i for (i,) in CoreEvents(eventlog.connection_of(reader)).all(_IDS, {})]
 
 
 _IDS = "SELECT id FROM incident ORDER BY id"

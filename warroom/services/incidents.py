@@ -31,7 +31,6 @@ from warroom.services.timelines import (  # noqa: F401
     snapshot,
     summary,
     timeline_query,
-    upto,
 )
 from warroom.store import chain, derive, eventlog, statecheck
 from warroom.store.models import Escalation, FallbackActivation, Incident, IncidentStep
@@ -174,10 +173,9 @@ def listing(session: Session) -> tuple[views.IncidentSummary, ...]:
 def timeline(session: Session, incident: Incident, config: Config) -> list[dict[str, Any]]:
     """The incident's timeline (TimelineQuery), whole, in seq order."""
     connection = session.connection()
-    query = timeline_query(incident, config)
-    bound = upto(connection)
+    query = timeline_query(incident, config).upto(eventlog.head(connection)[0])
     # Lazy records with their stored text: hashed as stored, their JSON parsed only when read.
-    return list(merged(connection, query, (*query.own, bound), (*query.suppliers, bound)))
+    return list(merged(connection, query))
 
 
 def show(session: Session, incident_id: int, config: Config, now: datetime) -> views.IncidentView:
@@ -240,8 +238,7 @@ class Following:
         if rule != self._rule or (self._last is not None and eventlog.hash_at(connection, self._last[0]) != self._last[1]):
             self.again()
             self._rule = rule
-        bound = upto(connection)
-        records = merged(connection, query, (*query.own, bound), (*query.suppliers, bound), after=self._last[0] if self._last else 0)
+        records = merged(connection, query.upto(eventlog.head(connection)[0]), after=self._last[0] if self._last else 0)
         self._tables.begin(connection)  # the derivation reads a playbook snapshot through it
         feed, tables_feed, report = self._check.feed, self._tables.feed, self._reported.add
         altered = None

@@ -1,18 +1,18 @@
-"""An incident's timeline as its readers take it, in SQLAlchemy Core: the incident's row, its
-summary, the one rule of which events are its timeline (DESIGN §6), and the merged read of them.
+"""An incident's timeline as its readers take it: the incident's row, its summary, the one rule
+of which events are its timeline (DESIGN §6), and the merged read of them.
 
 No ORM and no incidents' service module: an export of 100,000 events is mostly its start-up and
 its read, and the JSON and CSV exports need nothing else (services/exports.py). services/incidents.py
-takes the same rule from here for `incident show` and the incident room. SQLAlchemy itself is
-imported where a function reads through it: an export of the home's own SQLite file reads it
-through the standard library (store/timelinefile.py, which spells the same rule in SQL), and
-imports this module for the rule's other half (involved_suppliers, the summary) without it."""
+takes the same rule from here for `incident show` and the incident room. The rule is spelled once,
+in SQL with named parameters (store/eventreader.Clause), which the store reads through SQLAlchemy
+and an export of the home's own SQLite file through the standard library (store/timelinefile.py),
+without importing SQLAlchemy: it is imported where a function reads through it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,9 @@ from warroom.clock import iso, parse_iso
 from warroom.config import Config
 from warroom.playbooks.schema import Playbook
 from warroom.services import drillrule, views
+from warroom.store.eventreader import Clause, CoreEvents, EventReader
 from warroom.store.records import by_seq as by_seq  # the merge of two runs of events, here since before it moved
+from warroom.store.records import lazy_record
 from warroom.vocabulary import Mode
 from warroom.vocabulary import Status as IncidentStatus
 
@@ -107,82 +109,60 @@ class TimelineQuery:
     """The one rule of an incident's timeline (DESIGN §6): its own events, and the supplier.state
     changes of the suppliers its playbook involves between its opening and its closing; a change a
     drill caused only in that drill's (drillrule.in_timeline). `incident show` reads it through
-    services/incidents.py, the exports through services/exports.py (which cut a window of it)."""
+    services/incidents.py, the exports through services/exports.py (which cut a window of it),
+    from the store or from the file itself."""
 
-    own: tuple[Any, ...]  # criteria on the event table
-    suppliers: tuple[Any, ...]
+    own: Clause
+    suppliers: Clause  # the changes it may keep: `keeps` decides on each
     involved: frozenset[str]
     incident_id: int | None
     drill: bool
 
     def keeps(self, data: Any) -> bool:
-        """Whether a supplier.state change the `suppliers` criteria found is in the timeline."""
+        """Whether a supplier.state change the `suppliers` clause found is in the timeline."""
         return drillrule.in_timeline(data, self.involved, self.incident_id)
+
+    def upto(self, head: int) -> TimelineQuery:
+        """The rule over the log up to seq `head`, the head as it stands now, for a read in several
+        statements: on PostgreSQL (read committed) each statement sees the commits made since the
+        one before, and a supplier's change committed between the two queries of a timeline would
+        be missing from it while a later entry is there. Appends are serialised and numbered in
+        commit order, so every event up to the head read first is committed, and each query sees
+        the same ones."""
+        return replace(self, own=self.own.and_("event.seq <= :upto", upto=head), suppliers=self.suppliers.and_("event.seq <= :upto", upto=head))
+
+    @property
+    def reads_suppliers(self) -> bool:
+        """Whether any supplier change can be in the timeline: none when no supplier is involved and it is no drill."""
+        return bool(self.involved or self.drill)
 
 
 def timeline_query(incident: Incident | IncidentRow, config: Config) -> TimelineQuery:
-    from warroom.store import tables
-
-    table = tables.EVENT
     closing = iso(incident.closed_at) if incident.closed_at else "9999"
-    return TimelineQuery(own=(table.c.incident_id == incident.id,),
-                         suppliers=(table.c.kind == "supplier.state", table.c.incident_id.is_(None),
-                                    table.c.at >= iso(incident.opened_at), table.c.at <= closing),
+    return TimelineQuery(own=Clause("event.incident_id = :incident", {"incident": incident.id}),
+                         suppliers=Clause("event.kind = 'supplier.state' AND event.incident_id IS NULL AND event.at >= :opened AND event.at <= :closing",
+                                          {"opened": iso(incident.opened_at), "closing": closing}),
                          involved=frozenset(involved_suppliers(snapshot(incident), config)), incident_id=incident.id,
                          drill=incident.mode == "drill")
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineSql:
-    """timeline_query's criteria in SQLite's own SQL, with `?` parameters: what an export reads the
-    file with through the standard library (store/timelinefile.py). The same rule, spelled twice
-    side by side; tests/test_export_file.py checks the two read the same events."""
-
-    own: str
-    own_params: tuple[Any, ...]
-    suppliers: str
-    suppliers_params: tuple[Any, ...]
+def merged(connection: Connection, query: TimelineQuery, *, after: int = 0) -> Iterator[dict[str, Any]]:
+    """The incident's events and the supplier changes the timeline keeps, after seq `after`, as one
+    run in seq order."""
+    return map(lazy_record, merged_rows(CoreEvents(connection), query, after=after))  # as eventlog.matching makes them
 
 
-def timeline_sql(incident: Incident | IncidentRow, config: Config) -> tuple[TimelineQuery, TimelineSql]:
-    """The rule as SQL, and as a TimelineQuery for what is decided on each supplier change
-    (`keeps`), whose Core criteria are left empty: no SQLAlchemy for a reader of the file."""
-    closing = iso(incident.closed_at) if incident.closed_at else "9999"
-    query = TimelineQuery(own=(), suppliers=(), involved=frozenset(involved_suppliers(snapshot(incident), config)), incident_id=incident.id,
-                          drill=incident.mode == "drill")
-    return query, TimelineSql("incident_id = ?", (incident.id,), "kind = 'supplier.state' AND incident_id IS NULL AND at >= ? AND at <= ?",
-                              (iso(incident.opened_at), closing))
-
-
-def merged(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
-           after: int = 0) -> Iterator[dict[str, Any]]:
-    """The events matching `own`, and the supplier changes matching `suppliers` that the timeline
-    keeps, after seq `after`, as one run in seq order. No supplier change is read where the rule can
-    keep none (no supplier involved, no drill) or `suppliers` is None."""
-    from warroom.store import eventlog
-
-    return map(eventlog.lazy_record, merged_rows(connection, query, own, suppliers, after=after))  # as eventlog.matching makes them
-
-
-def merged_rows(connection: Connection, query: TimelineQuery, own: Sequence[Any], suppliers: Sequence[Any] | None, *,
-                after: int = 0) -> Iterator[Sequence[Any]]:
-    """`merged` as the rows its records are made of (eventlog.matching_rows), for a reader that
-    takes a few columns of each."""
-    from warroom.store import eventlog
-
-    mine = eventlog.matching_rows(connection, *own, after=after)
-    if suppliers is None or not (query.involved or query.drill):
+def merged_rows(reader: EventReader, query: TimelineQuery, *, own: Clause | None = None, suppliers: bool = True,
+                columns: Collection[str] | None = None, after: int = 0) -> Iterator[Sequence[Any]]:
+    """`merged` as the rows its records are made of (chain.ROW's columns), from the store or the
+    file: the events meeting `own` (the rule's own, unless another is given) and, unless
+    `suppliers` is False, the supplier changes the rule keeps, after seq `after`. `columns`: what
+    a reader of a few columns needs (the file's reader leaves the others None; the store's reads
+    them all)."""
+    mine = reader.events(query.own if own is None else own, columns=columns, after=after)
+    if not (suppliers and query.reads_suppliers):
         return mine
-    theirs = (r for r in eventlog.matching_rows(connection, *suppliers, after=after) if query.keeps(eventlog.lazy_record(r)["data"]))
+    keeps = query.keeps
+    theirs = (r for r in reader.events(query.suppliers, columns=None if columns is None else {*columns, "data"}, after=after)
+              if keeps(lazy_record(r)["data"]))
     return by_seq(mine, theirs)
-
-
-def upto(connection: Any) -> Any:
-    """The log as it stands now, for a read in several statements: on PostgreSQL (read committed)
-    each statement sees the commits made since the one before, and a supplier's change committed
-    between the two queries of a timeline would be missing from it while a later entry is there.
-    Appends are serialised and numbered in commit order, so every event up to the head read here
-    is committed, and each query sees the same ones."""
-    from warroom.store import eventlog, tables
-
-    return tables.EVENT.c.seq <= eventlog.head(connection)[0]

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from warroom.store.chain import ROW
+from warroom.store.eventreader import Clause
 from warroom.store.glance import read_at_head  # the board's first look opens the file the same way
 
 _BATCH = 5000
+Params = dict[str, Any] | Sequence[Any]  # named (`:name`, a Clause's) or `?` parameters
 
 
 class TimelineFile:
-    """One read transaction on a SQLite event log, through the standard library."""
+    """One read transaction on a SQLite event log, through the standard library: an
+    eventreader.EventReader."""
 
     def __init__(self, connection: sqlite3.Connection, database: str, *, owned: bool):
         self._connection = connection
@@ -49,19 +52,19 @@ class TimelineFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         try:
             return self._connection.execute(sql, params).fetchone()
         except sqlite3.Error as exc:
             raise self._failure(exc, sql, params) from None
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         try:
             return self._connection.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise self._failure(exc, sql, params) from None
 
-    def _failure(self, exc: sqlite3.Error, sql: str, params: Sequence[Any]) -> Exception:
+    def _failure(self, exc: sqlite3.Error, sql: str, params: Params) -> Exception:
         """What the store raises for the same failure (eventlog's reads): the file named where the
         file failed, SQLAlchemy's wrapper of the error otherwise. Imported only then."""
         from sqlalchemy.exc import DBAPIError
@@ -69,20 +72,22 @@ class TimelineFile:
         from warroom.store.engine import file_failure
 
         failure = file_failure(exc, self._database)
-        return failure if failure is not None else DBAPIError.instance(sql, list(params), exc, sqlite3.Error)
+        return failure if failure is not None else DBAPIError.instance(sql, params if isinstance(params, dict) else list(params), exc, sqlite3.Error)
 
     def head(self) -> int:
         """The newest event's seq; 0 for an empty log."""
         row = self.one("SELECT seq FROM event ORDER BY seq DESC LIMIT 1")
         return row[0] if row else 0
 
-    def events(self, where: str, params: Sequence[Any], *, columns: Collection[str] | None = None) -> Iterator[tuple[Any, ...]]:
-        """The events meeting `where` (SQL on the event table, `?` parameters), in seq order, each a
-        row of chain.ROW's columns. `columns`: only these are read, the others None (a reader that
-        takes a few columns of 100,000 events); a row read so is made whole by `event`. Read with
-        one statement, a batch at a time: memory stays flat."""
+    def events(self, where: Clause, *, columns: Collection[str] | None = None, after: int = 0) -> Iterator[tuple[Any, ...]]:
+        """The events meeting `where` after seq `after`, in seq order, each a row of chain.ROW's columns. `columns`:
+        only these are read, the others None (a reader that takes a few columns of 100,000 events);
+        a row read so is made whole by `event`. Read with one statement, a batch at a time: memory
+        stays flat."""
         picked = ", ".join(f'"{c}"' if columns is None or c in columns else "NULL" for c in ROW)
-        sql = f"SELECT {picked} FROM event WHERE {where} ORDER BY seq"
+        if after:
+            where = where.and_("event.seq > :after", after=after)
+        sql, params = f"SELECT {picked} FROM event WHERE {where.sql} ORDER BY seq", where.params
         cursor = self._connection.cursor()
         try:
             try:
@@ -101,4 +106,5 @@ class TimelineFile:
 
     def event(self, seq: int) -> tuple[Any, ...] | None:
         """The event at `seq`, every column of chain.ROW."""
-        return self.one(f"SELECT {', '.join(chr(34) + c + chr(34) for c in ROW)} FROM event WHERE seq = ?", (seq,))
+        found = list(self.events(Clause("event.seq = :seq", {"seq": seq})))
+        return found[0] if found else None
