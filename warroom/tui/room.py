@@ -193,6 +193,8 @@ class IncidentScreen(QuietTexts, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not self.is_attached:  # the app ended (or let the room go) while the board was building it ahead: its panels are gone
+            return
         for panel in (*PANELS, "log"):
             self.query_one(f"#{panel}").border_title = _(PANEL_NAMES[panel]) if panel in PANEL_NAMES else _("Log")
         self.set_interval(1.0, self._ticking)
