@@ -58,7 +58,11 @@ def serve(path: str) -> None:
     threading.Thread(target=_end_with_the_tests, daemon=True).start()
     while True:
         connection, _ = listener.accept()
-        request, fds = _receive(connection)
+        try:
+            request, fds = _receive(connection)
+        except (OSError, ValueError, struct.error):  # a caller gone before it asked: the next is served
+            connection.close()
+            continue
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -164,17 +168,21 @@ class _Server:
 
 
 _server: _Server | None = None
+_server_failed = False  # it could not start: every call of this test process runs fresh, none waits for it again
 _server_lock = threading.Lock()
+_umask_lock = threading.Lock()  # reading the umask sets it for a moment: two threads reading at once would keep the wrong one
 
 
 def _started() -> _Server | None:
-    global _server
+    global _server, _server_failed
     with _server_lock:
+        if _server_failed:
+            return None
         if _server is None or _server.process.poll() is not None:
             _server = _Server()
             if not _server.ready(time.monotonic() + 60):
                 _server.stop()
-                _server = None
+                _server, _server_failed = None, True
         return _server
 
 
@@ -186,8 +194,9 @@ def call(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
     server = _started()
     if server is None or _settled(env) != _settled(server.env):
         return None
-    umask = os.umask(0o022)
-    os.umask(umask)
+    with _umask_lock:
+        umask = os.umask(0o022)
+        os.umask(umask)
     payload = json.dumps({"args": command[3:], "env": env, "cwd": os.getcwd(), "umask": umask}).encode()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
