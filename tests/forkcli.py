@@ -10,7 +10,10 @@ error printing, atexit, finalisation) when it ends. What a fresh interpreter set
 from the environment (the locale and text encoding of its standard streams, PYTHON* settings) is
 the server's: a call whose environment differs there runs as a fresh interpreter instead
 (`run_cli` falls back to subprocess.run), and so does every call where the server cannot start.
-Tests of what a command imports start interpreters of their own and never come here.
+Tests of what a command imports start interpreters of their own and never come here. One
+difference stays: every call forked from one server has its hash seed (a fresh interpreter draws
+its own), so a comparison of two calls' outputs would not see output that follows set order;
+`WARROOM_TESTS_FRESH_CLI=1` runs every call fresh.
 
     python -m tests.forkcli SOCKET   # the server; `call` starts one per test process, on first use
 """
@@ -36,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRELOAD = ("warroom.cli", "warroom.services.incidents", "warroom.services.health", "warroom.services.exports", "warroom.services.homes",
            "warroom.services.review", "warroom.services.drills", "warroom.services.reporting", "warroom.store.models",
            "warroom.store.eventlog", "warroom.witness", "sqlalchemy.dialects.sqlite")
-_SETTLED_AT_START = ("LANG", "LANGUAGE")  # besides every LC_* and PYTHON* variable
+_SETTLED_AT_START = ("LANG",)  # besides every LC_* and PYTHON* variable
 _HEADER = struct.Struct("!I")
 _STATUS = struct.Struct("!i")
 
@@ -53,8 +56,9 @@ def serve(path: str) -> None:
     for module in PRELOAD:
         importlib.import_module(module)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
+    listener.bind(path + ".binding")
     listener.listen(64)
+    os.rename(path + ".binding", path)  # the path appears once a caller can connect
     threading.Thread(target=_end_with_the_tests, daemon=True).start()
     while True:
         connection, _ = listener.accept()
@@ -65,21 +69,40 @@ def serve(path: str) -> None:
             continue
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had now: the caller finds the connection closed
+            for fd in fds:
+                os.close(fd)
+            connection.close()
+            continue
         if pid == 0:
             listener.close()
             connection.close()
             _become(request, fds)  # ends as the CLI's process ends: SystemExit or an error, out through this frame
+        _children.add(pid)
         for fd in fds:
             os.close(fd)
-        connection.sendall(_STATUS.pack(pid))
+        try:
+            connection.sendall(_STATUS.pack(pid))
+        except OSError:  # the caller left: the child is still reaped
+            pass
         threading.Thread(target=_reap, args=(pid, connection), daemon=True).start()
 
 
+_children: set[int] = set()  # forked and not yet reaped
+
+
 def _end_with_the_tests() -> None:
-    """Standard input is a pipe from the test process: at its end, that process is gone."""
+    """Standard input is a pipe from the test process: at its end, that process is gone, and so
+    is anyone waiting for the calls still running: they are ended."""
     while os.read(0, 4096):
         pass
+    for pid in list(_children):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     os._exit(0)
 
 
@@ -115,6 +138,7 @@ def _become(request: dict, fds: list[int]) -> None:
 
 def _reap(pid: int, connection: socket.socket) -> None:
     _, status = os.waitpid(pid, 0)
+    _children.discard(pid)
     try:
         connection.sendall(_STATUS.pack(os.waitstatus_to_exitcode(status)))
     except OSError:  # the test gave up on it (a timeout)
@@ -154,12 +178,17 @@ class _Server:
         return False
 
     def stop(self) -> None:
-        """The server goes (its children, each a CLI call a test waits for, are not its to end)."""
-        self.process.kill()
-        self.process.wait()
+        """The server goes, and the calls still running with it (their caller is going)."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()  # its end: it ends what it forked, then itself
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self.drain.join(5)
         self.log.close()
-        for name in ("socket", "log"):
+        for name in ("socket", "socket.binding", "log"):
             try:
                 os.unlink(os.path.join(self.folder, name))
             except OSError:
@@ -170,7 +199,22 @@ class _Server:
 _server: _Server | None = None
 _server_failed = False  # it could not start: every call of this test process runs fresh, none waits for it again
 _server_lock = threading.Lock()
-_umask_lock = threading.Lock()  # reading the umask sets it for a moment: two threads reading at once would keep the wrong one
+_umask_lock = threading.Lock()
+
+
+def _umask() -> int:
+    """The caller's umask, read without setting it where Linux says it (/proc/self/status)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    with _umask_lock:  # reading it by setting it: two threads at once would keep the wrong one
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return umask
 
 
 def _started() -> _Server | None:
@@ -194,9 +238,7 @@ def call(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
     server = _started()
     if server is None or _settled(env) != _settled(server.env):
         return None
-    with _umask_lock:
-        umask = os.umask(0o022)
-        os.umask(umask)
+    umask = _umask()
     payload = json.dumps({"args": command[3:], "env": env, "cwd": os.getcwd(), "umask": umask}).encode()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -205,6 +247,11 @@ def call(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
     try:
         connection.connect(server.path)
         socket.send_fds(connection, [_HEADER.pack(len(payload)) + payload], [nothing, out_w, err_w])
+    except OSError:  # the server went meanwhile: this call runs fresh
+        for fd in (out_r, err_r):
+            os.close(fd)
+        connection.close()
+        return None
     finally:
         for fd in (nothing, out_w, err_w):
             os.close(fd)
@@ -216,10 +263,15 @@ def call(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
         if output is None:
             raise TimeoutError
         code = _STATUS.unpack(_exactly(connection, _STATUS.size, deadline))[0]
-    except TimeoutError:
+    except BaseException as exc:  # as subprocess.run: whatever ends the wait (its timeout, pytest's, ^C) ends the child
         if pid is not None:
-            os.kill(pid, signal.SIGKILL)  # as subprocess.run does at its timeout
-        raise subprocess.TimeoutExpired(command, timeout) from None
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if isinstance(exc, TimeoutError):
+            raise subprocess.TimeoutExpired(command, timeout) from None
+        raise
     finally:
         connection.close()
         os.close(out_r)

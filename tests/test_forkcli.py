@@ -8,10 +8,12 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests import forkcli
+from tests.conftest import wait_for
 from tests.helpers import configure, start_incident
 
 WARROOM = [sys.executable, "-m", "warroom"]
@@ -58,9 +60,20 @@ def test_the_callers_environment_folder_and_umask_are_the_childs(tmp_path):
         os.umask(mask)
 
 
-def test_a_call_past_its_timeout_raises_timeout_expired_as_subprocess_run_does():
+def test_a_call_past_its_timeout_is_killed_and_raises_timeout_expired_as_subprocess_run_does():
     with pytest.raises(subprocess.TimeoutExpired):
         forkcli.call([*WARROOM, "simulate", "--port", "0"], dict(os.environ), 3)  # serves until stopped
+    server = forkcli._server
+    assert server is not None
+    wait_for(lambda: not _children_of(server.process.pid), timeout=10, what="the simulator killed and reaped")
+
+
+def _children_of(pid: int) -> list[str]:
+    """The live children of a process (Linux: each thread's children file)."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        found += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+    return found
 
 
 def test_a_call_whose_locale_differs_from_the_servers_runs_fresh():

@@ -193,8 +193,11 @@ def _thread_priorities(pid: int) -> dict[int, int]:
     """Each thread of a process (by id) and its nice value (field 19 of /proc/PID/task/TID/stat)."""
     found = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/stat") as stat:
-            found[int(tid)] = int(stat.read().rsplit(")", 1)[1].split()[16])
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                found[int(tid)] = int(stat.read().rsplit(")", 1)[1].split()[16])
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended since the listing (CI met one)
+            continue
     return found
 
 
