@@ -230,16 +230,17 @@ def _started() -> _Server | None:
         return _server
 
 
-def call(command: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess | None:
+def call(command: list[str], env: dict[str, str], timeout: float, *, text: bool = True, cwd: str | os.PathLike | None = None
+         ) -> subprocess.CompletedProcess | None:
     """`command` (`sys.executable -m warroom ARGS`) as subprocess.run(…, capture_output=True,
-    text=True) runs it; None where a fresh interpreter must: the caller runs it so."""
+    text=text, cwd=cwd) runs it; None where a fresh interpreter must: the caller runs it so."""
     if command[:3] != [sys.executable, "-m", "warroom"] or os.environ.get("WARROOM_TESTS_FRESH_CLI"):
         return None
     server = _started()
     if server is None or _settled(env) != _settled(server.env):
         return None
     umask = _umask()
-    payload = json.dumps({"args": command[3:], "env": env, "cwd": os.getcwd(), "umask": umask}).encode()
+    payload = json.dumps({"args": command[3:], "env": env, "cwd": os.fspath(cwd) if cwd is not None else os.getcwd(), "umask": umask}).encode()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     nothing = os.open(os.devnull, os.O_RDONLY)
@@ -276,6 +277,8 @@ def call(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
         connection.close()
         os.close(out_r)
         os.close(err_r)
+    if not text:
+        return subprocess.CompletedProcess(command, code, output[0], output[1])
     return subprocess.CompletedProcess(command, code, _text(output[0]), _text(output[1]))
 
 

@@ -63,10 +63,16 @@ def hostile_config(page_url: str) -> dict:
 
 
 def run(*args: str, home: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The real CLI, its output kept as the bytes a terminal would be sent."""
+    """The real CLI, its output kept as the bytes a terminal would be sent (forked as run_cli's are,
+    where that stands in for a fresh interpreter: tests/forkcli.py)."""
+    from tests import forkcli
+
     environment = {**{k: v for k, v in os.environ.items() if k != "WARROOM_HOME"}, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "warroom", "--home", str(home), *args], capture_output=True, timeout=120,
-                          env=environment, cwd=ROOT)
+    command = [sys.executable, "-m", "warroom", "--home", str(home), *args]
+    forked = forkcli.call(command, environment, 120, text=False, cwd=ROOT)
+    if forked is not None:
+        return forked
+    return subprocess.run(command, capture_output=True, timeout=120, env=environment, cwd=ROOT)
 
 
 def assert_inert(output: bytes, forged: str = FORGED) -> None:

@@ -72,7 +72,10 @@ def _children_of(pid: int) -> list[str]:
     """The live children of a process (Linux: each thread's children file)."""
     found = []
     for task in os.listdir(f"/proc/{pid}/task"):
-        found += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        try:
+            found += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except FileNotFoundError:  # a thread (a reaper) that ended since the listing
+            continue
     return found
 
 
