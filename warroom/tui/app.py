@@ -670,7 +670,8 @@ class WarroomApp(App):
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.set_problem(message.text)
-        if message.text and not isinstance(self.screen, BoardScreen):
+        stack = self.screen_stack  # empty once the app has closed its screens: a read failing as it ends says nothing
+        if message.text and stack and not isinstance(stack[-1], BoardScreen):
             literal.notify(self, message.text, severity="error", timeout=15)
 
 
