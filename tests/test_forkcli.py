@@ -42,17 +42,19 @@ def test_a_forked_call_answers_as_a_fresh_interpreter_does(home, clock, args):
     assert (forked.returncode, strip(forked.stdout), forked.stderr) == (again.returncode, strip(again.stdout), again.stderr)
 
 
-def test_the_callers_environment_folder_and_umask_are_the_childs(tmp_path):
+def test_the_callers_environment_folder_and_umask_are_the_childs(home, clock, tmp_path):
+    configure(home)
+    start_incident(home, clock, "quick-drill")
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "elsewhere")}  # where a home is looked for without --home
     env.pop("WARROOM_HOME", None)
+    assert forkcli.call([*WARROOM, "--version"], env, 60) is not None  # the server runs, started under the usual umask
     before = os.getcwd()
-    mask = os.umask(0o027)
+    mask = os.umask(0o027)  # not the server's: an export's file takes its mode from it
     os.chdir(tmp_path)
     try:
-        forked = forkcli.call([*WARROOM, "init", "here"], env, 120)
+        forked = forkcli.call([*WARROOM, "--home", str(home.root), "export", "1", "--format", "sitrep", "-o", "here.md"], env, 120)
         assert forked is not None and forked.returncode == 0, forked
-        assert (tmp_path / "here" / "warroom.toml").is_file()  # made in the caller's folder
-        assert not (tmp_path / "here" / "warroom.db").stat().st_mode & 0o007  # under the caller's umask: nothing for others
+        assert ((tmp_path / "here.md").stat().st_mode & 0o777) == 0o640  # in the caller's folder, under the caller's umask
         listed = forkcli.call([*WARROOM, "incident", "list"], env, 120)
         assert listed is not None and str(tmp_path / "elsewhere") in listed.stderr  # the caller's XDG_DATA_HOME
     finally:
