@@ -28,7 +28,6 @@ from warroom.export.model import Timeline, Window
 from warroom.home import Home
 from warroom.services import timelines
 from warroom.services.views import to_json
-from warroom.store.chain import IN_ORIGIN
 from warroom.store.eventreader import CoreEvents, EventReader
 from warroom.store.records import lazy_record
 from warroom.store.timelinefile import TimelineFile
@@ -79,16 +78,13 @@ class _Events:
         return [lazy_record(r) for r in self.reader.events(where, after=found[-1][0] - 1)], total
 
     def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
-        """As the records, the rows they are made of (chain.ROW's columns); `columns`: those a
-        reader of a few needs (the file's reader leaves the others None; `record` reads such a
-        row again whole)."""
+        """As the records, the rows they are made of (chain.ROW's columns). `columns`: those a
+        reader of a few needs (CSV), which the file's reader reads alone, the others None: such a
+        row is not made a record (`record`)."""
         return timelines.merged_rows(self.reader, self.rule, columns=columns)
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        if row[IN_ORIGIN] is None:  # read with some columns only (origin is never NULL in the log): read it whole
-            found = self.reader.event(row[0])
-            if found is not None:
-                return lazy_record(found)
+        """A row of `rows()`, every column read, as the event's record."""
         return lazy_record(row)
 
 

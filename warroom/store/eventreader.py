@@ -51,8 +51,6 @@ class EventReader(Protocol):
 
     def all(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]: ...
 
-    def event(self, seq: int) -> Sequence[Any] | None: ...
-
     def head(self) -> int: ...
 
 
@@ -76,10 +74,6 @@ class CoreEvents:
         from sqlalchemy import text
 
         return list(self.connection.execute(text(sql), params).all())
-
-    def event(self, seq: int) -> Sequence[Any] | None:
-        found = list(self.events(Clause("event.seq = :seq", {"seq": seq})))
-        return found[0] if found else None
 
     def head(self) -> int:
         from warroom.store import eventlog  # SQLAlchemy: not for a reader of the file

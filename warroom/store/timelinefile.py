@@ -82,7 +82,7 @@ class TimelineFile:
     def events(self, where: Clause, *, columns: Collection[str] | None = None, after: int = 0) -> Iterator[tuple[Any, ...]]:
         """The events meeting `where` after seq `after`, in seq order, each a row of chain.ROW's columns. `columns`:
         only these are read, the others None (a reader that takes a few columns of 100,000 events);
-        a row read so is made whole by `event`. Read with one statement, a batch at a time: memory
+        such a row is for a reader of those columns only. Read with one statement, a batch at a time: memory
         stays flat."""
         picked = ", ".join(f'"{c}"' if columns is None or c in columns else "NULL" for c in ROW)
         if after:
@@ -103,8 +103,3 @@ class TimelineFile:
                     raise self._failure(exc, sql, params) from None
         finally:
             cursor.close()
-
-    def event(self, seq: int) -> tuple[Any, ...] | None:
-        """The event at `seq`, every column of chain.ROW."""
-        found = list(self.events(Clause("event.seq = :seq", {"seq": seq})))
-        return found[0] if found else None
