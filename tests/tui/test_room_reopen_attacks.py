@@ -52,6 +52,11 @@ def dump(name, a, b):
     (where / f"{name}-kept.svg").write_text(b)
 
 
+async def on_the_board(app, pilot, incident_id: int) -> None:
+    await until(pilot, lambda: app.board_data is not None and str(incident_id) in app.screen.query_one("#incidents")._shown,
+                what="the incident on the board")
+
+
 @pytest.mark.parametrize(("kept_at", "reopened_at", "keys"), [((120, 40), (80, 24), ()), ((80, 24), (120, 40), ("4",))],
                          ids=["120x40-then-80x24", "80x24-then-120x40-another-panel-shown"])
 def test_a_room_kept_at_one_size_and_reopened_at_another_looks_as_a_fresh_room_there(home, clock, monkeypatch, kept_at, reopened_at, keys):
@@ -156,8 +161,7 @@ def test_a_key_typed_right_after_enter_goes_to_the_room_not_to_the_board(home, c
         from textual import events
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None and str(incident_id) in app.screen.query_one("#incidents")._shown,
-                        what="the incident on the board")
+            await on_the_board(app, pilot, incident_id)
             await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
             table = app.screen.query_one("#incidents")
             app.screen.set_focus(table)
@@ -252,8 +256,7 @@ def test_quitting_while_a_room_is_built_ahead_ends_cleanly(home, clock):
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None and str(incident_id) in app.screen.query_one("#incidents")._shown,
-                        what="the incident on the board")
+            await on_the_board(app, pilot, incident_id)
             await until(pilot, lambda: bool(rooms_kept(app)), timeout=5, what="a build to start")
             await pilot.press("q")
         assert app.return_code in (0, None)
@@ -270,8 +273,7 @@ def test_the_app_ending_in_the_same_moment_a_room_is_built_ahead_ends_cleanly(ho
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None and str(incident_id) in app.screen.query_one("#incidents")._shown,
-                        what="the incident on the board")
+            await on_the_board(app, pilot, incident_id)
             app._kept_room = None  # whatever the board built already: this one is built now
             app.build_room(incident_id)
             app.exit()
@@ -479,8 +481,7 @@ def test_q_typed_right_after_enter_goes_back_from_the_room_and_no_room_covers_a_
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None and str(incident_id) in app.screen.query_one("#incidents")._shown,
-                        what="the incident on the board")
+            await on_the_board(app, pilot, incident_id)
             await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
             app.screen.set_focus(app.screen.query_one("#incidents"))
             burst(app, "enter", "q")
