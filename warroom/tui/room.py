@@ -193,7 +193,10 @@ class IncidentScreen(QuietTexts, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if not self.is_attached:  # the app ended (or let the room go) while the board was building it ahead: its panels are gone
+        # The app ended (or let the room go) while the board was building it ahead: its panels are
+        # gone or going. An app shut down without an exit asked for (as Pilot ends one) leaves it
+        # attached meanwhile, but is no longer running.
+        if not self.is_attached or not self.app.is_running:
             return
         for panel in (*PANELS, "log"):
             self.query_one(f"#{panel}").border_title = _(PANEL_NAMES[panel]) if panel in PANEL_NAMES else _("Log")
