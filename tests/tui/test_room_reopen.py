@@ -242,3 +242,88 @@ def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the
             assert [type(s) for s in app.screen_stack] == [BoardScreen, IncidentScreen]
 
     asyncio.run(scenario())
+
+
+def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_is_handled(home, clock, monkeypatch):
+    """On a busy machine a key's way through the room can take longer than any fixed pause: `l`
+    (open the entry line) still slow to reach its binding when `x` is given must not let `x` reach
+    the steps (where it would be a step's key) before the entry line has the focus."""
+    import threading
+
+    from warroom.tui import reader
+
+    gate = threading.Event()
+    gate.set()
+    read = reader.Reader.room
+
+    def held(self, incident_id):
+        assert gate.wait(30)
+        return read(self, incident_id)
+
+    async def slow_l(self, event) -> None:  # the room's share of the work for `l`, on a machine whose cores are taken
+        if event.key == "l":
+            await asyncio.sleep(0.4)
+
+    monkeypatch.setattr(reader.Reader, "room", held)
+    monkeypatch.setattr(IncidentScreen, "on_key", slow_l, raising=False)
+    configure(home)
+    start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            app.screen.set_focus(app.screen.query_one("#incidents"))
+            gate.clear()
+            await pilot.press("enter", "l", "x", "y")
+            gate.set()
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            room = app.screen
+            await until(pilot, lambda: room.query_one("#text", Input).value == "xy", what="the typed-ahead keys in the entry line")
+            assert room.focused is room.query_one("#text", Input)
+
+    asyncio.run(scenario())
+
+
+def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, clock, monkeypatch):
+    """`enter escape enter l x` typed while the first read waits: the room opens, closes, and
+    opens again once its second read has come; `l x` are that room's, never the board's (where
+    `l` would open the playbooks)."""
+    import threading
+
+    from warroom.tui import reader
+
+    reads = threading.Semaphore(0)
+    read = reader.Reader.room
+
+    def counted(self, incident_id):  # each read let through only when the test says
+        assert reads.acquire(timeout=30)
+        return read(self, incident_id)
+
+    monkeypatch.setattr(reader.Reader, "room", counted)
+    monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)  # the held reads are slow, not missing
+    configure(home)
+    start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            app.screen.set_focus(app.screen.query_one("#incidents"))
+            await pilot.press("enter", "escape", "enter", "l", "x")
+            reads.release()  # the first read: the room opens, `escape` closes it, `enter` asks again
+            await until(pilot, lambda: app._reopening is not None and isinstance(app.screen, BoardScreen)
+                        and [k.key for k in app._typed_ahead] == ["l", "x"],
+                        what="the second enter waiting for its read, l and x held")
+            assert [type(s) for s in app.screen_stack] == [BoardScreen]
+            reads.release()
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            room = app.screen
+            await until(pilot, lambda: room.query_one("#text", Input).value == "x", what="the typed-ahead keys in the entry line")
+            assert [type(s) for s in app.screen_stack] == [BoardScreen, IncidentScreen]
+            for _ in range(100):  # the room's later reads: not held
+                reads.release()
+
+    asyncio.run(scenario())

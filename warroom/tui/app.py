@@ -70,6 +70,7 @@ KEPT_ROOM = "room"  # the installed name of the one room kept composed (WarroomA
 HELP = "help"  # the help screen, installed once it is first opened
 ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
+KEY_SETTLES = 2.0  # seconds at most a typed-ahead key waits for the one before it to be handled
 
 
 class BoardChanged(Message):
@@ -581,18 +582,28 @@ class WarroomApp(App):
 
     async def _replay(self) -> None:
         """The keys held while a kept room waited, in their order, to what is on top now, each
-        once the one before it is handled: a key's binding runs on its way back up from the
-        focused widget, so `l` then `x` posted together would give `x` to the steps (skip a
-        step) before `l` had moved the focus to the entry line. Waited for as Textual's own
-        key presser waits (App._press_keys), at most a tenth of a second a key."""
-        from textual._wait import wait_for_idle
-
-        while self._typed_ahead:
+        once what the one before it set going has run (`_settled`): a key's binding runs on its
+        way back up from the focused widget, so `l` then `x` posted together would give `x` to
+        the steps (skip a step) before `l` had moved the focus to the entry line. A key given
+        that opens a kept room again (`enter` after `escape`) makes the rest wait for that room's
+        read, as the first did (`on_room_read` gives them)."""
+        while self._typed_ahead and self._reopening is None:
             held = self._typed_ahead.pop(0)
             self._replaying = events.Key(held.key, held.character)
             self.post_message(self._replaying)
-            await wait_for_idle(0, 0.1)
+            await self._settled(time.monotonic() + KEY_SETTLES)
         self._replaying = None
+
+    async def _settled(self, deadline: float) -> None:
+        """Until the app and every widget of the screen on top have taken each message queued for
+        them, and nothing new was queued meanwhile (a key travels up by being posted to each
+        parent in turn, its binding's focus change is posted again), or until `deadline`. Not a
+        pause of some length, which a machine whose cores are taken outlasts (Textual's own key
+        presser waits at most a tenth of a second)."""
+        while time.monotonic() < deadline:
+            nodes = [self, *self.screen.walk_children(with_self=True)]
+            if not await _each_takes_its_queue(nodes, deadline) or not any(node.message_queue_size for node in nodes):
+                return
 
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen
@@ -731,3 +742,24 @@ def run(home: Home, *, wall: bool = False, mouse: bool = True, collector_paused:
     app = WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True, collector_paused=collector_paused)
     app.run(mouse=mouse)
     return app.return_code or 0
+
+
+async def _each_takes_its_queue(nodes: list[DOMNode], deadline: float) -> bool:
+    """Until each of `nodes` has handled what was queued for it when asked (a callback queued
+    behind it, as Textual's Pilot waits for a screen); False when `deadline` came first."""
+    remaining = len(nodes)
+    done = asyncio.Event()
+
+    def taken() -> None:
+        nonlocal remaining
+        remaining -= 1
+        if not remaining:
+            done.set()
+
+    remaining -= sum(not node.call_later(taken) for node in nodes)  # one no longer running takes nothing
+    if remaining > 0:
+        try:
+            await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return False
+    return True
