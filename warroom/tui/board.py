@@ -474,9 +474,10 @@ class BoardScreen(QuietTexts, Screen):
             return
         status, self.zone = look.status, look.timezone  # the full read's set_identity says the same zone
         self._service_lines = lines = services_lines(status.services)
-        self._size_services(status, lines)
+        natural = self._supplier_natural(status.suppliers)
+        self._size_services(status, lines, natural=natural)
         self._put("#services", Content("\n").join(lines), layout=False)
-        self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()))
+        self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()), natural)
 
     def on_screen_resume(self) -> None:
         self.warroom.open_incident = None  # back on the board: stop reading a room nobody looks at
@@ -640,14 +641,17 @@ class BoardScreen(QuietTexts, Screen):
         self.call_after_refresh(self._put_topline)  # cut to the new width once it is laid out
         self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
-            self._size_services(self.data.status, self._service_lines, event.size.width)
-            self._show_tables(self.data)
+            natural = self._supplier_natural(self.data.status.suppliers)
+            self._size_services(self.data.status, self._service_lines, event.size.width, natural)
+            self._show_tables(self.data, natural)
 
-    def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None) -> None:
-        """As wide as its lines where the suppliers' full text leaves room (again on a resize)."""
+    def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None, natural: list[int] | None = None) -> None:
+        """As wide as its lines where the suppliers' full text leaves room (again on a resize);
+        `natural`: _supplier_natural of every supplier, when the caller has it."""
         title = cell_len(_("Crucial services hit ({n})").format(n="00")) + 6  # its title whole (a Dutch one is longer)
         wanted = max([line.cell_length + 4 for line in lines] + [title])
-        left = (width or self.size.width) - (sum(self._supplier_natural(status.suppliers)) + 2 * 5 + 4)  # what the suppliers' full text leaves
+        natural = self._supplier_natural(status.suppliers) if natural is None else natural
+        left = (width or self.size.width) - (sum(natural) + 2 * 5 + 4)  # what the suppliers' full text leaves
         self.query_one("#services", Static).styles.width = min(wanted, max(32, title, left))
 
     def _fit(self, width: int, height: int) -> None:
@@ -756,16 +760,17 @@ class BoardScreen(QuietTexts, Screen):
         self._show_suggestion(data)
         status = data.status
         self._service_lines = lines = services_lines(status.services)
-        self._size_services(status, lines)
+        natural = self._supplier_natural(status.suppliers)  # once a read: the services' width and the table's both need it
+        self._size_services(status, lines, natural=natural)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
-        self._show_tables(data)
+        self._show_tables(data, natural)
         self._put("#topline", self._topline(self.clock.now()), layout=False)
         if suggestions_changed:
             self.refresh_bindings()
         self._room_ahead()
 
-    def _show_tables(self, data: views.Board) -> None:
-        self._show_suppliers(data)
+    def _show_tables(self, data: views.Board, natural: list[int] | None = None) -> None:
+        self._show_suppliers(data, natural)
         self._show_incidents(data, self.clock.now())
         register = self.query_one("#register", Rows)
         rows = [(r.id, register_row(r, self.zone)) for r in data.fallbacks]
@@ -786,12 +791,14 @@ class BoardScreen(QuietTexts, Screen):
         scrolls = rows + 1 > room  # the header takes a line
         return max(20, int(width) - 2 - (2 if scrolls else 0))
 
-    def _show_suppliers(self, data: views.Board) -> None:
+    def _show_suppliers(self, data: views.Board, every: list[int] | None = None) -> None:
+        """`every`: _supplier_natural of every supplier of `data`, when the caller has it (a read
+        of 1,000 suppliers measured them all twice, with a key waiting)."""
         status = data.status
         wanted = self.filter_text.casefold().strip()
         shown = [s for s in in_order(status.suppliers) if not wanted or wanted in s.name.casefold() or wanted in s.id.casefold()]
         table = self.query_one("#suppliers", Rows)
-        natural = self._supplier_natural(shown)
+        natural = every if every is not None and not wanted else self._supplier_natural(shown)
         widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural),
                      whole_labels([(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)], [column(label) for label in SUPPLIER_COLUMNS]))
         uptime = self._uptime_shown()
