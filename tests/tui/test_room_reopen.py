@@ -327,3 +327,57 @@ def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, cloc
                 reads.release()
 
     asyncio.run(scenario())
+
+
+def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_the_newest_when_back(home, clock, monkeypatch):
+    """A read of the board that comes after `enter`, while the kept room waits for its own read,
+    is kept, not painted (a room covers the board next): painting 1,000 suppliers then held the
+    room up. Back on the board, the newest read is what it shows."""
+    import threading
+
+    from warroom.tui import reader
+
+    polling, poll_gate, room_gate = threading.Event(), threading.Event(), threading.Event()
+    poll_gate.set()
+    room_gate.set()
+    poll, read = reader.Reader.poll, reader.Reader.room
+
+    def held_poll(self, **kwargs):  # the watcher mid-read of the board when `enter` comes
+        if not poll_gate.is_set():
+            polling.set()
+            assert poll_gate.wait(30)
+        return poll(self, **kwargs)
+
+    def held_room(self, incident_id):
+        assert room_gate.wait(30)
+        return read(self, incident_id)
+
+    monkeypatch.setattr(reader.Reader, "poll", held_poll)
+    monkeypatch.setattr(reader.Reader, "room", held_room)
+    monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)
+    configure(home)
+    start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            board = app.screen
+            incidents = board.query_one("#incidents", Rows)
+            board.set_focus(incidents)
+            assert incidents.row_count == 1
+            poll_gate.clear()
+            room_gate.clear()
+            await until(pilot, polling.is_set, what="the watcher in its read of the board")
+            await pilot.press("enter")
+            start_incident(home, clock, mode="live")  # another coordinator, meanwhile
+            poll_gate.set()
+            await until(pilot, lambda: len(app.board_data.status.incidents) == 2, what="the board's read of the second incident")
+            assert app.room_coming and board._behind and incidents.row_count == 1, "kept for later, not painted"
+            room_gate.set()
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            await back_to_board(app, pilot)
+            await until(pilot, lambda: incidents.row_count == 2, what="the second incident on the board")
+
+    asyncio.run(scenario())

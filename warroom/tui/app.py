@@ -488,6 +488,12 @@ class WarroomApp(App):
         self._reload.set()
         return mounted
 
+    @property
+    def room_coming(self) -> bool:
+        """Whether a kept room waits for its read to be pushed: `enter` was pressed, and whatever
+        the read says, a room covers the board next (on_room_read, _read_late, open_room)."""
+        return self._reopening is not None
+
     def build_room(self, incident_id: int) -> None:
         """Compose the room `enter` would open, off the screen, while the board waits for a key
         (the board asks once its cursor rests): the key then costs a read and a repaint. One

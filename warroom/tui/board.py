@@ -688,7 +688,7 @@ class BoardScreen(QuietTexts, Screen):
         now = self.clock.now()
         self._put("#topline", self._topline(now), layout=False)
         if self.data and self._tables_ready and not self._behind:
-            if hidden(self):
+            if hidden(self) or self.warroom.room_coming:
                 self._behind = True  # its countdowns are painted when it is back on top
                 return
             self._show_incidents(self.data, now)
@@ -747,10 +747,11 @@ class BoardScreen(QuietTexts, Screen):
         self._announce_incidents(self.data, data)
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
-        if hidden(self):
+        if hidden(self) or self.warroom.room_coming:
             # Under a room nobody sees the board: it is painted from the newest read when it is
             # back on top (on_screen_resume), not at every read behind the room (a sixth of a
-            # TUI's CPU with a room open under load, py-spy).
+            # TUI's CPU with a room open under load, py-spy). Nor while a room is about to cover
+            # it: a read of 1,000 suppliers painted then held `enter` up to 130 ms (bench_keys).
             self._behind = True
             return
         self._paint(data, suggestions_changed)
