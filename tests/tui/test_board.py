@@ -955,3 +955,63 @@ def test_a_supplier_row_is_made_again_when_only_its_minute_under_way_moves(home,
             await until(pilot, lambda: "65 ms" in str(table.get_cell("paybank", "latency")), timeout=20, what="the minute under way, 65 ms")
 
     asyncio.run(scenario())
+
+
+def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_rest_on_later_turns(home):
+    """A minute rolling over moves every supplier's latency bar: at 1,000 suppliers making every
+    row held a key for 100 ms. The rows in view (and under the cursor) are made with the read; the
+    rest in batches on the following turns, until every row shows the new minute."""
+    from tests.test_hostile_suppliers import write_config
+    from warroom.tui import board as board_module
+
+    write_config(home, [{"id": f"s{n:03d}", "name": f"Supplier {n:03d}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
+                        for n in range(400)])
+
+    async def scenario():
+        app = make_app(home)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            screen = app.screen
+            table = screen.query_one("#suppliers")
+            await until(pilot, lambda: table.row_count == 400, what="400 rows")
+            minute = {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}
+            screen.show(app.board_data, minute, {})
+            latency = lambda key: str(table.get_cell(key, "latency"))  # noqa: E731
+            in_view = [table.coordinate_to_cell_key((row, 0)).row_key.value for row in range(table.scroll_offset.y,
+                                                                                              table.scroll_offset.y + table.size.height - 1)]
+            assert in_view and all("200 ms" in latency(key) for key in in_view), "the rows in view show the new minute with the read"
+            behind = [key for key in minute if "200 ms" not in latency(key)]
+            assert len(behind) >= 400 - len(in_view) - board_module.REMAKE_AT_ONCE, "the rest wait for later turns"
+            await until(pilot, lambda: all("200 ms" in latency(key) for key in minute), what="every row made")
+
+    asyncio.run(scenario())
+
+
+def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_many_moved_bars(home):
+    """Only a moved latency bar may wait for a later turn: a state the database holds is on every
+    row with the read that brought it, in view or not."""
+    import dataclasses
+
+    from tests.test_hostile_suppliers import write_config
+    from warroom.symbols import SUPPLIER
+    from warroom.tui import board
+
+    write_config(home, [{"id": f"s{n:03d}", "name": f"Supplier {n:03d}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
+                        for n in range(400)])
+
+    async def scenario():
+        app = make_app(home)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            screen = app.screen
+            table = screen.query_one("#suppliers")
+            await until(pilot, lambda: table.row_count == 400, what="400 rows")
+            data = app.board_data
+            assert {s.state for s in data.status.suppliers} == {"unknown"}  # never checked
+            suppliers = [dataclasses.replace(s, state="up") if s.id == "s399" else s for s in data.status.suppliers]
+            moved = dataclasses.replace(data, status=dataclasses.replace(data.status, suppliers=type(data.status.suppliers)(suppliers)))
+            screen.show(moved, {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}, {})
+            assert table.get_row_index("s399") == 399, "up: listed last, far out of view"
+            assert str(table.get_cell("s399", "state")) == f"{SUPPLIER['up']} {board.state_word('up')}"
+
+    asyncio.run(scenario())

@@ -4,7 +4,7 @@ from warroom.toml, playbooks and suppliers' status pages: shown as written (`lit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 SECTORS = ("income", "care", "safety", "justice", "other")
 SECTOR = "sector"  # a crucial service's sector, a config value: shown translated, stored as written
 SECTOR_WORDS = (C_("sector", "income"), C_("sector", "care"), C_("sector", "safety"), C_("sector", "justice"), C_("sector", "other"))
+REMAKE_AT_ONCE = 150  # rows out of view made again a turn, when many moved (a minute rolling over: every latency bar)
+CATCH_UP = 0.05  # seconds between such turns: a key pressed meanwhile goes first
 NARROW = 100  # below this width the services panel folds away (DESIGN: 80×24 must still work)
 SHORT = 30  # below this height the incident and register panels keep fewer rows
 NAME_WIDTH = 22  # the least a supplier's name is cut to when the terminal is really too narrow
@@ -184,12 +186,13 @@ def supplier_note(s: views.SupplierView) -> str:
 
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
-                 *, name_width: int = 200, note_width: int = 400, uptime: str | None = None) -> tuple[str | Text, ...]:
+                 *, name_width: int = 200, note_width: int = 400, uptime: str | None = None, latency: Text | None = None) -> tuple[str | Text, ...]:
+    """`latency`: latency_cell of the same state, trend and troubles, when the caller made it already."""
     since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     name = cut(text.line(s.name), name_width)  # cut what is shown, escapes included
     shown_name: str | Text = name if s.state == "up" and not s.via else Text(name, style="bold", no_wrap=True, end="")
     note = uptime_note(uptime) + supplier_note(s)
-    return (state_cell(s), shown_name, latency_cell(s.state, trend, troubles), since, cut(note, note_width))
+    return (state_cell(s), shown_name, latency_cell(s.state, trend, troubles) if latency is None else latency, since, cut(note, note_width))
 
 
 @dataclass(slots=True)
@@ -199,6 +202,7 @@ class _Made:
 
     shows: tuple[Any, ...]
     natural: tuple[int, int, int, int]
+    latency: Text  # measured for `natural`, shown in `row`: made once
     widths: tuple[int, int] | None = None
     row: tuple[str | Text, ...] = ()
 
@@ -411,6 +415,8 @@ class BoardScreen(QuietTexts, Screen):
         self.filter_text = ""
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
         self._made: dict[str, _Made] = {}  # each supplier's row as last made (_make)
+        self._rows_behind = False  # rows out of view left as they were at the last read (_make)
+        self._catch_up: Timer | None = None  # when it fires, the next batch of them is made
         self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
         self._ahead: Timer | None = None  # when it fires, the room `enter` would open is built (_room_ahead)
@@ -474,7 +480,7 @@ class BoardScreen(QuietTexts, Screen):
             return
         status, self.zone = look.status, look.timezone  # the full read's set_identity says the same zone
         self._service_lines = lines = services_lines(status.services)
-        natural = self._supplier_natural(status.suppliers)
+        natural = self._supplier_natural(status.suppliers, self._in_view(status))
         self._size_services(status, lines, natural=natural)
         self._put("#services", Content("\n").join(lines), layout=False)
         self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()), natural)
@@ -641,7 +647,7 @@ class BoardScreen(QuietTexts, Screen):
         self.call_after_refresh(self._put_topline)  # cut to the new width once it is laid out
         self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
-            natural = self._supplier_natural(self.data.status.suppliers)
+            natural = self._supplier_natural(self.data.status.suppliers, self._in_view(self.data.status))
             self._size_services(self.data.status, self._service_lines, event.size.width, natural)
             self._show_tables(self.data, natural)
 
@@ -650,7 +656,7 @@ class BoardScreen(QuietTexts, Screen):
         `natural`: _supplier_natural of every supplier, when the caller has it."""
         title = cell_len(_("Crucial services hit ({n})").format(n="00")) + 6  # its title whole (a Dutch one is longer)
         wanted = max([line.cell_length + 4 for line in lines] + [title])
-        natural = self._supplier_natural(status.suppliers) if natural is None else natural
+        natural = self._supplier_natural(status.suppliers, self._in_view(status)) if natural is None else natural
         left = (width or self.size.width) - (sum(natural) + 2 * 5 + 4)  # what the suppliers' full text leaves
         self.query_one("#services", Static).styles.width = min(wanted, max(32, title, left))
 
@@ -761,7 +767,7 @@ class BoardScreen(QuietTexts, Screen):
         self._show_suggestion(data)
         status = data.status
         self._service_lines = lines = services_lines(status.services)
-        natural = self._supplier_natural(status.suppliers)  # once a read: the services' width and the table's both need it
+        natural = self._supplier_natural(status.suppliers, self._in_view(status))  # once a read: the services' width and the table's both need it
         self._size_services(status, lines, natural=natural)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data, natural)
@@ -797,9 +803,9 @@ class BoardScreen(QuietTexts, Screen):
         of 1,000 suppliers measured them all twice, with a key waiting)."""
         status = data.status
         wanted = self.filter_text.casefold().strip()
-        shown = [s for s in in_order(status.suppliers) if not wanted or wanted in s.name.casefold() or wanted in s.id.casefold()]
+        shown = self._listed(status)
         table = self.query_one("#suppliers", Rows)
-        natural = every if every is not None and not wanted else self._supplier_natural(shown)
+        natural = every if every is not None and not wanted else self._supplier_natural(shown, self._in_view(status, shown))
         widths = fit(natural, self._panel_width("#suppliers", len(shown)) - 2 * len(natural),
                      whole_labels([(4, 10), (1, NAME_WIDTH), (4, 5), (1, 8)], [column(label) for label in SUPPLIER_COLUMNS]))
         uptime = self._uptime_shown()
@@ -809,9 +815,11 @@ class BoardScreen(QuietTexts, Screen):
             if made.widths != (widths[1], widths[4]):
                 made.widths = (widths[1], widths[4])
                 made.row = supplier_row(s, self.zone, self.trends.get(s.id), self.troubles.get(s.id), name_width=widths[1], note_width=widths[4],
-                                        uptime=uptime.get(s.id))
+                                        uptime=uptime.get(s.id), latency=made.latency)
             rows.append((s.id, made.row))
         table.sync_at(rows, widths)
+        if self._rows_behind and self._catch_up is None:
+            self._catch_up = self.set_timer(CATCH_UP, self._make_rows_behind)
         counts: dict[str, int] = {}
         for s in status.suppliers:
             if s.state != "up":
@@ -838,25 +846,60 @@ class BoardScreen(QuietTexts, Screen):
         filter_line = 1 if self.query_one("#filter").has_class("shown") else 0
         main.styles.height = max(suppliers + 3 + filter_line, services + 2)  # a header, a border above and below
 
-    def _supplier_natural(self, shown: Sequence[views.SupplierView]) -> list[int]:
-        """Each column of the supplier table as wide as its widest text (or its label)."""
+    def _listed(self, status: views.Status) -> list[views.SupplierView]:
+        """The suppliers the table lists, in its order: those the filter leaves, worst first."""
+        wanted = self.filter_text.casefold().strip()
+        return [s for s in in_order(status.suppliers) if not wanted or wanted in s.name.casefold() or wanted in s.id.casefold()]
+
+    def _in_view(self, status: views.Status, listed: Sequence[views.SupplierView] | None = None) -> frozenset[str]:
+        """The suppliers whose rows are in view now (and the one under the cursor): made at once
+        whatever else waits (_make)."""
+        table = self.query_one("#suppliers", Rows)
+        listed = self._listed(status) if listed is None else listed
+        top, height = table.scroll_offset.y, (table.size.height or self.size.height) - (table.header_height if table.show_header else 0)
+        return frozenset([s.id for s in listed[top:top + height]] + ([table.selected_key] if table.selected_key else []))
+
+    def _make_rows_behind(self) -> None:
+        """The rows left as they were at the last read (_make): the next batch, on a turn of its own."""
+        self._catch_up = None
+        if self.data is not None and self._tables_ready and not hidden(self):
+            status = self.data.status
+            natural = self._supplier_natural(status.suppliers, self._in_view(status))
+            self._size_services(status, self._service_lines, natural=natural)
+            self._show_suppliers(self.data, natural)
+
+    def _supplier_natural(self, shown: Sequence[views.SupplierView], urgent: Container[str]) -> list[int]:
+        """Each column of the supplier table as wide as its widest text (or its label). `urgent`:
+        the suppliers whose rows are made now however many moved (those in view); of the others,
+        at most REMAKE_AT_ONCE a turn (_make)."""
         uptime = self._uptime_shown()
-        naturals = [self._make(s, uptime).natural for s in shown]
+        self._rows_behind = False
+        budget = [REMAKE_AT_ONCE]
+        naturals = [self._make(s, uptime, s.id in urgent, budget).natural for s in shown]
         states, names, latency, notes = (max(widths) for widths in zip(*naturals, strict=True)) if naturals else (10, 8, 0, 5)
         labels = [cell_len(column(label)) for label in SUPPLIER_COLUMNS]
         return [max(states, state_width(), labels[0]), max(names, labels[1]), max(latency, labels[2]), max(5, labels[3]), max(notes, labels[4])]
 
-    def _make(self, s: views.SupplierView, uptime: Mapping[str, str | None]) -> _Made:
+    def _make(self, s: views.SupplierView, uptime: Mapping[str, str | None], urgent: bool, budget: list[int]) -> _Made:
         """A supplier's row as last made, made again only when what it shows moved. A board read of
         1,000 suppliers made every row, and measured each cell twice more, on the screen's thread,
-        where a key pressed meanwhile waits: 50 ms a read, every few seconds under load (profiled)."""
+        where a key pressed meanwhile waits: 50 ms a read, every few seconds under load (profiled).
+        When a minute rolls over every latency bar moves: a row out of view whose bar alone moved,
+        once `budget` is spent, stays as it was for now (_rows_behind: made on the next turns, a
+        key between them), so that a key waits for the rows in view and a batch, not for a
+        thousand (100 ms). A row whose state or note moved is made at once, in view or not."""
         trend, troubles = self.trends.get(s.id), self.troubles.get(s.id)
         shows = (views.supplier_shown(s), latency_shows(trend, troubles), uptime.get(s.id), self.zone)
         made = self._made.get(s.id)
         if made is None or made.shows != shows:
-            natural = (state_cell(s).cell_len, len(text.line(s.name)), latency_cell(s.state, trend, None).cell_len,
-                       len(uptime_note(uptime.get(s.id)) + supplier_note(s)))
-            made = self._made[s.id] = _Made(shows, natural)
+            if made is not None and not urgent and made.shows[0] == shows[0] and made.shows[2:] == shows[2:]:
+                if budget[0] <= 0:
+                    self._rows_behind = True
+                    return made
+                budget[0] -= 1
+            latency = latency_cell(s.state, trend, troubles)
+            natural = (state_cell(s).cell_len, len(text.line(s.name)), latency.cell_len, len(uptime_note(uptime.get(s.id)) + supplier_note(s)))
+            made = self._made[s.id] = _Made(shows, natural, latency)
         return made
 
     def _uptime_shown(self) -> dict[str, str | None]:
