@@ -1015,3 +1015,28 @@ def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_man
             assert str(table.get_cell("s399", "state")) == f"{SUPPLIER['up']} {board.state_word('up')}"
 
     asyncio.run(scenario())
+
+
+def test_rows_are_cut_again_when_a_line_taken_above_brings_a_scroll_bar(home):
+    """At 80×24 the filter line (or a playbook suggestion) takes a line from the Suppliers panel, a
+    scroll bar comes, and the columns share two cells less: the rows are cut to that again, with
+    `…`, not clipped under the bar (nor scrolled sideways)."""
+    from tests.test_hostile_suppliers import write_config
+
+    write_config(home, [{"id": f"s{n}", "name": f"A supplier with a long name {n}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
+                        for n in range(9)])  # 9: the rows fit until the filter line takes one
+
+    async def scenario():
+        app = make_app(home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            table = app.screen.query_one("#suppliers", DataTable)
+            await until(pilot, lambda: table.row_count == 9, what="the rows")
+            scrolled_before = table.show_vertical_scrollbar
+            await pilot.press("slash")
+            await until(pilot, lambda: table.show_vertical_scrollbar and table.virtual_size.width <= table.scrollable_content_region.width,
+                        what="the rows cut to the room left beside the scroll bar")
+            assert not scrolled_before, "the filter line brought the scroll bar"
+            assert not table.show_horizontal_scrollbar
+
+    asyncio.run(scenario())

@@ -416,6 +416,7 @@ class BoardScreen(QuietTexts, Screen):
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
         self._made: dict[str, _Made] = {}  # each supplier's row as last made (_make)
         self._rows_behind = False  # rows out of view left as they were at the last read (_make)
+        self._refit_due = False  # a table's room changed: its rows are cut to it again after the layout (_refit_soon)
         self._catch_up: Timer | None = None  # when it fires, the next batch of them is made
         self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
         self._tables_ready = False
@@ -462,6 +463,8 @@ class BoardScreen(QuietTexts, Screen):
         self._uptime_resized = follow_uptime(self)
         self._fit(self.size.width, self.size.height)
         self._tables_ready = True
+        for table in self.query(Rows):
+            table.fitted_by = self._refit_soon
         self.query_one("#suppliers").focus()
         if self.data is not None:  # the first read came before the tables had their columns
             early, self.data = self.data, None
@@ -845,6 +848,18 @@ class BoardScreen(QuietTexts, Screen):
             return
         filter_line = 1 if self.query_one("#filter").has_class("shown") else 0
         main.styles.height = max(suppliers + 3 + filter_line, services + 2)  # a header, a border above and below
+
+    def _refit_soon(self) -> None:
+        """A table's room changed under its rows (the suggestion line or the filter took a line, and
+        a scroll bar came): they are cut to it again, once for however many tables it changed."""
+        if not self._refit_due:
+            self._refit_due = True
+            self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        self._refit_due = False
+        if self.data is not None and self._tables_ready and not hidden(self):
+            self._show_tables(self.data)
 
     def _listed(self, status: views.Status) -> list[views.SupplierView]:
         """The suppliers the table lists, in its order: those the filter leaves, worst first."""

@@ -13,7 +13,7 @@ Textual `Content` (a str is shown as written too). See `warroom.tui.literal`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 from rich.cells import cell_len, set_cell_size
@@ -91,6 +91,9 @@ class Rows(DataTable):
     BINDINGS = [Binding("j", "cursor_down", N_("Down"), show=False), Binding("k", "cursor_up", N_("Up"), show=False)]
     _only_cell: Coordinate | None = None  # a class default: DataTable.__init__ may refresh before ours runs
     _refit_selected: str | None = None  # the row the cursor was on when `refit` emptied the table
+    fitted_by: Callable[[], None] | None = None
+    """For a table whose owner cuts its rows to its width (sync_at): asked to fit them again when
+    the table's room changes (a resize, a scroll bar that came or went)."""
 
     def __init__(self, *, columns: Sequence[tuple[str, str] | tuple[str, str, int]], fill: str | None = None, **kwargs):
         """`columns`: (label, key) or (label, key, width to start from). A column that must grow
@@ -194,6 +197,8 @@ class Rows(DataTable):
     def on_resize(self) -> None:
         if self._fill is not None and self._natural:
             self.sync(self._natural)
+        elif self.fitted_by is not None:
+            self.fitted_by()
 
     def watch_show_vertical_scrollbar(self) -> None:
         """A scrollbar that comes or goes changes the width the columns share without resizing the
