@@ -957,7 +957,21 @@ def test_a_supplier_row_is_made_again_when_only_its_minute_under_way_moves(home,
     asyncio.run(scenario())
 
 
-def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_rest_on_later_turns(home):
+def no_reads_once(monkeypatch):
+    """An Event that, once set, has the watcher's board reads find nothing new: a test that puts
+    its own read in front of the board keeps it there."""
+    import threading
+
+    from warroom.tui import reader
+
+    quiet = threading.Event()
+    poll = reader.Reader.poll
+    monkeypatch.setattr(reader.Reader, "poll", lambda self, **kwargs: (None, None) if quiet.is_set() else poll(self, **kwargs))
+    return quiet
+
+
+
+def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_rest_on_later_turns(home, monkeypatch):
     """A minute rolling over moves every supplier's latency bar: at 1,000 suppliers making every
     row held a key for 100 ms. The rows in view (and under the cursor) are made with the read; the
     rest in batches on the following turns, until every row shows the new minute."""
@@ -967,6 +981,8 @@ def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_
     write_config(home, [{"id": f"s{n:03d}", "name": f"Supplier {n:03d}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
                         for n in range(400)])
 
+    quiet = no_reads_once(monkeypatch)
+
     async def scenario():
         app = make_app(home)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -974,6 +990,7 @@ def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_
             screen = app.screen
             table = screen.query_one("#suppliers")
             await until(pilot, lambda: table.row_count == 400, what="400 rows")
+            quiet.set()
             minute = {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}
             screen.show(app.board_data, minute, {})
             latency = lambda key: str(table.get_cell(key, "latency"))  # noqa: E731
@@ -987,7 +1004,7 @@ def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_
     asyncio.run(scenario())
 
 
-def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_many_moved_bars(home):
+def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_many_moved_bars(home, monkeypatch):
     """Only a moved latency bar may wait for a later turn: a state the database holds is on every
     row with the read that brought it, in view or not."""
     import dataclasses
@@ -999,6 +1016,8 @@ def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_man
     write_config(home, [{"id": f"s{n:03d}", "name": f"Supplier {n:03d}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
                         for n in range(400)])
 
+    quiet = no_reads_once(monkeypatch)
+
     async def scenario():
         app = make_app(home)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -1006,11 +1025,13 @@ def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_man
             screen = app.screen
             table = screen.query_one("#suppliers")
             await until(pilot, lambda: table.row_count == 400, what="400 rows")
+            quiet.set()
             data = app.board_data
             assert {s.state for s in data.status.suppliers} == {"unknown"}  # never checked
             suppliers = [dataclasses.replace(s, state="up") if s.id == "s399" else s for s in data.status.suppliers]
             moved = dataclasses.replace(data, status=dataclasses.replace(data.status, suppliers=type(data.status.suppliers)(suppliers)))
             screen.show(moved, {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}, {})
+            assert screen._rows_behind, "other rows wait for later turns: the state is made among them"
             assert table.get_row_index("s399") == 399, "up: listed last, far out of view"
             assert str(table.get_cell("s399", "state")) == f"{SUPPLIER['up']} {board.state_word('up')}"
 

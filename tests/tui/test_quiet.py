@@ -119,7 +119,7 @@ def test_a_row_moving_to_the_top_of_many_is_moved_not_made_again_and_the_cursor_
         table.sync([("a", (same, same, same)), ("b", (same, same, same))])
         table.sync([("b", (same, same, same)), ("a", (same, same, same))])
         assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == ["b", "a"]
-        up = literal.cell("▲ up")  # one state cell shared by every row up: the rows are told apart by another column
+        up = literal.cell("▲ up")  # one state cell shared by every row up: told apart by the next column (_reorder's fallback)
         x, y = ("x", (up, literal.cell("x"), literal.cell(""))), ("y", (up, literal.cell("y"), literal.cell("")))
         table.sync([x, y])
         made = {key: table.get_row(key) for key in ("x", "y")}

@@ -5,7 +5,9 @@ one looks is as a fresh room has it, what was typed stays, and at most one room 
 from __future__ import annotations
 
 import asyncio
+import threading
 
+from textual import events
 from textual.widgets import Input, Select, Static
 
 from tests.conftest import run_cli
@@ -241,7 +243,10 @@ def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the
             assert room.focused is room.query_one("#text", Input)
             assert [type(s) for s in app.screen_stack] == [BoardScreen, IncidentScreen]
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        gate.set()
 
 
 def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_is_handled(home, clock, monkeypatch):
@@ -265,6 +270,7 @@ def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_i
             await asyncio.sleep(0.4)
 
     monkeypatch.setattr(reader.Reader, "room", held)
+    assert not hasattr(IncidentScreen, "on_key"), "a handler of the room's own: slow it another way"
     monkeypatch.setattr(IncidentScreen, "on_key", slow_l, raising=False)
     configure(home)
     start_incident(home, clock)
@@ -283,7 +289,10 @@ def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_i
             await until(pilot, lambda: room.query_one("#text", Input).value == "xy", what="the typed-ahead keys in the entry line")
             assert room.focused is room.query_one("#text", Input)
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        gate.set()  # a failure leaves no reader thread waiting
 
 
 def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, clock, monkeypatch):
@@ -314,9 +323,13 @@ def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, cloc
             app.screen.set_focus(app.screen.query_one("#incidents"))
             await pilot.press("enter", "escape", "enter", "l", "x")
             reads.release()  # the first read: the room opens, `escape` closes it, `enter` asks again
-            await until(pilot, lambda: app._reopening is not None and isinstance(app.screen, BoardScreen)
+            await until(pilot, lambda: app.room_coming and isinstance(app.screen, BoardScreen)
                         and [k.key for k in app._typed_ahead] == ["l", "x"],
                         what="the second enter waiting for its read, l and x held")
+            replaying = [w for w in app.workers if w.group == "typed-ahead"]
+            if replaying:  # (an empty list would wait for every worker, the watcher's too)
+                await app.workers.wait_for_complete(replaying)  # the replay has stopped there
+            assert [k.key for k in app._typed_ahead] == ["l", "x"], "still held, not given to the board"
             assert [type(s) for s in app.screen_stack] == [BoardScreen]
             reads.release()
             await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
@@ -326,7 +339,11 @@ def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, cloc
             for _ in range(100):  # the room's later reads: not held
                 reads.release()
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        for _ in range(100):  # the room's later reads, and any a failure left waiting: not held
+            reads.release()
 
 
 def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_the_newest_when_back(home, clock, monkeypatch):
@@ -380,4 +397,112 @@ def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_t
             await back_to_board(app, pilot)
             await until(pilot, lambda: incidents.row_count == 2, what="the second incident on the board")
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        poll_gate.set()
+        room_gate.set()
+
+
+def test_a_key_typed_while_the_last_held_key_is_replayed_waits_for_it(home, clock, monkeypatch):
+    """`enter l` typed while the kept room waits, `x` typed a moment later, once the room is up and
+    `l` is being replayed (still on its way through the room): `x` must land in the entry line as
+    when all three were typed in the wait, not reach the steps before `l` moved the focus."""
+    from warroom.tui import reader
+
+    gate = threading.Event()
+    gate.set()
+    read = reader.Reader.room
+
+    def held(self, incident_id):
+        assert gate.wait(30)
+        return read(self, incident_id)
+
+    async def slow_l(self, event) -> None:  # as in test_room_reopen: a busy machine
+        if event.key == "l":
+            await asyncio.sleep(0.4)
+
+    monkeypatch.setattr(reader.Reader, "room", held)
+    assert not hasattr(IncidentScreen, "on_key"), "a handler of the room's own: slow it another way"
+    monkeypatch.setattr(IncidentScreen, "on_key", slow_l, raising=False)
+    configure(home)
+    start_incident(home, clock)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            app.screen.set_focus(app.screen.query_one("#incidents"))
+            gate.clear()
+            await pilot.press("enter", "l")
+            gate.set()
+            await until(pilot, lambda: app._replaying is not None and app._replaying.key == "l", what="l replayed")
+            assert app.focused is app.screen.query_one("#steps")  # where x is given: its own `x` is Skip step
+            app.post_message(events.Key("x", "x"))  # the next key from the terminal, a moment after the room came
+            room = app.screen
+            assert isinstance(room, IncidentScreen)
+            await until(pilot, lambda: room.query_one("#text", Input).value == "x" or len(app.screen_stack) != 2, what="x handled")
+            stack = [type(s).__name__ for s in app.screen_stack]
+            assert stack == ["BoardScreen", "IncidentScreen"], f"{stack}: x reached the steps (skip a step: why?) before l had opened the entry line"
+            assert room.query_one("#text", Input).value == "x"
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gate.set()
+
+
+def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkeypatch):
+    """Rows left behind by a read just before `enter` (every latency bar moved) are not made while
+    the room is about to cover the board: its catch-up waits until the board is back."""
+    import dataclasses
+
+    from warroom.tui import reader
+
+    configure(home)
+    start_incident(home, clock)
+    gate = threading.Event()
+    gate.set()
+    read = reader.Reader.room
+
+    def held(self, incident_id):
+        assert gate.wait(30)
+        return read(self, incident_id)
+
+    monkeypatch.setattr(reader.Reader, "room", held)
+    monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            board = app.screen
+            board.set_focus(board.query_one("#incidents"))
+            data = app.board_data
+            many = tuple(dataclasses.replace(data.status.suppliers[0], id=f"x{k:04d}", name=f"X {k:04d}") for k in range(600))
+            data = dataclasses.replace(data, status=dataclasses.replace(data.status, suppliers=type(data.status.suppliers)(many)))
+            board.show(data, {}, {})
+            await pilot.pause(0.3)
+            board.show(data, {f"x{k:04d}": [100.0, 200.0, 300.0] for k in range(600)}, {})  # a minute rolls over
+            assert board._rows_behind
+            gate.clear()
+            calls = []
+            sync = board.query_one("#suppliers").sync_at
+            board.query_one("#suppliers").sync_at = lambda *a, **k: (calls.append(app.room_coming), sync(*a, **k))[1]
+            await pilot.press("enter")
+            assert app.room_coming
+            await pilot.pause(0.5)
+            assert app.room_coming
+            painted = sum(calls)
+            gate.set()
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
+            assert painted == 0, f"the suppliers table was synced {painted} times while the room was coming"
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, BoardScreen) and not board._rows_behind, what="the rows made, back on the board")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gate.set()

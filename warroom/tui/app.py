@@ -573,11 +573,11 @@ class WarroomApp(App):
         if isinstance(event, events.Key):
             self._last_key = time.monotonic()
         if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying
-                and (self._reopening is not None or self._typed_ahead)):
+                and (self._reopening is not None or self._typed_ahead or self._replaying is not None)):
             # Pressed after `enter`, while the kept room waits for its read: before rooms were
             # kept the room was on top from the key on, so `l` began an entry; on the board it
             # would open the playbooks. Held, and given to the room once it is on top (and
-            # behind those held before it).
+            # behind those held before it, the last of them too while it is being given).
             self._typed_ahead.append(event)
             return
         await super().on_event(event)
@@ -593,23 +593,32 @@ class WarroomApp(App):
         the steps (skip a step) before `l` had moved the focus to the entry line. A key given
         that opens a kept room again (`enter` after `escape`) makes the rest wait for that room's
         read, as the first did (`on_room_read` gives them)."""
-        while self._typed_ahead and self._reopening is None:
-            held = self._typed_ahead.pop(0)
-            self._replaying = events.Key(held.key, held.character)
-            self.post_message(self._replaying)
-            await self._settled(time.monotonic() + KEY_SETTLES)
-        self._replaying = None
+        try:
+            while self._typed_ahead and self._reopening is None:
+                held = self._typed_ahead.pop(0)
+                self._replaying = events.Key(held.key, held.character)
+                self.post_message(self._replaying)
+                if not await self._settled(time.monotonic() + KEY_SETTLES):
+                    self.log.warning(f"a typed-ahead key ({held.key}) was not handled within {KEY_SETTLES} s; the next is given anyway")
+        finally:
+            self._replaying = None
 
-    async def _settled(self, deadline: float) -> None:
-        """Until the app and every widget of the screen on top have taken each message queued for
-        them, and nothing new was queued meanwhile (a key travels up by being posted to each
-        parent in turn, its binding's focus change is posted again), or until `deadline`. Not a
-        pause of some length, which a machine whose cores are taken outlasts (Textual's own key
-        presser waits at most a tenth of a second)."""
+    async def _settled(self, deadline: float) -> bool:
+        """Until the app and every widget of the screen on top have handled what they had to, or
+        until `deadline` (False). A round asks each of them to call back once what is queued for
+        it is handled (as Textual's Pilot waits for a screen, which no public call does); the
+        round that counts began and ended with nothing queued anywhere: a widget still handling a
+        message when it began (not counted as queued) holds its call back until it is done, and a
+        key travels up by being posted to each parent in turn, its binding's focus change posted
+        again. Not a pause of some length, which a machine whose cores are taken outlasts."""
         while time.monotonic() < deadline:
             nodes = [self, *self.screen.walk_children(with_self=True)]
-            if not await _each_takes_its_queue(nodes, deadline) or not any(node.message_queue_size for node in nodes):
-                return
+            quiet_before = not any(node.message_queue_size for node in nodes)
+            if not await _queues_drained(nodes, deadline):
+                return False
+            if quiet_before and not any(node.message_queue_size for node in nodes):
+                return True
+        return False
 
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen
@@ -733,6 +742,30 @@ def full_pass_due(now: float, *, last_full: float, last_key: float, every: float
     return since >= latest or (since >= every and now - last_key >= quiet)
 
 
+async def _queues_drained(nodes: list[DOMNode], deadline: float) -> bool:
+    """Until each of `nodes` has handled what was queued for it when asked (a callback queued
+    behind it); False when `deadline` came first."""
+    waiting = 0
+    drained = asyncio.Event()
+
+    def called_back() -> None:
+        nonlocal waiting
+        waiting -= 1
+        if waiting == 0:
+            drained.set()
+
+    for node in nodes:
+        if node.call_later(called_back):  # False for one no longer running: nothing to wait for
+            waiting += 1
+    if waiting == 0:
+        return True
+    try:
+        await asyncio.wait_for(drained.wait(), max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        return False
+    return True
+
+
 def make_app(home: Home, *, clock: Clock | None = None, keep_monitor: bool = False, wall: bool = False) -> WarroomApp:
     """The app as tests drive it (no child monitor unless a test asks for one). The wall view
     changes nothing, so it never starts a monitor."""
@@ -750,22 +783,3 @@ def run(home: Home, *, wall: bool = False, mouse: bool = True, collector_paused:
     return app.return_code or 0
 
 
-async def _each_takes_its_queue(nodes: list[DOMNode], deadline: float) -> bool:
-    """Until each of `nodes` has handled what was queued for it when asked (a callback queued
-    behind it, as Textual's Pilot waits for a screen); False when `deadline` came first."""
-    remaining = len(nodes)
-    done = asyncio.Event()
-
-    def taken() -> None:
-        nonlocal remaining
-        remaining -= 1
-        if not remaining:
-            done.set()
-
-    remaining -= sum(not node.call_later(taken) for node in nodes)  # one no longer running takes nothing
-    if remaining > 0:
-        try:
-            await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
-        except TimeoutError:
-            return False
-    return True

@@ -187,7 +187,7 @@ def supplier_note(s: views.SupplierView) -> str:
 
 def supplier_row(s: views.SupplierView, zone: ZoneInfo, trend: list[float | None] | None = None, troubles: list[str | None] | None = None,
                  *, name_width: int = 200, note_width: int = 400, uptime: str | None = None, latency: Text | None = None) -> tuple[str | Text, ...]:
-    """`latency`: latency_cell of the same state, trend and troubles, when the caller made it already."""
+    """`latency`: the latency cell to show, made by the caller (then `trend` and `troubles` are not read)."""
     since = s.since.astimezone(zone).strftime("%H:%M") if s.since else "—"
     name = cut(text.line(s.name), name_width)  # cut what is shown, escapes included
     shown_name: str | Text = name if s.state == "up" and not s.via else Text(name, style="bold", no_wrap=True, end="")
@@ -483,7 +483,7 @@ class BoardScreen(QuietTexts, Screen):
             return
         status, self.zone = look.status, look.timezone  # the full read's set_identity says the same zone
         self._service_lines = lines = services_lines(status.services)
-        natural = self._supplier_natural(status.suppliers, self._in_view(status))
+        natural = self._measured(status)
         self._size_services(status, lines, natural=natural)
         self._put("#services", Content("\n").join(lines), layout=False)
         self._show_suppliers(views.Board(status=status, fallbacks=(), suggestions=()), natural)
@@ -493,6 +493,8 @@ class BoardScreen(QuietTexts, Screen):
         self.warroom.read_now()  # and read what moved with time alone while it was covered (Reader.poll)
         if self._behind and self.data is not None and self._tables_ready:
             self._paint(self.data, True)
+        elif self._rows_behind and self._catch_up is None:  # covered before the last batch was made
+            self._catch_up = self.set_timer(CATCH_UP, self._make_rows_behind)
 
     # ── keys ──────────────────────────────────────────────────────────────────────────────────
 
@@ -650,16 +652,15 @@ class BoardScreen(QuietTexts, Screen):
         self.call_after_refresh(self._put_topline)  # cut to the new width once it is laid out
         self._uptime_resized(event.size.width)
         if self.data is not None and self._tables_ready:
-            natural = self._supplier_natural(self.data.status.suppliers, self._in_view(self.data.status))
-            self._size_services(self.data.status, self._service_lines, event.size.width, natural)
+            natural = self._measured(self.data.status)
+            self._size_services(self.data.status, self._service_lines, event.size.width, natural=natural)
             self._show_tables(self.data, natural)
 
-    def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None, natural: list[int] | None = None) -> None:
+    def _size_services(self, status: views.Status, lines: list[Content], width: int | None = None, *, natural: list[int]) -> None:
         """As wide as its lines where the suppliers' full text leaves room (again on a resize);
-        `natural`: _supplier_natural of every supplier, when the caller has it."""
+        `natural`: every supplier measured (_measured)."""
         title = cell_len(_("Crucial services hit ({n})").format(n="00")) + 6  # its title whole (a Dutch one is longer)
         wanted = max([line.cell_length + 4 for line in lines] + [title])
-        natural = self._supplier_natural(status.suppliers, self._in_view(status)) if natural is None else natural
         left = (width or self.size.width) - (sum(natural) + 2 * 5 + 4)  # what the suppliers' full text leaves
         self.query_one("#services", Static).styles.width = min(wanted, max(32, title, left))
 
@@ -697,7 +698,7 @@ class BoardScreen(QuietTexts, Screen):
         now = self.clock.now()
         self._put("#topline", self._topline(now), layout=False)
         if self.data and self._tables_ready and not self._behind:
-            if hidden(self) or self.warroom.room_coming:
+            if self._covered():
                 self._behind = True  # its countdowns are painted when it is back on top
                 return
             self._show_incidents(self.data, now)
@@ -756,7 +757,7 @@ class BoardScreen(QuietTexts, Screen):
         self._announce_incidents(self.data, data)
         suggestions_changed = self.data is None or bool(self.data.suggestions) != bool(data.suggestions)
         self.data, self.trends, self.troubles = data, trends, troubles or {}
-        if hidden(self) or self.warroom.room_coming:
+        if self._covered():
             # Under a room nobody sees the board: it is painted from the newest read when it is
             # back on top (on_screen_resume), not at every read behind the room (a sixth of a
             # TUI's CPU with a room open under load, py-spy). Nor while a room is about to cover
@@ -770,7 +771,7 @@ class BoardScreen(QuietTexts, Screen):
         self._show_suggestion(data)
         status = data.status
         self._service_lines = lines = services_lines(status.services)
-        natural = self._supplier_natural(status.suppliers, self._in_view(status))  # once a read: the services' width and the table's both need it
+        natural = self._measured(status)  # once a read: the services' width and the table's both need it
         self._size_services(status, lines, natural=natural)
         self._put("#services", Content("\n").join(lines), layout=False)  # its size is the layout's, not its text's
         self._show_tables(data, natural)
@@ -858,8 +859,18 @@ class BoardScreen(QuietTexts, Screen):
 
     def _refit(self) -> None:
         self._refit_due = False
-        if self.data is not None and self._tables_ready and not hidden(self):
+        if self.data is not None and self._tables_ready and not self._behind and not self._covered():
             self._show_tables(self.data)
+
+    def _covered(self) -> bool:
+        """Nobody sees the board now, or a room covers it next (the key was pressed): it is
+        painted from the newest read once it is back on top (on_screen_resume)."""
+        return hidden(self) or self.warroom.room_coming
+
+    def _measured(self, status: views.Status) -> list[int]:
+        """_supplier_natural of every supplier, those in view made at once: what sizes the services
+        panel and the table both, measured once a read."""
+        return self._supplier_natural(status.suppliers, self._in_view(status))
 
     def _listed(self, status: views.Status) -> list[views.SupplierView]:
         """The suppliers the table lists, in its order: those the filter leaves, worst first."""
@@ -877,9 +888,9 @@ class BoardScreen(QuietTexts, Screen):
     def _make_rows_behind(self) -> None:
         """The rows left as they were at the last read (_make): the next batch, on a turn of its own."""
         self._catch_up = None
-        if self.data is not None and self._tables_ready and not hidden(self):
+        if self._rows_behind and self.data is not None and self._tables_ready and not self._behind and not self._covered():
             status = self.data.status
-            natural = self._supplier_natural(status.suppliers, self._in_view(status))
+            natural = self._measured(status)
             self._size_services(status, self._service_lines, natural=natural)
             self._show_suppliers(self.data, natural)
 
