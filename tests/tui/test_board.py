@@ -970,28 +970,38 @@ def no_reads_once(monkeypatch):
     return quiet
 
 
+EVERY_BAR_MOVED = {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}  # a minute rolled over for each of 400 suppliers
+
+
+@asynccontextmanager
+async def board_of_400(home, monkeypatch):
+    """The board of 400 suppliers never checked, every row shown; the watcher's reads then find
+    nothing new, so a read the test puts in front of the board stays there. Yields (app, pilot,
+    board, suppliers table)."""
+    from tests.test_hostile_suppliers import write_config
+
+    write_config(home, [{"id": key, "name": f"Supplier {key[1:]}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
+                        for key in EVERY_BAR_MOVED])
+    quiet = no_reads_once(monkeypatch)
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.board_data is not None, what="the board")
+        table = app.screen.query_one("#suppliers")
+        await until(pilot, lambda: table.row_count == 400, what="400 rows")
+        quiet.set()
+        yield app, pilot, app.screen, table
+
+
 
 def test_when_every_latency_bar_moves_the_rows_in_view_are_made_at_once_and_the_rest_on_later_turns(home, monkeypatch):
     """A minute rolling over moves every supplier's latency bar: at 1,000 suppliers making every
     row held a key for 100 ms. The rows in view (and under the cursor) are made with the read; the
     rest in batches on the following turns, until every row shows the new minute."""
-    from tests.test_hostile_suppliers import write_config
     from warroom.tui import board as board_module
 
-    write_config(home, [{"id": f"s{n:03d}", "name": f"Supplier {n:03d}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
-                        for n in range(400)])
-
-    quiet = no_reads_once(monkeypatch)
-
     async def scenario():
-        app = make_app(home)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            screen = app.screen
-            table = screen.query_one("#suppliers")
-            await until(pilot, lambda: table.row_count == 400, what="400 rows")
-            quiet.set()
-            minute = {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}
+        async with board_of_400(home, monkeypatch) as (app, pilot, screen, table):
+            minute = EVERY_BAR_MOVED
             screen.show(app.board_data, minute, {})
             latency = lambda key: str(table.get_cell(key, "latency"))  # noqa: E731
             in_view = [table.coordinate_to_cell_key((row, 0)).row_key.value for row in range(table.scroll_offset.y,
@@ -1009,28 +1019,16 @@ def test_a_supplier_whose_state_moved_is_made_at_once_even_out_of_view_among_man
     row with the read that brought it, in view or not."""
     import dataclasses
 
-    from tests.test_hostile_suppliers import write_config
     from warroom.symbols import SUPPLIER
     from warroom.tui import board
 
-    write_config(home, [{"id": f"s{n:03d}", "name": f"Supplier {n:03d}", "checks": [{"kind": "http", "url": "http://127.0.0.1:9/"}]}
-                        for n in range(400)])
-
-    quiet = no_reads_once(monkeypatch)
-
     async def scenario():
-        app = make_app(home)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            screen = app.screen
-            table = screen.query_one("#suppliers")
-            await until(pilot, lambda: table.row_count == 400, what="400 rows")
-            quiet.set()
+        async with board_of_400(home, monkeypatch) as (app, _pilot, screen, table):
             data = app.board_data
             assert {s.state for s in data.status.suppliers} == {"unknown"}  # never checked
             suppliers = [dataclasses.replace(s, state="up") if s.id == "s399" else s for s in data.status.suppliers]
             moved = dataclasses.replace(data, status=dataclasses.replace(data.status, suppliers=type(data.status.suppliers)(suppliers)))
-            screen.show(moved, {f"s{n:03d}": [100.0, 200.0, 300.0] for n in range(400)}, {})
+            screen.show(moved, EVERY_BAR_MOVED, {})
             assert screen._rows_behind, "other rows wait for later turns: the state is made among them"
             assert table.get_row_index("s399") == 399, "up: listed last, far out of view"
             assert str(table.get_cell("s399", "state")) == f"{SUPPLIER['up']} {board.state_word('up')}"

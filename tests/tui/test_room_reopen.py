@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from textual import events
 from textual.widgets import Input, Select, Static
 
@@ -21,6 +22,37 @@ from warroom.tui.quiet import Rows
 from warroom.tui.room import IncidentScreen
 
 
+@pytest.fixture
+def room_reads(monkeypatch):
+    """The room's reads let through only while the Event it gives is set (a slow disk, a remote
+    database): set at first, and again at the end however the test ends, so that no reader thread
+    is left waiting."""
+    from warroom.tui import reader
+
+    gate = threading.Event()
+    gate.set()
+    read = reader.Reader.room
+
+    def held(self, incident_id):
+        assert gate.wait(30)
+        return read(self, incident_id)
+
+    monkeypatch.setattr(reader.Reader, "room", held)
+    yield gate
+    gate.set()
+
+
+@pytest.fixture
+def slow_l(monkeypatch):
+    """The room's share of the work for `l` takes 0.4 s, as on a machine whose cores are taken."""
+    async def slow(self, event) -> None:
+        if event.key == "l":
+            await asyncio.sleep(0.4)
+
+    assert not hasattr(IncidentScreen, "on_key"), "a handler of the room's own: slow it another way"
+    monkeypatch.setattr(IncidentScreen, "on_key", slow, raising=False)
+
+
 def log_text(room: IncidentScreen) -> str:
     """The log's rows as shown ("" while the room has not composed its log)."""
     return "\n".join(" ".join(map(str, cells)) for log in room.query("#log").results(Rows) for cells in log._shown.values())
@@ -28,6 +60,13 @@ def log_text(room: IncidentScreen) -> str:
 
 def rooms_kept(app) -> list[IncidentScreen]:
     return [s for s in app._installed_screens.values() if isinstance(s, IncidentScreen)]
+
+
+async def board_with_a_room_ahead(app, pilot) -> None:
+    """The board read, the room `enter` would open built ahead, the incidents panel focused."""
+    await until(pilot, lambda: app.board_data is not None, what="the board")
+    await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+    app.screen.set_focus(app.screen.query_one("#incidents"))
 
 
 async def back_to_board(app, pilot) -> None:
@@ -205,34 +244,18 @@ def test_a_room_reopened_after_the_theme_changed_is_styled_in_the_new_theme(home
     asyncio.run(scenario())
 
 
-def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the_room(home, clock, monkeypatch):
+def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the_room(home, clock, room_reads):
     """A kept room is pushed once its incident is read after the key. Before rooms were kept the
     room was on top from the key on: `enter l` began a log entry. Keys typed in the wait are the
     room's, in order; on the board `l` would have opened the playbooks."""
-    import threading
-
-    from textual.widgets import Input
-
-    from warroom.tui import reader
-
-    gate = threading.Event()
-    gate.set()
-    read = reader.Reader.room
-
-    def held(self, incident_id):  # the same read, let through only when the test says (a slow disk, a remote database)
-        assert gate.wait(30)
-        return read(self, incident_id)
-
-    monkeypatch.setattr(reader.Reader, "room", held)
+    gate = room_reads
     configure(home)
     start_incident(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
-            app.screen.set_focus(app.screen.query_one("#incidents"))
+            await board_with_a_room_ahead(app, pilot)
             gate.clear()
             await pilot.press("enter", "l", "x")
             assert [type(s) for s in app.screen_stack] == [BoardScreen]  # waiting for the read, nothing else opened
@@ -243,44 +266,21 @@ def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the
             assert room.focused is room.query_one("#text", Input)
             assert [type(s) for s in app.screen_stack] == [BoardScreen, IncidentScreen]
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        gate.set()
+    asyncio.run(scenario())
 
 
-def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_is_handled(home, clock, monkeypatch):
+def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_is_handled(home, clock, room_reads, slow_l):
     """On a busy machine a key's way through the room can take longer than any fixed pause: `l`
     (open the entry line) still slow to reach its binding when `x` is given must not let `x` reach
     the steps (where it would be a step's key) before the entry line has the focus."""
-    import threading
-
-    from warroom.tui import reader
-
-    gate = threading.Event()
-    gate.set()
-    read = reader.Reader.room
-
-    def held(self, incident_id):
-        assert gate.wait(30)
-        return read(self, incident_id)
-
-    async def slow_l(self, event) -> None:  # the room's share of the work for `l`, on a machine whose cores are taken
-        if event.key == "l":
-            await asyncio.sleep(0.4)
-
-    monkeypatch.setattr(reader.Reader, "room", held)
-    assert not hasattr(IncidentScreen, "on_key"), "a handler of the room's own: slow it another way"
-    monkeypatch.setattr(IncidentScreen, "on_key", slow_l, raising=False)
+    gate = room_reads
     configure(home)
     start_incident(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
-            app.screen.set_focus(app.screen.query_one("#incidents"))
+            await board_with_a_room_ahead(app, pilot)
             gate.clear()
             await pilot.press("enter", "l", "x", "y")
             gate.set()
@@ -289,10 +289,7 @@ def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_i
             await until(pilot, lambda: room.query_one("#text", Input).value == "xy", what="the typed-ahead keys in the entry line")
             assert room.focused is room.query_one("#text", Input)
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        gate.set()  # a failure leaves no reader thread waiting
+    asyncio.run(scenario())
 
 
 def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, clock, monkeypatch):
@@ -318,9 +315,7 @@ def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, cloc
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
-            app.screen.set_focus(app.screen.query_one("#incidents"))
+            await board_with_a_room_ahead(app, pilot)
             await pilot.press("enter", "escape", "enter", "l", "x")
             reads.release()  # the first read: the room opens, `escape` closes it, `enter` asks again
             await until(pilot, lambda: app.room_coming and isinstance(app.screen, BoardScreen)
@@ -346,7 +341,7 @@ def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, cloc
             reads.release()
 
 
-def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_the_newest_when_back(home, clock, monkeypatch):
+def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_the_newest_when_back(home, clock, monkeypatch, room_reads):
     """A read of the board that comes after `enter`, while the kept room waits for its own read,
     is kept, not painted (a room covers the board next): painting 1,000 suppliers then held the
     room up. Back on the board, the newest read is what it shows."""
@@ -354,10 +349,9 @@ def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_t
 
     from warroom.tui import reader
 
-    polling, poll_gate, room_gate = threading.Event(), threading.Event(), threading.Event()
+    polling, poll_gate, room_gate = threading.Event(), threading.Event(), room_reads
     poll_gate.set()
-    room_gate.set()
-    poll, read = reader.Reader.poll, reader.Reader.room
+    poll = reader.Reader.poll
 
     def held_poll(self, **kwargs):  # the watcher mid-read of the board when `enter` comes
         if not poll_gate.is_set():
@@ -365,12 +359,7 @@ def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_t
             assert poll_gate.wait(30)
         return poll(self, **kwargs)
 
-    def held_room(self, incident_id):
-        assert room_gate.wait(30)
-        return read(self, incident_id)
-
     monkeypatch.setattr(reader.Reader, "poll", held_poll)
-    monkeypatch.setattr(reader.Reader, "room", held_room)
     monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)
     configure(home)
     start_incident(home, clock)
@@ -401,39 +390,20 @@ def test_the_board_waits_unpainted_while_a_room_is_about_to_cover_it_and_shows_t
         asyncio.run(scenario())
     finally:
         poll_gate.set()
-        room_gate.set()
 
 
-def test_a_key_typed_while_the_last_held_key_is_replayed_waits_for_it(home, clock, monkeypatch):
+def test_a_key_typed_while_the_last_held_key_is_replayed_waits_for_it(home, clock, room_reads, slow_l):
     """`enter l` typed while the kept room waits, `x` typed a moment later, once the room is up and
     `l` is being replayed (still on its way through the room): `x` must land in the entry line as
     when all three were typed in the wait, not reach the steps before `l` moved the focus."""
-    from warroom.tui import reader
-
-    gate = threading.Event()
-    gate.set()
-    read = reader.Reader.room
-
-    def held(self, incident_id):
-        assert gate.wait(30)
-        return read(self, incident_id)
-
-    async def slow_l(self, event) -> None:  # as in test_room_reopen: a busy machine
-        if event.key == "l":
-            await asyncio.sleep(0.4)
-
-    monkeypatch.setattr(reader.Reader, "room", held)
-    assert not hasattr(IncidentScreen, "on_key"), "a handler of the room's own: slow it another way"
-    monkeypatch.setattr(IncidentScreen, "on_key", slow_l, raising=False)
+    gate = room_reads
     configure(home)
     start_incident(home, clock)
 
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
-            app.screen.set_focus(app.screen.query_one("#incidents"))
+            await board_with_a_room_ahead(app, pilot)
             gate.clear()
             await pilot.press("enter", "l")
             gate.set()
@@ -447,30 +417,17 @@ def test_a_key_typed_while_the_last_held_key_is_replayed_waits_for_it(home, cloc
             assert stack == ["BoardScreen", "IncidentScreen"], f"{stack}: x reached the steps (skip a step: why?) before l had opened the entry line"
             assert room.query_one("#text", Input).value == "x"
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        gate.set()
+    asyncio.run(scenario())
 
 
-def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkeypatch):
+def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkeypatch, room_reads):
     """Rows left behind by a read just before `enter` (every latency bar moved) are not made while
     the room is about to cover the board: its catch-up waits until the board is back."""
     import dataclasses
 
-    from warroom.tui import reader
-
     configure(home)
     start_incident(home, clock)
-    gate = threading.Event()
-    gate.set()
-    read = reader.Reader.room
-
-    def held(self, incident_id):
-        assert gate.wait(30)
-        return read(self, incident_id)
-
-    monkeypatch.setattr(reader.Reader, "room", held)
+    gate = room_reads
     monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)
 
     async def scenario():
@@ -502,7 +459,4 @@ def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkey
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, BoardScreen) and not board._rows_behind, what="the rows made, back on the board")
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        gate.set()
+    asyncio.run(scenario())
