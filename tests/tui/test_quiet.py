@@ -90,6 +90,7 @@ def test_rows_keep_order_and_selection_through_additions_removals_and_reorders()
         assert table.selected_key == "s3"
         table.sync(rows(5)[:1] + rows(5)[2:] + [("s9", ("▲ up", "supplier 9", "new"))])  # s1 gone, s9 at the end
         assert [r.value for r in table.rows] == ["s0", "s2", "s3", "s4", "s9"]
+        assert table.selected_key == "s3", "a row above gone: the cursor stays on its row, not its row number"
         table.move_cursor(row=2)
         table.sync(list(reversed(rows(5))))  # reordered: rebuilt, and the cursor stays on its row
         assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)] == ["s4", "s3", "s2", "s1", "s0"]

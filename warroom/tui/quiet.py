@@ -261,6 +261,7 @@ class Rows(DataTable):
                 self._cuts = {k: v for k, v in self._cuts.items() if k in keys}
             rows = self._fitted(self._natural)
         wanted = {key: tuple(cells) for key, cells in rows}
+        selected = self.selected_key  # the cursor stays on its row, not on its row number, when rows above it go
         for key in [key for key in self._shown if key not in wanted]:
             self.remove_row(key)
             del self._shown[key]
@@ -272,8 +273,12 @@ class Rows(DataTable):
                 self._update_row(key, cells)
         if list(self._shown) != list(wanted) and not self._reorder(list(wanted)):
             self._rebuild(wanted)
-            return
-        self._restore_cursor()
+        else:
+            self._restore_cursor()
+        if selected is not None and selected in self._shown and self.selected_key != selected:
+            # Another coordinator closed the incident above the one under the cursor: `enter`
+            # would have opened the one below it.
+            self.move_cursor(row=list(self._shown).index(selected))
 
     def _reorder(self, order: list[str]) -> bool:
         """Put the rows, all shown already, in this order without making them again, the cursor
