@@ -235,11 +235,6 @@ class Rows(DataTable):
         widths = fit(natural, width - 2 * self.cell_padding * len(natural), shrink)
         self.sync_at([(key, tuple(cut_cell(c, w) for c, w in zip(cells, widths, strict=True))) for key, cells in rows], widths)
 
-    def _restore_cursor(self) -> None:
-        selected, self._refit_selected = self._refit_selected, None
-        if selected is not None and selected in self._shown:
-            self.move_cursor(row=list(self._shown).index(selected))
-
     @property
     def selected_key(self) -> str | None:
         if not self.row_count:
@@ -261,7 +256,11 @@ class Rows(DataTable):
                 self._cuts = {k: v for k, v in self._cuts.items() if k in keys}
             rows = self._fitted(self._natural)
         wanted = {key: tuple(cells) for key, cells in rows}
-        selected = self.selected_key  # the cursor stays on its row, not on its row number, when rows above it go
+        # The cursor stays on its row, not on its row number, whatever follows: rows above it
+        # going (another coordinator closed the incident above yours: `enter` would open the one
+        # below), rows moving, the table made again, or emptied by `refit` before this.
+        selected = self._refit_selected if self._refit_selected is not None else self.selected_key
+        self._refit_selected = None
         for key in [key for key in self._shown if key not in wanted]:
             self.remove_row(key)
             del self._shown[key]
@@ -273,16 +272,12 @@ class Rows(DataTable):
                 self._update_row(key, cells)
         if list(self._shown) != list(wanted) and not self._reorder(list(wanted)):
             self._rebuild(wanted)
-        else:
-            self._restore_cursor()
         if selected is not None and selected in self._shown and self.selected_key != selected:
-            # Another coordinator closed the incident above the one under the cursor: `enter`
-            # would have opened the one below it.
             self.move_cursor(row=list(self._shown).index(selected))
 
     def _reorder(self, order: list[str]) -> bool:
-        """Put the rows, all shown already, in this order without making them again, the cursor
-        staying on its row: a supplier going down moves to the top of a thousand, and clearing
+        """Put the rows, all shown already, in this order without making them again (`sync` puts
+        the cursor back on its row): a supplier going down moves to the top of a thousand, and clearing
         and adding them all took a key pressed meanwhile 50 ms longer. DataTable moves rows only
         by sorting on their cells; ours are told apart by the identity of one column's cells, the
         first whose cells are all different objects (False when none is: the caller makes them
@@ -294,11 +289,8 @@ class Rows(DataTable):
                 break
         else:
             return False
-        selected = self.selected_key
         self.sort(column, key=lambda cell: place[id(cell)])
         self._shown = {key: self._shown[key] for key in order}
-        if selected is not None:
-            self.move_cursor(row=order.index(selected))
         return True
 
     def _appended(self, rows: list[tuple[str, Sequence[Cell]]]) -> bool:
@@ -334,18 +326,14 @@ class Rows(DataTable):
             self._shown[key] = shown
         self._natural.extend(fresh)
         self._given = rows
-        self._restore_cursor()
         return True
 
     def _rebuild(self, wanted: dict[str, tuple[Cell, ...]]) -> None:
-        selected = self.selected_key
         self.clear()
         self._shown = {}
         for key, cells in wanted.items():
             self.add_row(*map(literal.cell, cells), key=key)
             self._shown[key] = cells
-        if selected in wanted:
-            self.move_cursor(row=list(wanted).index(selected))
 
     def _update_row(self, key: str, cells: tuple[Cell, ...]) -> None:
         before = self._shown[key]
