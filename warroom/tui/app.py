@@ -781,5 +781,3 @@ def run(home: Home, *, wall: bool = False, mouse: bool = True, collector_paused:
     app = WarroomApp(home, keep_monitor=not wall, wall=wall, freeze_heap=True, collector_paused=collector_paused)
     app.run(mouse=mouse)
     return app.return_code or 0
-
-

@@ -105,7 +105,7 @@ def latency_shows(trend: list[float | None] | None, troubles: list[str | None] |
     shown, and the failed checks of the full minutes. The figure is the latest full minute that had
     an answer (a supplier checked every few minutes has gaps), the minute under way before the first
     full one. Per minute, not per check: a number that changed every five seconds would repaint
-    every row for nobody's benefit. The board remakes a row when this changes (BoardScreen._make)."""
+    every row for nobody's benefit. The board remakes a row when this changes (BoardScreen._supplier_natural)."""
     if not trend:
         return ()
     full = tuple(trend[:-1])
@@ -414,8 +414,8 @@ class BoardScreen(QuietTexts, Screen):
         self.troubles: Troubles = {}
         self.filter_text = ""
         self.uptime: dict[str, str | None] = {}  # 30-day uptime by supplier, as shown, from uptime.follow_uptime
-        self._made: dict[str, _Made] = {}  # each supplier's row as last made (_make)
-        self._rows_behind = False  # rows out of view left as they were at the last read (_make)
+        self._made: dict[str, _Made] = {}  # each supplier's row as last made (_supplier_natural)
+        self._rows_behind = False  # rows out of view left as they were at the last read (_supplier_natural)
         self._refit_due = False  # a table's room changed: its rows are cut to it again after the layout (_refit_soon)
         self._catch_up: Timer | None = None  # when it fires, the next batch of them is made
         self._uptime_resized: Callable[[int], None] = lambda width: None  # follow_uptime's hook, from mount on
@@ -879,14 +879,14 @@ class BoardScreen(QuietTexts, Screen):
 
     def _in_view(self, status: views.Status, listed: Sequence[views.SupplierView] | None = None) -> frozenset[str]:
         """The suppliers whose rows are in view now (and the one under the cursor): made at once
-        whatever else waits (_make)."""
+        whatever else waits (_supplier_natural)."""
         table = self.query_one("#suppliers", Rows)
         listed = self._listed(status) if listed is None else listed
         top, height = table.scroll_offset.y, (table.size.height or self.size.height) - (table.header_height if table.show_header else 0)
         return frozenset([s.id for s in listed[top:top + height]] + ([table.selected_key] if table.selected_key else []))
 
     def _make_rows_behind(self) -> None:
-        """The rows left as they were at the last read (_make): the next batch, on a turn of its own."""
+        """The rows left as they were at the last read (_supplier_natural): the next batch, on a turn of its own."""
         self._catch_up = None
         if self._rows_behind and self.data is not None and self._tables_ready and not self._behind and not self._covered():
             status = self.data.status
@@ -895,37 +895,42 @@ class BoardScreen(QuietTexts, Screen):
             self._show_suppliers(self.data, natural)
 
     def _supplier_natural(self, shown: Sequence[views.SupplierView], urgent: Container[str]) -> list[int]:
-        """Each column of the supplier table as wide as its widest text (or its label). `urgent`:
-        the suppliers whose rows are made now however many moved (those in view); of the others,
-        at most REMAKE_AT_ONCE a turn (_make)."""
+        """Each column of the supplier table as wide as its widest text (or its label), each row
+        made again when what it shows moved (_make). When a minute rolls over every latency bar
+        moves: a row out of view (not in `urgent`) whose bar alone moved, once REMAKE_AT_ONCE
+        such rows are made, stays as it was for now (_rows_behind: made on the next turns, a key
+        between them), so that a key waits for the rows in view and a batch, not for a thousand
+        (100 ms). A row whose state or note moved is made at once, in view or not."""
         uptime = self._uptime_shown()
         self._rows_behind = False
-        budget = [REMAKE_AT_ONCE]
-        naturals = [self._make(s, uptime, s.id in urgent, budget).natural for s in shown]
+        left = REMAKE_AT_ONCE
+        naturals = []
+        for s in shown:
+            trend, troubles = self.trends.get(s.id), self.troubles.get(s.id)
+            shows = (views.supplier_shown(s), latency_shows(trend, troubles), uptime.get(s.id), self.zone)
+            made = self._made.get(s.id)
+            if made is not None and made.shows != shows and s.id not in urgent and made.shows[0] == shows[0] and made.shows[2:] == shows[2:]:
+                if not left:
+                    self._rows_behind = True
+                    naturals.append(made.natural)
+                    continue
+                left -= 1
+            if made is None or made.shows != shows:
+                made = self._make(s, uptime, shows)
+            naturals.append(made.natural)
         states, names, latency, notes = (max(widths) for widths in zip(*naturals, strict=True)) if naturals else (10, 8, 0, 5)
         labels = [cell_len(column(label)) for label in SUPPLIER_COLUMNS]
         return [max(states, state_width(), labels[0]), max(names, labels[1]), max(latency, labels[2]), max(5, labels[3]), max(notes, labels[4])]
 
-    def _make(self, s: views.SupplierView, uptime: Mapping[str, str | None], urgent: bool, budget: list[int]) -> _Made:
-        """A supplier's row as last made, made again only when what it shows moved. A board read of
-        1,000 suppliers made every row, and measured each cell twice more, on the screen's thread,
-        where a key pressed meanwhile waits: 50 ms a read, every few seconds under load (profiled).
-        When a minute rolls over every latency bar moves: a row out of view whose bar alone moved,
-        once `budget` is spent, stays as it was for now (_rows_behind: made on the next turns, a
-        key between them), so that a key waits for the rows in view and a batch, not for a
-        thousand (100 ms). A row whose state or note moved is made at once, in view or not."""
+    def _make(self, s: views.SupplierView, uptime: Mapping[str, str | None], shows: tuple[Any, ...]) -> _Made:
+        """A supplier's row made again, measured, and kept with what it shows (`shows`): made only
+        when that moved (_supplier_natural). A board read of 1,000 suppliers made every row, and
+        measured each cell twice more, on the screen's thread, where a key pressed meanwhile
+        waits: 50 ms a read, every few seconds under load (profiled)."""
         trend, troubles = self.trends.get(s.id), self.troubles.get(s.id)
-        shows = (views.supplier_shown(s), latency_shows(trend, troubles), uptime.get(s.id), self.zone)
-        made = self._made.get(s.id)
-        if made is None or made.shows != shows:
-            if made is not None and not urgent and made.shows[0] == shows[0] and made.shows[2:] == shows[2:]:
-                if budget[0] <= 0:
-                    self._rows_behind = True
-                    return made
-                budget[0] -= 1
-            latency = latency_cell(s.state, trend, troubles)
-            natural = (state_cell(s).cell_len, len(text.line(s.name)), latency.cell_len, len(uptime_note(uptime.get(s.id)) + supplier_note(s)))
-            made = self._made[s.id] = _Made(shows, natural, latency)
+        latency = latency_cell(s.state, trend, troubles)
+        natural = (state_cell(s).cell_len, len(text.line(s.name)), latency.cell_len, len(uptime_note(uptime.get(s.id)) + supplier_note(s)))
+        made = self._made[s.id] = _Made(shows, natural, latency)
         return made
 
     def _uptime_shown(self) -> dict[str, str | None]:
