@@ -433,15 +433,13 @@ def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkey
     async def scenario():
         app = make_app(home, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None, what="the board")
-            await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
+            await board_with_a_room_ahead(app, pilot)
             board = app.screen
-            board.set_focus(board.query_one("#incidents"))
             data = app.board_data
             many = tuple(dataclasses.replace(data.status.suppliers[0], id=f"x{k:04d}", name=f"X {k:04d}") for k in range(600))
             data = dataclasses.replace(data, status=dataclasses.replace(data.status, suppliers=type(data.status.suppliers)(many)))
             board.show(data, {}, {})
-            await pilot.pause(0.3)
+            assert not board._rows_behind  # new rows: all made at once
             board.show(data, {f"x{k:04d}": [100.0, 200.0, 300.0] for k in range(600)}, {})  # a minute rolls over
             assert board._rows_behind
             gate.clear()
@@ -450,8 +448,8 @@ def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkey
             board.query_one("#suppliers").sync_at = lambda *a, **k: (calls.append(app.room_coming), sync(*a, **k))[1]
             await pilot.press("enter")
             assert app.room_coming
-            await pilot.pause(0.5)
-            assert app.room_coming
+            await until(pilot, lambda: board._catch_up is None, what="the catch-up's turn, come and gone")
+            assert app.room_coming and board._rows_behind, "nothing made while the room is coming"
             painted = sum(calls)
             gate.set()
             await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the room")
