@@ -5,11 +5,12 @@ read model and sends every action through the services."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from textual import events, work
@@ -71,6 +72,20 @@ HELP = "help"  # the help screen, installed once it is first opened
 ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
 KEY_SETTLES = 2.0  # seconds at most a typed-ahead key waits for the one before it to be handled
+
+
+Said = TypeVar("Said", bound=Message)
+
+
+def while_open(handler: Callable[[WarroomApp, Said], None]) -> Callable[[WarroomApp, Said], None]:
+    """The watcher's messages are dropped once the app closes: what it posted just before is
+    handled while Textual takes the screens down (under Pilot the app's loop goes on meanwhile),
+    and a board whose widgets were gone raised NoMatches at quit (seen in CI)."""
+    @functools.wraps(handler)
+    def handle(app: WarroomApp, message: Said) -> None:
+        if app.is_running:
+            handler(app, message)
+    return handle
 
 
 class BoardChanged(Message):
@@ -527,6 +542,7 @@ class WarroomApp(App):
         self._kept_room = room
         self.install_screen(room, f"{KEPT_ROOM}-{id(room)}")
 
+    @while_open
     def on_room_read(self, message: RoomRead) -> None:
         reopening = self._reopening
         if reopening is not None and reopening[0].incident_id == message.incident_id:
@@ -620,6 +636,7 @@ class WarroomApp(App):
                 return True
         return False
 
+    @while_open
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen
 
@@ -661,6 +678,7 @@ class WarroomApp(App):
             gc.collect()
             self._last_full = time.monotonic()
 
+    @while_open
     def on_incident_changed(self, message: IncidentChanged) -> None:
         from warroom.tui.review import ReviewScreen
         from warroom.tui.room import IncidentScreen
@@ -671,13 +689,27 @@ class WarroomApp(App):
             elif isinstance(screen, ReviewScreen) and screen.incident_id == message.view.incident.id:
                 screen.refresh_review()  # an observation or an action arrived: read the review again
 
+    @while_open
     def on_monitor_started(self, message: MonitorStarted) -> None:
         literal.notify(self, _("no monitor was running: started one (pid {pid}); it stops when you quit").format(pid=message.pid), timeout=6)
+
+    async def _close_all(self) -> None:
+        """Rooms kept off the stack (built ahead, or closed) are removed before Textual closes
+        the rest. It prunes only the screens on a stack, a parent after its children have
+        finished, and closes what remains one node at a time in no order: a room built ahead
+        still mounting lost its Select's parts before the Select had mounted them (NoMatches at
+        quit, seen in CI). Textual's own closing step, private like `_register`."""
+        shown = {screen for stack in self._screen_stacks.values() for screen in stack}
+        for room in {self._kept_room, *self._retired} - shown:
+            if room is not None and room.is_running:
+                await room.remove()
+        await super()._close_all()
 
     def on_unmount(self) -> None:
         if self.keeper is not None:
             self.keeper.stop()
 
+    @while_open
     def on_identity(self, message: Identity) -> None:
         from warroom.tui.wall import WallScreen
 
@@ -692,12 +724,12 @@ class WarroomApp(App):
             elif isinstance(screen, WallScreen):
                 screen.set_title(message.title, message.zone)
 
+    @while_open
     def on_load_failed(self, message: LoadFailed) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
                 screen.set_problem(message.text)
-        stack = self.screen_stack  # empty once the app has closed its screens: a read failing as it ends says nothing
-        if message.text and stack and not isinstance(stack[-1], BoardScreen):
+        if message.text and not isinstance(self.screen, BoardScreen):
             literal.notify(self, message.text, severity="error", timeout=15)
 
 
