@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 import time
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from tests.conftest import run_cli
 from tests.helpers import HTTP_DOWN, HTTP_UP, configure, record  # record: still importable from here
+from tests.test_faults import query
 from warroom.health.states import observe
 from warroom.services import health, lease, library
 from warroom.tui.app import make_app
@@ -848,6 +851,79 @@ def test_a_start_says_its_outcome_in_the_room_it_lands_in_not_over_its_entry_lin
             await until(pilot, lambda: "started (DRILL)" in str(notice.render()), what="the outcome in the room")
             await actions_landed(app)
             assert not any("started" in n.message for n in app._notifications)
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+def starts_held(monkeypatch):
+    """A start's write waits until the Event it gives is set (a slow disk, a busy database): set
+    at the end however the test ends, so that no act thread is left waiting."""
+    from warroom.services import commands
+
+    gate = threading.Event()
+    execute = commands.execute
+
+    def held(store, command, ctx):
+        if isinstance(command, commands.StartIncident):
+            assert gate.wait(30)
+        return execute(store, command, ctx)
+
+    monkeypatch.setattr(commands, "execute", held)
+    yield gate
+    gate.set()
+
+
+def summaries(home) -> list[str]:
+    return [row[0] for row in query(home.db_path, "SELECT summary FROM event ORDER BY seq")]
+
+
+def test_keys_typed_after_a_start_go_to_the_room_it_opens(home, clock, starts_held):
+    """`D l Called the desk enter` typed at once: the drill started, but the words went to the
+    board while its room was on its way (`l` opened the playbooks) and nothing was logged."""
+    from tests.tui.test_library import rounds
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            await pilot.press("D", "l", *"Called the desk", "enter")
+            assert isinstance(app.screen, BoardScreen), "the start is held: its room cannot be on top yet"
+            starts_held.set()
+            await until(pilot, lambda: "Called the desk" in summaries(home), what="the words logged in the new room")
+            assert isinstance(app.screen, IncidentScreen)
+            await actions_landed(app)
+            assert summaries(home).count("Called the desk") == 1
+
+    asyncio.run(scenario())
+
+
+def test_keys_typed_after_a_start_that_is_refused_are_dropped_and_said_to_be(home, clock, starts_held):
+    """No room opened: on the board the held keys were its own (`l` the playbooks, `C`...)."""
+    from tests.tui.test_library import rounds
+    from tests.tui.test_room import kinds
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            playbook = home.playbooks_dir / f"{app.board_data.suggestions[0].playbook}.toml"
+            await pilot.press("D", "l", *"Called", "enter")
+            playbook.write_text("this is = not [ a playbook")  # changed under the start: it is refused
+            starts_held.set()
+            await until(pilot, lambda: any("were not used" in n.message for n in app._notifications), what="the keys said dropped")
+            await actions_landed(app)
+            assert isinstance(app.screen, BoardScreen), "the playbooks were not opened by a held `l`"
+            assert any(n.severity == "error" for n in app._notifications), "the refusal is said"
+            assert "incident.opened" not in kinds(home) and "Called" not in summaries(home)
+            assert not app._typed_ahead
 
     asyncio.run(scenario())
 

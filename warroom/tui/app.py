@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from warroom import i18n
 from warroom.clock import Clock, SystemClock
 from warroom.home import Home
-from warroom.i18n import N_, _
+from warroom.i18n import N_, _, ngettext
 from warroom.services import views
 from warroom.tui import literal
 from warroom.tui.board import BoardScreen
@@ -162,6 +162,7 @@ class WarroomApp(App):
         self._last_key = self._last_full = time.monotonic()  # for the collector's full pass (_collect)
         self._typed_ahead: list[events.Key] = []  # keys pressed while it waits: they are the room's
         self._replaying: events.Key | None = None  # the held key given to the room now
+        self._starting: Worker | None = None  # a start on its way to its room: keys typed meanwhile are the room's
         self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
         self._home_config: Config | None = None
@@ -446,6 +447,8 @@ class WarroomApp(App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected error in any worker is shown, never swallowed: an action that silently
         did nothing is the worst thing a war-room tool can do."""
+        if event.worker is self._starting and event.worker.is_finished:
+            self._start_ended(opened=False)  # (neither refused nor landed: it raised, or was cancelled)
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             literal.notify(self, _("{worker} failed: {error}: {detail}").format(worker=event.worker.name, error=type(error).__name__, detail=error),
@@ -453,22 +456,42 @@ class WarroomApp(App):
 
     def start(self, command: commands.StartIncident) -> None:
         """Start an incident and land in its room: whoever started it has work there, and reads
-        the outcome on the room's notice line (a notification covered its entry line)."""
+        the outcome on the room's notice line (a notification covered its entry line). Keys typed
+        before the room is on top (`D l Called the desk`) are held and given to the room: on the
+        board, `l` opened the playbooks and the words were lost."""
         def refused(message: str, done: bool) -> None:
             if not done:
                 literal.notify(self, message, severity="error", timeout=8)
+                self._start_ended(opened=False)
 
         async def landed(outcome: commands.Outcome) -> None:
             if outcome.value is None:
                 literal.notify(self, outcome.message)
+                self._start_ended(opened=False)
                 return
             from warroom.tui.room import IncidentScreen
 
             await self.open_room(int(outcome.value))
             if isinstance(self.screen, IncidentScreen):
                 self.screen.say(outcome.message)
+            self._start_ended(opened=True)
 
-        self.act(command, report=refused, landed=landed)
+        self._starting = self.act(command, report=refused, landed=landed)
+
+    def _start_ended(self, *, opened: bool) -> None:
+        """The keys held while a start was on its way go to the room it opened; if it opened none,
+        they are dropped, and said to be: on the board they were keys of its own (`l`, `D`...)."""
+        if self._starting is None:
+            return
+        self._starting = None
+        if opened or self._reopening is not None or self._replaying is not None:
+            self._replay_typed_ahead()  # (or they wait for the room being reopened meanwhile)
+        elif self._typed_ahead:
+            held = len(self._typed_ahead)
+            self._typed_ahead.clear()
+            literal.notify(self, ngettext("{count} key typed while it was starting was not used: no room opened",
+                                          "{count} keys typed while it was starting were not used: no room opened", held).format(count=held),
+                           severity="warning", timeout=8)
 
     def open_room(self, incident_id: int) -> Awaitable[object]:
         """Open the incident's room; awaiting the result waits until it is on the screen.
@@ -589,11 +612,12 @@ class WarroomApp(App):
         if isinstance(event, events.Key):
             self._last_key = time.monotonic()
         if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying
-                and (self._reopening is not None or self._typed_ahead or self._replaying is not None)):
-            # Pressed after `enter`, while the kept room waits for its read: before rooms were
-            # kept the room was on top from the key on, so `l` began an entry; on the board it
-            # would open the playbooks. Held, and given to the room once it is on top (and
-            # behind those held before it, the last of them too while it is being given).
+                and (self._reopening is not None or self._starting is not None or self._typed_ahead or self._replaying is not None)):
+            # Pressed after `enter`, while the kept room waits for its read (or after a start,
+            # while its room is on its way): before rooms were kept the room was on top from the
+            # key on, so `l` began an entry; on the board it would open the playbooks. Held, and
+            # given to the room once it is on top (and behind those held before it, the last of
+            # them too while it is being given).
             self._typed_ahead.append(event)
             return
         await super().on_event(event)
@@ -603,21 +627,24 @@ class WarroomApp(App):
             self.run_worker(self._replay(), group="typed-ahead", exclusive=True)
 
     async def _replay(self) -> None:
-        """The keys held while a kept room waited, in their order, to what is on top now, each
+        """The keys held while a room was on its way, in their order, to what is on top now, each
         once what the one before it set going has run (`_settled`): a key's binding runs on its
         way back up from the focused widget, so `l` then `x` posted together would give `x` to
         the steps (skip a step) before `l` had moved the focus to the entry line. A key given
         that opens a kept room again (`enter` after `escape`) makes the rest wait for that room's
-        read, as the first did (`on_room_read` gives them)."""
+        read, as the first did (`on_room_read` gives them); one that starts an incident waits for
+        its room (`_start_ended`)."""
+        given: events.Key | None = None
         try:
-            while self._typed_ahead and self._reopening is None:
+            while self._typed_ahead and self._reopening is None and self._starting is None:
                 held = self._typed_ahead.pop(0)
-                self._replaying = events.Key(held.key, held.character)
-                self.post_message(self._replaying)
+                given = self._replaying = events.Key(held.key, held.character)
+                self.post_message(given)
                 if not await self._settled(time.monotonic() + KEY_SETTLES):
                     self.log.warning(f"a typed-ahead key ({held.key}) was not handled within {KEY_SETTLES} s; the next is given anyway")
         finally:
-            self._replaying = None
+            if self._replaying is given:  # (not one a replay started after this one was cancelled gives now)
+                self._replaying = None
 
     async def _settled(self, deadline: float) -> bool:
         """Until the app and every widget of the screen on top have handled what they had to, or
