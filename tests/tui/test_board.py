@@ -857,8 +857,9 @@ def test_a_start_says_its_outcome_in_the_room_it_lands_in_not_over_its_entry_lin
 
 @pytest.fixture
 def starts_held(monkeypatch):
-    """A start's write waits until the Event it gives is set (a slow disk, a busy database): set
-    at the end however the test ends, so that no act thread is left waiting."""
+    """A start's write waits until the Event it gives is set (a slow disk, a busy database). A test
+    sets it in a `finally` inside the app's run: asyncio.run waits for the act thread before the
+    fixture's own teardown, which sets it again for a test that never started the app."""
     from warroom.services import commands
 
     gate = threading.Event()
@@ -891,9 +892,11 @@ def test_keys_typed_after_a_start_go_to_the_room_it_opens(home, clock, starts_he
         app = board_app(home, clock)
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
-            await pilot.press("D", "l", *"Called the desk", "enter")
-            assert isinstance(app.screen, BoardScreen), "the start is held: its room cannot be on top yet"
-            starts_held.set()
+            try:
+                await pilot.press("D", "l", *"Called the desk", "enter")
+                assert isinstance(app.screen, BoardScreen), "the start is held: its room cannot be on top yet"
+            finally:
+                starts_held.set()
             await until(pilot, lambda: "Called the desk" in summaries(home), what="the words logged in the new room")
             assert isinstance(app.screen, IncidentScreen)
             await actions_landed(app)
@@ -915,15 +918,51 @@ def test_keys_typed_after_a_start_that_is_refused_are_dropped_and_said_to_be(hom
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
             playbook = home.playbooks_dir / f"{app.board_data.suggestions[0].playbook}.toml"
-            await pilot.press("D", "l", *"Called", "enter")
-            playbook.write_text("this is = not [ a playbook")  # changed under the start: it is refused
-            starts_held.set()
+            try:
+                await pilot.press("D", "l", *"Called", "enter")
+                playbook.write_text("this is = not [ a playbook")  # changed under the start: it is refused
+            finally:
+                starts_held.set()
             await until(pilot, lambda: any("were not used" in n.message for n in app._notifications), what="the keys said dropped")
             await actions_landed(app)
             assert isinstance(app.screen, BoardScreen), "the playbooks were not opened by a held `l`"
             assert any(n.severity == "error" for n in app._notifications), "the refusal is said"
             assert "incident.opened" not in kinds(home) and "Called" not in summaries(home)
             assert not app._typed_ahead
+
+    asyncio.run(scenario())
+
+
+def test_keys_are_held_for_a_slow_start_a_few_seconds_then_they_are_the_boards_again(home, clock, starts_held, monkeypatch):
+    """The start's write may wait up to 30 s for the database's lock: keys did nothing that long,
+    `q` and `escape` too. After START_HOLDS those held are dropped and said to be, the next keys
+    are the board's, and the room still opens once the incident has started."""
+    from tests.tui.test_library import rounds
+    from warroom.tui import app as app_module
+    from warroom.tui.library import PlaybooksScreen
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    monkeypatch.setattr(app_module, "START_HOLDS", 0.5)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            try:
+                await pilot.press("D", "x", "y")
+                await until(pilot, lambda: any("2 keys typed" in n.message for n in app._notifications), what="the held keys said dropped")
+                assert isinstance(app.screen, BoardScreen) and not app._typed_ahead
+                await pilot.press("l")
+                await until(pilot, lambda: isinstance(app.screen, PlaybooksScreen), what="`l` the board's again: the playbooks")
+            finally:
+                starts_held.set()
+            await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the started drill's room, late")
+            await actions_landed(app)
+            assert kinds(home).count("incident.opened") == 1
+
+    from tests.tui.test_room import kinds
 
     asyncio.run(scenario())
 

@@ -72,6 +72,7 @@ HELP = "help"  # the help screen, installed once it is first opened
 ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
 KEY_SETTLES = 2.0  # seconds at most a typed-ahead key waits for the one before it to be handled
+START_HOLDS = 3.0  # seconds at most keys typed after a start are held for its room (the write may wait for the database's lock)
 
 
 Said = TypeVar("Said", bound=Message)
@@ -477,16 +478,25 @@ class WarroomApp(App):
                 self.screen.say(outcome.message)
             self._start_ended(opened=True)
 
-        self._starting = self.act(command, report=refused, landed=landed)
+        starting = self._starting = self.act(command, report=refused, landed=landed)
+        self.set_timer(START_HOLDS, lambda: self._start_slow(starting))
+
+    def _start_slow(self, starting: Worker) -> None:
+        """A start still writing after START_HOLDS (its transaction waits up to 30 s for the
+        database's lock): keys must not do nothing for that long. Those held are dropped, and
+        said to be; the keys from now on are the board's. Its room still opens when it lands."""
+        if self._starting is starting:
+            self._start_ended(opened=False)
 
     def _start_ended(self, *, opened: bool) -> None:
         """The keys held while a start was on its way go to the room it opened; if it opened none,
-        they are dropped, and said to be: on the board they were keys of its own (`l`, `D`...)."""
+        they are dropped, and said to be: they were typed for that room, and on the board they
+        were keys of its own (`l` the playbooks, `D` another start)."""
         if self._starting is None:
             return
         self._starting = None
-        if opened or self._reopening is not None or self._replaying is not None:
-            self._replay_typed_ahead()  # (or they wait for the room being reopened meanwhile)
+        if opened:
+            self._replay_typed_ahead()
         elif self._typed_ahead:
             held = len(self._typed_ahead)
             self._typed_ahead.clear()
@@ -528,9 +538,16 @@ class WarroomApp(App):
         return mounted
 
     @property
+    def _room_on_its_way(self) -> bool:
+        """Whether keys typed now are for a room not yet on top: a kept room waiting for its read,
+        or the room of a start still writing."""
+        return self._reopening is not None or self._starting is not None
+
+    @property
     def room_coming(self) -> bool:
         """Whether a kept room waits for its read to be pushed: `enter` was pressed, and whatever
-        the read says, a room covers the board next (on_room_read, _read_late, open_room)."""
+        the read says, a room covers the board next (on_room_read, _read_late, open_room). Not a
+        start still writing: it may open no room, and the board it left unpainted would stay so."""
         return self._reopening is not None
 
     def build_room(self, incident_id: int) -> None:
@@ -613,7 +630,7 @@ class WarroomApp(App):
         if isinstance(event, events.Key):
             self._last_key = time.monotonic()
         if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying
-                and (self._reopening is not None or self._starting is not None or self._typed_ahead or self._replaying is not None)):
+                and (self._room_on_its_way or self._typed_ahead or self._replaying is not None)):
             # Pressed after `enter`, while the kept room waits for its read (or after a start,
             # while its room is on its way): before rooms were kept the room was on top from the
             # key on, so `l` began an entry; on the board it would open the playbooks. Held, and
@@ -637,7 +654,7 @@ class WarroomApp(App):
         its room (`_start_ended`)."""
         given: events.Key | None = None
         try:
-            while self._typed_ahead and self._reopening is None and self._starting is None:
+            while self._typed_ahead and not self._room_on_its_way:
                 held = self._typed_ahead.pop(0)
                 given = self._replaying = events.Key(held.key, held.character)
                 self.post_message(given)
@@ -687,7 +704,8 @@ class WarroomApp(App):
         pass is switched off, and a full pass runs once a minute instead, when no key has been
         pressed for two seconds: a press that met one waited up to a second (bench_keys --trace),
         and a coordinator working the keys is not kept waiting by the collector. Cyclic garbage
-        still goes within minutes, even from a TUI whose keys never stop (see _collect)."""
+        still goes, even from a TUI whose keys never stop: within minutes, or at the next thaw if
+        what it came from had been frozen alive (see _collect)."""
         import gc
 
         gc.collect()
@@ -699,11 +717,12 @@ class WarroomApp(App):
 
     def _collect(self) -> None:
         """The minute's full pass, and what survives it frozen too: a room's log grows by every
-        entry (rows, painted lines), and a pass that walked all of it again took 70-110 ms of CPU
-        at 1,200 entries, 0.2-0.9 s on the screen of one of twenty TUIs on two cores (bench_load,
-        gc callbacks), an entry's whole visibility budget. Each pass now walks what came since the
-        last. A cycle among objects frozen alive and dropped since is garbage no such pass sees:
-        every FULL_THAW_SECONDS everything is thawed and walked once, so that memory is bounded."""
+        entry, and each pass walked all of it again; now it walks what came since the last (a
+        room of 3,000 entries taking entries: 11.9 ms a pass before, 7.1 ms after). What a pass
+        frees is most of its cost under load (bench_load: 55-87 ms of CPU either way, some 17,000
+        of Textual's self-referring strips a minute), and that stays. A cycle among objects frozen
+        alive and dropped since is garbage no such pass sees: every FULL_THAW_SECONDS everything is
+        thawed and walked once, so memory stays bounded by what a quarter of an hour leaves."""
         import gc
 
         now = time.monotonic()
@@ -732,15 +751,18 @@ class WarroomApp(App):
         literal.notify(self, _("no monitor was running: started one (pid {pid}); it stops when you quit").format(pid=message.pid), timeout=6)
 
     async def _close_all(self) -> None:
-        """Rooms kept off the stack (built ahead, or closed) are removed before Textual closes
-        the rest. It prunes only the screens on a stack, a parent after its children have
-        finished, and closes what remains one node at a time in no order: a room built ahead
-        still mounting lost its Select's parts before the Select had mounted them (NoMatches at
-        quit, seen in CI). Textual's own closing step, private like `_register`."""
+        """Screens kept off the stack (a room built ahead or closed, the help) are removed before
+        Textual closes the rest. It prunes only the screens on a stack, a parent after its
+        children have finished, and closes what remains one node at a time in no order: a room
+        built ahead still mounting lost its Select's parts before the Select had mounted them
+        (NoMatches at quit, seen in CI). Textual's own closing step, private like `_register`."""
+        from textual.screen import Screen
+
         shown = {screen for stack in self._screen_stacks.values() for screen in stack}
-        for room in {self._kept_room, *self._retired} - shown:
-            if room is not None and room.is_running:
-                await room.remove()
+        kept = {s for s in [*self._installed_screens.values(), *self._retired] if isinstance(s, Screen)}
+        for screen in kept - shown:
+            if screen.is_running:
+                await screen.remove()
         await super()._close_all()
 
     def on_unmount(self) -> None:
