@@ -16,7 +16,7 @@ Measured, beside the issue's targets:
 - resident memory per TUI (/proc/PID/status), host CPU (/proc/stat) over the run, and the CPU
   seconds of each part (TUIs, monitor, simulator, writers, this process).
 
-    uv run python -m tests.bench.bench_load [--minutes 10] [--tuis 20] [--no-postgres]
+    uv run python -m tests.bench.bench_load [--minutes 10] [--tuis 20] [--no-postgres] [--prefill 6000]
 """
 
 from __future__ import annotations
@@ -371,6 +371,26 @@ def scalar(home: Path, url: str | None, sql: str):
         store.dispose()
 
 
+def prefill(root: Path, count: int) -> None:
+    """The room's log `count` entries long before the TUIs open it: the state a ten-minute run
+    reaches at its end (6,000 entries), in a run of two."""
+    from warroom.clock import SystemClock
+    from warroom.home import Home
+    from warroom.services import actors, commands, library
+    from warroom.vocabulary import LogKind
+
+    home = Home(root, os.environ.get("WARROOM_DB"))
+    config = library.config(home)
+    actor = actors.resolve(config, "scribe-earlier", ORIGIN)
+    store = home.open_store()
+    try:
+        for k in range(count):
+            commands.execute(store, commands.LogEntry(1, f"earlier decision {k}", LogKind.DECISION),
+                             commands.Context(home, config, actor, SystemClock().now()))
+    finally:
+        store.dispose()
+
+
 def child_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "tests.bench.bench_load", "--child", *args]
 
@@ -384,6 +404,8 @@ def run(label: str, work: Path, base: str, args, url: str | None, floor_target: 
     from tests.bench.bench_tui_wire import make_home
 
     home = make_home(work, base, args.suppliers, 1, url=url, mode="live")
+    if args.prefill:
+        prefill(home, args.prefill)
     print(f"[{label}] home ready; starting the monitor", file=sys.stderr)
     monitor = subprocess.Popen([sys.executable, "-m", "warroom", "--home", str(home), "monitor"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -534,7 +556,7 @@ def report(results: list[dict], args, simulator_cpu: float | None, file=None) ->
 
     print(f"war-room under load ({os.cpu_count()} cores; {args.tuis} TUIs at {COLUMNS}x{LINES} in the incident room; "
           f"{args.suppliers:,} simulated suppliers checked every 5 s; {args.writers} writer processes logging {args.rate:g} decisions/s "
-          f"for {args.minutes:g} min)\n")
+          f"for {args.minutes:g} min{f', into a log {args.prefill:,} entries long' if args.prefill else ''})\n")
     head = "| measure | " + " | ".join(r["label"] for r in results) + " | target |"
     print(head)
     print("|" + " --- |" * (len(results) + 2))
@@ -579,6 +601,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10, help="decisions a second, over all writers")
     parser.add_argument("--writers", type=int, default=4, help="writer processes, each an actor of its own")
     parser.add_argument("--suppliers", type=int, default=1000)
+    parser.add_argument("--prefill", type=int, default=0, help="entries in the room's log before the TUIs open it (6000: a 10-minute run's end)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--profile", action="store_true", help="profile writer 0's commands (cProfile), print where an append's time goes")
     parser.add_argument("--child", nargs="+")
