@@ -967,6 +967,37 @@ def test_keys_are_held_for_a_slow_start_a_few_seconds_then_they_are_the_boards_a
     asyncio.run(scenario())
 
 
+def test_a_dialog_opened_while_a_start_is_on_its_way_gets_its_keys_and_is_not_buried(home, clock, starts_held):
+    """ctrl+q pressed as a start writes: it was held with the rest, so nothing quit; a dialog
+    opened meanwhile (the quit question) had its answer held for the room, and the room then
+    opened over it (found by an attack)."""
+    from tests.tui.test_library import rounds
+    from warroom.tui.dialogs import Confirm
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+    async def scenario():
+        app = board_app(home, clock)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+            try:
+                await pilot.press("D", "ctrl+q")
+                await until(pilot, lambda: isinstance(app.screen, Confirm), what="the quit question, at once")
+                starts_held.set()
+                await until(pilot, lambda: any("started" in n.message for n in app._notifications), what="the start said")
+                assert isinstance(app.screen, Confirm), "the room did not open over the question"
+                await pilot.press("n")
+                await until(pilot, lambda: isinstance(app.screen, BoardScreen), what="the answer reached the question")
+            finally:
+                starts_held.set()
+            await actions_landed(app)
+            assert not app._typed_ahead and not any(isinstance(s, IncidentScreen) for s in app.screen_stack)
+
+    asyncio.run(scenario())
+
+
 def test_help_says_what_each_screen_does_once_and_does_not_contradict_it():
     """`Everywhere: q Quit` while q in a room goes back; the supplier, risks, MSEL and review
     screens were missing; the room said `enter Details` four times and `q / esc` twice."""

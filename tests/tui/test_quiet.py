@@ -262,6 +262,38 @@ def test_a_full_pass_freezes_what_survived_it_and_a_thaw_finds_a_cycle_dropped_s
         asyncio.run(scenario(passes))
 
 
+def test_a_room_removed_after_a_pass_froze_it_is_freed_at_the_next_pass(home, clock):
+    """A room open during a pass is frozen with its whole log; removed later (another incident's
+    room opened), it waited for the quarter-hour thaw, and a coordinator going from room to room
+    kept every room left (found by an attack on the refreezing pass)."""
+    from tests.helpers import start_incident
+    from tests.test_incidents import configure
+    from warroom.tui.room import IncidentScreen
+
+    configure(home)
+    ids = [start_incident(home, clock) for _ in range(3)]
+    rooms: list[weakref.ref] = []
+
+    async def scenario(passes):
+        app = WarroomApp(home, clock=clock, keep_monitor=False, freeze_heap=True)
+        app.FULL_COLLECTION_SECONDS, app.KEYS_QUIET_SECONDS, app.FULL_THAW_SECONDS = 0.1, 0.0, 3600.0
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: gc.get_freeze_count() > 0, what="the heap frozen")
+            for incident_id in ids:
+                await app.open_room(incident_id)
+                await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
+                rooms.append(weakref.ref(app.screen))
+                seen = len(passes)
+                await until(pilot, lambda: len(passes) >= seen + 2, what="two passes with the room open: it is frozen")
+                app.pop_screen()
+                await pilot.pause()
+            await until(pilot, lambda: rooms[0]() is None and rooms[1]() is None, what="the two rooms removed freed")
+            assert rooms[2]() is app._kept_room, "the last room is kept, to be opened again"
+
+    with full_passes() as passes:
+        asyncio.run(scenario(passes))
+
+
 def test_the_full_pass_waits_for_the_keys_to_rest_but_not_forever():
     from warroom.tui.app import full_pass_due
 

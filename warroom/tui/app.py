@@ -8,6 +8,7 @@ import asyncio
 import functools
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
@@ -72,6 +73,7 @@ HELP = "help"  # the help screen, installed once it is first opened
 ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
 KEY_SETTLES = 2.0  # seconds at most a typed-ahead key waits for the one before it to be handled
+NEVER_HELD = frozenset({"ctrl+q", "ctrl+c"})  # Textual's way out (quit, and how to quit) is never held for a room
 START_HOLDS = 3.0  # seconds at most keys typed after a start are held for its room (the write may wait for the database's lock)
 
 
@@ -162,6 +164,10 @@ class WarroomApp(App):
         self._retired: list[IncidentScreen] = []  # rooms kept before, removed once they are not open
         self._reopening: tuple[IncidentScreen, asyncio.Future[None]] | None = None  # a kept room waiting for its incident's read
         self._last_key = self._last_full = self._last_thaw = time.monotonic()  # for the collector's full pass (_collect)
+        # Rooms removed, until they are freed: a pass may have frozen one alive, its whole log with
+        # it, and it would wait for FULL_THAW_SECONDS (a coordinator going from room to room kept
+        # every room left). Each full pass thaws while one is left; its timers let go of it late.
+        self._let_go: list[weakref.ref[IncidentScreen]] = []
         self._typed_ahead: list[events.Key] = []  # keys pressed while it waits: they are the room's
         self._replaying: events.Key | None = None  # the held key given to the room now
         self._starting: Worker | None = None  # a start on its way to its room: keys typed meanwhile are the room's
@@ -473,6 +479,10 @@ class WarroomApp(App):
                 return
             from warroom.tui.room import IncidentScreen
 
+            if self._dialog_on_top:  # (asked meanwhile, "Quit warroom?" say): not buried under the room
+                literal.notify(self, outcome.message)
+                self._start_ended(opened=False)
+                return
             await self.open_room(int(outcome.value))
             if isinstance(self.screen, IncidentScreen):
                 self.screen.say(outcome.message)
@@ -538,6 +548,12 @@ class WarroomApp(App):
         return mounted
 
     @property
+    def _dialog_on_top(self) -> bool:
+        from textual.screen import ModalScreen
+
+        return bool(self.screen_stack) and isinstance(self.screen, ModalScreen)
+
+    @property
     def _room_on_its_way(self) -> bool:
         """Whether keys typed now are for a room not yet on top: a kept room waiting for its read,
         or the room of a start still writing."""
@@ -580,6 +596,7 @@ class WarroomApp(App):
             self._retired.remove(old)
             self.uninstall_screen(old)
             old.remove()
+            self._let_go.append(weakref.ref(old))
         self._kept_room = room
         self.install_screen(room, f"{KEPT_ROOM}-{id(room)}")
 
@@ -629,13 +646,14 @@ class WarroomApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._last_key = time.monotonic()
-        if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying
-                and (self._room_on_its_way or self._typed_ahead or self._replaying is not None)):
+        if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying and event.key not in NEVER_HELD
+                and (self._room_on_its_way or self._typed_ahead or self._replaying is not None) and not self._dialog_on_top):
             # Pressed after `enter`, while the kept room waits for its read (or after a start,
             # while its room is on its way): before rooms were kept the room was on top from the
             # key on, so `l` began an entry; on the board it would open the playbooks. Held, and
             # given to the room once it is on top (and behind those held before it, the last of
-            # them too while it is being given).
+            # them too while it is being given). Never those for a dialog on top (opened with
+            # the mouse, or by ctrl+q, meanwhile).
             self._typed_ahead.append(event)
             return
         await super().on_event(event)
@@ -721,14 +739,16 @@ class WarroomApp(App):
         room of 3,000 entries taking entries: 11.9 ms a pass before, 7.1 ms after). What a pass
         frees is most of its cost under load (bench_load: 55-87 ms of CPU either way, some 17,000
         of Textual's self-referring strips a minute), and that stays. A cycle among objects frozen
-        alive and dropped since is garbage no such pass sees: every FULL_THAW_SECONDS everything is
-        thawed and walked once, so memory stays bounded by what a quarter of an hour leaves."""
+        alive and dropped since is garbage no such pass sees: every FULL_THAW_SECONDS, and at the
+        passes while a removed room is not yet freed (_let_go), everything is thawed and walked, so memory
+        stays bounded by what a quarter of an hour leaves besides rooms."""
         import gc
 
         now = time.monotonic()
         if full_pass_due(now, last_full=self._last_full, last_key=self._last_key, every=self.FULL_COLLECTION_SECONDS,
                          quiet=self.KEYS_QUIET_SECONDS, latest=self.FULL_COLLECTION_LATEST):
-            if now - self._last_thaw >= self.FULL_THAW_SECONDS:
+            self._let_go = [room for room in self._let_go if room() is not None]
+            if self._let_go or now - self._last_thaw >= self.FULL_THAW_SECONDS:
                 gc.unfreeze()
                 self._last_thaw = now
             gc.collect()
