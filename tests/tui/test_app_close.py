@@ -94,3 +94,4 @@ def test_what_the_watcher_said_just_before_the_app_closed_is_dropped_as_it_close
         assert handled == ["quietly"]
 
     asyncio.run(scenario())
+

@@ -285,6 +285,23 @@ def board_app(home, clock):
     return make(home, clock=clock)
 
 
+def suggested(home, clock) -> None:
+    """A home whose supplier nlcloud failed six rounds running: the board suggests its playbook."""
+    from tests.tui.test_library import rounds
+
+    configure(home)
+    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+
+
+@asynccontextmanager
+async def suggestion_on_board(home, clock, **options):
+    """The app on a `suggested` home, at 120x40, once its board shows the suggestion."""
+    app = board_app(home, clock)
+    async with app.run_test(size=(120, 40), **options) as pilot:
+        await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        yield app, pilot
+
+
 @asynccontextmanager
 async def board_running(home, clock, size: tuple[int, int] = (120, 40)):
     """The board app on `home`, run by a Pilot until its supplier table is filled: (app, pilot, that table)."""
@@ -418,17 +435,13 @@ def test_a_suggestion_whose_supplier_recovered_is_withdrawn_everywhere(home, clo
 
 
 def test_s_asks_before_it_starts_a_live_incident(home, clock):
-    from tests.tui.test_library import rounds
     from tests.tui.test_room import kinds
     from warroom.tui.dialogs import Confirm
 
-    configure(home)
-    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    suggested(home, clock)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        async with suggestion_on_board(home, clock) as (app, pilot):
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, Confirm), what="the question")
             assert "LIVE" in str(app.screen.query_one("Label").render())
@@ -835,16 +848,12 @@ def test_changes_read_in_separate_transactions_within_two_seconds_are_one_line(h
 
 def test_a_start_says_its_outcome_in_the_room_it_lands_in_not_over_its_entry_line(home, clock):
     """`incident #1 started (DRILL)` was a toast over the room's entry line."""
-    from tests.tui.test_library import rounds
     from warroom.tui.room import IncidentScreen
 
-    configure(home)
-    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    suggested(home, clock)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        async with suggestion_on_board(home, clock, notifications=True) as (app, pilot):
             await pilot.press("D")
             await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the new drill's room")
             notice = app.screen.query_one("#notice", Static)
@@ -882,16 +891,12 @@ def summaries(home) -> list[str]:
 def test_keys_typed_after_a_start_go_to_the_room_it_opens(home, clock, starts_held):
     """`D l Called the desk enter` typed at once: the drill started, but the words went to the
     board while its room was on its way (`l` opened the playbooks) and nothing was logged."""
-    from tests.tui.test_library import rounds
     from warroom.tui.room import IncidentScreen
 
-    configure(home)
-    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    suggested(home, clock)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        async with suggestion_on_board(home, clock) as (app, pilot):
             try:
                 await pilot.press("D", "l", *"Called the desk", "enter")
                 assert isinstance(app.screen, BoardScreen), "the start is held: its room cannot be on top yet"
@@ -907,16 +912,12 @@ def test_keys_typed_after_a_start_go_to_the_room_it_opens(home, clock, starts_he
 
 def test_keys_typed_after_a_start_that_is_refused_are_dropped_and_said_to_be(home, clock, starts_held):
     """No room opened: on the board the held keys were its own (`l` the playbooks, `C`...)."""
-    from tests.tui.test_library import rounds
     from tests.tui.test_room import kinds
 
-    configure(home)
-    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    suggested(home, clock)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        async with suggestion_on_board(home, clock, notifications=True) as (app, pilot):
             playbook = home.playbooks_dir / f"{app.board_data.suggestions[0].playbook}.toml"
             try:
                 await pilot.press("D", "l", *"Called", "enter")
@@ -937,19 +938,15 @@ def test_keys_are_held_for_a_slow_start_a_few_seconds_then_they_are_the_boards_a
     """The start's write may wait up to 30 s for the database's lock: keys did nothing that long,
     `q` and `escape` too. After START_HOLDS those held are dropped and said to be, the next keys
     are the board's, and the room still opens once the incident has started."""
-    from tests.tui.test_library import rounds
     from warroom.tui import app as app_module
     from warroom.tui.library import PlaybooksScreen
     from warroom.tui.room import IncidentScreen
 
-    configure(home)
-    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    suggested(home, clock)
     monkeypatch.setattr(app_module, "START_HOLDS", 0.5)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        async with suggestion_on_board(home, clock, notifications=True) as (app, pilot):
             try:
                 await pilot.press("D", "x", "y")
                 await until(pilot, lambda: any("2 keys typed" in n.message for n in app._notifications), what="the held keys said dropped")
@@ -971,17 +968,13 @@ def test_a_dialog_opened_while_a_start_is_on_its_way_gets_its_keys_and_is_not_bu
     """ctrl+q pressed as a start writes: it was held with the rest, so nothing quit; a dialog
     opened meanwhile (the quit question) had its answer held for the room, and the room then
     opened over it (found by an attack)."""
-    from tests.tui.test_library import rounds
     from warroom.tui.dialogs import Confirm
     from warroom.tui.room import IncidentScreen
 
-    configure(home)
-    rounds(home, clock, "nlcloud", HTTP_DOWN, 6)
+    suggested(home, clock)
 
     async def scenario():
-        app = board_app(home, clock)
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await until(pilot, lambda: app.board_data is not None and app.board_data.suggestions, what="the suggestion")
+        async with suggestion_on_board(home, clock, notifications=True) as (app, pilot):
             try:
                 await pilot.press("D", "ctrl+q")
                 await until(pilot, lambda: isinstance(app.screen, Confirm), what="the quit question, at once")

@@ -284,7 +284,7 @@ def test_a_room_removed_after_a_pass_froze_it_is_freed_at_the_next_pass(home, cl
                 await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.view is not None, what="the room")
                 rooms.append(weakref.ref(app.screen))
                 seen = len(passes)
-                await until(pilot, lambda: len(passes) >= seen + 2, what="two passes with the room open: it is frozen")
+                await until(pilot, lambda seen=seen: len(passes) >= seen + 2, what="two passes with the room open: it is frozen")
                 app.pop_screen()
                 await pilot.pause()
             await until(pilot, lambda: rooms[0]() is None and rooms[1]() is None, what="the two rooms removed freed")

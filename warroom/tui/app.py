@@ -780,9 +780,8 @@ class WarroomApp(App):
 
         shown = {screen for stack in self._screen_stacks.values() for screen in stack}
         kept = {s for s in [*self._installed_screens.values(), *self._retired] if isinstance(s, Screen)}
-        for screen in kept - shown:
-            if screen.is_running:
-                await screen.remove()
+        for screen in kept - shown:  # (one built just before the close has not started yet: it is waited for, and pruned)
+            await screen.remove()
         await super()._close_all()
 
     def on_unmount(self) -> None:
