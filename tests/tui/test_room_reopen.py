@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import asynccontextmanager
 
 import pytest
 from textual import events
@@ -67,6 +68,17 @@ async def board_with_a_room_ahead(app, pilot) -> None:
     await until(pilot, lambda: app.board_data is not None, what="the board")
     await until(pilot, lambda: rooms_kept(app) and rooms_kept(app)[0].is_mounted, what="the room built ahead")
     app.screen.set_focus(app.screen.query_one("#incidents"))
+
+
+@asynccontextmanager
+async def a_room_ahead(home, clock):
+    """A configured home with one incident, its app at 120x40 and `board_with_a_room_ahead`."""
+    configure(home)
+    start_incident(home, clock)
+    app = make_app(home, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await board_with_a_room_ahead(app, pilot)
+        yield app, pilot
 
 
 async def back_to_board(app, pilot) -> None:
@@ -249,13 +261,9 @@ def test_keys_typed_after_enter_while_the_kept_room_waits_for_its_read_go_to_the
     room was on top from the key on: `enter l` began a log entry. Keys typed in the wait are the
     room's, in order; on the board `l` would have opened the playbooks."""
     gate = room_reads
-    configure(home)
-    start_incident(home, clock)
 
     async def scenario():
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await board_with_a_room_ahead(app, pilot)
+        async with a_room_ahead(home, clock) as (app, pilot):
             gate.clear()
             await pilot.press("enter", "l", "x")
             assert [type(s) for s in app.screen_stack] == [BoardScreen]  # waiting for the read, nothing else opened
@@ -274,13 +282,9 @@ def test_a_typed_ahead_key_waits_for_the_one_before_it_however_slowly_that_one_i
     (open the entry line) still slow to reach its binding when `x` is given must not let `x` reach
     the steps (where it would be a step's key) before the entry line has the focus."""
     gate = room_reads
-    configure(home)
-    start_incident(home, clock)
 
     async def scenario():
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await board_with_a_room_ahead(app, pilot)
+        async with a_room_ahead(home, clock) as (app, pilot):
             gate.clear()
             await pilot.press("enter", "l", "x", "y")
             gate.set()
@@ -309,13 +313,9 @@ def test_keys_typed_after_a_second_enter_wait_for_that_rooms_read_too(home, cloc
 
     monkeypatch.setattr(reader.Reader, "room", counted)
     monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)  # the held reads are slow, not missing
-    configure(home)
-    start_incident(home, clock)
 
     async def scenario():
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await board_with_a_room_ahead(app, pilot)
+        async with a_room_ahead(home, clock) as (app, pilot):
             await pilot.press("enter", "escape", "enter", "l", "x")
             reads.release()  # the first read: the room opens, `escape` closes it, `enter` asks again
             await until(pilot, lambda: app.room_coming and isinstance(app.screen, BoardScreen)
@@ -397,13 +397,9 @@ def test_a_key_typed_while_the_last_held_key_is_replayed_waits_for_it(home, cloc
     `l` is being replayed (still on its way through the room): `x` must land in the entry line as
     when all three were typed in the wait, not reach the steps before `l` moved the focus."""
     gate = room_reads
-    configure(home)
-    start_incident(home, clock)
 
     async def scenario():
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await board_with_a_room_ahead(app, pilot)
+        async with a_room_ahead(home, clock) as (app, pilot):
             gate.clear()
             await pilot.press("enter", "l")
             gate.set()
@@ -425,15 +421,11 @@ def test_no_board_catch_up_while_a_room_is_about_to_cover_it(home, clock, monkey
     the room is about to cover the board: its catch-up waits until the board is back."""
     import dataclasses
 
-    configure(home)
-    start_incident(home, clock)
     gate = room_reads
     monkeypatch.setattr("warroom.tui.app.ROOM_READ_WAIT", 60.0)
 
     async def scenario():
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await board_with_a_room_ahead(app, pilot)
+        async with a_room_ahead(home, clock) as (app, pilot):
             board = app.screen
             data = app.board_data
             many = tuple(dataclasses.replace(data.status.suppliers[0], id=f"x{k:04d}", name=f"X {k:04d}") for k in range(600))
