@@ -170,6 +170,8 @@ class WarroomApp(App):
         self._let_go: list[weakref.ref[IncidentScreen]] = []
         self._typed_ahead: list[events.Key] = []  # keys pressed while it waits: they are the room's
         self._replaying: events.Key | None = None  # the held key given to the room now
+        self._in_flight: events.Key | None = None  # the last key handed on, until it has done what it does (_key_pending)
+        self._replayer: Worker[None] | None = None  # gives the held keys, one at a time (_replay)
         self._starting: Worker | None = None  # a start on its way to its room: keys typed meanwhile are the room's
         self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
@@ -644,43 +646,100 @@ class WarroomApp(App):
         self._replay_typed_ahead()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self._last_key = time.monotonic()
-        if (isinstance(event, events.Key) and not event.is_forwarded and event is not self._replaying and event.key not in NEVER_HELD
-                and (self._room_on_its_way or self._typed_ahead or self._replaying is not None) and not self._dialog_on_top):
-            # Pressed after `enter`, while the kept room waits for its read (or after a start,
-            # while its room is on its way): before rooms were kept the room was on top from the
-            # key on, so `l` began an entry; on the board it would open the playbooks. Held, and
-            # given to the room once it is on top (and behind those held before it, the last of
-            # them too while it is being given). Never those for a dialog on top (opened with
-            # the mouse, or by ctrl+q, meanwhile).
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+            return
+        self._last_key = time.monotonic()
+        if event.is_forwarded:  # back up from the focused widget: its binding runs now
+            await super().on_event(event)
+            if event is self._in_flight:
+                self._in_flight = None
+            return
+        if event is not self._replaying and self._holds(event):
             self._typed_ahead.append(event)
+            if not self._room_on_its_way:
+                self._replay_typed_ahead()
             return
         await super().on_event(event)
+        if event.is_forwarded:  # (not taken by a priority binding of the app, which has run)
+            self._in_flight = event
+
+    def _holds(self, key: events.Key) -> bool:
+        """Whether a key just pressed waits before it is handed on.
+
+        Textual hands a key to the focused widget and goes on to the next key at once, while
+        the first still travels up to the binding it is for: typed quickly (or pasted), `l C`
+        in a room gave `C` to the steps, where it did nothing, before `l` had moved the focus
+        to the entry line, and `D l…` on the board's suggestion gave `l` to the board before
+        `D` had started anything. So a key waits until the one before it has done what it
+        does, and they are given in their order (`_replay`).
+
+        Keys pressed while a room is on its way (after `enter`, while the kept room waits for
+        its read, or after a start, while its room is written) wait for that room: on the
+        board `l` would open the playbooks. Not those for a dialog on top (opened with the
+        mouse, or by ctrl+q, meanwhile). Textual's way out is never held."""
+        if key.key in NEVER_HELD:
+            return False
+        if self._room_on_its_way:
+            return not self._dialog_on_top
+        return self._key_pending or bool(self._typed_ahead) or self._replaying is not None
+
+    @property
+    def _key_pending(self) -> bool:
+        """Whether the last key handed on may not have done what it does yet: it has neither
+        come back up to the app (where its binding runs) nor been used by a widget on its way
+        (Input takes a character and stops it; Textual says so only in `_stop_propagation`)."""
+        if self._in_flight is not None and getattr(self._in_flight, "_stop_propagation", False):
+            self._in_flight = None  # (not kept: an event refers to the node it was sent from)
+        return self._in_flight is not None
 
     def _replay_typed_ahead(self) -> None:
-        if self._typed_ahead:
-            self.run_worker(self._replay(), group="typed-ahead", exclusive=True)
+        if self._typed_ahead and (self._replayer is None or self._replayer.is_finished):
+            self._replayer = self.run_worker(self._replay(), group="typed-ahead")
 
     async def _replay(self) -> None:
-        """The keys held while a room was on its way, in their order, to what is on top now, each
-        once what the one before it set going has run (`_settled`): a key's binding runs on its
-        way back up from the focused widget, so `l` then `x` posted together would give `x` to
-        the steps (skip a step) before `l` had moved the focus to the entry line. A key given
-        that opens a kept room again (`enter` after `escape`) makes the rest wait for that room's
-        read, as the first did (`on_room_read` gives them); one that starts an incident waits for
-        its room (`_start_ended`)."""
+        """The keys held, in their order, to what is on top now, each once the one before it has
+        done what it does (`_handled`): a key's binding runs on its way back up from the focused
+        widget, so `l` then `x` posted together would give `x` to the steps (skip a step) before
+        `l` had moved the focus to the entry line. A key given that opens a room (`enter` on an
+        incident, `D` on a suggestion) makes the rest wait for that room, as the first did
+        (`on_room_read`, `_start_ended` give them)."""
         given: events.Key | None = None
         try:
-            while self._typed_ahead and not self._room_on_its_way:
+            while True:
+                waited = given or self._in_flight
+                if waited is not None and not await self._handled(waited, time.monotonic() + KEY_SETTLES):
+                    self.log.warning(f"a key ({waited.key}) was not handled within {KEY_SETTLES} s; the next is given anyway")
+                self._in_flight = None
+                if not self._typed_ahead or self._room_on_its_way:
+                    return
                 held = self._typed_ahead.pop(0)
                 given = self._replaying = events.Key(held.key, held.character)
                 self.post_message(given)
-                if not await self._settled(time.monotonic() + KEY_SETTLES):
-                    self.log.warning(f"a typed-ahead key ({held.key}) was not handled within {KEY_SETTLES} s; the next is given anyway")
         finally:
             if self._replaying is given:  # (not one a replay started after this one was cancelled gives now)
                 self._replaying = None
+
+    async def _handled(self, key: events.Key, deadline: float) -> bool:
+        """Until `key` (handed on, or posted to the app to be) has done what it does, or until
+        `deadline` (False). Used by a widget on its way, a character typed into a line (most
+        of a burst), it is done. Back at the app, where its binding ran, it is done once what
+        the binding set going has run (`_settled`): a binding may do anything. Followed up the
+        focused widget's ancestors, one hop a round: a whole screen's every round cost some
+        10 ms a key, seconds for a pasted paragraph."""
+        if not key.is_forwarded:
+            if not await _queues_drained([self], deadline):
+                return False
+            if not key.is_forwarded:  # (taken by a binding of the app's own)
+                return await self._settled(deadline)
+        while time.monotonic() < deadline:
+            if getattr(key, "_stop_propagation", False):
+                return True
+            if key is not self._in_flight:  # back up at the app: its binding has run
+                return await self._settled(deadline)
+            if not await _queues_drained(list((self.focused or self.screen).ancestors_with_self), deadline):
+                return False
+        return False
 
     async def _settled(self, deadline: float) -> bool:
         """Until the app and every widget of the screen on top have handled what they had to, or
