@@ -934,6 +934,53 @@ def test_keys_typed_after_a_start_that_is_refused_are_dropped_and_said_to_be(hom
     asyncio.run(scenario())
 
 
+def test_keys_held_for_a_start_wait_for_its_room_when_an_older_start_lands_first(home, clock, monkeypatch):
+    """A start begun (with the mouse, from the library) while another was on its way: the older
+    one's room opens when it lands, and the keys typed after the newer start stay held for the
+    newer one's room. The older's landing gave them to its own room before."""
+    from warroom.services import commands
+    from warroom.tui.room import IncidentScreen
+    from warroom.vocabulary import Mode
+
+    suggested(home, clock)
+    gates: list[threading.Event] = []
+    execute = commands.execute
+
+    def held(store, command, ctx):
+        if isinstance(command, commands.StartIncident):
+            gate = threading.Event()
+            gates.append(gate)
+            assert gate.wait(30)
+        return execute(store, command, ctx)
+
+    monkeypatch.setattr(commands, "execute", held)
+
+    async def scenario():
+        async with suggestion_on_board(home, clock) as (app, pilot):
+            try:
+                await pilot.press("D")
+                await until(pilot, lambda: len(gates) == 1, what="the first start writing")
+                app.start(commands.StartIncident("cloud-hosting-outage", Mode.DRILL))
+                await until(pilot, lambda: len(gates) == 2, what="the second start writing")
+                await pilot.press("l", *"For the second", "enter")
+                gates[0].set()
+                await until(pilot, lambda: isinstance(app.screen, IncidentScreen), what="the first start's room")
+                first = app.screen.incident_id
+                await pilot.pause()
+                assert app._typed_ahead, "still held: they were typed after the second start"
+                gates[1].set()
+                await until(pilot, lambda: "For the second" in summaries(home), what="the words logged")
+            finally:
+                for gate in gates:
+                    gate.set()
+            await actions_landed(app)
+            assert isinstance(app.screen, IncidentScreen) and app.screen.incident_id != first
+            logged = query(home.db_path, "SELECT incident_id FROM event WHERE summary = 'For the second'")
+            assert logged == [(app.screen.incident_id,)]
+
+    asyncio.run(scenario())
+
+
 def test_keys_are_held_for_a_slow_start_a_few_seconds_then_they_are_the_boards_again(home, clock, starts_held, monkeypatch):
     """The start's write may wait up to 30 s for the database's lock: keys did nothing that long,
     `q` and `escape` too. After START_HOLDS those held are dropped and said to be, the next keys

@@ -458,7 +458,7 @@ class WarroomApp(App):
         """An unexpected error in any worker is shown, never swallowed: an action that silently
         did nothing is the worst thing a war-room tool can do."""
         if event.worker is self._starting and event.worker.is_finished:
-            self._start_ended(opened=False)  # (neither refused nor landed: it raised, or was cancelled)
+            self._start_ended(event.worker, opened=False)  # (neither refused nor landed: it raised, or was cancelled)
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             literal.notify(self, _("{worker} failed: {error}: {detail}").format(worker=event.worker.name, error=type(error).__name__, detail=error),
@@ -472,23 +472,23 @@ class WarroomApp(App):
         def refused(message: str, done: bool) -> None:
             if not done:
                 literal.notify(self, message, severity="error", timeout=8)
-                self._start_ended(opened=False)
+                self._start_ended(starting, opened=False)
 
         async def landed(outcome: commands.Outcome) -> None:
             if outcome.value is None:
                 literal.notify(self, outcome.message)
-                self._start_ended(opened=False)
+                self._start_ended(starting, opened=False)
                 return
             from warroom.tui.room import IncidentScreen
 
             if self._dialog_on_top:  # (asked meanwhile, "Quit warroom?" say): not buried under the room
                 literal.notify(self, outcome.message)
-                self._start_ended(opened=False)
+                self._start_ended(starting, opened=False)
                 return
             await self.open_room(int(outcome.value))
             if isinstance(self.screen, IncidentScreen):
                 self.screen.say(outcome.message)
-            self._start_ended(opened=True)
+            self._start_ended(starting, opened=True)
 
         starting = self._starting = self.act(command, report=refused, landed=landed)
         self.set_timer(START_HOLDS, lambda: self._start_slow(starting))
@@ -497,14 +497,14 @@ class WarroomApp(App):
         """A start still writing after START_HOLDS (its transaction waits up to 30 s for the
         database's lock): keys must not do nothing for that long. Those held are dropped, and
         said to be; the keys from now on are the board's. Its room still opens when it lands."""
-        if self._starting is starting:
-            self._start_ended(opened=False)
+        self._start_ended(starting, opened=False)
 
-    def _start_ended(self, *, opened: bool) -> None:
+    def _start_ended(self, starting: Worker, *, opened: bool) -> None:
         """The keys held while a start was on its way go to the room it opened; if it opened none,
         they are dropped, and said to be: they were typed for that room, and on the board they
-        were keys of its own (`l` the playbooks, `D` another start)."""
-        if self._starting is None:
+        were keys of its own (`l` the playbooks, `D` another start). Only the newest start's end
+        counts: one begun before it (with the mouse, while it was on its way) holds no keys."""
+        if self._starting is not starting:
             return
         self._starting = None
         if opened:
