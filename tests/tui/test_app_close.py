@@ -58,6 +58,33 @@ def test_a_room_still_being_built_ahead_as_the_app_closes_closes_with_it(home, c
     asyncio.run(scenario())
 
 
+def test_no_room_is_built_ahead_once_the_app_is_closing(home, clock, monkeypatch):
+    """The board's cursor came to rest while the app was closing (its timer ran as `_close_all`
+    waited for a kept room to go): the room begun then closed with what was left, in no order."""
+    from warroom.tui.app import WarroomApp
+
+    configure(home)
+    incidents = [start_incident(home, clock) for _ in range(2)]
+    close_all = WarroomApp._close_all
+    built: list[bool] = []
+
+    async def cursor_rests_meanwhile(self) -> None:
+        before = self._kept_room
+        self.build_room(next(i for i in incidents if before is None or before.incident_id != i))  # (one not kept already)
+        built.append(self._kept_room is not before)
+        await close_all(self)
+
+    monkeypatch.setattr(WarroomApp, "_close_all", cursor_rests_meanwhile)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.board_data is not None, what="the board")
+        assert built == [False], "nothing built while closing"
+
+    asyncio.run(scenario())
+
+
 def test_what_the_watcher_said_just_before_the_app_closed_is_dropped_as_it_closes(home, clock):
     """The watcher's identity and a failed read are handled while Textual takes the board down:
     its top line gone, the board still on the stack (the app's loop hands them on between the

@@ -72,12 +72,16 @@ KEPT_ROOM = "room"  # the installed name of the one room kept composed (WarroomA
 HELP = "help"  # the help screen, installed once it is first opened
 ROOM_FRAME_SECONDS = 0.1  # after a room's read, the watcher's next poll waits this long: the room is drawn meanwhile
 ROOM_READ_WAIT = 1.0  # seconds a kept room waits for its incident's read before a new room opens instead
-KEY_SETTLES = 2.0  # seconds at most a typed-ahead key waits for the one before it to be handled
+# Seconds at most a held key waits for the one before it to be handled: one that neither comes back
+# to the app nor is used (its widget removed on the way) lets the next go after this long.
+KEY_SETTLES = 2.0
 NEVER_HELD = frozenset({"ctrl+q", "ctrl+c"})  # Textual's way out (quit, and how to quit) is never held for a room
 START_HOLDS = 3.0  # seconds at most keys typed after a start are held for its room (the write may wait for the database's lock)
 
 
 Said = TypeVar("Said", bound=Message)
+Typed = events.Key | events.Paste | events.MouseDown | events.MouseUp  # what a person does: held in order (WarroomApp._holds)
+TYPED = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
 
 
 def while_open(handler: Callable[[WarroomApp, Said], None]) -> Callable[[WarroomApp, Said], None]:
@@ -168,10 +172,11 @@ class WarroomApp(App):
         # it, and it would wait for FULL_THAW_SECONDS (a coordinator going from room to room kept
         # every room left). Each full pass thaws while one is left; its timers let go of it late.
         self._let_go: list[weakref.ref[IncidentScreen]] = []
-        self._typed_ahead: list[events.Key] = []  # keys pressed while it waits: they are the room's
-        self._replaying: events.Key | None = None  # the held key given to the room now
-        self._in_flight: events.Key | None = None  # the last key handed on, until it has done what it does (_key_pending)
-        self._replayer: Worker[None] | None = None  # gives the held keys, one at a time (_replay)
+        self._typed_ahead: list[Typed] = []  # keys (and pastes) held, in their order (_holds)
+        self._replaying: Typed | None = None  # the held one given now (_replay)
+        self._in_flight: Typed | None = None  # the last one handed on, until it has done what it does (_pending)
+        self._in_flight_to: DOMNode | None = None  # where it was handed: it travels up from there
+        self._replayer: Worker[None] | None = None  # gives the held ones, one at a time (_replay)
         self._starting: Worker | None = None  # a start on its way to its room: keys typed meanwhile are the room's
         self._acts = 0  # actions of ours landed, counted: the read after one hands everything on, changed or not
         self._loaded = threading.Event()
@@ -571,9 +576,13 @@ class WarroomApp(App):
     def build_room(self, incident_id: int) -> None:
         """Compose the room `enter` would open, off the screen, while the board waits for a key
         (the board asks once its cursor rests): the key then costs a read and a repaint. One
-        room is kept; the one it replaces goes."""
+        room is kept; the one it replaces goes. None once the app is closing: the board's cursor
+        may come to rest while `_close_all` waits, and a room begun then would be closed with
+        what is left, in no order (NoMatches from its Select at quit, seen in CI)."""
         from warroom.tui.room import IncidentScreen
 
+        if not self.is_running:
+            return
         kept = self._kept_room
         if (kept is not None and self._fits(kept, incident_id)) or self._reopening is not None:
             return
@@ -646,51 +655,60 @@ class WarroomApp(App):
         self._replay_typed_ahead()
 
     async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, events.Key):
+        if not isinstance(event, TYPED):
             await super().on_event(event)
             return
         self._last_key = time.monotonic()
-        if event.is_forwarded:  # back up from the focused widget: its binding runs now
+        if event.is_forwarded:  # back up from the focused widget: a key's binding runs now
             await super().on_event(event)
             if event is self._in_flight:
-                self._in_flight = None
+                self._in_flight = self._in_flight_to = None
             return
         if event is not self._replaying and self._holds(event):
             self._typed_ahead.append(event)
             if not self._room_on_its_way:
                 self._replay_typed_ahead()
             return
+        if isinstance(event, events.MouseEvent):  # (the screen hands it to what is under the pointer)
+            await super().on_event(event)
+            return
+        # Sent by the widget it is handed to: Textual stops a message at a node whose parent sent
+        # it, and the app (the driver's sender) is the screen's parent, so every key passing the
+        # screen looked used there. Now a key stopped on its way is one a widget used.
+        target = self.focused or self.screen
+        event.set_sender(target)
         await super().on_event(event)
-        if event.is_forwarded:  # (not taken by a priority binding of the app, which has run)
-            self._in_flight = event
+        if event.is_forwarded:  # (not taken by a priority binding of the app's own, which has run)
+            self._in_flight, self._in_flight_to = event, target
 
-    def _holds(self, key: events.Key) -> bool:
-        """Whether a key just pressed waits before it is handed on.
+    def _holds(self, event: Typed) -> bool:
+        """Whether a key (a paste, a mouse button) just come waits before it is handed on.
 
-        Textual hands a key to the focused widget and goes on to the next key at once, while
-        the first still travels up to the binding it is for: typed quickly (or pasted), `l C`
-        in a room gave `C` to the steps, where it did nothing, before `l` had moved the focus
-        to the entry line, and `D l…` on the board's suggestion gave `l` to the board before
-        `D` had started anything. So a key waits until the one before it has done what it
-        does, and they are given in their order (`_replay`).
+        Textual hands a key to the focused widget and goes on to the next key at once, while the
+        first still travels up to the binding it is for: typed quickly, or arriving together over
+        a slow link, `l C…` in a room gave `C` to the steps, where it did nothing, before `l` had
+        moved the focus to the entry line, and `D l…` on the board's suggestion gave `l` to the
+        board before `D` had started anything. So each waits until the one before it has done
+        what it does, and they are given in their order (`_replay`). A paste or a click among
+        them waits its turn too: `A<paste>B` typed `A`, the paste, then `B`, and a click on a
+        step after `x` was typed in the entry line gave `x` to the steps (skip a step).
 
-        Keys pressed while a room is on its way (after `enter`, while the kept room waits for
-        its read, or after a start, while its room is written) wait for that room: on the
-        board `l` would open the playbooks. Not those for a dialog on top (opened with the
-        mouse, or by ctrl+q, meanwhile). Textual's way out is never held."""
-        if key.key in NEVER_HELD:
-            return False
-        if self._room_on_its_way:
-            return not self._dialog_on_top
-        return self._key_pending or bool(self._typed_ahead) or self._replaying is not None
+        While a room is on its way (after `enter`, while the kept room waits for its read, or
+        after a start, while its room is written) they wait for that room: on the board `l` would
+        open the playbooks. Not those for a dialog on top (opened with the mouse, or by ctrl+q,
+        meanwhile), and not Textual's way out, which goes at once."""
+        if self._room_on_its_way:  # (a click on the board is the board's, as it was)
+            if isinstance(event, events.Key):
+                return event.key not in NEVER_HELD and not self._dialog_on_top
+            return isinstance(event, events.Paste) and not self._dialog_on_top
+        return self._pending() or bool(self._typed_ahead) or self._replaying is not None
 
-    @property
-    def _key_pending(self) -> bool:
-        """Whether the last key handed on may not have done what it does yet: it has neither
-        come back up to the app (where its binding runs) nor been used by a widget on its way
-        (Input takes a character and stops it; Textual says so only in `_stop_propagation`)."""
-        if self._in_flight is not None and getattr(self._in_flight, "_stop_propagation", False):
-            self._in_flight = None  # (not kept: an event refers to the node it was sent from)
+    def _pending(self) -> bool:
+        """Whether the last key handed on may not have done what it does yet: it has neither come
+        back up to the app (where its binding runs) nor been used by a widget on its way (Input
+        takes a character and stops it). Textual says "stopped" only in `_stop_propagation`."""
+        if self._in_flight is not None and self._in_flight._stop_propagation:
+            self._in_flight = self._in_flight_to = None  # (not kept: an event refers to the node it was sent from)
         return self._in_flight is not None
 
     def _replay_typed_ahead(self) -> None:
@@ -704,40 +722,47 @@ class WarroomApp(App):
         `l` had moved the focus to the entry line. A key given that opens a room (`enter` on an
         incident, `D` on a suggestion) makes the rest wait for that room, as the first did
         (`on_room_read`, `_start_ended` give them)."""
-        given: events.Key | None = None
         try:
             while True:
-                waited = given or self._in_flight
+                waited = self._replaying or self._in_flight
                 if waited is not None and not await self._handled(waited, time.monotonic() + KEY_SETTLES):
-                    self.log.warning(f"a key ({waited.key}) was not handled within {KEY_SETTLES} s; the next is given anyway")
-                self._in_flight = None
-                if not self._typed_ahead or self._room_on_its_way:
+                    self.log.warning(f"{waited!r} was not handled within {KEY_SETTLES} s; the next is given anyway")
+                self._in_flight = self._in_flight_to = None
+                if not self._typed_ahead or self._room_on_its_way or not self.is_running:
                     return
                 held = self._typed_ahead.pop(0)
-                given = self._replaying = events.Key(held.key, held.character)
-                self.post_message(given)
+                if isinstance(held, events.Key):
+                    held = events.Key(held.key, held.character)
+                elif isinstance(held, events.Paste):
+                    held = events.Paste(held.text)
+                self._replaying = held  # (a mouse button as it came: where it was pressed is in it)
+                self.post_message(held)
         finally:
-            if self._replaying is given:  # (not one a replay started after this one was cancelled gives now)
-                self._replaying = None
+            self._replaying = None
 
-    async def _handled(self, key: events.Key, deadline: float) -> bool:
-        """Until `key` (handed on, or posted to the app to be) has done what it does, or until
-        `deadline` (False). Used by a widget on its way, a character typed into a line (most
-        of a burst), it is done. Back at the app, where its binding ran, it is done once what
-        the binding set going has run (`_settled`): a binding may do anything. Followed up the
-        focused widget's ancestors, one hop a round: a whole screen's every round cost some
-        10 ms a key, seconds for a pasted paragraph."""
-        if not key.is_forwarded:
+    async def _handled(self, event: Typed, deadline: float) -> bool:
+        """Until `event` (handed on, or posted to the app to be) has done what it does, or until
+        `deadline` (False). Used by a widget on its way (a character typed into a line: most of
+        a burst), it is done. Back at the app, where a key's binding ran, it is done once what
+        the binding set going has run (`_settled`): a binding may do anything. Followed up from
+        where it was handed, one hop a round: a whole screen's every round cost some 10 ms a
+        key, seconds for a paragraph typed ahead."""
+        if not event.is_forwarded:  # still in the app's queue, or taken there by a priority binding
             if not await _queues_drained([self], deadline):
                 return False
-            if not key.is_forwarded:  # (taken by a binding of the app's own)
+            if not event.is_forwarded:
                 return await self._settled(deadline)
+        if isinstance(event, events.MouseEvent):  # handed to what is under the pointer: its click may do anything
+            return await self._settled(deadline)
         while time.monotonic() < deadline:
-            if getattr(key, "_stop_propagation", False):
+            if event._stop_propagation:
                 return True
-            if key is not self._in_flight:  # back up at the app: its binding has run
+            if event is not self._in_flight or self._in_flight_to is None:
                 return await self._settled(deadline)
-            if not await _queues_drained(list((self.focused or self.screen).ancestors_with_self), deadline):
+            path = list(self._in_flight_to.ancestors_with_self)
+            if not any(node.is_running for node in path):
+                return True  # (its widget went: it is nowhere)
+            if not await _queues_drained(path, deadline):
                 return False
         return False
 

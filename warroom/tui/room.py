@@ -87,6 +87,12 @@ class EntryInput(Input):
     BINDINGS = [Binding("tab", "screen.entry_tab", N_("rationale")), Binding("enter", "submit", N_("log")),
                 Binding("ctrl+t", "screen.entry_answers", N_("answers…")), Binding("escape", "screen.leave_entry", N_("cancel"))]
 
+    def _on_paste(self, event: events.Paste) -> None:
+        """A paste of several lines (a supplier's e-mail, a status page) is kept whole, its lines
+        joined by a space: Textual's Input, whose handler runs after this one, keeps only the
+        first line, and the rest was lost without a word."""
+        event.text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
+
 
 class FilterInput(Input):
     BINDINGS = [Binding("enter", "screen.filter_done", N_("apply")), Binding("escape", "screen.filter_clear", N_("clear"))]
