@@ -7,6 +7,7 @@ terminal)."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from textual import events
 from textual.widgets import Input
@@ -25,6 +26,20 @@ def pasted(app, text: str) -> None:
     event = events.Paste(text)
     event.set_sender(app)
     app._driver.send_message(event)
+
+
+@asynccontextmanager
+async def a_room_open(home, clock):
+    """A configured home with one incident, its app at 120x40 with the incident's room open:
+    (app, pilot, room)."""
+    from tests.helpers import configure, start_incident
+    from warroom.tui.app import make_app
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+    app = make_app(home, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        yield app, pilot, await open_room(app, pilot, incident_id)
 
 
 def entry(room: IncidentScreen) -> str:
@@ -47,17 +62,8 @@ def busy_after(monkeypatch, key: str) -> None:
 
 def test_every_character_typed_after_l_reaches_the_entry_line(home, clock):
     """`l Called` in one burst in an open room: `C` went to the steps before `l` had focused the line."""
-    from tests.helpers import configure, start_incident
-
-    configure(home)
-    incident_id = start_incident(home, clock)
-
     async def scenario():
-        from warroom.tui.app import make_app
-
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            room = await open_room(app, pilot, incident_id)
+        async with a_room_open(home, clock) as (app, pilot, room):
             burst(app, "l", *"Called")
             await until(pilot, lambda: entry(room) == "Called", what="the words in the entry line")
 
@@ -117,17 +123,8 @@ def test_ctrl_q_waits_for_the_keys_before_it_and_is_answered_by_none_of_them(hom
 def test_a_paste_right_after_l_goes_into_the_entry_line(home, clock):
     """A bracketed paste is one event: handed on at once it went to the steps, before `l` had
     focused the line."""
-    from tests.helpers import configure, start_incident
-
-    configure(home)
-    incident_id = start_incident(home, clock)
-
     async def scenario():
-        from warroom.tui.app import make_app
-
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            room = await open_room(app, pilot, incident_id)
+        async with a_room_open(home, clock) as (app, pilot, room):
             burst(app, "l")
             pasted(app, "NLCloud: storage cluster failure")
             await until(pilot, lambda: entry(room) == "NLCloud: storage cluster failure", what="the pasted text in the entry line")
@@ -139,17 +136,8 @@ def test_a_paste_right_after_l_goes_into_the_entry_line(home, clock):
 
 def test_a_paste_of_several_lines_is_kept_whole_in_the_entry_line(home, clock):
     """Textual's Input keeps the first line of a paste: the rest of a supplier's message was lost."""
-    from tests.helpers import configure, start_incident
-
-    configure(home)
-    incident_id = start_incident(home, clock)
-
     async def scenario():
-        from warroom.tui.app import make_app
-
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            room = await open_room(app, pilot, incident_id)
+        async with a_room_open(home, clock) as (app, pilot, room):
             burst(app, "l")
             pasted(app, "NLCloud service desk:\r\n  storage cluster failure\n\nno ETA  \n")
             await until(pilot, lambda: entry(room) == "NLCloud service desk: storage cluster failure no ETA", what="every line of the paste")
@@ -172,17 +160,8 @@ def test_a_click_among_typed_keys_waits_its_turn(home, clock):
     steps' (skip a step: its dialog opened) instead of the entry line's."""
     from textual.screen import ModalScreen
 
-    from tests.helpers import configure, start_incident
-
-    configure(home)
-    incident_id = start_incident(home, clock)
-
     async def scenario():
-        from warroom.tui.app import make_app
-
-        app = make_app(home, clock=clock)
-        async with app.run_test(size=(120, 40)) as pilot:
-            room = await open_room(app, pilot, incident_id)
+        async with a_room_open(home, clock) as (app, pilot, room):
             steps = room.query_one("#steps")
             burst(app, "l", "A", "x")
             clicked(app, steps)
