@@ -172,7 +172,7 @@ class WarroomApp(App):
         # it, and it would wait for FULL_THAW_SECONDS (a coordinator going from room to room kept
         # every room left). Each full pass thaws while one is left; its timers let go of it late.
         self._let_go: list[weakref.ref[IncidentScreen]] = []
-        self._typed_ahead: list[Typed] = []  # keys (and pastes) held, in their order (_holds)
+        self._typed_ahead: list[Typed] = []  # keys, pastes and mouse buttons held, in their order (_holds)
         self._replaying: Typed | None = None  # the held one given now (_replay)
         self._in_flight: Typed | None = None  # the last one handed on, until it has done what it does (_pending)
         self._in_flight_to: DOMNode | None = None  # where it was handed: it travels up from there
@@ -724,7 +724,7 @@ class WarroomApp(App):
         (`on_room_read`, `_start_ended` give them)."""
         try:
             while True:
-                waited = self._replaying or self._in_flight
+                waited = self._replaying if self._replaying is not None else self._in_flight
                 if waited is not None and not await self._handled(waited, time.monotonic() + KEY_SETTLES):
                     self.log.warning(f"{waited!r} was not handled within {KEY_SETTLES} s; the next is given anyway")
                 self._in_flight = self._in_flight_to = None
