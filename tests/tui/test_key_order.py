@@ -169,3 +169,27 @@ def test_a_click_among_typed_keys_waits_its_turn(home, clock):
             assert not isinstance(app.screen, ModalScreen), "no step skipped"
 
     asyncio.run(scenario())
+
+
+def test_ctrl_q_while_a_room_is_on_its_way_keeps_its_question_on_top(home, clock, request):
+    """`enter l x ctrl+q` while the kept room waits for its read: ctrl+q goes at once and asks;
+    the room, read after, was pushed over the question, and a `y` typed to quit went nowhere."""
+    reads = request.getfixturevalue("room_reads")
+
+    async def scenario():
+        async with a_room_ahead(home, clock) as (app, pilot):
+            reads.clear()
+            try:
+                burst(app, "enter", "l", "x", "ctrl+q")
+                await until(pilot, lambda: isinstance(app.screen, Confirm), what="the quit question")
+                assert [k.key for k in app._typed_ahead] == ["l", "x"], "held for the room"
+            finally:
+                reads.set()
+            await until(pilot, lambda: not app._room_on_its_way, what="the room's read")
+            await until(pilot, lambda: any("were not used" in n.message for n in app._notifications), what="the held keys said dropped")
+            assert isinstance(app.screen, Confirm) and [type(s) for s in app.screen_stack] == [BoardScreen, Confirm]
+            assert not app._typed_ahead
+            burst(app, "y")
+            await until(pilot, lambda: not app.is_running, what="the app to quit on `y`")
+
+    asyncio.run(scenario())

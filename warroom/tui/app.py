@@ -617,6 +617,9 @@ class WarroomApp(App):
         if reopening is not None and reopening[0].incident_id == message.incident_id:
             room, shown = reopening
             self._reopening = None
+            if self._dialog_on_top:
+                self._room_kept_back(shown)
+                return
             if message.view is None or not room.is_mounted:
                 # Cannot be read now (a new room says it is loading), or built so late that it
                 # is still mounting: a new room, read again, as at a first opening (nothing on
@@ -642,7 +645,24 @@ class WarroomApp(App):
         if self._reopening is not None and self._reopening[1] is shown:
             room, _ = self._reopening
             self._reopening = None
+            if self._dialog_on_top:
+                self._room_kept_back(shown)
+                return
             self._replace_kept(room, shown)
+
+    def _room_kept_back(self, shown: asyncio.Future[None]) -> None:
+        """A dialog came on top while the room was on its way (ctrl+q after `enter`, which is
+        never held): the room is not pushed over the question, which a `y` typed next must
+        answer, as a start that lands under a dialog does. The keys held for the room are
+        dropped, and said to be; `enter` opens it again."""
+        if not shown.done():
+            shown.set_result(None)
+        if self._typed_ahead:
+            held = len(self._typed_ahead)
+            self._typed_ahead.clear()
+            literal.notify(self, ngettext("{count} key typed for the room was not used: a question came first",
+                                          "{count} keys typed for the room were not used: a question came first", held).format(count=held),
+                           severity="warning", timeout=8)
 
     def _replace_kept(self, room: IncidentScreen, shown: asyncio.Future[None]) -> None:
         from warroom.tui.room import IncidentScreen
