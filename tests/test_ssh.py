@@ -5,8 +5,9 @@ board. The actor recorded is the account that logged in, the origin its SSH clie
 observer is refused; what the door does not allow never reaches a shell.
 
 Needs root (accounts, a group, sshd); skipped with the reason otherwise. Nothing outside a temporary
-folder is changed but the two accounts and the group, removed afterwards (and /run/sshd, sshd's
-privilege-separation folder, created only if missing and removed again)."""
+folder is changed but the two accounts and the group, removed afterwards, and /run/sshd, sshd's
+privilege-separation folder, which Debian's own sshd service makes too: created when missing, and
+left (another sshd on the host may be using it)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ from warroom.demo import demo_config
 SNIPPET = ROOT / "warroom" / "examples" / "deploy" / "sshd-warroom.conf"
 PLAYBOOK = "cloud-hosting-outage"
 
-# One worker runs this module: its fixture is module-scoped, and two workers' copies would share
-# /run/sshd, which the first to finish removes under the other's sshd.
+# One worker runs this module: its fixture is module-scoped, and two workers' copies would start
+# two sshd and two sets of accounts for nothing.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ssh")]
 
 
@@ -54,7 +55,10 @@ class Site:
     keys: dict[str, Path] = field(default_factory=dict)
 
     def ssh(self, user: str, *remote: str, tty: bool = False) -> list[str]:
-        """The real client, trusting only this server's throw-away host key."""
+        """The real client, trusting only this server's throw-away host key. sshd checks for its
+        privilege-separation folder at every connection: made again if something on the host
+        removed it meanwhile (a CI run ended "Missing privilege separation directory")."""
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         return ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.keys[user]), "-o", "IdentitiesOnly=yes",
                 "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={self.top / 'known_hosts'}", "-o", "StrictHostKeyChecking=yes",
                 "-o", "SendEnv=COLORTERM", "-o", "SendEnv=LANG", *(["-t"] if tty else []), "--", f"{user}@127.0.0.1", *remote]
@@ -155,7 +159,6 @@ def site():
     os.chmod(top, 0o711)
     suffix = secrets.token_hex(3)
     group, coordinator, observer = f"wrg{suffix}", f"wrc{suffix}", f"wro{suffix}"
-    made_run_sshd = not os.path.isdir("/run/sshd")
     accounts: list[str] = []
     sshd_process = monitor = None
     try:
@@ -208,8 +211,7 @@ def site():
             # The test logs in many times in a row: sshd's default MaxStartups (10:30:100) starts
             # refusing new connections at random once ten are unauthenticated at once.
             f"LogLevel VERBOSE\nMaxStartups 100:30:200\nInclude {top / 'sshd-warroom.conf'}\n")
-        if made_run_sshd:
-            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         checked = subprocess.run([sshd, "-t", "-f", str(top / "sshd_config")], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
         log = (top / "sshd.log").open("w")
@@ -236,8 +238,6 @@ def site():
             _end_processes_of(account)
             subprocess.run(["userdel", account], capture_output=True)
         subprocess.run(["groupdel", group], capture_output=True)
-        if made_run_sshd and os.path.isdir("/run/sshd"):
-            os.rmdir("/run/sshd")
         shutil.rmtree(top, ignore_errors=True)
 
 
