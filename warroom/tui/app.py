@@ -514,12 +514,17 @@ class WarroomApp(App):
         self._starting = None
         if opened:
             self._replay_typed_ahead()
-        elif self._typed_ahead:
+        else:
+            self._drop_held(lambda held: ngettext("{count} key typed while it was starting was not used: no room opened",
+                                                  "{count} keys typed while it was starting were not used: no room opened", held))
+
+    def _drop_held(self, said: Callable[[int], str]) -> None:
+        """The keys held for a room that does not open are dropped, and said to be (`said` words
+        their count, `{count}`): on the board or under a dialog they would do something else."""
+        if self._typed_ahead:
             held = len(self._typed_ahead)
             self._typed_ahead.clear()
-            literal.notify(self, ngettext("{count} key typed while it was starting was not used: no room opened",
-                                          "{count} keys typed while it was starting were not used: no room opened", held).format(count=held),
-                           severity="warning", timeout=8)
+            literal.notify(self, said(held).format(count=held), severity="warning", timeout=8)
 
     def open_room(self, incident_id: int) -> Awaitable[object]:
         """Open the incident's room; awaiting the result waits until it is on the screen.
@@ -657,12 +662,8 @@ class WarroomApp(App):
         dropped, and said to be; `enter` opens it again."""
         if not shown.done():
             shown.set_result(None)
-        if self._typed_ahead:
-            held = len(self._typed_ahead)
-            self._typed_ahead.clear()
-            literal.notify(self, ngettext("{count} key typed for the room was not used: a question came first",
-                                          "{count} keys typed for the room were not used: a question came first", held).format(count=held),
-                           severity="warning", timeout=8)
+        self._drop_held(lambda held: ngettext("{count} key typed for the room was not used: a question came first",
+                                              "{count} keys typed for the room were not used: a question came first", held))
 
     def _replace_kept(self, room: IncidentScreen, shown: asyncio.Future[None]) -> None:
         from warroom.tui.room import IncidentScreen
