@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -47,12 +48,10 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
 
 def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Path | None, since: str | None, until: str | None,
             obligation: str | None, *, collecting: bool, freezing: bool) -> None:
-    import gc
-
     from warroom import identity
     from warroom.clock import parse_when
     from warroom.errors import BadInput
-    from warroom.services import exports, library
+    from warroom.services import exportparts, exports, library
 
     if every == (incident_id is not None):
         raise click.UsageError(_("give an incident ID or --all, not both") if every else _("give an incident ID, or --all"))
@@ -79,6 +78,20 @@ def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pa
     _check_output(output, every)
     signer, unsigned = exports.signer(home) if fmt == "json" else (None, None)
     user = identity.os_user()
+    # A long incident's later events are read by a second process meanwhile (exportparts).
+    ahead = exportparts.Ahead.begin(home, incident_id, fmt, config) if incident_id is not None and not window else None
+    with ahead or nullcontext():
+        _read(env, exports, home, every, incident_id, output, fmt, config, now, user, signer, obligation, window, ahead,
+              collecting=collecting, freezing=freezing)
+    if unsigned:
+        echo(_("warroom: warning: {message}").format(message=line(unsigned)), err=True)
+
+
+def _read(env: Env, exports, home, every: bool, incident_id: int | None, output: Path | None, fmt: str, config, now, user: str, signer,
+          obligation: str | None, window: dict, ahead, *, collecting: bool, freezing: bool) -> None:
+    """Read and write the exports (`_run`), through the file's own reader or the store."""
+    import gc
+
     exports.load(fmt)
     # An export of the home's own SQLite file that needs nothing but its events reads the file
     # read-only through the standard library, without SQLAlchemy (a sixth of such an export);
@@ -96,21 +109,19 @@ def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pa
     if file is not None:
         try:
             with file:
-                _run(exports, file, every, incident_id, output, fmt, config, now, user, signer, obligation, window)
+                _run(exports, file, every, incident_id, output, fmt, config, now, user, signer, obligation, window, ahead)
         except exports.NotInFile:
             store = home.open_store()
     if store is not None:
         try:
             with store.read_core() as reader:  # Core: a JSON or CSV export never loads the ORM (the others do, for the state now)
-                _run(exports, reader, every, incident_id, output, fmt, config, now, user, signer, obligation, window)
+                _run(exports, reader, every, incident_id, output, fmt, config, now, user, signer, obligation, window, ahead)
         finally:
             store.dispose()
-    if unsigned:
-        echo(_("warroom: warning: {message}").format(message=line(unsigned)), err=True)
 
 
 def _run(exports, reader, every: bool, incident_id: int | None, output: Path | None, fmt: str, config, now, user: str, signer,
-         obligation: str | None, window: dict) -> None:
+         obligation: str | None, window: dict, ahead) -> None:
     """Each export asked for, read by `reader` (the store's connection, or the file's own reader)."""
     from warroom.errors import BadInput
 
@@ -120,9 +131,10 @@ def _run(exports, reader, every: bool, incident_id: int | None, output: Path | N
         try:
             if target is None:
                 with data_out() as out:
-                    chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, **window)
+                    chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, ahead=ahead, **window)
             else:
-                chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, **window)
+                chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, ahead=ahead,
+                                       **window)
         except exports.CannotWrite as exc:
             raise BadInput(f"-o {exc}") from None
         if target is not None:

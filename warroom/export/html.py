@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from html import escape
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from warroom import eventtext, i18n, text, words
 from warroom.config import notified
-from warroom.export import reviewed, shown
+from warroom.export import parts, reviewed, shown
 from warroom.export.markdown import key_times, window_words
-from warroom.export.model import Tally, Timeline
+from warroom.export.model import Events, Tally, Timeline
 from warroom.i18n import _
 from warroom.store.chain import IN_ACTOR, IN_AT, IN_DATA, IN_INCIDENT_ID, IN_KIND, IN_SEQ, IN_SUMMARY
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17)) + "]")
@@ -192,15 +196,12 @@ def _review(timeline: Timeline, clock: shown.Clock) -> str:
 
 
 class _Decisions:
-    """The decisions table, written to the page as the one read of the events finds them (what
-    follows it on the page waits in a shown.Later meanwhile). `end` closes it."""
+    """The decisions table's rows, written to `out` as the one read of the events finds them."""
 
-    def __init__(self, timeline: Timeline, clock: shown.Clock, out: TextIO):
-        self._timeline, self._clock, self._out = timeline, clock, out
+    def __init__(self, timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]):
+        self._clock, self._out = clock, out
         self._people = _who_index(timeline.people)
         self.count = 0
-        out.write(f'<section id="decisions">\n<h2>{_t(_("Decisions"))}</h2>\n<table>\n<thead><tr>'
-                  + _columns(_("When"), _("Who"), _("Decision"), _("Rationale")) + '</tr></thead>\n<tbody>\n')
 
     def add(self, d: shown.Decision) -> None:
         clock = self._clock
@@ -215,17 +216,21 @@ class _Decisions:
                         f'<td>{self._people.get(d.actor) or who(d.actor, [])}</td>'
                         f'<td>{what} <span class="muted">({seq})</span></td><td>{h(d.rationale or "—")}</td></tr>\n')
 
-    def end(self) -> None:
-        out, clock = self._out, self._clock
-        if not self.count:
-            out.write(f'<tr><td colspan="4">{_t(_("No decisions were logged."))}</td></tr>\n')
-        out.write("</tbody>\n</table>\n")
-        open_ = self._timeline.state.get("open_decisions", [])
-        if open_:
-            out.write(f"<p><strong>{_t(_('Still open:'))}</strong></p>\n<ul>\n" + "".join(
-                f"<li>{h(d['question'])} <span class=\"muted\">({h(d['id'])}{', ' + _t(_('due {when}')).format(when=_time(clock, d['due_at'], '%H:%M')) if d['due_at'] else ''})</span></li>\n"
-                for d in open_) + "</ul>\n")
-        out.write("</section>\n")
+
+def _decisions(timeline: Timeline, clock: shown.Clock, read: parts.Read, out: TextIO) -> None:
+    """The decisions table (its rows from the read), and the decisions still open."""
+    out.write(f'<section id="decisions">\n<h2>{_t(_("Decisions"))}</h2>\n<table>\n<thead><tr>'
+              + _columns(_("When"), _("Who"), _("Decision"), _("Rationale")) + '</tr></thead>\n<tbody>\n')
+    read.into(DECISIONS, out)
+    if not read.counts[DECISIONS]:
+        out.write(f'<tr><td colspan="4">{_t(_("No decisions were logged."))}</td></tr>\n')
+    out.write("</tbody>\n</table>\n")
+    open_ = timeline.state.get("open_decisions", [])
+    if open_:
+        out.write(f"<p><strong>{_t(_('Still open:'))}</strong></p>\n<ul>\n" + "".join(
+            f"<li>{h(d['question'])} <span class=\"muted\">({h(d['id'])}{', ' + _t(_('due {when}')).format(when=_time(clock, d['due_at'], '%H:%M')) if d['due_at'] else ''})</span></li>\n"
+            for d in open_) + "</ul>\n")
+    out.write("</section>\n")
 
 
 def _escalations(timeline: Timeline, clock: shown.Clock) -> str:
@@ -273,18 +278,34 @@ def _health_row(e: dict[str, Any], clock: shown.Clock) -> str:
             f'<td>{h(_state(data.get("from")))} → <strong>{h(_state(data.get("to")))}</strong>{via}</td><td>{cause or "—"}</td></tr>\n')
 
 
-def _health(health: shown.Later, count: int, out: TextIO) -> None:
+def _health(read: parts.Read, out: TextIO) -> None:
     out.write(f'<section id="health">\n<h2>{_t(_("Health changes of the suppliers involved"))}</h2>\n<table>\n<thead><tr>'
               + _columns(_("When"), _("Supplier"), _("Change"), _("Cause")) + '</tr></thead>\n<tbody>\n')
-    health.into(out)
-    if not count:
+    read.into(HEALTH, out)
+    if not read.counts[HEALTH]:
         out.write(f'<tr><td colspan="4">{_t(_("No health changes were recorded while the incident was open."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n</section>\n")
 
 
-def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Decisions, health: shown.Later, rows_out: shown.Later) -> int:
-    """The one read of the events: each a row of the timeline (into `rows_out`), each decision into
-    its table, each supplier's health change into `health`. Returns how many health changes."""
+DECISIONS, HEALTH, ROWS = range(3)
+SECTIONS = 3
+"""What one read of the events writes (parts.PartReader): the decisions' rows, the health changes' rows, the timeline's rows."""
+
+
+def read_part(timeline: Timeline, events: Events, tally: Tally, sinks: Sequence[SupportsWrite[str]]) -> tuple[int, int]:
+    """One part of the read of the events (parts.PartReader): each a row of the timeline, each
+    decision a row of its table, each supplier's health change a row of its own. Returns how many
+    decisions and how many health changes."""
+    clock = shown.Clock(timeline.timezone)
+    decisions = _Decisions(timeline, clock, sinks[DECISIONS])
+    changes = _read(timeline, events, clock, tally, decisions, sinks[HEALTH], sinks[ROWS])
+    return decisions.count, changes
+
+
+def _read(timeline: Timeline, events: Events, clock: shown.Clock, tally: Tally, decisions: _Decisions, health: SupportsWrite[str],
+          rows_out: SupportsWrite[str]) -> int:
+    """Each event a row of the timeline (into `rows_out`), each decision into its table, each
+    supplier's health change into `health`. Returns how many health changes."""
     people = _who_index(timeline.people)
     said = eventtext.summary
     actors: dict[Any, str] = {}  # actor → shown, kind → shown: 100,000 events have a few of each
@@ -299,7 +320,7 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
 
     decision, may_decide, changes = shown.decision, shown.may_decide, 0
     composed, stored_text = eventtext.composes(), eventtext.stored_text
-    events, checked = timeline.events, tally.row
+    checked = tally.row
     quick = clock.quick()
     rows: list[str] = []
     for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
@@ -333,17 +354,17 @@ def _read(timeline: Timeline, clock: shown.Clock, tally: Tally, decisions: _Deci
     return changes
 
 
-def _timeline(timeline: Timeline, rows: shown.Later, tally: Tally, out: TextIO) -> None:
+def _timeline(read: parts.Read, out: TextIO) -> None:
     out.write(f'<section id="timeline" class="timeline">\n<h2>{_t(_("Timeline"))}</h2>\n<p class="muted">'
               + _t(_("Every event of the incident and the health changes of the suppliers it involves, in the order they were recorded."))
               + "</p>\n<table>\n<thead><tr>" + _columns(_("Seq"), _("Time"), _("Who"), _("Kind"), _("What")) + "</tr></thead>\n<tbody>\n")
-    rows.into(out)
-    if not tally.count:
+    read.into(ROWS, out)
+    if not read.tally.count:
         out.write(f'<tr><td colspan="5">{_t(_("No events."))}</td></tr>\n')
     out.write("</tbody>\n</table>\n</section>\n")
 
 
-def _integrity(tally: Tally) -> str:
+def _integrity(tally: parts.Tallied) -> str:
     if tally.problem is None:
         verdict = f'<span class="verified">{_t(_("Verified"))}</span>: ' + _t(_("every hash holds and the incident's events are complete."))
     else:
@@ -357,20 +378,17 @@ def _integrity(tally: Tally) -> str:
 
 def render(timeline: Timeline, out: TextIO) -> None:
     clock = shown.Clock(timeline.timezone)
-    out.write(_head(timeline, clock))
-    out.write(_summary(timeline, clock))
-    out.write(_review(timeline, clock))
-    # One read of the events: the decisions are written as it goes; the health changes and the
-    # timeline, further down the page, wait in a shown.Later each until it ends.
-    decisions = _Decisions(timeline, clock, out)
-    tally = Tally(timeline.stream, timeline.starts())
-    with shown.Later() as health, shown.Later() as rows:
-        changes = _read(timeline, clock, tally, decisions, health, rows)
-        decisions.end()
+    # One read of the events (parts.read) gives the decisions, the health changes and the timeline.
+    with parts.read(timeline, read_part, SECTIONS) as read:
+        out.write(_head(timeline, clock))
+        out.write(_summary(timeline, clock))
+        out.write(_review(timeline, clock))
+        _decisions(timeline, clock, read, out)
         out.write(_escalations(timeline, clock))
         out.write(_fallbacks(timeline, clock))
-        _health(health, changes, out)
-        _timeline(timeline, rows, tally, out)
+        _health(read, out)
+        _timeline(read, out)
+    tally = read.tally
     out.write(_integrity(tally))
     footer = i18n.ngettext("warroom export · incident #{id} · {n} event", "warroom export · incident #{id} · {n} events", tally.count)
     out.write(f'</main>\n<footer><p class="muted">{h(footer.format(id=timeline.incident["id"], n=i18n.number(tally.count)))}</p></footer>\n</body>\n</html>\n')

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from warroom import eventtext, i18n, text, words
-from warroom.export import reviewed, shown
-from warroom.export.model import Tally, Timeline
+from warroom.export import parts, reviewed, shown
+from warroom.export.model import Events, Tally, Timeline
 from warroom.i18n import N_, _
 from warroom.store.chain import IN_ACTOR, IN_AT, IN_DATA, IN_KIND, IN_SUMMARY
 
@@ -125,19 +126,15 @@ def review_lines(timeline: Timeline, clock: shown.Clock) -> list[str]:
 
 
 class Decisions:
-    """The decisions table, written to the report as the one read of the events finds them (the
-    activity log after it waits in a shown.Later meanwhile). `end` writes what follows the rows."""
+    """The decisions table's rows, written to `out` as the one read of the events finds them."""
 
-    def __init__(self, timeline: Timeline, clock: shown.Clock, out: TextIO):
-        self._timeline, self._clock, self._out = timeline, clock, out
+    def __init__(self, timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]):
+        self._clock, self._out = clock, out
         self._people = shown.people_index(timeline.people)
         self.count = 0
-        out.write("## " + _("Decisions") + "\n\n")
 
     def add(self, d: shown.Decision) -> None:
         clock = self._clock
-        if not self.count:
-            self._out.write(f"| {_('Time')} | {_('Who')} | {_('Decision')} | {_('Rationale')} |\n| --- | --- | --- | --- |\n")
         self.count += 1
         when = clock.format(d.occurred_at, "%Y-%m-%d %H:%M")
         if d.occurred_at != d.at:
@@ -146,27 +143,45 @@ class Decisions:
         self._out.write(f"| {when} | {md(self._people.get(d.actor, d.actor))} | {md(what)} ({_('seq {seq}').format(seq=d.seq)}) "
                         f"| {md(d.rationale or '—')} |\n")
 
-    def end(self) -> None:
-        if not self.count:
-            self._out.write(_("No decisions were logged.") + "\n")
-        lines = []
-        open_ = self._timeline.state.get("open_decisions", [])
-        if open_:
-            lines += ["", _("Still open: {decisions}").format(decisions="; ".join(f"{md(d['question'])} ({md(d['id'])})" for d in open_))]
-        self._out.write("\n".join([*lines, ""]) + "\n")
+
+def decisions_lines(timeline: Timeline, read: parts.Read, out: TextIO) -> None:
+    """The decisions table (its rows from the read), and the decisions still open."""
+    out.write("## " + _("Decisions") + "\n\n")
+    if read.counts[DECISIONS]:
+        out.write(f"| {_('Time')} | {_('Who')} | {_('Decision')} | {_('Rationale')} |\n| --- | --- | --- | --- |\n")
+        read.into(DECISIONS, out)
+    else:
+        out.write(_("No decisions were logged.") + "\n")
+    lines = []
+    open_ = timeline.state.get("open_decisions", [])
+    if open_:
+        lines += ["", _("Still open: {decisions}").format(decisions="; ".join(f"{md(d['question'])} ({md(d['id'])})" for d in open_))]
+    out.write("\n".join([*lines, ""]) + "\n")
 
 
-def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str], tally: Tally, decisions: Decisions | None = None) -> None:
-    """The activity log, every event a row; each decision found on the way goes to `decisions`."""
-    out.write("## " + _("Activity log") + "\n\n" + _("In the manner of an ICS 214 activity log: every event of the incident, and the health "
-                                                       "changes of the suppliers it involves, in the order they were recorded.")
-              + f"\n\n| {_('Time')} | {_('Who')} | {_('What')} |\n| --- | --- | --- |\n")
+DECISIONS, ACTIVITY = range(2)
+SECTIONS = 2
+"""What one read of the events writes (parts.PartReader): the decisions' rows, the activity log's rows."""
+
+
+def read_part(timeline: Timeline, events: Events, tally: Tally, sinks: Sequence[SupportsWrite[str]]) -> tuple[int]:
+    """One part of the read of the events (parts.PartReader): each a row of the activity log, each
+    decision a row of its table. Returns how many decisions."""
+    clock = shown.Clock(timeline.timezone)
+    decisions = Decisions(timeline, clock, sinks[DECISIONS])
+    activity_rows(timeline, events, clock, sinks[ACTIVITY], tally, decisions)
+    return (decisions.count,)
+
+
+def activity_rows(timeline: Timeline, events: Events, clock: shown.Clock, out: SupportsWrite[str], tally: Tally,
+                  decisions: Decisions | None = None) -> None:
+    """The activity log's rows, every event one; each decision found on the way goes to `decisions`."""
     said, composed, stored_text = eventtext.summary, eventtext.composes(), eventtext.stored_text
     people = shown.people_index(timeline.people)
     who: dict[str, str] = {}  # actor → shown: a few people write 100,000 events
     time, quick = clock.format, clock.quick()
     decision, decided, may_decide = shown.decision, (decisions.add if decisions is not None else None), shown.may_decide
-    events, checked = timeline.events, tally.row
+    checked = tally.row
     rows: list[str] = []
     for row in events.rows():  # store.chain.ROW's columns: a record made only for what needs one
         e = None
@@ -190,12 +205,20 @@ def activity_log(timeline: Timeline, clock: shown.Clock, out: SupportsWrite[str]
             out.write("".join(rows))
             rows.clear()
     out.write("".join(rows))
-    if not tally.count:
+
+
+def activity_log(read: parts.Read, out: TextIO) -> None:
+    """The activity log: its rows from the read."""
+    out.write("## " + _("Activity log") + "\n\n" + _("In the manner of an ICS 214 activity log: every event of the incident, and the health "
+                                                       "changes of the suppliers it involves, in the order they were recorded.")
+              + f"\n\n| {_('Time')} | {_('Who')} | {_('What')} |\n| --- | --- | --- |\n")
+    read.into(ACTIVITY, out)
+    if not read.tally.count:
         out.write(f"| | | {_('No events.')} |\n")
     out.write("\n")
 
 
-def chain_lines(tally: Tally) -> list[str]:
+def chain_lines(tally: parts.Tallied) -> list[str]:
     if tally.problem is None:
         line = i18n.ngettext("{n} event; chain head `{head}`; verified: every hash holds and the incident's events are complete.",
                              "{n} events; chain head `{head}`; verified: every hash holds and the incident's events are complete.", tally.count)
@@ -207,15 +230,11 @@ def chain_lines(tally: Tally) -> list[str]:
 
 
 def render(timeline: Timeline, out: TextIO) -> None:
-    """One read of the events: the decisions table is written as it goes, the activity log after
-    it waits in a shown.Later until the read ends."""
+    """One read of the events (parts.read) gives the decisions table and the activity log."""
     clock = shown.Clock(timeline.timezone)
-    out.write("\n".join(header(timeline, clock, _("Incident report")) + summary(timeline, clock) + key_times_lines(timeline, clock)
-                        + review_lines(timeline, clock)) + "\n")
-    tally = Tally(timeline.stream, timeline.starts())
-    decisions = Decisions(timeline, clock, out)
-    with shown.Later() as later:
-        activity_log(timeline, clock, later, tally, decisions)
-        decisions.end()
-        later.into(out)
-    out.write("\n".join(chain_lines(tally)))
+    with parts.read(timeline, read_part, SECTIONS) as read:
+        out.write("\n".join(header(timeline, clock, _("Incident report")) + summary(timeline, clock) + key_times_lines(timeline, clock)
+                            + review_lines(timeline, clock)) + "\n")
+        decisions_lines(timeline, read, out)
+        activity_log(read, out)
+    out.write("\n".join(chain_lines(read.tally)))

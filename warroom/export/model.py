@@ -86,6 +86,7 @@ class Tally:
 
     def __init__(self, stream: str, starts: dict[str, str | None]):
         self._check = chain.SubsetCheck({stream}, starts)
+        self._stream = stream
         self._digest = hashlib.sha256()
         self._held: list[str] = []  # hashes `row` counted in, not yet in the digest: one update for thousands
         self.count = 0
@@ -125,6 +126,21 @@ class Tally:
     def add(self, event: dict[str, Any]) -> None:
         for _ in self.over((event,)):
             pass
+
+    @property
+    def start(self) -> str | None:
+        """The hash the stream's first event here links to: None from its first event."""
+        return self._check.starts.get(self._stream)
+
+    @property
+    def end(self) -> str | None:
+        """The hash of the stream's last event here (as `start` when there is none): what the
+        stream's next event, in a part read after this one, links to."""
+        return self._check.heads.get(self._stream, self.start)
+
+    @property
+    def last_seq(self) -> int:
+        return self._check.last_seq
 
     @property
     def problem(self) -> str | None:

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple, TextIO
+from typing import IO, Any, NamedTuple, TextIO
 from zoneinfo import ZoneInfo
 
 from warroom import durations, eventtext, i18n
@@ -260,21 +260,29 @@ class Later:
     decisions, which are found on the same read of the events): kept in memory, and past
     `in_memory` bytes in an anonymous temporary file, so that memory stays flat whatever the
     number of events. `into` writes it all to the report, in large pieces. A context manager: the
-    file goes when it ends."""
+    file goes when it ends. `file`: kept in that file instead (a temporary file another process
+    writes: export/parts.py)."""
 
-    def __init__(self, in_memory: int = 32 * 1024 * 1024):
+    def __init__(self, in_memory: int = 32 * 1024 * 1024, file: IO[bytes] | None = None):
         self._in_memory = in_memory
+        self._given = file
 
     def __enter__(self) -> Later:
         # Kept as the UTF-8 the report is written in: `into` copies the bytes to a UTF-8 file as
         # they are, not decoded and encoded again (28 MB of an HTML export's 100,000 rows).
-        self._file = tempfile.SpooledTemporaryFile(max_size=self._in_memory)
+        self._file: IO[bytes] = self._given or tempfile.SpooledTemporaryFile(max_size=self._in_memory)
         write = self._file.write
         self.write = lambda text: write(text.encode("utf-8"))
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._file.close()
+
+    def flush(self) -> None:
+        self._file.flush()
 
     def into(self, out: TextIO) -> None:
         self._file.seek(0)

@@ -23,10 +23,10 @@ from warroom import durations, files
 from warroom.clock import iso
 from warroom.config import Config, notified
 from warroom.errors import BadInput
-from warroom.export import document
+from warroom.export import document, parts
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import timelines
+from warroom.services import exportparts, timelines
 from warroom.services.views import to_json
 from warroom.store.eventreader import CoreEvents, EventReader
 from warroom.store.records import lazy_record
@@ -53,7 +53,7 @@ FROM_FILE = frozenset(fmt for fmt, reads in READS.items() if not reads)
 
 
 @dataclass
-class _Events:
+class TimelineEvents:
     """The timeline's events (timelines.TimelineQuery: the one rule, up to the head the read began
     at, perhaps cut to a window), merged in seq order, from the store or from the file itself
     (store/eventreader.EventReader). Each iteration reads afresh, in batches, within the reader's
@@ -61,6 +61,7 @@ class _Events:
 
     reader: EventReader
     rule: timelines.TimelineQuery
+    ahead: exportparts.Ahead | None = None  # a child reading the later part (services/exportparts.py)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return map(lazy_record, self.rows())
@@ -87,6 +88,33 @@ class _Events:
         """A row of `rows()`, every column read, as the event's record."""
         return lazy_record(row)
 
+    def read(self, timeline: Timeline, reader: parts.PartReader, sections: int) -> parts.Read:
+        """The events read once (export/parts.py): here, or with a child reading the later part
+        (`ahead`) while this process reads the part before it, then any events after the child's
+        head. A child that failed leaves its part to be read here."""
+        start, ahead = timeline.starts()[timeline.stream], self.ahead
+        if ahead is None:
+            return parts.Read([parts.here(timeline, self, reader, sections, start)])
+        done: list[parts.Part] = []
+        try:
+            done.append(parts.here(timeline, self.cut(None, ahead.split), reader, sections, start))
+            theirs = ahead.collect()
+            if theirs is None:
+                after = exportparts.last_own(self.reader, self.rule.own, ahead.split, start)
+                done.append(parts.here(timeline, self.cut(ahead.split, None), reader, sections, after))
+            else:
+                done.append(theirs)
+                after = exportparts.last_own(self.reader, self.rule.own, ahead.head, start)
+                done.append(parts.here(timeline, self.cut(ahead.head, None), reader, sections, after))
+        except BaseException:
+            parts.Read(done).__exit__()
+            raise
+        return parts.Read(done)
+
+    def cut(self, after: int | None, upto: int | None) -> TimelineEvents:
+        """These events after seq `after`, up to seq `upto`, read here."""
+        return replace(self, rule=self.rule.between(after, upto), ahead=None)
+
 
 def open_file(home: Home, fmt: str) -> TimelineFile | None:
     """The home's own SQLite file, read-only, in one read transaction, for an export in `fmt` to
@@ -99,14 +127,16 @@ def open_file(home: Home, fmt: str) -> TimelineFile | None:
 
 
 def timeline(reader: Session | Connection | TimelineFile, incident_id: int, config: Config, now: datetime, *, user: str,
-             since: datetime | None = None, until: datetime | None = None, fmt: str) -> Timeline:
+             since: datetime | None = None, until: datetime | None = None, fmt: str, ahead: exportparts.Ahead | None = None) -> Timeline:
     """The read model of one incident's export; `since`/`until` cut a window by recorded time. Only
     what the format `fmt` shows (READS) is worked out. The after-action review
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
     incident the evaluators have written about. `reader`: an ORM session, or a Core connection
     (Store.read_core), on which the ORM is loaded only for a format that shows the state now; or
     the file itself (open_file), for a format that shows nothing but the events (FROM_FILE), which
-    leaves the rest to the store (NotInFile)."""
+    leaves the rest to the store (NotInFile). `ahead`: a child reading the later part of this
+    incident's events (services/exportparts.py), used when it read the same incident from the
+    same log, whole (no window)."""
     reads = READS[fmt]
     if isinstance(reader, TimelineFile):
         if reads:
@@ -124,7 +154,8 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
         events = CoreEvents(connection)
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
-    rule = timelines.timeline_query(incident, config).upto(events.head())  # each of the timeline's queries reads the same log
+    head = events.head()
+    rule = timelines.timeline_query(incident, config).upto(head)  # each of the timeline's queries reads the same log
     window = None
     if since is not None or until is not None:
         window = _window(events, incident.id, since, until)
@@ -134,10 +165,11 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
         rule = replace(rule, own=own, suppliers=suppliers)
     session = _orm(reader) if reads and not isinstance(reader, TimelineFile) else None
     return Timeline(
-        incident=to_json(timelines.summary(incident)), events=_Events(events, rule), window=window,
+        incident=to_json(timelines.summary(incident)), window=window,
+        events=TimelineEvents(events, rule, ahead if ahead is not None and ahead.incident_id == incident.id and window is None and ahead.head <= head else None),
         state=_state(session, incident_id, config, now, "reporting" in reads) if session and "state" in reads else {},
         playbook=_playbook(incident, timelines.snapshot(incident)),
-        situation=_situation(session, config, now) if session and "situation" in reads else {}, people=_people(config),
+        situation=_situation(session, config, now) if session and "situation" in reads else {}, people=people(config),
         timezone=config.settings.timezone, generated_at=iso(now), generated_by=user,
         review=_review(session, incident_id, config, now) if session and "review" in reads else None,
     )
@@ -273,7 +305,7 @@ def _playbook(incident: Incident | timelines.IncidentRow, playbook: Any) -> dict
             "decisions": [{"id": d.id, "question": d.question} for d in playbook.decisions]}
 
 
-def _people(config: Config) -> list[dict[str, Any]]:
+def people(config: Config) -> list[dict[str, Any]]:
     people = [{"user": user, "name": p.name, "role": p.role} for user, p in config.people.items()]
     return sorted(people, key=lambda p: (_ROLES.index(p["role"]) if p["role"] in _ROLES else len(_ROLES), p["user"]))
 
@@ -321,17 +353,18 @@ def check_target(target: Path, replace: bool = True) -> None:
 
 def export(reader: Session | Connection, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
            signer: document.Signer | None = None, obligation: str | None = None, since: datetime | None = None,
-           until: datetime | None = None, replace: bool = True) -> dict[str, Any] | None:
+           until: datetime | None = None, replace: bool = True, ahead: exportparts.Ahead | None = None) -> dict[str, Any] | None:
     """One incident's export in `fmt`, to a text stream or a file: what `warroom export` and the
     incident room's export both run. A file is written beside its target and renamed onto it once
     whole, so a reader never sees half an export and a failed one leaves the old file as it was;
     with `replace` False an existing file is refused (Exists), even one that appeared meanwhile.
-    Returns the JSON export's chain object (head, verified, problem); None for the other formats."""
+    Returns the JSON export's chain object (head, verified, problem); None for the other formats.
+    `ahead`: a child reading the later part of the events (services/exportparts.py)."""
     from warroom.text import line
 
     if isinstance(target, Path):
         check_target(target, replace)  # a bad path fails fast, before the timeline is read
-    view = timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt)
+    view = timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt, ahead=ahead)
     if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
         named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
         raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")

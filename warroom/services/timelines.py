@@ -131,6 +131,16 @@ class TimelineQuery:
         the same ones."""
         return replace(self, own=self.own.and_("event.seq <= :upto", upto=head), suppliers=self.suppliers.and_("event.seq <= :upto", upto=head))
 
+    def between(self, after: int | None, upto: int | None) -> TimelineQuery:
+        """The rule over the events after seq `after` up to seq `upto` (None: that end open): a part
+        of the timeline read on its own (export/parts.py)."""
+        own, suppliers = self.own, self.suppliers
+        if after is not None:
+            own, suppliers = own.and_("event.seq > :part_after", part_after=after), suppliers.and_("event.seq > :part_after", part_after=after)
+        if upto is not None:
+            own, suppliers = own.and_("event.seq <= :part_upto", part_upto=upto), suppliers.and_("event.seq <= :part_upto", part_upto=upto)
+        return replace(self, own=own, suppliers=suppliers)
+
     @property
     def reads_suppliers(self) -> bool:
         """Whether any supplier change can be in the timeline: none when no supplier is involved and it is no drill."""

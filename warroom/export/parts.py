@@ -1,0 +1,123 @@
+"""One read of a timeline's events, perhaps in several parts read side by side.
+
+A report reads its events once: each a row of its activity log, each decision into its table, each
+supplier's change into its own. What a read leaves is a few texts (one for each table, a
+`Section`), a few counts and the tally of what was checked. On a machine with two cores a long
+incident's events can be read in parts, the later part by a second process while this one reads the
+state now and the first part (services/exports.py, Ahead): the texts of each part follow each other,
+the counts add up, and each part's check starts from the hash the part before it ended on. So every
+part shows only what it checked itself, and a part that does not follow on from the one before is a
+break, as a missing event is.
+
+A renderer gives `read` a `PartReader`: it reads one part's events (`Events.rows`), feeds each to
+the part's Tally and writes each section's text to its sink, and returns its counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, TextIO
+
+from warroom.export import shown
+from warroom.export.model import Tally
+from warroom.i18n import _
+from warroom.store.chain import Break
+
+if TYPE_CHECKING:
+    from warroom.export.model import Events, Timeline
+
+PartReader = Callable[["Timeline", "Events", Tally, Sequence[shown.Later]], Sequence[int]]
+"""Reads one part of the events (the Events it is given), checking each with the Tally and writing
+each section's text to its sink in order; returns its counts (as many as the renderer keeps)."""
+
+
+@dataclass(frozen=True)
+class Tallied:
+    """What a part's Tally ended with: how many events, the last one's hash, the first problem, and
+    the hashes of the incident's own events it started after (`start`) and ended on (`end`)."""
+
+    count: int
+    head: str | None
+    problem: str | None
+    start: str | None
+    end: str | None
+    last_seq: int  # the seq of the last event it read; 0 for none
+
+    @classmethod
+    def of(cls, tally: Tally) -> Tallied:
+        return cls(tally.count, tally.head, tally.problem, tally.start, tally.end, tally.last_seq)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"count": self.count, "head": self.head, "problem": self.problem, "start": self.start, "end": self.end, "last_seq": self.last_seq}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Tallied:
+        return cls(value["count"], value["head"], value["problem"], value["start"], value["end"], value["last_seq"])
+
+
+def joined(parts: Sequence[Tallied]) -> Tallied:
+    """The parts as one tally: the first problem in the order they run, and a break where a part
+    does not start on the hash the one before it ended on."""
+    count, head, problem, last_seq = 0, None, None, 0
+    for before, part in zip([None, *parts], parts, strict=False):
+        if problem is None and before is not None and part.start != before.end:
+            problem = str(Break(last_seq, _("the incident's events after it do not follow on from those before")))
+        problem = problem or part.problem
+        count += part.count
+        head, last_seq = (part.head, part.last_seq) if part.count else (head, last_seq)
+    return Tallied(count, head, problem, parts[0].start if parts else None, parts[-1].end if parts else None, last_seq)
+
+
+@dataclass
+class Part:
+    """What one part's read left: each section's text, its counts and its tally."""
+
+    texts: list[shown.Later]
+    counts: Sequence[int]
+    tally: Tallied
+
+
+class Read:
+    """Every part of one read, in the order the events run: each section's texts one after the
+    other (`into`), the counts added up, the tallies joined. A context manager: the texts' files go
+    when it ends."""
+
+    def __init__(self, parts: Sequence[Part]):
+        self._parts = list(parts)
+        self.tally = joined([p.tally for p in parts])
+        self.counts = [sum(p.counts[i] for p in parts) for i in range(len(parts[0].counts))] if parts else []
+
+    def into(self, section: int, out: TextIO) -> None:
+        for part in self._parts:
+            part.texts[section].into(out)
+
+    def __enter__(self) -> Read:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for part in self._parts:
+            for text in part.texts:
+                text.close()
+
+
+def here(timeline: Timeline, events: Events, reader: PartReader, sections: int, start: str | None,
+         files: Sequence[IO[bytes]] | None = None) -> Part:
+    """One part read in this process: `events`, whose incident's own events follow the one hashed
+    `start` (None: from the incident's first event, or the window's). `files`: each section's text
+    goes to these (a part read for another process), else to a Later of its own."""
+    texts = [shown.Later(file=f) if files else shown.Later() for f in (files or range(sections))]
+    for text in texts:
+        text.__enter__()
+    try:
+        tally = Tally(timeline.stream, {timeline.stream: start})
+        counts = list(reader(timeline, events, tally, texts))
+    except BaseException:
+        for text in texts:
+            text.close()
+        raise
+    return Part(texts, counts, Tallied.of(tally))
+
+
+def read(timeline: Timeline, reader: PartReader, sections: int) -> Read:
+    """The timeline's events read once, perhaps in parts (`Events.read`)."""
+    return timeline.events.read(timeline, reader, sections)
