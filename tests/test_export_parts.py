@@ -1,8 +1,9 @@
-"""A long incident's Markdown or HTML export read in two processes (services/exportparts.py): the
+"""A long incident's Markdown or HTML export read in two processes (services/exportchild.py): the
 child reads, checks and renders the later events while the command reads the state and the earlier
-ones. It must give what one process gives, byte for byte, whole or tampered on either side of the
-split, carry on alone when the child fails, take in events appended after the child's read began,
-and call a part that does not follow on from the one before it a break.
+ones. It must give what one process gives, byte for byte: whole, or tampered on either side of the
+split or at it; when the child cannot start, fails or hangs (the command reads its part itself);
+when events are appended or the incident closed after the child's read began. A part that does not
+follow on from the one before it is a break.
 
 The command runs in a real subprocess with the length from which it parts lowered to a few events
 (an incident of 20,000 events would take a minute to build)."""
@@ -12,27 +13,29 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests import test_exports
 from tests.test_export_file import NOW, _alter
+from warroom.clock import iso, parse_iso
 from warroom.export import parts
 
 template, root = test_exports.template, test_exports.root  # the awkward incident's home: made once a module, copied a test
 
 SCRIPT = """
 import os, sys
-from warroom.services import exportparts
-exportparts.SMALLEST = int(sys.argv[1])
+from warroom.services import exportchild
+exportchild.SMALLEST = int(sys.argv[1])
 os.sched_getaffinity = lambda pid: {0, 1}  # as on the 2-core machines this is for, whatever runs the test
-collect = exportparts.Ahead.collect
-def told(self):
-    part = collect(self)
+collect = exportchild.Child.collect
+def told(self, waited):
+    part = collect(self, waited)
     print("PART FROM THE CHILD" if part is not None else "NO PART FROM THE CHILD", file=sys.stderr)
     return part
-exportparts.Ahead.collect = told
+exportchild.Child.collect = told
 %s
 from warroom.cli import main
 main(sys.argv[2:])
@@ -78,29 +81,64 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
         assert (b"NOT VERIFIED" in parted), fmt
 
 
-def test_a_child_that_fails_after_its_read_began_leaves_its_part_to_the_command(root):
-    failing = ("def _child(home, incident_id, config, module, split, files, writing):\n"
-               "    os.write(writing, b'{\"head\": 1}\\n')\n"
-               "    return 1\n"
-               "exportparts._child = _child")
-    parted, said = _export(root, "html", "parted.html", parted=True, patch=failing)
-    assert "NO PART FROM THE CHILD" in said
+@pytest.mark.parametrize("how", [
+    "_child = exportchild._child\n"
+    "def failing(*args):\n"
+    "    _child(*args)\n"
+    "    return 1\n"
+    "exportchild._child = failing",
+    "exportchild._child = lambda *args: os.kill(os.getpid(), 9)",
+    "exportchild.PATIENCE = 1\n"
+    "exportchild._child = lambda *args: os.kill(os.getpid(), 19)",  # SIGSTOP: a child that hangs
+], ids=["said its part, then failed", "killed", "hangs"])
+def test_a_child_that_fails_or_hangs_leaves_its_part_to_the_command(root, how):
+    for fmt in ("md", "html"):
+        parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=how)
+        assert "NO PART FROM THE CHILD" in said
+        assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0]
+
+
+@pytest.mark.parametrize("how", [
+    "import threading\nthreading.Thread(target=__import__('time').sleep, args=(60,), daemon=True).start()",
+    "os.sched_getaffinity = lambda pid: {0}",
+    "import tempfile\ndef none(*a, **k):\n    raise FileNotFoundError('no usable temporary directory')\ntempfile.TemporaryFile = none",
+    "os.fork = lambda: (_ for _ in ()).throw(BlockingIOError(11, 'Resource temporarily unavailable'))",
+], ids=["a thread running", "one core", "no temporary directory", "no process to spare"])
+def test_where_no_child_can_start_one_process_reads_it_all(root, how):
+    parted, said = _export(root, "html", "parted.html", parted=True, patch=how)
+    assert "CHILD" not in said
     assert parted == _export(root, "html", "whole.html", parted=False)[0]
 
 
-def test_a_child_killed_before_it_said_anything_leaves_the_whole_read_to_the_command(root):
-    dying = "exportparts._child = lambda *args: os.kill(os.getpid(), 9)"
-    parted, said = _export(root, "md", "parted.md", parted=True, patch=dying)
-    assert "CHILD" not in said  # no child to collect from: read in one process
-    assert parted == _export(root, "md", "whole.md", parted=False)[0]
+def test_a_child_begun_and_closed_is_gone_and_its_files_with_it(root):
+    script = ("import os, sys\n"
+              "from pathlib import Path\n"
+              "from warroom.home import Home\n"
+              "from warroom.services import exportchild, library\n"
+              "exportchild.SMALLEST = 5\n"
+              "os.sched_getaffinity = lambda pid: {0, 1}\n"
+              "home = Home(Path(sys.argv[1]))\n"
+              "before = set(os.listdir('/proc/self/fd'))\n"
+              "child = exportchild.Child.begin(home, 1, 'md', library.config(home))\n"
+              "assert child is not None\n"
+              "child.close()\n"
+              "try:\n"
+              "    os.waitpid(-1, os.WNOHANG)\n"
+              "    print('a child left')\n"
+              "except ChildProcessError:\n"
+              "    print('no child left')\n"
+              "print(sorted(set(os.listdir('/proc/self/fd')) - before))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["no child left", "[]"]
 
 
 def test_events_appended_after_the_childs_read_began_are_read_by_the_command(root):
     """An entry logged between the child's read and the command's: the command reads it itself
     (the events after the child's head), and the export has it and verifies."""
-    appending = ("begin = exportparts.Ahead.begin.__func__\n"
+    appending = ("begin = exportchild.Child.begin.__func__\n"
                  "def begun(cls, home, *args):\n"
-                 "    ahead = begin(cls, home, *args)\n"
+                 "    child = begin(cls, home, *args)\n"
                  "    from datetime import UTC, datetime\n"
                  "    from warroom.store import eventlog\n"
                  "    store = home.open_store()\n"
@@ -109,8 +147,8 @@ def test_events_appended_after_the_childs_read_began_are_read_by_the_command(roo
                  " origin={'host': 'test'}, incident_id=1, object='incident:1', summary='Logged while the child read',"
                  " data={'kind': 'decision', 'text': 'Logged while the child read'})\n"
                  "    store.dispose()\n"
-                 "    return ahead\n"
-                 "exportparts.Ahead.begin = classmethod(begun)")
+                 "    return child\n"
+                 "exportchild.Child.begin = classmethod(begun)")
     before = len(_own_seqs(root))
     parted, said = _export(root, "md", "parted.md", parted=True, patch=appending)
     assert "PART FROM THE CHILD" in said
@@ -131,3 +169,60 @@ def test_parts_join_into_one_tally_and_a_part_that_does_not_follow_on_is_a_break
     assert broken.problem == "seq 10: the incident's events after it do not follow on from those before"
     assert parts.joined([first, _tallied(2, "x", "b", 20, problem="seq 12: its hash does not hold")]).problem.startswith("seq 10:")
     assert parts.joined([_tallied(1, None, "a", 5, problem="seq 5: no"), _tallied(2, "x", "b", 20)]).problem == "seq 5: no"
+
+
+@pytest.mark.parametrize("where", ["deleted", "altered"])
+def test_the_event_at_the_split_or_just_after_it_tampered_with_is_said_as_one_process_says_it(root, where):
+    """The child's part begins after the split: an event missing there is "the event before it …
+    is missing", as one process says, not a window's start; the split row itself altered is its
+    hash that does not hold."""
+    seqs = _own_seqs(root)
+    split = seqs[int(len(seqs) * 0.3)]  # exportchild.SHARE of the incident's events before it
+    if where == "deleted":
+        db = sqlite3.connect(root / "warroom.db")
+        db.execute("DROP TRIGGER event_no_delete")
+        db.execute("DELETE FROM event WHERE seq = ?", (seqs[seqs.index(split) + 1],))
+        db.commit()
+        db.close()
+    else:
+        _alter(root, "UPDATE event SET summary = summary || '!' WHERE seq = ?", split)
+    for fmt in ("md", "html"):
+        parted, said = _export(root, fmt, f"parted.{fmt}", parted=True)
+        assert "PART FROM THE CHILD" in said
+        assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0], fmt
+        assert b"NOT VERIFIED" in parted
+    if where == "deleted":
+        assert b"the event before it in incident:1 is missing from this export" in parted
+
+
+def test_an_incident_closed_after_the_childs_read_began_is_read_by_the_rule_it_closed_with(root):
+    """Closing ends the supplier changes the timeline takes in: the child read the rule of the
+    incident still open, so the command, reading it closed, reads every part itself."""
+    import json
+
+    whole = json.loads(_export(root, "json", "whole.json", parted=False)[0])
+    changes = [e for e in whole["events"] if e["incident_id"] is None]
+    assert changes, "the incident's timeline holds a supplier's change"
+    closing = iso(parse_iso(changes[-1]["at"]) - timedelta(seconds=1))  # closed a second before the last change was recorded
+    closed = ("begin = exportchild.Child.begin.__func__\n"
+              "def begun(cls, home, *args):\n"
+              "    child = begin(cls, home, *args)\n"
+              "    import sqlite3\n"
+              "    db = sqlite3.connect(home.db_path)\n"
+              f"    db.execute('UPDATE incident SET closed_at = ? WHERE id = 1', ({closing!r},))\n"
+              "    db.commit()\n"
+              "    db.close()\n"
+              "    return child\n"
+              "exportchild.Child.begin = classmethod(begun)")
+    db = sqlite3.connect(root / "warroom.db")
+    before = db.execute("SELECT closed_at FROM incident WHERE id = 1").fetchone()[0]
+    assert before != closing
+    db.execute("DROP TRIGGER incident_stamps")  # the drill closed already: its closing moved by hand, as a close would
+    db.commit()
+    for fmt in ("md", "html"):
+        db.execute("UPDATE incident SET closed_at = ? WHERE id = 1", (before,))  # as it was, before each export
+        db.commit()
+        parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=closed)
+        assert "CHILD" not in said  # the child's part, read by another rule, is not taken
+        assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0], fmt
+    assert len(json.loads(_export(root, "json", "closed.json", parted=False)[0])["events"]) == len(whole["events"]) - 1  # that change is out

@@ -51,7 +51,7 @@ def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pa
     from warroom import identity
     from warroom.clock import parse_when
     from warroom.errors import BadInput
-    from warroom.services import exportparts, exports, library
+    from warroom.services import exportchild, exports, library
 
     if every == (incident_id is not None):
         raise click.UsageError(_("give an incident ID or --all, not both") if every else _("give an incident ID, or --all"))
@@ -78,17 +78,18 @@ def _export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pa
     _check_output(output, every)
     signer, unsigned = exports.signer(home) if fmt == "json" else (None, None)
     user = identity.os_user()
-    # A long incident's later events are read by a second process meanwhile (exportparts).
-    ahead = exportparts.Ahead.begin(home, incident_id, fmt, config) if incident_id is not None and not window else None
-    with ahead or nullcontext():
-        _read(env, exports, home, every, incident_id, output, fmt, config, now, user, signer, obligation, window, ahead,
+    # A long incident's later events are read by a child process meanwhile (services/exportchild.py),
+    # forked before SQLAlchemy is imported and any database opened here.
+    child = exportchild.Child.begin(home, incident_id, fmt, config) if incident_id is not None and not window else None
+    with child or nullcontext():
+        _read(exports, home, every, incident_id, output, fmt, config, now, user, signer, obligation, window, child,
               collecting=collecting, freezing=freezing)
     if unsigned:
         echo(_("warroom: warning: {message}").format(message=line(unsigned)), err=True)
 
 
-def _read(env: Env, exports, home, every: bool, incident_id: int | None, output: Path | None, fmt: str, config, now, user: str, signer,
-          obligation: str | None, window: dict, ahead, *, collecting: bool, freezing: bool) -> None:
+def _read(exports, home, every: bool, incident_id: int | None, output: Path | None, fmt: str, config, now, user: str, signer,
+          obligation: str | None, window: dict, child, *, collecting: bool, freezing: bool) -> None:
     """Read and write the exports (`_run`), through the file's own reader or the store."""
     import gc
 
@@ -109,19 +110,19 @@ def _read(env: Env, exports, home, every: bool, incident_id: int | None, output:
     if file is not None:
         try:
             with file:
-                _run(exports, file, every, incident_id, output, fmt, config, now, user, signer, obligation, window, ahead)
+                _run(exports, file, every, incident_id, output, fmt, config, now, user, signer, obligation, window, child)
         except exports.NotInFile:
             store = home.open_store()
     if store is not None:
         try:
             with store.read_core() as reader:  # Core: a JSON or CSV export never loads the ORM (the others do, for the state now)
-                _run(exports, reader, every, incident_id, output, fmt, config, now, user, signer, obligation, window, ahead)
+                _run(exports, reader, every, incident_id, output, fmt, config, now, user, signer, obligation, window, child)
         finally:
             store.dispose()
 
 
 def _run(exports, reader, every: bool, incident_id: int | None, output: Path | None, fmt: str, config, now, user: str, signer,
-         obligation: str | None, window: dict, ahead) -> None:
+         obligation: str | None, window: dict, child) -> None:
     """Each export asked for, read by `reader` (the store's connection, or the file's own reader)."""
     from warroom.errors import BadInput
 
@@ -131,9 +132,9 @@ def _run(exports, reader, every: bool, incident_id: int | None, output: Path | N
         try:
             if target is None:
                 with data_out() as out:
-                    chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, ahead=ahead, **window)
+                    chain = exports.export(reader, number, config, now, fmt, out, user=user, signer=signer, obligation=obligation, child=child, **window)
             else:
-                chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, ahead=ahead,
+                chain = exports.export(reader, number, config, now, fmt, target, user=user, signer=signer, obligation=obligation, child=child,
                                        **window)
         except exports.CannotWrite as exc:
             raise BadInput(f"-o {exc}") from None

@@ -221,10 +221,7 @@ def _decisions(timeline: Timeline, clock: shown.Clock, read: parts.Read, out: Te
     """The decisions table (its rows from the read), and the decisions still open."""
     out.write(f'<section id="decisions">\n<h2>{_t(_("Decisions"))}</h2>\n<table>\n<thead><tr>'
               + _columns(_("When"), _("Who"), _("Decision"), _("Rationale")) + '</tr></thead>\n<tbody>\n')
-    read.into(DECISIONS, out)
-    if not read.counts[DECISIONS]:
-        out.write(f'<tr><td colspan="4">{_t(_("No decisions were logged."))}</td></tr>\n')
-    out.write("</tbody>\n</table>\n")
+    _rows(read, DECISIONS, read.counts[DECISIONS], 4, _("No decisions were logged."), out)
     open_ = timeline.state.get("open_decisions", [])
     if open_:
         out.write(f"<p><strong>{_t(_('Still open:'))}</strong></p>\n<ul>\n" + "".join(
@@ -281,14 +278,12 @@ def _health_row(e: dict[str, Any], clock: shown.Clock) -> str:
 def _health(read: parts.Read, out: TextIO) -> None:
     out.write(f'<section id="health">\n<h2>{_t(_("Health changes of the suppliers involved"))}</h2>\n<table>\n<thead><tr>'
               + _columns(_("When"), _("Supplier"), _("Change"), _("Cause")) + '</tr></thead>\n<tbody>\n')
-    read.into(HEALTH, out)
-    if not read.counts[HEALTH]:
-        out.write(f'<tr><td colspan="4">{_t(_("No health changes were recorded while the incident was open."))}</td></tr>\n')
-    out.write("</tbody>\n</table>\n</section>\n")
+    _rows(read, HEALTH, read.counts[HEALTH], 4, _("No health changes were recorded while the incident was open."), out)
+    out.write("</section>\n")
 
 
-DECISIONS, HEALTH, ROWS = range(3)
 SECTIONS = 3
+DECISIONS, HEALTH, ROWS = range(SECTIONS)
 """What one read of the events writes (parts.PartReader): the decisions' rows, the health changes' rows, the timeline's rows."""
 
 
@@ -358,10 +353,16 @@ def _timeline(read: parts.Read, out: TextIO) -> None:
     out.write(f'<section id="timeline" class="timeline">\n<h2>{_t(_("Timeline"))}</h2>\n<p class="muted">'
               + _t(_("Every event of the incident and the health changes of the suppliers it involves, in the order they were recorded."))
               + "</p>\n<table>\n<thead><tr>" + _columns(_("Seq"), _("Time"), _("Who"), _("Kind"), _("What")) + "</tr></thead>\n<tbody>\n")
-    read.into(ROWS, out)
-    if not read.tally.count:
-        out.write(f'<tr><td colspan="5">{_t(_("No events."))}</td></tr>\n')
-    out.write("</tbody>\n</table>\n</section>\n")
+    _rows(read, ROWS, read.tally.count, 5, _("No events."), out)
+    out.write("</section>\n")
+
+
+def _rows(read: parts.Read, section: int, count: int, width: int, empty: str, out: TextIO) -> None:
+    """A table's rows from the read (`count` of them), or one row saying `empty`; the table ends."""
+    read.into(section, out)
+    if not count:
+        out.write(f'<tr><td colspan="{width}">{_t(empty)}</td></tr>\n')
+    out.write("</tbody>\n</table>\n")
 
 
 def _integrity(tally: parts.Tallied) -> str:

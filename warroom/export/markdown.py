@@ -159,8 +159,8 @@ def decisions_lines(timeline: Timeline, read: parts.Read, out: TextIO) -> None:
     out.write("\n".join([*lines, ""]) + "\n")
 
 
-DECISIONS, ACTIVITY = range(2)
 SECTIONS = 2
+DECISIONS, ACTIVITY = range(SECTIONS)
 """What one read of the events writes (parts.PartReader): the decisions' rows, the activity log's rows."""
 
 

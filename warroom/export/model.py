@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warroom.store import chain
 from warroom.store.chain import IN_HASH
+
+if TYPE_CHECKING:
+    from warroom.export.parts import PartReader, Read
 
 
 class Events(Protocol):
@@ -26,6 +29,10 @@ class Events(Protocol):
 
     def latest(self, kinds: Collection[str], count: int) -> tuple[list[dict[str, Any]], int]:
         """The incident's newest `count` events of these kinds, oldest first, and how many there are in all."""
+        ...
+
+    def read(self, timeline: Timeline, reader: PartReader, sections: int) -> Read:
+        """Every event read once by `reader` (export/parts.py), perhaps in parts read side by side."""
         ...
 
     def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
@@ -84,9 +91,13 @@ class Tally:
     and the incident's own stream unbroken from its start (or the window's). At the end: how many,
     the head, the digest the signature covers, and the first problem if any."""
 
-    def __init__(self, stream: str, starts: dict[str, str | None]):
+    def __init__(self, stream: str, starts: dict[str, str | None], follows: bool = False):
+        """`starts`: the hash the stream's first event here links to (a window's start); with
+        `follows`, the hash of the event before it, checked by the reader of the part before."""
         self._check = chain.SubsetCheck({stream}, starts)
         self._stream = stream
+        if follows:
+            self._check.follow(stream, starts.get(stream))
         self._digest = hashlib.sha256()
         self._held: list[str] = []  # hashes `row` counted in, not yet in the digest: one update for thousands
         self.count = 0

@@ -2,9 +2,9 @@
 
 A report reads its events once: each a row of its activity log, each decision into its table, each
 supplier's change into its own. What a read leaves is a few texts (one for each table, a
-`Section`), a few counts and the tally of what was checked. On a machine with two cores a long
+section), a few counts and the tally of what was checked. On a machine with two cores a long
 incident's events can be read in parts, the later part by a second process while this one reads the
-state now and the first part (services/exports.py, Ahead): the texts of each part follow each other,
+state now and the first part (services/exportchild.py): the texts of each part follow each other,
 the counts add up, and each part's check starts from the hash the part before it ended on. So every
 part shows only what it checked itself, and a part that does not follow on from the one before is a
 break, as a missing event is.
@@ -77,6 +77,11 @@ class Part:
     tally: Tallied
 
 
+    def close(self) -> None:
+        for text in self.texts:
+            text.close()
+
+
 class Read:
     """Every part of one read, in the order the events run: each section's texts one after the
     other (`into`), the counts added up, the tallies joined. A context manager: the texts' files go
@@ -95,21 +100,25 @@ class Read:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for part in self._parts:
-            for text in part.texts:
-                text.close()
+        close(self._parts)
 
 
-def here(timeline: Timeline, events: Events, reader: PartReader, sections: int, start: str | None,
-         files: Sequence[IO[bytes]] | None = None) -> Part:
-    """One part read in this process: `events`, whose incident's own events follow the one hashed
-    `start` (None: from the incident's first event, or the window's). `files`: each section's text
-    goes to these (a part read for another process), else to a Later of its own."""
-    texts = [shown.Later(file=f) if files else shown.Later() for f in (files or range(sections))]
+def close(parts: Sequence[Part]) -> None:
+    for part in parts:
+        part.close()
+
+
+def here(timeline: Timeline, events: Events, reader: PartReader, sections: int, start: str | None, *, follows: bool = False,
+         files: Sequence[IO[bytes]] = ()) -> Part:
+    """One part read in this process: `events`, whose incident's own events link first to the one
+    hashed `start` (None: the incident's first event). `follows`: that event was checked by the
+    reader of the part before (else `start` is where the timeline or its window starts). `files`:
+    each section's text goes to these (a part read for another process), else to a Later of its own."""
+    texts = [shown.Later(file=f) for f in files] if files else [shown.Later() for _ in range(sections)]
     for text in texts:
         text.__enter__()
     try:
-        tally = Tally(timeline.stream, {timeline.stream: start})
+        tally = Tally(timeline.stream, {timeline.stream: start}, follows=follows)
         counts = list(reader(timeline, events, tally, texts))
     except BaseException:
         for text in texts:

@@ -13,6 +13,7 @@ through the store."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,9 +27,9 @@ from warroom.errors import BadInput
 from warroom.export import document, parts
 from warroom.export.model import Timeline, Window
 from warroom.home import Home
-from warroom.services import exportparts, timelines
+from warroom.services import timelines
 from warroom.services.views import to_json
-from warroom.store.eventreader import CoreEvents, EventReader
+from warroom.store.eventreader import Clause, CoreEvents, EventReader
 from warroom.store.records import lazy_record
 from warroom.store.timelinefile import TimelineFile
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from warroom.export import verify as checker
+    from warroom.services.exportchild import Child
     from warroom.store.models import Incident
 
 LARGEST_EXPORT = 512 * 1024 * 1024  # verify --export reads the whole file: 1,000,000 events are ~600 MB
@@ -61,7 +63,7 @@ class TimelineEvents:
 
     reader: EventReader
     rule: timelines.TimelineQuery
-    ahead: exportparts.Ahead | None = None  # a child reading the later part (services/exportparts.py)
+    child: Child | None = None  # a child process reading the later part (services/exportchild.py)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return map(lazy_record, self.rows())
@@ -89,31 +91,32 @@ class TimelineEvents:
         return lazy_record(row)
 
     def read(self, timeline: Timeline, reader: parts.PartReader, sections: int) -> parts.Read:
-        """The events read once (export/parts.py): here, or with a child reading the later part
-        (`ahead`) while this process reads the part before it, then any events after the child's
+        """The events read once (export/parts.py): here, or with a `child` process reading the
+        later part while this one reads the part before it, then any events after the child's
         head. A child that failed leaves its part to be read here."""
-        start, ahead = timeline.starts()[timeline.stream], self.ahead
-        if ahead is None:
+        start, child = timeline.starts()[timeline.stream], self.child
+        if child is None:
             return parts.Read([parts.here(timeline, self, reader, sections, start)])
+        split, head = child.plan.split, child.plan.head
         done: list[parts.Part] = []
         try:
-            done.append(parts.here(timeline, self.cut(None, ahead.split), reader, sections, start))
-            theirs = ahead.collect()
+            began = time.monotonic()
+            done.append(parts.here(timeline, self.cut(None, split), reader, sections, start))
+            theirs = child.collect(waited=time.monotonic() - began)
             if theirs is None:
-                after = exportparts.last_own(self.reader, self.rule.own, ahead.split, start)
-                done.append(parts.here(timeline, self.cut(ahead.split, None), reader, sections, after))
+                head = split  # its part read here, with any after it
             else:
                 done.append(theirs)
-                after = exportparts.last_own(self.reader, self.rule.own, ahead.head, start)
-                done.append(parts.here(timeline, self.cut(ahead.head, None), reader, sections, after))
+            after = timelines.last_hash(self.reader, self.rule.own, head)
+            done.append(parts.here(timeline, self.cut(head, None), reader, sections, after, follows=True))
         except BaseException:
-            parts.Read(done).__exit__()
+            parts.close(done)
             raise
         return parts.Read(done)
 
     def cut(self, after: int | None, upto: int | None) -> TimelineEvents:
         """These events after seq `after`, up to seq `upto`, read here."""
-        return replace(self, rule=self.rule.between(after, upto), ahead=None)
+        return replace(self, rule=self.rule.between(after, upto), child=None)
 
 
 def open_file(home: Home, fmt: str) -> TimelineFile | None:
@@ -127,16 +130,16 @@ def open_file(home: Home, fmt: str) -> TimelineFile | None:
 
 
 def timeline(reader: Session | Connection | TimelineFile, incident_id: int, config: Config, now: datetime, *, user: str,
-             since: datetime | None = None, until: datetime | None = None, fmt: str, ahead: exportparts.Ahead | None = None) -> Timeline:
+             since: datetime | None = None, until: datetime | None = None, fmt: str, child: Child | None = None) -> Timeline:
     """The read model of one incident's export; `since`/`until` cut a window by recorded time. Only
     what the format `fmt` shows (READS) is worked out. The after-action review
     (services/review.py, as `warroom review ID --json` has it) is there for a drill, or for any
     incident the evaluators have written about. `reader`: an ORM session, or a Core connection
     (Store.read_core), on which the ORM is loaded only for a format that shows the state now; or
     the file itself (open_file), for a format that shows nothing but the events (FROM_FILE), which
-    leaves the rest to the store (NotInFile). `ahead`: a child reading the later part of this
-    incident's events (services/exportparts.py), used when it read the same incident from the
-    same log, whole (no window)."""
+    leaves the rest to the store (NotInFile). `child`: a child process reading the later part of
+    this incident's events (services/exportchild.py), taken when it reads them by the same rule
+    from a log no newer than this read's, whole (no window)."""
     reads = READS[fmt]
     if isinstance(reader, TimelineFile):
         if reads:
@@ -155,7 +158,8 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
     if since is not None and until is not None and since >= until:
         raise BadInput("--since must be before --until")
     head = events.head()
-    rule = timelines.timeline_query(incident, config).upto(head)  # each of the timeline's queries reads the same log
+    whole = timelines.timeline_query(incident, config)
+    rule = whole.upto(head)  # each of the timeline's queries reads the same log
     window = None
     if since is not None or until is not None:
         window = _window(events, incident.id, since, until)
@@ -166,7 +170,7 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
     session = _orm(reader) if reads and not isinstance(reader, TimelineFile) else None
     return Timeline(
         incident=to_json(timelines.summary(incident)), window=window,
-        events=TimelineEvents(events, rule, ahead if ahead is not None and ahead.incident_id == incident.id and window is None and ahead.head <= head else None),
+        events=TimelineEvents(events, rule, child if child and window is None and child.plan.rule == whole and child.plan.head <= head else None),
         state=_state(session, incident_id, config, now, "reporting" in reads) if session and "state" in reads else {},
         playbook=_playbook(incident, timelines.snapshot(incident)),
         situation=_situation(session, config, now) if session and "situation" in reads else {}, people=people(config),
@@ -189,10 +193,7 @@ def _window(reader: EventReader, incident_id: int, since: datetime | None, until
                       {**mine, **({"until": iso(until)} if until else {})})[0]  # type: ignore[index]
     if first is None or last is None or first > last:
         first = last = None  # no event of the incident in it: supplier changes only, if any
-    after = None
-    if first is not None:
-        found = reader.one("SELECT hash FROM event WHERE incident_id = :incident AND seq < :first ORDER BY seq DESC LIMIT 1", {**mine, "first": first})
-        after = found[0] if found else None
+    after = timelines.last_hash(reader, Clause("event.incident_id = :incident", mine), first - 1) if first is not None else None
     return Window(iso(since) if since else None, iso(until) if until else None, first, last, after)
 
 
@@ -353,18 +354,18 @@ def check_target(target: Path, replace: bool = True) -> None:
 
 def export(reader: Session | Connection, incident_id: int, config: Config, now: datetime, fmt: str, target: Path | TextIO, *, user: str,
            signer: document.Signer | None = None, obligation: str | None = None, since: datetime | None = None,
-           until: datetime | None = None, replace: bool = True, ahead: exportparts.Ahead | None = None) -> dict[str, Any] | None:
+           until: datetime | None = None, replace: bool = True, child: Child | None = None) -> dict[str, Any] | None:
     """One incident's export in `fmt`, to a text stream or a file: what `warroom export` and the
     incident room's export both run. A file is written beside its target and renamed onto it once
     whole, so a reader never sees half an export and a failed one leaves the old file as it was;
     with `replace` False an existing file is refused (Exists), even one that appeared meanwhile.
     Returns the JSON export's chain object (head, verified, problem); None for the other formats.
-    `ahead`: a child reading the later part of the events (services/exportparts.py)."""
+    `child`: a child process reading the later part of the events (services/exportchild.py)."""
     from warroom.text import line
 
     if isinstance(target, Path):
         check_target(target, replace)  # a bad path fails fast, before the timeline is read
-    view = timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt, ahead=ahead)
+    view = timeline(reader, incident_id, config, now, user=user, since=since, until=until, fmt=fmt, child=child)
     if obligation is not None and not any(c["id"] == obligation for c in view.state.get("reporting", [])):
         named = ", ".join(c["id"] for c in view.state.get("reporting", [])) or "none"
         raise BadInput(f"incident #{incident_id} has no reporting obligation {line(obligation)!r} (obligations: {named})")

@@ -147,6 +147,14 @@ class TimelineQuery:
         return bool(self.involved or self.drill)
 
 
+def last_hash(reader: EventReader, where: Clause, upto: int) -> str | None:
+    """The hash of the last event meeting `where` at or before seq `upto`, the one the next of them
+    links to (a window's start, a part's: export/parts.py); None when there is none."""
+    before = where.and_("event.seq <= :last_upto", last_upto=upto)
+    found = reader.one(f"SELECT hash FROM event WHERE {before.sql} ORDER BY seq DESC LIMIT 1", before.params)
+    return found[0] if found else None
+
+
 def timeline_query(incident: Incident | IncidentRow, config: Config) -> TimelineQuery:
     closing = iso(incident.closed_at) if incident.closed_at else "9999"
     return TimelineQuery(own=Clause("event.incident_id = :incident", {"incident": incident.id}),

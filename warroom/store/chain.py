@@ -397,6 +397,12 @@ class SubsetCheck:
         self.last_seq = seq
         return encoded
 
+    def follow(self, stream: str, hash_: str | None) -> None:
+        """`stream`'s events here follow the one hashed `hash_` (None: its first), checked by
+        another reader (an export read in parts, export/parts.py): a gap after it is an event
+        missing, as when one reader reads them all."""
+        self._moved(stream, hash_)
+
     def _moved(self, stream: str, hash_: Any) -> None:
         """`stream`'s newest event is the one hashed `hash_`: its next must link to it, spelled so."""
         self.heads[stream] = hash_

@@ -58,7 +58,7 @@ class TimelineFile:
         except sqlite3.Error as exc:
             raise self._failure(exc, sql, params) from None
 
-    def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+    def all(self, sql: str, params: Params = ()) -> list[Sequence[Any]]:
         try:
             return self._connection.execute(sql, params).fetchall()
         except sqlite3.Error as exc:

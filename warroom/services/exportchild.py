@@ -1,0 +1,209 @@
+"""A child process that reads the later part of a long incident's events for its export
+(export/parts.py).
+
+A Markdown or HTML export of one incident shows its state now, read through the ORM, and every one
+of its events, each checked against its hash. On two cores the two go side by side: `Child.begin`
+reads, in one read of the home's file through the standard library, the head of the log, the
+incident's timeline rule and the seq to split at (`split`); then it forks. The child opens the file
+again and reads, checks and renders the incident's events after `split` up to that head into
+temporary files, and says on a pipe what it found. The command meanwhile imports the ORM, reads the
+state and the events up to `split`, and then those after the head (TimelineEvents.read in
+services/exports.py).
+
+Why the parts make one timeline:
+- Events are only ever appended, and the database refuses to change an event's row, so the rows up
+  to the head are the same in every later read: the child's, and the command's, which begins after
+  `begin`'s has ended (TimelineEvents takes the child only when its own head is not older).
+- Which events the timeline holds depends on the incident's row too (closing it ends the supplier
+  changes it takes in): the command takes the child's part only when the rule it reads is the one
+  the child read (services/exports.timeline).
+- Each part checks what it shows itself, from the hash of the incident's event before it, which the
+  part before must have ended on (parts.joined): a part that does not follow on is a break.
+
+When the child cannot start (one core, no fork, threads running that a fork would not carry, no
+temporary directory), fails, or says nothing within PATIENCE, the command reads that part itself:
+the export is the same, only slower.
+
+What the child inherits: everything imported before `begin` (the command calls it before it imports
+SQLAlchemy and opens no database before it, so no connection crosses the fork: `begin`'s own is
+closed first), the collector as the command set it (off, while an export reads), the signal
+handlers (an interrupt ends the child too: it leaves through os._exit, never into the command)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import select
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from warroom.config import Config
+from warroom.export import parts, shown
+from warroom.home import Home
+from warroom.services import timelines
+from warroom.store.timelinefile import TimelineFile
+
+SMALLEST = 20_000
+"""Fewer of the incident's events than this are read in one process: a fork costs more than it saves."""
+SHARE = 0.3
+"""The share of the events the command reads itself, beside importing the ORM and reading the state."""
+PATIENCE = 30.0
+"""Seconds the command waits for the child beyond the time its own part took, at least (times ten)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `begin` read before the fork, and the child reads by: the log's head, the incident's
+    timeline rule and its summary, and the seq after which the child reads."""
+
+    head: int
+    rule: timelines.TimelineQuery
+    incident: dict[str, Any]
+    split: int
+
+
+class Child:
+    """A child process reading the later part of one incident's events (the module's doc)."""
+
+    def __init__(self, pid: int, pipe: IO[str], files: list[IO[bytes]], plan: Plan):
+        self._pid: int | None = pid
+        self._pipe = pipe
+        self._files = files
+        self.plan = plan
+
+    @classmethod
+    def begin(cls, home: Home, incident_id: int, fmt: str, config: Config) -> Child | None:
+        """The child reading incident `incident_id`'s later events for an export in `fmt`; None
+        when the export is read in one process (a format not read in parts, another database, a
+        short incident, one core, running threads, anything that keeps the child from starting)."""
+        from warroom.export import FORMATS
+
+        module = importlib.import_module(f"warroom.export.{FORMATS[fmt]}")
+        if not hasattr(module, "read_part") or home.db_url is not None or not hasattr(os, "fork") or threading.active_count() > 1:
+            return None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if cores < 2:
+            return None
+        plan = _plan(home, incident_id, config)
+        if plan is None:
+            return None
+        files: list[IO[bytes]] = []
+        try:
+            files = [tempfile.TemporaryFile() for _ in range(module.SECTIONS)]  # noqa: SIM115 (closed by close(), or by the texts collect() makes)
+            reading, writing = os.pipe()
+            pid = os.fork()
+        except OSError:  # no temporary directory, no process or pipe to spare: one process reads it all
+            for f in files:
+                f.close()
+            return None
+        if pid == 0:  # the child: never returns into the command
+            status = 1
+            try:
+                os.close(reading)
+                status = _child(home, config, module, plan, files, writing)
+            finally:
+                os._exit(status)
+        os.close(writing)
+        return cls(pid, os.fdopen(reading, "r", encoding="utf-8"), files, plan)
+
+    def collect(self, waited: float) -> parts.Part | None:
+        """The child's part, once it has read it: its texts, counts and tally. None when it failed
+        or said nothing within PATIENCE (or ten times `waited`, the seconds the command's own part
+        took): then the command reads that part itself."""
+        said = self._said(max(PATIENCE, 10 * waited))
+        status = self._reap() if said is not None else None
+        if said is None or status != 0:
+            self.close()
+            return None
+        texts = [shown.Later(file=f).__enter__() for f in self._files]
+        self._files = []  # the texts close them now
+        return parts.Part(texts, said["counts"], parts.Tallied.from_json(said["tally"]))
+
+    def _said(self, patience: float) -> dict[str, Any] | None:
+        """The child's one line, read within `patience` seconds; None for none, or not its line."""
+        deadline = time.monotonic() + patience
+        try:
+            while not select.select([self._pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                if time.monotonic() >= deadline:
+                    return None
+            said = json.loads(self._pipe.readline() or "null")
+        except (OSError, ValueError):
+            return None
+        return said if isinstance(said, dict) and "counts" in said and "tally" in said else None
+
+    def _reap(self) -> int | None:
+        if self._pid is None:
+            return None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        return os.waitstatus_to_exitcode(status)
+
+    def close(self) -> None:
+        """Stop the child if it still runs, and wait for it; its files go."""
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+        self._pipe.close()
+        for f in self._files:
+            f.close()
+        self._files = []
+
+    def __enter__(self) -> Child:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _plan(home: Home, incident_id: int, config: Config) -> Plan | None:
+    """The head, the rule and the seq to split at, in one read of the file; None for an incident
+    too short to part, one not in the file, or a file not readable at once."""
+    file = TimelineFile.open(home.db_path, wait=0.5)
+    if file is None:
+        return None
+    with file:
+        row = file.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = :id", {"id": incident_id})
+        if row is None:
+            return None
+        head = file.head()
+        incident = timelines.incident_row(row)
+        rule = timelines.timeline_query(incident, config)
+        own = rule.upto(head).own
+        count = (file.one(f"SELECT count(*) FROM event WHERE {own.sql}", own.params) or (0,))[0]
+        if count < SMALLEST:
+            return None
+        found = file.one(f"SELECT seq FROM event WHERE {own.sql} ORDER BY seq LIMIT 1 OFFSET :part_offset",
+                         {**own.params, "part_offset": int(count * SHARE)})
+        from warroom.services.views import to_json
+
+        return Plan(head, rule, to_json(timelines.summary(incident)), found[0]) if found else None
+
+
+def _child(home: Home, config: Config, module: Any, plan: Plan, files: Sequence[IO[bytes]], writing: int) -> int:
+    """The child's work: read its part, say what it found (one line of JSON)."""
+    from warroom.export.model import Timeline
+    from warroom.services import exports
+
+    with os.fdopen(writing, "w", encoding="utf-8") as pipe:
+        file = TimelineFile.open(home.db_path, wait=5)
+        if file is None:
+            return 1
+        with file:
+            rule = plan.rule.upto(plan.head)
+            timeline = Timeline(incident=plan.incident, events=exports.TimelineEvents(file, rule.between(plan.split, None)),
+                                people=exports.people(config), timezone=config.settings.timezone)
+            start = timelines.last_hash(file, rule.own, plan.split)
+            part = parts.here(timeline, timeline.events, module.read_part, module.SECTIONS, start, follows=True, files=files)
+            for text in part.texts:
+                text.flush()
+        pipe.write(json.dumps({"counts": list(part.counts), "tally": part.tally.as_json()}) + "\n")
+    return 0
