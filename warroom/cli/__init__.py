@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from warroom.errors import BadInput, InvalidFile, WarroomError
 from warroom.i18n import LANGUAGES, N_, _
 
 NOW_VARIABLE = "WARROOM_NOW"
+_ending_at_once = False  # end_at_once: set by the command in hand, read as main() ends
 
 
 def reading_clock(value: str | None) -> Clock:
@@ -200,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     message goes out through warroom.cli.output, as one line."""
     from warroom.cli.output import click_error, error
 
+    global _ending_at_once
+    _ending_at_once = False
     args = sys.argv[1:] if argv is None else argv
     witness_log = logging.getLogger("warroom.witness")
     if not any(isinstance(h, _Warnings) for h in witness_log.handlers):
@@ -238,4 +242,30 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     finally:
         gc.enable()
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if argv is None and _ending_at_once and code == 0 and threading.active_count() == 1:
+        _end_now(code)
+    sys.exit(code)
+
+
+def end_at_once() -> None:
+    """The command in hand read, wrote its files whole and closed them, and leaves nothing else
+    behind: when it ends well, its process ends without tearing Python down. With SQLAlchemy's ORM
+    loaded that teardown (freeing every module's objects one by one) is ~0.2 s after the work is
+    done, measured: a tenth of a Markdown export of 100,000 events, paid after its file is there."""
+    global _ending_at_once
+    _ending_at_once = True
+
+
+def _end_now(code: int) -> None:
+    """Exit now: what was written flushed, the exit functions run (logging's shutdown, weakref
+    finalizers), then out without the interpreter's teardown."""
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader gone, or a stream closed: as teardown would ignore it
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)

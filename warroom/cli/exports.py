@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from warroom.cli import Env, pass_env
+from warroom.cli import Env, end_at_once, pass_env
 from warroom.cli.language import Command
 from warroom.cli.output import data_out, echo
 from warroom.cli.params import INCIDENT, TEXT
@@ -39,6 +39,7 @@ def export(env: Env, incident_id: int | None, every: bool, fmt: str, output: Pat
     gc.disable()
     try:
         _export(env, incident_id, every, fmt, output, since, until, obligation, collecting=collecting, freezing=freezing)
+        end_at_once()  # it only read, and its files are whole and closed
     finally:
         if freezing:
             gc.unfreeze()
