@@ -145,10 +145,10 @@ def timeline(reader: Session | Connection | TimelineFile, incident_id: int, conf
         if reads:
             raise NotInFile(fmt)
         events: EventReader = reader
-        row = reader.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = :id", {"id": incident_id})
-        if row is None:
+        in_file = timelines.found(reader, incident_id)
+        if in_file is None:
             raise NotInFile(incident_id)
-        incident = timelines.incident_row(row)
+        incident = in_file
     else:
         from warroom.store import eventlog
 

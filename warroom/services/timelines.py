@@ -57,6 +57,12 @@ class IncidentRow:
     closed_at: datetime | None
 
 
+def found(reader: EventReader, incident_id: int) -> IncidentRow | None:
+    """The incident as any reader of the log reads it (the file's own, the store's); None when it has none such."""
+    row = reader.one(f"SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = :id", {"id": incident_id})
+    return incident_row(row) if row is not None else None
+
+
 def read(connection: Connection, incident_id: int) -> IncidentRow:
     """The incident, or BadInput naming it unknown (as incidents.get)."""
     from sqlalchemy import text as sql
