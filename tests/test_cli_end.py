@@ -42,3 +42,14 @@ def test_a_reader_that_leaves_early_ends_the_export_as_before(root):
     error = export.stderr.read()
     assert export.wait(timeout=120) in (0, 1), error
     assert b"Traceback" not in error
+
+
+def test_a_profiler_running_the_export_still_writes_what_it_found(root, tmp_path):
+    """The export ends at once only when nothing else in the process waits for Python's end: run
+    under cProfile (or coverage, a tracer, `python -i`), it ends as any command does."""
+    profile = tmp_path / "export.prof"
+    result = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "warroom", "--home", str(root), "export", "1",
+                             "--format", "md", "-o", str(root / "e.md")], capture_output=True, timeout=120, env={**os.environ, **NOW})
+    assert result.returncode == 0, result.stderr
+    assert (root / "e.md").stat().st_size > 1000
+    assert profile.stat().st_size > 0

@@ -90,7 +90,16 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
     "exportchild._child = lambda *args: os.kill(os.getpid(), 9)",
     "exportchild.PATIENCE = 1\n"
     "exportchild._child = lambda *args: os.kill(os.getpid(), 19)",  # SIGSTOP: a child that hangs
-], ids=["said its part, then failed", "killed", "hangs"])
+    "exportchild.PATIENCE = 1\n"
+    "def halfway(home, config, module, plan, files, writing):\n"
+    "    os.write(writing, b'{\"counts\": [1')\n"
+    "    os.kill(os.getpid(), 19)\n"
+    "exportchild._child = halfway",
+    "def other(home, config, module, plan, files, writing):\n"
+    "    os.write(writing, b'{\"counts\": [1], \"tally\": {}}\\n')\n"
+    "    return 0\n"
+    "exportchild._child = other",
+], ids=["said its part, then failed", "killed", "hangs", "hangs half-way through its line", "says something else"])
 def test_a_child_that_fails_or_hangs_leaves_its_part_to_the_command(root, how):
     for fmt in ("md", "html"):
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=how)

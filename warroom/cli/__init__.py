@@ -243,9 +243,16 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         gc.enable()
     code = code if isinstance(code, int) else 0
-    if argv is None and _ending_at_once and code == 0 and threading.active_count() == 1:
+    if argv is None and _ending_at_once and code == 0 and _alone():
         _end_now(code)
     sys.exit(code)
+
+
+def _alone() -> bool:
+    """Nothing else in this process waits for it to end as Python ends: no other thread, and no
+    profiler, tracer, debugger or coverage (`python -m cProfile -m warroom`), nor `python -i`, that
+    writes what it found, or takes over, after the program returns."""
+    return threading.active_count() == 1 and sys.gettrace() is None and sys.getprofile() is None and not sys.flags.inspect
 
 
 def end_at_once() -> None:
@@ -258,14 +265,15 @@ def end_at_once() -> None:
 
 
 def _end_now(code: int) -> None:
-    """Exit now: what was written flushed, the exit functions run (logging's shutdown, weakref
-    finalizers), then out without the interpreter's teardown."""
+    """Exit now, as Python's own exit would end but for its teardown: the exit functions run
+    (logging's shutdown, weakref finalizers), then what was written is flushed; a flush that fails
+    is exit status 120, as Python gives it."""
     import atexit
 
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a reader gone, or a stream closed: as teardown would ignore it
-            pass
-    atexit._run_exitfuncs()
+        except (OSError, ValueError):  # a reader gone, or a stream closed
+            code = 120
     os._exit(code)

@@ -71,9 +71,9 @@ class Plan:
 class Child:
     """A child process reading the later part of one incident's events (the module's doc)."""
 
-    def __init__(self, pid: int, pipe: IO[str], files: list[IO[bytes]], plan: Plan):
+    def __init__(self, pid: int, pipe: int, files: list[IO[bytes]], plan: Plan):
         self._pid: int | None = pid
-        self._pipe = pipe
+        self._pipe: int | None = pipe  # the reading end of the child's pipe
         self._files = files
         self.plan = plan
 
@@ -94,13 +94,17 @@ class Child:
         if plan is None:
             return None
         files: list[IO[bytes]] = []
+        pipe: tuple[int, ...] = ()
         try:
             files = [tempfile.TemporaryFile() for _ in range(module.SECTIONS)]  # noqa: SIM115 (closed by close(), or by the texts collect() makes)
-            reading, writing = os.pipe()
+            pipe = os.pipe()
+            reading, writing = pipe
             pid = os.fork()
         except OSError:  # no temporary directory, no process or pipe to spare: one process reads it all
             for f in files:
                 f.close()
+            for fd in pipe:
+                os.close(fd)
             return None
         if pid == 0:  # the child: never returns into the command
             status = 1
@@ -110,32 +114,47 @@ class Child:
             finally:
                 os._exit(status)
         os.close(writing)
-        return cls(pid, os.fdopen(reading, "r", encoding="utf-8"), files, plan)
+        return cls(pid, reading, files, plan)
 
     def collect(self, waited: float) -> parts.Part | None:
-        """The child's part, once it has read it: its texts, counts and tally. None when it failed
-        or said nothing within PATIENCE (or ten times `waited`, the seconds the command's own part
-        took): then the command reads that part itself."""
+        """The child's part, once it has read it: its texts, counts and tally. None when it failed,
+        said something else, or said nothing whole within PATIENCE (or ten times `waited`, the
+        seconds the command's own part took): then the command reads that part itself."""
         said = self._said(max(PATIENCE, 10 * waited))
         status = self._reap() if said is not None else None
         if said is None or status != 0:
             self.close()
             return None
         texts = [shown.Later(file=f).__enter__() for f in self._files]
+        try:
+            part = parts.Part(texts, [int(n) for n in said["counts"]], parts.Tallied.from_json(said["tally"]))
+        except (KeyError, TypeError, ValueError):  # not what this warroom's child says
+            for text in texts:
+                text.close()
+            self.close()
+            return None
         self._files = []  # the texts close them now
-        return parts.Part(texts, said["counts"], parts.Tallied.from_json(said["tally"]))
+        return part
 
     def _said(self, patience: float) -> dict[str, Any] | None:
-        """The child's one line, read within `patience` seconds; None for none, or not its line."""
-        deadline = time.monotonic() + patience
+        """The child's one line of JSON, read whole within `patience` seconds; None for none, or
+        not its line. Read from the pipe itself, a piece at a time, each waited for with what is
+        left of the time: a child stopped half-way through its line holds nothing up."""
+        deadline, line, pipe = time.monotonic() + patience, b"", self._pipe
+        if pipe is None:
+            return None
         try:
-            while not select.select([self._pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                if time.monotonic() >= deadline:
+            while not line.endswith(b"\n"):
+                if not select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
                     return None
-            said = json.loads(self._pipe.readline() or "null")
+                piece = os.read(pipe, 65536)
+                if not piece:
+                    return None
+                line += piece
+            said = json.loads(line)
         except (OSError, ValueError):
             return None
-        return said if isinstance(said, dict) and "counts" in said and "tally" in said else None
+        return said if isinstance(said, dict) else None
 
     def _reap(self) -> int | None:
         if self._pid is None:
@@ -152,7 +171,9 @@ class Child:
             except ProcessLookupError:
                 pass
             self._reap()
-        self._pipe.close()
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
         for f in self._files:
             f.close()
         self._files = []
@@ -171,11 +192,10 @@ def _plan(home: Home, incident_id: int, config: Config) -> Plan | None:
     if file is None:
         return None
     with file:
-        row = file.one(f"SELECT {timelines.INCIDENT_COLUMNS} FROM incident WHERE id = :id", {"id": incident_id})
-        if row is None:
+        incident = timelines.found(file, incident_id)
+        if incident is None:
             return None
         head = file.head()
-        incident = timelines.incident_row(row)
         rule = timelines.timeline_query(incident, config)
         own = rule.upto(head).own
         count = (file.one(f"SELECT count(*) FROM event WHERE {own.sql}", own.params) or (0,))[0]
