@@ -1,4 +1,4 @@
-"""A long incident's Markdown or HTML export read in two processes (services/exportchild.py): the
+"""A long incident's Markdown, HTML or JSON export read in two processes (services/exportchild.py): the
 child reads, checks and renders the later events while the command reads the state and the earlier
 ones. It must give what one process gives, byte for byte: whole, or tampered on either side of the
 split or at it; when the child cannot start, fails or hangs (the command reads its part itself);
@@ -57,15 +57,34 @@ def _own_seqs(root: Path) -> list[int]:
     return [s for (s,) in sqlite3.connect(root / "warroom.db").execute("SELECT seq FROM event WHERE incident_id = 1 ORDER BY seq")]
 
 
-@pytest.mark.parametrize("fmt", ["md", "html"])
+PARTED = ("md", "html", "json")
+"""The formats read in parts."""
+
+
+def _verified(fmt: str, export: bytes) -> bool:
+    """Whether the export says its events verify."""
+    if fmt == "json":
+        import json
+
+        return json.loads(export)["chain"]["verified"]
+    assert (b"NOT VERIFIED" in export) != (b"verified: every hash holds" in export or b'<span class="verified">' in export), fmt
+    return b"NOT VERIFIED" not in export
+
+
+@pytest.mark.parametrize("fmt", PARTED)
 def test_two_processes_export_what_one_does_byte_for_byte(root, fmt):
     parted, said = _export(root, fmt, f"parted.{fmt}", parted=True)
     assert "PART FROM THE CHILD" in said
     whole, said = _export(root, fmt, f"whole.{fmt}", parted=False)
     assert "PART FROM THE CHILD" not in said
     assert parted == whole
-    assert len(_own_seqs(root)) >= 10  # both sides of the split hold events (30 % before it)
-    assert (b"verified: every hash holds" in parted) if fmt == "md" else (b'<span class="verified">' in parted)
+    assert len(_own_seqs(root)) >= 10  # both sides of the split hold events
+    assert _verified(fmt, parted)
+    if fmt == "json":  # the signature covers the hashes of both parts
+        checked = subprocess.run([sys.executable, "-m", "warroom", "--home", str(root), "verify", "--export", str(root / "parted.json")],
+                                 capture_output=True, text=True, timeout=60)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "signature: Ed25519, valid" in checked.stdout
 
 
 @pytest.mark.parametrize("where", ["first", "last"], ids=["in this process's part", "in the child's part"])
@@ -73,12 +92,12 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
     seqs = _own_seqs(root)
     seq = seqs[1] if where == "first" else seqs[-1]
     _alter(root, "UPDATE event SET actor = 'mallory' WHERE seq = ?", seq)
-    for fmt in ("md", "html"):
+    for fmt in PARTED:
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True)
         assert "PART FROM THE CHILD" in said
         assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0]
         assert f"seq {seq}".encode() in parted
-        assert (b"NOT VERIFIED" in parted), fmt
+        assert not _verified(fmt, parted)
 
 
 @pytest.mark.parametrize("how", [
@@ -101,7 +120,7 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
     "exportchild._child = other",
 ], ids=["said its part, then failed", "killed", "hangs", "hangs half-way through its line", "says something else"])
 def test_a_child_that_fails_or_hangs_leaves_its_part_to_the_command(root, how):
-    for fmt in ("md", "html"):
+    for fmt in PARTED:
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=how)
         assert "NO PART FROM THE CHILD" in said
         assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0]
@@ -180,13 +199,17 @@ def test_parts_join_into_one_tally_and_a_part_that_does_not_follow_on_is_a_break
     assert parts.joined([_tallied(1, None, "a", 5, problem="seq 5: no"), _tallied(2, "x", "b", 20)]).problem == "seq 5: no"
 
 
+@pytest.mark.parametrize("formats", [("md", "html"), ("json",)], ids=["reports", "json"])
 @pytest.mark.parametrize("where", ["deleted", "altered"])
-def test_the_event_at_the_split_or_just_after_it_tampered_with_is_said_as_one_process_says_it(root, where):
+def test_the_event_at_the_split_or_just_after_it_tampered_with_is_said_as_one_process_says_it(root, where, formats):
     """The child's part begins after the split: an event missing there is "the event before it …
     is missing", as one process says, not a window's start; the split row itself altered is its
     hash that does not hold."""
+    from warroom.services import exportchild
+
     seqs = _own_seqs(root)
-    split = seqs[int(len(seqs) * 0.3)]  # exportchild.SHARE of the incident's events before it
+    share = exportchild.SHARE_EVENTS_ONLY if formats == ("json",) else exportchild.SHARE
+    split = seqs[int(len(seqs) * share)]  # the incident's events before it are the command's own
     if where == "deleted":
         db = sqlite3.connect(root / "warroom.db")
         db.execute("DROP TRIGGER event_no_delete")
@@ -195,13 +218,15 @@ def test_the_event_at_the_split_or_just_after_it_tampered_with_is_said_as_one_pr
         db.close()
     else:
         _alter(root, "UPDATE event SET summary = summary || '!' WHERE seq = ?", split)
-    for fmt in ("md", "html"):
+    for fmt in formats:
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True)
         assert "PART FROM THE CHILD" in said
         assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0], fmt
-        assert b"NOT VERIFIED" in parted
-    if where == "deleted":
-        assert b"the event before it in incident:1 is missing from this export" in parted
+        assert not _verified(fmt, parted)
+        if where == "deleted":
+            assert b"the event before it in incident:1 is missing from this export" in parted
+        else:
+            assert f"seq {split}".encode() in parted
 
 
 def test_an_incident_closed_after_the_childs_read_began_is_read_by_the_rule_it_closed_with(root):
@@ -228,7 +253,7 @@ def test_an_incident_closed_after_the_childs_read_began_is_read_by_the_rule_it_c
     assert before != closing
     db.execute("DROP TRIGGER incident_stamps")  # the drill closed already: its closing moved by hand, as a close would
     db.commit()
-    for fmt in ("md", "html"):
+    for fmt in PARTED:
         db.execute("UPDATE incident SET closed_at = ? WHERE id = 1", (before,))  # as it was, before each export
         db.commit()
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=closed)

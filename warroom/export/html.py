@@ -297,6 +297,9 @@ def read_part(timeline: Timeline, events: Events, tally: Tally, sinks: Sequence[
     return decisions.count, changes
 
 
+READING = parts.Reading(read_part, SECTIONS)
+
+
 def _read(timeline: Timeline, events: Events, clock: shown.Clock, tally: Tally, decisions: _Decisions, health: SupportsWrite[str],
           rows_out: SupportsWrite[str]) -> int:
     """Each event a row of the timeline (into `rows_out`), each decision into its table, each
@@ -380,7 +383,7 @@ def _integrity(tally: parts.Tallied) -> str:
 def render(timeline: Timeline, out: TextIO) -> None:
     clock = shown.Clock(timeline.timezone)
     # One read of the events (parts.read) gives the decisions, the health changes and the timeline.
-    with parts.read(timeline, read_part, SECTIONS) as read:
+    with parts.read(timeline, READING) as read:
         out.write(_head(timeline, clock))
         out.write(_summary(timeline, clock))
         out.write(_review(timeline, clock))

@@ -173,6 +173,9 @@ def read_part(timeline: Timeline, events: Events, tally: Tally, sinks: Sequence[
     return (decisions.count,)
 
 
+READING = parts.Reading(read_part, SECTIONS)
+
+
 def activity_rows(timeline: Timeline, events: Events, clock: shown.Clock, out: SupportsWrite[str], tally: Tally,
                   decisions: Decisions | None = None) -> None:
     """The activity log's rows, every event one; each decision found on the way goes to `decisions`."""
@@ -232,7 +235,7 @@ def chain_lines(tally: parts.Tallied) -> list[str]:
 def render(timeline: Timeline, out: TextIO) -> None:
     """One read of the events (parts.read) gives the decisions table and the activity log."""
     clock = shown.Clock(timeline.timezone)
-    with parts.read(timeline, read_part, SECTIONS) as read:
+    with parts.read(timeline, READING) as read:
         out.write("\n".join(header(timeline, clock, _("Incident report")) + summary(timeline, clock) + key_times_lines(timeline, clock)
                             + review_lines(timeline, clock)) + "\n")
         decisions_lines(timeline, read, out)

@@ -7,7 +7,7 @@ time from the database in batches, so memory stays flat whatever the number of e
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -15,7 +15,7 @@ from warroom.store import chain
 from warroom.store.chain import IN_HASH
 
 if TYPE_CHECKING:
-    from warroom.export.parts import PartReader, Read
+    from warroom.export.parts import Read, Reading, Sink
 
 
 class Events(Protocol):
@@ -31,8 +31,9 @@ class Events(Protocol):
         """The incident's newest `count` events of these kinds, oldest first, and how many there are in all."""
         ...
 
-    def read(self, timeline: Timeline, reader: PartReader, sections: int) -> Read:
-        """Every event read once by `reader` (export/parts.py), perhaps in parts read side by side."""
+    def read(self, timeline: Timeline, reading: Reading, into: Sequence[Sink] | None = None) -> Read:
+        """Every event read once as `reading` says (export/parts.py), perhaps in parts read side by
+        side; `into`: each section written to its sink as each part is read."""
         ...
 
     def rows(self, columns: Collection[str] | None = None) -> Iterator[Sequence[Any]]:
@@ -91,21 +92,24 @@ class Tally:
     and the incident's own stream unbroken from its start (or the window's). At the end: how many,
     the head, the digest the signature covers, and the first problem if any."""
 
-    def __init__(self, stream: str, starts: dict[str, str | None], follows: bool = False):
+    def __init__(self, stream: str, starts: dict[str, str | None], follows: bool = False, hashes: Callable[[bytes], object] | None = None):
         """`starts`: the hash the stream's first event here links to (a window's start); with
-        `follows`, the hash of the event before it, checked by the reader of the part before."""
+        `follows`, the hash of the event before it, checked by the reader of the part before.
+        `hashes`: takes the hashes counted in, each followed by a newline, in place of the digest
+        (a part of a JSON export, whose digest covers every part's: export/parts.py)."""
         self._check = chain.SubsetCheck({stream}, starts)
         self._stream = stream
         if follows:
             self._check.follow(stream, starts.get(stream))
         self._digest = hashlib.sha256()
+        self._hashes = hashes or self._digest.update
         self._held: list[str] = []  # hashes `row` counted in, not yet in the digest: one update for thousands
         self.count = 0
         self.head: str | None = None
 
     def over(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        self._flush()
-        feed, update = self._check.feed, self._digest.update
+        self.flush()
+        feed, update = self._check.feed, self._hashes
         for event in events:
             feed(event)
             update(f"{event['hash']}\n".encode())
@@ -122,16 +126,16 @@ class Tally:
             held = self._held
             held.append(hash_)
             if len(held) >= 4096:
-                self._flush()
+                self.flush()
             self.count += 1
             self.head = hash_
         return body
 
-    def _flush(self) -> None:
-        """The held hashes into the digest, each followed by a newline, as `over` adds them."""
+    def flush(self) -> None:
+        """The held hashes into the digest (or the `hashes` writer), each followed by a newline, as `over` adds them."""
         if self._held:
             self._held.append("")
-            self._digest.update("\n".join(self._held).encode("ascii"))
+            self._hashes("\n".join(self._held).encode("ascii"))
             self._held.clear()
 
     def add(self, event: dict[str, Any]) -> None:
@@ -159,5 +163,7 @@ class Tally:
 
     @property
     def hashes_sha256(self) -> str:
-        self._flush()
+        """The digest of the hashes counted in (the one the signature covers), when no `hashes`
+        writer took them."""
+        self.flush()
         return self._digest.hexdigest()

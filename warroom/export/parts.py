@@ -9,14 +9,17 @@ the counts add up, and each part's check starts from the hash the part before it
 part shows only what it checked itself, and a part that does not follow on from the one before is a
 break, as a missing event is.
 
-A renderer gives `read` a `PartReader`: it reads one part's events (`Events.rows`), feeds each to
-the part's Tally and writes each section's text to its sink, and returns its counts."""
+A renderer gives `read` its `Reading`: a `PartReader` that reads one part's events (`Events.rows`),
+feeds each to the part's Tally and writes each section's text to its sink, and returns its counts.
+A renderer that writes its sections in the order it reads them (JSON) gives `read` the sinks they
+go `into` as well: each part is then written there as soon as it is read, the first one straight,
+and nothing is kept for later."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
 from warroom.export import shown
 from warroom.export.model import Tally
@@ -26,9 +29,30 @@ from warroom.store.chain import Break
 if TYPE_CHECKING:
     from warroom.export.model import Events, Timeline
 
-PartReader = Callable[["Timeline", "Events", Tally, Sequence[shown.Later]], Sequence[int]]
+class Sink(Protocol):
+    """Where one section's text goes: a shown.Later, or (`into`) the place the renderer writes it."""
+
+    def write(self, text: str) -> object: ...
+
+    def write_bytes(self, data: bytes) -> object:
+        """Text already encoded as UTF-8."""
+        ...
+
+
+PartReader = Callable[["Timeline", "Events", Tally, Sequence[Sink]], Sequence[int]]
 """Reads one part of the events (the Events it is given), checking each with the Tally and writing
 each section's text to its sink in order; returns its counts (as many as the renderer keeps)."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a renderer reads its events: its PartReader, how many sections it writes, and the
+    section (if any) each part's Tally writes the hashes it counted to, one a line, in place of its
+    digest (a JSON export's signature covers the hashes of every part)."""
+
+    reader: PartReader
+    sections: int
+    hashed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,14 +96,22 @@ def joined(parts: Sequence[Tallied]) -> Tallied:
 class Part:
     """What one part's read left: each section's text, its counts and its tally."""
 
-    texts: list[shown.Later]
+    texts: list[shown.Later]  # none when it was written `into` its sinks as it was read
     counts: Sequence[int]
     tally: Tallied
+
+    def pour(self, into: Sequence[Sink]) -> None:
+        """Write each section's text into its sink, and let the texts go."""
+        for text, sink in zip(self.texts, into, strict=True):
+            for chunk in text.chunks():
+                sink.write_bytes(chunk)
+        self.close()
 
 
     def close(self) -> None:
         for text in self.texts:
             text.close()
+        self.texts = []
 
 
 class Read:
@@ -94,7 +126,8 @@ class Read:
 
     def into(self, section: int, out: TextIO) -> None:
         for part in self._parts:
-            part.texts[section].into(out)
+            if part.texts:
+                part.texts[section].into(out)
 
     def __enter__(self) -> Read:
         return self
@@ -108,18 +141,22 @@ def close(parts: Sequence[Part]) -> None:
         part.close()
 
 
-def here(timeline: Timeline, events: Events, reader: PartReader, sections: int, start: str | None, *, follows: bool = False,
-         files: Sequence[IO[bytes]] = ()) -> Part:
+def here(timeline: Timeline, events: Events, reading: Reading, start: str | None, *, follows: bool = False,
+         files: Sequence[IO[bytes]] = (), into: Sequence[Sink] | None = None) -> Part:
     """One part read in this process: `events`, whose incident's own events link first to the one
     hashed `start` (None: the incident's first event). `follows`: that event was checked by the
     reader of the part before (else `start` is where the timeline or its window starts). `files`:
-    each section's text goes to these (a part read for another process), else to a Later of its own."""
-    texts = [shown.Later(file=f) for f in files] if files else [shown.Later() for _ in range(sections)]
+    each section's text goes to these (a part read for another process); `into`: straight to
+    these sinks; else each to a Later of its own."""
+    texts = [] if into is not None else [shown.Later(file=f) for f in files] if files else [shown.Later() for _ in range(reading.sections)]
     for text in texts:
         text.__enter__()
+    sinks: Sequence[Sink] = texts if into is None else into
     try:
-        tally = Tally(timeline.stream, {timeline.stream: start}, follows=follows)
-        counts = list(reader(timeline, events, tally, texts))
+        hashes = sinks[reading.hashed].write_bytes if reading.hashed is not None else None
+        tally = Tally(timeline.stream, {timeline.stream: start}, follows=follows, hashes=hashes)
+        counts = list(reading.reader(timeline, events, tally, sinks))
+        tally.flush()
     except BaseException:
         for text in texts:
             text.close()
@@ -127,6 +164,7 @@ def here(timeline: Timeline, events: Events, reader: PartReader, sections: int, 
     return Part(texts, counts, Tallied.of(tally))
 
 
-def read(timeline: Timeline, reader: PartReader, sections: int) -> Read:
-    """The timeline's events read once, perhaps in parts (`Events.read`)."""
-    return timeline.events.read(timeline, reader, sections)
+def read(timeline: Timeline, reading: Reading, into: Sequence[Sink] | None = None) -> Read:
+    """The timeline's events read once, perhaps in parts (`Events.read`); `into`: each section
+    written to its sink as each part is read, in order."""
+    return timeline.events.read(timeline, reading, into)

@@ -8,7 +8,6 @@ import codecs
 import json
 import json.scanner
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -271,7 +270,7 @@ class Later:
         # Kept as the UTF-8 the report is written in: `into` copies the bytes to a UTF-8 file as
         # they are, not decoded and encoded again (28 MB of an HTML export's 100,000 rows).
         self._file: IO[bytes] = self._given or tempfile.SpooledTemporaryFile(max_size=self._in_memory)
-        write = self._file.write
+        write = self.write_bytes = self._file.write
         self.write = lambda text: write(text.encode("utf-8"))
         return self
 
@@ -284,13 +283,19 @@ class Later:
     def flush(self) -> None:
         self._file.flush()
 
-    def into(self, out: TextIO) -> None:
+    def chunks(self) -> Iterator[bytes]:
+        """What was written, from the start, in large pieces of UTF-8."""
         self._file.seek(0)
+        while chunk := self._file.read(1024 * 1024):
+            yield chunk
+
+    def into(self, out: TextIO) -> None:
         buffer = document.utf8_buffer(out)
         if buffer is not None:
-            shutil.copyfileobj(self._file, buffer, 1024 * 1024)
+            for chunk in self.chunks():
+                buffer.write(chunk)
             return
         decoder = codecs.getincrementaldecoder("utf-8")()
-        while chunk := self._file.read(1024 * 1024):
+        for chunk in self.chunks():
             out.write(decoder.decode(chunk))
         out.write(decoder.decode(b"", final=True))

@@ -90,25 +90,28 @@ class TimelineEvents:
         """A row of `rows()`, every column read, as the event's record."""
         return lazy_record(row)
 
-    def read(self, timeline: Timeline, reader: parts.PartReader, sections: int) -> parts.Read:
+    def read(self, timeline: Timeline, reading: parts.Reading, into: Sequence[parts.Sink] | None = None) -> parts.Read:
         """The events read once (export/parts.py): here, or with a `child` process reading the
         later part while this one reads the part before it, then any events after the child's
-        head. A child that failed leaves its part to be read here."""
+        head. A child that failed leaves its part to be read here. `into`: each part written to
+        these sinks as soon as it is read (the child's once it is collected), in order."""
         start, child = timeline.starts()[timeline.stream], self.child
         if child is None:
-            return parts.Read([parts.here(timeline, self, reader, sections, start)])
+            return parts.Read([parts.here(timeline, self, reading, start, into=into)])
         split, head = child.plan.split, child.plan.head
         done: list[parts.Part] = []
         try:
             began = time.monotonic()
-            done.append(parts.here(timeline, self.cut(None, split), reader, sections, start))
+            done.append(parts.here(timeline, self.cut(None, split), reading, start, into=into))
             theirs = child.collect(waited=time.monotonic() - began)
             if theirs is None:
                 head = split  # its part read here, with any after it
             else:
                 done.append(theirs)
+                if into is not None:
+                    theirs.pour(into)
             after = timelines.last_hash(self.reader, self.rule.own, head)
-            done.append(parts.here(timeline, self.cut(head, None), reader, sections, after, follows=True))
+            done.append(parts.here(timeline, self.cut(head, None), reading, after, follows=True, into=into))
         except BaseException:
             parts.close(done)
             raise
