@@ -161,7 +161,8 @@ def test_a_child_begun_and_closed_is_gone_and_its_files_with_it(root):
     assert result.stdout.splitlines() == ["no child left", "[]"]
 
 
-def test_events_appended_after_the_childs_read_began_are_read_by_the_command(root):
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_events_appended_after_the_childs_read_began_are_read_by_the_command(root, fmt):
     """An entry logged between the child's read and the command's: the command reads it itself
     (the events after the child's head), and the export has it and verifies."""
     appending = ("begin = exportchild.Child.begin.__func__\n"
@@ -178,11 +179,11 @@ def test_events_appended_after_the_childs_read_began_are_read_by_the_command(roo
                  "    return child\n"
                  "exportchild.Child.begin = classmethod(begun)")
     before = len(_own_seqs(root))
-    parted, said = _export(root, "md", "parted.md", parted=True, patch=appending)
+    parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=appending)
     assert "PART FROM THE CHILD" in said
     assert len(_own_seqs(root)) == before + 1
-    assert b"Logged while the child read" in parted and b"verified: every hash holds" in parted
-    assert parted == _export(root, "md", "whole.md", parted=False)[0]
+    assert b"Logged while the child read" in parted and _verified(fmt, parted)
+    assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0]
 
 
 def _tallied(count: int, start: str | None, end: str | None, last_seq: int, problem: str | None = None) -> parts.Tallied:
