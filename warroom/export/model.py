@@ -90,7 +90,8 @@ class Timeline:
 class Tally:
     """Reads events through, checking as it goes what `verify --export` checks later: every hash,
     and the incident's own stream unbroken from its start (or the window's). At the end: how many,
-    the head, the digest the signature covers, and the first problem if any."""
+    the head, the digest the signature covers (unless its hashes go to a `hashes` writer), and the
+    first problem if any."""
 
     def __init__(self, stream: str, starts: dict[str, str | None], follows: bool = False, hashes: Callable[[bytes], object] | None = None):
         """`starts`: the hash the stream's first event here links to (a window's start); with
@@ -101,8 +102,8 @@ class Tally:
         self._stream = stream
         if follows:
             self._check.follow(stream, starts.get(stream))
-        self._digest = hashlib.sha256()
-        self._hashes = hashes or self._digest.update
+        self._digest = hashlib.sha256() if hashes is None else None
+        self._hashes = hashes if hashes is not None else self._digest.update  # type: ignore[union-attr]
         self._held: list[str] = []  # hashes `row` counted in, not yet in the digest: one update for thousands
         self.count = 0
         self.head: str | None = None
@@ -163,7 +164,9 @@ class Tally:
 
     @property
     def hashes_sha256(self) -> str:
-        """The digest of the hashes counted in (the one the signature covers), when no `hashes`
-        writer took them."""
+        """The digest of the hashes counted in (the one the signature covers). A Tally whose
+        hashes went to a `hashes` writer has none: the writer's owner digests them."""
+        if self._digest is None:
+            raise TypeError("this Tally's hashes went to its `hashes` writer: digest them there")
         self.flush()
         return self._digest.hexdigest()

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from warroom.export.model import Events, Timeline
 
 class Sink(Protocol):
-    """Where one section's text goes: a shown.Later, or (`into`) the place the renderer writes it."""
+    """Where one section's text goes: a shown.Later, or (`into`) the place the renderer writes it.
+    A part reader writes text or bytes as it has them, so a sink takes both."""
 
     def write(self, text: str) -> object: ...
 
@@ -126,6 +127,8 @@ class Read:
 
     def into(self, section: int, out: TextIO) -> None:
         for part in self._parts:
+            if not part.texts and part.tally.count:
+                raise ValueError("this read's parts were written into their sinks as they were read: nothing is kept to write")
             if part.texts:
                 part.texts[section].into(out)
 
@@ -148,7 +151,14 @@ def here(timeline: Timeline, events: Events, reading: Reading, start: str | None
     reader of the part before (else `start` is where the timeline or its window starts). `files`:
     each section's text goes to these (a part read for another process); `into`: straight to
     these sinks; else each to a Later of its own."""
-    texts = [] if into is not None else [shown.Later(file=f) for f in files] if files else [shown.Later() for _ in range(reading.sections)]
+    if into is not None and files:
+        raise ValueError("a part goes into its sinks or into files, not both")
+    if into is not None:
+        texts = []
+    elif files:
+        texts = [shown.Later(file=f) for f in files]
+    else:
+        texts = [shown.Later() for _ in range(reading.sections)]
     for text in texts:
         text.__enter__()
     sinks: Sequence[Sink] = texts if into is None else into

@@ -1,9 +1,9 @@
 """A child process that reads the later part of a long incident's events for its export
 (export/parts.py).
 
-A Markdown or HTML export of one incident shows its state now, read through the ORM, and every one
-of its events, each checked against its hash; a JSON export, every event as it is hashed. On two
-cores the work goes side by side: `Child.begin` reads, in one read of the home's file through the
+A report of one incident (Markdown, HTML) shows its state now, read through the ORM, and every one
+of its events, each checked against its hash; a JSON export shows only the events, each as it is
+hashed. On two cores the work goes side by side: `Child.begin` reads, in one read of the home's file through the
 standard library, the head of the log, the incident's timeline rule and the seq to split at
 (`split`); then it forks. The child opens the file again and reads, checks and renders the
 incident's events after `split` up to that head into temporary files, and says on a pipe what it
@@ -46,7 +46,7 @@ from typing import IO, Any
 from warroom.config import Config
 from warroom.export import parts, shown
 from warroom.home import Home
-from warroom.services import timelines
+from warroom.services import exports, timelines
 from warroom.store.timelinefile import TimelineFile
 
 SMALLEST = 20_000
@@ -94,9 +94,7 @@ class Child:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if cores < 2:
             return None
-        from warroom.services.exports import FROM_FILE
-
-        plan = _plan(home, incident_id, config, SHARE_EVENTS_ONLY if fmt in FROM_FILE else SHARE)
+        plan = _plan(home, incident_id, config, SHARE_EVENTS_ONLY if fmt in exports.FROM_FILE else SHARE)
         if plan is None:
             return None
         files: list[IO[bytes]] = []
@@ -218,7 +216,6 @@ def _plan(home: Home, incident_id: int, config: Config, share: float) -> Plan | 
 def _child(home: Home, config: Config, module: Any, plan: Plan, files: Sequence[IO[bytes]], writing: int) -> int:
     """The child's work: read its part, say what it found (one line of JSON)."""
     from warroom.export.model import Timeline
-    from warroom.services import exports
 
     with os.fdopen(writing, "w", encoding="utf-8") as pipe:
         file = TimelineFile.open(home.db_path, wait=5)
