@@ -186,6 +186,31 @@ def test_events_appended_after_the_childs_read_began_are_read_by_the_command(roo
     assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0]
 
 
+@pytest.mark.parametrize("fmt", PARTED)
+def test_to_a_terminal_the_childs_text_arrives_whole_though_read_in_pieces_that_cut_characters(root, fmt):
+    """Without -o on a terminal the export goes through a text stream that shows control
+    characters inert; the child's files are read in pieces of a few bytes here, so many a piece
+    ends inside a character (emoji, right-to-left names): each is decoded once whole."""
+    import shlex
+
+    from tests.terminal import Terminal
+    from warroom.cli.output import inert
+
+    small = "from warroom.export import shown\nshown.CHUNK = 7"
+    command = shlex.join([sys.executable, "-c", SCRIPT % small, "5", "--home", str(root), "export", "1", "--format", fmt])
+    said = root / "said.txt"
+    terminal = Terminal(["sh", "-c", f"stty -onlcr; {command} 2>{shlex.quote(str(said))}; echo END-OF-TEST"], env={"TERM": "xterm", **NOW})
+    try:
+        terminal.wait_for(b"END-OF-TEST\n", timeout=120)
+    finally:
+        terminal.close()
+    shown = b"".join(data for _, data in terminal.chunks).split(b"END-OF-TEST")[0]
+    assert "PART FROM THE CHILD" in said.read_text() and "Traceback" not in said.read_text()
+    whole = _export(root, fmt, f"whole.{fmt}", parted=False)[0].decode()
+    assert any(len(c.encode()) > 1 for c in whole)  # there are characters to cut
+    assert shown.decode() == inert(whole)
+
+
 def _tallied(count: int, start: str | None, end: str | None, last_seq: int, problem: str | None = None) -> parts.Tallied:
     return parts.Tallied(count, end or start, problem, start, end, last_seq)
 

@@ -116,3 +116,15 @@ def utf8_buffer(out: TextIO) -> BinaryIO | None:
         out.flush()
         return out.buffer
     return None
+
+
+def utf8_writer(out: TextIO) -> Callable[[bytes], object]:
+    """Write UTF-8 bytes to `out`: straight to the bytes under it (utf8_buffer), else decoded.
+    Bytes come in pieces that may cut a character in two (1 MiB of a file), so the decoder keeps
+    a cut character's first bytes until the next piece; a whole text ends on a character, so
+    nothing is left over at its end."""
+    buffer = utf8_buffer(out)
+    if buffer is not None:
+        return buffer.write
+    decode = codecs.getincrementaldecoder("utf-8")().decode
+    return lambda chunk: out.write(decode(chunk))

@@ -27,12 +27,6 @@ from warroom.store.chain import IN_HASH, IN_SCHEME
 _PIECES = 1500  # about 64 KB of events a write (five pieces an event)
 
 
-def _bytes_writer(out: TextIO) -> Callable[[bytes], object]:
-    """Write UTF-8 to `out`: the events are encoded already, to be hashed."""
-    buffer = document.utf8_buffer(out)
-    return buffer.write if buffer is not None else lambda chunk: out.write(chunk.decode("utf-8"))
-
-
 def header(timeline: Timeline) -> dict[str, Any]:
     return {
         "export": {"format": document.FORMAT, "version": document.VERSION, "generated_at": timeline.generated_at,
@@ -114,7 +108,8 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     head = header(timeline)
     out.write("{" + ",\n".join(f"{dumps(k)}: {dumps(v)}" for k, v in head.items()) + ',\n"events": [')
     digest = _Digest()
-    with parts.read(timeline, READING, into=[_Listed(_bytes_writer(out)), digest]) as read:
+    events = _Listed(document.utf8_writer(out))  # the events come encoded already, to be hashed
+    with parts.read(timeline, READING, into=[events, digest]) as read:
         tally = read.tally
     problem = tally.problem
     chain_object: dict[str, Any] = {"head": tally.head, "verified": problem is None, **({"problem": problem} if problem else {})}

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 class Sink(Protocol):
     """Where one section's text goes: a shown.Later, or (`into`) the place the renderer writes it.
-    A part reader writes text or bytes as it has them, so a sink takes both."""
+    A part reader writes text or bytes as it has them, so a sink takes both; bytes are UTF-8 in
+    pieces that may end inside a character (a file read a MiB at a time)."""
 
     def write(self, text: str) -> object: ...
 

@@ -4,7 +4,6 @@ is each format's own."""
 
 from __future__ import annotations
 
-import codecs
 import json
 import json.scanner
 import re
@@ -237,6 +236,9 @@ def decision(e: dict[str, Any]) -> Decision | None:
     return Decision(e["seq"], e["actor"], e["at"], occurred, eventtext.decision_text(data, e["summary"]), data.get("rationale"), data.get("corrects"))
 
 
+CHUNK = 1024 * 1024
+"""How much of a Later's file `chunks` reads at a time: a piece may end in the middle of a character."""
+
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())
 
 
@@ -286,16 +288,10 @@ class Later:
     def chunks(self) -> Iterator[bytes]:
         """What was written, from the start, in large pieces of UTF-8."""
         self._file.seek(0)
-        while chunk := self._file.read(1024 * 1024):
+        while chunk := self._file.read(CHUNK):
             yield chunk
 
     def into(self, out: TextIO) -> None:
-        buffer = document.utf8_buffer(out)
-        if buffer is not None:
-            for chunk in self.chunks():
-                buffer.write(chunk)
-            return
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        write = document.utf8_writer(out)
         for chunk in self.chunks():
-            out.write(decoder.decode(chunk))
-        out.write(decoder.decode(b"", final=True))
+            write(chunk)
