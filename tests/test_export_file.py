@@ -62,6 +62,35 @@ def test_a_tampered_log_read_from_the_file_says_so_as_the_store_does(root):
     assert checked.returncode == 3 and f"seq {seq}" in checked.stderr
 
 
+@pytest.mark.parametrize("where", ["last", "before the window"])
+def test_a_hash_stored_as_bytes_is_a_hash_that_does_not_hold_never_a_crash(root, where):
+    """A row altered in the file so its hash is a BLOB: at the head of the log, or the event a
+    window's first links to. Every format exports, the file's reading as the store's, and the JSON
+    says (and `verify --export` finds) what does not hold."""
+    seqs = [s for (s,) in sqlite3.connect(root / "warroom.db").execute("SELECT seq FROM event WHERE incident_id = 1 ORDER BY seq")]
+    window = () if where == "last" else ("--since", "2026-11-29 14:01")
+    if where == "last":
+        seq = seqs[-1]
+    else:
+        _export(root, "json", "clean.json", *window)
+        first = json.loads((root / "clean.json").read_text())["window"]["first_seq"]
+        assert seqs.index(first) > 0
+        seq = seqs[seqs.index(first) - 1]  # the one the window's first links to
+    _alter(root, "UPDATE event SET hash = X'00ff' WHERE seq = ?", seq)
+    for fmt in FORMATS:
+        assert _export(root, fmt, f"file.{fmt}", *window) == _export(root, fmt, f"store.{fmt}", *window, store=True), fmt
+    document = json.loads((root / "file.json").read_text())
+    checked = run_cli("verify", "--export", str(root / "file.json"), home=root)
+    assert checked.returncode == 3, checked.stdout + checked.stderr
+    assert "Traceback" not in checked.stderr and "internal error" not in checked.stderr
+    if where == "last":
+        assert document["chain"]["verified"] is False and f"seq {seq}" in document["chain"]["problem"]
+        assert f"seq {seq}" in checked.stderr
+    else:  # the window's start is said as what it is, which its first event does not link to
+        assert document["window"]["after"].startswith("(not a hash: bytes")
+        assert "window" in checked.stderr and "missing" in checked.stderr, checked.stderr
+
+
 def test_awkward_text_in_every_column_reads_from_the_file_as_from_the_store(root):
     """Control characters (NUL too), quotes, backslashes, emoji, right-to-left and reordering marks,
     a line separator, DEL, in every text an event stores, appended through the event log; then the

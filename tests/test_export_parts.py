@@ -118,7 +118,20 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
     "    os.write(writing, b'{\"counts\": [1], \"tally\": {}}\\n')\n"
     "    return 0\n"
     "exportchild._child = other",
-], ids=["said its part, then failed", "killed", "hangs", "hangs half-way through its line", "says something else"])
+    "import json\n"
+    "def wrong(home, config, module, plan, files, writing):\n"
+    "    os.write(writing, json.dumps({'counts': [1] * len(files), 'sizes': [0] * len(files), 'tally': {'count': '7', 'head': None,"
+    " 'problem': None, 'start': None, 'end': None, 'last_seq': 9}}).encode() + b'\\n')\n"
+    "    return 0\n"
+    "exportchild._child = wrong",
+    "_child = exportchild._child\n"
+    "def altered(home, config, module, plan, files, writing):\n"
+    "    done = _child(home, config, module, plan, files, writing)\n"
+    "    files[0].truncate(3)\n"
+    "    return done\n"
+    "exportchild._child = altered",
+], ids=["said its part, then failed", "killed", "hangs", "hangs half-way through its line", "says something else",
+        "says a count that is no number", "its file altered after it said its part"])
 def test_a_child_that_fails_or_hangs_leaves_its_part_to_the_command(root, how):
     for fmt in PARTED:
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=how)
@@ -226,11 +239,11 @@ def test_parts_join_into_one_tally_and_a_part_that_does_not_follow_on_is_a_break
 
 
 @pytest.mark.parametrize("formats", [("md", "html"), ("json",)], ids=["reports", "json"])
-@pytest.mark.parametrize("where", ["deleted", "altered"])
+@pytest.mark.parametrize("where", ["deleted", "altered", "hash not text"])
 def test_the_event_at_the_split_or_just_after_it_tampered_with_is_said_as_one_process_says_it(root, where, formats):
     """The child's part begins after the split: an event missing there is "the event before it …
     is missing", as one process says, not a window's start; the split row itself altered is its
-    hash that does not hold."""
+    hash that does not hold, and so is a hash stored as bytes, where each part starts from it."""
     from warroom.services import exportchild
 
     seqs = _own_seqs(root)
@@ -242,8 +255,10 @@ def test_the_event_at_the_split_or_just_after_it_tampered_with_is_said_as_one_pr
         db.execute("DELETE FROM event WHERE seq = ?", (seqs[seqs.index(split) + 1],))
         db.commit()
         db.close()
-    else:
+    elif where == "altered":
         _alter(root, "UPDATE event SET summary = summary || '!' WHERE seq = ?", split)
+    else:
+        _alter(root, "UPDATE event SET hash = X'00ff' WHERE seq = ?", split)
     for fmt in formats:
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True)
         assert "PART FROM THE CHILD" in said

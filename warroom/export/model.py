@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from warroom.export.document import not_json
 from warroom.store import chain
 from warroom.store.chain import IN_HASH
 
@@ -113,9 +114,11 @@ class Tally:
         feed, update = self._check.feed, self._hashes
         for event in events:
             feed(event)
-            update(f"{event['hash']}\n".encode())
+            hash_ = event["hash"]
+            update(f"{hash_}\n".encode())
             self.count += 1
-            self.head = event["hash"]
+            # bytes (a row altered in the file; the check says so) as the export spells them
+            self.head = hash_ if not isinstance(hash_, bytes | bytearray | memoryview) else not_json(hash_)
             yield event
 
     def row(self, row: Sequence[Any]) -> bytes | None:

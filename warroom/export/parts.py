@@ -78,6 +78,11 @@ class Tallied:
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Tallied:
+        """The tally as `as_json` wrote it; TypeError for anything else (not what this warroom's child says)."""
+        counted = [value["count"], value["last_seq"]]
+        texts = [value["head"], value["problem"], value["start"], value["end"]]
+        if any(type(n) is not int or n < 0 for n in counted) or any(t is not None and type(t) is not str for t in texts):
+            raise TypeError("not a part's tally")
         return cls(value["count"], value["head"], value["problem"], value["start"], value["end"], value["last_seq"])
 
 

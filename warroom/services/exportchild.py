@@ -7,7 +7,8 @@ hashed. On two cores the work goes side by side: `Child.begin` reads, in one rea
 standard library, the head of the log, the incident's timeline rule and the seq to split at
 (`split`); then it forks. The child opens the file again and reads, checks and renders the
 incident's events after `split` up to that head into temporary files, and says on a pipe what it
-found. The command meanwhile imports the ORM and reads the state (for a report), reads the events
+found (counts, tally, each file's size: a file not as it left it, or a line not as it writes it,
+is no part). The command meanwhile imports the ORM and reads the state (for a report), reads the events
 up to `split`, and then those after the head (TimelineEvents.read in services/exports.py).
 
 Why the parts make one timeline:
@@ -21,7 +22,7 @@ Why the parts make one timeline:
   part before must have ended on (parts.joined): a part that does not follow on is a break.
 
 When the child cannot start (one core, no fork, threads running that a fork would not carry, no
-temporary directory), fails, or says nothing within PATIENCE, the command reads that part itself:
+temporary directory), fails, says something else, or says nothing within PATIENCE, the command reads that part itself:
 the export is the same, only slower.
 
 What the child inherits: everything imported before `begin` (the command calls it before it imports
@@ -131,7 +132,12 @@ class Child:
             return None
         texts = [shown.Later(file=f).__enter__() for f in self._files]
         try:
-            part = parts.Part(texts, [int(n) for n in said["counts"]], parts.Tallied.from_json(said["tally"]))
+            counts, sizes = said["counts"], said["sizes"]
+            if any(type(n) is not int for n in [*counts, *sizes]) or len(sizes) != len(self._files):
+                raise TypeError("not a part's counts")
+            if [os.fstat(f.fileno()).st_size for f in self._files] != sizes:
+                raise ValueError("its files are not as the child left them")
+            part = parts.Part(texts, counts, parts.Tallied.from_json(said["tally"]))
         except (KeyError, TypeError, ValueError):  # not what this warroom's child says
             for text in texts:
                 text.close()
@@ -229,5 +235,6 @@ def _child(home: Home, config: Config, module: Any, plan: Plan, files: Sequence[
             part = parts.here(timeline, timeline.events, module.READING, start, follows=True, files=files)
             for text in part.texts:
                 text.flush()
-        pipe.write(json.dumps({"counts": list(part.counts), "tally": part.tally.as_json()}) + "\n")
+        sizes = [os.fstat(f.fileno()).st_size for f in files]
+        pipe.write(json.dumps({"counts": list(part.counts), "sizes": sizes, "tally": part.tally.as_json()}) + "\n")
     return 0
