@@ -80,7 +80,7 @@ class _Listed:
             data, self._first = data[1:], False  # its comma
         self._write(data)
 
-    def write(self, text: str) -> None:
+    def write(self, text: str) -> None:  # a Sink takes text too; read_part writes bytes only
         self.write_bytes(text.encode("utf-8"))
 
 

@@ -183,4 +183,6 @@ def here(timeline: Timeline, events: Events, reading: Reading, start: str | None
 def read(timeline: Timeline, reading: Reading, into: Sequence[Sink] | None = None) -> Read:
     """The timeline's events read once, perhaps in parts (`Events.read`); `into`: each section
     written to its sink as each part is read, in order."""
+    if into is not None and len(into) != reading.sections:
+        raise ValueError(f"a read of {reading.sections} sections into {len(into)} sinks")
     return timeline.events.read(timeline, reading, into)
