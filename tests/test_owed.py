@@ -112,3 +112,34 @@ def test_the_review_and_the_reporting_clocks_read_when_a_decision_was_taken_by_o
         assert decision.at == started == opened + timedelta(hours=1)
     finally:
         store.dispose()
+
+
+def test_only_entries_that_name_a_decision_are_read_as_maybe_answering_one(home, clock):
+    """Most entries of a busy log are decisions (their kind the value "decision") that answer no
+    expected decision: the SQL that narrows a long log, and the board's look at new entries, pass
+    them over, as they do one whose text quotes the key (JSON escapes its quotes); an entry
+    answering one is read."""
+    from sqlmodel import col, select
+
+    from warroom.services import board, owed
+    from warroom.store.models import Event
+
+    store, cfg, incident, me = _start(home, clock, speed=1)
+    try:
+        with store.write() as session:
+            before = session.exec(select(Event.seq).order_by(col(Event.seq).desc())).first()
+            for n in range(3):
+                logbook.log(session, incident_id=incident.id, text=f"Plain decision {n}", kind="decision", now=clock.now(), actor=me)
+            logbook.log(session, incident_id=incident.id, text='He said "decision": yes', kind="observation", now=clock.now(), actor=me)
+        with store.read() as session:
+            after = session.exec(select(Event.seq).order_by(col(Event.seq).desc())).first()
+            assert board.only_entries(session, before, after)  # nothing the board shows moved
+            read = session.exec(select(Event.data).where(col(Event.incident_id) == incident.id, owed.may_answer(col(Event.kind), col(Event.data)))).all()
+        assert read == []
+        with store.write() as session:
+            logbook.log(session, incident_id=incident.id, text="Fail over", kind="decision", decision="failover", now=clock.now(), actor=me)
+        with store.read() as session:
+            assert not board.only_entries(session, after, after + 1)
+            assert owed.decided(session, [incident.id])[incident.id] == {"failover"}
+    finally:
+        store.dispose()
