@@ -124,6 +124,28 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
     " 'problem': None, 'start': None, 'end': None, 'last_seq': 9}}).encode() + b'\\n')\n"
     "    return 0\n"
     "exportchild._child = wrong",
+    "import json\n"
+    "def counts(home, config, module, plan, files, writing):\n"
+    "    tally = {'count': 0, 'head': None, 'problem': None, 'start': None, 'end': None, 'last_seq': 0}\n"
+    "    os.write(writing, json.dumps({'counts': {}, 'sizes': [0] * len(files), 'tally': tally}).encode() + b'\\n')\n"
+    "    return 0\n"
+    "exportchild._child = counts",
+    "_child = exportchild._child\n"
+    "def fewer(home, config, module, plan, files, writing):\n"
+    "    read, write = os.pipe()\n"
+    "    _child(home, config, module, plan, files, write)\n"
+    "    said = json.loads(os.read(read, 1 << 20))\n"
+    "    said['counts'] = [-1] * len(said['counts']) or [1]\n"
+    "    os.write(writing, json.dumps(said).encode() + b'\\n')\n"
+    "    return 0\n"
+    "import json\n"
+    "exportchild._child = fewer",
+    "exportchild.PATIENCE = 1\n"
+    "_child = exportchild._child\n"
+    "def lingers(home, config, module, plan, files, writing):\n"
+    "    _child(home, config, module, plan, files, writing)\n"
+    "    os.kill(os.getpid(), 19)\n"
+    "exportchild._child = lingers",
     "_child = exportchild._child\n"
     "def altered(home, config, module, plan, files, writing):\n"
     "    done = _child(home, config, module, plan, files, writing)\n"
@@ -131,7 +153,8 @@ def test_an_event_altered_on_either_side_of_the_split_is_said_as_one_process_say
     "    return done\n"
     "exportchild._child = altered",
 ], ids=["said its part, then failed", "killed", "hangs", "hangs half-way through its line", "says something else",
-        "says a count that is no number", "its file altered after it said its part"])
+        "says a tally whose count is no number", "says counts that are no list", "says counts below zero or too many",
+        "said its part and hangs on", "its file altered after it said its part"])
 def test_a_child_that_fails_or_hangs_leaves_its_part_to_the_command(root, how):
     for fmt in PARTED:
         parted, said = _export(root, fmt, f"parted.{fmt}", parted=True, patch=how)
@@ -301,3 +324,23 @@ def test_an_incident_closed_after_the_childs_read_began_is_read_by_the_rule_it_c
         assert "CHILD" not in said  # the child's part, read by another rule, is not taken
         assert parted == _export(root, fmt, f"whole.{fmt}", parted=False)[0], fmt
     assert len(json.loads(_export(root, "json", "closed.json", parted=False)[0])["events"]) == len(whole["events"]) - 1  # that change is out
+
+
+def test_a_part_is_read_into_sinks_or_files_and_what_was_poured_is_not_kept():
+    """The guards of a read's wiring: each would otherwise write an export short of a section, or
+    sign the digest of nothing."""
+    import io
+
+    from warroom.export import json as json_export
+    from warroom.export.model import Tally
+
+    with pytest.raises(ValueError, match="sections into 1 sinks"):
+        parts.read(None, json_export.READING, into=[io.StringIO()])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not both"):
+        parts.here(None, None, json_export.READING, None, files=[io.BytesIO()], into=[io.StringIO()])  # type: ignore[arg-type]
+    poured = parts.Read([parts.Part([], [], _tallied(3, None, "a", 5))])
+    with pytest.raises(ValueError, match="nothing is kept"):
+        poured.into(0, io.StringIO())
+    with pytest.raises(TypeError, match="writer"):
+        _ = Tally("incident:1", {}, hashes=lambda data: None).hashes_sha256
+    assert len(Tally("incident:1", {}).hashes_sha256) == 64

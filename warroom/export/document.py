@@ -118,13 +118,23 @@ def utf8_buffer(out: TextIO) -> BinaryIO | None:
     return None
 
 
-def utf8_writer(out: TextIO) -> Callable[[bytes], object]:
-    """Write UTF-8 bytes to `out`: straight to the bytes under it (utf8_buffer), else decoded.
-    Bytes come in pieces that may cut a character in two (1 MiB of a file), so the decoder keeps
-    a cut character's first bytes until the next piece; a whole text ends on a character, so
-    nothing is left over at its end."""
-    buffer = utf8_buffer(out)
-    if buffer is not None:
-        return buffer.write
-    decode = codecs.getincrementaldecoder("utf-8")().decode
-    return lambda chunk: out.write(decode(chunk))
+class Utf8Writer:
+    """Writes UTF-8 bytes to `out`: straight to the bytes under it (utf8_buffer), else decoded.
+    Bytes come in pieces that may cut a character in two (1 MiB of a file), so the decoder keeps a
+    cut character's first bytes until the next piece; `end` says if a text ended inside one."""
+
+    def __init__(self, out: TextIO):
+        self._out = out
+        self._buffer = utf8_buffer(out)
+        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+
+    def __call__(self, chunk: bytes) -> None:
+        if self._buffer is not None:
+            self._buffer.write(chunk)
+        else:
+            self._out.write(self._decode(chunk))
+
+    def end(self) -> None:
+        """UnicodeDecodeError if what was written ended inside a character."""
+        if self._buffer is None:
+            self._out.write(self._decode(b"", final=True))

@@ -297,7 +297,7 @@ def read_part(timeline: Timeline, events: Events, tally: Tally, sinks: Sequence[
     return decisions.count, changes
 
 
-READING = parts.Reading(read_part, SECTIONS)
+READING = parts.Reading(read_part, SECTIONS, counts=2)
 
 
 def _read(timeline: Timeline, events: Events, clock: shown.Clock, tally: Tally, decisions: _Decisions, health: SupportsWrite[str],

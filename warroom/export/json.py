@@ -108,9 +108,10 @@ def render(timeline: Timeline, out: TextIO, signer: document.Signer | None = Non
     head = header(timeline)
     out.write("{" + ",\n".join(f"{dumps(k)}: {dumps(v)}" for k, v in head.items()) + ',\n"events": [')
     digest = _Digest()
-    events = _Listed(document.utf8_writer(out))  # the events come encoded already, to be hashed
-    with parts.read(timeline, READING, into=[events, digest]) as read:
+    writer = document.Utf8Writer(out)  # the events come encoded already, to be hashed
+    with parts.read(timeline, READING, into=[_Listed(writer), digest]) as read:
         tally = read.tally
+    writer.end()
     problem = tally.problem
     chain_object: dict[str, Any] = {"head": tally.head, "verified": problem is None, **({"problem": problem} if problem else {})}
     signature = None

@@ -173,7 +173,7 @@ def read_part(timeline: Timeline, events: Events, tally: Tally, sinks: Sequence[
     return (decisions.count,)
 
 
-READING = parts.Reading(read_part, SECTIONS)
+READING = parts.Reading(read_part, SECTIONS, counts=1)
 
 
 def activity_rows(timeline: Timeline, events: Events, clock: shown.Clock, out: SupportsWrite[str], tally: Tally,

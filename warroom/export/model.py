@@ -103,8 +103,11 @@ class Tally:
         self._stream = stream
         if follows:
             self._check.follow(stream, starts.get(stream))
-        self._digest = hashlib.sha256() if hashes is None else None
-        self._hashes = hashes if hashes is not None else self._digest.update  # type: ignore[union-attr]
+        self._digest: hashlib._Hash | None = None
+        if hashes is None:
+            self._digest = hashlib.sha256()
+            hashes = self._digest.update
+        self._hashes = hashes
         self._held: list[str] = []  # hashes `row` counted in, not yet in the digest: one update for thousands
         self.count = 0
         self.head: str | None = None
@@ -115,10 +118,11 @@ class Tally:
         for event in events:
             feed(event)
             hash_ = event["hash"]
+            if isinstance(hash_, bytes | bytearray | memoryview):  # a row altered in the file (the check says so), as the export spells it
+                hash_ = not_json(hash_)
             update(f"{hash_}\n".encode())
             self.count += 1
-            # bytes (a row altered in the file; the check says so) as the export spells them
-            self.head = hash_ if not isinstance(hash_, bytes | bytearray | memoryview) else not_json(hash_)
+            self.head = hash_
             yield event
 
     def row(self, row: Sequence[Any]) -> bytes | None:

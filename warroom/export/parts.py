@@ -48,13 +48,19 @@ each section's text to its sink in order; returns its counts (as many as the ren
 
 @dataclass(frozen=True)
 class Reading:
-    """How a renderer reads its events: its PartReader, how many sections it writes, and the
-    section (if any) each part's Tally writes the hashes it counted to, one a line, in place of its
-    digest (a JSON export's signature covers the hashes of every part)."""
+    """How a renderer reads its events: its PartReader, how many sections it writes and how many
+    counts it returns, and the section (if any) each part's Tally writes the hashes it counted to,
+    one a line, in place of its digest (a JSON export's signature covers the hashes of every part)."""
 
     reader: PartReader
     sections: int
+    counts: int = 0
     hashed: int | None = None
+
+
+def naturals(value: object, length: int) -> bool:
+    """Whether `value` is a list of `length` whole numbers, none below zero (as JSON read it)."""
+    return type(value) is list and len(value) == length and all(type(n) is int and n >= 0 for n in value)
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,8 @@ class Tallied:
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Tallied:
         """The tally as `as_json` wrote it; TypeError for anything else (not what this warroom's child says)."""
-        counted = [value["count"], value["last_seq"]]
         texts = [value["head"], value["problem"], value["start"], value["end"]]
-        if any(type(n) is not int or n < 0 for n in counted) or any(t is not None and type(t) is not str for t in texts):
+        if not naturals([value["count"], value["last_seq"]], 2) or any(t is not None and type(t) is not str for t in texts):
             raise TypeError("not a part's tally")
         return cls(value["count"], value["head"], value["problem"], value["start"], value["end"], value["last_seq"])
 
@@ -106,6 +111,18 @@ class Part:
     texts: list[shown.Later]  # none when it was written `into` its sinks as it was read
     counts: Sequence[int]
     tally: Tallied
+
+    def as_json(self) -> dict[str, Any]:
+        """What another process says of a part it read into files (with their sizes)."""
+        return {"counts": list(self.counts), "tally": self.tally.as_json()}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any], texts: list[shown.Later], reading: Reading) -> Part:
+        """A part read by another process into `texts`, as `as_json` said it; TypeError or KeyError
+        for anything else."""
+        if not naturals(value["counts"], reading.counts):
+            raise TypeError("not a part's counts")
+        return cls(texts, value["counts"], Tallied.from_json(value["tally"]))
 
     def pour(self, into: Sequence[Sink]) -> None:
         """Write each section's text into its sink, and let the texts go."""

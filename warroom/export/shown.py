@@ -292,6 +292,7 @@ class Later:
             yield chunk
 
     def into(self, out: TextIO) -> None:
-        write = document.utf8_writer(out)
+        write = document.Utf8Writer(out)
         for chunk in self.chunks():
             write(chunk)
+        write.end()

@@ -3,13 +3,13 @@
 
 A report of one incident (Markdown, HTML) shows its state now, read through the ORM, and every one
 of its events, each checked against its hash; a JSON export shows only the events, each as it is
-hashed. On two cores the work goes side by side: `Child.begin` reads, in one read of the home's file through the
-standard library, the head of the log, the incident's timeline rule and the seq to split at
-(`split`); then it forks. The child opens the file again and reads, checks and renders the
-incident's events after `split` up to that head into temporary files, and says on a pipe what it
-found (counts, tally, each file's size: a file not as it left it, or a line not as it writes it,
-is no part). The command meanwhile imports the ORM and reads the state (for a report), reads the events
-up to `split`, and then those after the head (TimelineEvents.read in services/exports.py).
+hashed. On two cores the work goes side by side: `Child.begin` reads, in one read of the home's
+file through the standard library, the head of the log, the incident's timeline rule and the seq
+to split at (`split`); then it forks. The child opens the file again and reads, checks and renders
+the incident's events after `split` up to that head into temporary files, and says on a pipe what
+it found (counts, tally, each file's size: a line not as it writes one, or a file of another size,
+is no part). The command meanwhile imports the ORM and reads the state (for a report), reads the
+events up to `split`, and then those after the head (TimelineEvents.read in services/exports.py).
 
 Why the parts make one timeline:
 - Events are only ever appended, and the database refuses to change an event's row, so the rows up
@@ -22,8 +22,8 @@ Why the parts make one timeline:
   part before must have ended on (parts.joined): a part that does not follow on is a break.
 
 When the child cannot start (one core, no fork, threads running that a fork would not carry, no
-temporary directory), fails, says something else, or says nothing within PATIENCE, the command reads that part itself:
-the export is the same, only slower.
+temporary directory), fails, says something else, or has not said its line and ended within
+PATIENCE, the command reads that part itself: the export is the same, only slower.
 
 What the child inherits: everything imported before `begin` (the command calls it before it imports
 SQLAlchemy and opens no database before it, so no connection crosses the fork: `begin`'s own is
@@ -76,11 +76,12 @@ class Plan:
 class Child:
     """A child process reading the later part of one incident's events (the module's doc)."""
 
-    def __init__(self, pid: int, pipe: int, files: list[IO[bytes]], plan: Plan):
+    def __init__(self, pid: int, pipe: int, files: list[IO[bytes]], plan: Plan, reading: parts.Reading):
         self._pid: int | None = pid
         self._pipe: int | None = pipe  # the reading end of the child's pipe
         self._files = files
         self.plan = plan
+        self._reading = reading
 
     @classmethod
     def begin(cls, home: Home, incident_id: int, fmt: str, config: Config) -> Child | None:
@@ -119,25 +120,23 @@ class Child:
             finally:
                 os._exit(status)
         os.close(writing)
-        return cls(pid, reading, files, plan)
+        return cls(pid, reading, files, plan, module.READING)
 
     def collect(self, waited: float) -> parts.Part | None:
         """The child's part, once it has read it: its texts, counts and tally. None when it failed,
-        said something else, or said nothing whole within PATIENCE (or ten times `waited`, the
-        seconds the command's own part took): then the command reads that part itself."""
-        said = self._said(max(PATIENCE, 10 * waited))
-        status = self._reap() if said is not None else None
+        said something else, or did not say it whole and end within PATIENCE (or ten times
+        `waited`, the seconds the command's own part took): then the command reads that part itself."""
+        deadline = time.monotonic() + max(PATIENCE, 10 * waited)
+        said = self._said(deadline)
+        status = self._reap(deadline) if said is not None else None
         if said is None or status != 0:
             self.close()
             return None
         texts = [shown.Later(file=f).__enter__() for f in self._files]
         try:
-            counts, sizes = said["counts"], said["sizes"]
-            if any(type(n) is not int for n in [*counts, *sizes]) or len(sizes) != len(self._files):
-                raise TypeError("not a part's counts")
-            if [os.fstat(f.fileno()).st_size for f in self._files] != sizes:
-                raise ValueError("its files are not as the child left them")
-            part = parts.Part(texts, counts, parts.Tallied.from_json(said["tally"]))
+            if not parts.naturals(said["sizes"], len(self._files)) or _sizes(self._files) != said["sizes"]:
+                raise ValueError("its files are not of the sizes it said")
+            part = parts.Part.from_json(said, texts, self._reading)
         except (KeyError, TypeError, ValueError):  # not what this warroom's child says
             for text in texts:
                 text.close()
@@ -146,11 +145,11 @@ class Child:
         self._files = []  # the texts close them now
         return part
 
-    def _said(self, patience: float) -> dict[str, Any] | None:
-        """The child's one line of JSON, read whole within `patience` seconds; None for none, or
-        not its line. Read from the pipe itself, a piece at a time, each waited for with what is
+    def _said(self, deadline: float) -> dict[str, Any] | None:
+        """The child's one line of JSON, read whole by `deadline` (time.monotonic); None for none,
+        or not its line. Read from the pipe itself, a piece at a time, each waited for with what is
         left of the time: a child stopped half-way through its line holds nothing up."""
-        deadline, line, pipe = time.monotonic() + patience, b"", self._pipe
+        line, pipe = b"", self._pipe
         if pipe is None:
             return None
         try:
@@ -166,8 +165,12 @@ class Child:
             return None
         return said if isinstance(said, dict) else None
 
-    def _reap(self) -> int | None:
+    def _reap(self, deadline: float | None = None) -> int | None:
+        """The child's exit status, once it has ended (by `deadline`, when given: None if it has
+        not, a child that said its line and hangs on)."""
         if self._pid is None:
+            return None
+        if deadline is not None and not _ends(self._pid, deadline):
             return None
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
@@ -235,6 +238,32 @@ def _child(home: Home, config: Config, module: Any, plan: Plan, files: Sequence[
             part = parts.here(timeline, timeline.events, module.READING, start, follows=True, files=files)
             for text in part.texts:
                 text.flush()
-        sizes = [os.fstat(f.fileno()).st_size for f in files]
-        pipe.write(json.dumps({"counts": list(part.counts), "sizes": sizes, "tally": part.tally.as_json()}) + "\n")
+        pipe.write(json.dumps({**part.as_json(), "sizes": _sizes(files)}) + "\n")
     return 0
+
+
+def _sizes(files: Sequence[IO[bytes]]) -> list[int]:
+    return [os.fstat(f.fileno()).st_size for f in files]
+
+
+def _ends(pid: int, deadline: float) -> bool:
+    """Whether child `pid` has ended by `deadline` (time.monotonic), without reaping it: waited
+    for on its pidfd where Linux has one, else looked at every few milliseconds."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    try:
+        while True:
+            if fd is not None:
+                if select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                    return True
+            elif os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            if fd is None:
+                time.sleep(0.005)
+    finally:
+        if fd is not None:
+            os.close(fd)

@@ -156,13 +156,17 @@ class TimelineQuery:
 def last_hash(reader: EventReader, where: Clause, upto: int) -> str | None:
     """The hash of the last event meeting `where` at or before seq `upto`, the one the next of them
     links to (a window's start, a part's: export/parts.py); None when there is none. A hash stored
-    as anything but text (a row altered in the file) is said as what it is, which no link matches:
-    the check then says the events after it do not follow on, as it would have."""
+    as bytes (a row altered in the file) is spelled as an export spells that event's hash: no link
+    matches it, so the check says what it says of any link that does not hold."""
     before = where.and_("event.seq <= :last_upto", last_upto=upto)
     found = reader.one(f"SELECT hash FROM event WHERE {before.sql} ORDER BY seq DESC LIMIT 1", before.params)
     if not found:
         return None
-    return found[0] if isinstance(found[0], str) else f"(not a hash: {type(found[0]).__name__} {found[0]!r:.80})"
+    if type(found[0]) is str:
+        return found[0]
+    from warroom.export.document import not_json
+
+    return not_json(found[0])
 
 
 def timeline_query(incident: Incident | IncidentRow, config: Config) -> TimelineQuery:
