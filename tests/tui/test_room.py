@@ -635,3 +635,42 @@ def test_an_entry_altered_under_an_open_room_shows_as_it_now_reads_once_the_room
             assert said.startswith("NOT VERIFIED: seq ") and "altered" in said, said
 
     asyncio.run(scenario())
+
+
+def test_reads_that_land_while_the_loop_is_busy_are_shown_once_the_newest(home, clock):
+    """Under load the UI loop falls behind the watcher's 0.25 s poll: a read that lands while the
+    one before still waits takes its place (each is whole), so the room paints the newest once,
+    never each stale read in turn."""
+    from warroom.tui.app import IncidentChanged, Newest
+
+    configure(home)
+    incident_id = start_incident(home, clock)
+    slot: Newest[int] = Newest()
+    assert slot.put(1) and not slot.put(2) and slot.take() == 2 and slot.take() is None and slot.put(3)
+
+    async def scenario():
+        app = make_app(home, clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            room = await open_room(app, pilot, incident_id)
+            reads = []
+            for n in range(3):
+                def log(session, cfg, me, n=n):
+                    logbook.log(session, incident_id=incident_id, text=f"Burst entry {n}", kind="observation", now=clock.now(), actor=me)
+                act_as_me(home, clock, log)
+                store = home.open_store()
+                try:
+                    with store.read() as session:
+                        reads.append(incidents.show(session, incident_id, library.config(home), clock.now()))
+                finally:
+                    store.dispose()
+            shown = []
+            show = room.show
+            room.show = lambda view: (shown.append(view), show(view))[-1]
+            # the three land while the loop is here: the first is said, the next two take its place
+            assert [app.room_reads.put(view) for view in reads] == [True, False, False]
+            app.post_message(IncidentChanged())
+            await until(pilot, lambda: any(view is reads[-1] for view in shown), what="the newest read shown")
+            assert not any(view is reads[0] or view is reads[1] for view in shown)
+            assert "Burst entry 2" in str(room.query_one("#log").get_row_at(room.query_one("#log").row_count - 1))
+
+    asyncio.run(scenario())

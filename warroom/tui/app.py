@@ -11,7 +11,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from textual import events, work
@@ -80,6 +80,7 @@ START_HOLDS = 3.0  # seconds at most keys typed after a start are held for its r
 
 
 Said = TypeVar("Said", bound=Message)
+T = TypeVar("T")
 Typed = events.Key | events.Paste | events.MouseDown | events.MouseUp  # what a person does: held in order (WarroomApp._holds)
 TYPED = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
 
@@ -95,16 +96,37 @@ def while_open(handler: Callable[[WarroomApp, Said], None]) -> Callable[[Warroom
     return handle
 
 
-class BoardChanged(Message):
-    """A fresh read of the board, after someone (anyone) committed something."""
+class Newest(Generic[T]):
+    """The newest read of one kind from the watcher thread, for the UI loop to take. A read that
+    lands while the one before still waits for the loop takes its place: each read is whole (a
+    board, a room), so the loop shows only the newest, once. Under load (20 TUIs on two cores) the
+    loop fell behind the 0.25 s poll and painted every stale read in turn, seconds late (bench_load)."""
 
-    def __init__(self, read: BoardRead):
-        super().__init__()
-        self.read = read
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    def put(self, value: T) -> bool:
+        """Keep `value`; True when none was waiting (say so to the loop), False when it replaced one."""
+        with self._lock:
+            waiting, self._value = self._value is not None, value
+        return not waiting
+
+    def take(self) -> T | None:
+        with self._lock:
+            value, self._value = self._value, None
+        return value
+
+
+class BoardChanged(Message):
+    """A fresh read of the board, after someone (anyone) committed something: the app's
+    `board_reads` holds the newest."""
 
 
 class IncidentChanged(Message):
-    def __init__(self, view: views.IncidentView):
+    """A fresh read of a room: `view`, or the newest in the app's `room_reads`."""
+
+    def __init__(self, view: views.IncidentView | None = None):
         super().__init__()
         self.view = view
 
@@ -163,6 +185,8 @@ class WarroomApp(App):
         self.zone = ZoneInfo("UTC")
         self.role = "observer"
         self._reload = threading.Event()  # set when the screen wants a read now (an incident was opened)
+        self.board_reads: Newest[BoardRead] = Newest()
+        self.room_reads: Newest[views.IncidentView] = Newest()
         self._room_first = False  # a room was just opened: its incident is read before the board
         self._kept_room: IncidentScreen | None = None  # the last room opened (or built ahead), kept composed: see open_room
         self._retired: list[IncidentScreen] = []  # rooms kept before, removed once they are not open
@@ -354,10 +378,10 @@ class WarroomApp(App):
                 if failing is not None:
                     failing = None
                     self.post_message(LoadFailed(""))  # read again: the problem line goes
-                if data is not None:
-                    self.post_message(BoardChanged(data))
-                if view is not None:
-                    self.post_message(IncidentChanged(view))
+                if data is not None and self.board_reads.put(data):
+                    self.post_message(BoardChanged())
+                if view is not None and self.room_reads.put(view):
+                    self.post_message(IncidentChanged())
                 self._reload.wait(self.poll_seconds)  # the poll's cadence; wakes at once when asked
         finally:
             changes.close()
@@ -808,14 +832,17 @@ class WarroomApp(App):
     def on_board_changed(self, message: BoardChanged) -> None:
         from warroom.tui.wall import WallScreen
 
+        read = self.board_reads.take()
+        if read is None:
+            return
         first = self.board_data is None
-        self.board_data = message.read.board
-        self.injects.announce(self, message.read.board)
+        self.board_data = read.board
+        self.injects.announce(self, read.board)
         for screen in self.screen_stack:
             if isinstance(screen, BoardScreen):
-                screen.show(message.read.board, message.read.trends, message.read.troubles)
+                screen.show(read.board, read.trends, read.troubles)
             elif isinstance(screen, WallScreen):
-                screen.show(message.read.board)
+                screen.show(read.board)
         if first and self.freeze_heap:
             self.call_after_refresh(self._freeze_heap)
 
@@ -865,10 +892,13 @@ class WarroomApp(App):
         from warroom.tui.review import ReviewScreen
         from warroom.tui.room import IncidentScreen
 
+        view = message.view if message.view is not None else self.room_reads.take()
+        if view is None:
+            return
         for screen in self.screen_stack:
-            if isinstance(screen, IncidentScreen) and screen.incident_id == message.view.incident.id:
-                screen.show(message.view)
-            elif isinstance(screen, ReviewScreen) and screen.incident_id == message.view.incident.id:
+            if isinstance(screen, IncidentScreen) and screen.incident_id == view.incident.id:
+                screen.show(view)
+            elif isinstance(screen, ReviewScreen) and screen.incident_id == view.incident.id:
                 screen.refresh_review()  # an observation or an action arrived: read the review again
 
     @while_open
