@@ -224,3 +224,56 @@ def test_a_covered_board_is_read_for_what_the_database_changed_and_for_time_alon
     finally:
         changes.close()
         store.dispose()
+
+
+def test_behind_a_room_the_poll_reads_the_logs_head_and_the_whole_fingerprint_only_now_and_then(home, clock, monkeypatch):
+    """The monitor commits every check: behind a room each poll read a thousand suppliers' rows to
+    learn that nothing a covered board tells had moved (issue 15). Now the head alone, unless it
+    moved by more than entries; the rest (a detail) once every COVERED_FINGERPRINT_SECONDS.
+    Counted as whole fingerprints read, not timed."""
+    from tests.helpers import act_as_me, configure, start_incident
+    from warroom.services import library, logbook
+    from warroom.store.changes import Changes
+    from warroom.tui import reader as reading
+    from warroom.tui.reader import Reader
+
+    monkeypatch.setattr("warroom.tui.reader.YOUNG_TREND_SECONDS", 3600)
+    monkeypatch.setattr("warroom.tui.reader.FULL_READ_SECONDS", 3600)
+    monkeypatch.setattr("warroom.tui.reader.COVERED_FINGERPRINT_SECONDS", 3600)
+    configure(home)
+    incident_id = start_incident(home, clock, "quick-drill")
+    prints, reads = [], []
+    whole = reading.fingerprint
+    monkeypatch.setattr(reading, "fingerprint", lambda *a: prints.append(1) or whole(*a))
+    monkeypatch.setattr(reading, "board", lambda *a: reads.append(1) or board(*a))
+    config = library.config(home)
+    store = home.open_store()
+    changes = Changes(home.db_path)
+    reader = Reader(store, changes, config, clock)
+    try:
+        record(home, clock, "nlcloud", HTTP_UP)
+        reader.poll(forced=False, incident_id=incident_id, board_covered=True)
+        assert len(prints) == 1  # the first look reads it whole
+        act_as_me(home, clock, lambda s, cfg, me: logbook.log(s, incident_id=incident_id, text="an entry", kind="decision", now=clock.now(), actor=me))
+        _, room = reader.poll(forced=False, incident_id=incident_id, board_covered=True)
+        assert room is not None and room.events[-1].data["text"] == "an entry"  # the room has it
+        assert len(prints) == 1 and len(reads) == 1  # from the head alone
+        record(home, clock, "nlcloud", Result("http", "up", 93.0, "HTTP 200 slower", "ok"))  # a check: no event
+        assert reader.poll(forced=False, incident_id=incident_id, board_covered=True) == (None, None)
+        assert len(prints) == 1
+        for _ in range(3):
+            clock.advance(timedelta(seconds=5))
+            record(home, clock, "nlcloud", HTTP_DOWN)  # a state change: an event, so the whole fingerprint at once
+        board_read, _ = reader.poll(forced=False, incident_id=incident_id, board_covered=True)
+        assert len(prints) == 2 and board_read is not None
+        assert next(s for s in board_read.board.status.suppliers if s.id == "nlcloud").state == "down"
+        reader._next_fingerprint = 0.0  # the interval has passed: read whole again, whatever the head says
+        record(home, clock, "nlcloud", Result("http", "down", None, "HTTP 502", "http-status"))
+        reader.poll(forced=False, incident_id=incident_id, board_covered=True)
+        assert len(prints) == 3
+        record(home, clock, "nlcloud", Result("http", "down", None, "HTTP 503", "http-status"))
+        reader.poll(forced=False, incident_id=None)  # uncovered: the whole fingerprint at each poll, as before
+        assert len(prints) == 4
+    finally:
+        changes.close()
+        store.dispose()

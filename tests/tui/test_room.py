@@ -666,8 +666,10 @@ def test_reads_that_land_while_the_loop_is_busy_are_shown_once_the_newest(home, 
             shown = []
             show = room.show
             room.show = lambda view: (shown.append(view), show(view))[-1]
-            # the three land while the loop is here: the first is said, the next two take its place
-            assert [app.room_reads.put(view) for view in reads] == [True, False, False]
+            # the three land while the loop is here, each in the place of the one before (the
+            # watcher may have put its own read of these entries first: it is replaced too)
+            for view in reads:
+                app.room_reads.put(view)
             app.post_message(IncidentChanged())
             await until(pilot, lambda: any(view is reads[-1] for view in shown), what="the newest read shown")
             assert not any(view is reads[0] or view is reads[1] for view in shown)

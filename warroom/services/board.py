@@ -55,6 +55,11 @@ def only_entries(session: Session, after: int, upto: int) -> bool:
     return True
 
 
+def head(session: Session) -> int | None:
+    """The newest event's seq: what `fingerprint` starts with, alone."""
+    return session.connection().execute(_HEAD_ONLY).scalar()
+
+
 def fingerprint(session: Session) -> tuple[Any, ...]:
     """What a board read shows that a commit can change, in one query the database answers in a
     millisecond: the newest event (incidents, fallbacks, suggestions and escalations are all
@@ -63,5 +68,5 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
     (and, for what moves with time alone, every few seconds)."""
     rows = session.connection().execute(_FINGERPRINT).all()
     if not rows:  # no supplier state yet: the log's head alone
-        return (session.connection().execute(_HEAD_ONLY).scalar(),)
+        return (head(session),)
     return (rows[0][0], *(tuple(row[1:]) for row in rows))

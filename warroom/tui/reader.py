@@ -20,11 +20,12 @@ from warroom.clock import Clock
 from warroom.config import Config
 from warroom.errors import WarroomError
 from warroom.services import health, incidents, views
-from warroom.services.board import board, fingerprint, only_entries
+from warroom.services.board import board, fingerprint, head, only_entries
 from warroom.store.changes import Watcher
 from warroom.store.engine import Store
 
 FULL_READ_SECONDS = 5.0
+COVERED_FINGERPRINT_SECONDS = 1.0  # behind a room, what moves without an event (a supplier's via) is looked for this often
 ROOM_CHECK_SECONDS = 60.0  # an open room reads only new events; this often it checks its incident from the first again
 TREND_MINUTES = 8  # bars in a latency sparkline, one per full minute
 YOUNG_TREND_SECONDS = 5.0  # before a supplier's first full minute, its figure is the minute under way
@@ -79,6 +80,7 @@ class Reader:
         self._following: incidents.Following | None = None
         self._room_check = 0.0
         self._covered = False  # the last poll's board_covered
+        self._next_fingerprint = 0.0  # behind a room: when to read the whole fingerprint again
 
     def poll(self, *, forced: bool, incident_id: int | None, board_covered: bool = False) -> tuple[BoardRead | None, views.IncidentView | None]:
         """(board, incident room): each None unless it changed (or `forced`, after an action
@@ -93,11 +95,11 @@ class Reader:
         moved = entries = False
         if self.changes.poll():
             with self.store.read() as session:
-                latest = fingerprint(session)
+                latest, entries = self._fingerprint(session, board_covered)
                 if latest != self._seen:
                     # Only the log's head moved, by entries alone: the open room reads them, the board need not.
-                    entries = (self._seen is not None and latest[1:] == self._seen[1:] and isinstance(latest[0], int)
-                               and isinstance(self._seen[0], int) and only_entries(session, self._seen[0], latest[0]))
+                    entries = entries or (self._seen is not None and latest[1:] == self._seen[1:] and isinstance(latest[0], int)
+                                          and isinstance(self._seen[0], int) and only_entries(session, self._seen[0], latest[0]))
                     moved = not entries
                     if moved and board_covered and _says_nothing_new(self._seen, latest):
                         moved = False  # only what a covered board would not say: read when it is back (uncovered)
@@ -129,6 +131,24 @@ class Reader:
         room_out = view if view is not None and (forced or view != self._room) else None
         self._room = view if view is not None else self._room
         return board_out, room_out
+
+    def _fingerprint(self, session: Any, board_covered: bool) -> tuple[tuple[Any, ...], bool]:
+        """The board's fingerprint (and True when it is known that only entries moved it since the
+        last), or behind a room (`board_covered`) mostly the log's head alone: the monitor commits
+        every check, and each of the four polls a second read a thousand suppliers' rows (a fifth of a TUI's CPU with a room open, py-spy under bench_load). What a
+        covered board tells at once comes with an event (a state change, an incident, a fallback),
+        which moves the head; the rest of the fingerprint (a supplier's via, its detail) is read
+        again every COVERED_FINGERPRINT_SECONDS, or at once when the head moved by other than
+        entries. Uncovered, the board is read whole as ever."""
+        seen, clock = self._seen, time.monotonic()
+        if board_covered and seen is not None and isinstance(seen[0], int) and clock < self._next_fingerprint:
+            newest = head(session)
+            if newest == seen[0]:
+                return seen, False
+            if isinstance(newest, int) and only_entries(session, seen[0], newest):
+                return (newest, *seen[1:]), True
+        self._next_fingerprint = clock + COVERED_FINGERPRINT_SECONDS
+        return fingerprint(session), False
 
     def room(self, incident_id: int) -> views.IncidentView | None:
         """The incident alone, read now (a room just opened); None when it cannot be shown."""
