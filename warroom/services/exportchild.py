@@ -21,8 +21,8 @@ Why the parts make one timeline:
 - Each part checks what it shows itself, from the hash of the incident's event before it, which the
   part before must have ended on (parts.joined): a part that does not follow on is a break.
 
-When the child cannot start (one core, no fork, threads running that a fork would not carry, no
-temporary directory), fails, says something else, or has not said its line and ended within
+When the child cannot start (one core, no fork or pidfd, threads running that a fork would not
+carry, no temporary directory), fails, says something else, or has not said its line and ended within
 PATIENCE, the command reads that part itself: the export is the same, only slower.
 
 What the child inherits: everything imported before `begin` (the command calls it before it imports
@@ -87,11 +87,13 @@ class Child:
     def begin(cls, home: Home, incident_id: int, fmt: str, config: Config) -> Child | None:
         """The child reading incident `incident_id`'s later events for an export in `fmt`; None
         when the export is read in one process (a format not read in parts, another database, a
-        short incident, one core, running threads, anything that keeps the child from starting)."""
+        short incident, one core, no fork or pidfd, running threads, anything that keeps the child from
+        starting)."""
         from warroom.export import FORMATS
 
         module = importlib.import_module(f"warroom.export.{FORMATS[fmt]}")
-        if not hasattr(module, "READING") or home.db_url is not None or not hasattr(os, "fork") or threading.active_count() > 1:
+        if (not hasattr(module, "READING") or home.db_url is not None or not hasattr(os, "fork") or not hasattr(os, "pidfd_open")
+                or threading.active_count() > 1):
             return None
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if cores < 2:
@@ -247,23 +249,13 @@ def _sizes(files: Sequence[IO[bytes]]) -> list[int]:
 
 
 def _ends(pid: int, deadline: float) -> bool:
-    """Whether child `pid` has ended by `deadline` (time.monotonic), without reaping it: waited
-    for on its pidfd where Linux has one, else looked at every few milliseconds."""
+    """Whether child `pid` has ended by `deadline` (time.monotonic), without reaping it: waited for
+    on its pidfd. A kernel without pidfds (before Linux 5.3) says no: the command reads the part."""
     try:
         fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        fd = None
+    except OSError:
+        return False
     try:
-        while True:
-            if fd is not None:
-                if select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                    return True
-            elif os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            if fd is None:
-                time.sleep(0.005)
+        return bool(select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0])
     finally:
-        if fd is not None:
-            os.close(fd)
+        os.close(fd)

@@ -135,11 +135,12 @@ class Reader:
     def _fingerprint(self, session: Any, board_covered: bool) -> tuple[tuple[Any, ...], bool]:
         """The board's fingerprint (and True when it is known that only entries moved it since the
         last), or behind a room (`board_covered`) mostly the log's head alone: the monitor commits
-        every check, and each of the four polls a second read a thousand suppliers' rows (a fifth of a TUI's CPU with a room open, py-spy under bench_load). What a
-        covered board tells at once comes with an event (a state change, an incident, a fallback),
-        which moves the head; the rest of the fingerprint (a supplier's via, its detail) is read
-        again every COVERED_FINGERPRINT_SECONDS, or at once when the head moved by other than
-        entries. Uncovered, the board is read whole as ever."""
+        every check, and each of the four polls a second read a thousand suppliers' rows (a fifth
+        of a TUI's CPU with a room open, py-spy under bench_load). What a covered board tells at
+        once comes with an event (a state change, an incident, a fallback), which moves the head;
+        the rest of the fingerprint (a supplier's via, its detail) is read again every
+        COVERED_FINGERPRINT_SECONDS, or at once when the head moved by other than entries.
+        Uncovered, the board is read whole as ever."""
         seen, clock = self._seen, time.monotonic()
         if board_covered and seen is not None and isinstance(seen[0], int) and clock < self._next_fingerprint:
             newest = head(session)
