@@ -22,8 +22,8 @@ Why the parts make one timeline:
   part before must have ended on (parts.joined): a part that does not follow on is a break.
 
 When the child cannot start (one core, no fork or pidfd, threads running that a fork would not
-carry, no temporary directory), fails, says something else, or has not said its line and ended within
-PATIENCE, the command reads that part itself: the export is the same, only slower.
+carry, no temporary directory), fails, says something else, or has not said its line and ended
+within PATIENCE, the command reads that part itself: the export is the same, only slower.
 
 What the child inherits: everything imported before `begin` (the command calls it before it imports
 SQLAlchemy and opens no database before it, so no connection crosses the fork: `begin`'s own is
